@@ -1,0 +1,62 @@
+# Concord: `make demo` runs the demo partnership, `make test` runs the whole suite.
+# Everything is installed into .venv and node_modules by these targets themselves.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONCORD := $(BIN)/concord
+HOST ?= 127.0.0.1:8000
+
+.PHONY: demo test install static lint typecheck migrations-check pytest bench serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,redis]'
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.built: node_modules/.installed scripts/build-static.mjs
+	node scripts/build-static.mjs
+	touch $@
+
+static: static/vendor/.built
+
+demo: install static
+	mkdir -p var
+	$(CONCORD) migrate --no-input
+	$(CONCORD) demo
+	$(CONCORD) serve $(HOST)
+
+serve: install static
+	$(CONCORD) serve $(HOST)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+migrations-check: install
+	env -u DATABASE_URL $(CONCORD) makemigrations --check --dry-run
+
+# The suite runs on SQLite, then again on PostgreSQL when DATABASE_URL names one.
+pytest: install static
+	env -u DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$DATABASE_URL" ]; then echo "== again on $${DATABASE_URL%%://*}"; $(BIN)/pytest -m "not browser"; fi
+
+test: lint typecheck migrations-check pytest
+
+bench: install static
+	$(BIN)/python benches/run.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor var/staticfiles

@@ -1,0 +1,350 @@
+"""Base models every Concord record builds on, and the change log.
+
+Three kinds of record, one visibility mechanism (core.scoping):
+
+- `PartnerOwnedModel`: owned by one council (`partner`).
+- `SharedOwnershipModel`: owned together by several councils through `OwnerShare` rows whose
+  percentages sum to 100.
+- `CatalogueModel`: owned by nobody (suppliers, products, categories), readable by every
+  signed-in person, editable by shared-service staff.
+
+Each states its `area` (see partners.access) so that permission checks need no per-model code.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import NoReverseMatch, reverse
+
+from core.scoping import ScopedManager, ScopedQuerySet, system_scope
+
+# Bookkeeping fields that change on every save and say nothing about the record itself.
+UNTRACKED_FIELDS = frozenset({"created_at", "updated_at", "version"})
+
+
+def json_value(value: Any) -> Any:
+    """A field value as it is written to the change log and to exports."""
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+class ConcordModel(models.Model):
+    """Abstract base of every domain record: timestamps, a version for ETags, scoping."""
+
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ScopedManager()
+
+    #: The area of the grant table (partners.access) this record kind belongs to.
+    area: ClassVar[str] = "reference"
+    #: "partner", "shared", "catalogue" or "self": how ownership (and so visibility) works.
+    ownership: ClassVar[str] = "partner"
+
+    class Meta:
+        abstract = True
+
+    # Loaded values, so that the change log can show "before" without another query.
+    _loaded_values: dict[str, Any] | None = None
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = instance.tracked_values()
+        return instance
+
+    def tracked_values(self) -> dict[str, Any]:
+        """The record's own field values, JSON-ready, as the change log records them."""
+        values: dict[str, Any] = {}
+        deferred = self.get_deferred_fields()
+        for f in self._meta.concrete_fields:
+            if f.attname in deferred or f.name in UNTRACKED_FIELDS:
+                continue
+            values[f.attname] = json_value(getattr(self, f.attname))
+        return values
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            self.version = (self.version or 0) + 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+        super().save(*args, **kwargs)
+
+    # Uniqueness checks look across the table on purpose: a code must be unique even where the
+    # person saving cannot see the clashing record (the message names no record).
+    def validate_unique(self, exclude: Any = None) -> None:
+        with system_scope("uniqueness check"):
+            super().validate_unique(exclude=exclude)
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        with system_scope("constraint check"):
+            super().validate_constraints(exclude=exclude)
+
+    # Ownership and visibility ------------------------------------------------------------
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        """Rows owned (or co-owned) by any of `partner_ids`. Subclasses define it."""
+        raise TypeError(f"{cls.__name__} does not define how it is owned")
+
+    @classmethod
+    def visibility_filter(cls, user: Any, action: str = "view") -> Q | None:
+        """Rows `user` may `action`: Q() for all, None for none. The only visibility rule."""
+        from partners.access import access_for
+
+        ids = access_for(user).partner_ids(action, cls.area)
+        if ids is None:
+            return Q()
+        if not ids:
+            return None
+        return cls.ownership_filter(ids)
+
+    def owning_partner_ids(self) -> list[int]:
+        """Ids of the partners that own this record (empty for catalogue records)."""
+        raise TypeError(f"{type(self).__name__} does not define how it is owned")
+
+    def change_log_partner_ids(self) -> list[int]:
+        """Partners whose change log shows changes to this record."""
+        return self.owning_partner_ids()
+
+    # URLs follow the house naming: app:model_detail and friends.
+
+    @classmethod
+    def url_name(cls, view: str) -> str:
+        """The URL name of one of this model's generic pages, e.g. ``partners:site_list``."""
+        return f"{cls._meta.app_label}:{cls._meta.model_name}_{view}"
+
+    def get_absolute_url(self) -> str:
+        try:
+            return reverse(self.url_name("detail"), args=[self.pk])
+        except NoReverseMatch:
+            return ""
+
+
+class PartnerOwnedModel(ConcordModel):
+    """A record one council owns."""
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The council that owns this record.",
+    )
+
+    ownership: ClassVar[str] = "partner"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        return Q(partner_id__in=list(partner_ids))
+
+    def owning_partner_ids(self) -> list[int]:
+        return [self.partner_id] if self.partner_id else []
+
+
+class SharedOwnershipModel(ConcordModel):
+    """A record several councils own together, in shares that sum to 100%."""
+
+    ownership: ClassVar[str] = "shared"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        shares = OwnerShare.objects.filter(
+            content_type=ContentType.objects.get_for_model(cls),
+            object_id=OuterRef("pk"),
+            partner_id__in=list(partner_ids),
+        )
+        return Q(Exists(shares))
+
+    def owner_shares(self) -> list[OwnerShare]:
+        """This record's shares, largest first."""
+        if self.pk is None:
+            return []
+        return list(
+            OwnerShare.objects.filter(
+                content_type=ContentType.objects.get_for_model(type(self)), object_id=self.pk
+            )
+            .select_related("partner")
+            .order_by("-percentage", "partner__code")
+        )
+
+    def owning_partner_ids(self) -> list[int]:
+        return [share.partner_id for share in self.owner_shares()]
+
+
+class CatalogueModel(ConcordModel):
+    """A record owned by nobody: readable by every signed-in person, edited by service staff."""
+
+    area: ClassVar[str] = "catalogue"
+    ownership: ClassVar[str] = "catalogue"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        return None  # nobody owns a catalogue record, so no partner export carries it
+
+    @classmethod
+    def visibility_filter(cls, user: Any, action: str = "view") -> Q | None:
+        from partners.access import access_for
+
+        access = access_for(user)
+        return Q() if access.can(action, cls.area) else None
+
+    def owning_partner_ids(self) -> list[int]:
+        return []
+
+
+class OwnerShare(models.Model):
+    """One council's share in a co-owned record (percentages of one record sum to 100)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    percentage = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "partner"], name="ownershare_unique_owner"
+            ),
+            models.CheckConstraint(
+                condition=Q(percentage__gt=0) & Q(percentage__lte=100),
+                name="ownershare_percentage_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["content_type", "partner", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.percentage}%"
+
+
+class ChangeRecordQuerySet(ScopedQuerySet):
+    """Change records are scoped like everything else, and can never be altered in bulk."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("Change records are immutable")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Change records are immutable")
+
+
+class ChangeAction(models.TextChoices):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    DELETE = "delete", "Deleted"
+
+
+class ChangeRecord(models.Model):
+    """An immutable trace of one create, update or delete of a domain record."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    action = models.CharField(max_length=10, choices=ChangeAction.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField(max_length=200)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    changed_fields = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    partners = models.ManyToManyField(
+        "partners.Partner", through="ChangeRecordPartner", related_name="+"
+    )
+
+    objects = models.Manager.from_queryset(ChangeRecordQuerySet)()
+
+    area: ClassVar[str] = "changelog"
+
+    class Meta:
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Change records are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("Change records are immutable")
+
+    @classmethod
+    def visibility_filter(cls, user: Any, action: str = "view") -> Q | None:
+        """Service staff see every change; a council person sees their councils' changes."""
+        from partners.access import HISTORY, access_for
+
+        access = access_for(user)
+        if HISTORY in access.service_actions("*"):
+            return Q()
+        partner_ids = [
+            pid
+            for pid in access.roles_by_partner
+            if any(HISTORY in access.council_actions(pid, area) for area in ("reference", "*"))
+        ]
+        if not partner_ids:
+            return None
+        return Q(
+            Exists(
+                ChangeRecordPartner.objects.filter(change_id=OuterRef("pk"), partner_id__in=partner_ids)
+            )
+        )
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        return Q(
+            Exists(
+                ChangeRecordPartner.objects.filter(
+                    change_id=OuterRef("pk"), partner_id__in=list(partner_ids)
+                )
+            )
+        )
+
+
+class ChangeRecordPartner(models.Model):
+    """Which partners' change logs show a change (the owners of the record at the time)."""
+
+    change = models.ForeignKey(ChangeRecord, on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["change", "partner"], name="changepartner_unique")
+        ]
+        indexes = [models.Index(fields=["partner", "change"])]
+
+    def __str__(self) -> str:
+        return f"{self.change_id} → {self.partner_id}"

@@ -1,0 +1,55 @@
+"""The header's partner filter: shared-service staff look at "All councils" or at one.
+
+The choice narrows lists, exports and dashboards on top of visibility; it never widens what a
+person sees. It is kept in the session, so no state lives in process memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+SESSION_KEY = "concord_partner_filter"
+
+
+def selected_partner(request: HttpRequest) -> Any:
+    """The partner the person chose to look at, or None for all the councils they can see."""
+    if hasattr(request, "_concord_selected_partner"):
+        return request._concord_selected_partner
+    partner = None
+    user = getattr(request, "user", None)
+    code = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    if code and user is not None and user.is_authenticated:
+        from partners.models import Partner
+
+        partner = Partner.objects.visible_to(user).filter(code=code).first()
+    request._concord_selected_partner = partner  # type: ignore[attr-defined]
+    return partner
+
+
+def choose_partner(request: HttpRequest, code: str | None) -> Any:
+    """Remember the chosen partner (None or "" for all). An unknown code means all."""
+    request.__dict__.pop("_concord_selected_partner", None)
+    if code:
+        request.session[SESSION_KEY] = code
+    else:
+        request.session.pop(SESSION_KEY, None)
+    return selected_partner(request)
+
+
+def partner_filter_context(request: HttpRequest) -> dict[str, Any]:
+    """Context for the header: the options (only partners the person can see) and the choice."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from partners.access import access_for
+    from partners.models import Partner
+
+    access = access_for(user)
+    context: dict[str, Any] = {"access": access, "selected_partner": selected_partner(request)}
+    if access.is_service_staff or len(access.roles_by_partner) > 1:
+        context["partner_filter_options"] = list(
+            Partner.objects.visible_to(user).only("code", "name", "left_on").order_by("name")
+        )
+    return context

@@ -1,0 +1,165 @@
+"""The one visibility mechanism: closed by default.
+
+Every Concord model's default manager returns a `ScopedQuerySet`. Such a queryset refuses to
+touch the database (raising `ScopeError`) until a scope is declared on it:
+
+- ``Model.objects.visible_to(user)``: what that person may see. Pages, API viewsets, form
+  dropdowns, filter choices, search, exports, history and attachments all start here.
+- ``Model.objects.owned_by(partner)``: the records a partner owns or co-owns (partner export).
+- ``Model.objects.unscoped(reason)``: deliberate whole-table work by the system (migrations of
+  data, benchmarks), with the reason stated where it is done.
+
+or while a `system_scope(reason)` block is active (commands and jobs acting for the service).
+The rule for who sees what lives in each model's `visibility_filter` (see core.models); nothing
+else writes a visibility rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Self
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from partners.models import Partner
+
+
+class ScopeError(RuntimeError):
+    """A query on a scoped model was made without declaring whose view it is."""
+
+
+_system_reason: ContextVar[str | None] = ContextVar("concord_system_scope", default=None)
+
+
+@contextmanager
+def system_scope(reason: str) -> Iterator[None]:
+    """Allow unscoped queries inside this block, for work the service does as itself."""
+    if not reason:
+        raise ValueError("system_scope needs a reason")
+    token = _system_reason.set(reason)
+    try:
+        yield
+    finally:
+        _system_reason.reset(token)
+
+
+def in_system_scope() -> bool:
+    """True inside a `system_scope` block."""
+    return _system_reason.get() is not None
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that must be told whose view it is before it runs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scope: str | None = None
+
+    def _clone(self) -> Self:
+        clone = super()._clone()
+        clone._scope = self._scope
+        return clone
+
+    def _declared(self, scope: str) -> Self:
+        clone = self._chain()
+        clone._scope = scope
+        return clone
+
+    @property
+    def scope(self) -> str | None:
+        """How this queryset was scoped (``visible_to:<user>``, ``owned_by:<code>``...)."""
+        return self._scope
+
+    def _check_scope(self) -> None:
+        if self._scope is None and _system_reason.get() is None:
+            raise ScopeError(
+                f"{self.model._meta.label} was queried without a scope: start from "
+                f"{self.model.__name__}.objects.visible_to(user), .owned_by(partner) "
+                "or .unscoped(reason)"
+            )
+
+    # Declaring a scope ------------------------------------------------------------------
+
+    def visible_to(self, user: Any, action: str = "view") -> Self:
+        """The records `user` may see (or, with `action`, may act on)."""
+        qs = self._declared(f"visible_to:{getattr(user, 'pk', None)}")
+        if user is None or not user.is_authenticated or not user.is_active:
+            return qs.none()
+        condition = self.model.visibility_filter(user, action)
+        if condition is None:
+            return qs.none()
+        return qs.filter(condition)
+
+    def owned_by(self, partner: Partner) -> Self:
+        """The records `partner` owns or co-owns, whoever asks (partner export, offboarding)."""
+        qs = self._declared(f"owned_by:{partner.pk}")
+        condition = self.model.ownership_filter([partner.pk])
+        if condition is None:
+            return qs.none()
+        return qs.filter(condition)
+
+    def unscoped(self, reason: str) -> Self:
+        """The whole table, for system work; `reason` says why, where it is done."""
+        if not reason:
+            raise ValueError("unscoped needs a reason")
+        return self._declared(f"unscoped:{reason}")
+
+    # Every way a queryset reaches the database checks the scope first ----------------------
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None:
+            self._check_scope()
+        super()._fetch_all()
+
+    def iterator(self, chunk_size: int | None = None) -> Iterator[Any]:
+        self._check_scope()
+        return super().iterator(chunk_size=chunk_size)
+
+    def count(self) -> int:
+        if self._result_cache is None:
+            self._check_scope()
+        return super().count()
+
+    def exists(self) -> bool:
+        if self._result_cache is None:
+            self._check_scope()
+        return super().exists()
+
+    def contains(self, obj: Any) -> bool:
+        self._check_scope()
+        return super().contains(obj)
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self._check_scope()
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        self._check_scope()
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        self._check_scope()
+        return super().delete()
+
+    def in_bulk(self, *args: Any, **kwargs: Any) -> dict[Any, Any]:
+        self._check_scope()
+        return super().in_bulk(*args, **kwargs)
+
+    def explain(self, *args: Any, **kwargs: Any) -> str:
+        self._check_scope()
+        return super().explain(*args, **kwargs)
+
+    def resolve_expression(self, *args: Any, **kwargs: Any) -> Any:
+        # Used as a subquery (``filter(site__in=Site.objects...)``): the inner query needs a
+        # scope too, or it would leak through the outer one.
+        self._check_scope()
+        return super().resolve_expression(*args, **kwargs)
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
+    """Default manager of every Concord model: hands out closed `ScopedQuerySet`s."""
+
+    use_in_migrations = False

@@ -1,0 +1,63 @@
+"""Business rules of the core that are more than a save: owner shares."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.changelog import record_change
+from core.models import ChangeAction, OwnerShare, SharedOwnershipModel
+
+HUNDRED = Decimal("100")
+
+
+@transaction.atomic
+def set_owner_shares(obj: SharedOwnershipModel, shares: dict[Any, Decimal]) -> list[OwnerShare]:
+    """Replace the owners of a co-owned record; the percentages must sum to exactly 100.
+
+    `shares` maps partners to percentages. The change is written to the change log of every
+    partner that owned the record before or owns it after.
+    """
+    if not shares:
+        raise ValidationError({"owner_shares": "A shared record needs at least one owner."})
+    total = sum((Decimal(p) for p in shares.values()), Decimal("0"))
+    if total != HUNDRED:
+        raise ValidationError(
+            {"owner_shares": f"Owner shares must add up to 100%, not {total.normalize()}%."}
+        )
+    for partner, percentage in shares.items():
+        if Decimal(percentage) <= 0:
+            raise ValidationError(
+                {"owner_shares": f"{partner}'s share must be more than 0%, not {percentage}%."}
+            )
+    content_type = ContentType.objects.get_for_model(type(obj))
+    existing = OwnerShare.objects.filter(content_type=content_type, object_id=obj.pk)
+    before = {str(s.partner_id): str(s.percentage) for s in existing}
+    before_ids = [int(pid) for pid in before]
+    existing.delete()
+    created = OwnerShare.objects.bulk_create(
+        [
+            OwnerShare(
+                content_type=content_type,
+                object_id=obj.pk,
+                partner=partner,
+                percentage=Decimal(percentage).quantize(Decimal("0.01")),
+            )
+            for partner, percentage in shares.items()
+        ]
+    )
+    after = {str(s.partner_id): str(s.percentage) for s in created}
+    if before != after:
+        record_change(
+            obj,
+            ChangeAction.UPDATE,
+            {"owner_shares": before},
+            {"owner_shares": after},
+            partner_ids=sorted({*before_ids, *(s.partner_id for s in created)}),
+        )
+        obj._loaded_values = obj.tracked_values()
+    return created

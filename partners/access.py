@@ -1,0 +1,213 @@
+"""Who may do what, in which council: the grant table behind every permission check.
+
+A person's access is worked out once per request (cached on the user object) from their service
+role and council memberships. The scoping mechanism (core.scoping) asks it which partners a
+person may see; views and the API ask it whether an action is allowed. docs/tenancy.md shows the
+same table for people.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from partners.choices import CouncilRole, ServiceRole
+
+VIEW, ADD, CHANGE, DELETE, IMPORT, EXPORT, HISTORY = (
+    "view",
+    "add",
+    "change",
+    "delete",
+    "import",
+    "export",
+    "history",
+)
+ACTIONS = frozenset({VIEW, ADD, CHANGE, DELETE, IMPORT, EXPORT, HISTORY})
+READ_ACTIONS = frozenset({VIEW, EXPORT, HISTORY})
+WRITE_ACTIONS = ACTIONS - READ_ACTIONS
+EVERYTHING = ACTIONS
+
+# Areas group record kinds; each model names its area (core.models.ConcordModel.area).
+AREAS = (
+    "partners",
+    "reference",
+    "catalogue",
+    "servicedesk",
+    "assets",
+    "licences",
+    "contracts",
+    "finance",
+    "portfolio",
+)
+
+CATALOGUE_EDIT = frozenset({VIEW, ADD, CHANGE, IMPORT, EXPORT, HISTORY})
+
+COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    CouncilRole.REQUESTER: {
+        "partners": frozenset({VIEW}),
+        "reference": frozenset({VIEW}),
+        "catalogue": frozenset({VIEW}),
+        "servicedesk": frozenset({VIEW, ADD}),
+    },
+    CouncilRole.LEAD: {
+        "partners": READ_ACTIONS,
+        "catalogue": frozenset({VIEW}),
+        "*": EVERYTHING,
+    },
+    CouncilRole.FINANCE: {
+        "finance": EVERYTHING,
+        "catalogue": frozenset({VIEW}),
+        "*": frozenset({VIEW, EXPORT}),
+    },
+    CouncilRole.PROCUREMENT: {
+        "contracts": EVERYTHING,
+        "licences": EVERYTHING,
+        "catalogue": frozenset({VIEW}),
+        "*": frozenset({VIEW, EXPORT}),
+    },
+    CouncilRole.AUDITOR: {
+        "catalogue": frozenset({VIEW}),
+        "*": READ_ACTIONS,
+    },
+}
+
+SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    ServiceRole.MANAGER: {"*": EVERYTHING},
+    ServiceRole.AGENT: {
+        "servicedesk": EVERYTHING,
+        "assets": EVERYTHING,
+        "catalogue": CATALOGUE_EDIT,
+        "*": READ_ACTIONS,
+    },
+    ServiceRole.RESOLVER: {
+        "servicedesk": EVERYTHING,
+        "assets": EVERYTHING,
+        "catalogue": CATALOGUE_EDIT,
+        "*": READ_ACTIONS,
+    },
+    ServiceRole.FINANCE: {
+        "finance": EVERYTHING,
+        "catalogue": CATALOGUE_EDIT,
+        "*": READ_ACTIONS,
+    },
+    ServiceRole.PROCUREMENT: {
+        "contracts": EVERYTHING,
+        "licences": EVERYTHING,
+        "catalogue": CATALOGUE_EDIT,
+        "*": READ_ACTIONS,
+    },
+}
+
+
+def _granted(table: dict[str, frozenset[str]], area: str) -> frozenset[str]:
+    return table.get(area, table.get("*", frozenset()))
+
+
+@dataclass
+class Access:
+    """What one person may do: across all partners (service staff) or per council."""
+
+    user_id: int | None
+    is_superuser: bool = False
+    service_role: str = ""
+    roles_by_partner: dict[int, set[str]] = field(default_factory=dict)
+    left_partner_ids: set[int] = field(default_factory=set)
+
+    @property
+    def is_service_staff(self) -> bool:
+        """Shared-service staff (and superusers) see every partner."""
+        return self.is_superuser or bool(self.service_role)
+
+    def service_actions(self, area: str) -> frozenset[str]:
+        """Actions this person's service role grants in `area` (all of them for superusers)."""
+        if self.is_superuser:
+            return EVERYTHING
+        if not self.service_role:
+            return frozenset()
+        return _granted(SERVICE_GRANTS.get(self.service_role, {}), area)
+
+    def council_actions(self, partner_id: int, area: str) -> frozenset[str]:
+        """Actions this person's roles in one council grant in `area`."""
+        actions: set[str] = set()
+        for role in self.roles_by_partner.get(partner_id, ()):
+            actions |= _granted(COUNCIL_GRANTS.get(role, {}), area)
+        return frozenset(actions)
+
+    def partner_ids(self, action: str, area: str) -> set[int] | None:
+        """Partners in which this person may do `action` in `area`; None means every partner."""
+        if action in self.service_actions(area):
+            return None
+        return {pid for pid in self.roles_by_partner if action in self.council_actions(pid, area)}
+
+    def can(self, action: str, area: str, partner_ids: Iterable[int] | None = None) -> bool:
+        """May this person do `action` in `area`, for a record owned by `partner_ids`?
+
+        With no partner ids (a new record, or a catalogue record) the question is whether the
+        person may do it anywhere. A record whose owners have all left the partnership is
+        read-only for everyone.
+        """
+        owners = set(partner_ids) if partner_ids is not None else None
+        if owners and action in WRITE_ACTIONS and owners <= self.left_partner_ids:
+            return False
+        if action in self.service_actions(area):
+            return True
+        if owners is None or not owners:
+            if area == "catalogue":
+                # Catalogue records: readable by every signed-in person, editable by staff.
+                return action == VIEW and bool(self.roles_by_partner)
+            return any(action in self.council_actions(pid, area) for pid in self.roles_by_partner)
+        return any(action in self.council_actions(pid, area) for pid in owners)
+
+
+def access_for(user: Any) -> Access:
+    """The `Access` of `user`, worked out once and cached on the user object."""
+    cached = getattr(user, "_concord_access", None)
+    if cached is not None:
+        return cached
+    if user is None or not user.is_authenticated or not user.is_active:
+        access = Access(user_id=None)
+    else:
+        from partners.models import Membership, Partner
+
+        today = timezone.localdate()
+        roles: dict[int, set[str]] = {}
+        memberships = Membership.objects.unscoped("working out a person's own access").filter(
+            user_id=user.pk
+        )
+        for partner_id, role in memberships.values_list("partner_id", "role"):
+            roles.setdefault(partner_id, set()).add(role)
+        left = set(
+            Partner.objects.unscoped("which partners have left")
+            .filter(left_on__isnull=False, left_on__lte=today)
+            .values_list("pk", flat=True)
+        )
+        if not (user.is_superuser or user.service_role):
+            # A council person of a partner that has left keeps no access through it.
+            roles = {pid: r for pid, r in roles.items() if pid not in left}
+        access = Access(
+            user_id=user.pk,
+            is_superuser=user.is_superuser,
+            service_role=user.service_role or "",
+            roles_by_partner=roles,
+            left_partner_ids=left,
+        )
+    if user is not None:
+        user._concord_access = access
+    return access
+
+
+def council_access_ended(user: Any, on: datetime.date | None = None) -> bool:
+    """True when `user` is council-only and every council they belong to has left by `on`."""
+    if user.is_superuser or user.service_role:
+        return False
+    from partners.models import Membership
+
+    on = on or timezone.localdate()
+    memberships = Membership.objects.unscoped("sign-in check").filter(user_id=user.pk)
+    if not memberships.exists():
+        return False
+    return not memberships.exclude(partner__left_on__lte=on).exists()

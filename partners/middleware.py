@@ -1,0 +1,28 @@
+"""Ends the session of a person whose council has left since they signed in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+
+from partners.access import council_access_ended
+
+
+class AccessEndedMiddleware:
+    """Signs out a council person from the day their (last) council leaves."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_service_staff
+            and council_access_ended(user)
+        ):
+            logout(request)
+        return self.get_response(request)

@@ -1,0 +1,5 @@
+"""Pages for partners, people, sites and agreements."""
+
+app_name = "partners"
+
+urlpatterns: list = []
