@@ -56,6 +56,11 @@ class ConcordModel(models.Model):
     area: ClassVar[str] = "reference"
     #: "partner", "shared", "catalogue" or "self": how ownership (and so visibility) works.
     ownership: ClassVar[str] = "partner"
+    #: The field that names a record in files (imports, exports), e.g. a partner's ``code``.
+    #: Foreign keys to this model are written and read as this value instead of an id.
+    natural_key: ClassVar[str | None] = None
+    #: The columns a CSV/XLSX import of this model takes; empty means it cannot be imported.
+    import_fields: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True
@@ -123,6 +128,16 @@ class ConcordModel(models.Model):
     def change_log_partner_ids(self) -> list[int]:
         """Partners whose change log shows changes to this record."""
         return self.owning_partner_ids()
+
+    @classmethod
+    def export_fields(cls) -> list[str]:
+        """The columns of exports: id, then every field of the record's own (no bookkeeping)."""
+        names = ["id"]
+        for f in cls._meta.concrete_fields:
+            if f.name not in UNTRACKED_FIELDS and f.name != "id":
+                names.append(f.name)
+        names += ["created_at", "updated_at", "version"]
+        return names
 
     # URLs follow the house naming: app:model_detail and friends.
 

@@ -101,6 +101,10 @@ class ScopedQuerySet(models.QuerySet):
             return qs.none()
         return qs.filter(condition)
 
+    def none(self) -> Self:
+        """No rows: a scope of its own, since it can reveal nothing."""
+        return super(ScopedQuerySet, self._declared("none")).none()
+
     def unscoped(self, reason: str) -> Self:
         """The whole table, for system work; `reason` says why, where it is done."""
         if not reason:

@@ -81,6 +81,8 @@ class Partner(ConcordModel):
 
     area: ClassVar[str] = "partners"
     ownership: ClassVar[str] = "self"
+    natural_key: ClassVar[str | None] = "code"
+    import_fields: ClassVar[tuple[str, ...]] = ("code", "name", "gss_code", "nation", "joined_on")
 
     class Meta:
         ordering = ["name"]
@@ -138,6 +140,9 @@ class SiteType(CatalogueModel):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
 
+    natural_key: ClassVar[str | None] = "name"
+    import_fields: ClassVar[tuple[str, ...]] = ("name", "description")
+
     class Meta:
         ordering = ["name"]
 
@@ -170,6 +175,17 @@ class Site(PartnerOwnedModel):
     )
     is_active = models.BooleanField("In use", default=True)
 
+    import_fields: ClassVar[tuple[str, ...]] = (
+        "partner",
+        "code",
+        "name",
+        "site_type",
+        "address",
+        "postcode",
+        "uprn",
+        "is_active",
+    )
+
     class Meta:
         ordering = ["name", "id"]
         constraints = [
@@ -192,6 +208,8 @@ class Agreement(SharedOwnershipModel):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     summary = models.TextField(blank=True)
+
+    natural_key: ClassVar[str | None] = "reference"
 
     class Meta:
         ordering = ["title", "id"]
