@@ -1,0 +1,404 @@
+"""The `concord` commands: demo, serve, worker and partner."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.test import RequestFactory, override_settings
+from django.utils import timezone
+from django_tasks import task
+
+from core.models import ChangeRecord
+from core.scoping import system_scope
+from partners.choices import CouncilRole
+from partners.demo import DEMO_PASSWORD
+from partners.models import Agreement, Membership, Partner, Site, SiteType, User
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> str:
+    """Run a command and return what it printed."""
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def changes(label: str) -> list[ChangeRecord]:
+    return list(ChangeRecord.objects.unscoped("test").filter(actor_label=label))
+
+
+def sign_in(username: str, password: str) -> Any:
+    request = RequestFactory().post("/sign-in/")
+    return authenticate(request, username=username, password=password)
+
+
+# concord demo ------------------------------------------------------------------------------
+
+
+def test_demo_loads_the_partnership_and_prints_the_accounts():
+    out = run("demo")
+
+    with system_scope("test"):
+        partners = {p.code: p for p in Partner.objects.all()}
+        assert set(partners) == {"wcc", "rbkc", "lbhf"}
+        assert partners["wcc"].name == "City of Westminster"
+        assert partners["wcc"].gss_code == "E09000033"
+        assert partners["rbkc"].gss_code == "E09000020"
+        assert partners["lbhf"].gss_code == "E09000013"
+        assert partners["lbhf"].left_on == datetime.date(2018, 3, 31)
+        assert partners["wcc"].left_on is None
+        assert {p.joined_on for p in partners.values()} == {datetime.date(2011, 4, 1)}
+        assert {p.nation for p in partners.values()} == {"ENG"}
+
+        city_hall = Site.objects.get(partner=partners["wcc"], code="WCH")
+        assert city_hall.name == "Westminster City Hall"
+        assert city_hall.postcode == "SW1E 6QP"
+        assert "64 Victoria Street" in city_hall.address
+        assert Site.objects.get(partner=partners["rbkc"], name="Kensington Town Hall").postcode == (
+            "W8 7NX"
+        )
+        assert Site.objects.get(
+            partner=partners["lbhf"], name="Hammersmith Town Hall"
+        ).postcode == ("W6 9JU")
+        for code in partners:
+            assert Site.objects.owned_by(partners[code]).count() >= 4
+        assert set(SiteType.objects.values_list("name", flat=True)) >= {
+            "Office",
+            "Depot",
+            "Library",
+            "Data centre",
+            "Customer service centre",
+            "School",
+        }
+
+        bi = Agreement.objects.get(reference="IAA-2018-BI-ICT")
+        assert {(s.partner.code, s.percentage) for s in bi.owner_shares()} == {
+            ("wcc", Decimal("50.00")),
+            ("rbkc", Decimal("50.00")),
+        }
+        tri = Agreement.objects.get(reference="IAA-2011-TRI-ICT")
+        assert {s.partner.code for s in tri.owner_shares()} == {"wcc", "rbkc", "lbhf"}
+        assert sum(s.percentage for s in tri.owner_shares()) == Decimal("100")
+
+        roles = {
+            (m.user.username, m.partner.code, m.role)
+            for m in Membership.objects.select_related("user", "partner")
+        }
+    for code in ("wcc", "rbkc", "lbhf"):
+        assert (f"{code}.staff", code, CouncilRole.REQUESTER) in roles
+        assert (f"{code}.lead", code, CouncilRole.LEAD) in roles
+        assert (f"{code}.auditor", code, CouncilRole.AUDITOR) in roles
+
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert User.objects.get(username="manager").service_role == "manager"
+    assert User.objects.get(username="agent").service_role == "agent"
+    assert not User.objects.get(username="wcc.lead").service_role
+
+    for username in ("admin", "manager", "agent", "wcc.staff", "rbkc.lead", "lbhf.auditor"):
+        assert username in out
+    assert DEMO_PASSWORD in out
+    assert "Who they are" in out
+
+
+def test_demo_passwords_are_argon2_and_work_except_for_the_former_partner():
+    run("demo")
+    for user in User.objects.all():
+        assert user.password.startswith("argon2$"), user.username
+    assert sign_in("wcc.lead", DEMO_PASSWORD) is not None
+    assert sign_in("manager", DEMO_PASSWORD) is not None
+    # Hammersmith and Fulham left in 2018: its people cannot sign in.
+    assert sign_in("lbhf.lead", DEMO_PASSWORD) is None
+
+
+def test_demo_twice_duplicates_nothing_and_logs_no_second_set_of_changes():
+    run("demo")
+    with system_scope("test"):
+        counts = (
+            Partner.objects.count(),
+            Site.objects.count(),
+            SiteType.objects.count(),
+            Agreement.objects.count(),
+            Membership.objects.count(),
+        )
+    users = User.objects.count()
+    logged = len(changes("command:demo"))
+    assert logged > 0
+
+    out = run("demo")
+
+    with system_scope("test"):
+        assert (
+            Partner.objects.count(),
+            Site.objects.count(),
+            SiteType.objects.count(),
+            Agreement.objects.count(),
+            Membership.objects.count(),
+        ) == counts
+    assert User.objects.count() == users
+    assert len(changes("command:demo")) == logged
+    assert "nothing to add" in out
+    assert "wcc.lead" in out
+
+
+def test_demo_records_its_changes_under_its_label():
+    run("demo")
+    records = changes("command:demo")
+    assert records
+    assert {r.actor_id for r in records} == {None}
+    assert len({r.request_id for r in records}) == 1  # one run, one id
+    kinds = {r.content_type.model for r in records}
+    assert {"partner", "site", "sitetype", "agreement", "membership"} <= kinds
+
+
+def test_demo_keeps_a_changed_password_unless_asked_to_reset_it():
+    run("demo")
+    user = User.objects.get(username="wcc.lead")
+    user.set_password("a-new-secret-passphrase")
+    user.save()
+    run("demo")
+    assert sign_in("wcc.lead", DEMO_PASSWORD) is None
+    out = run("demo", "--reset-passwords")
+    assert "Reset the password of 1" in out
+    assert sign_in("wcc.lead", DEMO_PASSWORD) is not None
+
+
+def test_demo_tops_up_a_partly_loaded_partnership():
+    run("demo")
+    with system_scope("test"):
+        Site.objects.filter(code="WCH").delete()
+    out = run("demo")
+    assert "created 1 sites" in out
+    with system_scope("test"):
+        assert Site.objects.filter(code="WCH").count() == 1
+
+
+# concord serve -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def runserver_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    calls: list[tuple[Any, ...]] = []
+
+    def fake_call_command(name: str, *args: Any, **kwargs: Any) -> None:
+        calls.append((name, args, kwargs))
+
+    monkeypatch.setattr("core.management.commands.serve.call_command", fake_call_command)
+    monkeypatch.delenv("RUN_MAIN", raising=False)
+    return calls
+
+
+def test_serve_runs_the_development_server_on_localhost_by_default(runserver_calls):
+    out = run("serve")
+    assert "http://127.0.0.1:8000/" in out
+    ((name, args, kwargs),) = runserver_calls
+    assert name == "runserver"
+    assert args == ("127.0.0.1:8000",)
+    assert kwargs["use_reloader"] is True
+
+
+def test_serve_passes_the_address_and_options_through(runserver_calls):
+    out = run("serve", "0.0.0.0:9000", "--noreload", "--nothreading")
+    assert "http://127.0.0.1:9000/" in out
+    ((_, args, kwargs),) = runserver_calls
+    assert args == ("0.0.0.0:9000",)
+    assert kwargs["use_reloader"] is False
+    assert kwargs["use_threading"] is False
+    assert "http://127.0.0.1:8123/" in run("serve", "8123")
+
+
+def test_serve_refuses_a_bad_address(runserver_calls):
+    with pytest.raises(CommandError, match="not an address and port"):
+        run("serve", "here:there")
+    assert runserver_calls == []
+
+
+def test_static_files_are_served_by_whitenoise_from_the_finders(settings):
+    # `concord serve` relies on WhiteNoise (not runserver's static view) in development.
+    assert "whitenoise.runserver_nostatic" in settings.INSTALLED_APPS
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in settings.MIDDLEWARE
+    assert settings.WHITENOISE_USE_FINDERS is True
+
+
+# concord worker ----------------------------------------------------------------------------
+
+WORKED: list[str] = []
+
+
+@task()
+def remember(value: str) -> None:
+    """A job for the worker test."""
+    WORKED.append(value)
+
+
+def test_worker_explains_when_jobs_run_immediately():
+    # The test settings run jobs at once, so there is no queue for a worker.
+    with pytest.raises(CommandError, match="not kept in the database"):
+        run("worker", "--batch")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_runs_queued_jobs_then_stops_with_batch():
+    WORKED.clear()
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        remember.using().enqueue("queued")
+        assert WORKED == []
+        run("worker", "--batch", "--no-startup-delay", "--no-reload")
+    assert WORKED == ["queued"]
+
+
+# concord partner ---------------------------------------------------------------------------
+
+
+def test_partner_add_creates_the_council_its_sites_and_people(cast):
+    out = run(
+        "partner", "add", "bark",
+        "--name", "London Borough of Barking and Dagenham",
+        "--gss", "e09000002",
+        "--nation", "eng",
+        "--joined", "2024-04-01",
+        "--site", "TH:Barking Town Hall",
+        "--site", "LIB-DAG:Dagenham Library: Church Elm Lane",
+        "--person", "bark.lead:lead:it.lead@bark.example",
+        "--person", "bark.staff:requester",
+    )  # fmt: skip
+    assert "Added London Borough of Barking and Dagenham (bark)" in out
+    with system_scope("test"):
+        bark = Partner.objects.get(code="bark")
+        assert bark.gss_code == "E09000002"
+        assert bark.joined_on == datetime.date(2024, 4, 1)
+        assert bark.left_on is None
+        assert dict(Site.objects.owned_by(bark).values_list("code", "name")) == {
+            "TH": "Barking Town Hall",
+            "LIB-DAG": "Dagenham Library: Church Elm Lane",
+        }
+        roles = set(Membership.objects.owned_by(bark).values_list("user__username", "role"))
+    assert roles == {("bark.lead", "lead"), ("bark.staff", "requester")}
+    lead = User.objects.get(username="bark.lead")
+    assert lead.email == "it.lead@bark.example"
+    assert not lead.has_usable_password()
+
+    records = changes("command:partner add")
+    assert {r.content_type.model for r in records} == {"partner", "site", "membership"}
+    assert len(records) == 1 + 2 + 2
+    assert {r.actor_id for r in records} == {None}
+
+
+def test_partner_add_defaults_to_joining_today(cast):
+    run("partner", "add", "newb", "--name", "New Borough")
+    with system_scope("test"):
+        assert Partner.objects.get(code="newb").joined_on == timezone.localdate()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["wcc", "--name", "Another Westminster"], "already exists"),
+        (["newb", "--name", "City of Westminster"], "already exists"),
+        (["newb", "--name", "New", "--joined", "2024-02-30"], "is not a date"),
+        (["newb", "--name", "New", "--joined", "01/04/2024"], "YYYY-MM-DD"),
+        (["newb", "--name", "New", "--nation", "FRA"], "is not a nation"),
+        (["newb", "--name", "New", "--gss", "X123"], "gss_code"),
+        (["New Borough", "--name", "New"], "code"),
+        (["newb", "--name", "New", "--site", "no-name"], "CODE:NAME"),
+        (["newb", "--name", "New", "--site", "bad code:Hall"], "--site bad code"),
+        (["newb", "--name", "New", "--site", "A:One", "--site", "A:Two"], "given twice"),
+        (["newb", "--name", "New", "--person", "someone"], "USERNAME:ROLE"),
+        (["newb", "--name", "New", "--person", "x.y:boss"], "is not a council role"),
+        (["newb", "--name", "New", "--person", "wcc.lead:lead"], "usernames are taken"),
+        (["newb", "--name", "New", "--person", "x.y:lead:not-an-email"], "--person x.y"),
+    ],
+)
+def test_partner_add_refuses_bad_input_and_adds_nothing(cast, args, message):
+    with system_scope("test"):
+        before = Partner.objects.count(), Site.objects.count()
+    users = User.objects.count()
+    with pytest.raises(CommandError, match=message):
+        run("partner", "add", *args)
+    with system_scope("test"):
+        assert (Partner.objects.count(), Site.objects.count()) == before
+    assert User.objects.count() == users
+    assert changes("command:partner add") == []
+
+
+def test_partner_set_role(cast):
+    out = run("partner", "set-role", "wcc.staff", "wcc", "lead", "auditor")
+    assert "IT lead" in out
+    with system_scope("test"):
+        assert set(
+            Membership.objects.filter(user=cast.wcc_staff).values_list("role", flat=True)
+        ) == {"lead", "auditor"}
+    assert changes("command:partner set-role")
+
+    run("partner", "set-role", "wcc.staff", "wcc", "none")
+    with system_scope("test"):
+        assert not Membership.objects.filter(user=cast.wcc_staff).exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nobody", "wcc", "lead"], "No person has the username"),
+        (["wcc.staff", "zzz", "lead"], "No partner has the code"),
+        (["wcc.staff", "wcc", "chief"], "is not a council role"),
+        (["lbhf.lead", "lbhf", "auditor"], "has left the partnership"),
+    ],
+)
+def test_partner_set_role_refuses_bad_input(cast, args, message):
+    with pytest.raises(CommandError, match=message):
+        run("partner", "set-role", *args)
+
+
+def test_partner_leave_ends_its_peoples_sign_in_from_that_day(cast):
+    import time_machine
+
+    out = run("partner", "leave", "rbkc", "--on", "2030-03-31")
+    assert "leaves on 2030-03-31" in out
+    cast.rbkc.refresh_from_db()
+    assert cast.rbkc.left_on == datetime.date(2030, 3, 31)
+    assert [r.changed_fields for r in changes("command:partner leave")] == [["left_on"]]
+    with time_machine.travel(datetime.datetime(2030, 3, 30, 12, tzinfo=datetime.UTC)):
+        assert sign_in("rbkc.lead", "concord-test-password") is not None
+    with time_machine.travel(datetime.datetime(2030, 3, 31, 12, tzinfo=datetime.UTC)):
+        assert sign_in("rbkc.lead", "concord-test-password") is None
+    # The same date again is a no-op; another date is refused.
+    assert "nothing to do" in run("partner", "leave", "rbkc", "--on", "2030-03-31")
+    with pytest.raises(CommandError, match="already left"):
+        run("partner", "leave", "rbkc", "--on", "2031-01-01")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["zzz", "--on", "2030-01-01"], "No partner has the code"),
+        (["wcc", "--on", "tomorrow"], "is not a date"),
+        (["wcc", "--on", "2001-01-01"], "cannot leave before"),
+    ],
+)
+def test_partner_leave_refuses_bad_input(cast, args, message):
+    with pytest.raises(CommandError, match=message):
+        run("partner", "leave", *args)
+
+
+def test_partner_list_shows_current_and_former_partners(cast):
+    out = run("partner", "list")
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["Code", "Name"]
+    assert any(line.startswith("lbhf") and "2018-03-31" in line for line in lines)
+    assert any(line.startswith("wcc") and "City of Westminster" in line for line in lines)
+
+
+def test_partner_list_with_no_partners(db):
+    assert "No partners yet" in run("partner", "list")
+
+
+def test_partner_needs_a_subcommand(cast):
+    with pytest.raises(CommandError):
+        run("partner")
