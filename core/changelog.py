@@ -81,7 +81,7 @@ def _on_save(sender: type, instance: Any, created: bool, raw: bool = False, **kw
 def _before_delete(sender: type, instance: Any, **kwargs: Any) -> None:
     if isinstance(instance, ConcordModel):
         # Shares go with the record, so remember whose change log the deletion belongs in.
-        instance._owner_ids_before_delete = instance.owning_partner_ids()
+        instance._owner_ids_before_delete = instance.owning_partner_ids()  # type: ignore[attr-defined]
 
 
 @receiver(post_delete, dispatch_uid="concord_changelog_delete")

@@ -294,7 +294,7 @@ class ChangeRecord(models.Model):
     before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     changed_fields = models.JSONField(default=list, encoder=DjangoJSONEncoder)
-    partners = models.ManyToManyField(
+    partners: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         "partners.Partner", through="ChangeRecordPartner", related_name="+"
     )
 
@@ -334,7 +334,9 @@ class ChangeRecord(models.Model):
             return None
         return Q(
             Exists(
-                ChangeRecordPartner.objects.filter(change_id=OuterRef("pk"), partner_id__in=partner_ids)
+                ChangeRecordPartner.objects.filter(
+                    change_id=OuterRef("pk"), partner_id__in=partner_ids
+                )
             )
         )
 

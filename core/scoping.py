@@ -59,12 +59,12 @@ class ScopedQuerySet(models.QuerySet):
         self._scope: str | None = None
 
     def _clone(self) -> Self:
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]
         clone._scope = self._scope
         return clone
 
     def _declared(self, scope: str) -> Self:
-        clone = self._chain()
+        clone = self._chain()  # type: ignore[attr-defined]
         clone._scope = scope
         return clone
 

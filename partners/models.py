@@ -188,9 +188,7 @@ class Site(PartnerOwnedModel):
 
     class Meta:
         ordering = ["name", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["partner", "code"], name="site_unique_code")
-        ]
+        constraints = [models.UniqueConstraint(fields=["partner", "code"], name="site_unique_code")]
         indexes = [
             models.Index(fields=["name", "id"], name="site_name_id"),
             models.Index(fields=["partner", "name", "id"], name="site_partner_name_id"),

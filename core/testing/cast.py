@@ -22,7 +22,7 @@ from core.scoping import system_scope
 from partners.choices import CouncilRole, ServiceRole
 from partners.models import Membership, Partner, User
 
-PASSWORD = "concord-test-password"
+PASSWORD = "concord-test-password"  # noqa: S105 - the test cast's shared password
 
 
 @cache
@@ -64,16 +64,23 @@ def make_cast() -> Cast:
     """Create the cast in the current test database."""
     with system_scope("building the test cast"):
         wcc = Partner.objects.create(
-            code="wcc", name="City of Westminster", gss_code="E09000033",
+            code="wcc",
+            name="City of Westminster",
+            gss_code="E09000033",
             joined_on=datetime.date(2011, 4, 1),
         )
         rbkc = Partner.objects.create(
-            code="rbkc", name="Royal Borough of Kensington and Chelsea", gss_code="E09000020",
+            code="rbkc",
+            name="Royal Borough of Kensington and Chelsea",
+            gss_code="E09000020",
             joined_on=datetime.date(2011, 4, 1),
         )
         lbhf = Partner.objects.create(
-            code="lbhf", name="London Borough of Hammersmith and Fulham", gss_code="E09000013",
-            joined_on=datetime.date(2011, 4, 1), left_on=datetime.date(2018, 3, 31),
+            code="lbhf",
+            name="London Borough of Hammersmith and Fulham",
+            gss_code="E09000013",
+            joined_on=datetime.date(2011, 4, 1),
+            left_on=datetime.date(2018, 3, 31),
         )
         people: dict[str, User] = {}
         for partner in (wcc, rbkc, lbhf):

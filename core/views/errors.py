@@ -15,7 +15,10 @@ def _wants_json(request: HttpRequest) -> bool:
 def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(
-            {"status": 404, "errors": [{"field": None, "code": "not_found", "message": "Not found."}]},
+            {
+                "status": 404,
+                "errors": [{"field": None, "code": "not_found", "message": "Not found."}],
+            },
             status=404,
         )
     return render(request, "errors/404.html", status=404)
@@ -38,7 +41,10 @@ def permission_denied(request: HttpRequest, exception: Any = None) -> HttpRespon
 def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(
-            {"status": 500, "errors": [{"field": None, "code": "error", "message": "Server error."}]},
+            {
+                "status": 500,
+                "errors": [{"field": None, "code": "error", "message": "Server error."}],
+            },
             status=500,
         )
     return render(request, "errors/500.html", status=500)
