@@ -1,0 +1,836 @@
+"""Generic import of records from a CSV or XLSX file, for any model that declares import fields.
+
+`import_records` reads the file a row at a time, validates every row as a form would (each
+column converted and checked, then the model's own ``full_clean``), and either reports what it
+found (dry run) or writes every row in one transaction: the import lands whole or not at all.
+What a person sees is plain: a list of `RowError(row, column, message)` with the row numbers of
+their spreadsheet (the header is row 1).
+
+Visibility is never bypassed. A foreign key column is read as the related record's natural key
+(a council's code, a site type's name) among the records the importing person can see, so a
+council that is not theirs reads as "no council with code 'x' that you can use", which reveals
+nothing. An ``id`` column updates records the person may change; the owning council must be one
+where the person may import.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import decimal
+import io
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DatabaseError, models, transaction
+
+from core.context import acting_as
+from core.exporting import FORMULA_PREFIXES, natural_key_of
+from core.scoping import ScopedQuerySet
+from partners.access import ADD, CHANGE, IMPORT, access_for
+
+#: Calls of a progress callback: (rows done, rows in the file).
+ProgressCallback = Callable[[int, int], None]
+
+EXTENSIONS = (".csv", ".xlsx")
+#: How many row errors an import keeps; past this it only counts them (a person fixes the file
+#: from the first few thousand anyway, and a job's result must stay a sensible size).
+MAX_ERRORS = 5000
+#: Rows between two calls of the progress callback.
+PROGRESS_EVERY = 100
+# Related records looked up by natural key are remembered, up to this many at a time.
+_LOOKUP_CACHE_SIZE = 10_000
+_SNIFF_BYTES = 64 * 1024
+_TRUE = {"true", "yes", "y", "1", "t", "on", "in use"}
+_FALSE = {"false", "no", "n", "0", "f", "off", "not in use"}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read: empty, too big, not CSV or XLSX, bad encoding."""
+
+    def __init__(self, message: str, row: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.row = row
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in the file: the spreadsheet row (header is 1; 0 for the whole file), the
+    column it is in ("" when it is about the whole row) and what is wrong, in plain words."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"Row {self.row}" if self.row else "File"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    """What an import found (dry run) or did (commit)."""
+
+    total_rows: int
+    created: int
+    updated: int
+    errors: list[RowError]
+    dry_run: bool
+    #: Errors found beyond MAX_ERRORS: counted, not listed.
+    more_errors: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when no row had a problem."""
+        return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        """Every error found, listed or not."""
+        return len(self.errors) + self.more_errors
+
+    @property
+    def bad_rows(self) -> int:
+        """How many rows (among the listed errors) have something wrong."""
+        return len({e.row for e in self.errors if e.row > 1})
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, for a job's stored result."""
+        data = asdict(self)
+        data["errors"] = [asdict(e) for e in self.errors]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportResult:
+        """The inverse of `as_dict`."""
+        return cls(
+            total_rows=int(data.get("total_rows", 0)),
+            created=int(data.get("created", 0)),
+            updated=int(data.get("updated", 0)),
+            errors=[RowError(**e) for e in data.get("errors", [])],
+            dry_run=bool(data.get("dry_run", True)),
+            more_errors=int(data.get("more_errors", 0)),
+        )
+
+
+# Reading files -------------------------------------------------------------------------------
+
+
+def _size_of(fileobj: IO[bytes]) -> int:
+    fileobj.seek(0, os.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    return size
+
+
+def check_file(fileobj: IO[bytes], filename: str) -> str:
+    """Check a file can be an import before reading it; returns its extension.
+
+    Raises ImportFileError with a message for a person: wrong kind of file, empty, too big,
+    binary content in a CSV, or something that is not really an Excel workbook.
+    """
+    extension = os.path.splitext(filename or "")[1].lower()
+    if extension == ".xls":
+        raise ImportFileError(
+            "This is an old-style Excel file (.xls). Open it in Excel and save it as an Excel "
+            "workbook (.xlsx) or as CSV UTF-8, then upload that."
+        )
+    if extension not in EXTENSIONS:
+        raise ImportFileError("The file must be a CSV file (.csv) or an Excel workbook (.xlsx).")
+    size = _size_of(fileobj)
+    if size == 0:
+        raise ImportFileError("The file is empty.")
+    limit = int(settings.CONCORD_IMPORT_MAX_BYTES)
+    if size > limit:
+        raise ImportFileError(
+            f"The file is {_megabytes(size)}; it must be no bigger than {_megabytes(limit)}. "
+            "Split it into smaller files."
+        )
+    head = fileobj.read(_SNIFF_BYTES)
+    fileobj.seek(0)
+    is_zip = head.startswith(b"PK\x03\x04")
+    if extension == ".xlsx" and not is_zip:
+        raise ImportFileError(
+            "This file is not an Excel workbook, although its name ends in .xlsx. "
+            "Save it from Excel as an Excel workbook (.xlsx) or as CSV UTF-8."
+        )
+    if extension == ".csv":
+        if is_zip:
+            raise ImportFileError(
+                "This looks like an Excel workbook, not a CSV file. Upload it with a name "
+                "ending in .xlsx, or save it from Excel as CSV UTF-8."
+            )
+        if b"\x00" in head:
+            raise ImportFileError(
+                "This file is not text: it cannot be a CSV file. Save it from your spreadsheet "
+                "as CSV UTF-8 (comma delimited)."
+            )
+    return extension
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+class _KeepOpen(io.RawIOBase):
+    """A view of a binary file that a TextIOWrapper can close without closing the file."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _csv_records(fileobj: IO[bytes]) -> Iterator[list[str]]:
+    """The CSV's records as lists of text, decoding UTF-8 (with or without a BOM)."""
+    fileobj.seek(0)
+    head = fileobj.read(_SNIFF_BYTES)
+    fileobj.seek(0)
+    # Semicolons are what a spreadsheet writes where the comma is the decimal mark.
+    first_line = codecs.decode(head.split(b"\n", 1)[0], "utf-8", "replace")
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    text = io.TextIOWrapper(
+        io.BufferedReader(_KeepOpen(fileobj)), encoding="utf-8-sig", newline="", errors="strict"
+    )
+    reader = csv.reader(text, delimiter=delimiter)
+    count = 1
+    try:
+        for record in reader:
+            yield record
+            count += 1
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            "The file is not saved as UTF-8 text, so letters such as £ or é cannot be read "
+            f"(near row {count}). In Excel, save it as 'CSV UTF-8 (comma delimited)'.",
+            row=count,
+        ) from exc
+    except csv.Error as exc:
+        raise ImportFileError(f"Row {count} cannot be read as CSV: {exc}.", row=count) from exc
+
+
+def _xlsx_records(fileobj: IO[bytes]) -> Iterator[list[Any]]:
+    """The first worksheet's rows as lists of cell values (openpyxl's read-only mode)."""
+    from openpyxl import load_workbook
+
+    fileobj.seek(0)
+    try:
+        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as exc:
+        raise ImportFileError(
+            "This Excel workbook cannot be read: it may be damaged or protected with a "
+            "password. Save it again from Excel as an Excel workbook (.xlsx)."
+        ) from exc
+    except Exception as exc:  # openpyxl raises many kinds for a bad file; none is a 500
+        raise ImportFileError(
+            "This Excel workbook cannot be read. Save it again from Excel as an Excel "
+            "workbook (.xlsx)."
+        ) from exc
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            return
+        try:
+            for values in sheet.iter_rows(min_row=1, values_only=True):
+                yield list(values)
+        except Exception as exc:
+            raise ImportFileError(
+                "This Excel workbook cannot be read to the end: it may be damaged. Save it "
+                "again from Excel as an Excel workbook (.xlsx)."
+            ) from exc
+    finally:
+        workbook.close()
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_rows(fileobj: IO[bytes], filename: str) -> Iterator[tuple[int, list[Any]]]:
+    """Every record of the file as (spreadsheet row number, cells), the header first (row 1).
+
+    Wholly blank rows are skipped (their numbers are not reused, so later rows keep the
+    numbers the person sees). Raises ImportFileError for a file that cannot be read.
+    """
+    extension = check_file(fileobj, filename)
+    records = _csv_records(fileobj) if extension == ".csv" else _xlsx_records(fileobj)
+    for number, cells in enumerate(records, start=1):
+        if all(_is_blank(c) for c in cells):
+            continue
+        yield number, cells
+
+
+def count_rows(fileobj: IO[bytes], filename: str) -> int:
+    """How many rows of data (not counting the header or blank rows) the file holds."""
+    total = -1
+    for _number, _cells in read_rows(fileobj, filename):
+        total += 1
+    return max(total, 0)
+
+
+# Columns and values ----------------------------------------------------------------------
+
+
+def _normal(name: Any) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name or "").strip().lower())
+
+
+def column_label(model: type[models.Model], name: str) -> str:
+    """A column as a person knows it: its verbose name, e.g. "GSS code" for gss_code."""
+    if name == "id":
+        return "id"
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+def thing_name(model: type[models.Model]) -> str:
+    """What a person calls a record of `model` ("council" for a partner)."""
+    if model._meta.label == "partners.Partner":
+        return "council"
+    return str(model._meta.verbose_name)
+
+
+@dataclass
+class _Column:
+    """How one column of the file becomes a value of the model."""
+
+    name: str
+    field: models.Field[Any, Any]
+    position: int
+    formfield: forms.Field | None = None
+    choice_labels: dict[str, Any] = field(default_factory=dict)
+    related: type[models.Model] | None = None
+    related_key: str | None = None
+
+
+def _plain_cell(value: Any) -> Any:
+    """A cell as typed: text stripped, an export's formula guard (a leading ') removed."""
+    if isinstance(value, str):
+        value = value.strip()
+        if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_PREFIXES:
+            value = value[1:]
+    return value
+
+
+class _Importer:
+    """One run over one file for one person. Not reused."""
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        user: Any,
+        *,
+        dry_run: bool,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.model = model
+        self.user = user
+        self.access = access_for(user)
+        self.dry_run = dry_run
+        self.progress = progress
+        self.import_fields = list(getattr(model, "import_fields", ()))
+        self.errors: list[RowError] = []
+        self.more_errors = 0
+        self.created = 0
+        self.updated = 0
+        self.failed = False
+        self.columns: list[_Column] = []
+        self.id_position: int | None = None
+        self._lookups: dict[tuple[str, str], Any] = {}
+        self._seen: dict[tuple[int, tuple[Any, ...]], int] = {}
+        self._unique_sets = self._unique_field_sets()
+
+    # errors --------------------------------------------------------------------------------
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.failed = True
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(RowError(row, column, message))
+        else:
+            self.more_errors += 1
+
+    # header --------------------------------------------------------------------------------
+
+    def read_header(self, cells: list[Any]) -> bool:
+        """Match the header to the import fields; report unknown, repeated, missing columns."""
+        model = self.model
+        by_normal: dict[str, str] = {}
+        for name in self.import_fields:
+            by_normal[_normal(name)] = name
+            by_normal.setdefault(_normal(column_label(model, name)), name)
+        by_normal["id"] = "id"
+        # Trailing empty header cells (spreadsheets keep them) are not columns.
+        while cells and _is_blank(cells[-1]):
+            cells = cells[:-1]
+        found: dict[str, int] = {}
+        unknown: list[str] = []
+        ok = True
+        for position, cell in enumerate(cells):
+            if _is_blank(cell):
+                self.error(1, "", f"Column {position + 1} has no heading.")
+                ok = False
+                continue
+            name = by_normal.get(_normal(cell))
+            if name is None:
+                unknown.append(str(cell).strip())
+                continue
+            if name in found:
+                self.error(1, name, f"The column '{str(cell).strip()}' appears more than once.")
+                ok = False
+                continue
+            found[name] = position
+        expected = ", ".join(self.import_fields)
+        for heading in unknown:
+            self.error(
+                1,
+                heading,
+                f"'{heading}' is not a column this import takes. The columns are: {expected} "
+                "(and id, to update records).",
+            )
+            ok = False
+        missing = [name for name in self.import_fields if name not in found]
+        for name in missing:
+            self.error(1, name, f"The column '{name}' is missing.")
+            ok = False
+        if not ok:
+            return False
+        self.id_position = found.get("id")
+        for name in self.import_fields:
+            self.columns.append(self._column(name, found[name]))
+        return True
+
+    def _column(self, name: str, position: int) -> _Column:
+        model_field = self.model._meta.get_field(name)
+        column = _Column(name=name, field=model_field, position=position)  # type: ignore[arg-type]
+        if model_field.many_to_one or model_field.one_to_one:
+            related = model_field.related_model
+            assert isinstance(related, type)
+            column.related = related
+            column.related_key = natural_key_of(related)
+        elif not isinstance(model_field, models.BooleanField):
+            column.formfield = model_field.formfield()  # type: ignore[union-attr]
+            if model_field.choices:
+                for value, label in model_field.flatchoices:  # type: ignore[union-attr]
+                    column.choice_labels[str(label).strip().lower()] = value
+                    column.choice_labels[str(value).strip().lower()] = value
+        return column
+
+    # values --------------------------------------------------------------------------------
+
+    def convert(self, column: _Column, raw: Any) -> Any:
+        """The cell as a Python value of the field; raises ValidationError in plain words."""
+        f = column.field
+        value = _plain_cell(raw)
+        empty = _is_blank(value)
+        if column.related is not None:
+            if empty and not f.blank:
+                raise ValidationError(f"Enter the {thing_name(column.related)}.")
+            return None if empty else self._related(column, value)
+        if isinstance(f, models.BooleanField):
+            if empty:
+                if f.null:
+                    return None
+                if f.has_default():
+                    return f.get_default()
+                raise ValidationError("Enter true or false.")
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, int | float) and value in (0, 1):
+                return bool(value)
+            text = str(value).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValidationError(f"'{value}' is not true or false: use true or false, yes or no.")
+        if empty:
+            if not f.blank:
+                raise ValidationError("This column needs a value.")
+            if isinstance(f, models.CharField | models.TextField):
+                return ""
+            if f.null:
+                return None
+            if f.has_default():
+                return f.get_default()
+            raise ValidationError("This column needs a value.")
+        if column.choice_labels:
+            key = str(value).strip().lower()
+            if key in column.choice_labels:
+                return column.choice_labels[key]
+            options = ", ".join(str(v) for v, _ in f.flatchoices)  # type: ignore[union-attr]
+            raise ValidationError(f"'{value}' is not one of the choices: {options}.")
+        value = self._spreadsheet_value(f, value)
+        assert column.formfield is not None
+        return column.formfield.clean(value)
+
+    @staticmethod
+    def _spreadsheet_value(f: models.Field[Any, Any], value: Any) -> Any:
+        # Excel hands over numbers as floats and dates as datetimes: make them what a person
+        # typed, so a UPRN stays 100023336956 and not 100023336956.0.
+        if isinstance(value, float):
+            if isinstance(f, models.DecimalField | models.FloatField):
+                return str(decimal.Decimal(repr(value)))
+            if value.is_integer():
+                return int(value)
+        if isinstance(value, datetime.datetime) and type(f) is models.DateField:
+            return value.date()
+        if isinstance(value, int | decimal.Decimal) and isinstance(
+            f, models.CharField | models.TextField
+        ):
+            return str(value)
+        return value
+
+    def _related(self, column: _Column, value: Any) -> Any:
+        related = column.related
+        assert related is not None
+        key = column.related_key or "pk"
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        cache_key = (column.name, text)
+        if cache_key in self._lookups:
+            found = self._lookups[cache_key]
+        else:
+            if key == "pk" and not text.isdigit():
+                found = None
+            else:
+                manager = related._default_manager
+                if issubclass(manager.all().__class__, ScopedQuerySet):
+                    queryset = manager.visible_to(self.user)  # type: ignore[attr-defined]
+                else:
+                    queryset = manager.all()
+                found = list(queryset.filter(**{key: text}).values_list("pk", flat=True)[:2])
+            if len(self._lookups) >= _LOOKUP_CACHE_SIZE:
+                self._lookups.clear()
+            self._lookups[cache_key] = found
+        described = "id" if key == "pk" else column_label(related, key)
+        if not found:
+            raise ValidationError(
+                f"There is no {thing_name(related)} with {described} '{text}' that you can use."
+            )
+        if len(found) > 1:
+            raise ValidationError(
+                f"More than one {thing_name(related)} has {described} '{text}': use its id."
+            )
+        return found[0]
+
+    # rows ----------------------------------------------------------------------------------
+
+    def _unique_field_sets(self) -> list[tuple[str, ...]]:
+        meta = self.model._meta
+        sets: list[tuple[str, ...]] = []
+        for f in meta.concrete_fields:
+            if f.unique and not f.primary_key:
+                sets.append((f.name,))
+        for together in meta.unique_together:
+            sets.append(tuple(together))
+        for constraint in meta.constraints:
+            if (
+                isinstance(constraint, models.UniqueConstraint)
+                and constraint.fields
+                and constraint.condition is None
+                and not constraint.expressions
+            ):
+                sets.append(tuple(constraint.fields))
+        return sets
+
+    def _existing(self, row: int, raw: Any) -> tuple[bool, Any]:
+        """The record an ``id`` cell names, among those the person may change."""
+        value = _plain_cell(raw)
+        if _is_blank(value):
+            return True, None
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        if not text.isdigit():
+            self.error(row, "id", f"The id '{text}' is not a whole number. Leave it empty to add.")
+            return False, None
+        instance = (
+            self.model.objects.visible_to(self.user, CHANGE)  # type: ignore[attr-defined]
+            .filter(pk=int(text))
+            .first()
+        )
+        if instance is None:
+            self.error(
+                row,
+                "id",
+                f"There is no {thing_name(self.model)} with id {text} that you can change.",
+            )
+            return False, None
+        return True, instance
+
+    def process_row(self, row: int, cells: list[Any]) -> None:
+        model = self.model
+        width = max(
+            [c.position for c in self.columns] + [self.id_position or 0]
+        )  # the rightmost column
+        if any(not _is_blank(c) for c in cells[width + 1 :]):
+            self.error(row, "", "This row has more cells than the header has columns.")
+        instance = None
+        if self.id_position is not None and self.id_position < len(cells):
+            ok, instance = self._existing(row, cells[self.id_position])
+            if not ok:
+                return
+        creating = instance is None
+        if creating:
+            instance = model()
+        bad_fields: set[str] = set()
+        row_ok = True
+        for column in self.columns:
+            raw = cells[column.position] if column.position < len(cells) else None
+            try:
+                value = self.convert(column, raw)
+            except ValidationError as exc:
+                for message in _unique_messages(exc.messages):
+                    self.error(row, column.name, message)
+                bad_fields.add(column.name)
+                row_ok = False
+                continue
+            setattr(instance, column.field.attname, value)
+        if not self._may_import(row, instance, creating, bad_fields):
+            return
+        repeated = self._repeats(row, instance, cells, bad_fields)
+        exclude = bad_fields | {f.name for f in model._meta.fields if not f.editable}
+        problems: list[tuple[str, str]] = []
+        for check in ("fields", "unique", "constraints"):
+            if check != "fields" and repeated:
+                continue
+            try:
+                if check == "fields":
+                    instance.full_clean(
+                        exclude=exclude, validate_unique=False, validate_constraints=False
+                    )
+                elif check == "unique":
+                    instance.validate_unique(exclude=exclude)
+                else:
+                    instance.validate_constraints(exclude=exclude)
+            except ValidationError as exc:
+                problems.extend(self._explain(instance, exc, cells))
+        for column_name, message in dict.fromkeys(problems):
+            self.error(row, column_name, message)
+            row_ok = False
+        if repeated:
+            row_ok = False
+        if not row_ok or self.failed or self.dry_run:
+            # Nothing is written once any row has failed: the whole import will be undone.
+            if row_ok:
+                self._count(creating)
+            return
+        self._save(row, instance, creating)
+
+    def _explain(
+        self, instance: Any, exc: ValidationError, cells: list[Any]
+    ) -> Iterator[tuple[str, str]]:
+        """(column, message) for each problem the model found, in a person's words."""
+        by_name = {c.name: c for c in self.columns}
+        for key, errors in exc.error_dict.items():
+            for error in errors:
+                params = error.params or {}
+                check = params.get("unique_check") if isinstance(params, dict) else None
+                if error.code in ("unique", "unique_together") and check:
+                    shown = []
+                    for name in check:
+                        value = getattr(instance, self.model._meta.get_field(name).attname)
+                        col = by_name.get(name)
+                        if col is not None and col.position < len(cells):
+                            value = _plain_cell(cells[col.position])
+                        shown.append(f"{column_label(self.model, name)} '{value}'")
+                    column = next((n for n in reversed(check) if n in by_name), "")
+                    thing = thing_name(self.model)
+                    yield column, f"There is already a {thing} with {' and '.join(shown)}."
+                    continue
+                for message in error.messages:
+                    if key == NON_FIELD_ERRORS:
+                        yield "", message
+                    elif key in self.import_fields:
+                        yield key, message
+                    else:
+                        yield "", f"{column_label(self.model, key)}: {message}"
+
+    def _count(self, creating: bool) -> None:
+        if creating:
+            self.created += 1
+        else:
+            self.updated += 1
+
+    def _may_import(self, row: int, instance: Any, creating: bool, bad: set[str]) -> bool:
+        """The owning council must be one where the person may import (and add or change)."""
+        if "partner" in bad:
+            return True  # already reported: the council could not be read
+        try:
+            owners = instance.owning_partner_ids()
+        except TypeError:
+            owners = []
+        area = getattr(self.model, "area", "reference")
+        action = ADD if creating else CHANGE
+        if self.access.can(IMPORT, area, owners or None) and self.access.can(
+            action, area, owners or None
+        ):
+            return True
+        plural = self.model._meta.verbose_name_plural
+        partner = getattr(instance, "partner", None) if owners else None
+        if partner is not None and "partner" in self.import_fields:
+            self.error(row, "partner", f"You may not import {plural} for {partner}.")
+        else:
+            self.error(row, "", f"You may not import {plural}.")
+        return False
+
+    def _repeats(self, row: int, instance: Any, cells: list[Any], bad: set[str]) -> bool:
+        """Has an earlier row of this file the same id, or the same value of a unique field?"""
+        repeated = False
+        if instance.pk is not None:
+            key = (-1, (instance.pk,))
+            if key in self._seen:
+                self.error(row, "id", f"Row {self._seen[key]} of this file has the same id.")
+                repeated = True
+            else:
+                self._seen[key] = row
+        by_name = {c.name: c for c in self.columns}
+        for index, names in enumerate(self._unique_sets):
+            if any(name in bad for name in names):
+                continue
+            values = tuple(getattr(instance, self.model._meta.get_field(n).attname) for n in names)
+            if any(v is None or v == "" for v in values):
+                continue
+            key = (index, values)
+            first = self._seen.get(key)
+            if first is None:
+                self._seen[key] = row
+                continue
+            shown = []
+            for name, value in zip(names, values, strict=True):
+                col = by_name.get(name)
+                if col is not None and col.position < len(cells):
+                    value = _plain_cell(cells[col.position])
+                shown.append(f"{column_label(self.model, name)} '{value}'")
+            column = next((n for n in reversed(names) if n in by_name), "")
+            self.error(row, column, f"Row {first} of this file has the same {' and '.join(shown)}.")
+            repeated = True
+        return repeated
+
+    def _save(self, row: int, instance: Any, creating: bool) -> None:
+        try:
+            # A savepoint per row, so that a clash only the database sees (two people importing
+            # at once) is reported against its row instead of breaking the transaction.
+            with transaction.atomic():
+                instance.save()
+                if getattr(self.model, "ownership", "partner") not in ("partner", "catalogue"):
+                    # Who owns it is not a column here: make sure its author can still see it.
+                    visible = self.model.objects.visible_to(self.user).filter(pk=instance.pk)  # type: ignore[attr-defined]
+                    if not visible.exists():
+                        raise _Invisible
+        except _Invisible:
+            self.error(row, "", "You would not be able to see this record after the import.")
+            return
+        except DatabaseError:
+            self.error(
+                row, "", "This row could not be saved: it clashes with a record already stored."
+            )
+            return
+        self._count(creating)
+
+    # run -----------------------------------------------------------------------------------
+
+    def run(self, fileobj: IO[bytes], filename: str) -> tuple[int, bool]:
+        """Read and validate (and, unless a dry run, save) every row. Returns (rows, header ok)."""
+        total = count_rows(fileobj, filename)
+        rows = read_rows(fileobj, filename)
+        header = next(rows, None)
+        if header is None:
+            raise ImportFileError("The file has no header row and no data.")
+        if not self.read_header(list(header[1])):
+            return total, False
+        if total == 0:
+            raise ImportFileError("The file has a header row but no rows of data.")
+        done = 0
+        if self.progress:
+            self.progress(0, total)
+        for number, cells in rows:
+            self.process_row(number, list(cells))
+            done += 1
+            if self.progress and done % PROGRESS_EVERY == 0:
+                self.progress(done, total)
+        if self.progress:
+            self.progress(done, total)
+        return total, True
+
+
+class _Invisible(Exception):
+    """A saved record its author could no longer see."""
+
+
+def _unique_messages(messages: list[str]) -> list[str]:
+    # A model field and its form field both check a length: say it once.
+    return list(dict.fromkeys(messages))
+
+
+def importable(model: type[models.Model]) -> bool:
+    """True when `model` declares import fields."""
+    return bool(getattr(model, "import_fields", ()))
+
+
+def import_records(
+    model: type[models.Model],
+    fileobj: IO[bytes],
+    filename: str,
+    user: Any,
+    *,
+    dry_run: bool,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Import the rows of a CSV or XLSX file as records of `model`, on behalf of `user`.
+
+    A dry run validates every row and changes nothing. A commit writes every row in one
+    transaction, and only if no row has a problem; the change log records each created or
+    updated record under `user`, labelled ``import:<filename>``. Problems with the file itself
+    (empty, too big, not CSV or XLSX, not UTF-8) come back as one error on row 0; problems with
+    the header on row 1. Never raises for anything in the file.
+    """
+    if not importable(model):
+        return ImportResult(
+            0,
+            0,
+            0,
+            [RowError(0, "", f"{model._meta.verbose_name_plural} cannot be imported.")],
+            dry_run,
+        )
+    importer = _Importer(model, user, dry_run=dry_run, progress=progress)
+    label = f"import:{os.path.basename(filename or 'upload')}"[:200]
+    total = 0
+    try:
+        if dry_run:
+            total, _ok = importer.run(fileobj, filename)
+        else:
+            with acting_as(user, label=label), transaction.atomic():
+                total, _ok = importer.run(fileobj, filename)
+                if importer.failed:
+                    # Whole or not at all: one bad row undoes every row written before it.
+                    transaction.set_rollback(True)
+    except ImportFileError as exc:
+        importer.errors.insert(0, RowError(exc.row, "", exc.message))
+        importer.failed = True
+    created, updated = importer.created, importer.updated
+    if importer.failed and not dry_run:
+        created = updated = 0
+    return ImportResult(
+        total_rows=total,
+        created=created,
+        updated=updated,
+        errors=sorted(importer.errors, key=lambda e: e.row),
+        dry_run=dry_run,
+        more_errors=importer.more_errors,
+    )

@@ -1,0 +1,270 @@
+"""Generic import: CSV and XLSX, every kind of bad row, whole or nothing, the change log."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from openpyxl import Workbook
+
+from core.importing import RowError, count_rows, import_records
+from core.models import ChangeRecord
+from core.scoping import system_scope
+from partners.models import Partner, Site, SiteType
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+def run(path, user, *, dry_run, model=Site, progress=None):
+    with open(path, "rb") as f:
+        return import_records(model, f, path.name, user, dry_run=dry_run, progress=progress)
+
+
+def site_count():
+    return Site.objects.unscoped("test").count()
+
+
+def change_count():
+    return ChangeRecord.objects.unscoped("test").count()
+
+
+@pytest.fixture
+def office(cast):
+    with system_scope("test data"):
+        return SiteType.objects.create(name="Office")
+
+
+def test_csv_import_creates_sites_and_logs_changes(cast, office, tmp_path):
+    path = write(
+        tmp_path,
+        "sites.csv",
+        HEADER
+        + "wcc,CH,City Hall,Office,64 Victoria Street,SW1E 6QP,100023336956,yes\n"
+        + 'wcc,LIB,"Library, Main",,,,,false\n',
+    )
+    changes_before = change_count()
+    dry = run(path, cast.wcc_lead, dry_run=True)
+    assert dry.ok, dry.errors
+    assert (dry.total_rows, dry.created, dry.updated) == (2, 2, 0)
+    assert site_count() == 0  # a dry run changes nothing
+    assert change_count() == changes_before
+
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.ok and (result.created, result.updated) == (2, 0)
+    sites = {s.code: s for s in Site.objects.visible_to(cast.wcc_lead)}
+    assert sites["CH"].site_type == office and sites["CH"].uprn == "100023336956"
+    assert sites["LIB"].name == "Library, Main" and sites["LIB"].is_active is False
+    assert sites["LIB"].site_type is None
+    records = ChangeRecord.objects.unscoped("test").filter(
+        content_type=ContentType.objects.get_for_model(Site)
+    )
+    assert records.count() == 2
+    assert {r.actor_label for r in records} == {"import:sites.csv"}
+    assert {r.actor for r in records} == {cast.wcc_lead}
+    assert {r.action for r in records} == {"create"}
+
+
+def test_update_by_id_and_semicolons_and_bom(cast, office, tmp_path):
+    with system_scope("test data"):
+        hall = Site.objects.create(partner=cast.wcc, code="CH", name="Old name")
+    path = write(
+        tmp_path,
+        "sites.csv",
+        "\ufeffid;partner;code;name;site_type;address;postcode;uprn;is_active\n"
+        f"{hall.pk};wcc;CH;City Hall;Office;;;;true\n"
+        ";wcc;NEW;New Site;;;;;true\n",
+    )
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.ok, result.errors
+    assert (result.created, result.updated) == (1, 1)
+    hall = Site.objects.visible_to(cast.wcc_lead).get(pk=hall.pk)
+    assert hall.name == "City Hall" and hall.site_type == office
+    update = ChangeRecord.objects.unscoped("test").get(action="update", object_id=hall.pk)
+    assert update.before["name"] == "Old name" and update.after["name"] == "City Hall"
+
+
+def test_xlsx_round_trip(cast, office, tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Partner", "Code", "Name", "Site type", "Address", "Postcode", "UPRN", "In use"])
+    sheet.append(["wcc", "CH", "City Hall", "Office", None, "SW1E 6QP", 100023336956, True])
+    sheet.append([None] * 8)  # a blank row is skipped, and later rows keep their numbers
+    sheet.append(["wcc", "DEP", "'=Depot", None, None, None, None, False])
+    path = tmp_path / "sites.xlsx"
+    workbook.save(path)
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.ok, result.errors
+    assert result.created == 2
+    site = Site.objects.visible_to(cast.wcc_lead).get(code="CH")
+    assert site.uprn == "100023336956" and site.is_active is True
+    assert Site.objects.visible_to(cast.wcc_lead).get(code="DEP").name == "=Depot"
+
+
+def test_partner_import_with_dates_and_choices(cast, tmp_path):
+    path = write(
+        tmp_path,
+        "partners.csv",
+        "code,name,gss_code,nation,joined_on\n"
+        "cardiff,Cardiff Council,W06000015,Wales,01/04/2020\n"
+        "bcp,BCP Council,E06000058,ENG,2019-04-01\n",
+    )
+    result = run(path, cast.manager, dry_run=False, model=Partner)
+    assert result.ok, result.errors
+    cardiff = Partner.objects.unscoped("test").get(code="cardiff")
+    assert cardiff.nation == "WLS" and cardiff.joined_on == datetime.date(2020, 4, 1)
+
+
+def errors_by_cell(result):
+    return {(e.row, e.column): e.message for e in result.errors}
+
+
+def test_every_kind_of_bad_row_is_reported_and_nothing_lands(cast, office, tmp_path):
+    with system_scope("test data"):
+        Site.objects.create(partner=cast.wcc, code="OLD", name="Existing")
+        Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+    before_sites, before_changes = site_count(), change_count()
+    path = write(
+        tmp_path,
+        "sites.csv",
+        HEADER
+        + "wcc,GOOD,Good Site,Office,,,,true\n"  # row 2: fine
+        + "rbkc,R1,Their site,,,,,true\n"  # row 3: another council
+        + "wcc,,No code,,,,,true\n"  # row 4: missing value
+        + "wcc,BAD CODE,Bad,Warehouse,,,12ab,maybe\n"  # row 5: four problems
+        + "wcc,GOOD,Again,,,,,true\n"  # row 6: repeats row 2
+        + "wcc,OLD,Clash,,,,,true\n"  # row 7: clashes with a stored site
+        + "nosuch,X1,Nowhere,,,,,true\n"  # row 8: no such council
+        + "wcc,X2,"
+        + "n" * 201
+        + ",,,,,true\n",  # row 9: too long
+    )
+    for dry_run in (True, False):
+        result = run(path, cast.wcc_lead, dry_run=dry_run)
+        assert not result.ok
+        cells = errors_by_cell(result)
+        assert cells[(3, "partner")] == "There is no council with code 'rbkc' that you can use."
+        assert (4, "code") in cells
+        assert "site type" in cells[(5, "site_type")] and "Warehouse" in cells[(5, "site_type")]
+        assert (5, "code") in cells
+        assert (5, "uprn") in cells
+        assert "true or false" in cells[(5, "is_active")]
+        assert "Row 2 of this file" in cells[(6, "code")]
+        assert (7, "") in cells or (7, "code") in cells
+        assert cells[(8, "partner")] == "There is no council with code 'nosuch' that you can use."
+        assert (9, "name") in cells
+        assert not any(e.row == 2 for e in result.errors)
+        assert (result.created, result.updated) == ((1, 0) if dry_run else (0, 0))
+        # Nothing landed: the good row was undone with the rest.
+        assert site_count() == before_sites
+        assert change_count() == before_changes
+
+
+def test_other_councils_code_reveals_nothing(cast, tmp_path):
+    path = write(tmp_path, "s.csv", HEADER + "rbkc,A,A,,,,,true\nzzzz,B,B,,,,,true\n")
+    result = run(path, cast.wcc_lead, dry_run=True)
+    real, made_up = result.errors
+    # The same words whether the council exists or not; its name never appears.
+    assert real.message.replace("rbkc", "?") == made_up.message.replace("zzzz", "?")
+    assert "Kensington" not in real.message
+
+
+def test_visible_council_without_import_permission(cast, tmp_path):
+    # The shared-service agent sees every council but may not import sites.
+    path = write(tmp_path, "s.csv", HEADER + "wcc,A,A,,,,,true\n")
+    result = run(path, cast.agent, dry_run=True)
+    assert result.errors == [
+        RowError(2, "partner", "You may not import sites for City of Westminster.")
+    ]
+
+
+def test_update_of_invisible_record_is_refused(cast, tmp_path):
+    with system_scope("test data"):
+        theirs = Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+    path = write(tmp_path, "s.csv", "id," + HEADER + f"{theirs.pk},wcc,TH,Mine now,,,,,true\n")
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.errors == [
+        RowError(2, "id", f"There is no site with id {theirs.pk} that you can change.")
+    ]
+    assert Site.objects.unscoped("test").get(pk=theirs.pk).name == "Town Hall"
+
+
+def test_header_problems(cast, tmp_path):
+    path = write(tmp_path, "s.csv", "partner,code,colour,name,name\nwcc,A,red,A,A\n")
+    result = run(path, cast.wcc_lead, dry_run=True)
+    cells = errors_by_cell(result)
+    assert "'colour' is not a column this import takes" in cells[(1, "colour")]
+    assert "more than once" in cells[(1, "name")]
+    assert cells[(1, "site_type")] == "The column 'site_type' is missing."
+    assert all(e.row == 1 for e in result.errors)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("sites.txt", b"a,b\n", ".csv"),
+        ("sites.xls", b"\xd0\xcf\x11\xe0", "old-style Excel"),
+        ("binary.csv", b"\x00\x01\x02\x03" * 10, "not text"),
+        ("latin1.csv", (HEADER + "wcc,A,Caf\xe9,,,,,true\n").encode("latin-1"), "UTF-8"),
+        ("fake.xlsx", b"partner,code\n", "not an Excel workbook"),
+        ("broken.xlsx", b"PK\x03\x04garbage", "cannot be read"),
+        ("header-only.csv", HEADER.encode(), "no rows of data"),
+    ],
+)
+def test_bad_files_get_a_clear_message(cast, tmp_path, name, content, words):
+    path = write(tmp_path, name, content)
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert len(result.errors) == 1
+    assert words in result.errors[0].message
+    assert site_count() == 0
+
+
+def test_size_limit(cast, tmp_path, settings):
+    settings.CONCORD_IMPORT_MAX_BYTES = 100
+    path = write(tmp_path, "s.csv", HEADER + "wcc,A,A,,,,,true\n" * 10)
+    result = run(path, cast.wcc_lead, dry_run=True)
+    assert "no bigger than" in result.errors[0].message
+
+
+def test_progress_and_counting(cast, tmp_path):
+    rows = "".join(f"wcc,S{i},Site {i},,,,,true\n" for i in range(250))
+    path = write(tmp_path, "s.csv", HEADER + rows)
+    with open(path, "rb") as f:
+        assert count_rows(f, "s.csv") == 250
+    calls = []
+    result = run(path, cast.wcc_lead, dry_run=False, progress=lambda d, t: calls.append((d, t)))
+    assert result.created == 250
+    assert calls[0] == (0, 250) and calls[-1] == (250, 250)
+    assert (100, 250) in calls
+
+
+def test_requester_may_not_import(cast, tmp_path):
+    path = write(tmp_path, "s.csv", HEADER + "wcc,A,A,,,,,true\n")
+    result = run(path, cast.wcc_staff, dry_run=False)
+    assert result.errors == [
+        RowError(2, "partner", "You may not import sites for City of Westminster.")
+    ]
+
+
+def test_export_then_import_round_trip(cast, office, tmp_path, client_for):
+    """What the list export writes, the import reads back (updates by id, formula guard undone)."""
+    from core.exporting import csv_chunks, export_columns
+
+    with system_scope("test data"):
+        Site.objects.create(partner=cast.wcc, code="EQ", name="=1+1", site_type=office)
+    queryset = Site.objects.visible_to(cast.wcc_lead).order_by("pk")
+    body = b"".join(csv_chunks(queryset, export_columns(Site, ["id", *Site.import_fields])))
+    path = write(tmp_path, "export.csv", body)
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.ok, result.errors
+    assert (result.created, result.updated) == (0, 1)
+    assert Site.objects.visible_to(cast.wcc_lead).get(code="EQ").name == "=1+1"
