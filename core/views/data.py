@@ -132,6 +132,8 @@ class ImportView(LoginRequiredMixin, View):
     """Upload a CSV or XLSX file of records, check it (dry run), then confirm the import."""
 
     model: type[models.Model] | None = None
+    #: Accepted so that every data page is wired alike; an import does not filter.
+    filterset_class: type[Any] | None = None
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         model = self.model
