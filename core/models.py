@@ -365,3 +365,107 @@ class ChangeRecordPartner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_id} → {self.partner_id}"
+
+
+# Jobs of the data pages (core.jobs): an import's file checked and run in the background, and a
+# partner's export zip. They are the service's own bookkeeping, not domain records: no change
+# log, and no partner owns them, so no partner export carries them.
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    CHECKING = "checking", "Checking the file"
+    CHECKED = "checked", "Checked"
+    IMPORTING = "importing", "Importing"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+def _is_service_manager(user: Any) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.is_superuser or getattr(user, "service_role", "") == "manager")
+    )
+
+
+class ImportJob(models.Model):
+    """One uploaded import file: checked (a dry run), then, once confirmed, imported.
+
+    It belongs to the person who uploaded it; shared-service staff may look at it too.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    model_label = models.CharField(max_length=100, help_text="What is imported, e.g. partners.Site.")
+    filename = models.CharField(max_length=255, help_text="The file's name as uploaded.")
+    file_name = models.CharField(max_length=500, blank=True, help_text="Where it is stored.")
+    file_size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    committing = models.BooleanField(default=False, help_text="Import confirmed, not a dry run.")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Import of {self.filename} ({self.get_status_display()})"
+
+    @classmethod
+    def visibility_filter(cls, user: Any, action: str = "view") -> Q | None:
+        """Its owner sees (and acts on) it; shared-service staff may look at it."""
+        from partners.access import access_for
+
+        if action == "view" and access_for(user).is_service_staff:
+            return Q()
+        return Q(user_id=user.pk)
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        return None  # no partner owns a job
+
+
+class PartnerExport(models.Model):
+    """A zip of everything one partner owns, made in the background for a service manager."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    rows_total = models.PositiveBigIntegerField(default=0)
+    rows_done = models.PositiveBigIntegerField(default=0)
+    file_name = models.CharField(max_length=500, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    manifest = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Export of {self.partner} ({self.get_status_display()})"
+
+    @classmethod
+    def visibility_filter(cls, user: Any, action: str = "view") -> Q | None:
+        """Only shared-service managers see, make and download partner exports."""
+        return Q() if _is_service_manager(user) else None
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        return None  # the export of a partner is not part of the partner's own data
