@@ -398,7 +398,9 @@ class ImportJob(models.Model):
 
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    model_label = models.CharField(max_length=100, help_text="What is imported, e.g. partners.Site.")
+    model_label = models.CharField(
+        max_length=100, help_text="What is imported, e.g. partners.Site."
+    )
     filename = models.CharField(max_length=255, help_text="The file's name as uploaded.")
     file_name = models.CharField(max_length=500, blank=True, help_text="Where it is stored.")
     file_size = models.PositiveBigIntegerField(default=0)
