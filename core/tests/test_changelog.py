@@ -1,0 +1,320 @@
+"""The change log: one immutable record per create, update and delete, visible by partner."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
+
+from core.changelog import history_for
+from core.context import acting_as
+from core.middleware import ChangeContextMiddleware, RequestIdMiddleware
+from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
+from core.scoping import ScopeError, system_scope
+from core.services import set_owner_shares
+from partners.models import Agreement, Site, SiteType
+
+pytestmark = pytest.mark.django_db
+
+REQUEST_ID = "req-0123456789abcdef"
+
+
+def all_changes() -> Any:
+    return ChangeRecord.objects.unscoped("test: every change record")
+
+
+def changes_of(obj: Any) -> list[ChangeRecord]:
+    """The object's change records, oldest first."""
+    return list(
+        all_changes()
+        .filter(content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk)
+        .order_by("at", "id")
+    )
+
+
+def partner_ids(record: ChangeRecord) -> set[int]:
+    return set(
+        ChangeRecordPartner.objects.filter(change=record).values_list("partner_id", flat=True)
+    )
+
+
+def through_a_request(user: Any, work: Any, request_id: str = REQUEST_ID) -> HttpResponse:
+    """Run `work` as a view behind the request-id and change-context middleware."""
+
+    def view(request: HttpRequest) -> HttpResponse:
+        request.user = user  # what AuthenticationMiddleware would have done
+        work()
+        return HttpResponse("done")
+
+    request = RequestFactory().post("/sites/new/", HTTP_X_REQUEST_ID=request_id)
+    return RequestIdMiddleware(ChangeContextMiddleware(view))(request)
+
+
+# What a record holds ---------------------------------------------------------------------
+
+
+def test_create_update_delete_each_write_a_record_from_a_request(cast):
+    made: dict[str, Site] = {}
+
+    def create() -> None:
+        with system_scope("test: the view's own scoping is not under test here"):
+            made["site"] = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+
+    response = through_a_request(cast.wcc_lead, create)
+    assert response["X-Request-ID"] == REQUEST_ID
+    site = made["site"]
+
+    (created,) = changes_of(site)
+    assert created.action == ChangeAction.CREATE
+    assert created.actor == cast.wcc_lead
+    assert created.actor_label == "POST /sites/new/"
+    assert created.request_id == REQUEST_ID
+    assert partner_ids(created) == {cast.wcc.pk}
+    assert created.before is None
+    assert created.after["name"] == "City Hall"
+    assert created.after["partner_id"] == cast.wcc.pk
+    assert "version" not in created.after and "updated_at" not in created.after
+    assert created.object_repr == "City Hall (CH)"
+    assert created.at is not None
+
+    def update() -> None:
+        site.name = "Westminster City Hall"
+        site.postcode = "SW1E 6QP"
+        site.save()
+
+    through_a_request(cast.wcc_lead, update, request_id="req-second-request")
+    updated = changes_of(site)[-1]
+    assert updated.action == ChangeAction.UPDATE
+    assert updated.before["name"] == "City Hall"
+    assert updated.after["name"] == "Westminster City Hall"
+    assert updated.changed_fields == ["name", "postcode"]
+    assert updated.request_id == "req-second-request"
+
+    pk = site.pk
+    through_a_request(cast.manager, site.delete, request_id="req-third-request")
+    deleted = list(all_changes().filter(object_id=pk, action=ChangeAction.DELETE))
+    assert len(deleted) == 1
+    assert deleted[0].actor == cast.manager
+    assert deleted[0].before["name"] == "Westminster City Hall"
+    assert deleted[0].after is None
+    assert partner_ids(deleted[0]) == {cast.wcc.pk}
+
+
+def test_an_unsafe_request_id_is_replaced(cast):
+    response = through_a_request(cast.wcc_lead, lambda: None, request_id="<script>")
+    assert response["X-Request-ID"] != "<script>"
+    assert len(response["X-Request-ID"]) == 32
+
+
+def test_every_change_of_one_request_shares_its_id(cast):
+    def work() -> None:
+        with system_scope("test"):
+            Site.objects.create(partner=cast.wcc, code="A", name="A")
+            Site.objects.create(partner=cast.wcc, code="B", name="B")
+
+    through_a_request(cast.wcc_lead, work)
+    assert set(all_changes().filter(actor=cast.wcc_lead).values_list("request_id", flat=True)) == {
+        REQUEST_ID
+    }
+
+
+def test_an_update_that_changes_nothing_writes_no_record(cast):
+    with system_scope("test"):
+        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        site.save()
+        site.name = "City Hall"
+        site.save()
+        again = Site.objects.get(pk=site.pk)
+        again.save()
+    assert [r.action for r in changes_of(site)] == [ChangeAction.CREATE]
+
+
+def test_co_owned_records_are_logged_for_every_owner(cast):
+    with system_scope("test"), acting_as(cast.manager, label="test"):
+        joint = Agreement.objects.create(
+            reference="IAA-1", title="Bi-borough ICT", starts_on=datetime.date(2018, 4, 1)
+        )
+        set_owner_shares(joint, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
+        set_owner_shares(joint, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})  # same
+        joint.title = "Bi-borough ICT agreement"
+        joint.save()
+        pk = joint.pk
+        joint.delete()
+    records = list(
+        all_changes()
+        .filter(content_type=ContentType.objects.get_for_model(Agreement), object_id=pk)
+        .order_by("id")
+    )
+    assert [r.action for r in records] == ["create", "update", "update", "delete"]
+    shares, renamed, deleted = records[1:]
+    assert shares.after == {"owner_shares": {str(cast.wcc.pk): "50.00", str(cast.rbkc.pk): "50.00"}}
+    assert partner_ids(shares) == {cast.wcc.pk, cast.rbkc.pk}
+    assert partner_ids(renamed) == {cast.wcc.pk, cast.rbkc.pk}
+    assert partner_ids(deleted) == {cast.wcc.pk, cast.rbkc.pk}
+
+
+# Immutable ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def record(cast: Any) -> ChangeRecord:
+    with system_scope("test"):
+        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    return changes_of(site)[0]
+
+
+def test_saving_an_existing_change_record_raises(record):
+    record.object_repr = "tampered"
+    with pytest.raises(PermissionError):
+        record.save()
+    with pytest.raises(PermissionError):
+        record.delete()
+    record.refresh_from_db()
+    assert record.object_repr == "City Hall (CH)"
+
+
+def test_bulk_update_and_delete_of_change_records_raise(record, cast):
+    with pytest.raises(PermissionError):
+        all_changes().update(object_repr="tampered")
+    with pytest.raises(PermissionError):
+        all_changes().delete()
+    with pytest.raises(PermissionError):
+        ChangeRecord.objects.visible_to(cast.manager).filter(pk=record.pk).update(actor=None)
+    with system_scope("test"), pytest.raises(PermissionError):
+        ChangeRecord.objects.filter(pk=record.pk).delete()
+    assert all_changes().filter(pk=record.pk, object_repr="City Hall (CH)").exists()
+
+
+def test_change_records_are_scoped_like_everything_else(record):
+    with pytest.raises(ScopeError):
+        list(ChangeRecord.objects.all())
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the immutability trigger is PostgreSQL's"
+)
+def test_the_database_refuses_to_alter_change_records(record):
+    with connection.cursor() as cursor:
+        for sql in (
+            "UPDATE core_changerecord SET object_repr = 'tampered' WHERE id = %s",
+            "DELETE FROM core_changerecord WHERE id = %s",
+            "DELETE FROM core_changerecordpartner WHERE change_id = %s",
+        ):
+            with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+                cursor.execute(sql, [record.pk])
+    assert all_changes().filter(pk=record.pk, object_repr="City Hall (CH)").exists()
+
+
+# Who sees which changes -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def logged(cast: Any) -> dict[str, Any]:
+    """A change in each council's log, and one in both."""
+    with system_scope("test"):
+        wcc_site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        rbkc_site = Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+        lbhf_site = Site.objects.create(partner=cast.lbhf, code="HTH", name="Hammersmith TH")
+        joint = Agreement.objects.create(
+            reference="IAA-1", title="Bi-borough ICT", starts_on=datetime.date(2018, 4, 1)
+        )
+        set_owner_shares(joint, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
+        office = SiteType.objects.create(name="Office")
+    return {
+        "wcc": wcc_site,
+        "rbkc": rbkc_site,
+        "lbhf": lbhf_site,
+        "joint": joint,
+        "catalogue": office,
+    }
+
+
+def visible_objects(user: Any) -> set[tuple[str, int]]:
+    return {
+        (r.content_type.model, r.object_id)
+        for r in ChangeRecord.objects.visible_to(user).select_related("content_type")
+    }
+
+
+def key(obj: Any) -> tuple[str, int]:
+    return (obj._meta.model_name, obj.pk)
+
+
+def test_a_council_auditor_sees_only_their_councils_changes(cast, logged):
+    seen = visible_objects(cast.wcc_auditor)
+    assert key(logged["wcc"]) in seen
+    assert key(logged["joint"]) in seen  # co-owned by wcc
+    assert key(logged["rbkc"]) not in seen
+    assert key(logged["lbhf"]) not in seen
+    assert key(logged["catalogue"]) not in seen  # nobody's log but the service's
+    assert history_for(logged["rbkc"], cast.wcc_auditor).count() == 0
+    assert history_for(logged["wcc"], cast.wcc_auditor).count() == 1
+
+
+def test_each_council_lead_sees_their_own_log(cast, logged):
+    assert visible_objects(cast.rbkc_lead) >= {key(logged["rbkc"]), key(logged["joint"])}
+    assert key(logged["wcc"]) not in visible_objects(cast.rbkc_lead)
+
+
+def test_requesters_and_former_partners_see_no_change_log(cast, logged):
+    assert visible_objects(cast.wcc_staff) == set()
+    assert visible_objects(cast.lbhf_lead) == set()  # lbhf has left
+
+
+def test_shared_service_staff_see_every_change(cast, logged):
+    everything = {key(o) for o in logged.values()}
+    for staff in (cast.agent, cast.finance, cast.manager):
+        assert visible_objects(staff) >= everything
+
+
+def test_history_for_is_newest_first(cast, logged):
+    site = logged["wcc"]
+    with system_scope("test"):
+        site.name = "Westminster City Hall"
+        site.save()
+    actions = [r.action for r in history_for(site, cast.wcc_lead)]
+    assert actions == ["update", "create"]
+
+
+# Commands and jobs ------------------------------------------------------------------------------
+
+
+def test_commands_record_under_their_label(cast):
+    with acting_as(None, label="command:test") as actor, system_scope("test"):
+        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    (created,) = changes_of(site)
+    assert created.actor is None
+    assert created.actor_label == "command:test"
+    assert created.request_id == actor.request_id
+
+
+def test_a_job_records_under_the_user_who_started_it(cast):
+    with acting_as(cast.wcc_lead, label="job:import#7"), system_scope("test"):
+        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    (created,) = changes_of(site)
+    assert created.actor == cast.wcc_lead
+    assert created.actor_label == "job:import#7"
+
+
+def test_concord_partner_add_records_under_its_label(cast):
+    call_command("partner", "add", "newb", "--name", "New Borough", stdout=io.StringIO())
+    (record,) = all_changes().filter(actor_label="command:partner add")
+    assert record.action == ChangeAction.CREATE
+    assert record.after["code"] == "newb"
+    assert len(partner_ids(record)) == 1
+
+
+def test_changes_outside_any_request_or_command_say_system(cast):
+    with system_scope("test"):
+        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    (created,) = changes_of(site)
+    assert created.actor is None
+    assert created.actor_label == "system"
