@@ -2,10 +2,12 @@
 
 from django.urls import path
 
-from core.views import home
+from core.views import changes, home, partner_filter
 
 app_name = "core"
 
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
+    path("partner-filter/", partner_filter.partner_filter, name="partner_filter"),
+    path("changes/", changes.ChangeListView.as_view(), name="change_list"),
 ]

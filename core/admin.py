@@ -1,0 +1,81 @@
+"""Django admin for the core: the scoped admin base class and a read-only change log.
+
+The admin is a back office for superusers, but it still goes through the one visibility
+mechanism: every queryset and every dropdown starts from ``visible_to(request.user)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import ForeignKey
+from django.http import HttpRequest
+
+from core.models import ChangeRecord
+from partners.access import CHANGE, DELETE, access_for
+
+
+class ScopedModelAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose lists, objects and dropdowns are scoped to the signed-in person.
+
+    Former partners' records are read-only here as on every page. Don't add list filters on
+    foreign keys: Django builds their choices from the unscoped default manager.
+    """
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        qs = self.model.objects.visible_to(request.user)
+        ordering = self.get_ordering(request)
+        return qs.order_by(*ordering) if ordering else qs
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        kwargs.setdefault("queryset", scoped_choices_for(db_field.related_model, request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _may(self, request: HttpRequest, action: str, obj: Any) -> bool:
+        if obj is None:
+            return True
+        return access_for(request.user).can(action, obj.area, obj.owning_partner_ids())
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._may(request, CHANGE, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._may(request, DELETE, obj)
+
+
+def scoped_choices_for(model: Any, user: Any) -> Any:
+    """The records of `model` that `user` may pick in a dropdown."""
+    from partners.models import User
+    from partners.services import people_visible_to
+
+    if hasattr(model._default_manager, "visible_to"):
+        return model.objects.visible_to(user)
+    if model is User:
+        return people_visible_to(user)
+    return model._default_manager.all()
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(admin.ModelAdmin):
+    """The change log, read-only: nothing in the application alters a change record."""
+
+    list_display = ("at", "action", "content_type", "object_repr", "actor_label", "request_id")
+    list_filter = ("action",)
+    search_fields = ("object_repr", "actor_label", "request_id")
+    date_hierarchy = None
+    readonly_fields = [f.name for f in ChangeRecord._meta.fields]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return ChangeRecord.objects.visible_to(request.user).select_related("content_type")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

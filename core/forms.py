@@ -1,0 +1,172 @@
+"""Forms for the generic pages: scoped dropdowns and GOV.UK styling.
+
+`ScopedModelForm(user=...)` is the base of every model form. It replaces the queryset of every
+choice of a related record with ``Model.objects.visible_to(user)``, so a dropdown never lists
+another council's record, and narrows the ``partner`` field to the councils in which the person
+may add (or change) this kind of record. A related model that is not scoped must be named in
+``unscoped_choices`` with the method that scopes it, or the form refuses to build.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+
+from partners.access import ADD, CHANGE, access_for
+
+
+def partner_label(partner: Any) -> str:
+    """A partner in a dropdown: its name, marked when it is a former partner."""
+    return f"{partner.name} (former partner)" if partner.is_former else partner.name
+
+
+# GOV.UK Frontend classes by widget kind.
+_WIDGET_CLASSES: list[tuple[type, str]] = [
+    (forms.CheckboxSelectMultiple, "govuk-checkboxes__input"),
+    (forms.RadioSelect, "govuk-radios__input"),
+    (forms.CheckboxInput, "govuk-checkboxes__input"),
+    (forms.Select, "govuk-select"),
+    (forms.Textarea, "govuk-textarea"),
+    (forms.ClearableFileInput, "govuk-file-upload"),
+    (forms.FileInput, "govuk-file-upload"),
+    (forms.widgets.Input, "govuk-input"),
+]
+
+
+def widget_kind(widget: Any) -> str:
+    """What the field template draws: checkboxes, radios, checkbox, select, input..."""
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.FileInput):
+        return "file"
+    if isinstance(widget, forms.HiddenInput):
+        return "hidden"
+    return "input"
+
+
+def govukify(form: forms.BaseForm, for_filters: bool = False) -> None:
+    """Give every widget its GOV.UK Frontend class, dates a date picker, partners their tag.
+
+    In a filter form a yes/no choice that is not set reads "Any" rather than "Unknown".
+    """
+    from partners.models import Partner
+
+    for field in form.fields.values():
+        widget = field.widget
+        if for_filters and isinstance(widget, forms.NullBooleanSelect):
+            widget.choices = [("unknown", "Any"), ("true", "Yes"), ("false", "No")]
+        if for_filters and isinstance(field, forms.ModelChoiceField):
+            field.empty_label = "Any"
+        elif for_filters and isinstance(field, forms.ChoiceField):
+            choices = list(field.choices)
+            if choices and choices[0][0] == "":
+                field.choices = [("", "Any"), *choices[1:]]
+        if isinstance(field, forms.DateField) and type(widget) is forms.DateInput:
+            field.widget = widget = forms.DateInput(
+                attrs={**widget.attrs, "type": "date"}, format="%Y-%m-%d"
+            )
+        if isinstance(field, forms.ModelChoiceField) and field.queryset.model is Partner:
+            field.label_from_instance = partner_label  # type: ignore[method-assign]
+        for kind, css in _WIDGET_CLASSES:
+            if isinstance(widget, kind):
+                existing = widget.attrs.get("class", "")
+                if css not in existing.split():
+                    widget.attrs["class"] = f"{existing} {css}".strip()
+                break
+        if isinstance(widget, forms.TextInput | forms.EmailInput | forms.URLInput):
+            widget.attrs.setdefault("spellcheck", "false")
+
+
+def add_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a ValidationError from a model or service on the form (fields the form lacks at top)."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            target = name if name in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def is_scoped(model: Any) -> bool:
+    """Whether `model`'s default manager is a closed-by-default scoped one."""
+    return hasattr(model._default_manager, "visible_to")
+
+
+class ScopedFormMixin:
+    """Scopes every related-record choice of a form to what `user` may see (see module doc)."""
+
+    #: For related models that are not scoped: field name -> name of a method on the form
+    #: that returns the queryset to offer, e.g. ``{"user": "people_choices"}``.
+    unscoped_choices: ClassVar[dict[str, str]] = {}
+    #: The model whose area decides which partners the ``partner`` field offers.
+    scope_model: ClassVar[Any] = None
+
+    fields: dict[str, forms.Field]
+
+    def scope_fields(self, user: Any, creating: bool) -> None:
+        from partners.models import Partner
+
+        model = self.scope_model
+        action = ADD if creating else CHANGE
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.ModelChoiceField):
+                continue
+            related = field.queryset.model
+            if name in self.unscoped_choices:
+                field.queryset = getattr(self, self.unscoped_choices[name])(user)
+            elif related is Partner and model is not None:
+                field.queryset = writable_partners(user, action, model.area)
+            elif is_scoped(related):
+                field.queryset = related.objects.visible_to(user)
+            else:
+                raise ImproperlyConfigured(
+                    f"{type(self).__name__}.{name} offers {related.__name__}, which is not "
+                    "scoped: name a method for it in unscoped_choices"
+                )
+
+
+def writable_partners(user: Any, action: str, area: str) -> Any:
+    """Partners in which `user` may `action` records of `area`; former partners never."""
+    from partners.models import Partner
+
+    access = access_for(user)
+    qs = Partner.objects.visible_to(user).exclude(pk__in=access.left_partner_ids)
+    ids = access.partner_ids(action, area)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.order_by("name")
+
+
+class ScopedModelForm(ScopedFormMixin, forms.ModelForm):
+    """A model form whose dropdowns offer only what the person may see (and write to)."""
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if type(self).scope_model is None:
+            self.scope_model = self._meta.model
+        self.scope_fields(user, creating=self.instance.pk is None)
+        govukify(self)
+
+
+class ScopedForm(ScopedFormMixin, forms.Form):
+    """A plain form (no model instance) with the same scoping of its dropdowns."""
+
+    def __init__(self, *args: Any, user: Any, instance: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.instance = instance
+        self.scope_fields(user, creating=instance is None or instance.pk is None)
+        govukify(self)

@@ -1,0 +1,327 @@
+"""Declarative tables for list pages: which columns, how cells read, which columns sort.
+
+A table names its columns once; the generic list page renders it as a GOV.UK table, works out
+``select_related`` from the foreign keys it shows (so a list costs one query, not one per row),
+and offers sorting only on columns declared sortable. Sortable columns must be backed by
+non-null fields, because keyset pagination (core.pagination) cannot page through NULLs::
+
+    class SiteTable(Table):
+        name = Column(link=True, sortable=True)
+        code = Column(sortable=True)
+        partner = Column("Council", sort_by="partner__name")
+
+        class Meta:
+            model = Site
+            default_sort = ["name"]
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+
+def partner_html(partner: Any) -> SafeString:
+    """A partner's name, with a "Former partner" tag once it has left."""
+    if partner is None:
+        return format_html("{}", "")
+    if getattr(partner, "is_former", False):
+        return format_html(
+            '{} <strong class="govuk-tag govuk-tag--grey concord-former-tag">{}</strong>',
+            partner,
+            "Former partner",
+        )
+    return format_html("{}", partner)
+
+
+def display_value(value: Any, field: Any = None, obj: Any = None) -> SafeString:
+    """How one field value reads on a page: choices by label, booleans as Yes/No, dates in full.
+
+    Times are shown in Europe/London (the project's time zone).
+    """
+    from partners.models import Partner
+
+    if field is not None and obj is not None and getattr(field, "choices", None):
+        method = getattr(obj, f"get_{field.name}_display", None)
+        if method is not None:
+            return format_html("{}", method())
+    if value is None or value == "":
+        return format_html("{}", "")
+    if isinstance(value, Partner):
+        return partner_html(value)
+    if isinstance(value, bool):
+        return format_html("{}", "Yes" if value else "No")
+    if isinstance(value, datetime.datetime):
+        return format_html("{}", date_filter(timezone.localtime(value), "j M Y, H:i"))
+    if isinstance(value, datetime.date):
+        return format_html("{}", date_filter(value, "j M Y"))
+    if isinstance(value, Decimal):
+        return format_html("{}", value)
+    return format_html("{}", value)
+
+
+def model_field(model: Any, path: str) -> Any:
+    """The model field at the end of a ``a__b__c`` path, or None if there is none."""
+    current = model
+    f = None
+    for part in path.split("__"):
+        if current is None:
+            return None
+        try:
+            f = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        current = f.related_model if f.is_relation else None
+    return f
+
+
+def _non_null_path(model: Any, path: str) -> bool:
+    """True when every field along `path` is non-null (so keyset pagination can sort by it)."""
+    current = model
+    for part in path.split("__"):
+        try:
+            f = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if getattr(f, "null", True):
+            return False
+        current = f.related_model if f.is_relation else current
+    return True
+
+
+class Column:
+    """One column of a table: a field path (default: the attribute name), how it reads and sorts.
+
+    - ``link``: the cell links to the row's detail page.
+    - ``sortable`` / ``sort_by``: sortable on the field itself, or on another path (e.g. a
+      foreign key's ``partner__name``). Only non-null paths may sort.
+    - ``accessor``: a different attribute path to read (``user__email``), or a callable.
+    """
+
+    creation_counter: ClassVar[int] = 0
+
+    def __init__(
+        self,
+        label: str | None = None,
+        *,
+        accessor: Any = None,
+        link: bool = False,
+        sortable: bool = False,
+        sort_by: str | None = None,
+        numeric: bool = False,
+    ) -> None:
+        self.label = label
+        self.accessor = accessor
+        self.link = link
+        self.sort_by = sort_by or None
+        self.sortable = sortable or bool(sort_by)
+        self.numeric = numeric
+        self.name = ""
+        self.creation_counter = Column.creation_counter
+        Column.creation_counter += 1
+
+    def bind(self, name: str, model: Any) -> None:
+        """Attach to a table's model: work out the label and check the sort key."""
+        self.name = name
+        if self.accessor is None:
+            self.accessor = name
+        f = model_field(model, self.accessor) if isinstance(self.accessor, str) else None
+        self.field = f
+        if self.label is None:
+            self.label = (
+                str(f.verbose_name)[:1].upper() + str(f.verbose_name)[1:]
+                if f is not None and hasattr(f, "verbose_name")
+                else name.replace("_", " ").capitalize()
+            )
+        if self.sortable:
+            if self.sort_by is None:
+                if f is not None and f.is_relation:
+                    raise ImproperlyConfigured(
+                        f"Column {name!r} sorts on a relation: give sort_by='{name}__<field>'"
+                    )
+                self.sort_by = self.accessor if isinstance(self.accessor, str) else None
+            if self.sort_by is None or not _non_null_path(model, self.sort_by):
+                raise ImproperlyConfigured(
+                    f"Column {name!r} of {model.__name__} cannot sort on {self.sort_by!r}: "
+                    "keyset pagination needs a non-null field"
+                )
+
+    def value(self, row: Any) -> Any:
+        """The raw value of this column for `row`."""
+        if callable(self.accessor):
+            return self.accessor(row)
+        value = row
+        for part in self.accessor.split("__"):
+            if value is None:
+                return None
+            value = getattr(value, part)
+        return value
+
+    def render(self, row: Any) -> SafeString:
+        """The cell's HTML for `row` (escaped)."""
+        value = self.value(row)
+        obj = row
+        if isinstance(self.accessor, str) and "__" in self.accessor:
+            # The choice label lives on the related object.
+            obj = row
+            for part in self.accessor.split("__")[:-1]:
+                obj = getattr(obj, part, None) if obj is not None else None
+        html = display_value(value, self.field, obj)
+        if self.link:
+            url = row.get_absolute_url() if hasattr(row, "get_absolute_url") else ""
+            if url:
+                return format_html(
+                    '<a class="govuk-link" href="{}">{}</a>', url, html or format_html("{}", row)
+                )
+        return html
+
+
+@dataclass
+class SortLink:
+    """A column heading: its label and, when sortable, the sort it links to and its state."""
+
+    column: Column
+    label: str
+    sort_param: str | None
+    aria_sort: str | None  # "ascending", "descending" or "none"
+
+
+class TableMeta(type):
+    """Collects declared columns in declaration order, like Django forms do."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:
+        declared = [(key, value) for key, value in attrs.items() if isinstance(value, Column)]
+        declared.sort(key=lambda kv: kv[1].creation_counter)
+        for key, _ in declared:
+            attrs.pop(key)
+        cls = super().__new__(mcs, name, bases, attrs)
+        meta = attrs.get("Meta")
+        columns: dict[str, Column] = {}
+        for base in reversed(cls.__mro__[1:]):
+            columns.update(getattr(base, "base_columns", {}))
+        columns.update(dict(declared))
+        cls.base_columns = columns  # type: ignore[attr-defined]
+        if meta is not None:
+            cls.model = meta.model  # type: ignore[attr-defined]
+            cls.default_sort = list(  # type: ignore[attr-defined]
+                getattr(meta, "default_sort", None) or meta.model._meta.ordering or ["pk"]
+            )
+            cls.extra_select_related = tuple(  # type: ignore[attr-defined]
+                getattr(meta, "select_related", ())
+            )
+            for column_name, column in columns.items():
+                column.bind(column_name, meta.model)
+        return cls
+
+
+class Table(metaclass=TableMeta):
+    """A list page's table. Subclasses declare `Column`s and a ``Meta`` with ``model``."""
+
+    base_columns: ClassVar[dict[str, Column]]
+    model: ClassVar[Any]
+    default_sort: ClassVar[list[str]]
+    extra_select_related: ClassVar[tuple[str, ...]]
+
+    def __init__(self, rows: list[Any], sort: str | None = None) -> None:
+        self.rows = rows
+        self.columns = list(self.base_columns.values())
+        self.sort = sort
+
+    @classmethod
+    def select_related(cls) -> list[str]:
+        """Foreign keys the table shows, fetched with the rows in one query."""
+        paths: list[str] = list(cls.extra_select_related)
+        for column in cls.base_columns.values():
+            if not isinstance(column.accessor, str):
+                continue
+            parts = column.accessor.split("__")
+            current = cls.model
+            chain: list[str] = []
+            for part in parts:
+                try:
+                    f = current._meta.get_field(part)
+                except FieldDoesNotExist:
+                    break
+                if not (f.is_relation and (f.many_to_one or f.one_to_one)):
+                    break
+                chain.append(part)
+                current = f.related_model
+            if chain:
+                path = "__".join(chain)
+                if path not in paths:
+                    paths.append(path)
+        return paths
+
+    @classmethod
+    def sort_options(cls) -> dict[str, list[str]]:
+        """The sorts a request may ask for (``name`` / ``-name``) and the ordering of each."""
+        options: dict[str, list[str]] = {}
+        for column in cls.base_columns.values():
+            if column.sortable and column.sort_by:
+                options[column.name] = [column.sort_by]
+                options[f"-{column.name}"] = [f"-{column.sort_by}"]
+        return options
+
+    @classmethod
+    def ordering_for(cls, sort: str | None) -> tuple[str | None, list[str]]:
+        """The accepted sort parameter (None for the default) and the ordering it means."""
+        options = cls.sort_options()
+        if sort and sort in options:
+            return sort, options[sort]
+        return None, list(cls.default_sort)
+
+    def headings(self) -> list[SortLink]:
+        """Column headings with the link that sorts by each (toggling the direction)."""
+        links = []
+        current = self.sort or self.default_sort_param()
+        for column in self.columns:
+            if not column.sortable:
+                links.append(SortLink(column, str(column.label), None, None))
+                continue
+            if current == column.name:
+                links.append(SortLink(column, str(column.label), f"-{column.name}", "ascending"))
+            elif current == f"-{column.name}":
+                links.append(SortLink(column, str(column.label), column.name, "descending"))
+            else:
+                links.append(SortLink(column, str(column.label), column.name, "none"))
+        return links
+
+    @classmethod
+    def default_sort_param(cls) -> str | None:
+        """The sort parameter that the default ordering amounts to, if a column offers it."""
+        if not cls.default_sort:
+            return None
+        first = cls.default_sort[0]
+        for column in cls.base_columns.values():
+            if column.sortable and column.sort_by == first.lstrip("-"):
+                return f"-{column.name}" if first.startswith("-") else column.name
+        return None
+
+    def body(self) -> Iterator[list[tuple[Column, SafeString]]]:
+        """Each row as its rendered cells."""
+        for row in self.rows:
+            yield [(column, column.render(row)) for column in self.columns]
+
+
+def default_detail_fields(model: Any) -> list[str]:
+    """The fields a detail page shows when a model's views name none: its own editable ones."""
+    from core.models import UNTRACKED_FIELDS
+
+    names = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.name in UNTRACKED_FIELDS or not f.editable:
+            continue
+        if isinstance(f, models.JSONField):
+            continue
+        names.append(f.name)
+    return names

@@ -1,0 +1,139 @@
+"""Template tags of the GOV.UK pages: fields, error summaries, partners, navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import get_resolver, reverse
+from django.utils.safestring import SafeString
+
+from core.forms import widget_kind
+from core.tables import display_value, partner_html
+
+register = template.Library()
+
+_BASE_CLASSES = {
+    "input": "govuk-input",
+    "select": "govuk-select",
+    "textarea": "govuk-textarea",
+    "file": "govuk-file-upload",
+}
+_ERROR_CLASSES = {
+    "input": "govuk-input--error",
+    "select": "govuk-select--error",
+    "textarea": "govuk-textarea--error",
+    "file": "govuk-file-upload--error",
+}
+
+
+@register.filter
+def partner_tag(partner: Any) -> SafeString:
+    """A partner's name, with a "Former partner" tag once it has left."""
+    return partner_html(partner)
+
+
+@register.filter
+def show(value: Any) -> SafeString:
+    """A value as pages show it (Yes/No, dates in full, partners tagged)."""
+    return display_value(value)
+
+
+@register.inclusion_tag("generic/_field.html")
+def govuk_field(field: Any, classes: str = "", mark_optional: bool = True) -> dict[str, Any]:
+    """One form field in the GOV.UK pattern: label, hint, inline error, input.
+
+    `classes` adds width classes to the input (e.g. ``govuk-input--width-10``); filter forms
+    pass ``mark_optional=False`` (every filter is optional).
+    """
+    widget = field.field.widget
+    kind = widget_kind(widget)
+    field_id = field.id_for_label or f"id_{field.html_name}"
+    hint_id = f"{field_id}-hint" if field.help_text else ""
+    error_id = f"{field_id}-error" if field.errors else ""
+    described = " ".join(x for x in (hint_id, error_id) if x)
+    context: dict[str, Any] = {
+        "field": field,
+        "kind": kind,
+        "field_id": field_id,
+        "hint_id": hint_id,
+        "error_id": error_id,
+        "described_by": described,
+        "optional": mark_optional and not field.field.required and kind in ("input", "textarea"),
+    }
+    if kind in _ERROR_CLASSES:
+        css = " ".join(
+            c
+            for c in (
+                widget.attrs.get("class", "") or _BASE_CLASSES[kind],
+                classes,
+                _ERROR_CLASSES[kind] if field.errors else "",
+            )
+            if c
+        )
+        attrs = {"class": css}
+        if described:
+            attrs["aria-describedby"] = described
+        if kind == "input" and getattr(widget, "input_type", "") == "date" and not classes:
+            attrs["class"] += " govuk-input--width-10"
+        context["widget_html"] = field.as_widget(attrs=attrs)
+    elif kind == "checkbox":
+        attrs = {"class": "govuk-checkboxes__input"}
+        if described:
+            attrs["aria-describedby"] = described
+        context["widget_html"] = field.as_widget(attrs=attrs)
+    elif kind in ("checkboxes", "radios"):
+        context["options"] = list(field.subwidgets)
+    elif kind == "hidden":
+        context["widget_html"] = field.as_widget()
+    return context
+
+
+@register.inclusion_tag("generic/_error_summary.html")
+def error_summary(*forms: Any) -> dict[str, Any]:
+    """The GOV.UK error summary: every error of the forms, each linking to its field."""
+    errors: list[tuple[str, str]] = []
+    for form in forms:
+        if form is None or not form.is_bound:
+            continue
+        for message in form.non_field_errors():
+            errors.append(("", str(message)))
+        for field in form:
+            if field.is_hidden:
+                continue
+            anchor = field.id_for_label or f"id_{field.html_name}"
+            if widget_kind(field.field.widget) in ("checkboxes", "radios"):
+                anchor = f"{anchor}_0" if not anchor.endswith("_0") else anchor
+            for message in field.errors:
+                errors.append((f"#{anchor}", str(message)))
+        for field in (f for f in form if f.is_hidden):
+            for message in field.errors:
+                errors.append(("", f"{field.label}: {message}"))
+    return {"errors": errors}
+
+
+@register.simple_tag(takes_context=True)
+def concord_navigation(context: Any) -> list[dict[str, Any]]:
+    """The service navigation: Home, each model list the person may view, the change log."""
+    from core.models import ChangeRecord
+    from core.views.generic import REGISTRY
+    from partners.access import VIEW, access_for
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    # The registry fills as URL confs load; make sure they have.
+    get_resolver().url_patterns  # noqa: B018
+    access = access_for(user)
+    path = request.path
+    items = [{"label": "Home", "url": reverse("core:home"), "current": path == "/"}]
+    for views in sorted(REGISTRY, key=lambda v: v.nav_order):
+        if not access.can(VIEW, views.model.area):
+            continue
+        url = reverse(views.model.url_name("list"))
+        items.append({"label": views.nav_label, "url": url, "current": path.startswith(url)})
+    if ChangeRecord.visibility_filter(user) is not None:
+        url = reverse("core:change_list")
+        items.append({"label": "Change log", "url": url, "current": path.startswith(url)})
+    return items

@@ -1,0 +1,118 @@
+"""The change log page: every change the signed-in person may see, newest first.
+
+Scoped by ``ChangeRecord.objects.visible_to(user)``: shared-service staff see every change, a
+council's auditor or lead sees the changes of their council's records only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
+from django.views import View
+
+from core.forms import govukify
+from core.models import ChangeAction, ChangeRecord, ConcordModel
+from core.pagination import InvalidCursor, keyset_page
+from core.partner_filter import selected_partner
+from core.views.generic import _active_filters, field_label, is_htmx_partial
+
+
+def model_choices() -> list[tuple[str, str]]:
+    """Every kind of record the change log covers, by name."""
+    choices = [
+        (model._meta.label_lower, str(model._meta.verbose_name_plural).capitalize())
+        for model in apps.get_models()
+        if issubclass(model, ConcordModel)
+    ]
+    return sorted(choices, key=lambda c: c[1])
+
+
+class ChangeRecordFilterSet(django_filters.FilterSet):
+    """Filters of the change log: kind of record, action, and a date range (London dates)."""
+
+    model = django_filters.ChoiceFilter(
+        choices=model_choices, method="filter_model", label="Kind of record"
+    )
+    action = django_filters.ChoiceFilter(choices=ChangeAction.choices, label="Action")
+    date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From")
+    date_to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="To")
+
+    class Meta:
+        model = ChangeRecord
+        fields = ["model", "action", "date_from", "date_to"]
+
+    def filter_model(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        app_label, _, model_name = value.partition(".")
+        content_type = ContentType.objects.get_by_natural_key(app_label, model_name)
+        return queryset.filter(content_type=content_type)
+
+
+class ChangeListView(LoginRequiredMixin, View):
+    """The scoped, filtered, keyset-paginated change log."""
+
+    page_size: int | None = None
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if ChangeRecord.visibility_filter(user) is None:
+            raise PermissionDenied
+        qs = ChangeRecord.objects.visible_to(user)
+        chosen = selected_partner(request)
+        if chosen is not None:
+            qs = qs.filter(ChangeRecord.ownership_filter([chosen.pk]))
+        filterset = ChangeRecordFilterSet(request.GET or None, queryset=qs, request=request)
+        govukify(filterset.form, for_filters=True)
+        filter_errors = filterset.is_bound and not filterset.is_valid()
+        rows = qs.none() if filter_errors else filterset.qs
+        rows = rows.select_related("actor", "content_type")
+        size = self.page_size or settings.CONCORD_PAGE_SIZE
+        cursor = request.GET.get("cursor") or None
+        cursor_invalid = False
+        try:
+            page = keyset_page(rows, ["-at", "-id"], cursor, size)
+        except InvalidCursor:
+            cursor_invalid = True
+            page = keyset_page(rows, ["-at", "-id"], None, size)
+        context = {
+            "filterset": filterset,
+            "filter_form": filterset.form,
+            "filter_errors": filter_errors,
+            "active_filters": [] if filter_errors else _active_filters(filterset),
+            "page": page,
+            "entries": [_entry(record) for record in page.rows],
+            "cursor_invalid": cursor_invalid,
+            "chosen_partner": chosen,
+            "list_url": reverse("core:change_list"),
+        }
+        template = "core/_change_results.html" if is_htmx_partial(request) else None
+        response = TemplateResponse(request, template or "core/change_list.html", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+
+def _entry(record: ChangeRecord) -> dict[str, Any]:
+    model = record.content_type.model_class()
+    url = None
+    if model is not None and record.action != ChangeAction.DELETE and hasattr(model, "url_name"):
+        try:
+            url = reverse(model.url_name("detail"), args=[record.object_id])
+        except NoReverseMatch:
+            url = None
+    fields = [field_label(model, name) if model else name for name in record.changed_fields or []]
+    return {
+        "record": record,
+        "kind": str(model._meta.verbose_name).capitalize() if model else record.content_type.model,
+        "url": url,
+        "fields": fields,
+    }

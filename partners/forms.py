@@ -1,0 +1,198 @@
+"""Forms of the partners pages. Every dropdown is scoped (core.forms.ScopedModelForm)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+
+from core.forms import ScopedForm, ScopedModelForm, govukify, writable_partners
+from partners.access import ADD, CHANGE
+from partners.choices import CouncilRole
+from partners.models import Agreement, Membership, Partner, Site, SiteType, User
+from partners.services import add_person, set_roles
+
+
+class PartnerForm(ScopedModelForm):
+    """A council's details; setting "left on" makes it a former partner from that day."""
+
+    class Meta:
+        model = Partner
+        fields = ["code", "name", "gss_code", "nation", "joined_on", "left_on"]
+
+
+class SiteForm(ScopedModelForm):
+    """A site, in one of the councils where the person may add (or change) sites."""
+
+    class Meta:
+        model = Site
+        fields = [
+            "partner",
+            "code",
+            "name",
+            "site_type",
+            "address",
+            "postcode",
+            "uprn",
+            "is_active",
+        ]
+        labels = {"partner": "Council", "site_type": "Type of site"}
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site_type"].widget.attrs["data-concord-autocomplete"] = "true"
+        self.fields["postcode"].widget.attrs["class"] += " govuk-input--width-10"
+        self.fields["uprn"].widget.attrs["class"] += " govuk-input--width-20"
+
+
+class SiteTypeForm(ScopedModelForm):
+    """A kind of building, shared by every council."""
+
+    class Meta:
+        model = SiteType
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class AgreementForm(ScopedModelForm):
+    """An agreement and the councils' shares in it (percentages adding up to 100).
+
+    The person edits the shares of the councils in which they may change agreements; the
+    shares of every other owner are kept as they are (and count towards the 100%).
+    """
+
+    class Meta:
+        model = Agreement
+        fields = ["reference", "title", "starts_on", "ends_on", "summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        creating = self.instance.pk is None
+        action = ADD if creating else CHANGE
+        self.editable_partners = list(writable_partners(self.user, action, Agreement.area))
+        editable_ids = {p.pk for p in self.editable_partners}
+        existing = {s.partner_id: s for s in self.instance.owner_shares()}
+        #: Shares this person cannot change: kept as they are.
+        self.kept_shares = {
+            s.partner: s.percentage for pid, s in existing.items() if pid not in editable_ids
+        }
+        for partner in self.editable_partners:
+            share = existing.get(partner.pk)
+            self.fields[self.share_field(partner)] = forms.DecimalField(
+                label=f"{partner.name}: share (%)",
+                required=False,
+                min_value=Decimal("0"),
+                max_value=Decimal("100"),
+                max_digits=5,
+                decimal_places=2,
+                initial=share.percentage if share else None,
+                help_text="Leave blank if this council is not an owner.",
+            )
+            self.fields[self.share_field(partner)].widget.attrs["inputmode"] = "decimal"
+        govukify(self)
+        for partner in self.editable_partners:
+            self.fields[self.share_field(partner)].widget.attrs["class"] += " govuk-input--width-5"
+        self.shares: dict[Partner, Decimal] = {}
+
+    @staticmethod
+    def share_field(partner: Partner) -> str:
+        return f"share_{partner.pk}"
+
+    def visible_kept_shares(self) -> list[tuple[Partner, Decimal]]:
+        """Shares of other councils that the person can see (shown, not editable)."""
+        return [(p, pct) for p, pct in self.kept_shares.items()]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        shares: dict[Partner, Decimal] = dict(self.kept_shares)
+        for partner in self.editable_partners:
+            value = cleaned.get(self.share_field(partner))
+            if value:
+                shares[partner] = value
+        total = sum(shares.values(), Decimal("0"))
+        if not shares:
+            raise ValidationError("Give at least one council a share of the agreement.")
+        if total != Decimal("100"):
+            raise ValidationError(f"Owner shares must add up to 100%, not {total.normalize()}%.")
+        self.shares = shares
+        return cleaned
+
+
+class AddPersonForm(ScopedForm):
+    """Add a council's person: their account and their role in that council."""
+
+    scope_model = Membership
+
+    partner = forms.ModelChoiceField(queryset=Partner.objects.none(), label="Council")
+    username = forms.CharField(
+        max_length=150,
+        help_text="How they sign in, for example wcc.jsmith. Letters, digits and @ . + - _ only.",
+    )
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False, label="Email address")
+    role = forms.ChoiceField(choices=CouncilRole.choices, widget=forms.RadioSelect)
+    password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        strip=False,
+        help_text="Optional. Without one they cannot sign in until a password is set for them.",
+    )
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data.get("password") or ""
+        if password:
+            probe = User(
+                username=self.data.get("username", ""),
+                first_name=self.data.get("first_name", ""),
+                last_name=self.data.get("last_name", ""),
+                email=self.data.get("email", ""),
+            )
+            password_validation.validate_password(password, probe)
+        return password
+
+    def save(self) -> Membership:
+        data = self.cleaned_data
+        user = add_person(
+            data["partner"],
+            data["username"],
+            data["first_name"],
+            data["last_name"],
+            data["email"],
+            data["role"],
+            data["password"] or None,
+        )
+        return Membership.objects.owned_by(data["partner"]).get(user=user, role=data["role"])
+
+
+class MembershipRolesForm(ScopedForm):
+    """Change the roles a person holds in one council (untick them all to remove the person)."""
+
+    roles = forms.MultipleChoiceField(
+        choices=CouncilRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Roles in this council",
+    )
+
+    def __init__(self, *args: Any, instance: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, instance=instance, **kwargs)
+        self.membership = instance
+        held = Membership.objects.owned_by(instance.partner).filter(user_id=instance.user_id)
+        self.fields["roles"].initial = list(held.values_list("role", flat=True))
+        self.fields["roles"].help_text = (
+            f"{instance.user.display_name} in {instance.partner.name}. "
+            "Untick every role to remove them from the council."
+        )
+
+    def save(self) -> Membership | None:
+        kept = set_roles(self.membership.user, self.membership.partner, self.cleaned_data["roles"])
+        for membership in kept:
+            if membership.pk == self.membership.pk:
+                return membership
+        return kept[0] if kept else None
