@@ -1,11 +1,28 @@
 """The REST API: /api/v1/..., the OpenAPI schema and its offline Swagger UI."""
 
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from core.api.auth import ObtainTokenView
+from core.api.changes import ChangeRecordViewSet
+from partners.api import views as partners_api
 
 app_name = "api"
 
+# Basenames are model names, so URL names read api:site-list, api:site-detail...
+router = SimpleRouter()
+router.register("partners", partners_api.PartnerViewSet, basename="partner")
+router.register("sites", partners_api.SiteViewSet, basename="site")
+router.register("site-types", partners_api.SiteTypeViewSet, basename="sitetype")
+router.register("agreements", partners_api.AgreementViewSet, basename="agreement")
+router.register("memberships", partners_api.MembershipViewSet, basename="membership")
+router.register("changes", ChangeRecordViewSet, basename="change")
+
 urlpatterns = [
+    path("v1/auth/token/", ObtainTokenView.as_view(), name="token"),
+    path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves its start-up script as a file, so the CSP needs no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

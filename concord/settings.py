@@ -198,6 +198,7 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Concord API",
@@ -208,6 +209,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tag and name operations by resource (sites_list), not by the version prefix.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # No validator badge: it would fetch an image from validator.swagger.io (no network here).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Content-Security-Policy: nothing from outside this server, no inline script.

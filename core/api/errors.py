@@ -1,11 +1,32 @@
-"""Consistent JSON errors for the API: ``{"status": 400, "errors": [{"field", "code", "message"}]}``."""
+"""Consistent JSON errors for the API.
+
+Every error is ``{"status": 400, "errors": [{"field": "name", "code": "required", "message":
+"..."}]}``; ``field`` is null for an error about the request as a whole. Besides DRF's own
+exceptions, the handler turns what a client can provoke from Django into the same shape: a model
+``ValidationError`` (400), a delete of a record others still refer to, or a clash the
+validators could not see coming (409). Anything else is a bug, and stays a 500.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    """The request clashes with the state of other records (409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The change clashes with other records."
+    default_code = "conflict"
 
 
 def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
@@ -18,14 +39,39 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
         return out
     if isinstance(detail, list):
         out = []
-        for item in detail:
-            out.extend(_flatten(item, field))
+        for index, item in enumerate(detail):
+            # A list of objects is a nested list (owner_shares[1].partner); of strings, messages.
+            nested = f"{field}[{index}]" if isinstance(item, dict) and field else field
+            out.extend(_flatten(item, nested))
         return out
     return [{"field": field, "code": getattr(detail, "code", "invalid"), "message": str(detail)}]
 
 
+def _translate(exc: Exception) -> Exception:
+    """Django exceptions a client can cause, as the DRF exceptions that say so."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return Conflict("Other records still refer to this one, so it cannot be deleted.")
+    if isinstance(exc, IntegrityError):
+        return Conflict()
+    return exc
+
+
+def error_response(status_code: int, code: str, message: str, field: str | None = None) -> Response:
+    """A response in the API's error shape, for code that answers without raising."""
+    return Response(
+        {"status": status_code, "errors": [{"field": field, "code": code, "message": message}]},
+        status=status_code,
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, reshaped so every error names its field the same way."""
+    exc = _translate(exc)
+    if isinstance(exc, exceptions.NotFound | Http404):
+        # Never say what kind of record was not found, nor echo the lookup.
+        exc = exceptions.NotFound("Not found.")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -1,0 +1,66 @@
+"""Signing in to the API: ``POST /api/v1/auth/token/`` gives the token for ``Authorization:
+Token <key>``.
+
+The request is throttled (the ``token`` rate), and failed sign-ins count towards django-axes'
+lock-out just as on the sign-in page: DRF's serializer passes the request to ``authenticate``.
+A locked-out person gets 429 in the API's error shape, not the HTML lock-out page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+
+class SignInLockedOut(exceptions.APIException):
+    """Too many failed sign-ins for this username from this address."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many failed sign-ins: wait a while, then try again."
+    default_code = "locked_out"
+
+
+class TokenSerializer(serializers.Serializer):
+    """The API token of the person who signed in."""
+
+    token = serializers.CharField(read_only=True, help_text="Send as `Authorization: Token <key>`.")
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token."""
+
+    authentication_classes = ()  # the credentials are in the body; no session, so no CSRF
+    permission_classes = (AllowAny,)
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "token"
+    parser_classes = (JSONParser, FormParser)
+    renderer_classes = (JSONRenderer,)
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=AuthTokenSerializer,
+        responses={200: TokenSerializer},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except exceptions.ValidationError:
+            if getattr(request, "axes_locked_out", False):
+                raise SignInLockedOut() from None
+            raise
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})

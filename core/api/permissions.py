@@ -1,0 +1,57 @@
+"""Permission checks of the API, asked of the one grant table (partners.access).
+
+The HTTP method (or the viewset action) says which action is wanted: reads are ``view``, POST
+``add``, PUT/PATCH ``change``, DELETE ``delete``, and the import action ``import``. A person
+with no such grant anywhere gets 403; a record of a council they cannot see never reaches the
+object check at all (the viewset's scoped queryset makes it a 404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from partners.access import ADD, CHANGE, DELETE, IMPORT, VIEW, access_for
+
+METHOD_ACTIONS = {
+    "GET": VIEW,
+    "HEAD": VIEW,
+    "OPTIONS": VIEW,
+    "POST": ADD,
+    "PUT": CHANGE,
+    "PATCH": CHANGE,
+    "DELETE": DELETE,
+}
+
+# Viewset actions whose permission is not the HTTP method's.
+VIEWSET_ACTIONS = {"import_records": IMPORT}
+
+
+def action_for(request: Request, view: Any) -> str:
+    """The access action a request asks for (view, add, change, delete, import...)."""
+    named = VIEWSET_ACTIONS.get(getattr(view, "action", None) or "")
+    if named:
+        return named
+    return METHOD_ACTIONS.get((request.method or "GET").upper(), VIEW)
+
+
+def _area(view: Any) -> str:
+    return view.get_model().area
+
+
+class ScopedActionPermission(BasePermission):
+    """Signed in, and granted the action in the model's area (for the record's owners)."""
+
+    message = "You may not do that."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False  # DRF turns this into 401 for a request with no credentials
+        return access_for(user).can(action_for(request, view), _area(view))
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        owners = obj.owning_partner_ids()
+        return access_for(request.user).can(action_for(request, view), obj.area, owners)

@@ -1,0 +1,414 @@
+"""Serializers for scoped models: every related choice goes through the visibility rule.
+
+`ScopedModelSerializer` is what a model's API serializer builds on:
+
+- A foreign key becomes a related field whose choices are ``Related.objects.visible_to(user)``
+  (never a plain ``Related.objects``), written and read as the related model's `natural_key`
+  when it has one (``"partner": "wcc"``), else as its id.
+- The owning ``partner`` of a partner-owned record offers only the councils where the person
+  may add (on create) or change (on update) records of that area.
+- A co-owned record gets ``owner_shares``: ``[{"partner": "wcc", "percentage": "60.00"}]``,
+  written through `core.services.set_owner_shares`.
+- Uniqueness is checked across the whole table on purpose (a site code must be unique in its
+  council even when the person cannot see the clash); the messages name no record.
+- The model's own rules (``clean()`` and check constraints) are checked before saving, so a
+  broken rule is a 400 naming the field, not a database error.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import CheckConstraint, Manager, Q, QuerySet
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.validators import (
+    BaseUniqueForValidator,
+    UniqueTogetherValidator,
+    UniqueValidator,
+)
+
+from core.models import OwnerShare, PartnerOwnedModel, SharedOwnershipModel
+from core.services import set_owner_shares
+from partners.access import ADD, CHANGE, access_for
+from partners.models import Partner
+
+UNIQUENESS_REASON = "uniqueness is checked across the whole table; the message names no record"
+
+ChoicesFor = Callable[[Any, Any], QuerySet[Any]]
+
+
+def request_user(field: serializers.Field) -> Any:
+    """The person the serializer works for (None outside a request)."""
+    request = field.context.get("request")
+    return getattr(request, "user", None)
+
+
+def writable_partners(user: Any, action: str, area: str) -> QuerySet[Any]:
+    """Councils in which `user` may `action` records of `area` (never a former partner)."""
+    access = access_for(user)
+    partners = Partner.objects.visible_to(user)
+    ids = access.partner_ids(action, area)
+    if ids is not None:
+        partners = partners.filter(pk__in=sorted(ids))
+    if access.left_partner_ids:
+        partners = partners.exclude(pk__in=sorted(access.left_partner_ids))
+    return partners
+
+
+def _write_action(field: serializers.Field) -> str:
+    return CHANGE if getattr(field.root, "instance", None) is not None else ADD
+
+
+def _root_model(field: serializers.Field) -> Any:
+    return field.root.Meta.model  # type: ignore[attr-defined]
+
+
+def owner_partner_choices(field: serializers.Field, user: Any) -> QuerySet[Any]:
+    """Choices for a record's owning ``partner``: where the person may add/change that area."""
+    return writable_partners(user, _write_action(field), _root_model(field).area)
+
+
+def share_partner_choices(field: serializers.Field, user: Any) -> QuerySet[Any]:
+    """Choices for an owner share: where the person may write, plus the record's current owners.
+
+    A council co-owning a record with another may resubmit the shares it was shown (naming the
+    other council) without being able to name councils it cannot see.
+    """
+    writable = owner_partner_choices(field, user)
+    instance = getattr(field.root, "instance", None)
+    if instance is None:
+        return writable
+    current = instance.owning_partner_ids()
+    return Partner.objects.unscoped(
+        "a co-owned record's current owners stay choosable by those who may change it"
+    ).filter(Q(pk__in=current) | Q(pk__in=writable.values("pk")))
+
+
+class ScopedRelatedMixin:
+    """A related field whose choices are worked out per request from the visibility rule."""
+
+    def __init__(
+        self, *, related_model: Any, choices_for: ChoicesFor | None = None, **kwargs: Any
+    ) -> None:
+        self.related_model = related_model
+        self.choices_for = choices_for
+        if not kwargs.get("read_only"):
+            # Only read by the schema generator (it wants the model); never queried.
+            kwargs["queryset"] = related_model.objects.none()
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        user = request_user(self)  # type: ignore[arg-type]
+        if self.choices_for is not None:
+            return self.choices_for(self, user)
+        manager = self.related_model.objects
+        if not hasattr(manager, "visible_to"):
+            raise ImproperlyConfigured(
+                f"{self.related_model.__name__} is not scoped: declare the field with choices_for"
+            )
+        return manager.visible_to(user)
+
+
+class ScopedPrimaryKeyRelatedField(ScopedRelatedMixin, serializers.PrimaryKeyRelatedField):
+    """A foreign key written and read as the related record's id, among visible records."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int | str) or not str(data).isdigit():
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(int(data))
+
+
+class ScopedSlugRelatedField(ScopedRelatedMixin, serializers.SlugRelatedField):
+    """A foreign key written and read as the related record's natural key, among visible ones."""
+
+    default_error_messages = {
+        "does_not_exist": "There is no {model} with {slug_name} “{value}” that you may choose.",
+        "invalid": "Give the {model}'s {slug_name} as text.",
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid", slug_name=self.slug_field)
+        return super().to_internal_value(str(data))
+
+    def fail(self, key: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("slug_name", self.slug_field)
+        kwargs.setdefault("model", self.related_model._meta.verbose_name)
+        return super().fail(key, **kwargs)
+
+
+class OwnerShareSerializer(serializers.Serializer):
+    """One council's share in a co-owned record."""
+
+    partner = ScopedSlugRelatedField(
+        related_model=Partner,
+        slug_field="code",
+        choices_for=share_partner_choices,
+        help_text="The council's code.",
+    )
+    percentage = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
+        help_text="Its share, in percent; the shares of a record add up to 100.",
+    )
+
+
+class OwnerSharesField(serializers.ListSerializer):
+    """``owner_shares`` of a co-owned record: every owner once, the shares summing to 100."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", OwnerShareSerializer())
+        kwargs.setdefault("allow_empty", False)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "The councils that own the record, with their shares.")
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        cached = getattr(instance, "_api_owner_shares", None)
+        return cached if cached is not None else instance.owner_shares()
+
+    def validate(self, attrs: Any) -> Any:
+        partners = [row["partner"].pk for row in attrs]
+        if len(set(partners)) != len(partners):
+            raise serializers.ValidationError("Name each council once.", code="duplicate")
+        total = sum((row["percentage"] for row in attrs), Decimal("0"))
+        if total != Decimal("100"):
+            raise serializers.ValidationError(
+                f"Owner shares must add up to 100%, not {total.normalize():f}%.", code="total"
+            )
+        return attrs
+
+
+UNIQUENESS_VALIDATORS = (UniqueValidator, UniqueTogetherValidator, BaseUniqueForValidator)
+
+
+class FieldNamingUniqueTogether:
+    """DRF's unique-together check, with the error on the last of its fields (``code`` of
+    ``partner, code``): the field a person changes to resolve the clash."""
+
+    requires_context = True
+
+    def __init__(self, inner: UniqueTogetherValidator, model: Any) -> None:
+        self.inner = inner
+        self.model = model
+
+    def __call__(self, attrs: Any, serializer: Any) -> None:
+        try:
+            self.inner(attrs, serializer)
+        except serializers.ValidationError as exc:
+            names = list(self.inner.fields)
+            if self.inner.message is not UniqueTogetherValidator.message:
+                message = str(self.inner.message)
+            else:
+                labels = [
+                    str(self.model._meta.get_field(serializer.fields[n].source).verbose_name)
+                    for n in names
+                ]
+                head = ", ".join(labels[:-1])
+                together = f"{head} and {labels[-1]}" if head else labels[-1]
+                kind = self.model._meta.verbose_name
+                message = f"There is already a {kind} with this {together}."
+            raise serializers.ValidationError(
+                {names[-1]: [ErrorDetail(message, code="unique")]}
+            ) from exc
+
+    def __repr__(self) -> str:
+        return f"<FieldNamingUniqueTogether {self.inner!r}>"
+
+
+def open_for_uniqueness(validators: list[Any]) -> None:
+    """Let uniqueness validators look across the whole table (see the module docstring).
+
+    DRF builds them on ``Model._default_manager``, which refuses to run unscoped; a clash must
+    be found even where the person cannot see the clashing record, and its message names none.
+    """
+    for validator in validators:
+        if isinstance(validator, UNIQUENESS_VALIDATORS):
+            queryset = validator.queryset
+            if isinstance(queryset, Manager | QuerySet) and hasattr(queryset, "unscoped"):
+                validator.queryset = queryset.unscoped(UNIQUENESS_REASON)
+
+
+class ScopedListSerializer(serializers.ListSerializer):
+    """A page of records: loads what every row needs (owner shares) in one query."""
+
+    def to_representation(self, data: Any) -> Any:
+        rows = list(data.all() if isinstance(data, Manager) else data)
+        prepare = getattr(self.child, "prepare_rows", None)
+        if prepare is not None:
+            prepare(rows)
+        return super().to_representation(rows)
+
+
+class ScopedModelSerializer(serializers.ModelSerializer):
+    """Base of every model's API serializer: scoped choices, owner shares, model rules."""
+
+    serializer_related_field = ScopedPrimaryKeyRelatedField
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Pages of records go through ScopedListSerializer unless a serializer says otherwise.
+        meta = cls.__dict__.get("Meta")
+        if meta is not None and not hasattr(meta, "list_serializer_class"):
+            meta.list_serializer_class = ScopedListSerializer
+
+    # Fields --------------------------------------------------------------------------------
+
+    def build_relational_field(
+        self, field_name: str, relation_info: Any
+    ) -> tuple[type[serializers.Field], dict[str, Any]]:
+        _, kwargs = super().build_relational_field(field_name, relation_info)
+        if relation_info.to_many or relation_info.reverse:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}.{field_name}: declare many-valued relations explicitly"
+            )
+        related = relation_info.related_model
+        kwargs.pop("queryset", None)
+        kwargs.pop("to_field", None)
+        kwargs.pop("slug_field", None)
+        kwargs["related_model"] = related
+        model = self.Meta.model
+        if field_name == "partner" and issubclass(model, PartnerOwnedModel):
+            kwargs["choices_for"] = owner_partner_choices
+        natural_key = getattr(related, "natural_key", None)
+        if isinstance(natural_key, str):
+            kwargs["slug_field"] = natural_key
+            return ScopedSlugRelatedField, kwargs
+        return ScopedPrimaryKeyRelatedField, kwargs
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        if issubclass(self.Meta.model, SharedOwnershipModel) and not isinstance(
+            fields.get("owner_shares"), OwnerSharesField
+        ):
+            fields["owner_shares"] = OwnerSharesField()
+        for field in fields.values():
+            open_for_uniqueness(field.validators)
+        return fields
+
+    def get_validators(self) -> list[Any]:
+        validators = list(super().get_validators())
+        open_for_uniqueness(validators)
+        model = self.Meta.model
+        return [
+            FieldNamingUniqueTogether(v, model) if isinstance(v, UniqueTogetherValidator) else v
+            for v in validators
+        ]
+
+    def prepare_rows(self, rows: list[Any]) -> None:
+        """Load the owner shares of a page of co-owned records in one query."""
+        model = self.Meta.model
+        if not rows or not issubclass(model, SharedOwnershipModel):
+            return
+        if "owner_shares" not in self.fields:
+            return
+        by_record: dict[int, list[OwnerShare]] = {row.pk: [] for row in rows}
+        shares = (
+            OwnerShare.objects.filter(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=list(by_record),
+            )
+            .select_related("partner")
+            .order_by("-percentage", "partner__code")
+        )
+        for share in shares:
+            by_record[share.object_id].append(share)
+        for row in rows:
+            row._api_owner_shares = by_record[row.pk]
+
+    # Validation ----------------------------------------------------------------------------
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        shares_field = self.fields.get("owner_shares")
+        if (
+            self.instance is None
+            and isinstance(shares_field, OwnerSharesField)
+            and not shares_field.read_only
+            and not attrs.get("owner_shares")
+        ):
+            raise serializers.ValidationError(
+                {
+                    "owner_shares": [
+                        ErrorDetail("Name the councils that own the record.", code="required")
+                    ]
+                }
+            )
+        self.check_model_rules(attrs)
+        return attrs
+
+    def check_model_rules(self, attrs: dict[str, Any]) -> None:
+        """The model's ``clean()`` and check constraints, on the record as it would be saved."""
+        model = self.Meta.model
+        candidate = copy.copy(self.instance) if self.instance is not None else model()
+        concrete = {f.name for f in model._meta.concrete_fields}
+        for name, value in attrs.items():
+            if name in concrete:
+                setattr(candidate, name, value)
+        try:
+            candidate.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+        errors: dict[str, list[ErrorDetail]] = {}
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, CheckConstraint):
+                continue
+            try:
+                constraint.validate(model, candidate)
+            except DjangoValidationError:
+                field, message = self._constraint_message(constraint)
+                errors.setdefault(field, []).append(ErrorDetail(message, code="constraint"))
+        if errors:
+            raise serializers.ValidationError(errors)
+
+    def _constraint_message(self, constraint: CheckConstraint) -> tuple[str, str]:
+        """Which field a broken check constraint is reported against, and in what words.
+
+        A check constraint compares fields (``ends_on >= starts_on``); the error goes on the
+        last of them in the model's order, the one people usually set second and so fix.
+        """
+        model = self.Meta.model
+        referenced = set(constraint.condition.referenced_base_fields)  # type: ignore[union-attr]
+        named = [f for f in model._meta.concrete_fields if f.name in referenced]
+        field = named[-1].name if named else serializers.api_settings.NON_FIELD_ERRORS_KEY
+        default = CheckConstraint.default_violation_error_message
+        if constraint.violation_error_message not in (None, default):
+            return field, str(constraint.get_violation_error_message())
+        labels = [str(f.verbose_name) for f in named]
+        if len(labels) >= 2:
+            others = ", ".join(f"“{label}”" for label in labels[:-1])
+            return field, f"“{labels[-1].capitalize()}” does not fit with {others}."
+        return field, "This value breaks a rule of the record."
+
+    # Saving --------------------------------------------------------------------------------
+
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        shares = validated_data.pop("owner_shares", None)
+        instance = super().create(validated_data)
+        if shares is not None:
+            self.write_owner_shares(instance, shares)
+        return instance
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        shares = validated_data.pop("owner_shares", None)
+        instance = super().update(instance, validated_data)
+        if shares is not None:
+            self.write_owner_shares(instance, shares)
+        return instance
+
+    def write_owner_shares(self, instance: Any, shares: list[dict[str, Any]]) -> None:
+        """Replace a co-owned record's owners (validated already; the service checks again)."""
+        try:
+            set_owner_shares(instance, {row["partner"]: row["percentage"] for row in shares})
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+        instance._api_owner_shares = None

@@ -1,0 +1,272 @@
+"""The generic API viewset every scoped model's endpoint is declared with.
+
+`ScopedModelViewSet` gives list, retrieve, create, update, partial_update and destroy over
+``Model.objects.visible_to(request.user, action)``, and nothing else decides what a person
+reaches:
+
+- Reads start from the ``view`` scope. Writes fetch the record (locked) from the scope of the
+  write action: a record the person can see but not change is a 403, a record they cannot see at
+  all a 404, exactly as if it did not exist.
+- After a create or update, still inside the transaction, the record is fetched again through
+  the person's ``view`` scope; if they moved it out of their own reach (another council's
+  partner, shares without their council) the transaction is rolled back and the answer is a 400
+  naming the field.
+- Reads carry ETags; updates and deletes honour ``If-Match`` under the row lock (412 when
+  stale). Lists are keyset-paginated and filtered by the model's filter set.
+
+A model's endpoint is a few lines: the model, its serializer, filter set and sort fields (see
+partners/api/views.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import NoReverseMatch
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from core.api.conditional import (
+    add_body_etag,
+    check_if_match,
+    conditional_record_response,
+    record_etag,
+)
+from core.api.filters import ConcordFilterBackend
+from core.api.importing import (
+    ImportRequestSerializer,
+    ImportResultSerializer,
+    import_result_response,
+)
+from core.api.pagination import KeysetPagination
+from core.api.permissions import ScopedActionPermission, action_for
+from core.importing import import_records, importable
+from core.models import PartnerOwnedModel, SharedOwnershipModel
+from partners.access import VIEW
+
+OUT_OF_REACH = "After this change you could no longer see the record yourself, so it was not saved."
+
+
+class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
+    """List and retrieve one scoped model, through the one visibility rule.
+
+    `ScopedModelViewSet` adds the writes; a read-only endpoint (the change log) uses this one,
+    so that the router offers no write routes at all.
+    """
+
+    #: The model served; its ``objects.visible_to`` is the only way rows are reached.
+    model: ClassVar[Any] = None
+    #: Default sort of the list (non-null fields; the primary key is appended).
+    ordering: ClassVar[tuple[str, ...]] = ()
+    #: Fields a client may sort by with ``?ordering=`` (non-null fields only).
+    ordering_fields: ClassVar[tuple[str, ...]] = ()
+    #: Related records fetched with each row; None works it out from the serializer's fields.
+    select_related: ClassVar[tuple[str, ...] | None] = None
+
+    permission_classes = [ScopedActionPermission]
+    pagination_class = KeysetPagination
+    filter_backends = [ConcordFilterBackend]
+    lookup_value_regex = "[0-9]+"
+
+    @classmethod
+    def get_model(cls) -> Any:
+        """The model this viewset serves."""
+        if cls.model is not None:
+            return cls.model
+        return cls.serializer_class.Meta.model  # type: ignore[union-attr]
+
+    # Scopes --------------------------------------------------------------------------------
+
+    def scope_action(self) -> str:
+        """The access action of the current request (view, add, change, delete, import)."""
+        return action_for(self.request, self)
+
+    def related_to_select(self) -> list[str]:
+        """Forward relations the serializer shows, fetched in the same query as the rows."""
+        if self.select_related is not None:
+            return list(self.select_related)
+        model = self.get_model()
+        names = getattr(self.get_serializer_class().Meta, "fields", "__all__")
+        relations = [
+            f.name
+            for f in model._meta.concrete_fields
+            if f.is_relation and (f.many_to_one or f.one_to_one)
+        ]
+        if names == "__all__":
+            return relations
+        return [name for name in relations if name in names]
+
+    def scoped_queryset(self, action: str = VIEW) -> QuerySet[Any]:
+        """The rows the requester may `action`: the only way this viewset reaches the table."""
+        queryset = self.get_model().objects.visible_to(self.request.user, action)
+        related = self.related_to_select()
+        return queryset.select_related(*related) if related else queryset
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.scoped_queryset(VIEW)
+
+    def get_object(self) -> Any:
+        """The record named in the URL: 404 unless visible, 403 if visible but not writable.
+
+        For a write the row is locked (inside the caller's transaction) so that the If-Match
+        check and the change see the same version.
+        """
+        lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        action = self.scope_action()
+        visible = self.scoped_queryset(VIEW)
+        if action == VIEW:
+            obj = visible.filter(pk=lookup).first()
+            if obj is None:
+                raise NotFound()
+        else:
+            writable = self.scoped_queryset(action)
+            if transaction.get_connection().in_atomic_block:
+                writable = writable.select_for_update(of=("self",))
+            obj = writable.filter(pk=lookup).first()
+            if obj is None:
+                if visible.filter(pk=lookup).exists():
+                    raise PermissionDenied()
+                raise NotFound()
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def ownership_field(self) -> str:
+        """The field that decides who owns a record, named when a change puts it out of reach."""
+        model = self.get_model()
+        if issubclass(model, PartnerOwnedModel):
+            return "partner"
+        if issubclass(model, SharedOwnershipModel):
+            return "owner_shares"
+        return api_settings.NON_FIELD_ERRORS_KEY
+
+    def refetch_visible(self, instance: Any) -> Any:
+        """The saved record as its author now sees it; a 400 (rolling back) if they cannot."""
+        fresh = self.scoped_queryset(VIEW).filter(pk=instance.pk).first()
+        if fresh is None:
+            raise ValidationError(
+                {self.ownership_field(): [ErrorDetail(OUT_OF_REACH, code="out_of_reach")]}
+            )
+        return fresh
+
+    def check_preconditions(self, instance: Any) -> None:
+        """412 unless ``If-Match`` (when sent) names the version now in the database."""
+        if "If-Match" in self.request.headers:
+            current = record_etag(instance, self.get_serializer(instance).data)
+            check_if_match(self.request, current)
+
+    def _detail_location(self, pk: Any) -> str | None:
+        try:
+            return self.reverse_action("detail", args=[pk])
+        except NoReverseMatch:
+            return None
+
+    # Actions -------------------------------------------------------------------------------
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        serializer = self.get_serializer(page, many=True)
+        return add_body_etag(request, self.get_paginated_response(serializer.data))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        return conditional_record_response(request, instance, self.get_serializer(instance).data)
+
+
+class ScopedModelViewSet(ScopedReadOnlyModelViewSet):
+    """CRUD over one scoped model, through the one visibility rule (see the module docstring)."""
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        with transaction.atomic():
+            serializer.is_valid(raise_exception=True)
+            self.perform_create(serializer)
+            fresh = self.refetch_visible(serializer.instance)
+        data = self.get_serializer(fresh).data
+        headers = {"ETag": record_etag(fresh, data)}
+        location = self._detail_location(fresh.pk)
+        if location:
+            headers["Location"] = location
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            instance = self.get_object()
+            self.check_preconditions(instance)
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            self.perform_update(serializer)
+            fresh = self.refetch_visible(serializer.instance)
+        return conditional_record_response(request, fresh, self.get_serializer(fresh).data)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            instance = self.get_object()
+            self.check_preconditions(instance)
+            self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # Hooks, as DRF's mixins name them ------------------------------------------------------
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.save()
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.save()
+
+    def perform_destroy(self, instance: Any) -> None:
+        instance.delete()
+
+    # Import --------------------------------------------------------------------------------
+
+    @classmethod
+    def get_extra_actions(cls) -> list[Any]:
+        actions = super().get_extra_actions()
+        if not importable(cls.get_model()):
+            # Only models that declare import fields get POST .../import/.
+            actions = [a for a in actions if a.__name__ != "import_records"]
+        return actions
+
+    @extend_schema(
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+        description=(
+            "Import a CSV or XLSX file of records (the columns of the model's import fields). "
+            "`dry_run=true` (the default) checks every row and changes nothing; "
+            "`dry_run=false` writes every row, or none when any row has a problem. "
+            "Any problem is a 400 listing every bad row and column."
+        ),
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_records(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """``POST .../import/``: check (dry run) or import a CSV/XLSX file of records."""
+        form = ImportRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = form.validated_data["file"]
+        result = import_records(
+            self.get_model(),
+            upload,
+            upload.name or "",
+            request.user,
+            dry_run=form.validated_data["dry_run"],
+        )
+        return import_result_response(result)
