@@ -402,3 +402,62 @@ def test_partner_list_with_no_partners(db):
 def test_partner_needs_a_subcommand(cast):
     with pytest.raises(CommandError):
         run("partner")
+
+
+# concord partner export ------------------------------------------------------------------------
+
+
+def test_partner_export_writes_the_zip_with_a_progress_bar(cast, tmp_path):
+    import json
+    import zipfile
+
+    with system_scope("test"):
+        Site.objects.create(partner=cast.wcc, code="WCH", name="Westminster City Hall")
+        Site.objects.create(partner=cast.rbkc, code="KTH", name="Kensington Town Hall")
+    out, err = io.StringIO(), io.StringIO()
+    target = tmp_path / "wcc.zip"
+    call_command("partner", "export", "wcc", "--out", str(target), stdout=out, stderr=err)
+
+    assert "Exported City of Westminster" in out.getvalue()
+    assert "Exporting wcc" in err.getvalue()  # tqdm's bar
+    with zipfile.ZipFile(target) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        sites = [json.loads(line) for line in archive.read("partners/site.jsonl").splitlines()]
+    assert manifest["partner"]["code"] == "wcc"
+    assert [s["name"] for s in sites] == ["Westminster City Hall"]
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_partner_export_refuses_to_overwrite_without_force(cast, tmp_path):
+    target = tmp_path / "wcc.zip"
+    target.write_bytes(b"keep me")
+    with pytest.raises(CommandError, match="--force"):
+        run("partner", "export", "wcc", "--out", str(target))
+    assert target.read_bytes() == b"keep me"
+    run("partner", "export", "wcc", "--out", str(target), "--force")
+    assert target.read_bytes().startswith(b"PK")
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "message"),
+    [
+        ("zzz", "out.zip", "No partner has the code"),
+        ("wcc", "out.txt", "should be a .zip"),
+        ("wcc", "missing/out.zip", "does not exist"),
+    ],
+)
+def test_partner_export_refuses_bad_input(cast, tmp_path, code, name, message):
+    with pytest.raises(CommandError, match=message):
+        run("partner", "export", code, "--out", str(tmp_path / name))
+
+
+def test_a_failed_partner_export_leaves_no_file(cast, tmp_path, monkeypatch):
+    def broken(partner: Any, out: Any, progress: Any = None) -> dict[str, Any]:
+        with open(out, "wb") as f:
+            f.write(b"half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr("core.partner_export.export_partner", broken)
+    with pytest.raises(OSError, match="disk full"):
+        run("partner", "export", "wcc", "--out", str(tmp_path / "wcc.zip"))
+    assert list(tmp_path.iterdir()) == []

@@ -8,13 +8,16 @@ same ones the application's pages call, so a partner added here is validated as 
 from __future__ import annotations
 
 import datetime
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from tqdm import tqdm
 
 from core.context import acting_as
 from core.scoping import system_scope
@@ -157,6 +160,7 @@ class Command(BaseCommand):
         )
         export.add_argument("code", help="The council's code.")
         export.add_argument("--out", required=True, help="The zip file to write.")
+        export.add_argument("--force", action="store_true", help="Replace --out if it exists.")
 
     @contextmanager
     def _as_command(self, subcommand: str) -> Iterator[None]:
@@ -313,4 +317,47 @@ class Command(BaseCommand):
             )
 
     def handle_export(self, **options: Any) -> None:
-        raise CommandError("Partner export is not available yet.")
+        from core.partner_export import export_partner
+
+        partner = get_partner(options["code"])
+        out = Path(options["out"]).expanduser()
+        if out.suffix.lower() != ".zip":
+            raise CommandError(f"--out: “{out}” should be a .zip file name.")
+        if not out.parent.is_dir():
+            raise CommandError(f"--out: the folder “{out.parent}” does not exist.")
+        if out.exists() and not options["force"]:
+            raise CommandError(f"--out: “{out}” exists already; add --force to replace it.")
+        # Written beside the target and renamed at the end, so that a failed or interrupted
+        # export never leaves a half-written zip under the name asked for.
+        partial = out.with_name(f".{out.name}.partial")
+        stream = getattr(self.stderr, "_out", sys.stderr)  # tqdm redraws one line with \r
+        bar = tqdm(
+            desc=f"Exporting {partner.code}",
+            unit=" rows",
+            file=stream,
+            disable=options["verbosity"] == 0,
+            dynamic_ncols=True,
+        )
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            manifest = export_partner(partner, partial, progress=progress)
+            partial.replace(out)
+        finally:
+            bar.close()
+            partial.unlink(missing_ok=True)
+        files = manifest.get("files", {})
+        rows = sum(f["rows"] for name, f in files.items() if name.endswith(".jsonl"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Exported {partner.name} to {out} ({out.stat().st_size:,} bytes): {rows:,} rows "
+                f"in {len(files)} files, and manifest.json with each file's checksum."
+            )
+        )
+        for name, info in sorted(files.items()):
+            if name.endswith(".jsonl") and info["rows"]:
+                self.stdout.write(f"  {name.removesuffix('.jsonl'):<30} {info['rows']:>10,} rows")
