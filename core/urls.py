@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from core.views import changes, home, partner_filter
+from core.views import changes, data, home, partner_filter
 
 app_name = "core"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
     path("partner-filter/", partner_filter.partner_filter, name="partner_filter"),
     path("changes/", changes.ChangeListView.as_view(), name="change_list"),
+    path("partner-exports/", data.PartnerExportView.as_view(), name="partner_export"),
+    path(
+        "partner-exports/<uuid:token>/download/",
+        data.PartnerExportDownloadView.as_view(),
+        name="partner_export_download",
+    ),
 ]

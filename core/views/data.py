@@ -8,24 +8,51 @@ the one visibility mechanism (``Model.objects.visible_to(user, action)``) and as
 
 from __future__ import annotations
 
+import csv
+import io
+import os
+import uuid
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db import models
 from django.http import (
     FileResponse,
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
     StreamingHttpResponse,
 )
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
 
 from core.exporting import csv_chunks, export_columns, xlsx_tempfile
+from core.importing import (
+    ImportFileError,
+    ImportResult,
+    check_file,
+    column_label,
+    count_rows,
+    importable,
+)
+from core.jobs import (
+    import_progress,
+    perform_import,
+    run_import_job,
+    run_partner_export,
+    store_upload,
+)
+from core.models import ImportJob, JobStatus, PartnerExport
 from core.partner_filter import selected_partner
-from partners.access import EXPORT, access_for
+from partners.access import EXPORT, IMPORT, access_for
 
 SORT_PARAMS = ("sort", "o", "ordering")
 
@@ -128,16 +155,287 @@ class ExportView(LoginRequiredMixin, View):
         return response
 
 
+def _list_url(model: type[models.Model]) -> str:
+    try:
+        return reverse(model.url_name("list"))  # type: ignore[attr-defined]
+    except NoReverseMatch:
+        return ""
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+RUNNING = (JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.IMPORTING, JobStatus.RUNNING)
+
+
 class ImportView(LoginRequiredMixin, View):
-    """Upload a CSV or XLSX file of records, check it (dry run), then confirm the import."""
+    """Upload a CSV or XLSX file of records, check it (dry run), then confirm the import.
+
+    ``GET`` shows the upload form (``?template=csv`` downloads an empty file with the right
+    columns); ``POST`` with a file stores it and checks it; ``GET ?job=<token>`` shows the
+    check's report, the progress of a large file, or the outcome; ``POST action=confirm``
+    imports a file whose check found no problem. Files of more than
+    ``CONCORD_IMPORT_INLINE_ROWS`` rows are checked and imported by the worker.
+    """
 
     model: type[models.Model] | None = None
     #: Accepted so that every data page is wired alike; an import does not filter.
     filterset_class: type[Any] | None = None
+    template_name = "data/import.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        model = self.model
+        if model is None or not importable(model):
+            raise Http404
+        if not access_for(request.user).can(IMPORT, model.area):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    # pages ---------------------------------------------------------------------------------
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        model = self.model
+        assert model is not None
+        columns = []
+        for name in model.import_fields:  # type: ignore[attr-defined]
+            f = model._meta.get_field(name)
+            required = not getattr(f, "blank", True)
+            columns.append(
+                {
+                    "name": name,
+                    "label": column_label(model, name),
+                    "required": required,
+                    "help": str(getattr(f, "help_text", "") or ""),
+                }
+            )
+        return {
+            "verbose_name": model._meta.verbose_name,
+            "verbose_name_plural": model._meta.verbose_name_plural,
+            "list_url": _list_url(model),
+            "import_url": self.request.path,
+            "columns": columns,
+            "inline_rows": settings.CONCORD_IMPORT_INLINE_ROWS,
+            "max_megabytes": settings.CONCORD_IMPORT_MAX_BYTES // (1024 * 1024),
+            **extra,
+        }
+
+    def render(self, status: int = 200, **extra: Any) -> HttpResponse:
+        return TemplateResponse(
+            self.request, self.template_name, self.context(**extra), status=status
+        )
+
+    def get_job(self, token: str, action: str = "view") -> ImportJob:
+        try:
+            key = uuid.UUID(str(token))
+        except ValueError:
+            raise Http404 from None
+        assert self.model is not None
+        job = (
+            ImportJob.objects.visible_to(self.request.user, action)
+            .filter(token=key, model_label=self.model._meta.label)
+            .first()
+        )
+        if job is None:
+            raise Http404
+        return job
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.GET.get("template") == "csv":
+            return self.template_csv()
+        token = request.GET.get("job")
+        if not token:
+            return self.render()
+        job = self.get_job(token)
+        return self.show_job(job)
+
+    def show_job(self, job: ImportJob) -> HttpResponse:
+        done, total = import_progress(job)
+        result = ImportResult.from_dict(job.result) if job.result else None
+        running = job.status in RUNNING
+        job_url = f"{self.request.path}?{urlencode({'job': str(job.token)})}"
+        if _is_htmx(self.request):
+            if running:
+                return TemplateResponse(
+                    self.request,
+                    "data/_import_progress.html",
+                    {"job": job, "done": done, "total": total, "job_url": job_url},
+                )
+            # Finished: the whole page changes, so load it afresh.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = job_url
+            return response
+        return self.render(
+            job=job,
+            result=result,
+            running=running,
+            done=done,
+            total=total,
+            job_url=job_url,
+            is_owner=job.user_id == self.request.user.pk,
+            can_confirm=(
+                job.user_id == self.request.user.pk
+                and job.status == JobStatus.CHECKED
+                and not job.committing
+                and result is not None
+                and result.ok
+                and bool(job.file_name)
+            ),
+        )
+
+    def template_csv(self) -> HttpResponse:
+        assert self.model is not None
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        csv.writer(buffer).writerow(list(self.model.import_fields))  # type: ignore[attr-defined]
+        name = str(self.model._meta.verbose_name_plural).replace(" ", "-").lower()
+        response = HttpResponse(buffer.getvalue().encode(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}-import-template.csv"'
+        return response
+
+    # actions -------------------------------------------------------------------------------
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.POST.get("action") == "confirm":
+            return self.confirm(request.POST.get("job", ""))
+        return self.upload()
+
+    def upload(self) -> HttpResponse:
         model = self.model
-        if model is None or not access_for(request.user).can("import", model.area):  # type: ignore[attr-defined]
+        assert model is not None
+        upload = self.request.FILES.get("file")
+        if upload is None:
+            return self.render(status=400, upload_error="Select a CSV or Excel file to import.")
+        filename = os.path.basename(upload.name or "upload")
+        try:
+            check_file(upload, filename)  # type: ignore[arg-type]
+            rows = count_rows(upload, filename)  # type: ignore[arg-type]
+        except ImportFileError as exc:
+            return self.render(status=400, upload_error=exc.message)
+        job = ImportJob(
+            user=self.request.user,
+            model_label=model._meta.label,
+            filename=filename[:255],
+            file_size=upload.size or 0,
+            rows_total=rows,
+        )
+        job.file_name = store_upload(job, upload)
+        job.save()
+        self._run(job)
+        return redirect(f"{self.request.path}?{urlencode({'job': str(job.token)})}")
+
+    def confirm(self, token: str) -> HttpResponse:
+        job = self.get_job(token, action="change")  # only its owner imports it
+        result = ImportResult.from_dict(job.result) if job.result else None
+        if result is None or not result.ok or not job.file_name:
+            return self.show_job(job)
+        claimed = (
+            ImportJob.objects.visible_to(self.request.user, "change")
+            .filter(pk=job.pk, status=JobStatus.CHECKED, committing=False)
+            .update(committing=True, status=JobStatus.QUEUED, finished_at=None)
+        )
+        if claimed:  # a second click of the button does not import twice
+            job.refresh_from_db()
+            self._run(job)
+        return redirect(f"{self.request.path}?{urlencode({'job': str(job.token)})}")
+
+    @staticmethod
+    def _run(job: ImportJob) -> None:
+        if job.rows_total <= settings.CONCORD_IMPORT_INLINE_ROWS:
+            perform_import(job.pk)
+        else:
+            run_import_job.enqueue(job.pk)
+
+
+class PartnerExportView(LoginRequiredMixin, View):
+    """For the shared-service manager: make a partner's export zip, and download it.
+
+    The zip is made by the worker; the page lists recent exports with their progress and, once
+    done, a download link. Only service managers may use it.
+    """
+
+    template_name = "data/partner_export.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if PartnerExport.visibility_filter(request.user) is None:
             raise PermissionDenied
-        # The upload form, dry-run report and confirmation are being built; see core.importing.
-        return HttpResponse("Import is not available yet.", content_type="text/plain")
+        return super().dispatch(request, *args, **kwargs)
+
+    def exports(self) -> list[PartnerExport]:
+        return list(
+            PartnerExport.objects.visible_to(self.request.user)
+            .select_related("partner", "requested_by")
+            .order_by("-created_at", "-id")[:20]
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        exports = self.exports()
+        running = any(e.status in RUNNING for e in exports)
+        if _is_htmx(request):
+            response = TemplateResponse(
+                request, "data/_partner_exports.html", {"exports": exports, "running": running}
+            )
+            return response
+        return self.render(exports=exports, running=running)
+
+    def render(self, status: int = 200, **extra: Any) -> HttpResponse:
+        from partners.models import Partner
+
+        partners = Partner.objects.visible_to(self.request.user).order_by("name")
+        return TemplateResponse(
+            self.request,
+            self.template_name,
+            {"partners": partners, **extra},
+            status=status,
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from partners.models import Partner
+
+        code = request.POST.get("partner", "").strip()
+        partner = (
+            Partner.objects.visible_to(request.user).filter(code=code).first() if code else None
+        )
+        if partner is None:
+            return self.render(
+                status=400,
+                exports=self.exports(),
+                partner_error="Select the council to export.",
+            )
+        export = PartnerExport.objects.create(partner=partner, requested_by=request.user)
+        run_partner_export.enqueue(export.pk)
+        return redirect(reverse("core:partner_export"))
+
+
+class PartnerExportDownloadView(LoginRequiredMixin, View):
+    """The zip of a finished partner export, for service managers only."""
+
+    def get(self, request: HttpRequest, token: uuid.UUID, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if PartnerExport.visibility_filter(request.user) is None:
+            raise PermissionDenied
+        export = (
+            PartnerExport.objects.visible_to(request.user)
+            .filter(token=token, status=JobStatus.DONE)
+            .exclude(file_name="")
+            .first()
+        )
+        if export is None:
+            raise Http404
+        try:
+            stored = default_storage.open(export.file_name, "rb")
+        except OSError:
+            raise Http404 from None
+        response = FileResponse(
+            stored,
+            as_attachment=True,
+            filename=os.path.basename(export.file_name),
+            content_type="application/zip",
+        )
+        response["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,212 @@
+"""Background jobs of the data pages: large imports and partner exports (django-tasks).
+
+The page stores the upload in the default storage and creates an `ImportJob`; small files are
+checked and imported there and then (`run_import_job` called inline), large ones go to the
+worker (`concord worker`). A partner export always runs as a job and leaves its zip in the
+default storage under ``partner-exports/``.
+
+Progress of an import is kept beside its file in the storage, not in the job's row: the import
+itself runs in one database transaction (whole or not at all), so rows it writes are invisible
+to the page polling for progress until the end, and on SQLite the database is locked for
+writing by that transaction anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+from typing import Any
+
+from django.apps import apps
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django_tasks import task
+
+from core.importing import ImportResult, RowError, import_records
+from core.models import ImportJob, JobStatus, PartnerExport
+from core.partner_export import default_filename, export_partner, storage_prefix
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between two progress writes: often enough for a page polling every 2 s.
+PROGRESS_SECONDS = 1.0
+
+
+def _safe_filename(filename: str) -> str:
+    base = os.path.basename(filename or "upload")
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-.")
+    return (cleaned or "upload")[:100]
+
+
+def import_folder(job: ImportJob) -> str:
+    """The storage folder of one import job: its uploaded file and its progress."""
+    return f"imports/{job.user_id}/{job.token}"
+
+
+def store_upload(job: ImportJob, upload: Any) -> str:
+    """Keep the uploaded file in the default storage until the import is confirmed."""
+    name = f"{import_folder(job)}/{_safe_filename(job.filename)}"
+    upload.seek(0)
+    return default_storage.save(name, File(upload, name=os.path.basename(name)))
+
+
+def discard_upload(job: ImportJob) -> None:
+    """Remove the job's file and progress from the storage (the job's row stays)."""
+    for name in (job.file_name, _progress_name(job)):
+        if name:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete %s", name)
+
+
+def _progress_name(job: ImportJob) -> str:
+    return f"{import_folder(job)}/progress.json"
+
+
+class ImportProgress:
+    """A progress callback that writes (rows done, total) to storage at most once a second."""
+
+    def __init__(self, job: ImportJob) -> None:
+        self.job = job
+        self.name = _progress_name(job)
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done not in (0, total) and now - self._last < PROGRESS_SECONDS:
+            return
+        self._last = now
+        body = json.dumps({"done": done, "total": total, "committing": self.job.committing})
+        try:
+            default_storage.delete(self.name)
+            default_storage.save(self.name, ContentFile(body.encode()))
+        except OSError:
+            logger.warning("Could not write import progress for job %s", self.job.pk)
+
+
+def import_progress(job: ImportJob) -> tuple[int, int]:
+    """(rows done, rows in the file) of a job: from its progress file while it runs."""
+    if job.status in (JobStatus.CHECKING, JobStatus.IMPORTING, JobStatus.QUEUED):
+        try:
+            with default_storage.open(_progress_name(job), "rb") as f:
+                data = json.loads(f.read() or b"{}")
+            if bool(data.get("committing")) == job.committing:
+                return int(data.get("done", 0)), int(data.get("total", job.rows_total))
+        except (OSError, ValueError):
+            pass  # not written yet, or being rewritten this instant
+        return 0, job.rows_total
+    return job.rows_done, job.rows_total
+
+
+def perform_import(job_id: int) -> None:
+    """Check (dry run) or import (once confirmed) the file of one ImportJob."""
+    job = (
+        ImportJob.objects.unscoped("a job runs for the person who started it")
+        .select_related("user")
+        .get(pk=job_id)
+    )
+    dry_run = not job.committing
+    running = JobStatus.CHECKING if dry_run else JobStatus.IMPORTING
+    ImportJob.objects.unscoped("job bookkeeping").filter(pk=job.pk).update(
+        status=running, rows_done=0, updated_at=timezone.now()
+    )
+    job.status = running
+    try:
+        model = apps.get_model(job.model_label)
+        # Work from a local, seekable copy: storages such as S3 stream and cannot seek.
+        with default_storage.open(job.file_name, "rb") as stored, tempfile.TemporaryFile() as local:
+            for chunk in stored.chunks():
+                local.write(chunk)
+            result = import_records(
+                model, local, job.filename, job.user, dry_run=dry_run, progress=ImportProgress(job)
+            )
+    except Exception:
+        logger.exception("Import job %s failed", job.pk)
+        result = ImportResult(
+            0, 0, 0, [RowError(0, "", "Something went wrong while reading the file.")], dry_run
+        )
+        _finish(job, JobStatus.FAILED, result, "The import stopped because of an error.")
+        return
+    if result.ok and not dry_run:
+        _finish(job, JobStatus.DONE, result, "")
+    elif result.ok:
+        _finish(job, JobStatus.CHECKED, result, "")
+    else:
+        # A commit that found problems (the data changed since the check) imported nothing.
+        _finish(job, JobStatus.CHECKED, result, "" if dry_run else "Nothing was imported.")
+
+
+def _finish(job: ImportJob, status: str, result: ImportResult, message: str) -> None:
+    job.status = status
+    job.result = result.as_dict()
+    job.rows_total = result.total_rows
+    job.rows_done = result.total_rows
+    job.message = message
+    job.finished_at = timezone.now()
+    if status == JobStatus.DONE or not result.ok:
+        # Nothing more will be done with the file: an import with problems is uploaded anew.
+        discard_upload(job)
+        job.file_name = ""
+    job.committing = job.committing and status != JobStatus.CHECKED
+    job.save()
+
+
+@task()
+def run_import_job(job_id: int) -> None:
+    """The worker's side of an import: see `perform_import`."""
+    perform_import(job_id)
+
+
+def perform_partner_export(export_id: int) -> None:
+    """Write a partner's zip to the default storage, updating the record's progress."""
+    export = (
+        PartnerExport.objects.unscoped("a job runs for the manager who asked")
+        .select_related("partner")
+        .get(pk=export_id)
+    )
+    records = PartnerExport.objects.unscoped("job bookkeeping").filter(pk=export.pk)
+    records.update(status=JobStatus.RUNNING)
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done not in (0, total) and now - last[0] < PROGRESS_SECONDS:
+            return
+        last[0] = now
+        records.update(rows_done=done, rows_total=total)
+
+    try:
+        with tempfile.TemporaryFile(suffix=".zip") as out:
+            manifest = export_partner(export.partner, out, progress=progress)
+            size = out.tell()
+            out.seek(0)
+            name = f"{storage_prefix()}/{export.token}/{default_filename(export.partner)}"
+            stored = default_storage.save(name, File(out, name=os.path.basename(name)))
+    except Exception:
+        logger.exception("Partner export %s failed", export.pk)
+        records.update(
+            status=JobStatus.FAILED,
+            message="The export stopped because of an error.",
+            finished_at=timezone.now(),
+        )
+        return
+    records.update(
+        status=JobStatus.DONE,
+        file_name=stored,
+        file_size=size,
+        manifest=manifest,
+        finished_at=timezone.now(),
+    )
+
+
+@task()
+def run_partner_export(export_id: int) -> None:
+    """The worker's side of a partner export: see `perform_partner_export`."""
+    perform_partner_export(export_id)

@@ -1,0 +1,171 @@
+"""The import page: upload, dry-run report, confirm; large files through the job (immediate)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from core.models import ChangeRecord, ImportJob, JobStatus
+from core.scoping import system_scope
+from partners.models import Site, SiteType
+
+pytestmark = pytest.mark.django_db
+
+URL = "/sites/import/"
+HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+
+
+def upload(client, text, name="sites.csv"):
+    data = text.encode() if isinstance(text, str) else text
+    return client.post(URL, {"file": SimpleUploadedFile(name, data, "text/csv")})
+
+
+def job_of(user):
+    return ImportJob.objects.visible_to(user).get()
+
+
+def test_permissions(cast, client_for):
+    assert client_for(None).get(URL).status_code == 302
+    assert client_for(cast.wcc_staff).get(URL).status_code == 403
+    assert client_for(cast.agent).get(URL).status_code == 403  # agents may not import sites
+    page = client_for(cast.wcc_lead).get(URL)
+    assert page.status_code == 200
+    assert b"Import sites" in page.content and b'name="file"' in page.content
+
+
+def test_template_csv(cast, client_for):
+    response = client_for(cast.wcc_lead).get(URL + "?template=csv")
+    assert response.content.decode("utf-8-sig").strip() == HEADER.strip()
+
+
+def test_check_then_confirm(cast, client_for):
+    with system_scope("test data"):
+        SiteType.objects.create(name="Office")
+    client = client_for(cast.wcc_lead)
+    response = upload(client, HEADER + "wcc,CH,City Hall,Office,,,,yes\nwcc,LIB,Library,,,,,no\n")
+    assert response.status_code == 302
+    job = job_of(cast.wcc_lead)
+    assert response["Location"] == f"{URL}?job={job.token}"
+    assert job.status == JobStatus.CHECKED and job.rows_total == 2
+    assert default_storage.exists(job.file_name)  # kept until the import is confirmed
+    page = client.get(response["Location"])
+    assert b"2 rows ready to import" in page.content
+    assert b"Confirm import" in page.content
+    assert Site.objects.visible_to(cast.wcc_lead).count() == 0
+
+    # Another person cannot see or confirm the job; shared-service staff may look at it.
+    other = client_for(cast.rbkc_lead)
+    assert other.get(response["Location"]).status_code == 404
+    assert other.post(URL, {"action": "confirm", "job": str(job.token)}).status_code == 404
+    looked = client_for(cast.manager).get(f"/sites/import/?job={job.token}")
+    assert looked.status_code == 200 and b"Confirm import" not in looked.content
+
+    done = client.post(URL, {"action": "confirm", "job": str(job.token)})
+    assert done.status_code == 302
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.file_name == ""
+    assert Site.objects.visible_to(cast.wcc_lead).count() == 2
+    page = client.get(done["Location"])
+    assert b"Import complete" in page.content
+    assert (
+        ChangeRecord.objects.visible_to(cast.wcc_lead)
+        .filter(actor_label="import:sites.csv")
+        .count()
+        == 2
+    )
+    # Confirming again imports nothing twice.
+    client.post(URL, {"action": "confirm", "job": str(job.token)})
+    assert Site.objects.visible_to(cast.wcc_lead).count() == 2
+
+
+def test_report_lists_every_bad_row(cast, client_for):
+    client = client_for(cast.wcc_lead)
+    response = upload(client, HEADER + "rbkc,A,A,,,,,true\nwcc,,B,,,,,true\n")
+    page = client.get(response["Location"])
+    content = page.content.decode()
+    assert "There are 2 problems in this file" in content
+    assert "There is no council with code &#x27;rbkc&#x27; that you can use." in content
+    assert "Royal Borough" not in content.split("</header>")[-1]
+    assert "Confirm import" not in content
+    assert job_of(cast.wcc_lead).file_name == ""  # nothing more to do with a bad file
+    assert Site.objects.visible_to(cast.manager).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("sites.csv", b"", "The file is empty."),
+        ("sites.pdf", b"%PDF-1.4", "must be a CSV file"),
+        ("sites.csv", b"\x00\x01binary", "not text"),
+    ],
+)
+def test_bad_uploads_are_shown_on_the_form(cast, client_for, name, content, words):
+    response = upload(client_for(cast.wcc_lead), content, name=name)
+    assert response.status_code == 400
+    assert words in response.content.decode()
+    assert b"govuk-error-summary" in response.content
+    assert ImportJob.objects.visible_to(cast.wcc_lead).count() == 0
+
+
+def test_missing_file(cast, client_for):
+    response = client_for(cast.wcc_lead).post(URL, {})
+    assert response.status_code == 400
+    assert b"Select a CSV or Excel file" in response.content
+
+
+def test_large_file_goes_through_the_job(cast, client_for, settings):
+    """Over the inline limit the worker checks and imports (here, at once: immediate backend)."""
+    settings.CONCORD_IMPORT_INLINE_ROWS = 5
+    client = client_for(cast.wcc_lead)
+    rows = "".join(f"wcc,S{i},Site {i},,,,,true\n" for i in range(150))
+    response = upload(client, HEADER + rows)
+    job = job_of(cast.wcc_lead)
+    assert job.status == JobStatus.CHECKED and job.result["total_rows"] == 150
+    assert job.rows_done == 150
+    client.post(URL, {"action": "confirm", "job": str(job.token)})
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    assert Site.objects.visible_to(cast.wcc_lead).count() == 150
+    assert job.result["created"] == 150
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_progress_while_running(cast, client_for):
+    """A running job shows its progress; htmx polls a fragment of it."""
+    from core.jobs import ImportProgress, import_progress
+
+    client = client_for(cast.wcc_lead)
+    job = ImportJob.objects.create(
+        user=cast.wcc_lead,
+        model_label="partners.Site",
+        filename="big.csv",
+        status=JobStatus.CHECKING,
+        rows_total=1000,
+    )
+    ImportProgress(job)(0, 1000)
+    ImportProgress(job)(1000, 1000)
+    assert import_progress(job) == (1000, 1000)
+    page = client.get(f"{URL}?job={job.token}")
+    assert b"<progress" in page.content and b"Refresh" in page.content
+    assert b'hx-trigger="every 2s"' in page.content
+    fragment = client.get(f"{URL}?job={job.token}", HTTP_HX_REQUEST="true")
+    assert fragment.content.lstrip().startswith(b'<div id="import-progress"')
+    ImportJob.objects.visible_to(cast.wcc_lead).filter(pk=job.pk).update(status=JobStatus.DONE)
+    finished = client.get(f"{URL}?job={job.token}", HTTP_HX_REQUEST="true")
+    assert finished["HX-Redirect"] == f"{URL}?job={job.token}"
+
+
+def test_bad_job_token(cast, client_for):
+    client = client_for(cast.wcc_lead)
+    assert client.get(URL + "?job=not-a-uuid").status_code == 404
+    assert client.get(URL + "?job=00000000-0000-0000-0000-000000000000").status_code == 404
