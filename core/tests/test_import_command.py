@@ -1,0 +1,85 @@
+"""`concord import`: the generic import from the shell."""
+
+from __future__ import annotations
+
+import importlib
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from core.models import ChangeRecord
+from partners.models import Partner, Site, SiteType
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
+find_model = importlib.import_module("core.management.commands.import").find_model
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def sites_csv(tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_text(HEADER + "wcc,CH,City Hall,,,,,true\nwcc,LIB,Library,,,,,false\n")
+    return path
+
+
+def test_model_names():
+    assert find_model("sites") is Site
+    assert find_model("site") is Site
+    assert find_model("partners.Site") is Site
+    assert find_model("site-types") is SiteType
+    assert find_model("partners") is Partner
+    with pytest.raises(CommandError):
+        find_model("nothing")
+    with pytest.raises(CommandError):
+        find_model("partners.Nothing")
+
+
+def test_dry_run_then_import(cast, sites_csv):
+    out, err = run("sites", str(sites_csv), "--dry-run", "--as", "wcc.lead")
+    assert "2 rows ready" in out and "dry run" in out
+    assert "Checking" in err  # the progress bar
+    assert Site.objects.visible_to(cast.wcc_lead).count() == 0
+
+    out, err = run("sites", str(sites_csv), "--as", "wcc.lead")
+    assert "2 sites added" in out
+    assert "Importing" in err
+    assert Site.objects.visible_to(cast.wcc_lead).count() == 2
+    labels = set(
+        ChangeRecord.objects.visible_to(cast.wcc_lead)
+        .filter(action="create", content_type__model="site")
+        .values_list("actor_label", flat=True)
+    )
+    assert labels == {"import:sites.csv"}
+
+
+def test_errors_are_printed_and_exit_non_zero(cast, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "rbkc,A,A,,,,,true\nwcc,B,B,,,,,maybe\n")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="2 problem"):
+        call_command(
+            "import", "sites", str(path), "--as", "wcc.lead", stdout=out, stderr=io.StringIO()
+        )
+    assert "Row 2, column partner: There is no council with code 'rbkc' that you can use." in (
+        out.getvalue()
+    )
+    assert "Row 3, column is_active" in out.getvalue()
+    assert Site.objects.visible_to(cast.manager).count() == 0
+
+
+def test_needs_a_person(cast, sites_csv):
+    with pytest.raises(CommandError, match="--as"):
+        run("sites", str(sites_csv))
+    with pytest.raises(CommandError, match="no active person"):
+        run("sites", str(sites_csv), "--as", "nobody")
+    with pytest.raises(CommandError, match="no file"):
+        run("sites", str(sites_csv) + ".missing", "--as", "wcc.lead")
