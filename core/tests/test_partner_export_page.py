@@ -1,0 +1,82 @@
+"""The partner export page: service managers make a partner's zip and download it."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from core.models import JobStatus, PartnerExport
+from core.scoping import system_scope
+from partners.models import Site
+
+pytestmark = pytest.mark.django_db
+
+URL = "/partner-exports/"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_only_service_managers(cast, client_for):
+    assert client_for(None).get(URL).status_code == 302
+    for user in (cast.wcc_lead, cast.agent, cast.finance, cast.wcc_auditor):
+        assert client_for(user).get(URL).status_code == 403
+        assert client_for(user).post(URL, {"partner": "wcc"}).status_code == 403
+    page = client_for(cast.manager).get(URL)
+    assert page.status_code == 200
+    assert b"City of Westminster" in page.content
+
+
+def test_make_and_download(cast, client_for):
+    with system_scope("test data"):
+        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+    client = client_for(cast.manager)
+    response = client.post(URL, {"partner": "wcc"})
+    assert response.status_code == 302
+    export = PartnerExport.objects.visible_to(cast.manager).get()
+    # The immediate backend ran the job at once.
+    assert export.status == JobStatus.DONE
+    assert export.file_name.startswith("partner-exports/")
+    assert export.rows_done == export.rows_total > 0
+    assert export.manifest["partner"]["code"] == "wcc"
+    page = client.get(URL)
+    download_url = f"/partner-exports/{export.token}/download/"
+    assert download_url.encode() in page.content
+
+    download = client.get(download_url)
+    assert download.status_code == 200
+    body = b"".join(download.streaming_content)
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        sites = [json.loads(line) for line in archive.read("partners/site.jsonl").splitlines()]
+        assert [s["code"] for s in sites] == ["CH"]
+        assert json.loads(archive.read("manifest.json"))["format_version"] == "1"
+
+    # Nobody else may download it, and an unknown token is a 404.
+    assert client_for(cast.wcc_lead).get(download_url).status_code == 403
+    assert client_for(cast.agent).get(download_url).status_code == 403
+    assert (
+        client.get("/partner-exports/00000000-0000-0000-0000-000000000000/download/").status_code
+        == 404
+    )
+
+
+def test_unknown_partner(cast, client_for):
+    response = client_for(cast.manager).post(URL, {"partner": "nowhere"})
+    assert response.status_code == 400
+    assert b"Select the council to export" in response.content
+    assert PartnerExport.objects.visible_to(cast.manager).count() == 0
+
+
+def test_running_export_polls(cast, client_for):
+    PartnerExport.objects.create(partner=cast.wcc, requested_by=cast.manager, rows_total=10)
+    client = client_for(cast.manager)
+    page = client.get(URL)
+    assert b'hx-trigger="every 2s"' in page.content and b"<progress" in page.content
+    fragment = client.get(URL, HTTP_HX_REQUEST="true")
+    assert fragment.content.lstrip().startswith(b'<div id="partner-exports"')
