@@ -118,7 +118,9 @@ class AgreementForm(ScopedModelForm):
         if not shares:
             raise ValidationError("Give at least one council a share of the agreement.")
         if total != Decimal("100"):
-            raise ValidationError(f"Owner shares must add up to 100%, not {total.normalize()}%.")
+            raise ValidationError(
+                f"Owner shares must add up to 100%, not {format(total.normalize(), 'f')}%."
+            )
         self.shares = shares
         return cleaned
 

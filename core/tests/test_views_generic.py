@@ -1,0 +1,412 @@
+"""The generic model pages, exercised through the Site pages (the first scoped model)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from core.models import ChangeRecord
+from core.scoping import system_scope
+from partners.models import Site, SiteType
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sites(cast):
+    """A few sites in wcc and one in rbkc (and lbhf, the former partner)."""
+    with system_scope("test data"):
+        office = SiteType.objects.create(name="Office")
+        depot = SiteType.objects.create(name="Depot")
+        made = {
+            "ch": Site.objects.create(
+                partner=cast.wcc, code="CH", name="City Hall", site_type=office, postcode="SW1E 6QP"
+            ),
+            "lib": Site.objects.create(partner=cast.wcc, code="LIB", name="Library"),
+            "dep": Site.objects.create(
+                partner=cast.wcc, code="DEP", name="Depot Road", site_type=depot, is_active=False
+            ),
+            "th": Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall"),
+            "old": Site.objects.create(partner=cast.lbhf, code="OLD", name="Old Town Hall"),
+        }
+    made["office"] = office
+    made["depot"] = depot
+    return made
+
+
+def page(response) -> str:
+    return response.content.decode()
+
+
+def links(text: str, rel: str) -> list[str]:
+    return [html.unescape(h) for h in re.findall(rf'href="([^"]*)" rel="{rel}"', text)]
+
+
+def row_names(text: str) -> list[str]:
+    """Names in the first column of the results table, in order."""
+    results = text.split('id="concord-results"', 1)[1]
+    return re.findall(r'<th scope="row" class="govuk-table__header"><a [^>]*>([^<]*)</a>', results)
+
+
+# Who sees what ----------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_sign_in(cast, sites, client):
+    for url in (
+        "/sites/",
+        "/sites/new/",
+        f"/sites/{sites['ch'].pk}/",
+        f"/sites/{sites['ch'].pk}/edit/",
+        f"/sites/{sites['ch'].pk}/delete/",
+        f"/sites/{sites['ch'].pk}/history/",
+        "/changes/",
+        "/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login")), url
+
+
+def test_list_shows_only_visible_records(cast, sites, client_for):
+    text = page(client_for(cast.wcc_lead).get("/sites/"))
+    assert "City Hall" in text and "Library" in text
+    assert "Town Hall" not in text
+    text = page(client_for(cast.rbkc_lead).get("/sites/"))
+    assert row_names(text) == ["Town Hall"]
+    text = page(client_for(cast.agent).get("/sites/"))
+    assert set(row_names(text)) == {
+        "City Hall",
+        "Library",
+        "Depot Road",
+        "Town Hall",
+        "Old Town Hall",
+    }
+
+
+@pytest.mark.parametrize("suffix", ["", "edit/", "delete/", "history/"])
+def test_another_councils_site_is_404(cast, sites, client_for, suffix):
+    url = f"/sites/{sites['th'].pk}/{suffix}"
+    client = client_for(cast.wcc_lead)
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Page not found" in page(response)
+    assert "Town Hall" not in page(response)
+    if suffix in ("edit/", "delete/"):
+        response = client.post(url, {"name": "Taken", "code": "X", "partner": cast.wcc.pk})
+        assert response.status_code == 404
+    with system_scope("test"):
+        assert Site.objects.get(pk=sites["th"].pk).name == "Town Hall"
+
+
+def test_missing_and_absurd_ids_are_404(cast, sites, client_for):
+    client = client_for(cast.manager)
+    assert client.get("/sites/999999/").status_code == 404
+    assert client.get("/sites/99999999999999999999999/").status_code == 404
+
+
+def test_visible_but_not_permitted_is_403(cast, sites, client_for):
+    ch = sites["ch"].pk
+    # A requester sees the council's sites but may not change them.
+    staff = client_for(cast.wcc_staff)
+    assert staff.get(f"/sites/{ch}/").status_code == 200
+    assert staff.get(f"/sites/{ch}/edit/").status_code == 403
+    assert staff.post(f"/sites/{ch}/delete/").status_code == 403
+    assert staff.get("/sites/new/").status_code == 403
+    # No history permission for a requester either.
+    assert staff.get(f"/sites/{ch}/history/").status_code == 403
+    # The desk agent reads everything and changes no site.
+    agent = client_for(cast.agent)
+    assert agent.get(f"/sites/{ch}/edit/").status_code == 403
+    detail = page(agent.get(f"/sites/{ch}/"))
+    assert f"/sites/{ch}/edit/" not in detail and f"/sites/{ch}/delete/" not in detail
+
+
+def test_former_partners_records_are_read_only(cast, sites, client_for):
+    old = sites["old"].pk
+    manager = client_for(cast.manager)
+    detail = manager.get(f"/sites/{old}/")
+    assert detail.status_code == 200
+    text = page(detail)
+    assert "Former partner" in text
+    assert f"/sites/{old}/edit/" not in text and f"/sites/{old}/delete/" not in text
+    assert manager.get(f"/sites/{old}/edit/").status_code == 403
+    assert manager.post(f"/sites/{old}/delete/").status_code == 403
+    # Marked as a former partner in the list as well.
+    assert "Former partner" in page(manager.get("/sites/?q=Old"))
+
+
+# Lists: filters, sorting, pages --------------------------------------------------------------
+
+
+def test_filters(cast, sites, client_for):
+    client = client_for(cast.wcc_lead)
+    assert row_names(page(client.get("/sites/?q=hall"))) == ["City Hall"]
+    assert row_names(page(client.get(f"/sites/?site_type={sites['depot'].pk}"))) == ["Depot Road"]
+    assert row_names(page(client.get("/sites/?is_active=false"))) == ["Depot Road"]
+    text = page(client.get("/sites/?q=hall"))
+    assert "Selected filters" in text and "Clear filters" in text
+
+
+def test_filter_choices_do_not_list_other_councils(cast, sites, client_for):
+    text = page(client_for(cast.wcc_lead).get("/sites/"))
+    assert "City of Westminster" in text
+    assert "Royal Borough of Kensington and Chelsea" not in text
+    assert "Hammersmith" not in text
+
+
+def test_filtering_by_another_councils_partner_is_an_error_not_a_leak(cast, sites, client_for):
+    response = client_for(cast.wcc_lead).get(f"/sites/?partner={cast.rbkc.pk}")
+    assert response.status_code == 200
+    text = page(response)
+    assert "There is a problem" in text
+    assert "Town Hall" not in text and "City Hall" not in text
+
+
+def test_sorting(cast, sites, client_for):
+    client = client_for(cast.wcc_lead)
+    assert row_names(page(client.get("/sites/"))) == ["City Hall", "Depot Road", "Library"]
+    assert row_names(page(client.get("/sites/?sort=-name"))) == [
+        "Library",
+        "Depot Road",
+        "City Hall",
+    ]
+    assert row_names(page(client.get("/sites/?sort=code"))) == [
+        "City Hall",
+        "Depot Road",
+        "Library",
+    ]
+    assert row_names(page(client.get("/sites/?sort=-code"))) == [
+        "Library",
+        "Depot Road",
+        "City Hall",
+    ]
+    # Columns that are not sortable, and nonsense, fall back to the default order.
+    for bad in ("postcode", "site_type", "-x", "partner__name"):
+        assert row_names(page(client.get(f"/sites/?sort={bad}"))) == [
+            "City Hall",
+            "Depot Road",
+            "Library",
+        ]
+    text = page(client.get("/sites/?sort=-name"))
+    assert 'aria-sort="descending"' in text
+
+
+def test_keyset_pages_next_and_previous(cast, client_for, settings):
+    settings.CONCORD_PAGE_SIZE = 2
+    with system_scope("test data"):
+        for i in range(5):
+            Site.objects.create(partner=cast.wcc, code=f"S{i}", name=f"Site {i}")
+    client = client_for(cast.wcc_lead)
+    first = page(client.get("/sites/?q=site&sort=-name"))
+    assert row_names(first) == ["Site 4", "Site 3"]
+    assert links(first, "prev") == []
+    (next_url,) = links(first, "next")
+    assert "q=site" in next_url and "sort=-name" in next_url and "cursor=" in next_url
+    second = page(client.get(f"/sites/{next_url}"))
+    assert row_names(second) == ["Site 2", "Site 1"]
+    third = page(client.get(f"/sites/{links(second, 'next')[0]}"))
+    assert row_names(third) == ["Site 0"]
+    assert links(third, "next") == []
+    back = page(client.get(f"/sites/{links(third, 'prev')[0]}"))
+    assert row_names(back) == ["Site 2", "Site 1"]
+    start = page(client.get(f"/sites/{links(back, 'prev')[0]}"))
+    assert row_names(start) == ["Site 4", "Site 3"]
+
+
+def test_a_bad_cursor_starts_again(cast, sites, client_for):
+    response = client_for(cast.wcc_lead).get("/sites/?cursor=not-a-cursor!!")
+    assert response.status_code == 200
+    assert row_names(page(response)) == ["City Hall", "Depot Road", "Library"]
+    assert "expired" in page(response)
+
+
+def test_htmx_gets_only_the_results(cast, sites, client_for):
+    response = client_for(cast.wcc_lead).get("/sites/?q=hall", HTTP_HX_REQUEST="true")
+    text = page(response)
+    assert text.lstrip().startswith('<div id="concord-results"')
+    assert "<html" not in text
+    assert "HX-Request" in response["Vary"]
+
+
+def test_export_and_import_links_follow_permissions(cast, sites, client_for):
+    lead = page(client_for(cast.wcc_lead).get("/sites/?q=hall&cursor=x"))
+    assert "/sites/export/?q=hall&amp;format=csv" in lead
+    assert "/sites/import/" in lead
+    staff = page(client_for(cast.wcc_staff).get("/sites/"))
+    assert "/sites/export/" not in staff and "/sites/import/" not in staff
+    assert "/sites/new/" not in staff
+
+
+def test_site_list_query_count_is_pinned(cast, sites, client_for, django_assert_num_queries):
+    with system_scope("test data"):
+        for i in range(30):
+            Site.objects.create(
+                partner=cast.wcc, code=f"N{i}", name=f"New {i}", site_type=sites["office"]
+            )
+    lead = client_for(cast.wcc_lead)
+    lead.get("/sites/")  # warm the content-type cache
+    # session, user, the sign-in check that the council has not left (backend and middleware,
+    # 2 queries each), the person's roles, former partners, one query for the page of rows
+    # (partner and type joined in), the two filter dropdowns. No COUNT, nothing per row.
+    with django_assert_num_queries(11):
+        response = lead.get("/sites/")
+    assert response.status_code == 200
+    assert len(row_names(page(response))) == 33
+    manager = client_for(cast.manager)
+    manager.get("/sites/")
+    # Staff skip the council sign-in checks but get the header's partner filter list.
+    with django_assert_num_queries(8):
+        manager.get("/sites/")
+
+
+# Detail, history ---------------------------------------------------------------------------
+
+
+def test_detail_shows_fields_and_links(cast, sites, client_for):
+    ch = sites["ch"]
+    text = page(client_for(cast.wcc_lead).get(f"/sites/{ch.pk}/"))
+    assert "City Hall" in text and "SW1E 6QP" in text and "Office" in text
+    assert "City of Westminster" in text
+    for suffix in ("edit/", "delete/", "history/"):
+        assert f"/sites/{ch.pk}/{suffix}" in text
+
+
+def test_history_shows_before_and_after(cast, sites, client_for):
+    ch = sites["ch"]
+    client = client_for(cast.wcc_lead)
+    response = client.post(
+        f"/sites/{ch.pk}/edit/",
+        {
+            "partner": cast.wcc.pk,
+            "code": "CH",
+            "name": "Westminster City Hall",
+            "site_type": sites["depot"].pk,
+            "address": "",
+            "postcode": "SW1E 6QP",
+            "uprn": "",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    text = page(client.get(f"/sites/{ch.pk}/history/"))
+    assert "Updated" in text and "Created" in text
+    assert "City Hall" in text and "Westminster City Hall" in text
+    assert "→" in text
+    # The type of site shows by name, not by id.
+    assert "Depot" in text
+    assert "wcc.lead" in text
+    # The auditor of wcc sees the same history; rbkc's lead does not get near it.
+    assert client_for(cast.wcc_auditor).get(f"/sites/{ch.pk}/history/").status_code == 200
+    assert client_for(cast.rbkc_lead).get(f"/sites/{ch.pk}/history/").status_code == 404
+
+
+# Forms ---------------------------------------------------------------------------------------
+
+
+def test_create_form_dropdowns_are_scoped(cast, sites, client_for):
+    text = page(client_for(cast.wcc_lead).get("/sites/new/"))
+    partner_select = text.split('id="id_partner"', 1)[1].split("</select>", 1)[0]
+    assert "City of Westminster" in partner_select
+    assert "Kensington" not in partner_select and "Hammersmith" not in partner_select
+    # Site types are a catalogue: everyone's.
+    assert "Office" in text and "Depot" in text
+    # The manager may add sites for current partners only.
+    text = page(client_for(cast.manager).get("/sites/new/"))
+    partner_select = text.split('id="id_partner"', 1)[1].split("</select>", 1)[0]
+    assert "Kensington" in partner_select and "Hammersmith" not in partner_select
+
+
+def test_create_site(cast, client_for):
+    client = client_for(cast.wcc_lead)
+    response = client.post(
+        "/sites/new/",
+        {"partner": cast.wcc.pk, "code": "NEW", "name": "New Office", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    with system_scope("test"):
+        site = Site.objects.get(code="NEW")
+    assert response["Location"] == f"/sites/{site.pk}/"
+    follow = page(client.get(response["Location"]))
+    assert "New Office" in follow and "govuk-notification-banner--success" in follow
+    assert ChangeRecord.objects.unscoped("test").filter(object_id=site.pk, action="create").exists()
+
+
+def test_form_errors_show_the_error_summary(cast, client_for):
+    response = client_for(cast.wcc_lead).post(
+        "/sites/new/", {"partner": cast.wcc.pk, "code": "bad code!", "name": ""}
+    )
+    assert response.status_code == 200
+    text = page(response)
+    assert "govuk-error-summary" in text and "There is a problem" in text
+    assert 'href="#id_name"' in text and 'href="#id_code"' in text
+    assert "govuk-form-group--error" in text
+    assert 'aria-describedby="id_name-error"' in text or "id_name-error" in text
+    assert "<title>Error:" in text
+
+
+def test_cannot_pick_another_councils_partner(cast, client_for):
+    response = client_for(cast.wcc_lead).post(
+        "/sites/new/", {"partner": cast.rbkc.pk, "code": "X", "name": "Sneaky"}
+    )
+    assert response.status_code == 200
+    assert 'href="#id_partner"' in page(response)
+    with system_scope("test"):
+        assert not Site.objects.filter(code="X").exists()
+
+
+def test_duplicate_code_is_a_form_error(cast, sites, client_for):
+    response = client_for(cast.wcc_lead).post(
+        "/sites/new/", {"partner": cast.wcc.pk, "code": "CH", "name": "Again"}
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in page(response)
+
+
+def test_post_save_recheck_refuses_moving_a_site_out_of_reach(cast, sites, client_for, monkeypatch):
+    """Even if a form offered a council the author cannot see, the save is rolled back."""
+    import core.forms
+    from partners.models import Partner
+
+    monkeypatch.setattr(
+        core.forms,
+        "writable_partners",
+        lambda user, action, area: Partner.objects.unscoped("a broken dropdown"),
+    )
+    ch = sites["ch"]
+    before = ChangeRecord.objects.unscoped("test").count()
+    response = client_for(cast.wcc_lead).post(
+        f"/sites/{ch.pk}/edit/",
+        {"partner": cast.rbkc.pk, "code": "CH", "name": "City Hall", "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert "You would no longer be able to see this record" in page(response)
+    with system_scope("test"):
+        assert Site.objects.get(pk=ch.pk).partner_id == cast.wcc.pk
+    assert ChangeRecord.objects.unscoped("test").count() == before
+
+
+# Delete --------------------------------------------------------------------------------------
+
+
+def test_delete_confirms_then_deletes(cast, sites, client_for):
+    lib = sites["lib"]
+    client = client_for(cast.wcc_lead)
+    text = page(client.get(f"/sites/{lib.pk}/delete/"))
+    assert "Are you sure" in text and "govuk-warning-text" in text
+    response = client.post(f"/sites/{lib.pk}/delete/")
+    assert response.status_code == 302 and response["Location"] == "/sites/"
+    with system_scope("test"):
+        assert not Site.objects.filter(pk=lib.pk).exists()
+    assert ChangeRecord.objects.unscoped("t").filter(object_id=lib.pk, action="delete").exists()
+
+
+def test_deleting_something_in_use_is_refused_in_words(cast, sites, client_for):
+    office = sites["office"]
+    response = client_for(cast.manager).post(f"/site-types/{office.pk}/delete/")
+    assert response.status_code == 200
+    assert "cannot be deleted because other records refer to it" in page(response)
+    with system_scope("test"):
+        assert SiteType.objects.filter(pk=office.pk).exists()

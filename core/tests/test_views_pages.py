@@ -1,0 +1,261 @@
+"""Core pages: layout, sign-in, errors, the partner filter, the change log; forms and tables."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django import forms
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+
+from core.forms import ScopedModelForm
+from core.models import ChangeRecord
+from core.scoping import system_scope
+from core.tables import Column, Table
+from core.testing.cast import PASSWORD
+from partners.forms import SiteForm
+from partners.models import Membership, Site, SiteType
+
+pytestmark = pytest.mark.django_db
+
+
+def page(response) -> str:
+    return response.content.decode()
+
+
+# Layout --------------------------------------------------------------------------------------
+
+
+def test_layout_has_the_govuk_parts_and_no_inline_script_or_style(cast, client_for):
+    text = page(client_for(cast.wcc_lead).get("/"))
+    assert 'class="govuk-skip-link"' in text and 'href="#main-content"' in text
+    assert 'id="main-content"' in text
+    assert "govuk-phase-banner" in text and "govuk-footer" in text
+    assert "Concord" in text
+    # Signing out is a POST form.
+    assert re.search(r'<form method="post" action="/sign-out/"', text)
+    # The CSP allows no inline script or style: every <script> has a src, no style attributes.
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text)
+    assert "<style" not in text and " style=" not in text
+    assert "/static/vendor/govuk-frontend/govuk-frontend.min.css" in text
+    assert "/static/concord/app.js" in text
+
+
+def test_navigation_lists_only_what_the_person_may_view(cast, client_for):
+    manager = page(client_for(cast.manager).get("/"))
+    for label in ("Home", "Councils", "Sites", "Site types", "Agreements", "People", "Change log"):
+        assert f">{label}<" in manager or f"{label}\n" in manager, label
+    staff = page(client_for(cast.wcc_staff).get("/"))
+    nav = staff.split('id="navigation"', 1)[1].split("</ul>", 1)[0]
+    assert "Sites" in nav and "Change log" not in nav
+    auditor = page(client_for(cast.wcc_auditor).get("/"))
+    nav = auditor.split('id="navigation"', 1)[1].split("</ul>", 1)[0]
+    assert "Change log" in nav
+
+
+def test_header_partner_filter_only_for_staff_and_multi_council_people(cast, client_for):
+    assert 'id="concord-partner-filter"' in page(client_for(cast.manager).get("/"))
+    assert 'id="concord-partner-filter"' not in page(client_for(cast.wcc_lead).get("/"))
+    with system_scope("test"):
+        Membership.objects.create(user=cast.wcc_lead, partner=cast.rbkc, role="auditor")
+    text = page(client_for(cast.wcc_lead).get("/"))
+    options = text.split('id="concord-partner-filter"', 1)[1].split("</select>", 1)[0]
+    assert "All councils" in options and "City of Westminster" in options
+    assert "Kensington" in options and "Hammersmith" not in options
+
+
+def test_static_files_exist_for_the_layout():
+    from django.contrib.staticfiles import finders
+
+    for name in (
+        "concord/app.js",
+        "concord/app.css",
+    ):
+        assert finders.find(name), name
+
+
+# Sign in, lock-out, errors -------------------------------------------------------------------
+
+
+def test_sign_in_page(cast, client):
+    text = page(client.get(reverse("login")))
+    assert "Sign in to Concord" in text and 'class="govuk-input' in text
+    response = client.post(reverse("login"), {"username": "wcc.lead", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_wrong_password_shows_error_summary(cast, client):
+    response = client.post(reverse("login"), {"username": "wcc.lead", "password": "nope"})
+    assert response.status_code == 200
+    assert "There is a problem" in page(response)
+
+
+def test_repeated_failures_lock_out(cast, client, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "wcc.lead", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "wcc.lead", "password": PASSWORD})
+    assert response.status_code in (403, 429)
+    assert "You cannot sign in for now" in page(response)
+
+
+def test_404_page_says_only_page_not_found(cast, client_for):
+    response = client_for(cast.wcc_lead).get("/no-such-page/")
+    assert response.status_code == 404
+    text = page(response)
+    assert "Page not found" in text
+    assert "Traceback" not in text and "urlpatterns" not in text.lower()
+
+
+def test_500_page_stands_alone():
+    from django.template.loader import render_to_string
+
+    text = render_to_string("errors/500.html")
+    assert "Sorry, there is a problem with the service" in text
+
+
+# Partner filter ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_sites(cast):
+    with system_scope("test"):
+        return (
+            Site.objects.create(partner=cast.wcc, code="CH", name="City Hall"),
+            Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall"),
+        )
+
+
+def test_partner_filter_narrows_lists(cast, two_sites, client_for):
+    client = client_for(cast.manager)
+    response = client.post(
+        reverse("core:partner_filter"), {"partner": "wcc", "next": "/sites/?cursor=abc&q=hall"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/sites/?q=hall"
+    text = page(client.get("/sites/"))
+    assert "City Hall" in text and "Town Hall" not in text
+    assert "Showing" in text
+    client.post(reverse("core:partner_filter"), {"partner": "", "next": "/sites/"})
+    text = page(client.get("/sites/"))
+    assert "City Hall" in text and "Town Hall" in text
+
+
+def test_partner_filter_never_widens(cast, two_sites, client_for):
+    client = client_for(cast.wcc_lead)
+    client.post(reverse("core:partner_filter"), {"partner": "rbkc", "next": "/sites/"})
+    text = page(client.get("/sites/"))
+    assert "Town Hall" not in text and "City Hall" in text
+
+
+def test_partner_filter_refuses_get_and_foreign_redirects(cast, client_for):
+    client = client_for(cast.manager)
+    assert client.get(reverse("core:partner_filter")).status_code == 405
+    response = client.post(
+        reverse("core:partner_filter"), {"partner": "wcc", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/"
+
+
+# Change log ----------------------------------------------------------------------------------
+
+
+def test_change_log_is_scoped(cast, two_sites, client_for):
+    auditor = page(client_for(cast.wcc_auditor).get("/changes/"))
+    assert "City Hall" in auditor and "Town Hall" not in auditor
+    manager = page(client_for(cast.manager).get("/changes/"))
+    assert "City Hall" in manager and "Town Hall" in manager
+    assert client_for(cast.wcc_staff).get("/changes/").status_code == 403
+
+
+def test_change_log_filters_and_pages(cast, two_sites, client_for, settings):
+    client = client_for(cast.manager)
+    text = page(client.get("/changes/?model=partners.site&action=create"))
+    assert "City Hall" in text and "Town Hall" in text
+    assert "City of Westminster" not in text.split('id="concord-results"', 1)[1]
+    text = page(client.get("/changes/?action=delete"))
+    assert "No changes match" in text
+    text = page(client.get("/changes/?date_from=2000-01-01&date_to=2999-12-31&model=partners.site"))
+    assert "City Hall" in text
+    text = page(client.get("/changes/?model=nope.nothing"))
+    assert "There is a problem" in text
+    settings.CONCORD_PAGE_SIZE = 1
+    text = page(client.get("/changes/?model=partners.site"))
+    assert 'rel="next"' in text
+    assert client.get("/changes/?cursor=garbage").status_code == 200
+
+
+def test_change_log_query_count_does_not_grow_with_rows(
+    cast, client_for, django_assert_max_num_queries
+):
+    with system_scope("test"):
+        for i in range(20):
+            Site.objects.create(partner=cast.wcc, code=f"S{i}", name=f"Site {i}")
+    client = client_for(cast.manager)
+    client.get("/changes/")
+    with django_assert_max_num_queries(8):
+        client.get("/changes/")
+
+
+# Forms and tables ----------------------------------------------------------------------------
+
+
+def test_scoped_model_form_replaces_every_dropdown(cast):
+    form = SiteForm(user=cast.rbkc_lead)
+    assert list(form.fields["partner"].queryset) == [cast.rbkc]
+    with system_scope("test"):
+        SiteType.objects.create(name="Office")
+    assert [t.name for t in form.fields["site_type"].queryset] == ["Office"]
+    assert "govuk-select" in form.fields["partner"].widget.attrs["class"]
+    assert "govuk-input" in form.fields["name"].widget.attrs["class"]
+
+
+def test_scoped_model_form_refuses_an_unscoped_dropdown(cast):
+    class MembershipForm(ScopedModelForm):
+        class Meta:
+            model = Membership
+            fields = ["user", "partner", "role"]
+
+    with pytest.raises(ImproperlyConfigured):
+        MembershipForm(user=cast.manager)
+
+
+def test_tables_only_sort_on_non_null_fields():
+    with pytest.raises(ImproperlyConfigured):
+
+        class Bad(Table):
+            site_type = Column(sort_by="site_type__name")
+
+            class Meta:
+                model = Site
+
+    class Good(Table):
+        name = Column(sortable=True)
+        partner = Column(sort_by="partner__name")
+
+        class Meta:
+            model = Site
+
+    assert Good.select_related() == ["partner"]
+    assert Good.ordering_for("-partner") == ("-partner", ["-partner__name"])
+    assert Good.ordering_for("bogus") == (None, ["name", "id"])
+
+
+def test_form_field_widths_and_kinds(cast):
+    class F(forms.Form):
+        when = forms.DateField()
+        yes = forms.BooleanField(required=False)
+
+    from core.forms import govukify
+
+    form = F()
+    govukify(form)
+    assert form.fields["when"].widget.input_type == "date"
+    assert "govuk-checkboxes__input" in form.fields["yes"].widget.attrs["class"]
+
+
+def test_change_records_written_by_pages_name_the_person(cast, client_for):
+    client_for(cast.wcc_lead).post(
+        "/sites/new/", {"partner": cast.wcc.pk, "code": "N", "name": "N", "is_active": "on"}
+    )
+    record = ChangeRecord.objects.unscoped("test").get(object_repr="N (N)")
+    assert record.actor == cast.wcc_lead
