@@ -33,8 +33,12 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
     if isinstance(detail, dict):
         out: list[dict[str, Any]] = []
         for key, value in detail.items():
-            name = None if key in ("non_field_errors", "detail") else str(key)
-            nested = f"{field}.{name}" if field and name else (name or field)
+            if isinstance(key, int):
+                # Errors of one item of a list (DRF keys them by position): owner_shares[1].
+                nested = f"{field}[{key}]" if field else f"[{key}]"
+            else:
+                name = None if key in ("non_field_errors", "detail") else str(key)
+                nested = f"{field}.{name}" if field and name else (name or field)
             out.extend(_flatten(value, nested))
         return out
     if isinstance(detail, list):

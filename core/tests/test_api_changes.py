@@ -1,0 +1,200 @@
+"""The change-log endpoint: scoped like every list, filtered, cursor-paginated, read-only."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from core.api.testing import api_client, make_sites
+from core.context import acting_as
+from core.models import ChangeRecord
+from core.scoping import system_scope
+from core.services import set_owner_shares
+from partners.models import Agreement, Site
+
+pytestmark = pytest.mark.django_db
+
+CHANGES = "/api/v1/changes/"
+
+
+@pytest.fixture
+def history(cast):
+    """Sites of every council, each edited once, and a joint agreement of wcc and rbkc."""
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)):
+        sites = make_sites(cast, per_partner=2)
+    with (
+        time_machine.travel(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)),
+        acting_as(cast.manager, label="test"),
+        system_scope("test data"),
+    ):
+        for group in sites.values():
+            for site in group:
+                site.name += " (renamed)"
+                site.save()
+        joint = Agreement.objects.create(
+            reference="IAA-1", title="Bi-borough", starts_on=datetime.date(2020, 4, 1)
+        )
+        set_owner_shares(joint, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
+    return sites, joint
+
+
+def all_rows(client, params=None):
+    rows = []
+    response = client.get(CHANGES, {"page_size": 500, **(params or {})})
+    assert response.status_code == 200, response.json()
+    rows.extend(response.json()["results"])
+    return rows
+
+
+def test_council_auditor_sees_only_their_councils_changes(cast, history):
+    sites, _joint = history
+    rows = all_rows(api_client(cast.wcc_auditor))
+    assert rows
+    wcc_ids = {s.pk for s in sites["wcc"]}
+    for row in rows:
+        if row["content_type"] == "partners.site":
+            assert row["object_id"] in wcc_ids
+        assert "wcc" in row["partners"]
+        assert "rbkc" not in row["partners"]  # never names a council the reader cannot see
+    assert any(r["content_type"] == "partners.agreement" for r in rows)
+
+
+def test_service_staff_see_every_change(cast, history):
+    sites, _ = history
+    total = ChangeRecord.objects.visible_to(cast.manager).count()
+    assert len(all_rows(api_client(cast.agent))) == total
+    site_ids = {
+        r["object_id"] for r in all_rows(api_client(cast.agent), {"content_type": "partners.site"})
+    }
+    assert site_ids == {s.pk for group in sites.values() for s in group}
+
+
+def test_requester_without_history_gets_403(cast, history):
+    response = api_client(cast.wcc_staff).get(CHANGES)
+    assert response.status_code == 403
+
+
+def test_anonymous_gets_401(cast, history):
+    assert api_client().get(CHANGES).status_code == 401
+
+
+def test_newest_first_with_the_change_details(cast, history):
+    rows = all_rows(api_client(cast.manager))
+    keys = [(r["at"], r["id"]) for r in rows]
+    assert keys == sorted(keys, reverse=True)
+    renamed = next(
+        r for r in rows if r["action"] == "update" and r["content_type"] == "partners.site"
+    )
+    assert renamed["actor"] == "manager"
+    assert renamed["changed_fields"] == ["name"]
+    assert renamed["after"]["name"].endswith("(renamed)")
+
+
+def test_filters(cast, history):
+    sites, _joint = history
+    client = api_client(cast.manager)
+    site = sites["rbkc"][0]
+    rows = all_rows(client, {"content_type": "partners.site", "object_id": site.pk})
+    assert [r["action"] for r in rows] == ["update", "create"]
+    assert {r["action"] for r in all_rows(client, {"action": "create"})} == {"create"}
+    rbkc = all_rows(client, {"partner": "rbkc"})
+    assert rbkc and all("rbkc" in r["partners"] for r in rbkc)
+    since = all_rows(client, {"since": "2026-03-02T00:00:00Z"})
+    assert since and all(r["at"] >= "2026-03-02" for r in since)
+    until = all_rows(client, {"until": "2026-03-02T00:00:00Z"})
+    assert until and all(r["at"] < "2026-03-02" for r in until)
+    assert len(since) + len(until) == len(all_rows(client))
+
+
+def test_auditor_cannot_filter_by_another_council(cast, history):
+    client = api_client(cast.wcc_auditor)
+    theirs = client.get(CHANGES, {"partner": "rbkc"})
+    nobody = client.get(CHANGES, {"partner": "zzz"})
+    assert theirs.status_code == nobody.status_code == 400
+    assert theirs.json()["errors"] == nobody.json()["errors"]
+    assert theirs.json()["errors"][0]["field"] == "partner"
+
+
+def test_auditor_never_sees_another_councils_change_by_id(cast, history):
+    sites, _ = history
+    client = api_client(cast.wcc_auditor)
+    theirs = (
+        ChangeRecord.objects.visible_to(cast.manager)
+        .filter(object_id=sites["rbkc"][0].pk, content_type__model="site")
+        .first()
+    )
+    assert client.get(f"{CHANGES}{theirs.pk}/").status_code == 404
+    assert (
+        all_rows(client, {"object_id": sites["rbkc"][0].pk, "content_type": "partners.site"}) == []
+    )
+
+
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"content_type": "partners"}, "content_type"),
+        ({"content_type": "auth.user"}, "content_type"),
+        ({"object_id": "x"}, "object_id"),
+        ({"object_id": "1.5"}, "object_id"),
+        ({"action": "explode"}, "action"),
+        ({"since": "yesterday"}, "since"),
+        ({"until": "2026-02-30T00:00"}, "until"),
+        ({"ordering": "actor"}, "ordering"),
+    ],
+)
+def test_bad_filters_are_400_naming_the_field(cast, history, params, field):
+    response = api_client(cast.manager).get(CHANGES, params)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_cursor_pages(cast, history):
+    client = api_client(cast.manager)
+    first = client.get(CHANGES, {"page_size": 3}).json()
+    second = client.get(first["next"]).json()
+    ids = [r["id"] for r in first["results"] + second["results"]]
+    assert len(set(ids)) == 6
+
+
+def test_read_only(cast, history):
+    client = api_client(cast.manager)
+    record = ChangeRecord.objects.visible_to(cast.manager).first()
+    assert client.post(CHANGES, {}).status_code == 405
+    assert client.delete(f"{CHANGES}{record.pk}/").status_code == 405
+    assert client.patch(f"{CHANGES}{record.pk}/", {}).status_code == 405
+
+
+def test_api_writes_are_in_the_change_log_with_the_request(cast, history):
+    sites, _ = history
+    client = api_client(cast.wcc_lead)
+    site = sites["wcc"][0]
+    with time_machine.travel(datetime.datetime(2026, 4, 2, 9, 0, tzinfo=datetime.UTC)):
+        client.patch(
+            f"/api/v1/sites/{site.pk}/",
+            {"postcode": "SW1A 2AA"},
+            HTTP_X_REQUEST_ID="req-12345678",
+        )
+    params = {
+        "content_type": "partners.site",
+        "object_id": site.pk,
+        "action": "update",
+        "since": "2026-04-01T00:00:00Z",
+    }
+    [row] = all_rows(client, params)
+    assert row["actor"] == "wcc.lead"
+    assert row["request_id"] == "req-12345678"
+    assert row["changed_fields"] == ["postcode"]
+
+
+def test_change_log_query_count_does_not_grow(cast, history, django_assert_max_num_queries):
+    client = api_client(cast.manager)
+    with django_assert_max_num_queries(8):
+        client.get(CHANGES, {"page_size": 50})
+    with system_scope("more data"), acting_as(cast.manager, label="test"):
+        for i in range(20):
+            Site.objects.create(partner=cast.wcc, code=f"Q{i}", name=f"Q{i}")
+    with django_assert_max_num_queries(8):
+        client.get(CHANGES, {"page_size": 50})

@@ -1,0 +1,158 @@
+"""ETags on reads, If-None-Match (304) and If-Match on updates (412 when stale)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from core.api.testing import api_client, make_sites
+from core.models import ChangeRecord
+from core.scoping import system_scope
+from partners.models import Site
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/sites/"
+
+
+@pytest.fixture
+def site(cast):
+    return make_sites(cast, per_partner=2)["wcc"][0]
+
+
+def detail(site):
+    return reverse("api:site-detail", args=[site.pk])
+
+
+def test_detail_has_a_strong_etag_from_model_id_and_version(cast, site):
+    response = api_client(cast.wcc_lead).get(detail(site))
+    etag = response["ETag"]
+    assert etag.startswith(f'"site-{site.pk}-v1-') and etag.endswith('"')
+    assert not etag.startswith("W/")
+    assert "private" in response["Cache-Control"] and "no-cache" in response["Cache-Control"]
+
+
+def test_if_none_match_gives_304(cast, site):
+    client = api_client(cast.wcc_lead)
+    etag = client.get(detail(site))["ETag"]
+    response = client.get(detail(site), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+    assert response.content == b""
+    assert client.get(detail(site), HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304
+    assert client.get(detail(site), HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+def test_etag_changes_with_the_record(cast, site):
+    client = api_client(cast.wcc_lead)
+    first = client.get(detail(site))["ETag"]
+    client.patch(detail(site), {"name": "Renamed"})
+    second = client.get(detail(site))
+    assert second["ETag"] != first
+    assert "-v2-" in second["ETag"]
+    assert client.get(detail(site), HTTP_IF_NONE_MATCH=first).status_code == 200
+
+
+def test_etag_changes_when_a_shown_related_value_changes(cast, site):
+    """The body shows the site type by name; renaming the type changes the site's ETag even
+    though the site's own version does not move."""
+    from partners.models import SiteType
+
+    with system_scope("test data"):
+        kind = SiteType.objects.create(name="Office")
+        site.site_type = kind
+        site.save()
+    client = api_client(cast.wcc_lead)
+    before = client.get(detail(site))["ETag"]
+    with system_scope("test data"):
+        kind.name = "Offices"
+        kind.save()
+    after = client.get(detail(site))["ETag"]
+    assert before != after
+
+
+def test_update_with_current_if_match_succeeds(cast, site):
+    client = api_client(cast.wcc_lead)
+    etag = client.get(detail(site))["ETag"]
+    response = client.patch(detail(site), {"name": "Renamed"}, HTTP_IF_MATCH=etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    # The ETag given with the update is the one a later read gives.
+    assert client.get(detail(site))["ETag"] == response["ETag"]
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_stale_if_match_is_412_and_changes_nothing(cast, site, method):
+    client = api_client(cast.wcc_lead)
+    stale = client.get(detail(site))["ETag"]
+    client.patch(detail(site), {"name": "Someone else's edit"})
+    changes_before = ChangeRecord.objects.visible_to(cast.manager).count()
+    payload = {"partner": "wcc", "code": site.code, "name": "Mine"}
+    response = getattr(client, method)(detail(site), payload, HTTP_IF_MATCH=stale)
+    assert response.status_code == 412
+    body = response.json()
+    assert body["status"] == 412
+    assert body["errors"][0]["code"] == "precondition_failed"
+    with system_scope("test check"):
+        current = Site.objects.get(pk=site.pk)
+    assert current.name == "Someone else's edit"
+    assert current.version == 2
+    assert ChangeRecord.objects.visible_to(cast.manager).count() == changes_before
+
+
+@pytest.mark.parametrize(
+    "header", ["garbage", '"unterminated', "W/" + '"x"', '""', ", ,", '"a" "b"']
+)
+def test_malformed_or_weak_if_match_is_412(cast, site, header):
+    client = api_client(cast.wcc_lead)
+    response = client.patch(detail(site), {"name": "Nope"}, HTTP_IF_MATCH=header)
+    assert response.status_code == 412
+    with system_scope("test check"):
+        assert Site.objects.get(pk=site.pk).version == 1
+
+
+def test_weak_form_of_the_current_etag_does_not_match(cast, site):
+    client = api_client(cast.wcc_lead)
+    etag = client.get(detail(site))["ETag"]
+    response = client.patch(detail(site), {"name": "Nope"}, HTTP_IF_MATCH=f"W/{etag}")
+    assert response.status_code == 412
+
+
+def test_if_match_star_and_lists(cast, site):
+    client = api_client(cast.wcc_lead)
+    assert client.patch(detail(site), {"name": "A"}, HTTP_IF_MATCH="*").status_code == 200
+    etag = client.get(detail(site))["ETag"]
+    response = client.patch(detail(site), {"name": "B"}, HTTP_IF_MATCH=f'"old", {etag}')
+    assert response.status_code == 200
+
+
+def test_delete_with_current_if_match(cast, site):
+    client = api_client(cast.wcc_lead)
+    etag = client.get(detail(site))["ETag"]
+    assert client.delete(detail(site), HTTP_IF_MATCH=etag).status_code == 204
+
+
+def test_another_councils_record_is_404_whatever_the_if_match(cast, site):
+    response = api_client(cast.rbkc_lead).patch(
+        detail(site), {"name": "x"}, HTTP_IF_MATCH='"garbage"'
+    )
+    assert response.status_code == 404
+
+
+def test_list_has_an_etag_of_its_body(cast, site):
+    client = api_client(cast.wcc_lead)
+    response = client.get(LIST)
+    etag = response["ETag"]
+    assert etag.startswith('"') and len(etag) > 10
+    assert client.get(LIST)["ETag"] == etag
+    not_modified = client.get(LIST, HTTP_IF_NONE_MATCH=etag)
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    client.patch(detail(site), {"name": "Renamed"})
+    assert client.get(LIST, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_lists_of_different_people_differ(cast, site):
+    wcc = api_client(cast.wcc_lead).get(LIST)["ETag"]
+    rbkc = api_client(cast.rbkc_lead).get(LIST)["ETag"]
+    assert wcc != rbkc

@@ -1,0 +1,74 @@
+"""The OpenAPI schema and the offline Swagger UI."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from core.api.testing import api_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_endpoint_serves_openapi_3(cast):
+    response = api_client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/sites/",
+        "/api/v1/sites/{id}/",
+        "/api/v1/sites/import/",
+        "/api/v1/partners/",
+        "/api/v1/site-types/",
+        "/api/v1/agreements/",
+        "/api/v1/memberships/",
+        "/api/v1/changes/",
+        "/api/v1/auth/token/",
+    ):
+        assert path in paths, path
+    # Agreements and memberships declare no import fields: no import endpoint.
+    assert "/api/v1/agreements/import/" not in paths
+    assert set(paths["/api/v1/changes/"]) == {"get"}
+    names = {p["name"] for p in paths["/api/v1/sites/"]["get"]["parameters"]}
+    assert {"cursor", "page_size", "ordering", "q", "partner", "site_type", "is_active"} <= names
+    page = schema["components"]["schemas"]["PaginatedSiteList"]
+    assert set(page["properties"]) == {"next", "previous", "results"}
+    assert "tokenAuth" in schema["components"]["securitySchemes"]
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert out.read_text().startswith("openapi: 3")
+
+
+def test_swagger_ui_loads_nothing_from_outside(cast):
+    client = api_client()
+    page = client.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources, html
+    for url in sources:
+        assert not url.startswith(("http:", "https:", "//")), url
+    assert "swagger-ui-bundle.js" in html
+    # The start-up script is its own file, so the CSP needs no inline script.
+    assert "<script>" not in html
+    [script] = [u for u in sources if "script" in u and "bundle" not in u and "preset" not in u]
+    init = client.get(script.replace("&amp;", "&"))
+    assert init.status_code == 200
+    assert "SwaggerUIBundle" in init.content.decode()
+    assert "validatorUrl" in init.content.decode()
+    assert "validator.swagger.io" not in init.content.decode()
+    assert "'self'" in page["Content-Security-Policy"]
+
+
+def test_swagger_ui_static_files_are_installed():
+    from django.contrib.staticfiles import finders
+
+    for name in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
+        assert finders.find(f"drf_spectacular_sidecar/swagger-ui-dist/{name}"), name
