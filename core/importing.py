@@ -25,7 +25,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -291,12 +291,17 @@ def _normal(name: Any) -> str:
     return re.sub(r"[\s\-]+", "_", str(name or "").strip().lower())
 
 
+def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The concrete field `name` of `model` (import columns and unique checks are fields)."""
+    return cast("models.Field[Any, Any]", model._meta.get_field(name))
+
+
 def column_label(model: type[models.Model], name: str) -> str:
     """A column as a person knows it: its verbose name, e.g. "GSS code" for gss_code."""
     if name == "id":
         return "id"
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return str(model_field(model, name).verbose_name)
     except Exception:
         return name
 
@@ -313,7 +318,7 @@ class _Column:
     """How one column of the file becomes a value of the model."""
 
     name: str
-    field: models.Field[Any, Any]
+    model_field: models.Field[Any, Any]
     position: int
     formfield: forms.Field | None = None
     choice_labels: dict[str, Any] = field(default_factory=dict)
@@ -418,17 +423,17 @@ class _Importer:
         return True
 
     def _column(self, name: str, position: int) -> _Column:
-        model_field = self.model._meta.get_field(name)
-        column = _Column(name=name, field=model_field, position=position)  # type: ignore[arg-type]
-        if model_field.many_to_one or model_field.one_to_one:
-            related = model_field.related_model
+        f = model_field(self.model, name)
+        column = _Column(name=name, model_field=f, position=position)
+        if f.many_to_one or f.one_to_one:
+            related = f.related_model
             assert isinstance(related, type)
             column.related = related
             column.related_key = natural_key_of(related)
-        elif not isinstance(model_field, models.BooleanField):
-            column.formfield = model_field.formfield()  # type: ignore[union-attr]
-            if model_field.choices:
-                for value, label in model_field.flatchoices:  # type: ignore[union-attr]
+        elif not isinstance(f, models.BooleanField):
+            column.formfield = f.formfield()
+            if f.choices:
+                for value, label in f.flatchoices:
                     column.choice_labels[str(label).strip().lower()] = value
                     column.choice_labels[str(value).strip().lower()] = value
         return column
@@ -437,7 +442,7 @@ class _Importer:
 
     def convert(self, column: _Column, raw: Any) -> Any:
         """The cell as a Python value of the field; raises ValidationError in plain words."""
-        f = column.field
+        f = column.model_field
         value = _plain_cell(raw)
         empty = _is_blank(value)
         if column.related is not None:
@@ -475,7 +480,7 @@ class _Importer:
             key = str(value).strip().lower()
             if key in column.choice_labels:
                 return column.choice_labels[key]
-            options = ", ".join(str(v) for v, _ in f.flatchoices)  # type: ignore[union-attr]
+            options = ", ".join(str(v) for v, _ in f.flatchoices)
             raise ValidationError(f"'{value}' is not one of the choices: {options}.")
         value = self._spreadsheet_value(f, value)
         assert column.formfield is not None
@@ -586,7 +591,7 @@ class _Importer:
             if not ok:
                 return
         creating = instance is None
-        if creating:
+        if instance is None:
             instance = model()
         bad_fields: set[str] = set()
         row_ok = True
@@ -600,7 +605,7 @@ class _Importer:
                 bad_fields.add(column.name)
                 row_ok = False
                 continue
-            setattr(instance, column.field.attname, value)
+            setattr(instance, column.model_field.attname, value)
         if not self._may_import(row, instance, creating, bad_fields):
             return
         repeated = self._repeats(row, instance, cells, bad_fields)
@@ -644,7 +649,7 @@ class _Importer:
                 if error.code in ("unique", "unique_together") and check:
                     shown = []
                     for name in check:
-                        value = getattr(instance, self.model._meta.get_field(name).attname)
+                        value = getattr(instance, model_field(self.model, name).attname)
                         col = by_name.get(name)
                         if col is not None and col.position < len(cells):
                             value = _plain_cell(cells[col.position])
@@ -703,7 +708,7 @@ class _Importer:
         for index, names in enumerate(self._unique_sets):
             if any(name in bad for name in names):
                 continue
-            values = tuple(getattr(instance, self.model._meta.get_field(n).attname) for n in names)
+            values = tuple(getattr(instance, model_field(self.model, n).attname) for n in names)
             if any(v is None or v == "" for v in values):
                 continue
             key = (index, values)

@@ -28,7 +28,7 @@ import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -195,7 +195,9 @@ def _write_table(
         spool.close()
 
 
-def _owner_share_rows(partner: Any, shared: list[type[ConcordModel]]) -> Iterator[tuple[Any, ...]]:
+def _owner_share_rows(
+    partner: Any, shared: Sequence[type[ConcordModel]]
+) -> Iterator[tuple[Any, ...]]:
     """The owner shares of every co-owned record the partner has a share in."""
     from django.contrib.contenttypes.models import ContentType
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from django.urls import include, path
@@ -112,7 +113,7 @@ def test_xlsx(cast, sites, client_for):
     assert response.status_code == 200
     body = b"".join(response.streaming_content)
     workbook = load_workbook(io.BytesIO(body), read_only=True)
-    rows = list(workbook.active.iter_rows(values_only=True))
+    rows: list[Any] = list(workbook.worksheets[0].iter_rows(values_only=True))
     assert list(rows[0]) == Site.export_fields()
     codes = [r[rows[0].index("code")] for r in rows[1:]]
     assert codes == ["CH", "DEP"]

@@ -94,7 +94,7 @@ def test_update_by_id_and_semicolons_and_bom(cast, office, tmp_path):
 
 def test_xlsx_round_trip(cast, office, tmp_path):
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]
     sheet.append(["Partner", "Code", "Name", "Site type", "Address", "Postcode", "UPRN", "In use"])
     sheet.append(["wcc", "CH", "City Hall", "Office", None, "SW1E 6QP", 100023336956, True])
     sheet.append([None] * 8)  # a blank row is skipped, and later rows keep their numbers

@@ -12,7 +12,7 @@ import csv
 import io
 import os
 import uuid
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -310,12 +310,12 @@ class ImportView(LoginRequiredMixin, View):
             return self.render(status=400, upload_error="Select a CSV or Excel file to import.")
         filename = os.path.basename(upload.name or "upload")
         try:
-            check_file(upload, filename)  # type: ignore[arg-type]
-            rows = count_rows(upload, filename)  # type: ignore[arg-type]
+            check_file(upload, filename)
+            rows = count_rows(upload, filename)
         except ImportFileError as exc:
             return self.render(status=400, upload_error=exc.message)
         job = ImportJob(
-            user=self.request.user,
+            user=cast(Any, self.request.user),
             model_label=model._meta.label,
             filename=filename[:255],
             file_size=upload.size or 0,

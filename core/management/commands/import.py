@@ -9,7 +9,7 @@ with its row and column, and the command then exits with status 1 having importe
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -80,7 +80,7 @@ class Command(BaseCommand):
                     total=total,
                     unit="row",
                     desc="Checking" if dry_run else "Importing",
-                    file=self.stderr._out,
+                    file=cast(Any, self.stderr._out),
                     mininterval=0.5,
                 )
             bar.n = done
