@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from core.testing.cast import Cast, make_cast
@@ -22,6 +24,22 @@ def client_for(client):  # type: ignore[no-untyped-def]
         c = Client()
         if user is not None:
             c.force_login(user, backend="partners.auth.ConcordBackend")
+        return c
+
+    return sign_in
+
+
+@pytest.fixture
+def api_client_for(db: None) -> Any:
+    """A function that returns a DRF test client authenticated with the user's API token."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def sign_in(user: Any) -> APIClient:
+        c = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         return c
 
     return sign_in

@@ -1,0 +1,7 @@
+"""Test support every app reuses.
+
+- `core.testing.cast`: the shared cast (councils, their people, the shared-service staff).
+- `core.testing.families`: `ModelFamily`, the generic page and API tests a model gets by
+  declaring a small class.
+- `core.testing.browser`: launching Debian's headless chromium for Playwright tests.
+"""

@@ -1,0 +1,76 @@
+"""Browser tests: Playwright's sync API driving Debian's own headless chromium.
+
+Council networks are closed, so the browser is never downloaded (no ``playwright install``):
+Playwright drives the chromium Debian packages at ``/usr/bin/chromium`` (CI installs it with
+``apt-get install -y chromium``). The flags switch off everything that would reach out to the
+network on its own (without them the closed network refuses the browser's own connections and
+start-up stalls).
+
+Use the ``browser`` fixture of a test module marked ``@pytest.mark.browser``::
+
+    page = browser.new_page(base_url=live_server.url)
+
+A test is skipped, with the reason, where the browser is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = os.environ.get("CONCORD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Where screenshots of failed browser tests go.
+SCREENSHOT_DIR = Path(os.environ.get("CONCORD_SCREENSHOT_DIR", "/tmp"))  # noqa: S108
+
+
+def chromium_missing() -> str | None:
+    """Why browser tests cannot run here, or None when they can."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return (
+            f"chromium not found at {CHROMIUM}: install Debian's with "
+            "`apt-get install -y chromium` (never `playwright install`)"
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed (pip install -e '.[dev]')"
+    return None
+
+
+@contextmanager
+def launch_chromium(**options: Any) -> Iterator[Any]:
+    """A headless chromium Browser, closed (with Playwright) when the block ends."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django refuses database work
+    # from a thread with a running loop unless told the calls are safe (they are: sync code).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **options
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot of `page` for a failed test, and say where."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    path = SCREENSHOT_DIR / f"concord-{safe}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

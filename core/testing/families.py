@@ -1,0 +1,1074 @@
+"""Generic test families: every model's pages and API, exercised by declaring a small class.
+
+A model's test module subclasses `ModelFamily` and declares the model, who is who in the cast
+and how to make sample data; pytest then collects, for that model, tests of the list, detail,
+create, update, delete, history, export (CSV and XLSX) and import pages and of the API, each as
+an anonymous visitor, as people who can see the record but lack the permission ("denied"), as a
+permitted person (checking the change record names them) and as another council's person (the
+"outsider": a 404 everywhere, and never a row, a search hit, a dropdown option or an export row).
+List pages and API lists have pinned query counts, so an N+1 fails a test.
+
+    class TestSite(ModelFamily):
+        model = Site
+        permitted = "wcc_lead"
+        denied = ("wcc_staff", "wcc_auditor")
+        outsider = "rbkc_lead"
+        list_queries = 12
+        api_list_queries = 8
+
+        def make(self, cast, partner):
+            return Site.objects.create(partner=partner, code=f"S{self.seq()}", name=...)
+
+        def create_data(self, cast, partner): ...
+        def update_data(self, cast, obj): ...
+
+Tests that do not apply to a model (no outsider for a catalogue, no import for a model without
+import fields, a page the model does not offer) are not collected at all, rather than skipped.
+What each person may do is read from the grant table (partners.access), so a family checks
+that pages and API obey it, and each declaration is checked against it too (a "permitted"
+person who is not permitted is a broken declaration, not a passing test).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import types
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, TypeVar
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from core.models import ChangeRecord, ConcordModel
+from core.scoping import ScopeError, system_scope
+from core.testing.cast import Cast
+
+ALL_PAGES = frozenset(
+    {"list", "create", "detail", "update", "delete", "history", "export", "import"}
+)
+ALL_API = frozenset({"list", "retrieve", "create", "update", "partial_update", "destroy", "import"})
+
+# Statuses a refused cross-council write may get: a form error, a validation error, or a
+# refusal. What matters is that nothing was written and nothing was revealed.
+REFUSED = (200, 400, 403, 404)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def applies(condition: Callable[[Any], bool]) -> Callable[[F], F]:
+    """Collect the decorated test only for families where `condition(cls)` holds."""
+
+    def mark(func: F) -> F:
+        func._family_applies = condition  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def has_page(view: str) -> Callable[[Any], bool]:
+    return lambda cls: view in cls.pages
+
+
+def has_api(action: str) -> Callable[[Any], bool]:
+    return lambda cls: cls.api and action in cls.api_actions
+
+
+def _all(*conditions: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda cls: all(c(cls) for c in conditions)
+
+
+def has_outsider(cls: Any) -> bool:
+    return cls.outsider is not None
+
+
+def has_denied(cls: Any) -> bool:
+    return bool(cls.denied)
+
+
+def imports(cls: Any) -> bool:
+    return bool(cls.model.import_fields)
+
+
+def unscoped(model: type[Model]) -> Any:
+    """The whole table, for a test's own checks of what was written."""
+    return model.objects.unscoped("test family check")  # type: ignore[attr-defined]
+
+
+def change_records(obj_or_model: Any, pk: Any, action: str) -> Any:
+    """Change records of one record and kind of change."""
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    return unscoped(ChangeRecord).filter(
+        content_type=ContentType.objects.get_for_model(model), object_id=pk, action=action
+    )
+
+
+def assert_sign_in_redirect(response: Any) -> None:
+    """An anonymous visitor is sent to the sign-in page, with the way back."""
+    assert response.status_code == 302, response.status_code
+    assert response["Location"].startswith(reverse("login")), response["Location"]
+
+
+def content_of(response: Any) -> str:
+    """A response's body as text (streaming or not)."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8-sig")
+    return response.content.decode("utf-8-sig")
+
+
+def results_of(response: Any) -> list[dict[str, Any]]:
+    """The rows of an API list response (paginated or not)."""
+    data = response.json()
+    if isinstance(data, dict):
+        return list(data["results"])
+    return list(data)
+
+
+def csv_rows(response: Any) -> list[dict[str, str]]:
+    """A CSV export as dictionaries by column."""
+    return list(csv.DictReader(io.StringIO(content_of(response))))
+
+
+def xlsx_rows(response: Any) -> list[dict[str, Any]]:
+    """The first sheet of an XLSX export as dictionaries by column."""
+    from openpyxl import load_workbook
+
+    body = (
+        b"".join(response.streaming_content)
+        if getattr(response, "streaming", False)
+        else response.content
+    )
+    sheet = load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h) for h in next(rows)]
+    return [dict(zip(header, row, strict=False)) for row in rows]
+
+
+def csv_file(rows: list[dict[str, Any]], name: str = "import.csv") -> Any:
+    """An uploaded CSV file made of `rows` (columns from the first row)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buffer = io.StringIO()
+    columns: list[str] = []
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return SimpleUploadedFile(name, buffer.getvalue().encode("utf-8"), content_type="text/csv")
+
+
+class ModelFamily:
+    """The generic tests of one model; a test module subclasses it with a few declarations.
+
+    Declarations (class attributes):
+
+    - ``model``: the model under test.
+    - ``owner``: the cast partner that owns the sample record (``"wcc"``).
+    - ``permitted``: a cast user who may do everything the model offers to the sample.
+    - ``denied``: cast users who can see the sample but may not write it.
+    - ``outsider``: a cast user of another council, to whom the sample does not exist (None
+      for catalogue records, which everyone signed in may read).
+    - ``pages`` / ``api_actions``: which pages and API actions the model offers.
+    - ``edited_field``: the field the update tests change (its new value comes from
+      ``update_data``).
+    - ``identity_field``: a field whose value names one record (finds created records,
+      searches); defaults to the model's ``natural_key`` or ``name``.
+    - ``list_rows``, ``list_queries``, ``api_list_queries``: the pinned query counts of the list
+      page and API list as the permitted person, with ``list_rows`` sample records.
+
+    Hooks (methods) to override: ``make`` (required), ``create_data`` and ``update_data``
+    (required when the model can be created or edited), ``api_create_data`` /
+    ``api_update_data`` (default: the form data), ``import_rows`` and ``bad_import_row``
+    (models with import fields), ``sample`` and ``disposable`` (what is viewed and deleted).
+    """
+
+    model: ClassVar[type[ConcordModel]]
+    owner: ClassVar[str] = "wcc"
+    permitted: ClassVar[str] = "wcc_lead"
+    denied: ClassVar[tuple[str, ...]] = ("wcc_staff", "wcc_auditor")
+    outsider: ClassVar[str | None] = "rbkc_lead"
+    pages: ClassVar[frozenset[str]] = ALL_PAGES
+    api_actions: ClassVar[frozenset[str]] = ALL_API
+    edited_field: ClassVar[str] = "name"
+    identity_field: ClassVar[str | None] = None
+    list_rows: ClassVar[int] = 5
+    list_queries: ClassVar[int | None] = None
+    api_list_queries: ClassVar[int | None] = None
+    #: False when records of this kind are never deleted (others refer to them for good):
+    #: the delete page and API then refuse in plain words and the record stays.
+    deletable: ClassVar[bool] = True
+    #: Generated tests known to fail for this model because of a gap not yet fixed, by name,
+    #: with the reason. They run as strict xfails: when the gap is fixed they fail, so that
+    #: the entry is removed. Keep this empty; it is for work in flight only.
+    known_gaps: ClassVar[dict[str, str]] = {}
+    #: False when the model has no API endpoint.
+    api: ClassVar[bool] = True
+
+    _counter: Iterator[int]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls, "model", None):
+            return
+        # A test that does not apply to this model is not collected at all (pytest only
+        # collects callables), rather than reported as skipped on every run.
+        for name in dir(cls):
+            if not name.startswith("test_"):
+                continue
+            func = getattr(cls, name)
+            condition = getattr(func, "_family_applies", None)
+            if condition is not None and not condition(cls):
+                setattr(cls, name, None)
+        for name, reason in cls.known_gaps.items():
+            # A copy of the inherited function, so that the mark stays on this model's test.
+            func = getattr(cls, name)
+            copy = types.FunctionType(
+                func.__code__, func.__globals__, name, func.__defaults__, func.__closure__
+            )
+            copy.__annotations__ = dict(func.__annotations__)
+            copy.__doc__ = func.__doc__
+            setattr(cls, name, pytest.mark.xfail(strict=True, reason=reason)(copy))
+
+    # Declarations a family may override -------------------------------------------------
+
+    def make(self, cast: Cast, partner: Any) -> ConcordModel:
+        """A new saved record owned by `partner` (called inside a system scope)."""
+        raise NotImplementedError
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        """Form data that creates a new record owned by `partner`."""
+        raise NotImplementedError
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        """Form data that edits `obj`, changing ``edited_field``."""
+        raise NotImplementedError
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        """API payload that creates a new record owned by `partner` (default: the form data)."""
+        return self.create_data(cast, partner)
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        """A full API payload (PUT) that changes ``edited_field`` of `obj`."""
+        return self.update_data(cast, obj)
+
+    def import_rows(self, cast: Cast, partner: Any) -> list[dict[str, Any]]:
+        """Good rows for an import of new records owned by `partner`."""
+        raise NotImplementedError
+
+    def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
+        """A row an import must refuse, and the column its error names."""
+        raise NotImplementedError
+
+    def sample(self, cast: Cast) -> ConcordModel:
+        """The record the tests look at: owned by ``owner``."""
+        return self.make(cast, getattr(cast, self.owner))
+
+    def disposable(self, cast: Cast) -> ConcordModel:
+        """A record the delete tests may delete (default: a fresh sample)."""
+        return self.sample(cast)
+
+    def assert_updated(self, obj: Any, data: dict[str, Any], user: Any) -> None:
+        """`obj` now holds `data`'s ``edited_field``, and the change log names `user`."""
+        fresh = self.refetch(obj)
+        assert str(getattr(fresh, self.edited_field)) == str(data[self.edited_field])
+        self.assert_changed_by(obj.pk, "update", user)
+
+    def history_text(self, data: dict[str, Any]) -> str:
+        """What the history page shows of an edit made with `data`."""
+        return str(data[self.edited_field])
+
+    def identity(self) -> str:
+        """The field whose value names one record."""
+        return self.identity_field or self.model.natural_key or "name"
+
+    def search_term(self, obj: Any) -> str:
+        """What a search for `obj` types in."""
+        return str(getattr(obj, self.identity()))
+
+    def secrets(self, cast: Cast, obj: Any) -> list[str]:
+        """Texts that must never reach the outsider: the record's name, its owners' names."""
+        from partners.access import access_for
+        from partners.models import Partner
+
+        texts = [self.search_term(obj), self.link(obj)]
+        outsider = getattr(cast, self.outsider) if self.outsider else None
+        theirs = set(access_for(outsider).roles_by_partner) if outsider else set()
+        owners = [pid for pid in obj.owning_partner_ids() if pid not in theirs]
+        texts += [p.name for p in unscoped(Partner).filter(pk__in=owners)]
+        return texts
+
+    # Helpers --------------------------------------------------------------------------------
+
+    def seq(self) -> int:
+        """A number unique within the test, for codes and names."""
+        if not hasattr(self, "_counter"):
+            self._counter = itertools.count(1)
+        return next(self._counter)
+
+    def given(self, factory: Callable[..., Any], *args: Any) -> Any:
+        """Run a data hook as the system (sample data is not anyone's doing)."""
+        with system_scope("test family sample data"):
+            return factory(*args)
+
+    def user(self, cast: Cast, name: str | None) -> Any:
+        """The cast member called `name` (``"wcc_lead"``)."""
+        assert name is not None, "this test needs a declared cast member"
+        return getattr(cast, name)
+
+    def can(self, user: Any, action: str, obj: Any = None) -> bool:
+        """What the grant table says `user` may do to `obj` (or to the model, with no obj)."""
+        from partners.access import access_for
+
+        owners = obj.owning_partner_ids() if obj is not None else None
+        return access_for(user).can(action, self.model.area, owners)
+
+    def url(self, view: str, obj: Any = None) -> str:
+        args = [obj.pk] if obj is not None else []
+        return reverse(self.model.url_name(view), args=args)
+
+    def api_url(self, kind: str, obj: Any = None, suffix: str = "") -> str:
+        name = self.model._meta.model_name
+        args = [obj.pk] if obj is not None else []
+        return reverse(f"api:{name}-{kind}", args=args)
+
+    def link(self, obj: Any) -> str:
+        """How a page links to `obj` (the closing quote stops /sites/1/ matching /sites/12/)."""
+        return f'href="{obj.get_absolute_url()}"'
+
+    def refetch(self, obj: Any) -> Any:
+        return unscoped(self.model).filter(pk=obj.pk).first()
+
+    def find(self, data: dict[str, Any]) -> Any:
+        key = self.identity()
+        return unscoped(self.model).filter(**{key: data[key]}).first()
+
+    def snapshot(self, obj: Any) -> dict[str, Any]:
+        fresh = self.refetch(obj)
+        return fresh.tracked_values() if fresh is not None else {}
+
+    def assert_changed_by(self, obj_pk: Any, action: str, user: Any) -> None:
+        records = change_records(self.model, obj_pk, action)
+        assert records.filter(actor=user).exists(), (
+            f"no {action} change record of {self.model.__name__} #{obj_pk} by {user}: "
+            f"{list(records.values_list('actor__username', 'actor_label'))}"
+        )
+
+    def assert_secret_absent(
+        self, cast: Cast, obj: Any, text: str, where: str, echoed: tuple[str, ...] = ()
+    ) -> None:
+        """None of the record's `secrets` is in `text` (bar what the request itself sent)."""
+        for secret in self.secrets(cast, obj):
+            if secret in echoed:
+                continue
+            assert secret not in text, f"{where} reveals {secret!r} to {self.outsider}"
+
+    def assert_list_queries(
+        self, cast: Cast, fetch: Callable[[], Any], fixture: Any, expected: int | None
+    ) -> Any:
+        """`fetch` (a list) costs `expected` queries with some rows, and as many with twice
+        as many rows: a query per row (an N+1) fails one check or the other."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        assert expected is not None, "pin the query count: set list_queries/api_list_queries"
+        owner = getattr(cast, self.owner)
+        for _ in range(self.list_rows):
+            self.given(self.make, cast, owner)
+        fetch()  # warm what a running server has warm (content types)
+        with CaptureQueriesContext(connection) as first:
+            assert fetch().status_code == 200
+        for _ in range(self.list_rows):
+            self.given(self.make, cast, owner)
+        with fixture(expected):
+            response = fetch()
+        assert response.status_code == 200
+        assert len(first) == expected, f"{len(first)} queries with {self.list_rows} rows"
+        return response
+
+    # Declarations are checked against the grant table ---------------------------------------
+
+    def test_declarations_match_grants(self, cast: Cast) -> None:
+        obj = self.given(self.sample, cast)
+        permitted = self.user(cast, self.permitted)
+        assert self.can(permitted, "view", obj)
+        for action in ("change", "delete") if "update" in self.pages else ():
+            assert self.can(permitted, action, obj), f"{self.permitted} may not {action}"
+        for name in self.denied:
+            user = self.user(cast, name)
+            assert self.can(user, "view", obj), f"{name} cannot see the sample"
+            assert not self.can(user, "change", obj), f"{name} may change the sample"
+        if self.outsider:
+            assert not self.can(self.user(cast, self.outsider), "view", obj)
+
+    def test_unscoped_query_raises(self, cast: Cast) -> None:
+        self.given(self.sample, cast)
+        with pytest.raises(ScopeError):
+            list(self.model.objects.all())
+        with pytest.raises(ScopeError):
+            self.model.objects.filter(pk=1).exists()
+        with pytest.raises(ScopeError):
+            self.model.objects.count()
+
+    def test_scoped_queries_follow_visibility(self, cast: Cast) -> None:
+        obj = self.given(self.sample, cast)
+        qs = self.model.objects
+        assert qs.visible_to(self.user(cast, self.permitted)).filter(pk=obj.pk).exists()
+        for name in self.denied:
+            assert qs.visible_to(self.user(cast, name)).filter(pk=obj.pk).exists(), name
+            assert not qs.visible_to(self.user(cast, name), "change").filter(pk=obj.pk).exists()
+        if self.outsider:
+            assert not qs.visible_to(self.user(cast, self.outsider)).filter(pk=obj.pk).exists()
+        from django.contrib.auth.models import AnonymousUser
+
+        assert not qs.visible_to(AnonymousUser()).exists()
+
+    # Pages: list ---------------------------------------------------------------------------
+
+    @applies(has_page("list"))
+    def test_page_list_anonymous(self, cast: Cast) -> None:
+        self.given(self.sample, cast)
+        assert_sign_in_redirect(Client().get(self.url("list")))
+
+    @applies(has_page("list"))
+    def test_page_list_shows_the_record(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        for name in (self.permitted, *self.denied):
+            response = client_for(self.user(cast, name)).get(self.url("list"))
+            assert response.status_code == 200, name
+            assert self.link(obj) in content_of(response), name
+
+    @applies(has_page("list"))
+    def test_page_list_search(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        other = self.given(self.make, cast, getattr(cast, self.owner))
+        client = client_for(self.user(cast, self.permitted))
+        response = client.get(self.url("list"), {"q": self.search_term(obj)})
+        assert response.status_code == 200
+        text = content_of(response)
+        assert self.link(obj) in text
+        assert self.link(other) not in text
+
+    @applies(_all(has_page("list"), has_outsider))
+    def test_page_list_outsider(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        client = client_for(self.user(cast, self.outsider))
+        for params in ({}, {"q": self.search_term(obj)}):
+            response = client.get(self.url("list"), params)
+            assert response.status_code == 200
+            text = content_of(response)
+            self.assert_secret_absent(cast, obj, text, f"list {params}", tuple(params.values()))
+
+    @applies(has_page("list"))
+    def test_page_list_queries(
+        self, cast: Cast, client_for: Any, django_assert_num_queries: Any
+    ) -> None:
+        client = client_for(self.user(cast, self.permitted))
+        self.assert_list_queries(
+            cast, lambda: client.get(self.url("list")), django_assert_num_queries, self.list_queries
+        )
+
+    # Pages: detail ---------------------------------------------------------------------------
+
+    @applies(has_page("detail"))
+    def test_page_detail_anonymous(self, cast: Cast) -> None:
+        obj = self.given(self.sample, cast)
+        assert_sign_in_redirect(Client().get(self.url("detail", obj)))
+
+    @applies(has_page("detail"))
+    def test_page_detail_visible(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        for name in (self.permitted, *self.denied):
+            response = client_for(self.user(cast, name)).get(self.url("detail", obj))
+            assert response.status_code == 200, name
+            assert self.search_term(obj) in content_of(response), name
+
+    @applies(_all(has_page("detail"), has_outsider))
+    def test_page_detail_outsider_404(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        response = client_for(self.user(cast, self.outsider)).get(self.url("detail", obj))
+        assert response.status_code == 404
+        self.assert_secret_absent(cast, obj, content_of(response), "detail 404")
+
+    @applies(has_page("detail"))
+    def test_page_detail_missing_404(self, cast: Cast, client_for: Any) -> None:
+        response = client_for(self.user(cast, self.permitted)).get(
+            reverse(self.model.url_name("detail"), args=[987654321])
+        )
+        assert response.status_code == 404
+
+    # Pages: create ---------------------------------------------------------------------------
+
+    @applies(has_page("create"))
+    def test_page_create_anonymous(self, cast: Cast) -> None:
+        data = self.create_data(cast, getattr(cast, self.owner))
+        client = Client()
+        assert_sign_in_redirect(client.get(self.url("create")))
+        assert_sign_in_redirect(client.post(self.url("create"), data))
+        assert self.find(data) is None
+
+    @applies(has_page("create"))
+    def test_page_create_permitted(self, cast: Cast, client_for: Any) -> None:
+        user = self.user(cast, self.permitted)
+        client = client_for(user)
+        assert client.get(self.url("create")).status_code == 200
+        data = self.create_data(cast, getattr(cast, self.owner))
+        response = client.post(self.url("create"), data)
+        assert response.status_code == 302, content_of(response)[:3000]
+        created = self.find(data)
+        assert created is not None
+        assert response["Location"] == created.get_absolute_url()
+        self.assert_changed_by(created.pk, "create", user)
+
+    @applies(_all(has_page("create"), has_denied))
+    def test_page_create_denied_403(self, cast: Cast, client_for: Any) -> None:
+        data = self.create_data(cast, getattr(cast, self.owner))
+        for name in self.denied:
+            client = client_for(self.user(cast, name))
+            assert client.get(self.url("create")).status_code == 403, name
+            assert client.post(self.url("create"), data).status_code == 403, name
+        assert self.find(data) is None
+
+    @applies(_all(has_page("create"), has_outsider))
+    def test_page_create_outsider(self, cast: Cast, client_for: Any) -> None:
+        """The outsider's form offers no other council, and a forged choice writes nothing."""
+        obj = self.given(self.sample, cast)
+        outsider = self.user(cast, self.outsider)
+        client = client_for(outsider)
+        response = client.get(self.url("create"))
+        expected = 200 if self.can(outsider, "add") else 403
+        assert response.status_code == expected
+        self.assert_secret_absent(cast, obj, content_of(response), "create form")
+        data = self.create_data(cast, getattr(cast, self.owner))
+        response = client.post(self.url("create"), data)
+        assert response.status_code in REFUSED
+        assert self.find(data) is None
+        self.assert_secret_absent(cast, obj, content_of(response), "create form errors")
+
+    # Pages: update ---------------------------------------------------------------------------
+
+    @applies(has_page("update"))
+    def test_page_update_anonymous(self, cast: Cast) -> None:
+        obj = self.given(self.sample, cast)
+        before = self.snapshot(obj)
+        client = Client()
+        assert_sign_in_redirect(client.get(self.url("update", obj)))
+        assert_sign_in_redirect(client.post(self.url("update", obj), self.update_data(cast, obj)))
+        assert self.snapshot(obj) == before
+
+    @applies(has_page("update"))
+    def test_page_update_permitted(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        user = self.user(cast, self.permitted)
+        client = client_for(user)
+        assert client.get(self.url("update", obj)).status_code == 200
+        data = self.update_data(cast, obj)
+        response = client.post(self.url("update", obj), data)
+        assert response.status_code == 302, content_of(response)[:3000]
+        self.assert_updated(obj, data, user)
+
+    @applies(_all(has_page("update"), has_denied))
+    def test_page_update_denied_403(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        before = self.snapshot(obj)
+        data = self.update_data(cast, obj)
+        for name in self.denied:
+            client = client_for(self.user(cast, name))
+            assert client.get(self.url("update", obj)).status_code == 403, name
+            assert client.post(self.url("update", obj), data).status_code == 403, name
+        assert self.snapshot(obj) == before
+
+    @applies(_all(has_page("update"), has_outsider))
+    def test_page_update_outsider_404(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        before = self.snapshot(obj)
+        client = client_for(self.user(cast, self.outsider))
+        assert client.get(self.url("update", obj)).status_code == 404
+        assert client.post(self.url("update", obj), self.update_data(cast, obj)).status_code == 404
+        assert self.snapshot(obj) == before
+
+    # Pages: delete ---------------------------------------------------------------------------
+
+    @applies(has_page("delete"))
+    def test_page_delete_anonymous(self, cast: Cast) -> None:
+        obj = self.given(self.sample, cast)
+        client = Client()
+        assert_sign_in_redirect(client.get(self.url("delete", obj)))
+        assert_sign_in_redirect(client.post(self.url("delete", obj)))
+        assert self.refetch(obj) is not None
+
+    @applies(has_page("delete"))
+    def test_page_delete_permitted(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.disposable, cast)
+        user = self.user(cast, self.permitted)
+        client = client_for(user)
+        assert client.get(self.url("delete", obj)).status_code == 200
+        response = client.post(self.url("delete", obj))
+        if not self.deletable:
+            # Refused in plain words, and the record stays.
+            assert response.status_code == 200
+            assert "cannot be deleted" in content_of(response)
+            assert self.refetch(obj) is not None
+            return
+        assert response.status_code == 302, content_of(response)[:3000]
+        assert self.refetch(obj) is None
+        self.assert_changed_by(obj.pk, "delete", user)
+
+    @applies(_all(has_page("delete"), has_denied))
+    def test_page_delete_denied_403(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        for name in self.denied:
+            client = client_for(self.user(cast, name))
+            assert client.get(self.url("delete", obj)).status_code == 403, name
+            assert client.post(self.url("delete", obj)).status_code == 403, name
+        assert self.refetch(obj) is not None
+
+    @applies(_all(has_page("delete"), has_outsider))
+    def test_page_delete_outsider_404(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        client = client_for(self.user(cast, self.outsider))
+        assert client.get(self.url("delete", obj)).status_code == 404
+        assert client.post(self.url("delete", obj)).status_code == 404
+        assert self.refetch(obj) is not None
+
+    # Pages: history --------------------------------------------------------------------------
+
+    @applies(has_page("history"))
+    def test_page_history_anonymous(self, cast: Cast) -> None:
+        obj = self.given(self.sample, cast)
+        assert_sign_in_redirect(Client().get(self.url("history", obj)))
+
+    @applies(_all(has_page("history"), has_page("update")))
+    def test_page_history_shows_the_edit(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        user = self.user(cast, self.permitted)
+        client = client_for(user)
+        data = self.update_data(cast, obj)
+        assert client.post(self.url("update", obj), data).status_code == 302
+        response = client.get(self.url("history", obj))
+        assert response.status_code == 200
+        text = content_of(response)
+        assert self.history_text(data) in text
+        assert user.display_name in text
+
+    @applies(_all(has_page("history"), has_denied))
+    def test_page_history_denied(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        for name in self.denied:
+            user = self.user(cast, name)
+            expected = 200 if self.can(user, "history", obj) else 403
+            response = client_for(user).get(self.url("history", obj))
+            assert response.status_code == expected, name
+
+    @applies(_all(has_page("history"), has_outsider))
+    def test_page_history_outsider_404(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        response = client_for(self.user(cast, self.outsider)).get(self.url("history", obj))
+        assert response.status_code == 404
+
+    # Pages: export ---------------------------------------------------------------------------
+
+    @applies(has_page("export"))
+    def test_page_export_anonymous(self, cast: Cast) -> None:
+        self.given(self.sample, cast)
+        assert_sign_in_redirect(Client().get(self.url("export"), {"format": "csv"}))
+
+    @applies(has_page("export"))
+    def test_page_export_csv(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        other = self.given(self.make, cast, getattr(cast, self.owner))
+        client = client_for(self.user(cast, self.permitted))
+        response = client.get(self.url("export"), {"format": "csv"})
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
+        assert "attachment" in response["Content-Disposition"]
+        rows = csv_rows(response)
+        assert list(rows[0]) == self.model.export_fields()
+        ids = {row["id"] for row in rows}
+        assert {str(obj.pk), str(other.pk)} <= ids
+        # The export follows the list's filters.
+        response = client.get(self.url("export"), {"format": "csv", "q": self.search_term(obj)})
+        assert [row["id"] for row in csv_rows(response)] == [str(obj.pk)]
+
+    @applies(has_page("export"))
+    def test_page_export_xlsx(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        client = client_for(self.user(cast, self.permitted))
+        response = client.get(self.url("export"), {"format": "xlsx"})
+        assert response.status_code == 200
+        assert "spreadsheetml" in response["Content-Type"]
+        rows = xlsx_rows(response)
+        assert list(rows[0]) == self.model.export_fields()
+        assert str(obj.pk) in {str(row["id"]) for row in rows}
+
+    @applies(_all(has_page("export"), has_denied))
+    def test_page_export_denied(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        for name in self.denied:
+            user = self.user(cast, name)
+            response = client_for(user).get(self.url("export"), {"format": "csv"})
+            if self.can(user, "export", obj):
+                assert response.status_code == 200, name
+                assert str(obj.pk) in {row["id"] for row in csv_rows(response)}, name
+            else:
+                assert response.status_code == 403, name
+
+    @applies(_all(has_page("export"), has_outsider))
+    def test_page_export_outsider(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        outsider = self.user(cast, self.outsider)
+        client = client_for(outsider)
+        for fmt in ("csv", "xlsx"):
+            response = client.get(self.url("export"), {"format": fmt})
+            if not self.can(outsider, "export"):
+                assert response.status_code == 403
+                continue
+            assert response.status_code == 200
+            rows = csv_rows(response) if fmt == "csv" else xlsx_rows(response)
+            assert str(obj.pk) not in {str(row["id"]) for row in rows}
+            flat = " ".join(str(v) for row in rows for v in row.values())
+            self.assert_secret_absent(cast, obj, flat, f"{fmt} export")
+
+    @applies(has_page("export"))
+    def test_page_export_bad_format(self, cast: Cast, client_for: Any) -> None:
+        client = client_for(self.user(cast, self.permitted))
+        response = client.get(self.url("export"), {"format": "exe"})
+        assert response.status_code in (400, 404)
+
+    # API: list -------------------------------------------------------------------------------
+
+    @applies(has_api("list"))
+    def test_api_list_anonymous_401(self, cast: Cast) -> None:
+        self.given(self.sample, cast)
+        response = Client().get(self.api_url("list"))
+        assert response.status_code == 401
+        assert response.json()["status"] == 401
+
+    @applies(has_api("list"))
+    def test_api_list_shows_the_record(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        for name in (self.permitted, *self.denied):
+            response = api_client_for(self.user(cast, name)).get(self.api_url("list"))
+            assert response.status_code == 200, name
+            assert obj.pk in {row["id"] for row in results_of(response)}, name
+
+    @applies(has_api("list"))
+    def test_api_list_search(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        other = self.given(self.make, cast, getattr(cast, self.owner))
+        client = api_client_for(self.user(cast, self.permitted))
+        response = client.get(self.api_url("list"), {"q": self.search_term(obj)})
+        assert response.status_code == 200
+        ids = {row["id"] for row in results_of(response)}
+        assert obj.pk in ids and other.pk not in ids
+
+    @applies(_all(has_api("list"), has_outsider))
+    def test_api_list_outsider(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        client = api_client_for(self.user(cast, self.outsider))
+        for params in ({}, {"q": self.search_term(obj)}):
+            response = client.get(self.api_url("list"), params)
+            assert response.status_code == 200
+            assert obj.pk not in {row["id"] for row in results_of(response)}
+            text = content_of(response)
+            self.assert_secret_absent(cast, obj, text, f"API list {params}", tuple(params.values()))
+
+    @applies(has_api("list"))
+    def test_api_list_queries(
+        self, cast: Cast, api_client_for: Any, django_assert_num_queries: Any
+    ) -> None:
+        client = api_client_for(self.user(cast, self.permitted))
+        response = self.assert_list_queries(
+            cast,
+            lambda: client.get(self.api_url("list")),
+            django_assert_num_queries,
+            self.api_list_queries,
+        )
+        assert len(results_of(response)) >= 2 * self.list_rows
+
+    @applies(has_api("list"))
+    def test_api_list_bad_cursor_400(self, cast: Cast, api_client_for: Any) -> None:
+        client = api_client_for(self.user(cast, self.permitted))
+        response = client.get(self.api_url("list"), {"cursor": "not-a-cursor"})
+        assert response.status_code in (400, 404)
+        assert response.json()["errors"]
+
+    # API: retrieve ---------------------------------------------------------------------------
+
+    @applies(has_api("retrieve"))
+    def test_api_retrieve_anonymous_401(self, cast: Cast) -> None:
+        obj = self.given(self.sample, cast)
+        assert Client().get(self.api_url("detail", obj)).status_code == 401
+
+    @applies(has_api("retrieve"))
+    def test_api_retrieve_visible(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        for name in (self.permitted, *self.denied):
+            response = api_client_for(self.user(cast, name)).get(self.api_url("detail", obj))
+            assert response.status_code == 200, name
+            assert response.json()["id"] == obj.pk
+            assert response.has_header("ETag")
+
+    @applies(_all(has_api("retrieve"), has_outsider))
+    def test_api_outsider_404_everywhere(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        before = self.snapshot(obj)
+        client = api_client_for(self.user(cast, self.outsider))
+        url = self.api_url("detail", obj)
+        assert client.get(url).status_code == 404
+        if "update" in self.api_actions:
+            data = self.api_update_data(cast, obj)
+            assert client.put(url, data, format="json").status_code == 404
+        if "partial_update" in self.api_actions:
+            patch = {self.edited_field: self.api_update_data(cast, obj)[self.edited_field]}
+            assert client.patch(url, patch, format="json").status_code == 404
+        if "destroy" in self.api_actions:
+            assert client.delete(url).status_code == 404
+        assert self.snapshot(obj) == before
+
+    # API: create -----------------------------------------------------------------------------
+
+    @applies(has_api("create"))
+    def test_api_create_anonymous_401(self, cast: Cast) -> None:
+        data = self.api_create_data(cast, getattr(cast, self.owner))
+        response = Client().post(self.api_url("list"), data, content_type="application/json")
+        assert response.status_code == 401
+        assert self.find(data) is None
+
+    @applies(has_api("create"))
+    def test_api_create_permitted(self, cast: Cast, api_client_for: Any) -> None:
+        user = self.user(cast, self.permitted)
+        data = self.api_create_data(cast, getattr(cast, self.owner))
+        response = api_client_for(user).post(self.api_url("list"), data, format="json")
+        assert response.status_code == 201, response.content
+        created = self.find(data)
+        assert created is not None and response.json()["id"] == created.pk
+        self.assert_changed_by(created.pk, "create", user)
+
+    @applies(has_api("create"))
+    def test_api_create_invalid_400(self, cast: Cast, api_client_for: Any) -> None:
+        client = api_client_for(self.user(cast, self.permitted))
+        response = client.post(self.api_url("list"), {}, format="json")
+        assert response.status_code == 400
+        body = response.json()
+        assert body["status"] == 400 and body["errors"]
+        assert all({"field", "code", "message"} <= set(e) for e in body["errors"])
+
+    @applies(_all(has_api("create"), has_denied))
+    def test_api_create_denied_403(self, cast: Cast, api_client_for: Any) -> None:
+        data = self.api_create_data(cast, getattr(cast, self.owner))
+        for name in self.denied:
+            response = api_client_for(self.user(cast, name)).post(
+                self.api_url("list"), data, format="json"
+            )
+            assert response.status_code == 403, name
+        assert self.find(data) is None
+
+    @applies(_all(has_api("create"), has_outsider))
+    def test_api_create_outsider_refused(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        data = self.api_create_data(cast, getattr(cast, self.owner))
+        response = api_client_for(self.user(cast, self.outsider)).post(
+            self.api_url("list"), data, format="json"
+        )
+        assert response.status_code in (400, 403, 404)
+        assert self.find(data) is None
+        self.assert_secret_absent(cast, obj, content_of(response), "API create error")
+
+    # API: update -----------------------------------------------------------------------------
+
+    @applies(has_api("update"))
+    def test_api_update_permitted(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        user = self.user(cast, self.permitted)
+        client = api_client_for(user)
+        url = self.api_url("detail", obj)
+        etag = client.get(url)["ETag"]
+        data = self.api_update_data(cast, obj)
+        response = client.put(url, data, format="json", HTTP_IF_MATCH=etag)
+        assert response.status_code == 200, response.content
+        assert response["ETag"] != etag
+        self.assert_updated(obj, data, user)
+
+    @applies(has_api("update"))
+    def test_api_update_stale_412(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        client = api_client_for(self.user(cast, self.permitted))
+        url = self.api_url("detail", obj)
+        etag = client.get(url)["ETag"]
+        with system_scope("someone else edits first"):
+            fresh = self.refetch(obj)
+            fresh.save()
+        before = self.snapshot(obj)
+        response = client.put(
+            url, self.api_update_data(cast, obj), format="json", HTTP_IF_MATCH=etag
+        )
+        assert response.status_code == 412
+        assert self.snapshot(obj) == before
+
+    @applies(has_api("partial_update"))
+    def test_api_patch_permitted(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        user = self.user(cast, self.permitted)
+        value = self.api_update_data(cast, obj)[self.edited_field]
+        response = api_client_for(user).patch(
+            self.api_url("detail", obj), {self.edited_field: value}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        self.assert_updated(obj, {self.edited_field: value}, user)
+
+    @applies(_all(has_api("update"), has_denied))
+    def test_api_update_denied_403(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        before = self.snapshot(obj)
+        data = self.api_update_data(cast, obj)
+        for name in self.denied:
+            client = api_client_for(self.user(cast, name))
+            url = self.api_url("detail", obj)
+            assert client.put(url, data, format="json").status_code == 403, name
+            patch = {self.edited_field: data[self.edited_field]}
+            assert client.patch(url, patch, format="json").status_code == 403, name
+        assert self.snapshot(obj) == before
+
+    @applies(has_api("update"))
+    def test_api_update_anonymous_401(self, cast: Cast) -> None:
+        obj = self.given(self.sample, cast)
+        before = self.snapshot(obj)
+        response = Client().put(
+            self.api_url("detail", obj),
+            self.api_update_data(cast, obj),
+            content_type="application/json",
+        )
+        assert response.status_code == 401
+        assert self.snapshot(obj) == before
+
+    # API: destroy ----------------------------------------------------------------------------
+
+    @applies(has_api("destroy"))
+    def test_api_destroy_permitted(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.disposable, cast)
+        user = self.user(cast, self.permitted)
+        response = api_client_for(user).delete(self.api_url("detail", obj))
+        if not self.deletable:
+            assert response.status_code == 409, response.content
+            assert response.json()["errors"][0]["message"]
+            assert self.refetch(obj) is not None
+            return
+        assert response.status_code == 204, response.content
+        assert self.refetch(obj) is None
+        self.assert_changed_by(obj.pk, "delete", user)
+
+    @applies(_all(has_api("destroy"), has_denied))
+    def test_api_destroy_denied_403(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        for name in self.denied:
+            response = api_client_for(self.user(cast, name)).delete(self.api_url("detail", obj))
+            assert response.status_code == 403, name
+        assert Client().delete(self.api_url("detail", obj)).status_code == 401
+        assert self.refetch(obj) is not None
+
+    # API: change log -------------------------------------------------------------------------
+
+    @applies(has_api("retrieve"))
+    def test_api_change_log_scoped(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        ct = ContentType.objects.get_for_model(self.model)
+        params = {"content_type": f"{ct.app_label}.{ct.model}", "object_id": obj.pk}
+        permitted = self.user(cast, self.permitted)
+        response = api_client_for(permitted).get(reverse("api:change-list"), params)
+        assert response.status_code == 200
+        assert any(row["object_id"] == obj.pk for row in results_of(response))
+        if self.outsider:
+            response = api_client_for(self.user(cast, self.outsider)).get(
+                reverse("api:change-list"), params
+            )
+            assert response.status_code == 200
+            assert not any(row["object_id"] == obj.pk for row in results_of(response))
+
+    # API: import -----------------------------------------------------------------------------
+
+    def api_import(self, client: Any, rows: list[dict[str, Any]], dry_run: bool) -> Any:
+        return client.post(
+            self.api_url("import"),
+            {"file": csv_file(rows), "dry_run": "true" if dry_run else "false"},
+            format="multipart",
+        )
+
+    @applies(_all(has_api("import"), imports))
+    def test_api_import_anonymous_401(self, cast: Cast) -> None:
+        rows = self.import_rows(cast, getattr(cast, self.owner))
+        response = Client().post(
+            self.api_url("import"), {"file": csv_file(rows), "dry_run": "false"}
+        )
+        assert response.status_code == 401
+        assert self.find(rows[0]) is None
+
+    @applies(_all(has_api("import"), imports))
+    def test_api_import_dry_run_then_commit(self, cast: Cast, api_client_for: Any) -> None:
+        user = self.user(cast, self.permitted)
+        client = api_client_for(user)
+        rows = self.import_rows(cast, getattr(cast, self.owner))
+        response = self.api_import(client, rows, dry_run=True)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["dry_run"] is True and body["created"] == len(rows) and body["errors"] == []
+        assert all(self.find(row) is None for row in rows)
+        response = self.api_import(client, rows, dry_run=False)
+        assert response.status_code == 200, response.content
+        assert response.json()["created"] == len(rows)
+        for row in rows:
+            created = self.find(row)
+            assert created is not None, row
+            self.assert_changed_by(created.pk, "create", user)
+
+    @applies(_all(has_api("import"), imports))
+    def test_api_import_bad_row_lands_nothing(self, cast: Cast, api_client_for: Any) -> None:
+        client = api_client_for(self.user(cast, self.permitted))
+        owner = getattr(cast, self.owner)
+        rows = self.import_rows(cast, owner)
+        bad, column = self.bad_import_row(cast, owner)
+        for dry_run in (True, False):
+            response = self.api_import(client, [*rows, bad], dry_run=dry_run)
+            assert response.status_code == 400, response.content
+            errors = response.json()["errors"]
+            # Row 1 is the header: the bad row is the spreadsheet's row len(rows) + 2.
+            assert {"row": len(rows) + 2, "field": column} in [
+                {"row": e["row"], "field": e["field"]} for e in errors
+            ], errors
+            assert all(e["message"] for e in errors)
+        assert all(self.find(row) is None for row in rows)
+
+    @applies(_all(has_api("import"), imports, has_denied))
+    def test_api_import_denied_403(self, cast: Cast, api_client_for: Any) -> None:
+        rows = self.import_rows(cast, getattr(cast, self.owner))
+        for name in self.denied:
+            user = self.user(cast, name)
+            response = self.api_import(api_client_for(user), rows, dry_run=False)
+            if self.can(user, "import"):
+                assert response.status_code == 400, name  # may import, but not for this owner
+            else:
+                assert response.status_code == 403, name
+        assert all(self.find(row) is None for row in rows)
+
+    @applies(_all(has_api("import"), imports, has_outsider))
+    def test_api_import_outsider_refused(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        outsider = self.user(cast, self.outsider)
+        rows = self.import_rows(cast, getattr(cast, self.owner))
+        response = self.api_import(api_client_for(outsider), rows, dry_run=False)
+        assert response.status_code == (400 if self.can(outsider, "import") else 403)
+        assert all(self.find(row) is None for row in rows)
+        self.assert_secret_absent(cast, obj, content_of(response), "import errors")
+
+
+def page_exists(model: type[ConcordModel], view: str) -> bool:
+    """True when `model` offers the generic page `view`."""
+    try:
+        reverse(model.url_name(view), args=[1] if view in {"detail", "update"} else [])
+    except NoReverseMatch:
+        return False
+    return True
