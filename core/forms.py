@@ -23,7 +23,7 @@ def partner_label(partner: Any) -> str:
 
 
 # GOV.UK Frontend classes by widget kind.
-_WIDGET_CLASSES: list[tuple[type, str]] = [
+_WIDGET_CLASSES: list[tuple[type[forms.Widget], str]] = [
     (forms.CheckboxSelectMultiple, "govuk-checkboxes__input"),
     (forms.RadioSelect, "govuk-radios__input"),
     (forms.CheckboxInput, "govuk-checkboxes__input"),
@@ -62,21 +62,21 @@ def govukify(form: forms.BaseForm, for_filters: bool = False) -> None:
     from partners.models import Partner
 
     for field in form.fields.values():
-        widget = field.widget
+        widget: Any = field.widget
         if for_filters and isinstance(widget, forms.NullBooleanSelect):
             widget.choices = [("unknown", "Any"), ("true", "Yes"), ("false", "No")]
         if for_filters and isinstance(field, forms.ModelChoiceField):
             field.empty_label = "Any"
         elif for_filters and isinstance(field, forms.ChoiceField):
-            choices = list(field.choices)
+            choices: list[Any] = list(field.choices)  # type: ignore[arg-type]
             if choices and choices[0][0] == "":
                 field.choices = [("", "Any"), *choices[1:]]
         if isinstance(field, forms.DateField) and type(widget) is forms.DateInput:
             field.widget = widget = forms.DateInput(
                 attrs={**widget.attrs, "type": "date"}, format="%Y-%m-%d"
             )
-        if isinstance(field, forms.ModelChoiceField) and field.queryset.model is Partner:
-            field.label_from_instance = partner_label  # type: ignore[method-assign]
+        if isinstance(field, forms.ModelChoiceField) and _model_of(field) is Partner:
+            field.label_from_instance = partner_label  # type: ignore[method-assign,assignment]
         for kind, css in _WIDGET_CLASSES:
             if isinstance(widget, kind):
                 existing = widget.attrs.get("class", "")
@@ -85,6 +85,11 @@ def govukify(form: forms.BaseForm, for_filters: bool = False) -> None:
                 break
         if isinstance(widget, forms.TextInput | forms.EmailInput | forms.URLInput):
             widget.attrs.setdefault("spellcheck", "false")
+
+
+def _model_of(field: forms.ModelChoiceField) -> Any:
+    queryset = field.queryset
+    return queryset.model if queryset is not None else None
 
 
 def add_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -118,12 +123,12 @@ class ScopedFormMixin:
     def scope_fields(self, user: Any, creating: bool) -> None:
         from partners.models import Partner
 
-        model = self.scope_model
+        model = getattr(self, "form_model", None) or self.scope_model
         action = ADD if creating else CHANGE
         for name, field in self.fields.items():
             if not isinstance(field, forms.ModelChoiceField):
                 continue
-            related = field.queryset.model
+            related = _model_of(field)
             if name in self.unscoped_choices:
                 field.queryset = getattr(self, self.unscoped_choices[name])(user)
             elif related is Partner and model is not None:
@@ -155,8 +160,7 @@ class ScopedModelForm(ScopedFormMixin, forms.ModelForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        if type(self).scope_model is None:
-            self.scope_model = self._meta.model
+        self.form_model = type(self).scope_model or self._meta.model
         self.scope_fields(user, creating=self.instance.pk is None)
         govukify(self)
 

@@ -108,7 +108,8 @@ class Column:
     - ``accessor``: a different attribute path to read (``user__email``), or a callable.
     """
 
-    creation_counter: ClassVar[int] = 0
+    #: Declaration order across all columns (like Django's form fields).
+    _counter: ClassVar[int] = 0
 
     def __init__(
         self,
@@ -127,8 +128,8 @@ class Column:
         self.sortable = sortable or bool(sort_by)
         self.numeric = numeric
         self.name = ""
-        self.creation_counter = Column.creation_counter
-        Column.creation_counter += 1
+        self.creation_counter = Column._counter
+        Column._counter += 1
 
     def bind(self, name: str, model: Any) -> None:
         """Attach to a table's model: work out the label and check the sort key."""

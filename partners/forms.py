@@ -108,7 +108,7 @@ class AgreementForm(ScopedModelForm):
         return [(p, pct) for p, pct in self.kept_shares.items()]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         shares: dict[Partner, Decimal] = dict(self.kept_shares)
         for partner in self.editable_partners:
             value = cleaned.get(self.share_field(partner))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
@@ -261,7 +262,8 @@ def test_admin_querysets_and_dropdowns_are_scoped(cast):
     request.user = cast.wcc_lead
     site_admin = admin_site._registry[Site]
     assert [s.name for s in site_admin.get_queryset(request)] == ["City Hall"]
-    field = site_admin.formfield_for_foreignkey(Site._meta.get_field("partner"), request)
+    partner_field: Any = Site._meta.get_field("partner")
+    field: Any = site_admin.formfield_for_foreignkey(partner_field, request)
     assert list(field.queryset) == [cast.wcc]
     user_admin = admin_site._registry[User]
     assert "rbkc.lead" not in {u.username for u in user_admin.get_queryset(request)}
