@@ -296,6 +296,12 @@ def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return cast("models.Field[Any, Any]", model._meta.get_field(name))
 
 
+def column_required(model: type[models.Model], name: str) -> bool:
+    """Must the file have this column? Yes, unless the field may be blank or has a default."""
+    f = model_field(model, name)
+    return not (f.blank or f.has_default())
+
+
 def column_label(model: type[models.Model], name: str) -> str:
     """A column as a person knows it: its verbose name, e.g. "GSS code" for gss_code."""
     if name == "id":
@@ -411,7 +417,9 @@ class _Importer:
                 "(and id, to update records).",
             )
             ok = False
-        missing = [name for name in self.import_fields if name not in found]
+        # A column that may be empty may also be left out: a new record then takes the
+        # field's default, and an updated one keeps its value.
+        missing = [n for n in self.import_fields if n not in found and column_required(model, n)]
         for name in missing:
             self.error(1, name, f"The column '{name}' is missing.")
             ok = False
@@ -419,7 +427,8 @@ class _Importer:
             return False
         self.id_position = found.get("id")
         for name in self.import_fields:
-            self.columns.append(self._column(name, found[name]))
+            if name in found:
+                self.columns.append(self._column(name, found[name]))
         return True
 
     def _column(self, name: str, position: int) -> _Column:

@@ -40,6 +40,7 @@ from core.importing import (
     ImportResult,
     check_file,
     column_label,
+    column_required,
     count_rows,
     importable,
 )
@@ -202,7 +203,7 @@ class ImportView(LoginRequiredMixin, View):
         columns = []
         for name in model.import_fields:  # type: ignore[attr-defined]
             f = model._meta.get_field(name)
-            required = not getattr(f, "blank", True)
+            required = column_required(model, name)
             columns.append(
                 {
                     "name": name,
