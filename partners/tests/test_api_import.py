@@ -1,0 +1,146 @@
+"""``POST /api/v1/<resource>/import/``: dry run, commit, every bad row, permissions."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from core.api.testing import api_client
+from core.models import ChangeRecord
+from core.scoping import system_scope
+from partners.models import Site, SiteType
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = "/api/v1/sites/import/"
+HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
+GOOD = HEADER + "wcc,CH,City Hall,Office,,SW1E 6QP,100023336956,yes\nwcc,LIB,Library,,,,,no\n"
+
+
+@pytest.fixture
+def office(cast):
+    with system_scope("test data"):
+        return SiteType.objects.create(name="Office")
+
+
+def upload(text, name="sites.csv"):
+    return SimpleUploadedFile(name, text.encode() if isinstance(text, str) else text)
+
+
+def post(client, text, name="sites.csv", **fields):
+    return client.post(IMPORT, {"file": upload(text, name), **fields}, format="multipart")
+
+
+def site_codes():
+    with system_scope("test check"):
+        return set(Site.objects.values_list("code", flat=True))
+
+
+def test_dry_run_is_the_default_and_changes_nothing(cast, office):
+    response = post(api_client(cast.wcc_lead), GOOD)
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["dry_run"] is True
+    assert (body["total_rows"], body["created"], body["updated"]) == (2, 2, 0)
+    assert body["errors"] == []
+    assert site_codes() == set()
+
+
+def test_commit_creates_the_rows_and_logs_them(cast, office):
+    response = post(api_client(cast.wcc_lead), GOOD, dry_run="false")
+    assert response.status_code == 200, response.json()
+    assert response.json()["created"] == 2
+    assert response.json()["dry_run"] is False
+    assert site_codes() == {"CH", "LIB"}
+    records = ChangeRecord.objects.visible_to(cast.manager).filter(content_type__model="site")
+    assert {r.actor for r in records} == {cast.wcc_lead}
+    assert {r.actor_label for r in records} == {"import:sites.csv"}
+
+
+def test_every_bad_row_is_listed_and_nothing_is_committed(cast, office):
+    text = (
+        HEADER
+        + "wcc,OK,Fine,,,,,yes\n"
+        + "rbkc,THEIRS,Not mine,,,,,yes\n"
+        + "wcc,,No code,Castle,,,12ab,maybe\n"
+    )
+    response = post(api_client(cast.wcc_lead), text, dry_run="false")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["status"] == 400
+    assert body["created"] == 0
+    rows = {(e["row"], e["field"]) for e in body["errors"]}
+    assert (3, "partner") in rows
+    assert {(4, "code"), (4, "site_type"), (4, "uprn"), (4, "is_active")} <= rows
+    for error in body["errors"]:
+        assert error["message"] and error["code"]
+        assert "Royal Borough" not in error["message"]
+    assert site_codes() == set()
+
+
+def test_xlsx_upload(cast, office):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["wcc", "X1", "From Excel", "Office", "", "", "", True])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = post(api_client(cast.wcc_lead), buffer.getvalue(), "sites.xlsx", dry_run="false")
+    assert response.status_code == 200, response.json()["errors"]
+    assert site_codes() == {"X1"}
+
+
+def test_a_file_that_is_not_csv_or_xlsx(cast):
+    response = post(api_client(cast.wcc_lead), "hello", "notes.txt")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["row"] == 0 and error["field"] is None
+
+
+def test_missing_file_names_the_field(cast):
+    response = api_client(cast.wcc_lead).post(IMPORT, {"dry_run": "true"}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "file"
+
+
+def test_bad_dry_run_value_names_the_field(cast):
+    response = post(api_client(cast.wcc_lead), GOOD, dry_run="perhaps")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "dry_run"
+
+
+def test_json_body_is_415(cast):
+    response = api_client(cast.wcc_lead).post(IMPORT, {"file": "x"})
+    assert response.status_code == 415
+
+
+def test_people_without_the_import_permission_get_403(cast, office):
+    assert post(api_client(cast.wcc_staff), GOOD).status_code == 403
+    assert post(api_client(cast.wcc_auditor), GOOD).status_code == 403
+    assert post(api_client(), GOOD).status_code == 401
+
+
+def test_catalogue_import_is_for_service_staff(cast):
+    text = "name,description\nDepot,Where the vans sleep\n"
+    lead = api_client(cast.wcc_lead).post(
+        "/api/v1/site-types/import/", {"file": upload(text)}, format="multipart"
+    )
+    assert lead.status_code == 403
+    agent = api_client(cast.agent).post(
+        "/api/v1/site-types/import/",
+        {"file": upload(text), "dry_run": "false"},
+        format="multipart",
+    )
+    assert agent.status_code == 200, agent.json()
+    with system_scope("test check"):
+        assert SiteType.objects.filter(name="Depot").exists()
+
+
+def test_models_without_import_fields_have_no_import_endpoint(cast):
+    response = api_client(cast.manager).post(
+        "/api/v1/agreements/import/", {"file": upload("x")}, format="multipart"
+    )
+    assert response.status_code in (404, 405)

@@ -1,0 +1,347 @@
+"""Partners, site types, agreements (co-owned) and memberships over the API."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from core.api.testing import api_client
+from core.models import ChangeRecord
+from core.scoping import system_scope
+from core.services import set_owner_shares
+from partners.models import Agreement, Membership, Partner, SiteType
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(response):
+    assert response.status_code == 200, response.json()
+    rows = response.json()["results"]
+    return {row.get("code") or row.get("reference") or row.get("name") for row in rows}
+
+
+# Partners -----------------------------------------------------------------------------------
+
+
+def test_council_people_see_only_their_own_council(cast):
+    assert codes(api_client(cast.wcc_staff).get("/api/v1/partners/")) == {"wcc"}
+    assert codes(api_client(cast.rbkc_lead).get("/api/v1/partners/")) == {"rbkc"}
+    assert codes(api_client(cast.agent).get("/api/v1/partners/")) == {"wcc", "rbkc", "lbhf"}
+    theirs = reverse("api:partner-detail", args=[cast.rbkc.pk])
+    assert api_client(cast.wcc_lead).get(theirs).status_code == 404
+
+
+def test_partner_shows_if_it_has_left(cast):
+    client = api_client(cast.manager)
+    body = client.get(reverse("api:partner-detail", args=[cast.lbhf.pk])).json()
+    assert body["is_former"] is True and body["left_on"] == "2018-03-31"
+    former = client.get("/api/v1/partners/", {"former": "true"})
+    assert codes(former) == {"lbhf"}
+
+
+def test_manager_adds_and_changes_a_partner(cast):
+    client = api_client(cast.manager)
+    response = client.post(
+        "/api/v1/partners/",
+        {
+            "code": "lbb",
+            "name": "London Borough of Barnet",
+            "gss_code": "E09000003",
+            "nation": "ENG",
+            "joined_on": "2025-04-01",
+        },
+    )
+    assert response.status_code == 201, response.json()
+    url = response["Location"]
+    response = client.patch(url, {"left_on": "2024-01-01"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "left_on"
+    assert client.patch(url, {"left_on": "2030-03-31"}).status_code == 200
+
+
+def test_partner_codes_and_names_are_unique(cast):
+    response = api_client(cast.manager).post(
+        "/api/v1/partners/",
+        {"code": "wcc", "name": "City of Westminster", "joined_on": "2025-04-01"},
+    )
+    assert response.status_code == 400
+    assert {e["field"] for e in response.json()["errors"]} == {"code", "name"}
+
+
+def test_council_lead_cannot_change_their_council(cast):
+    url = reverse("api:partner-detail", args=[cast.wcc.pk])
+    client = api_client(cast.wcc_lead)
+    assert client.patch(url, {"name": "Westminster"}).status_code == 403
+    assert client.post("/api/v1/partners/", {"code": "x", "name": "x"}).status_code == 403
+
+
+def test_bad_partner_values_name_the_fields(cast):
+    response = api_client(cast.manager).post(
+        "/api/v1/partners/",
+        {"code": "Bad Code", "name": "X", "gss_code": "123", "nation": "XX", "joined_on": "soon"},
+    )
+    assert response.status_code == 400
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"code", "gss_code", "nation", "joined_on"}
+
+
+# Site types (catalogue) ---------------------------------------------------------------------
+
+
+def test_catalogue_is_read_by_everyone_and_edited_by_service_staff(cast):
+    with system_scope("test data"):
+        office = SiteType.objects.create(name="Office")
+    url = reverse("api:sitetype-detail", args=[office.pk])
+    for user in (cast.wcc_staff, cast.rbkc_lead, cast.agent):
+        assert codes(api_client(user).get("/api/v1/site-types/")) == {"Office"}
+    assert api_client(cast.wcc_lead).patch(url, {"description": "x"}).status_code == 403
+    assert api_client(cast.wcc_lead).post("/api/v1/site-types/", {"name": "D"}).status_code == 403
+    response = api_client(cast.agent).patch(url, {"description": "Where people work"})
+    assert response.status_code == 200
+    assert api_client(cast.agent).post("/api/v1/site-types/", {"name": "Depot"}).status_code == 201
+    duplicate = api_client(cast.agent).post("/api/v1/site-types/", {"name": "Depot"})
+    assert duplicate.status_code == 400
+    assert duplicate.json()["errors"][0]["field"] == "name"
+
+
+def test_site_type_in_use_cannot_be_deleted(cast):
+    from core.api.testing import make_sites
+
+    with system_scope("test data"):
+        office = SiteType.objects.create(name="Office")
+    make_sites(cast, per_partner=1, site_type=office)
+    response = api_client(cast.manager).delete(reverse("api:sitetype-detail", args=[office.pk]))
+    assert response.status_code == 409
+    assert "Office" not in response.json()["errors"][0]["message"]
+
+
+# Agreements (co-owned) ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def agreements(cast):
+    with system_scope("test data"):
+        joint = Agreement.objects.create(
+            reference="IAA-1", title="Bi-borough ICT", starts_on=datetime.date(2011, 4, 1)
+        )
+        set_owner_shares(joint, {cast.wcc: Decimal("60"), cast.rbkc: Decimal("40")})
+        solo = Agreement.objects.create(
+            reference="RB-1", title="Kensington only", starts_on=datetime.date(2015, 4, 1)
+        )
+        set_owner_shares(solo, {cast.rbkc: Decimal("100")})
+    return joint, solo
+
+
+def test_co_owned_agreement_is_visible_to_each_owner(cast, agreements):
+    joint, solo = agreements
+    assert codes(api_client(cast.wcc_lead).get("/api/v1/agreements/")) == {"IAA-1"}
+    assert codes(api_client(cast.rbkc_lead).get("/api/v1/agreements/")) == {"IAA-1", "RB-1"}
+    body = api_client(cast.wcc_staff).get(reverse("api:agreement-detail", args=[joint.pk])).json()
+    assert body["owner_shares"] == [
+        {"partner": "wcc", "percentage": "60.00"},
+        {"partner": "rbkc", "percentage": "40.00"},
+    ]
+    solo_url = reverse("api:agreement-detail", args=[solo.pk])
+    assert api_client(cast.wcc_lead).get(solo_url).status_code == 404
+
+
+def test_manager_creates_a_co_owned_agreement(cast):
+    response = api_client(cast.manager).post(
+        "/api/v1/agreements/",
+        {
+            "reference": "TRI-1",
+            "title": "Tri-borough",
+            "starts_on": "2012-04-01",
+            "owner_shares": [
+                {"partner": "wcc", "percentage": "50"},
+                {"partner": "rbkc", "percentage": "50"},
+            ],
+        },
+    )
+    assert response.status_code == 201, response.json()
+    assert len(response.json()["owner_shares"]) == 2
+    assert "TRI-1" in codes(api_client(cast.rbkc_lead).get("/api/v1/agreements/"))
+    assert "TRI-1" in codes(api_client(cast.wcc_auditor).get("/api/v1/agreements/"))
+
+
+@pytest.mark.parametrize(
+    "shares,message",
+    [
+        ([{"partner": "wcc", "percentage": "60"}], "100"),
+        (
+            [{"partner": "wcc", "percentage": "50"}, {"partner": "wcc", "percentage": "50"}],
+            "once",
+        ),
+        ([], ""),
+        ([{"partner": "wcc", "percentage": "0"}, {"partner": "rbkc", "percentage": "100"}], ""),
+    ],
+)
+def test_owner_shares_are_checked(cast, shares, message):
+    response = api_client(cast.manager).post(
+        "/api/v1/agreements/",
+        {"reference": "X", "title": "X", "starts_on": "2012-04-01", "owner_shares": shares},
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert all(e["field"].startswith("owner_shares") for e in errors)
+    assert message in " ".join(e["message"] for e in errors)
+    with system_scope("test check"):
+        assert not Agreement.objects.filter(reference="X").exists()
+
+
+def test_owner_shares_are_required_on_create(cast):
+    response = api_client(cast.manager).post(
+        "/api/v1/agreements/", {"reference": "X", "title": "X", "starts_on": "2012-04-01"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "owner_shares"
+
+
+def test_council_lead_creates_an_agreement_of_their_own_only(cast):
+    client = api_client(cast.wcc_lead)
+    payload = {"reference": "W-1", "title": "Mine", "starts_on": "2020-01-01"}
+    theirs = client.post(
+        "/api/v1/agreements/",
+        {**payload, "owner_shares": [{"partner": "rbkc", "percentage": "100"}]},
+    )
+    assert theirs.status_code == 400
+    assert theirs.json()["errors"][0]["field"] == "owner_shares[0].partner"
+    mine = client.post(
+        "/api/v1/agreements/",
+        {**payload, "owner_shares": [{"partner": "wcc", "percentage": "100"}]},
+    )
+    assert mine.status_code == 201, mine.json()
+
+
+def test_co_owner_may_resubmit_shares_naming_the_other_council(cast, agreements):
+    joint, _ = agreements
+    url = reverse("api:agreement-detail", args=[joint.pk])
+    client = api_client(cast.wcc_lead)
+    shares = client.get(url).json()["owner_shares"]
+    response = client.patch(url, {"title": "Bi-borough ICT (renewed)", "owner_shares": shares})
+    assert response.status_code == 200, response.json()
+    response = client.patch(
+        url,
+        {
+            "owner_shares": [
+                {"partner": "wcc", "percentage": "55"},
+                {"partner": "rbkc", "percentage": "45"},
+            ]
+        },
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["owner_shares"][0] == {"partner": "wcc", "percentage": "55.00"}
+
+
+def test_giving_away_every_share_is_refused_and_rolled_back(cast, agreements):
+    joint, _ = agreements
+    url = reverse("api:agreement-detail", args=[joint.pk])
+    response = api_client(cast.wcc_lead).patch(
+        url, {"title": "Gone", "owner_shares": [{"partner": "rbkc", "percentage": "100"}]}
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "owner_shares"
+    assert error["code"] == "out_of_reach"
+    with system_scope("test check"):
+        joint.refresh_from_db()
+    assert joint.title == "Bi-borough ICT"
+    assert sorted(joint.owning_partner_ids()) == sorted([cast.wcc.pk, cast.rbkc.pk])
+
+
+def test_agreement_etag_follows_its_shares(cast, agreements):
+    joint, _ = agreements
+    url = reverse("api:agreement-detail", args=[joint.pk])
+    client = api_client(cast.manager)
+    before = client.get(url)["ETag"]
+    with system_scope("test data"):
+        set_owner_shares(joint, {cast.wcc: Decimal("70"), cast.rbkc: Decimal("30")})
+    assert client.get(url)["ETag"] != before
+    stale = client.patch(url, {"title": "x"}, HTTP_IF_MATCH=before)
+    assert stale.status_code == 412
+
+
+def test_agreement_dates_are_checked(cast):
+    response = api_client(cast.manager).post(
+        "/api/v1/agreements/",
+        {
+            "reference": "D",
+            "title": "D",
+            "starts_on": "2020-01-01",
+            "ends_on": "2019-12-31",
+            "owner_shares": [{"partner": "wcc", "percentage": "100"}],
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "ends_on"
+
+
+def test_agreement_list_loads_shares_in_one_query(cast, django_assert_max_num_queries):
+    with system_scope("test data"):
+        for i in range(15):
+            a = Agreement.objects.create(
+                reference=f"A{i}", title=f"A{i}", starts_on=datetime.date(2020, 1, 1)
+            )
+            set_owner_shares(a, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
+    client = api_client(cast.wcc_lead)
+    with django_assert_max_num_queries(8):
+        body = client.get("/api/v1/agreements/").json()
+    assert len(body["results"]) == 15
+    assert all(len(r["owner_shares"]) == 2 for r in body["results"])
+
+
+# Memberships --------------------------------------------------------------------------------
+
+
+def test_memberships_are_scoped(cast):
+    rows = api_client(cast.wcc_lead).get("/api/v1/memberships/").json()["results"]
+    assert {r["user"] for r in rows} == {"wcc.staff", "wcc.lead", "wcc.auditor"}
+    assert {r["partner"] for r in rows} == {"wcc"}
+
+
+def test_manager_adds_a_person_to_a_council(cast):
+    client = api_client(cast.manager)
+    response = client.post(
+        "/api/v1/memberships/", {"user": "wcc.staff", "partner": "rbkc", "role": "requester"}
+    )
+    assert response.status_code == 201, response.json()
+    again = client.post(
+        "/api/v1/memberships/", {"user": "wcc.staff", "partner": "rbkc", "role": "requester"}
+    )
+    assert again.status_code == 400
+    assert again.json()["errors"][0]["field"] == "role"
+    assert again.json()["errors"][0]["code"] == "unique"
+
+
+def test_lead_cannot_manage_memberships(cast):
+    response = api_client(cast.wcc_lead).post(
+        "/api/v1/memberships/", {"user": "wcc.staff", "partner": "wcc", "role": "lead"}
+    )
+    assert response.status_code == 403
+
+
+def test_unknown_people_and_roles_are_named(cast):
+    response = api_client(cast.manager).post(
+        "/api/v1/memberships/", {"user": "nobody", "partner": "wcc", "role": "king"}
+    )
+    assert response.status_code == 400
+    assert {e["field"] for e in response.json()["errors"]} == {"user", "role"}
+
+
+def test_membership_changes_are_logged(cast):
+    membership = Membership.objects.visible_to(cast.manager).get(user=cast.wcc_staff)
+    url = reverse("api:membership-detail", args=[membership.pk])
+    assert api_client(cast.manager).patch(url, {"role": "auditor"}).status_code == 200
+    change = ChangeRecord.objects.visible_to(cast.manager).filter(object_id=membership.pk).first()
+    assert change.changed_fields == ["role"]
+
+
+def test_partner_model_is_unchanged_by_reads(cast):
+    with system_scope("test check"):
+        before = Partner.objects.get(pk=cast.wcc.pk).version
+    api_client(cast.manager).get(reverse("api:partner-detail", args=[cast.wcc.pk]))
+    with system_scope("test check"):
+        assert Partner.objects.get(pk=cast.wcc.pk).version == before
