@@ -16,11 +16,11 @@ def cast(db: None) -> Cast:
 
 
 @pytest.fixture
-def client_for(client):  # type: ignore[no-untyped-def]
+def client_for(client: Any) -> Any:
     """A function that returns a Django test client signed in as the given user."""
     from django.test import Client
 
-    def sign_in(user):  # type: ignore[no-untyped-def]
+    def sign_in(user: Any) -> Client:
         c = Client()
         if user is not None:
             c.force_login(user, backend="partners.auth.ConcordBackend")
@@ -43,3 +43,12 @@ def api_client_for(db: None) -> Any:
         return c
 
     return sign_in
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Leave each phase's report on the test item (``item.rep_call``), so that fixtures can
+    act on a failure (the browser tests keep a screenshot)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
