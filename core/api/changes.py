@@ -90,7 +90,7 @@ class ContentTypeLabelField(serializers.Field):
 class ChangeRecordSerializer(serializers.ModelSerializer):
     """One change: who, when, under which request, to what, and the values before and after."""
 
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
     content_type = ContentTypeLabelField(help_text="The kind of record, as app_label.model.")
     partners = serializers.SerializerMethodField(
         help_text="Codes of the councils whose change log holds this change (those you see)."

@@ -33,6 +33,7 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
     if isinstance(detail, dict):
         out: list[dict[str, Any]] = []
         for key, value in detail.items():
+            nested: str | None
             if isinstance(key, int):
                 # Errors of one item of a list (DRF keys them by position): owner_shares[1].
                 nested = f"{field}[{key}]" if field else f"[{key}]"
@@ -45,8 +46,8 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
         out = []
         for index, item in enumerate(detail):
             # A list of objects is a nested list (owner_shares[1].partner); of strings, messages.
-            nested = f"{field}[{index}]" if isinstance(item, dict) and field else field
-            out.extend(_flatten(item, nested))
+            item_field = f"{field}[{index}]" if isinstance(item, dict) and field else field
+            out.extend(_flatten(item, item_field))
         return out
     return [{"field": field, "code": getattr(detail, "code", "invalid"), "message": str(detail)}]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -29,18 +30,22 @@ class ImportRowErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ImportResultSerializer(serializers.Serializer):
-    """What an import found (dry run) or did; on a 400, ``errors`` lists every bad row."""
-
-    status = serializers.IntegerField()
-    dry_run = serializers.BooleanField()
-    total_rows = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    errors = ImportRowErrorSerializer(many=True)
-    more_errors = serializers.IntegerField(
-        help_text="Problems found beyond those listed (a very bad file is not listed in full)."
-    )
+# What an import found (dry run) or did; on a 400, ``errors`` lists every bad row. (Declared
+# inline: a serializer class cannot have a field named ``errors`` without shadowing its own.)
+ImportResultSerializer = inline_serializer(
+    name="ImportResult",
+    fields={
+        "status": serializers.IntegerField(),
+        "dry_run": serializers.BooleanField(),
+        "total_rows": serializers.IntegerField(),
+        "created": serializers.IntegerField(),
+        "updated": serializers.IntegerField(),
+        "errors": ImportRowErrorSerializer(many=True),
+        "more_errors": serializers.IntegerField(
+            help_text="Problems found beyond those listed (a very bad file is not listed in full)."
+        ),
+    },
+)
 
 
 def import_result_body(result: ImportResult, status_code: int) -> dict[str, Any]:

@@ -49,9 +49,9 @@ class KeysetPagination(BasePagination):
     # Reading the query string -------------------------------------------------------------
 
     def get_page_size(self, request: Request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
+        raw = request.query_params.get(self.page_size_query_param) or ""
         maximum = settings.CONCORD_MAX_PAGE_SIZE
-        if raw in (None, ""):
+        if not raw:
             return min(settings.CONCORD_PAGE_SIZE, maximum)
         try:
             size = int(raw)

@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import CheckConstraint, Manager, Q, QuerySet
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.settings import api_settings
 from rest_framework.validators import (
     BaseUniqueForValidator,
     UniqueTogetherValidator,
@@ -348,7 +349,7 @@ class ScopedModelSerializer(serializers.ModelSerializer):
 
     def check_model_rules(self, attrs: dict[str, Any]) -> None:
         """The model's ``clean()`` and check constraints, on the record as it would be saved."""
-        model = self.Meta.model
+        model: Any = self.Meta.model
         candidate = copy.copy(self.instance) if self.instance is not None else model()
         concrete = {f.name for f in model._meta.concrete_fields}
         for name, value in attrs.items():
@@ -362,8 +363,9 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         for constraint in model._meta.constraints:
             if not isinstance(constraint, CheckConstraint):
                 continue
+            check: Any = constraint  # (django-stubs lacks BaseConstraint.validate)
             try:
-                constraint.validate(model, candidate)
+                check.validate(model, candidate)
             except DjangoValidationError:
                 field, message = self._constraint_message(constraint)
                 errors.setdefault(field, []).append(ErrorDetail(message, code="constraint"))
@@ -376,10 +378,11 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         A check constraint compares fields (``ends_on >= starts_on``); the error goes on the
         last of them in the model's order, the one people usually set second and so fix.
         """
-        model = self.Meta.model
-        referenced = set(constraint.condition.referenced_base_fields)  # type: ignore[union-attr]
+        model: Any = self.Meta.model
+        condition: Any = constraint.condition
+        referenced = set(condition.referenced_base_fields)
         named = [f for f in model._meta.concrete_fields if f.name in referenced]
-        field = named[-1].name if named else serializers.api_settings.NON_FIELD_ERRORS_KEY
+        field = named[-1].name if named else api_settings.NON_FIELD_ERRORS_KEY
         default = CheckConstraint.default_violation_error_message
         if constraint.violation_error_message not in (None, default):
             return field, str(constraint.get_violation_error_message())

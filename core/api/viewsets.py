@@ -94,7 +94,8 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
         if self.select_related is not None:
             return list(self.select_related)
         model = self.get_model()
-        names = getattr(self.get_serializer_class().Meta, "fields", "__all__")
+        meta = getattr(self.get_serializer_class(), "Meta", None)
+        names = getattr(meta, "fields", "__all__")
         relations = [
             f.name
             for f in model._meta.concrete_fields

@@ -126,6 +126,7 @@ def test_auditor_never_sees_another_councils_change_by_id(cast, history):
         .filter(object_id=sites["rbkc"][0].pk, content_type__model="site")
         .first()
     )
+    assert theirs is not None
     assert client.get(f"{CHANGES}{theirs.pk}/").status_code == 404
     assert (
         all_rows(client, {"object_id": sites["rbkc"][0].pk, "content_type": "partners.site"}) == []
@@ -162,6 +163,7 @@ def test_cursor_pages(cast, history):
 def test_read_only(cast, history):
     client = api_client(cast.manager)
     record = ChangeRecord.objects.visible_to(cast.manager).first()
+    assert record is not None
     assert client.post(CHANGES, {}).status_code == 405
     assert client.delete(f"{CHANGES}{record.pk}/").status_code == 405
     assert client.patch(f"{CHANGES}{record.pk}/", {}).status_code == 405

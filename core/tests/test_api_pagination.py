@@ -67,7 +67,7 @@ def test_previous_link_goes_back(cast, many_sites):
 
 def test_links_keep_filters_sort_and_size(cast, many_sites):
     client = api_client(cast.wcc_lead)
-    body = client.get(LIST, {"page_size": 2, "ordering": "-code", "q": "Site"}).json()
+    body = client.get(LIST, {"page_size": "2", "ordering": "-code", "q": "Site"}).json()
     assert "page_size=2" in body["next"]
     assert "ordering=-code" in body["next"]
     assert "q=Site" in body["next"]
@@ -156,7 +156,7 @@ def test_bad_cursor_is_400(cast, many_sites, cursor):
 
 def test_cursor_from_another_sort_order_is_400(cast, many_sites):
     client = api_client(cast.wcc_lead)
-    nxt = client.get(LIST, {"page_size": 2, "ordering": "postcode,-code"}).json()["next"]
+    nxt = client.get(LIST, {"page_size": "2", "ordering": "postcode,-code"}).json()["next"]
     cursor = nxt.split("cursor=")[1].split("&")[0]
     response = client.get(LIST, {"cursor": cursor})  # default sort: (name, id)
     assert response.status_code == 400

@@ -84,6 +84,7 @@ def test_every_bad_row_is_listed_and_nothing_is_committed(cast, office):
 def test_xlsx_upload(cast, office):
     book = Workbook()
     sheet = book.active
+    assert sheet is not None
     sheet.append(HEADER.strip().split(","))
     sheet.append(["wcc", "X1", "From Excel", "Office", "", "", "", True])
     buffer = io.BytesIO()

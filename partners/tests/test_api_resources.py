@@ -336,6 +336,7 @@ def test_membership_changes_are_logged(cast):
     url = reverse("api:membership-detail", args=[membership.pk])
     assert api_client(cast.manager).patch(url, {"role": "auditor"}).status_code == 200
     change = ChangeRecord.objects.visible_to(cast.manager).filter(object_id=membership.pk).first()
+    assert change is not None
     assert change.changed_fields == ["role"]
 
 
