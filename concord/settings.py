@@ -161,6 +161,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    # Development serves static files from the finders; whitenoise still wants its folder.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 CACHES = {
     "default": (
@@ -213,6 +216,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # No validator badge: it would fetch an image from validator.swagger.io (no network here).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Error responses, ETag and If-Match on every operation (core/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_shared_responses",
+    ],
 }
 
 # Content-Security-Policy: nothing from outside this server, no inline script.
