@@ -40,6 +40,19 @@ def test_schema_endpoint_serves_openapi_3(cast):
     assert "tokenAuth" in schema["components"]["securitySchemes"]
 
 
+def test_schema_documents_errors_etags_and_if_match(cast):
+    schema = api_client().get("/api/schema/?format=json").json()
+    assert "Error" in schema["components"]["schemas"]
+    patch = schema["paths"]["/api/v1/sites/{id}/"]["patch"]
+    assert {"400", "401", "403", "404", "412", "415"} <= set(patch["responses"])
+    assert "If-Match" in {p["name"] for p in patch["parameters"]}
+    assert "ETag" in patch["responses"]["200"]["headers"]
+    listing = schema["paths"]["/api/v1/sites/"]["get"]
+    assert "If-None-Match" in {p["name"] for p in listing["parameters"]}
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]
+    assert "429" in token["responses"] and "401" not in token["responses"]
+
+
 def test_schema_generates_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
