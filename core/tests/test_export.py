@@ -89,6 +89,10 @@ def test_filters_and_sort_are_honoured(cast, sites, client_for):
     assert [r["code"] for r in rows] == ["DEP"]
     rows = csv_rows(get_export(client, "?format=csv&q=hall&sort=-name"))
     assert [r["code"] for r in rows] == ["TH", "CH"]
+    rows = csv_rows(get_export(client, "?format=csv&sort=-partner"))
+    assert [r["partner"] for r in rows] == ["wcc", "wcc", "rbkc"]
+    rows = csv_rows(get_export(client, "?format=csv&sort=nonsense"))
+    assert len(rows) == 3
     rows = csv_rows(get_export(client, f"?format=csv&partner={cast.rbkc.pk}"))
     assert [r["code"] for r in rows] == ["TH"]
 

@@ -34,7 +34,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
 
-from core.exporting import csv_chunks, export_columns, xlsx_tempfile
+from core.exporting import csv_chunks, export_columns, natural_key_of, xlsx_tempfile
 from core.importing import (
     ImportFileError,
     ImportResult,
@@ -58,6 +58,19 @@ from partners.access import EXPORT, IMPORT, access_for
 SORT_PARAMS = ("sort", "o", "ordering")
 
 
+def _sort_lookup(model: type[models.Model], name: str) -> str:
+    """Sort a foreign key by what the file shows for it (a council's code), not its id."""
+    try:
+        f = model._meta.get_field(name)
+    except Exception:
+        return name
+    if f.many_to_one and isinstance(f.related_model, type):
+        key = natural_key_of(f.related_model)
+        if key:
+            return f"{name}__{key}"
+    return name
+
+
 def sorted_queryset(
     queryset: models.QuerySet[Any], request: HttpRequest, allowed: set[str]
 ) -> models.QuerySet[Any]:
@@ -74,7 +87,8 @@ def sorted_queryset(
         for part in value.split(","):
             name = part.strip().lstrip("-")
             if name in allowed:
-                keys.append(part.strip())
+                desc = "-" if part.strip().startswith("-") else ""
+                keys.append(desc + _sort_lookup(queryset.model, name))
         if keys:
             if not any(k.lstrip("-") in ("id", "pk") for k in keys):
                 keys.append("pk")
