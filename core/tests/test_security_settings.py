@@ -55,3 +55,45 @@ def test_every_dependency_has_a_reason_in_the_docs():
     )
     missing = sorted(_dependency_names() - documented)
     assert not missing, f"docs/dependencies.md should say why we depend on {', '.join(missing)}"
+
+
+LETTERS = (("view", "V"), ("add", "A"), ("change", "C"), ("delete", "D"), ("import", "I"),
+           ("export", "E"), ("history", "H"))  # fmt: skip
+
+
+def grant_table_markdown() -> str:
+    """The grant tables of partners.access as the markdown table docs/tenancy.md shows."""
+    from partners.access import ACTIONS, AREAS, COUNCIL_GRANTS, SERVICE_GRANTS, Access
+    from partners.choices import CouncilRole, ServiceRole
+
+    def cell(actions: frozenset[str]) -> str:
+        if actions == ACTIONS:
+            return "all"
+        return " ".join(letter for action, letter in LETTERS if action in actions) or "-"
+
+    lines = [
+        "| role | " + " | ".join(AREAS) + " |",
+        "|---|" + "---|" * len(AREAS),
+    ]
+    for role in COUNCIL_GRANTS:
+        access = Access(user_id=1, roles_by_partner={1: {role}})
+        label = f"council `{CouncilRole(role).value}`"
+        cells = [cell(access.council_actions(1, area)) for area in AREAS]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for role in SERVICE_GRANTS:
+        access = Access(user_id=1, service_role=role)
+        label = f"service `{ServiceRole(role).value}`"
+        cells = [cell(access.service_actions(area)) for area in AREAS]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def test_the_tenancy_doc_shows_the_grant_tables_as_they_are():
+    text = (BASE_DIR / "docs" / "tenancy.md").read_text()
+    start, end = "<!-- grant-table:start -->\n", "\n<!-- grant-table:end -->"
+    assert start in text and end in text, "docs/tenancy.md lost its grant-table markers"
+    shown = text.split(start, 1)[1].split(end, 1)[0].strip()
+    assert shown == grant_table_markdown(), (
+        "docs/tenancy.md's grant table is out of date; paste in core.tests."
+        "test_security_settings.grant_table_markdown()"
+    )
