@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.forms.utils import pretty_name
 
 from partners.access import ADD, CHANGE, access_for
 
@@ -61,8 +62,10 @@ def govukify(form: forms.BaseForm, for_filters: bool = False) -> None:
     """
     from partners.models import Partner
 
-    for field in form.fields.values():
+    for name, field in form.fields.items():
         widget: Any = field.widget
+        if not for_filters:
+            _plain_errors(name, field)
         if for_filters and isinstance(widget, forms.NullBooleanSelect):
             widget.choices = [("unknown", "Any"), ("true", "Yes"), ("false", "No")]
         if for_filters and isinstance(field, forms.ModelChoiceField):
@@ -85,6 +88,29 @@ def govukify(form: forms.BaseForm, for_filters: bool = False) -> None:
                 break
         if isinstance(widget, forms.TextInput | forms.EmailInput | forms.URLInput):
             widget.attrs.setdefault("spellcheck", "false")
+
+
+_DEFAULT_REQUIRED = str(forms.Field.default_error_messages["required"])
+
+
+def _plain_errors(name: str, field: forms.Field) -> None:
+    """GOV.UK error messages say what to do ("Enter the name"), not "This field is required"."""
+    if str(field.error_messages.get("required", "")) != _DEFAULT_REQUIRED:
+        return
+    label = str(field.label or pretty_name(name))
+    label = label[:1].lower() + label[1:] if not label[:2].isupper() else label
+    kind = widget_kind(field.widget)
+    if kind == "checkbox":
+        message = f"Tick “{field.label or pretty_name(name)}”"
+    elif kind in ("select", "radios", "checkboxes"):
+        message = f"Select the {label}"
+    elif kind == "file":
+        message = f"Choose the {label} file"
+    else:
+        message = f"Enter the {label}"
+    field.error_messages["required"] = message
+    if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
+        field.empty_label = "Choose one" if field.required else "None"
 
 
 def _model_of(field: forms.ModelChoiceField) -> Any:
@@ -119,6 +145,7 @@ class ScopedFormMixin:
     scope_model: ClassVar[Any] = None
 
     fields: dict[str, forms.Field]
+    initial: dict[str, Any]
 
     def scope_fields(self, user: Any, creating: bool) -> None:
         from partners.models import Partner
@@ -133,6 +160,11 @@ class ScopedFormMixin:
                 field.queryset = getattr(self, self.unscoped_choices[name])(user)
             elif related is Partner and model is not None:
                 field.queryset = writable_partners(user, action, model.area)
+                if creating and name not in self.initial:
+                    # Most council people work in one council: choose it for them.
+                    only = list(field.queryset[:2])
+                    if len(only) == 1:
+                        self.initial[name] = only[0].pk
             elif is_scoped(related):
                 field.queryset = related.objects.visible_to(user)
             else:

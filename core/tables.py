@@ -70,6 +70,22 @@ def display_value(value: Any, field: Any = None, obj: Any = None) -> SafeString:
     return format_html("{}", value)
 
 
+#: How pages name some fields whatever the model: an owning ``partner`` is a council.
+FIELD_LABELS = {"partner": "Council", "partner_id": "Council"}
+
+
+def field_label(model: Any, name: str) -> str:
+    """A field's label on pages: FIELD_LABELS, else its verbose name, capitalised."""
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name]
+    f = model_field(model, name) if model is not None else None
+    if f is None and model is not None:
+        # A foreign key's column name (``site_type_id``) as the change log stores it.
+        f = next((x for x in model._meta.concrete_fields if x.attname == name), None)
+    text = str(getattr(f, "verbose_name", None) or name.replace("_", " "))
+    return text[:1].upper() + text[1:]
+
+
 def model_field(model: Any, path: str) -> Any:
     """The model field at the end of a ``a__b__c`` path, or None if there is none."""
     current = model
@@ -140,8 +156,8 @@ class Column:
         self.field = f
         if self.label is None:
             self.label = (
-                str(f.verbose_name)[:1].upper() + str(f.verbose_name)[1:]
-                if f is not None and hasattr(f, "verbose_name")
+                field_label(model, self.accessor)
+                if isinstance(self.accessor, str)
                 else name.replace("_", " ").capitalize()
             )
         if self.sortable:

@@ -345,6 +345,17 @@ def test_form_errors_show_the_error_summary(cast, client_for):
     assert "govuk-form-group--error" in text
     assert 'aria-describedby="id_name-error"' in text or "id_name-error" in text
     assert "<title>Error:" in text
+    # Messages say what to do, in the GOV.UK way.
+    assert "Enter the name" in text and "This field is required" not in text
+
+
+def test_the_only_council_is_chosen_for_the_person(cast, client_for):
+    text = page(client_for(cast.wcc_lead).get("/sites/new/"))
+    select = text.split('id="id_partner"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{cast.wcc.pk}" selected' in select
+    text = page(client_for(cast.manager).get("/sites/new/"))
+    select = text.split('id="id_partner"', 1)[1].split("</select>", 1)[0]
+    assert "selected" in select.split("Choose one")[0]
 
 
 def test_cannot_pick_another_councils_partner(cast, client_for):

@@ -25,7 +25,8 @@ from core.forms import govukify
 from core.models import ChangeAction, ChangeRecord, ConcordModel
 from core.pagination import InvalidCursor, keyset_page
 from core.partner_filter import selected_partner
-from core.views.generic import _active_filters, field_label, is_htmx_partial
+from core.tables import field_label
+from core.views.generic import _active_filters, is_htmx_partial
 
 
 def model_choices() -> list[tuple[str, str]]:
@@ -95,7 +96,8 @@ class ChangeListView(LoginRequiredMixin, View):
             "chosen_partner": chosen,
             "list_url": reverse("core:change_list"),
         }
-        template = "core/_change_results.html" if is_htmx_partial(request) else None
+        context["htmx_partial"] = is_htmx_partial(request)
+        template = "core/_change_results.html" if context["htmx_partial"] else None
         response = TemplateResponse(request, template or "core/change_list.html", context)
         patch_vary_headers(response, ["HX-Request"])
         return response

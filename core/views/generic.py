@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -44,7 +44,14 @@ from core.changelog import history_for
 from core.forms import add_validation_error, govukify
 from core.pagination import InvalidCursor, KeysetPage, keyset_page
 from core.partner_filter import selected_partner
-from core.tables import Table, default_detail_fields, display_value, model_field, partner_html
+from core.tables import (
+    Table,
+    default_detail_fields,
+    display_value,
+    field_label,
+    model_field,
+    partner_html,
+)
 from partners.access import ADD, CHANGE, DELETE, EXPORT, HISTORY, IMPORT, VIEW, access_for
 
 # Primary keys are 64-bit; a longer number in a URL is simply a page that does not exist.
@@ -152,9 +159,8 @@ class ModelViews:
         rows = []
         for name in cls.detail_fields or default_detail_fields(cls.model):
             f = model_field(cls.model, name)
-            label = str(getattr(f, "verbose_name", name.replace("_", " ")))
             value = getattr(obj, name, None)
-            rows.append((label[:1].upper() + label[1:], display_value(value, f, obj)))
+            rows.append((field_label(cls.model, name), display_value(value, f, obj)))
         return rows
 
     @classmethod
@@ -343,7 +349,8 @@ class ModelListView(ModelPageMixin, View):
             ),
             export_query=_query_without(request, ("cursor", "format")),
         )
-        if is_htmx_partial(request):
+        context["htmx_partial"] = is_htmx_partial(request)
+        if context["htmx_partial"]:
             response = self.render(context, page="_results")
         else:
             response = self.render(context)
@@ -620,9 +627,7 @@ class _ValueResolver:
     def label(self, name: str) -> str:
         if name == "owner_shares":
             return "Owner shares"
-        f = self.fields.get(name)
-        text = str(getattr(f, "verbose_name", name.replace("_", " ")))
-        return text[:1].upper() + text[1:]
+        return field_label(self.model, name)
 
     def show(self, name: str, value: Any) -> SafeString:
         from partners.models import Partner
@@ -651,12 +656,3 @@ class _ValueResolver:
         if isinstance(value, bool):
             return format_html("{}", "Yes" if value else "No")
         return format_html("{}", value)
-
-
-def field_label(model: Any, name: str) -> str:
-    """A field's verbose name, capitalised, or the name itself."""
-    try:
-        text = str(model._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
-        text = name.replace("_", " ")
-    return text[:1].upper() + text[1:]
