@@ -739,6 +739,110 @@ class ModelFamily:
         response = client.get(self.url("export"), {"format": "exe"})
         assert response.status_code in (400, 404)
 
+    # Pages: import ---------------------------------------------------------------------------
+
+    def page_upload(self, client: Any, rows: list[dict[str, Any]]) -> Any:
+        """Upload `rows` as a CSV file; the answer redirects to the check's report."""
+        return client.post(self.url("import"), {"file": csv_file(rows)})
+
+    @staticmethod
+    def job_of(response: Any) -> str:
+        """The import job token in the redirect after an upload."""
+        from urllib.parse import parse_qs, urlsplit
+
+        assert response.status_code == 302, content_of(response)[:3000]
+        return parse_qs(urlsplit(response["Location"]).query)["job"][0]
+
+    @applies(_all(has_page("import"), imports))
+    def test_page_import_anonymous(self, cast: Cast) -> None:
+        rows = self.import_rows(cast, getattr(cast, self.owner))
+        client = Client()
+        assert_sign_in_redirect(client.get(self.url("import")))
+        assert_sign_in_redirect(self.page_upload(client, rows))
+        assert self.find(rows[0]) is None
+
+    @applies(_all(has_page("import"), imports))
+    def test_page_import_check_then_confirm(
+        self, cast: Cast, client_for: Any, settings: Any, tmp_path: Any
+    ) -> None:
+        settings.MEDIA_ROOT = str(tmp_path)
+        user = self.user(cast, self.permitted)
+        client = client_for(user)
+        assert client.get(self.url("import")).status_code == 200
+        rows = self.import_rows(cast, getattr(cast, self.owner))
+        response = self.page_upload(client, rows)
+        job = self.job_of(response)
+        report = client.get(response["Location"])
+        assert report.status_code == 200
+        text = content_of(report)
+        assert f"{len(rows)} rows ready to import" in text
+        assert "Confirm import" in text
+        assert all(self.find(row) is None for row in rows), "a check must change nothing"
+        response = client.post(self.url("import"), {"action": "confirm", "job": job})
+        assert response.status_code == 302
+        assert "Import complete" in content_of(client.get(response["Location"]))
+        for row in rows:
+            created = self.find(row)
+            assert created is not None, row
+            self.assert_changed_by(created.pk, "create", user)
+
+    @applies(_all(has_page("import"), imports))
+    def test_page_import_bad_row_lists_it_and_lands_nothing(
+        self, cast: Cast, client_for: Any, settings: Any, tmp_path: Any
+    ) -> None:
+        settings.MEDIA_ROOT = str(tmp_path)
+        client = client_for(self.user(cast, self.permitted))
+        owner = getattr(cast, self.owner)
+        rows = self.import_rows(cast, owner)
+        bad, column = self.bad_import_row(cast, owner)
+        response = self.page_upload(client, [*rows, bad])
+        job = self.job_of(response)
+        text = content_of(client.get(response["Location"]))
+        # Row 1 is the header: the bad row is the spreadsheet's row len(rows) + 2.
+        assert f">{len(rows) + 2}</td>" in text
+        assert f">{column}</td>" in text
+        assert "Confirm import" not in text
+        client.post(self.url("import"), {"action": "confirm", "job": job})
+        assert all(self.find(row) is None for row in rows)
+
+    @applies(_all(has_page("import"), imports, has_denied))
+    def test_page_import_denied_403(self, cast: Cast, client_for: Any) -> None:
+        rows = self.import_rows(cast, getattr(cast, self.owner))
+        for name in self.denied:
+            user = self.user(cast, name)
+            if self.can(user, "import"):
+                continue  # may import (for their own councils): the rows' checks decide
+            client = client_for(user)
+            assert client.get(self.url("import")).status_code == 403, name
+            assert self.page_upload(client, rows).status_code == 403, name
+        assert all(self.find(row) is None for row in rows)
+
+    @applies(_all(has_page("import"), imports, has_outsider))
+    def test_page_import_outsider_refused(
+        self, cast: Cast, client_for: Any, settings: Any, tmp_path: Any
+    ) -> None:
+        settings.MEDIA_ROOT = str(tmp_path)
+        obj = self.given(self.sample, cast)
+        rows = self.import_rows(cast, getattr(cast, self.owner))
+        # The permitted person's check of the file is theirs alone.
+        job = self.job_of(self.page_upload(client_for(self.user(cast, self.permitted)), rows))
+        outsider = self.user(cast, self.outsider)
+        client = client_for(outsider)
+        url = self.url("import")
+        if not self.can(outsider, "import"):
+            assert client.get(url).status_code == 403
+            assert self.page_upload(client, rows).status_code == 403
+        else:
+            assert client.get(url, {"job": job}).status_code == 404
+            assert client.post(url, {"action": "confirm", "job": job}).status_code == 404
+            response = self.page_upload(client, rows)
+            own_job = self.job_of(response)
+            text = content_of(client.get(response["Location"]))
+            assert "Confirm import" not in text
+            self.assert_secret_absent(cast, obj, text, "import report")
+            client.post(url, {"action": "confirm", "job": own_job})
+        assert all(self.find(row) is None for row in rows)
+
     # API: list -------------------------------------------------------------------------------
 
     @applies(has_api("list"))
