@@ -9,6 +9,7 @@ may add (or change) this kind of record. A related model that is not scoped must
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any, ClassVar
 
 from django import forms
@@ -145,7 +146,7 @@ class ScopedFormMixin:
     scope_model: ClassVar[Any] = None
 
     fields: dict[str, forms.Field]
-    initial: dict[str, Any]
+    initial: MutableMapping[str, Any]
 
     def scope_fields(self, user: Any, creating: bool) -> None:
         from partners.models import Partner
