@@ -7,19 +7,24 @@ so its records stay, read-only, and its people cannot sign in.
 Loading is idempotent: every record is looked up by its natural key (partner code, site code
 within its council, site type name, agreement reference, username) and created only when
 missing, so running the demo twice duplicates nothing and writes no second set of change
-records. Later capabilities extend the demo by adding to the tables below (or a loader of their
-own called from `load_demo`); keep the account names, people rely on them.
+records. Later capabilities extend the demo with a ``demo.py`` of their own app holding
+``load_demo_data(partners, result)`` (see `app_loaders`); `load_demo` finds and calls it after
+the partners, sites and people exist. Keep the account names: people rely on them.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from importlib import import_module
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from core.context import acting_as
 from core.scoping import system_scope
@@ -436,6 +441,27 @@ def _load_people(result: DemoResult, partners: dict[str, Partner], reset_passwor
         result.accounts.append(DemoAccount(spec.username, spec.description, DEMO_PASSWORD))
 
 
+DemoLoader = Callable[[dict[str, Partner], DemoResult], None]
+
+
+def app_loaders() -> list[DemoLoader]:
+    """Other apps' demo data: ``<app>/demo.py`` defining ``load_demo_data(partners, result)``.
+
+    Called in the order of INSTALLED_APPS, inside the demo's transaction, system scope and
+    change-log label; `partners` maps codes to the demo councils, and a loader counts what it
+    creates in ``result.created["<kind>"]``. Like this module, a loader must look records up by
+    natural key so that a second run creates nothing.
+    """
+    loaders: list[DemoLoader] = []
+    for config in apps.get_app_configs():
+        if config.name == "partners" or not module_has_submodule(config.module, "demo"):
+            continue
+        loader = getattr(import_module(f"{config.name}.demo"), "load_demo_data", None)
+        if callable(loader):
+            loaders.append(loader)
+    return loaders
+
+
 def load_demo(*, reset_passwords: bool = False) -> DemoResult:
     """Load (or top up) the demo partnership; return what was created and the accounts.
 
@@ -453,4 +479,6 @@ def load_demo(*, reset_passwords: bool = False) -> DemoResult:
         _load_sites(result, partners)
         _load_agreements(result, partners)
         _load_people(result, partners, reset_passwords)
+        for loader in app_loaders():
+            loader(partners, result)
     return result

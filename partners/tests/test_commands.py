@@ -180,6 +180,27 @@ def test_demo_tops_up_a_partly_loaded_partnership():
         assert Site.objects.filter(code="WCH").count() == 1
 
 
+def test_demo_calls_other_apps_loaders_with_the_councils(monkeypatch):
+    from core.scoping import in_system_scope
+
+    calls: list[tuple[list[str], bool]] = []
+
+    def loader(partners: dict[str, Partner], result: Any) -> None:
+        calls.append((sorted(partners), in_system_scope()))
+        result.created["widgets"] += 2
+
+    monkeypatch.setattr("partners.demo.app_loaders", lambda: [loader])
+    out = run("demo")
+    assert calls == [(["lbhf", "rbkc", "wcc"], True)]
+    assert "2 widgets" in out
+
+
+def test_app_demo_loaders_are_found_and_callable():
+    from partners.demo import app_loaders
+
+    assert all(callable(loader) for loader in app_loaders())
+
+
 # concord serve -----------------------------------------------------------------------------
 
 
