@@ -215,6 +215,7 @@ def test_a_lead_keeps_the_other_councils_share(cast, client_for):
     client = client_for(cast.wcc_lead)
     text = page(client.get(f"/agreements/{joint.pk}/edit/"))
     assert f'name="share_{cast.rbkc.pk}"' not in text
+    assert "you cannot change this council’s share" in text and "40.00%" in text
     base = {"reference": "IAA-1", "title": "Bi-borough ICT (renamed)", "starts_on": "2011-04-01"}
     response = client.post(f"/agreements/{joint.pk}/edit/", {**base, f"share_{cast.wcc.pk}": "60"})
     assert response.status_code == 302
