@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 import re
 
 import pytest
@@ -221,6 +223,13 @@ def test_a_bad_cursor_starts_again(cast, sites, client_for):
     assert response.status_code == 200
     assert row_names(page(response)) == ["City Hall", "Depot Road", "Library"]
     assert "expired" in page(response)
+    # Well-formed cursors holding values no row can have are no 500 either.
+    for values in ([None, 1], [{"x": 1}, 1], ["a", 10**30]):
+        payload = json.dumps({"v": values, "d": "n"}).encode()
+        cursor = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+        for url in ("/sites/", "/changes/", f"/sites/{sites['ch'].pk}/history/"):
+            response = client_for(cast.wcc_lead).get(f"{url}?cursor={cursor}")
+            assert response.status_code == 200, (url, values)
 
 
 def test_htmx_gets_only_the_results(cast, sites, client_for):

@@ -23,10 +23,10 @@ from django.views import View
 
 from core.forms import govukify
 from core.models import ChangeAction, ChangeRecord, ConcordModel
-from core.pagination import InvalidCursor, keyset_page
+from core.pagination import keyset_page
 from core.partner_filter import selected_partner
 from core.tables import field_label
-from core.views.generic import _active_filters, is_htmx_partial
+from core.views.generic import BAD_CURSOR, _active_filters, is_htmx_partial
 
 
 def model_choices() -> list[tuple[str, str]]:
@@ -82,7 +82,7 @@ class ChangeListView(LoginRequiredMixin, View):
         cursor_invalid = False
         try:
             page = keyset_page(rows, ["-at", "-id"], cursor, size)
-        except InvalidCursor:
+        except BAD_CURSOR:
             cursor_invalid = True
             page = keyset_page(rows, ["-at", "-id"], None, size)
         context = {

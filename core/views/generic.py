@@ -54,6 +54,9 @@ from core.tables import (
 )
 from partners.access import ADD, CHANGE, DELETE, EXPORT, HISTORY, IMPORT, VIEW, access_for
 
+# A cursor a client made up can fail as it is decoded or as its values reach the query.
+BAD_CURSOR = (InvalidCursor, ValueError, TypeError, OverflowError)
+
 # Primary keys are 64-bit; a longer number in a URL is simply a page that does not exist.
 MAX_PK = 2**63 - 1
 
@@ -326,7 +329,7 @@ class ModelListView(ModelPageMixin, View):
         cursor_invalid = False
         try:
             page = keyset_page(rows_qs, ordering, cursor_param(request), size)
-        except InvalidCursor:
+        except BAD_CURSOR:
             cursor_invalid = True
             page = keyset_page(rows_qs, ordering, None, size)
         context = self.base_context()
@@ -543,7 +546,7 @@ class ModelHistoryView(ModelPageMixin, View):
         size = self.views.page_size or settings.CONCORD_PAGE_SIZE
         try:
             page = keyset_page(records, ["-at", "-id"], cursor_param(request), size)
-        except InvalidCursor:
+        except BAD_CURSOR:
             page = keyset_page(records, ["-at", "-id"], None, size)
         context = self.base_context(obj)
         context.update(page=page, entries=describe_changes(page, self.model, request.user))
