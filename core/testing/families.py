@@ -90,6 +90,18 @@ def has_denied(cls: Any) -> bool:
     return bool(cls.denied)
 
 
+#: The cast's shared-service staff: they see every council, so nothing is out of their reach.
+SERVICE_CAST = frozenset({"agent", "finance", "manager"})
+
+
+def owned_by_one(cls: Any) -> bool:
+    return bool(cls.model.ownership == "partner")
+
+
+def council_permitted(cls: Any) -> bool:
+    return cls.permitted not in SERVICE_CAST
+
+
 def imports(cls: Any) -> bool:
     return bool(cls.model.import_fields)
 
@@ -463,6 +475,32 @@ class ModelFamily:
             text = content_of(response)
             self.assert_secret_absent(cast, obj, text, f"list {params}", tuple(params.values()))
 
+    def filterset_class(self) -> Any:
+        """The filter set the list page (and API) use for this model."""
+        from django.urls import resolve
+
+        match = resolve(self.url("list"))
+        views = match.func.view_initkwargs["views"]  # type: ignore[attr-defined]
+        return views.filterset_class
+
+    def filters_by_owner(self) -> bool:
+        return "partner" in self.filterset_class().base_filters
+
+    @applies(_all(has_page("list"), has_outsider, owned_by_one))
+    def test_page_list_filter_by_other_council(self, cast: Cast, client_for: Any) -> None:
+        """Naming another council in the list's filters lists nothing and names nothing."""
+        obj = self.given(self.sample, cast)
+        if not self.filters_by_owner():
+            pytest.skip(f"{self.model.__name__}'s list has no council filter")
+        owner = getattr(cast, self.owner)
+        client = client_for(self.user(cast, self.outsider))
+        response = client.get(self.url("list"), {"partner": owner.pk})
+        assert response.status_code in (200, 400)
+        self.assert_secret_absent(cast, obj, content_of(response), "list filtered by owner")
+        if "export" in self.pages:
+            response = client.get(self.url("export"), {"format": "csv", "partner": owner.pk})
+            assert response.status_code in (400, 403) or csv_rows(response) == []
+
     @applies(has_page("list"))
     def test_page_list_queries(
         self, cast: Cast, client_for: Any, django_assert_num_queries: Any
@@ -589,6 +627,36 @@ class ModelFamily:
         client = client_for(self.user(cast, self.outsider))
         assert client.get(self.url("update", obj)).status_code == 404
         assert client.post(self.url("update", obj), self.update_data(cast, obj)).status_code == 404
+        assert self.snapshot(obj) == before
+
+    @staticmethod
+    def moved_to(data: dict[str, Any], partner: Any, api: bool) -> dict[str, Any]:
+        """`data` with the record moved to `partner`."""
+        assert "partner" in data, "the update data of a partner-owned record names its partner"
+        return {**data, "partner": partner.code if api else partner.pk}
+
+    @applies(_all(has_page("update"), has_outsider, owned_by_one, council_permitted))
+    def test_page_update_cannot_move_out_of_reach(self, cast: Cast, client_for: Any) -> None:
+        """A council's person cannot hand their record to a council they cannot see."""
+        obj = self.given(self.sample, cast)
+        other = cast.partner_of(self.user(cast, self.outsider))
+        data = self.moved_to(self.update_data(cast, obj), other, api=False)
+        user = self.user(cast, self.permitted)
+        before = self.snapshot(obj)
+        response = client_for(user).post(self.url("update", obj), data)
+        assert response.status_code == 200  # the form again, with the error
+        assert self.snapshot(obj) == before
+
+    @applies(_all(has_api("update"), has_outsider, owned_by_one, council_permitted))
+    def test_api_update_cannot_move_out_of_reach(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        other = cast.partner_of(self.user(cast, self.outsider))
+        data = self.moved_to(self.api_update_data(cast, obj), other, api=True)
+        user = self.user(cast, self.permitted)
+        before = self.snapshot(obj)
+        response = api_client_for(user).put(self.api_url("detail", obj), data, format="json")
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["field"] == "partner"
         assert self.snapshot(obj) == before
 
     # Pages: delete ---------------------------------------------------------------------------
@@ -880,6 +948,19 @@ class ModelFamily:
             assert obj.pk not in {row["id"] for row in results_of(response)}
             text = content_of(response)
             self.assert_secret_absent(cast, obj, text, f"API list {params}", tuple(params.values()))
+
+    @applies(_all(has_api("list"), has_outsider, owned_by_one))
+    def test_api_list_filter_by_other_council(self, cast: Cast, api_client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        if not self.filters_by_owner():
+            pytest.skip(f"{self.model.__name__}'s list has no council filter")
+        owner = getattr(cast, self.owner)
+        client = api_client_for(self.user(cast, self.outsider))
+        response = client.get(self.api_url("list"), {"partner": owner.pk})
+        assert response.status_code in (200, 400)
+        if response.status_code == 200:
+            assert results_of(response) == []
+        self.assert_secret_absent(cast, obj, content_of(response), "API list filtered by owner")
 
     @applies(has_api("list"))
     def test_api_list_queries(
