@@ -84,7 +84,7 @@ class AgreementForm(ScopedModelForm):
         for partner in self.editable_partners:
             share = existing.get(partner.pk)
             self.fields[self.share_field(partner)] = forms.DecimalField(
-                label=f"{partner.name}: share (%)",
+                label=f"{partner.name} (%)",
                 required=False,
                 min_value=Decimal("0"),
                 max_value=Decimal("100"),
@@ -143,7 +143,7 @@ class AddPersonForm(ScopedForm):
         required=False,
         widget=forms.PasswordInput(render_value=False),
         strip=False,
-        help_text="Optional. Without one they cannot sign in until a password is set for them.",
+        help_text="Without one they cannot sign in until a password is set for them.",
     )
 
     def clean_password(self) -> str:

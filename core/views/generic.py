@@ -572,10 +572,11 @@ def describe_changes(page: KeysetPage, model: Any, user: Any) -> list[dict[str, 
     for record in page.rows:
         before = record.before or {}
         after = record.after or {}
+        # A new or deleted record lists its values (its id says nothing to a person).
         if record.action == "create":
-            names = [k for k, v in after.items() if v not in (None, "")]
+            names = [k for k, v in after.items() if v not in (None, "") and k != "id"]
         elif record.action == "delete":
-            names = [k for k, v in before.items() if v not in (None, "")]
+            names = [k for k, v in before.items() if v not in (None, "") and k != "id"]
         else:
             names = list(record.changed_fields or [])
         lines = [
