@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -84,6 +84,7 @@ def check_if_match(request: HttpRequest | Request, current_etag: str) -> None:
 def private_revalidate(response: HttpResponse) -> None:
     """Readers' bodies differ by person: no shared cache, and always ask before reusing."""
     patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ("Authorization", "Cookie"))
 
 
 def conditional_record_response(request: Request, obj: Any, data: Any, **kwargs: Any) -> Response:

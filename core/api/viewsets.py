@@ -139,6 +139,12 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
         self.check_object_permissions(self.request, obj)
         return obj
 
+    def options(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # OPTIONS on a record answers like GET would: 404 for one the person cannot see.
+        if (self.lookup_url_kwarg or self.lookup_field) in kwargs:
+            self.get_object()
+        return super().options(request, *args, **kwargs)
+
     def ownership_field(self) -> str:
         """The field that decides who owns a record, named when a change puts it out of reach."""
         model = self.get_model()

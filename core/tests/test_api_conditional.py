@@ -30,6 +30,7 @@ def test_detail_has_a_strong_etag_from_model_id_and_version(cast, site):
     assert etag.startswith(f'"site-{site.pk}-v1-') and etag.endswith('"')
     assert not etag.startswith("W/")
     assert "private" in response["Cache-Control"] and "no-cache" in response["Cache-Control"]
+    assert "Authorization" in response["Vary"]
 
 
 def test_if_none_match_gives_304(cast, site):
@@ -156,3 +157,15 @@ def test_lists_of_different_people_differ(cast, site):
     wcc = api_client(cast.wcc_lead).get(LIST)["ETag"]
     rbkc = api_client(cast.rbkc_lead).get(LIST)["ETag"]
     assert wcc != rbkc
+
+
+def test_updates_lock_the_row_before_checking_if_match(cast, site):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client(cast.wcc_lead)
+    etag = client.get(detail(site))["ETag"]
+    with CaptureQueriesContext(connection) as captured:
+        assert client.patch(detail(site), {"name": "Locked"}, HTTP_IF_MATCH=etag).status_code == 200
+    if connection.features.has_select_for_update:
+        assert any("FOR UPDATE" in q["sql"] for q in captured.captured_queries)

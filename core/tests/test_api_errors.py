@@ -258,3 +258,16 @@ def test_odd_conditional_headers_never_500(cast, header, which):
     url = reverse("api:site-detail", args=[site.pk])
     assert client.get(url, **{key: header}).status_code in (200, 304)
     assert client.patch(url, {"name": site.name}, **{key: header}).status_code in (200, 412)
+
+
+def test_options_and_head_answer_without_error(cast):
+    site = make_sites(cast, per_partner=1)["wcc"][0]
+    url = reverse("api:site-detail", args=[site.pk])
+    for user in (cast.wcc_lead, cast.wcc_staff, cast.rbkc_lead):
+        client = api_client(user)
+        assert client.options(LIST).status_code == 200
+        assert client.options(url).status_code in (200, 404)
+        head = client.head(url)
+        assert head.status_code in (200, 404)
+        assert head.content == b""
+    assert api_client(cast.rbkc_lead).options(url).status_code == 404

@@ -330,6 +330,17 @@ def test_sites_list_query_count_is_pinned(cast, django_assert_num_queries):
         client.get(response.json()["next"])
 
 
+def test_sites_list_query_count_with_a_session(cast, django_assert_num_queries):
+    make_sites(cast, per_partner=10)
+    client = api_client(cast.wcc_lead, auth="session")
+    # Session (1) and user (1); the council-left check (2) made twice, by the backend's
+    # get_user and by AccessEndedMiddleware; the person's memberships and the former partners
+    # (2); the page (1).
+    with django_assert_num_queries(9):
+        response = client.get(LIST)
+    assert len(response.json()["results"]) == 10
+
+
 def test_sites_list_queries_do_not_grow_with_rows(cast):
     client = api_client(cast.agent)
     make_sites(cast, per_partner=2)
