@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -64,6 +65,14 @@ class PartnerViews(ModelViews):
         if creating:
             return add_partner(**form.cleaned_data)
         return form.save()
+
+    @classmethod
+    def extra_links(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        from core.models import PartnerExport
+
+        if PartnerExport.visibility_filter(request.user) is None:
+            return []
+        return [("Export this council\u2019s data", reverse("core:partner_export"))]
 
     @classmethod
     def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, SafeString]]:

@@ -167,6 +167,11 @@ class ModelViews:
         return rows
 
     @classmethod
+    def extra_links(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        """More (label, URL) links beside Edit, History and Delete on a detail page."""
+        return []
+
+    @classmethod
     def names(cls) -> tuple[str, str]:
         """What the pages call one record and several, e.g. ("site", "sites")."""
         meta = cls.model._meta
@@ -425,6 +430,7 @@ class ModelDetailView(ModelPageMixin, View):
                 (partner_html(share.partner), share.percentage) for share in obj.owner_shares()
             ]
         context.update(
+            extra_links=self.views.extra_links(obj, request),
             rows=self.views.detail_rows(obj, request),
             sections=sections,
             owner_shares=owner_shares,

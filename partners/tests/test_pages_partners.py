@@ -63,6 +63,8 @@ def test_only_the_manager_adds_or_changes_partners(cast, client_for):
     assert lead.get(f"/partners/{cast.rbkc.pk}/").status_code == 404
     assert "Add council" not in page(lead.get("/partners/"))
     assert "Add council" in page(client_for(cast.manager).get("/partners/"))
+    assert "/partner-exports/" in page(client_for(cast.manager).get(f"/partners/{cast.wcc.pk}/"))
+    assert "/partner-exports/" not in page(lead.get(f"/partners/{cast.wcc.pk}/"))
 
 
 def test_partner_list_and_detail_mark_former_partners(cast, client_for):
@@ -215,7 +217,7 @@ def test_a_lead_keeps_the_other_councils_share(cast, client_for):
     client = client_for(cast.wcc_lead)
     text = page(client.get(f"/agreements/{joint.pk}/edit/"))
     assert f'name="share_{cast.rbkc.pk}"' not in text
-    assert "you cannot change this council’s share" in text and "40.00%" in text
+    assert "you cannot change this council\u2019s share" in text and "40.00%" in text
     base = {"reference": "IAA-1", "title": "Bi-borough ICT (renamed)", "starts_on": "2011-04-01"}
     response = client.post(f"/agreements/{joint.pk}/edit/", {**base, f"share_{cast.wcc.pk}": "60"})
     assert response.status_code == 302
