@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import Argon2PasswordHasher, identify_hasher, make_password
 from django.test import Client, RequestFactory
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
@@ -57,6 +57,25 @@ def signed_in(client: Client) -> bool:
 # Passwords -----------------------------------------------------------------------------
 
 
+class QuickArgon2(Argon2PasswordHasher):
+    """Argon2 at tiny cost: the same algorithm and format, checked in microseconds.
+
+    A stored Argon2 hash carries its own cost, so the cast signs in quickly in these tests
+    (which sign in many times); a successful sign-in upgrades the hash to the full cost, as in
+    production.
+    """
+
+    time_cost = 1
+    memory_cost = 64
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True)
+def quick_cast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    quick = make_password(PASSWORD, hasher=QuickArgon2())
+    monkeypatch.setattr("core.testing.cast.password_hash", lambda: quick)
+
+
 def test_argon2_is_the_first_password_hasher():
     assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert make_password("anything at all").startswith("argon2$")
@@ -75,11 +94,19 @@ def test_cast_and_demo_passwords_are_stored_as_argon2(cast):
 def test_an_older_hash_is_upgraded_to_argon2_on_sign_in(cast):
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-    cast.wcc_lead.password = PBKDF2PasswordHasher().encode(PASSWORD, "somesalt1234")
+    cast.wcc_lead.password = PBKDF2PasswordHasher().encode(PASSWORD, "somesalt1234", 1000)
     cast.wcc_lead.save()
     assert authenticates("wcc.lead")
     cast.wcc_lead.refresh_from_db()
-    assert cast.wcc_lead.password.startswith("argon2$")
+    assert identify_hasher(cast.wcc_lead.password).algorithm == "argon2"
+    assert not Argon2PasswordHasher().must_update(cast.wcc_lead.password)
+
+
+def test_a_cheaper_argon2_hash_is_brought_to_full_cost_on_sign_in(cast):
+    assert Argon2PasswordHasher().must_update(cast.wcc_lead.password)  # the quick test hash
+    assert authenticates("wcc.lead")
+    cast.wcc_lead.refresh_from_db()
+    assert not Argon2PasswordHasher().must_update(cast.wcc_lead.password)
 
 
 # Throttled sign-in (django-axes) -------------------------------------------------------------

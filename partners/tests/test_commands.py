@@ -166,7 +166,7 @@ def test_demo_keeps_a_changed_password_unless_asked_to_reset_it():
     run("demo")
     assert sign_in("wcc.lead", DEMO_PASSWORD) is None
     out = run("demo", "--reset-passwords")
-    assert "Reset the password of 1" in out
+    assert "Reset the password of 12 demo account(s)" in out
     assert sign_in("wcc.lead", DEMO_PASSWORD) is not None
 
 
