@@ -116,6 +116,8 @@ class Access:
     service_role: str = ""
     roles_by_partner: dict[int, set[str]] = field(default_factory=dict)
     left_partner_ids: set[int] = field(default_factory=set)
+    #: A council person all of whose councils have left: they can no longer sign in.
+    access_ended: bool = False
 
     @property
     def is_service_staff(self) -> bool:
@@ -164,7 +166,12 @@ class Access:
 
 
 def access_for(user: Any) -> Access:
-    """The `Access` of `user`, worked out once and cached on the user object."""
+    """The `Access` of `user`, worked out once and cached on the user object.
+
+    One query for a council person (their memberships, with each council's leaving date), and
+    one more for shared-service staff (which partners have left, since their records are
+    read-only to everyone).
+    """
     cached = getattr(user, "_concord_access", None)
     if cached is not None:
         return cached
@@ -175,25 +182,31 @@ def access_for(user: Any) -> Access:
 
         today = timezone.localdate()
         roles: dict[int, set[str]] = {}
+        left: set[int] = set()
         memberships = Membership.objects.unscoped("working out a person's own access").filter(
             user_id=user.pk
         )
-        for partner_id, role in memberships.values_list("partner_id", "role"):
+        for partner_id, role, left_on in memberships.values_list(
+            "partner_id", "role", "partner__left_on"
+        ):
             roles.setdefault(partner_id, set()).add(role)
-        left = set(
-            Partner.objects.unscoped("which partners have left")
-            .filter(left_on__isnull=False, left_on__lte=today)
-            .values_list("pk", flat=True)
-        )
-        if not (user.is_superuser or user.service_role):
-            # A council person of a partner that has left keeps no access through it.
-            roles = {pid: r for pid, r in roles.items() if pid not in left}
+            if left_on is not None and left_on <= today:
+                left.add(partner_id)
+        staff = bool(user.is_superuser or user.service_role)
+        if staff:
+            left = set(
+                Partner.objects.unscoped("which partners have left")
+                .filter(left_on__isnull=False, left_on__lte=today)
+                .values_list("pk", flat=True)
+            )
         access = Access(
             user_id=user.pk,
             is_superuser=user.is_superuser,
             service_role=user.service_role or "",
-            roles_by_partner=roles,
+            # A council person of a partner that has left keeps no access through it.
+            roles_by_partner=roles if staff else {p: r for p, r in roles.items() if p not in left},
             left_partner_ids=left,
+            access_ended=bool(roles) and not staff and set(roles) <= left,
         )
     if user is not None:
         user._concord_access = access
@@ -204,9 +217,10 @@ def council_access_ended(user: Any, on: datetime.date | None = None) -> bool:
     """True when `user` is council-only and every council they belong to has left by `on`."""
     if user.is_superuser or user.service_role:
         return False
+    if on is None or on == timezone.localdate():
+        return access_for(user).access_ended
     from partners.models import Membership
 
-    on = on or timezone.localdate()
     memberships = Membership.objects.unscoped("sign-in check").filter(user_id=user.pk)
     if not memberships.exists():
         return False

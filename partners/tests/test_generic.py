@@ -33,8 +33,8 @@ class TestSite(ModelFamily):
     permitted = "wcc_lead"
     denied = ("wcc_staff", "wcc_auditor")
     outsider = "rbkc_lead"
-    list_queries = 11
-    api_list_queries = 6
+    list_queries = 6
+    api_list_queries = 3
 
     def site_type(self) -> SiteType:
         with system_scope("test data"):
@@ -174,8 +174,8 @@ class TestAgreement(ModelFamily):
     outsider = "rbkc_lead"
     identity_field = "title"
     edited_field = "title"
-    list_queries = 9
-    api_list_queries = 7
+    list_queries = 4
+    api_list_queries = 4
 
     def make(self, cast: Cast, partner: Any) -> Agreement:
         n = self.seq()
