@@ -64,6 +64,11 @@ def test_scripts_run_under_the_csp_and_the_filter_updates_in_place(cast, live_se
         # No script or style was refused by the Content-Security-Policy, nothing failed.
         assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p]
         assert not [p for p in problems if "Error" in p], problems
+        # The type-ahead for the type of site builds under the CSP too.
+        page.goto("/sites/new/")
+        page.wait_for_selector("input#id_site_type")
+        assert page.locator("select#id_site_type-select").count() == 1
+        assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p]
         # Without JavaScript's help the same form still works (a plain GET).
         page.goto("/sites/?q=city")
         assert "City Hall" in page.inner_text("#concord-results")
