@@ -85,7 +85,8 @@ class ConcordModel(models.Model):
         return values
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
+        if not self._state.adding and self.tracked_values() != self._loaded_values:
+            # The version (and so the ETag) moves only when the record itself changes.
             self.version = (self.version or 0) + 1
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:

@@ -1,0 +1,38 @@
+"""Base model behaviour: versions for ETags, and sessions of people whose council has left."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+
+from core.changelog import history_for
+from core.scoping import system_scope
+from partners.models import Partner, Site
+
+pytestmark = pytest.mark.django_db
+
+
+def test_version_moves_only_when_the_record_changes(cast):
+    with system_scope("test data"):
+        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        assert site.version == 1
+        site = Site.objects.get(pk=site.pk)
+        site.save()
+        assert site.version == 1
+        site.name = "Westminster City Hall"
+        site.save()
+        assert site.version == 2
+        actions = history_for(site, cast.manager).values_list("action", flat=True)
+        assert list(actions) == ["update", "create"]
+
+
+def test_a_session_of_a_person_whose_council_left_is_flushed(cast, client_for):
+    client = client_for(cast.rbkc_lead)
+    assert client.get("/").status_code == 200
+    with system_scope("test data"):
+        Partner.objects.filter(pk=cast.rbkc.pk).update(left_on=datetime.date(2020, 1, 1))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert SESSION_KEY not in client.session
