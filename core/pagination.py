@@ -86,9 +86,13 @@ def _decode(model: Any, ordering: list[str], cursor: str) -> tuple[list[Any], st
         try:
             f = _field(model, name.lstrip("-"))
             target = f.target_field if f.is_relation else f
-            converted.append(target.to_python(raw))
+            value = target.to_python(raw)
         except (ValidationError, FieldDoesNotExist, TypeError, ValueError) as exc:
             raise InvalidCursor("The cursor holds a value this list cannot sort by.") from exc
+        if value is None or not isinstance(raw, str | int | float):
+            # Sort fields are never null, so a cursor holding nothing was not made here.
+            raise InvalidCursor("The cursor holds a value this list cannot sort by.")
+        converted.append(value)
     return converted, direction
 
 

@@ -15,6 +15,12 @@ from core.models import ChangeAction, OwnerShare, SharedOwnershipModel
 HUNDRED = Decimal("100")
 
 
+def _percent(value: Decimal | int | str) -> str:
+    """A percentage as people write it: 90, 33.5 (never 9E+1)."""
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
 @transaction.atomic
 def set_owner_shares(obj: SharedOwnershipModel, shares: dict[Any, Decimal]) -> list[OwnerShare]:
     """Replace the owners of a co-owned record; the percentages must sum to exactly 100.
@@ -27,12 +33,16 @@ def set_owner_shares(obj: SharedOwnershipModel, shares: dict[Any, Decimal]) -> l
     total = sum((Decimal(p) for p in shares.values()), Decimal("0"))
     if total != HUNDRED:
         raise ValidationError(
-            {"owner_shares": f"Owner shares must add up to 100%, not {total.normalize()}%."}
+            {"owner_shares": f"Owner shares must add up to 100%, not {_percent(total)}%."}
         )
     for partner, percentage in shares.items():
         if Decimal(percentage) <= 0:
             raise ValidationError(
-                {"owner_shares": f"{partner}'s share must be more than 0%, not {percentage}%."}
+                {
+                    "owner_shares": (
+                        f"{partner}'s share must be more than 0%, not {_percent(percentage)}%."
+                    )
+                }
             )
     content_type = ContentType.objects.get_for_model(type(obj))
     existing = OwnerShare.objects.filter(content_type=content_type, object_id=obj.pk)

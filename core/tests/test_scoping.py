@@ -89,3 +89,28 @@ def test_catalogue_readable_by_all_signed_in(cast):
 def test_partner_visibility(cast):
     assert list(Partner.objects.visible_to(cast.wcc_lead)) == [cast.wcc]
     assert Partner.objects.visible_to(cast.manager).count() == 3
+
+
+def test_owner_share_message_reads_plainly(cast):
+    from django.core.exceptions import ValidationError
+
+    with system_scope("test data"):
+        joint = Agreement.objects.create(
+            reference="IAA-9", title="Joint", starts_on=datetime.date(2011, 4, 1)
+        )
+        with pytest.raises(ValidationError) as caught:
+            set_owner_shares(joint, {cast.wcc: Decimal("60"), cast.rbkc: Decimal("30")})
+    assert "not 90%" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "payload", ['{"v":[null,1],"d":"n"}', '{"v":[{},1],"d":"n"}', '{"v":["a","x"],"d":"n"}']
+)
+def test_impossible_cursor_is_invalid_not_an_error(cast, payload):
+    import base64
+
+    from core.pagination import InvalidCursor, keyset_page
+
+    cursor = base64.urlsafe_b64encode(payload.encode()).decode()
+    with pytest.raises(InvalidCursor):
+        keyset_page(Site.objects.visible_to(cast.manager), ["name"], cursor, 10)
