@@ -510,6 +510,67 @@ class ModelFamily:
             cast, lambda: client.get(self.url("list")), django_assert_num_queries, self.list_queries
         )
 
+    # Nothing a client sends is a server error -----------------------------------------------
+
+    ODD_VALUES: ClassVar[tuple[str, ...]] = (
+        "abc",
+        "-1",
+        "99999999999999999999999",
+        "\x00",
+        "é" * 300,
+    )
+
+    def odd_params(self) -> list[dict[str, str]]:
+        """Query strings a list must survive: every filter given nonsense, odd sorts, cursors."""
+        params: list[dict[str, str]] = [
+            {"sort": "no_such_column"},
+            {"sort": "-password"},
+            {"cursor": "%%%"},
+            {"cursor": "eyJ4IjogMX0="},
+            {"q": "x" * 5000},
+            {"page_size": "100000"},
+            {"ordering": "-no_such_field"},
+        ]
+        for name in self.filterset_class().base_filters:
+            params += [{name: value} for value in self.ODD_VALUES]
+        return params
+
+    @applies(has_page("list"))
+    def test_page_list_odd_parameters_no_500(self, cast: Cast, client_for: Any) -> None:
+        self.given(self.sample, cast)
+        client = client_for(self.user(cast, self.permitted))
+        for params in self.odd_params():
+            response = client.get(self.url("list"), params)
+            assert response.status_code in (200, 400), (params, response.status_code)
+            if "export" in self.pages:
+                response = client.get(self.url("export"), {"format": "csv", **params})
+                assert response.status_code in (200, 400), (params, response.status_code)
+
+    @applies(has_api("list"))
+    def test_api_list_odd_parameters_no_500(self, cast: Cast, api_client_for: Any) -> None:
+        self.given(self.sample, cast)
+        client = api_client_for(self.user(cast, self.permitted))
+        for params in self.odd_params():
+            response = client.get(self.api_url("list"), params)
+            assert response.status_code in (200, 400), (params, response.status_code)
+            if response.status_code == 400:
+                assert response.json()["errors"], params
+
+    @applies(has_page("detail"))
+    def test_page_odd_ids_404(self, cast: Cast, client_for: Any) -> None:
+        client = client_for(self.user(cast, self.permitted))
+        prefix = self.url("list")
+        for pk in ("0", "99999999999999999999999", "-1", "abc"):
+            for suffix in ("", "edit/", "delete/", "history/"):
+                response = client.get(f"{prefix}{pk}/{suffix}")
+                assert response.status_code == 404, (pk, suffix)
+
+    @applies(has_page("create"))
+    def test_page_create_empty_form_shows_errors(self, cast: Cast, client_for: Any) -> None:
+        response = client_for(self.user(cast, self.permitted)).post(self.url("create"), {})
+        assert response.status_code == 200
+        assert "There is a problem" in content_of(response)
+
     # Pages: detail ---------------------------------------------------------------------------
 
     @applies(has_page("detail"))
