@@ -1,0 +1,75 @@
+"""The generic test families themselves: what they collect, and that wrong declarations fail."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from core.testing.cast import Cast
+from core.testing.families import ModelFamily
+from partners.models import Site, SiteType
+
+
+class _Sites(ModelFamily):
+    """Not collected (no Test prefix): a family used to look at the machinery."""
+
+    model = Site
+    numbers = itertools.count(1)  # unique across instances: several families share a test
+
+    def make(self, cast: Cast, partner: Any) -> Site:
+        n = next(self.numbers)
+        return Site.objects.create(partner=partner, code=f"M{n}", name=f"Machinery {n}")
+
+
+class _Catalogue(ModelFamily):
+    model = SiteType
+    permitted = "manager"
+    denied = ("wcc_lead",)
+    outsider = None
+
+
+def test_inapplicable_tests_are_not_collected() -> None:
+    # A catalogue has no outsider; SiteType has no council filter to name another council in.
+    assert vars(_Catalogue)["test_page_detail_outsider_404"] is None
+    assert vars(_Catalogue)["test_api_outsider_404_everywhere"] is None
+    assert vars(_Catalogue)["test_page_update_cannot_move_out_of_reach"] is None
+    assert callable(_Sites.test_page_detail_outsider_404)
+    assert callable(_Sites.test_page_update_cannot_move_out_of_reach)
+
+    # A family with no pages of a kind gets none of their tests.
+    class _NoImport(_Sites):
+        pages = frozenset({"list", "detail"})
+        api_actions = frozenset({"list", "retrieve"})
+
+    assert vars(_NoImport)["test_page_import_check_then_confirm"] is None
+    assert vars(_NoImport)["test_api_create_permitted"] is None
+    assert callable(_NoImport.test_page_list_search)
+
+
+def test_known_gaps_mark_only_their_own_family() -> None:
+    class _Gappy(_Sites):
+        known_gaps = {"test_page_list_search": "a gap in flight"}
+
+    marks = getattr(_Gappy.test_page_list_search, "pytestmark", [])
+    assert [(m.name, m.kwargs["strict"]) for m in marks] == [("xfail", True)]
+    assert not getattr(_Sites.test_page_list_search, "pytestmark", [])
+    assert not getattr(ModelFamily.test_page_list_search, "pytestmark", [])
+
+
+@pytest.mark.django_db
+def test_wrong_declarations_fail(cast: Cast) -> None:
+    class _WrongPermitted(_Sites):
+        permitted = "wcc_staff"  # a requester may not change sites
+
+    class _WrongOutsider(_Sites):
+        outsider = "agent"  # shared-service staff see every council
+
+    class _WrongDenied(_Sites):
+        denied = ("rbkc_lead",)  # cannot even see wcc's site
+
+    for family in (_WrongPermitted, _WrongOutsider, _WrongDenied):
+        with pytest.raises(AssertionError):
+            family().test_declarations_match_grants(cast)
+    _Sites().test_declarations_match_grants(cast)
