@@ -139,7 +139,7 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
         self.check_object_permissions(self.request, obj)
         return obj
 
-    def options(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def options(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         # OPTIONS on a record answers like GET would: 404 for one the person cannot see.
         if (self.lookup_url_kwarg or self.lookup_field) in kwargs:
             self.get_object()
