@@ -364,11 +364,14 @@ class ModelFamily:
         return fresh.tracked_values() if fresh is not None else {}
 
     def assert_changed_by(self, obj_pk: Any, action: str, user: Any) -> None:
+        """A change record of `action` names `user` and its request."""
         records = change_records(self.model, obj_pk, action)
-        assert records.filter(actor=user).exists(), (
+        record = records.filter(actor=user).order_by("-id").first()
+        assert record is not None, (
             f"no {action} change record of {self.model.__name__} #{obj_pk} by {user}: "
             f"{list(records.values_list('actor__username', 'actor_label'))}"
         )
+        assert record.request_id, "the change record names no request (or job) id"
 
     def assert_secret_absent(
         self, cast: Cast, obj: Any, text: str, where: str, echoed: tuple[str, ...] = ()
@@ -622,6 +625,28 @@ class ModelFamily:
         assert created is not None
         assert response["Location"] == created.get_absolute_url()
         self.assert_changed_by(created.pk, "create", user)
+
+    @applies(_all(has_page("create"), lambda cls: cls.model.ownership != "catalogue"))
+    def test_page_create_is_in_the_owners_change_log(self, cast: Cast, client_for: Any) -> None:
+        """Every change record of a new record, its creation included, is in each owning
+        council's change log (so the council's auditor sees the whole story)."""
+        from core.models import ChangeRecordPartner
+
+        client = client_for(self.user(cast, self.permitted))
+        data = self.create_data(cast, getattr(cast, self.owner))
+        assert client.post(self.url("create"), data).status_code == 302
+        created = self.find(data)
+        owners = set(created.owning_partner_ids())
+        assert owners
+        for record in unscoped(ChangeRecord).filter(
+            content_type=ContentType.objects.get_for_model(self.model), object_id=created.pk
+        ):
+            logged = set(
+                ChangeRecordPartner.objects.filter(change=record).values_list(
+                    "partner_id", flat=True
+                )
+            )
+            assert owners <= logged, f"the {record.action} record is missing from {owners - logged}"
 
     @applies(_all(has_page("create"), has_denied))
     def test_page_create_denied_403(self, cast: Cast, client_for: Any) -> None:
@@ -1228,6 +1253,14 @@ class ModelFamily:
         response = api_client_for(permitted).get(reverse("api:change-list"), params)
         assert response.status_code == 200
         assert any(row["object_id"] == obj.pk for row in results_of(response))
+        for name in self.denied:
+            user = self.user(cast, name)
+            response = api_client_for(user).get(reverse("api:change-list"), params)
+            if not self.can(user, "history", obj) or self.model.ownership == "catalogue":
+                continue
+            assert response.status_code == 200, name
+            seen = any(row["object_id"] == obj.pk for row in results_of(response))
+            assert seen, f"{name} may see this record's history but the change log hides it"
         if self.outsider:
             response = api_client_for(self.user(cast, self.outsider)).get(
                 reverse("api:change-list"), params

@@ -174,6 +174,12 @@ class TestAgreement(ModelFamily):
     outsider = "rbkc_lead"
     identity_field = "title"
     edited_field = "title"
+    known_gaps = {
+        "test_page_create_is_in_the_owners_change_log": (
+            "a co-owned record is created before its owner shares are set, so its 'created' "
+            "change record is in no council's change log (core.changelog / set_owner_shares)"
+        )
+    }
     list_queries = 4
     api_list_queries = 4
 
