@@ -16,6 +16,7 @@ from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.forms.utils import pretty_name
 
+from core.widgets import speed_up_select
 from partners.access import ADD, CHANGE, access_for
 
 
@@ -89,6 +90,7 @@ def govukify(form: forms.BaseForm, for_filters: bool = False) -> None:
                 break
         if isinstance(widget, forms.TextInput | forms.EmailInput | forms.URLInput):
             widget.attrs.setdefault("spellcheck", "false")
+        speed_up_select(widget)
 
 
 _DEFAULT_REQUIRED = str(forms.Field.default_error_messages["required"])

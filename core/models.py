@@ -65,14 +65,34 @@ class ConcordModel(models.Model):
     class Meta:
         abstract = True
 
-    # Loaded values, so that the change log can show "before" without another query.
-    _loaded_values: dict[str, Any] | None = None
+    # The row as loaded, so that the change log can show "before" without another query. It
+    # is turned into JSON-ready values only when a save or delete needs it: a list page that
+    # loads fifty rows never pays for it.
+    _loaded_row: tuple[Any, Any] | None = None
+    _loaded_snapshot: dict[str, Any] | None = None
 
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:
         instance = super().from_db(db, field_names, values)
-        instance._loaded_values = instance.tracked_values()
+        instance._loaded_row = (field_names, values)
         return instance
+
+    @property
+    def _loaded_values(self) -> dict[str, Any] | None:
+        """The record's tracked values as last loaded from (or written to) the database."""
+        if self._loaded_snapshot is None and self._loaded_row is not None:
+            names, values = self._loaded_row
+            self._loaded_snapshot = {
+                name: json_value(value)
+                for name, value in zip(names, values, strict=True)
+                if name not in UNTRACKED_FIELDS
+            }
+        return self._loaded_snapshot
+
+    @_loaded_values.setter
+    def _loaded_values(self, snapshot: dict[str, Any] | None) -> None:
+        self._loaded_snapshot = snapshot
+        self._loaded_row = None
 
     def tracked_values(self) -> dict[str, Any]:
         """The record's own field values, JSON-ready, as the change log records them."""
