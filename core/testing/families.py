@@ -174,6 +174,29 @@ def csv_file(rows: list[dict[str, Any]], name: str = "import.csv") -> Any:
     return SimpleUploadedFile(name, buffer.getvalue().encode("utf-8"), content_type="text/csv")
 
 
+def xlsx_file(rows: list[dict[str, Any]], name: str = "import.xlsx") -> Any:
+    """An uploaded Excel workbook made of `rows` (columns from the first row)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    columns: list[str] = []
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([row.get(c) for c in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile(
+        name,
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
 class ModelFamily:
     """The generic tests of one model; a test module subclasses it with a few declarations.
 
@@ -1303,6 +1326,19 @@ class ModelFamily:
             created = self.find(row)
             assert created is not None, row
             self.assert_changed_by(created.pk, "create", user)
+
+    @applies(_all(has_api("import"), imports))
+    def test_api_import_xlsx(self, cast: Cast, api_client_for: Any) -> None:
+        user = self.user(cast, self.permitted)
+        rows = self.import_rows(cast, getattr(cast, self.owner))
+        response = api_client_for(user).post(
+            self.api_url("import"),
+            {"file": xlsx_file(rows), "dry_run": "false"},
+            format="multipart",
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["created"] == len(rows)
+        assert all(self.find(row) is not None for row in rows)
 
     @applies(_all(has_api("import"), imports))
     def test_api_import_bad_row_lands_nothing(self, cast: Cast, api_client_for: Any) -> None:
