@@ -8,9 +8,16 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from core.changelog import record_change
-from core.models import ChangeAction, OwnerShare, SharedOwnershipModel
+from core.models import (
+    ChangeAction,
+    ChangeRecord,
+    ChangeRecordPartner,
+    OwnerShare,
+    SharedOwnershipModel,
+)
 
 HUNDRED = Decimal("100")
 
@@ -61,6 +68,8 @@ def set_owner_shares(obj: SharedOwnershipModel, shares: dict[Any, Decimal]) -> l
         ]
     )
     after = {str(s.partner_id): str(s.percentage) for s in created}
+    if not before_ids:
+        _link_first_changes(obj, content_type, [s.partner_id for s in created])
     if before != after:
         record_change(
             obj,
@@ -71,3 +80,26 @@ def set_owner_shares(obj: SharedOwnershipModel, shares: dict[Any, Decimal]) -> l
         )
         obj._loaded_values = obj.tracked_values()
     return created
+
+
+def _link_first_changes(
+    obj: SharedOwnershipModel, content_type: Any, partner_ids: list[int]
+) -> None:
+    """Show a new shared record's first changes (its creation) in its owners' change logs.
+
+    A co-owned record is saved before it has owners, so its "create" record names no partner
+    until now. Links are only ever added, so the change log itself stays untouched.
+    """
+    unlinked = (
+        ChangeRecord.objects.unscoped("linking a new shared record's first changes to its owners")
+        .filter(content_type=content_type, object_id=obj.pk)
+        .exclude(Exists(ChangeRecordPartner.objects.filter(change_id=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    ChangeRecordPartner.objects.bulk_create(
+        [
+            ChangeRecordPartner(change_id=cid, partner_id=pid)
+            for cid in unlinked
+            for pid in partner_ids
+        ]
+    )

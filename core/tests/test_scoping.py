@@ -114,3 +114,17 @@ def test_impossible_cursor_is_invalid_not_an_error(cast, payload):
     cursor = base64.urlsafe_b64encode(payload.encode()).decode()
     with pytest.raises(InvalidCursor):
         keyset_page(Site.objects.visible_to(cast.manager), ["name"], cursor, 10)
+
+
+def test_creation_of_a_shared_record_shows_in_each_owners_change_log(cast):
+    from core.changelog import history_for
+
+    with system_scope("test data"):
+        joint = Agreement.objects.create(
+            reference="IAA-7", title="Joint", starts_on=datetime.date(2011, 4, 1)
+        )
+        set_owner_shares(joint, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
+    for auditor in (cast.wcc_auditor, cast.rbkc_lead):
+        actions = list(history_for(joint, auditor).values_list("action", flat=True))
+        assert actions == ["update", "create"]
+    assert list(history_for(joint, cast.wcc_staff)) == []
