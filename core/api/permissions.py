@@ -50,6 +50,12 @@ class ScopedActionPermission(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False  # DRF turns this into 401 for a request with no credentials
+        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+        if lookup in getattr(view, "kwargs", {}):
+            # A record's own URL: whether the person can see it at all (else 404) is settled
+            # before whether they may act on it (has_object_permission, else 403), so a
+            # council's record is never confirmed to exist by a 403.
+            return True
         return access_for(user).can(action_for(request, view), _area(view))
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:

@@ -174,12 +174,6 @@ class TestAgreement(ModelFamily):
     outsider = "rbkc_lead"
     identity_field = "title"
     edited_field = "title"
-    known_gaps = {
-        "test_page_create_is_in_the_owners_change_log": (
-            "a co-owned record is created before its owner shares are set, so its 'created' "
-            "change record is in no council's change log (core.changelog / set_owner_shares)"
-        )
-    }
     list_queries = 4
     api_list_queries = 4
 
@@ -271,12 +265,6 @@ class TestPartner(ModelFamily):
     deletable = False
     list_queries = 6
     api_list_queries = 4
-    known_gaps = {
-        "test_api_outsider_404_everywhere": (
-            "the API answers 403 before looking the council up when the person may not change "
-            "councils anywhere; another council's record must be a 404 (core/api/permissions.py)"
-        )
-    }
 
     def make(self, cast: Cast, partner: Any) -> Partner:
         n = self.seq()
@@ -352,13 +340,6 @@ class TestMembership(ModelFamily):
     edited_field = "role"
     list_queries = 7
     api_list_queries = 4
-
-    known_gaps = {
-        "test_api_outsider_404_everywhere": (
-            "the API answers 403 before looking the membership up when the person may not "
-            "change memberships anywhere; another council's record must be a 404"
-        )
-    }
 
     def make(self, cast: Cast, partner: Any) -> Membership:
         n = self.seq()
