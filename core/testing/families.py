@@ -42,7 +42,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from core.models import ChangeRecord, ConcordModel
 from core.scoping import ScopeError, system_scope
@@ -1378,12 +1378,3 @@ class ModelFamily:
         assert response.status_code == (400 if self.can(outsider, "import") else 403)
         assert all(self.find(row) is None for row in rows)
         self.assert_secret_absent(cast, obj, content_of(response), "import errors")
-
-
-def page_exists(model: type[ConcordModel], view: str) -> bool:
-    """True when `model` offers the generic page `view`."""
-    try:
-        reverse(model.url_name(view), args=[1] if view in {"detail", "update"} else [])
-    except NoReverseMatch:
-        return False
-    return True
