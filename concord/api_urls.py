@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from core.api.attachments import AttachmentViewSet
 from core.api.auth import ObtainTokenView
 from core.api.changes import ChangeRecordViewSet
 from partners.api import views as partners_api
@@ -18,6 +19,7 @@ router.register("site-types", partners_api.SiteTypeViewSet, basename="sitetype")
 router.register("agreements", partners_api.AgreementViewSet, basename="agreement")
 router.register("memberships", partners_api.MembershipViewSet, basename="membership")
 router.register("changes", ChangeRecordViewSet, basename="change")
+router.register("attachments", AttachmentViewSet, basename="attachment")
 
 urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="token"),

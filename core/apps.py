@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Concord core"
 
     def ready(self) -> None:
-        from core import changelog  # noqa: F401  (connects the change-log signal handlers)
+        from core import attachments, changelog  # noqa: F401  (connect their signal handlers)

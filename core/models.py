@@ -24,7 +24,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.fields.files import FieldFile
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from core.scoping import ScopedManager, ScopedQuerySet, system_scope
 
@@ -40,6 +42,8 @@ def json_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""
     return value
 
 
@@ -61,6 +65,8 @@ class ConcordModel(models.Model):
     natural_key: ClassVar[str | None] = None
     #: The columns a CSV/XLSX import of this model takes; empty means it cannot be imported.
     import_fields: ClassVar[tuple[str, ...]] = ()
+    #: Whether files may be attached to these records (core.Attachment); a model turns it off.
+    attachable: ClassVar[bool] = True
 
     class Meta:
         abstract = True
@@ -235,6 +241,8 @@ class CatalogueModel(ConcordModel):
 
     area: ClassVar[str] = "catalogue"
     ownership: ClassVar[str] = "catalogue"
+    # Nobody owns a catalogue record, so nobody's partner export would carry its files.
+    attachable: ClassVar[bool] = False
 
     class Meta:
         abstract = True
@@ -277,6 +285,162 @@ class OwnerShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id}: {self.percentage}%"
+
+
+def attachable_models() -> list[type[ConcordModel]]:
+    """Every concrete model whose records may carry attachments (``attachable``), found from
+    the app registry so that a model added later takes attachments with no change here."""
+    from django.apps import apps
+
+    found = [
+        model
+        for model in apps.get_models()
+        if issubclass(model, ConcordModel)
+        and model.attachable
+        and not model._meta.abstract
+        and not model._meta.proxy
+    ]
+    return sorted(found, key=lambda m: m._meta.label_lower)
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """Where an attachment's file is kept: ``attachments/<app>/<model>/<uuid>/<safe name>``.
+
+    The random folder keeps names from clashing and from being guessed; the name is cleaned of
+    anything a file system or a header could misread.
+    """
+    from core.attachments import safe_filename
+
+    content_type = ContentType.objects.get_for_id(instance.content_type_id)
+    return (
+        f"attachments/{content_type.app_label}/{content_type.model}/"
+        f"{uuid.uuid4().hex}/{safe_filename(filename)}"
+    )
+
+
+class Attachment(ConcordModel):
+    """A file attached to a record, seen and acted on exactly as that record is.
+
+    It has no visibility rule of its own: a person sees an attachment when they may see its
+    record, and may add or delete one when they may change the record (see
+    `visibility_filter`). Its owners are its record's owners, so its change log and the
+    partner export follow the record. Checks of the file itself are in core.attachments.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    file = models.FileField(upload_to=attachment_path, max_length=500)
+    original_name = models.CharField(max_length=255, help_text="The file's name as uploaded.")
+    title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    size = models.PositiveBigIntegerField(default=0, help_text="In bytes.")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    media_type = models.CharField(
+        max_length=100,
+        default="application/octet-stream",
+        help_text="Worked out from the file's name; never taken from the browser.",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    # Files on files would only hide what a record carries.
+    attachable: ClassVar[bool] = False
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "-uploaded_at"], name="attachment_record"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.original_name
+
+    # Whose it is: its record's -----------------------------------------------------------
+
+    @staticmethod
+    def record_action(action: str) -> str:
+        """The action on the record that an action on its attachment needs: reading an
+        attachment is reading the record; adding or deleting one is changing the record."""
+        from partners.access import ADD, CHANGE, DELETE, IMPORT
+
+        return CHANGE if action in (ADD, CHANGE, DELETE, IMPORT) else action
+
+    @classmethod
+    def visibility_filter(cls, user: Any, action: str = "view") -> Q | None:
+        """Attachments of the records `user` may see (or, for a write, change)."""
+        wanted = cls.record_action(action)
+        condition: Q | None = None
+        for model in attachable_models():
+            rule = model.visibility_filter(user, wanted)
+            if rule is None:
+                continue
+            content_type = ContentType.objects.get_for_model(model)
+            if not rule:  # Q(): every record of this kind
+                term = Q(content_type_id=content_type.pk)
+            else:
+                visible = model.objects.visible_to(user, wanted).values("pk")
+                term = Q(content_type_id=content_type.pk, object_id__in=visible)
+            condition = term if condition is None else condition | term
+        return condition
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        """Attachments of the records `partner_ids` own or co-own."""
+        ids = list(partner_ids)
+        condition: Q | None = None
+        for model in attachable_models():
+            rule = model.ownership_filter(ids)
+            if rule is None:
+                continue
+            content_type = ContentType.objects.get_for_model(model)
+            owned = (
+                model.objects.unscoped("the owned records whose attachments are wanted")
+                .filter(rule)
+                .values("pk")
+            )
+            term = Q(content_type_id=content_type.pk, object_id__in=owned)
+            condition = term if condition is None else condition | term
+        return condition
+
+    def owning_partner_ids(self) -> list[int]:
+        record = self.record
+        return record.owning_partner_ids() if record is not None else []
+
+    @property
+    def record_ref(self) -> str:
+        """The record as the API names it: ``partners.site:12``."""
+        content_type = ContentType.objects.get_for_id(self.content_type_id)
+        return f"{content_type.app_label}.{content_type.model}:{self.object_id}"
+
+    @classmethod
+    def export_fields(cls) -> list[str]:
+        # The record's kind by name: a content type id means nothing outside this database.
+        return [
+            "id",
+            "content_type__app_label",
+            "content_type__model",
+            "object_id",
+            "file",
+            "original_name",
+            "title",
+            "description",
+            "size",
+            "sha256",
+            "media_type",
+            "uploaded_by",
+            "uploaded_at",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:attachment_download", args=[self.pk])
 
 
 class ChangeRecordQuerySet(ScopedQuerySet):

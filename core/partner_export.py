@@ -10,6 +10,8 @@ catalogue models are left out, since no partner owns them. Beside them:
   for instance), without password hashes;
 - ``changes/changes.jsonl`` (+ ``.csv``): the change log of the partner's records, with the
   values before and after each change;
+- ``files/<attachment id>/<original name>``: the file of each attachment of those records
+  (their details are in ``core/attachment.jsonl``), copied in chunks;
 - ``manifest.json``: format version, the partner, when the zip was made, and for every file its
   rows, bytes and SHA-256.
 
@@ -35,13 +37,21 @@ from typing import IO, Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core.exporting import Column, csv_cell, export_columns, plain_value
-from core.models import CatalogueModel, ChangeRecord, ConcordModel, OwnerShare, SharedOwnershipModel
+from core.models import (
+    Attachment,
+    CatalogueModel,
+    ChangeRecord,
+    ConcordModel,
+    OwnerShare,
+    SharedOwnershipModel,
+)
 
 FORMAT_VERSION = "1"
 CHUNK_SIZE = 2000
@@ -215,6 +225,49 @@ def _owner_share_rows(
             yield (model._meta.label, object_id, record, code, percentage)
 
 
+def attachment_entry(attachment_id: int, original_name: str) -> str:
+    """The zip path of an attachment's file: ``files/<attachment id>/<original name>``."""
+    from core.attachments import original_name_of
+
+    return f"files/{attachment_id}/{original_name_of(original_name)}"
+
+
+def _write_attachment_files(run: _Run, partner: Any) -> None:
+    """The files of the partner's attachments, each copied into the zip in chunks.
+
+    Listed in the manifest with their bytes and SHA-256 (and whether that matches the checksum
+    recorded at upload); a file missing from the storage is listed as missing.
+    """
+    rows = (
+        Attachment.objects.owned_by(partner)
+        .order_by("pk")
+        .values_list("pk", "file", "original_name", "sha256")
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    for pk, stored, original_name, recorded in rows:
+        name = attachment_entry(pk, original_name)
+        try:
+            source = default_storage.open(stored, "rb")
+        except (OSError, ValueError):
+            run.files[name] = {"attachment": pk, "missing": True}
+            continue
+        entry = _Entry(run.archive, name)
+        try:
+            with source:
+                while block := source.read(_WRITE_BUFFER):
+                    entry.write(block)
+        except BaseException:
+            entry.abandon()
+            raise
+        written = entry.close()
+        run.files[name] = {
+            "attachment": pk,
+            "bytes": written["bytes"],
+            "sha256": written["sha256"],
+            "intact": written["sha256"] == recorded,
+        }
+
+
 def _people_query(partner: Any, exported: list[type[ConcordModel]]) -> Any:
     """The people the partner's records name through a foreign key to the user model."""
     user_model = get_user_model()
@@ -287,6 +340,9 @@ def _export(
                 chunk_size=CHUNK_SIZE
             )
             _write_table(run, entry_name(model), [c.header for c in columns], rows)
+
+        if Attachment in exported:
+            _write_attachment_files(run, partner)
 
         shared = [m for m in exported if issubclass(m, SharedOwnershipModel)]
         _write_table(

@@ -1,8 +1,8 @@
-"""Pages of the core: home, partner filter, change log."""
+"""Pages of the core: home, partner filter, change log, partner exports, attachments."""
 
 from django.urls import path
 
-from core.views import changes, data, home, partner_filter
+from core.views import attachments, changes, data, home, partner_filter
 
 app_name = "core"
 
@@ -15,5 +15,20 @@ urlpatterns = [
         "partner-exports/<uuid:token>/download/",
         data.PartnerExportDownloadView.as_view(),
         name="partner_export_download",
+    ),
+    path(
+        "attachments/new/<str:app_label>/<str:model_name>/<int:pk>/",
+        attachments.AttachmentUploadView.as_view(),
+        name="attachment_upload",
+    ),
+    path(
+        "attachments/<int:pk>/download/",
+        attachments.AttachmentDownloadView.as_view(),
+        name="attachment_download",
+    ),
+    path(
+        "attachments/<int:pk>/delete/",
+        attachments.AttachmentDeleteView.as_view(),
+        name="attachment_delete",
     ),
 ]

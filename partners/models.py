@@ -105,8 +105,9 @@ class Partner(ConcordModel):
 
     def has_left(self, on: Any = None) -> bool:
         """True from `left_on` onwards."""
-        on = on or timezone.localdate()
-        return self.left_on is not None and self.left_on <= on
+        if self.left_on is None:
+            return False  # most partners: no need to work out today's date
+        return self.left_on <= (on or timezone.localdate())
 
     @property
     def is_former(self) -> bool:
@@ -121,6 +122,8 @@ class Membership(PartnerOwnedModel):
     role = models.CharField(max_length=20, choices=CouncilRole.choices)
 
     area: ClassVar[str] = "partners"
+    # A role held by a person: nothing to file against it.
+    attachable: ClassVar[bool] = False
 
     class Meta:
         ordering = ["partner__name", "user__username", "role"]

@@ -40,6 +40,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import slugify
 from django.views import View
 
+from core.attachments import attachments_panel
 from core.changelog import history_for
 from core.forms import add_validation_error, govukify
 from core.pagination import InvalidCursor, KeysetPage, keyset_page
@@ -434,6 +435,7 @@ class ModelDetailView(ModelPageMixin, View):
             rows=self.views.detail_rows(obj, request),
             sections=sections,
             owner_shares=owner_shares,
+            attachments=attachments_panel(obj, request.user),
         )
         return self.render(context)
 
