@@ -150,6 +150,8 @@ class Column:
         self.sortable = sortable or bool(sort_by)
         self.numeric = numeric
         self.name = ""
+        self._attribute: str | None = None
+        self._plain = False
         self.creation_counter = Column._counter
         Column._counter += 1
 
@@ -160,6 +162,9 @@ class Column:
             self.accessor = name
         f = model_field(model, self.accessor) if isinstance(self.accessor, str) else None
         self.field = f
+        simple = isinstance(self.accessor, str) and "__" not in self.accessor
+        self._attribute = self.accessor if simple else None
+        self._plain = simple and not getattr(f, "choices", None)
         if self.label is None:
             self.label = (
                 field_label(model, self.accessor)
@@ -181,6 +186,8 @@ class Column:
 
     def value(self, row: Any) -> Any:
         """The raw value of this column for `row`."""
+        if self._attribute is not None:
+            return getattr(row, self._attribute)
         if callable(self.accessor):
             return self.accessor(row)
         value = row
@@ -192,6 +199,19 @@ class Column:
 
     def render(self, row: Any) -> SafeString:
         """The cell's HTML for `row` (escaped)."""
+        if self._plain:
+            # A field of the row itself with no choices: the common case, kept short because
+            # a list page renders rows x columns cells.
+            html = display_value(getattr(row, self._attribute))  # type: ignore[arg-type]
+            if self.link:
+                url = _detail_url(row)
+                if url:
+                    return format_html(
+                        '<a class="govuk-link" href="{}">{}</a>',
+                        url,
+                        html or format_html("{}", row),
+                    )
+            return html
         value = self.value(row)
         obj = row
         if isinstance(self.accessor, str) and "__" in self.accessor:

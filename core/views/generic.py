@@ -155,7 +155,7 @@ class ModelViews:
     @classmethod
     def detail_queryset(cls, qs: Any) -> Any:
         """The queryset a record's pages fetch it from (add select_related here)."""
-        return qs.select_related(*cls.table_class.select_related())
+        return with_related(qs, cls.table_class.select_related())
 
     @classmethod
     def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, SafeString]]:
@@ -306,6 +306,12 @@ class ModelPageMixin(LoginRequiredMixin):
         return TemplateResponse(self.request, self.template_names(page), context, status=status)
 
 
+def with_related(qs: Any, paths: list[str]) -> Any:
+    """`qs` joined to the records a table shows; none at all when it shows none (a bare
+    ``select_related()`` would follow every foreign key)."""
+    return qs.select_related(*paths) if paths else qs
+
+
 def cursor_param(request: HttpRequest) -> str | None:
     return request.GET.get("cursor") or None
 
@@ -330,7 +336,7 @@ class ModelListView(ModelPageMixin, View):
         table_class = self.views.table_class
         sort, ordering = table_class.ordering_for(request.GET.get("sort"))
         rows_qs = qs.none() if filter_errors else filterset.qs
-        rows_qs = rows_qs.select_related(*table_class.select_related())
+        rows_qs = with_related(rows_qs, table_class.select_related())
         size = self.views.page_size or settings.CONCORD_PAGE_SIZE
         cursor_invalid = False
         try:
@@ -406,11 +412,13 @@ class ModelDetailView(ModelPageMixin, View):
             if not access.can(VIEW, related.model.area):
                 continue
             table_class = related.table_class
+            related_rows = related.model.objects.visible_to(request.user).filter(
+                related.condition(obj)
+            )
             rows = list(
-                related.model.objects.visible_to(request.user)
-                .filter(related.condition(obj))
-                .select_related(*table_class.select_related())
-                .order_by(*table_class.default_sort)[: related.limit + 1]
+                with_related(related_rows, table_class.select_related()).order_by(
+                    *table_class.default_sort
+                )[: related.limit + 1]
             )
             more_url = None
             if len(rows) > related.limit and related.list_param:
