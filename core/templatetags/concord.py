@@ -6,7 +6,8 @@ from typing import Any
 
 from django import template
 from django.urls import get_resolver, reverse
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from core.forms import widget_kind
 from core.tables import display_value, partner_html
@@ -31,6 +32,32 @@ _ERROR_CLASSES = {
 def partner_tag(partner: Any) -> SafeString:
     """A partner's name, with a "Former partner" tag once it has left."""
     return partner_html(partner)
+
+
+@register.simple_tag
+def partner_filter_options_html(options: Any, selected: Any) -> SafeString:
+    """The header's council options: "All councils", then each council, former ones marked.
+
+    Drawn here rather than in a template loop: the header is on every page, and shared-service
+    staff see every council in it.
+    """
+    chosen = getattr(selected, "pk", None)
+    parts = [
+        format_html(
+            '<option value=""{}>All councils</option>', " selected" if chosen is None else ""
+        )
+    ]
+    for option in options:
+        parts.append(
+            format_html(
+                '<option value="{}"{}>{}{}</option>',
+                option.code,
+                " selected" if option.pk == chosen else "",
+                option.name,
+                " (former partner)" if option.is_former else "",
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped by format_html
 
 
 @register.filter

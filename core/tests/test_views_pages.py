@@ -66,6 +66,16 @@ def test_header_partner_filter_only_for_staff_and_multi_council_people(cast, cli
     assert "Kensington" in options and "Hammersmith" not in options
 
 
+def test_header_partner_filter_marks_the_choice_and_former_partners(cast, client_for):
+    client = client_for(cast.manager)
+    client.post("/partner-filter/", {"partner": "rbkc", "next": "/"})
+    text = page(client.get("/"))
+    options = text.split('id="concord-partner-filter"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="rbkc" selected>' in options
+    assert '<option value="" selected>' not in options
+    assert "London Borough of Hammersmith and Fulham (former partner)" in options
+
+
 def test_static_files_exist_for_the_layout():
     from django.contrib.staticfiles import finders
 
