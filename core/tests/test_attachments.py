@@ -562,3 +562,58 @@ def test_partner_export_lists_a_missing_file(cast: Cast, tmp_path: Any) -> None:
         "attachment": hall.pk,
         "missing": True,
     }
+
+
+def test_partner_export_streams_files(cast: Cast, tmp_path: Any) -> None:
+    """A file far bigger than the export's buffers is copied without being read whole."""
+    import tracemalloc
+
+    size = 6 * 1024 * 1024
+    content = (b"0123456789abcdef" * 4096) * (size // 65536)
+    big = attached(make_site(cast.wcc), cast.wcc_lead, name="Big scan.pdf", content=content)
+    del content
+    tracemalloc.start()
+    manifest = export_partner(cast.wcc, tmp_path / "wcc.zip")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    entry = manifest["files"][f"files/{big.pk}/Big scan.pdf"]
+    assert entry["bytes"] == size and entry["sha256"] == big.sha256 and entry["intact"]
+    assert peak < size // 3, peak
+
+
+def test_api_list_query_count_does_not_grow(
+    cast: Cast, api_client_for: Any, django_assert_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client_for(cast.wcc_lead)
+    for n in range(3):
+        attached(make_site(cast.wcc, f"A{n}"), cast.wcc_lead)
+    client.get("/api/v1/attachments/")  # warm the content types, as a running server has them
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/api/v1/attachments/").status_code == 200
+    for n in range(6):
+        attached(make_site(cast.wcc, f"B{n}"), cast.wcc_lead)
+    with django_assert_num_queries(len(few)):
+        response = client.get("/api/v1/attachments/")
+    assert len(response.json()["results"]) == 9
+
+
+def test_detail_page_query_count_does_not_grow_with_attachments(
+    cast: Cast, client_for: Any, django_assert_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    site = make_site(cast.wcc)
+    client = client_for(cast.wcc_lead)
+    attached(site, cast.wcc_lead)
+    client.get(f"/sites/{site.pk}/")
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/sites/{site.pk}/")
+    for n in range(5):
+        attached(site, cast.wcc_lead, name=f"More {n}.pdf")
+    with django_assert_num_queries(len(one)):
+        response = client.get(f"/sites/{site.pk}/")
+    assert response.content.count(b"/download/") == 6
