@@ -77,7 +77,7 @@ class PartnerViews(ModelViews):
     @classmethod
     def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, SafeString]]:
         status = (
-            format_html('<strong class="govuk-tag govuk-tag--grey">Former partner</strong>')
+            format_html('<strong class="govuk-tag govuk-tag--grey">{}</strong>', "Former partner")
             if obj.is_former
             else format_html("{}", "Current partner")
         )
