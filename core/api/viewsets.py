@@ -49,7 +49,7 @@ from core.api.importing import (
 from core.api.pagination import KeysetPagination
 from core.api.permissions import ScopedActionPermission, action_for
 from core.importing import import_records, importable
-from core.models import PartnerOwnedModel, SharedOwnershipModel
+from core.models import PartnerOwnedModel, SharedOwnershipModel, without_bookkeeping
 from partners.access import VIEW
 
 OUT_OF_REACH = "After this change you could no longer see the record yourself, so it was not saved."
@@ -109,7 +109,10 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
         """The rows the requester may `action`: the only way this viewset reaches the table."""
         queryset = self.get_model().objects.visible_to(self.request.user, action)
         related = self.related_to_select()
-        return queryset.select_related(*related) if related else queryset
+        if not related:
+            return queryset
+        # Joined records are shown by their natural key: their bookkeeping is not loaded.
+        return without_bookkeeping(queryset.select_related(*related), related)
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.scoped_queryset(VIEW)

@@ -43,6 +43,7 @@ from django.views import View
 from core.attachments import attachments_panel
 from core.changelog import history_for
 from core.forms import add_validation_error, govukify
+from core.models import without_bookkeeping
 from core.pagination import InvalidCursor, KeysetPage, keyset_page
 from core.partner_filter import selected_partner
 from core.tables import (
@@ -307,9 +308,9 @@ class ModelPageMixin(LoginRequiredMixin):
 
 
 def with_related(qs: Any, paths: list[str]) -> Any:
-    """`qs` joined to the records a table shows; none at all when it shows none (a bare
-    ``select_related()`` would follow every foreign key)."""
-    return qs.select_related(*paths) if paths else qs
+    """`qs` joined to the records a table shows, without their bookkeeping columns; no join
+    at all when it shows none (a bare ``select_related()`` would follow every foreign key)."""
+    return without_bookkeeping(qs.select_related(*paths), paths) if paths else qs
 
 
 def cursor_param(request: HttpRequest) -> str | None:
