@@ -20,14 +20,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
+from html import escape as _escape
 from typing import Any, ClassVar
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
-from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 EMPTY = mark_safe("")
@@ -35,17 +34,46 @@ YES = mark_safe("Yes")
 NO = mark_safe("No")
 
 
+FORMER_TAG = '<strong class="govuk-tag govuk-tag--grey concord-former-tag">Former partner</strong>'
+
+
+def _partner_text(partner: Any) -> str:
+    name = _escape(str(partner))
+    if getattr(partner, "is_former", False):
+        return f"{name} {FORMER_TAG}"
+    return name
+
+
 def partner_html(partner: Any) -> SafeString:
     """A partner's name, with a "Former partner" tag once it has left."""
     if partner is None:
-        return format_html("{}", "")
-    if getattr(partner, "is_former", False):
-        return format_html(
-            '{} <strong class="govuk-tag govuk-tag--grey concord-former-tag">{}</strong>',
-            partner,
-            "Former partner",
-        )
-    return format_html("{}", partner)
+        return EMPTY
+    return mark_safe(_partner_text(partner))  # noqa: S308 - escaped by _partner_text
+
+
+def display_text(value: Any, field: Any = None, obj: Any = None) -> str:
+    """`display_value` as plain, already-escaped text (for code that joins many cells)."""
+    from partners.models import Partner
+
+    if field is not None and obj is not None and getattr(field, "choices", None):
+        method = getattr(obj, f"get_{field.name}_display", None)
+        if method is not None:
+            return _escape(str(method()))
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value.__html__() if hasattr(value, "__html__") else _escape(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, Partner):
+        return _partner_text(value)
+    if isinstance(value, datetime.datetime):
+        return _escape(date_filter(timezone.localtime(value), "j M Y, H:i"))
+    if isinstance(value, datetime.date):
+        return _escape(date_filter(value, "j M Y"))
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return _escape(str(value))
 
 
 def display_value(value: Any, field: Any = None, obj: Any = None) -> SafeString:
@@ -53,27 +81,7 @@ def display_value(value: Any, field: Any = None, obj: Any = None) -> SafeString:
 
     Times are shown in Europe/London (the project's time zone).
     """
-    from partners.models import Partner
-
-    if field is not None and obj is not None and getattr(field, "choices", None):
-        method = getattr(obj, f"get_{field.name}_display", None)
-        if method is not None:
-            return format_html("{}", method())
-    if value is None or value == "":
-        return EMPTY
-    if isinstance(value, str):
-        return escape(value)
-    if isinstance(value, Partner):
-        return partner_html(value)
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, datetime.datetime):
-        return escape(date_filter(timezone.localtime(value), "j M Y, H:i"))
-    if isinstance(value, datetime.date):
-        return escape(date_filter(value, "j M Y"))
-    if isinstance(value, Decimal):
-        return escape(str(value))
-    return conditional_escape(value)
+    return mark_safe(display_text(value, field, obj))  # noqa: S308 - escaped by display_text
 
 
 #: How pages name some fields whatever the model: an owning ``partner`` is a council.
@@ -197,36 +205,30 @@ class Column:
             value = getattr(value, part)
         return value
 
-    def render(self, row: Any) -> SafeString:
-        """The cell's HTML for `row` (escaped)."""
+    def cell(self, row: Any) -> str:
+        """The cell's HTML for `row`, escaped, as plain text (joined by `Table.body_html`)."""
         if self._plain:
             # A field of the row itself with no choices: the common case, kept short because
             # a list page renders rows x columns cells.
-            html = display_value(getattr(row, self._attribute))  # type: ignore[arg-type]
-            if self.link:
-                url = _detail_url(row)
-                if url:
-                    return format_html(
-                        '<a class="govuk-link" href="{}">{}</a>',
-                        url,
-                        html or format_html("{}", row),
-                    )
-            return html
-        value = self.value(row)
-        obj = row
-        if isinstance(self.accessor, str) and "__" in self.accessor:
-            # The choice label lives on the related object.
+            text = display_text(getattr(row, self._attribute))  # type: ignore[arg-type]
+        else:
             obj = row
-            for part in self.accessor.split("__")[:-1]:
-                obj = getattr(obj, part, None) if obj is not None else None
-        html = display_value(value, self.field, obj)
+            if isinstance(self.accessor, str) and "__" in self.accessor:
+                # The choice label lives on the related object.
+                for part in self.accessor.split("__")[:-1]:
+                    obj = getattr(obj, part, None) if obj is not None else None
+            text = display_text(self.value(row), self.field, obj)
         if self.link:
             url = _detail_url(row)
             if url:
-                return format_html(
-                    '<a class="govuk-link" href="{}">{}</a>', url, html or format_html("{}", row)
+                return (
+                    f'<a class="govuk-link" href="{_escape(url)}">{text or _escape(str(row))}</a>'
                 )
-        return html
+        return text
+
+    def render(self, row: Any) -> SafeString:
+        """The cell's HTML for `row` (escaped)."""
+        return mark_safe(self.cell(row))  # noqa: S308 - escaped by cell()
 
 
 _URL_PREFIXES: dict[type, str | None] = {}
@@ -398,7 +400,7 @@ class Table(metaclass=TableMeta):
             parts.append('<tr class="govuk-table__row">')
             for opener, closer, column in zip(openers, closers, self.columns, strict=True):
                 parts.append(opener)
-                parts.append(column.render(row))
+                parts.append(column.cell(row))
                 parts.append(closer)
             parts.append("</tr>")
         return mark_safe("".join(parts))  # noqa: S308 - every cell is escaped by Column.render

@@ -115,9 +115,27 @@ class Access:
     is_superuser: bool = False
     service_role: str = ""
     roles_by_partner: dict[int, set[str]] = field(default_factory=dict)
-    left_partner_ids: set[int] = field(default_factory=set)
+    #: Partners that have left, or None until someone asks (see `left_partner_ids`).
+    _left: set[int] | None = field(default=None, repr=False)
     #: A council person all of whose councils have left: they can no longer sign in.
     access_ended: bool = False
+
+    @property
+    def left_partner_ids(self) -> set[int]:
+        """Partners that have left: their records are read-only to everyone.
+
+        Looked up on first use: most pages (every list) never ask, and shared-service staff
+        would otherwise pay a query for it on each request.
+        """
+        if self._left is None:
+            from partners.models import Partner
+
+            self._left = set(
+                Partner.objects.unscoped("which partners have left")
+                .filter(left_on__isnull=False, left_on__lte=timezone.localdate())
+                .values_list("pk", flat=True)
+            )
+        return self._left
 
     @property
     def is_service_staff(self) -> bool:
@@ -178,7 +196,7 @@ def access_for(user: Any) -> Access:
     if user is None or not user.is_authenticated or not user.is_active:
         access = Access(user_id=None)
     else:
-        from partners.models import Membership, Partner
+        from partners.models import Membership
 
         today = timezone.localdate()
         roles: dict[int, set[str]] = {}
@@ -193,19 +211,14 @@ def access_for(user: Any) -> Access:
             if left_on is not None and left_on <= today:
                 left.add(partner_id)
         staff = bool(user.is_superuser or user.service_role)
-        if staff:
-            left = set(
-                Partner.objects.unscoped("which partners have left")
-                .filter(left_on__isnull=False, left_on__lte=today)
-                .values_list("pk", flat=True)
-            )
         access = Access(
             user_id=user.pk,
             is_superuser=user.is_superuser,
             service_role=user.service_role or "",
             # A council person of a partner that has left keeps no access through it.
             roles_by_partner=roles if staff else {p: r for p, r in roles.items() if p not in left},
-            left_partner_ids=left,
+            # Staff see every partner, so which have left is looked up when first needed.
+            _left=None if staff else left,
             access_ended=bool(roles) and not staff and set(roles) <= left,
         )
     if user is not None:
