@@ -322,12 +322,11 @@ def test_sites_list_query_count_is_pinned(cast, django_assert_num_queries):
     make_sites(cast, per_partner=30, site_type=office)
     client = api_client(cast.wcc_lead)
     # Token + user (1), the person's memberships with their councils' leaving dates (1, which
-    # also answers the council-left check), the page's keys (1), the page's rows by key with
-    # partner and site type joined (1).
-    with django_assert_num_queries(4):
+    # also answers the council-left check), the page with partner and site type joined (1).
+    with django_assert_num_queries(3):
         response = client.get(LIST, {"page_size": 25})
     assert len(response.json()["results"]) == 25
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get(response.json()["next"])
 
 
@@ -335,9 +334,8 @@ def test_sites_list_query_count_with_a_session(cast, django_assert_num_queries):
     make_sites(cast, per_partner=10)
     client = api_client(cast.wcc_lead, auth="session")
     # Session (1) and user (1); the person's memberships with their councils' leaving dates
-    # (1, shared by the backend's get_user, AccessEndedMiddleware and scoping); the page's keys
-    # and its rows (2).
-    with django_assert_num_queries(5):
+    # (1, shared by the backend's get_user, AccessEndedMiddleware and scoping); the page (1).
+    with django_assert_num_queries(4):
         response = client.get(LIST)
     assert len(response.json()["results"]) == 10
 

@@ -33,8 +33,8 @@ class TestSite(ModelFamily):
     permitted = "wcc_lead"
     denied = ("wcc_staff", "wcc_auditor")
     outsider = "rbkc_lead"
-    list_queries = 7
-    api_list_queries = 4
+    list_queries = 6
+    api_list_queries = 3
 
     def site_type(self) -> SiteType:
         with system_scope("test data"):
@@ -338,8 +338,8 @@ class TestMembership(ModelFamily):
     denied = ("wcc_lead", "wcc_staff", "wcc_auditor", "agent")
     outsider = "rbkc_lead"
     edited_field = "role"
-    list_queries = 7
-    api_list_queries = 4
+    list_queries = 6
+    api_list_queries = 3
 
     def make(self, cast: Cast, partner: Any) -> Membership:
         n = self.seq()
