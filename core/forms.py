@@ -76,7 +76,12 @@ def govukify(form: forms.BaseForm, for_filters: bool = False) -> None:
         elif for_filters and isinstance(field, forms.ChoiceField):
             choices: list[Any] = list(field.choices)  # type: ignore[arg-type]
             if choices and choices[0][0] == "":
-                field.choices = [("", "Any"), *choices[1:]]
+                if hasattr(field, "empty_label"):
+                    # django-filter's choice fields add their empty choice themselves.
+                    field.empty_label = "Any"
+                    field.choices = choices[1:]
+                else:
+                    field.choices = [("", "Any"), *choices[1:]]
         if isinstance(field, forms.DateField) and type(widget) is forms.DateInput:
             field.widget = widget = forms.DateInput(
                 attrs={**widget.attrs, "type": "date"}, format="%Y-%m-%d"
@@ -137,10 +142,12 @@ def lean_choices(field: forms.ModelChoiceField) -> None:
     """A dropdown of records: one plain query, no bookkeeping columns loaded."""
     from core.models import ConcordModel, without_bookkeeping
 
+    # The iterator first: assigning the queryset hands the widget its choices from it.
+    field.iterator = ListedModelChoiceIterator
     queryset = field.queryset
     if queryset is not None and issubclass(queryset.model, ConcordModel):
-        field.queryset = without_bookkeeping(queryset, own=True)
-    field.iterator = ListedModelChoiceIterator
+        queryset = without_bookkeeping(queryset, own=True)
+    field.queryset = queryset
 
 
 def _model_of(field: forms.ModelChoiceField) -> Any:

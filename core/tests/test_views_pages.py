@@ -271,3 +271,11 @@ def test_change_records_written_by_pages_name_the_person(cast, client_for):
     )
     record = ChangeRecord.objects.unscoped("test").get(object_repr="N (N)")
     assert record.actor == cast.wcc_lead
+
+
+def test_filter_choices_offer_any_once(cast, client_for):
+    for url, name in (("/changes/", "action"), ("/partners/", "nation"), ("/memberships/", "role")):
+        html = page(client_for(cast.manager).get(url))
+        select = html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+        assert select.count('value=""') == 1, (url, select)
+        assert ">Any</option>" in select and "---------" not in select
