@@ -10,17 +10,74 @@ from collections.abc import Callable
 from typing import Any
 
 import django_filters
+import django_filters.fields
+from django import forms
 from django.db.models import Q, QuerySet
+
+
+def scoped_rows(request: Any, model: Any) -> QuerySet[Any]:
+    """The records of `model` the requester can see, as ONE queryset per request.
+
+    Whoever iterates it first reads the rows (one query); everyone else in the same request
+    reuses them: the header's council list and the council filter dropdown are the same rows.
+    It is still ``visible_to(user)``, the one visibility rule; only the reading is shared.
+    Chaining (``.filter()``...) makes a new queryset, as usual.
+    """
+    from core.models import without_bookkeeping
+
+    holder = getattr(request, "_request", request)  # a DRF Request wraps Django's
+    user = getattr(holder, "user", None)
+    memo: dict[Any, QuerySet[Any]] = holder.__dict__.setdefault("_concord_scoped_rows", {})
+    key = (model, getattr(user, "pk", None))
+    if key not in memo:
+        memo[key] = without_bookkeeping(model.objects.visible_to(user), own=True)
+    return memo[key]
 
 
 def scoped_choices(model: Any) -> Callable[[Any], QuerySet[Any]]:
     """A queryset callable for ModelChoiceFilter: the records the requester can see."""
 
     def queryset(request: Any) -> QuerySet[Any]:
-        user = getattr(request, "user", None)
-        return model.objects.visible_to(user)
+        if request is None:
+            return model.objects.visible_to(None)
+        return scoped_rows(request, model)
 
     return queryset
+
+
+_CHOICE_QUERYSET: Any = vars(forms.ModelChoiceField)["queryset"]
+
+
+class ListedModelChoiceField(django_filters.fields.ModelChoiceField):
+    """A filter dropdown whose options are the request's shared rows (`scoped_rows`).
+
+    Django clones a choice field's queryset whenever it is set or the form is copied, which
+    would read the rows again; the shared queryset is kept beside it as `listed_rows` (used by
+    core.forms.ListedModelChoiceIterator) until another queryset is set.
+    """
+
+    listed_rows: QuerySet[Any] | None = None
+
+    def __init__(self, queryset: Any, **kwargs: Any) -> None:
+        super().__init__(queryset, **kwargs)
+        self.listed_rows = queryset
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        result = super().__deepcopy__(memo)
+        result.listed_rows = self.listed_rows
+        return result
+
+    def _set_listed_queryset(self, queryset: Any) -> None:
+        self.listed_rows = None
+        _CHOICE_QUERYSET.fset(self, queryset)
+
+    queryset = property(_CHOICE_QUERYSET.fget, _set_listed_queryset)
+
+
+class ScopedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """A filter over a related scoped model; give it ``queryset=scoped_choices(Model)``."""
+
+    field_class = ListedModelChoiceField
 
 
 class ConcordFilterSet(django_filters.FilterSet):

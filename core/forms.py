@@ -134,7 +134,8 @@ class ListedModelChoiceIterator(ModelChoiceIterator):
     def __iter__(self) -> Any:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset:
+        listed = getattr(self.field, "listed_rows", None)
+        for obj in self.queryset if listed is None else listed:
             yield self.choice(obj)
 
 
@@ -144,6 +145,10 @@ def lean_choices(field: forms.ModelChoiceField) -> None:
 
     # The iterator first: assigning the queryset hands the widget its choices from it.
     field.iterator = ListedModelChoiceIterator
+    if getattr(field, "listed_rows", None) is not None:
+        # Rows shared across the request (core.filtersets.scoped_rows), already lean.
+        field.widget.choices = field.choices
+        return
     queryset = field.queryset
     if queryset is not None and issubclass(queryset.model, ConcordModel):
         queryset = without_bookkeeping(queryset, own=True)

@@ -43,13 +43,14 @@ def partner_filter_context(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    from core.filtersets import scoped_rows
     from partners.access import access_for
     from partners.models import Partner
 
     access = access_for(user)
     context: dict[str, Any] = {"access": access, "selected_partner": selected_partner(request)}
     if access.is_service_staff or len(access.roles_by_partner) > 1:
-        context["partner_filter_options"] = list(
-            Partner.objects.visible_to(user).only("code", "name", "left_on").order_by("name")
-        )
+        # The same rows as a council filter dropdown on the page: read once (Partner orders
+        # by name).
+        context["partner_filter_options"] = list(scoped_rows(request, Partner))
     return context

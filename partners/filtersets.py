@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from core.filtersets import ConcordFilterSet, scoped_choices
+from core.filtersets import ConcordFilterSet, ScopedModelChoiceFilter, scoped_choices
 from partners.choices import CouncilRole, Nation
 from partners.models import Agreement, Membership, Partner, Site, SiteType
 
@@ -23,10 +23,8 @@ class PartnerFilterSet(ConcordFilterSet):
 
 class SiteFilterSet(ConcordFilterSet):
     search_fields = ("code", "name", "postcode", "address")
-    partner = django_filters.ModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
-    site_type = django_filters.ModelChoiceFilter(
-        queryset=scoped_choices(SiteType), label="Type of site"
-    )
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+    site_type = ScopedModelChoiceFilter(queryset=scoped_choices(SiteType), label="Type of site")
     is_active = django_filters.BooleanFilter(label="In use")
 
     class Meta:
@@ -44,7 +42,7 @@ class SiteTypeFilterSet(ConcordFilterSet):
 
 class MembershipFilterSet(ConcordFilterSet):
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
-    partner = django_filters.ModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
     role = django_filters.ChoiceFilter(choices=CouncilRole.choices)
 
     class Meta:
