@@ -34,6 +34,20 @@ def scoped_rows(request: Any, model: Any) -> QuerySet[Any]:
     return memo[key]
 
 
+def listed_rows(form: Any) -> dict[Any, QuerySet[Any]]:
+    """The request's shared rows (`scoped_rows`) offered by `form`'s dropdowns, by model.
+
+    A page that draws the form reads them anyway; its list can take its rows' related records
+    from them (core.related) rather than read them again.
+    """
+    found: dict[Any, QuerySet[Any]] = {}
+    for field in form.fields.values():
+        rows = getattr(field, "listed_rows", None)
+        if rows is not None:
+            found.setdefault(rows.model, rows)
+    return found
+
+
 def scoped_choices(model: Any) -> Callable[[Any], QuerySet[Any]]:
     """A queryset callable for ModelChoiceFilter: the records the requester can see."""
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q, QuerySet
+
+from core.related import attach_related, unjoined
 
 
 class InvalidCursor(ValueError):
@@ -112,9 +115,18 @@ def _after(ordering: list[str], values: list[Any], forwards: bool) -> Q:
 
 
 def keyset_page(
-    queryset: QuerySet[Any], ordering: list[str], cursor: str | None, size: int
+    queryset: QuerySet[Any],
+    ordering: list[str],
+    cursor: str | None,
+    size: int,
+    known: Mapping[Any, Iterable[Any]] | None = None,
 ) -> KeysetPage:
-    """Fetch one page of `queryset` in `ordering` after (or before) `cursor`."""
+    """Fetch one page of `queryset` in `ordering` after (or before) `cursor`.
+
+    Records the queryset joins (``select_related``) are attached to the page's rows after it
+    is read (`core.related`); `known` offers records of related models the request has read
+    already, which the rows then share.
+    """
     model = queryset.model
     ordering = normalise_ordering(model, ordering)
     forwards = True
@@ -124,7 +136,7 @@ def keyset_page(
         forwards = direction == "n"
         qs = qs.filter(_after(ordering, values, forwards))
     order = ordering if forwards else [_flip(o) for o in ordering]
-    rows = _fetch(qs, order, size + 1)
+    rows = _fetch(qs, order, size + 1, known)
     more = len(rows) > size
     rows = rows[:size]
     if not forwards:
@@ -142,20 +154,23 @@ def keyset_page(
     return page
 
 
-def _fetch(qs: QuerySet[Any], order: list[str], limit: int) -> list[Any]:
-    """The first `limit` rows of `qs` in `order`.
+def _fetch(
+    qs: QuerySet[Any],
+    order: list[str],
+    limit: int,
+    known: Mapping[Any, Iterable[Any]] | None = None,
+) -> list[Any]:
+    """The first `limit` rows of `qs` in `order`, with the records it joins attached.
 
-    Where the rows come with joined records (select_related), the page's keys are chosen in a
-    subquery with no join (``WHERE id IN (SELECT id ... ORDER BY ... LIMIT n)``) and the join
-    is made for those rows only. With the join in the one query, SQLite's planner sometimes
-    started from the joined table and sorted the whole join (1.5 s for one row of a million);
-    choosing the keys alone always walks the index that matches the sort.
+    The rows are read from their own table alone (the join is not made: see core.related),
+    so the database walks the index that matches the sort and stops after `limit` rows.
+    With the join in the one query, SQLite's planner sometimes started from the joined table
+    and sorted the whole join (1.5 s for one row of a million).
     """
-    ordered = qs.order_by(*order)
-    if not qs.query.select_related:
-        return list(ordered[:limit])
-    keys = qs.order_by(*order).values("pk")[:limit]
-    return list(ordered.filter(pk__in=keys))
+    plain, paths, deferred = unjoined(qs)
+    rows = list(plain.order_by(*order)[:limit])
+    attach_related(rows, paths, known, deferred)
+    return rows
 
 
 def _walks_up(name: str, forwards: bool) -> bool:

@@ -38,19 +38,36 @@ def choose_partner(request: HttpRequest, code: str | None) -> Any:
     return selected_partner(request)
 
 
-def partner_filter_context(request: HttpRequest) -> dict[str, Any]:
-    """Context for the header: the options (only partners the person can see) and the choice."""
+def header_partner_rows(request: HttpRequest) -> Any:
+    """The councils the header offers as a filter (a queryset), or None when it offers none.
+
+    The same rows as a council filter dropdown on the page (core.filtersets.scoped_rows):
+    read once per request. Only shared-service staff and people of more than one council
+    get the filter.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return None
     from core.filtersets import scoped_rows
     from partners.access import access_for
     from partners.models import Partner
 
     access = access_for(user)
-    context: dict[str, Any] = {"access": access, "selected_partner": selected_partner(request)}
     if access.is_service_staff or len(access.roles_by_partner) > 1:
-        # The same rows as a council filter dropdown on the page: read once (Partner orders
-        # by name).
-        context["partner_filter_options"] = list(scoped_rows(request, Partner))
+        return scoped_rows(request, Partner)
+    return None
+
+
+def partner_filter_context(request: HttpRequest) -> dict[str, Any]:
+    """Context for the header: the options (only partners the person can see) and the choice."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from partners.access import access_for
+
+    access = access_for(user)
+    context: dict[str, Any] = {"access": access, "selected_partner": selected_partner(request)}
+    rows = header_partner_rows(request)
+    if rows is not None:
+        context["partner_filter_options"] = list(rows)  # Partner orders by name
     return context

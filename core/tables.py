@@ -304,6 +304,23 @@ class Table(metaclass=TableMeta):
         self.sort = sort
 
     @classmethod
+    def unread_bookkeeping(cls) -> list[str]:
+        """Bookkeeping columns of the rows (created/updated times, version) that no column of
+        the table shows or sorts by: a list does not load them. A column reading one through
+        a callable accessor would cost a query per row, which the pinned list query counts of
+        the model's generic tests would catch; name it as a string accessor instead."""
+        from core.models import UNTRACKED_FIELDS, ConcordModel
+
+        if not (isinstance(cls.model, type) and issubclass(cls.model, ConcordModel)):
+            return []
+        read: set[str] = set()
+        for column in cls.base_columns.values():
+            for path in (column.accessor, column.sort_by):
+                if isinstance(path, str):
+                    read.add(path.split("__", 1)[0])
+        return sorted(UNTRACKED_FIELDS - read)
+
+    @classmethod
     def select_related(cls) -> list[str]:
         """Foreign keys the table shows, fetched with the rows in one query."""
         paths: list[str] = list(cls.extra_select_related)

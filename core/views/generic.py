@@ -42,10 +42,11 @@ from django.views import View
 
 from core.attachments import attachments_panel
 from core.changelog import history_for
+from core.filtersets import listed_rows
 from core.forms import add_validation_error, govukify
 from core.models import without_bookkeeping
 from core.pagination import InvalidCursor, KeysetPage, keyset_page
-from core.partner_filter import selected_partner
+from core.partner_filter import header_partner_rows, selected_partner
 from core.tables import (
     Table,
     default_detail_fields,
@@ -338,13 +339,23 @@ class ModelListView(ModelPageMixin, View):
         sort, ordering = table_class.ordering_for(request.GET.get("sort"))
         rows_qs = qs.none() if filter_errors else filterset.qs
         rows_qs = with_related(rows_qs, table_class.select_related())
+        unread = table_class.unread_bookkeeping()
+        if unread:
+            rows_qs = rows_qs.defer(*unread)
         size = self.views.page_size or settings.CONCORD_PAGE_SIZE
+        partial = is_htmx_partial(request)
+        # A whole page draws the filter dropdowns and the header's councils: the rows' related
+        # records are taken from those rather than read again (core.related).
+        known = {} if partial else listed_rows(filterset.form)
+        header_partners = None if partial else header_partner_rows(request)
+        if header_partners is not None:
+            known.setdefault(header_partners.model, header_partners)
         cursor_invalid = False
         try:
-            page = keyset_page(rows_qs, ordering, cursor_param(request), size)
+            page = keyset_page(rows_qs, ordering, cursor_param(request), size, known)
         except BAD_CURSOR:
             cursor_invalid = True
-            page = keyset_page(rows_qs, ordering, None, size)
+            page = keyset_page(rows_qs, ordering, None, size, known)
         context = self.base_context()
         context.update(
             filterset=filterset,
@@ -365,11 +376,8 @@ class ModelListView(ModelPageMixin, View):
             ),
             export_query=_query_without(request, ("cursor", "format")),
         )
-        context["htmx_partial"] = is_htmx_partial(request)
-        if context["htmx_partial"]:
-            response = self.render(context, page="_results")
-        else:
-            response = self.render(context)
+        context["htmx_partial"] = partial
+        response = self.render(context, page="_results") if partial else self.render(context)
         patch_vary_headers(response, ["HX-Request"])
         return response
 

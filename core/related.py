@@ -1,0 +1,123 @@
+"""Related records for a page of rows, read without joining them to the page's query.
+
+A list shows each row's council, type and so on. ``select_related`` would join those tables to
+the page's query, and Django would then build one related object per row (a page of fifty
+sites made a hundred more objects, each with its columns converted), and the planner would
+have to be kept from starting the walk at the joined table. Instead a page is read from its
+own table alone, walking the index that matches its sort, and `attach_related` then gives
+each row its related records:
+
+- from rows the request has loaded anyway (the header's council list, a filter's dropdown
+  choices), shared between rows rather than built again for each; or
+- for the rest, with one ``WHERE id IN (...)`` query per relation over the page's keys.
+
+Either way the related records are the ones the rows point at, exactly what the join would
+have read (the rows themselves were scoped; a row's own council is not a separate question).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+
+#: The query reading related records by key states this reason to the scoping mechanism.
+REASON = "related records of a page of visible rows"
+
+
+def joined_paths(queryset: QuerySet[Any]) -> list[str]:
+    """The relation paths a queryset's ``select_related`` names (``["partner", "a__b"]``)."""
+    tree = queryset.query.select_related
+    if not isinstance(tree, dict):
+        return []
+    paths: list[str] = []
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for name, below in node.items():
+            path = f"{prefix}{name}"
+            if below:
+                walk(below, f"{path}__")
+            else:
+                paths.append(path)
+
+    walk(tree, "")
+    return paths
+
+
+def deferred_below(queryset: QuerySet[Any], path: str) -> list[str]:
+    """Fields the queryset defers on the records reached through `path`, named from there."""
+    names, defer = queryset.query.deferred_loading
+    if not defer:
+        return []
+    prefix = f"{path}__"
+    return sorted(name[len(prefix) :] for name in names if name.startswith(prefix))
+
+
+def unjoined(queryset: QuerySet[Any]) -> tuple[QuerySet[Any], list[str], dict[str, list[str]]]:
+    """`queryset` without its joins, the paths to attach afterwards and what each defers."""
+    paths = joined_paths(queryset)
+    if not paths:
+        return queryset, [], {}
+    firsts = sorted({path.split("__", 1)[0] for path in paths})
+    deferred = {first: deferred_below(queryset, first) for first in firsts}
+    return queryset.select_related(None), paths, deferred
+
+
+def attach_related(
+    rows: list[Any],
+    paths: Iterable[str],
+    known: Mapping[Any, Iterable[Any]] | None = None,
+    deferred: Mapping[str, list[str]] | None = None,
+) -> None:
+    """Give every row in `rows` the related records of `paths`, as ``select_related`` would.
+
+    `known` maps a model to records of it already read in this request; a row pointing at
+    one of them shares it. `deferred` names, per first-level relation, the fields not worth
+    loading (bookkeeping columns nobody shows).
+    """
+    if not rows:
+        return
+    by_first: dict[str, list[str]] = {}
+    for path in paths:
+        first, _, rest = path.partition("__")
+        rests = by_first.setdefault(first, [])
+        if rest:
+            rests.append(rest)
+    model = type(rows[0])
+    for first, rests in by_first.items():
+        field = model._meta.get_field(first)
+        if not (field.is_relation and (field.many_to_one or field.one_to_one)):
+            raise ValueError(f"{model.__name__}.{first} is not a foreign key or one-to-one field")
+        related_model = field.related_model
+        target = field.target_field.attname
+        ids = {getattr(row, field.attname) for row in rows} - {None}
+        found: dict[Any, Any] = {}
+        if known and related_model in known and not rests:
+            found = {getattr(obj, target): obj for obj in known[related_model]}
+        missing = ids - found.keys()
+        if missing:
+            found.update(_read(related_model, target, missing, rests, (deferred or {}).get(first)))
+        for row in rows:
+            value = getattr(row, field.attname)
+            obj = found.get(value) if value is not None else None
+            if value is not None and obj is None:
+                continue  # not readable: the descriptor will fetch it (or say it is gone)
+            field.set_cached_value(row, obj)
+            if obj is not None and field.one_to_one:
+                field.remote_field.set_cached_value(obj, row)
+
+
+def _read(
+    model: Any, target: str, keys: set[Any], rests: list[str], defer: list[str] | None
+) -> dict[Any, Any]:
+    manager = model._default_manager
+    queryset = manager.all()
+    if hasattr(queryset, "unscoped"):
+        queryset = queryset.unscoped(REASON)
+    if rests:
+        queryset = queryset.select_related(*rests)
+    if defer:
+        queryset = queryset.defer(*defer)
+    rows = queryset.filter(**{f"{target}__in": keys}).order_by()
+    return {getattr(obj, target): obj for obj in rows}

@@ -1,0 +1,81 @@
+"""Related records attached to a page of rows: what select_related gave, without the join."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.pagination import keyset_page
+from core.related import attach_related, joined_paths, unjoined
+from core.scoping import system_scope
+from partners.choices import CouncilRole
+from partners.models import Membership, Partner, Site, SiteType
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rows(cast):
+    with system_scope("test data"):
+        office = SiteType.objects.create(name="Office")
+        Site.objects.create(partner=cast.wcc, code="A", name="A", site_type=office)
+        Site.objects.create(partner=cast.rbkc, code="B", name="B", site_type=None)
+        Site.objects.create(partner=cast.wcc, code="C", name="C", site_type=office)
+    return Site.objects.visible_to(cast.manager).order_by("name")
+
+
+def test_paths_and_deferred_fields_are_read_from_the_queryset(rows):
+    qs = rows.select_related("partner", "site_type").defer("partner__created_at")
+    plain, paths, deferred = unjoined(qs)
+    assert sorted(paths) == ["partner", "site_type"]
+    assert deferred == {"partner": ["created_at"], "site_type": []}
+    assert joined_paths(plain) == []
+
+
+def test_rows_get_what_the_join_gave_in_one_query_per_relation(rows):
+    joined = list(rows.select_related("partner", "site_type"))
+    plain = list(rows)
+    with CaptureQueriesContext(connection) as captured:
+        attach_related(plain, ["partner", "site_type"])
+    assert len(captured) == 2
+    with CaptureQueriesContext(connection) as none:
+        seen = [(r.partner.code, r.site_type and r.site_type.name) for r in plain]
+    assert len(none) == 0
+    assert seen == [(r.partner.code, r.site_type and r.site_type.name) for r in joined]
+    assert plain[1].site_type is None
+    # Rows of the same council share its record.
+    assert plain[0].partner is plain[2].partner
+
+
+def test_known_records_are_shared_and_only_the_missing_are_read(cast, rows):
+    with system_scope("test"):
+        known = [Partner.objects.get(pk=cast.wcc.pk)]  # rbkc is not known
+    plain = list(rows)
+    with CaptureQueriesContext(connection) as captured:
+        attach_related(plain, ["partner"], known={Partner: known})
+    assert len(captured) == 1 and "IN" in captured[0]["sql"]
+    assert plain[0].partner is known[0]
+    assert plain[1].partner.code == "rbkc"
+
+
+def test_nested_paths_follow_the_chain(cast):
+    with system_scope("test data"):
+        Membership.objects.create(user=cast.agent, partner=cast.wcc, role=CouncilRole.REQUESTER)
+        memberships = list(Membership.objects.unscoped("test").filter(user=cast.agent))
+    attach_related(memberships, ["user", "partner"])
+    with CaptureQueriesContext(connection) as none:
+        assert memberships[0].user.username == "agent"
+        assert memberships[0].partner.code == "wcc"
+    assert len(none) == 0
+
+
+def test_a_keyset_page_reads_its_rows_without_a_join(cast, rows):
+    qs = rows.select_related("partner", "site_type")
+    with CaptureQueriesContext(connection) as captured:
+        page = keyset_page(qs, ["name"], None, 2)
+    assert "JOIN" not in captured[0]["sql"]
+    assert [r.code for r in page.rows] == ["A", "B"]
+    with CaptureQueriesContext(connection) as none:
+        assert [r.partner.code for r in page.rows] == ["wcc", "rbkc"]
+    assert len(none) == 0
