@@ -183,12 +183,15 @@ class Access:
         return any(action in self.council_actions(pid, area) for pid in owners)
 
 
+#: Each membership as the access needs it: (partner id, role, the partner's leaving date).
+GRANT_COLUMNS = ("partner_id", "role", "partner__left_on")
+
+
 def access_for(user: Any) -> Access:
     """The `Access` of `user`, worked out once and cached on the user object.
 
-    One query for a council person (their memberships, with each council's leaving date), and
-    one more for shared-service staff (which partners have left, since their records are
-    read-only to everyone).
+    One query for a person's memberships (with each council's leaving date), unless the user
+    was loaded with them (`user_with_access`, as every signed-in request's user is).
     """
     cached = getattr(user, "_concord_access", None)
     if cached is not None:
@@ -198,32 +201,63 @@ def access_for(user: Any) -> Access:
     else:
         from partners.models import Membership
 
-        today = timezone.localdate()
-        roles: dict[int, set[str]] = {}
-        left: set[int] = set()
         memberships = Membership.objects.unscoped("working out a person's own access").filter(
             user_id=user.pk
         )
-        for partner_id, role, left_on in memberships.values_list(
-            "partner_id", "role", "partner__left_on"
-        ):
-            roles.setdefault(partner_id, set()).add(role)
-            if left_on is not None and left_on <= today:
-                left.add(partner_id)
-        staff = bool(user.is_superuser or user.service_role)
-        access = Access(
-            user_id=user.pk,
-            is_superuser=user.is_superuser,
-            service_role=user.service_role or "",
-            # A council person of a partner that has left keeps no access through it.
-            roles_by_partner=roles if staff else {p: r for p, r in roles.items() if p not in left},
-            # Staff see every partner, so which have left is looked up when first needed.
-            _left=None if staff else left,
-            access_ended=bool(roles) and not staff and set(roles) <= left,
-        )
+        access = _access_from(user, memberships.values_list(*GRANT_COLUMNS))
     if user is not None:
         user._concord_access = access
     return access
+
+
+def _access_from(user: Any, grants: Iterable[tuple[int, str, datetime.date | None]]) -> Access:
+    """The access of an active, signed-in `user` holding `grants` (see GRANT_COLUMNS)."""
+    today = timezone.localdate()
+    roles: dict[int, set[str]] = {}
+    left: set[int] = set()
+    for partner_id, role, left_on in grants:
+        roles.setdefault(partner_id, set()).add(role)
+        if left_on is not None and left_on <= today:
+            left.add(partner_id)
+    staff = bool(user.is_superuser or user.service_role)
+    return Access(
+        user_id=user.pk,
+        is_superuser=user.is_superuser,
+        service_role=user.service_role or "",
+        # A council person of a partner that has left keeps no access through it.
+        roles_by_partner=roles if staff else {p: r for p, r in roles.items() if p not in left},
+        # Staff see every partner, so which have left is looked up when first needed.
+        _left=None if staff else left,
+        access_ended=bool(roles) and not staff and set(roles) <= left,
+    )
+
+
+def user_with_access(also: Iterable[str] = (), **lookup: Any) -> tuple[Any, tuple[Any, ...]]:
+    """The user matching `lookup` with their access worked out, in ONE query; (None, ()) if
+    there is none.
+
+    Every signed-in request needs both (the user, then their memberships to know what they
+    may see), so they are read together: the user's row joined to their memberships and
+    each council's leaving date, one row per membership. `also` names further columns to
+    read through the user (``auth_token__created``); their values come back beside it.
+    """
+    from partners.models import User
+
+    names = [f.attname for f in User._meta.concrete_fields]
+    extra = list(also)
+    grant_paths = [f"memberships__{column}" for column in GRANT_COLUMNS]
+    rows = list(
+        User._default_manager.filter(**lookup).order_by().values_list(*names, *extra, *grant_paths)
+    )
+    if not rows or len({row[0] for row in rows}) != 1:
+        return None, ()
+    first = rows[0]
+    user: Any = User.from_db(User._default_manager.db, names, first[: len(names)])
+    more = tuple(first[len(names) : len(names) + len(extra)])
+    if user.is_active:
+        grants = [row[-3:] for row in rows if row[-3] is not None]
+        user._concord_access = _access_from(user, grants)
+    return user, more
 
 
 def council_access_ended(user: Any, on: datetime.date | None = None) -> bool:
