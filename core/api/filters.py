@@ -42,3 +42,26 @@ class ConcordFilterBackend(DjangoFilterBackend):
             raise ValidationError(errors)
         kwargs["data"] = data
         return kwargs
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not _asks_to_filter(request, filterset_class):
+            # No filter named in the request: the filter set would change nothing, and building
+            # its form (a field per filter, with scoped choices) is a visible share of a list.
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def _asks_to_filter(request: Any, filterset_class: Any) -> bool:
+    """Whether the request names any filter of `filterset_class` (or the class may filter
+    with no parameter at all, which only a filter set of its own `filter_queryset` can)."""
+    if filterset_class.filter_queryset is not django_filters.FilterSet.filter_queryset:
+        return True
+    params = request.query_params
+    if not params:
+        return False
+    for name in filterset_class.base_filters:
+        # A range filter takes suffixed parameters (``starts_on_after``...).
+        if any(key == name or key.startswith(f"{name}_") for key in params):
+            return True
+    return False
