@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import pretty_name
 
-from core.widgets import speed_up_select
+from core.widgets import speed_up_widget
 from partners.access import ADD, CHANGE, access_for
 
 
@@ -96,7 +96,7 @@ def govukify(form: forms.BaseForm, for_filters: bool = False) -> None:
                 break
         if isinstance(widget, forms.TextInput | forms.EmailInput | forms.URLInput):
             widget.attrs.setdefault("spellcheck", "false")
-        speed_up_select(widget)
+        speed_up_widget(widget)
         if isinstance(field, forms.ModelChoiceField):
             lean_choices(field)
 

@@ -1,8 +1,10 @@
-"""Select boxes drawn in Python rather than through a template per option.
+"""Select boxes and inputs drawn in Python rather than through Django's widget templates.
 
 Django draws each <option> through its own template include; a filter panel with a council
 dropdown draws dozens of them on every list page, which was a large share of the page's time.
-`speed_up_select` swaps a Select widget's class for one that writes the same HTML directly.
+A plain <input> costs three nested templates (text.html, input.html, attrs.html).
+`speed_up_widget` swaps such a widget's class for one that writes the same HTML directly
+(core/tests/test_widgets.py checks it against the templates).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.forms.widgets import Input
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -67,18 +70,62 @@ def _groups(choices: Any) -> Any:
         yield None, flat
 
 
+class FastInputMixin:
+    """Renders an <input> as django/forms/widgets/input.html and attrs.html would."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget: Any = self
+        context = widget.get_context(name, value, attrs)["widget"]
+        parts: list[str] = [
+            format_html('<input type="{}" name="{}"', context["type"], context["name"])
+        ]
+        if context["value"] is not None:
+            parts.append(format_html(' value="{}"', _as_text(context["value"])))
+        for key, item in context["attrs"].items():
+            if item is False:
+                continue
+            if item is True:
+                parts.append(format_html(" {}", key))
+            else:
+                parts.append(format_html(' {}="{}"', key, _as_text(item)))
+        parts.append(">")
+        return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+def _as_text(value: Any) -> Any:
+    """``value|stringformat:'s'``: text, still safe if it was (the filter keeps safeness)."""
+    return value if isinstance(value, SafeString) else str(value)
+
+
+#: Django's widget templates that are exactly ``{% include "django/forms/widgets/input.html" %}``.
+PLAIN_INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        *("checkbox", "color", "date", "datetime", "email", "file", "hidden"),
+        *("number", "password", "search", "tel", "text", "time", "url"),
+    )
+)
+
 _FAST_CLASSES: dict[type, type] = {}
 
 
-def speed_up_select(widget: forms.Widget) -> None:
-    """Make a single-choice Select (or subclass) render directly; other widgets are left be."""
+def speed_up_widget(widget: forms.Widget) -> None:
+    """Make a single-choice Select or a plain Input render directly; others are left be."""
     cls = type(widget)
-    if not isinstance(widget, forms.Select) or isinstance(widget, FastSelectMixin):
+    if isinstance(widget, FastSelectMixin | FastInputMixin):
         return
-    if widget.allow_multiple_selected or isinstance(widget, forms.RadioSelect):
+    if isinstance(widget, forms.Select):
+        if widget.allow_multiple_selected or isinstance(widget, forms.RadioSelect):
+            return
+        mixin: type = FastSelectMixin
+    elif isinstance(widget, Input) and widget.template_name in PLAIN_INPUT_TEMPLATES:
+        mixin = FastInputMixin
+    else:
         return
     fast = _FAST_CLASSES.get(cls)
     if fast is None:
-        fast = type(f"Fast{cls.__name__}", (FastSelectMixin, cls), {})
+        fast = type(f"Fast{cls.__name__}", (mixin, cls), {})
         _FAST_CLASSES[cls] = fast
     widget.__class__ = fast
