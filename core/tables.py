@@ -53,19 +53,20 @@ def partner_html(partner: Any) -> SafeString:
 
 def display_text(value: Any, field: Any = None, obj: Any = None) -> str:
     """`display_value` as plain, already-escaped text (for code that joins many cells)."""
-    from partners.models import Partner
-
     if field is not None and obj is not None and getattr(field, "choices", None):
         method = getattr(obj, f"get_{field.name}_display", None)
         if method is not None:
             return _escape(str(method()))
+    kind = type(value)
+    if kind is str:  # the common case first: a list page draws rows x columns cells
+        return _escape(value) if value else ""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         return value.__html__() if hasattr(value, "__html__") else _escape(value)
-    if isinstance(value, bool):
+    if kind is bool:
         return "Yes" if value else "No"
-    if isinstance(value, Partner):
+    if isinstance(value, _partner_model()):
         return _partner_text(value)
     if isinstance(value, datetime.datetime):
         return _escape(date_filter(timezone.localtime(value), "j M Y, H:i"))
@@ -74,6 +75,18 @@ def display_text(value: Any, field: Any = None, obj: Any = None) -> str:
     if hasattr(value, "__html__"):
         return str(value.__html__())
     return _escape(str(value))
+
+
+_PARTNER: list[Any] = []
+
+
+def _partner_model() -> Any:
+    """partners.models.Partner, imported on first use (core does not import its apps early)."""
+    if not _PARTNER:
+        from partners.models import Partner
+
+        _PARTNER.append(Partner)
+    return _PARTNER[0]
 
 
 def display_value(value: Any, field: Any = None, obj: Any = None) -> SafeString:

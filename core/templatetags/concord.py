@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.urls import get_resolver, reverse
+from django.urls import get_resolver
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from core.forms import widget_kind
+from core.routes import route_url_or_fail
 from core.tables import display_value, partner_html
+from core.widgets import esc
 
 register = template.Library()
 
@@ -42,22 +44,14 @@ def partner_filter_options_html(options: Any, selected: Any) -> SafeString:
     staff see every council in it.
     """
     chosen = getattr(selected, "pk", None)
-    parts = [
-        format_html(
-            '<option value=""{}>All councils</option>', " selected" if chosen is None else ""
-        )
-    ]
+    parts = [f'<option value=""{" selected" if chosen is None else ""}>All councils</option>']
     for option in options:
+        mark = " selected" if option.pk == chosen else ""
+        former = " (former partner)" if option.is_former else ""
         parts.append(
-            format_html(
-                '<option value="{}"{}>{}{}</option>',
-                option.code,
-                " selected" if option.pk == chosen else "",
-                option.name,
-                " (former partner)" if option.is_former else "",
-            )
+            f'<option value="{esc(option.code)}"{mark}>{esc(option.name)}{former}</option>'
         )
-    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped by format_html
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped by esc()
 
 
 @register.filter
@@ -207,13 +201,13 @@ def concord_navigation(context: Any) -> list[dict[str, Any]]:
     get_resolver().url_patterns  # noqa: B018
     access = access_for(user)
     path = request.path
-    items = [{"label": "Home", "url": reverse("core:home"), "current": path == "/"}]
+    items = [{"label": "Home", "url": route_url_or_fail("core:home"), "current": path == "/"}]
     for views in sorted(REGISTRY, key=lambda v: v.nav_order):
         if not access.can(VIEW, views.model.area):
             continue
-        url = reverse(views.model.url_name("list"))
+        url = route_url_or_fail(views.model.url_name("list"))
         items.append({"label": views.nav_label, "url": url, "current": path.startswith(url)})
     if ChangeRecord.visibility_filter(user) is not None:
-        url = reverse("core:change_list")
+        url = route_url_or_fail("core:change_list")
         items.append({"label": "Change log", "url": url, "current": path.startswith(url)})
     return items

@@ -47,6 +47,7 @@ from core.forms import add_validation_error, govukify
 from core.models import without_bookkeeping
 from core.pagination import InvalidCursor, KeysetPage, keyset_page
 from core.partner_filter import header_partner_rows, selected_partner
+from core.routes import route_url, route_url_or_fail
 from core.tables import (
     Table,
     default_detail_fields,
@@ -280,7 +281,7 @@ class ModelPageMixin(LoginRequiredMixin):
             "model_meta": meta,
             "verbose_name": singular,
             "verbose_name_plural": plural,
-            "list_url": reverse(self.model.url_name("list")),
+            "list_url": route_url_or_fail(self.model.url_name("list")),
             "object": obj,
         }
         if obj is not None and obj.pk is not None:
@@ -367,10 +368,10 @@ class ModelListView(ModelPageMixin, View):
             sort=sort,
             cursor_invalid=cursor_invalid,
             chosen_partner=chosen if self.model.ownership != "catalogue" else None,
-            create_url=reverse(self.model.url_name("create")) if self.can(ADD) else None,
-            export_url=url_or_none(self.model.url_name("export")) if self.can(EXPORT) else None,
+            create_url=route_url(self.model.url_name("create")) if self.can(ADD) else None,
+            export_url=route_url(self.model.url_name("export")) if self.can(EXPORT) else None,
             import_url=(
-                url_or_none(self.model.url_name("import"))
+                route_url(self.model.url_name("import"))
                 if self.model.import_fields and self.can(IMPORT)
                 else None
             ),
