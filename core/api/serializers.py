@@ -329,6 +329,10 @@ def write_row(plan: list[FieldPlan], row: Any) -> dict[str, Any]:
     return out
 
 
+#: Each serializer class's fields as DRF first built them (see ScopedModelSerializer.get_fields).
+_FIELD_PROTOTYPES: dict[type, dict[str, serializers.Field]] = {}
+
+
 class ScopedModelSerializer(serializers.ModelSerializer):
     """Base of every model's API serializer: scoped choices, owner shares, model rules."""
 
@@ -366,11 +370,21 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         return ScopedPrimaryKeyRelatedField, kwargs
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
-        if issubclass(self.Meta.model, SharedOwnershipModel) and not isinstance(
-            fields.get("owner_shares"), OwnerSharesField
-        ):
-            fields["owner_shares"] = OwnerSharesField()
+        """The serializer's fields: worked out from the model once per class, then copied.
+
+        DRF introspects the model again for every serializer made (every request), which was
+        a visible share of an API request; what it works out depends only on the class.
+        """
+        cls = type(self)
+        prototype = _FIELD_PROTOTYPES.get(cls)
+        if prototype is None:
+            prototype = super().get_fields()
+            if issubclass(self.Meta.model, SharedOwnershipModel) and not isinstance(
+                prototype.get("owner_shares"), OwnerSharesField
+            ):
+                prototype["owner_shares"] = OwnerSharesField()
+            _FIELD_PROTOTYPES[cls] = prototype
+        fields = copy.deepcopy(prototype)
         for field in fields.values():
             open_for_uniqueness(field.validators)
         return fields
