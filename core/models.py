@@ -530,6 +530,26 @@ class ChangeRecord(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("Change records are immutable")
 
+    @staticmethod
+    def _history_partner_ids(access: Any) -> list[int]:
+        """The councils whose changes a council person may read (their HISTORY grants)."""
+        from partners.access import HISTORY
+
+        return [
+            pid
+            for pid in access.roles_by_partner
+            if any(HISTORY in access.council_actions(pid, area) for area in ("reference", "*"))
+        ]
+
+    @classmethod
+    def any_readable_by(cls, user: Any) -> bool:
+        """Whether `user` may read any change at all (the navigation's "Change log" link):
+        `visibility_filter` is not None, without building the filter."""
+        from partners.access import HISTORY, access_for
+
+        access = access_for(user)
+        return HISTORY in access.service_actions("*") or bool(cls._history_partner_ids(access))
+
     @classmethod
     def visibility_filter(cls, user: Any, action: str = "view") -> Q | None:
         """Service staff see every change; a council person sees their councils' changes."""
@@ -538,11 +558,7 @@ class ChangeRecord(models.Model):
         access = access_for(user)
         if HISTORY in access.service_actions("*"):
             return Q()
-        partner_ids = [
-            pid
-            for pid in access.roles_by_partner
-            if any(HISTORY in access.council_actions(pid, area) for area in ("reference", "*"))
-        ]
+        partner_ids = cls._history_partner_ids(access)
         if not partner_ids:
             return None
         return Q(

@@ -128,7 +128,7 @@ class ChangeLogPermission(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        return ChangeRecord.visibility_filter(user) is not None
+        return ChangeRecord.any_readable_by(user)
 
 
 class ChangeRecordViewSet(ScopedReadOnlyModelViewSet):

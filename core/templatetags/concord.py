@@ -207,7 +207,7 @@ def concord_navigation(context: Any) -> list[dict[str, Any]]:
             continue
         url = route_url_or_fail(views.model.url_name("list"))
         items.append({"label": views.nav_label, "url": url, "current": path.startswith(url)})
-    if ChangeRecord.visibility_filter(user) is not None:
+    if ChangeRecord.any_readable_by(user):
         url = route_url_or_fail("core:change_list")
         items.append({"label": "Change log", "url": url, "current": path.startswith(url)})
     return items
