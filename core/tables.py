@@ -173,6 +173,7 @@ class Column:
         self.name = ""
         self._attribute: str | None = None
         self._plain = False
+        self._format: Any = display_text
         self.creation_counter = Column._counter
         Column._counter += 1
 
@@ -186,6 +187,7 @@ class Column:
         simple = isinstance(self.accessor, str) and "__" not in self.accessor
         self._attribute = self.accessor if simple else None
         self._plain = simple and not getattr(f, "choices", None)
+        self._format = _formatter_for(f) if self._plain else display_text
         if self.label is None:
             self.label = (
                 field_label(model, self.accessor)
@@ -223,7 +225,7 @@ class Column:
         if self._plain:
             # A field of the row itself with no choices: the common case, kept short because
             # a list page renders rows x columns cells.
-            text = display_text(getattr(row, self._attribute))  # type: ignore[arg-type]
+            text = self._format(getattr(row, self._attribute))  # type: ignore[arg-type]
         else:
             obj = row
             if isinstance(self.accessor, str) and "__" in self.accessor:
@@ -242,6 +244,34 @@ class Column:
     def render(self, row: Any) -> SafeString:
         """The cell's HTML for `row` (escaped)."""
         return mark_safe(self.cell(row))  # noqa: S308 - escaped by cell()
+
+
+def _text_cell(value: Any) -> str:
+    if type(value) is str:
+        return _escape(value) if value else ""
+    return display_text(value)
+
+
+def _yes_no_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return "Yes" if value else "No"
+
+
+def _partner_cell(value: Any) -> str:
+    return "" if value is None else _partner_text(value)
+
+
+def _formatter_for(field: Any) -> Any:
+    """How a column of `field` (no choices) is written: `display_text`, with the type
+    question answered once per column rather than for every cell."""
+    if isinstance(field, models.CharField | models.TextField):
+        return _text_cell
+    if isinstance(field, models.BooleanField):
+        return _yes_no_cell
+    if isinstance(field, models.ForeignKey) and field.related_model is _partner_model():
+        return _partner_cell
+    return display_text
 
 
 _URL_PREFIXES: dict[type, str | None] = {}
