@@ -172,6 +172,14 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Sessions live in the database. With a shared cache (Redis) they are read through it, which
+# saves every signed-in request a query; never through the per-process cache, where a session
+# signed out in one web process would live on in the others.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if env_str("REDIS_URL")
+    else "django.contrib.sessions.backends.db"
+)
 
 # Background jobs: django-tasks, the backport of Django 6's django.tasks. The database backend
 # needs nothing beyond the database; `concord worker` runs the jobs. Tests run jobs at once.

@@ -254,6 +254,17 @@ def test_production_turns_on_secure_cookies_and_hsts():
     assert result.stdout.split() == ["False", "True", "True", "True", "True", "True"], result.stderr
 
 
+def test_sessions_are_read_through_the_cache_only_when_it_is_shared():
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_ENGINE.rsplit('.', 1)[1], s.CACHES['default']['BACKEND'].split('.')[-1])"
+    )
+    env = production_env(CONCORD_SECRET_KEY=SECRET, CONCORD_ALLOWED_HOSTS="concord.example")
+    assert run_python(["-c", script], env).stdout.split() == ["db", "LocMemCache"]
+    env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+    assert run_python(["-c", script], env).stdout.split() == ["cached_db", "RedisCache"]
+
+
 def test_development_mode_starts_with_no_settings_at_all():
     env = production_env()
     env.pop("CONCORD_ENV")
