@@ -37,6 +37,7 @@ else:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver", "[::1]"]
 
 CSRF_TRUSTED_ORIGINS = env_list("CONCORD_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "core.views.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

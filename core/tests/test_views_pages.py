@@ -279,3 +279,36 @@ def test_filter_choices_offer_any_once(cast, client_for):
         select = html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
         assert select.count('value=""') == 1, (url, select)
         assert ">Any</option>" in select and "---------" not in select
+
+
+def test_a_form_sent_without_its_security_token_gets_a_plain_page_and_changes_nothing(cast):
+    from django.test import Client
+
+    with system_scope("test data"):
+        site = Site.objects.create(partner=cast.wcc, code="CSRF", name="Before")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.wcc_lead, backend="partners.auth.ConcordBackend")
+    url = reverse("partners:site_update", args=[site.pk])
+    response = client.post(url, {"code": "CSRF", "name": "After", "partner": cast.wcc.pk})
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert "This form has expired" in text and "Nothing was saved" in text
+    assert "govuk-header" in text or "govuk-template" in text
+    assert "CSRF verification failed" not in text
+    with system_scope("test check"):
+        site.refresh_from_db()
+    assert site.name == "Before"
+    # The same form with its token still works.
+    page = client.get(url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token is not None
+
+
+def test_the_security_token_failure_answers_the_api_in_json(rf):
+    from core.views.errors import csrf_failure
+
+    response = csrf_failure(rf.post("/api/v1/sites/"), reason="CSRF cookie not set.")
+    assert response.status_code == 403
+    body = response.json()
+    assert body["errors"][0]["code"] == "csrf_failed"
+    assert "cookie" not in body["errors"][0]["message"].lower()

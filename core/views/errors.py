@@ -48,3 +48,24 @@ def server_error(request: HttpRequest) -> HttpResponse:
             status=500,
         )
     return render(request, "errors/500.html", status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its security token (usually one left open too long, or sent after
+    signing out): say so plainly, in the service's own page, and change nothing."""
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "status": 403,
+                "errors": [
+                    {
+                        "field": None,
+                        "code": "csrf_failed",
+                        "message": "The request was missing its security token (CSRF). "
+                        "Send the X-CSRFToken header with session sign-in, or use a token.",
+                    }
+                ],
+            },
+            status=403,
+        )
+    return render(request, "errors/csrf.html", status=403)
