@@ -309,6 +309,8 @@ def test_the_security_token_failure_answers_the_api_in_json(rf):
 
     response = csrf_failure(rf.post("/api/v1/sites/"), reason="CSRF cookie not set.")
     assert response.status_code == 403
-    body = response.json()
+    import json
+
+    body = json.loads(response.content)
     assert body["errors"][0]["code"] == "csrf_failed"
     assert "cookie" not in body["errors"][0]["message"].lower()
