@@ -13,7 +13,7 @@ from core.forms import ScopedForm, ScopedModelForm, govukify, writable_partners
 from partners.access import ADD, CHANGE
 from partners.choices import CouncilRole
 from partners.models import Agreement, Membership, Partner, Site, SiteType, User
-from partners.services import add_person, set_roles
+from partners.services import add_person, give_role, set_roles
 
 
 class PartnerForm(ScopedModelForm):
@@ -125,15 +125,33 @@ class AgreementForm(ScopedModelForm):
         return cleaned
 
 
+NEW, EXISTING = "new", "existing"
+
+
 class AddPersonForm(ScopedForm):
     """Add a council's person: their account and their role in that council."""
 
     scope_model = Membership
 
     partner = forms.ModelChoiceField(queryset=Partner.objects.none(), label="Council")
+    who = forms.ChoiceField(
+        choices=[
+            (NEW, "Someone new to Concord"),
+            (
+                EXISTING,
+                "Someone who already has a Concord account (for example in another council)",
+            ),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+        initial=NEW,
+        label="Is this person new to Concord?",
+    )
     username = forms.CharField(
         max_length=150,
-        help_text="How they sign in, for example wcc.jsmith. Letters, digits and @ . + - _ only.",
+        help_text="How they sign in, for example wcc.jsmith. Letters, digits and @ . + - _ only. "
+        "For someone who already has an account, their username: their name, email and password "
+        "stay as they are.",
     )
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
@@ -146,8 +164,29 @@ class AddPersonForm(ScopedForm):
         help_text="Without one they cannot sign in until a password is set for them.",
     )
 
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"].strip()
+        existing = User.objects.filter(username=username).first()
+        if self.data.get("who") == EXISTING:
+            if existing is None or not existing.is_active:
+                raise forms.ValidationError(
+                    f"No one signs in as “{username}”. Choose “Someone new to Concord” to "
+                    "create their account."
+                )
+            self.existing_user = existing
+        elif existing is not None:
+            raise forms.ValidationError(
+                f"Someone already signs in as “{username}”. To give them a role in this "
+                "council, choose “Someone who already has a Concord account”."
+            )
+        return username
+
     def clean_password(self) -> str:
         password: str = self.cleaned_data.get("password") or ""
+        if password and self.data.get("who") == EXISTING:
+            raise forms.ValidationError(
+                "Someone who already has an account keeps their password: leave this empty."
+            )
         if password:
             probe = User(
                 username=self.data.get("username", ""),
@@ -160,6 +199,9 @@ class AddPersonForm(ScopedForm):
 
     def save(self) -> Membership:
         data = self.cleaned_data
+        existing = getattr(self, "existing_user", None)
+        if data.get("who") == EXISTING and existing is not None:
+            return give_role(data["partner"], existing, data["role"])
         user = add_person(
             data["partner"],
             data["username"],

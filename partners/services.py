@@ -96,6 +96,24 @@ def add_person(
 
 
 @transaction.atomic
+def give_role(partner: Partner, user: Any, role: str) -> Membership:
+    """Give someone who already has an account `role` in `partner` (another council, or
+    another role in the same one). Raises ValidationError if they hold it already, for an
+    unknown role or a partner that has left."""
+    _refuse_if_left(partner)
+    (role,) = _check_roles([role])
+    held = Membership.objects.owned_by(partner).filter(user_id=user.pk, role=role)
+    if held.exists():
+        label = CouncilRole(role).label
+        raise ValidationError(
+            {"role": f"{user.display_name} already holds the role “{label}” in {partner.name}."}
+        )
+    membership = Membership(user=user, partner=partner, role=role)
+    membership.save()
+    return membership
+
+
+@transaction.atomic
 def set_roles(user: Any, partner: Partner, roles: Iterable[str]) -> list[Membership]:
     """Make `user`'s roles in `partner` exactly `roles` (an empty list removes them all).
 

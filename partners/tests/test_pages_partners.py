@@ -272,3 +272,61 @@ def test_admin_querysets_and_dropdowns_are_scoped(cast):
     assert "rbkc.lead" not in {u.username for u in user_admin.get_queryset(request)}
     request.user = cast.manager
     assert len(site_admin.get_queryset(request)) == 2
+
+
+def test_manager_gives_an_existing_person_a_role_in_another_council(cast, client_for):
+    client = client_for(cast.manager)
+    text = page(client.get("/memberships/new/"))
+    assert "Is this person new to Concord?" in text
+    response = client.post(
+        "/memberships/new/",
+        {"partner": cast.rbkc.pk, "who": "existing", "username": "wcc.lead", "role": "auditor"},
+    )
+    assert response.status_code == 302
+    with system_scope("test"):
+        held = set(
+            Membership.objects.unscoped("test")
+            .filter(user=cast.wcc_lead)
+            .values_list("partner__code", "role")
+        )
+    assert held == {("wcc", "lead"), ("rbkc", "auditor")}
+    cast.wcc_lead.refresh_from_db()
+    assert cast.wcc_lead.has_usable_password()  # their account is untouched
+    with system_scope("test"):
+        rbkc_site = Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+    assert client_for(cast.wcc_lead).get(f"/sites/{rbkc_site.pk}/").status_code == 200
+
+
+def test_giving_an_existing_person_a_role_explains_each_mistake(cast, client_for):
+    client = client_for(cast.manager)
+
+    def errors(data):
+        response = client.post("/memberships/new/", data)
+        assert response.status_code == 200
+        return page(response)
+
+    text = errors(
+        {"partner": cast.rbkc.pk, "who": "existing", "username": "nobody", "role": "lead"}
+    )
+    assert "No one signs in as “nobody”" in text
+    text = errors(
+        {
+            "partner": cast.rbkc.pk,
+            "who": "existing",
+            "username": "wcc.lead",
+            "role": "lead",
+            "password": "a-Long-enough-pass-9",
+        }
+    )
+    assert "keeps their password" in text
+    text = errors(
+        {"partner": cast.wcc.pk, "who": "existing", "username": "wcc.lead", "role": "lead"}
+    )
+    assert "already holds the role “IT lead” in City of Westminster" in text
+    assert 'href="#id_role_0"' in text
+    text = errors({"partner": cast.rbkc.pk, "who": "new", "username": "wcc.lead", "role": "lead"})
+    assert "Someone already signs in as “wcc.lead”" in text
+    text = errors(
+        {"partner": cast.lbhf.pk, "who": "existing", "username": "wcc.lead", "role": "lead"}
+    )
+    assert 'id="id_partner"' in text  # a former partner is not offered at all
