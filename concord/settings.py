@@ -177,9 +177,7 @@ CACHES = {
 # saves every signed-in request a query; never through the per-process cache, where a session
 # signed out in one web process would live on in the others.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if env_str("REDIS_URL")
-    else "django.contrib.sessions.backends.db"
+    "django.contrib.sessions.backends.cached_db" if env_str("REDIS_URL") else "core.sessions"
 )
 
 # Background jobs: django-tasks, the backport of Django 6's django.tasks. The database backend

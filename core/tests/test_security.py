@@ -260,7 +260,7 @@ def test_sessions_are_read_through_the_cache_only_when_it_is_shared():
         "print(s.SESSION_ENGINE.rsplit('.', 1)[1], s.CACHES['default']['BACKEND'].split('.')[-1])"
     )
     env = production_env(CONCORD_SECRET_KEY=SECRET, CONCORD_ALLOWED_HOSTS="concord.example")
-    assert run_python(["-c", script], env).stdout.split() == ["db", "LocMemCache"]
+    assert run_python(["-c", script], env).stdout.split() == ["sessions", "LocMemCache"]
     env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
     assert run_python(["-c", script], env).stdout.split() == ["cached_db", "RedisCache"]
 
