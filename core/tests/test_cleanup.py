@@ -1,0 +1,114 @@
+"""`concord cleanup`: unconfirmed import uploads and old partner exports are removed; the
+records stay and say why."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from core.models import ImportJob, JobStatus, PartnerExport
+from core.scoping import system_scope
+from partners.models import Site
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+
+
+def age(model, obj, **delta):
+    with system_scope("test"):
+        model.objects.unscoped("test").filter(pk=obj.pk).update(
+            created_at=timezone.now() - datetime.timedelta(**delta)
+        )
+
+
+def checked_upload(client):
+    client.post(
+        "/sites/import/",
+        {"file": SimpleUploadedFile("sites.csv", (HEADER + "wcc,CH,City Hall,,,,,yes\n").encode())},
+    )
+    with system_scope("test"):
+        return ImportJob.objects.unscoped("test").latest("created_at")
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command("cleanup", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_an_unconfirmed_upload_is_removed_after_a_day_and_the_page_says_so(cast, client_for):
+    client = client_for(cast.wcc_lead)
+    fresh = checked_upload(client)
+    stale = checked_upload(client)
+    age(ImportJob, stale, hours=25)
+    assert stale.status == JobStatus.CHECKED and default_storage.exists(stale.file_name)
+
+    listed = run("--dry-run")
+    assert "Would remove 1 unconfirmed import upload(s)" in listed
+    assert default_storage.exists(stale.file_name)
+
+    text = run()
+    assert "Removed 1 unconfirmed import upload(s) older than 24 hours" in text
+    stored = stale.file_name
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stale.file_name == "" and not default_storage.exists(stored)
+    assert default_storage.exists(fresh.file_name)  # a day has not passed for this one
+
+    page = client.get(f"/sites/import/?job={stale.token}").content.decode()
+    assert "Not confirmed within 24 hours" in page and "Confirm import" not in page
+    assert "Upload the file again" in page
+    # Confirming it now imports nothing.
+    client.post("/sites/import/", {"action": "confirm", "job": str(stale.token)})
+    assert Site.objects.visible_to(cast.wcc_lead).count() == 0
+
+
+def test_a_confirmed_import_in_progress_is_left_alone(cast, client_for):
+    job = checked_upload(client_for(cast.wcc_lead))
+    with system_scope("test"):
+        ImportJob.objects.unscoped("test").filter(pk=job.pk).update(
+            committing=True, status=JobStatus.QUEUED
+        )
+    age(ImportJob, job, hours=48)
+    assert "Removed 0 unconfirmed" in run()
+    job.refresh_from_db()
+    assert job.file_name and default_storage.exists(job.file_name)
+
+
+def test_a_partner_export_is_removed_after_a_week(cast, client_for):
+    client = client_for(cast.manager)
+    client.post("/partner-exports/", {"partner": "wcc"})
+    client.post("/partner-exports/", {"partner": "rbkc"})
+    old, new = PartnerExport.objects.visible_to(cast.manager).order_by("created_at")
+    age(PartnerExport, old, days=8)
+    assert "and 1 partner export file(s) older than 7 days" in run()
+    stored = old.file_name
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.file_name == "" and not default_storage.exists(stored)
+    assert old.status == JobStatus.DONE  # the record of the export stays
+    assert new.file_name and default_storage.exists(new.file_name)
+    page = client.get("/partner-exports/").content.decode()
+    assert "Removed after 7 days" in page
+    assert client.get(f"/partner-exports/{old.token}/download/").status_code == 404
+
+
+def test_keeping_times_must_be_positive():
+    with pytest.raises(CommandError):
+        run("--export-days", "0")
