@@ -128,6 +128,9 @@ class ImportResult:
 
 
 def _size_of(fileobj: IO[bytes]) -> int:
+    known = getattr(fileobj, "size", None)  # an upload knows it (core.uploads relies on it)
+    if isinstance(known, int):
+        return known
     fileobj.seek(0, os.SEEK_END)
     size = fileobj.tell()
     fileobj.seek(0)
