@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from drf_spectacular.utils import inline_serializer
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.importing import ImportResult
+from core.jobs import import_progress, run_import_job, store_upload
+from core.models import ImportJob, JobStatus
 
 
 class ImportRequestSerializer(serializers.Serializer):
@@ -18,6 +25,14 @@ class ImportRequestSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(
         default=True,
         help_text="true (the default): check every row and change nothing; false: import.",
+    )
+    background = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: run it as a background job and answer 202 at once; false: answer when "
+        "done; left out: in the background when the file has more rows than the service "
+        "imports inline (CONCORD_IMPORT_INLINE_ROWS, 2,000 by default).",
     )
 
 
@@ -73,3 +88,79 @@ def import_result_response(result: ImportResult) -> Response:
     """200 with the counts; 400 (nothing committed) with every problem when there are any."""
     code = status.HTTP_400_BAD_REQUEST if result.errors else status.HTTP_200_OK
     return Response(import_result_body(result, code), status=code)
+
+
+# Large imports run in the background ---------------------------------------------------------
+
+ImportJobSerializer = inline_serializer(
+    name="ImportJob",
+    fields={
+        "job": serializers.UUIDField(
+            help_text="The job's token: its URL is /api/v1/import-jobs/<job>/."
+        ),
+        "url": serializers.URLField(),
+        "model": serializers.CharField(help_text="What is imported, e.g. partners.site."),
+        "filename": serializers.CharField(),
+        "dry_run": serializers.BooleanField(),
+        "status": serializers.ChoiceField(choices=JobStatus.choices),
+        "rows_done": serializers.IntegerField(),
+        "rows_total": serializers.IntegerField(),
+        "message": serializers.CharField(),
+        "result": ImportResultSerializer,
+    },
+)
+
+
+def job_body(job: ImportJob, request: Any) -> dict[str, Any]:
+    """An import job as the API shows it: what it is, how far it has got, what it found."""
+    running = job.status in (JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.IMPORTING)
+    done, total = import_progress(job) if running else (job.rows_done, job.rows_total)
+    result = ImportResult.from_dict(job.result) if job.result and not running else None
+    path = reverse("api:import-job", args=[job.token])
+    return {
+        "job": str(job.token),
+        "url": request.build_absolute_uri(path),
+        "model": job.model_label.lower(),
+        "filename": job.filename,
+        "dry_run": not job.committing,
+        "status": job.status,
+        "rows_done": done,
+        "rows_total": total,
+        "message": job.message,
+        "result": (
+            import_result_body(result, 400 if result.errors else 200)
+            if result is not None
+            else None
+        ),
+    }
+
+
+def start_import_job(model: Any, upload: Any, user: Any, *, dry_run: bool, rows: int) -> ImportJob:
+    """Keep the upload and queue its check (dry run) or import for the worker."""
+    job = ImportJob(
+        user=user,
+        model_label=model._meta.label,
+        filename=os.path.basename(upload.name or "upload")[:255],
+        file_size=upload.size or 0,
+        rows_total=rows,
+        committing=not dry_run,
+    )
+    job.file_name = store_upload(job, upload)
+    job.save()
+    run_import_job.enqueue(job.pk)
+    return job
+
+
+class ImportJobView(APIView):
+    """``GET /api/v1/import-jobs/<job>/``: a background import, as its owner sees it.
+
+    Its owner (and shared-service staff, read-only) may look; anyone else gets a 404, as for
+    every record they cannot see.
+    """
+
+    @extend_schema(responses={200: ImportJobSerializer})
+    def get(self, request: Request, token: str) -> Response:
+        job = ImportJob.objects.visible_to(request.user).filter(token=token).first()
+        if job is None:
+            raise NotFound()
+        return Response(job_body(job, request))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch
@@ -42,13 +43,16 @@ from core.api.conditional import (
 )
 from core.api.filters import ConcordFilterBackend
 from core.api.importing import (
+    ImportJobSerializer,
     ImportRequestSerializer,
     ImportResultSerializer,
     import_result_response,
+    job_body,
+    start_import_job,
 )
 from core.api.pagination import KeysetPagination
 from core.api.permissions import ScopedActionPermission, action_for
-from core.importing import import_records, importable
+from core.importing import ImportFileError, check_file, count_rows, import_records, importable
 from core.models import PartnerOwnedModel, SharedOwnershipModel, without_bookkeeping
 from partners.access import VIEW
 
@@ -252,12 +256,19 @@ class ScopedModelViewSet(ScopedReadOnlyModelViewSet):
 
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},
-        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+        responses={
+            200: ImportResultSerializer,
+            202: ImportJobSerializer,
+            400: ImportResultSerializer,
+        },
         description=(
             "Import a CSV or XLSX file of records (the columns of the model's import fields). "
             "`dry_run=true` (the default) checks every row and changes nothing; "
             "`dry_run=false` writes every row, or none when any row has a problem. "
-            "Any problem is a 400 listing every bad row and column."
+            "Any problem is a 400 listing every bad row and column. A large file (or "
+            "`background=true`) is checked or imported by the worker: the answer is a 202 with "
+            "the job, whose URL (also in `Location`) shows its progress and, once done, the "
+            "same result."
         ),
     )
     @action(
@@ -272,11 +283,24 @@ class ScopedModelViewSet(ScopedReadOnlyModelViewSet):
         form = ImportRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
+        dry_run = form.validated_data["dry_run"]
+        background = form.validated_data.get("background")
+        if background is not False:
+            try:
+                check_file(upload, upload.name or "")
+                rows = count_rows(upload, upload.name or "")
+            except ImportFileError:
+                rows = -1  # import_records below reports the problem with the file
+            upload.seek(0)
+            if rows >= 0 and (background or rows > settings.CONCORD_IMPORT_INLINE_ROWS):
+                job = start_import_job(
+                    self.get_model(), upload, request.user, dry_run=dry_run, rows=rows
+                )
+                body = job_body(job, request)
+                return Response(
+                    body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]}
+                )
         result = import_records(
-            self.get_model(),
-            upload,
-            upload.name or "",
-            request.user,
-            dry_run=form.validated_data["dry_run"],
+            self.get_model(), upload, upload.name or "", request.user, dry_run=dry_run
         )
         return import_result_response(result)

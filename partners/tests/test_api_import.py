@@ -145,3 +145,69 @@ def test_models_without_import_fields_have_no_import_endpoint(cast):
         "/api/v1/agreements/import/", {"file": upload("x")}, format="multipart"
     )
     assert response.status_code in (404, 405)
+
+
+# Large files in the background ---------------------------------------------------------------
+
+
+@pytest.fixture
+def small_inline(settings, tmp_path):
+    settings.CONCORD_IMPORT_INLINE_ROWS = 1
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+
+
+def test_a_large_file_is_imported_by_the_worker_and_followed_by_its_job(cast, office, small_inline):
+    client = api_client(cast.wcc_lead)
+    response = post(client, GOOD, dry_run="false")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert response["Location"] == body["url"]
+    assert body["model"] == "partners.site" and body["dry_run"] is False
+    assert body["rows_total"] == 2
+    # The tests' job backend runs jobs at once: the job is done when it is looked at.
+    job = client.get(body["url"])
+    assert job.status_code == 200
+    done = job.json()
+    assert done["status"] == "done" and done["rows_done"] == 2
+    assert done["result"]["created"] == 2 and done["result"]["errors"] == []
+    assert site_codes() == {"CH", "LIB"}
+    assert (
+        ChangeRecord.objects.visible_to(cast.wcc_lead)
+        .filter(actor_label="import:sites.csv")
+        .count()
+        == 2
+    )
+    # Nobody else's business: another council's lead gets a 404, as for any record.
+    assert api_client(cast.rbkc_lead).get(body["url"]).status_code == 404
+    assert (
+        client.get("/api/v1/import-jobs/00000000-0000-0000-0000-000000000000/").status_code == 404
+    )
+    assert client.get("/api/v1/import-jobs/not-a-token/").status_code == 404
+
+
+def test_a_background_check_lists_every_bad_row_and_changes_nothing(cast, office, small_inline):
+    client = api_client(cast.wcc_lead)
+    bad = HEADER + "wcc,CH,City Hall,Office,,,12345678901234,yes\nrbkc,TH,Town Hall,,,,,yes\n"
+    response = post(client, bad)
+    assert response.status_code == 202
+    checked = client.get(response.json()["url"]).json()
+    assert checked["dry_run"] is True and checked["status"] == "checked"
+    result = checked["result"]
+    assert result["status"] == 400
+    assert {(e["row"], e["field"]) for e in result["errors"]} == {(2, "uprn"), (3, "partner")}
+    assert site_codes() == set()
+
+
+def test_background_can_be_asked_for_or_refused(cast, office, small_inline):
+    client = api_client(cast.wcc_lead)
+    assert post(client, GOOD, background="false").status_code == 200  # answered inline
+    one_row = HEADER + "wcc,CH,City Hall,Office,,,,yes\n"
+    assert post(client, one_row, background="true").status_code == 202
+    # A file that is not an import at all is refused at once, whatever its size.
+    refused = post(client, "just words", name="notes.txt", background="true")
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["row"] == 0
