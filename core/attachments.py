@@ -263,7 +263,8 @@ def attach_file(
         attachment.save()
     except BaseException:
         # No row refers to the stored file: remove it again. (Should an enclosing transaction
-        # roll back later, the file stays behind unreferenced: harmless, never served.)
+        # roll back later, the file stays behind unreferenced, never served, until
+        # `concord cleanup` removes it: core/cleanup.py.)
         _remove_file(attachment.file.name)
         raise
     return attachment

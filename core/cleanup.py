@@ -1,25 +1,33 @@
-"""Files the service keeps only for a while: unconfirmed import uploads and partner exports.
+"""Files the service keeps only for a while: unconfirmed import uploads and partner exports,
+and attachment files no record refers to.
 
 An import's upload waits in the storage for its owner to confirm it; one never confirmed would
 stay for ever. A partner export is a zip of everything a council owns: it should not lie in the
 storage longer than it takes to hand it over. `concord cleanup` (run it daily) removes both
 once they are older than their keeping time; the rows stay, saying what was removed and why,
 so the record of who imported or exported what is kept.
+
+An attachment's file is stored before its row is written; if the transaction around it rolls
+back (a save refused after the upload), the file stays with no row. Such files, a day old
+(so never one whose upload is still being saved), are removed too.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from core.jobs import discard_upload
-from core.models import ImportJob, JobStatus, PartnerExport
+from core.models import Attachment, ImportJob, JobStatus, PartnerExport
 
 IMPORT_HOURS = 24
 EXPORT_DAYS = 7
+ORPHAN_HOURS = 24
+ATTACHMENTS = "attachments"
 REASON = "removing files kept past their time"
 
 
@@ -29,6 +37,7 @@ class Cleanup:
 
     uploads: list[str] = field(default_factory=list)
     exports: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
 
 
 def clean_up(
@@ -78,4 +87,51 @@ def clean_up(
         export.file_name = ""
         export.message = f"Removed after {export_days} days. Make a new export if it is needed."
         export.save(update_fields=["file_name", "message"])
+    for name in orphaned_attachment_files(now - datetime.timedelta(hours=ORPHAN_HOURS)):
+        done.orphans.append(name)
+        if not dry_run:
+            default_storage.delete(name)
     return done
+
+
+def _files_under(folder: str) -> Iterator[str]:
+    try:
+        folders, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _files_under(f"{folder}/{sub}")
+
+
+def orphaned_attachment_files(older_than: datetime.datetime) -> Iterator[str]:
+    """Files under ``attachments/`` that no attachment refers to, last changed before
+    `older_than`. Checked against the table in batches, so memory stays flat."""
+    batch: list[str] = []
+
+    def unreferenced(names: list[str]) -> list[str]:
+        known = set(
+            Attachment.objects.unscoped(REASON)
+            .filter(file__in=names)
+            .values_list("file", flat=True)
+        )
+        return [name for name in names if name not in known]
+
+    for name in _files_under(ATTACHMENTS):
+        batch.append(name)
+        if len(batch) >= 500:
+            yield from _old(unreferenced(batch), older_than)
+            batch = []
+    if batch:
+        yield from _old(unreferenced(batch), older_than)
+
+
+def _old(names: list[str], older_than: datetime.datetime) -> Iterator[str]:
+    for name in names:
+        try:
+            changed = default_storage.get_modified_time(name)
+        except (OSError, NotImplementedError):
+            continue  # cannot tell its age: leave it
+        if changed < older_than:
+            yield name

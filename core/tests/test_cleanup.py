@@ -97,7 +97,7 @@ def test_a_partner_export_is_removed_after_a_week(cast, client_for):
     client.post("/partner-exports/", {"partner": "rbkc"})
     old, new = PartnerExport.objects.visible_to(cast.manager).order_by("created_at")
     age(PartnerExport, old, days=8)
-    assert "and 1 partner export file(s) older than 7 days" in run()
+    assert "1 partner export file(s) older than 7 days" in run()
     stored = old.file_name
     old.refresh_from_db()
     new.refresh_from_db()
@@ -112,3 +112,29 @@ def test_a_partner_export_is_removed_after_a_week(cast, client_for):
 def test_keeping_times_must_be_positive():
     with pytest.raises(CommandError):
         run("--export-days", "0")
+
+
+def test_attachment_files_no_record_refers_to_are_removed_once_a_day_old(cast, client_for):
+    import os
+    import time
+
+    from django.core.files.base import ContentFile
+
+    from core.attachments import attach_file
+
+    with system_scope("test data"):
+        site = Site.objects.create(partner=cast.wcc, code="AT", name="Attached")
+        kept = attach_file(site, SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan"), cast.wcc_lead)
+    stray = default_storage.save("attachments/partners/site/abc123/left.pdf", ContentFile(b"x"))
+    young = default_storage.save("attachments/partners/site/def456/new.pdf", ContentFile(b"y"))
+    day_ago = time.time() - 25 * 3600
+    for name in (stray, kept.file.name):
+        os.utime(default_storage.path(name), (day_ago, day_ago))
+
+    assert "attachment file with no record: " + stray in run("--dry-run")
+    assert default_storage.exists(stray)
+    text = run()
+    assert "1 attachment file(s) no record refers to" in text
+    assert not default_storage.exists(stray)
+    assert default_storage.exists(young)  # it may be an upload still being saved
+    assert default_storage.exists(kept.file.name)  # its record refers to it

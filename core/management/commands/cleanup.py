@@ -17,7 +17,8 @@ from core.cleanup import EXPORT_DAYS, IMPORT_HOURS, clean_up
 class Command(BaseCommand):
     help = (
         "Remove uploaded import files not confirmed within --import-hours (default 24) and "
-        "partner export zips older than --export-days (default 7). The records stay."
+        "partner export zips older than --export-days (default 7), and attachment files no "
+        "record refers to (a day old). The records stay."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -37,7 +38,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  import upload: {line}")
         for line in done.exports:
             self.stdout.write(f"  partner export: {line}")
+        for line in done.orphans:
+            self.stdout.write(f"  attachment file with no record: {line}")
         self.stdout.write(
-            f"{verb} {len(done.uploads)} unconfirmed import upload(s) older than {hours} hours "
-            f"and {len(done.exports)} partner export file(s) older than {days} days."
+            f"{verb} {len(done.uploads)} unconfirmed import upload(s) older than {hours} hours, "
+            f"{len(done.exports)} partner export file(s) older than {days} days "
+            f"and {len(done.orphans)} attachment file(s) no record refers to."
         )
