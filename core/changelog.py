@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
 from core.context import current_actor
 from core.models import (
+    Attachment,
     ChangeAction,
     ChangeRecord,
     ChangeRecordPartner,
@@ -103,10 +105,19 @@ def _on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
 
 
 def history_for(obj: ConcordModel, user: Any) -> Any:
-    """The change records of one record that `user` may see, newest first."""
+    """The change records of one record that `user` may see, newest first: its own, and the
+    files attached to it and removed from it (the attachments' own changes)."""
+    kind = ContentType.objects.get_for_model(type(obj))
+    condition = Q(content_type=kind, object_id=obj.pk)
+    if getattr(type(obj), "attachable", False):
+        mine = {"content_type_id": kind.pk, "object_id": obj.pk}
+        condition |= Q(content_type=ContentType.objects.get_for_model(Attachment)) & (
+            Q(**{f"after__{key}": value for key, value in mine.items()})
+            | Q(**{f"before__{key}": value for key, value in mine.items()})
+        )
     return (
         ChangeRecord.objects.visible_to(user)
-        .filter(content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk)
+        .filter(condition)
         .select_related("actor", "content_type")
         .order_by("-at", "-id")
     )

@@ -617,3 +617,28 @@ def test_detail_page_query_count_does_not_grow_with_attachments(
     with django_assert_num_queries(len(one)):
         response = client.get(f"/sites/{site.pk}/")
     assert response.content.count(b"/download/") == 6
+
+
+def test_a_records_history_shows_its_files_attached_and_removed(cast, client_for):
+    from core.attachments import delete_attachment
+    from core.context import acting_as
+
+    site = make_site(cast.wcc)
+    other = make_site(cast.wcc, "OT")
+    client = client_for(cast.wcc_lead)
+    response = client.post(
+        upload_url(site), {"file": pdf("Condition survey.pdf"), "title": "Survey 2026"}
+    )
+    assert response.status_code == 302
+    attached(other, cast.wcc_lead, name="Not this one.pdf")
+    kept = attached(site, cast.wcc_lead, name="Floor plan.pdf")
+    with system_scope("test"), acting_as(cast.wcc_lead, label="test"):
+        delete_attachment(Attachment.objects.unscoped("test").get(pk=kept.pk))
+
+    text = client.get(f"/sites/{site.pk}/history/").content.decode()
+    assert text.count("File attached") == 2 and text.count("File removed") == 1
+    assert "Condition survey.pdf" in text and "Survey 2026" in text and "Floor plan.pdf" in text
+    assert "Not this one.pdf" not in text  # another record's file
+    assert "sha256" not in text.lower() and "attachments/partners" not in text
+    # Another council sees neither the record nor its history.
+    assert client_for(cast.rbkc_lead).get(f"/sites/{site.pk}/history/").status_code == 404

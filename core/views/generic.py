@@ -27,11 +27,13 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.cache import patch_vary_headers
@@ -44,7 +46,7 @@ from core.attachments import attachments_panel
 from core.changelog import history_for
 from core.filtersets import listed_rows
 from core.forms import add_validation_error, govukify
-from core.models import without_bookkeeping
+from core.models import Attachment, without_bookkeeping
 from core.pagination import InvalidCursor, KeysetPage, keyset_page
 from core.partner_filter import header_partner_rows, selected_partner
 from core.routes import route_url, route_url_or_fail
@@ -593,9 +595,14 @@ class ChangeLine:
 
 def describe_changes(page: KeysetPage, model: Any, user: Any) -> list[dict[str, Any]]:
     """The change records of a page with labelled before → after values of changed fields."""
-    resolver = _ValueResolver(model, user, page.rows)
+    files = ContentType.objects.get_for_model(Attachment).pk
+    own = [record for record in page.rows if record.content_type_id != files]
+    resolver = _ValueResolver(model, user, own)
     entries = []
     for record in page.rows:
+        if record.content_type_id == files:
+            entries.append(_file_change(record))
+            continue
         before = record.before or {}
         after = record.after or {}
         # A new or deleted record lists its values (its id says nothing to a person).
@@ -615,6 +622,45 @@ def describe_changes(page: KeysetPage, model: Any, user: Any) -> list[dict[str, 
         ]
         entries.append({"record": record, "lines": lines})
     return entries
+
+
+#: The fields of an attachment a record's history shows, and how.
+_FILE_FIELDS = (("original_name", "File"), ("title", "Title"), ("description", "Description"))
+_FILE_TITLES = {
+    "create": "File attached",
+    "delete": "File removed",
+    "update": "File details changed",
+}
+
+
+def _file_change(record: Any) -> dict[str, Any]:
+    """An attachment's change as its record's history shows it: the file, not its storage."""
+    before, after = record.before or {}, record.after or {}
+    lines = []
+    for name, label in _FILE_FIELDS:
+        old, new = before.get(name), after.get(name)
+        if record.action == "update" and old == new:
+            continue
+        if record.action != "update" and not (old or new):
+            continue
+        lines.append(
+            ChangeLine(
+                label,
+                display_value(old) if record.action != "create" else _blank(),
+                display_value(new) if record.action != "delete" else _blank(),
+            )
+        )
+    size = (after if record.action != "delete" else before).get("size")
+    if record.action != "update" and size:
+        shown = display_value(filesizeformat(size))
+        lines.append(
+            ChangeLine(
+                "Size",
+                shown if record.action == "delete" else _blank(),
+                shown if record.action == "create" else _blank(),
+            )
+        )
+    return {"record": record, "lines": lines, "title": _FILE_TITLES.get(record.action)}
 
 
 def _blank() -> SafeString:
