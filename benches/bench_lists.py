@@ -27,14 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 
-import django  # noqa: E402
-
-django.setup()
-
+# Loaded as the web server loads it (concord.wsgi: Django set up, then what was loaded frozen
+# out of the garbage collector's way), so the figures are a server process's.
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
+import concord.wsgi  # noqa: E402, F401
 from core.pagination import _encode  # noqa: E402
 from core.scoping import system_scope  # noqa: E402
 from partners.choices import CouncilRole, ServiceRole  # noqa: E402

@@ -265,6 +265,14 @@ def test_sessions_are_read_through_the_cache_only_when_it_is_shared():
     assert run_python(["-c", script], env).stdout.split() == ["cached_db", "RedisCache"]
 
 
+@pytest.mark.parametrize("module", ["concord.wsgi", "concord.asgi"])
+def test_the_server_entry_points_freeze_what_they_loaded(module):
+    env = production_env(CONCORD_SECRET_KEY=SECRET, CONCORD_ALLOWED_HOSTS="concord.example")
+    script = f"import gc, {module}; print(gc.get_freeze_count() > 10000)"
+    result = run_python(["-c", script], env)
+    assert result.stdout.split() == ["True"], result.stderr
+
+
 def test_development_mode_starts_with_no_settings_at_all():
     env = production_env()
     env.pop("CONCORD_ENV")
