@@ -10,6 +10,13 @@ from core.testing.cast import Cast, make_cast
 
 
 @pytest.fixture
+def media_folder(settings: Any, tmp_path: Any) -> Any:
+    """Uploaded and generated files go to a temporary folder, never to var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
 def cast(db: None) -> Cast:
     """Two councils (and a former one) with their people, and the shared-service staff."""
     return make_cast()

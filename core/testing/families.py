@@ -42,6 +42,7 @@ from typing import Any, ClassVar, TypeVar
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
@@ -273,17 +274,23 @@ class ModelFamily:
 
     # Declarations a family may override -------------------------------------------------
 
+    def _undeclared(self, name: str) -> ImproperlyConfigured:
+        return ImproperlyConfigured(
+            f"{type(self).__name__} must declare {name}() for the tests that use it "
+            "(see core/testing/families.py and docs/adding-a-model.md)"
+        )
+
     def make(self, cast: Cast, partner: Any) -> ConcordModel:
         """A new saved record owned by `partner` (called inside a system scope)."""
-        raise NotImplementedError
+        raise self._undeclared("make")
 
     def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
         """Form data that creates a new record owned by `partner`."""
-        raise NotImplementedError
+        raise self._undeclared("create_data")
 
     def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
         """Form data that edits `obj`, changing ``edited_field``."""
-        raise NotImplementedError
+        raise self._undeclared("update_data")
 
     def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
         """API payload that creates a new record owned by `partner` (default: the form data)."""
@@ -295,7 +302,7 @@ class ModelFamily:
 
     def import_rows(self, cast: Cast, partner: Any) -> list[dict[str, Any]]:
         """Good rows for an import of new records owned by `partner`."""
-        raise NotImplementedError
+        raise self._undeclared("import_rows")
 
     def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
         """A row an import must refuse, and the column its error names."""

@@ -33,10 +33,9 @@ PDF = b"%PDF-1.4\n% a small test document\n" + bytes(range(256)) * 8
 
 
 @pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Any) -> Any:
+def media(media_folder: Any) -> Any:
     """Uploads go to a temporary folder."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
+    return media_folder
 
 
 def unscoped() -> Any:

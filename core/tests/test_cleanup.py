@@ -16,18 +16,9 @@ from core.models import ImportJob, JobStatus, PartnerExport
 from core.scoping import system_scope
 from partners.models import Site
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
 HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
 
 
 def age(model, obj, **delta):

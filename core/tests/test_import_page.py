@@ -10,19 +10,10 @@ from core.models import ChangeRecord, ImportJob, JobStatus
 from core.scoping import system_scope
 from partners.models import Site, SiteType
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
 URL = "/sites/import/"
 HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
 
 
 def upload(client, text, name="sites.csv"):

@@ -12,14 +12,9 @@ from core.models import JobStatus, PartnerExport
 from core.scoping import system_scope
 from partners.models import Site
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
 URL = "/partner-exports/"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def test_only_service_managers(cast, client_for):

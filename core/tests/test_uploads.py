@@ -18,8 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def small_limits(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def small_limits(settings, media_folder):
     settings.CONCORD_IMPORT_MAX_BYTES = 2000
     settings.CONCORD_ATTACHMENT_MAX_BYTES = 1000
 

@@ -151,13 +151,8 @@ def test_models_without_import_fields_have_no_import_endpoint(cast):
 
 
 @pytest.fixture
-def small_inline(settings, tmp_path):
+def small_inline(settings, media_folder):
     settings.CONCORD_IMPORT_INLINE_ROWS = 1
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
 
 
 def test_a_large_file_is_imported_by_the_worker_and_followed_by_its_job(cast, office, small_inline):
