@@ -12,7 +12,8 @@ from django.contrib import admin
 from django.db.models import ForeignKey
 from django.http import HttpRequest
 
-from core.models import ChangeRecord
+from core.attachments import may_change_record
+from core.models import Attachment, ChangeRecord
 from partners.access import CHANGE, DELETE, access_for
 
 
@@ -79,3 +80,40 @@ class ChangeRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ScopedModelAdmin):
+    """Files attached to records: seen as their records are; removed, never edited, here.
+
+    Files are attached from the record's page or the API (`core.attachments.attach_file`
+    checks and fingerprints them); the back office only looks and, where the person may change
+    the record, removes one (its file goes from storage once the deletion is committed).
+    """
+
+    list_display = ("original_name", "title", "record_label", "size", "uploaded_by", "uploaded_at")
+    search_fields = ("original_name", "title")
+    readonly_fields = [f.name for f in Attachment._meta.fields]
+
+    @admin.display(description="Record")
+    def record_label(self, obj: Attachment) -> str:
+        return f"{obj.content_type.name} {obj.object_id}"
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("content_type", "uploaded_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not admin.ModelAdmin.has_delete_permission(self, request, obj):
+            return False
+        if obj is None:
+            return True
+        # As on the record's page: removing a file needs `change` on its record (never on a
+        # former partner's).
+        record = obj.record
+        return record is not None and may_change_record(request.user, record)

@@ -641,3 +641,28 @@ def test_a_records_history_shows_its_files_attached_and_removed(cast, client_for
     assert "sha256" not in text.lower() and "attachments/partners" not in text
     # Another council sees neither the record nor its history.
     assert client_for(cast.rbkc_lead).get(f"/sites/{site.pk}/history/").status_code == 404
+
+
+def test_the_back_office_lists_attachments_as_their_records_are_seen(cast):
+    from django.contrib.admin.sites import site as admin_site
+    from django.test import RequestFactory
+
+    from partners.models import User
+
+    mine = attached(make_site(cast.wcc), cast.wcc_lead, name="Ours.pdf")
+    theirs = attached(make_site(cast.rbkc, "TH"), cast.rbkc_lead, name="Theirs.pdf")
+    with system_scope("test data"):
+        former = attached(make_site(cast.lbhf, "OLD"), cast.manager, name="Old.pdf")
+        root = User.objects.create_superuser("root", "root@example.org", "x-Long-enough-9")
+    model_admin = admin_site._registry[Attachment]
+    request = RequestFactory().get("/django-admin/")
+    request.user = cast.wcc_lead
+    assert [a.original_name for a in model_admin.get_queryset(request)] == ["Ours.pdf"]
+    request.user = root
+    names = {a.original_name for a in model_admin.get_queryset(request)}
+    assert {"Ours.pdf", "Theirs.pdf", "Old.pdf"} <= names
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, mine)
+    assert model_admin.has_delete_permission(request, theirs)
+    # A former partner's records are read-only, their files included.
+    assert not model_admin.has_delete_permission(request, former)
