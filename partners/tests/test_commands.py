@@ -20,7 +20,7 @@ from partners.choices import CouncilRole
 from partners.demo import DEMO_PASSWORD
 from partners.models import Agreement, Membership, Partner, Site, SiteType, User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
 
 def run(*args: str) -> str:
@@ -178,6 +178,23 @@ def test_demo_tops_up_a_partly_loaded_partnership():
     assert "created 1 sites" in out
     with system_scope("test"):
         assert Site.objects.filter(code="WCH").count() == 1
+
+
+def test_demo_attaches_a_few_files_once():
+    from core.models import Attachment
+
+    out = run("demo")
+    assert "2 attached files" in out
+    with system_scope("test"):
+        files = list(Attachment.objects.order_by("original_name"))
+        assert [f.original_name for f in files] == [
+            "Bi-borough ICT agreement - summary.txt",
+            "Westminster City Hall - comms rooms.csv",
+        ]
+        assert files[1].record.code == "WCH" and files[1].size > 0
+    run("demo")
+    with system_scope("test"):
+        assert Attachment.objects.count() == 2
 
 
 def test_demo_calls_other_apps_loaders_with_the_councils(monkeypatch):
