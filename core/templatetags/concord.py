@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from core.forms import widget_kind
-from core.routes import route_url_or_fail
+from core.routes import asset_url, route_url_or_fail
 from core.tables import display_value, partner_html
 from core.widgets import esc
 
@@ -28,6 +28,18 @@ _ERROR_CLASSES = {
     "textarea": "govuk-textarea--error",
     "file": "govuk-file-upload--error",
 }
+
+
+@register.simple_tag
+def route(name: str) -> str:
+    """``{% url name %}`` for a route with no arguments, reversed once (core.routes)."""
+    return route_url_or_fail(name)
+
+
+@register.simple_tag
+def asset(path: str) -> str:
+    """``{% static path %}``, worked out once per process (core.routes)."""
+    return asset_url(path)
 
 
 @register.filter

@@ -314,3 +314,19 @@ def test_the_security_token_failure_answers_the_api_in_json(rf):
     body = json.loads(response.content)
     assert body["errors"][0]["code"] == "csrf_failed"
     assert "cookie" not in body["errors"][0]["message"].lower()
+
+
+def test_routes_and_assets_are_worked_out_once_and_forgotten_when_settings_change(settings):
+    from django.test import override_settings
+    from django.urls import NoReverseMatch
+
+    from core.routes import asset_url, route_url, route_url_or_fail
+
+    assert route_url_or_fail("core:home") == "/"
+    assert route_url("no:such_route") is None
+    with pytest.raises(NoReverseMatch):
+        route_url_or_fail("no:such_route")
+    assert asset_url("concord/app.css") == "/static/concord/app.css"
+    with override_settings(STATIC_URL="/assets/"):
+        assert asset_url("concord/app.css") == "/assets/concord/app.css"
+    assert asset_url("concord/app.css") == "/static/concord/app.css"
