@@ -162,9 +162,9 @@ def person(username: str, service_role: str = "", partner: Partner | None = None
 def cpu_check() -> float:
     """Milliseconds this machine takes, right now, for a fixed loop of plain Python.
 
-    Printed beside each figure: on a shared virtual machine the same code runs at speeds that
+    Printed beside the figures: on a shared virtual machine the same code runs at speeds that
     differ by half or more from one minute to the next, and this says how fast the machine was
-    while that line was measured (the loop is CPU-bound, like a list request).
+    while they were measured (the loop is CPU-bound, like a list request).
     """
     samples = []
     for _ in range(5):
@@ -174,19 +174,6 @@ def cpu_check() -> float:
             total += i % 7
         samples.append(ms(time.perf_counter() - start))
     return statistics.median(samples)
-
-
-def time_get(client: Client, url: str, repeat: int) -> tuple[float, float]:
-    for _ in range(5):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        response = client.get(url)
-        samples.append(ms(time.perf_counter() - start))
-        assert response.status_code == 200
-    return percentiles(samples)
 
 
 def time_sql(sql: str, params: list, repeat: int) -> float:
@@ -283,14 +270,30 @@ def lists(made: list[Partner], repeat: int) -> list[dict]:
             [made[1].pk, lead_deep_name, lead_deep_name, lead_deep_name, lead_deep_id],
         ),
     ]
-    results = []
-    for name, user, url, sql, params in cases:
+    # The cases take turns, one request each, round after round: on a machine whose speed
+    # changes from minute to minute every case then meets the same slow and fast moments,
+    # and the lines of the table can be compared with each other.
+    clients = []
+    for _name, user, url, _sql, _params in cases:
         client = Client()
         client.force_login(user, backend="partners.auth.ConcordBackend")
-        before = cpu_check()
-        p50, p95 = time_get(client, url, repeat)
-        raw = time_sql(sql.replace("%s", "%s"), params, repeat)
-        cpu = statistics.median([before, cpu_check()])
+        for _ in range(5):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        clients.append(client)
+    samples: list[list[float]] = [[] for _ in cases]
+    before = cpu_check()
+    for _ in range(repeat):
+        for index, (client, case) in enumerate(zip(clients, cases, strict=True)):
+            start = time.perf_counter()
+            response = client.get(case[2])
+            samples[index].append(ms(time.perf_counter() - start))
+            assert response.status_code == 200
+    cpu = statistics.median([before, cpu_check()])
+    results = []
+    for (name, _user, _url, sql, params), timed in zip(cases, samples, strict=True):
+        p50, p95 = percentiles(timed)
+        raw = time_sql(sql, params, repeat)
         print(
             f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms (raw {raw:.2f} ms, CPU check {cpu:.1f})",
             file=sys.stderr,

@@ -68,8 +68,9 @@ def table(results: list[dict], args: argparse.Namespace) -> str:
         " (`make bench` runs the defaults)",
         f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}. "
-        "CPU check: milliseconds for a fixed loop of plain Python, taken before and after each "
-        "line (lower is a faster machine at that moment; see the text below the table).",
+        "The cases take turns, one request each, for every round. CPU check: milliseconds for a "
+        "fixed loop of plain Python before and after each database's rounds (lower is a faster "
+        "machine at that moment; see the text below the table).",
         "",
         "| database | measurement | Concord p50 ms | Concord p95 ms | raw SQL p95 ms | "
         "target p95 ms | met | CPU check ms |",
