@@ -270,9 +270,10 @@ def lists(made: list[Partner], repeat: int) -> list[dict]:
             [made[1].pk, lead_deep_name, lead_deep_name, lead_deep_name, lead_deep_id],
         ),
     ]
-    # The cases take turns, one request each, round after round: on a machine whose speed
-    # changes from minute to minute every case then meets the same slow and fast moments,
-    # and the lines of the table can be compared with each other.
+    # The cases take turns, a batch of requests each, round after round: on a machine whose
+    # speed changes from minute to minute every case then meets the same slow and fast
+    # moments, and the lines of the table can be compared with each other. (A batch rather
+    # than one request: alternating pages every request measures cold processor caches.)
     clients = []
     for _name, user, url, _sql, _params in cases:
         client = Client()
@@ -283,12 +284,14 @@ def lists(made: list[Partner], repeat: int) -> list[dict]:
         clients.append(client)
     samples: list[list[float]] = [[] for _ in cases]
     before = cpu_check()
-    for _ in range(repeat):
+    batch = 20
+    for first in range(0, repeat, batch):
         for index, (client, case) in enumerate(zip(clients, cases, strict=True)):
-            start = time.perf_counter()
-            response = client.get(case[2])
-            samples[index].append(ms(time.perf_counter() - start))
-            assert response.status_code == 200
+            for _ in range(min(batch, repeat - first)):
+                start = time.perf_counter()
+                response = client.get(case[2])
+                samples[index].append(ms(time.perf_counter() - start))
+                assert response.status_code == 200
     cpu = statistics.median([before, cpu_check()])
     results = []
     for (name, _user, _url, sql, params), timed in zip(cases, samples, strict=True):

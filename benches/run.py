@@ -68,7 +68,7 @@ def table(results: list[dict], args: argparse.Namespace) -> str:
         " (`make bench` runs the defaults)",
         f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}. "
-        "The cases take turns, one request each, for every round. CPU check: milliseconds for a "
+        "The cases take turns, 20 requests each, round after round. CPU check: milliseconds for a "
         "fixed loop of plain Python before and after each database's rounds (lower is a faster "
         "machine at that moment; see the text below the table).",
         "",
