@@ -18,7 +18,7 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage, storages
 from django.utils import timezone
 
 from core.jobs import discard_upload
@@ -127,11 +127,19 @@ def orphaned_attachment_files(older_than: datetime.datetime) -> Iterator[str]:
         yield from _old(unreferenced(batch), older_than)
 
 
+def _knows_file_times() -> bool:
+    """Whether the storage can tell when a file was written (Django's base Storage cannot)."""
+    storage = storages["default"]
+    return type(storage).get_modified_time is not Storage.get_modified_time
+
+
 def _old(names: list[str], older_than: datetime.datetime) -> Iterator[str]:
+    if not _knows_file_times():
+        return  # without a file's age, one still being saved could be taken for an orphan
     for name in names:
         try:
             changed = default_storage.get_modified_time(name)
-        except (OSError, NotImplementedError):
-            continue  # cannot tell its age: leave it
+        except OSError:
+            continue  # gone meanwhile, or unreadable: leave it
         if changed < older_than:
             yield name

@@ -306,7 +306,7 @@ class ModelFamily:
 
     def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
         """A row an import must refuse, and the column its error names."""
-        raise NotImplementedError
+        raise self._undeclared("bad_import_row")
 
     def sample(self, cast: Cast) -> ConcordModel:
         """The record the tests look at: owned by ``owner``."""
