@@ -94,10 +94,38 @@ class ScopedModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ListedModelChoiceField
 
 
+#: django-filter's own get_form_class, which makes a new form class for every filter set.
+_MAKES_A_NEW_FORM_CLASS = django_filters.FilterSet.get_form_class
+
+
 class ConcordFilterSet(django_filters.FilterSet):
     """Base filter set: a free-text `q` over the model's `search_fields`."""
 
     search_fields: tuple[str, ...] = ()
+
+    @property
+    def form(self) -> Any:
+        """django-filter's form, without copying its fields a second time.
+
+        django-filter makes a form class for each filter set, from fields made for this filter
+        set alone; Django's form then deep-copies them all again (each dropdown's queryset
+        included), which was a visible share of a list page. The form takes them as they are.
+        """
+        if not hasattr(self, "_form"):
+            if type(self).get_form_class is not _MAKES_A_NEW_FORM_CLASS:
+                # A form class that may be shared: copy its fields, as Django does.
+                return django_filters.FilterSet.form.fget(self)
+            form_class = self.get_form_class()  # a new class, seen by this call alone
+            fields = form_class.base_fields
+            form_class.base_fields = {}
+            try:
+                data = self.data if self.is_bound else None
+                form = form_class(data, prefix=self.form_prefix)
+            finally:
+                form_class.base_fields = fields
+            form.fields = fields
+            self._form = form
+        return self._form
 
     q = django_filters.CharFilter(method="filter_search", label="Search")
 

@@ -473,3 +473,22 @@ def test_deleting_something_in_use_is_refused_in_words(cast, sites, client_for):
     assert "cannot be deleted because other records refer to it" in page(response)
     with system_scope("test"):
         assert SiteType.objects.filter(pk=office.pk).exists()
+
+
+def test_filter_forms_take_their_fields_without_copying_them_and_stay_apart(cast, rf):
+    from partners.filtersets import SiteFilterSet
+
+    def filter_form(user):
+        request = rf.get("/sites/", {"q": "hall"})
+        request.user = user
+        return SiteFilterSet(
+            request.GET, queryset=Site.objects.visible_to(user), request=request
+        ).form
+
+    one, two = filter_form(cast.wcc_lead), filter_form(cast.rbkc_lead)
+    assert one.is_valid() and one.cleaned_data["q"] == "hall"
+    assert type(one) is not type(two)  # a form class per filter set, so nothing is shared
+    assert one.fields["partner"] is not two.fields["partner"]
+    assert one.fields is type(one).base_fields  # taken as made, not copied again
+    assert [p.code for p in one.fields["partner"].queryset] == ["wcc"]
+    assert [p.code for p in two.fields["partner"].queryset] == ["rbkc"]
