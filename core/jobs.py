@@ -56,6 +56,24 @@ def store_upload(job: ImportJob, upload: Any) -> str:
     return default_storage.save(name, File(upload, name=os.path.basename(name)))
 
 
+def keep_upload(
+    model: Any, upload: Any, filename: str, user: Any, rows: int, *, committing: bool = False
+) -> ImportJob:
+    """A new import job for `upload` (checked and counted already), its file kept in the
+    storage until the import runs. The page and the API both start imports here."""
+    job = ImportJob(
+        user=user,
+        model_label=model._meta.label,
+        filename=os.path.basename(filename or "upload")[:255],
+        file_size=upload.size or 0,
+        rows_total=rows,
+        committing=committing,
+    )
+    job.file_name = store_upload(job, upload)
+    job.save()
+    return job
+
+
 def discard_upload(job: ImportJob) -> None:
     """Remove the job's file and progress from the storage (the job's row stays)."""
     for name in (job.file_name, _progress_name(job)):

@@ -18,6 +18,7 @@ non-null fields, because keyset pagination (core.pagination) cannot page through
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape as _escape
@@ -77,16 +78,12 @@ def display_text(value: Any, field: Any = None, obj: Any = None) -> str:
     return _escape(str(value))
 
 
-_PARTNER: list[Any] = []
-
-
+@functools.cache
 def _partner_model() -> Any:
     """partners.models.Partner, imported on first use (core does not import its apps early)."""
-    if not _PARTNER:
-        from partners.models import Partner
+    from partners.models import Partner
 
-        _PARTNER.append(Partner)
-    return _PARTNER[0]
+    return Partner
 
 
 def display_value(value: Any, field: Any = None, obj: Any = None) -> SafeString:
@@ -246,12 +243,6 @@ class Column:
         return mark_safe(self.cell(row))  # noqa: S308 - escaped by cell()
 
 
-def _text_cell(value: Any) -> str:
-    if type(value) is str:
-        return _escape(value) if value else ""
-    return display_text(value)
-
-
 def _yes_no_cell(value: Any) -> str:
     if value is None:
         return ""
@@ -264,9 +255,7 @@ def _partner_cell(value: Any) -> str:
 
 def _formatter_for(field: Any) -> Any:
     """How a column of `field` (no choices) is written: `display_text`, with the type
-    question answered once per column rather than for every cell."""
-    if isinstance(field, models.CharField | models.TextField):
-        return _text_cell
+    question answered once per column rather than for every cell (text is its first case)."""
     if isinstance(field, models.BooleanField):
         return _yes_no_cell
     if isinstance(field, models.ForeignKey) and field.related_model is _partner_model():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.urls import reverse
@@ -14,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.importing import ImportResult
-from core.jobs import import_progress, run_import_job, store_upload
+from core.jobs import import_progress, keep_upload, run_import_job
 from core.models import ImportJob, JobStatus
 
 
@@ -137,16 +136,7 @@ def job_body(job: ImportJob, request: Any) -> dict[str, Any]:
 
 def start_import_job(model: Any, upload: Any, user: Any, *, dry_run: bool, rows: int) -> ImportJob:
     """Keep the upload and queue its check (dry run) or import for the worker."""
-    job = ImportJob(
-        user=user,
-        model_label=model._meta.label,
-        filename=os.path.basename(upload.name or "upload")[:255],
-        file_size=upload.size or 0,
-        rows_total=rows,
-        committing=not dry_run,
-    )
-    job.file_name = store_upload(job, upload)
-    job.save()
+    job = keep_upload(model, upload, upload.name or "", user, rows, committing=not dry_run)
     run_import_job.enqueue(job.pk)
     return job
 

@@ -12,7 +12,7 @@ import csv
 import io
 import os
 import uuid
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -46,10 +46,10 @@ from core.importing import (
 )
 from core.jobs import (
     import_progress,
+    keep_upload,
     perform_import,
     run_import_job,
     run_partner_export,
-    store_upload,
 )
 from core.models import ImportJob, JobStatus, PartnerExport
 from core.partner_filter import selected_partner
@@ -329,15 +329,7 @@ class ImportView(LoginRequiredMixin, View):
             rows = count_rows(upload, filename)
         except ImportFileError as exc:
             return self.render(status=400, upload_error=exc.message)
-        job = ImportJob(
-            user=cast(Any, self.request.user),
-            model_label=model._meta.label,
-            filename=filename[:255],
-            file_size=upload.size or 0,
-            rows_total=rows,
-        )
-        job.file_name = store_upload(job, upload)
-        job.save()
+        job = keep_upload(model, upload, filename, self.request.user, rows)
         self._run(job)
         return redirect(f"{self.request.path}?{urlencode({'job': str(job.token)})}")
 

@@ -35,7 +35,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -74,14 +74,6 @@ OUT_OF_REACH = (
 
 class _OutOfReach(Exception):
     """Raised inside the save transaction to roll back a save that hid the record."""
-
-
-def url_or_none(name: str, *args: Any) -> str | None:
-    """The URL of a named route, or None when no such route is mounted."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def is_htmx_partial(request: HttpRequest) -> bool:
