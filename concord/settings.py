@@ -181,16 +181,27 @@ SESSION_ENGINE = (
 )
 
 # Background jobs: django-tasks, the backport of Django 6's django.tasks. The database backend
-# needs nothing beyond the database; `concord worker` runs the jobs. Tests run jobs at once.
-TASKS = {
-    "default": {
-        "BACKEND": (
-            "django_tasks.backends.immediate.ImmediateBackend"
-            if TESTING or env_bool("CONCORD_TASKS_IMMEDIATE")
-            else "django_tasks_db.DatabaseBackend"
-        )
+# needs nothing beyond the database; `concord worker` runs the jobs. With CONCORD_TASKS_REDIS
+# (and REDIS_URL, and the `redis` extra installed) they are queued on Redis through
+# django-tasks-rq instead, for installations with several workers; `concord worker` then runs
+# an RQ worker. Tests run jobs at once.
+TASKS_ON_REDIS = env_bool("CONCORD_TASKS_REDIS") and not TESTING
+if TASKS_ON_REDIS:
+    if not env_str("REDIS_URL"):
+        raise ImproperlyConfigured("CONCORD_TASKS_REDIS needs REDIS_URL to name the Redis server")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL"), "DEFAULT_TIMEOUT": 3600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {
+        "default": {
+            "BACKEND": (
+                "django_tasks.backends.immediate.ImmediateBackend"
+                if TESTING or env_bool("CONCORD_TASKS_IMMEDIATE")
+                else "django_tasks_db.DatabaseBackend"
+            )
+        }
     }
-}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
