@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -113,6 +114,15 @@ class Partner(ConcordModel):
     def is_former(self) -> bool:
         """A former partner: it has left, and its records are read-only."""
         return self.has_left()
+
+    def upcoming_bank_holidays(
+        self, count: int = 3, today: datetime.date | None = None
+    ) -> list[tuple[datetime.date, str]]:
+        """The next `count` bank holidays the council keeps (its nation's), from today."""
+        from core.workdays import bank_holidays
+
+        start = today or timezone.localdate()
+        return bank_holidays(self.nation, start, start + datetime.timedelta(days=400))[:count]
 
 
 class Membership(PartnerOwnedModel):

@@ -81,7 +81,26 @@ class PartnerViews(ModelViews):
             if obj.is_former
             else format_html("{}", "Current partner")
         )
-        return [("Status", status), *super().detail_rows(obj, request)]
+        rows = [("Status", status), *super().detail_rows(obj, request)]
+        if not obj.is_former:
+            # When the service desk's clocks stop for this council: its nation's bank holidays.
+            upcoming = obj.upcoming_bank_holidays()
+            rows.append(
+                (
+                    "Next bank holidays",
+                    format_html(
+                        '<ul class="govuk-list">{}</ul>',
+                        format_html_join(
+                            "",
+                            "<li>{}: {}</li>",
+                            ((f"{day:%A} {day.day} {day:%B %Y}", name) for day, name in upcoming),
+                        ),
+                    )
+                    if upcoming
+                    else format_html("{}", "None in the next year"),
+                )
+            )
+        return rows
 
 
 class SiteViews(ModelViews):

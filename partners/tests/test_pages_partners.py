@@ -67,6 +67,23 @@ def test_only_the_manager_adds_or_changes_partners(cast, client_for):
     assert "/partner-exports/" not in page(lead.get(f"/partners/{cast.wcc.pk}/"))
 
 
+def test_partner_page_shows_the_next_bank_holidays_of_its_nation(cast, client_for):
+    import time_machine
+
+    with system_scope("test"):
+        Partner.objects.filter(pk=cast.rbkc.pk).update(nation="SCT")
+    with time_machine.travel(datetime.datetime(2027, 11, 1, 12, tzinfo=datetime.UTC)):
+        client = client_for(cast.manager)
+        wcc = page(client.get(f"/partners/{cast.wcc.pk}/"))
+        scottish = page(client.get(f"/partners/{cast.rbkc.pk}/"))
+        former = page(client.get(f"/partners/{cast.lbhf.pk}/"))
+    assert "Next bank holidays" in wcc
+    assert "<li>Saturday 25 December 2027: Christmas Day</li>" in wcc
+    assert "Saint Andrew" not in wcc
+    assert "<li>Tuesday 30 November 2027: Saint Andrew&#x27;s Day</li>" in scottish
+    assert "Next bank holidays" not in former  # its clocks have stopped for good
+
+
 def test_partner_list_and_detail_mark_former_partners(cast, client_for):
     client = client_for(cast.manager)
     text = page(client.get("/partners/"))
