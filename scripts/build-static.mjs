@@ -52,13 +52,6 @@ const packages = [
     dirs: [],
     css: ["accessible-autocomplete.min.css"],
   },
-  {
-    name: "chart.js",
-    from: "chart.js/dist",
-    files: ["chart.umd.min.js", "chart.umd.min.js.map"],
-    dirs: [],
-    css: [],
-  },
 ];
 
 function fail(message) {
