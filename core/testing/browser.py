@@ -10,7 +10,9 @@ Use the ``browser`` fixture of a test module marked ``@pytest.mark.browser``::
 
     page = browser.new_page(base_url=live_server.url)
 
-A test is skipped, with the reason, where the browser is not installed.
+Where the browser is not installed a browser test FAILS, saying what to install: the browser
+journeys are part of `make test`, and a skip would let the suite pass without them. Leave them
+out on purpose with ``pytest -m 'not browser'``.
 """
 
 from __future__ import annotations
@@ -48,6 +50,19 @@ def chromium_missing() -> str | None:
     except ImportError:
         return "the playwright Python package is not installed (pip install -e '.[dev]')"
     return None
+
+
+def require_browser() -> None:
+    """Fail the calling test, saying what to install, when the browser cannot run here."""
+    import pytest
+
+    missing = chromium_missing()
+    if missing:
+        pytest.fail(
+            f"{missing}. Browser tests are part of the suite; leave them out on purpose with "
+            "`pytest -m 'not browser'`.",
+            pytrace=False,
+        )
 
 
 @contextmanager

@@ -8,19 +8,16 @@ from typing import Any
 import pytest
 
 from core.scoping import system_scope
-from core.testing.browser import chromium_missing, launch_chromium, screenshot
+from core.testing.browser import launch_chromium, require_browser, screenshot
 from core.testing.cast import PASSWORD
 from partners.models import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-missing = chromium_missing()
-
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if missing:
-        pytest.skip(missing)
+    require_browser()
     with launch_chromium() as chromium:
         yield chromium
 
@@ -29,7 +26,7 @@ def test_scripts_run_under_the_csp_and_the_filter_updates_in_place(cast, live_se
     from django.contrib.staticfiles import finders
 
     if not finders.find("vendor/govuk-frontend/govuk-frontend.min.js"):
-        pytest.skip("static/vendor is not built: run `make static`")
+        pytest.fail("static/vendor is not built: run `make static`", pytrace=False)
     with system_scope("test data"):
         Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
         Site.objects.create(partner=cast.wcc, code="LIB", name="Library")

@@ -15,14 +15,11 @@ from typing import Any
 import pytest
 
 from core.scoping import system_scope
-from core.testing.browser import chromium_missing, launch_chromium, screenshot
+from core.testing.browser import launch_chromium, require_browser, screenshot
 from core.testing.cast import PASSWORD, Cast
 from partners.models import Site, SiteType
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(chromium_missing() is not None, reason=chromium_missing() or ""),
-]
+pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
@@ -33,6 +30,7 @@ def page(
     # Playwright's sync API keeps an event loop running in this thread; the test's own
     # database calls are synchronous and safe.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    require_browser()
     with launch_chromium() as browser:
         context = browser.new_context(base_url=live_server.url, locale="en-GB")
         page = context.new_page()
