@@ -406,10 +406,39 @@ def test_partner_leave_ends_its_peoples_sign_in_from_that_day(cast):
         assert sign_in("rbkc.lead", "concord-test-password") is not None
     with time_machine.travel(datetime.datetime(2030, 3, 31, 12, tzinfo=datetime.UTC)):
         assert sign_in("rbkc.lead", "concord-test-password") is None
-    # The same date again is a no-op; another date is refused.
+    # The same date again is a no-op; another date is refused unless it is a correction.
     assert "nothing to do" in run("partner", "leave", "rbkc", "--on", "2030-03-31")
-    with pytest.raises(CommandError, match="already left"):
+    with pytest.raises(CommandError, match=r"already has a leaving date, 2030-03-31.*--correct"):
         run("partner", "leave", "rbkc", "--on", "2031-01-01")
+    cast.rbkc.refresh_from_db()
+    assert cast.rbkc.left_on == datetime.date(2030, 3, 31)
+
+
+def test_a_wrong_leaving_date_is_corrected_and_a_council_can_rejoin(cast):
+    import time_machine
+
+    # lbhf left in 2018: its people cannot sign in and its records are read-only.
+    assert sign_in("lbhf.lead", "concord-test-password") is None
+    out = run("partner", "leave", "lbhf", "--on", "2031-03-31", "--correct")
+    assert "leaves on 2031-03-31" in out
+    cast.lbhf.refresh_from_db()
+    assert cast.lbhf.left_on == datetime.date(2031, 3, 31)
+    assert sign_in("lbhf.lead", "concord-test-password") is not None
+    with time_machine.travel(datetime.datetime(2031, 4, 1, 12, tzinfo=datetime.UTC)):
+        assert sign_in("lbhf.lead", "concord-test-password") is None
+
+    out = run("partner", "rejoin", "lbhf")
+    assert "is a partner again (its leaving date was 2031-03-31)" in out
+    cast.lbhf.refresh_from_db()
+    assert cast.lbhf.left_on is None
+    with time_machine.travel(datetime.datetime(2031, 4, 1, 12, tzinfo=datetime.UTC)):
+        assert sign_in("lbhf.lead", "concord-test-password") is not None
+    assert "nothing to do" in run("partner", "rejoin", "lbhf")
+    # Both changes are in the change log, with the dates before and after.
+    [rejoined] = changes("command:partner rejoin")
+    assert rejoined.changed_fields == ["left_on"]
+    assert rejoined.before["left_on"] == "2031-03-31" and rejoined.after["left_on"] is None
+    assert [r.changed_fields for r in changes("command:partner leave")] == [["left_on"]]
 
 
 @pytest.mark.parametrize(

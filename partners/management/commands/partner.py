@@ -99,7 +99,10 @@ def get_partner(code: str) -> Partner:
 class Command(BaseCommand):
     """Manage the partnership's councils from the shell."""
 
-    help = "Add a council, set a person's roles, record a council leaving, list or export."
+    help = (
+        "Add a council, set a person's roles, record a council leaving or rejoining, "
+        "list or export."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         subparsers = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
@@ -149,6 +152,18 @@ class Command(BaseCommand):
         )
         leave.add_argument("code", help="The council's code.")
         leave.add_argument("--on", required=True, dest="on", help="Leaving date, YYYY-MM-DD.")
+        leave.add_argument(
+            "--correct",
+            action="store_true",
+            help="Change the leaving date of a council that already has one (entered wrongly).",
+        )
+
+        subparsers.add_parser(
+            "rejoin",
+            help="Clear a council's leaving date: it is a partner again.",
+            description="Its people can sign in again and its records can be changed again "
+            "(the change log keeps the date it had).",
+        ).add_argument("code", help="The council's code.")
 
         subparsers.add_parser("list", help="List the councils, current and former.")
 
@@ -175,6 +190,7 @@ class Command(BaseCommand):
             "add": self.handle_add,
             "set-role": self.handle_set_role,
             "leave": self.handle_leave,
+            "rejoin": self.handle_rejoin,
             "list": self.handle_list,
             "export": self.handle_export,
         }[subcommand]
@@ -269,10 +285,13 @@ class Command(BaseCommand):
             if partner.left_on == on:
                 self.stdout.write(f"{partner.name} already leaves on {on:%Y-%m-%d}; nothing to do.")
                 return
-            raise CommandError(
-                f"{partner.name} already left on {partner.left_on:%Y-%m-%d}. Correct it in the "
-                "partner's page if that date is wrong."
-            )
+            if not options.get("correct"):
+                raise CommandError(
+                    f"{partner.name} already has a leaving date, {partner.left_on:%Y-%m-%d}. "
+                    f"To change it, run `concord partner leave {partner.code} --on "
+                    f"{on:%Y-%m-%d} --correct`; if the council is a partner again, "
+                    f"`concord partner rejoin {partner.code}`."
+                )
         if on < partner.joined_on:
             raise CommandError(
                 f"--on: {partner.name} joined on {partner.joined_on:%Y-%m-%d}; it cannot leave "
@@ -291,6 +310,22 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"{partner.name} leaves on {on:%Y-%m-%d}. From that day its {people} "
                 "person(s) cannot sign in; its records stay, read-only, for the shared service."
+            )
+        )
+
+    def handle_rejoin(self, **options: Any) -> None:
+        partner = get_partner(options["code"])
+        if partner.left_on is None:
+            self.stdout.write(f"{partner.name} has no leaving date; nothing to do.")
+            return
+        was = partner.left_on
+        partner.left_on = None
+        partner.full_clean()
+        partner.save()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{partner.name} is a partner again (its leaving date was {was:%Y-%m-%d}). Its "
+                "people can sign in and its records can be changed again."
             )
         )
 
