@@ -1,7 +1,9 @@
 """Django settings for Concord, read from the environment (see .env.example).
 
 `CONCORD_ENV=production` switches on every protection of `manage.py check --deploy` and refuses
-to start without a secret key and allowed hosts. Anything else is development mode.
+to start without a secret key and allowed hosts; `development` (the default) is the demo and
+test mode. Any other value is refused, so a mistyped production setting cannot start a server
+in development mode with debug pages and the built-in key.
 """
 
 from __future__ import annotations
@@ -17,19 +19,31 @@ from concord.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONCORD_VAR_DIR", str(BASE_DIR / "var")))
 
-PRODUCTION = env_str("CONCORD_ENV", "development") == "production"
+ENVIRONMENTS = ("development", "production")
+CONCORD_ENV = env_str("CONCORD_ENV", "development")
+if CONCORD_ENV not in ENVIRONMENTS:
+    raise ImproperlyConfigured(
+        f"CONCORD_ENV must be one of {', '.join(ENVIRONMENTS)} (exactly, in lower case), "
+        f"not {CONCORD_ENV!r}"
+    )
+PRODUCTION = CONCORD_ENV == "production"
 TESTING = "pytest" in sys.modules or env_bool("CONCORD_TESTING")
 DEBUG = env_bool("CONCORD_DEBUG", default=not PRODUCTION)
 
 SECRET_KEY = env_str("CONCORD_SECRET_KEY")
 ALLOWED_HOSTS = env_list("CONCORD_ALLOWED_HOSTS")
 if PRODUCTION:
-    if len(SECRET_KEY) < 50:
+    # The rule of Django's own deploy check (security.W009), enforced rather than warned.
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
         raise ImproperlyConfigured(
             "CONCORD_SECRET_KEY must be set to at least 50 random characters in production"
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("CONCORD_ALLOWED_HOSTS must name this server in production")
+    if "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "CONCORD_ALLOWED_HOSTS must name this server in production, not allow every host (*)"
+        )
     if DEBUG:
         raise ImproperlyConfigured("CONCORD_DEBUG must be off in production")
 else:

@@ -217,6 +217,30 @@ def test_production_refuses_a_short_secret_key():
     assert "CONCORD_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["Production", "prod", "live", ""])
+def test_a_mistyped_environment_is_refused_rather_than_run_as_development(value):
+    env = production_env(CONCORD_SECRET_KEY=SECRET, CONCORD_ALLOWED_HOSTS="concord.example")
+    env["CONCORD_ENV"] = value
+    result = run_python(SETUP, env)
+    assert result.returncode != 0
+    assert "CONCORD_ENV must be one of development, production" in result.stderr
+    assert "started" not in result.stdout
+
+
+def test_production_refuses_a_secret_key_of_few_different_characters():
+    env = production_env(CONCORD_SECRET_KEY="a" * 60, CONCORD_ALLOWED_HOSTS="concord.example")
+    result = run_python(SETUP, env)
+    assert result.returncode != 0
+    assert "CONCORD_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_allow_every_host():
+    env = production_env(CONCORD_SECRET_KEY=SECRET, CONCORD_ALLOWED_HOSTS="concord.example,*")
+    result = run_python(SETUP, env)
+    assert result.returncode != 0
+    assert "not allow every host" in result.stderr
+
+
 def test_production_refuses_to_start_without_allowed_hosts():
     result = run_python(SETUP, production_env(CONCORD_SECRET_KEY=SECRET))
     assert result.returncode != 0
