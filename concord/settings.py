@@ -34,7 +34,8 @@ SECRET_KEY = env_str("CONCORD_SECRET_KEY")
 ALLOWED_HOSTS = env_list("CONCORD_ALLOWED_HOSTS")
 if PRODUCTION:
     # The rule of Django's own deploy check (security.W009), enforced rather than warned.
-    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
+    weak_key = len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+    if weak_key or SECRET_KEY.startswith("django-insecure-"):
         raise ImproperlyConfigured(
             "CONCORD_SECRET_KEY must be set to at least 50 random characters in production"
         )
