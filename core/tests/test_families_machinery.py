@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from core.testing.cast import Cast
-from core.testing.families import ModelFamily
-from partners.models import Site, SiteType
+from core.testing.families import ModelFamily, formula_field
+from partners.models import Membership, Site, SiteType
 
 
 class _Sites(ModelFamily):
@@ -73,3 +73,23 @@ def test_wrong_declarations_fail(cast: Cast) -> None:
         with pytest.raises(AssertionError):
             family().test_declarations_match_grants(cast)
     _Sites().test_declarations_match_grants(cast)
+
+
+def test_api_export_tests_follow_the_declarations() -> None:
+    # Every family gets the API export's tests; one with no export in its API gets none.
+    for name in ("test_api_export_csv", "test_api_export_guards_formulas"):
+        assert callable(getattr(_Sites, name)), name
+    assert vars(_Catalogue)["test_api_export_outsider"] is None
+    assert callable(_Catalogue.test_api_export_without_permission_403)
+
+    class _NoExport(_Sites):
+        api_actions = frozenset({"list", "retrieve"})
+
+    assert vars(_NoExport)["test_api_export_csv"] is None
+    assert vars(_NoExport)["test_api_export_anonymous_401"] is None
+
+
+def test_formula_field_prefers_free_text() -> None:
+    assert formula_field(Site) == "code"
+    assert formula_field(SiteType) == "name"
+    assert formula_field(Membership) == "role"  # only a text field with choices: still text
