@@ -25,6 +25,10 @@ List pages and API lists have pinned query counts, so an N+1 fails a test.
         def create_data(self, cast, partner): ...
         def update_data(self, cast, obj): ...
 
+Every family declared in a test module registers its model as it is defined
+(`ModelFamily.__init_subclass__`), and core/tests/test_families_machinery.py fails when a
+concrete Concord model has no family (bar an explicit, reasoned allow-list).
+
 Tests that do not apply to a model (no outsider for a catalogue, no import for a model without
 import fields, a page the model does not offer) are not collected at all, rather than skipped.
 What each person may do is read from the grant table (partners.access), so a family checks
@@ -35,13 +39,17 @@ person who is not permitted is a broken declaration, not a passing test).
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import itertools
+import pkgutil
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import pytest
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -130,6 +138,78 @@ def formula_field(model: Any) -> str | None:
 
 def has_text_column(cls: Any) -> bool:
     return formula_field(cls.model) is not None
+
+
+# Which models the suite covers ---------------------------------------------------------------
+
+#: Every family class defined with a model, as it was defined (see `declared_families`).
+_DEFINED_FAMILIES: list[type[ModelFamily]] = []
+
+
+def declared_families() -> list[type[ModelFamily]]:
+    """The families pytest collects: ``Test...`` classes at the top of a test module.
+
+    Families made only to look at the machinery (``_Sites``), or inside a test function, do
+    not count: they run no test of their model.
+    """
+    return [
+        family
+        for family in _DEFINED_FAMILIES
+        if family.__name__.startswith("Test") and family.__qualname__ == family.__name__
+    ]
+
+
+def import_project_tests() -> list[str]:
+    """Import every test module of every installed app of this project (its ``tests``
+    package, walked with pkgutil), so that their families are defined; their names.
+
+    Apps from installed packages (site-packages) are not the project's, even when the
+    virtual environment sits inside the project's folder.
+    """
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR).resolve()
+    imported: list[str] = []
+    for config in apps.get_app_configs():
+        where = Path(config.path).resolve()
+        if not where.is_relative_to(root) or "site-packages" in where.parts:
+            continue
+        name = f"{config.name}.tests"
+        try:
+            package = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # an app with no tests package has no families to find
+            raise
+        for module in pkgutil.walk_packages(package.__path__, prefix=f"{name}."):
+            if module.ispkg or module.name.rsplit(".", 1)[-1].startswith("test_"):
+                imported.append(importlib.import_module(module.name).__name__)
+    return imported
+
+
+def concrete_concord_models() -> list[type[ConcordModel]]:
+    """Every installed, concrete (not abstract, not proxy) Concord model: the scoped records."""
+    return sorted(
+        (
+            model
+            for model in apps.get_models()
+            if issubclass(model, ConcordModel) and not model._meta.proxy
+        ),
+        key=lambda model: model._meta.label_lower,
+    )
+
+
+def models_without_family(
+    models: Sequence[type[Model]], families: Sequence[type[Any]], allowed: Mapping[str, str]
+) -> list[str]:
+    """Labels (``app_label.model``) of `models` that no family declares and `allowed` does not
+    excuse."""
+    covered = {family.model._meta.label_lower for family in families}
+    return [
+        model._meta.label_lower
+        for model in models
+        if model._meta.label_lower not in covered and model._meta.label_lower not in allowed
+    ]
 
 
 def change_records(obj_or_model: Any, pk: Any, action: str) -> Any:
@@ -271,6 +351,8 @@ class ModelFamily:
         super().__init_subclass__(**kwargs)
         if not getattr(cls, "model", None):
             return
+        # Known to the check that every Concord model has a family (declared_families).
+        _DEFINED_FAMILIES.append(cls)
         # A test that does not apply to this model is not collected at all (pytest only
         # collects callables), rather than reported as skipped on every run.
         for name in dir(cls):
