@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from core.api.attachments import AttachmentViewSet
 from core.api.auth import ObtainTokenView
 from core.api.changes import ChangeRecordViewSet
+from core.api.exporting import export_urls
 from core.api.importing import ImportJobView
 from partners.api import views as partners_api
 
@@ -25,7 +26,8 @@ router.register("attachments", AttachmentViewSet, basename="attachment")
 urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="token"),
     path("v1/import-jobs/<uuid:token>/", ImportJobView.as_view(), name="import-job"),
-    path("v1/", include(router.urls)),
+    # Each domain endpoint's CSV/XLSX export (sites/export/, api:site-export) beside its routes.
+    path("v1/", include([*export_urls(router), *router.urls])),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -191,6 +191,8 @@ class AttachmentViewSet(ScopedModelViewSet):
     # An attachment is replaced, never edited: no PUT or PATCH. A file comes as multipart.
     http_method_names = ["get", "post", "delete", "head", "options"]
     parser_classes = [MultiPartParser, FormParser]
+    # No .../export/ (core.api.exporting): files leave with their records' partner export.
+    exportable = False
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # A download answers with the file whatever the client accepts; its errors are JSON.

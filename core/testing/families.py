@@ -2,10 +2,11 @@
 
 A model's test module subclasses `ModelFamily` and declares the model, who is who in the cast
 and how to make sample data; pytest then collects, for that model, tests of the list, detail,
-create, update, delete, history, export (CSV and XLSX) and import pages and of the API, each as
-an anonymous visitor, as people who can see the record but lack the permission ("denied"), as a
-permitted person (checking the change record names them) and as another council's person (the
-"outsider": a 404 everywhere, and never a row, a search hit, a dropdown option or an export row).
+create, update, delete, history, export (CSV and XLSX) and import pages and of the API (its
+export too), each as an anonymous visitor, as people who can see the record but lack the
+permission ("denied"), as a permitted person (checking the change record names them) and as
+another council's person (the "outsider": a 404 everywhere, and never a row, a search hit, a
+dropdown option or an export row).
 A model whose records take attachments (``attachable``) also gets tests of attaching, downloading
 and deleting files on its records, in pages and API, as each of those people.
 List pages and API lists have pinned query counts, so an N+1 fails a test.
@@ -24,6 +25,10 @@ List pages and API lists have pinned query counts, so an N+1 fails a test.
         def create_data(self, cast, partner): ...
         def update_data(self, cast, obj): ...
 
+Every family declared in a test module registers its model as it is defined
+(`ModelFamily.__init_subclass__`), and core/tests/test_families_machinery.py fails when a
+concrete Concord model has no family (bar an explicit, reasoned allow-list).
+
 Tests that do not apply to a model (no outsider for a catalogue, no import for a model without
 import fields, a page the model does not offer) are not collected at all, rather than skipped.
 What each person may do is read from the grant table (partners.access), so a family checks
@@ -34,16 +39,21 @@ person who is not permitted is a broken declaration, not a passing test).
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import itertools
+import pkgutil
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import pytest
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Model
+from django.db import connection
+from django.db.models import CharField, Model, TextField
 from django.test import Client
 from django.urls import reverse
 
@@ -54,7 +64,9 @@ from core.testing.cast import Cast
 ALL_PAGES = frozenset(
     {"list", "create", "detail", "update", "delete", "history", "export", "import"}
 )
-ALL_API = frozenset({"list", "retrieve", "create", "update", "partial_update", "destroy", "import"})
+ALL_API = frozenset(
+    {"list", "retrieve", "create", "update", "partial_update", "destroy", "import", "export"}
+)
 
 # Statuses a refused cross-council write may get: a form error, a validation error, or a
 # refusal. What matters is that nothing was written and nothing was revealed.
@@ -112,6 +124,92 @@ def imports(cls: Any) -> bool:
 def unscoped(model: type[Model]) -> Any:
     """The whole table, for a test's own checks of what was written."""
     return model.objects.unscoped("test family check")  # type: ignore[attr-defined]
+
+
+def formula_field(model: Any) -> str | None:
+    """A text column of `model`'s exports that the formula-guard tests may fill with a formula:
+    the first free-text field, else the first text field with choices (a role), else None."""
+    own = [f for f in model._meta.concrete_fields if f.name in model.export_fields()]
+    text = [f for f in own if isinstance(f, CharField | TextField) and not f.primary_key]
+    free = [f for f in text if not f.choices]
+    chosen = free or text
+    return chosen[0].name if chosen else None
+
+
+def has_text_column(cls: Any) -> bool:
+    return formula_field(cls.model) is not None
+
+
+# Which models the suite covers ---------------------------------------------------------------
+
+#: Every family class defined with a model, as it was defined (see `declared_families`).
+_DEFINED_FAMILIES: list[type[ModelFamily]] = []
+
+
+def declared_families() -> list[type[ModelFamily]]:
+    """The families pytest collects: ``Test...`` classes at the top of a test module.
+
+    Families made only to look at the machinery (``_Sites``), or inside a test function, do
+    not count: they run no test of their model.
+    """
+    return [
+        family
+        for family in _DEFINED_FAMILIES
+        if family.__name__.startswith("Test") and family.__qualname__ == family.__name__
+    ]
+
+
+def import_project_tests() -> list[str]:
+    """Import every test module of every installed app of this project (its ``tests``
+    package, walked with pkgutil), so that their families are defined; their names.
+
+    Apps from installed packages (site-packages) are not the project's, even when the
+    virtual environment sits inside the project's folder.
+    """
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR).resolve()
+    imported: list[str] = []
+    for config in apps.get_app_configs():
+        where = Path(config.path).resolve()
+        if not where.is_relative_to(root) or "site-packages" in where.parts:
+            continue
+        name = f"{config.name}.tests"
+        try:
+            package = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # an app with no tests package has no families to find
+            raise
+        for module in pkgutil.walk_packages(package.__path__, prefix=f"{name}."):
+            if module.ispkg or module.name.rsplit(".", 1)[-1].startswith("test_"):
+                imported.append(importlib.import_module(module.name).__name__)
+    return imported
+
+
+def concrete_concord_models() -> list[type[ConcordModel]]:
+    """Every installed, concrete (not abstract, not proxy) Concord model: the scoped records."""
+    return sorted(
+        (
+            model
+            for model in apps.get_models()
+            if issubclass(model, ConcordModel) and not model._meta.proxy
+        ),
+        key=lambda model: model._meta.label_lower,
+    )
+
+
+def models_without_family(
+    models: Sequence[type[Model]], families: Sequence[type[Any]], allowed: Mapping[str, str]
+) -> list[str]:
+    """Labels (``app_label.model``) of `models` that no family declares and `allowed` does not
+    excuse."""
+    covered = {family.model._meta.label_lower for family in families}
+    return [
+        model._meta.label_lower
+        for model in models
+        if model._meta.label_lower not in covered and model._meta.label_lower not in allowed
+    ]
 
 
 def change_records(obj_or_model: Any, pk: Any, action: str) -> Any:
@@ -253,6 +351,8 @@ class ModelFamily:
         super().__init_subclass__(**kwargs)
         if not getattr(cls, "model", None):
             return
+        # Known to the check that every Concord model has a family (declared_families).
+        _DEFINED_FAMILIES.append(cls)
         # A test that does not apply to this model is not collected at all (pytest only
         # collects callables), rather than reported as skipped on every run.
         for name in dir(cls):
@@ -590,6 +690,17 @@ class ModelFamily:
             assert response.status_code in (200, 400), (params, response.status_code)
             if response.status_code == 400:
                 assert response.json()["errors"], params
+            if "export" not in self.api_actions:
+                continue
+            exported = client.get(self.api_url("export"), {"format": "csv", **params})
+            if {"cursor", "page_size"} & set(params):
+                # The export is the whole list: it takes no page and ignores paging.
+                assert exported.status_code == 200, (params, exported.status_code)
+                continue
+            # The same filters and sort as the list: refused exactly when the list refuses.
+            assert exported.status_code == response.status_code, (params, exported.status_code)
+            if exported.status_code == 400:
+                assert exported.json()["errors"] == response.json()["errors"], params
 
     @applies(has_page("detail"))
     def test_page_odd_ids_404(self, cast: Cast, client_for: Any) -> None:
@@ -1387,6 +1498,185 @@ class ModelFamily:
         assert response.status_code == (400 if self.can(outsider, "import") else 403)
         assert all(self.find(row) is None for row in rows)
         self.assert_secret_absent(cast, obj, content_of(response), "import errors")
+
+    # API: export -----------------------------------------------------------------------------
+
+    def api_export(self, client: Any, fmt: str = "csv", **params: Any) -> Any:
+        return client.get(self.api_url("export"), {"format": fmt, **params})
+
+    @staticmethod
+    def exported(response: Any, fmt: str) -> list[dict[str, Any]]:
+        """The rows of an API export: it streams, and parses as the format it claims."""
+        assert response.status_code == 200, content_of(response)[:2000]
+        assert response.streaming, "an export must stream, not be built in memory"
+        assert response["Content-Disposition"].startswith("attachment;")
+        if fmt == "csv":
+            assert response["Content-Type"].startswith("text/csv")
+            return csv_rows(response)
+        assert "spreadsheetml" in response["Content-Type"]
+        return xlsx_rows(response)
+
+    def exportable_ids(self, user: Any) -> set[str]:
+        """Ids of every record `user` may export, by the one visibility rule."""
+        rows = self.model.objects.visible_to(user, "export").values_list("pk", flat=True)
+        return {str(pk) for pk in rows}
+
+    def api_filterset_class(self) -> Any:
+        """The filter set of the model's API list (which its export shares)."""
+        from django.urls import resolve
+
+        return resolve(self.api_url("list")).func.cls.filterset_class  # type: ignore[attr-defined]
+
+    def foreign_record(self, cast: Cast) -> Any:
+        """A record of the outsider's own council (None without an outsider)."""
+        if not self.outsider:
+            return None
+        return self.given(self.make, cast, cast.partner_of(self.user(cast, self.outsider)))
+
+    @applies(has_api("export"))
+    def test_api_export_anonymous_401(self, cast: Cast) -> None:
+        self.given(self.sample, cast)
+        for fmt in ("csv", "xlsx"):
+            response = Client().get(self.api_url("export"), {"format": fmt})
+            assert response.status_code == 401, fmt
+            assert response.json()["status"] == 401
+
+    @applies(has_api("export"))
+    def test_api_export_csv(self, cast: Cast, api_client_for: Any) -> None:
+        """Exactly the rows the person may export (never another council's), with the page
+        export's columns; filtered as the list; its queries do not grow with its rows."""
+        from django.test.utils import CaptureQueriesContext
+
+        obj = self.given(self.sample, cast)
+        owner = getattr(cast, self.owner)
+        other = self.given(self.make, cast, owner)
+        foreign = self.foreign_record(cast)
+        user = self.user(cast, self.permitted)
+        client = api_client_for(user)
+        rows = self.exported(self.api_export(client), "csv")
+        assert list(rows[0]) == self.model.export_fields()
+        ids = {row["id"] for row in rows}
+        assert ids == self.exportable_ids(user)
+        assert {str(obj.pk), str(other.pk)} <= ids
+        if foreign is not None and not self.can(user, "view", foreign):
+            assert str(foreign.pk) not in ids
+        # The list's search is the export's: one record.
+        found = self.exported(self.api_export(client, q=self.search_term(obj)), "csv")
+        assert [row["id"] for row in found] == [str(obj.pk)]
+        with CaptureQueriesContext(connection) as few:
+            self.exported(self.api_export(client), "csv")
+        for _ in range(3):
+            self.given(self.make, cast, owner)
+        with CaptureQueriesContext(connection) as more:
+            assert len(self.exported(self.api_export(client), "csv")) == len(rows) + 3
+        assert len(more) == len(few), "the export's queries grow with its rows"
+
+    @applies(_all(has_api("export"), has_page("export")))
+    def test_api_export_is_the_page_export(self, cast: Cast, client_for: Any) -> None:
+        """The API's file and the list page's file of the same rows are the same rows."""
+        self.given(self.sample, cast)
+        self.given(self.make, cast, getattr(cast, self.owner))
+        client = client_for(self.user(cast, self.permitted))  # the API takes the session too
+        for fmt in ("csv", "xlsx"):
+            from_api = self.exported(self.api_export(client, fmt), fmt)
+            from_page = client.get(self.url("export"), {"format": fmt})
+            assert from_page.status_code == 200
+            page_rows = csv_rows(from_page) if fmt == "csv" else xlsx_rows(from_page)
+            assert from_api == page_rows, fmt
+
+    @applies(has_api("export"))
+    def test_api_export_xlsx(self, cast: Cast, client_for: Any) -> None:
+        obj = self.given(self.sample, cast)
+        user = self.user(cast, self.permitted)
+        client = client_for(user)  # signed in as a browser is: session, not token
+        rows = self.exported(self.api_export(client, "xlsx"), "xlsx")
+        assert list(rows[0]) == self.model.export_fields()
+        assert {str(row["id"]) for row in rows} == self.exportable_ids(user)
+        found = self.exported(self.api_export(client, "xlsx", q=self.search_term(obj)), "xlsx")
+        assert [str(row["id"]) for row in found] == [str(obj.pk)]
+
+    @applies(has_api("export"))
+    def test_api_export_without_permission_403(self, cast: Cast, api_client_for: Any) -> None:
+        """A person without the export grant gets a 403 (and no file); one with it, their rows.
+        A council requester is checked too: no role of theirs grants export anywhere."""
+        obj = self.given(self.sample, cast)
+        refused = 0
+        for name in dict.fromkeys((*self.denied, "wcc_staff")):
+            user = self.user(cast, name)
+            response = self.api_export(api_client_for(user))
+            if self.can(user, "export"):
+                ids = {row["id"] for row in self.exported(response, "csv")}
+                assert ids == self.exportable_ids(user), name
+                if self.can(user, "export", obj):
+                    assert str(obj.pk) in ids, name
+                continue
+            assert response.status_code == 403, name
+            assert response.json()["errors"][0]["code"] == "permission_denied", name
+            refused += 1
+        assert refused, "no one declared is refused the export: declare a denied person"
+
+    @applies(_all(has_api("export"), has_outsider))
+    def test_api_export_outsider(self, cast: Cast, api_client_for: Any) -> None:
+        """Another council's person: never a row, a name or a search hit of the first
+        council's records; naming the first council in a filter is refused, not answered."""
+        obj = self.given(self.sample, cast)
+        outsider = self.user(cast, self.outsider)
+        theirs = self.foreign_record(cast)
+        client = api_client_for(outsider)
+        for fmt in ("csv", "xlsx"):
+            response = self.api_export(client, fmt)
+            if not self.can(outsider, "export"):
+                assert response.status_code == 403, fmt
+                continue
+            rows = self.exported(response, fmt)
+            ids = {str(row["id"]) for row in rows}
+            assert str(obj.pk) not in ids, fmt
+            assert ids == self.exportable_ids(outsider), fmt
+            if self.can(outsider, "export", theirs):
+                assert str(theirs.pk) in ids, fmt
+            flat = " ".join(str(v) for row in rows for v in row.values())
+            self.assert_secret_absent(cast, obj, flat, f"API {fmt} export")
+            term = self.search_term(obj)
+            searched = self.exported(self.api_export(client, fmt, q=term), fmt)
+            assert str(obj.pk) not in {str(row["id"]) for row in searched}, fmt
+        if (
+            self.can(outsider, "export")
+            and owned_by_one(type(self))
+            and "partner" in self.api_filterset_class().base_filters
+        ):
+            owner = getattr(cast, self.owner)
+            response = self.api_export(client, partner=owner.pk)
+            assert response.status_code == 400
+            assert response.json()["errors"][0]["field"] == "partner"
+            self.assert_secret_absent(cast, obj, content_of(response), "API export filter")
+
+    @applies(has_api("export"))
+    def test_api_export_bad_format_400(self, cast: Cast, api_client_for: Any) -> None:
+        client = api_client_for(self.user(cast, self.permitted))
+        for fmt in ("exe", "json", ""):
+            response = self.api_export(client, fmt or " ")
+            assert response.status_code == 400, fmt
+            body = response.json()
+            assert body["status"] == 400
+            assert [e["field"] for e in body["errors"]] == ["format"], fmt
+        response = client.get(self.api_url("export"), {"ordering": "-no_such_field"})
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["field"] == "ordering"
+
+    @applies(_all(has_api("export"), has_text_column))
+    def test_api_export_guards_formulas(self, cast: Cast, api_client_for: Any) -> None:
+        """Text a spreadsheet would run as a formula is written with an apostrophe first."""
+        obj = self.given(self.sample, cast)
+        field = formula_field(self.model)
+        assert field is not None
+        # Short enough for any text column (a code of a few characters, on PostgreSQL too).
+        formula = "=1+2"
+        unscoped(self.model).filter(pk=obj.pk).update(**{field: formula})
+        client = api_client_for(self.user(cast, self.permitted))
+        for fmt in ("csv", "xlsx"):
+            rows = self.exported(self.api_export(client, fmt), fmt)
+            [row] = [row for row in rows if str(row["id"]) == str(obj.pk)]
+            assert row[field] == "'" + formula, fmt
 
     # Attachments (core.Attachment): seen and changed exactly as the record ----------------
 

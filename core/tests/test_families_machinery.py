@@ -1,4 +1,5 @@
-"""The generic test families themselves: what they collect, and that wrong declarations fail."""
+"""The generic test families themselves: what they collect, that wrong declarations fail, and
+that every Concord model is declared by one."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ from typing import Any
 import pytest
 
 from core.testing.cast import Cast
-from core.testing.families import ModelFamily
-from partners.models import Site, SiteType
+from core.testing.families import (
+    ModelFamily,
+    concrete_concord_models,
+    declared_families,
+    formula_field,
+    import_project_tests,
+    models_without_family,
+)
+from partners.models import Membership, Site, SiteType
 
 
 class _Sites(ModelFamily):
@@ -73,3 +81,80 @@ def test_wrong_declarations_fail(cast: Cast) -> None:
         with pytest.raises(AssertionError):
             family().test_declarations_match_grants(cast)
     _Sites().test_declarations_match_grants(cast)
+
+
+def test_api_export_tests_follow_the_declarations() -> None:
+    # Every family gets the API export's tests; one with no export in its API gets none.
+    for name in ("test_api_export_csv", "test_api_export_guards_formulas"):
+        assert callable(getattr(_Sites, name)), name
+    assert vars(_Catalogue)["test_api_export_outsider"] is None
+    assert callable(_Catalogue.test_api_export_without_permission_403)
+
+    class _NoExport(_Sites):
+        api_actions = frozenset({"list", "retrieve"})
+
+    assert vars(_NoExport)["test_api_export_csv"] is None
+    assert vars(_NoExport)["test_api_export_anonymous_401"] is None
+
+
+def test_formula_field_prefers_free_text() -> None:
+    assert formula_field(Site) == "code"
+    assert formula_field(SiteType) == "name"
+    assert formula_field(Membership) == "role"  # only a text field with choices: still text
+
+
+# Every model has a family ---------------------------------------------------------------------
+
+#: Concord models deliberately declared by no family, each with the reason. Keep it short: a
+#: model here has none of the generic tests, so the reason must say what tests it instead.
+ALLOWED_WITHOUT_FAMILY: dict[str, str] = {
+    # Attachments have no pages, import or export of their own: they are tested on every
+    # attachable model's family (its attachment tests) and in core/tests/test_attachments.py.
+    "core.attachment": "tested through each record's family and test_attachments.py",
+}
+
+
+def test_every_concord_model_has_a_family() -> None:
+    """A new scoped model without a `ModelFamily` declaration fails here: declare one in its
+    app's tests (docs/adding-a-model.md, section 9), or add it above with the reason."""
+    modules = import_project_tests()
+    assert "partners.tests.test_generic" in modules  # the walk reaches the apps' tests
+    models = concrete_concord_models()
+    missing = models_without_family(models, declared_families(), ALLOWED_WITHOUT_FAMILY)
+    assert not missing, (
+        f"no ModelFamily declares {', '.join(missing)}: add a Test... class subclassing "
+        "core.testing.families.ModelFamily to the app's tests (docs/adding-a-model.md)"
+    )
+    # The allow-list names real models that still have no family, so that it cannot go stale.
+    labels = {model._meta.label_lower for model in models}
+    covered = {family.model._meta.label_lower for family in declared_families()}
+    for label in ALLOWED_WITHOUT_FAMILY:
+        assert label in labels, f"{label} is not a concrete Concord model: remove it"
+        assert label not in covered, f"{label} has a family now: remove it from the list"
+
+
+def test_a_model_without_a_family_is_reported() -> None:
+    class TestOnlySites(ModelFamily):
+        model = Site
+
+    models: list[Any] = [Site, SiteType, Membership]
+    families: list[Any] = [TestOnlySites]
+    assert models_without_family(models, families, {}) == [
+        "partners.sitetype",
+        "partners.membership",
+    ]
+    allowed = {"partners.sitetype": "why", "partners.membership": "why"}
+    assert models_without_family(models, families, allowed) == []
+
+
+def test_only_collected_families_count() -> None:
+    class TestDefinedInAFunction(ModelFamily):
+        model = SiteType
+
+    import_project_tests()
+    declared = declared_families()
+    assert TestDefinedInAFunction not in declared  # not collected by pytest
+    assert _Sites not in declared and _Catalogue not in declared  # not Test... classes
+    from partners.tests.test_generic import TestSite
+
+    assert TestSite in declared

@@ -26,15 +26,14 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views import View
 
-from core.exporting import csv_chunks, export_columns, natural_key_of, xlsx_tempfile
+from core.exporting import EXPORT_FORMATS, export_response, natural_key_of
 from core.importing import (
     ImportFileError,
     ImportResult,
@@ -121,16 +120,15 @@ class ExportView(LoginRequiredMixin, View):
 
     model: type[models.Model] | None = None
     filterset_class: type[Any] | None = None
-    formats = ("csv", "xlsx")
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         model = self.model
         if model is None:
             raise PermissionDenied
         if not access_for(request.user).can(EXPORT, model.area):  # type: ignore[attr-defined]
             raise PermissionDenied
         fmt = request.GET.get("format", "csv").lower()
-        if fmt not in self.formats:
+        if fmt not in EXPORT_FORMATS:
             return HttpResponseBadRequest(
                 "Choose an export format: csv or xlsx.", content_type="text/plain"
             )
@@ -147,27 +145,9 @@ class ExportView(LoginRequiredMixin, View):
                 )
             queryset = filterset.qs
         queryset = narrowed_to_selected_partner(queryset, request)
-        columns = export_columns(model)
         allowed = {f.name for f in model._meta.concrete_fields} | {"pk"}
         queryset = sorted_queryset(queryset, request, allowed)
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        name = model._meta.verbose_name_plural.replace(" ", "-").lower()  # type: ignore[union-attr]
-        filename = f"{name}-{stamp}.{fmt}"
-        if fmt == "csv":
-            response: HttpResponse = StreamingHttpResponse(  # type: ignore[assignment]
-                csv_chunks(queryset, columns), content_type="text/csv; charset=utf-8"
-            )
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        else:
-            out = xlsx_tempfile(queryset, columns, title=str(model._meta.verbose_name_plural))
-            response = FileResponse(  # type: ignore[assignment]
-                out,
-                as_attachment=True,
-                filename=filename,
-                content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            )
-        response["Cache-Control"] = "no-store"
-        return response
+        return export_response(model, queryset, fmt)
 
 
 def _list_url(model: type[models.Model]) -> str:
