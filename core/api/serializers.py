@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import CheckConstraint, Manager, Q, QuerySet
 from rest_framework import ISO_8601, serializers
 from rest_framework.exceptions import ErrorDetail
-from rest_framework.fields import SkipField
+from rest_framework.fields import SkipField, empty
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 from rest_framework.validators import (
@@ -149,16 +149,38 @@ class ScopedSlugRelatedField(ScopedRelatedMixin, serializers.SlugRelatedField):
         return super().fail(key, **kwargs)
 
 
+class RequiredInEveryShare:
+    """A field every owner share must give, in a PATCH too.
+
+    On a partial update DRF skips missing fields, nested ones included. But ``owner_shares``
+    is always replaced as a whole, so a share naming no council or no percentage is as
+    incomplete in a PATCH as in a POST, and gets the same "required" error.
+    """
+
+    def validate_empty_values(self, data: Any) -> Any:
+        if data is empty and self.required and not self.read_only:  # type: ignore[attr-defined]
+            self.fail("required")  # type: ignore[attr-defined]
+        return super().validate_empty_values(data)  # type: ignore[misc]
+
+
+class SharePartnerField(RequiredInEveryShare, ScopedSlugRelatedField):
+    """The council of one owner share, by its code."""
+
+
+class SharePercentageField(RequiredInEveryShare, serializers.DecimalField):
+    """The percentage of one owner share."""
+
+
 class OwnerShareSerializer(serializers.Serializer):
     """One council's share in a co-owned record."""
 
-    partner = ScopedSlugRelatedField(
+    partner = SharePartnerField(
         related_model=Partner,
         slug_field="code",
         choices_for=share_partner_choices,
         help_text="The council's code.",
     )
-    percentage = serializers.DecimalField(
+    percentage = SharePercentageField(
         max_digits=5,
         decimal_places=2,
         min_value=Decimal("0.01"),

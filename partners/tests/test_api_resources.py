@@ -192,6 +192,50 @@ def test_owner_shares_are_checked(cast, shares, message):
         assert not Agreement.objects.filter(reference="X").exists()
 
 
+def shares_of(agreement):
+    with system_scope("test check"):
+        agreement.refresh_from_db()
+        return {s.partner.code: s.percentage for s in agreement.owner_shares()}
+
+
+@pytest.mark.parametrize(
+    "share,missing",
+    [
+        ({"partner": "wcc"}, "percentage"),
+        ({"percentage": "100"}, "partner"),
+        ({}, "partner"),
+    ],
+)
+def test_an_incomplete_share_is_named_in_a_patch_as_in_a_post(cast, agreements, share, missing):
+    """A PATCH replaces every share at once, so each share needs its council and percentage."""
+    joint, _ = agreements
+    client = api_client(cast.manager)
+    post = client.post(
+        "/api/v1/agreements/",
+        {"reference": "X", "title": "X", "starts_on": "2012-04-01", "owner_shares": [share]},
+    )
+    url = reverse("api:agreement-detail", args=[joint.pk])
+    patch = client.patch(url, {"title": "Changed", "owner_shares": [share]})
+    for response in (post, patch):
+        assert response.status_code == 400
+        fields = {e["field"] for e in response.json()["errors"]}
+        assert f"owner_shares[0].{missing}" in fields
+        assert all(e["code"] == "required" for e in response.json()["errors"])
+    assert patch.json()["errors"] == post.json()["errors"]
+    assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
+    with system_scope("test check"):
+        assert Agreement.objects.get(pk=joint.pk).title == "Bi-borough ICT"
+        assert not Agreement.objects.filter(reference="X").exists()
+
+
+def test_a_patch_without_owner_shares_keeps_them(cast, agreements):
+    joint, _ = agreements
+    url = reverse("api:agreement-detail", args=[joint.pk])
+    response = api_client(cast.manager).patch(url, {"title": "Renamed"})
+    assert response.status_code == 200, response.json()
+    assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
+
+
 def test_owner_shares_are_required_on_create(cast):
     response = api_client(cast.manager).post(
         "/api/v1/agreements/", {"reference": "X", "title": "X", "starts_on": "2012-04-01"}
