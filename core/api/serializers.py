@@ -202,7 +202,12 @@ class OwnerSharesField(serializers.ListSerializer):
         kwargs.setdefault("child", OwnerShareSerializer())
         kwargs.setdefault("allow_empty", False)
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", "The councils that own the record, with their shares.")
+        kwargs.setdefault(
+            "help_text",
+            "The councils that own the record, with their shares, always as a whole list. You "
+            "set the shares of the councils where you may change the record; other owners' "
+            "shares are kept as they are (leave them out, or send them unchanged).",
+        )
         super().__init__(**kwargs)
 
     def get_attribute(self, instance: Any) -> Any:
