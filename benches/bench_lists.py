@@ -215,8 +215,8 @@ def lists(made: list[Partner], repeat: int) -> list[dict]:
             [made[1].pk, int(lead_total * 0.9)],
         )
         lead_deep_name, lead_deep_id = cur.fetchone()
-    deep = _encode([deep_name, deep_id], "n")
-    lead_deep = _encode([lead_deep_name, lead_deep_id], "n")
+    deep = _encode([deep_name, deep_id], "n", ["name", "id"])
+    lead_deep = _encode([lead_deep_name, lead_deep_id], "n", ["name", "id"])
     after = "WHERE s.name >= %s AND (s.name > %s OR (s.name = %s AND s.id > %s))"
     lead_where = "WHERE s.partner_id IN (%s)"
     cases = [

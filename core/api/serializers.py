@@ -8,7 +8,8 @@
 - The owning ``partner`` of a partner-owned record offers only the councils where the person
   may add (on create) or change (on update) records of that area.
 - A co-owned record gets ``owner_shares``: ``[{"partner": "wcc", "percentage": "60.00"}]``,
-  written through `core.services.set_owner_shares`.
+  written through `core.services.set_owner_shares`. As on the record's page, a person sets the
+  shares of the councils where they may change it; other owners' shares are kept as they are.
 - Uniqueness is checked across the whole table on purpose (a site code must be unique in its
   council even when the person cannot see the clash); the messages name no record.
 - The model's own rules (``clean()`` and check constraints) are checked before saving, so a
@@ -30,7 +31,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import CheckConstraint, Manager, Q, QuerySet
 from rest_framework import ISO_8601, serializers
 from rest_framework.exceptions import ErrorDetail
-from rest_framework.fields import SkipField
+from rest_framework.fields import SkipField, empty
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 from rest_framework.validators import (
@@ -47,6 +48,11 @@ from partners.models import Partner
 UNIQUENESS_REASON = "uniqueness is checked across the whole table; the message names no record"
 
 ChoicesFor = Callable[[Any, Any], QuerySet[Any]]
+
+
+def percent_text(value: Decimal) -> str:
+    """A percentage as people write it: 90, 33.5 (never 9E+1)."""
+    return f"{value.normalize():f}"
 
 
 def request_user(field: serializers.Field) -> Any:
@@ -149,16 +155,38 @@ class ScopedSlugRelatedField(ScopedRelatedMixin, serializers.SlugRelatedField):
         return super().fail(key, **kwargs)
 
 
+class RequiredInEveryShare:
+    """A field every owner share must give, in a PATCH too.
+
+    On a partial update DRF skips missing fields, nested ones included. But ``owner_shares``
+    is always replaced as a whole, so a share naming no council or no percentage is as
+    incomplete in a PATCH as in a POST, and gets the same "required" error.
+    """
+
+    def validate_empty_values(self, data: Any) -> Any:
+        if data is empty and self.required and not self.read_only:  # type: ignore[attr-defined]
+            self.fail("required")  # type: ignore[attr-defined]
+        return super().validate_empty_values(data)  # type: ignore[misc]
+
+
+class SharePartnerField(RequiredInEveryShare, ScopedSlugRelatedField):
+    """The council of one owner share, by its code."""
+
+
+class SharePercentageField(RequiredInEveryShare, serializers.DecimalField):
+    """The percentage of one owner share."""
+
+
 class OwnerShareSerializer(serializers.Serializer):
     """One council's share in a co-owned record."""
 
-    partner = ScopedSlugRelatedField(
+    partner = SharePartnerField(
         related_model=Partner,
         slug_field="code",
         choices_for=share_partner_choices,
         help_text="The council's code.",
     )
-    percentage = serializers.DecimalField(
+    percentage = SharePercentageField(
         max_digits=5,
         decimal_places=2,
         min_value=Decimal("0.01"),
@@ -174,7 +202,12 @@ class OwnerSharesField(serializers.ListSerializer):
         kwargs.setdefault("child", OwnerShareSerializer())
         kwargs.setdefault("allow_empty", False)
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", "The councils that own the record, with their shares.")
+        kwargs.setdefault(
+            "help_text",
+            "The councils that own the record, with their shares, always as a whole list. You "
+            "set the shares of the councils where you may change the record; other owners' "
+            "shares are kept as they are (leave them out, or send them unchanged).",
+        )
         super().__init__(**kwargs)
 
     def get_attribute(self, instance: Any) -> Any:
@@ -185,12 +218,61 @@ class OwnerSharesField(serializers.ListSerializer):
         partners = [row["partner"].pk for row in attrs]
         if len(set(partners)) != len(partners):
             raise serializers.ValidationError("Name each council once.", code="duplicate")
-        total = sum((row["percentage"] for row in attrs), Decimal("0"))
+        kept = self.kept_shares(attrs)
+        shares = [*attrs, *kept]
+        total = sum((row["percentage"] for row in shares), Decimal("0"))
         if total != Decimal("100"):
-            raise serializers.ValidationError(
-                f"Owner shares must add up to 100%, not {total.normalize():f}%.", code="total"
-            )
-        return attrs
+            message = f"Owner shares must add up to 100%, not {percent_text(total)}%"
+            if kept:
+                listed = ", ".join(
+                    f"{row['partner'].name} {percent_text(row['percentage'])}%" for row in kept
+                )
+                message += f", counting the shares you may not change ({listed})"
+            raise serializers.ValidationError(f"{message}.", code="total")
+        return shares
+
+    def kept_shares(self, attrs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The current shares of the councils the person may not write, which stay as they are.
+
+        The same rule as the agreement's edit page (partners.forms.AgreementForm): a person
+        sets the shares of the councils where they may change the record, and every other
+        owner's share is kept, counting towards the 100%. A share of such a council may be
+        sent back unchanged (it is what the person was shown) or left out; sending it changed
+        is refused rather than silently ignored, so nobody believes they changed it.
+        """
+        instance = getattr(self.root, "instance", None)
+        if instance is None:
+            # A new record has no shares yet, and its choices are only writable councils.
+            return []
+        writable = set(owner_partner_choices(self, request_user(self)).values_list("pk", flat=True))
+        current = {s.partner_id: s for s in instance.owner_shares() if s.partner_id not in writable}
+        # One entry per share sent, as DRF lists the errors of a list: {} for a share that is fine.
+        errors: list[dict[str, Any]] = [{} for _ in attrs]
+        for index, row in enumerate(attrs):
+            pk = row["partner"].pk
+            share = current.get(pk)
+            if pk in writable or (share is not None and share.percentage == row["percentage"]):
+                continue
+            # The choices offer no other council than writable ones and current owners, so
+            # `share` is missing only if the owners changed while this request was checked.
+            kept_at = f" ({percent_text(share.percentage)}%)" if share is not None else ""
+            errors[index] = {
+                "percentage": [
+                    ErrorDetail(
+                        f"You may not change {row['partner'].name}'s share: leave it out or "
+                        f"send it unchanged{kept_at}.",
+                        code="not_writable",
+                    )
+                ]
+            }
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        named = {row["partner"].pk for row in attrs}
+        return [
+            {"partner": share.partner, "percentage": share.percentage}
+            for pid, share in current.items()
+            if pid not in named
+        ]
 
 
 UNIQUENESS_VALIDATORS = (UniqueValidator, UniqueTogetherValidator, BaseUniqueForValidator)

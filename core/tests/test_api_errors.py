@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import string
+from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
-from django.urls import reverse
+from django.core.cache import cache
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.urls import get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rest_framework import parsers
 
+from core.api.parsers import MAX_JSON_DEPTH, TOO_DEEP, json_depth_exceeds
+from core.api.parsers import JSONParser as DepthLimitedJSONParser
 from core.api.testing import api_client, make_sites
+from core.scoping import system_scope
+from core.services import set_owner_shares
+from partners.models import Agreement, Membership, Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +106,130 @@ def test_nested_errors_name_the_item(cast):
     fields = {e["field"] for e in body["errors"]}
     assert "owner_shares[1].partner" in fields
     assert "owner_shares[1].percentage" in fields
+
+
+# Deeply nested bodies: a 400 naming the problem, never a 500 ---------------------------------
+
+
+def nested(depth, inner="1"):
+    return "[" * depth + inner + "]" * depth
+
+
+@pytest.fixture
+def fresh_throttles():
+    # The token endpoint's throttle counts live in the cache, which outlives a test.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def write_requests(cast):
+    """Every JSON write the API takes, as (method, url): lists and records of each resource."""
+    requests = [("POST", "/api/v1/auth/token/")]
+    for url, pk in some_records(cast).items():
+        requests.append(("POST", url))
+        if pk is not None:
+            requests += [("PUT", f"{url}{pk}/"), ("PATCH", f"{url}{pk}/")]
+    return requests
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        nested(2000, ""),
+        nested(100_000, ""),
+        '{"name": ' + nested(2000) + "}",
+        '{"owner_shares": [{"partner": "wcc", "percentage": ' + nested(2000) + "}]}",
+        '{"a": ' * 3000 + "1" + "}" * 3000,
+    ],
+    ids=["brackets", "very-deep", "in-a-field", "in-a-share", "objects"],
+)
+def test_deeply_nested_json_is_a_400_parse_error(cast, body, fresh_throttles):
+    client = api_client(cast.manager)
+    anonymous = api_client()
+    for method, url in write_requests(cast):
+        sender = anonymous if url.endswith("/token/") else client
+        response = sender.generic(method, url, body, content_type="application/json")
+        error = assert_error_shape(response, 400)["errors"][0]
+        assert error == {"field": None, "code": "parse_error", "message": TOO_DEEP}, (method, url)
+    with system_scope("test check"):
+        assert not Agreement.objects.exclude(reference="D-1").exists()
+        assert Site.objects.get(pk=some_site(cast).pk).version == 1
+
+
+def test_json_as_deep_as_the_limit_is_read_one_deeper_is_not(cast):
+    client = api_client(cast.manager)
+
+    def post(depth):
+        # The object itself is one level; the rest is a list nested inside "name".
+        body = '{"name": ' + nested(depth - 1, '"x"') + "}"
+        return client.generic("POST", LIST, body, content_type="application/json")
+
+    at_limit = assert_error_shape(post(MAX_JSON_DEPTH), 400)
+    assert {e["field"] for e in at_limit["errors"]} >= {"name", "code", "partner"}
+    too_deep = assert_error_shape(post(MAX_JSON_DEPTH + 1), 400)
+    assert too_deep["errors"] == [{"field": None, "code": "parse_error", "message": TOO_DEEP}]
+
+
+def test_json_depth_is_measured_without_recursion():
+    assert not json_depth_exceeds(1, 0)
+    assert not json_depth_exceeds({"a": [1, {"b": []}]}, 4)
+    assert json_depth_exceeds({"a": [1, {"b": []}]}, 3)
+    assert not json_depth_exceeds([[[]]], 3)
+    assert json_depth_exceeds([[[]]], 2)
+    deep: list = []
+    for _ in range(50_000):  # far past the interpreter's recursion limit
+        deep = [deep]
+    assert json_depth_exceeds(deep, MAX_JSON_DEPTH)
+
+
+def test_deeply_nested_form_and_multipart_names_are_no_500(cast, fresh_throttles):
+    """Form bodies are flat: names written as deep nesting are only names, read or ignored."""
+    client = api_client(cast.manager)
+    name = "owner_shares[0]" + "[0]" * 3000 + "partner"
+    fields = {name: "wcc", "owner_shares" + "[0]" * 3000: "100", "title": nested(3000)}
+    for method, url in write_requests(cast):
+        for body, content_type in (
+            (urlencode(fields), "application/x-www-form-urlencoded"),
+            (encode_multipart(BOUNDARY, fields).decode(), MULTIPART_CONTENT),
+        ):
+            response = client.generic(method, url, body, content_type=content_type)
+            assert response.status_code in (200, 400, 415), (method, url, response.content[:300])
+            if response.status_code != 200:
+                assert_error_shape(response, response.status_code)
+    with system_scope("test check"):
+        agreement = Agreement.objects.get(reference="D-1")
+        assert agreement.title == "Deep"
+        assert [(s.partner, s.percentage) for s in agreement.owner_shares()] == [
+            (cast.wcc, Decimal("60")),
+            (cast.rbkc, Decimal("40")),
+        ]
+
+
+def test_every_api_view_reads_json_through_the_depth_limited_parser():
+    """A view naming DRF's own JSON parser would bring the 500 back."""
+    seen = 0
+    for callback in api_views(get_resolver().url_patterns):
+        view = getattr(callback, "cls", None)
+        if view is None or not hasattr(view, "parser_classes"):
+            continue
+        initkwargs = getattr(callback, "initkwargs", {})
+        for parser in initkwargs.get("parser_classes", view.parser_classes):
+            seen += 1
+            if issubclass(parser, parsers.JSONParser):
+                assert issubclass(parser, DepthLimitedJSONParser), (view, parser)
+            else:
+                assert parser in (parsers.FormParser, parsers.MultiPartParser), (view, parser)
+    assert seen > 10
+
+
+def api_views(patterns, prefix=""):
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if hasattr(pattern, "url_patterns"):
+            yield from api_views(pattern.url_patterns, route)
+        elif route.startswith("api/"):
+            yield pattern.callback
 
 
 # Odd input, thrown at every endpoint: never a 5xx ------------------------------------------
@@ -187,8 +322,19 @@ FIELD_NAMES = [
     "description",
 ]
 
+# Owner shares close to real ones (the keys right, the values odd or missing).
+odd_shares = st.lists(
+    st.dictionaries(
+        st.sampled_from(["partner", "percentage"]),
+        st.sampled_from(["wcc", "rbkc", "lbhf", "nope", "100", "60", "40", "0", "-5"])
+        | json_values,
+    ),
+    max_size=3,
+)
+
 payloads = st.one_of(
     st.dictionaries(st.sampled_from(FIELD_NAMES), json_values, max_size=8),
+    st.fixed_dictionaries({"owner_shares": odd_shares}),
     json_values,
 )
 
@@ -198,6 +344,27 @@ def some_site(cast):
     if not hasattr(cast, "fuzz_site"):
         cast.fuzz_site = make_sites(cast, per_partner=1)["wcc"][0]
     return cast.fuzz_site
+
+
+def some_records(cast):
+    """A record of each writable resource, by list URL (made once per test, like some_site)."""
+    if not hasattr(cast, "fuzz_records"):
+        site = some_site(cast)
+        with system_scope("test data"):
+            agreement = Agreement.objects.create(
+                reference="D-1", title="Deep", starts_on=datetime.date(2020, 1, 1)
+            )
+            set_owner_shares(agreement, {cast.wcc: Decimal("60"), cast.rbkc: Decimal("40")})
+            site_type = SiteType.objects.create(name="Depot")
+            membership = Membership.objects.filter(partner=cast.wcc).first()
+        cast.fuzz_records = {
+            "/api/v1/sites/": site.pk,
+            "/api/v1/partners/": cast.wcc.pk,
+            "/api/v1/site-types/": site_type.pk,
+            "/api/v1/agreements/": agreement.pk,
+            "/api/v1/memberships/": membership.pk,
+        }
+    return cast.fuzz_records
 
 
 FUZZ = settings(
@@ -228,9 +395,8 @@ def test_odd_query_strings_never_500(cast, endpoint, params):
     payload=payloads,
 )
 def test_odd_payloads_never_500(cast, endpoint, method, payload):
-    some_site(cast)
     client = api_client(cast.manager)
-    url = endpoint if method == "post" else endpoint + "1/"
+    url = endpoint if method == "post" else f"{endpoint}{some_records(cast)[endpoint]}/"
     response = client.generic(
         method.upper(), url, json.dumps(payload), content_type="application/json"
     )

@@ -192,6 +192,50 @@ def test_owner_shares_are_checked(cast, shares, message):
         assert not Agreement.objects.filter(reference="X").exists()
 
 
+def shares_of(agreement):
+    with system_scope("test check"):
+        agreement.refresh_from_db()
+        return {s.partner.code: s.percentage for s in agreement.owner_shares()}
+
+
+@pytest.mark.parametrize(
+    "share,missing",
+    [
+        ({"partner": "wcc"}, "percentage"),
+        ({"percentage": "100"}, "partner"),
+        ({}, "partner"),
+    ],
+)
+def test_an_incomplete_share_is_named_in_a_patch_as_in_a_post(cast, agreements, share, missing):
+    """A PATCH replaces every share at once, so each share needs its council and percentage."""
+    joint, _ = agreements
+    client = api_client(cast.manager)
+    post = client.post(
+        "/api/v1/agreements/",
+        {"reference": "X", "title": "X", "starts_on": "2012-04-01", "owner_shares": [share]},
+    )
+    url = reverse("api:agreement-detail", args=[joint.pk])
+    patch = client.patch(url, {"title": "Changed", "owner_shares": [share]})
+    for response in (post, patch):
+        assert response.status_code == 400
+        fields = {e["field"] for e in response.json()["errors"]}
+        assert f"owner_shares[0].{missing}" in fields
+        assert all(e["code"] == "required" for e in response.json()["errors"])
+    assert patch.json()["errors"] == post.json()["errors"]
+    assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
+    with system_scope("test check"):
+        assert Agreement.objects.get(pk=joint.pk).title == "Bi-borough ICT"
+        assert not Agreement.objects.filter(reference="X").exists()
+
+
+def test_a_patch_without_owner_shares_keeps_them(cast, agreements):
+    joint, _ = agreements
+    url = reverse("api:agreement-detail", args=[joint.pk])
+    response = api_client(cast.manager).patch(url, {"title": "Renamed"})
+    assert response.status_code == 200, response.json()
+    assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
+
+
 def test_owner_shares_are_required_on_create(cast):
     response = api_client(cast.manager).post(
         "/api/v1/agreements/", {"reference": "X", "title": "X", "starts_on": "2012-04-01"}
@@ -223,33 +267,155 @@ def test_co_owner_may_resubmit_shares_naming_the_other_council(cast, agreements)
     shares = client.get(url).json()["owner_shares"]
     response = client.patch(url, {"title": "Bi-borough ICT (renewed)", "owner_shares": shares})
     assert response.status_code == 200, response.json()
-    response = client.patch(
-        url,
-        {
-            "owner_shares": [
-                {"partner": "wcc", "percentage": "55"},
-                {"partner": "rbkc", "percentage": "45"},
-            ]
-        },
-    )
-    assert response.status_code == 200, response.json()
-    assert response.json()["owner_shares"][0] == {"partner": "wcc", "percentage": "55.00"}
+    assert response.json()["owner_shares"] == shares
+    assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
 
 
-def test_giving_away_every_share_is_refused_and_rolled_back(cast, agreements):
+# Co-owners set only their own council's share (the audit's tenancy finding) ---------------
+
+
+def test_a_co_owner_cannot_remove_another_council(cast, agreements):
+    """wcc may not write rbkc's agreements, so rbkc's 40% is kept and 100% for wcc is 140%."""
     joint, _ = agreements
     url = reverse("api:agreement-detail", args=[joint.pk])
     response = api_client(cast.wcc_lead).patch(
-        url, {"title": "Gone", "owner_shares": [{"partner": "rbkc", "percentage": "100"}]}
+        url, {"owner_shares": [{"partner": "wcc", "percentage": "100"}]}
     )
     assert response.status_code == 400
-    [error] = response.json()["errors"]
-    assert error["field"] == "owner_shares"
-    assert error["code"] == "out_of_reach"
+    assert response.json()["errors"] == [
+        {
+            "field": "owner_shares",
+            "code": "total",
+            "message": "Owner shares must add up to 100%, not 140%, counting the shares you may "
+            "not change (Royal Borough of Kensington and Chelsea 40%).",
+        }
+    ]
+    assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
+    assert api_client(cast.rbkc_lead).get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "shares,position",
+    [
+        # Changing the other council's percentage, with the total still 100%.
+        ([{"partner": "wcc", "percentage": "55"}, {"partner": "rbkc", "percentage": "45"}], 1),
+        ([{"partner": "rbkc", "percentage": "30"}, {"partner": "wcc", "percentage": "70"}], 0),
+        # Handing the whole record to the other council.
+        ([{"partner": "rbkc", "percentage": "100"}], 0),
+    ],
+)
+def test_a_co_owner_cannot_change_another_councils_share(cast, agreements, shares, position):
+    joint, _ = agreements
+    url = reverse("api:agreement-detail", args=[joint.pk])
+    response = api_client(cast.wcc_lead).patch(url, {"title": "Changed", "owner_shares": shares})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "field": f"owner_shares[{position}].percentage",
+            "code": "not_writable",
+            "message": "You may not change Royal Borough of Kensington and Chelsea's share: "
+            "leave it out or send it unchanged (40%).",
+        }
+    ]
+    assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
     with system_scope("test check"):
-        joint.refresh_from_db()
-    assert joint.title == "Bi-borough ICT"
-    assert sorted(joint.owning_partner_ids()) == sorted([cast.wcc.pk, cast.rbkc.pk])
+        assert Agreement.objects.get(pk=joint.pk).title == "Bi-borough ICT"
+
+
+def test_a_co_owner_may_leave_the_other_councils_share_out(cast, agreements):
+    joint, _ = agreements
+    url = reverse("api:agreement-detail", args=[joint.pk])
+    response = api_client(cast.wcc_lead).put(
+        url,
+        {
+            "reference": "IAA-1",
+            "title": "Bi-borough ICT (renewed)",
+            "starts_on": "2011-04-01",
+            "owner_shares": [{"partner": "wcc", "percentage": "60"}],
+        },
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["owner_shares"] == [
+        {"partner": "wcc", "percentage": "60.00"},
+        {"partner": "rbkc", "percentage": "40.00"},
+    ]
+    assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
+
+
+def test_shared_service_staff_set_every_current_councils_share(cast, agreements):
+    joint, _ = agreements
+    url = reverse("api:agreement-detail", args=[joint.pk])
+    client = api_client(cast.manager)
+    even = [{"partner": "wcc", "percentage": "50"}, {"partner": "rbkc", "percentage": "50"}]
+    assert client.patch(url, {"owner_shares": even}).status_code == 200
+    assert shares_of(joint) == {"wcc": Decimal("50"), "rbkc": Decimal("50")}
+    response = client.patch(url, {"owner_shares": [{"partner": "wcc", "percentage": "100"}]})
+    assert response.status_code == 200, response.json()
+    assert shares_of(joint) == {"wcc": Decimal("100")}
+    assert api_client(cast.rbkc_lead).get(url).status_code == 404
+
+
+def test_a_former_partners_share_is_kept_even_for_staff(cast):
+    """A council that has left is read-only to everyone: its share stays, as on the page."""
+    with system_scope("test data"):
+        old = Agreement.objects.create(
+            reference="OLD-1", title="Old accord", starts_on=datetime.date(2012, 4, 1)
+        )
+        set_owner_shares(old, {cast.wcc: Decimal("60"), cast.lbhf: Decimal("40")})
+    url = reverse("api:agreement-detail", args=[old.pk])
+    client = api_client(cast.manager)
+    taken = client.patch(url, {"owner_shares": [{"partner": "wcc", "percentage": "100"}]})
+    assert taken.status_code == 400
+    assert "not 140%" in taken.json()["errors"][0]["message"]
+    changed = client.patch(
+        url,
+        {
+            "owner_shares": [
+                {"partner": "wcc", "percentage": "50"},
+                {"partner": "lbhf", "percentage": "50"},
+            ]
+        },
+    )
+    assert changed.status_code == 400
+    assert changed.json()["errors"][0]["field"] == "owner_shares[1].percentage"
+    assert shares_of(old) == {"wcc": Decimal("60"), "lbhf": Decimal("40")}
+    renamed = client.patch(url, {"title": "Old accord (renamed)"})
+    assert renamed.status_code == 200, renamed.json()
+
+
+def test_the_page_and_the_api_keep_other_councils_shares_alike(cast, agreements, client_for):
+    """The same edits through the agreement's page and the API end the same way."""
+    joint, _ = agreements
+    url = reverse("api:agreement-detail", args=[joint.pk])
+    edit = f"/agreements/{joint.pk}/edit/"
+    form = {"reference": "IAA-1", "title": "Bi-borough ICT", "starts_on": "2011-04-01"}
+    wcc_share, rbkc_share = f"share_{cast.wcc.pk}", f"share_{cast.rbkc.pk}"
+    lead_page, lead_api = client_for(cast.wcc_lead), api_client(cast.wcc_lead)
+
+    # All of it for wcc: refused by both, the other council's 40% counted.
+    response = lead_page.post(edit, {**form, wcc_share: "100"})
+    assert response.status_code == 200
+    assert "must add up to 100%, not 140%" in response.content.decode()
+    response = lead_api.patch(url, {"owner_shares": [{"partner": "wcc", "percentage": "100"}]})
+    assert response.status_code == 400
+    assert "must add up to 100%, not 140%" in response.json()["errors"][0]["message"]
+    assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
+
+    # wcc's own share only: both keep rbkc's.
+    assert lead_page.post(edit, {**form, wcc_share: "60"}).status_code == 302
+    assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
+    response = lead_api.patch(url, {"owner_shares": [{"partner": "wcc", "percentage": "60"}]})
+    assert response.status_code == 200, response.json()
+    assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
+
+    # Shared-service staff set both councils' shares, on the page as in the API.
+    manager_page = client_for(cast.manager)
+    assert manager_page.post(edit, {**form, wcc_share: "100", rbkc_share: ""}).status_code == 302
+    assert shares_of(joint) == {"wcc": Decimal("100")}
+    both = [{"partner": "wcc", "percentage": "70"}, {"partner": "rbkc", "percentage": "30"}]
+    response = api_client(cast.manager).patch(url, {"owner_shares": both})
+    assert response.status_code == 200, response.json()
+    assert shares_of(joint) == {"wcc": Decimal("70"), "rbkc": Decimal("30")}
 
 
 def test_agreement_etag_follows_its_shares(cast, agreements):
