@@ -9,8 +9,9 @@ their spreadsheet (the header is row 1).
 Visibility is never bypassed. A foreign key column is read as the related record's natural key
 (a council's code, a site type's name) among the records the importing person can see, so a
 council that is not theirs reads as "no council with code 'x' that you can use", which reveals
-nothing. An ``id`` column updates records the person may change; the owning council must be one
-where the person may import.
+nothing. An ``id`` column updates records the person may change: the person must be allowed to
+change and import the record's owners as they are (a former partner's records are read-only) and
+the owners it would have after the row.
 """
 
 from __future__ import annotations
@@ -588,7 +589,26 @@ class _Importer:
                 f"There is no {thing_name(self.model)} with id {text} that you can change.",
             )
             return False, None
-        return True, instance
+        # Being among the records one may change is not the whole rule: the grant table is
+        # asked about the record's owners as they are now, exactly as the record's own edit
+        # page asks. Shared-service staff see a former partner's records, but those are
+        # read-only to everyone, and an import must not be a way round that by moving one
+        # to a current council (the owners after the change are checked in _may_import).
+        owners = instance.owning_partner_ids() or None
+        area = getattr(self.model, "area", "reference")
+        if self.access.can(CHANGE, area, owners) and self.access.can(IMPORT, area, owners):
+            return True, instance
+        thing = thing_name(self.model)
+        if owners and set(owners) <= self.access.left_partner_ids:
+            self.error(
+                row,
+                "id",
+                f"The {thing} with id {text} belongs to a council that has left the "
+                "partnership: its records are read-only.",
+            )
+        else:
+            self.error(row, "id", f"You may not change the {thing} with id {text}.")
+        return False, None
 
     def process_row(self, row: int, cells: list[Any]) -> None:
         model = self.model

@@ -285,3 +285,91 @@ def test_export_then_import_round_trip(cast, office, tmp_path, client_for):
     assert result.ok, result.errors
     assert (result.created, result.updated) == (0, 1)
     assert Site.objects.visible_to(cast.wcc_lead).get(code="EQ").name == "=1+1"
+
+
+# A former partner's records are read-only, on import as on their pages --------------------------
+
+
+@pytest.fixture
+def lbhf_site(cast):
+    with system_scope("test data"):
+        return Site.objects.create(partner=cast.lbhf, code="HFTH", name="Hammersmith Town Hall")
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_former_partners_record_cannot_be_moved_to_a_current_council(
+    cast, lbhf_site, tmp_path, dry_run
+):
+    # The shared-service manager sees lbhf's site and may import sites for wcc: only the
+    # owner before the change stops this row.
+    path = write(
+        tmp_path,
+        "s.csv",
+        "id," + HEADER + f"{lbhf_site.pk},wcc,HFTH,Now Westminster's,,,,,true\n"
+        ",wcc,NEW,A new site,,,,,true\n",
+    )
+    changes_before = change_count()
+    result = run(path, cast.manager, dry_run=dry_run)
+    assert result.errors == [
+        RowError(
+            2,
+            "id",
+            f"The site with id {lbhf_site.pk} belongs to a council that has left the "
+            "partnership: its records are read-only.",
+        )
+    ]
+    assert (result.created, result.updated) == ((1, 0) if dry_run else (0, 0))
+    stored = Site.objects.unscoped("test").get(pk=lbhf_site.pk)
+    assert (stored.partner_id, stored.name) == (cast.lbhf.pk, "Hammersmith Town Hall")
+    assert site_count() == 1  # the good row did not land either
+    assert change_count() == changes_before
+
+
+def test_former_partners_record_cannot_be_changed_in_place(cast, lbhf_site, tmp_path):
+    path = write(tmp_path, "s.csv", "id," + HEADER + f"{lbhf_site.pk},lbhf,HFTH,Renamed,,,,,true\n")
+    result = run(path, cast.manager, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
+    assert "read-only" in result.errors[0].message
+    assert Site.objects.unscoped("test").get(pk=lbhf_site.pk).name == "Hammersmith Town Hall"
+
+
+def test_former_partner_itself_cannot_be_changed_by_import(cast, tmp_path):
+    path = write(
+        tmp_path,
+        "partners.csv",
+        "id,code,name,gss_code,nation,joined_on\n"
+        f"{cast.lbhf.pk},lbhf,Renamed Borough,E09000013,ENG,2011-04-01\n",
+    )
+    result = run(path, cast.manager, dry_run=False, model=Partner)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
+    assert Partner.objects.unscoped("test").get(pk=cast.lbhf.pk).name == (
+        "London Borough of Hammersmith and Fulham"
+    )
+
+
+def test_current_record_cannot_be_moved_to_a_former_partner(cast, tmp_path):
+    # The other half of the rule: the owners after the change must be writable too.
+    with system_scope("test data"):
+        hall = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    path = write(tmp_path, "s.csv", "id," + HEADER + f"{hall.pk},lbhf,CH,City Hall,,,,,true\n")
+    result = run(path, cast.manager, dry_run=False)
+    assert result.errors == [
+        RowError(
+            2, "partner", "You may not import sites for London Borough of Hammersmith and Fulham."
+        )
+    ]
+    assert Site.objects.unscoped("test").get(pk=hall.pk).partner_id == cast.wcc.pk
+
+
+def test_seen_but_not_changeable_record_is_refused_by_id(cast, tmp_path):
+    # A lead of wcc who also holds a requester role in rbkc sees rbkc's sites, and may
+    # import sites for wcc, but may not change rbkc's: the existing owner is asked.
+    from partners.models import Membership
+
+    with system_scope("test data"):
+        Membership.objects.create(user=cast.wcc_lead, partner=cast.rbkc, role="requester")
+        theirs = Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+    path = write(tmp_path, "s.csv", "id," + HEADER + f"{theirs.pk},wcc,TH,Mine now,,,,,true\n")
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
+    assert Site.objects.unscoped("test").get(pk=theirs.pk).partner_id == cast.rbkc.pk

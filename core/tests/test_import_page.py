@@ -160,3 +160,23 @@ def test_bad_job_token(cast, client_for):
     client = client_for(cast.wcc_lead)
     assert client.get(URL + "?job=not-a-uuid").status_code == 404
     assert client.get(URL + "?job=00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_former_partners_site_cannot_be_moved_by_the_page(cast, client_for):
+    """As on its edit page (403), a former partner's site cannot be changed by an import."""
+    with system_scope("test data"):
+        site = Site.objects.create(partner=cast.lbhf, code="HFTH", name="Hammersmith Town Hall")
+    client = client_for(cast.manager)
+    assert client.get(f"/sites/{site.pk}/edit/").status_code == 403
+    response = upload(client, "id," + HEADER + f"{site.pk},wcc,HFTH,Moved,,,,,true\n")
+    job = job_of(cast.manager)
+    content = client.get(response["Location"]).content.decode()
+    assert "There is a problem in this file" in content
+    assert "belongs to a council that has left the partnership" in content
+    assert "Confirm import" not in content
+    assert job.file_name == ""
+    # Even a hand-made confirm of the refused check imports nothing.
+    client.post(URL, {"action": "confirm", "job": str(job.token)})
+    with system_scope("test check"):
+        site.refresh_from_db()
+    assert (site.partner_id, site.name) == (cast.lbhf.pk, "Hammersmith Town Hall")

@@ -206,3 +206,22 @@ def test_background_can_be_asked_for_or_refused(cast, office, small_inline):
     refused = post(client, "just words", name="notes.txt", background="true")
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["row"] == 0
+
+
+def test_former_partners_site_cannot_be_moved_by_the_api(cast):
+    """The API's own update of a former partner's site is a 403; its import refuses the row."""
+    with system_scope("test data"):
+        site = Site.objects.create(partner=cast.lbhf, code="HFTH", name="Hammersmith Town Hall")
+    client = api_client(cast.manager)
+    assert client.patch(f"/api/v1/sites/{site.pk}/", {"name": "X"}).status_code == 403
+    text = "id," + HEADER + f"{site.pk},wcc,HFTH,Moved,,,,,yes\n"
+    response = post(client, text, dry_run="false")
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["created"], body["updated"]) == (0, 0)
+    [error] = body["errors"]
+    assert (error["row"], error["field"]) == (2, "id")
+    assert "read-only" in error["message"]
+    with system_scope("test check"):
+        site.refresh_from_db()
+    assert (site.partner_id, site.name) == (cast.lbhf.pk, "Hammersmith Town Hall")
