@@ -208,17 +208,21 @@ def _csv_records(fileobj: IO[bytes]) -> Iterator[list[str]]:
     head = fileobj.read(_SNIFF_BYTES)
     fileobj.seek(0)
     # Semicolons are what a spreadsheet writes where the comma is the decimal mark.
-    first_line = codecs.decode(head.split(b"\n", 1)[0], "utf-8", "replace")
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    header = codecs.decode(head.split(b"\n", 1)[0], "utf-8", "replace")
+    delimiter = ";" if header.count(";") > header.count(",") else ","
     text = io.TextIOWrapper(
         io.BufferedReader(_KeepOpen(fileobj)), encoding="utf-8-sig", newline="", errors="strict"
     )
-    reader = csv.reader(text, delimiter=delimiter)
+    # Strict, so that a quote left open is an error instead of the rest of the file quietly
+    # becoming one cell (the lenient reader returns whatever it gathered when the file ends).
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
     count = 1
+    first_line = 1  # the file's line (not row) where the record being read starts
     try:
         for record in reader:
             yield record
             count += 1
+            first_line = reader.line_num + 1
     except UnicodeDecodeError as exc:
         raise ImportFileError(
             "The file is not saved as UTF-8 text, so letters such as £ or é cannot be read "
@@ -226,7 +230,41 @@ def _csv_records(fileobj: IO[bytes]) -> Iterator[list[str]]:
             row=count,
         ) from exc
     except csv.Error as exc:
-        raise ImportFileError(f"Row {count} cannot be read as CSV: {exc}.", row=count) from exc
+        # The record being read when the reader gave up began on row `count`: for a quote
+        # left open, that is the row where the quoted cell starts.
+        several_lines = reader.line_num > first_line
+        raise ImportFileError(
+            _csv_problem(count, str(exc), delimiter, several_lines), row=count
+        ) from exc
+
+
+def _csv_problem(row: int, error: str, delimiter: str, several_lines: bool) -> str:
+    """The csv module's complaint about row `row`, in a person's words."""
+    if "expected after" in error and several_lines:
+        # A stray quote ran on over the next lines until some later quote "closed" it.
+        return (
+            f'Row {row} opens a quote (") that is not closed where its cell ends, so the '
+            "lines after it run into one cell. Add the missing quote, or remove the stray one."
+        )
+    if "unexpected end of data" in error:
+        return (
+            f'Row {row} opens a quote (") that is never closed, so everything after it would be '
+            "read as one cell. Add the missing quote, or remove the stray one."
+        )
+    if "field larger than field limit" in error:
+        return (
+            f"Row {row} has a cell longer than {csv.field_size_limit():,} characters: most "
+            'likely a quote (") in it is never closed. Add the missing quote, or remove the '
+            "stray one."
+        )
+    if "expected after" in error:
+        separator = "semicolon" if delimiter == ";" else "comma"
+        return (
+            f"Row {row} has a value in quotes followed by more text before the next "
+            f"{separator}. Put the whole value in quotes, and write each quote inside it "
+            'twice ("").'
+        )
+    return f"Row {row} cannot be read as CSV: {error}."
 
 
 def _xlsx_records(fileobj: IO[bytes]) -> Iterator[list[Any]]:

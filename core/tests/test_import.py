@@ -373,3 +373,114 @@ def test_seen_but_not_changeable_record_is_refused_by_id(cast, tmp_path):
     result = run(path, cast.wcc_lead, dry_run=False)
     assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
     assert Site.objects.unscoped("test").get(pk=theirs.pk).partner_id == cast.rbkc.pk
+
+
+# Quotes ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_unterminated_quote_names_the_row_it_opens_on(cast, tmp_path, dry_run):
+    # Row 3's name opens a quote that never closes: the lenient reader would have read rows
+    # 3 to 5 as one long name and imported it.
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER
+        + "wcc,A,First,,,,,true\n"
+        + 'wcc,B,"Second,,,,,true\n'
+        + "wcc,C,Third,,,,,true\n"
+        + "wcc,D,Fourth,,,,,true\n",
+    )
+    result = run(path, cast.wcc_lead, dry_run=dry_run)
+    assert result.errors == [
+        RowError(
+            3,
+            "",
+            'Row 3 opens a quote (") that is never closed, so everything after it would be '
+            "read as one cell. Add the missing quote, or remove the stray one.",
+        )
+    ]
+    assert (result.created, result.updated) == (0, 0)
+    assert site_count() == 0
+
+
+def test_unterminated_quote_after_multi_line_cells_counts_records(cast, tmp_path):
+    # Rows are records, as a spreadsheet shows them: a quoted address over three lines is one
+    # row, so the open quote is on row 4 although it is on the file's sixth line.
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER
+        + 'wcc,A,First,,"1 High Street\nLondon\nSW1A 1AA",,,true\n'
+        + "wcc,B,Second,,,,,true\n"
+        + 'wcc,C,Third,,"Never closed,,,true\n'
+        + "wcc,D,Fourth,,,,,true\n",
+    )
+    result = run(path, cast.wcc_lead, dry_run=True)
+    assert [(e.row, e.column) for e in result.errors] == [(4, "")]
+    assert "never closed" in result.errors[0].message
+
+
+def test_huge_cell_from_an_open_quote(cast, tmp_path):
+    # Far from the end of a large file the reader stops at its cell-size limit instead.
+    rows = "".join(f"wcc,S{i},Site {i},,,,,true\n" for i in range(3, 8000))
+    path = write(tmp_path, "s.csv", HEADER + 'wcc,A,"Open,,,,,true\n' + rows)
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "")]
+    assert "longer than 131,072 characters" in result.errors[0].message
+    assert "never closed" in result.errors[0].message
+    assert site_count() == 0
+
+
+def test_stray_quote_closed_by_a_later_rows_quote(cast, tmp_path):
+    # Row 3's stray quote runs on until row 5's quoted cell opens: the reader only notices
+    # there, but the row to correct is 3.
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER
+        + "wcc,A,First,,,,,true\n"
+        + 'wcc,B,"Second,,,,,true\n'
+        + "wcc,C,Third,,,,,true\n"
+        + 'wcc,D,"Fourth, quoted",,,,,true\n',
+    )
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.errors == [
+        RowError(
+            3,
+            "",
+            'Row 3 opens a quote (") that is not closed where its cell ends, so the lines '
+            "after it run into one cell. Add the missing quote, or remove the stray one.",
+        )
+    ]
+    assert site_count() == 0
+
+
+def test_text_after_a_closing_quote(cast, tmp_path):
+    path = write(
+        tmp_path, "s.csv", HEADER + "wcc,A,First,,,,,true\n" + 'wcc,B,"Smith, J" Ltd,,,,,true\n'
+    )
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.errors == [
+        RowError(
+            3,
+            "",
+            "Row 3 has a value in quotes followed by more text before the next comma. Put the "
+            'whole value in quotes, and write each quote inside it twice ("").',
+        )
+    ]
+    assert site_count() == 0
+
+
+def test_quotes_written_properly_are_read(cast, tmp_path):
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER + 'wcc,A,"The ""Old"" Hall, Annexe",,"1 Road\nTown",,,true\n'
+        'wcc,B,5" screen store,,,,,true',  # a quote inside an unquoted cell; no newline at end
+    )
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.ok, result.errors
+    sites = {s.code: s for s in Site.objects.visible_to(cast.wcc_lead)}
+    assert sites["A"].name == 'The "Old" Hall, Annexe' and sites["A"].address == "1 Road\nTown"
+    assert sites["B"].name == '5" screen store'
