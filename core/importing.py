@@ -50,12 +50,22 @@ PROGRESS_EVERY = 100
 # Related records looked up by natural key are remembered, up to this many at a time.
 _LOOKUP_CACHE_SIZE = 10_000
 _SNIFF_BYTES = 64 * 1024
+_CHUNK_BYTES = 1024 * 1024
+#: The encodings a CSV file is read in (`csv_encoding`), as an import's result names them.
+UTF8 = "utf-8"
+WINDOWS_1252 = "windows-1252"
+ENCODING_NAMES = {UTF8: "UTF-8", WINDOWS_1252: "Windows-1252"}
+#: Why a CSV file cannot be read: UTF-8 up to a byte that is not; or neither encoding.
+MIXED = "mixed"
+UNKNOWN = "unknown"
+_UNDEFINED_IN_1252 = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
 _TRUE = {"true", "yes", "y", "1", "t", "on", "in use"}
 _FALSE = {"false", "no", "n", "0", "f", "off", "not in use"}
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read: empty, too big, not CSV or XLSX, bad encoding."""
+    """The file cannot be read: empty, too big, not CSV or XLSX, text that cannot be decoded,
+    a quote never closed (`row` then says where)."""
 
     def __init__(self, message: str, row: int = 0) -> None:
         super().__init__(message)
@@ -90,6 +100,9 @@ class ImportResult:
     dry_run: bool
     #: Errors found beyond MAX_ERRORS: counted, not listed.
     more_errors: int = 0
+    #: How a CSV file's text was read (UTF8 or WINDOWS_1252); "" for a workbook, or a file
+    #: that could not be read as text.
+    encoding: str = ""
 
     @property
     def ok(self) -> bool:
@@ -100,6 +113,11 @@ class ImportResult:
     def error_count(self) -> int:
         """Every error found, listed or not."""
         return len(self.errors) + self.more_errors
+
+    @property
+    def encoding_name(self) -> str:
+        """The encoding as people know it ("Windows-1252"), or ""."""
+        return ENCODING_NAMES.get(self.encoding, "")
 
     @property
     def bad_rows(self) -> int:
@@ -122,6 +140,7 @@ class ImportResult:
             errors=[RowError(**e) for e in data.get("errors", [])],
             dry_run=bool(data.get("dry_run", True)),
             more_errors=int(data.get("more_errors", 0)),
+            encoding=str(data.get("encoding") or ""),
         )
 
 
@@ -202,33 +221,94 @@ class _KeepOpen(io.RawIOBase):
         return len(data)
 
 
-def _csv_records(fileobj: IO[bytes]) -> Iterator[list[str]]:
-    """The CSV's records as lists of text, decoding UTF-8 (with or without a BOM)."""
+@dataclass(frozen=True)
+class TextEncoding:
+    """How a CSV file's bytes are read as text; `csv_encoding` works it out."""
+
+    #: UTF8 or WINDOWS_1252.
+    name: str
+    #: Why some byte cannot be read ("" when all can): MIXED or UNKNOWN.
+    problem: str = ""
+    #: The file has a NUL byte (check_file refuses one near the start; this is for later ones).
+    has_nul: bool = False
+
+    @property
+    def codec(self) -> str:
+        # utf-8-sig reads a file with or without the byte-order mark Excel's "CSV UTF-8" adds.
+        return "utf-8-sig" if self.name == UTF8 else "cp1252"
+
+
+def csv_encoding(fileobj: IO[bytes]) -> TextEncoding:
+    """Read a CSV file once, a chunk at a time, to choose how to decode it.
+
+    UTF-8 when every byte of the file is valid UTF-8; otherwise Windows-1252, which is what
+    Excel's plain "CSV (Comma delimited)" saves on Windows (£ and é as single bytes). UTF-8 is
+    tried first because a Windows-1252 file almost never happens to be valid UTF-8, while the
+    other way round every byte string "decodes" as Windows-1252 into nonsense. A file that is
+    UTF-8 up to a byte that is not (two files pasted together), or that has one of the five
+    bytes Windows-1252 leaves undefined, cannot be read either way.
+    """
+    fileobj.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    mixed = False
+    non_ascii = False  # has a character beyond ASCII been read as UTF-8 so far?
+    undefined_in_1252 = False
+    has_nul = False
+    while chunk := fileobj.read(_CHUNK_BYTES):
+        has_nul = has_nul or b"\x00" in chunk
+        undefined_in_1252 = undefined_in_1252 or _UNDEFINED_IN_1252.search(chunk) is not None
+        if utf8:
+            try:
+                non_ascii = not decoder.decode(chunk).isascii() or non_ascii
+            except UnicodeDecodeError as exc:
+                utf8 = False
+                mixed = non_ascii or not bytes(exc.object[: exc.start]).isascii()
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8, mixed = False, True  # a character cut short at the very end
+    fileobj.seek(0)
+    if utf8:
+        return TextEncoding(UTF8, has_nul=has_nul)
+    if mixed:
+        return TextEncoding(UTF8, problem=MIXED, has_nul=has_nul)
+    if undefined_in_1252:
+        return TextEncoding(WINDOWS_1252, problem=UNKNOWN, has_nul=has_nul)
+    return TextEncoding(WINDOWS_1252, has_nul=has_nul)
+
+
+def _csv_records(fileobj: IO[bytes], encoding: TextEncoding) -> Iterator[list[str]]:
+    """The CSV's records as lists of text, decoded as `encoding` says."""
     fileobj.seek(0)
     head = fileobj.read(_SNIFF_BYTES)
     fileobj.seek(0)
     # Semicolons are what a spreadsheet writes where the comma is the decimal mark.
     header = codecs.decode(head.split(b"\n", 1)[0], "utf-8", "replace")
     delimiter = ";" if header.count(";") > header.count(",") else ","
+    # A byte that cannot be read becomes U+FFFD, which Windows-1252 never produces and valid
+    # UTF-8 before the bad byte almost never holds, so the first record that has one is the
+    # row to report (a decoding error would come from a chunk read well ahead of the rows).
     text = io.TextIOWrapper(
-        io.BufferedReader(_KeepOpen(fileobj)), encoding="utf-8-sig", newline="", errors="strict"
+        io.BufferedReader(_KeepOpen(fileobj)),
+        encoding=encoding.codec,
+        newline="",
+        errors="replace" if encoding.problem else "strict",
     )
     # Strict, so that a quote left open is an error instead of the rest of the file quietly
     # becoming one cell (the lenient reader returns whatever it gathered when the file ends).
     reader = csv.reader(text, delimiter=delimiter, strict=True)
     count = 1
     first_line = 1  # the file's line (not row) where the record being read starts
+    look = encoding.problem or encoding.has_nul
     try:
         for record in reader:
+            if look:
+                _check_characters(count, record, encoding)
             yield record
             count += 1
             first_line = reader.line_num + 1
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            "The file is not saved as UTF-8 text, so letters such as £ or é cannot be read "
-            f"(near row {count}). In Excel, save it as 'CSV UTF-8 (comma delimited)'.",
-            row=count,
-        ) from exc
     except csv.Error as exc:
         # The record being read when the reader gave up began on row `count`: for a quote
         # left open, that is the row where the quoted cell starts.
@@ -236,6 +316,34 @@ def _csv_records(fileobj: IO[bytes]) -> Iterator[list[str]]:
         raise ImportFileError(
             _csv_problem(count, str(exc), delimiter, several_lines), row=count
         ) from exc
+
+    if encoding.problem:  # every bad byte is in some cell, so this is never reached
+        raise ImportFileError(_unreadable(0, encoding))
+
+
+def _check_characters(row: int, record: list[str], encoding: TextEncoding) -> None:
+    """Refuse a record holding a byte that could not be read, or a NUL."""
+    if encoding.problem and any("\ufffd" in cell for cell in record):
+        raise ImportFileError(_unreadable(row, encoding), row=row)
+    if encoding.has_nul and any("\x00" in cell for cell in record):
+        # A database cannot store it, and no spreadsheet writes one into a CSV file.
+        raise ImportFileError(
+            f"Row {row} has a NUL character, which is not text. Save the file from your "
+            "spreadsheet as CSV UTF-8 (comma delimited).",
+            row=row,
+        )
+
+
+def _unreadable(row: int, encoding: TextEncoding) -> str:
+    where = f"Row {row}" if row else "The file"
+    if encoding.problem == MIXED:
+        why = "is not UTF-8, although the text before it is: the file mixes two kinds of text"
+    else:
+        why = "cannot be read: the file is neither UTF-8 nor Windows-1252 text"
+    return (
+        f"{where} has a character that {why}. Save it from your spreadsheet as "
+        "CSV UTF-8 (comma delimited)."
+    )
 
 
 def _csv_problem(row: int, error: str, delimiter: str, several_lines: bool) -> str:
@@ -304,24 +412,30 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_rows(fileobj: IO[bytes], filename: str) -> Iterator[tuple[int, list[Any]]]:
+def read_rows(
+    fileobj: IO[bytes], filename: str, encoding: TextEncoding | None = None
+) -> Iterator[tuple[int, list[Any]]]:
     """Every record of the file as (spreadsheet row number, cells), the header first (row 1).
 
     Wholly blank rows are skipped (their numbers are not reused, so later rows keep the
-    numbers the person sees). Raises ImportFileError for a file that cannot be read.
+    numbers the person sees). A CSV file is decoded as `encoding` says (worked out from the
+    file when not given). Raises ImportFileError for a file that cannot be read.
     """
     extension = check_file(fileobj, filename)
-    records = _csv_records(fileobj) if extension == ".csv" else _xlsx_records(fileobj)
+    if extension == ".csv":
+        records: Iterator[list[Any]] = _csv_records(fileobj, encoding or csv_encoding(fileobj))
+    else:
+        records = _xlsx_records(fileobj)
     for number, cells in enumerate(records, start=1):
         if all(_is_blank(c) for c in cells):
             continue
         yield number, cells
 
 
-def count_rows(fileobj: IO[bytes], filename: str) -> int:
+def count_rows(fileobj: IO[bytes], filename: str, encoding: TextEncoding | None = None) -> int:
     """How many rows of data (not counting the header or blank rows) the file holds."""
     total = -1
-    for _number, _cells in read_rows(fileobj, filename):
+    for _number, _cells in read_rows(fileobj, filename, encoding):
         total += 1
     return max(total, 0)
 
@@ -407,6 +521,7 @@ class _Importer:
         self.failed = False
         self.columns: list[_Column] = []
         self.id_position: int | None = None
+        self.encoding: TextEncoding | None = None
         self._lookups: dict[tuple[str, str], Any] = {}
         self._seen: dict[tuple[int, tuple[Any, ...]], int] = {}
         self._unique_sets = self._unique_field_sets()
@@ -822,8 +937,11 @@ class _Importer:
 
     def run(self, fileobj: IO[bytes], filename: str) -> tuple[int, bool]:
         """Read and validate (and, unless a dry run, save) every row. Returns (rows, header ok)."""
-        total = count_rows(fileobj, filename)
-        rows = read_rows(fileobj, filename)
+        if check_file(fileobj, filename) == ".csv":
+            # Once, rather than on each of the two reads below.
+            self.encoding = csv_encoding(fileobj)
+        total = count_rows(fileobj, filename, self.encoding)
+        rows = read_rows(fileobj, filename, self.encoding)
         header = next(rows, None)
         if header is None:
             raise ImportFileError("The file has no header row and no data.")
@@ -872,8 +990,9 @@ def import_records(
     A dry run validates every row and changes nothing. A commit writes every row in one
     transaction, and only if no row has a problem; the change log records each created or
     updated record under `user`, labelled ``import:<filename>``. Problems with the file itself
-    (empty, too big, not CSV or XLSX, not UTF-8) come back as one error on row 0; problems with
-    the header on row 1. Never raises for anything in the file.
+    (empty, too big, not CSV or XLSX) come back as one error on row 0, unless they are in one
+    row (a character that cannot be read, a quote never closed); problems with the header on
+    row 1. Never raises for anything in the file.
     """
     if not importable(model):
         return ImportResult(
@@ -908,4 +1027,9 @@ def import_records(
         errors=sorted(importer.errors, key=lambda e: e.row),
         dry_run=dry_run,
         more_errors=importer.more_errors,
+        encoding=(
+            importer.encoding.name
+            if importer.encoding is not None and not importer.encoding.problem
+            else ""
+        ),
     )

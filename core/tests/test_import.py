@@ -86,6 +86,7 @@ def test_update_by_id_and_semicolons_and_bom(cast, office, tmp_path):
     result = run(path, cast.wcc_lead, dry_run=False)
     assert result.ok, result.errors
     assert (result.created, result.updated) == (1, 1)
+    assert result.encoding == "utf-8"
     hall = Site.objects.visible_to(cast.wcc_lead).get(pk=hall.pk)
     assert hall.name == "City Hall" and hall.site_type == office
     update = ChangeRecord.objects.unscoped("test").get(action="update", object_id=hall.pk)
@@ -215,7 +216,11 @@ def test_header_problems(cast, tmp_path):
         ("sites.txt", b"a,b\n", ".csv"),
         ("sites.xls", b"\xd0\xcf\x11\xe0", "old-style Excel"),
         ("binary.csv", b"\x00\x01\x02\x03" * 10, "not text"),
-        ("latin1.csv", (HEADER + "wcc,A,Caf\xe9,,,,,true\n").encode("latin-1"), "UTF-8"),
+        (
+            "neither.csv",
+            (HEADER + "wcc,A,Caf\xe9,,,,,true\n").encode("latin-1") + b"wcc,B,\x81,,,,,true\n",
+            "neither UTF-8 nor Windows-1252",
+        ),
         ("fake.xlsx", b"partner,code\n", "not an Excel workbook"),
         ("broken.xlsx", b"PK\x03\x04garbage", "cannot be read"),
         ("header-only.csv", HEADER.encode(), "no rows of data"),
@@ -484,3 +489,94 @@ def test_quotes_written_properly_are_read(cast, tmp_path):
     sites = {s.code: s for s in Site.objects.visible_to(cast.wcc_lead)}
     assert sites["A"].name == 'The "Old" Hall, Annexe' and sites["A"].address == "1 Road\nTown"
     assert sites["B"].name == '5" screen store'
+
+
+# Encodings ---------------------------------------------------------------------------------
+
+WINDOWS_NAME = "Caf\xe9 \u00a35 \u2013 \u201cbest\u201d \u20ac"  # é, £, en dash, curly quotes, €
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_windows_1252_csv_is_read(cast, office, tmp_path, dry_run):
+    # What Excel's plain "CSV (Comma delimited)" saves on Windows: one byte per letter.
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER + f'wcc,A,{WINDOWS_NAME},Office,"1 Rue de l\'\xc9glise",,,true\n',
+        encoding="cp1252",
+    )
+    assert b"\xa3" in path.read_bytes()  # really one byte for the pound sign
+    result = run(path, cast.wcc_lead, dry_run=dry_run)
+    assert result.ok, result.errors
+    assert result.encoding == "windows-1252" and result.encoding_name == "Windows-1252"
+    if not dry_run:
+        site = Site.objects.visible_to(cast.wcc_lead).get(code="A")
+        assert site.name == WINDOWS_NAME and site.address == "1 Rue de l'\xc9glise"
+
+
+def test_utf8_with_and_without_bom_is_read_as_utf8(cast, tmp_path):
+    for name, text in (("bom.csv", "\ufeff" + HEADER), ("plain.csv", HEADER)):
+        path = write(tmp_path, name, text + f"wcc,{name[:3]},{WINDOWS_NAME},,,,,true\n")
+        result = run(path, cast.wcc_lead, dry_run=False)
+        assert result.ok, result.errors
+        assert result.encoding == "utf-8"
+    names = set(Site.objects.visible_to(cast.wcc_lead).values_list("name", flat=True))
+    assert names == {WINDOWS_NAME}
+
+
+def test_workbook_has_no_encoding(cast, tmp_path):
+    workbook = Workbook()
+    workbook.worksheets[0].append(["partner", "code", "name"])
+    workbook.worksheets[0].append(["wcc", "A", "A"])
+    path = tmp_path / "s.xlsx"
+    workbook.save(path)
+    assert run(path, cast.wcc_lead, dry_run=True).encoding == ""
+
+
+def _long_file_with_bad_byte(bad: bytes, *, row: int, encoding: str) -> bytes:
+    # Well over one read-ahead chunk, with quoted cells over several lines before the bad
+    # byte, so that neither the decoder's chunks nor the file's lines match the rows.
+    body = HEADER.encode()
+    for n in range(2, row):
+        address = f'"{n} High Street\nFlat {n}\nLondon"'
+        body += f"wcc,S{n},Caf\xe9 {n},,{address},,,true\n".encode(encoding)
+    body += b"wcc,BAD,Bad " + bad + b" byte,,,,,true\n"
+    body += "".join(f"wcc,T{n},Later {n},,,,,true\n" for n in range(200)).encode()
+    return body
+
+
+def test_undecodable_byte_is_reported_on_its_own_row(cast, tmp_path):
+    path = write(tmp_path, "s.csv", _long_file_with_bad_byte(b"\x81", row=1500, encoding="cp1252"))
+    assert path.stat().st_size > 64 * 1024
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.errors == [
+        RowError(
+            1500,
+            "",
+            "Row 1500 has a character that cannot be read: the file is neither UTF-8 nor "
+            "Windows-1252 text. Save it from your spreadsheet as CSV UTF-8 (comma delimited).",
+        )
+    ]
+    assert result.encoding == ""
+    assert site_count() == 0
+
+
+def test_utf8_file_with_one_windows_byte_is_refused_not_garbled(cast, tmp_path):
+    # UTF-8 up to row 700, then a Windows-1252 e-acute: reading it all as Windows-1252 would
+    # store "CafÃ©" for every earlier row, so the file is refused, naming the row.
+    path = write(tmp_path, "s.csv", _long_file_with_bad_byte(b"\xe9", row=700, encoding="utf-8"))
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(700, "")]
+    assert "is not UTF-8, although the text before it is" in result.errors[0].message
+    assert site_count() == 0
+
+
+def test_nul_byte_past_the_start_is_reported_on_its_row(cast, tmp_path):
+    body = (HEADER + "".join(f"wcc,S{n},Site {n},,,,,true\n" for n in range(2, 3000))).encode()
+    body += b"wc\x00c,NUL,Nul,,,,,true\n"
+    path = write(tmp_path, "s.csv", body)
+    assert path.stat().st_size > 64 * 1024
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(3000, "")]
+    assert "NUL character" in result.errors[0].message
+    assert site_count() == 0

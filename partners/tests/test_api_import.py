@@ -225,3 +225,23 @@ def test_former_partners_site_cannot_be_moved_by_the_api(cast):
     with system_scope("test check"):
         site.refresh_from_db()
     assert (site.partner_id, site.name) == (cast.lbhf.pk, "Hammersmith Town Hall")
+
+
+def test_result_says_how_a_csv_file_was_read(cast, office):
+    windows = (HEADER + "wcc,CAFE,Caf\xe9 \xa35,Office,,,,yes\n").encode("latin-1")
+    response = post(api_client(cast.wcc_lead), windows, dry_run="false")
+    assert response.status_code == 200, response.json()
+    assert response.json()["encoding"] == "windows-1252"
+    with system_scope("test check"):
+        assert Site.objects.get(code="CAFE").name == "Caf\xe9 \xa35"
+    assert post(api_client(cast.wcc_lead), GOOD).json()["encoding"] == "utf-8"
+    book = Workbook()
+    book.worksheets[0].append(HEADER.strip().split(","))
+    book.worksheets[0].append(["wcc", "X1", "From Excel", "", "", "", "", True])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert post(api_client(cast.wcc_lead), buffer.getvalue(), "s.xlsx").json()["encoding"] is None
+    unreadable = post(api_client(cast.wcc_lead), windows + b"wcc,B,\x81,,,,,yes\n")
+    assert unreadable.status_code == 400
+    assert unreadable.json()["encoding"] is None
+    assert unreadable.json()["errors"][0]["row"] == 3
