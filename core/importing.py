@@ -26,6 +26,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import zip_longest
 from typing import IO, Any, cast
 
 from django import forms
@@ -59,6 +60,9 @@ ENCODING_NAMES = {UTF8: "UTF-8", WINDOWS_1252: "Windows-1252"}
 MIXED = "mixed"
 UNKNOWN = "unknown"
 _UNDEFINED_IN_1252 = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+# A cell's formula element in a sheet's XML: <f>, <f t="shared" ...>, or with a namespace
+# prefix (<x:f>). Text cannot hold a bare "<", so this matches tags only.
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _TRUE = {"true", "yes", "y", "1", "t", "on", "in use"}
 _FALSE = {"false", "no", "n", "0", "f", "off", "not in use"}
 
@@ -375,13 +379,28 @@ def _csv_problem(row: int, error: str, delimiter: str, several_lines: bool) -> s
     return f"Row {row} cannot be read as CSV: {error}."
 
 
-def _xlsx_records(fileobj: IO[bytes]) -> Iterator[list[Any]]:
-    """The first worksheet's rows as lists of cell values (openpyxl's read-only mode)."""
+class UnusableCell:
+    """A workbook cell whose value cannot be imported: what is wrong with it, in plain words.
+
+    It stands in the row where the value would be, so that the row and column it is in are
+    reported like any other bad value.
+    """
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"UnusableCell({self.message!r})"
+
+
+def _open_workbook(fileobj: IO[bytes], *, data_only: bool) -> Any:
     from openpyxl import load_workbook
 
     fileobj.seek(0)
     try:
-        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+        return load_workbook(fileobj, read_only=True, data_only=data_only, keep_links=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as exc:
         raise ImportFileError(
             "This Excel workbook cannot be read: it may be damaged or protected with a "
@@ -392,20 +411,85 @@ def _xlsx_records(fileobj: IO[bytes]) -> Iterator[list[Any]]:
             "This Excel workbook cannot be read. Save it again from Excel as an Excel "
             "workbook (.xlsx)."
         ) from exc
+
+
+def _formula_text(formula: Any) -> str:
+    text = str(getattr(formula, "text", formula) or "")  # an array formula keeps it in .text
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _cell_value(value_cell: Any, formula_cell: Any) -> Any:
+    """What to import for one cell: its value, or an UnusableCell saying why there is none."""
+    value = value_cell.value
+    if value_cell.data_type == "e":
+        # #N/A, #REF!...: what the formula gave (or what was typed) is an error, not data.
+        return UnusableCell(f"This cell shows the error {value}: correct it in the file first.")
+    if value is not None or formula_cell is None or formula_cell.data_type != "f":
+        return value
+    if value_cell.data_type == "str":
+        return ""  # Excel saved the formula's result, and it is empty text
+    return UnusableCell(
+        f"This cell is a formula ({_formula_text(formula_cell.value)}) with no saved value; "
+        "type the value itself, or open and save the file in Excel first."
+    )
+
+
+def _may_hold_formulas(workbook: Any, sheet: Any) -> bool:
+    """False when the sheet's XML has no formula at all (most exports), so that the sheet
+    need not be read a second time for its formulas; True when it has one, or when openpyxl
+    does not say where the sheet is (then it is read twice, to be safe)."""
+    archive = getattr(workbook, "_archive", None)
+    path = getattr(sheet, "_worksheet_path", None)
+    if archive is None or not path:
+        return True
     try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
+        with archive.open(path) as xml:
+            tail = b""
+            while chunk := xml.read(_CHUNK_BYTES):
+                if _FORMULA_ELEMENT.search(tail + chunk):
+                    return True
+                tail = chunk[-32:]  # a tag cut in two by the chunk boundary
+    except Exception:
+        return True
+    return False
+
+
+def _xlsx_records(fileobj: IO[bytes]) -> Iterator[list[Any]]:
+    """The first worksheet's rows as lists of cell values (openpyxl's read-only mode).
+
+    A formula's value is the result the file saved with it, as Excel shows it. Files written by
+    other programs (openpyxl, some exports) may hold the formula and no result: such a cell
+    would read as empty, so it becomes an UnusableCell instead. Telling the two apart takes
+    both readings of the sheet (results, and formulas), which are read side by side, a row of
+    each at a time, so memory stays flat however long the sheet; a sheet without a formula is
+    read once.
+    """
+    values = _open_workbook(fileobj, data_only=True)
+    formulas = None
+    try:
+        if not values.worksheets:
             return
+        sheet = values.worksheets[0]
+        value_rows = sheet.iter_rows(min_row=1)
+        formula_rows: Iterator[Any] = iter(())
+        if _may_hold_formulas(values, sheet):
+            formulas = _open_workbook(fileobj, data_only=False)
+            formula_rows = formulas.worksheets[0].iter_rows(min_row=1)
         try:
-            for values in sheet.iter_rows(min_row=1, values_only=True):
-                yield list(values)
+            for value_row, formula_row in zip_longest(value_rows, formula_rows, fillvalue=()):
+                yield [
+                    _cell_value(cell, formula_row[i] if i < len(formula_row) else None)
+                    for i, cell in enumerate(value_row)
+                ]
         except Exception as exc:
             raise ImportFileError(
                 "This Excel workbook cannot be read to the end: it may be damaged. Save it "
                 "again from Excel as an Excel workbook (.xlsx)."
             ) from exc
     finally:
-        workbook.close()
+        values.close()
+        if formulas is not None:
+            formulas.close()
 
 
 def _is_blank(value: Any) -> bool:
@@ -552,6 +636,10 @@ class _Importer:
         unknown: list[str] = []
         ok = True
         for position, cell in enumerate(cells):
+            if isinstance(cell, UnusableCell):
+                self.error(1, "", f"The heading of column {position + 1}: {cell.message}")
+                ok = False
+                continue
             if _is_blank(cell):
                 self.error(1, "", f"Column {position + 1} has no heading.")
                 ok = False
@@ -608,6 +696,8 @@ class _Importer:
 
     def convert(self, column: _Column, raw: Any) -> Any:
         """The cell as a Python value of the field; raises ValidationError in plain words."""
+        if isinstance(raw, UnusableCell):
+            raise ValidationError(raw.message)
         f = column.model_field
         value = _plain_cell(raw)
         empty = _is_blank(value)
@@ -723,6 +813,9 @@ class _Importer:
 
     def _existing(self, row: int, raw: Any) -> tuple[bool, Any]:
         """The record an ``id`` cell names, among those the person may change."""
+        if isinstance(raw, UnusableCell):
+            self.error(row, "id", raw.message)
+            return False, None
         value = _plain_cell(raw)
         if _is_blank(value):
             return True, None

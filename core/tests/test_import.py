@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+import zipfile
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -580,3 +582,126 @@ def test_nul_byte_past_the_start_is_reported_on_its_row(cast, tmp_path):
     assert [(e.row, e.column) for e in result.errors] == [(3000, "")]
     assert "NUL character" in result.errors[0].message
     assert site_count() == 0
+
+
+# Formulas in workbooks -----------------------------------------------------------------------
+
+XLSX_HEADER = ["partner", "code", "name", "site_type", "address", "postcode", "uprn", "is_active"]
+
+
+def save_with_results(workbook, path, results):
+    """Save `workbook`, then write into the file the results Excel would have saved beside
+    its formulas (openpyxl writes formulas with no result): {"B2": ("str", "text")}, with the
+    cell types of the file format: "str" text, "n" number, "b" true/false, "e" an error."""
+    workbook.save(path)
+    with zipfile.ZipFile(path) as source:
+        entries = {name: source.read(name) for name in source.namelist()}
+    sheet = entries["xl/worksheets/sheet1.xml"].decode()
+    for coordinate, (kind, value) in results.items():
+        pattern = re.compile(rf'(<c r="{coordinate}"[^>]*)>(<f>.*?</f>)<v\s*/>')
+        kind_attribute = "" if kind == "n" else f' t="{kind}"'
+        replacement = rf"\1{kind_attribute}>\2<v>{value}</v>"
+        sheet, found = pattern.subn(replacement, sheet)
+        assert found == 1, coordinate
+    entries["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries.items():
+            target.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_formula_without_a_saved_value_is_a_row_error(cast, tmp_path, dry_run):
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(XLSX_HEADER)
+    sheet.append(["wcc", "A", "First", None, "1 High Street", None, None, True])
+    sheet.append(["wcc", "B", "Second", None, '=E2&", Annexe"', None, None, True])
+    path = tmp_path / "sites.xlsx"
+    workbook.save(path)  # as openpyxl (or an export that does not recalculate) leaves it
+    result = run(path, cast.wcc_lead, dry_run=dry_run)
+    assert result.errors == [
+        RowError(
+            3,
+            "address",
+            'This cell is a formula (=E2&", Annexe") with no saved value; type the value '
+            "itself, or open and save the file in Excel first.",
+        )
+    ]
+    assert str(result.errors[0]).startswith("Row 3, column address: This cell is a formula")
+    assert (result.created, result.updated) == ((1, 0) if dry_run else (0, 0))
+    assert site_count() == 0
+
+
+def test_formula_without_a_saved_value_in_a_required_column(cast, tmp_path):
+    # Read as empty, this was "This column needs a value", which sent people looking for a
+    # value they could see in their spreadsheet.
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(XLSX_HEADER)
+    sheet.append(["wcc", '=UPPER("a")', "First", None, None, None, None, True])
+    path = tmp_path / "sites.xlsx"
+    workbook.save(path)
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "code")]
+    assert "formula" in result.errors[0].message
+    assert site_count() == 0
+
+
+def test_formulas_with_saved_values_import_their_values(cast, office, tmp_path):
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(XLSX_HEADER)
+    formulas = ['=PROPER("city hall")', '=IF(1,"","x")', "=100023336000+956", "=TRUE()"]
+    name, address, uprn, in_use = formulas
+    sheet.append(["wcc", "CH", name, "Office", address, None, uprn, in_use])
+    results = {
+        "C2": ("str", "City Hall"),
+        "E2": ("str", ""),  # Excel's empty text result
+        "G2": ("n", "100023336956"),
+        "H2": ("b", "1"),
+    }
+    path = save_with_results(workbook, tmp_path / "sites.xlsx", results)
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.ok, result.errors
+    site = Site.objects.visible_to(cast.wcc_lead).get(code="CH")
+    assert (site.name, site.address, site.uprn, site.is_active) == (
+        "City Hall",
+        "",
+        "100023336956",
+        True,
+    )
+
+
+def test_formula_that_saved_an_error(cast, tmp_path):
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(XLSX_HEADER)
+    sheet.append(["wcc", "A", "=VLOOKUP(1,Z1:Z2,1,FALSE)", None, None, None, None, True])
+    path = save_with_results(workbook, tmp_path / "sites.xlsx", {"C2": ("e", "#N/A")})
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.errors == [
+        RowError(2, "name", "This cell shows the error #N/A: correct it in the file first.")
+    ]
+    assert site_count() == 0
+
+
+def test_formula_without_a_value_in_the_header_or_id(cast, tmp_path):
+    with system_scope("test data"):
+        hall = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(["id", *XLSX_HEADER])
+    sheet.append([f"={hall.pk}", "wcc", "CH", "Renamed", None, None, None, None, True])
+    path = tmp_path / "ids.xlsx"
+    workbook.save(path)
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
+    assert "formula" in result.errors[0].message
+    assert Site.objects.unscoped("test").get(pk=hall.pk).name == "City Hall"
+
+    sheet["C1"] = '=LOWER("CODE")'
+    workbook.save(path)
+    result = run(path, cast.wcc_lead, dry_run=True)
+    messages = {(e.row, e.column): e.message for e in result.errors}
+    assert messages[(1, "")].startswith("The heading of column 3: This cell is a formula")

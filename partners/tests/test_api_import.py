@@ -245,3 +245,19 @@ def test_result_says_how_a_csv_file_was_read(cast, office):
     assert unreadable.status_code == 400
     assert unreadable.json()["encoding"] is None
     assert unreadable.json()["errors"][0]["row"] == 3
+
+
+def test_formula_without_a_saved_value_names_its_row_and_column(cast, office):
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["wcc", "X1", "From Excel", "Office", "=B2", "", "", True])
+    buffer = io.BytesIO()
+    book.save(buffer)  # openpyxl saves the formula and no value for it
+    response = post(api_client(cast.wcc_lead), buffer.getvalue(), "sites.xlsx", dry_run="false")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["row"], error["field"]) == (2, "address")
+    assert error["message"].startswith("This cell is a formula (=B2) with no saved value")
+    assert site_codes() == set()
