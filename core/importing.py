@@ -7,7 +7,8 @@ What a person sees is plain: a list of `RowError(row, column, message)` with the
 their spreadsheet (the header is row 1).
 
 Visibility is never bypassed. A foreign key column is read as the related record's natural key
-(a council's code, a site type's name) among the records the importing person can see, so a
+(a council's code, a site type's name; capitals ignored when that still picks out one record)
+among the records the importing person can see, so a
 council that is not theirs reads as "no council with code 'x' that you can use", which reveals
 nothing. An ``id`` column updates records the person may change: the person must be allowed to
 change and import the record's owners as they are (a former partner's records are read-only) and
@@ -766,30 +767,52 @@ class _Importer:
         text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
         cache_key = (column.name, text)
         if cache_key in self._lookups:
-            found = self._lookups[cache_key]
+            found, spellings = self._lookups[cache_key]
         else:
-            if key == "pk" and not text.isdigit():
-                found = None
-            else:
-                manager = related._default_manager
-                if issubclass(manager.all().__class__, ScopedQuerySet):
-                    queryset = manager.visible_to(self.user)  # type: ignore[attr-defined]
-                else:
-                    queryset = manager.all()
-                found = list(queryset.filter(**{key: text}).values_list("pk", flat=True)[:2])
+            found, spellings = self._find_related(related, key, text)
             if len(self._lookups) >= _LOOKUP_CACHE_SIZE:
                 self._lookups.clear()
-            self._lookups[cache_key] = found
+            self._lookups[cache_key] = (found, spellings)
         described = "id" if key == "pk" else column_label(related, key)
+        thing = thing_name(related)
         if not found:
             raise ValidationError(
-                f"There is no {thing_name(related)} with {described} '{text}' that you can use."
+                f"There is no {thing} with {described} '{text}' that you can use."
+            )
+        if spellings:
+            shown = ", ".join(f"'{s}'" for s in spellings)
+            raise ValidationError(
+                f"'{text}' could be the {thing} with {described} {shown}: write it with the "
+                "same capitals as the one you mean."
             )
         if len(found) > 1:
-            raise ValidationError(
-                f"More than one {thing_name(related)} has {described} '{text}': use its id."
-            )
+            raise ValidationError(f"More than one {thing} has {described} '{text}': use its id.")
         return found[0]
+
+    def _find_related(
+        self, related: type[models.Model], key: str, text: str
+    ) -> tuple[list[Any], list[str]]:
+        """Ids of the records, among those the person can see, whose `key` is `text` (at most
+        two); and, when only capitals tell apart several that match, how each is spelled."""
+        if key == "pk" and not text.isdigit():
+            return [], []
+        manager = related._default_manager
+        if issubclass(manager.all().__class__, ScopedQuerySet):
+            queryset = manager.visible_to(self.user)  # type: ignore[attr-defined]
+        else:
+            queryset = manager.all()
+        found = list(queryset.filter(**{key: text}).values_list("pk", flat=True)[:2])
+        if found or key == "pk" or not _is_text_field(model_field(related, key)):
+            return found, []
+        # People type "office" for the site type "Office", or "WCC" for the council "wcc", and
+        # a spreadsheet's own lookups ignore capitals too. So when nothing has exactly this
+        # value, one record whose value differs only in capitals is the one meant; several are
+        # a choice the person must make. (The exact match is tried first because it can use
+        # the column's index. On SQLite, capitals are ignored for the letters A to Z only.)
+        matches = list(queryset.filter(**{f"{key}__iexact": text}).values_list("pk", key)[:5])
+        if len(matches) > 1:
+            return [pk for pk, _ in matches], sorted({str(v) for _, v in matches})
+        return [pk for pk, _ in matches], []
 
     # rows ----------------------------------------------------------------------------------
 
@@ -1057,6 +1080,10 @@ class _Importer:
 
 class _Invisible(Exception):
     """A saved record its author could no longer see."""
+
+
+def _is_text_field(f: models.Field[Any, Any]) -> bool:
+    return isinstance(f, models.CharField | models.TextField)
 
 
 def _unique_messages(messages: list[str]) -> list[str]:

@@ -705,3 +705,64 @@ def test_formula_without_a_value_in_the_header_or_id(cast, tmp_path):
     result = run(path, cast.wcc_lead, dry_run=True)
     messages = {(e.row, e.column): e.message for e in result.errors}
     assert messages[(1, "")].startswith("The heading of column 3: This cell is a formula")
+
+
+# Related records by natural key, whatever the capitals --------------------------------------
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_natural_keys_ignore_capitals(cast, office, tmp_path, dry_run):
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER
+        + "WCC,A,First,office,,,,true\nWcc,B,Second,OFFICE,,,,true\nwcc,C,Third,Office,,,,true\n",
+    )
+    result = run(path, cast.wcc_lead, dry_run=dry_run)
+    assert result.ok, result.errors
+    assert result.created == 3
+    if not dry_run:
+        sites = Site.objects.visible_to(cast.wcc_lead)
+        assert {(s.partner_id, s.site_type_id) for s in sites} == {(cast.wcc.pk, office.pk)}
+
+
+def test_capitals_never_find_another_councils_record(cast, tmp_path):
+    path = write(tmp_path, "s.csv", HEADER + "RBKC,A,A,,,,,true\nZZZZ,B,B,,,,,true\n")
+    result = run(path, cast.wcc_lead, dry_run=True)
+    real, made_up = result.errors
+    assert real == RowError(2, "partner", "There is no council with code 'RBKC' that you can use.")
+    assert real.message.replace("RBKC", "?") == made_up.message.replace("ZZZZ", "?")
+
+
+def test_nothing_matching_names_the_value(cast, office, tmp_path):
+    path = write(tmp_path, "s.csv", HEADER + "wcc,A,A,offices,,,,true\n")
+    result = run(path, cast.wcc_lead, dry_run=True)
+    assert result.errors == [
+        RowError(2, "site_type", "There is no site type with name 'offices' that you can use.")
+    ]
+
+
+def test_exact_capitals_win_and_a_choice_by_capitals_alone_is_asked(cast, office, tmp_path):
+    # Site type names are unique as typed, so "Office" and "OFFICE" may both exist: the exact
+    # one is taken; a third spelling could be either, and the row says so.
+    with system_scope("test data"):
+        shouting = SiteType.objects.create(name="OFFICE")
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER + "wcc,A,A,OFFICE,,,,true\nwcc,B,B,Office,,,,true\nwcc,C,C,office,,,,true\n",
+    )
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.errors == [
+        RowError(
+            4,
+            "site_type",
+            "'office' could be the site type with name 'OFFICE', 'Office': write it with the "
+            "same capitals as the one you mean.",
+        )
+    ]
+    assert site_count() == 0
+    path = write(tmp_path, "s.csv", HEADER + "wcc,A,A,OFFICE,,,,true\nwcc,B,B,Office,,,,true\n")
+    assert run(path, cast.wcc_lead, dry_run=False).ok
+    types = dict(Site.objects.visible_to(cast.wcc_lead).values_list("code", "site_type_id"))
+    assert types == {"A": shouting.pk, "B": office.pk}

@@ -261,3 +261,14 @@ def test_formula_without_a_saved_value_names_its_row_and_column(cast, office):
     assert (error["row"], error["field"]) == (2, "address")
     assert error["message"].startswith("This cell is a formula (=B2) with no saved value")
     assert site_codes() == set()
+
+
+def test_related_records_are_found_whatever_the_capitals(cast, office):
+    text = HEADER + "WCC,CH,City Hall,office,,,,yes\nRBKC,TH,Town Hall,OFFICE,,,,yes\n"
+    response = post(api_client(cast.wcc_lead), text, dry_run="false")
+    assert response.status_code == 400
+    # Westminster's and the site type are found; Kensington and Chelsea stays out of reach.
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(3, "partner")]
+    response = post(api_client(cast.wcc_lead), text.splitlines()[0] + "\n" + text.splitlines()[1])
+    assert response.status_code == 200, response.json()
+    assert response.json()["created"] == 1
