@@ -7,10 +7,12 @@ What a person sees is plain: a list of `RowError(row, column, message)` with the
 their spreadsheet (the header is row 1).
 
 Visibility is never bypassed. A foreign key column is read as the related record's natural key
-(a council's code, a site type's name) among the records the importing person can see, so a
+(a council's code, a site type's name; capitals ignored when that still picks out one record)
+among the records the importing person can see, so a
 council that is not theirs reads as "no council with code 'x' that you can use", which reveals
-nothing. An ``id`` column updates records the person may change; the owning council must be one
-where the person may import.
+nothing. An ``id`` column updates records the person may change: the person must be allowed to
+change and import the record's owners as they are (a former partner's records are read-only) and
+the owners it would have after the row.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import zip_longest
 from typing import IO, Any, cast
 
 from django import forms
@@ -49,12 +52,25 @@ PROGRESS_EVERY = 100
 # Related records looked up by natural key are remembered, up to this many at a time.
 _LOOKUP_CACHE_SIZE = 10_000
 _SNIFF_BYTES = 64 * 1024
+_CHUNK_BYTES = 1024 * 1024
+#: The encodings a CSV file is read in (`csv_encoding`), as an import's result names them.
+UTF8 = "utf-8"
+WINDOWS_1252 = "windows-1252"
+ENCODING_NAMES = {UTF8: "UTF-8", WINDOWS_1252: "Windows-1252"}
+#: Why a CSV file cannot be read: UTF-8 up to a byte that is not; or neither encoding.
+MIXED = "mixed"
+UNKNOWN = "unknown"
+_UNDEFINED_IN_1252 = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+# A cell's formula element in a sheet's XML: <f>, <f t="shared" ...>, or with a namespace
+# prefix (<x:f>). Text cannot hold a bare "<", so this matches tags only.
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _TRUE = {"true", "yes", "y", "1", "t", "on", "in use"}
 _FALSE = {"false", "no", "n", "0", "f", "off", "not in use"}
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read: empty, too big, not CSV or XLSX, bad encoding."""
+    """The file cannot be read: empty, too big, not CSV or XLSX, text that cannot be decoded,
+    a quote never closed (`row` then says where)."""
 
     def __init__(self, message: str, row: int = 0) -> None:
         super().__init__(message)
@@ -89,6 +105,9 @@ class ImportResult:
     dry_run: bool
     #: Errors found beyond MAX_ERRORS: counted, not listed.
     more_errors: int = 0
+    #: How a CSV file's text was read (UTF8 or WINDOWS_1252); "" for a workbook, or a file
+    #: that could not be read as text.
+    encoding: str = ""
 
     @property
     def ok(self) -> bool:
@@ -99,6 +118,11 @@ class ImportResult:
     def error_count(self) -> int:
         """Every error found, listed or not."""
         return len(self.errors) + self.more_errors
+
+    @property
+    def encoding_name(self) -> str:
+        """The encoding as people know it ("Windows-1252"), or ""."""
+        return ENCODING_NAMES.get(self.encoding, "")
 
     @property
     def bad_rows(self) -> int:
@@ -121,6 +145,7 @@ class ImportResult:
             errors=[RowError(**e) for e in data.get("errors", [])],
             dry_run=bool(data.get("dry_run", True)),
             more_errors=int(data.get("more_errors", 0)),
+            encoding=str(data.get("encoding") or ""),
         )
 
 
@@ -201,40 +226,182 @@ class _KeepOpen(io.RawIOBase):
         return len(data)
 
 
-def _csv_records(fileobj: IO[bytes]) -> Iterator[list[str]]:
-    """The CSV's records as lists of text, decoding UTF-8 (with or without a BOM)."""
+@dataclass(frozen=True)
+class TextEncoding:
+    """How a CSV file's bytes are read as text; `csv_encoding` works it out."""
+
+    #: UTF8 or WINDOWS_1252.
+    name: str
+    #: Why some byte cannot be read ("" when all can): MIXED or UNKNOWN.
+    problem: str = ""
+    #: The file has a NUL byte (check_file refuses one near the start; this is for later ones).
+    has_nul: bool = False
+
+    @property
+    def codec(self) -> str:
+        # utf-8-sig reads a file with or without the byte-order mark Excel's "CSV UTF-8" adds.
+        return "utf-8-sig" if self.name == UTF8 else "cp1252"
+
+
+def csv_encoding(fileobj: IO[bytes]) -> TextEncoding:
+    """Read a CSV file once, a chunk at a time, to choose how to decode it.
+
+    UTF-8 when every byte of the file is valid UTF-8; otherwise Windows-1252, which is what
+    Excel's plain "CSV (Comma delimited)" saves on Windows (£ and é as single bytes). UTF-8 is
+    tried first because a Windows-1252 file almost never happens to be valid UTF-8, while the
+    other way round every byte string "decodes" as Windows-1252 into nonsense. A file that is
+    UTF-8 up to a byte that is not (two files pasted together), or that has one of the five
+    bytes Windows-1252 leaves undefined, cannot be read either way.
+    """
+    fileobj.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    mixed = False
+    non_ascii = False  # has a character beyond ASCII been read as UTF-8 so far?
+    undefined_in_1252 = False
+    has_nul = False
+    while chunk := fileobj.read(_CHUNK_BYTES):
+        has_nul = has_nul or b"\x00" in chunk
+        undefined_in_1252 = undefined_in_1252 or _UNDEFINED_IN_1252.search(chunk) is not None
+        if utf8:
+            try:
+                non_ascii = not decoder.decode(chunk).isascii() or non_ascii
+            except UnicodeDecodeError as exc:
+                utf8 = False
+                mixed = non_ascii or not bytes(exc.object[: exc.start]).isascii()
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8, mixed = False, True  # a character cut short at the very end
+    fileobj.seek(0)
+    if utf8:
+        return TextEncoding(UTF8, has_nul=has_nul)
+    if mixed:
+        return TextEncoding(UTF8, problem=MIXED, has_nul=has_nul)
+    if undefined_in_1252:
+        return TextEncoding(WINDOWS_1252, problem=UNKNOWN, has_nul=has_nul)
+    return TextEncoding(WINDOWS_1252, has_nul=has_nul)
+
+
+def _csv_records(fileobj: IO[bytes], encoding: TextEncoding) -> Iterator[list[str]]:
+    """The CSV's records as lists of text, decoded as `encoding` says."""
     fileobj.seek(0)
     head = fileobj.read(_SNIFF_BYTES)
     fileobj.seek(0)
     # Semicolons are what a spreadsheet writes where the comma is the decimal mark.
-    first_line = codecs.decode(head.split(b"\n", 1)[0], "utf-8", "replace")
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    header = codecs.decode(head.split(b"\n", 1)[0], "utf-8", "replace")
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    # A byte that cannot be read becomes U+FFFD, which Windows-1252 never produces and valid
+    # UTF-8 before the bad byte almost never holds, so the first record that has one is the
+    # row to report (a decoding error would come from a chunk read well ahead of the rows).
     text = io.TextIOWrapper(
-        io.BufferedReader(_KeepOpen(fileobj)), encoding="utf-8-sig", newline="", errors="strict"
+        io.BufferedReader(_KeepOpen(fileobj)),
+        encoding=encoding.codec,
+        newline="",
+        errors="replace" if encoding.problem else "strict",
     )
-    reader = csv.reader(text, delimiter=delimiter)
+    # Strict, so that a quote left open is an error instead of the rest of the file quietly
+    # becoming one cell (the lenient reader returns whatever it gathered when the file ends).
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
     count = 1
+    first_line = 1  # the file's line (not row) where the record being read starts
+    look = encoding.problem or encoding.has_nul
     try:
         for record in reader:
+            if look:
+                _check_characters(count, record, encoding)
             yield record
             count += 1
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            "The file is not saved as UTF-8 text, so letters such as £ or é cannot be read "
-            f"(near row {count}). In Excel, save it as 'CSV UTF-8 (comma delimited)'.",
-            row=count,
-        ) from exc
+            first_line = reader.line_num + 1
     except csv.Error as exc:
-        raise ImportFileError(f"Row {count} cannot be read as CSV: {exc}.", row=count) from exc
+        # The record being read when the reader gave up began on row `count`: for a quote
+        # left open, that is the row where the quoted cell starts.
+        several_lines = reader.line_num > first_line
+        raise ImportFileError(
+            _csv_problem(count, str(exc), delimiter, several_lines), row=count
+        ) from exc
+
+    if encoding.problem:  # every bad byte is in some cell, so this is never reached
+        raise ImportFileError(_unreadable(0, encoding))
 
 
-def _xlsx_records(fileobj: IO[bytes]) -> Iterator[list[Any]]:
-    """The first worksheet's rows as lists of cell values (openpyxl's read-only mode)."""
+def _check_characters(row: int, record: list[str], encoding: TextEncoding) -> None:
+    """Refuse a record holding a byte that could not be read, or a NUL."""
+    if encoding.problem and any("\ufffd" in cell for cell in record):
+        raise ImportFileError(_unreadable(row, encoding), row=row)
+    if encoding.has_nul and any("\x00" in cell for cell in record):
+        # A database cannot store it, and no spreadsheet writes one into a CSV file.
+        raise ImportFileError(
+            f"Row {row} has a NUL character, which is not text. Save the file from your "
+            "spreadsheet as CSV UTF-8 (comma delimited).",
+            row=row,
+        )
+
+
+def _unreadable(row: int, encoding: TextEncoding) -> str:
+    where = f"Row {row}" if row else "The file"
+    if encoding.problem == MIXED:
+        why = "is not UTF-8, although the text before it is: the file mixes two kinds of text"
+    else:
+        why = "cannot be read: the file is neither UTF-8 nor Windows-1252 text"
+    return (
+        f"{where} has a character that {why}. Save it from your spreadsheet as "
+        "CSV UTF-8 (comma delimited)."
+    )
+
+
+def _csv_problem(row: int, error: str, delimiter: str, several_lines: bool) -> str:
+    """The csv module's complaint about row `row`, in a person's words."""
+    if "expected after" in error and several_lines:
+        # A stray quote ran on over the next lines until some later quote "closed" it.
+        return (
+            f'Row {row} opens a quote (") that is not closed where its cell ends, so the '
+            "lines after it run into one cell. Add the missing quote, or remove the stray one."
+        )
+    if "unexpected end of data" in error:
+        return (
+            f'Row {row} opens a quote (") that is never closed, so everything after it would be '
+            "read as one cell. Add the missing quote, or remove the stray one."
+        )
+    if "field larger than field limit" in error:
+        return (
+            f"Row {row} has a cell longer than {csv.field_size_limit():,} characters: most "
+            'likely a quote (") in it is never closed. Add the missing quote, or remove the '
+            "stray one."
+        )
+    if "expected after" in error:
+        separator = "semicolon" if delimiter == ";" else "comma"
+        return (
+            f"Row {row} has a value in quotes followed by more text before the next "
+            f"{separator}. Put the whole value in quotes, and write each quote inside it "
+            'twice ("").'
+        )
+    return f"Row {row} cannot be read as CSV: {error}."
+
+
+class UnusableCell:
+    """A workbook cell whose value cannot be imported: what is wrong with it, in plain words.
+
+    It stands in the row where the value would be, so that the row and column it is in are
+    reported like any other bad value.
+    """
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"UnusableCell({self.message!r})"
+
+
+def _open_workbook(fileobj: IO[bytes], *, data_only: bool) -> Any:
     from openpyxl import load_workbook
 
     fileobj.seek(0)
     try:
-        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+        return load_workbook(fileobj, read_only=True, data_only=data_only, keep_links=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as exc:
         raise ImportFileError(
             "This Excel workbook cannot be read: it may be damaged or protected with a "
@@ -245,44 +412,115 @@ def _xlsx_records(fileobj: IO[bytes]) -> Iterator[list[Any]]:
             "This Excel workbook cannot be read. Save it again from Excel as an Excel "
             "workbook (.xlsx)."
         ) from exc
+
+
+def _formula_text(formula: Any) -> str:
+    text = str(getattr(formula, "text", formula) or "")  # an array formula keeps it in .text
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _cell_value(value_cell: Any, formula_cell: Any) -> Any:
+    """What to import for one cell: its value, or an UnusableCell saying why there is none."""
+    value = value_cell.value
+    if value_cell.data_type == "e":
+        # #N/A, #REF!...: what the formula gave (or what was typed) is an error, not data.
+        return UnusableCell(f"This cell shows the error {value}: correct it in the file first.")
+    if value is not None or formula_cell is None or formula_cell.data_type != "f":
+        return value
+    if value_cell.data_type == "str":
+        return ""  # Excel saved the formula's result, and it is empty text
+    return UnusableCell(
+        f"This cell is a formula ({_formula_text(formula_cell.value)}) with no saved value; "
+        "type the value itself, or open and save the file in Excel first."
+    )
+
+
+def _may_hold_formulas(workbook: Any, sheet: Any) -> bool:
+    """False when the sheet's XML has no formula at all (most exports), so that the sheet
+    need not be read a second time for its formulas; True when it has one, or when openpyxl
+    does not say where the sheet is (then it is read twice, to be safe)."""
+    archive = getattr(workbook, "_archive", None)
+    path = getattr(sheet, "_worksheet_path", None)
+    if archive is None or not path:
+        return True
     try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
+        with archive.open(path) as xml:
+            tail = b""
+            while chunk := xml.read(_CHUNK_BYTES):
+                if _FORMULA_ELEMENT.search(tail + chunk):
+                    return True
+                tail = chunk[-32:]  # a tag cut in two by the chunk boundary
+    except Exception:
+        return True
+    return False
+
+
+def _xlsx_records(fileobj: IO[bytes]) -> Iterator[list[Any]]:
+    """The first worksheet's rows as lists of cell values (openpyxl's read-only mode).
+
+    A formula's value is the result the file saved with it, as Excel shows it. Files written by
+    other programs (openpyxl, some exports) may hold the formula and no result: such a cell
+    would read as empty, so it becomes an UnusableCell instead. Telling the two apart takes
+    both readings of the sheet (results, and formulas), which are read side by side, a row of
+    each at a time, so memory stays flat however long the sheet; a sheet without a formula is
+    read once.
+    """
+    values = _open_workbook(fileobj, data_only=True)
+    formulas = None
+    try:
+        if not values.worksheets:
             return
+        sheet = values.worksheets[0]
+        value_rows = sheet.iter_rows(min_row=1)
+        formula_rows: Iterator[Any] = iter(())
+        if _may_hold_formulas(values, sheet):
+            formulas = _open_workbook(fileobj, data_only=False)
+            formula_rows = formulas.worksheets[0].iter_rows(min_row=1)
         try:
-            for values in sheet.iter_rows(min_row=1, values_only=True):
-                yield list(values)
+            for value_row, formula_row in zip_longest(value_rows, formula_rows, fillvalue=()):
+                yield [
+                    _cell_value(cell, formula_row[i] if i < len(formula_row) else None)
+                    for i, cell in enumerate(value_row)
+                ]
         except Exception as exc:
             raise ImportFileError(
                 "This Excel workbook cannot be read to the end: it may be damaged. Save it "
                 "again from Excel as an Excel workbook (.xlsx)."
             ) from exc
     finally:
-        workbook.close()
+        values.close()
+        if formulas is not None:
+            formulas.close()
 
 
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_rows(fileobj: IO[bytes], filename: str) -> Iterator[tuple[int, list[Any]]]:
+def read_rows(
+    fileobj: IO[bytes], filename: str, encoding: TextEncoding | None = None
+) -> Iterator[tuple[int, list[Any]]]:
     """Every record of the file as (spreadsheet row number, cells), the header first (row 1).
 
     Wholly blank rows are skipped (their numbers are not reused, so later rows keep the
-    numbers the person sees). Raises ImportFileError for a file that cannot be read.
+    numbers the person sees). A CSV file is decoded as `encoding` says (worked out from the
+    file when not given). Raises ImportFileError for a file that cannot be read.
     """
     extension = check_file(fileobj, filename)
-    records = _csv_records(fileobj) if extension == ".csv" else _xlsx_records(fileobj)
+    if extension == ".csv":
+        records: Iterator[list[Any]] = _csv_records(fileobj, encoding or csv_encoding(fileobj))
+    else:
+        records = _xlsx_records(fileobj)
     for number, cells in enumerate(records, start=1):
         if all(_is_blank(c) for c in cells):
             continue
         yield number, cells
 
 
-def count_rows(fileobj: IO[bytes], filename: str) -> int:
+def count_rows(fileobj: IO[bytes], filename: str, encoding: TextEncoding | None = None) -> int:
     """How many rows of data (not counting the header or blank rows) the file holds."""
     total = -1
-    for _number, _cells in read_rows(fileobj, filename):
+    for _number, _cells in read_rows(fileobj, filename, encoding):
         total += 1
     return max(total, 0)
 
@@ -368,6 +606,7 @@ class _Importer:
         self.failed = False
         self.columns: list[_Column] = []
         self.id_position: int | None = None
+        self.encoding: TextEncoding | None = None
         self._lookups: dict[tuple[str, str], Any] = {}
         self._seen: dict[tuple[int, tuple[Any, ...]], int] = {}
         self._unique_sets = self._unique_field_sets()
@@ -398,6 +637,10 @@ class _Importer:
         unknown: list[str] = []
         ok = True
         for position, cell in enumerate(cells):
+            if isinstance(cell, UnusableCell):
+                self.error(1, "", f"The heading of column {position + 1}: {cell.message}")
+                ok = False
+                continue
             if _is_blank(cell):
                 self.error(1, "", f"Column {position + 1} has no heading.")
                 ok = False
@@ -454,6 +697,8 @@ class _Importer:
 
     def convert(self, column: _Column, raw: Any) -> Any:
         """The cell as a Python value of the field; raises ValidationError in plain words."""
+        if isinstance(raw, UnusableCell):
+            raise ValidationError(raw.message)
         f = column.model_field
         value = _plain_cell(raw)
         empty = _is_blank(value)
@@ -522,30 +767,52 @@ class _Importer:
         text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
         cache_key = (column.name, text)
         if cache_key in self._lookups:
-            found = self._lookups[cache_key]
+            found, spellings = self._lookups[cache_key]
         else:
-            if key == "pk" and not text.isdigit():
-                found = None
-            else:
-                manager = related._default_manager
-                if issubclass(manager.all().__class__, ScopedQuerySet):
-                    queryset = manager.visible_to(self.user)  # type: ignore[attr-defined]
-                else:
-                    queryset = manager.all()
-                found = list(queryset.filter(**{key: text}).values_list("pk", flat=True)[:2])
+            found, spellings = self._find_related(related, key, text)
             if len(self._lookups) >= _LOOKUP_CACHE_SIZE:
                 self._lookups.clear()
-            self._lookups[cache_key] = found
+            self._lookups[cache_key] = (found, spellings)
         described = "id" if key == "pk" else column_label(related, key)
+        thing = thing_name(related)
         if not found:
             raise ValidationError(
-                f"There is no {thing_name(related)} with {described} '{text}' that you can use."
+                f"There is no {thing} with {described} '{text}' that you can use."
+            )
+        if spellings:
+            shown = ", ".join(f"'{s}'" for s in spellings)
+            raise ValidationError(
+                f"'{text}' could be the {thing} with {described} {shown}: write it with the "
+                "same capitals as the one you mean."
             )
         if len(found) > 1:
-            raise ValidationError(
-                f"More than one {thing_name(related)} has {described} '{text}': use its id."
-            )
+            raise ValidationError(f"More than one {thing} has {described} '{text}': use its id.")
         return found[0]
+
+    def _find_related(
+        self, related: type[models.Model], key: str, text: str
+    ) -> tuple[list[Any], list[str]]:
+        """Ids of the records, among those the person can see, whose `key` is `text` (at most
+        two); and, when only capitals tell apart several that match, how each is spelled."""
+        if key == "pk" and not text.isdigit():
+            return [], []
+        manager = related._default_manager
+        if issubclass(manager.all().__class__, ScopedQuerySet):
+            queryset = manager.visible_to(self.user)  # type: ignore[attr-defined]
+        else:
+            queryset = manager.all()
+        found = list(queryset.filter(**{key: text}).values_list("pk", flat=True)[:2])
+        if found or key == "pk" or not _is_text_field(model_field(related, key)):
+            return found, []
+        # People type "office" for the site type "Office", or "WCC" for the council "wcc", and
+        # a spreadsheet's own lookups ignore capitals too. So when nothing has exactly this
+        # value, one record whose value differs only in capitals is the one meant; several are
+        # a choice the person must make. (The exact match is tried first because it can use
+        # the column's index. On SQLite, capitals are ignored for the letters A to Z only.)
+        matches = list(queryset.filter(**{f"{key}__iexact": text}).values_list("pk", key)[:5])
+        if len(matches) > 1:
+            return [pk for pk, _ in matches], sorted({str(v) for _, v in matches})
+        return [pk for pk, _ in matches], []
 
     # rows ----------------------------------------------------------------------------------
 
@@ -569,6 +836,9 @@ class _Importer:
 
     def _existing(self, row: int, raw: Any) -> tuple[bool, Any]:
         """The record an ``id`` cell names, among those the person may change."""
+        if isinstance(raw, UnusableCell):
+            self.error(row, "id", raw.message)
+            return False, None
         value = _plain_cell(raw)
         if _is_blank(value):
             return True, None
@@ -588,7 +858,26 @@ class _Importer:
                 f"There is no {thing_name(self.model)} with id {text} that you can change.",
             )
             return False, None
-        return True, instance
+        # Being among the records one may change is not the whole rule: the grant table is
+        # asked about the record's owners as they are now, exactly as the record's own edit
+        # page asks. Shared-service staff see a former partner's records, but those are
+        # read-only to everyone, and an import must not be a way round that by moving one
+        # to a current council (the owners after the change are checked in _may_import).
+        owners = instance.owning_partner_ids() or None
+        area = getattr(self.model, "area", "reference")
+        if self.access.can(CHANGE, area, owners) and self.access.can(IMPORT, area, owners):
+            return True, instance
+        thing = thing_name(self.model)
+        if owners and set(owners) <= self.access.left_partner_ids:
+            self.error(
+                row,
+                "id",
+                f"The {thing} with id {text} belongs to a council that has left the "
+                "partnership: its records are read-only.",
+            )
+        else:
+            self.error(row, "id", f"You may not change the {thing} with id {text}.")
+        return False, None
 
     def process_row(self, row: int, cells: list[Any]) -> None:
         model = self.model
@@ -764,8 +1053,11 @@ class _Importer:
 
     def run(self, fileobj: IO[bytes], filename: str) -> tuple[int, bool]:
         """Read and validate (and, unless a dry run, save) every row. Returns (rows, header ok)."""
-        total = count_rows(fileobj, filename)
-        rows = read_rows(fileobj, filename)
+        if check_file(fileobj, filename) == ".csv":
+            # Once, rather than on each of the two reads below.
+            self.encoding = csv_encoding(fileobj)
+        total = count_rows(fileobj, filename, self.encoding)
+        rows = read_rows(fileobj, filename, self.encoding)
         header = next(rows, None)
         if header is None:
             raise ImportFileError("The file has no header row and no data.")
@@ -788,6 +1080,10 @@ class _Importer:
 
 class _Invisible(Exception):
     """A saved record its author could no longer see."""
+
+
+def _is_text_field(f: models.Field[Any, Any]) -> bool:
+    return isinstance(f, models.CharField | models.TextField)
 
 
 def _unique_messages(messages: list[str]) -> list[str]:
@@ -814,8 +1110,9 @@ def import_records(
     A dry run validates every row and changes nothing. A commit writes every row in one
     transaction, and only if no row has a problem; the change log records each created or
     updated record under `user`, labelled ``import:<filename>``. Problems with the file itself
-    (empty, too big, not CSV or XLSX, not UTF-8) come back as one error on row 0; problems with
-    the header on row 1. Never raises for anything in the file.
+    (empty, too big, not CSV or XLSX) come back as one error on row 0, unless they are in one
+    row (a character that cannot be read, a quote never closed); problems with the header on
+    row 1. Never raises for anything in the file.
     """
     if not importable(model):
         return ImportResult(
@@ -850,4 +1147,9 @@ def import_records(
         errors=sorted(importer.errors, key=lambda e: e.row),
         dry_run=dry_run,
         more_errors=importer.more_errors,
+        encoding=(
+            importer.encoding.name
+            if importer.encoding is not None and not importer.encoding.problem
+            else ""
+        ),
     )

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.importing import ImportResult
+from core.importing import ENCODING_NAMES, ImportResult
 from core.jobs import import_progress, keep_upload, run_import_job
 from core.models import ImportJob, JobStatus
 
@@ -20,7 +20,9 @@ from core.models import ImportJob, JobStatus
 class ImportRequestSerializer(serializers.Serializer):
     """A multipart upload: the file, and whether to only check it."""
 
-    file = serializers.FileField(help_text="A CSV (UTF-8) or XLSX file; row 1 names the columns.")
+    file = serializers.FileField(
+        help_text="A CSV (UTF-8 or Windows-1252) or XLSX file; row 1 names the columns."
+    )
     dry_run = serializers.BooleanField(
         default=True,
         help_text="true (the default): check every row and change nothing; false: import.",
@@ -58,6 +60,13 @@ ImportResultSerializer = inline_serializer(
         "more_errors": serializers.IntegerField(
             help_text="Problems found beyond those listed (a very bad file is not listed in full)."
         ),
+        "encoding": serializers.ChoiceField(
+            choices=list(ENCODING_NAMES),
+            allow_null=True,
+            help_text="How a CSV file's text was read: utf-8 (with or without a byte-order "
+            "mark) or windows-1252 (Excel's plain CSV on Windows); null for an XLSX file or a "
+            "file that could not be read as text.",
+        ),
     },
 )
 
@@ -80,6 +89,7 @@ def import_result_body(result: ImportResult, status_code: int) -> dict[str, Any]
             for error in result.errors
         ],
         "more_errors": result.more_errors,
+        "encoding": result.encoding or None,
     }
 
 

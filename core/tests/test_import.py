@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+import zipfile
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -86,6 +88,7 @@ def test_update_by_id_and_semicolons_and_bom(cast, office, tmp_path):
     result = run(path, cast.wcc_lead, dry_run=False)
     assert result.ok, result.errors
     assert (result.created, result.updated) == (1, 1)
+    assert result.encoding == "utf-8"
     hall = Site.objects.visible_to(cast.wcc_lead).get(pk=hall.pk)
     assert hall.name == "City Hall" and hall.site_type == office
     update = ChangeRecord.objects.unscoped("test").get(action="update", object_id=hall.pk)
@@ -215,7 +218,11 @@ def test_header_problems(cast, tmp_path):
         ("sites.txt", b"a,b\n", ".csv"),
         ("sites.xls", b"\xd0\xcf\x11\xe0", "old-style Excel"),
         ("binary.csv", b"\x00\x01\x02\x03" * 10, "not text"),
-        ("latin1.csv", (HEADER + "wcc,A,Caf\xe9,,,,,true\n").encode("latin-1"), "UTF-8"),
+        (
+            "neither.csv",
+            (HEADER + "wcc,A,Caf\xe9,,,,,true\n").encode("latin-1") + b"wcc,B,\x81,,,,,true\n",
+            "neither UTF-8 nor Windows-1252",
+        ),
         ("fake.xlsx", b"partner,code\n", "not an Excel workbook"),
         ("broken.xlsx", b"PK\x03\x04garbage", "cannot be read"),
         ("header-only.csv", HEADER.encode(), "no rows of data"),
@@ -285,3 +292,477 @@ def test_export_then_import_round_trip(cast, office, tmp_path, client_for):
     assert result.ok, result.errors
     assert (result.created, result.updated) == (0, 1)
     assert Site.objects.visible_to(cast.wcc_lead).get(code="EQ").name == "=1+1"
+
+
+# A former partner's records are read-only, on import as on their pages --------------------------
+
+
+@pytest.fixture
+def lbhf_site(cast):
+    with system_scope("test data"):
+        return Site.objects.create(partner=cast.lbhf, code="HFTH", name="Hammersmith Town Hall")
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_former_partners_record_cannot_be_moved_to_a_current_council(
+    cast, lbhf_site, tmp_path, dry_run
+):
+    # The shared-service manager sees lbhf's site and may import sites for wcc: only the
+    # owner before the change stops this row.
+    path = write(
+        tmp_path,
+        "s.csv",
+        "id," + HEADER + f"{lbhf_site.pk},wcc,HFTH,Now Westminster's,,,,,true\n"
+        ",wcc,NEW,A new site,,,,,true\n",
+    )
+    changes_before = change_count()
+    result = run(path, cast.manager, dry_run=dry_run)
+    assert result.errors == [
+        RowError(
+            2,
+            "id",
+            f"The site with id {lbhf_site.pk} belongs to a council that has left the "
+            "partnership: its records are read-only.",
+        )
+    ]
+    assert (result.created, result.updated) == ((1, 0) if dry_run else (0, 0))
+    stored = Site.objects.unscoped("test").get(pk=lbhf_site.pk)
+    assert (stored.partner_id, stored.name) == (cast.lbhf.pk, "Hammersmith Town Hall")
+    assert site_count() == 1  # the good row did not land either
+    assert change_count() == changes_before
+
+
+def test_former_partners_record_cannot_be_changed_in_place(cast, lbhf_site, tmp_path):
+    path = write(tmp_path, "s.csv", "id," + HEADER + f"{lbhf_site.pk},lbhf,HFTH,Renamed,,,,,true\n")
+    result = run(path, cast.manager, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
+    assert "read-only" in result.errors[0].message
+    assert Site.objects.unscoped("test").get(pk=lbhf_site.pk).name == "Hammersmith Town Hall"
+
+
+def test_former_partner_itself_cannot_be_changed_by_import(cast, tmp_path):
+    path = write(
+        tmp_path,
+        "partners.csv",
+        "id,code,name,gss_code,nation,joined_on\n"
+        f"{cast.lbhf.pk},lbhf,Renamed Borough,E09000013,ENG,2011-04-01\n",
+    )
+    result = run(path, cast.manager, dry_run=False, model=Partner)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
+    assert Partner.objects.unscoped("test").get(pk=cast.lbhf.pk).name == (
+        "London Borough of Hammersmith and Fulham"
+    )
+
+
+def test_current_record_cannot_be_moved_to_a_former_partner(cast, tmp_path):
+    # The other half of the rule: the owners after the change must be writable too.
+    with system_scope("test data"):
+        hall = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    path = write(tmp_path, "s.csv", "id," + HEADER + f"{hall.pk},lbhf,CH,City Hall,,,,,true\n")
+    result = run(path, cast.manager, dry_run=False)
+    assert result.errors == [
+        RowError(
+            2, "partner", "You may not import sites for London Borough of Hammersmith and Fulham."
+        )
+    ]
+    assert Site.objects.unscoped("test").get(pk=hall.pk).partner_id == cast.wcc.pk
+
+
+def test_seen_but_not_changeable_record_is_refused_by_id(cast, tmp_path):
+    # A lead of wcc who also holds a requester role in rbkc sees rbkc's sites, and may
+    # import sites for wcc, but may not change rbkc's: the existing owner is asked.
+    from partners.models import Membership
+
+    with system_scope("test data"):
+        Membership.objects.create(user=cast.wcc_lead, partner=cast.rbkc, role="requester")
+        theirs = Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+    path = write(tmp_path, "s.csv", "id," + HEADER + f"{theirs.pk},wcc,TH,Mine now,,,,,true\n")
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
+    assert Site.objects.unscoped("test").get(pk=theirs.pk).partner_id == cast.rbkc.pk
+
+
+# Quotes ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_unterminated_quote_names_the_row_it_opens_on(cast, tmp_path, dry_run):
+    # Row 3's name opens a quote that never closes: the lenient reader would have read rows
+    # 3 to 5 as one long name and imported it.
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER
+        + "wcc,A,First,,,,,true\n"
+        + 'wcc,B,"Second,,,,,true\n'
+        + "wcc,C,Third,,,,,true\n"
+        + "wcc,D,Fourth,,,,,true\n",
+    )
+    result = run(path, cast.wcc_lead, dry_run=dry_run)
+    assert result.errors == [
+        RowError(
+            3,
+            "",
+            'Row 3 opens a quote (") that is never closed, so everything after it would be '
+            "read as one cell. Add the missing quote, or remove the stray one.",
+        )
+    ]
+    assert (result.created, result.updated) == (0, 0)
+    assert site_count() == 0
+
+
+def test_unterminated_quote_after_multi_line_cells_counts_records(cast, tmp_path):
+    # Rows are records, as a spreadsheet shows them: a quoted address over three lines is one
+    # row, so the open quote is on row 4 although it is on the file's sixth line.
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER
+        + 'wcc,A,First,,"1 High Street\nLondon\nSW1A 1AA",,,true\n'
+        + "wcc,B,Second,,,,,true\n"
+        + 'wcc,C,Third,,"Never closed,,,true\n'
+        + "wcc,D,Fourth,,,,,true\n",
+    )
+    result = run(path, cast.wcc_lead, dry_run=True)
+    assert [(e.row, e.column) for e in result.errors] == [(4, "")]
+    assert "never closed" in result.errors[0].message
+
+
+def test_huge_cell_from_an_open_quote(cast, tmp_path):
+    # Far from the end of a large file the reader stops at its cell-size limit instead.
+    rows = "".join(f"wcc,S{i},Site {i},,,,,true\n" for i in range(3, 8000))
+    path = write(tmp_path, "s.csv", HEADER + 'wcc,A,"Open,,,,,true\n' + rows)
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "")]
+    assert "longer than 131,072 characters" in result.errors[0].message
+    assert "never closed" in result.errors[0].message
+    assert site_count() == 0
+
+
+def test_stray_quote_closed_by_a_later_rows_quote(cast, tmp_path):
+    # Row 3's stray quote runs on until row 5's quoted cell opens: the reader only notices
+    # there, but the row to correct is 3.
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER
+        + "wcc,A,First,,,,,true\n"
+        + 'wcc,B,"Second,,,,,true\n'
+        + "wcc,C,Third,,,,,true\n"
+        + 'wcc,D,"Fourth, quoted",,,,,true\n',
+    )
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.errors == [
+        RowError(
+            3,
+            "",
+            'Row 3 opens a quote (") that is not closed where its cell ends, so the lines '
+            "after it run into one cell. Add the missing quote, or remove the stray one.",
+        )
+    ]
+    assert site_count() == 0
+
+
+def test_text_after_a_closing_quote(cast, tmp_path):
+    path = write(
+        tmp_path, "s.csv", HEADER + "wcc,A,First,,,,,true\n" + 'wcc,B,"Smith, J" Ltd,,,,,true\n'
+    )
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.errors == [
+        RowError(
+            3,
+            "",
+            "Row 3 has a value in quotes followed by more text before the next comma. Put the "
+            'whole value in quotes, and write each quote inside it twice ("").',
+        )
+    ]
+    assert site_count() == 0
+
+
+def test_quotes_written_properly_are_read(cast, tmp_path):
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER + 'wcc,A,"The ""Old"" Hall, Annexe",,"1 Road\nTown",,,true\n'
+        'wcc,B,5" screen store,,,,,true',  # a quote inside an unquoted cell; no newline at end
+    )
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.ok, result.errors
+    sites = {s.code: s for s in Site.objects.visible_to(cast.wcc_lead)}
+    assert sites["A"].name == 'The "Old" Hall, Annexe' and sites["A"].address == "1 Road\nTown"
+    assert sites["B"].name == '5" screen store'
+
+
+# Encodings ---------------------------------------------------------------------------------
+
+WINDOWS_NAME = "Caf\xe9 \u00a35 \u2013 \u201cbest\u201d \u20ac"  # é, £, en dash, curly quotes, €
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_windows_1252_csv_is_read(cast, office, tmp_path, dry_run):
+    # What Excel's plain "CSV (Comma delimited)" saves on Windows: one byte per letter.
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER + f'wcc,A,{WINDOWS_NAME},Office,"1 Rue de l\'\xc9glise",,,true\n',
+        encoding="cp1252",
+    )
+    assert b"\xa3" in path.read_bytes()  # really one byte for the pound sign
+    result = run(path, cast.wcc_lead, dry_run=dry_run)
+    assert result.ok, result.errors
+    assert result.encoding == "windows-1252" and result.encoding_name == "Windows-1252"
+    if not dry_run:
+        site = Site.objects.visible_to(cast.wcc_lead).get(code="A")
+        assert site.name == WINDOWS_NAME and site.address == "1 Rue de l'\xc9glise"
+
+
+def test_utf8_with_and_without_bom_is_read_as_utf8(cast, tmp_path):
+    for name, text in (("bom.csv", "\ufeff" + HEADER), ("plain.csv", HEADER)):
+        path = write(tmp_path, name, text + f"wcc,{name[:3]},{WINDOWS_NAME},,,,,true\n")
+        result = run(path, cast.wcc_lead, dry_run=False)
+        assert result.ok, result.errors
+        assert result.encoding == "utf-8"
+    names = set(Site.objects.visible_to(cast.wcc_lead).values_list("name", flat=True))
+    assert names == {WINDOWS_NAME}
+
+
+def test_workbook_has_no_encoding(cast, tmp_path):
+    workbook = Workbook()
+    workbook.worksheets[0].append(["partner", "code", "name"])
+    workbook.worksheets[0].append(["wcc", "A", "A"])
+    path = tmp_path / "s.xlsx"
+    workbook.save(path)
+    assert run(path, cast.wcc_lead, dry_run=True).encoding == ""
+
+
+def _long_file_with_bad_byte(bad: bytes, *, row: int, encoding: str) -> bytes:
+    # Well over one read-ahead chunk, with quoted cells over several lines before the bad
+    # byte, so that neither the decoder's chunks nor the file's lines match the rows.
+    body = HEADER.encode()
+    for n in range(2, row):
+        address = f'"{n} High Street\nFlat {n}\nLondon"'
+        body += f"wcc,S{n},Caf\xe9 {n},,{address},,,true\n".encode(encoding)
+    body += b"wcc,BAD,Bad " + bad + b" byte,,,,,true\n"
+    body += "".join(f"wcc,T{n},Later {n},,,,,true\n" for n in range(200)).encode()
+    return body
+
+
+def test_undecodable_byte_is_reported_on_its_own_row(cast, tmp_path):
+    path = write(tmp_path, "s.csv", _long_file_with_bad_byte(b"\x81", row=1500, encoding="cp1252"))
+    assert path.stat().st_size > 64 * 1024
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.errors == [
+        RowError(
+            1500,
+            "",
+            "Row 1500 has a character that cannot be read: the file is neither UTF-8 nor "
+            "Windows-1252 text. Save it from your spreadsheet as CSV UTF-8 (comma delimited).",
+        )
+    ]
+    assert result.encoding == ""
+    assert site_count() == 0
+
+
+def test_utf8_file_with_one_windows_byte_is_refused_not_garbled(cast, tmp_path):
+    # UTF-8 up to row 700, then a Windows-1252 e-acute: reading it all as Windows-1252 would
+    # store "CafÃ©" for every earlier row, so the file is refused, naming the row.
+    path = write(tmp_path, "s.csv", _long_file_with_bad_byte(b"\xe9", row=700, encoding="utf-8"))
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(700, "")]
+    assert "is not UTF-8, although the text before it is" in result.errors[0].message
+    assert site_count() == 0
+
+
+def test_nul_byte_past_the_start_is_reported_on_its_row(cast, tmp_path):
+    body = (HEADER + "".join(f"wcc,S{n},Site {n},,,,,true\n" for n in range(2, 3000))).encode()
+    body += b"wc\x00c,NUL,Nul,,,,,true\n"
+    path = write(tmp_path, "s.csv", body)
+    assert path.stat().st_size > 64 * 1024
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(3000, "")]
+    assert "NUL character" in result.errors[0].message
+    assert site_count() == 0
+
+
+# Formulas in workbooks -----------------------------------------------------------------------
+
+XLSX_HEADER = ["partner", "code", "name", "site_type", "address", "postcode", "uprn", "is_active"]
+
+
+def save_with_results(workbook, path, results):
+    """Save `workbook`, then write into the file the results Excel would have saved beside
+    its formulas (openpyxl writes formulas with no result): {"B2": ("str", "text")}, with the
+    cell types of the file format: "str" text, "n" number, "b" true/false, "e" an error."""
+    workbook.save(path)
+    with zipfile.ZipFile(path) as source:
+        entries = {name: source.read(name) for name in source.namelist()}
+    sheet = entries["xl/worksheets/sheet1.xml"].decode()
+    for coordinate, (kind, value) in results.items():
+        pattern = re.compile(rf'(<c r="{coordinate}"[^>]*)>(<f>.*?</f>)<v\s*/>')
+        kind_attribute = "" if kind == "n" else f' t="{kind}"'
+        replacement = rf"\1{kind_attribute}>\2<v>{value}</v>"
+        sheet, found = pattern.subn(replacement, sheet)
+        assert found == 1, coordinate
+    entries["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries.items():
+            target.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_formula_without_a_saved_value_is_a_row_error(cast, tmp_path, dry_run):
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(XLSX_HEADER)
+    sheet.append(["wcc", "A", "First", None, "1 High Street", None, None, True])
+    sheet.append(["wcc", "B", "Second", None, '=E2&", Annexe"', None, None, True])
+    path = tmp_path / "sites.xlsx"
+    workbook.save(path)  # as openpyxl (or an export that does not recalculate) leaves it
+    result = run(path, cast.wcc_lead, dry_run=dry_run)
+    assert result.errors == [
+        RowError(
+            3,
+            "address",
+            'This cell is a formula (=E2&", Annexe") with no saved value; type the value '
+            "itself, or open and save the file in Excel first.",
+        )
+    ]
+    assert str(result.errors[0]).startswith("Row 3, column address: This cell is a formula")
+    assert (result.created, result.updated) == ((1, 0) if dry_run else (0, 0))
+    assert site_count() == 0
+
+
+def test_formula_without_a_saved_value_in_a_required_column(cast, tmp_path):
+    # Read as empty, this was "This column needs a value", which sent people looking for a
+    # value they could see in their spreadsheet.
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(XLSX_HEADER)
+    sheet.append(["wcc", '=UPPER("a")', "First", None, None, None, None, True])
+    path = tmp_path / "sites.xlsx"
+    workbook.save(path)
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "code")]
+    assert "formula" in result.errors[0].message
+    assert site_count() == 0
+
+
+def test_formulas_with_saved_values_import_their_values(cast, office, tmp_path):
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(XLSX_HEADER)
+    formulas = ['=PROPER("city hall")', '=IF(1,"","x")', "=100023336000+956", "=TRUE()"]
+    name, address, uprn, in_use = formulas
+    sheet.append(["wcc", "CH", name, "Office", address, None, uprn, in_use])
+    results = {
+        "C2": ("str", "City Hall"),
+        "E2": ("str", ""),  # Excel's empty text result
+        "G2": ("n", "100023336956"),
+        "H2": ("b", "1"),
+    }
+    path = save_with_results(workbook, tmp_path / "sites.xlsx", results)
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.ok, result.errors
+    site = Site.objects.visible_to(cast.wcc_lead).get(code="CH")
+    assert (site.name, site.address, site.uprn, site.is_active) == (
+        "City Hall",
+        "",
+        "100023336956",
+        True,
+    )
+
+
+def test_formula_that_saved_an_error(cast, tmp_path):
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(XLSX_HEADER)
+    sheet.append(["wcc", "A", "=VLOOKUP(1,Z1:Z2,1,FALSE)", None, None, None, None, True])
+    path = save_with_results(workbook, tmp_path / "sites.xlsx", {"C2": ("e", "#N/A")})
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.errors == [
+        RowError(2, "name", "This cell shows the error #N/A: correct it in the file first.")
+    ]
+    assert site_count() == 0
+
+
+def test_formula_without_a_value_in_the_header_or_id(cast, tmp_path):
+    with system_scope("test data"):
+        hall = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(["id", *XLSX_HEADER])
+    sheet.append([f"={hall.pk}", "wcc", "CH", "Renamed", None, None, None, None, True])
+    path = tmp_path / "ids.xlsx"
+    workbook.save(path)
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
+    assert "formula" in result.errors[0].message
+    assert Site.objects.unscoped("test").get(pk=hall.pk).name == "City Hall"
+
+    sheet["C1"] = '=LOWER("CODE")'
+    workbook.save(path)
+    result = run(path, cast.wcc_lead, dry_run=True)
+    messages = {(e.row, e.column): e.message for e in result.errors}
+    assert messages[(1, "")].startswith("The heading of column 3: This cell is a formula")
+
+
+# Related records by natural key, whatever the capitals --------------------------------------
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_natural_keys_ignore_capitals(cast, office, tmp_path, dry_run):
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER
+        + "WCC,A,First,office,,,,true\nWcc,B,Second,OFFICE,,,,true\nwcc,C,Third,Office,,,,true\n",
+    )
+    result = run(path, cast.wcc_lead, dry_run=dry_run)
+    assert result.ok, result.errors
+    assert result.created == 3
+    if not dry_run:
+        sites = Site.objects.visible_to(cast.wcc_lead)
+        assert {(s.partner_id, s.site_type_id) for s in sites} == {(cast.wcc.pk, office.pk)}
+
+
+def test_capitals_never_find_another_councils_record(cast, tmp_path):
+    path = write(tmp_path, "s.csv", HEADER + "RBKC,A,A,,,,,true\nZZZZ,B,B,,,,,true\n")
+    result = run(path, cast.wcc_lead, dry_run=True)
+    real, made_up = result.errors
+    assert real == RowError(2, "partner", "There is no council with code 'RBKC' that you can use.")
+    assert real.message.replace("RBKC", "?") == made_up.message.replace("ZZZZ", "?")
+
+
+def test_nothing_matching_names_the_value(cast, office, tmp_path):
+    path = write(tmp_path, "s.csv", HEADER + "wcc,A,A,offices,,,,true\n")
+    result = run(path, cast.wcc_lead, dry_run=True)
+    assert result.errors == [
+        RowError(2, "site_type", "There is no site type with name 'offices' that you can use.")
+    ]
+
+
+def test_exact_capitals_win_and_a_choice_by_capitals_alone_is_asked(cast, office, tmp_path):
+    # Site type names are unique as typed, so "Office" and "OFFICE" may both exist: the exact
+    # one is taken; a third spelling could be either, and the row says so.
+    with system_scope("test data"):
+        shouting = SiteType.objects.create(name="OFFICE")
+    path = write(
+        tmp_path,
+        "s.csv",
+        HEADER + "wcc,A,A,OFFICE,,,,true\nwcc,B,B,Office,,,,true\nwcc,C,C,office,,,,true\n",
+    )
+    result = run(path, cast.wcc_lead, dry_run=False)
+    assert result.errors == [
+        RowError(
+            4,
+            "site_type",
+            "'office' could be the site type with name 'OFFICE', 'Office': write it with the "
+            "same capitals as the one you mean.",
+        )
+    ]
+    assert site_count() == 0
+    path = write(tmp_path, "s.csv", HEADER + "wcc,A,A,OFFICE,,,,true\nwcc,B,B,Office,,,,true\n")
+    assert run(path, cast.wcc_lead, dry_run=False).ok
+    types = dict(Site.objects.visible_to(cast.wcc_lead).values_list("code", "site_type_id"))
+    assert types == {"A": shouting.pk, "B": office.pk}

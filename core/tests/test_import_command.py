@@ -83,3 +83,13 @@ def test_needs_a_person(cast, sites_csv):
         run("sites", str(sites_csv), "--as", "nobody")
     with pytest.raises(CommandError, match="no file"):
         run("sites", str(sites_csv) + ".missing", "--as", "wcc.lead")
+
+
+def test_says_how_a_csv_file_was_read(cast, tmp_path):
+    path = tmp_path / "windows.csv"
+    path.write_bytes((HEADER + "wcc,CAFE,Caf\xe9 \xa35,,,,,true\n").encode("cp1252"))
+    out, _err = run("sites", str(path), "--dry-run", "--as", "wcc.lead")
+    assert "Read windows.csv as Windows-1252 text." in out
+    out, _err = run("sites", str(path), "--as", "wcc.lead")
+    assert "Read windows.csv as Windows-1252 text." in out and "1 sites added" in out
+    assert Site.objects.visible_to(cast.wcc_lead).get(code="CAFE").name == "Caf\xe9 \xa35"

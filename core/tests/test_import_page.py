@@ -160,3 +160,57 @@ def test_bad_job_token(cast, client_for):
     client = client_for(cast.wcc_lead)
     assert client.get(URL + "?job=not-a-uuid").status_code == 404
     assert client.get(URL + "?job=00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_former_partners_site_cannot_be_moved_by_the_page(cast, client_for):
+    """As on its edit page (403), a former partner's site cannot be changed by an import."""
+    with system_scope("test data"):
+        site = Site.objects.create(partner=cast.lbhf, code="HFTH", name="Hammersmith Town Hall")
+    client = client_for(cast.manager)
+    assert client.get(f"/sites/{site.pk}/edit/").status_code == 403
+    response = upload(client, "id," + HEADER + f"{site.pk},wcc,HFTH,Moved,,,,,true\n")
+    job = job_of(cast.manager)
+    content = client.get(response["Location"]).content.decode()
+    assert "There is a problem in this file" in content
+    assert "belongs to a council that has left the partnership" in content
+    assert "Confirm import" not in content
+    assert job.file_name == ""
+    # Even a hand-made confirm of the refused check imports nothing.
+    client.post(URL, {"action": "confirm", "job": str(job.token)})
+    with system_scope("test check"):
+        site.refresh_from_db()
+    assert (site.partner_id, site.name) == (cast.lbhf.pk, "Hammersmith Town Hall")
+
+
+def test_check_says_how_a_csv_file_was_read(cast, client_for):
+    client = client_for(cast.wcc_lead)
+    windows = (HEADER + "wcc,CAFE,Caf\xe9 \xa35,,,,,yes\n").encode("cp1252")
+    page = client.get(upload(client, windows)["Location"]).content.decode()
+    assert "1 row ready to import" in page
+    assert "The file was read as Windows-1252 text" in page
+    job = job_of(cast.wcc_lead)
+    assert job.result["encoding"] == "windows-1252"
+    client.post(URL, {"action": "confirm", "job": str(job.token)})
+    assert Site.objects.visible_to(cast.wcc_lead).get(code="CAFE").name == "Caf\xe9 \xa35"
+
+    utf8 = upload(client, HEADER + "wcc,UTF,Caf\xe9,,,,,yes\nrbkc,X,X,,,,,yes\n")
+    page = client.get(utf8["Location"]).content.decode()
+    assert "There is a problem in this file" in page
+    assert "The file was read as UTF-8 text." in page
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (HEADER + 'wcc,A,"Open,,,,,true\nwcc,B,B,,,,,true\n', "Row 2 opens a quote"),
+        (
+            (HEADER + "wcc,A,A,,,,,true\n").encode() + b"wcc,B,\x81,,,,,true\n",
+            "Row 3 has a character that cannot be read",
+        ),
+    ],
+)
+def test_file_problems_in_one_row_name_it_on_the_form(cast, client_for, content, words):
+    response = upload(client_for(cast.wcc_lead), content)
+    assert response.status_code == 400
+    assert words in response.content.decode()
+    assert Site.objects.visible_to(cast.wcc_lead).count() == 0

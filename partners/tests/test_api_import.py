@@ -206,3 +206,69 @@ def test_background_can_be_asked_for_or_refused(cast, office, small_inline):
     refused = post(client, "just words", name="notes.txt", background="true")
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["row"] == 0
+
+
+def test_former_partners_site_cannot_be_moved_by_the_api(cast):
+    """The API's own update of a former partner's site is a 403; its import refuses the row."""
+    with system_scope("test data"):
+        site = Site.objects.create(partner=cast.lbhf, code="HFTH", name="Hammersmith Town Hall")
+    client = api_client(cast.manager)
+    assert client.patch(f"/api/v1/sites/{site.pk}/", {"name": "X"}).status_code == 403
+    text = "id," + HEADER + f"{site.pk},wcc,HFTH,Moved,,,,,yes\n"
+    response = post(client, text, dry_run="false")
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["created"], body["updated"]) == (0, 0)
+    [error] = body["errors"]
+    assert (error["row"], error["field"]) == (2, "id")
+    assert "read-only" in error["message"]
+    with system_scope("test check"):
+        site.refresh_from_db()
+    assert (site.partner_id, site.name) == (cast.lbhf.pk, "Hammersmith Town Hall")
+
+
+def test_result_says_how_a_csv_file_was_read(cast, office):
+    windows = (HEADER + "wcc,CAFE,Caf\xe9 \xa35,Office,,,,yes\n").encode("latin-1")
+    response = post(api_client(cast.wcc_lead), windows, dry_run="false")
+    assert response.status_code == 200, response.json()
+    assert response.json()["encoding"] == "windows-1252"
+    with system_scope("test check"):
+        assert Site.objects.get(code="CAFE").name == "Caf\xe9 \xa35"
+    assert post(api_client(cast.wcc_lead), GOOD).json()["encoding"] == "utf-8"
+    book = Workbook()
+    book.worksheets[0].append(HEADER.strip().split(","))
+    book.worksheets[0].append(["wcc", "X1", "From Excel", "", "", "", "", True])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert post(api_client(cast.wcc_lead), buffer.getvalue(), "s.xlsx").json()["encoding"] is None
+    unreadable = post(api_client(cast.wcc_lead), windows + b"wcc,B,\x81,,,,,yes\n")
+    assert unreadable.status_code == 400
+    assert unreadable.json()["encoding"] is None
+    assert unreadable.json()["errors"][0]["row"] == 3
+
+
+def test_formula_without_a_saved_value_names_its_row_and_column(cast, office):
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["wcc", "X1", "From Excel", "Office", "=B2", "", "", True])
+    buffer = io.BytesIO()
+    book.save(buffer)  # openpyxl saves the formula and no value for it
+    response = post(api_client(cast.wcc_lead), buffer.getvalue(), "sites.xlsx", dry_run="false")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["row"], error["field"]) == (2, "address")
+    assert error["message"].startswith("This cell is a formula (=B2) with no saved value")
+    assert site_codes() == set()
+
+
+def test_related_records_are_found_whatever_the_capitals(cast, office):
+    text = HEADER + "WCC,CH,City Hall,office,,,,yes\nRBKC,TH,Town Hall,OFFICE,,,,yes\n"
+    response = post(api_client(cast.wcc_lead), text, dry_run="false")
+    assert response.status_code == 400
+    # Westminster's and the site type are found; Kensington and Chelsea stays out of reach.
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(3, "partner")]
+    response = post(api_client(cast.wcc_lead), text.splitlines()[0] + "\n" + text.splitlines()[1])
+    assert response.status_code == 200, response.json()
+    assert response.json()["created"] == 1

@@ -95,6 +95,8 @@ class Command(BaseCommand):
             if bar is not None:
                 bar.close()
         plural = model._meta.verbose_name_plural
+        if result.encoding_name:
+            self.stdout.write(f"Read {os.path.basename(path)} as {result.encoding_name} text.")
         if not result.ok:
             for error in result.errors:
                 self.stdout.write(str(error))
