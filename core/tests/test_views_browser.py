@@ -72,3 +72,48 @@ def test_scripts_run_under_the_csp_and_the_filter_updates_in_place(cast, live_se
     except Exception:
         print("screenshot:", screenshot(page, "views-browser"))
         raise
+
+
+def signed_in_page(browser: Any, live_server: Any, username: str) -> Any:
+    page = browser.new_page(base_url=live_server.url)
+    page.set_default_timeout(10_000)
+    page.goto("/sign-in/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+def test_the_header_council_filter_waits_for_its_button(cast, live_server, browser):
+    """Arrow keys on the "Councils shown" select change nothing until "Show" (WCAG 3.2.2)."""
+    from playwright.sync_api import expect
+
+    with system_scope("test data"):
+        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+    page = signed_in_page(browser, live_server, "manager")
+    try:
+        page.goto("/sites/")
+        page.wait_for_function("document.body.classList.contains('govuk-frontend-supported')")
+        # Anything that submits a form is noted before the key press returns, where a page
+        # loaded by the submission can still read it.
+        page.evaluate(
+            "document.addEventListener('submit', () => sessionStorage.setItem('submitted', 'yes'))"
+        )
+        select = page.get_by_label("Councils shown")
+        select.focus()
+        select.press("ArrowDown")
+        assert select.input_value() != "", "the arrow key did not move the selection"
+        assert page.evaluate("sessionStorage.getItem('submitted')") is None
+        assert page.url == f"{live_server.url}/sites/"
+        expect(page.locator("#concord-results")).to_contain_text("Town Hall")
+        # The button applies the choice.
+        chosen = select.input_value()
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_load_state()
+        expect(page.get_by_label("Councils shown")).to_have_value(chosen)
+        expect(page.locator("main")).to_contain_text("only")
+    except Exception:
+        print("screenshot:", screenshot(page, "views-browser-header-filter"))
+        raise

@@ -32,18 +32,8 @@ function enhanceAutocompletes(scope) {
   });
 }
 
-// The header's partner filter submits as soon as a council is chosen; the button stays for
-// keyboard and no-JavaScript use.
-function autoSubmitPartnerFilter() {
-  const select = document.getElementById("concord-partner-filter");
-  if (select && select.form) {
-    select.addEventListener("change", () => select.form.requestSubmit());
-  }
-}
-
 initComponents(document);
 enhanceAutocompletes(document);
-autoSubmitPartnerFilter();
 
 // Content swapped in by htmx (a filtered list) gets the same treatment.
 document.body.addEventListener("htmx:afterSwap", (event) => {
