@@ -22,8 +22,19 @@ def browser() -> Iterator[Any]:
         yield chromium
 
 
+def wait_for_scripts(page: Any) -> None:
+    """Wait until app.js has run (htmx, loaded before it, has too).
+
+    Not with ``page.wait_for_function``: when its condition is not yet true it polls through
+    ``eval``, which the page's Content-Security-Policy refuses, so the test fails at random.
+    """
+    page.locator("body.govuk-frontend-supported").wait_for(state="attached")
+    assert page.evaluate("typeof window.htmx") == "object"
+
+
 def test_scripts_run_under_the_csp_and_the_filter_updates_in_place(cast, live_server, browser):
     from django.contrib.staticfiles import finders
+    from playwright.sync_api import expect
 
     if not finders.find("vendor/govuk-frontend/govuk-frontend.min.js"):
         pytest.fail("static/vendor is not built: run `make static`", pytrace=False)
@@ -45,14 +56,11 @@ def test_scripts_run_under_the_csp_and_the_filter_updates_in_place(cast, live_se
         page.wait_for_url(f"{live_server.url}/")
         page.goto("/sites/")
         # app.js ran: GOV.UK Frontend's components are switched on.
-        page.wait_for_function("document.body.classList.contains('govuk-frontend-supported')")
-        page.wait_for_function("window.htmx !== undefined")
+        wait_for_scripts(page)
         page.fill("#id_q", "libr")
         with page.expect_response(lambda r: "q=libr" in r.url):
             page.click("text=Apply filters")
-        page.wait_for_function(
-            "!document.querySelector('#concord-results').textContent.includes('City Hall')"
-        )
+        expect(page.locator("#concord-results")).not_to_contain_text("City Hall")
         assert "Library" in page.inner_text("#concord-results")
         assert "q=libr" in page.url  # the address bar follows the filter
         # The selected filters and the download links follow too.
@@ -95,7 +103,7 @@ def test_the_header_council_filter_waits_for_its_button(cast, live_server, brows
     page = signed_in_page(browser, live_server, "manager")
     try:
         page.goto("/sites/")
-        page.wait_for_function("document.body.classList.contains('govuk-frontend-supported')")
+        wait_for_scripts(page)
         # Anything that submits a form is noted before the key press returns, where a page
         # loaded by the submission can still read it.
         page.evaluate(
