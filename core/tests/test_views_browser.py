@@ -93,6 +93,67 @@ def signed_in_page(browser: Any, live_server: Any, username: str) -> Any:
     return page
 
 
+def test_a_bad_filter_in_place_is_explained_and_takes_focus(cast, live_server, browser):
+    """A list filtered in place (htmx) says which filter is wrong, as the full page does."""
+    from playwright.sync_api import expect
+
+    from partners.models import SiteType
+
+    with system_scope("test data"):
+        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        gone = SiteType.objects.create(name="Kiosk")
+    page = signed_in_page(browser, live_server, "wcc.lead")
+    try:
+        page.goto("/sites/")
+        wait_for_scripts(page)
+        # The type of site goes while the page is open: choosing it is now a bad filter.
+        with system_scope("test data"):
+            gone.delete()
+        page.get_by_label("Type of site").select_option(label="Kiosk")
+        with page.expect_response(lambda r: "site_type=" in r.url):
+            page.get_by_role("button", name="Apply filters").click()
+        summary = page.locator("#concord-filter-errors .govuk-error-summary")
+        expect(summary).to_be_visible()
+        # GOV.UK's error summary takes focus, as it does on a page that loads with errors.
+        expect(summary).to_be_focused()
+        link = summary.get_by_role("link")
+        expect(link).to_have_attribute("href", "#id_site_type")
+        # The field says what is wrong with it, and the list was filtered in place.
+        expect(page.locator("#id_site_type-error")).to_be_visible()
+        expect(page.get_by_label("Type of site")).to_have_attribute(
+            "aria-describedby", "id_site_type-error"
+        )
+        expect(page).to_have_title("Error: Sites \u2013 Concord")
+        expect(page.locator("#concord-results-status")).to_have_text(
+            "Correct the filters to see sites."
+        )
+        assert page.evaluate("document.querySelectorAll('h1').length") == 1
+        # The summary's link leads to the field.
+        link.click()
+        expect(page.get_by_label("Type of site")).to_be_focused()
+        # Put right, the errors go and focus stays on the button that applied the filters.
+        page.get_by_label("Type of site").select_option(label="Any")
+        with page.expect_response(lambda r: "site_type=&" in r.url or r.url.endswith("site_type=")):
+            page.get_by_role("button", name="Apply filters").click()
+        expect(page.locator("#concord-results")).to_contain_text("City Hall")
+        expect(summary).to_have_count(0)
+        expect(page.locator(".govuk-form-group--error")).to_have_count(0)
+        expect(page).to_have_title("Sites \u2013 Concord")
+        expect(page.locator("#concord-results-status")).to_have_text("Showing 1 site.")
+        expect(page.get_by_role("button", name="Apply filters")).to_be_focused()
+        # The form drawn again still filters in place.
+        page.get_by_label("Search").fill("nothing like it")
+        with page.expect_response(lambda r: "q=nothing" in r.url):
+            page.get_by_label("Search").press("Enter")
+        expect(page.locator("#concord-results-status")).to_have_text(
+            "No sites match these filters."
+        )
+        expect(page.get_by_label("Search")).to_be_focused()
+    except Exception:
+        print("screenshot:", screenshot(page, "views-browser-filter-errors"))
+        raise
+
+
 def test_the_header_council_filter_waits_for_its_button(cast, live_server, browser):
     """Arrow keys on the "Councils shown" select change nothing until "Show" (WCAG 3.2.2)."""
     from playwright.sync_api import expect
