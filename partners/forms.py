@@ -7,9 +7,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
 
-from core.forms import ScopedForm, ScopedModelForm, govukify, writable_partners
+from core.forms import ScopedForm, ScopedModelForm, govukify, group_error, writable_partners
 from partners.access import ADD, CHANGE
 from partners.choices import CouncilRole
 from partners.models import Agreement, Membership, Partner, Site, SiteType, User
@@ -107,8 +106,18 @@ class AgreementForm(ScopedModelForm):
         """Shares of other councils that the person can see (shown, not editable)."""
         return [(p, pct) for p, pct in self.kept_shares.items()]
 
+    def field_groups(self) -> dict[str, list[str]]:
+        # The shares are filled in together, in the "Owners" fieldset: an error about them as a
+        # whole (or set_owner_shares's on "owner_shares") is the fieldset's.
+        return {"owner_shares": [self.share_field(p) for p in self.editable_partners]}
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        share_fields = self.field_groups()["owner_shares"]
+        if any(self.has_error(name) for name in share_fields):
+            # A share that is not a percentage has its own error; a total of the others would
+            # only be a second message about the same mistake.
+            return cleaned
         shares: dict[Partner, Decimal] = dict(self.kept_shares)
         for partner in self.editable_partners:
             value = cleaned.get(self.share_field(partner))
@@ -116,10 +125,11 @@ class AgreementForm(ScopedModelForm):
                 shares[partner] = value
         total = sum(shares.values(), Decimal("0"))
         if not shares:
-            raise ValidationError("Give at least one council a share of the agreement.")
+            raise group_error("owner_shares", "Give at least one council a share of the agreement.")
         if total != Decimal("100"):
-            raise ValidationError(
-                f"Owner shares must add up to 100%, not {format(total.normalize(), 'f')}%."
+            raise group_error(
+                "owner_shares",
+                f"Owner shares must add up to 100%, not {format(total.normalize(), 'f')}%.",
             )
         self.shares = shares
         return cleaned

@@ -245,6 +245,95 @@ def test_a_lead_keeps_the_other_councils_share(cast, client_for):
     assert "must add up to 100%" in page(response)
 
 
+AGREEMENT = {
+    "reference": "IAA-7",
+    "title": "Shared print",
+    "starts_on": "2020-04-01",
+    "ends_on": "",
+    "summary": "",
+}
+
+
+def owners_fieldset(text: str) -> str:
+    """The form group around the "Owners" fieldset, up to the fieldset's end."""
+    start = text.rindex('<div class="govuk-form-group', 0, text.index("Owners</legend>"))
+    return text[start : text.index("</fieldset>", start)]
+
+
+def test_shares_that_do_not_add_up_are_the_owners_fieldsets_error(cast, client_for):
+    response = client_for(cast.manager).post(
+        "/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "50"}
+    )
+    assert response.status_code == 200
+    text = page(response)
+    assert "<title>Error:" in text
+    message = "Owner shares must add up to 100%, not 50%."
+    # The error summary links to the first share (the councils are in name order).
+    summary = text.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+    assert f'<a href="#id_share_{cast.wcc.pk}">{message}</a>' in summary
+    assert f'id="id_share_{cast.wcc.pk}"' in text.split("<form", 1)[1]
+    # The fieldset shows the error, in the GOV.UK pattern, once.
+    fieldset = owners_fieldset(text)
+    assert fieldset.startswith('<div class="govuk-form-group govuk-form-group--error">')
+    assert '<fieldset class="govuk-fieldset" aria-describedby="owners-hint owners-error">' in (
+        fieldset
+    )
+    assert (
+        '<p id="owners-error" class="govuk-error-message">'
+        f'<span class="govuk-visually-hidden">Error:</span> {message}</p>'
+    ) in fieldset
+    assert text.count(message) == 2  # the summary and the fieldset
+    # Every share input is marked, as GOV.UK marks a date that is wrong as a whole.
+    for partner in (cast.wcc, cast.rbkc):
+        share_input = fieldset.split(f'id="id_share_{partner.pk}"', 1)[0].rsplit("<input", 1)[1]
+        assert "govuk-input--error" in share_input
+    with system_scope("test"):
+        assert not Agreement.objects.filter(reference="IAA-7").exists()
+
+
+def test_no_share_at_all_is_the_owners_fieldsets_error_too(cast, client_for):
+    text = page(client_for(cast.manager).post("/agreements/new/", AGREEMENT))
+    message = "Give at least one council a share of the agreement."
+    assert f'<a href="#id_share_{cast.wcc.pk}">{message}</a>' in text
+    assert message in owners_fieldset(text)
+
+
+def test_a_share_that_is_not_a_percentage_is_its_own_error_only(cast, client_for):
+    text = page(
+        client_for(cast.manager).post(
+            "/agreements/new/",
+            {**AGREEMENT, f"share_{cast.wcc.pk}": "150", f"share_{cast.rbkc.pk}": "10"},
+        )
+    )
+    assert f'href="#id_share_{cast.wcc.pk}"' in text
+    assert f'id="id_share_{cast.wcc.pk}-error"' in text
+    assert "add up to 100%" not in text
+    assert 'id="owners-error"' not in text
+    assert "govuk-form-group--error" not in owners_fieldset(text).split(">", 1)[0]
+
+
+def test_a_services_error_on_owner_shares_goes_to_the_fieldset(cast):
+    from django.core.exceptions import ValidationError
+
+    from core.forms import add_validation_error
+    from core.templatetags.concord import error_summary
+    from partners.forms import AgreementForm
+
+    data = {**AGREEMENT, f"share_{cast.wcc.pk}": "100"}
+    form = AgreementForm(data=data, user=cast.manager)
+    assert form.is_valid()
+    add_validation_error(
+        form,
+        ValidationError({"owner_shares": "x's share must be more than 0%", "title": "Too long"}),
+    )
+    assert form.group_errors == {"owner_shares": ["x's share must be more than 0%"]}
+    assert form.errors["title"] == ["Too long"]
+    assert error_summary(form)["errors"] == [
+        ("#id_title", "Too long"),
+        (f"#id_share_{cast.wcc.pk}", "x's share must be more than 0%"),
+    ]
+
+
 def test_agreements_are_scoped(cast, client_for):
     with system_scope("test"):
         theirs = Agreement.objects.create(
