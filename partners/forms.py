@@ -82,17 +82,28 @@ class AgreementForm(ScopedModelForm):
         }
         for partner in self.editable_partners:
             share = existing.get(partner.pk)
+            name = f"{partner.name}\u2019s share"
             self.fields[self.share_field(partner)] = forms.DecimalField(
                 label=f"{partner.name} (%)",
                 required=False,
                 min_value=Decimal("0"),
+                # No max_digits: max_value says it, and both would report one mistake twice.
                 max_value=Decimal("100"),
-                max_digits=5,
                 decimal_places=2,
                 initial=share.percentage if share else None,
                 help_text="Leave blank if this council is not an owner.",
+                # A text input, as GOV.UK advises for numbers: a number input changes its value
+                # under the mouse wheel and the arrow keys, and some speech software cannot use
+                # it. inputmode still brings up a keypad with a decimal point.
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                # Django fills in these messages with %-formatting: a "%" is written "%%".
+                error_messages={
+                    "invalid": f"Enter {name} as a number, like 25 or 12.5",
+                    "min_value": f"{name} must be 0%% or more",
+                    "max_value": f"{name} must be 100%% or less",
+                    "max_decimal_places": f"{name} can have up to 2 decimal places",
+                },
             )
-            self.fields[self.share_field(partner)].widget.attrs["inputmode"] = "decimal"
         govukify(self)
         for partner in self.editable_partners:
             self.fields[self.share_field(partner)].widget.attrs["class"] += " govuk-input--width-5"

@@ -307,9 +307,26 @@ def test_a_share_that_is_not_a_percentage_is_its_own_error_only(cast, client_for
     )
     assert f'href="#id_share_{cast.wcc.pk}"' in text
     assert f'id="id_share_{cast.wcc.pk}-error"' in text
+    assert "City of Westminster\u2019s share must be 100% or less" in text
     assert "add up to 100%" not in text
     assert 'id="owners-error"' not in text
     assert "govuk-form-group--error" not in owners_fieldset(text).split(">", 1)[0]
+
+
+def test_shares_are_text_inputs_with_a_decimal_keypad(cast, client_for):
+    """GOV.UK: not type=number, whose value arrow keys and the mouse wheel change unnoticed."""
+    client = client_for(cast.manager)
+    text = page(client.get("/agreements/new/"))
+    share_input = text.split(f'id="id_share_{cast.wcc.pk}"', 1)[0].rsplit("<input", 1)[1]
+    assert 'type="text"' in share_input and 'inputmode="decimal"' in share_input
+    assert 'type="number"' not in text
+    text = page(client.post("/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "half"}))
+    assert "Enter City of Westminster\u2019s share as a number, like 25 or 12.5" in text
+    text = page(client.post("/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "33.333"}))
+    assert "City of Westminster\u2019s share can have up to 2 decimal places" in text
+    # One mistake, one message (in the summary and by the field).
+    text = page(client.post("/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "1000"}))
+    assert text.count("City of Westminster\u2019s share must be 100% or less") == 2
 
 
 def test_a_services_error_on_owner_shares_goes_to_the_fieldset(cast):
