@@ -1,20 +1,26 @@
 """Django admin for the core: the scoped admin base class and a read-only change log.
 
 The admin is a back office for superusers, but it still goes through the one visibility
-mechanism: every queryset and every dropdown starts from ``visible_to(request.user)``.
+mechanism: every queryset and every dropdown starts from ``visible_to(request.user)``. And it
+keeps the pages' rule for writing: a partner dropdown offers only the councils in which the
+person may add (or change) such records, never a former partner (core.forms.writable_partners),
+and a save is refused if the record would belong to one all the same.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import ForeignKey
 from django.http import HttpRequest
 
 from core.attachments import may_change_record
+from core.forms import writable_partners
 from core.models import Attachment, ChangeRecord
-from partners.access import CHANGE, DELETE, access_for
+from partners.access import ADD, CHANGE, DELETE, access_for
 
 
 class ScopedModelAdmin(admin.ModelAdmin):
@@ -35,10 +41,56 @@ class ScopedModelAdmin(admin.ModelAdmin):
         kwargs.setdefault("queryset", scoped_choices_for(db_field.related_model, request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        """The add or change form, its partner dropdowns narrowed to the writable partners.
+
+        Done here rather than in `formfield_for_foreignkey`, which is not told whether the
+        record is being added or changed. Each call makes a new form class with fields of its
+        own, so narrowing them touches no other request's form.
+        """
+        form = super().get_form(request, obj, change=change, **kwargs)
+        action = CHANGE if obj is not None else ADD
+        for name in self._partner_fields():
+            field = form.base_fields.get(name)
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = writable_partners(request.user, action, self.model.area)
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Checked again at the save (inside the admin's transaction), whatever the form was.
+        action = CHANGE if change else ADD
+        chosen = {
+            getattr(obj, f"{name}_id")
+            for name in self._partner_fields()
+            if getattr(obj, f"{name}_id", None) is not None
+        }
+        if chosen:
+            allowed = writable_partners(request.user, action, self.model.area).filter(pk__in=chosen)
+            if allowed.count() != len(chosen):
+                raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+    def _partner_fields(self) -> list[str]:
+        """Names of the model's foreign keys to a partner."""
+        from partners.models import Partner
+
+        return [
+            f.name
+            for f in self.model._meta.concrete_fields
+            if isinstance(f, ForeignKey) and f.related_model is Partner
+        ]
+
     def _may(self, request: HttpRequest, action: str, obj: Any) -> bool:
+        access = access_for(request.user)
         if obj is None:
-            return True
-        return access_for(request.user).can(action, obj.area, obj.owning_partner_ids())
+            # Anywhere at all (the list page, the add page): as the pages ask it.
+            return access.can(action, self.model.area)
+        return access.can(action, obj.area, obj.owning_partner_ids())
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and self._may(request, ADD, None)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_change_permission(request, obj) and self._may(request, CHANGE, obj)

@@ -161,15 +161,59 @@ def _model_of(field: forms.ModelChoiceField) -> Any:
 
 
 def add_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a ValidationError from a model or service on the form (fields the form lacks at top)."""
+    """Put a ValidationError from a model or service on the form: on its field, on its group of
+    fields (`field_groups`, e.g. ``owner_shares``), or else at the top."""
+    groups = field_groups(form)
     if hasattr(error, "error_dict"):
         for name, messages in error.message_dict.items():
-            target = name if name in form.fields else None
             for message in messages:
-                form.add_error(target, message)
+                if name in form.fields:
+                    form.add_error(name, message)
+                elif name in groups:
+                    form.add_error(None, group_error(name, message))
+                else:
+                    form.add_error(None, message)
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+# Errors of a group of fields -----------------------------------------------------------------
+#
+# Some errors belong to several fields filled in together in one fieldset, not to one field
+# nor to the whole form: owner shares that must add up to 100%. GOV.UK shows such an error on
+# the fieldset, and its error summary entry links to the group's first input. Django knows only
+# field and form ("non-field") errors, so a group's error is a non-field error whose code names
+# the group; a form says which fields each group has with `field_groups()`.
+
+_GROUP_CODE = "concord-group:"
+
+
+def group_error(group: str, message: str) -> ValidationError:
+    """An error of the group of fields `group` (raise it from ``clean()``)."""
+    return ValidationError(message, code=f"{_GROUP_CODE}{group}")
+
+
+def field_groups(form: forms.BaseForm) -> dict[str, list[str]]:
+    """The form's groups of fields, by name: ``{"owner_shares": ["share_1", "share_2"]}``."""
+    declared = getattr(form, "field_groups", None)
+    return declared() if callable(declared) else {}
+
+
+def error_group(error: ValidationError) -> str | None:
+    """The group a non-field error belongs to, or None."""
+    code = getattr(error, "code", None) or ""
+    return code[len(_GROUP_CODE) :] if code.startswith(_GROUP_CODE) else None
+
+
+def group_errors(form: forms.BaseForm) -> dict[str, list[str]]:
+    """The messages of each group's errors, by group name."""
+    found: dict[str, list[str]] = {}
+    for error in form.non_field_errors().as_data():
+        group = error_group(error)
+        if group is not None:
+            found.setdefault(group, []).extend(str(m) for m in error.messages)
+    return found
 
 
 def is_scoped(model: Any) -> bool:
@@ -188,6 +232,16 @@ class ScopedFormMixin:
 
     fields: dict[str, forms.Field]
     initial: MutableMapping[str, Any]
+
+    def field_groups(self) -> dict[str, list[str]]:
+        """Groups of fields filled in together in one fieldset, by name; an error raised with
+        `group_error(name, ...)` (or a service's error on `name`) is the group's."""
+        return {}
+
+    @property
+    def group_errors(self) -> dict[str, list[str]]:
+        """Each group's error messages (templates: ``form.group_errors.owner_shares``)."""
+        return group_errors(self)  # type: ignore[arg-type]
 
     def scope_fields(self, user: Any, creating: bool) -> None:
         from partners.models import Partner

@@ -7,9 +7,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
 
-from core.forms import ScopedForm, ScopedModelForm, govukify, writable_partners
+from core.forms import ScopedForm, ScopedModelForm, govukify, group_error, writable_partners
 from partners.access import ADD, CHANGE
 from partners.choices import CouncilRole
 from partners.models import Agreement, Membership, Partner, Site, SiteType, User
@@ -83,17 +82,28 @@ class AgreementForm(ScopedModelForm):
         }
         for partner in self.editable_partners:
             share = existing.get(partner.pk)
+            name = f"{partner.name}\u2019s share"
             self.fields[self.share_field(partner)] = forms.DecimalField(
                 label=f"{partner.name} (%)",
                 required=False,
                 min_value=Decimal("0"),
+                # No max_digits: max_value says it, and both would report one mistake twice.
                 max_value=Decimal("100"),
-                max_digits=5,
                 decimal_places=2,
                 initial=share.percentage if share else None,
                 help_text="Leave blank if this council is not an owner.",
+                # A text input, as GOV.UK advises for numbers: a number input changes its value
+                # under the mouse wheel and the arrow keys, and some speech software cannot use
+                # it. inputmode still brings up a keypad with a decimal point.
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                # Django fills in these messages with %-formatting: a "%" is written "%%".
+                error_messages={
+                    "invalid": f"Enter {name} as a number, like 25 or 12.5",
+                    "min_value": f"{name} must be 0%% or more",
+                    "max_value": f"{name} must be 100%% or less",
+                    "max_decimal_places": f"{name} can have up to 2 decimal places",
+                },
             )
-            self.fields[self.share_field(partner)].widget.attrs["inputmode"] = "decimal"
         govukify(self)
         for partner in self.editable_partners:
             self.fields[self.share_field(partner)].widget.attrs["class"] += " govuk-input--width-5"
@@ -107,8 +117,18 @@ class AgreementForm(ScopedModelForm):
         """Shares of other councils that the person can see (shown, not editable)."""
         return [(p, pct) for p, pct in self.kept_shares.items()]
 
+    def field_groups(self) -> dict[str, list[str]]:
+        # The shares are filled in together, in the "Owners" fieldset: an error about them as a
+        # whole (or set_owner_shares's on "owner_shares") is the fieldset's.
+        return {"owner_shares": [self.share_field(p) for p in self.editable_partners]}
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        share_fields = self.field_groups()["owner_shares"]
+        if any(self.has_error(name) for name in share_fields):
+            # A share that is not a percentage has its own error; a total of the others would
+            # only be a second message about the same mistake.
+            return cleaned
         shares: dict[Partner, Decimal] = dict(self.kept_shares)
         for partner in self.editable_partners:
             value = cleaned.get(self.share_field(partner))
@@ -116,10 +136,11 @@ class AgreementForm(ScopedModelForm):
                 shares[partner] = value
         total = sum(shares.values(), Decimal("0"))
         if not shares:
-            raise ValidationError("Give at least one council a share of the agreement.")
+            raise group_error("owner_shares", "Give at least one council a share of the agreement.")
         if total != Decimal("100"):
-            raise ValidationError(
-                f"Owner shares must add up to 100%, not {format(total.normalize(), 'f')}%."
+            raise group_error(
+                "owner_shares",
+                f"Owner shares must add up to 100%, not {format(total.normalize(), 'f')}%.",
             )
         self.shares = shares
         return cleaned

@@ -9,7 +9,7 @@ from django.urls import get_resolver
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from core.forms import widget_kind
+from core.forms import error_group, field_groups, widget_kind
 from core.routes import asset_url, route_url_or_fail
 from core.tables import display_value, partner_html
 from core.widgets import esc
@@ -73,17 +73,21 @@ def show(value: Any) -> SafeString:
 
 
 @register.simple_tag
-def govuk_field(field: Any, classes: str = "", mark_optional: bool = True) -> SafeString:
+def govuk_field(
+    field: Any, classes: str = "", mark_optional: bool = True, in_error: Any = False
+) -> SafeString:
     """One form field in the GOV.UK pattern: label, hint, inline error, input.
 
     `classes` adds width classes to the input (e.g. ``govuk-input--width-10``); filter forms
-    pass ``mark_optional=False`` (every filter is optional).
+    pass ``mark_optional=False`` (every filter is optional). `in_error` styles the input as in
+    error when the error is its fieldset's (the fieldset shows the message), as GOV.UK's date
+    input does for a date that is wrong as a whole.
 
     A field with one input (text, select, textarea...), most of every form and all but one of
     a list's filters, is drawn here in Python, as generic/_field.html would draw it: the
     template cost a list page about a millisecond. Grouped inputs use the template.
     """
-    context = _field_context(field, classes, mark_optional)
+    context = _field_context(field, classes, mark_optional, bool(in_error))
     if context["kind"] in ("checkboxes", "radios", "checkbox", "hidden"):
         return mark_safe(_field_template().render(context))  # noqa: S308 - a template's output
     return _single_field_html(context)
@@ -131,7 +135,9 @@ def _single_field_html(context: dict[str, Any]) -> SafeString:
     )
 
 
-def _field_context(field: Any, classes: str, mark_optional: bool) -> dict[str, Any]:
+def _field_context(
+    field: Any, classes: str, mark_optional: bool, in_error: bool = False
+) -> dict[str, Any]:
     widget = field.field.widget
     kind = widget_kind(widget)
     field_id = field.id_for_label or f"id_{field.html_name}"
@@ -153,7 +159,7 @@ def _field_context(field: Any, classes: str, mark_optional: bool) -> dict[str, A
             for c in (
                 widget.attrs.get("class", "") or _BASE_CLASSES[kind],
                 classes,
-                _ERROR_CLASSES[kind] if field.errors else "",
+                _ERROR_CLASSES[kind] if field.errors or in_error else "",
             )
             if c
         )
@@ -177,21 +183,37 @@ def _field_context(field: Any, classes: str, mark_optional: bool) -> dict[str, A
 
 @register.inclusion_tag("generic/_error_summary.html")
 def error_summary(*forms: Any) -> dict[str, Any]:
-    """The GOV.UK error summary: every error of the forms, each linking to its field."""
+    """The GOV.UK error summary: every error of the forms, each linking to its field.
+
+    An error of a group of fields (core.forms.group_error) links to the group's first field and
+    is listed where that field comes in the form; the form's own errors come first, unlinked.
+    """
     errors: list[tuple[str, str]] = []
     for form in forms:
         if form is None or not form.is_bound:
             continue
-        for message in form.non_field_errors():
-            errors.append(("", str(message)))
+        groups = {name: fields for name, fields in field_groups(form).items() if fields}
+        first_of_group = {fields[0]: name for name, fields in groups.items()}
+        grouped: dict[str, list[str]] = {}
+        for error in form.non_field_errors().as_data():
+            group = error_group(error)
+            for message in error.messages:
+                if group in groups:
+                    grouped.setdefault(group, []).append(str(message))
+                else:
+                    errors.append(("", str(message)))
         for field in form:
             if field.is_hidden:
                 continue
             anchor = field.id_for_label or f"id_{field.html_name}"
             if widget_kind(field.field.widget) in ("checkboxes", "radios"):
                 anchor = f"{anchor}_0" if not anchor.endswith("_0") else anchor
+            for message in grouped.pop(first_of_group.get(field.name, ""), []):
+                errors.append((f"#{anchor}", message))
             for message in field.errors:
                 errors.append((f"#{anchor}", str(message)))
+        # A group whose first field the form no longer has: still said, unlinked.
+        errors.extend(("", message) for messages in grouped.values() for message in messages)
         for field in (f for f in form if f.is_hidden):
             for message in field.errors:
                 errors.append(("", f"{field.label}: {message}"))

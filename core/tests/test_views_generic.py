@@ -238,6 +238,92 @@ def test_htmx_gets_only_the_results(cast, sites, client_for):
     assert text.lstrip().startswith('<div id="concord-results"')
     assert "<html" not in text
     assert "HX-Request" in response["Vary"]
+    # Out of band: an empty error summary, the status screen readers hear, the title; not the
+    # filter form, whose dropdowns would cost queries.
+    assert '<div id="concord-filter-errors" hx-swap-oob="true"></div>' in text
+    status = r'<div id="concord-results-status" hx-swap-oob="innerHTML">\s*Showing 1 site\.'
+    assert re.search(status, text)
+    assert "<title>Sites \u2013 Concord</title>" in text
+    assert 'id="concord-filter-form"' not in text
+
+
+def oob(text: str, element_id: str) -> str:
+    """The out-of-band element `element_id` of an htmx answer (from its tag to its end)."""
+    match = re.search(rf'<(\w+) id="{element_id}"[^>]*hx-swap-oob="[^"]*"[^>]*>', text)
+    assert match, f"no out-of-band #{element_id}"
+    tag = match.group(1)
+    return text[match.start() : text.index(f"</{tag}>", match.end()) + len(tag) + 3]
+
+
+def test_a_bad_filter_says_which_and_titles_the_page_error(cast, sites, client_for):
+    text = page(client_for(cast.wcc_lead).get("/sites/?partner=abc"))
+    assert "<title>Error: Sites \u2013 Concord</title>" in text
+    summary = text.split('id="concord-filter-errors"', 1)[1].split("</ul>", 1)[0]
+    assert "There is a problem" in summary and 'href="#id_partner"' in summary
+    form = text.split('id="concord-filter-form"', 1)[1].split("</form>", 1)[0]
+    assert 'id="id_partner-error"' in form and "govuk-form-group--error" in form
+    assert 'aria-describedby="id_partner-error"' in form
+    assert "Correct the filters to see sites." in text
+    assert "Download CSV" not in text
+    # Filters that are right: no "Error:" in the title.
+    text = page(client_for(cast.wcc_lead).get("/sites/?q=x"))
+    assert "<title>Sites \u2013 Concord</title>" in text
+
+
+def test_htmx_answer_to_a_bad_filter_carries_the_errors(cast, sites, client_for):
+    """The person is told which filter is wrong when the list is filtered in place too."""
+    response = client_for(cast.wcc_lead).get("/sites/?partner=abc", HTTP_HX_REQUEST="true")
+    text = page(response)
+    assert "<html" not in text
+    summary = oob(text, "concord-filter-errors")
+    assert 'data-module="govuk-error-summary"' in summary and 'href="#id_partner"' in summary
+    form = oob(text, "concord-filter-form")
+    assert 'id="id_partner-error"' in form and "govuk-form-group--error" in form
+    assert 'aria-describedby="id_partner-error"' in form
+    # The form drawn with errors asks for itself again with the next answer.
+    assert """hx-headers='{"Concord-Filter-Errors": "shown"}'""" in form
+    assert 'hx-get="/sites/"' in form and 'id="concord-filter-apply"' in form
+    assert "Correct the filters to see sites." in oob(text, "concord-results-status")
+    assert "<title>Error: Sites \u2013 Concord</title>" in text
+    assert "Concord-Filter-Errors" in response["Vary"]
+
+
+def test_htmx_answer_after_the_filters_are_put_right_clears_the_errors(cast, sites, client_for):
+    client = client_for(cast.wcc_lead)
+    response = client.get(
+        f"/sites/?partner={cast.wcc.pk}",
+        HTTP_HX_REQUEST="true",
+        HTTP_CONCORD_FILTER_ERRORS="shown",
+    )
+    text = page(response)
+    assert '<div id="concord-filter-errors" hx-swap-oob="true"></div>' in text
+    form = oob(text, "concord-filter-form")
+    assert "govuk-form-group--error" not in form and "hx-headers" not in form
+    assert f'<option value="{cast.wcc.pk}" selected>' in form
+    assert "Showing 3 sites." in oob(text, "concord-results-status")
+    assert "<title>Sites \u2013 Concord</title>" in text
+
+
+def test_results_status_says_what_the_list_shows(cast, sites, client_for, settings):
+    client = client_for(cast.wcc_lead)
+
+    def status(url: str) -> str:
+        text = page(client.get(url))
+        found = re.search(r'<div id="concord-results-status"[^>]*>(.*?)</div>', text, re.S)
+        assert found, url
+        return found.group(1).strip()
+
+    # A live region outside the results that htmx swaps, so that it is there to be announced.
+    text = page(client.get("/sites/"))
+    live = '<div id="concord-results-status" class="govuk-visually-hidden" role="status">'
+    assert live in text
+    assert text.index('id="concord-results-status"') < text.index('id="concord-results"')
+    assert "aria-live" not in text.split('id="concord-results"', 1)[1].split(">", 1)[0]
+    assert status("/sites/") == "Showing 3 sites."
+    assert status("/sites/?q=library") == "Showing 1 site."
+    assert status("/sites/?q=nothing") == "No sites match these filters."
+    settings.CONCORD_PAGE_SIZE = 2
+    assert status("/sites/") == "Showing 2 sites on this page."
 
 
 def test_export_and_import_links_follow_permissions(cast, sites, client_for):

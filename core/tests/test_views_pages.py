@@ -195,6 +195,33 @@ def test_change_log_filters_and_pages(cast, two_sites, client_for, settings):
     assert client.get("/changes/?cursor=garbage").status_code == 200
 
 
+def test_change_log_filter_errors_show_with_and_without_htmx(cast, two_sites, client_for):
+    client = client_for(cast.manager)
+    text = page(client.get("/changes/?date_from=yesterday"))
+    assert "<title>Error: Change log \u2013 Concord</title>" in text
+    assert 'href="#id_date_from"' in text and 'id="id_date_from-error"' in text
+    text = page(client.get("/changes/?date_from=yesterday", HTTP_HX_REQUEST="true"))
+    assert "<html" not in text
+    errors = text.split('<div id="concord-filter-errors" hx-swap-oob="true">', 1)[1]
+    assert 'href="#id_date_from"' in errors.split("</ul>", 1)[0]
+    form = text.split('<form id="concord-filter-form"', 1)[1].split("</form>", 1)[0]
+    assert 'hx-swap-oob="true"' in form and 'id="id_date_from-error"' in form
+    assert "<title>Error: Change log \u2013 Concord</title>" in text
+    # Put right, the errors go.
+    text = page(
+        client.get(
+            "/changes/?date_from=2000-01-01",
+            HTTP_HX_REQUEST="true",
+            HTTP_CONCORD_FILTER_ERRORS="shown",
+        )
+    )
+    assert '<div id="concord-filter-errors" hx-swap-oob="true"></div>' in text
+    form = text.split('<form id="concord-filter-form"', 1)[1].split("</form>", 1)[0]
+    assert "govuk-form-group--error" not in form
+    status = r'id="concord-results-status" hx-swap-oob="innerHTML">Showing \d+ changes?\.'
+    assert re.search(status, text)
+
+
 def test_change_log_query_count_does_not_grow_with_rows(
     cast, client_for, django_assert_max_num_queries
 ):

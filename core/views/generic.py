@@ -373,7 +373,9 @@ class ModelListView(ModelPageMixin, View):
         )
         context["htmx_partial"] = partial
         response = self.render(context, page="_results") if partial else self.render(context)
-        patch_vary_headers(response, ["HX-Request"])
+        # An htmx answer also draws the filter form again when the page showed its errors
+        # (templates/generic/_filter_oob.html).
+        patch_vary_headers(response, ["HX-Request", "Concord-Filter-Errors"])
         return response
 
 

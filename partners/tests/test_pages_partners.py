@@ -245,6 +245,112 @@ def test_a_lead_keeps_the_other_councils_share(cast, client_for):
     assert "must add up to 100%" in page(response)
 
 
+AGREEMENT = {
+    "reference": "IAA-7",
+    "title": "Shared print",
+    "starts_on": "2020-04-01",
+    "ends_on": "",
+    "summary": "",
+}
+
+
+def owners_fieldset(text: str) -> str:
+    """The form group around the "Owners" fieldset, up to the fieldset's end."""
+    start = text.rindex('<div class="govuk-form-group', 0, text.index("Owners</legend>"))
+    return text[start : text.index("</fieldset>", start)]
+
+
+def test_shares_that_do_not_add_up_are_the_owners_fieldsets_error(cast, client_for):
+    response = client_for(cast.manager).post(
+        "/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "50"}
+    )
+    assert response.status_code == 200
+    text = page(response)
+    assert "<title>Error:" in text
+    message = "Owner shares must add up to 100%, not 50%."
+    # The error summary links to the first share (the councils are in name order).
+    summary = text.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+    assert f'<a href="#id_share_{cast.wcc.pk}">{message}</a>' in summary
+    assert f'id="id_share_{cast.wcc.pk}"' in text.split("<form", 1)[1]
+    # The fieldset shows the error, in the GOV.UK pattern, once.
+    fieldset = owners_fieldset(text)
+    assert fieldset.startswith('<div class="govuk-form-group govuk-form-group--error">')
+    assert '<fieldset class="govuk-fieldset" aria-describedby="owners-hint owners-error">' in (
+        fieldset
+    )
+    assert (
+        '<p id="owners-error" class="govuk-error-message">'
+        f'<span class="govuk-visually-hidden">Error:</span> {message}</p>'
+    ) in fieldset
+    assert text.count(message) == 2  # the summary and the fieldset
+    # Every share input is marked, as GOV.UK marks a date that is wrong as a whole.
+    for partner in (cast.wcc, cast.rbkc):
+        share_input = fieldset.split(f'id="id_share_{partner.pk}"', 1)[0].rsplit("<input", 1)[1]
+        assert "govuk-input--error" in share_input
+    with system_scope("test"):
+        assert not Agreement.objects.filter(reference="IAA-7").exists()
+
+
+def test_no_share_at_all_is_the_owners_fieldsets_error_too(cast, client_for):
+    text = page(client_for(cast.manager).post("/agreements/new/", AGREEMENT))
+    message = "Give at least one council a share of the agreement."
+    assert f'<a href="#id_share_{cast.wcc.pk}">{message}</a>' in text
+    assert message in owners_fieldset(text)
+
+
+def test_a_share_that_is_not_a_percentage_is_its_own_error_only(cast, client_for):
+    text = page(
+        client_for(cast.manager).post(
+            "/agreements/new/",
+            {**AGREEMENT, f"share_{cast.wcc.pk}": "150", f"share_{cast.rbkc.pk}": "10"},
+        )
+    )
+    assert f'href="#id_share_{cast.wcc.pk}"' in text
+    assert f'id="id_share_{cast.wcc.pk}-error"' in text
+    assert "City of Westminster\u2019s share must be 100% or less" in text
+    assert "add up to 100%" not in text
+    assert 'id="owners-error"' not in text
+    assert "govuk-form-group--error" not in owners_fieldset(text).split(">", 1)[0]
+
+
+def test_shares_are_text_inputs_with_a_decimal_keypad(cast, client_for):
+    """GOV.UK: not type=number, whose value arrow keys and the mouse wheel change unnoticed."""
+    client = client_for(cast.manager)
+    text = page(client.get("/agreements/new/"))
+    share_input = text.split(f'id="id_share_{cast.wcc.pk}"', 1)[0].rsplit("<input", 1)[1]
+    assert 'type="text"' in share_input and 'inputmode="decimal"' in share_input
+    assert 'type="number"' not in text
+    text = page(client.post("/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "half"}))
+    assert "Enter City of Westminster\u2019s share as a number, like 25 or 12.5" in text
+    text = page(client.post("/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "33.333"}))
+    assert "City of Westminster\u2019s share can have up to 2 decimal places" in text
+    # One mistake, one message (in the summary and by the field).
+    text = page(client.post("/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "1000"}))
+    assert text.count("City of Westminster\u2019s share must be 100% or less") == 2
+
+
+def test_a_services_error_on_owner_shares_goes_to_the_fieldset(cast):
+    from django.core.exceptions import ValidationError
+
+    from core.forms import add_validation_error
+    from core.templatetags.concord import error_summary
+    from partners.forms import AgreementForm
+
+    data = {**AGREEMENT, f"share_{cast.wcc.pk}": "100"}
+    form = AgreementForm(data=data, user=cast.manager)
+    assert form.is_valid()
+    add_validation_error(
+        form,
+        ValidationError({"owner_shares": "x's share must be more than 0%", "title": "Too long"}),
+    )
+    assert form.group_errors == {"owner_shares": ["x's share must be more than 0%"]}
+    assert form.errors["title"] == ["Too long"]
+    assert error_summary(form)["errors"] == [
+        ("#id_title", "Too long"),
+        (f"#id_share_{cast.wcc.pk}", "x's share must be more than 0%"),
+    ]
+
+
 def test_agreements_are_scoped(cast, client_for):
     with system_scope("test"):
         theirs = Agreement.objects.create(
@@ -289,6 +395,94 @@ def test_admin_querysets_and_dropdowns_are_scoped(cast):
     assert "rbkc.lead" not in {u.username for u in user_admin.get_queryset(request)}
     request.user = cast.manager
     assert len(site_admin.get_queryset(request)) == 2
+
+
+@pytest.fixture
+def superuser(cast):
+    from core.testing.cast import make_user
+
+    return make_user("root", is_superuser=True, is_staff=True)
+
+
+def admin_site_data(partner: Partner, code: str = "NEW") -> dict[str, Any]:
+    return {
+        "partner": partner.pk,
+        "code": code,
+        "name": "Back office site",
+        "site_type": "",
+        "address": "",
+        "postcode": "",
+        "uprn": "",
+        "is_active": "on",
+    }
+
+
+def test_admin_offers_only_partners_the_person_may_write(cast, superuser, client_for):
+    client = client_for(superuser)
+    text = page(client.get("/django-admin/partners/site/add/"))
+    options = text.split('name="partner"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{cast.wcc.pk}"' in options and f'value="{cast.rbkc.pk}"' in options
+    assert f'value="{cast.lbhf.pk}"' not in options
+    with system_scope("test"):
+        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    text = page(client.get(f"/django-admin/partners/site/{site.pk}/change/"))
+    options = text.split('name="partner"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{cast.lbhf.pk}"' not in options and f'value="{cast.rbkc.pk}"' in options
+    text = page(client.get("/django-admin/partners/membership/add/"))
+    options = text.split('name="partner"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{cast.lbhf.pk}"' not in options and f'value="{cast.wcc.pk}"' in options
+
+
+def test_admin_refuses_a_record_for_a_former_partner(cast, superuser, client_for):
+    """lbhf left in 2018: the back office can no more add its records than the pages can."""
+    client = client_for(superuser)
+    response = client.post("/django-admin/partners/site/add/", admin_site_data(cast.lbhf))
+    assert response.status_code == 200
+    assert "Select a valid choice" in page(response)
+    with system_scope("test"):
+        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        assert not Site.objects.filter(code="NEW").exists()
+    # Nor move a record to it.
+    response = client.post(
+        f"/django-admin/partners/site/{site.pk}/change/", admin_site_data(cast.lbhf, "CH")
+    )
+    assert response.status_code == 200
+    site.refresh_from_db()
+    assert site.partner_id == cast.wcc.pk
+    # A current partner is fine.
+    response = client.post("/django-admin/partners/site/add/", admin_site_data(cast.rbkc))
+    assert response.status_code == 302
+    with system_scope("test"):
+        assert Site.objects.get(code="NEW").partner_id == cast.rbkc.pk
+
+
+def test_admin_former_partners_records_are_read_only(cast, superuser, client_for):
+    with system_scope("test"):
+        old = Site.objects.create(partner=cast.lbhf, code="OLD", name="Old Town Hall")
+    client = client_for(superuser)
+    response = client.get(f"/django-admin/partners/site/{old.pk}/change/")
+    assert response.status_code == 200
+    assert 'name="_save"' not in page(response)  # shown, not editable
+    response = client.post(
+        f"/django-admin/partners/site/{old.pk}/change/", admin_site_data(cast.lbhf, "OLD")
+    )
+    assert response.status_code == 403
+    old.refresh_from_db()
+    assert old.name == "Old Town Hall"
+
+
+def test_admin_save_refuses_a_partner_the_form_should_not_have_offered(cast, superuser, rf):
+    """The save checks again, in case a form (a custom one, say) let a former partner through."""
+    from django.core.exceptions import PermissionDenied
+
+    site_admin = admin_site._registry[Site]
+    request = rf.post("/django-admin/partners/site/add/")
+    request.user = superuser
+    site = Site(partner=cast.lbhf, code="X", name="Sneaky")
+    with pytest.raises(PermissionDenied):
+        site_admin.save_model(request, site, form=None, change=False)
+    with system_scope("test"):
+        assert not Site.objects.filter(code="X").exists()
 
 
 def test_manager_gives_an_existing_person_a_role_in_another_council(cast, client_for):

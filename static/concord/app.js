@@ -32,23 +32,17 @@ function enhanceAutocompletes(scope) {
   });
 }
 
-// The header's partner filter submits as soon as a council is chosen; the button stays for
-// keyboard and no-JavaScript use.
-function autoSubmitPartnerFilter() {
-  const select = document.getElementById("concord-partner-filter");
-  if (select && select.form) {
-    select.addEventListener("change", () => select.form.requestSubmit());
-  }
-}
-
 initComponents(document);
 enhanceAutocompletes(document);
-autoSubmitPartnerFilter();
 
-// Content swapped in by htmx (a filtered list) gets the same treatment.
-document.body.addEventListener("htmx:afterSwap", (event) => {
-  const target = event.detail && event.detail.target;
-  if (target instanceof Element) {
-    enhanceAutocompletes(target);
+// Content htmx puts on the page (a filtered list, and with it any error summary and the filter
+// form drawn again) gets what the page got on load. htmx fires htmx:load on each new element,
+// and once on the body at start-up, which is done above. GOV.UK's error summary moves focus to
+// itself as it starts, so a filter error is announced and reached as on a full page.
+document.body.addEventListener("htmx:load", (event) => {
+  const content = event.target;
+  if (content instanceof Element && content !== document.body) {
+    initComponents(content);
+    enhanceAutocompletes(content);
   }
 });
