@@ -60,7 +60,8 @@ def record_change(
         changed_fields=changed,
     )
     record.save()
-    owners = partner_ids if partner_ids is not None else obj.change_log_partner_ids()
+    # Owners before and after: a record moved between councils is in both councils' logs.
+    owners = partner_ids if partner_ids is not None else obj.change_log_partner_ids(before)
     ChangeRecordPartner.objects.bulk_create(
         [ChangeRecordPartner(change=record, partner_id=pid) for pid in sorted(set(owners))]
     )
@@ -82,8 +83,10 @@ def _on_save(sender: type, instance: Any, created: bool, raw: bool = False, **kw
 @receiver(pre_delete, dispatch_uid="concord_changelog_pre_delete")
 def _before_delete(sender: type, instance: Any, **kwargs: Any) -> None:
     if isinstance(instance, ConcordModel):
-        # Shares go with the record, so remember whose change log the deletion belongs in.
-        instance._owner_ids_before_delete = instance.owning_partner_ids()  # type: ignore[attr-defined]
+        # Shares go with the record, so remember whose change log the deletion belongs in:
+        # the owners of the row as loaded, and as the instance says now if it was changed.
+        owners = instance.change_log_partner_ids(instance._loaded_values)
+        instance._owner_ids_before_delete = owners  # type: ignore[attr-defined]
 
 
 @receiver(post_delete, dispatch_uid="concord_changelog_delete")

@@ -128,6 +128,18 @@ class ConcordModel(models.Model):
         self._loaded_snapshot = snapshot
         self._loaded_row = None
 
+    def refresh_from_db(
+        self, using: Any = None, fields: Any = None, from_queryset: Any = None
+    ) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        # The fields now hold the database's values: the change log's "before" must too, or
+        # the next save would log a change from the values as first loaded.
+        fresh = self.tracked_values()
+        if fields is not None and self._loaded_values is not None:
+            names = {getattr(self._meta.get_field(name), "attname", name) for name in fields}
+            fresh = {**self._loaded_values, **{k: v for k, v in fresh.items() if k in names}}
+        self._loaded_values = fresh
+
     def tracked_values(self) -> dict[str, Any]:
         """The record's own field values, JSON-ready, as the change log records them."""
         values: dict[str, Any] = {}
@@ -180,9 +192,21 @@ class ConcordModel(models.Model):
         """Ids of the partners that own this record (empty for catalogue records)."""
         raise TypeError(f"{type(self).__name__} does not define how it is owned")
 
-    def change_log_partner_ids(self) -> list[int]:
-        """Partners whose change log shows changes to this record."""
+    def owning_partner_ids_in(self, values: dict[str, Any]) -> list[int]:
+        """Ids of the partners that owned this record when its tracked values were `values`
+        (the change log's "before"). By default its owners now: a co-owned record changes
+        owners only through `core.services.set_owner_shares`, which logs that itself, and a
+        catalogue record has none."""
         return self.owning_partner_ids()
+
+    def change_log_partner_ids(self, before: dict[str, Any] | None = None) -> list[int]:
+        """Partners whose change log shows a change to this record: its owners now and, for a
+        change from `before`, its owners then, so that a record moved from one council to
+        another is in both councils' logs (docs/tenancy.md, "Moving a record")."""
+        owners = set(self.owning_partner_ids())
+        if before:
+            owners.update(self.owning_partner_ids_in(before))
+        return sorted(owners)
 
     @classmethod
     def export_fields(cls) -> list[str]:
@@ -229,6 +253,10 @@ class PartnerOwnedModel(ConcordModel):
 
     def owning_partner_ids(self) -> list[int]:
         return [self.partner_id] if self.partner_id else []
+
+    def owning_partner_ids_in(self, values: dict[str, Any]) -> list[int]:
+        partner_id = values.get("partner_id", self.partner_id)
+        return [partner_id] if partner_id else []
 
 
 class SharedOwnershipModel(ConcordModel):
@@ -437,6 +465,22 @@ class Attachment(ConcordModel):
 
     def owning_partner_ids(self) -> list[int]:
         record = self.record
+        return record.owning_partner_ids() if record is not None else []
+
+    def owning_partner_ids_in(self, values: dict[str, Any]) -> list[int]:
+        """The owners of the record the attachment was on when its values were `values`."""
+        content_type_id = values.get("content_type_id", self.content_type_id)
+        object_id = values.get("object_id", self.object_id)
+        if (content_type_id, object_id) == (self.content_type_id, self.object_id):
+            return self.owning_partner_ids()
+        model: Any = ContentType.objects.get_for_id(content_type_id).model_class()
+        if model is None:
+            return []
+        record = (
+            model.objects.unscoped("the record a file was moved from, for its log")
+            .filter(pk=object_id)
+            .first()
+        )
         return record.owning_partner_ids() if record is not None else []
 
     @property

@@ -13,7 +13,9 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
+from django.urls import reverse
 
+from core.api.testing import api_client
 from core.changelog import history_for
 from core.context import acting_as
 from core.middleware import ChangeContextMiddleware, RequestIdMiddleware
@@ -212,6 +214,90 @@ def test_the_database_refuses_to_alter_change_records(record):
             with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
                 cursor.execute(sql, [record.pk])
     assert all_changes().filter(pk=record.pk, object_repr="City Hall (CH)").exists()
+
+
+# Moving a record between councils ---------------------------------------------------------------
+
+
+@pytest.fixture
+def wcc_hall(cast: Any) -> Site:
+    with system_scope("test"):
+        return Site.objects.create(
+            partner=cast.wcc, code="CH", name="City Hall", address="64 Victoria Street"
+        )
+
+
+def test_moving_a_site_is_in_the_previous_and_the_new_councils_logs(cast, wcc_hall):
+    response = api_client(cast.manager).patch(
+        f"/api/v1/sites/{wcc_hall.pk}/", {"partner": "rbkc"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    created, moved = changes_of(wcc_hall)
+    assert moved.changed_fields == ["partner_id"]
+    before, after = moved.before or {}, moved.after or {}
+    assert (before["partner_id"], after["partner_id"]) == (cast.wcc.pk, cast.rbkc.pk)
+    assert partner_ids(moved) == {cast.wcc.pk, cast.rbkc.pk}
+    # The council that lost the site keeps its whole history, move included...
+    assert list(history_for(wcc_hall, cast.wcc_auditor)) == [moved, created]
+    # ...and the council that gained it sees the move, not what came before it.
+    assert list(history_for(wcc_hall, cast.rbkc_lead)) == [moved]
+
+    with system_scope("test"):
+        wcc_hall.refresh_from_db()
+        wcc_hall.name = "Kensington Hall"
+        wcc_hall.save()
+    renamed = changes_of(wcc_hall)[-1]
+    assert renamed.changed_fields == ["name"]  # from the values refresh_from_db read
+    assert partner_ids(renamed) == {cast.rbkc.pk}  # no longer wcc's business
+    assert list(history_for(wcc_hall, cast.wcc_auditor)) == [moved, created]
+
+
+def test_the_history_pages_name_only_the_councils_each_reader_may_see(cast, wcc_hall, client_for):
+    api_client(cast.manager).patch(
+        f"/api/v1/sites/{wcc_hall.pk}/", {"partner": "rbkc"}, format="json"
+    )
+    history = reverse("partners:site_history", args=[wcc_hall.pk])
+    theirs = client_for(cast.rbkc_lead).get(history).content.decode()
+    assert f"#{cast.wcc.pk}" in theirs and "Kensington and Chelsea" in theirs
+    assert "Westminster" not in theirs
+    # The council that lost the site can no longer open it; its change log shows the move.
+    assert client_for(cast.wcc_auditor).get(history).status_code == 404
+    log = client_for(cast.wcc_auditor).get(reverse("core:change_list")).content.decode()
+    assert log.count("City Hall (CH)") == 2  # its creation, and the move
+
+
+def test_the_previous_council_reads_the_move_in_its_change_log_api(cast, wcc_hall):
+    api_client(cast.manager).patch(
+        f"/api/v1/sites/{wcc_hall.pk}/", {"partner": "rbkc"}, format="json"
+    )
+    body = api_client(cast.wcc_auditor).get("/api/v1/changes/?action=update").json()
+    (row,) = body["results"]
+    assert (row["object_id"], row["changed_fields"]) == (wcc_hall.pk, ["partner_id"])
+    # It names only the councils the reader can see.
+    assert row["partners"] == ["wcc"]
+
+
+def test_both_councils_see_the_values_the_record_was_handed_over_with(cast, wcc_hall):
+    # The rule (docs/tenancy.md): a move is one change, shown whole to both councils. What was
+    # changed in the same save as the move is part of it, so its old value goes to both.
+    with system_scope("test"):
+        wcc_hall.partner = cast.rbkc
+        wcc_hall.address = "Hornton Street"
+        wcc_hall.save()
+    moved = changes_of(wcc_hall)[-1]
+    assert moved.changed_fields == ["address", "partner_id"]
+    for reader in (cast.wcc_auditor, cast.rbkc_lead):
+        (seen,) = ChangeRecord.objects.visible_to(reader).filter(pk=moved.pk)
+        assert seen.before["address"] == "64 Victoria Street"
+
+
+def test_deleting_a_record_moved_in_memory_logs_to_its_real_owner_too(cast, wcc_hall):
+    with system_scope("test"):
+        wcc_hall.partner = cast.rbkc  # never saved
+        pk = wcc_hall.pk
+        wcc_hall.delete()
+    (deleted,) = all_changes().filter(object_id=pk, action=ChangeAction.DELETE)
+    assert cast.wcc.pk in partner_ids(deleted)
 
 
 # Who sees which changes -----------------------------------------------------------------------
