@@ -515,14 +515,44 @@ class Attachment(ConcordModel):
         return reverse("core:attachment_download", args=[self.pk])
 
 
-class ChangeRecordQuerySet(ScopedQuerySet):
-    """Change records are scoped like everything else, and can never be altered in bulk."""
+IMMUTABLE = "Change records are immutable: the change log is only ever added to"
+
+
+class ImmutableRowsQuerySet(models.QuerySet):
+    """Rows that are written once and never altered: the change log and its links to partners.
+
+    Every way a queryset alters or removes rows raises, including Django's internal fast
+    delete (``_raw_delete``), so neither application code nor a cascade can rewrite history.
+    The database refuses too (core/migrations/0003 and 0006, triggers).
+    """
 
     def update(self, **kwargs: Any) -> int:
-        raise PermissionError("Change records are immutable")
+        raise PermissionError(IMMUTABLE)
+
+    def _update(self, values: Any) -> Any:
+        raise PermissionError(IMMUTABLE)
+
+    def bulk_update(self, objs: Any, *args: Any, **kwargs: Any) -> int:
+        raise PermissionError(IMMUTABLE)
+
+    def update_or_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(IMMUTABLE)
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Change records are immutable")
+        raise PermissionError(IMMUTABLE)
+
+    def _raw_delete(self, using: Any) -> int:
+        raise PermissionError(IMMUTABLE)
+
+
+class ImmutableRowsManager(models.Manager.from_queryset(ImmutableRowsQuerySet)):  # type: ignore[misc]
+    """Hands out `ImmutableRowsQuerySet`s: reading and adding rows only."""
+
+    use_in_migrations = False
+
+
+class ChangeRecordQuerySet(ImmutableRowsQuerySet, ScopedQuerySet):  # type: ignore[override]
+    """Change records are scoped like everything else, and can never be altered in bulk."""
 
 
 class ChangeAction(models.TextChoices):
@@ -556,10 +586,14 @@ class ChangeRecord(models.Model):
     )
 
     objects = models.Manager.from_queryset(ChangeRecordQuerySet)()
+    # Django reads through the base manager without a scope (``link.change``,
+    # ``refresh_from_db``); it must refuse to alter rows as the default manager does.
+    _immutable_rows = ImmutableRowsManager()
 
     area: ClassVar[str] = "changelog"
 
     class Meta:
+        base_manager_name = "_immutable_rows"
         indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
         ordering = ["-at", "-id"]
 
@@ -567,12 +601,14 @@ class ChangeRecord(models.Model):
         return f"{self.get_action_display()} {self.object_repr}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("Change records are immutable")
+        # Only a new record is saved, once: one read from the database, or a copy given an
+        # existing id (which would overwrite that row), is refused before any SQL is sent.
+        if not self._state.adding or self.pk is not None:
+            raise PermissionError(IMMUTABLE)
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("Change records are immutable")
+        raise PermissionError(IMMUTABLE)
 
     @staticmethod
     def _history_partner_ids(access: Any) -> list[int]:
@@ -625,12 +661,22 @@ class ChangeRecord(models.Model):
 
 
 class ChangeRecordPartner(models.Model):
-    """Which partners' change logs show a change (the owners of the record at the time)."""
+    """Which partners' change logs show a change (the owners of the record at the time).
+
+    Links are only ever added (a new shared record's first changes are linked to its owners
+    once it has them), never moved or removed: a council's change log cannot lose a change.
+    It is not scoped itself: it holds ids only, and is read inside `ChangeRecord`'s filters.
+    A partner with changes in its log cannot be deleted (``PROTECT``); a council that goes
+    leaves the partnership instead (docs/tenancy.md, "Former partners").
+    """
 
     change = models.ForeignKey(ChangeRecord, on_delete=models.PROTECT, related_name="+")
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
 
+    objects = ImmutableRowsManager()
+
     class Meta:
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["change", "partner"], name="changepartner_unique")
         ]
@@ -638,6 +684,14 @@ class ChangeRecordPartner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_id} → {self.partner_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or self.pk is not None:
+            raise PermissionError(IMMUTABLE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(IMMUTABLE)
 
 
 # Jobs of the data pages (core.jobs): an import's file checked and run in the background, and a

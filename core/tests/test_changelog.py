@@ -22,7 +22,7 @@ from core.middleware import ChangeContextMiddleware, RequestIdMiddleware
 from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
 from core.scoping import ScopeError, system_scope
 from core.services import set_owner_shares
-from partners.models import Agreement, Site, SiteType
+from partners.models import Agreement, Partner, Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -201,19 +201,126 @@ def test_change_records_are_scoped_like_everything_else(record):
         list(ChangeRecord.objects.all())
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the immutability trigger is PostgreSQL's"
-)
-def test_the_database_refuses_to_alter_change_records(record):
+def test_the_base_manager_refuses_to_alter_change_records(record, cast):
+    # Django reads through the base manager with no scope (link.change, refresh_from_db), so
+    # it must be no way round the default manager's refusal.
+    rows = ChangeRecord._base_manager.filter(pk=record.pk)
+    with pytest.raises(PermissionError, match="immutable"):
+        rows.update(object_repr="X")
+    with pytest.raises(PermissionError, match="immutable"):
+        rows.delete()
+    with pytest.raises(PermissionError, match="immutable"):
+        ChangeRecord._base_manager.bulk_update([record], ["object_repr"])
+    with pytest.raises(PermissionError, match="immutable"):
+        ChangeRecord._base_manager.update_or_create(pk=record.pk, defaults={"object_repr": "X"})
+    assert all_changes().get(pk=record.pk).object_repr == "City Hall (CH)"
+
+
+def test_a_copy_cannot_overwrite_a_change_record(record):
+    copy = ChangeRecord(
+        pk=record.pk,
+        at=record.at,
+        action=record.action,
+        content_type_id=record.content_type_id,
+        object_id=record.object_id,
+        object_repr="forged",
+    )
+    with pytest.raises(PermissionError, match="immutable"):
+        copy.save()
+    assert all_changes().get(pk=record.pk).object_repr == "City Hall (CH)"
+
+
+def test_links_to_partners_cannot_be_removed_or_moved(record, cast):
+    (link,) = ChangeRecordPartner.objects.filter(change=record)
+    for manager in (ChangeRecordPartner.objects, ChangeRecordPartner._base_manager):
+        links = manager.filter(change=record)
+        with pytest.raises(PermissionError, match="immutable"):
+            links.delete()
+        with pytest.raises(PermissionError, match="immutable"):
+            links.update(partner_id=cast.rbkc.pk)
+        with pytest.raises(PermissionError, match="immutable"):
+            manager.bulk_update([link], ["partner"])
+    with pytest.raises(PermissionError, match="immutable"):
+        link.delete()
+    link.partner_id = cast.rbkc.pk
+    with pytest.raises(PermissionError, match="immutable"):
+        link.save()
+    assert partner_ids(record) == {cast.wcc.pk}
+    # What the links are for: the change is still in wcc's log and not in rbkc's.
+    assert ChangeRecord.objects.visible_to(cast.wcc_auditor).filter(pk=record.pk).exists()
+    assert not ChangeRecord.objects.visible_to(cast.rbkc_lead).filter(pk=record.pk).exists()
+
+
+def test_the_database_refuses_to_alter_change_records_and_their_links(record, cast):
     with connection.cursor() as cursor:
-        for sql in (
-            "UPDATE core_changerecord SET object_repr = 'tampered' WHERE id = %s",
-            "DELETE FROM core_changerecord WHERE id = %s",
-            "DELETE FROM core_changerecordpartner WHERE change_id = %s",
+        for sql, params in (
+            ("UPDATE core_changerecord SET object_repr = 'tampered' WHERE id = %s", [record.pk]),
+            ("DELETE FROM core_changerecord WHERE id = %s", [record.pk]),
+            (
+                "UPDATE core_changerecordpartner SET partner_id = %s WHERE change_id = %s",
+                [cast.rbkc.pk, record.pk],
+            ),
+            ("DELETE FROM core_changerecordpartner WHERE change_id = %s", [record.pk]),
         ):
             with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
-                cursor.execute(sql, [record.pk])
+                cursor.execute(sql, params)
     assert all_changes().filter(pk=record.pk, object_repr="City Hall (CH)").exists()
+    assert partner_ids(record) == {cast.wcc.pk}
+
+
+def test_the_immutability_triggers_are_in_place():
+    # A migration that rebuilds one of these tables on SQLite drops its triggers with it.
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name LIKE 'core_changerecord%%'"
+            )
+            found = {(table, "UPDATE" in sql, "DELETE" in sql) for table, sql in cursor}
+            assert found == {
+                (table, update, not update)
+                for table in ("core_changerecord", "core_changerecordpartner")
+                for update in (True, False)
+            }
+        else:
+            cursor.execute(
+                "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger "
+                "WHERE tgname LIKE '%%immutable' AND NOT tgisinternal"
+            )
+            assert {row[0] for row in cursor} == {
+                "core_changerecord",
+                "core_changerecordpartner",
+            }
+
+
+def test_a_partner_with_a_change_log_cannot_be_deleted_and_the_page_says_why(cast, client_for):
+    with system_scope("test"):
+        newb = Partner.objects.create(code="newb", name="New Borough")
+    response = client_for(cast.manager).post(reverse("partners:partner_delete", args=[newb.pk]))
+    assert response.status_code == 200
+    assert "cannot be deleted because other records refer to it" in response.content.decode()
+    with system_scope("test"):
+        assert Partner.objects.filter(pk=newb.pk).exists()
+    assert all_changes().filter(object_id=newb.pk, object_repr="New Borough").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_empties_the_change_log_and_keeps_it_guarded():
+    # What the test runner does after every transactional test: on PostgreSQL TRUNCATE, which
+    # the row triggers do not see; on SQLite DELETE, with the triggers lifted meanwhile.
+    from core.testing.cast import make_cast
+
+    make_cast()
+    assert all_changes().exists()
+    call_command("flush", interactive=False, verbosity=0)
+    assert not all_changes().exists()
+    assert not ChangeRecordPartner.objects.exists()
+    with system_scope("test"):
+        site = Site.objects.create(partner=Partner.objects.create(code="x1", name="X"), code="A")
+    (created,) = changes_of(site)
+    with pytest.raises(DatabaseError, match="immutable"), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_changerecord WHERE id = %s", [created.pk])
+    assert changes_of(site) == [created]
 
 
 # Moving a record between councils ---------------------------------------------------------------
