@@ -83,7 +83,9 @@ class ConcordModel(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ScopedManager()
-
+    #: Every write of these records leaves a change record (core.changelog); the querysets
+    #: refuse bulk writes that would not (core.scoping.ChangeLoggedWrites).
+    change_logged: ClassVar[bool] = True
     #: The area of the grant table (partners.access) this record kind belongs to.
     area: ClassVar[str] = "reference"
     #: "partner", "shared", "catalogue" or "self": how ownership (and so visibility) works.

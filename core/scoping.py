@@ -12,11 +12,17 @@ touch the database (raising `ScopeError`) until a scope is declared on it:
 or while a `system_scope(reason)` block is active (commands and jobs acting for the service).
 The rule for who sees what lives in each model's `visibility_filter` (see core.models); nothing
 else writes a visibility rule.
+
+The same querysets also keep the change log whole: on a change-logged model (every domain
+record, `ConcordModel`) ``update()``, ``bulk_create()`` and ``bulk_update()`` raise
+`UnloggedWriteError`, because they write rows without the signals that record each change.
+Save records one by one, or, for bookkeeping that is deliberately not logged, say so with
+``.unlogged(reason)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Self
@@ -29,6 +35,10 @@ if TYPE_CHECKING:
 
 class ScopeError(RuntimeError):
     """A query on a scoped model was made without declaring whose view it is."""
+
+
+class UnloggedWriteError(RuntimeError):
+    """A bulk write on a change-logged model would have changed rows without a change record."""
 
 
 _system_reason: ContextVar[str | None] = ContextVar("concord_system_scope", default=None)
@@ -51,7 +61,66 @@ def in_system_scope() -> bool:
     return _system_reason.get() is not None
 
 
-class ScopedQuerySet(models.QuerySet):
+def is_change_logged(model: Any) -> bool:
+    """Whether every write to `model`'s rows must leave a change record (domain records)."""
+    return bool(getattr(model, "change_logged", False))
+
+
+class ChangeLoggedWrites(models.QuerySet):
+    """Refuses the bulk writes that would skip the change log of a change-logged model.
+
+    ``update()``, ``bulk_create()`` and ``bulk_update()`` write rows without the save and
+    delete signals the change log listens to, so on a domain record they would change data
+    and leave no trace. ``delete()`` is not refused: Django loads the rows and sends the
+    signals for each, so deletions are logged. Bookkeeping that is deliberately not logged
+    states why with ``unlogged(reason)``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unlogged_reason: str | None = None
+
+    def _clone(self) -> Self:
+        clone = super()._clone()  # type: ignore[misc]
+        clone._unlogged_reason = self._unlogged_reason
+        return clone
+
+    def unlogged(self, reason: str) -> Self:
+        """Allow ``update()``, ``bulk_create()`` and ``bulk_update()`` on this queryset, which
+        write no change record: for bookkeeping that is deliberately not logged, or for work
+        that writes its change records itself (``core.changelog.record_change``). `reason`
+        says which, where it is done."""
+        if not reason:
+            raise ValueError("unlogged needs a reason")
+        clone = self._chain()  # type: ignore[attr-defined]
+        clone._unlogged_reason = reason
+        return clone
+
+    def _refuse_unlogged(self, operation: str) -> None:
+        if self._unlogged_reason is None and is_change_logged(self.model):
+            label = self.model._meta.label
+            raise UnloggedWriteError(
+                f"{label}.{operation}() would change rows without writing change records: "
+                f"every change of a {label} must be logged. Save the records one by one "
+                f"(obj.save(), obj.delete()), or, for bookkeeping that is deliberately not "
+                f'logged, say why with .unlogged("reason").{operation}(...) '
+                '(docs/tenancy.md, "Bulk writes cannot skip it").'
+            )
+
+    def update(self, **kwargs: Any) -> int:
+        self._refuse_unlogged("update")
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        self._refuse_unlogged("bulk_create")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> int:
+        self._refuse_unlogged("bulk_update")
+        return super().bulk_update(objs, *args, **kwargs)
+
+
+class ScopedQuerySet(ChangeLoggedWrites):
     """A queryset that must be told whose view it is before it runs."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -59,7 +128,7 @@ class ScopedQuerySet(models.QuerySet):
         self._scope: str | None = None
 
     def _clone(self) -> Self:
-        clone = super()._clone()  # type: ignore[misc]
+        clone = super()._clone()
         clone._scope = self._scope
         return clone
 

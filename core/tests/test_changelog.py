@@ -19,8 +19,8 @@ from core.api.testing import api_client
 from core.changelog import history_for
 from core.context import acting_as
 from core.middleware import ChangeContextMiddleware, RequestIdMiddleware
-from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
-from core.scoping import ScopeError, system_scope
+from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner, ConcordModel, ImportJob
+from core.scoping import ScopeError, UnloggedWriteError, system_scope
 from core.services import set_owner_shares
 from partners.models import Agreement, Partner, Site, SiteType
 
@@ -405,6 +405,86 @@ def test_deleting_a_record_moved_in_memory_logs_to_its_real_owner_too(cast, wcc_
         wcc_hall.delete()
     (deleted,) = all_changes().filter(object_id=pk, action=ChangeAction.DELETE)
     assert cast.wcc.pk in partner_ids(deleted)
+
+
+# Bulk writes cannot skip the log -------------------------------------------------------------
+
+
+def test_queryset_update_of_a_domain_record_raises_and_changes_nothing(cast, wcc_hall):
+    with system_scope("test"), pytest.raises(UnloggedWriteError) as refused:
+        Site.objects.owned_by(cast.wcc).update(name="Renamed")
+    message = str(refused.value)
+    assert "partners.Site.update()" in message
+    assert "one by one" in message and '.unlogged("reason")' in message
+    with system_scope("test"):
+        assert Site.objects.get(pk=wcc_hall.pk).name == "City Hall"
+    assert [r.action for r in changes_of(wcc_hall)] == [ChangeAction.CREATE]
+
+
+def test_bulk_create_and_bulk_update_of_a_domain_record_raise(cast, wcc_hall):
+    with system_scope("test"):
+        with pytest.raises(UnloggedWriteError, match=r"partners\.Site\.bulk_create\(\)"):
+            Site.objects.bulk_create([Site(partner=cast.wcc, code="B", name="B")])
+        wcc_hall.name = "Renamed"
+        with pytest.raises(UnloggedWriteError, match=r"partners\.Site\.bulk_update\(\)"):
+            Site.objects.visible_to(cast.manager).bulk_update([wcc_hall], ["name"])
+        assert list(Site.objects.values_list("name", flat=True)) == ["City Hall"]
+
+
+def test_unlogged_is_the_stated_way_round_for_deliberate_bookkeeping(cast, wcc_hall):
+    with system_scope("test"):
+        changed = (
+            Site.objects.owned_by(cast.wcc)
+            .unlogged("test: a write that logs itself")
+            .update(name="Renamed")
+        )
+        assert changed == 1
+        assert Site.objects.get(pk=wcc_hall.pk).name == "Renamed"
+    assert [r.action for r in changes_of(wcc_hall)] == [ChangeAction.CREATE]
+    with pytest.raises(ValueError):
+        Site.objects.unlogged("")
+
+
+def test_unlogged_does_not_lift_the_scope(cast):
+    with pytest.raises(ScopeError):
+        Site.objects.unlogged("test").update(name="x")
+
+
+def test_bookkeeping_models_keep_their_bulk_updates(cast):
+    job = ImportJob.objects.create(user=cast.wcc_lead, model_label="partners.Site", filename="a")
+    assert ImportJob.objects.unscoped("job bookkeeping").filter(pk=job.pk).update(rows_done=3)
+    job.refresh_from_db()
+    assert job.rows_done == 3
+
+
+def test_queryset_delete_is_logged_record_by_record(cast, wcc_hall):
+    with system_scope("test"):
+        Site.objects.create(partner=cast.wcc, code="LIB", name="Library")
+        Site.objects.owned_by(cast.wcc).delete()
+    deleted = all_changes().filter(
+        content_type=ContentType.objects.get_for_model(Site), action=ChangeAction.DELETE
+    )
+    assert sorted(deleted.values_list("object_repr", flat=True)) == [
+        "City Hall (CH)",
+        "Library (LIB)",
+    ]
+
+
+def test_no_foreign_key_of_a_domain_record_changes_it_without_a_trace():
+    # SET_NULL and SET_DEFAULT make Django update rows in bulk (no signals, so no change
+    # record) when the record they point at is deleted; DO_NOTHING leaves them dangling.
+    from django.apps import apps
+    from django.db import models
+
+    logged = {models.PROTECT, models.RESTRICT, models.CASCADE}
+    wrong = [
+        f"{model._meta.label}.{f.name}"
+        for model in apps.get_models()
+        if issubclass(model, ConcordModel)
+        for f in model._meta.concrete_fields
+        if f.many_to_one and getattr(f.remote_field, "on_delete", None) not in logged
+    ]
+    assert wrong == []
 
 
 # Who sees which changes -----------------------------------------------------------------------
