@@ -592,3 +592,187 @@ def test_changes_outside_any_request_or_command_say_system(cast):
     (created,) = changes_of(site)
     assert created.actor is None
     assert created.actor_label == "system"
+
+
+# Accounts -------------------------------------------------------------------------------------
+
+
+def account_changes(user: Any) -> list[ChangeRecord]:
+    """The change records of one account, oldest first."""
+    return changes_of(user)
+
+
+def values(record: ChangeRecord, name: str) -> tuple[Any, Any]:
+    """A field's value before and after a change (None where there is no before or after)."""
+    return (record.before or {}).get(name), (record.after or {}).get(name)
+
+
+def test_adding_a_person_logs_the_account_in_their_councils_log(cast):
+    from partners.services import add_person
+
+    with acting_as(cast.manager, label="test"), system_scope("test"):
+        person = add_person(cast.wcc, "wcc.new", "Nia", "New", "nia@wcc.example", "requester")
+    (created,) = account_changes(person)
+    assert created.action == ChangeAction.CREATE
+    assert created.actor == cast.manager
+    assert created.object_repr == "wcc.new"
+    assert created.after == {
+        "username": "wcc.new",
+        "first_name": "Nia",
+        "last_name": "New",
+        "email": "nia@wcc.example",
+        "is_active": True,
+        "is_staff": False,
+        "is_superuser": False,
+        "service_role": "",
+        "password": "not set",
+    }
+    # Saved before its first role, it is linked to that council once it has one.
+    assert partner_ids(created) == {cast.wcc.pk}
+    assert ChangeRecord.objects.visible_to(cast.wcc_auditor).filter(pk=created.pk).exists()
+    assert ChangeRecord.objects.visible_to(cast.manager).filter(pk=created.pk).exists()
+    assert not ChangeRecord.objects.visible_to(cast.rbkc_lead).filter(pk=created.pk).exists()
+
+
+def test_making_a_requester_a_manager_is_logged_with_who_when_and_the_request(cast):
+    def promote() -> None:
+        cast.wcc_staff.service_role = "manager"
+        cast.wcc_staff.save()
+
+    through_a_request(cast.manager, promote)
+    promoted = account_changes(cast.wcc_staff)[-1]
+    assert promoted.action == ChangeAction.UPDATE
+    assert promoted.changed_fields == ["service_role"]
+    assert values(promoted, "service_role") == ("", "manager")
+    assert promoted.actor == cast.manager
+    assert promoted.request_id == REQUEST_ID
+    assert promoted.at is not None
+    # One of wcc's people: in wcc's log, not in rbkc's.
+    assert partner_ids(promoted) == {cast.wcc.pk}
+    assert key(cast.wcc_staff) in visible_objects(cast.wcc_auditor)
+    assert key(cast.wcc_staff) not in visible_objects(cast.rbkc_lead)
+
+
+def test_deactivating_an_account_is_logged(cast):
+    cast.rbkc_staff.is_active = False
+    cast.rbkc_staff.save()
+    changed = account_changes(cast.rbkc_staff)[-1]
+    assert changed.changed_fields == ["is_active"]
+    assert values(changed, "is_active") == (True, False)
+    assert partner_ids(changed) == {cast.rbkc.pk}
+
+
+def test_a_password_change_is_logged_but_never_the_hash(cast):
+    person = cast.wcc_lead
+    old_hash = person.password
+    person.set_password("a-brand-new-passphrase-42")
+    person.save()
+    person.set_unusable_password()
+    person.save()
+    changed, removed = account_changes(person)[-2:]
+    assert changed.changed_fields == ["password"]
+    assert values(changed, "password") == ("set", "changed")
+    assert values(removed, "password") == ("set", "not set")
+    import json
+
+    stored = json.dumps([r.before for r in (changed, removed)] + [changed.after, removed.after])
+    assert old_hash not in stored
+    assert "argon2" not in stored and "pbkdf2" not in stored
+
+
+def test_signing_in_and_a_hash_upgrade_are_not_logged(cast, client):
+    from django.contrib.auth.hashers import make_password
+
+    from core.testing.cast import PASSWORD
+
+    person = cast.rbkc_lead
+    person.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    person.save()
+    logged = len(account_changes(person))
+    response = client.post("/sign-in/", {"username": person.username, "password": PASSWORD})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.password.startswith("argon2")  # upgraded on sign-in
+    assert person.last_login is not None
+    assert len(account_changes(person)) == logged
+
+
+def test_a_service_account_is_in_the_services_log_only(cast):
+    cast.agent.service_role = "manager"
+    cast.agent.save()
+    promoted = account_changes(cast.agent)[-1]
+    assert partner_ids(promoted) == set()
+    assert ChangeRecord.objects.visible_to(cast.manager).filter(pk=promoted.pk).exists()
+    for council_person in (cast.wcc_auditor, cast.wcc_lead, cast.rbkc_lead):
+        assert not ChangeRecord.objects.visible_to(council_person).filter(pk=promoted.pk).exists()
+
+
+def test_createsuperuser_is_logged_under_the_command(cast):
+    from partners.models import User
+
+    call_command(
+        "createsuperuser", username="root", email="root@example.org", interactive=False, verbosity=0
+    )
+    (created,) = account_changes(User.objects.get(username="root"))
+    assert values(created, "is_superuser") == (None, True)
+    assert values(created, "password") == (None, "not set")
+    assert partner_ids(created) == set()
+
+
+def test_deleting_an_account_is_logged_and_one_who_made_changes_is_kept(cast):
+    from django.db.models import ProtectedError
+
+    from partners.models import User
+
+    pk = cast.rbkc_staff.pk
+    with acting_as(cast.manager, label="test"):
+        cast.rbkc_staff.delete()
+    assert not User.objects.filter(pk=pk).exists()
+    deleted = all_changes().get(
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=pk,
+        action=ChangeAction.DELETE,
+    )
+    assert deleted.before["username"] == "rbkc.staff"
+    assert partner_ids(deleted) == {cast.rbkc.pk}
+    with system_scope("test"), acting_as(cast.rbkc_lead, label="test"):
+        Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+    with pytest.raises(ProtectedError):
+        cast.rbkc_lead.delete()
+
+
+def test_the_change_log_page_lists_account_changes(cast, client_for):
+    cast.wcc_staff.first_name = "Wendy"
+    cast.wcc_staff.save()
+    url = reverse("core:change_list") + "?model=partners.user&action=update"
+    for reader in (cast.manager, cast.wcc_auditor):
+        page = client_for(reader).get(url).content.decode()
+        assert "wcc.staff" in page and "First name" in page
+    assert "wcc.staff" not in client_for(cast.rbkc_lead).get(url).content.decode()
+
+
+def test_a_role_change_in_the_django_admin_is_logged(cast, client_for):
+    from core.testing.cast import make_user
+
+    root = make_user("root", is_superuser=True, is_staff=True)
+    person = cast.rbkc_staff
+    form = {
+        "username": person.username,
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "service_role": "agent",
+        "date_joined_0": "2024-01-01",
+        "date_joined_1": "09:00:00",
+        "last_login_0": "",
+        "last_login_1": "",
+    }
+    url = f"/django-admin/partners/user/{person.pk}/change/"
+    response = client_for(root).post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    changed = account_changes(person)[-1]
+    assert changed.actor == root
+    assert changed.actor_label == f"POST {url}"
+    assert changed.changed_fields == ["service_role"]
+    assert partner_ids(changed) == {cast.rbkc.pk}
