@@ -3,15 +3,23 @@
 Signal handlers catch every save and delete of a `ConcordModel`, whether it came from a page,
 the API, an import, a command or a job; `core.context` says who caused it. Bulk writes that
 bypass signals (imports) call `record_change` themselves.
+
+People's accounts (the user model) are not domain records, but who may sign in and what they
+may see is decided by them, so their security-relevant fields are logged the same way: see
+"Accounts" below.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import is_password_usable
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -33,17 +41,14 @@ def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[s
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
-def record_change(
-    obj: ConcordModel,
+def _write_change(
+    obj: Any,
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    partner_ids: list[int] | None = None,
-) -> ChangeRecord | None:
-    """Write one change record for `obj`; an update that changed nothing writes none."""
-    changed = _diff(before, after)
-    if action == ChangeAction.UPDATE and not changed:
-        return None
+    partner_ids: Iterable[int],
+) -> ChangeRecord:
+    """One change record of `obj` (any model), in the change logs of `partner_ids`."""
     actor = current_actor()
     user = actor.user if actor.user is not None and actor.user.pk else None
     record = ChangeRecord(
@@ -57,13 +62,28 @@ def record_change(
         object_repr=str(obj)[:200],
         before=before,
         after=after,
-        changed_fields=changed,
+        changed_fields=_diff(before, after),
     )
     record.save()
-    owners = partner_ids if partner_ids is not None else obj.change_log_partner_ids()
     ChangeRecordPartner.objects.bulk_create(
-        [ChangeRecordPartner(change=record, partner_id=pid) for pid in sorted(set(owners))]
+        [ChangeRecordPartner(change=record, partner_id=pid) for pid in sorted(set(partner_ids))]
     )
+    return record
+
+
+def record_change(
+    obj: ConcordModel,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    partner_ids: list[int] | None = None,
+) -> ChangeRecord | None:
+    """Write one change record for `obj`; an update that changed nothing writes none."""
+    if action == ChangeAction.UPDATE and not _diff(before, after):
+        return None
+    # Owners before and after: a record moved between councils is in both councils' logs.
+    owners = partner_ids if partner_ids is not None else obj.change_log_partner_ids(before)
+    record = _write_change(obj, action, before, after, owners)
     obj._loaded_values = after
     return record
 
@@ -75,6 +95,9 @@ def _on_save(sender: type, instance: Any, created: bool, raw: bool = False, **kw
     after = instance.tracked_values()
     if created:
         record_change(instance, ChangeAction.CREATE, None, after)
+        if instance._meta.label == MEMBERSHIP:
+            membership: Any = instance
+            _link_account_creation(membership.user_id, membership.partner_id)
     else:
         record_change(instance, ChangeAction.UPDATE, instance._loaded_values, after)
 
@@ -82,8 +105,10 @@ def _on_save(sender: type, instance: Any, created: bool, raw: bool = False, **kw
 @receiver(pre_delete, dispatch_uid="concord_changelog_pre_delete")
 def _before_delete(sender: type, instance: Any, **kwargs: Any) -> None:
     if isinstance(instance, ConcordModel):
-        # Shares go with the record, so remember whose change log the deletion belongs in.
-        instance._owner_ids_before_delete = instance.owning_partner_ids()  # type: ignore[attr-defined]
+        # Shares go with the record, so remember whose change log the deletion belongs in:
+        # the owners of the row as loaded, and as the instance says now if it was changed.
+        owners = instance.change_log_partner_ids(instance._loaded_values)
+        instance._owner_ids_before_delete = owners  # type: ignore[attr-defined]
 
 
 @receiver(post_delete, dispatch_uid="concord_changelog_delete")
@@ -102,6 +127,146 @@ def _on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
         OwnerShare.objects.filter(
             content_type=ContentType.objects.get_for_model(type(instance)), object_id=instance.pk
         ).delete()
+
+
+# Accounts -----------------------------------------------------------------------------------
+#
+# A person's account decides whether they may sign in (is_active, the password) and what they
+# see (service_role: a requester made a manager sees every council). Its changes are logged
+# like a domain record's: who, when, under which request, before and after. The password hash
+# itself is never written: "password" reads "set", "not set" or "changed". Sign-in bookkeeping
+# (last_login) is not logged. The change is in the change log of the councils the person
+# belongs to (their memberships) at the time, and always in the service's; an account's
+# creation also goes to the first council it is given a role in, since accounts are saved
+# before their first role (partners.services.add_person). Memberships are domain records and
+# log themselves.
+
+#: The fields of an account that the change log follows.
+ACCOUNT_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "service_role",
+)
+#: The model whose rows give people their council roles.
+MEMBERSHIP = "partners.Membership"
+#: The user model's field that holds the password hash, and how the change log shows it.
+HASH_FIELD = "password"
+HASH_SET, HASH_NOT_SET, HASH_CHANGED = "set", "not set", "changed"
+
+
+def _account_fields(model: Any) -> list[str]:
+    names = {f.name for f in model._meta.concrete_fields}
+    return [name for name in ACCOUNT_FIELDS if name in names]
+
+
+def _password_state(encoded: str | None) -> str:
+    return HASH_SET if is_password_usable(encoded) else HASH_NOT_SET
+
+
+def _account_values(user: Any) -> dict[str, Any]:
+    values = {name: getattr(user, name) for name in _account_fields(type(user))}
+    values[HASH_FIELD] = _password_state(user.password)
+    return values
+
+
+def _councils_of(user_id: Any) -> list[int]:
+    """The councils `user_id` holds a role in now."""
+    from django.apps import apps
+
+    membership = apps.get_model(MEMBERSHIP)
+    return list(
+        membership.objects.unscoped("whose change log an account's change belongs in")
+        .filter(user_id=user_id)
+        .values_list("partner_id", flat=True)
+        .distinct()
+    )
+
+
+def _link_account_creation(user_id: Any, partner_id: int) -> None:
+    """Show an account's creation in the change log of the first council it is given a role in
+    (it had none when it was saved). Links are only ever added, as for shared records."""
+    kind = ContentType.objects.get_for_model(get_user_model())
+    unlinked = (
+        ChangeRecord.objects.unscoped("linking a new account's creation to its council")
+        .filter(content_type=kind, object_id=user_id, action=ChangeAction.CREATE)
+        .exclude(Exists(ChangeRecordPartner.objects.filter(change_id=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    ChangeRecordPartner.objects.bulk_create(
+        [ChangeRecordPartner(change_id=pk, partner_id=partner_id) for pk in unlinked]
+    )
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="concord_account_before")
+def _account_before_save(
+    sender: Any, instance: Any, raw: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
+    instance._concord_account_before = None
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    fields = _account_fields(sender)
+    if update_fields is not None and not set(update_fields) & {*fields, HASH_FIELD}:
+        return  # signing in (last_login): nothing the change log follows
+    row = sender._default_manager.filter(pk=instance.pk).values(*fields, HASH_FIELD).first()
+    instance._concord_account_before = row
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="concord_account_save")
+def _account_saved(
+    sender: Any,
+    instance: Any,
+    created: bool,
+    raw: bool = False,
+    update_fields: Any = None,
+    **kwargs: Any,
+) -> None:
+    if raw:
+        return
+    if created:
+        after = _account_values(instance)
+        _write_change(instance, ChangeAction.CREATE, None, after, _councils_of(instance.pk))
+        return
+    row = getattr(instance, "_concord_account_before", None)
+    if row is None:
+        return
+    instance._concord_account_before = None
+    old_hash = row.pop(HASH_FIELD)
+    before = {**row, HASH_FIELD: _password_state(old_hash)}
+    written = set(update_fields) if update_fields is not None else None
+    after = {
+        name: getattr(instance, name) if written is None or name in written else value
+        for name, value in row.items()
+    }
+    after[HASH_FIELD] = before[HASH_FIELD]
+    if written is None or HASH_FIELD in written:
+        after[HASH_FIELD] = _password_state(instance.password)
+        # A new hash of the same password (Django upgrades a hash when its owner signs in:
+        # set_password, then save(update_fields=["password"]) with no new password kept) is
+        # not a change; set_password keeps the new password in _password until saved.
+        rehash = instance._password is None and written == {HASH_FIELD}
+        new_hash = instance.password != old_hash
+        if new_hash and after[HASH_FIELD] == HASH_SET and not rehash:
+            after[HASH_FIELD] = HASH_CHANGED
+    if not _diff(before, after):
+        return
+    _write_change(instance, ChangeAction.UPDATE, before, after, _councils_of(instance.pk))
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="concord_account_delete")
+def _account_before_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # Memberships go with the account, so its councils are read before anything is deleted.
+    instance._concord_account_councils = _councils_of(instance.pk)
+
+
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="concord_account_deleted")
+def _account_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    councils = getattr(instance, "_concord_account_councils", [])
+    _write_change(instance, ChangeAction.DELETE, _account_values(instance), None, councils)
 
 
 def history_for(obj: ConcordModel, user: Any) -> Any:

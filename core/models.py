@@ -83,7 +83,9 @@ class ConcordModel(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ScopedManager()
-
+    #: Every write of these records leaves a change record (core.changelog); the querysets
+    #: refuse bulk writes that would not (core.scoping.ChangeLoggedWrites).
+    change_logged: ClassVar[bool] = True
     #: The area of the grant table (partners.access) this record kind belongs to.
     area: ClassVar[str] = "reference"
     #: "partner", "shared", "catalogue" or "self": how ownership (and so visibility) works.
@@ -127,6 +129,18 @@ class ConcordModel(models.Model):
     def _loaded_values(self, snapshot: dict[str, Any] | None) -> None:
         self._loaded_snapshot = snapshot
         self._loaded_row = None
+
+    def refresh_from_db(
+        self, using: Any = None, fields: Any = None, from_queryset: Any = None
+    ) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        # The fields now hold the database's values: the change log's "before" must too, or
+        # the next save would log a change from the values as first loaded.
+        fresh = self.tracked_values()
+        if fields is not None and self._loaded_values is not None:
+            names = {getattr(self._meta.get_field(name), "attname", name) for name in fields}
+            fresh = {**self._loaded_values, **{k: v for k, v in fresh.items() if k in names}}
+        self._loaded_values = fresh
 
     def tracked_values(self) -> dict[str, Any]:
         """The record's own field values, JSON-ready, as the change log records them."""
@@ -180,9 +194,21 @@ class ConcordModel(models.Model):
         """Ids of the partners that own this record (empty for catalogue records)."""
         raise TypeError(f"{type(self).__name__} does not define how it is owned")
 
-    def change_log_partner_ids(self) -> list[int]:
-        """Partners whose change log shows changes to this record."""
+    def owning_partner_ids_in(self, values: dict[str, Any]) -> list[int]:
+        """Ids of the partners that owned this record when its tracked values were `values`
+        (the change log's "before"). By default its owners now: a co-owned record changes
+        owners only through `core.services.set_owner_shares`, which logs that itself, and a
+        catalogue record has none."""
         return self.owning_partner_ids()
+
+    def change_log_partner_ids(self, before: dict[str, Any] | None = None) -> list[int]:
+        """Partners whose change log shows a change to this record: its owners now and, for a
+        change from `before`, its owners then, so that a record moved from one council to
+        another is in both councils' logs (docs/tenancy.md, "Moving a record")."""
+        owners = set(self.owning_partner_ids())
+        if before:
+            owners.update(self.owning_partner_ids_in(before))
+        return sorted(owners)
 
     @classmethod
     def export_fields(cls) -> list[str]:
@@ -229,6 +255,10 @@ class PartnerOwnedModel(ConcordModel):
 
     def owning_partner_ids(self) -> list[int]:
         return [self.partner_id] if self.partner_id else []
+
+    def owning_partner_ids_in(self, values: dict[str, Any]) -> list[int]:
+        partner_id = values.get("partner_id", self.partner_id)
+        return [partner_id] if partner_id else []
 
 
 class SharedOwnershipModel(ConcordModel):
@@ -439,6 +469,22 @@ class Attachment(ConcordModel):
         record = self.record
         return record.owning_partner_ids() if record is not None else []
 
+    def owning_partner_ids_in(self, values: dict[str, Any]) -> list[int]:
+        """The owners of the record the attachment was on when its values were `values`."""
+        content_type_id = values.get("content_type_id", self.content_type_id)
+        object_id = values.get("object_id", self.object_id)
+        if (content_type_id, object_id) == (self.content_type_id, self.object_id):
+            return self.owning_partner_ids()
+        model: Any = ContentType.objects.get_for_id(content_type_id).model_class()
+        if model is None:
+            return []
+        record = (
+            model.objects.unscoped("the record a file was moved from, for its log")
+            .filter(pk=object_id)
+            .first()
+        )
+        return record.owning_partner_ids() if record is not None else []
+
     @property
     def record_ref(self) -> str:
         """The record as the API names it: ``partners.site:12``."""
@@ -471,14 +517,44 @@ class Attachment(ConcordModel):
         return reverse("core:attachment_download", args=[self.pk])
 
 
-class ChangeRecordQuerySet(ScopedQuerySet):
-    """Change records are scoped like everything else, and can never be altered in bulk."""
+IMMUTABLE = "Change records are immutable: the change log is only ever added to"
+
+
+class ImmutableRowsQuerySet(models.QuerySet):
+    """Rows that are written once and never altered: the change log and its links to partners.
+
+    Every way a queryset alters or removes rows raises, including Django's internal fast
+    delete (``_raw_delete``), so neither application code nor a cascade can rewrite history.
+    The database refuses too (core/migrations/0003 and 0006, triggers).
+    """
 
     def update(self, **kwargs: Any) -> int:
-        raise PermissionError("Change records are immutable")
+        raise PermissionError(IMMUTABLE)
+
+    def _update(self, values: Any) -> Any:
+        raise PermissionError(IMMUTABLE)
+
+    def bulk_update(self, objs: Any, *args: Any, **kwargs: Any) -> int:
+        raise PermissionError(IMMUTABLE)
+
+    def update_or_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(IMMUTABLE)
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Change records are immutable")
+        raise PermissionError(IMMUTABLE)
+
+    def _raw_delete(self, using: Any) -> int:
+        raise PermissionError(IMMUTABLE)
+
+
+class ImmutableRowsManager(models.Manager.from_queryset(ImmutableRowsQuerySet)):  # type: ignore[misc]
+    """Hands out `ImmutableRowsQuerySet`s: reading and adding rows only."""
+
+    use_in_migrations = False
+
+
+class ChangeRecordQuerySet(ImmutableRowsQuerySet, ScopedQuerySet):  # type: ignore[override]
+    """Change records are scoped like everything else, and can never be altered in bulk."""
 
 
 class ChangeAction(models.TextChoices):
@@ -512,10 +588,14 @@ class ChangeRecord(models.Model):
     )
 
     objects = models.Manager.from_queryset(ChangeRecordQuerySet)()
+    # Django reads through the base manager without a scope (``link.change``,
+    # ``refresh_from_db``); it must refuse to alter rows as the default manager does.
+    _immutable_rows = ImmutableRowsManager()
 
     area: ClassVar[str] = "changelog"
 
     class Meta:
+        base_manager_name = "_immutable_rows"
         indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
         ordering = ["-at", "-id"]
 
@@ -523,12 +603,14 @@ class ChangeRecord(models.Model):
         return f"{self.get_action_display()} {self.object_repr}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("Change records are immutable")
+        # Only a new record is saved, once: one read from the database, or a copy given an
+        # existing id (which would overwrite that row), is refused before any SQL is sent.
+        if not self._state.adding or self.pk is not None:
+            raise PermissionError(IMMUTABLE)
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("Change records are immutable")
+        raise PermissionError(IMMUTABLE)
 
     @staticmethod
     def _history_partner_ids(access: Any) -> list[int]:
@@ -581,12 +663,22 @@ class ChangeRecord(models.Model):
 
 
 class ChangeRecordPartner(models.Model):
-    """Which partners' change logs show a change (the owners of the record at the time)."""
+    """Which partners' change logs show a change (the owners of the record at the time).
+
+    Links are only ever added (a new shared record's first changes are linked to its owners
+    once it has them), never moved or removed: a council's change log cannot lose a change.
+    It is not scoped itself: it holds ids only, and is read inside `ChangeRecord`'s filters.
+    A partner with changes in its log cannot be deleted (``PROTECT``); a council that goes
+    leaves the partnership instead (docs/tenancy.md, "Former partners").
+    """
 
     change = models.ForeignKey(ChangeRecord, on_delete=models.PROTECT, related_name="+")
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
 
+    objects = ImmutableRowsManager()
+
     class Meta:
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["change", "partner"], name="changepartner_unique")
         ]
@@ -594,6 +686,14 @@ class ChangeRecordPartner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_id} → {self.partner_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or self.pk is not None:
+            raise PermissionError(IMMUTABLE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(IMMUTABLE)
 
 
 # Jobs of the data pages (core.jobs): an import's file checked and run in the background, and a

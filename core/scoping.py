@@ -12,16 +12,28 @@ touch the database (raising `ScopeError`) until a scope is declared on it:
 or while a `system_scope(reason)` block is active (commands and jobs acting for the service).
 The rule for who sees what lives in each model's `visibility_filter` (see core.models); nothing
 else writes a visibility rule.
+
+The scope travels on the SQL query itself (`ScopedQuery`), not only on the queryset, because
+Django hands the bare query around: ``Exists(qs)``, ``Subquery(qs)``, ``filter(x__in=qs)`` and
+``union()`` keep ``qs.query`` and drop the queryset. A `ScopedQuery` refuses to be compiled into
+SQL without a scope, so every one of those paths is closed in the same place.
+
+The same querysets also keep the change log whole: on a change-logged model (every domain
+record, `ConcordModel`) ``update()``, ``bulk_create()`` and ``bulk_update()`` raise
+`UnloggedWriteError`, because they write rows without the signals that record each change.
+Save records one by one, or, for bookkeeping that is deliberately not logged, say so with
+``.unlogged(reason)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
+from django.db.models import sql
 
 if TYPE_CHECKING:
     from partners.models import Partner
@@ -29,6 +41,10 @@ if TYPE_CHECKING:
 
 class ScopeError(RuntimeError):
     """A query on a scoped model was made without declaring whose view it is."""
+
+
+class UnloggedWriteError(RuntimeError):
+    """A bulk write on a change-logged model would have changed rows without a change record."""
 
 
 _system_reason: ContextVar[str | None] = ContextVar("concord_system_scope", default=None)
@@ -51,19 +67,105 @@ def in_system_scope() -> bool:
     return _system_reason.get() is not None
 
 
-class ScopedQuerySet(models.QuerySet):
-    """A queryset that must be told whose view it is before it runs."""
+def _require_scope(model: Any, scope: str | None) -> None:
+    if scope is None and _system_reason.get() is None:
+        raise ScopeError(
+            f"{model._meta.label} was queried without a scope: start from "
+            f"{model.__name__}.objects.visible_to(user), .owned_by(partner) "
+            "or .unscoped(reason)"
+        )
+
+
+def is_change_logged(model: Any) -> bool:
+    """Whether every write to `model`'s rows must leave a change record (domain records)."""
+    return bool(getattr(model, "change_logged", False))
+
+
+class ScopedQuery(sql.Query):
+    """The SQL query of a `ScopedQuerySet`: it carries the scope and refuses to become SQL
+    without one, however Django reaches it (the queryset's own evaluation, a count, a subquery
+    inside ``Exists``/``Subquery``/``__in``, one part of a ``union``)."""
+
+    concord_scope: str | None = None
+
+    def get_compiler(
+        self, using: str | None = None, connection: Any = None, elide_empty: bool = True
+    ) -> Any:
+        _require_scope(self.model, self.concord_scope)
+        return super().get_compiler(using, connection, elide_empty)
+
+
+class ChangeLoggedWrites(models.QuerySet):
+    """Refuses the bulk writes that would skip the change log of a change-logged model.
+
+    ``update()``, ``bulk_create()`` and ``bulk_update()`` write rows without the save and
+    delete signals the change log listens to, so on a domain record they would change data
+    and leave no trace. ``delete()`` is not refused: Django loads the rows and sends the
+    signals for each, so deletions are logged. Bookkeeping that is deliberately not logged
+    states why with ``unlogged(reason)``.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._scope: str | None = None
+        self._unlogged_reason: str | None = None
 
     def _clone(self) -> Self:
         clone = super()._clone()  # type: ignore[misc]
-        clone._scope = self._scope
+        clone._unlogged_reason = self._unlogged_reason
         return clone
 
-    def _declared(self, scope: str) -> Self:
+    def unlogged(self, reason: str) -> Self:
+        """Allow ``update()``, ``bulk_create()`` and ``bulk_update()`` on this queryset, which
+        write no change record: for bookkeeping that is deliberately not logged, or for work
+        that writes its change records itself (``core.changelog.record_change``). `reason`
+        says which, where it is done."""
+        if not reason:
+            raise ValueError("unlogged needs a reason")
+        clone = self._chain()  # type: ignore[attr-defined]
+        clone._unlogged_reason = reason
+        return clone
+
+    def _refuse_unlogged(self, operation: str) -> None:
+        if self._unlogged_reason is None and is_change_logged(self.model):
+            label = self.model._meta.label
+            raise UnloggedWriteError(
+                f"{label}.{operation}() would change rows without writing change records: "
+                f"every change of a {label} must be logged. Save the records one by one "
+                f"(obj.save(), obj.delete()), or, for bookkeeping that is deliberately not "
+                f'logged, say why with .unlogged("reason").{operation}(...) '
+                '(docs/tenancy.md, "Bulk writes cannot skip it").'
+            )
+
+    def update(self, **kwargs: Any) -> int:
+        self._refuse_unlogged("update")
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        self._refuse_unlogged("bulk_create")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> int:
+        self._refuse_unlogged("bulk_update")
+        return super().bulk_update(objs, *args, **kwargs)
+
+
+class ScopedQuerySet(ChangeLoggedWrites):
+    """A queryset that must be told whose view it is before it runs."""
+
+    def __init__(
+        self, model: Any = None, query: Any = None, using: str | None = None, hints: Any = None
+    ) -> None:
+        super().__init__(model=model, query=query or ScopedQuery(model), using=using, hints=hints)
+
+    @property
+    def _scope(self) -> str | None:
+        return getattr(self._query, "concord_scope", None)  # type: ignore[attr-defined]
+
+    @_scope.setter
+    def _scope(self, scope: str | None) -> None:
+        self._query.concord_scope = scope  # type: ignore[attr-defined]
+
+    def _declared(self, scope: str | None) -> Self:
         clone = self._chain()  # type: ignore[attr-defined]
         clone._scope = scope
         return clone
@@ -74,12 +176,7 @@ class ScopedQuerySet(models.QuerySet):
         return self._scope
 
     def _check_scope(self) -> None:
-        if self._scope is None and _system_reason.get() is None:
-            raise ScopeError(
-                f"{self.model._meta.label} was queried without a scope: start from "
-                f"{self.model.__name__}.objects.visible_to(user), .owned_by(partner) "
-                "or .unscoped(reason)"
-            )
+        _require_scope(self.model, self._scope)
 
     # Declaring a scope ------------------------------------------------------------------
 
@@ -111,7 +208,9 @@ class ScopedQuerySet(models.QuerySet):
             raise ValueError("unscoped needs a reason")
         return self._declared(f"unscoped:{reason}")
 
-    # Every way a queryset reaches the database checks the scope first ----------------------
+    # Reaching the database ----------------------------------------------------------------
+    # Whatever is turned into SQL is checked by `ScopedQuery`. These check earlier, where the
+    # call is made, or cover what never compiles a `ScopedQuery`.
 
     def _fetch_all(self) -> None:
         if self._result_cache is None:
@@ -122,24 +221,6 @@ class ScopedQuerySet(models.QuerySet):
         self._check_scope()
         return super().iterator(chunk_size=chunk_size)
 
-    def count(self) -> int:
-        if self._result_cache is None:
-            self._check_scope()
-        return super().count()
-
-    def exists(self) -> bool:
-        if self._result_cache is None:
-            self._check_scope()
-        return super().exists()
-
-    def contains(self, obj: Any) -> bool:
-        self._check_scope()
-        return super().contains(obj)
-
-    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        self._check_scope()
-        return super().aggregate(*args, **kwargs)
-
     def update(self, **kwargs: Any) -> int:
         self._check_scope()
         return super().update(**kwargs)
@@ -148,19 +229,48 @@ class ScopedQuerySet(models.QuerySet):
         self._check_scope()
         return super().delete()
 
-    def in_bulk(self, *args: Any, **kwargs: Any) -> dict[Any, Any]:
-        self._check_scope()
-        return super().in_bulk(*args, **kwargs)
+    def raw(self, raw_query: Any, *args: Any, **kwargs: Any) -> Any:
+        """Raw SQL reads whatever it says, whatever filter the queryset had: it is allowed only
+        for deliberate whole-table work (``unscoped(reason)`` or a `system_scope`)."""
+        if not (self._scope or "").startswith("unscoped:") and not in_system_scope():
+            raise ScopeError(
+                f"{self.model._meta.label}.raw() ignores every scope (its SQL reads what it "
+                f"says): use {self.model.__name__}.objects.visible_to(user), or "
+                ".unscoped(reason).raw(...) for deliberate whole-table work"
+            )
+        return super().raw(raw_query, *args, **kwargs)
 
-    def explain(self, *args: Any, **kwargs: Any) -> str:
-        self._check_scope()
-        return super().explain(*args, **kwargs)
+    # Combining querysets -------------------------------------------------------------------
+    # ``a | b`` (and ``&``, ``^``) keeps a's query and merges b's conditions into it, so b's
+    # scope would be lost: the result is scoped only when both sides are.
 
-    def resolve_expression(self, *args: Any, **kwargs: Any) -> Any:
-        # Used as a subquery (``filter(site__in=Site.objects...)``): the inner query needs a
-        # scope too, or it would leak through the outer one.
-        self._check_scope()
-        return super().resolve_expression(*args, **kwargs)
+    def _combined_scope(self, other: Any, operator: str) -> str | None:
+        scopes = [self._scope]
+        if isinstance(other, ScopedQuerySet):
+            scopes.append(other._scope)
+        if any(scope is None for scope in scopes):
+            # Refused at once: when one side is sliced, Django rebuilds the result from the
+            # model's base manager, which would carry no scope at all.
+            _require_scope(self.model, None)
+            return None
+        return f" {operator} ".join(str(scope) for scope in scopes)
+
+    def _combine_with(self, combined: Any, scope: str | None) -> Any:
+        if isinstance(combined, ScopedQuerySet):
+            combined._scope = scope
+        return combined
+
+    def __or__(self, other: Any) -> Any:
+        scope = self._combined_scope(other, "|")
+        return self._combine_with(super().__or__(other), scope)
+
+    def __and__(self, other: Any) -> Any:
+        scope = self._combined_scope(other, "&")
+        return self._combine_with(super().__and__(other), scope)
+
+    def __xor__(self, other: Any) -> Any:
+        scope = self._combined_scope(other, "^")
+        return self._combine_with(super().__xor__(other), scope)  # type: ignore[misc]
 
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]

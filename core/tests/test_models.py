@@ -32,7 +32,9 @@ def test_a_session_of_a_person_whose_council_left_is_flushed(cast, client_for):
     client = client_for(cast.rbkc_lead)
     assert client.get("/").status_code == 200
     with system_scope("test data"):
-        Partner.objects.filter(pk=cast.rbkc.pk).update(left_on=datetime.date(2020, 1, 1))
+        rbkc = Partner.objects.get(pk=cast.rbkc.pk)
+        rbkc.left_on = datetime.date(2020, 1, 1)
+        rbkc.save()
     response = client.get("/")
     assert response.status_code == 302
     assert SESSION_KEY not in client.session

@@ -11,6 +11,7 @@ from typing import Any
 import django_filters
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -30,12 +31,14 @@ from core.views.generic import BAD_CURSOR, _active_filters, is_htmx_partial
 
 
 def model_choices() -> list[tuple[str, str]]:
-    """Every kind of record the change log covers, by name."""
+    """Every kind of record the change log covers, by name: the domain records, and people's
+    accounts (core.changelog logs those too)."""
     choices = [
         (model._meta.label_lower, str(model._meta.verbose_name_plural).capitalize())
         for model in apps.get_models()
         if issubclass(model, ConcordModel)
     ]
+    choices.append((get_user_model()._meta.label_lower, "Accounts"))
     return sorted(choices, key=lambda c: c[1])
 
 

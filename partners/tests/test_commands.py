@@ -324,9 +324,13 @@ def test_partner_add_creates_the_council_its_sites_and_people(cast):
     assert not lead.has_usable_password()
 
     records = changes("command:partner add")
-    assert {r.content_type.model for r in records} == {"partner", "site", "membership"}
-    assert len(records) == 1 + 2 + 2
+    assert {r.content_type.model for r in records} == {"partner", "site", "user", "membership"}
+    assert len(records) == 1 + 2 + 2 + 2  # the council, its sites, its people's accounts, roles
     assert {r.actor_id for r in records} == {None}
+    accounts = [r for r in records if r.content_type.model == "user"]
+    assert {r.object_repr for r in accounts} == {"bark.lead", "bark.staff"}
+    with system_scope("test"):
+        assert all(r.partners.get() == bark for r in accounts)  # in the new council's log
 
 
 def test_partner_add_defaults_to_joining_today(cast):

@@ -71,7 +71,9 @@ def test_partner_page_shows_the_next_bank_holidays_of_its_nation(cast, client_fo
     import time_machine
 
     with system_scope("test"):
-        Partner.objects.filter(pk=cast.rbkc.pk).update(nation="SCT")
+        rbkc = Partner.objects.get(pk=cast.rbkc.pk)
+        rbkc.nation = "SCT"
+        rbkc.save()
     with time_machine.travel(datetime.datetime(2027, 11, 1, 12, tzinfo=datetime.UTC)):
         client = client_for(cast.manager)
         wcc = page(client.get(f"/partners/{cast.wcc.pk}/"))
