@@ -28,6 +28,20 @@ def _percent(value: Decimal | int | str) -> str:
     return text
 
 
+def kept_owner_shares(
+    obj: SharedOwnershipModel, writable_partner_ids: set[int]
+) -> list[OwnerShare]:
+    """The shares of `obj` a person who may write only `writable_partner_ids` cannot change.
+
+    The one rule for co-owned records, in pages and API alike: a person sets the shares of the
+    councils where they may change the record; every other owner's share is kept as it is and
+    counts towards the 100%. (A new record has no shares, so nothing is kept.)
+    """
+    if obj.pk is None:
+        return []
+    return [s for s in obj.owner_shares() if s.partner_id not in writable_partner_ids]
+
+
 @transaction.atomic
 def set_owner_shares(obj: SharedOwnershipModel, shares: dict[Any, Decimal]) -> list[OwnerShare]:
     """Replace the owners of a co-owned record; the percentages must sum to exactly 100.

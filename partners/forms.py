@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from core.forms import ScopedForm, ScopedModelForm, govukify, group_error, writable_partners
+from core.services import kept_owner_shares
 from partners.access import ADD, CHANGE
 from partners.choices import CouncilRole
 from partners.models import Agreement, Membership, Partner, Site, SiteType, User
@@ -78,7 +79,7 @@ class AgreementForm(ScopedModelForm):
         existing = {s.partner_id: s for s in self.instance.owner_shares()}
         #: Shares this person cannot change: kept as they are.
         self.kept_shares = {
-            s.partner: s.percentage for pid, s in existing.items() if pid not in editable_ids
+            s.partner: s.percentage for s in kept_owner_shares(self.instance, editable_ids)
         }
         for partner in self.editable_partners:
             share = existing.get(partner.pk)

@@ -41,7 +41,7 @@ from rest_framework.validators import (
 )
 
 from core.models import OwnerShare, PartnerOwnedModel, SharedOwnershipModel
-from core.services import set_owner_shares
+from core.services import kept_owner_shares, set_owner_shares
 from partners.access import ADD, CHANGE, access_for
 from partners.models import Partner
 
@@ -245,7 +245,7 @@ class OwnerSharesField(serializers.ListSerializer):
             # A new record has no shares yet, and its choices are only writable councils.
             return []
         writable = set(owner_partner_choices(self, request_user(self)).values_list("pk", flat=True))
-        current = {s.partner_id: s for s in instance.owner_shares() if s.partner_id not in writable}
+        current = {s.partner_id: s for s in kept_owner_shares(instance, writable)}
         # One entry per share sent, as DRF lists the errors of a list: {} for a share that is fine.
         errors: list[dict[str, Any]] = [{} for _ in attrs]
         for index, row in enumerate(attrs):
