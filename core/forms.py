@@ -69,6 +69,7 @@ def govukify(form: forms.BaseForm, for_filters: bool = False) -> None:
         widget: Any = field.widget
         if not for_filters:
             _plain_errors(name, field)
+        _plain_choice_errors(name, field)
         if for_filters and isinstance(widget, forms.NullBooleanSelect):
             widget.choices = [("unknown", "Any"), ("true", "Yes"), ("false", "No")]
         if for_filters and isinstance(field, forms.ModelChoiceField):
@@ -122,6 +123,29 @@ def _plain_errors(name: str, field: forms.Field) -> None:
     field.error_messages["required"] = message
     if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
         field.empty_label = "Choose one" if field.required else "None"
+
+
+#: Django's own wording for a choice that is not offered, per kind of field.
+_DEFAULT_INVALID_CHOICE = {
+    str(forms.ChoiceField.default_error_messages["invalid_choice"]),
+    str(forms.ModelChoiceField.default_error_messages["invalid_choice"]),
+    str(forms.ModelMultipleChoiceField.default_error_messages["invalid_choice"]),
+    str(forms.ModelMultipleChoiceField.default_error_messages["invalid_pk_value"]),
+}
+
+
+def _plain_choice_errors(name: str, field: forms.Field) -> None:
+    """A choice that is not offered (made up, gone, or another council's) gets one plain
+    message saying what to do, the same whatever was sent: it never tells a record that
+    exists elsewhere from one that does not."""
+    if not isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
+        return
+    label = str(field.label or pretty_name(name))
+    label = label[:1].lower() + label[1:] if not label[:2].isupper() else label
+    message = f"Choose the {label} from the list"
+    for key in ("invalid_choice", "invalid_pk_value"):
+        if str(field.error_messages.get(key, "")) in _DEFAULT_INVALID_CHOICE:
+            field.error_messages[key] = message
 
 
 class ListedModelChoiceIterator(ModelChoiceIterator):

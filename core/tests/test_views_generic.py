@@ -255,6 +255,21 @@ def oob(text: str, element_id: str) -> str:
     return text[match.start() : text.index(f"</{tag}>", match.end()) + len(tag) + 3]
 
 
+def test_a_choice_not_offered_gets_one_plain_message_whatever_it_names(cast, sites, client_for):
+    """Made up, or another council's: the same words, saying what to do, never Django's."""
+    client = client_for(cast.wcc_lead)
+    for value in ("abc", str(cast.rbkc.pk), "999999"):
+        text = page(client.get(f"/sites/?partner={value}"))
+        assert "Choose the council from the list" in text, value
+        assert "valid choice" not in text and "available choices" not in text
+    response = client.post(
+        "/sites/new/", {"partner": cast.rbkc.pk, "code": "X1", "name": "Elsewhere"}
+    )
+    assert response.status_code == 200
+    assert "Choose the council from the list" in page(response)
+    assert cast.rbkc.name not in page(response)
+
+
 def test_a_bad_filter_says_which_and_titles_the_page_error(cast, sites, client_for):
     text = page(client_for(cast.wcc_lead).get("/sites/?partner=abc"))
     assert "<title>Error: Sites \u2013 Concord</title>" in text
