@@ -269,6 +269,22 @@ def _account_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     _write_change(instance, ChangeAction.DELETE, _account_values(instance), None, councils)
 
 
+def logged_kinds() -> list[tuple[str, str]]:
+    """Every kind of record the change log holds, as (``app_label.model``, plural name), by
+    name: the domain records, and people's accounts. The change log page and the API filter
+    on these."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    kinds = [
+        (model._meta.label_lower, str(model._meta.verbose_name_plural).capitalize())
+        for model in apps.get_models()
+        if issubclass(model, ConcordModel)
+    ]
+    kinds.append((get_user_model()._meta.label_lower, "Accounts"))
+    return sorted(kinds, key=lambda kind: kind[1])
+
+
 def history_for(obj: ConcordModel, user: Any) -> Any:
     """The change records of one record that `user` may see, newest first: its own, and the
     files attached to it and removed from it (the attachments' own changes)."""

@@ -12,7 +12,6 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema_field
@@ -21,18 +20,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from core.api.viewsets import ScopedReadOnlyModelViewSet
+from core.changelog import logged_kinds
 from core.filtersets import scoped_choices
-from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner, ConcordModel
+from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
 from partners.models import Partner
-
-
-def content_type_choices() -> list[tuple[str, str]]:
-    """Every kind of record the change log can hold, as ``app_label.model``."""
-    return sorted(
-        (f"{m._meta.app_label}.{m._meta.model_name}", str(m._meta.verbose_name))
-        for m in apps.get_models()
-        if issubclass(m, ConcordModel)
-    )
 
 
 class WholeNumberFilter(django_filters.NumberFilter):
@@ -45,7 +36,7 @@ class ChangeRecordFilterSet(django_filters.FilterSet):
     """Filters of the change log; the council choice offers only councils the person sees."""
 
     content_type = django_filters.ChoiceFilter(
-        choices=content_type_choices,
+        choices=logged_kinds,
         method="filter_content_type",
         label="Kind of record (app_label.model)",
     )

@@ -200,3 +200,20 @@ def test_change_log_query_count_does_not_grow(cast, history, django_assert_max_n
             Site.objects.create(partner=cast.wcc, code=f"Q{i}", name=f"Q{i}")
     with django_assert_max_num_queries(8):
         client.get(CHANGES, {"page_size": 50})
+
+
+def test_account_changes_are_a_kind_of_record_the_api_filters_on(cast):
+    cast.rbkc_staff.is_active = False
+    cast.rbkc_staff.save()
+    params = {
+        "content_type": "partners.user",
+        "object_id": cast.rbkc_staff.pk,
+        "action": "update",
+    }
+    [row] = all_rows(api_client(cast.manager), params)
+    assert row["content_type"] == "partners.user"
+    assert row["changed_fields"] == ["is_active"]
+    assert row["partners"] == ["rbkc"]
+    # rbkc's lead sees it (one of their council's people); wcc's auditor does not.
+    assert len(all_rows(api_client(cast.rbkc_lead), params)) == 1
+    assert all_rows(api_client(cast.wcc_auditor), params) == []

@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -22,31 +20,20 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.views import View
 
+from core.changelog import logged_kinds
 from core.forms import govukify
-from core.models import ChangeAction, ChangeRecord, ConcordModel
+from core.models import ChangeAction, ChangeRecord
 from core.pagination import keyset_page
 from core.partner_filter import selected_partner
 from core.tables import field_label
 from core.views.generic import BAD_CURSOR, _active_filters, is_htmx_partial
 
 
-def model_choices() -> list[tuple[str, str]]:
-    """Every kind of record the change log covers, by name: the domain records, and people's
-    accounts (core.changelog logs those too)."""
-    choices = [
-        (model._meta.label_lower, str(model._meta.verbose_name_plural).capitalize())
-        for model in apps.get_models()
-        if issubclass(model, ConcordModel)
-    ]
-    choices.append((get_user_model()._meta.label_lower, "Accounts"))
-    return sorted(choices, key=lambda c: c[1])
-
-
 class ChangeRecordFilterSet(django_filters.FilterSet):
     """Filters of the change log: kind of record, action, and a date range (London dates)."""
 
     model = django_filters.ChoiceFilter(
-        choices=model_choices, method="filter_model", label="Kind of record"
+        choices=logged_kinds, method="filter_model", label="Kind of record"
     )
     action = django_filters.ChoiceFilter(choices=ChangeAction.choices, label="Action")
     date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From")
