@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime
 from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from core.models import CatalogueModel, ConcordModel, PartnerOwnedModel, SharedOwnershipModel
+from core.scoping import ChangeLoggedWrites
 from partners.choices import CouncilRole, Nation, ServiceRole
+
+
+class UserManager(DjangoUserManager.from_queryset(ChangeLoggedWrites)):  # type: ignore[misc]
+    """Django's user manager, whose querysets refuse bulk writes: every change of an account
+    is in the change log (core.changelog), which listens to saves and deletes only."""
 
 
 class User(AbstractUser):
@@ -25,7 +32,10 @@ class User(AbstractUser):
         help_text="Shared-service staff only: they work across every partner.",
     )
 
-    objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
+
+    #: Every write of an account leaves a change record: bulk writes are refused.
+    change_logged: ClassVar[bool] = True
 
     class Meta:
         ordering = ["username"]

@@ -776,3 +776,21 @@ def test_a_role_change_in_the_django_admin_is_logged(cast, client_for):
     assert changed.actor_label == f"POST {url}"
     assert changed.changed_fields == ["service_role"]
     assert partner_ids(changed) == {cast.rbkc.pk}
+
+
+def test_bulk_writes_of_accounts_are_refused_like_domain_records(cast):
+    from partners.models import User
+
+    people = User.objects.filter(pk=cast.rbkc_staff.pk)
+    with pytest.raises(UnloggedWriteError, match=r"partners\.User\.update\(\)"):
+        people.update(service_role="manager")
+    with pytest.raises(UnloggedWriteError, match=r"partners\.User\.bulk_create\(\)"):
+        User.objects.bulk_create([User(username="made.in.bulk")])
+    with pytest.raises(UnloggedWriteError, match=r"partners\.User\.bulk_update\(\)"):
+        User.objects.bulk_update([cast.rbkc_staff], ["service_role"])
+    cast.rbkc_staff.refresh_from_db()
+    assert cast.rbkc_staff.service_role == ""
+    assert not User.objects.filter(username="made.in.bulk").exists()
+    # Creating people the usual way still works, and is logged.
+    made = User.objects.create_user("made.one.by.one", password="a-long-passphrase-42")
+    assert account_changes(made)[0].action == ChangeAction.CREATE

@@ -68,7 +68,8 @@ def test_a_former_partners_person_is_refused_by_the_session_backend(cast):
 
 def test_an_inactive_or_unknown_person_is_nobody(cast):
     with system_scope("test data"):
-        User.objects.filter(pk=cast.wcc_staff.pk).update(is_active=False)
+        cast.wcc_staff.is_active = False
+        cast.wcc_staff.save()
     assert ConcordBackend().get_user(cast.wcc_staff.pk) is None
     assert ConcordBackend().get_user(987654) is None
     assert ConcordBackend().get_user("not a number") is None
