@@ -149,8 +149,18 @@ def test_progress_while_running(cast, client_for):
     page = client.get(f"{URL}?job={job.token}")
     assert b"<progress" in page.content and b"Refresh" in page.content
     assert b'hx-trigger="every 2s"' in page.content
+    # Screen readers hear a live region that stays outside the polled part of the page.
+    text = page.content.decode()
+    polled = text.split('<div id="import-progress"', 1)[1].split("</div>", 1)[0]
+    assert 'role="status"' not in polled
+    assert '<p id="import-progress-status" class="govuk-visually-hidden" role="status">' in text
+    assert "Checking the file: about 100% done." in text
     fragment = client.get(f"{URL}?job={job.token}", HTTP_HX_REQUEST="true")
     assert fragment.content.lstrip().startswith(b'<div id="import-progress"')
+    assert (
+        b'<span id="import-progress-status" hx-swap-oob="innerHTML">'
+        b"Checking the file: about 100% done.</span>"
+    ) in fragment.content
     ImportJob.objects.visible_to(cast.wcc_lead).filter(pk=job.pk).update(status=JobStatus.DONE)
     finished = client.get(f"{URL}?job={job.token}", HTTP_HX_REQUEST="true")
     assert finished["HX-Redirect"] == f"{URL}?job={job.token}"
@@ -214,3 +224,21 @@ def test_file_problems_in_one_row_name_it_on_the_form(cast, client_for, content,
     assert response.status_code == 400
     assert words in response.content.decode()
     assert Site.objects.visible_to(cast.wcc_lead).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("committing", "done", "total", "words"),
+    [
+        (False, 0, 0, "Checking the file: starting."),
+        (False, 0, 1000, "Checking the file: about 0% done."),
+        (False, 99, 1000, "Checking the file: about 0% done."),
+        (False, 100, 1000, "Checking the file: about 10% done."),
+        (True, 999, 1000, "Importing: about 90% done."),
+        (True, 1000, 1000, "Importing: about 100% done."),
+    ],
+)
+def test_progress_is_announced_a_tenth_at_a_time(committing, done, total, words):
+    from core.views.data import progress_announcement
+
+    job = ImportJob(committing=committing)
+    assert progress_announcement(job, done, total) == words

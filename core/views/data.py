@@ -157,6 +157,16 @@ def _list_url(model: type[models.Model]) -> str:
         return ""
 
 
+def progress_announcement(job: ImportJob, done: int, total: int) -> str:
+    """What screen readers are told of a running import: the step and the tenth of the way
+    reached, so the words change (and are read out) ten times in all, not every poll."""
+    step = "Importing" if job.committing else "Checking the file"
+    if not total:
+        return f"{step}: starting."
+    tenths = min(done * 10 // total, 10) * 10
+    return f"{step}: about {tenths}% done."
+
+
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -251,12 +261,20 @@ class ImportView(LoginRequiredMixin, View):
         result = ImportResult.from_dict(job.result) if job.result else None
         running = job.status in RUNNING
         job_url = f"{self.request.path}?{urlencode({'job': str(job.token)})}"
+        announcement = progress_announcement(job, done, total)
         if _is_htmx(self.request):
             if running:
                 return TemplateResponse(
                     self.request,
                     "data/_import_progress.html",
-                    {"job": job, "done": done, "total": total, "job_url": job_url},
+                    {
+                        "job": job,
+                        "done": done,
+                        "total": total,
+                        "job_url": job_url,
+                        "announcement": announcement,
+                        "polled": True,
+                    },
                 )
             # Finished: the whole page changes, so load it afresh.
             response = HttpResponse(status=204)
@@ -269,6 +287,7 @@ class ImportView(LoginRequiredMixin, View):
             done=done,
             total=total,
             job_url=job_url,
+            announcement=announcement,
             is_owner=job.user_id == self.request.user.pk,
             can_confirm=(
                 job.user_id == self.request.user.pk
