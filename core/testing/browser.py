@@ -81,6 +81,12 @@ def launch_chromium(**options: Any) -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+            # Database work the test did while Playwright's loop ran used connections of that
+            # context, which pytest-django's teardown never sees: close them here, or the
+            # idle session stops PostgreSQL dropping the test database at the end of the run.
+            from django.db import connections
+
+            connections.close_all()
 
 
 def screenshot(page: Any, name: str) -> Path:
