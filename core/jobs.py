@@ -5,10 +5,11 @@ checked and imported there and then (`run_import_job` called inline), large ones
 worker (`concord worker`). A partner export always runs as a job and leaves its zip in the
 default storage under ``partner-exports/``.
 
-Progress of an import is kept beside its file in the storage, not in the job's row: the import
-itself runs in one database transaction (whole or not at all), so rows it writes are invisible
-to the page polling for progress until the end, and on SQLite the database is locked for
-writing by that transaction anyway.
+Progress is kept in the storage (`StoredProgress`), not in the job's row: an import runs in one
+database transaction (whole or not at all), so rows it writes are invisible to the page polling
+for progress until the end, and on SQLite the database is locked for writing by that
+transaction anyway; a partner export reads one read-only snapshot on PostgreSQL, in which
+nothing may be written at all.
 """
 
 from __future__ import annotations
@@ -88,37 +89,67 @@ def _progress_name(job: ImportJob) -> str:
     return f"{import_folder(job)}/progress.json"
 
 
-class ImportProgress:
-    """A progress callback that writes (rows done, total) to storage at most once a second."""
+class StoredProgress:
+    """A progress callback that writes (rows done, total) to a file in the default storage, at
+    most once a second.
 
-    def __init__(self, job: ImportJob) -> None:
-        self.job = job
-        self.name = _progress_name(job)
+    Not to the job's row: the work runs inside one database transaction (an import, whole or
+    not at all; a partner export, one read-only snapshot), so a row written from inside it is
+    invisible to the page polling for progress until the end, and a read-only snapshot may
+    not write at all. `extra` is stored beside the counts.
+    """
+
+    def __init__(self, name: str, **extra: Any) -> None:
+        self.name = name
+        self.extra = extra
         self._last = 0.0
+        #: The latest (done, total) reported, written or not.
+        self.latest = (0, 0)
 
     def __call__(self, done: int, total: int) -> None:
+        self.latest = (done, total)
         now = time.monotonic()
         if done not in (0, total) and now - self._last < PROGRESS_SECONDS:
             return
         self._last = now
-        body = json.dumps({"done": done, "total": total, "committing": self.job.committing})
+        body = json.dumps({"done": done, "total": total, **self.extra})
         try:
             default_storage.delete(self.name)
             default_storage.save(self.name, ContentFile(body.encode()))
         except OSError:
-            logger.warning("Could not write import progress for job %s", self.job.pk)
+            logger.warning("Could not write progress to %s", self.name)
+
+    def discard(self) -> None:
+        try:
+            default_storage.delete(self.name)
+        except OSError:
+            logger.warning("Could not delete %s", self.name)
+
+
+def read_progress(name: str) -> dict[str, Any] | None:
+    """What a `StoredProgress` last wrote to `name` (None before it first wrote)."""
+    try:
+        with default_storage.open(name, "rb") as f:
+            data = json.loads(f.read() or b"{}")
+    except (OSError, ValueError):
+        return None  # not written yet, or being rewritten this instant
+    return data if isinstance(data, dict) else None
+
+
+class ImportProgress(StoredProgress):
+    """The progress of an import job's check or commit, beside its uploaded file."""
+
+    def __init__(self, job: ImportJob) -> None:
+        super().__init__(_progress_name(job), committing=job.committing)
+        self.job = job
 
 
 def import_progress(job: ImportJob) -> tuple[int, int]:
     """(rows done, rows in the file) of a job: from its progress file while it runs."""
     if job.status in (JobStatus.CHECKING, JobStatus.IMPORTING, JobStatus.QUEUED):
-        try:
-            with default_storage.open(_progress_name(job), "rb") as f:
-                data = json.loads(f.read() or b"{}")
-            if bool(data.get("committing")) == job.committing:
-                return int(data.get("done", 0)), int(data.get("total", job.rows_total))
-        except (OSError, ValueError):
-            pass  # not written yet, or being rewritten this instant
+        data = read_progress(_progress_name(job))
+        if data is not None and bool(data.get("committing")) == job.committing:
+            return int(data.get("done", 0)), int(data.get("total", job.rows_total))
         return 0, job.rows_total
     return job.rows_done, job.rows_total
 
@@ -191,15 +222,9 @@ def perform_partner_export(export_id: int) -> None:
     )
     records = PartnerExport.objects.unscoped("job bookkeeping").filter(pk=export.pk)
     records.update(status=JobStatus.RUNNING)
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        now = time.monotonic()
-        if done not in (0, total) and now - last[0] < PROGRESS_SECONDS:
-            return
-        last[0] = now
-        records.update(rows_done=done, rows_total=total)
-
+    # The export reads one read-only snapshot on PostgreSQL (core.partner_export): its
+    # progress cannot be written to the export's row from inside it.
+    progress = StoredProgress(partner_export_progress_name(export))
     try:
         with tempfile.TemporaryFile(suffix=".zip") as out:
             manifest = export_partner(export.partner, out, progress=progress)
@@ -214,14 +239,33 @@ def perform_partner_export(export_id: int) -> None:
             message="The export stopped because of an error.",
             finished_at=timezone.now(),
         )
+        progress.discard()
         return
+    done, total = progress.latest
     records.update(
         status=JobStatus.DONE,
         file_name=stored,
         file_size=size,
         manifest=manifest,
+        rows_done=done,
+        rows_total=total,
         finished_at=timezone.now(),
     )
+    progress.discard()
+
+
+def partner_export_progress_name(export: PartnerExport) -> str:
+    return f"{storage_prefix()}/{export.token}/progress.json"
+
+
+def partner_export_progress(export: PartnerExport) -> tuple[int, int]:
+    """(rows done, rows in all) of a partner export: from its progress file while it runs."""
+    if export.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        data = read_progress(partner_export_progress_name(export))
+        if data is not None:
+            return int(data.get("done", 0)), int(data.get("total", 0))
+        return 0, 0
+    return export.rows_done, export.rows_total
 
 
 @task()

@@ -69,9 +69,46 @@ def test_unknown_partner(cast, client_for):
 
 
 def test_running_export_polls(cast, client_for):
-    PartnerExport.objects.create(partner=cast.wcc, requested_by=cast.manager, rows_total=10)
+    from core.jobs import StoredProgress, partner_export_progress_name
+
+    export = PartnerExport.objects.create(partner=cast.wcc, requested_by=cast.manager)
+    StoredProgress(partner_export_progress_name(export))(3, 10)
     client = client_for(cast.manager)
     page = client.get(URL)
     assert b'hx-trigger="every 2s"' in page.content and b"<progress" in page.content
     fragment = client.get(URL, HTTP_HX_REQUEST="true")
     assert fragment.content.lstrip().startswith(b'<div id="partner-exports"')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_run_outside_a_transaction_finishes_on_every_database(client_for):
+    """As the worker runs it: on PostgreSQL the export reads one read-only snapshot, so its
+    progress cannot go to its row (it did, and every export from this page failed there)."""
+    from core.testing.cast import make_cast
+
+    cast = make_cast()
+    with system_scope("test data"):
+        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    client = client_for(cast.manager)
+    assert client.post(URL, {"partner": "wcc"}).status_code == 302
+    export = PartnerExport.objects.visible_to(cast.manager).get()
+    assert export.status == JobStatus.DONE, export.message
+    assert export.rows_done == export.rows_total > 0
+    assert f"/partner-exports/{export.token}/download/".encode() in client.get(URL).content
+
+
+def test_a_running_exports_progress_is_read_from_the_storage(cast, client_for):
+    from core.jobs import StoredProgress, partner_export_progress, partner_export_progress_name
+
+    export = PartnerExport.objects.unscoped("test").create(
+        partner=cast.wcc, requested_by=cast.manager, status=JobStatus.RUNNING
+    )
+    assert partner_export_progress(export) == (0, 0)
+    progress = StoredProgress(partner_export_progress_name(export))
+    progress(0, 400)
+    progress(400, 400)
+    assert partner_export_progress(export) == (400, 400)
+    page = client_for(cast.manager).get(URL).content.decode()
+    assert 'max="400" value="400"' in page
+    progress.discard()
+    assert partner_export_progress(export) == (0, 0)

@@ -46,6 +46,7 @@ from core.importing import (
 from core.jobs import (
     import_progress,
     keep_upload,
+    partner_export_progress,
     perform_import,
     run_import_job,
     run_partner_export,
@@ -372,11 +373,15 @@ class PartnerExportView(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def exports(self) -> list[PartnerExport]:
-        return list(
+        exports = list(
             PartnerExport.objects.visible_to(self.request.user)
             .select_related("partner", "requested_by")
             .order_by("-created_at", "-id")[:20]
         )
+        for export in exports:
+            # A running export's progress is in the storage, not yet in its row.
+            export.rows_done, export.rows_total = partner_export_progress(export)
+        return exports
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         exports = self.exports()
