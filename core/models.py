@@ -97,6 +97,11 @@ class ConcordModel(models.Model):
     import_fields: ClassVar[tuple[str, ...]] = ()
     #: Whether files may be attached to these records (core.Attachment); a model turns it off.
     attachable: ClassVar[bool] = True
+    #: Foreign keys to the user model that name the owning council's OWN people (a
+    #: membership's person): the partner export includes their accounts. Any other person a
+    #: record names (a shared-service agent, another co-owner's person, an uploader) appears
+    #: in the export by username only, as their account is not the council's data.
+    partner_people_fields: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True

@@ -6,8 +6,9 @@ zip holds ``<app_label>/<model_name>.jsonl`` and ``.csv`` of ``Model.objects.own
 catalogue models are left out, since no partner owns them. Beside them:
 
 - ``core/ownershare.jsonl`` (+ ``.csv``): the owner shares of the co-owned records exported;
-- ``<user app>/user.jsonl`` (+ ``.csv``): the people those records name (a membership's person,
-  for instance), without password hashes;
+- ``<user app>/user.jsonl`` (+ ``.csv``): the council's own people (those its records name in
+  a field listed in the model's ``partner_people_fields``: a membership's person), without
+  password hashes; anyone else a record names appears in it by username only;
 - ``changes/changes.jsonl`` (+ ``.csv``): the change log of the partner's records, with the
   values before and after each change;
 - ``files/<attachment id>/<original name>``: the file of each attachment of those records
@@ -269,13 +270,21 @@ def _write_attachment_files(run: _Run, partner: Any) -> None:
 
 
 def _people_query(partner: Any, exported: list[type[ConcordModel]]) -> Any:
-    """The people the partner's records name through a foreign key to the user model."""
+    """The partner's own people: those its records name through a field the model declares
+    in `partner_people_fields` (a membership's person). Anyone else a record names is
+    written there by username only: a shared-service agent's or another council's person's
+    account is not this council's data."""
     user_model = get_user_model()
     condition = Q(pk__in=[])
     for model in exported:
-        for f in model._meta.concrete_fields:
-            if f.many_to_one and f.related_model is user_model:
-                condition |= Q(pk__in=model.objects.owned_by(partner).values(f.attname))
+        for name in model.partner_people_fields:
+            f = model._meta.get_field(name)
+            if not (f.many_to_one and f.related_model is user_model):
+                raise TypeError(
+                    f"{model._meta.label}.partner_people_fields names {name!r}, which is not a "
+                    "foreign key to the user model"
+                )
+            condition |= Q(pk__in=model.objects.owned_by(partner).values(f.attname))
     return user_model._default_manager.filter(condition).order_by("pk")
 
 

@@ -142,6 +142,8 @@ class Membership(PartnerOwnedModel):
     role = models.CharField(max_length=20, choices=CouncilRole.choices)
 
     area: ClassVar[str] = "partners"
+    #: The membership's person is one of the council's own people (core.partner_export).
+    partner_people_fields: ClassVar[tuple[str, ...]] = ("user",)
     # A role held by a person: nothing to file against it.
     attachable: ClassVar[bool] = False
 

@@ -123,6 +123,30 @@ def test_co_owned_agreement_is_in_each_owners_export(cast, estate, tmp_path):
     assert {s["code"] for s in jsonl(files["partners/site.jsonl"])} == {"TH"}
 
 
+@pytest.mark.usefixtures("media_folder")
+def test_only_the_councils_own_people_have_their_accounts_exported(cast, estate, tmp_path):
+    """People another council's or the service's: named by username, their accounts not given."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.attachments import attach_file
+
+    with system_scope("test data"):
+        for who in (cast.rbkc_lead, cast.manager):
+            upload = SimpleUploadedFile(f"{who.username}.pdf", b"%PDF-1.4 notes\n")
+            attach_file(estate["joint"], upload, who)
+    path = tmp_path / "wcc.zip"
+    export_partner(cast.wcc, path)
+    files = read_zip(path)
+    people = jsonl(files["partners/user.jsonl"])
+    assert {p["username"] for p in people} == {"wcc.staff", "wcc.lead", "wcc.auditor"}
+    exported = b"".join(files.values())
+    for other in (cast.rbkc_lead, cast.manager):
+        if other.email:
+            assert other.email.encode() not in exported
+    attachments = jsonl(files["core/attachment.jsonl"])
+    assert {a["uploaded_by"] for a in attachments} == {"rbkc.lead", "manager"}
+
+
 def test_writes_to_a_binary_file_and_reports_progress(cast, estate):
     out = io.BytesIO()
     calls = []
