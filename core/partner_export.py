@@ -279,7 +279,7 @@ def _people_query(partner: Any, exported: list[type[ConcordModel]]) -> Any:
     for model in exported:
         for name in model.partner_people_fields:
             f = model._meta.get_field(name)
-            if not (f.many_to_one and f.related_model is user_model):
+            if not (isinstance(f, models.ForeignKey) and f.related_model is user_model):
                 raise TypeError(
                     f"{model._meta.label}.partner_people_fields names {name!r}, which is not a "
                     "foreign key to the user model"
