@@ -81,12 +81,32 @@ def is_change_logged(model: Any) -> bool:
     return bool(getattr(model, "change_logged", False))
 
 
+#: The scope a `ScopedQuery` made while this is set starts with (see `split_exclude`).
+_inherited_scope: ContextVar[str | None] = ContextVar("concord_inherited_scope", default=None)
+
+
 class ScopedQuery(sql.Query):
     """The SQL query of a `ScopedQuerySet`: it carries the scope and refuses to become SQL
     without one, however Django reaches it (the queryset's own evaluation, a count, a subquery
     inside ``Exists``/``Subquery``/``__in``, one part of a ``union``)."""
 
     concord_scope: str | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        inherited = _inherited_scope.get()
+        if inherited is not None:
+            self.concord_scope = inherited
+
+    def split_exclude(self, filter_expr: Any, can_reuse: Any, names_with_path: Any) -> Any:
+        """``exclude()`` across a to-many relation: Django builds a new query of this model
+        for ``NOT EXISTS (... WHERE inner.id = outer.id)``. Tied to this query's own rows, it
+        can only narrow what this query's scope allows, so it carries the same scope."""
+        token = _inherited_scope.set(self.concord_scope)
+        try:
+            return super().split_exclude(filter_expr, can_reuse, names_with_path)
+        finally:
+            _inherited_scope.reset(token)
 
     def get_compiler(
         self, using: str | None = None, connection: Any = None, elide_empty: bool = True

@@ -229,6 +229,28 @@ def test_subqueries_of_bare_queries_need_a_scope(cast, two_sites):
     }
 
 
+def test_exclude_across_a_to_many_relation_keeps_the_scope(cast, two_sites):
+    """Django builds a NOT EXISTS subquery of the same model for it; tied to the outer rows,
+    it carries the outer query's scope (and raises without one, like any query)."""
+    from core.models import ChangeRecord
+
+    wcc_site, rbkc_site = two_sites
+    changes = ChangeRecord.objects.visible_to(cast.manager)
+    outside_wcc = changes.exclude(partners__code="wcc")
+    assert outside_wcc.exists()
+    assert not outside_wcc.filter(object_id=wcc_site.pk, content_type__model="site").exists()
+    assert outside_wcc.filter(object_id=rbkc_site.pk, content_type__model="site").exists()
+    # The same through ~Q, and from a council's view: never wider than the scope.
+    from django.db.models import Q
+
+    wcc_view = ChangeRecord.objects.visible_to(cast.wcc_lead).filter(~Q(partners__code="rbkc"))
+    assert set(wcc_view.values_list("pk", flat=True)) <= set(
+        ChangeRecord.objects.visible_to(cast.wcc_lead).values_list("pk", flat=True)
+    )
+    with pytest.raises(ScopeError):
+        list(ChangeRecord.objects.exclude(partners__code="wcc"))
+
+
 def test_printing_an_unscoped_query_raises_too(cast):
     # The SQL is the query: turning it into text needs a scope as running it does.
     with pytest.raises(ScopeError):
