@@ -13,6 +13,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
 ]
 
+handler400 = "core.views.errors.bad_request"
 handler404 = "core.views.errors.page_not_found"
 handler403 = "core.views.errors.permission_denied"
 handler500 = "core.views.errors.server_error"

@@ -56,3 +56,24 @@ def _user_by_token(model: Any, key: str) -> tuple[Any, tuple[Any]]:
     name = model._meta.get_field("user").remote_field.get_accessor_name()
     user, also = user_with_access(also=(f"{name}__created",), **{f"{name}__key": key})
     return (user, (also[0],)) if user is not None else (None, (None,))
+
+
+def lockout_username(request: Any, credentials: dict[str, Any] | None) -> str | None:
+    """The username django-axes keeps with a failed sign-in (settings.AXES_USERNAME_CALLABLE).
+
+    As typed, but cut to one character more than a username can have, so it still names
+    nobody (and never shares a real person's lock-out). The lock-out records keep at most 255
+    characters: PostgreSQL refused a longer one, failing the sign-in page and the token
+    endpoint with a server error instead of "wrong username or password".
+    """
+    from partners.models import User
+
+    if credentials:
+        value = credentials.get("username")
+    else:
+        data = getattr(request, "data", None) or getattr(request, "POST", {})
+        value = data.get("username")
+    if value is None:
+        return None
+    limit = User._meta.get_field("username").max_length or 150
+    return str(value)[: limit + 1]

@@ -417,7 +417,8 @@ def test_odd_paths_and_methods_never_500(cast, path, method):
 @given(header=st.text(max_size=40), which=st.sampled_from(["If-Match", "If-None-Match"]))
 def test_odd_conditional_headers_never_500(cast, header, which):
     if any(ord(ch) < 32 or ord(ch) > 126 for ch in header):
-        header = header.encode("ascii", "ignore").decode().replace("\n", "")
+        # A NUL is refused before the API sees the request (core/tests/test_bad_requests.py).
+        header = header.encode("ascii", "ignore").decode().replace("\n", "").replace("\x00", "")
     site = some_site(cast)
     client = api_client(cast.wcc_lead)
     key = "HTTP_" + which.upper().replace("-", "_")

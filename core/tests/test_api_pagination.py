@@ -318,7 +318,9 @@ def test_any_cursor_text_is_a_page_or_a_400(cast, cursor):
     response = api_client(cast.wcc_lead).get(LIST, {"cursor": cursor})
     assert response.status_code in (200, 400), (cursor, response.content[:300])
     if response.status_code == 400:
-        assert response.json()["errors"][0]["field"] == "cursor"
+        # A NUL anywhere is refused before the API reads the cursor (core.middleware).
+        field = None if "\x00" in cursor else "cursor"
+        assert response.json()["errors"][0]["field"] == field
 
 
 SORTS = ["name", "-code", "postcode,-code", "created_at", "-updated_at"]

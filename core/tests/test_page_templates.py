@@ -229,6 +229,10 @@ def test_every_page_template_passes_the_checks(
     assert "You cannot sign in for now" in pages["locked out"]
     # The server error page stands alone (no database, no layout).
     pages["500"] = render_to_string("errors/500.html")
+    # A request no form sends (a NUL character) is refused before the session is read.
+    response = client.get("/sites/", {"q": "\x00"})
+    assert response.status_code == 400
+    pages["400"] = response.content.decode()
     found = {name: problems_of(text) for name, text in pages.items() if problems_of(text)}
     assert found == {}
     assert page_templates() - drawn == set(), "page templates this test never drew"

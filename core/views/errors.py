@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -47,7 +48,26 @@ def server_error(request: HttpRequest) -> HttpResponse:
             },
             status=500,
         )
-    return render(request, "errors/500.html", status=500)
+    # Drawn without the request's context: its context processors read the database, which
+    # may be what failed (a second error here would leave only the server's bare page).
+    return HttpResponse(loader.get_template("errors/500.html").render({}), status=500)
+
+
+def bad_request(request: HttpRequest, exception: Any = None, message: str = "") -> HttpResponse:
+    """A request no form or page could have sent (Django's handler400, and
+    core.middleware.RefuseNulMiddleware with its own `message`).
+
+    Stands alone, like the 500 page: it may be drawn before the session or the signed-in
+    person is known, and reads nothing from the database.
+    """
+    message = message or "The request could not be understood."
+    if _wants_json(request):
+        return JsonResponse(
+            {"status": 400, "errors": [{"field": None, "code": "bad_request", "message": message}]},
+            status=400,
+        )
+    body = loader.get_template("errors/400.html").render({"message": message})
+    return HttpResponse(body, status=400)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
