@@ -182,8 +182,8 @@ def check_file(fileobj: IO[bytes], filename: str) -> str:
     limit = int(settings.CONCORD_IMPORT_MAX_BYTES)
     if size > limit:
         raise ImportFileError(
-            f"The file is {_megabytes(size)}; it must be no bigger than {_megabytes(limit)}. "
-            "Split it into smaller files."
+            f"The file is {_size_text(size, up=True)}; it must be no bigger than "
+            f"{_size_text(limit, up=False)}. Split it into smaller files."
         )
     head = fileobj.read(_SNIFF_BYTES)
     fileobj.seek(0)
@@ -207,8 +207,18 @@ def check_file(fileobj: IO[bytes], filename: str) -> str:
     return extension
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+def _size_text(size: int, *, up: bool) -> str:
+    """A size as people read it (512 bytes, 1.9 KB, 50 MB, 50.1 MB), to a tenth of a unit.
+
+    A file's size is rounded up and a limit down, so that a file even a byte over the limit
+    never reads as the same size as the limit ("50.0 MB; no bigger than 50.0 MB").
+    """
+    if size < 1024:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    unit, name = (1024, "KB") if size < 1024 * 1024 else (1024 * 1024, "MB")
+    tenths = -(-size * 10 // unit) if up else size * 10 // unit
+    whole, tenth = divmod(tenths, 10)
+    return f"{whole:,} {name}" if tenth == 0 else f"{whole:,}.{tenth} {name}"
 
 
 class _KeepOpen(io.RawIOBase):
