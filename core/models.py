@@ -21,8 +21,9 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, router
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.fields.files import FieldFile
 from django.urls import NoReverseMatch, reverse
@@ -102,6 +103,11 @@ class ConcordModel(models.Model):
     #: record names (a shared-service agent, another co-owner's person, an uploader) appears
     #: in the export by username only, as their account is not the council's data.
     partner_people_fields: ClassVar[tuple[str, ...]] = ()
+    #: The field each of ``Meta.constraints`` is about, by constraint name: the one a person
+    #: changes to put a breach right, on which forms, the API and imports show its
+    #: ``violation_error_message``. A unique constraint needs no entry (its last field is the
+    #: one); a check constraint should have one, as its condition does not say which field.
+    constraint_fields: ClassVar[dict[str, str]] = {}
 
     class Meta:
         abstract = True
@@ -173,8 +179,47 @@ class ConcordModel(models.Model):
             super().validate_unique(exclude=exclude)
 
     def validate_constraints(self, exclude: Any = None) -> None:
+        # Django's own loop, except where a breach is reported: Django puts a check constraint
+        # or a unique constraint on several fields at the top of a form, linked to nothing. A
+        # person fixes a field, so each breach goes on the field `constraint_field` names.
+        errors: dict[str, list[ValidationError]] = {}
+        using = router.db_for_write(type(self), instance=self)
+        checkable = {f.name for f in self._meta.concrete_fields} - set(exclude or ())
         with system_scope("constraint check"):
-            super().validate_constraints(exclude=exclude)
+            for model_class, constraints in self.get_constraints():
+                for constraint in constraints:
+                    check: Any = constraint  # (django-stubs lacks BaseConstraint.validate)
+                    try:
+                        check.validate(model_class, self, exclude=exclude, using=using)
+                    except ValidationError as exc:
+                        field = self.constraint_field(constraint, checkable) or NON_FIELD_ERRORS
+                        errors.setdefault(field, []).append(exc)
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def constraint_field(cls, constraint: Any, available: Any = None) -> str | None:
+        """The field a breach of `constraint` is shown on, among the field names `available`
+        (those on the form, the columns of an import; None: any), or None for the record as a
+        whole.
+
+        The field declared in `constraint_fields`; else the last of the constraint's fields
+        (``code`` of ``partner, code``: the council was chosen, the code is what clashes);
+        else, for a check constraint, the last field its condition compares, in the model's
+        order (``ends_on`` of ``ends_on >= starts_on``).
+        """
+        declared = cls.constraint_fields.get(constraint.name)
+        if declared is not None and (available is None or declared in available):
+            return declared
+        names: list[str] = list(getattr(constraint, "fields", ()) or ())
+        condition = getattr(constraint, "condition", None)
+        if not names and isinstance(constraint, models.CheckConstraint) and condition is not None:
+            referenced = set(condition.referenced_base_fields)
+            names = [f.name for f in cls._meta.concrete_fields if f.name in referenced]
+        for name in reversed(names):
+            if available is None or name in available:
+                return name
+        return None
 
     # Ownership and visibility ------------------------------------------------------------
 

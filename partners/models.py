@@ -94,6 +94,7 @@ class Partner(ConcordModel):
     ownership: ClassVar[str] = "self"
     natural_key: ClassVar[str | None] = "code"
     import_fields: ClassVar[tuple[str, ...]] = ("code", "name", "gss_code", "nation", "joined_on")
+    constraint_fields: ClassVar[dict[str, str]] = {"partner_left_after_joined": "left_on"}
 
     class Meta:
         ordering = ["name"]
@@ -101,6 +102,9 @@ class Partner(ConcordModel):
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
                 name="partner_left_after_joined",
+                violation_error_message=(
+                    "The date the council left must be the same as or after the date it joined"
+                ),
             )
         ]
 
@@ -151,7 +155,9 @@ class Membership(PartnerOwnedModel):
         ordering = ["partner__name", "user__username", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "partner", "role"], name="membership_unique_role"
+                fields=["user", "partner", "role"],
+                name="membership_unique_role",
+                violation_error_message="This person already has this role in this council",
             )
         ]
 
@@ -213,7 +219,15 @@ class Site(PartnerOwnedModel):
 
     class Meta:
         ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(fields=["partner", "code"], name="site_unique_code")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "code"],
+                name="site_unique_code",
+                # Within the council the person chose, which they can see: no other council's
+                # record is named.
+                violation_error_message="A site with this code already exists in this council",
+            )
+        ]
         indexes = [
             models.Index(fields=["name", "id"], name="site_name_id"),
             models.Index(fields=["partner", "name", "id"], name="site_partner_name_id"),
@@ -233,6 +247,7 @@ class Agreement(SharedOwnershipModel):
     summary = models.TextField(blank=True)
 
     natural_key: ClassVar[str | None] = "reference"
+    constraint_fields: ClassVar[dict[str, str]] = {"agreement_ends_after_start": "ends_on"}
 
     class Meta:
         ordering = ["title", "id"]
@@ -240,6 +255,7 @@ class Agreement(SharedOwnershipModel):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="agreement_ends_after_start",
+                violation_error_message="The end date must be the same as or after the start date",
             )
         ]
 

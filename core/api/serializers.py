@@ -28,7 +28,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import CheckConstraint, Manager, Q, QuerySet
+from django.db.models import CheckConstraint, Manager, Q, QuerySet, UniqueConstraint
 from rest_framework import ISO_8601, serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import SkipField, empty
@@ -279,8 +279,9 @@ UNIQUENESS_VALIDATORS = (UniqueValidator, UniqueTogetherValidator, BaseUniqueFor
 
 
 class FieldNamingUniqueTogether:
-    """DRF's unique-together check, with the error on the last of its fields (``code`` of
-    ``partner, code``): the field a person changes to resolve the clash."""
+    """DRF's unique-together check, with the error on the field the model names for it
+    (by default the last of its fields, ``code`` of ``partner, code``: the field a person
+    changes to resolve the clash)."""
 
     requires_context = True
 
@@ -293,6 +294,7 @@ class FieldNamingUniqueTogether:
             self.inner(attrs, serializer)
         except serializers.ValidationError as exc:
             names = list(self.inner.fields)
+            field = _unique_constraint_field(self.model, names, serializer) or names[-1]
             if self.inner.message is not UniqueTogetherValidator.message:
                 message = str(self.inner.message)
             else:
@@ -304,12 +306,24 @@ class FieldNamingUniqueTogether:
                 together = f"{head} and {labels[-1]}" if head else labels[-1]
                 kind = self.model._meta.verbose_name
                 message = f"There is already a {kind} with this {together}."
-            raise serializers.ValidationError(
-                {names[-1]: [ErrorDetail(message, code="unique")]}
-            ) from exc
+            error = {field: [ErrorDetail(message, code="unique")]}
+            raise serializers.ValidationError(error) from exc
 
     def __repr__(self) -> str:
         return f"<FieldNamingUniqueTogether {self.inner!r}>"
+
+
+def _unique_constraint_field(model: Any, names: list[str], serializer: Any) -> str | None:
+    """The serializer field a unique constraint on `names` is reported on: the one the model
+    names for it (``ConcordModel.constraint_field``, as forms and imports report it)."""
+    chooser = getattr(model, "constraint_field", None)
+    if chooser is None:
+        return None
+    by_source = {serializer.fields[n].source: n for n in names}
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, UniqueConstraint) and set(constraint.fields) == set(by_source):
+            return by_source.get(chooser(constraint, by_source) or "")
+    return None
 
 
 def open_for_uniqueness(validators: list[Any]) -> None:
@@ -550,14 +564,20 @@ class ScopedModelSerializer(serializers.ModelSerializer):
     def _constraint_message(self, constraint: CheckConstraint) -> tuple[str, str]:
         """Which field a broken check constraint is reported against, and in what words.
 
-        A check constraint compares fields (``ends_on >= starts_on``); the error goes on the
-        last of them in the model's order, the one people usually set second and so fix.
+        The field is the one the model names for it (``ConcordModel.constraint_field``: the
+        declared one, else the last field compared in the model's order, the one people
+        usually set second and so fix), so that a form, an import and the API all name the
+        same field with the constraint's own words.
         """
         model: Any = self.Meta.model
         condition: Any = constraint.condition
         referenced = set(condition.referenced_base_fields)
         named = [f for f in model._meta.concrete_fields if f.name in referenced]
         field = named[-1].name if named else api_settings.NON_FIELD_ERRORS_KEY
+        chooser = getattr(model, "constraint_field", None)
+        if chooser is not None:
+            # The field the model names for it, as forms and imports report it.
+            field = chooser(constraint, self.fields) or api_settings.NON_FIELD_ERRORS_KEY
         default = CheckConstraint.default_violation_error_message
         if constraint.violation_error_message not in (None, default):
             return field, str(constraint.get_violation_error_message())

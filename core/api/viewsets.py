@@ -52,7 +52,7 @@ from core.api.importing import (
 )
 from core.api.pagination import KeysetPagination
 from core.api.permissions import ScopedActionPermission, action_for
-from core.importing import ImportFileError, check_file, count_rows, import_records, importable
+from core.importing import ImportFileError, import_records, importable, rows_to_import
 from core.models import PartnerOwnedModel, SharedOwnershipModel, without_bookkeeping
 from partners.access import VIEW
 
@@ -287,8 +287,9 @@ class ScopedModelViewSet(ScopedReadOnlyModelViewSet):
         background = form.validated_data.get("background")
         if background is not False:
             try:
-                check_file(upload, upload.name or "")
-                rows = count_rows(upload, upload.name or "")
+                # As the import page decides: a large file is not read row by row here.
+                inline_rows = settings.CONCORD_IMPORT_INLINE_ROWS
+                rows = rows_to_import(upload, upload.name or "", inline_rows)
             except ImportFileError:
                 rows = -1  # import_records below reports the problem with the file
             upload.seek(0)
