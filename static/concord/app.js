@@ -69,9 +69,11 @@ function isPoll(element) {
 // if they were the answer. A form then falls back to what it does without JavaScript: submit()
 // sends it as an ordinary page load (htmx never sees it: submit() fires no submit event), so the
 // person sees the server's error page, their browser's offline page, or the list after all.
+// Only a GET form (a filter) is sent again: a POST that was lost on its way back may have been
+// done already, and sending it twice could do it twice.
 function loadAsAPage(event) {
   const source = event.detail && event.detail.elt;
-  if (source instanceof HTMLFormElement) {
+  if (source instanceof HTMLFormElement && source.method === "get") {
     source.submit();
   }
 }
