@@ -1,4 +1,4 @@
-"""Request id and change-log context for every request."""
+"""Request id and change-log context for every request; redirects answering htmx."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from core.context import new_request_id, request_context
 
@@ -83,3 +84,39 @@ class ChangeContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with request_context(request):
             return self.get_response(request)
+
+
+class HtmxRedirectMiddleware:
+    """Turns a redirect answering an htmx request into an ``HX-Redirect`` (a full page load).
+
+    The browser's XMLHttpRequest follows a redirect on its own, so htmx would put the page it
+    lands on (the sign-in page, when the session has expired) into the part of the page it was
+    updating: a filtered list goes blank, a polled import progress draws the sign-in page
+    inside itself. Answered with ``HX-Redirect`` instead, htmx loads the target as a page, and
+    the sign-in page's ``next`` brings the person back afterwards. Outermost in MIDDLEWARE, so
+    that a redirect of any layer (the views' sign-in, CommonMiddleware's slash, the HTTPS
+    redirect) is caught. A history restore (htmx fetching a whole page it lost) is left alone:
+    htmx does not read ``HX-Redirect`` on it and swaps the page it was given.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        location = response.get("Location")
+        if not (300 <= response.status_code < 400 and location):
+            return response
+        if request.headers.get("HX-Request") != "true":
+            return response
+        if request.headers.get("HX-History-Restore-Request") == "true":
+            return response
+        answer = HttpResponse(status=204)
+        for name, value in response.items():
+            if name.lower() not in ("location", "content-type", "content-length"):
+                answer[name] = value
+        answer.cookies = response.cookies  # a signed-out session's cookie is still cleared
+        answer["HX-Redirect"] = location
+        # The same URL answers a page load with the redirect itself.
+        patch_vary_headers(answer, ["HX-Request"])
+        return answer

@@ -3,8 +3,9 @@
 - exactly one ``<h1>``;
 - a label for every input, select and textarea (``<label for>``, or an ARIA name);
 - ids that are unique, so that labels, hints and error links find the one element meant;
-- where the page shows an error summary, a title starting "Error: ", and summary links that
-  lead to an element on the page;
+- where the page shows an error summary, a title starting "Error: ", the summary before the
+  ``<h1>`` (first in the main content, as GOV.UK has it), and summary links that lead to an
+  element on the page;
 - no inline event handlers (the CSP refuses them, and a click handler on a ``<div>`` is out of
   keyboard reach).
 
@@ -52,6 +53,7 @@ class PageParser(HTMLParser):
         self.summary_links: list[str] = []
         self.summary_depth = 0
         self.has_summary = False
+        self.summary_after_h1 = False
         self.handlers: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -74,6 +76,7 @@ class PageParser(HTMLParser):
             self.fields.append(found)
         if tag == "div" and "govuk-error-summary" in classes:
             self.has_summary = True
+            self.summary_after_h1 = self.summary_after_h1 or self.h1 > 0
             self.summary_depth = 1
         elif tag == "div" and self.summary_depth:
             self.summary_depth += 1
@@ -107,6 +110,8 @@ def problems_of(text: str) -> list[str]:
         found.append(f"ids used more than once: {duplicates}")
     if page.has_summary and not page.title.strip().startswith("Error: "):
         found.append(f"an error summary, but the title is {page.title.strip()!r}")
+    if page.summary_after_h1:
+        found.append("an error summary after the <h1> (GOV.UK puts it first)")
     for href in page.summary_links:
         if href.startswith("#") and href[1:] not in page.ids:
             found.append(f"the error summary links to {href}, which is not on the page")
@@ -126,13 +131,15 @@ def test_the_checks_find_what_they_look_for() -> None:
         "no label for q",
         "ids used more than once: ['x']",
         "an error summary, but the title is 'Sites'",
+        "an error summary after the <h1> (GOV.UK puts it first)",
         "the error summary links to #nowhere, which is not on the page",
         "inline event handlers: ['onclick']",
     ]
     good = (
-        "<title>Error: Sites</title><h1>Sites</h1><label for='q'>Search</label>"
-        "<input id='q' name='q'><input type='hidden' name='next'>"
+        "<title>Error: Sites</title>"
         "<div class='govuk-error-summary'><a href='#q'>Enter a search</a></div>"
+        "<h1>Sites</h1><label for='q'>Search</label>"
+        "<input id='q' name='q'><input type='hidden' name='next'>"
     )
     assert problems_of(good) == []
 
@@ -176,6 +183,25 @@ def test_every_page_template_passes_the_checks(
         status=JobStatus.FAILED,
         message="The file could not be read.",
     )
+    problems_job = ImportJob.objects.create(
+        user=cast.manager,
+        model_label="partners.Site",
+        filename="sites.csv",
+        status=JobStatus.CHECKED,
+        result={"total_rows": 1, "errors": [{"row": 2, "column": "code", "message": "Bad."}]},
+    )
+    changed_job = ImportJob.objects.create(
+        user=cast.manager,
+        model_label="partners.Site",
+        filename="sites.csv",
+        status=JobStatus.CHECKED,
+        message="Nothing was imported.",
+        result={
+            "total_rows": 1,
+            "dry_run": False,
+            "errors": [{"row": 2, "column": "code", "message": "Already in use."}],
+        },
+    )
     membership = Membership.objects.visible_to(cast.manager).get(user=cast.wcc_lead)
     manager = client_for(cast.manager)
     upload = reverse("core:attachment_upload", args=["partners", "site", site.pk])
@@ -200,6 +226,14 @@ def test_every_page_template_passes_the_checks(
         ("import", lambda: manager.get("/sites/import/")),
         ("import, no file", lambda: manager.post("/sites/import/", {})),
         ("import, failed", lambda: manager.get(f"/sites/import/?job={failed_job.token}")),
+        (
+            "import, empty file",
+            lambda: manager.post(
+                "/sites/import/", {"file": SimpleUploadedFile("sites.csv", b"", "text/csv")}
+            ),
+        ),
+        ("import, problems", lambda: manager.get(f"/sites/import/?job={problems_job.token}")),
+        ("import, changed", lambda: manager.get(f"/sites/import/?job={changed_job.token}")),
         ("partner exports", lambda: manager.get("/partner-exports/")),
         ("partner exports, errors", lambda: manager.post("/partner-exports/", {})),
         ("attach", lambda: manager.get(upload)),

@@ -89,7 +89,9 @@ class ChangeListView(LoginRequiredMixin, View):
         context["htmx_partial"] = is_htmx_partial(request)
         template = "core/_change_results.html" if context["htmx_partial"] else None
         response = TemplateResponse(request, template or "core/change_list.html", context)
-        patch_vary_headers(response, ["HX-Request"])
+        # As on every list: an htmx answer also draws the filter form again when the page
+        # showed its errors (templates/generic/_filter_oob.html), so it varies on that too.
+        patch_vary_headers(response, ["HX-Request", "Concord-Filter-Errors"])
         return response
 
 

@@ -174,6 +174,28 @@ def _is_htmx(request: HttpRequest) -> bool:
 RUNNING = (JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.IMPORTING, JobStatus.RUNNING)
 
 
+def _job_state(job: ImportJob, result: ImportResult | None, running: bool) -> str:
+    """What the import page shows of a job, decided once: its error summary (at the top of the
+    page, before the heading) and its body both follow it.
+
+    ``changed`` is a confirmed import whose rows no longer fitted the records (they changed
+    after the check): the file was fine when checked, and nothing was imported.
+    """
+    if running:
+        return "running"
+    if job.status == JobStatus.FAILED:
+        return "failed"
+    if job.status == JobStatus.DONE:
+        return "done"
+    if result is not None and not result.ok:
+        return "problems" if result.dry_run else "changed"
+    if result is not None and not job.file_name and not job.committing:
+        return "gone"
+    if result is not None:
+        return "ready"
+    return "waiting"
+
+
 class ImportView(LoginRequiredMixin, View):
     """Upload a CSV or XLSX file of records, check it (dry run), then confirm the import.
 
@@ -286,6 +308,7 @@ class ImportView(LoginRequiredMixin, View):
             job=job,
             result=result,
             running=running,
+            state=_job_state(job, result, running),
             done=done,
             total=total,
             job_url=job_url,

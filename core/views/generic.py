@@ -20,6 +20,7 @@ Saves run in a transaction that re-checks the author can still see the record af
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -477,6 +478,9 @@ class ModelFormView(ModelPageMixin, View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         instance = self.get_instance()
+        # Validating writes the posted values onto the instance (and a refused save leaves them
+        # there): a page drawn again with errors names, and links, the record as it is saved.
+        saved = copy.copy(instance)
         form = self.make_form(instance, request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -502,7 +506,7 @@ class ModelFormView(ModelPageMixin, View):
             # The rolled-back save left an id on the unsaved instance.
             form.instance.pk = None
             form.instance._state.adding = True
-        return self.render_form(form, instance)
+        return self.render_form(form, saved)
 
     def save(self, form: Any) -> Any:
         """Save inside a transaction; roll back if the author could no longer see the result."""

@@ -46,3 +46,49 @@ document.body.addEventListener("htmx:load", (event) => {
     enhanceAutocompletes(content);
   }
 });
+
+// The header's "Councils shown" form goes back to the page it is on, which its hidden `next`
+// names as the page was loaded. Filtering in place changes the address (htmx pushes it), so
+// `next` follows: "Show" then keeps the filters. htmx fires these on the body once the address
+// has changed.
+function keepNextOnThisAddress() {
+  const next = document.getElementById("concord-partner-filter-next");
+  if (next) {
+    next.value = window.location.pathname + window.location.search;
+  }
+}
+document.body.addEventListener("htmx:pushedIntoHistory", keepNextOnThisAddress);
+document.body.addEventListener("htmx:replacedInHistory", keepNextOnThisAddress);
+
+function isPoll(element) {
+  return /\bevery\b/.test(element.getAttribute("hx-trigger") || "");
+}
+
+// htmx shows nothing when an in-place update fails: without this, "Apply filters" would do
+// nothing at all on a server error or a dropped connection, and the old results would stay as
+// if they were the answer. A form then falls back to what it does without JavaScript: submit()
+// sends it as an ordinary page load (htmx never sees it: submit() fires no submit event), so the
+// person sees the server's error page, their browser's offline page, or the list after all.
+// Only a GET form (a filter) is sent again: a POST that was lost on its way back may have been
+// done already, and sending it twice could do it twice.
+function loadAsAPage(event) {
+  const source = event.detail && event.detail.elt;
+  if (source instanceof HTMLFormElement && source.method === "get") {
+    source.submit();
+  }
+}
+
+// A poll (the progress of an import) keeps polling through a dropped connection, as htmx does
+// by itself: the next poll may well get through, and the page says how to refresh it. An error
+// answer, though, will not mend itself every 2 seconds: the page is loaded again, so the person
+// sees what the server says (its error page, or the import's outcome).
+document.body.addEventListener("htmx:responseError", (event) => {
+  const source = event.detail && event.detail.elt;
+  if (source instanceof Element && isPoll(source)) {
+    window.location.reload();
+  } else {
+    loadAsAPage(event);
+  }
+});
+document.body.addEventListener("htmx:sendError", loadAsAPage);
+document.body.addEventListener("htmx:timeout", loadAsAPage);

@@ -1,0 +1,50 @@
+"""The import page in a real browser: its error summary comes first and leads to the file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from core.testing.browser import launch_chromium, require_browser, screenshot
+from core.tests.test_views_browser import signed_in_page, wait_for_scripts
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    require_browser()
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+def test_an_upload_error_summary_comes_first_and_leads_to_the_file_input(
+    cast, live_server, browser, media_folder
+):
+    from playwright.sync_api import expect
+
+    page = signed_in_page(browser, live_server, "wcc.lead")
+    try:
+        page.goto("/sites/import/")
+        wait_for_scripts(page)
+        page.get_by_label("Upload a file").set_input_files(
+            files=[{"name": "sites.csv", "mimeType": "text/csv", "buffer": b""}]
+        )
+        page.get_by_role("button", name="Check the file").click()
+        page.wait_for_load_state()
+        summary = page.locator(".govuk-error-summary")
+        expect(summary).to_be_visible()
+        expect(summary).to_be_focused()  # GOV.UK's summary takes focus as the page loads
+        # First in the main content: before the page's heading.
+        assert page.evaluate(
+            "document.querySelector('main .govuk-error-summary')"
+            ".compareDocumentPosition(document.querySelector('main h1'))"
+            " & Node.DOCUMENT_POSITION_FOLLOWING"
+        )
+        summary.get_by_role("link", name="The file is empty.").click()
+        expect(page.get_by_label("Upload a file")).to_be_focused()
+    except Exception:
+        print("screenshot:", screenshot(page, "import-upload-error"))
+        raise
