@@ -603,6 +603,24 @@ class ImmutableRowsManager(models.Manager.from_queryset(ImmutableRowsQuerySet)):
     use_in_migrations = False
 
 
+class WrittenOnce(models.Model):
+    """A row saved once, when made, and never changed or deleted through the ORM: a record read
+    from the database, or a copy given an existing id (which would overwrite that row), is
+    refused before any SQL is sent. (Querysets refuse too: ImmutableRowsQuerySet; and the
+    database, with triggers.)"""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or self.pk is not None:
+            raise PermissionError(IMMUTABLE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(IMMUTABLE)
+
+
 class ChangeRecordQuerySet(ImmutableRowsQuerySet, ScopedQuerySet):  # type: ignore[override]
     """Change records are scoped like everything else, and can never be altered in bulk."""
 
@@ -613,7 +631,7 @@ class ChangeAction(models.TextChoices):
     DELETE = "delete", "Deleted"
 
 
-class ChangeRecord(models.Model):
+class ChangeRecord(WrittenOnce):
     """An immutable trace of one create, update or delete of a domain record."""
 
     at = models.DateTimeField(db_index=True)
@@ -651,16 +669,6 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # Only a new record is saved, once: one read from the database, or a copy given an
-        # existing id (which would overwrite that row), is refused before any SQL is sent.
-        if not self._state.adding or self.pk is not None:
-            raise PermissionError(IMMUTABLE)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError(IMMUTABLE)
 
     @staticmethod
     def _history_partner_ids(access: Any) -> list[int]:
@@ -712,7 +720,7 @@ class ChangeRecord(models.Model):
         )
 
 
-class ChangeRecordPartner(models.Model):
+class ChangeRecordPartner(WrittenOnce):
     """Which partners' change logs show a change (the owners of the record at the time).
 
     Links are only ever added (a new shared record's first changes are linked to its owners
@@ -736,14 +744,6 @@ class ChangeRecordPartner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_id} → {self.partner_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding or self.pk is not None:
-            raise PermissionError(IMMUTABLE)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError(IMMUTABLE)
 
 
 # Jobs of the data pages (core.jobs): an import's file checked and run in the background, and a
