@@ -316,6 +316,16 @@ class ScopedModelForm(ScopedFormMixin, forms.ModelForm):
         self.scope_fields(user, creating=self.instance.pk is None)
         govukify(self)
 
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # (django-stubs lacks ModelForm._post_clean)
+        # Values that must differ only among the records this person can see (never a clash
+        # with a record they cannot: that would tell them it exists).
+        clashes = getattr(self.instance, "reader_clashes", None)
+        if clashes is not None:
+            for name, message in clashes(self.user).items():
+                if name in self.fields and not self.has_error(name):
+                    self.add_error(name, message)
+
 
 class ScopedForm(ScopedFormMixin, forms.Form):
     """A plain form (no model instance) with the same scoping of its dropdowns."""

@@ -108,9 +108,35 @@ class ConcordModel(models.Model):
     #: ``violation_error_message``. A unique constraint needs no entry (its last field is the
     #: one); a check constraint should have one, as its condition does not say which field.
     constraint_fields: ClassVar[dict[str, str]] = {}
+    #: Fields whose value no two records share among those a person can see (a co-owned
+    #: agreement's reference). Not a database constraint, on purpose: a unique column would
+    #: refuse a council a value another council has used, and so tell it that record exists.
+    #: Forms and the API check them with `reader_clashes`.
+    unique_for_reader: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True
+
+    def reader_clashes(self, user: Any) -> dict[str, str]:
+        """The `unique_for_reader` fields whose value another record `user` can see already
+        has (ignoring capitals), with the message to show on each."""
+        clashes: dict[str, str] = {}
+        manager: Any = type(self)._default_manager
+        for name in self.unique_for_reader:
+            value = getattr(self, name)
+            if value in (None, ""):
+                continue
+            others = manager.visible_to(user).filter(**{f"{name}__iexact": value})
+            if self.pk is not None:
+                others = others.exclude(pk=self.pk)
+            if others.exists():
+                field: Any = self._meta.get_field(name)
+                label = str(field.verbose_name)
+                clashes[name] = (
+                    f"{str(self._meta.verbose_name).capitalize()} {label} {value} is already "
+                    f"used: choose another {label}"
+                )
+        return clashes
 
     # The row as loaded, so that the change log can show "before" without another query. It
     # is turned into JSON-ready values only when a save or delete needs it: a list page that

@@ -240,13 +240,15 @@ class Site(PartnerOwnedModel):
 class Agreement(SharedOwnershipModel):
     """An inter-authority agreement between partners, owned by the councils that signed it."""
 
-    reference = models.CharField(max_length=50, unique=True)
+    # Unique among the agreements a person can see (unique_for_reader), not in the whole table.
+    reference = models.CharField(max_length=50, db_index=True)
     title = models.CharField(max_length=200)
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     summary = models.TextField(blank=True)
 
     natural_key: ClassVar[str | None] = "reference"
+    unique_for_reader: ClassVar[tuple[str, ...]] = ("reference",)
     constraint_fields: ClassVar[dict[str, str]] = {"agreement_ends_after_start": "ends_on"}
 
     class Meta:

@@ -548,6 +548,13 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             candidate.clean()
         except DjangoValidationError as exc:
             raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+        clashes = getattr(candidate, "reader_clashes", None)
+        if clashes is not None:
+            found = clashes(request_user(self))
+            if found:
+                raise serializers.ValidationError(
+                    {name: [ErrorDetail(message, code="unique")] for name, message in found.items()}
+                )
         errors: dict[str, list[ErrorDetail]] = {}
         for constraint in model._meta.constraints:
             if not isinstance(constraint, CheckConstraint):
