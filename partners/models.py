@@ -68,8 +68,13 @@ class Partner(ConcordModel):
         unique=True,
         validators=[code_validator],
         help_text="Short code used in usernames and URLs, e.g. wcc.",
+        error_messages={"unique": "A council with this code already exists"},
     )
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(
+        max_length=200,
+        unique=True,
+        error_messages={"unique": "A council with this name already exists"},
+    )
     gss_code = models.CharField(
         "GSS code",
         max_length=9,
@@ -168,7 +173,11 @@ class Membership(PartnerOwnedModel):
 class SiteType(CatalogueModel):
     """A kind of council building: office, depot, library, data centre..."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(
+        max_length=100,
+        unique=True,
+        error_messages={"unique": "A site type with this name already exists"},
+    )
     description = models.TextField(blank=True)
 
     natural_key: ClassVar[str | None] = "name"

@@ -543,3 +543,29 @@ def test_giving_an_existing_person_a_role_explains_each_mistake(cast, client_for
         {"partner": cast.lbhf.pk, "who": "existing", "username": "wcc.lead", "role": "lead"}
     )
     assert 'id="id_partner"' in text  # a former partner is not offered at all
+
+
+def test_a_council_code_or_name_in_use_is_said_plainly_on_its_field(cast, client_for):
+    from core.api.testing import api_client
+
+    response = client_for(cast.manager).post(
+        "/partners/new/",
+        {
+            "code": "wcc",
+            "name": "City of Westminster",
+            "gss_code": "",
+            "nation": "ENG",
+            "joined_on": "2024-04-01",
+        },
+    )
+    text = page(response)
+    assert '<a href="#id_code">A council with this code already exists</a>' in text
+    assert '<a href="#id_name">A council with this name already exists</a>' in text
+    response = api_client(cast.manager).post(
+        "/api/v1/partners/",
+        {"code": "wcc", "name": "Another", "nation": "ENG", "joined_on": "2024-04-01"},
+        format="json",
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["field"], error["message"]) == ("code", "A council with this code already exists")
