@@ -10,6 +10,13 @@ so the record of who imported or exported what is kept.
 An attachment's file is stored before its row is written; if the transaction around it rolls
 back (a save refused after the upload), the file stays with no row. Such files, a day old
 (so never one whose upload is still being saved), are removed too.
+
+A job whose worker was stopped mid-run (a restart, a machine lost) would show "running" for
+ever, and its page would poll for ever. A started job (an import being checked or imported, a
+partner export being made) that has not finished `stalled_hours` after it started is marked
+failed, saying so: an import runs in one transaction, so nothing of it was imported, and an
+export's zip is only stored once whole. Jobs still waiting in the queue are left alone: they
+run when a worker is back.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from core.models import Attachment, ImportJob, JobStatus, PartnerExport
 
 IMPORT_HOURS = 24
 EXPORT_DAYS = 7
+STALLED_HOURS = 12
 ORPHAN_HOURS = 24
 ATTACHMENTS = "attachments"
 REASON = "removing files kept past their time"
@@ -38,6 +46,7 @@ class Cleanup:
     uploads: list[str] = field(default_factory=list)
     exports: list[str] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
+    stalled: list[str] = field(default_factory=list)
 
 
 def clean_up(
@@ -45,11 +54,14 @@ def clean_up(
     import_hours: int = IMPORT_HOURS,
     export_days: int = EXPORT_DAYS,
     dry_run: bool = False,
+    stalled_hours: int = STALLED_HOURS,
 ) -> Cleanup:
     """Remove import uploads not confirmed within `import_hours` and partner export files
-    older than `export_days` (see the module docstring)."""
+    older than `export_days`; mark failed the jobs started more than `stalled_hours` ago
+    that never finished (see the module docstring)."""
     now = now or timezone.now()
     done = Cleanup()
+    _fail_stalled_jobs(done, now - datetime.timedelta(hours=stalled_hours), dry_run)
     waiting = (
         ImportJob.objects.unscoped(REASON)
         .exclude(file_name="")
@@ -92,6 +104,54 @@ def clean_up(
         if not dry_run:
             default_storage.delete(name)
     return done
+
+
+def _fail_stalled_jobs(done: Cleanup, started_before: datetime.datetime, dry_run: bool) -> None:
+    stopped = "It stopped without finishing (its worker was probably restarted)."
+    # An import's row is written when its check or commit starts (core.jobs.perform_import).
+    imports = (
+        ImportJob.objects.unscoped(REASON)
+        .filter(
+            status__in=[JobStatus.CHECKING, JobStatus.IMPORTING],
+            updated_at__lt=started_before,
+        )
+        .order_by("created_at")
+    )
+    for job in imports:
+        done.stalled.append(f"import of {job.filename} ({job.model_label}, {job.status})")
+        if dry_run:
+            continue
+        discard_upload(job)
+        job.file_name = ""
+        job.status = JobStatus.FAILED
+        job.committing = False
+        job.message = f"{stopped} Nothing was imported. Upload the file again."
+        job.finished_at = timezone.now()
+        job.save(
+            update_fields=[
+                "file_name",
+                "status",
+                "committing",
+                "message",
+                "finished_at",
+                "updated_at",
+            ]
+        )
+    # An export records no start time: it cannot have started before it was asked for.
+    exports = (
+        PartnerExport.objects.unscoped(REASON)
+        .filter(status=JobStatus.RUNNING, created_at__lt=started_before)
+        .select_related("partner")
+        .order_by("created_at")
+    )
+    for export in exports:
+        done.stalled.append(f"partner export of {export.partner.code}")
+        if dry_run:
+            continue
+        export.status = JobStatus.FAILED
+        export.message = f"{stopped} Make a new export."
+        export.finished_at = timezone.now()
+        export.save(update_fields=["status", "message", "finished_at"])
 
 
 def _files_under(folder: str) -> Iterator[str]:

@@ -129,3 +129,48 @@ def test_attachment_files_no_record_refers_to_are_removed_once_a_day_old(cast, c
     assert not default_storage.exists(stray)
     assert default_storage.exists(young)  # it may be an upload still being saved
     assert default_storage.exists(kept.file.name)  # its record refers to it
+
+
+def test_a_job_that_never_finished_is_marked_failed_and_queued_ones_are_left(cast, client_for):
+    client = client_for(cast.wcc_lead)
+    stuck = checked_upload(client)
+    running = checked_upload(client)
+    queued = checked_upload(client)
+    long_ago = timezone.now() - datetime.timedelta(hours=13)
+    with system_scope("test"):
+        jobs = ImportJob.objects.unscoped("test")
+        jobs.filter(pk=stuck.pk).update(status=JobStatus.IMPORTING, committing=True)
+        jobs.filter(pk=running.pk).update(status=JobStatus.CHECKING)
+        jobs.filter(pk=queued.pk).update(status=JobStatus.QUEUED)
+        # updated_at is set by the database update above; age the stuck and queued ones.
+        jobs.filter(pk__in=[stuck.pk, queued.pk]).update(updated_at=long_ago)
+        export = PartnerExport.objects.create(
+            partner=cast.wcc, requested_by=cast.manager, status=JobStatus.RUNNING
+        )
+        age(PartnerExport, export, hours=13)
+
+    listed = run("--dry-run")
+    assert "would mark 2 job(s) that never finished as failed" in listed
+    stuck.refresh_from_db()
+    assert stuck.status == JobStatus.IMPORTING
+
+    text = run()
+    assert "job that never finished, marked failed: import of sites.csv" in text
+    assert "job that never finished, marked failed: partner export of wcc" in text
+    for job in (stuck, running, queued):
+        job.refresh_from_db()
+    export.refresh_from_db()
+    assert stuck.status == JobStatus.FAILED and not stuck.committing
+    assert "stopped without finishing" in stuck.message and "Nothing was imported" in stuck.message
+    assert stuck.file_name == "" and stuck.finished_at is not None
+    assert running.status == JobStatus.CHECKING  # started less than 12 hours ago
+    assert queued.status == JobStatus.QUEUED  # waits for a worker
+    assert export.status == JobStatus.FAILED and "Make a new export" in export.message
+    # The import page stops polling and says what happened.
+    page = client.get(f"/sites/import/?job={stuck.token}").content.decode()
+    assert 'hx-trigger="every 2s"' not in page and "stopped without finishing" in page
+
+
+def test_stalled_hours_must_be_at_least_one(cast):
+    with pytest.raises(CommandError, match="--stalled-hours"):
+        run("--stalled-hours", "0")
