@@ -77,7 +77,6 @@ def clean_up(
         if dry_run:
             continue
         discard_upload(job)
-        job.file_name = ""
         job.message = (
             f"Not confirmed within {import_hours} hours, so the uploaded file was removed. "
             "Upload it again to import it."
@@ -122,7 +121,6 @@ def _fail_stalled_jobs(done: Cleanup, started_before: datetime.datetime, dry_run
         if dry_run:
             continue
         discard_upload(job)
-        job.file_name = ""
         job.status = JobStatus.FAILED
         job.committing = False
         job.message = f"{stopped} Nothing was imported. Upload the file again."

@@ -76,13 +76,15 @@ def keep_upload(
 
 
 def discard_upload(job: ImportJob) -> None:
-    """Remove the job's file and progress from the storage (the job's row stays)."""
+    """Remove the job's file and progress from the storage and forget the file's name (the
+    caller saves the job's row, which stays)."""
     for name in (job.file_name, _progress_name(job)):
         if name:
             try:
                 default_storage.delete(name)
             except OSError:
                 logger.warning("Could not delete %s", name)
+    job.file_name = ""
 
 
 def _progress_name(job: ImportJob) -> str:
@@ -202,7 +204,6 @@ def _finish(job: ImportJob, status: str, result: ImportResult, message: str) -> 
     if status == JobStatus.DONE or not result.ok:
         # Nothing more will be done with the file: an import with problems is uploaded anew.
         discard_upload(job)
-        job.file_name = ""
     job.committing = job.committing and status != JobStatus.CHECKED
     job.save()
 

@@ -23,10 +23,10 @@ from django.views import View
 from core.changelog import logged_kinds
 from core.forms import govukify
 from core.models import ChangeAction, ChangeRecord
-from core.pagination import keyset_page
+from core.pagination import InvalidCursor, keyset_page
 from core.partner_filter import selected_partner
 from core.tables import field_label
-from core.views.generic import BAD_CURSOR, _active_filters, is_htmx_partial
+from core.views.generic import _active_filters, is_htmx_partial
 
 
 class ChangeRecordFilterSet(django_filters.FilterSet):
@@ -72,7 +72,7 @@ class ChangeListView(LoginRequiredMixin, View):
         cursor_invalid = False
         try:
             page = keyset_page(rows, ["-at", "-id"], cursor, size)
-        except BAD_CURSOR:
+        except InvalidCursor:
             cursor_invalid = True
             page = keyset_page(rows, ["-at", "-id"], None, size)
         context = {

@@ -61,9 +61,6 @@ from core.tables import (
 )
 from partners.access import ADD, CHANGE, DELETE, EXPORT, HISTORY, IMPORT, VIEW, access_for
 
-# A cursor a client made up can fail as it is decoded or as its values reach the query.
-BAD_CURSOR = (InvalidCursor, ValueError, TypeError, OverflowError)
-
 # Primary keys are 64-bit; a longer number in a URL is simply a page that does not exist.
 MAX_PK = 2**63 - 1
 
@@ -349,7 +346,7 @@ class ModelListView(ModelPageMixin, View):
         cursor_invalid = False
         try:
             page = keyset_page(rows_qs, ordering, cursor_param(request), size, known)
-        except BAD_CURSOR:
+        except InvalidCursor:
             cursor_invalid = True
             page = keyset_page(rows_qs, ordering, None, size, known)
         context = self.base_context()
@@ -572,7 +569,7 @@ class ModelHistoryView(ModelPageMixin, View):
         size = self.views.page_size or settings.CONCORD_PAGE_SIZE
         try:
             page = keyset_page(records, ["-at", "-id"], cursor_param(request), size)
-        except BAD_CURSOR:
+        except InvalidCursor:
             page = keyset_page(records, ["-at", "-id"], None, size)
         context = self.base_context(obj)
         context.update(page=page, entries=describe_changes(page, self.model, request.user))
