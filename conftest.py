@@ -30,7 +30,7 @@ def client_for(client: Any) -> Any:
     def sign_in(user: Any) -> Client:
         c = Client()
         if user is not None:
-            c.force_login(user, backend="partners.auth.ConcordBackend")
+            c.force_login(user, backend="core.tenancy.auth.ConcordBackend")
         return c
 
     return sign_in

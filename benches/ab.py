@@ -33,13 +33,13 @@ def child(root: str, url: str, username: str, requests: int) -> None:
     from django.test import Client
 
     import concord.wsgi  # noqa: F401 - loaded as the web server loads it
-    from core.scoping import system_scope
-    from partners.models import User
+    from core.tenancy.models import User
+    from core.tenancy.scoping import system_scope
 
     with system_scope("benchmark people"):
         user = User.objects.get(username=username)
     client = Client()
-    client.force_login(user, backend="partners.auth.ConcordBackend")
+    client.force_login(user, backend="core.tenancy.auth.ConcordBackend")
     for _ in range(10):
         assert client.get(url).status_code == 200, url
     samples = []

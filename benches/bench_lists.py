@@ -32,12 +32,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
+from partners.models import User  # noqa: E402
 
 import concord.wsgi  # noqa: E402, F401
 from core.pagination import _encode  # noqa: E402
-from core.scoping import system_scope  # noqa: E402
-from partners.choices import CouncilRole, ServiceRole  # noqa: E402
-from partners.models import Membership, Partner, Site, SiteType, User  # noqa: E402
+from core.tenancy.choices import CouncilRole, ServiceRole  # noqa: E402
+from core.tenancy.models import Membership, Partner  # noqa: E402
+from core.tenancy.scoping import system_scope  # noqa: E402
+from estate.models import Site, SiteType  # noqa: E402
 
 STREETS = [
     "Victoria",
@@ -127,12 +129,12 @@ def fill(rows: int, partners: int, export_rows: int) -> tuple[list[Partner], lis
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY partners_site ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            with cur.cursor.copy(f"COPY estate_site ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for row in generate():
                     copy.write_row(row)
         else:
             sql = (
-                f"INSERT INTO partners_site ({', '.join(COLUMNS)}) "
+                f"INSERT INTO estate_site ({', '.join(COLUMNS)}) "
                 f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
             )
             batch = []
@@ -190,8 +192,8 @@ def time_sql(sql: str, params: list, repeat: int) -> float:
 
 RAW_LIST = (
     "SELECT s.id, s.code, s.name, s.postcode, s.is_active, p.code, p.name, t.name "
-    "FROM partners_site s JOIN partners_partner p ON p.id = s.partner_id "
-    "LEFT JOIN partners_sitetype t ON t.id = s.site_type_id "
+    "FROM estate_site s JOIN tenancy_partner p ON p.id = s.partner_id "
+    "LEFT JOIN estate_sitetype t ON t.id = s.site_type_id "
     "{where} ORDER BY s.name, s.id LIMIT 51"
 )
 
@@ -200,17 +202,17 @@ def lists(made: list[Partner], repeat: int) -> list[dict]:
     manager = person("bench.manager", ServiceRole.MANAGER)
     lead = person("bench02.lead", partner=made[1])
     with connection.cursor() as cur:
-        cur.execute("SELECT COUNT(*) FROM partners_site")
+        cur.execute("SELECT COUNT(*) FROM estate_site")
         total = cur.fetchone()[0]
         cur.execute(
-            "SELECT name, id FROM partners_site ORDER BY name, id LIMIT 1 OFFSET %s",
+            "SELECT name, id FROM estate_site ORDER BY name, id LIMIT 1 OFFSET %s",
             [int(total * 0.9)],
         )
         deep_name, deep_id = cur.fetchone()
-        cur.execute("SELECT COUNT(*) FROM partners_site WHERE partner_id = %s", [made[1].pk])
+        cur.execute("SELECT COUNT(*) FROM estate_site WHERE partner_id = %s", [made[1].pk])
         lead_total = cur.fetchone()[0]
         cur.execute(
-            "SELECT name, id FROM partners_site WHERE partner_id = %s ORDER BY name, id "
+            "SELECT name, id FROM estate_site WHERE partner_id = %s ORDER BY name, id "
             "LIMIT 1 OFFSET %s",
             [made[1].pk, int(lead_total * 0.9)],
         )
@@ -277,7 +279,7 @@ def lists(made: list[Partner], repeat: int) -> list[dict]:
     clients = []
     for _name, user, url, _sql, _params in cases:
         client = Client()
-        client.force_login(user, backend="partners.auth.ConcordBackend")
+        client.force_login(user, backend="core.tenancy.auth.ConcordBackend")
         for _ in range(5):
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
@@ -330,7 +332,7 @@ def export_child(code: str) -> dict:
     start = time.perf_counter()
     with connection.cursor() as cur, io.StringIO() as sink:
         cur.execute(
-            f"SELECT id, {', '.join(COLUMNS)} FROM partners_site WHERE partner_id = %s",
+            f"SELECT id, {', '.join(COLUMNS)} FROM estate_site WHERE partner_id = %s",
             [partner.pk],
         )
         writer = csv.writer(sink)

@@ -9,6 +9,7 @@ from core.api.auth import ObtainTokenView
 from core.api.changes import ChangeRecordViewSet
 from core.api.exporting import export_urls
 from core.api.importing import ImportJobView
+from estate.api import views as estate_api
 from partners.api import views as partners_api
 
 app_name = "api"
@@ -16,9 +17,9 @@ app_name = "api"
 # Basenames are model names, so URL names read api:site-list, api:site-detail...
 router = SimpleRouter()
 router.register("partners", partners_api.PartnerViewSet, basename="partner")
-router.register("sites", partners_api.SiteViewSet, basename="site")
-router.register("site-types", partners_api.SiteTypeViewSet, basename="sitetype")
-router.register("agreements", partners_api.AgreementViewSet, basename="agreement")
+router.register("sites", estate_api.SiteViewSet, basename="site")
+router.register("site-types", estate_api.SiteTypeViewSet, basename="sitetype")
+router.register("agreements", estate_api.AgreementViewSet, basename="agreement")
 router.register("memberships", partners_api.MembershipViewSet, basename="membership")
 router.register("changes", ChangeRecordViewSet, basename="change")
 router.register("attachments", AttachmentViewSet, basename="attachment")

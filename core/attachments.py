@@ -8,7 +8,7 @@ business (``Attachment.visibility_filter``). This module is the one place that:
   bytes), each refused with a message a person can act on;
 - attaches a file to a record (`attach_file`), working out its size and SHA-256 as it is read
   in chunks, and its media type from its name (never from what the browser claimed);
-- names records the way the API does (``partners.site:12``: `parse_record_ref`, `find_record`);
+- names records the way the API does (``estate.site:12``: `parse_record_ref`, `find_record`);
 - says whether a person may add or remove a record's attachments (`may_change_record`);
 - removes a record's attachments with the record (a signal), and their files once the database
   change is committed.
@@ -37,8 +37,9 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Attachment, ConcordModel, attachable_models
-from partners.access import CHANGE, VIEW, access_for
+from core.models import Attachment, attachable_models
+from core.tenancy.access import CHANGE, VIEW, access_for
+from core.tenancy.records import ConcordModel
 
 #: Kinds of file that run when opened (Windows programs and scripts, installers, shortcuts,
 #: macros) or that a browser would run as a page (HTML, SVG, XML with scripts). Refused
@@ -187,17 +188,17 @@ _REF = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*):([0-9
 
 
 def record_ref(obj: Any) -> str:
-    """How the API names a record: ``partners.site:12``."""
+    """How the API names a record: ``estate.site:12``."""
     return f"{obj._meta.label_lower}:{obj.pk}"
 
 
 def parse_record_ref(value: Any) -> RecordRef:
     """``app_label.model:pk`` as a RecordRef; RecordRefError if malformed or not attachable."""
     if not isinstance(value, str):
-        raise RecordRefError("Name the record as app_label.model:id, e.g. partners.site:12.")
+        raise RecordRefError("Name the record as app_label.model:id, e.g. estate.site:12.")
     match = _REF.match(value)
     if match is None:
-        raise RecordRefError("Name the record as app_label.model:id, e.g. partners.site:12.")
+        raise RecordRefError("Name the record as app_label.model:id, e.g. estate.site:12.")
     label = f"{match.group(1)}.{match.group(2)}".lower()
     pk = int(match.group(3))
     by_label = {model._meta.label_lower: model for model in attachable_models()}
@@ -206,7 +207,7 @@ def parse_record_ref(value: Any) -> RecordRef:
         kinds = ", ".join(sorted(by_label))
         raise RecordRefError(f"Files cannot be attached to “{label}” records. Kinds: {kinds}.")
     if not 1 <= pk <= MAX_PK:
-        raise RecordRefError("Name the record as app_label.model:id, e.g. partners.site:12.")
+        raise RecordRefError("Name the record as app_label.model:id, e.g. estate.site:12.")
     return RecordRef(model=model, pk=pk)
 
 

@@ -24,15 +24,9 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from core.context import current_actor
-from core.models import (
-    Attachment,
-    ChangeAction,
-    ChangeRecord,
-    ChangeRecordPartner,
-    ConcordModel,
-    OwnerShare,
-    SharedOwnershipModel,
-)
+from core.models import Attachment, ChangeAction, ChangeRecord, ChangeRecordPartner
+from core.tenancy.models import Membership
+from core.tenancy.records import ConcordModel, OwnerShare, SharedOwnershipModel
 
 
 def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
@@ -95,9 +89,8 @@ def _on_save(sender: type, instance: Any, created: bool, raw: bool = False, **kw
     after = instance.tracked_values()
     if created:
         record_change(instance, ChangeAction.CREATE, None, after)
-        if instance._meta.label == MEMBERSHIP:
-            membership: Any = instance
-            _link_account_creation(membership.user_id, membership.partner_id)
+        if isinstance(instance, Membership):
+            _link_account_creation(instance.user_id, instance.partner_id)
     else:
         record_change(instance, ChangeAction.UPDATE, instance._loaded_values, after)
 
@@ -152,8 +145,6 @@ ACCOUNT_FIELDS = (
     "is_superuser",
     "service_role",
 )
-#: The model whose rows give people their council roles.
-MEMBERSHIP = "partners.Membership"
 #: The user model's field that holds the password hash, and how the change log shows it.
 HASH_FIELD = "password"
 HASH_SET, HASH_NOT_SET, HASH_CHANGED = "set", "not set", "changed"
@@ -176,11 +167,8 @@ def _account_values(user: Any) -> dict[str, Any]:
 
 def _councils_of(user_id: Any) -> list[int]:
     """The councils `user_id` holds a role in now."""
-    from django.apps import apps
-
-    membership = apps.get_model(MEMBERSHIP)
     return list(
-        membership.objects.unscoped("whose change log an account's change belongs in")
+        Membership.objects.unscoped("whose change log an account's change belongs in")
         .filter(user_id=user_id)
         .values_list("partner_id", flat=True)
         .distinct()

@@ -1,61 +1,86 @@
-"""Demo data of the core: a few attached files, so the demo's records show the attachments panel.
+"""The demo runner: `concord demo` loads each app's demo data, in the order of INSTALLED_APPS.
 
-Called by `concord demo` (partners.demo.app_loaders) inside its transaction, system scope and
-change-log label. Files are written here, not fetched; a second run attaches nothing twice.
+An app that has a demo story gives it in ``<app>/demo.py`` as ``load_demo_data(run)``: the
+partners app loads the councils and their people first (and fills `DemoRun.partners`), each
+later app adds its own records for those councils. Every loader runs inside one transaction,
+as the service itself (``system_scope``), with every change recorded under ``command:demo``,
+and must look its records up by natural key so that a second run creates nothing.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.apps import apps
+from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
-from core.attachments import attach_file
-from core.models import Attachment
+from core.context import acting_as
+from core.tenancy.scoping import system_scope
 
-# (model label, natural key field, value, file name, title, content)
-DEMO_FILES = (
-    (
-        "partners.Site",
-        "code",
-        "WCH",
-        "Westminster City Hall - comms rooms.csv",
-        "Comms rooms and cabinets",
-        "floor,room,cabinets,ups\n"
-        "B1,Main comms room,6,yes\n"
-        "2,Floor 2 hub,1,no\n"
-        "8,Floor 8 hub,1,no\n",
-    ),
-    (
-        "partners.Agreement",
-        "reference",
-        "IAA-2018-BI-ICT",
-        "Bi-borough ICT agreement - summary.txt",
-        "Summary of the agreement",
-        "Bi-borough ICT shared service agreement (from 1 April 2018)\n\n"
-        "Parties: City of Westminster; Royal Borough of Kensington and Chelsea.\n"
-        "Costs of the shared service are split equally. Either council may leave on twelve\n"
-        "months' notice; an exit plan hands the leaving council its data in open formats.\n",
-    ),
-)
+#: Every demo account signs in with this password (printed by `concord demo`; never use it
+#: outside a demo).
+DEMO_PASSWORD = "concord-demo"  # noqa: S105 - the published password of the demo accounts
+
+CHANGE_LOG_LABEL = "command:demo"
 
 
-def load_demo_data(partners: dict[str, Any], result: Any) -> None:
-    """Attach the demo files to their records (once)."""
-    from django.apps import apps
+@dataclass(frozen=True)
+class DemoAccount:
+    """One line of the accounts table `concord demo` prints."""
 
-    for label, key, value, name, title, content in DEMO_FILES:
-        model = apps.get_model(label)
-        record = model.objects.unscoped("demo files").filter(**{key: value}).first()
-        if record is None:
+    username: str
+    description: str
+    password: str
+
+
+@dataclass
+class DemoRun:
+    """One run of the demo: what to do, and what the loaders did so far.
+
+    `partners` maps each demo council's code to its record, once the partners app's loader has
+    run; a loader counts what it creates in ``created["<kind>"]`` and adds the accounts it
+    made (or found) to `accounts`.
+    """
+
+    reset_passwords: bool = False
+    partners: dict[str, Any] = field(default_factory=dict)
+    created: Counter[str] = field(default_factory=Counter)
+    accounts: list[DemoAccount] = field(default_factory=list)
+    passwords_reset: int = 0
+
+
+DemoLoader = Callable[[DemoRun], None]
+
+
+def app_loaders() -> list[DemoLoader]:
+    """Every installed app's ``demo.load_demo_data``, in the order of INSTALLED_APPS."""
+    loaders: list[DemoLoader] = []
+    for config in apps.get_app_configs():
+        if not module_has_submodule(config.module, "demo"):
             continue
-        kind = ContentType.objects.get_for_model(model)
-        already = Attachment.objects.unscoped("demo files").filter(
-            content_type=kind, object_id=record.pk, original_name=name
-        )
-        if already.exists():
-            continue
-        upload = SimpleUploadedFile(name, content.encode(), content_type="text/plain")
-        attach_file(record, upload, None, title=title)
-        result.created["attached files"] += 1
+        loader = getattr(import_module(f"{config.name}.demo"), "load_demo_data", None)
+        if callable(loader):
+            loaders.append(loader)
+    return loaders
+
+
+def load_demo(*, reset_passwords: bool = False) -> DemoRun:
+    """Load (or top up) the demo partnership; return what was created and the accounts.
+
+    With `reset_passwords`, every demo account gets the demo password back (whether or not
+    someone changed it).
+    """
+    run = DemoRun(reset_passwords=reset_passwords)
+    with (
+        acting_as(None, label=CHANGE_LOG_LABEL),
+        system_scope("loading the demo partnership"),
+        transaction.atomic(),
+    ):
+        for loader in app_loaders():
+            loader(run)
+    return run

@@ -23,7 +23,7 @@ def scoped_rows(request: Any, model: Any) -> QuerySet[Any]:
     It is still ``visible_to(user)``, the one visibility rule; only the reading is shared.
     Chaining (``.filter()``...) makes a new queryset, as usual.
     """
-    from core.models import without_bookkeeping
+    from core.related import without_bookkeeping
 
     holder = getattr(request, "_request", request)  # a DRF Request wraps Django's
     user = getattr(holder, "user", None)

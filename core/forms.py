@@ -17,8 +17,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import pretty_name
 
+from core.tenancy.access import ADD, CHANGE, access_for
 from core.widgets import speed_up_widget
-from partners.access import ADD, CHANGE, access_for
 
 
 def partner_label(partner: Any) -> str:
@@ -63,7 +63,7 @@ def govukify(form: forms.BaseForm, for_filters: bool = False) -> None:
 
     In a filter form a yes/no choice that is not set reads "Any" rather than "Unknown".
     """
-    from partners.models import Partner
+    from core.tenancy.models import Partner
 
     for name, field in form.fields.items():
         widget: Any = field.widget
@@ -165,7 +165,8 @@ class ListedModelChoiceIterator(ModelChoiceIterator):
 
 def lean_choices(field: forms.ModelChoiceField) -> None:
     """A dropdown of records: one plain query, no bookkeeping columns loaded."""
-    from core.models import ConcordModel, without_bookkeeping
+    from core.related import without_bookkeeping
+    from core.tenancy.records import ConcordModel
 
     # The iterator first: assigning the queryset hands the widget its choices from it.
     field.iterator = ListedModelChoiceIterator
@@ -268,7 +269,7 @@ class ScopedFormMixin:
         return group_errors(self)  # type: ignore[arg-type]
 
     def scope_fields(self, user: Any, creating: bool) -> None:
-        from partners.models import Partner
+        from core.tenancy.models import Partner
 
         model = getattr(self, "form_model", None) or self.scope_model
         action = ADD if creating else CHANGE
@@ -296,7 +297,7 @@ class ScopedFormMixin:
 
 def writable_partners(user: Any, action: str, area: str) -> Any:
     """Partners in which `user` may `action` records of `area`; former partners never."""
-    from partners.models import Partner
+    from core.tenancy.models import Partner
 
     access = access_for(user)
     qs = Partner.objects.visible_to(user).exclude(pk__in=access.left_partner_ids)

@@ -28,7 +28,7 @@ import zipfile
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import zip_longest
-from typing import IO, Any, cast
+from typing import IO, Any, TypeGuard, cast
 
 from django import forms
 from django.conf import settings
@@ -37,8 +37,9 @@ from django.db import DatabaseError, models, transaction
 
 from core.context import acting_as
 from core.exporting import FORMULA_PREFIXES, natural_key_of
-from core.scoping import ScopedQuerySet
-from partners.access import ADD, CHANGE, IMPORT, access_for
+from core.tenancy.access import ADD, CHANGE, IMPORT, access_for
+from core.tenancy.records import ConcordModel
+from core.tenancy.scoping import ScopedQuerySet
 
 #: Calls of a progress callback: (rows done, rows in the file).
 ProgressCallback = Callable[[int, int], None]
@@ -716,9 +717,7 @@ def column_label(model: type[models.Model], name: str) -> str:
 
 
 def thing_name(model: type[models.Model]) -> str:
-    """What a person calls a record of `model` ("council" for a partner)."""
-    if model._meta.label == "partners.Partner":
-        return "council"
+    """What a person calls a record of `model`: its verbose name ("council" for a partner)."""
     return str(model._meta.verbose_name)
 
 
@@ -749,7 +748,7 @@ class _Importer:
 
     def __init__(
         self,
-        model: type[models.Model],
+        model: type[ConcordModel],
         user: Any,
         *,
         dry_run: bool,
@@ -1008,11 +1007,7 @@ class _Importer:
         if not text.isdigit():
             self.error(row, "id", f"The id '{text}' is not a whole number. Leave it empty to add.")
             return False, None
-        instance = (
-            self.model.objects.visible_to(self.user, CHANGE)  # type: ignore[attr-defined]
-            .filter(pk=int(text))
-            .first()
-        )
+        instance = self.model.objects.visible_to(self.user, CHANGE).filter(pk=int(text)).first()
         if instance is None:
             self.error(
                 row,
@@ -1026,7 +1021,7 @@ class _Importer:
         # read-only to everyone, and an import must not be a way round that by moving one
         # to a current council (the owners after the change are checked in _may_import).
         owners = instance.owning_partner_ids() or None
-        area = getattr(self.model, "area", "reference")
+        area = self.model.area
         if self.access.can(CHANGE, area, owners) and self.access.can(IMPORT, area, owners):
             return True, instance
         thing = thing_name(self.model)
@@ -1143,7 +1138,7 @@ class _Importer:
             owners = instance.owning_partner_ids()
         except TypeError:
             owners = []
-        area = getattr(self.model, "area", "reference")
+        area = self.model.area
         action = ADD if creating else CHANGE
         if self.access.can(IMPORT, area, owners or None) and self.access.can(
             action, area, owners or None
@@ -1198,7 +1193,7 @@ class _Importer:
                 instance.save()
                 if getattr(self.model, "ownership", "partner") not in ("partner", "catalogue"):
                     # Who owns it is not a column here: make sure its author can still see it.
-                    visible = self.model.objects.visible_to(self.user).filter(pk=instance.pk)  # type: ignore[attr-defined]
+                    visible = self.model.objects.visible_to(self.user).filter(pk=instance.pk)
                     if not visible.exists():
                         raise _Invisible
         except _Invisible:
@@ -1253,9 +1248,9 @@ def _unique_messages(messages: list[str]) -> list[str]:
     return list(dict.fromkeys(messages))
 
 
-def importable(model: type[models.Model]) -> bool:
-    """True when `model` declares import fields."""
-    return bool(getattr(model, "import_fields", ()))
+def importable(model: type[models.Model]) -> TypeGuard[type[ConcordModel]]:
+    """True when `model` is a Concord record that declares import fields."""
+    return issubclass(model, ConcordModel) and bool(model.import_fields)
 
 
 def import_records(
@@ -1284,7 +1279,9 @@ def import_records(
             [RowError(0, "", f"{model._meta.verbose_name_plural} cannot be imported.")],
             dry_run,
         )
-    importer = _Importer(model, user, dry_run=dry_run, progress=progress)
+    importer = _Importer(
+        cast("type[ConcordModel]", model), user, dry_run=dry_run, progress=progress
+    )
     label = f"import:{os.path.basename(filename or 'upload')}"[:200]
     total = 0
     try:

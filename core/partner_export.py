@@ -45,14 +45,8 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core.exporting import Column, csv_cell, export_columns, plain_value
-from core.models import (
-    Attachment,
-    CatalogueModel,
-    ChangeRecord,
-    ConcordModel,
-    OwnerShare,
-    SharedOwnershipModel,
-)
+from core.models import Attachment, ChangeRecord
+from core.tenancy.records import CatalogueModel, ConcordModel, OwnerShare, SharedOwnershipModel
 
 FORMAT_VERSION = "1"
 CHUNK_SIZE = 2000
@@ -78,7 +72,7 @@ def exported_models() -> list[type[ConcordModel]]:
 
 
 def entry_name(model: type[models.Model]) -> str:
-    """The zip path of a model's files, without the extension: ``partners/site``."""
+    """The zip path of a model's files, without the extension: ``estate/site``."""
     return f"{model._meta.app_label}/{model._meta.model_name}"
 
 

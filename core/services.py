@@ -11,13 +11,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from core.changelog import record_change
-from core.models import (
-    ChangeAction,
-    ChangeRecord,
-    ChangeRecordPartner,
-    OwnerShare,
-    SharedOwnershipModel,
-)
+from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
+from core.tenancy.records import OwnerShare, SharedOwnershipModel
 
 HUNDRED = Decimal("100")
 

@@ -81,7 +81,7 @@ def display_text(value: Any, field: Any = None, obj: Any = None) -> str:
 @functools.cache
 def _partner_model() -> Any:
     """partners.models.Partner, imported on first use (core does not import its apps early)."""
-    from partners.models import Partner
+    from core.tenancy.models import Partner
 
     return Partner
 
@@ -341,7 +341,7 @@ class Table(metaclass=TableMeta):
         the table shows or sorts by: a list does not load them. A column reading one through
         a callable accessor would cost a query per row, which the pinned list query counts of
         the model's generic tests would catch; name it as a string accessor instead."""
-        from core.models import UNTRACKED_FIELDS, ConcordModel
+        from core.tenancy.records import UNTRACKED_FIELDS, ConcordModel
 
         if not (isinstance(cls.model, type) and issubclass(cls.model, ConcordModel)):
             return []
@@ -457,7 +457,7 @@ class Table(metaclass=TableMeta):
 
 def default_detail_fields(model: Any) -> list[str]:
     """The fields a detail page shows when a model's views name none: its own editable ones."""
-    from core.models import UNTRACKED_FIELDS
+    from core.tenancy.records import UNTRACKED_FIELDS
 
     names = []
     for f in model._meta.concrete_fields:

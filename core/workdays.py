@@ -1,7 +1,7 @@
 """UK working days: Monday to Friday, less each nation's bank holidays.
 
 Bank holidays come from the `holidays` package (its data ships inside it: nothing is fetched),
-by the nation a council keeps (`partners.choices.Nation`: ENG, WLS, SCT, NIR, the package's own
+by the nation a council keeps (`core.tenancy.choices.Nation`: ENG, WLS, SCT, NIR, the package's own
 subdivision codes). Service-level clocks and anything else that counts working days use this.
 """
 
@@ -11,6 +11,7 @@ import datetime
 from functools import lru_cache
 
 import holidays
+from django.utils import timezone
 
 
 @lru_cache(maxsize=128)
@@ -45,3 +46,11 @@ def next_working_day(day: datetime.date, nation: str) -> datetime.date:
     while not is_working_day(day, nation):
         day += datetime.timedelta(days=1)
     return day
+
+
+def upcoming_bank_holidays(
+    nation: str, count: int = 3, today: datetime.date | None = None
+) -> list[tuple[datetime.date, str]]:
+    """The next `count` bank holidays `nation` keeps, from `today` (a council's, by its nation)."""
+    start = today or timezone.localdate()
+    return bank_holidays(nation, start, start + datetime.timedelta(days=400))[:count]

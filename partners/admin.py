@@ -1,4 +1,4 @@
-"""Django admin for partners, people, sites and agreements, scoped like every page."""
+"""Django admin for councils, people and their roles, scoped like every page."""
 
 from __future__ import annotations
 
@@ -9,33 +9,14 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from core.admin import ScopedModelAdmin
-from partners.models import Agreement, Membership, Partner, Site, SiteType, User
-from partners.services import people_visible_to
+from core.tenancy.access import people_visible_to
+from core.tenancy.models import Membership, Partner, User
 
 
 @admin.register(Partner)
 class PartnerAdmin(ScopedModelAdmin):
     list_display = ("name", "code", "gss_code", "nation", "joined_on", "left_on")
     search_fields = ("code", "name", "gss_code")
-
-
-@admin.register(Site)
-class SiteAdmin(ScopedModelAdmin):
-    list_display = ("name", "code", "partner", "site_type", "postcode", "is_active")
-    list_select_related = ("partner", "site_type")
-    search_fields = ("code", "name", "postcode")
-
-
-@admin.register(SiteType)
-class SiteTypeAdmin(ScopedModelAdmin):
-    list_display = ("name",)
-    search_fields = ("name",)
-
-
-@admin.register(Agreement)
-class AgreementAdmin(ScopedModelAdmin):
-    list_display = ("reference", "title", "starts_on", "ends_on")
-    search_fields = ("reference", "title")
 
 
 @admin.register(Membership)

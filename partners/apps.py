@@ -2,7 +2,10 @@ from django.apps import AppConfig
 
 
 class PartnersConfig(AppConfig):
-    """Councils, their people and roles, sites and inter-authority agreements."""
+    """Joining and leaving: the pages, API, services and commands for councils and their people.
+
+    The councils, people and roles themselves are the tenancy kernel's (core.tenancy).
+    """
 
     name = "partners"
-    verbose_name = "Partners"
+    verbose_name = "Councils and people"

@@ -1,12 +1,12 @@
-"""Filters for partners' lists, used by the pages and the API alike."""
+"""Filters of the councils and people lists, used by the pages and the API alike."""
 
 from __future__ import annotations
 
 import django_filters
 
 from core.filtersets import ConcordFilterSet, ScopedModelChoiceFilter, scoped_choices
-from partners.choices import CouncilRole, Nation
-from partners.models import Agreement, Membership, Partner, Site, SiteType
+from core.tenancy.choices import CouncilRole, Nation
+from core.tenancy.models import Membership, Partner
 
 
 class PartnerFilterSet(ConcordFilterSet):
@@ -21,25 +21,6 @@ class PartnerFilterSet(ConcordFilterSet):
         fields = ["q", "nation", "former"]
 
 
-class SiteFilterSet(ConcordFilterSet):
-    search_fields = ("code", "name", "postcode", "address")
-    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
-    site_type = ScopedModelChoiceFilter(queryset=scoped_choices(SiteType), label="Type of site")
-    is_active = django_filters.BooleanFilter(label="In use")
-
-    class Meta:
-        model = Site
-        fields = ["q", "partner", "site_type", "is_active"]
-
-
-class SiteTypeFilterSet(ConcordFilterSet):
-    search_fields = ("name", "description")
-
-    class Meta:
-        model = SiteType
-        fields = ["q"]
-
-
 class MembershipFilterSet(ConcordFilterSet):
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
     partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
@@ -48,11 +29,3 @@ class MembershipFilterSet(ConcordFilterSet):
     class Meta:
         model = Membership
         fields = ["q", "partner", "role"]
-
-
-class AgreementFilterSet(ConcordFilterSet):
-    search_fields = ("reference", "title")
-
-    class Meta:
-        model = Agreement
-        fields = ["q"]

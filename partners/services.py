@@ -15,10 +15,9 @@ from typing import Any
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
 
-from partners.choices import CouncilRole, Nation
-from partners.models import Membership, Partner, User
+from core.tenancy.choices import CouncilRole, Nation
+from core.tenancy.models import Membership, Partner, User
 
 
 def _refuse_if_left(partner: Partner) -> None:
@@ -139,19 +138,3 @@ def set_roles(user: Any, partner: Partner, roles: Iterable[str]) -> list[Members
     # The person's cached access no longer matches their roles.
     user.__dict__.pop("_concord_access", None)
     return sorted(kept, key=lambda m: wanted.index(m.role))
-
-
-def people_visible_to(viewer: Any) -> QuerySet[User]:
-    """The accounts `viewer` may see: everyone for service staff, else their councils' people.
-
-    People are not a scoped model themselves; they are seen through the memberships the viewer
-    may see, so that a council's people are never listed to another council.
-    """
-    from partners.access import access_for
-
-    if viewer is None or not viewer.is_authenticated:
-        return User.objects.none()
-    if access_for(viewer).is_service_staff:
-        return User.objects.all()
-    memberships = Membership.objects.visible_to(viewer).filter(user_id=OuterRef("pk"))
-    return User.objects.filter(Exists(memberships))

@@ -1,9 +1,9 @@
-"""Tables of the partners pages: councils, sites, site types, agreements, people."""
+"""Tables of the partners pages: councils and their people."""
 
 from __future__ import annotations
 
 from core.tables import Column, Table
-from partners.models import Agreement, Membership, Partner, Site, SiteType
+from core.tenancy.models import Membership, Partner
 
 
 class PartnerTable(Table):
@@ -19,45 +19,6 @@ class PartnerTable(Table):
     class Meta:
         model = Partner
         default_sort = ["name"]
-
-
-class SiteTable(Table):
-    """A council's buildings and offices."""
-
-    name = Column("Name", link=True, sortable=True)
-    code = Column("Code", sortable=True)
-    partner = Column("Council", sort_by="partner__name")
-    site_type = Column("Type")
-    postcode = Column("Postcode")
-    is_active = Column("In use")
-
-    class Meta:
-        model = Site
-        default_sort = ["name"]
-
-
-class SiteTypeTable(Table):
-    """Kinds of building (a catalogue shared by every council)."""
-
-    name = Column("Name", link=True, sortable=True)
-    description = Column("Description")
-
-    class Meta:
-        model = SiteType
-        default_sort = ["name"]
-
-
-class AgreementTable(Table):
-    """Inter-authority agreements."""
-
-    title = Column("Title", link=True, sortable=True)
-    reference = Column("Reference", sortable=True)
-    starts_on = Column("Starts", sortable=True)
-    ends_on = Column("Ends")
-
-    class Meta:
-        model = Agreement
-        default_sort = ["title"]
 
 
 class MembershipTable(Table):

@@ -1,13 +1,10 @@
-"""Pages for partners, people, sites and agreements, mounted at the site root."""
+"""Pages for councils and their people, mounted at the site root."""
 
-from partners.views import AgreementViews, MembershipViews, PartnerViews, SiteTypeViews, SiteViews
+from partners.views import MembershipViews, PartnerViews
 
 app_name = "partners"
 
 urlpatterns = [
     *PartnerViews.urls(),
-    *SiteViews.urls(),
-    *SiteTypeViews.urls(),
-    *AgreementViews.urls(),
     *MembershipViews.urls(),
 ]

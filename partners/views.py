@@ -1,9 +1,10 @@
-"""Pages for councils (partners), their sites and people, site types and agreements.
+"""Pages for councils (partners) and their people.
 
-Each model's pages are the generic ones (core.views.generic), declared here. What differs:
-a council is added through partners.services.add_partner, a person through add_person (an
-account and a council role at once), roles are changed with set_roles, and an agreement's
-owner shares are saved through core.services.set_owner_shares.
+Each model's pages are the generic ones (core.views.generic), declared here; the models are the
+tenancy kernel's (core.tenancy.models). What differs: a council is added through
+partners.services.add_partner, a person through add_person (an account and a council role at
+once), and roles are changed with set_roles. A council's page also lists the records each app
+shows there (`on_council_page` of the app's pages).
 """
 
 from __future__ import annotations
@@ -15,27 +16,14 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from core.services import set_owner_shares
 from core.tables import display_value, partner_html
+from core.tenancy.models import Membership, Partner
 from core.views.generic import ModelViews, Related
-from partners.filtersets import (
-    AgreementFilterSet,
-    MembershipFilterSet,
-    PartnerFilterSet,
-    SiteFilterSet,
-    SiteTypeFilterSet,
-)
-from partners.forms import (
-    AddPersonForm,
-    AgreementForm,
-    MembershipRolesForm,
-    PartnerForm,
-    SiteForm,
-    SiteTypeForm,
-)
-from partners.models import Agreement, Membership, Partner, Site, SiteType
+from core.workdays import upcoming_bank_holidays
+from partners.filtersets import MembershipFilterSet, PartnerFilterSet
+from partners.forms import AddPersonForm, MembershipRolesForm, PartnerForm
 from partners.services import add_partner
-from partners.tables import AgreementTable, MembershipTable, PartnerTable, SiteTable, SiteTypeTable
+from partners.tables import MembershipTable, PartnerTable
 
 
 class PartnerViews(ModelViews):
@@ -45,20 +33,10 @@ class PartnerViews(ModelViews):
     filterset_class = PartnerFilterSet
     table_class = PartnerTable
     form_class = PartnerForm
-    verbose_name = "council"
-    verbose_name_plural = "councils"
+    path_prefix = "partners"
     nav_label = "Councils"
     nav_order = 10
-    related = [
-        Related("Sites", Site, "partner", SiteTable, list_param="partner"),
-        Related("People", Membership, "partner", MembershipTable, list_param="partner"),
-        Related(
-            "Agreements",
-            Agreement,
-            lambda partner: Agreement.ownership_filter([partner.pk]),  # type: ignore[arg-type,return-value]
-            AgreementTable,
-        ),
-    ]
+    related = [Related("People", Membership, "partner", MembershipTable, list_param="partner")]
 
     @classmethod
     def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
@@ -84,7 +62,7 @@ class PartnerViews(ModelViews):
         rows = [("Status", status), *super().detail_rows(obj, request)]
         if not obj.is_former:
             # When the service desk's clocks stop for this council: its nation's bank holidays.
-            upcoming = obj.upcoming_bank_holidays()
+            upcoming = upcoming_bank_holidays(obj.nation)
             rows.append(
                 (
                     "Next bank holidays",
@@ -101,45 +79,6 @@ class PartnerViews(ModelViews):
                 )
             )
         return rows
-
-
-class SiteViews(ModelViews):
-    """Council buildings and offices: a council's lead manages its own."""
-
-    model = Site
-    filterset_class = SiteFilterSet
-    table_class = SiteTable
-    form_class = SiteForm
-    nav_label = "Sites"
-    nav_order = 20
-
-
-class SiteTypeViews(ModelViews):
-    """Kinds of building: a catalogue every council reads and service staff edit."""
-
-    model = SiteType
-    filterset_class = SiteTypeFilterSet
-    table_class = SiteTypeTable
-    form_class = SiteTypeForm
-    nav_label = "Site types"
-    nav_order = 30
-
-
-class AgreementViews(ModelViews):
-    """Inter-authority agreements, owned by the councils that signed them."""
-
-    model = Agreement
-    filterset_class = AgreementFilterSet
-    table_class = AgreementTable
-    form_class = AgreementForm
-    nav_label = "Agreements"
-    nav_order = 40
-
-    @classmethod
-    def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
-        agreement = form.save()
-        set_owner_shares(agreement, form.shares)
-        return agreement
 
 
 class MembershipViews(ModelViews):

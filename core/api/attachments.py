@@ -4,7 +4,7 @@ Built on the generic `ScopedModelViewSet`, so an attachment is reached only thro
 ``Attachment.objects.visible_to(user, action)``: its record's visibility (view for reads,
 change for adding and deleting). What differs from a model's endpoint:
 
-- ``record`` names the record as ``app_label.model:id`` (``partners.site:12``). A record the
+- ``record`` names the record as ``app_label.model:id`` (``estate.site:12``). A record the
   person cannot see, whether or not it exists, is a 400 naming ``record`` (as for any scoped
   related field); a record they can see but not change is a 403.
 - Create takes ``multipart/form-data`` (``record``, ``file``, ``title``, ``description``); an
@@ -41,11 +41,11 @@ from core.attachments import (
     parse_record_ref,
 )
 from core.models import Attachment
+from core.tenancy.access import VIEW
 from core.views.attachments import download_response
-from partners.access import VIEW
 
 
-@extend_schema_field({"type": "string", "example": "partners.site:12"})
+@extend_schema_field({"type": "string", "example": "estate.site:12"})
 class RecordField(serializers.Field):
     """The record an attachment belongs to, as ``app_label.model:id``.
 
@@ -80,7 +80,7 @@ class RecordField(serializers.Field):
 class AttachmentSerializer(serializers.ModelSerializer):
     """An attachment's details and where to download its file."""
 
-    record = RecordField(help_text="The record, as app_label.model:id, e.g. partners.site:12.")
+    record = RecordField(help_text="The record, as app_label.model:id, e.g. estate.site:12.")
     file = serializers.FileField(
         write_only=True,
         allow_empty_file=True,  # check_upload says so in plainer words

@@ -23,7 +23,7 @@ from core.api.viewsets import ScopedReadOnlyModelViewSet
 from core.changelog import logged_kinds
 from core.filtersets import scoped_choices
 from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
-from partners.models import Partner
+from core.tenancy.models import Partner
 
 
 class WholeNumberFilter(django_filters.NumberFilter):
@@ -66,7 +66,7 @@ class ChangeRecordFilterSet(django_filters.FilterSet):
         )
 
 
-@extend_schema_field({"type": "string", "example": "partners.site"})
+@extend_schema_field({"type": "string", "example": "estate.site"})
 class ContentTypeLabelField(serializers.Field):
     """A content type as ``app_label.model``."""
 

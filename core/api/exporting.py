@@ -42,8 +42,8 @@ from core.api.filters import ConcordFilterBackend
 from core.api.pagination import KeysetPagination
 from core.api.viewsets import ScopedModelViewSet
 from core.exporting import CSV_CONTENT_TYPE, EXPORT_FORMATS, XLSX_CONTENT_TYPE, export_response
-from core.models import ConcordModel
-from partners.access import EXPORT, access_for
+from core.tenancy.access import EXPORT, access_for
+from core.tenancy.records import ConcordModel
 
 FORMAT_PARAM = "format"
 BAD_FORMAT = "Choose an export format: csv or xlsx."

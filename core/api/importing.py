@@ -108,7 +108,7 @@ ImportJobSerializer = inline_serializer(
             help_text="The job's token: its URL is /api/v1/import-jobs/<job>/."
         ),
         "url": serializers.URLField(),
-        "model": serializers.CharField(help_text="What is imported, e.g. partners.site."),
+        "model": serializers.CharField(help_text="What is imported, e.g. estate.site."),
         "filename": serializers.CharField(),
         "dry_run": serializers.BooleanField(),
         "status": serializers.ChoiceField(choices=JobStatus.choices),

@@ -13,7 +13,7 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from partners.access import ADD, CHANGE, DELETE, IMPORT, VIEW, access_for
+from core.tenancy.access import ADD, CHANGE, DELETE, IMPORT, VIEW, access_for
 
 METHOD_ACTIONS = {
     "GET": VIEW,

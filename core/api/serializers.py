@@ -40,10 +40,14 @@ from rest_framework.validators import (
     UniqueValidator,
 )
 
-from core.models import OwnerShare, PartnerOwnedModel, SharedOwnershipModel
 from core.services import kept_owner_shares, set_owner_shares
-from partners.access import ADD, CHANGE, access_for
-from partners.models import Partner
+from core.tenancy.access import ADD, CHANGE, access_for
+from core.tenancy.models import Partner
+from core.tenancy.records import OwnerShare, PartnerOwnedModel, SharedOwnershipModel
+
+#: The bookkeeping fields every resource ends with: its version (the ETag) and when it was made
+#: and last changed.
+BOOKKEEPING = ("version", "created_at", "updated_at")
 
 UNIQUENESS_REASON = "uniqueness is checked across the whole table; the message names no record"
 

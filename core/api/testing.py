@@ -7,9 +7,9 @@ from typing import Any
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from core.scoping import system_scope
+from core.tenancy.scoping import system_scope
 
-SESSION_BACKEND = "partners.auth.ConcordBackend"
+SESSION_BACKEND = "core.tenancy.auth.ConcordBackend"
 
 
 def api_client(user: Any = None, *, auth: str = "token", csrf: bool = False) -> APIClient:
@@ -30,7 +30,7 @@ def api_client(user: Any = None, *, auth: str = "token", csrf: bool = False) -> 
 
 def make_sites(cast: Any, per_partner: int = 3, site_type: Any = None) -> dict[str, list[Any]]:
     """`per_partner` sites for each of wcc, rbkc and lbhf, made as the system."""
-    from partners.models import Site
+    from estate.models import Site
 
     made: dict[str, list[Any]] = {}
     with system_scope("test data"):

@@ -53,8 +53,9 @@ from core.api.importing import (
 from core.api.pagination import KeysetPagination
 from core.api.permissions import ScopedActionPermission, action_for
 from core.importing import ImportFileError, import_records, importable, rows_to_import
-from core.models import PartnerOwnedModel, SharedOwnershipModel, without_bookkeeping
-from partners.access import VIEW
+from core.related import without_bookkeeping
+from core.tenancy.access import VIEW
+from core.tenancy.records import PartnerOwnedModel, SharedOwnershipModel
 
 OUT_OF_REACH = "After this change you could no longer see the record yourself, so it was not saved."
 

@@ -224,8 +224,8 @@ def error_summary(*forms: Any) -> dict[str, Any]:
 def concord_navigation(context: Any) -> list[dict[str, Any]]:
     """The service navigation: Home, each model list the person may view, the change log."""
     from core.models import ChangeRecord
+    from core.tenancy.access import VIEW, access_for
     from core.views.generic import REGISTRY
-    from partners.access import VIEW, access_for
 
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -18,9 +18,9 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 
-from core.scoping import system_scope
-from partners.choices import CouncilRole, ServiceRole
-from partners.models import Membership, Partner, User
+from core.tenancy.choices import CouncilRole, ServiceRole
+from core.tenancy.models import Membership, Partner, User
+from core.tenancy.scoping import system_scope
 
 PASSWORD = "concord-test-password"  # noqa: S105 - the test cast's shared password
 

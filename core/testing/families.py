@@ -57,8 +57,9 @@ from django.db.models import CharField, Model, TextField
 from django.test import Client
 from django.urls import reverse
 
-from core.models import ChangeRecord, ConcordModel
-from core.scoping import ScopeError, system_scope
+from core.models import ChangeRecord
+from core.tenancy.records import ConcordModel
+from core.tenancy.scoping import ScopeError, system_scope
 from core.testing.cast import Cast
 
 ALL_PAGES = frozenset(
@@ -436,8 +437,8 @@ class ModelFamily:
 
     def secrets(self, cast: Cast, obj: Any) -> list[str]:
         """Texts that must never reach the outsider: the record's name, its owners' names."""
-        from partners.access import access_for
-        from partners.models import Partner
+        from core.tenancy.access import access_for
+        from core.tenancy.models import Partner
 
         texts = [self.search_term(obj), self.link(obj)]
         outsider = getattr(cast, self.outsider) if self.outsider else None
@@ -466,7 +467,7 @@ class ModelFamily:
 
     def can(self, user: Any, action: str, obj: Any = None) -> bool:
         """What the grant table says `user` may do to `obj` (or to the model, with no obj)."""
-        from partners.access import access_for
+        from core.tenancy.access import access_for
 
         owners = obj.owning_partner_ids() if obj is not None else None
         return access_for(user).can(action, self.model.area, owners)

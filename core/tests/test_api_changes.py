@@ -11,9 +11,9 @@ import time_machine
 from core.api.testing import api_client, make_sites
 from core.context import acting_as
 from core.models import ChangeRecord
-from core.scoping import system_scope
 from core.services import set_owner_shares
-from partners.models import Agreement, Site
+from core.tenancy.scoping import system_scope
+from estate.models import Agreement, Site
 
 pytestmark = pytest.mark.django_db
 
@@ -55,11 +55,11 @@ def test_council_auditor_sees_only_their_councils_changes(cast, history):
     assert rows
     wcc_ids = {s.pk for s in sites["wcc"]}
     for row in rows:
-        if row["content_type"] == "partners.site":
+        if row["content_type"] == "estate.site":
             assert row["object_id"] in wcc_ids
         assert "wcc" in row["partners"]
         assert "rbkc" not in row["partners"]  # never names a council the reader cannot see
-    assert any(r["content_type"] == "partners.agreement" for r in rows)
+    assert any(r["content_type"] == "estate.agreement" for r in rows)
 
 
 def test_service_staff_see_every_change(cast, history):
@@ -67,7 +67,7 @@ def test_service_staff_see_every_change(cast, history):
     total = ChangeRecord.objects.visible_to(cast.manager).count()
     assert len(all_rows(api_client(cast.agent))) == total
     site_ids = {
-        r["object_id"] for r in all_rows(api_client(cast.agent), {"content_type": "partners.site"})
+        r["object_id"] for r in all_rows(api_client(cast.agent), {"content_type": "estate.site"})
     }
     assert site_ids == {s.pk for group in sites.values() for s in group}
 
@@ -86,7 +86,7 @@ def test_newest_first_with_the_change_details(cast, history):
     keys = [(r["at"], r["id"]) for r in rows]
     assert keys == sorted(keys, reverse=True)
     renamed = next(
-        r for r in rows if r["action"] == "update" and r["content_type"] == "partners.site"
+        r for r in rows if r["action"] == "update" and r["content_type"] == "estate.site"
     )
     assert renamed["actor"] == "manager"
     assert renamed["changed_fields"] == ["name"]
@@ -97,7 +97,7 @@ def test_filters(cast, history):
     sites, _joint = history
     client = api_client(cast.manager)
     site = sites["rbkc"][0]
-    rows = all_rows(client, {"content_type": "partners.site", "object_id": site.pk})
+    rows = all_rows(client, {"content_type": "estate.site", "object_id": site.pk})
     assert [r["action"] for r in rows] == ["update", "create"]
     assert {r["action"] for r in all_rows(client, {"action": "create"})} == {"create"}
     rbkc = all_rows(client, {"partner": "rbkc"})
@@ -128,9 +128,7 @@ def test_auditor_never_sees_another_councils_change_by_id(cast, history):
     )
     assert theirs is not None
     assert client.get(f"{CHANGES}{theirs.pk}/").status_code == 404
-    assert (
-        all_rows(client, {"object_id": sites["rbkc"][0].pk, "content_type": "partners.site"}) == []
-    )
+    assert all_rows(client, {"object_id": sites["rbkc"][0].pk, "content_type": "estate.site"}) == []
 
 
 @pytest.mark.parametrize(
@@ -180,7 +178,7 @@ def test_api_writes_are_in_the_change_log_with_the_request(cast, history):
             HTTP_X_REQUEST_ID="req-12345678",
         )
     params = {
-        "content_type": "partners.site",
+        "content_type": "estate.site",
         "object_id": site.pk,
         "action": "update",
         "since": "2026-04-01T00:00:00Z",
@@ -206,12 +204,12 @@ def test_account_changes_are_a_kind_of_record_the_api_filters_on(cast):
     cast.rbkc_staff.is_active = False
     cast.rbkc_staff.save()
     params = {
-        "content_type": "partners.user",
+        "content_type": "tenancy.user",
         "object_id": cast.rbkc_staff.pk,
         "action": "update",
     }
     [row] = all_rows(api_client(cast.manager), params)
-    assert row["content_type"] == "partners.user"
+    assert row["content_type"] == "tenancy.user"
     assert row["changed_fields"] == ["is_active"]
     assert row["partners"] == ["rbkc"]
     # rbkc's lead sees it (one of their council's people); wcc's auditor does not.

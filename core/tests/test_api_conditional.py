@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from core.api.testing import api_client, make_sites
 from core.models import ChangeRecord
-from core.scoping import system_scope
-from partners.models import Site
+from core.tenancy.scoping import system_scope
+from estate.models import Site
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_etag_changes_with_the_record(cast, site):
 def test_etag_changes_when_a_shown_related_value_changes(cast, site):
     """The body shows the site type by name; renaming the type changes the site's ETag even
     though the site's own version does not move."""
-    from partners.models import SiteType
+    from estate.models import SiteType
 
     with system_scope("test data"):
         kind = SiteType.objects.create(name="Office")

@@ -19,9 +19,10 @@ from rest_framework import parsers
 from core.api.parsers import MAX_JSON_DEPTH, TOO_DEEP, json_depth_exceeds
 from core.api.parsers import JSONParser as DepthLimitedJSONParser
 from core.api.testing import api_client, make_sites
-from core.scoping import system_scope
 from core.services import set_owner_shares
-from partners.models import Agreement, Membership, Site, SiteType
+from core.tenancy.models import Membership
+from core.tenancy.scoping import system_scope
+from estate.models import Agreement, Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -275,7 +276,7 @@ odd_text = st.one_of(
             "null",
             "true",
             "name,-name",
-            "partners.site",
+            "estate.site",
             "2026-13-45",
             "2026-01-01T25:00",
             "eyJ2IjpbXSwiZCI6Im4ifQ",

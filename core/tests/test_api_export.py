@@ -14,10 +14,11 @@ from django.urls import NoReverseMatch, reverse
 
 from core.api.testing import api_client, make_sites
 from core.exporting import FORMULA_PREFIXES
-from core.scoping import system_scope
+from core.tenancy.models import Membership
+from core.tenancy.scoping import system_scope
 from core.testing.cast import Cast, make_user
 from core.testing.families import csv_rows, xlsx_rows
-from partners.models import Membership, Site
+from estate.models import Site
 
 pytestmark = pytest.mark.django_db
 

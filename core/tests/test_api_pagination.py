@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.api.testing import api_client
-from core.scoping import system_scope
 from core.services import set_owner_shares
-from partners.models import Agreement, Site, SiteType
+from core.tenancy.scoping import system_scope
+from estate.models import Agreement, Site, SiteType
 
 pytestmark = pytest.mark.django_db
 

@@ -22,10 +22,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core.attachments import attach_file, parse_record_ref, record_ref
 from core.models import Attachment, ChangeRecord, ChangeRecordPartner, attachable_models
 from core.partner_export import export_partner
-from core.scoping import ScopeError, system_scope
 from core.services import set_owner_shares
+from core.tenancy.models import Membership, Partner
+from core.tenancy.scoping import ScopeError, system_scope
 from core.testing.cast import Cast
-from partners.models import Agreement, Membership, Partner, Site, SiteType
+from estate.models import Agreement, Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -88,16 +89,16 @@ def test_attachable_models_are_found_from_the_registry() -> None:
 
 
 def test_record_references() -> None:
-    ref = parse_record_ref(" Partners.Site:12 ")
-    assert ref.model is Site and ref.pk == 12 and str(ref) == "partners.site:12"
-    for bad in ("", "site:1", "partners.site", "partners.site:x", "partners.site:-1", 12, None):
+    ref = parse_record_ref(" Estate.Site:12 ")
+    assert ref.model is Site and ref.pk == 12 and str(ref) == "estate.site:12"
+    for bad in ("", "site:1", "estate.site", "estate.site:x", "estate.site:-1", 12, None):
         with pytest.raises(ValueError):
             parse_record_ref(bad)
-    for not_attachable in ("partners.sitetype:1", "core.attachment:1", "nope.nothing:1"):
+    for not_attachable in ("estate.sitetype:1", "core.attachment:1", "nope.nothing:1"):
         with pytest.raises(ValueError, match="cannot be attached"):
             parse_record_ref(not_attachable)
     with pytest.raises(ValueError):
-        parse_record_ref("partners.site:99999999999999999999")
+        parse_record_ref("estate.site:99999999999999999999")
 
 
 # Scoping -------------------------------------------------------------------------------------
@@ -177,7 +178,7 @@ def test_page_upload_download_delete(
     assert attachment.sha256 == hashlib.sha256(PDF).hexdigest()
     assert attachment.media_type == "application/pdf"  # from the name, not the browser
     assert attachment.uploaded_by == cast.wcc_lead
-    assert attachment.file.name.startswith("attachments/partners/site/")
+    assert attachment.file.name.startswith("attachments/estate/site/")
     assert attachment.file.name.endswith("/Survey-report.pdf")
     assert (media / attachment.file.name).read_bytes() == PDF
     (created,) = changes_of(attachment.pk, "create")
@@ -253,11 +254,11 @@ def test_page_odd_urls_are_404(cast: Cast, client_for: Any) -> None:
     for url in (
         "/attachments/99999/download/",
         "/attachments/99999999999999999999999/download/",
-        "/attachments/new/partners/site/99999/",
-        "/attachments/new/partners/sitetype/1/",
+        "/attachments/new/estate/site/99999/",
+        "/attachments/new/estate/sitetype/1/",
         "/attachments/new/core/attachment/1/",
         "/attachments/new/nope/nothing/1/",
-        "/attachments/new/partners/site/99999999999999999999999/",
+        "/attachments/new/estate/site/99999999999999999999999/",
     ):
         assert client.get(url).status_code == 404, url
 
@@ -347,7 +348,7 @@ def test_api_create_list_retrieve_download_delete(cast: Cast, api_client_for: An
     data = response.json()
     attachment = unscoped().get()
     assert data["id"] == attachment.pk
-    assert data["record"] == f"partners.site:{site.pk}"
+    assert data["record"] == f"estate.site:{site.pk}"
     assert data["filename"] == "Survey report.pdf" and data["title"] == "Survey"
     assert data["size"] == len(PDF) and data["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert data["media_type"] == "application/pdf" and data["uploaded_by"] == "wcc.lead"
@@ -357,7 +358,7 @@ def test_api_create_list_retrieve_download_delete(cast: Cast, api_client_for: An
     (created,) = changes_of(attachment.pk, "create")
     assert created.actor == cast.wcc_lead
 
-    listed = client.get("/api/v1/attachments/", {"record": f"partners.site:{site.pk}"})
+    listed = client.get("/api/v1/attachments/", {"record": f"estate.site:{site.pk}"})
     assert listed.status_code == 200
     assert [row["id"] for row in listed.json()["results"]] == [attachment.pk]
     assert client.get(f"/api/v1/attachments/{attachment.pk}/").json()["sha256"] == data["sha256"]
@@ -421,7 +422,7 @@ def test_api_outsider(cast: Cast, api_client_for: Any) -> None:
     response = api_create(client, site)
     missing = client.post(
         "/api/v1/attachments/",
-        {"record": "partners.site:999999", "file": pdf()},
+        {"record": "estate.site:999999", "file": pdf()},
         format="multipart",
     )
     assert response.status_code == missing.status_code == 400
@@ -431,7 +432,7 @@ def test_api_outsider(cast: Cast, api_client_for: Any) -> None:
         missing.json()["errors"][0]["message"].replace("999999", str(site.pk)) == (error["message"])
     )
     assert site.name not in response.content.decode()
-    listed = client.get("/api/v1/attachments/", {"record": f"partners.site:{site.pk}"})
+    listed = client.get("/api/v1/attachments/", {"record": f"estate.site:{site.pk}"})
     assert listed.status_code == 400 and listed.json()["errors"][0]["field"] == "record"
     assert "Secret" not in listed.content.decode()
     assert unscoped().count() == 1
@@ -452,14 +453,14 @@ def test_api_anonymous_401(cast: Cast, api_client_for: Any) -> None:
     [
         "",
         "abc",
-        "partners.site",
-        "partners.site:abc",
-        "partners.site:-1",
-        "partners.site:99999999999999999999999",
+        "estate.site",
+        "estate.site:abc",
+        "estate.site:-1",
+        "estate.site:99999999999999999999999",
         "nope.nothing:1",
         "core.attachment:1",
-        "partners.sitetype:1",
-        "partners.membership:1",
+        "estate.sitetype:1",
+        "tenancy.membership:1",
     ],
 )
 def test_api_odd_record_is_400_never_500(cast: Cast, api_client_for: Any, record: str) -> None:
@@ -647,7 +648,7 @@ def test_the_back_office_lists_attachments_as_their_records_are_seen(cast):
     from django.contrib.admin.sites import site as admin_site
     from django.test import RequestFactory
 
-    from partners.models import User
+    from core.tenancy.models import User
 
     mine = attached(make_site(cast.wcc), cast.wcc_lead, name="Ours.pdf")
     theirs = attached(make_site(cast.rbkc, "TH"), cast.rbkc_lead, name="Theirs.pdf")

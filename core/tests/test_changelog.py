@@ -19,10 +19,12 @@ from core.api.testing import api_client
 from core.changelog import history_for
 from core.context import acting_as
 from core.middleware import ChangeContextMiddleware, RequestIdMiddleware
-from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner, ConcordModel, ImportJob
-from core.scoping import ScopeError, UnloggedWriteError, system_scope
+from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner, ImportJob
 from core.services import set_owner_shares
-from partners.models import Agreement, Partner, Site, SiteType
+from core.tenancy.models import Partner
+from core.tenancy.records import ConcordModel
+from core.tenancy.scoping import ScopeError, UnloggedWriteError, system_scope
+from estate.models import Agreement, Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -363,7 +365,7 @@ def test_the_history_pages_name_only_the_councils_each_reader_may_see(cast, wcc_
     api_client(cast.manager).patch(
         f"/api/v1/sites/{wcc_hall.pk}/", {"partner": "rbkc"}, format="json"
     )
-    history = reverse("partners:site_history", args=[wcc_hall.pk])
+    history = reverse("estate:site_history", args=[wcc_hall.pk])
     theirs = client_for(cast.rbkc_lead).get(history).content.decode()
     assert f"#{cast.wcc.pk}" in theirs and "Kensington and Chelsea" in theirs
     assert "Westminster" not in theirs
@@ -414,7 +416,7 @@ def test_queryset_update_of_a_domain_record_raises_and_changes_nothing(cast, wcc
     with system_scope("test"), pytest.raises(UnloggedWriteError) as refused:
         Site.objects.owned_by(cast.wcc).update(name="Renamed")
     message = str(refused.value)
-    assert "partners.Site.update()" in message
+    assert "estate.Site.update()" in message
     assert "one by one" in message and '.unlogged("reason")' in message
     with system_scope("test"):
         assert Site.objects.get(pk=wcc_hall.pk).name == "City Hall"
@@ -423,10 +425,10 @@ def test_queryset_update_of_a_domain_record_raises_and_changes_nothing(cast, wcc
 
 def test_bulk_create_and_bulk_update_of_a_domain_record_raise(cast, wcc_hall):
     with system_scope("test"):
-        with pytest.raises(UnloggedWriteError, match=r"partners\.Site\.bulk_create\(\)"):
+        with pytest.raises(UnloggedWriteError, match=r"estate\.Site\.bulk_create\(\)"):
             Site.objects.bulk_create([Site(partner=cast.wcc, code="B", name="B")])
         wcc_hall.name = "Renamed"
-        with pytest.raises(UnloggedWriteError, match=r"partners\.Site\.bulk_update\(\)"):
+        with pytest.raises(UnloggedWriteError, match=r"estate\.Site\.bulk_update\(\)"):
             Site.objects.visible_to(cast.manager).bulk_update([wcc_hall], ["name"])
         assert list(Site.objects.values_list("name", flat=True)) == ["City Hall"]
 
@@ -451,7 +453,7 @@ def test_unlogged_does_not_lift_the_scope(cast):
 
 
 def test_bookkeeping_models_keep_their_bulk_updates(cast):
-    job = ImportJob.objects.create(user=cast.wcc_lead, model_label="partners.Site", filename="a")
+    job = ImportJob.objects.create(user=cast.wcc_lead, model_label="estate.Site", filename="a")
     assert ImportJob.objects.unscoped("job bookkeeping").filter(pk=job.pk).update(rows_done=3)
     job.refresh_from_db()
     assert job.rows_done == 3
@@ -708,7 +710,7 @@ def test_a_service_account_is_in_the_services_log_only(cast):
 
 
 def test_createsuperuser_is_logged_under_the_command(cast):
-    from partners.models import User
+    from core.tenancy.models import User
 
     call_command(
         "createsuperuser", username="root", email="root@example.org", interactive=False, verbosity=0
@@ -722,7 +724,7 @@ def test_createsuperuser_is_logged_under_the_command(cast):
 def test_deleting_an_account_is_logged_and_one_who_made_changes_is_kept(cast):
     from django.db.models import ProtectedError
 
-    from partners.models import User
+    from core.tenancy.models import User
 
     pk = cast.rbkc_staff.pk
     with acting_as(cast.manager, label="test"):
@@ -744,7 +746,7 @@ def test_deleting_an_account_is_logged_and_one_who_made_changes_is_kept(cast):
 def test_the_change_log_page_lists_account_changes(cast, client_for):
     cast.wcc_staff.first_name = "Wendy"
     cast.wcc_staff.save()
-    url = reverse("core:change_list") + "?model=partners.user&action=update"
+    url = reverse("core:change_list") + "?model=tenancy.user&action=update"
     for reader in (cast.manager, cast.wcc_auditor):
         page = client_for(reader).get(url).content.decode()
         assert "wcc.staff" in page and "First name" in page
@@ -768,7 +770,7 @@ def test_a_role_change_in_the_django_admin_is_logged(cast, client_for):
         "last_login_0": "",
         "last_login_1": "",
     }
-    url = f"/django-admin/partners/user/{person.pk}/change/"
+    url = f"/django-admin/tenancy/user/{person.pk}/change/"
     response = client_for(root).post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
     changed = account_changes(person)[-1]
@@ -779,14 +781,14 @@ def test_a_role_change_in_the_django_admin_is_logged(cast, client_for):
 
 
 def test_bulk_writes_of_accounts_are_refused_like_domain_records(cast):
-    from partners.models import User
+    from core.tenancy.models import User
 
     people = User.objects.filter(pk=cast.rbkc_staff.pk)
-    with pytest.raises(UnloggedWriteError, match=r"partners\.User\.update\(\)"):
+    with pytest.raises(UnloggedWriteError, match=r"tenancy\.User\.update\(\)"):
         people.update(service_role="manager")
-    with pytest.raises(UnloggedWriteError, match=r"partners\.User\.bulk_create\(\)"):
+    with pytest.raises(UnloggedWriteError, match=r"tenancy\.User\.bulk_create\(\)"):
         User.objects.bulk_create([User(username="made.in.bulk")])
-    with pytest.raises(UnloggedWriteError, match=r"partners\.User\.bulk_update\(\)"):
+    with pytest.raises(UnloggedWriteError, match=r"tenancy\.User\.bulk_update\(\)"):
         User.objects.bulk_update([cast.rbkc_staff], ["service_role"])
     cast.rbkc_staff.refresh_from_db()
     assert cast.rbkc_staff.service_role == ""

@@ -13,8 +13,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from core.models import ImportJob, JobStatus, PartnerExport
-from core.scoping import system_scope
-from partners.models import Site
+from core.tenancy.scoping import system_scope
+from estate.models import Site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
@@ -116,8 +116,8 @@ def test_attachment_files_no_record_refers_to_are_removed_once_a_day_old(cast, c
     with system_scope("test data"):
         site = Site.objects.create(partner=cast.wcc, code="AT", name="Attached")
         kept = attach_file(site, SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan"), cast.wcc_lead)
-    stray = default_storage.save("attachments/partners/site/abc123/left.pdf", ContentFile(b"x"))
-    young = default_storage.save("attachments/partners/site/def456/new.pdf", ContentFile(b"y"))
+    stray = default_storage.save("attachments/estate/site/abc123/left.pdf", ContentFile(b"x"))
+    young = default_storage.save("attachments/estate/site/def456/new.pdf", ContentFile(b"y"))
     day_ago = time.time() - 25 * 3600
     for name in (stray, kept.file.name):
         os.utime(default_storage.path(name), (day_ago, day_ago))

@@ -9,10 +9,11 @@ from django.db import models
 
 from core.api.testing import api_client
 from core.importing import import_records
-from core.models import ConcordModel
-from core.scoping import system_scope
-from partners.forms import SiteForm
-from partners.models import Agreement, Partner, Site
+from core.tenancy.models import Partner
+from core.tenancy.records import ConcordModel
+from core.tenancy.scoping import system_scope
+from estate.forms import SiteForm
+from estate.models import Agreement, Site
 
 CODE_TAKEN = "A site with this code already exists in this council"
 

@@ -11,10 +11,10 @@ from django.urls import include, path
 from openpyxl import load_workbook
 
 from core.partner_filter import SESSION_KEY
-from core.scoping import system_scope
+from core.tenancy.scoping import system_scope
 from core.views.data import ExportView
-from partners.filtersets import SiteFilterSet
-from partners.models import Site, SiteType
+from estate.filtersets import SiteFilterSet
+from estate.models import Site, SiteType
 
 pytestmark = pytest.mark.django_db
 

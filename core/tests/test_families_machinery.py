@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from core.tenancy.models import Membership
 from core.testing.cast import Cast
 from core.testing.families import (
     ModelFamily,
@@ -17,7 +18,7 @@ from core.testing.families import (
     import_project_tests,
     models_without_family,
 )
-from partners.models import Membership, Site, SiteType
+from estate.models import Site, SiteType
 
 
 class _Sites(ModelFamily):
@@ -140,10 +141,10 @@ def test_a_model_without_a_family_is_reported() -> None:
     models: list[Any] = [Site, SiteType, Membership]
     families: list[Any] = [TestOnlySites]
     assert models_without_family(models, families, {}) == [
-        "partners.sitetype",
-        "partners.membership",
+        "estate.sitetype",
+        "tenancy.membership",
     ]
-    allowed = {"partners.sitetype": "why", "partners.membership": "why"}
+    allowed = {"estate.sitetype": "why", "tenancy.membership": "why"}
     assert models_without_family(models, families, allowed) == []
 
 

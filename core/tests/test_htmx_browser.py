@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from core.models import ImportJob, JobStatus
-from core.scoping import system_scope
+from core.tenancy.scoping import system_scope
 from core.testing.browser import launch_chromium, require_browser, screenshot
 from core.testing.cast import PASSWORD
 from core.tests.test_views_browser import signed_in_page, wait_for_scripts
-from partners.models import Site
+from estate.models import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -142,7 +142,7 @@ def test_the_import_progress_polls_through_a_dropped_connection_and_reloads_on_a
 
     job = ImportJob.objects.create(
         user=cast.wcc_lead,
-        model_label="partners.Site",
+        model_label="estate.Site",
         filename="big.csv",
         status=JobStatus.CHECKING,
         rows_total=1000,

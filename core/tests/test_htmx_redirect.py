@@ -47,7 +47,7 @@ def test_a_history_restore_still_gets_the_redirect(client):
 def test_the_import_progress_poll_sends_the_person_to_sign_in_and_back(cast, client_for):
     job = ImportJob.objects.create(
         user=cast.wcc_lead,
-        model_label="partners.Site",
+        model_label="estate.Site",
         filename="big.csv",
         status=JobStatus.CHECKING,
         rows_total=1000,
@@ -67,7 +67,7 @@ def test_any_redirect_of_an_htmx_request_is_a_full_page_load(cast, client_for):
     # A view's redirect that also sets a cookie keeps the cookie.
     client = client_for(cast.manager)
     client.cookies.clear()
-    client.force_login(cast.manager, backend="partners.auth.ConcordBackend")
+    client.force_login(cast.manager, backend="core.tenancy.auth.ConcordBackend")
     response = client.post("/partner-filter/", {"partner": "wcc", "next": "/sites/"}, **HTMX)
     assert response.status_code == 204 and response["HX-Redirect"] == "/sites/"
     assert "sessionid" in response.cookies

@@ -12,8 +12,9 @@ from openpyxl import Workbook
 
 from core.importing import RowError, count_rows, import_records
 from core.models import ChangeRecord
-from core.scoping import system_scope
-from partners.models import Partner, Site, SiteType
+from core.tenancy.models import Partner
+from core.tenancy.scoping import system_scope
+from estate.models import Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -371,7 +372,7 @@ def test_current_record_cannot_be_moved_to_a_former_partner(cast, tmp_path):
 def test_seen_but_not_changeable_record_is_refused_by_id(cast, tmp_path):
     # A lead of wcc who also holds a requester role in rbkc sees rbkc's sites, and may
     # import sites for wcc, but may not change rbkc's: the existing owner is asked.
-    from partners.models import Membership
+    from core.tenancy.models import Membership
 
     with system_scope("test data"):
         Membership.objects.create(user=cast.wcc_lead, partner=cast.rbkc, role="requester")

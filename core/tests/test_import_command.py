@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from core.models import ChangeRecord
-from partners.models import Partner, Site, SiteType
+from core.tenancy.models import Partner
+from estate.models import Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def sites_csv(tmp_path):
 def test_model_names():
     assert find_model("sites") is Site
     assert find_model("site") is Site
-    assert find_model("partners.Site") is Site
+    assert find_model("estate.Site") is Site
     assert find_model("site-types") is SiteType
     assert find_model("partners") is Partner
     with pytest.raises(CommandError):

@@ -7,8 +7,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import ChangeRecord, ImportJob, JobStatus
-from core.scoping import system_scope
-from partners.models import Site, SiteType
+from core.tenancy.scoping import system_scope
+from estate.models import Site, SiteType
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
@@ -138,7 +138,7 @@ def test_progress_while_running(cast, client_for):
     client = client_for(cast.wcc_lead)
     job = ImportJob.objects.create(
         user=cast.wcc_lead,
-        model_label="partners.Site",
+        model_label="estate.Site",
         filename="big.csv",
         status=JobStatus.CHECKING,
         rows_total=1000,

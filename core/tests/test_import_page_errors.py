@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import ImportJob, JobStatus
-from core.scoping import system_scope
-from partners.models import Site
+from core.tenancy.scoping import system_scope
+from estate.models import Site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
@@ -45,7 +45,7 @@ def test_a_bad_file_and_a_failed_import_are_summarised_before_the_heading(cast, 
     assert '<a href="#problems">' in before_h1(html)
     failed = ImportJob.objects.create(
         user=cast.wcc_lead,
-        model_label="partners.Site",
+        model_label="estate.Site",
         filename="sites.csv",
         status=JobStatus.FAILED,
         message="The import stopped because of an error.",

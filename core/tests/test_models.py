@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 
 from core.changelog import history_for
-from core.scoping import system_scope
-from partners.models import Partner, Site
+from core.tenancy.models import Partner
+from core.tenancy.scoping import system_scope
+from estate.models import Site
 
 pytestmark = pytest.mark.django_db
 

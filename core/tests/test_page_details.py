@@ -8,8 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from core.scoping import system_scope
-from partners.models import Site
+from core.tenancy.scoping import system_scope
+from estate.models import Site
 
 pytestmark = pytest.mark.django_db
 

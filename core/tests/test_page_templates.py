@@ -30,9 +30,10 @@ from django.urls import reverse
 
 from core.attachments import attach_file
 from core.models import ImportJob, JobStatus
-from core.scoping import system_scope
+from core.tenancy.models import Membership
+from core.tenancy.scoping import system_scope
 from core.testing.cast import PASSWORD, Cast
-from partners.models import Membership, Site, SiteType
+from estate.models import Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -178,21 +179,21 @@ def test_every_page_template_passes_the_checks(
         )
     failed_job = ImportJob.objects.create(
         user=cast.manager,
-        model_label="partners.Site",
+        model_label="estate.Site",
         filename="sites.csv",
         status=JobStatus.FAILED,
         message="The file could not be read.",
     )
     problems_job = ImportJob.objects.create(
         user=cast.manager,
-        model_label="partners.Site",
+        model_label="estate.Site",
         filename="sites.csv",
         status=JobStatus.CHECKED,
         result={"total_rows": 1, "errors": [{"row": 2, "column": "code", "message": "Bad."}]},
     )
     changed_job = ImportJob.objects.create(
         user=cast.manager,
-        model_label="partners.Site",
+        model_label="estate.Site",
         filename="sites.csv",
         status=JobStatus.CHECKED,
         message="Nothing was imported.",
@@ -204,7 +205,7 @@ def test_every_page_template_passes_the_checks(
     )
     membership = Membership.objects.visible_to(cast.manager).get(user=cast.wcc_lead)
     manager = client_for(cast.manager)
-    upload = reverse("core:attachment_upload", args=["partners", "site", site.pk])
+    upload = reverse("core:attachment_upload", args=["estate", "site", site.pk])
     visits: list[tuple[str, Any]] = [
         ("home", lambda: manager.get("/")),
         ("list", lambda: manager.get("/sites/")),
@@ -251,7 +252,7 @@ def test_every_page_template_passes_the_checks(
         pages[name] = response.content.decode()
     # An expired form.
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(cast.manager, backend="partners.auth.ConcordBackend")
+    strict.force_login(cast.manager, backend="core.tenancy.auth.ConcordBackend")
     response = strict.post("/sites/new/", {"code": "X"})
     assert response.status_code == 403
     pages["csrf"] = response.content.decode()

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from core.models import ChangeRecord
 from core.pagination import InvalidCursor, _encode, keyset_page, normalise_ordering
-from core.scoping import system_scope
-from partners.models import Agreement, Membership, Partner, Site
+from core.tenancy.models import Membership, Partner
+from core.tenancy.scoping import system_scope
+from estate.models import Agreement, Site
 
 pytestmark = pytest.mark.django_db
 

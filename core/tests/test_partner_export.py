@@ -14,9 +14,10 @@ from decimal import Decimal
 import pytest
 
 from core.partner_export import FORMAT_VERSION, export_partner, exported_models
-from core.scoping import system_scope
 from core.services import set_owner_shares
-from partners.models import Agreement, Membership, Partner, Site, SiteType
+from core.tenancy.models import Membership, Partner
+from core.tenancy.scoping import system_scope
+from estate.models import Agreement, Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -72,21 +73,21 @@ def test_zip_contents_and_manifest(cast, estate, tmp_path):
     for model in exported_models():
         base = f"{model._meta.app_label}/{model._meta.model_name}"
         assert f"{base}.jsonl" in files and f"{base}.csv" in files
-    assert "partners/sitetype.jsonl" not in files
+    assert "estate/sitetype.jsonl" not in files
 
-    sites = jsonl(files["partners/site.jsonl"])
+    sites = jsonl(files["estate/site.jsonl"])
     assert {s["code"] for s in sites} == {"CH", "EQ"}  # rbkc's Town Hall is absent
     hall = next(s for s in sites if s["code"] == "CH")
     assert hall["partner"] == "wcc" and hall["site_type"] == "Office"
-    assert manifest["files"]["partners/site.jsonl"]["rows"] == 2
-    csv_sites = csv_rows(files["partners/site.csv"])
+    assert manifest["files"]["estate/site.jsonl"]["rows"] == 2
+    csv_sites = csv_rows(files["estate/site.csv"])
     assert [r["code"] for r in csv_sites] == ["CH", "EQ"]
     assert csv_sites[1]["name"].startswith("'=")  # spreadsheets will not run it
     assert sites[1]["name"].startswith("=")  # the JSON keeps the value as it is
 
-    partners = jsonl(files["partners/partner.jsonl"])
+    partners = jsonl(files["tenancy/partner.jsonl"])
     assert [p["code"] for p in partners] == ["wcc"]
-    agreements = jsonl(files["partners/agreement.jsonl"])
+    agreements = jsonl(files["estate/agreement.jsonl"])
     assert [a["reference"] for a in agreements] == ["IAA-1"]
     shares = jsonl(files["core/ownershare.jsonl"])
     assert {(s["record"], s["partner"], s["percentage"]) for s in shares} == {
@@ -94,11 +95,11 @@ def test_zip_contents_and_manifest(cast, estate, tmp_path):
         ("IAA-1", "rbkc", "40.00"),
     }
 
-    people = jsonl(files["partners/user.jsonl"])
+    people = jsonl(files["tenancy/user.jsonl"])
     assert {p["username"] for p in people} == {"wcc.staff", "wcc.lead", "wcc.auditor"}
     assert all("password" not in p for p in people)
     assert b"argon2" not in b"".join(files.values())
-    memberships = jsonl(files["partners/membership.jsonl"])
+    memberships = jsonl(files["tenancy/membership.jsonl"])
     assert {m["user"] for m in memberships} == {"wcc.staff", "wcc.lead", "wcc.auditor"}
 
     changes = jsonl(files["changes/changes.jsonl"])
@@ -118,9 +119,9 @@ def test_co_owned_agreement_is_in_each_owners_export(cast, estate, tmp_path):
         path = tmp_path / f"{partner.code}.zip"
         export_partner(partner, path)
         files = read_zip(path)
-        assert {a["reference"] for a in jsonl(files["partners/agreement.jsonl"])} == expected
+        assert {a["reference"] for a in jsonl(files["estate/agreement.jsonl"])} == expected
     files = read_zip(tmp_path / "rbkc.zip")
-    assert {s["code"] for s in jsonl(files["partners/site.jsonl"])} == {"TH"}
+    assert {s["code"] for s in jsonl(files["estate/site.jsonl"])} == {"TH"}
 
 
 @pytest.mark.usefixtures("media_folder")
@@ -137,7 +138,7 @@ def test_only_the_councils_own_people_have_their_accounts_exported(cast, estate,
     path = tmp_path / "wcc.zip"
     export_partner(cast.wcc, path)
     files = read_zip(path)
-    people = jsonl(files["partners/user.jsonl"])
+    people = jsonl(files["tenancy/user.jsonl"])
     assert {p["username"] for p in people} == {"wcc.staff", "wcc.lead", "wcc.auditor"}
     exported = b"".join(files.values())
     for other in (cast.rbkc_lead, cast.manager):
@@ -154,7 +155,7 @@ def test_writes_to_a_binary_file_and_reports_progress(cast, estate):
     assert calls[0][0] == 0 and calls[-1][0] == calls[-1][1] == calls[0][1]
     out.seek(0)
     assert zipfile.ZipFile(out).testzip() is None
-    assert manifest["files"]["partners/site.csv"]["rows"] == 2
+    assert manifest["files"]["estate/site.csv"]["rows"] == 2
 
 
 def test_memory_stays_flat(cast, tmp_path):
@@ -173,7 +174,7 @@ def test_memory_stays_flat(cast, tmp_path):
         manifest = export_partner(cast.wcc, tmp_path / name)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        return peak, manifest["files"]["partners/site.jsonl"]
+        return peak, manifest["files"]["estate/site.jsonl"]
 
     add_sites(0, 3000)
     small_peak, small = peak_of_export("small.zip")
@@ -191,7 +192,7 @@ def test_a_partner_with_nothing_still_gets_every_file(cast, tmp_path):
         empty = Partner.objects.create(code="new", name="New Council")
     path = tmp_path / "new.zip"
     manifest = export_partner(empty, path)
-    assert manifest["files"]["partners/site.jsonl"] == {
+    assert manifest["files"]["estate/site.jsonl"] == {
         "rows": 0,
         "bytes": 0,
         "sha256": hashlib.sha256(b"").hexdigest(),

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 from core.models import JobStatus, PartnerExport
-from core.scoping import system_scope
-from partners.models import Site
+from core.tenancy.scoping import system_scope
+from estate.models import Site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
@@ -48,7 +48,7 @@ def test_make_and_download(cast, client_for):
     assert download.status_code == 200
     body = b"".join(download.streaming_content)
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
-        sites = [json.loads(line) for line in archive.read("partners/site.jsonl").splitlines()]
+        sites = [json.loads(line) for line in archive.read("estate/site.jsonl").splitlines()]
         assert [s["code"] for s in sites] == ["CH"]
         assert json.loads(archive.read("manifest.json"))["format_version"] == "1"
 

@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 
 from core.pagination import keyset_page
 from core.related import attach_related, joined_paths, unjoined
-from core.scoping import system_scope
-from partners.choices import CouncilRole
-from partners.models import Membership, Partner, Site, SiteType
+from core.tenancy.choices import CouncilRole
+from core.tenancy.models import Membership, Partner
+from core.tenancy.scoping import system_scope
+from estate.models import Site, SiteType
 
 pytestmark = pytest.mark.django_db
 

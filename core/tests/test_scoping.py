@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from core.scoping import ScopeError, system_scope
 from core.services import set_owner_shares
-from partners.models import Agreement, Partner, Site, SiteType
+from core.tenancy.models import Partner
+from core.tenancy.scoping import ScopeError, system_scope
+from estate.models import Agreement, Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -143,8 +144,8 @@ def two_sites(cast):
 
 
 def test_raw_sql_needs_a_deliberate_whole_table_scope(cast, two_sites):
-    sql = "SELECT * FROM partners_site"
-    with pytest.raises(ScopeError, match=r"partners\.Site\.raw\(\)"):
+    sql = "SELECT * FROM estate_site"
+    with pytest.raises(ScopeError, match=r"estate\.Site\.raw\(\)"):
         list(Site.objects.raw(sql))
     # A person's scope cannot be kept by raw SQL, which reads whatever it says.
     with pytest.raises(ScopeError):
@@ -210,11 +211,11 @@ def test_subqueries_of_bare_queries_need_a_scope(cast, two_sites):
 
     sites = Site.objects.filter(partner_id=OuterRef("pk"))
     partners = Partner.objects.visible_to(cast.wcc_lead)
-    with pytest.raises(ScopeError, match=r"partners\.Site"):
+    with pytest.raises(ScopeError, match=r"estate\.Site"):
         list(partners.filter(Exists(sites)))
-    with pytest.raises(ScopeError, match=r"partners\.Site"):
+    with pytest.raises(ScopeError, match=r"estate\.Site"):
         list(partners.annotate(first=Subquery(sites.values("name")[:1])))
-    with pytest.raises(ScopeError, match=r"partners\.Site"):
+    with pytest.raises(ScopeError, match=r"estate\.Site"):
         list(partners.filter(pk__in=Site.objects.values("partner_id")))
     # Scoped, they only ever see what the scope allows: the manager's view of rbkc's site
     # does not reach a wcc lead's query.
@@ -255,7 +256,7 @@ def test_printing_an_unscoped_query_raises_too(cast):
     # The SQL is the query: turning it into text needs a scope as running it does.
     with pytest.raises(ScopeError):
         str(Site.objects.all().query)
-    assert "partners_site" in str(Site.objects.visible_to(cast.manager).query)
+    assert "estate_site" in str(Site.objects.visible_to(cast.manager).query)
 
 
 def test_the_base_manager_is_left_open_for_django_itself(cast, two_sites):
@@ -273,7 +274,7 @@ def test_the_base_manager_is_left_open_for_django_itself(cast, two_sites):
 #: (with why). Tests are not scanned: they probe these holes on purpose.
 UNGUARDED = {
     "_base_manager": {},
-    ".raw(": {"core/scoping.py": "where raw() is refused without an unscoped scope"},
+    ".raw(": {"core/tenancy/scoping.py": "where raw() is refused without an unscoped scope"},
     ".extra(": {},
     "RawSQL(": {},
     ".cursor(": {
@@ -306,4 +307,4 @@ def test_no_application_code_goes_round_the_scope():
         if needle in text and name not in allowed
     }
     assert found == set()
-    assert any(name == "core/scoping.py" for name, _ in _project_files())  # the scan works
+    assert any(name == "core/tenancy/scoping.py" for name, _ in _project_files())  # the scan works

@@ -19,11 +19,12 @@ from django.test import Client, RequestFactory
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
-from core.scoping import system_scope
+from core.tenancy.access import access_for
+from core.tenancy.auth import ConcordTokenAuthentication
+from core.tenancy.models import Membership, User
+from core.tenancy.scoping import system_scope
 from core.testing.cast import PASSWORD
-from partners.access import access_for
-from partners.auth import ConcordTokenAuthentication
-from partners.models import Agreement, Membership, Site, User
+from estate.models import Agreement, Site
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_argon2_is_the_first_password_hasher():
 
 
 def test_cast_and_demo_passwords_are_stored_as_argon2(cast):
-    from partners.demo import load_demo
+    from core.demo import load_demo
 
     load_demo()  # tops up the cast's councils with the demo's people
     users = list(User.objects.all())
@@ -160,7 +161,7 @@ def test_a_successful_sign_in_resets_the_count(cast, client):
 def test_throttling_works_with_the_concord_backend(cast):
     assert settings.AUTHENTICATION_BACKENDS == [
         "axes.backends.AxesStandaloneBackend",
-        "partners.auth.ConcordBackend",
+        "core.tenancy.auth.ConcordBackend",
     ]
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
     for _ in range(5):
@@ -462,9 +463,9 @@ def test_former_partner_pages_are_read_only_for_staff(cast, client_for):
     with system_scope("test data"):
         hall = Site.objects.create(partner=cast.lbhf, code="HTH", name="Hammersmith Town Hall")
     try:
-        detail = reverse("partners:site_detail", args=[hall.pk])
-        edit = reverse("partners:site_update", args=[hall.pk])
-        delete = reverse("partners:site_delete", args=[hall.pk])
+        detail = reverse("estate:site_detail", args=[hall.pk])
+        edit = reverse("estate:site_update", args=[hall.pk])
+        delete = reverse("estate:site_delete", args=[hall.pk])
     except NoReverseMatch:
         pytest.skip("the site pages are not mounted yet")
     manager = client_for(cast.manager)
@@ -484,7 +485,7 @@ def test_access_ended_middleware_signs_out_a_session_it_is_handed(cast):
     from django.contrib.sessions.backends.db import SessionStore
     from django.http import HttpResponse
 
-    from partners.middleware import AccessEndedMiddleware
+    from core.tenancy.middleware import AccessEndedMiddleware
 
     seen: list[bool] = []
 

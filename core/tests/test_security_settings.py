@@ -63,8 +63,8 @@ LETTERS = (("view", "V"), ("add", "A"), ("change", "C"), ("delete", "D"), ("impo
 
 def grant_table_markdown() -> str:
     """The grant tables of partners.access as the markdown table docs/tenancy.md shows."""
-    from partners.access import ACTIONS, AREAS, COUNCIL_GRANTS, SERVICE_GRANTS, Access
-    from partners.choices import CouncilRole, ServiceRole
+    from core.tenancy.access import ACTIONS, AREAS, COUNCIL_GRANTS, SERVICE_GRANTS, Access
+    from core.tenancy.choices import CouncilRole, ServiceRole
 
     def cell(actions: frozenset[str]) -> str:
         if actions == ACTIONS:

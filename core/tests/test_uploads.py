@@ -11,7 +11,7 @@ from django.http.multipartparser import MultiPartParser
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from core.models import ImportJob
-from core.scoping import system_scope
+from core.tenancy.scoping import system_scope
 from core.uploads import BoundedUploadHandler, OversizedUpload
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_the_import_page_refuses_it_with_its_usual_message(cast, client_for, sma
 
 def test_the_api_refuses_an_oversized_attachment_naming_the_field(cast, small_limits):
     from core.api.testing import api_client
-    from partners.models import Site
+    from estate.models import Site
 
     with system_scope("test data"):
         site = Site.objects.create(partner=cast.wcc, code="UP", name="Upload House")
@@ -74,7 +74,7 @@ def test_the_api_refuses_an_oversized_attachment_naming_the_field(cast, small_li
     response = client.post(
         "/api/v1/attachments/",
         {
-            "record": f"partners.site:{site.pk}",
+            "record": f"estate.site:{site.pk}",
             "file": SimpleUploadedFile("plan.pdf", b"%PDF" + b"x" * 300_000),
         },
         format="multipart",

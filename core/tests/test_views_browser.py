@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from core.scoping import system_scope
+from core.tenancy.scoping import system_scope
 from core.testing.browser import launch_chromium, require_browser, screenshot
 from core.testing.cast import PASSWORD
-from partners.models import Site
+from estate.models import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,7 +97,7 @@ def test_a_bad_filter_in_place_is_explained_and_takes_focus(cast, live_server, b
     """A list filtered in place (htmx) says which filter is wrong, as the full page does."""
     from playwright.sync_api import expect
 
-    from partners.models import SiteType
+    from estate.models import SiteType
 
     with system_scope("test data"):
         Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from core.models import ChangeRecord
-from core.scoping import system_scope
-from partners.models import Site, SiteType
+from core.tenancy.scoping import system_scope
+from estate.models import Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -381,14 +381,14 @@ def test_site_list_query_count_is_pinned(cast, sites, client_for):
         baseline = queries(client, "/sites/999999/")
         listed = queries(client, "/sites/")
         assert len(listed) == len(baseline) - 1 + added, "\n".join(listed)
-        assert sum('FROM "partners_partner"' in q for q in listed) == 1
+        assert sum('FROM "tenancy_partner"' in q for q in listed) == 1
         assert not any("COUNT(" in q.upper() for q in listed)
-        rows = [q for q in listed if 'FROM "partners_site"' in q]
+        rows = [q for q in listed if 'FROM "estate_site"' in q]
         # The page is read from its own table alone, walking the sort index; each row's
         # council and type are the dropdowns' records (core.related), not joined in.
         assert len(rows) == 1 and "JOIN" not in rows[0] and "LIMIT" in rows[0]
         # Bookkeeping columns no column shows are not loaded.
-        assert '"partners_site"."updated_at"' not in rows[0]
+        assert '"estate_site"."updated_at"' not in rows[0]
         response = client.get("/sites/")
         table = response.context["table"]
         first = table.rows[0]
@@ -532,7 +532,7 @@ def test_duplicate_code_is_a_form_error(cast, sites, client_for):
 def test_post_save_recheck_refuses_moving_a_site_out_of_reach(cast, sites, client_for, monkeypatch):
     """Even if a form offered a council the author cannot see, the save is rolled back."""
     import core.forms
-    from partners.models import Partner
+    from core.tenancy.models import Partner
 
     monkeypatch.setattr(
         core.forms,
@@ -577,7 +577,7 @@ def test_deleting_something_in_use_is_refused_in_words(cast, sites, client_for):
 
 
 def test_filter_forms_take_their_fields_without_copying_them_and_stay_apart(cast, rf):
-    from partners.filtersets import SiteFilterSet
+    from estate.filtersets import SiteFilterSet
 
     def filter_form(user):
         request = rf.get("/sites/", {"q": "hall"})

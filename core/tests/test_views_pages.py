@@ -12,11 +12,12 @@ from django.urls import reverse
 
 from core.forms import ScopedModelForm
 from core.models import ChangeRecord
-from core.scoping import system_scope
 from core.tables import Column, Table
+from core.tenancy.models import Membership
+from core.tenancy.scoping import system_scope
 from core.testing.cast import PASSWORD
-from partners.forms import SiteForm
-from partners.models import Membership, Site, SiteType
+from estate.forms import SiteForm
+from estate.models import Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -180,17 +181,17 @@ def test_change_log_is_scoped(cast, two_sites, client_for):
 
 def test_change_log_filters_and_pages(cast, two_sites, client_for, settings):
     client = client_for(cast.manager)
-    text = page(client.get("/changes/?model=partners.site&action=create"))
+    text = page(client.get("/changes/?model=estate.site&action=create"))
     assert "City Hall" in text and "Town Hall" in text
     assert "City of Westminster" not in text.split('id="concord-results"', 1)[1]
     text = page(client.get("/changes/?action=delete"))
     assert "No changes match" in text
-    text = page(client.get("/changes/?date_from=2000-01-01&date_to=2999-12-31&model=partners.site"))
+    text = page(client.get("/changes/?date_from=2000-01-01&date_to=2999-12-31&model=estate.site"))
     assert "City Hall" in text
     text = page(client.get("/changes/?model=nope.nothing"))
     assert "There is a problem" in text
     settings.CONCORD_PAGE_SIZE = 1
-    text = page(client.get("/changes/?model=partners.site"))
+    text = page(client.get("/changes/?model=estate.site"))
     assert 'rel="next"' in text
     assert client.get("/changes/?cursor=garbage").status_code == 200
 
@@ -314,8 +315,8 @@ def test_a_form_sent_without_its_security_token_gets_a_plain_page_and_changes_no
     with system_scope("test data"):
         site = Site.objects.create(partner=cast.wcc, code="CSRF", name="Before")
     client = Client(enforce_csrf_checks=True)
-    client.force_login(cast.wcc_lead, backend="partners.auth.ConcordBackend")
-    url = reverse("partners:site_update", args=[site.pk])
+    client.force_login(cast.wcc_lead, backend="core.tenancy.auth.ConcordBackend")
+    url = reverse("estate:site_update", args=[site.pk])
     response = client.post(url, {"code": "CSRF", "name": "After", "partner": cast.wcc.pk})
     assert response.status_code == 403
     text = response.content.decode()

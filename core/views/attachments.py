@@ -32,7 +32,7 @@ from core.attachments import (
 )
 from core.forms import govukify
 from core.models import Attachment
-from partners.access import VIEW
+from core.tenancy.access import VIEW
 
 
 class AttachmentForm(forms.Form):

@@ -52,7 +52,7 @@ from core.jobs import (
 )
 from core.models import ImportJob, JobStatus, PartnerExport
 from core.partner_filter import selected_partner
-from partners.access import EXPORT, IMPORT, access_for
+from core.tenancy.access import EXPORT, IMPORT, access_for
 
 SORT_PARAMS = ("sort", "o", "ordering")
 
@@ -219,7 +219,7 @@ class ImportView(LoginRequiredMixin, View):
         model = self.model
         if model is None or not importable(model):
             raise Http404
-        if not access_for(request.user).can(IMPORT, model.area):  # type: ignore[attr-defined]
+        if not access_for(request.user).can(IMPORT, model.area):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -418,7 +418,7 @@ class PartnerExportView(LoginRequiredMixin, View):
         return self.render(exports=exports, running=running)
 
     def render(self, status: int = 200, **extra: Any) -> HttpResponse:
-        from partners.models import Partner
+        from core.tenancy.models import Partner
 
         partners = Partner.objects.visible_to(self.request.user).order_by("name")
         return TemplateResponse(
@@ -429,7 +429,7 @@ class PartnerExportView(LoginRequiredMixin, View):
         )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from partners.models import Partner
+        from core.tenancy.models import Partner
 
         code = request.POST.get("partner", "").strip()
         partner = (

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -47,9 +48,10 @@ from core.attachments import attachments_panel
 from core.changelog import history_for
 from core.filtersets import listed_rows
 from core.forms import add_validation_error, govukify
-from core.models import Attachment, without_bookkeeping
+from core.models import Attachment
 from core.pagination import InvalidCursor, KeysetPage, keyset_page
 from core.partner_filter import header_partner_rows, selected_partner
+from core.related import without_bookkeeping
 from core.routes import route_url, route_url_or_fail
 from core.tables import (
     Table,
@@ -59,7 +61,9 @@ from core.tables import (
     model_field,
     partner_html,
 )
-from partners.access import ADD, CHANGE, DELETE, EXPORT, HISTORY, IMPORT, VIEW, access_for
+from core.tenancy.access import ADD, CHANGE, DELETE, EXPORT, HISTORY, IMPORT, VIEW, access_for
+from core.tenancy.models import Partner
+from core.tenancy.records import serve_pages
 
 # Primary keys are 64-bit; a longer number in a URL is simply a page that does not exist.
 MAX_PK = 2**63 - 1
@@ -106,10 +110,27 @@ class Related:
 
 # Model views with a navigation label, in the order their URLs were mounted.
 REGISTRY: list[type[ModelViews]] = []
+# Every model's views, in the order they were declared (apps' views load in INSTALLED_APPS
+# order, core.apps).
+DECLARED: list[type[ModelViews]] = []
 
 
 class ModelViews:
-    """The generic pages of one model, declared; `urls()` mounts them (see module doc)."""
+    """The generic pages of one model, declared; `urls()` mounts them (see module doc).
+
+    The pages' URL names are in the namespace of the app that declares them (its ``urls.py``
+    sets ``app_name`` to its label), which need not be the model's own: the partners app has the
+    pages of the tenancy kernel's councils and people.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        model = cls.__dict__.get("model")
+        app = apps.get_containing_app_config(cls.__module__)
+        if model is not None and app is not None:
+            serve_pages(model, app.label)
+        if model is not None:
+            DECLARED.append(cls)
 
     model: ClassVar[Any]
     filterset_class: ClassVar[Any]
@@ -120,6 +141,10 @@ class ModelViews:
     #: Fields shown on the detail page (None: every editable field of the record).
     detail_fields: ClassVar[list[str] | None] = None
     related: ClassVar[list[Related]] = []
+    #: A council's page lists the records of this kind the council owns (or co-owns), under
+    #: the navigation label: each app shows its records there without the partners app
+    #: knowing the app.
+    on_council_page: ClassVar[bool] = False
     #: URL path prefix (None: the hyphenated plural of the model's name, e.g. ``site-types``).
     path_prefix: ClassVar[str | None] = None
     #: The label in the service navigation (None: not in the navigation).
@@ -161,6 +186,28 @@ class ModelViews:
             value = getattr(obj, name, None)
             rows.append((field_label(cls.model, name), display_value(value, f, obj)))
         return rows
+
+    @classmethod
+    def related_lists(cls) -> list[Related]:
+        """The related lists of a detail page: the views' own `related`, and on a council's
+        page those of every model whose views are `on_council_page`."""
+        found = list(cls.related)
+        if cls.model is Partner:
+            found += [views.council_section() for views in DECLARED if views.on_council_page]
+        return found
+
+    @classmethod
+    def council_section(cls) -> Related:
+        """The list of these records on the page of the council that owns them."""
+        model = cls.model
+        filters = getattr(cls.filterset_class, "base_filters", {})
+        return Related(
+            cls.nav_label or cls.names()[1].capitalize(),
+            model,
+            lambda partner: model.ownership_filter([partner.pk]),
+            cls.table_class,
+            list_param="partner" if "partner" in filters else None,
+        )
 
     @classmethod
     def extra_links(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
@@ -262,8 +309,8 @@ class ModelPageMixin(LoginRequiredMixin):
 
     def template_names(self, page: str | None = None) -> list[str]:
         page = page or self.page
-        meta = self.model._meta
-        return [f"{meta.app_label}/{meta.model_name}_{page}.html", f"generic/{page}.html"]
+        app, _ = self.model.url_name(page).split(":")
+        return [f"{app}/{self.model._meta.model_name}_{page}.html", f"generic/{page}.html"]
 
     def base_context(self, obj: Any = None) -> dict[str, Any]:
         meta = self.model._meta
@@ -412,7 +459,7 @@ class ModelDetailView(ModelPageMixin, View):
         context = self.base_context(obj)
         sections = []
         access = access_for(request.user)
-        for related in self.views.related:
+        for related in self.views.related_lists():
             if not access.can(VIEW, related.model.area):
                 continue
             table_class = related.table_class
@@ -670,7 +717,7 @@ class _ValueResolver:
     """
 
     def __init__(self, model: Any, user: Any, records: list[Any]) -> None:
-        from partners.models import Partner
+        from core.tenancy.models import Partner
 
         self.model = model
         self.fields: dict[str, Any] = {}
@@ -701,7 +748,7 @@ class _ValueResolver:
         return field_label(self.model, name)
 
     def show(self, name: str, value: Any) -> SafeString:
-        from partners.models import Partner
+        from core.tenancy.models import Partner
 
         if value is None or value == "":
             return _blank()

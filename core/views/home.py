@@ -8,7 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-from partners.access import ADD, VIEW, access_for
+from core.tenancy.access import ADD, VIEW, access_for
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -19,8 +19,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         from django.urls import get_resolver
 
+        from core.tenancy.models import Partner
         from core.views.generic import REGISTRY
-        from partners.models import Partner
 
         context = super().get_context_data(**kwargs)
         user = self.request.user

@@ -1,4 +1,4 @@
-"""API serializers of partners, sites, site types, agreements and memberships."""
+"""API serializers of councils (partners) and memberships."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from rest_framework import serializers
 
-from core.api.serializers import ScopedModelSerializer, ScopedSlugRelatedField
-from partners.access import ADD, CHANGE, access_for
-from partners.models import Agreement, Membership, Partner, Site, SiteType, User
-
-BOOKKEEPING = ("version", "created_at", "updated_at")
+from core.api.serializers import BOOKKEEPING, ScopedModelSerializer, ScopedSlugRelatedField
+from core.tenancy.access import ADD, CHANGE, access_for
+from core.tenancy.models import Membership, Partner, User
 
 
 class PartnerSerializer(ScopedModelSerializer):
@@ -32,50 +30,6 @@ class PartnerSerializer(ScopedModelSerializer):
             "joined_on",
             "left_on",
             "is_former",
-            *BOOKKEEPING,
-        )
-
-
-class SiteTypeSerializer(ScopedModelSerializer):
-    """A kind of council building (catalogue: readable by all, edited by service staff)."""
-
-    class Meta:
-        model = SiteType
-        fields = ("id", "name", "description", *BOOKKEEPING)
-
-
-class SiteSerializer(ScopedModelSerializer):
-    """A council building or office; ``partner`` is the owning council's code."""
-
-    class Meta:
-        model = Site
-        fields = (
-            "id",
-            "partner",
-            "code",
-            "name",
-            "site_type",
-            "address",
-            "postcode",
-            "uprn",
-            "is_active",
-            *BOOKKEEPING,
-        )
-
-
-class AgreementSerializer(ScopedModelSerializer):
-    """An inter-authority agreement, owned by the councils that signed it (``owner_shares``)."""
-
-    class Meta:
-        model = Agreement
-        fields = (
-            "id",
-            "reference",
-            "title",
-            "starts_on",
-            "ends_on",
-            "summary",
-            "owner_shares",
             *BOOKKEEPING,
         )
 
@@ -108,12 +62,3 @@ class MembershipSerializer(ScopedModelSerializer):
     class Meta:
         model = Membership
         fields = ("id", "user", "partner", "role", *BOOKKEEPING)
-
-
-__all__ = [
-    "AgreementSerializer",
-    "MembershipSerializer",
-    "PartnerSerializer",
-    "SiteSerializer",
-    "SiteTypeSerializer",
-]

@@ -1,23 +1,11 @@
-"""API endpoints of partners, sites, site types, agreements and memberships."""
+"""API endpoints of councils (partners) and memberships."""
 
 from __future__ import annotations
 
 from core.api.viewsets import ScopedModelViewSet
-from partners.api.serializers import (
-    AgreementSerializer,
-    MembershipSerializer,
-    PartnerSerializer,
-    SiteSerializer,
-    SiteTypeSerializer,
-)
-from partners.filtersets import (
-    AgreementFilterSet,
-    MembershipFilterSet,
-    PartnerFilterSet,
-    SiteFilterSet,
-    SiteTypeFilterSet,
-)
-from partners.models import Agreement, Membership, Partner, Site, SiteType
+from core.tenancy.models import Membership, Partner
+from partners.api.serializers import MembershipSerializer, PartnerSerializer
+from partners.filtersets import MembershipFilterSet, PartnerFilterSet
 
 
 class PartnerViewSet(ScopedModelViewSet):
@@ -28,36 +16,6 @@ class PartnerViewSet(ScopedModelViewSet):
     filterset_class = PartnerFilterSet
     ordering = ("name",)
     ordering_fields = ("name", "code", "joined_on")
-
-
-class SiteViewSet(ScopedModelViewSet):
-    """Council buildings and offices."""
-
-    model = Site
-    serializer_class = SiteSerializer
-    filterset_class = SiteFilterSet
-    ordering = ("name",)
-    ordering_fields = ("name", "code", "postcode", "created_at", "updated_at")
-
-
-class SiteTypeViewSet(ScopedModelViewSet):
-    """Kinds of council building (catalogue)."""
-
-    model = SiteType
-    serializer_class = SiteTypeSerializer
-    filterset_class = SiteTypeFilterSet
-    ordering = ("name",)
-    ordering_fields = ("name",)
-
-
-class AgreementViewSet(ScopedModelViewSet):
-    """Inter-authority agreements, co-owned by the councils that signed them."""
-
-    model = Agreement
-    serializer_class = AgreementSerializer
-    filterset_class = AgreementFilterSet
-    ordering = ("title",)
-    ordering_fields = ("title", "reference", "starts_on")
 
 
 class MembershipViewSet(ScopedModelViewSet):

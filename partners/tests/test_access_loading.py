@@ -8,11 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.scoping import system_scope
-from partners.access import Access, access_for, user_with_access
-from partners.auth import ConcordBackend
-from partners.choices import CouncilRole
-from partners.models import Membership, User
+from core.tenancy.access import Access, access_for, user_with_access
+from core.tenancy.auth import ConcordBackend
+from core.tenancy.choices import CouncilRole
+from core.tenancy.models import Membership, User
+from core.tenancy.scoping import system_scope
 
 pytestmark = pytest.mark.django_db
 

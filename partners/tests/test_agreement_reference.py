@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from core.api.testing import api_client
-from core.scoping import system_scope
 from core.services import set_owner_shares
-from partners.models import Agreement
+from core.tenancy.scoping import system_scope
+from estate.models import Agreement
 
 pytestmark = pytest.mark.django_db
 

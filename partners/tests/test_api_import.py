@@ -10,8 +10,8 @@ from openpyxl import Workbook
 
 from core.api.testing import api_client
 from core.models import ChangeRecord
-from core.scoping import system_scope
-from partners.models import Site, SiteType
+from core.tenancy.scoping import system_scope
+from estate.models import Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +161,7 @@ def test_a_large_file_is_imported_by_the_worker_and_followed_by_its_job(cast, of
     assert response.status_code == 202, response.content
     body = response.json()
     assert response["Location"] == body["url"]
-    assert body["model"] == "partners.site" and body["dry_run"] is False
+    assert body["model"] == "estate.site" and body["dry_run"] is False
     assert body["rows_total"] == 2
     # The tests' job backend runs jobs at once: the job is done when it is looked at.
     job = client.get(body["url"])

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from core.api.testing import api_client
 from core.models import ChangeRecord
-from core.scoping import system_scope
 from core.services import set_owner_shares
-from partners.models import Agreement, Membership, Partner, SiteType
+from core.tenancy.models import Membership, Partner
+from core.tenancy.scoping import system_scope
+from estate.models import Agreement, SiteType
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from core.api.testing import api_client, make_sites
 from core.models import ChangeRecord
-from core.scoping import system_scope
-from partners.models import Site, SiteType
+from core.tenancy.scoping import system_scope
+from estate.models import Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -328,7 +328,7 @@ def test_sites_list_query_count_is_pinned(cast, django_assert_num_queries):
         response = client.get(LIST, {"page_size": 25})
     assert len(captured) == 4, "\n".join(q["sql"] for q in captured)
     assert len(response.json()["results"]) == 25
-    page = [q["sql"] for q in captured if 'FROM "partners_site"' in q["sql"]]
+    page = [q["sql"] for q in captured if 'FROM "estate_site"' in q["sql"]]
     assert len(page) == 1 and "JOIN" not in page[0]
     with django_assert_num_queries(4):
         client.get(response.json()["next"])

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from core.scoping import system_scope
+from core.tenancy.scoping import system_scope
 from core.testing.browser import launch_chromium, require_browser, screenshot
 from core.testing.cast import PASSWORD, Cast
-from partners.models import Site, SiteType
+from estate.models import Site, SiteType
 
 pytestmark = [pytest.mark.browser]
 

@@ -14,11 +14,12 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone
 from django_tasks import task
 
+from core.demo import DEMO_PASSWORD
 from core.models import ChangeRecord
-from core.scoping import system_scope
-from partners.choices import CouncilRole
-from partners.demo import DEMO_PASSWORD
-from partners.models import Agreement, Membership, Partner, Site, SiteType, User
+from core.tenancy.choices import CouncilRole
+from core.tenancy.models import Membership, Partner, User
+from core.tenancy.scoping import system_scope
+from estate.models import Agreement, Site, SiteType
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
@@ -198,22 +199,24 @@ def test_demo_attaches_a_few_files_once():
 
 
 def test_demo_calls_other_apps_loaders_with_the_councils(monkeypatch):
-    from core.scoping import in_system_scope
+    from core.tenancy.scoping import in_system_scope
 
     calls: list[tuple[list[str], bool]] = []
 
-    def loader(partners: dict[str, Partner], result: Any) -> None:
-        calls.append((sorted(partners), in_system_scope()))
-        result.created["widgets"] += 2
+    def loader(run: Any) -> None:
+        calls.append((sorted(run.partners), in_system_scope()))
+        run.created["widgets"] += 2
 
-    monkeypatch.setattr("partners.demo.app_loaders", lambda: [loader])
+    from partners.demo import load_demo_data as load_councils
+
+    monkeypatch.setattr("core.demo.app_loaders", lambda: [load_councils, loader])
     out = run("demo")
     assert calls == [(["lbhf", "rbkc", "wcc"], True)]
     assert "2 widgets" in out
 
 
 def test_app_demo_loaders_are_found_and_callable():
-    from partners.demo import app_loaders
+    from core.demo import app_loaders
 
     assert all(callable(loader) for loader in app_loaders())
 
@@ -494,7 +497,7 @@ def test_partner_export_writes_the_zip_with_a_progress_bar(cast, tmp_path):
     assert "Exporting wcc" in err.getvalue()  # tqdm's bar
     with zipfile.ZipFile(target) as archive:
         manifest = json.loads(archive.read("manifest.json"))
-        sites = [json.loads(line) for line in archive.read("partners/site.jsonl").splitlines()]
+        sites = [json.loads(line) for line in archive.read("estate/site.jsonl").splitlines()]
     assert manifest["partner"]["code"] == "wcc"
     assert [s["name"] for s in sites] == ["Westminster City Hall"]
     assert not list(tmp_path.glob(".*partial"))

@@ -12,9 +12,10 @@ import pytest
 
 from core.api.testing import api_client
 from core.importing import import_records
-from core.scoping import system_scope
 from core.services import set_owner_shares
-from partners.models import Agreement, Partner, Site
+from core.tenancy.models import Partner
+from core.tenancy.scoping import system_scope
+from estate.models import Agreement, Site
 
 pytestmark = pytest.mark.django_db
 

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from core.scoping import system_scope
 from core.services import set_owner_shares
+from core.tenancy.models import Membership, Partner
+from core.tenancy.scoping import system_scope
 from core.testing.cast import Cast, make_user
 from core.testing.families import ModelFamily, content_of, unscoped
-from partners.models import Agreement, Membership, Partner, Site, SiteType
+from estate.models import Agreement, Site, SiteType
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,10 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.test import RequestFactory
 
-from core.scoping import system_scope
 from core.services import set_owner_shares
-from partners.models import Agreement, Membership, Partner, Site, SiteType, User
+from core.tenancy.models import Membership, Partner, User
+from core.tenancy.scoping import system_scope
+from estate.models import Agreement, Site, SiteType
 
 pytestmark = pytest.mark.django_db
 
@@ -336,7 +337,7 @@ def test_a_services_error_on_owner_shares_goes_to_the_fieldset(cast):
 
     from core.forms import add_validation_error
     from core.templatetags.concord import error_summary
-    from partners.forms import AgreementForm
+    from estate.forms import AgreementForm
 
     data = {**AGREEMENT, f"share_{cast.wcc.pk}": "100"}
     form = AgreementForm(data=data, user=cast.manager)
@@ -421,16 +422,16 @@ def admin_site_data(partner: Partner, code: str = "NEW") -> dict[str, Any]:
 
 def test_admin_offers_only_partners_the_person_may_write(cast, superuser, client_for):
     client = client_for(superuser)
-    text = page(client.get("/django-admin/partners/site/add/"))
+    text = page(client.get("/django-admin/estate/site/add/"))
     options = text.split('name="partner"', 1)[1].split("</select>", 1)[0]
     assert f'value="{cast.wcc.pk}"' in options and f'value="{cast.rbkc.pk}"' in options
     assert f'value="{cast.lbhf.pk}"' not in options
     with system_scope("test"):
         site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-    text = page(client.get(f"/django-admin/partners/site/{site.pk}/change/"))
+    text = page(client.get(f"/django-admin/estate/site/{site.pk}/change/"))
     options = text.split('name="partner"', 1)[1].split("</select>", 1)[0]
     assert f'value="{cast.lbhf.pk}"' not in options and f'value="{cast.rbkc.pk}"' in options
-    text = page(client.get("/django-admin/partners/membership/add/"))
+    text = page(client.get("/django-admin/tenancy/membership/add/"))
     options = text.split('name="partner"', 1)[1].split("</select>", 1)[0]
     assert f'value="{cast.lbhf.pk}"' not in options and f'value="{cast.wcc.pk}"' in options
 
@@ -438,7 +439,7 @@ def test_admin_offers_only_partners_the_person_may_write(cast, superuser, client
 def test_admin_refuses_a_record_for_a_former_partner(cast, superuser, client_for):
     """lbhf left in 2018: the back office can no more add its records than the pages can."""
     client = client_for(superuser)
-    response = client.post("/django-admin/partners/site/add/", admin_site_data(cast.lbhf))
+    response = client.post("/django-admin/estate/site/add/", admin_site_data(cast.lbhf))
     assert response.status_code == 200
     assert "Select a valid choice" in page(response)
     with system_scope("test"):
@@ -446,13 +447,13 @@ def test_admin_refuses_a_record_for_a_former_partner(cast, superuser, client_for
         assert not Site.objects.filter(code="NEW").exists()
     # Nor move a record to it.
     response = client.post(
-        f"/django-admin/partners/site/{site.pk}/change/", admin_site_data(cast.lbhf, "CH")
+        f"/django-admin/estate/site/{site.pk}/change/", admin_site_data(cast.lbhf, "CH")
     )
     assert response.status_code == 200
     site.refresh_from_db()
     assert site.partner_id == cast.wcc.pk
     # A current partner is fine.
-    response = client.post("/django-admin/partners/site/add/", admin_site_data(cast.rbkc))
+    response = client.post("/django-admin/estate/site/add/", admin_site_data(cast.rbkc))
     assert response.status_code == 302
     with system_scope("test"):
         assert Site.objects.get(code="NEW").partner_id == cast.rbkc.pk
@@ -462,11 +463,11 @@ def test_admin_former_partners_records_are_read_only(cast, superuser, client_for
     with system_scope("test"):
         old = Site.objects.create(partner=cast.lbhf, code="OLD", name="Old Town Hall")
     client = client_for(superuser)
-    response = client.get(f"/django-admin/partners/site/{old.pk}/change/")
+    response = client.get(f"/django-admin/estate/site/{old.pk}/change/")
     assert response.status_code == 200
     assert 'name="_save"' not in page(response)  # shown, not editable
     response = client.post(
-        f"/django-admin/partners/site/{old.pk}/change/", admin_site_data(cast.lbhf, "OLD")
+        f"/django-admin/estate/site/{old.pk}/change/", admin_site_data(cast.lbhf, "OLD")
     )
     assert response.status_code == 403
     old.refresh_from_db()
@@ -478,7 +479,7 @@ def test_admin_save_refuses_a_partner_the_form_should_not_have_offered(cast, sup
     from django.core.exceptions import PermissionDenied
 
     site_admin = admin_site._registry[Site]
-    request = rf.post("/django-admin/partners/site/add/")
+    request = rf.post("/django-admin/estate/site/add/")
     request.user = superuser
     site = Site(partner=cast.lbhf, code="X", name="Sneaky")
     with pytest.raises(PermissionDenied):

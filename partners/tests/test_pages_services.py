@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.models import ChangeRecord
-from core.scoping import system_scope
-from partners.models import Membership, Partner
+from core.tenancy.models import Membership, Partner
+from core.tenancy.scoping import system_scope
 from partners.services import add_partner, add_person, set_roles
 
 pytestmark = pytest.mark.django_db

@@ -1,11 +1,12 @@
 """`flush` (empty every table), able to empty the change log on SQLite too.
 
 The change log's tables refuse UPDATE and DELETE in the database itself (triggers, see
-core/migrations/0003 and 0006). On PostgreSQL, ``flush`` empties tables with TRUNCATE, which
-row triggers do not see, as a deliberate whole-database reset should. SQLite has no TRUNCATE:
-Django empties each table with DELETE, which the triggers refuse. So on SQLite this command
-takes the triggers away, empties the tables and puts exactly the same triggers back, all in
-one transaction: either the whole database is emptied and still guarded, or nothing happened.
+core/migrations/0002_change_log_immutable.py). On PostgreSQL, ``flush`` empties tables with
+TRUNCATE, which row triggers do not see, as a deliberate whole-database reset should. SQLite
+has no TRUNCATE: Django empties each table with DELETE, which the triggers refuse. So on SQLite
+this command takes the triggers away, empties the tables and puts exactly the same triggers
+back, all in one transaction: either the whole database is emptied and still guarded, or
+nothing happened.
 
 Django's test runner calls it after every transactional test (``transaction=True``, the browser
 tests), so without this those tests could not clean up on SQLite.

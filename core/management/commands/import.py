@@ -21,7 +21,8 @@ from core.importing import import_records, importable
 
 
 def find_model(name: str) -> type[models.Model]:
-    """A model from ``app_label.ModelName`` or a short name: ``sites``, ``site-types``, ``site``."""
+    """A model from ``app_label.ModelName`` or a short name: ``sites``, ``site-types``, ``site``
+    (its name in code or in the pages, singular or plural: ``partners`` or ``councils``)."""
     if "." in name:
         try:
             model = apps.get_model(name)
@@ -33,6 +34,7 @@ def find_model(name: str) -> type[models.Model]:
     for model in apps.get_models():
         names = {
             str(model._meta.model_name),
+            f"{model._meta.model_name}s",
             str(model._meta.verbose_name).lower(),
             str(model._meta.verbose_name_plural).lower(),
         }

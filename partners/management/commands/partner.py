@@ -20,9 +20,10 @@ from django.db import transaction
 from tqdm import tqdm
 
 from core.context import acting_as
-from core.scoping import system_scope
-from partners.choices import CouncilRole, Nation
-from partners.models import Membership, Partner, Site, User
+from core.tenancy.choices import CouncilRole, Nation
+from core.tenancy.models import Membership, Partner, User
+from core.tenancy.scoping import system_scope
+from estate.models import Site
 from partners.services import add_partner, add_person, set_roles
 
 ROLE_HELP = ", ".join(CouncilRole.values)

@@ -1,9 +1,11 @@
 """Who may do what, in which council: the grant table behind every permission check.
 
 A person's access is worked out once per request (cached on the user object) from their service
-role and council memberships. The scoping mechanism (core.scoping) asks it which partners a
-person may see; views and the API ask it whether an action is allowed. docs/tenancy.md shows the
-same table for people.
+role and council memberships. The scoping mechanism (core.tenancy.scoping) asks it which
+partners a person may see; views and the API ask it whether an action is allowed.
+docs/tenancy.md shows the same table for people (a test checks they agree).
+
+Every permission in Concord is a row of these tables: there is no second rule beside them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from partners.choices import CouncilRole, ServiceRole
+from core.tenancy.choices import CouncilRole, ServiceRole
 
 VIEW, ADD, CHANGE, DELETE, IMPORT, EXPORT, HISTORY = (
     "view",
@@ -31,10 +33,15 @@ READ_ACTIONS = frozenset({VIEW, EXPORT, HISTORY})
 WRITE_ACTIONS = ACTIONS - READ_ACTIONS
 EVERYTHING = ACTIONS
 
-# Areas group record kinds; each model names its area (core.models.ConcordModel.area).
+# Areas group record kinds; each model names its area (core.tenancy.records.ConcordModel.area),
+# and a system check refuses a model whose area is not one of these. Besides the domain apps'
+# areas: ``partners`` (councils and their people), ``partnership`` (a whole council's data
+# handed over: joining and leaving) and ``changelog`` (reading the change log).
 AREAS = (
     "partners",
-    "reference",
+    "partnership",
+    "changelog",
+    "estate",
     "catalogue",
     "servicedesk",
     "assets",
@@ -45,31 +52,43 @@ AREAS = (
 )
 
 CATALOGUE_EDIT = frozenset({VIEW, ADD, CHANGE, IMPORT, EXPORT, HISTORY})
+NOTHING: frozenset[str] = frozenset()
+
+# A role's grants by area; "*" is every area the role does not name. A council role's grants
+# apply in that council only, a service role's in every council.
 
 COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     CouncilRole.REQUESTER: {
         "partners": frozenset({VIEW}),
-        "reference": frozenset({VIEW}),
+        "estate": frozenset({VIEW}),
         "catalogue": frozenset({VIEW}),
         "servicedesk": frozenset({VIEW, ADD}),
     },
     CouncilRole.LEAD: {
         "partners": READ_ACTIONS,
+        "partnership": NOTHING,
+        "changelog": frozenset({VIEW}),
         "catalogue": frozenset({VIEW}),
         "*": EVERYTHING,
     },
     CouncilRole.FINANCE: {
         "finance": EVERYTHING,
+        "partnership": NOTHING,
+        "changelog": NOTHING,
         "catalogue": frozenset({VIEW}),
         "*": frozenset({VIEW, EXPORT}),
     },
     CouncilRole.PROCUREMENT: {
         "contracts": EVERYTHING,
         "licences": EVERYTHING,
+        "partnership": NOTHING,
+        "changelog": NOTHING,
         "catalogue": frozenset({VIEW}),
         "*": frozenset({VIEW, EXPORT}),
     },
     CouncilRole.AUDITOR: {
+        "partnership": NOTHING,
+        "changelog": frozenset({VIEW}),
         "catalogue": frozenset({VIEW}),
         "*": READ_ACTIONS,
     },
@@ -80,23 +99,31 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     ServiceRole.AGENT: {
         "servicedesk": EVERYTHING,
         "assets": EVERYTHING,
+        "partnership": NOTHING,
+        "changelog": frozenset({VIEW}),
         "catalogue": CATALOGUE_EDIT,
         "*": READ_ACTIONS,
     },
     ServiceRole.RESOLVER: {
         "servicedesk": EVERYTHING,
         "assets": EVERYTHING,
+        "partnership": NOTHING,
+        "changelog": frozenset({VIEW}),
         "catalogue": CATALOGUE_EDIT,
         "*": READ_ACTIONS,
     },
     ServiceRole.FINANCE: {
         "finance": EVERYTHING,
+        "partnership": NOTHING,
+        "changelog": frozenset({VIEW}),
         "catalogue": CATALOGUE_EDIT,
         "*": READ_ACTIONS,
     },
     ServiceRole.PROCUREMENT: {
         "contracts": EVERYTHING,
         "licences": EVERYTHING,
+        "partnership": NOTHING,
+        "changelog": frozenset({VIEW}),
         "catalogue": CATALOGUE_EDIT,
         "*": READ_ACTIONS,
     },
@@ -128,7 +155,7 @@ class Access:
         would otherwise pay a query for it on each request.
         """
         if self._left is None:
-            from partners.models import Partner
+            from core.tenancy.models import Partner
 
             self._left = set(
                 Partner.objects.unscoped("which partners have left")
@@ -199,7 +226,7 @@ def access_for(user: Any) -> Access:
     if user is None or not user.is_authenticated or not user.is_active:
         access = Access(user_id=None)
     else:
-        from partners.models import Membership
+        from core.tenancy.models import Membership
 
         memberships = Membership.objects.unscoped("working out a person's own access").filter(
             user_id=user.pk
@@ -241,7 +268,7 @@ def user_with_access(also: Iterable[str] = (), **lookup: Any) -> tuple[Any, tupl
     each council's leaving date, one row per membership. `also` names further columns to
     read through the user (``auth_token__created``); their values come back beside it.
     """
-    from partners.models import User
+    from core.tenancy.models import User
 
     names = [f.attname for f in User._meta.concrete_fields]
     extra = list(also)
@@ -266,9 +293,27 @@ def council_access_ended(user: Any, on: datetime.date | None = None) -> bool:
         return False
     if on is None or on == timezone.localdate():
         return access_for(user).access_ended
-    from partners.models import Membership
+    from core.tenancy.models import Membership
 
     memberships = Membership.objects.unscoped("sign-in check").filter(user_id=user.pk)
     if not memberships.exists():
         return False
     return not memberships.exclude(partner__left_on__lte=on).exists()
+
+
+def people_visible_to(viewer: Any) -> Any:
+    """The accounts `viewer` may see: everyone for service staff, else their councils' people.
+
+    People are not a scoped model themselves; they are seen through the memberships the viewer
+    may see, so that a council's people are never listed to another council.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from core.tenancy.models import Membership, User
+
+    if viewer is None or not viewer.is_authenticated:
+        return User.objects.none()
+    if access_for(viewer).is_service_staff:
+        return User.objects.all()
+    memberships = Membership.objects.visible_to(viewer).filter(user_id=OuterRef("pk"))
+    return User.objects.filter(Exists(memberships))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 
-from partners.access import council_access_ended
+from core.tenancy.access import council_access_ended
 
 
 class AccessEndedMiddleware:

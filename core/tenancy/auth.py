@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from partners.access import council_access_ended, user_with_access
+from core.tenancy.access import council_access_ended, user_with_access
 
 
 class ConcordBackend(ModelBackend):
@@ -66,7 +66,7 @@ def lockout_username(request: Any, credentials: dict[str, Any] | None) -> str | 
     characters: PostgreSQL refused a longer one, failing the sign-in page and the token
     endpoint with a server error instead of "wrong username or password".
     """
-    from partners.models import User
+    from core.tenancy.models import User
 
     if credentials:
         value = credentials.get("username")

@@ -36,7 +36,7 @@ from django.db import models
 from django.db.models import sql
 
 if TYPE_CHECKING:
-    from partners.models import Partner
+    from core.tenancy.models import Partner
 
 
 class ScopeError(RuntimeError):

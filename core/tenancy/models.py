@@ -1,8 +1,11 @@
-"""Councils (partners), their people and roles, their sites, and the agreements between them."""
+"""Who is who: people's accounts, the councils (partners) and the roles people hold in them.
+
+The ground floor of Concord: every record is owned by these councils (core.tenancy.records),
+and what a person may see and do follows from these roles (core.tenancy.access).
+"""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
@@ -12,9 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from core.models import CatalogueModel, ConcordModel, PartnerOwnedModel, SharedOwnershipModel
-from core.scoping import ChangeLoggedWrites
-from partners.choices import CouncilRole, Nation, ServiceRole
+from core.tenancy.choices import CouncilRole, Nation, ServiceRole
+from core.tenancy.records import ConcordModel, PartnerOwnedModel
+from core.tenancy.scoping import ChangeLoggedWrites
 
 
 class UserManager(DjangoUserManager.from_queryset(ChangeLoggedWrites)):  # type: ignore[misc]
@@ -102,6 +105,9 @@ class Partner(ConcordModel):
     constraint_fields: ClassVar[dict[str, str]] = {"partner_left_after_joined": "left_on"}
 
     class Meta:
+        # "Partner" in code; people read "council" everywhere (labels, titles, buttons).
+        verbose_name = "council"
+        verbose_name_plural = "councils"
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -134,15 +140,6 @@ class Partner(ConcordModel):
         """A former partner: it has left, and its records are read-only."""
         return self.has_left()
 
-    def upcoming_bank_holidays(
-        self, count: int = 3, today: datetime.date | None = None
-    ) -> list[tuple[datetime.date, str]]:
-        """The next `count` bank holidays the council keeps (its nation's), from today."""
-        from core.workdays import bank_holidays
-
-        start = today or timezone.localdate()
-        return bank_holidays(self.nation, start, start + datetime.timedelta(days=400))[:count]
-
 
 class Membership(PartnerOwnedModel):
     """A council role held by a person in one council."""
@@ -168,107 +165,3 @@ class Membership(PartnerOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()}: {self.get_role_display()}"
-
-
-class SiteType(CatalogueModel):
-    """A kind of council building: office, depot, library, data centre..."""
-
-    name = models.CharField(
-        max_length=100,
-        unique=True,
-        error_messages={"unique": "A site type with this name already exists"},
-    )
-    description = models.TextField(blank=True)
-
-    natural_key: ClassVar[str | None] = "name"
-    import_fields: ClassVar[tuple[str, ...]] = ("name", "description")
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Site(PartnerOwnedModel):
-    """A council building or office where people, equipment and services are."""
-
-    code = models.CharField(
-        max_length=30,
-        validators=[
-            RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", "Use letters, digits, . _ or -.")
-        ],
-        help_text="The council's own reference for the site, unique within the council.",
-    )
-    name = models.CharField(max_length=200)
-    site_type = models.ForeignKey(
-        SiteType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    address = models.TextField(blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
-    uprn = models.CharField(
-        "UPRN",
-        max_length=12,
-        blank=True,
-        validators=[RegexValidator(r"^[0-9]{1,12}$", "A UPRN is up to 12 digits.")],
-        help_text="Unique Property Reference Number.",
-    )
-    is_active = models.BooleanField("In use", default=True)
-
-    import_fields: ClassVar[tuple[str, ...]] = (
-        "partner",
-        "code",
-        "name",
-        "site_type",
-        "address",
-        "postcode",
-        "uprn",
-        "is_active",
-    )
-
-    class Meta:
-        ordering = ["name", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["partner", "code"],
-                name="site_unique_code",
-                # Within the council the person chose, which they can see: no other council's
-                # record is named.
-                violation_error_message="A site with this code already exists in this council",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["name", "id"], name="site_name_id"),
-            models.Index(fields=["partner", "name", "id"], name="site_partner_name_id"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
-
-
-class Agreement(SharedOwnershipModel):
-    """An inter-authority agreement between partners, owned by the councils that signed it."""
-
-    # Unique among the agreements a person can see (unique_for_reader), not in the whole table.
-    reference = models.CharField(max_length=50, db_index=True)
-    title = models.CharField(max_length=200)
-    starts_on = models.DateField()
-    ends_on = models.DateField(null=True, blank=True)
-    summary = models.TextField(blank=True)
-
-    natural_key: ClassVar[str | None] = "reference"
-    unique_for_reader: ClassVar[tuple[str, ...]] = ("reference",)
-    constraint_fields: ClassVar[dict[str, str]] = {"agreement_ends_after_start": "ends_on"}
-
-    class Meta:
-        ordering = ["title", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
-                name="agreement_ends_after_start",
-                violation_error_message="The end date must be the same as or after the start date",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.title

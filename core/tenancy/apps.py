@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class TenancyConfig(AppConfig):
+    """The tenancy kernel: accounts, councils, memberships, ownership and the grant tables."""
+
+    name = "core.tenancy"
+    label = "tenancy"
+    verbose_name = "Councils and people"

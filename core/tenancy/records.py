@@ -1,0 +1,409 @@
+"""What a Concord record is, and who owns it: the base classes every domain model builds on.
+
+Three kinds of record, one visibility mechanism (core.tenancy.scoping):
+
+- `PartnerOwnedModel`: owned by one council (`partner`).
+- `SharedOwnershipModel`: owned together by several councils through `OwnerShare` rows whose
+  percentages sum to 100.
+- `CatalogueModel`: owned by nobody (suppliers, products, categories), readable by every
+  signed-in person, editable by shared-service staff.
+
+Each model states its `area` of the grant table (core.tenancy.access), so that permission
+checks need no code of the model's own. A record also carries what the machinery above needs
+to know about it, declared rather than coded: its natural key, import columns, constraint
+fields, attachability. Its own values as loaded are kept so the change log (core.changelog)
+can write "before" without another query.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, router
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.fields.files import FieldFile
+from django.urls import NoReverseMatch, reverse
+
+from core.tenancy.access import access_for
+from core.tenancy.scoping import ScopedManager, system_scope
+
+#: The URL namespace of each model's pages, where an app other than the model's own declares
+#: them (the partners app has the pages of the kernel's councils and people), by model label.
+PAGE_NAMESPACES: dict[str, str] = {}
+
+
+def serve_pages(model: type[models.Model], namespace: str) -> None:
+    """Say that the pages of `model` are in URL namespace `namespace` (core.views.generic
+    calls it for every model whose pages an app declares, when its views module loads)."""
+    label = model._meta.label
+    known = PAGE_NAMESPACES.get(label)
+    if known is not None and known != namespace:
+        raise ValueError(f"The pages of {label} are declared twice: in {known} and {namespace}")
+    PAGE_NAMESPACES[label] = namespace
+
+
+# Bookkeeping fields that change on every save and say nothing about the record itself.
+UNTRACKED_FIELDS = frozenset({"created_at", "updated_at", "version"})
+
+
+def json_value(value: Any) -> Any:
+    """A field value as it is written to the change log and to exports."""
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    return value
+
+
+class ConcordModel(models.Model):
+    """Abstract base of every domain record: timestamps, a version for ETags, scoping."""
+
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ScopedManager()
+    #: Every write of these records leaves a change record (core.changelog); the querysets
+    #: refuse bulk writes that would not (core.scoping.ChangeLoggedWrites).
+    change_logged: ClassVar[bool] = True
+    #: The area of the grant table (core.tenancy.access.AREAS) this record kind belongs to.
+    #: Every concrete model names one; a system check refuses a missing or unknown area.
+    area: ClassVar[str]
+    #: "partner", "shared", "catalogue" or "self": how ownership (and so visibility) works.
+    ownership: ClassVar[str] = "partner"
+    #: The field that names a record in files (imports, exports), e.g. a partner's ``code``.
+    #: Foreign keys to this model are written and read as this value instead of an id.
+    natural_key: ClassVar[str | None] = None
+    #: The columns a CSV/XLSX import of this model takes; empty means it cannot be imported.
+    import_fields: ClassVar[tuple[str, ...]] = ()
+    #: Whether files may be attached to these records (core.Attachment); a model turns it off.
+    attachable: ClassVar[bool] = True
+    #: Foreign keys to the user model that name the owning council's OWN people (a
+    #: membership's person): the partner export includes their accounts. Any other person a
+    #: record names (a shared-service agent, another co-owner's person, an uploader) appears
+    #: in the export by username only, as their account is not the council's data.
+    partner_people_fields: ClassVar[tuple[str, ...]] = ()
+    #: The field each of ``Meta.constraints`` is about, by constraint name: the one a person
+    #: changes to put a breach right, on which forms, the API and imports show its
+    #: ``violation_error_message``. A unique constraint needs no entry (its last field is the
+    #: one); a check constraint should have one, as its condition does not say which field.
+    constraint_fields: ClassVar[dict[str, str]] = {}
+    #: Fields whose value no two records share among those a person can see (a co-owned
+    #: agreement's reference). Not a database constraint, on purpose: a unique column would
+    #: refuse a council a value another council has used, and so tell it that record exists.
+    #: Forms and the API check them with `reader_clashes`.
+    unique_for_reader: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+    def reader_clashes(self, user: Any) -> dict[str, str]:
+        """The `unique_for_reader` fields whose value another record `user` can see already
+        has (ignoring capitals), with the message to show on each."""
+        clashes: dict[str, str] = {}
+        manager: Any = type(self)._default_manager
+        for name in self.unique_for_reader:
+            value = getattr(self, name)
+            if value in (None, ""):
+                continue
+            others = manager.visible_to(user).filter(**{f"{name}__iexact": value})
+            if self.pk is not None:
+                others = others.exclude(pk=self.pk)
+            if others.exists():
+                field: Any = self._meta.get_field(name)
+                label = str(field.verbose_name)
+                clashes[name] = (
+                    f"{str(self._meta.verbose_name).capitalize()} {label} {value} is already "
+                    f"used: choose another {label}"
+                )
+        return clashes
+
+    # The row as loaded, so that the change log can show "before" without another query. It
+    # is turned into JSON-ready values only when a save or delete needs it: a list page that
+    # loads fifty rows never pays for it.
+    _loaded_row: tuple[Any, Any] | None = None
+    _loaded_snapshot: dict[str, Any] | None = None
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_row = (field_names, values)
+        return instance
+
+    @property
+    def _loaded_values(self) -> dict[str, Any] | None:
+        """The record's tracked values as last loaded from (or written to) the database."""
+        if self._loaded_snapshot is None and self._loaded_row is not None:
+            names, values = self._loaded_row
+            self._loaded_snapshot = {
+                name: json_value(value)
+                for name, value in zip(names, values, strict=True)
+                if name not in UNTRACKED_FIELDS
+            }
+        return self._loaded_snapshot
+
+    @_loaded_values.setter
+    def _loaded_values(self, snapshot: dict[str, Any] | None) -> None:
+        self._loaded_snapshot = snapshot
+        self._loaded_row = None
+
+    def refresh_from_db(
+        self, using: Any = None, fields: Any = None, from_queryset: Any = None
+    ) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        # The fields now hold the database's values: the change log's "before" must too, or
+        # the next save would log a change from the values as first loaded.
+        fresh = self.tracked_values()
+        if fields is not None and self._loaded_values is not None:
+            names = {getattr(self._meta.get_field(name), "attname", name) for name in fields}
+            fresh = {**self._loaded_values, **{k: v for k, v in fresh.items() if k in names}}
+        self._loaded_values = fresh
+
+    def tracked_values(self) -> dict[str, Any]:
+        """The record's own field values, JSON-ready, as the change log records them."""
+        values: dict[str, Any] = {}
+        deferred = self.get_deferred_fields()
+        for f in self._meta.concrete_fields:
+            if f.attname in deferred or f.name in UNTRACKED_FIELDS:
+                continue
+            values[f.attname] = json_value(getattr(self, f.attname))
+        return values
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and self.tracked_values() != self._loaded_values:
+            # The version (and so the ETag) moves only when the record itself changes.
+            self.version = (self.version or 0) + 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+        super().save(*args, **kwargs)
+
+    # Uniqueness checks look across the table on purpose: a code must be unique even where the
+    # person saving cannot see the clashing record (the message names no record).
+    def validate_unique(self, exclude: Any = None) -> None:
+        with system_scope("uniqueness check"):
+            super().validate_unique(exclude=exclude)
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # Django's own loop, except where a breach is reported: Django puts a check constraint
+        # or a unique constraint on several fields at the top of a form, linked to nothing. A
+        # person fixes a field, so each breach goes on the field `constraint_field` names.
+        errors: dict[str, list[ValidationError]] = {}
+        using = router.db_for_write(type(self), instance=self)
+        checkable = {f.name for f in self._meta.concrete_fields} - set(exclude or ())
+        with system_scope("constraint check"):
+            for model_class, constraints in self.get_constraints():
+                for constraint in constraints:
+                    check: Any = constraint  # (django-stubs lacks BaseConstraint.validate)
+                    try:
+                        check.validate(model_class, self, exclude=exclude, using=using)
+                    except ValidationError as exc:
+                        field = self.constraint_field(constraint, checkable) or NON_FIELD_ERRORS
+                        errors.setdefault(field, []).append(exc)
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def constraint_field(cls, constraint: Any, available: Any = None) -> str | None:
+        """The field a breach of `constraint` is shown on, among the field names `available`
+        (those on the form, the columns of an import; None: any), or None for the record as a
+        whole.
+
+        The field declared in `constraint_fields`; else the last of the constraint's fields
+        (``code`` of ``partner, code``: the council was chosen, the code is what clashes);
+        else, for a check constraint, the last field its condition compares, in the model's
+        order (``ends_on`` of ``ends_on >= starts_on``).
+        """
+        declared = cls.constraint_fields.get(constraint.name)
+        if declared is not None and (available is None or declared in available):
+            return declared
+        names: list[str] = list(getattr(constraint, "fields", ()) or ())
+        condition = getattr(constraint, "condition", None)
+        if not names and isinstance(constraint, models.CheckConstraint) and condition is not None:
+            referenced = set(condition.referenced_base_fields)
+            names = [f.name for f in cls._meta.concrete_fields if f.name in referenced]
+        for name in reversed(names):
+            if available is None or name in available:
+                return name
+        return None
+
+    # Ownership and visibility ------------------------------------------------------------
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        """Rows owned (or co-owned) by any of `partner_ids`. Subclasses define it."""
+        raise TypeError(f"{cls.__name__} does not define how it is owned")
+
+    @classmethod
+    def visibility_filter(cls, user: Any, action: str = "view") -> Q | None:
+        """Rows `user` may `action`: Q() for all, None for none. The only visibility rule."""
+        ids = access_for(user).partner_ids(action, cls.area)
+        if ids is None:
+            return Q()
+        if not ids:
+            return None
+        return cls.ownership_filter(ids)
+
+    def owning_partner_ids(self) -> list[int]:
+        """Ids of the partners that own this record (empty for catalogue records)."""
+        raise TypeError(f"{type(self).__name__} does not define how it is owned")
+
+    def owning_partner_ids_in(self, values: dict[str, Any]) -> list[int]:
+        """Ids of the partners that owned this record when its tracked values were `values`
+        (the change log's "before"). By default its owners now: a co-owned record changes
+        owners only through `core.services.set_owner_shares`, which logs that itself, and a
+        catalogue record has none."""
+        return self.owning_partner_ids()
+
+    def change_log_partner_ids(self, before: dict[str, Any] | None = None) -> list[int]:
+        """Partners whose change log shows a change to this record: its owners now and, for a
+        change from `before`, its owners then, so that a record moved from one council to
+        another is in both councils' logs (docs/tenancy.md, "Moving a record")."""
+        owners = set(self.owning_partner_ids())
+        if before:
+            owners.update(self.owning_partner_ids_in(before))
+        return sorted(owners)
+
+    @classmethod
+    def export_fields(cls) -> list[str]:
+        """The columns of exports: id, then every field of the record's own (no bookkeeping)."""
+        names = ["id"]
+        for f in cls._meta.concrete_fields:
+            if f.name not in UNTRACKED_FIELDS and f.name != "id":
+                names.append(f.name)
+        names += ["created_at", "updated_at", "version"]
+        return names
+
+    # URLs follow the house naming: app:model_detail and friends.
+
+    @classmethod
+    def url_name(cls, view: str) -> str:
+        """The URL name of one of this model's generic pages, e.g. ``estate:site_list``: in
+        the namespace of the app that declares its pages (`serve_pages`), by default its own."""
+        namespace = PAGE_NAMESPACES.get(cls._meta.label, cls._meta.app_label)
+        return f"{namespace}:{cls._meta.model_name}_{view}"
+
+    def get_absolute_url(self) -> str:
+        try:
+            return reverse(self.url_name("detail"), args=[self.pk])
+        except NoReverseMatch:
+            return ""
+
+
+class PartnerOwnedModel(ConcordModel):
+    """A record one council owns."""
+
+    partner = models.ForeignKey(
+        "tenancy.Partner",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The council that owns this record.",
+    )
+
+    ownership: ClassVar[str] = "partner"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        return Q(partner_id__in=list(partner_ids))
+
+    def owning_partner_ids(self) -> list[int]:
+        return [self.partner_id] if self.partner_id else []
+
+    def owning_partner_ids_in(self, values: dict[str, Any]) -> list[int]:
+        partner_id = values.get("partner_id", self.partner_id)
+        return [partner_id] if partner_id else []
+
+
+class SharedOwnershipModel(ConcordModel):
+    """A record several councils own together, in shares that sum to 100%."""
+
+    ownership: ClassVar[str] = "shared"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        shares = OwnerShare.objects.filter(
+            content_type=ContentType.objects.get_for_model(cls),
+            object_id=OuterRef("pk"),
+            partner_id__in=list(partner_ids),
+        )
+        return Q(Exists(shares))
+
+    def owner_shares(self) -> list[OwnerShare]:
+        """This record's shares, largest first."""
+        if self.pk is None:
+            return []
+        return list(
+            OwnerShare.objects.filter(
+                content_type=ContentType.objects.get_for_model(type(self)), object_id=self.pk
+            )
+            .select_related("partner")
+            .order_by("-percentage", "partner__code")
+        )
+
+    def owning_partner_ids(self) -> list[int]:
+        return [share.partner_id for share in self.owner_shares()]
+
+
+class CatalogueModel(ConcordModel):
+    """A record owned by nobody: readable by every signed-in person, edited by service staff."""
+
+    area: ClassVar[str] = "catalogue"
+    ownership: ClassVar[str] = "catalogue"
+    # Nobody owns a catalogue record, so nobody's partner export would carry its files.
+    attachable: ClassVar[bool] = False
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        return None  # nobody owns a catalogue record, so no partner export carries it
+
+    @classmethod
+    def visibility_filter(cls, user: Any, action: str = "view") -> Q | None:
+        access = access_for(user)
+        return Q() if access.can(action, cls.area) else None
+
+    def owning_partner_ids(self) -> list[int]:
+        return []
+
+
+class OwnerShare(models.Model):
+    """One council's share in a co-owned record (percentages of one record sum to 100)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
+    percentage = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "partner"], name="ownershare_unique_owner"
+            ),
+            models.CheckConstraint(
+                condition=Q(percentage__gt=0) & Q(percentage__lte=100),
+                name="ownershare_percentage_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["content_type", "partner", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.percentage}%"
