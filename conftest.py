@@ -52,6 +52,22 @@ def api_client_for(db: None) -> Any:
     return sign_in
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """When the whole suite runs (no paths given), refuse to run it if an app holding Concord
+    records has no test collected: left out of ``testpaths``, or never given any."""
+    if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+        return
+    from core.testing.suite import apps_without_tests
+
+    missing = apps_without_tests(item.path for item in items)
+    if missing:
+        raise pytest.UsageError(
+            f"No tests were collected for {', '.join(missing)}, which hold Concord records: add "
+            "the app to testpaths in pyproject.toml and give it tests "
+            "(docs/adding-an-app.md)."
+        )
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Leave each phase's report on the test item (``item.rep_call``), so that fixtures can

@@ -1,4 +1,10 @@
-"""The REST API: /api/v1/..., the OpenAPI schema and its offline Swagger UI."""
+"""The REST API: /api/v1/..., the OpenAPI schema and its offline Swagger UI.
+
+Each Concord app lists its endpoints in ``<app>/api/urls.py`` as ``routes``: (path prefix,
+viewset, basename) with the hyphenated plural as the prefix and the model name as the basename,
+so that URL names read ``api:site-list``, ``api:site-detail``, ``api:site-export``. They are
+registered here in the order of INSTALLED_APPS, after the core's own.
+"""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -9,18 +15,15 @@ from core.api.auth import ObtainTokenView
 from core.api.changes import ChangeRecordViewSet
 from core.api.exporting import export_urls
 from core.api.importing import ImportJobView
-from estate.api import views as estate_api
-from partners.api import views as partners_api
+from core.apps import app_module, concord_apps
 
 app_name = "api"
 
-# Basenames are model names, so URL names read api:site-list, api:site-detail...
 router = SimpleRouter()
-router.register("partners", partners_api.PartnerViewSet, basename="partner")
-router.register("sites", estate_api.SiteViewSet, basename="site")
-router.register("site-types", estate_api.SiteTypeViewSet, basename="sitetype")
-router.register("agreements", estate_api.AgreementViewSet, basename="agreement")
-router.register("memberships", partners_api.MembershipViewSet, basename="membership")
+for app in concord_apps():
+    module = app_module(app, "api.urls")
+    for prefix, viewset, basename in getattr(module, "routes", ()):
+        router.register(prefix, viewset, basename=basename)
 router.register("changes", ChangeRecordViewSet, basename="change")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 

@@ -1,13 +1,18 @@
-"""Top-level URLs: pages, the API under /api/, sign-in, and the Django admin."""
+"""Top-level URLs: pages, the API under /api/, sign-in, and the Django admin.
+
+Every Concord app's pages (its ``urls.py``) are mounted at the site root, in the order of
+INSTALLED_APPS (core.apps.concord_apps); its API routes are in concord/api_urls.py.
+"""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from core.apps import app_module, concord_apps
+
 urlpatterns = [
     path("", include("core.urls")),
-    path("", include("partners.urls")),
-    path("", include("estate.urls")),
+    *(path("", include(f"{app.name}.urls")) for app in concord_apps() if app_module(app, "urls")),
     path("api/", include("concord.api_urls")),
     path("sign-in/", auth_views.LoginView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),

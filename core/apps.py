@@ -1,8 +1,16 @@
-from django.apps import AppConfig
+"""The core's app configuration, and the base every Concord app's configuration builds on."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from types import ModuleType
+
+from django.apps import AppConfig, apps
+from django.utils.module_loading import module_has_submodule
 
 
 class CoreConfig(AppConfig):
-    """Machinery shared by every app: scoping, change log, generic pages and API."""
+    """Machinery shared by every app: change log, generic pages and API, import, export, jobs."""
 
     name = "core"
     verbose_name = "Concord core"
@@ -10,8 +18,43 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from core import attachments, changelog  # noqa: F401  (connect their signal handlers)
+        from core import attachments, changelog, checks  # noqa: F401  (signal handlers, checks)
 
         # Every app's pages, declared in its views module, say where their URLs are named
         # (core.tenancy.records.serve_pages): loaded now, before any URL is asked for.
         autodiscover_modules("views")
+
+
+class ConcordAppConfig(AppConfig):
+    """The configuration of a Concord domain app (partners, estate, servicedesk...).
+
+    Subclassing it is what makes an app one: its pages (``<app>/urls.py``) and API routes
+    (``routes`` in ``<app>/api/urls.py``) are mounted by the project's URL configuration in the
+    order of INSTALLED_APPS, and the system checks (core.checks) hold it to the app shape
+    (docs/adding-an-app.md).
+    """
+
+    # Not an app's configuration itself: Django must not take it for the one in an app's
+    # apps.py, where it is imported beside the app's own. Each subclass is the default again.
+    default = False
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "default" not in cls.__dict__:
+            cls.default = True
+
+
+def concord_apps() -> list[ConcordAppConfig]:
+    """The installed Concord apps, in the order of INSTALLED_APPS."""
+    return [config for config in apps.get_app_configs() if isinstance(config, ConcordAppConfig)]
+
+
+def app_module(config: AppConfig, name: str) -> ModuleType | None:
+    """The app's submodule `name` (``"urls"``, ``"api.urls"``), or None when it has none."""
+    module = config.module
+    parts = name.split(".")
+    for depth, part in enumerate(parts):
+        if module is None or not module_has_submodule(module, part):
+            return None
+        module = import_module(f"{config.name}.{'.'.join(parts[: depth + 1])}")
+    return module

@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from core.apps import ConcordAppConfig
 
 
-class EstateConfig(AppConfig):
+class EstateConfig(ConcordAppConfig):
     """Council sites, kinds of site and inter-authority agreements: the example domain app."""
 
     name = "estate"

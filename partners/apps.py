@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from core.apps import ConcordAppConfig
 
 
-class PartnersConfig(AppConfig):
+class PartnersConfig(ConcordAppConfig):
     """Joining and leaving: the pages, API, services and commands for councils and their people.
 
     The councils, people and roles themselves are the tenancy kernel's (core.tenancy).

@@ -156,6 +156,6 @@ def test_only_collected_families_count() -> None:
     declared = declared_families()
     assert TestDefinedInAFunction not in declared  # not collected by pytest
     assert _Sites not in declared and _Catalogue not in declared  # not Test... classes
-    from partners.tests.test_generic import TestSite
+    from estate.tests.test_generic import TestSite
 
     assert TestSite in declared

@@ -1,0 +1,105 @@
+"""System checks that hold every model and app to the house rules, at start-up.
+
+Django runs them before every command and the first request (``concord check`` runs them
+alone), so a model declared wrongly fails at once, naming itself, rather than later in a
+permission check that quietly grants nothing:
+
+- every concrete Concord record names an `area` of the grant table (core.tenancy.access),
+  except core's own attachments, which are seen and changed as their record is;
+- a Concord app's configuration subclasses core.apps.ConcordAppConfig, so that its pages and
+  API are mounted and its tests are required (conftest.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.checks import Error, Tags, register
+
+from core.apps import ConcordAppConfig
+from core.tenancy.access import AREAS
+from core.tenancy.records import ConcordModel
+
+MACHINERY = ("core", "tenancy")
+
+
+def concord_models() -> list[type[ConcordModel]]:
+    """Every concrete Concord record model, in the app registry's order."""
+    return [
+        model
+        for model in apps.get_models()
+        if issubclass(model, ConcordModel) and not model._meta.abstract and not model._meta.proxy
+    ]
+
+
+@register(Tags.models)
+def check_areas(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Every Concord record names one of the grant table's areas."""
+    models = [
+        model
+        for model in concord_models()
+        if app_configs is None or model._meta.app_config in app_configs
+    ]
+    return area_errors(models)
+
+
+def area_errors(models: list[type[ConcordModel]]) -> list[Error]:
+    """The errors of `models` that name no area, or an area the grant table does not have."""
+    errors = []
+    for model in models:
+        if model._meta.app_label == "core":
+            continue  # an attachment has its record's area (core.models.Attachment)
+        area = getattr(model, "area", None)
+        if area is None:
+            errors.append(
+                Error(
+                    f"{model._meta.label} names no area of the grant table.",
+                    hint=(
+                        f'Give it area: ClassVar[str] = "<area>", one of {", ".join(AREAS)} '
+                        "(core/tenancy/access.py; a new area needs a row in the grant tables "
+                        "and in docs/tenancy.md)."
+                    ),
+                    obj=model,
+                    id="concord.E001",
+                )
+            )
+        elif area not in AREAS:
+            errors.append(
+                Error(
+                    f"{model._meta.label}'s area {area!r} is not an area of the grant table.",
+                    hint=(
+                        f"Use one of {', '.join(AREAS)}, or add the area to "
+                        "core/tenancy/access.py."
+                    ),
+                    obj=model,
+                    id="concord.E002",
+                )
+            )
+    return errors
+
+
+@register(Tags.models)
+def check_apps(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """An app holding Concord records is a Concord app (core.apps.ConcordAppConfig)."""
+    errors = []
+    seen = set()
+    for model in concord_models():
+        config = model._meta.app_config
+        if config is None or config.label in MACHINERY or config.label in seen:
+            continue
+        seen.add(config.label)
+        if not isinstance(config, ConcordAppConfig):
+            errors.append(
+                Error(
+                    f"The app {config.label} holds Concord records but its configuration is a "
+                    "plain AppConfig.",
+                    hint=(
+                        f"Make {type(config).__name__} subclass core.apps.ConcordAppConfig "
+                        "(docs/adding-an-app.md)."
+                    ),
+                    obj=config,
+                    id="concord.E003",
+                )
+            )
+    return errors
