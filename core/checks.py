@@ -69,8 +69,7 @@ def area_errors(models: list[type[ConcordModel]]) -> list[Error]:
                 Error(
                     f"{model._meta.label}'s area {area!r} is not an area of the grant table.",
                     hint=(
-                        f"Use one of {', '.join(AREAS)}, or add the area to "
-                        "core/tenancy/access.py."
+                        f"Use one of {', '.join(AREAS)}, or add the area to core/tenancy/access.py."
                     ),
                     obj=model,
                     id="concord.E002",

@@ -54,6 +54,13 @@ class KeysetPage:
         return self.previous_cursor is not None
 
 
+def default_ordering(model: Any) -> list[str]:
+    """The default order of a list of `model`'s records: its ``Meta.ordering``, the one place it
+    is declared (the list page, its export and the API list all follow it; keyset pagination
+    appends the primary key when the ordering does not end with it)."""
+    return list(model._meta.ordering or ["pk"])
+
+
 def normalise_ordering(model: Any, ordering: list[str]) -> list[str]:
     """The ordering with the primary key appended (same direction as the last field)."""
     pk = model._meta.pk.name

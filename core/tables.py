@@ -3,7 +3,8 @@
 A table names its columns once; the generic list page renders it as a GOV.UK table, works out
 ``select_related`` from the foreign keys it shows (so a list costs one query, not one per row),
 and offers sorting only on columns declared sortable. Sortable columns must be backed by
-non-null fields, because keyset pagination (core.pagination) cannot page through NULLs::
+non-null fields, because keyset pagination (core.pagination) cannot page through NULLs. The
+default order is the model's ``Meta.ordering``, declared there once::
 
     class SiteTable(Table):
         name = Column(link=True, sortable=True)
@@ -12,7 +13,6 @@ non-null fields, because keyset pagination (core.pagination) cannot page through
 
         class Meta:
             model = Site
-            default_sort = ["name"]
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from django.db import models
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+from core.pagination import default_ordering
 
 EMPTY = mark_safe("")
 YES = mark_safe("Yes")
@@ -310,10 +312,13 @@ class TableMeta(type):
         columns.update(dict(declared))
         cls.base_columns = columns  # type: ignore[attr-defined]
         if meta is not None:
+            if hasattr(meta, "default_sort"):
+                raise ImproperlyConfigured(
+                    f"{name} declares default_sort: a list's default order is its model's "
+                    "Meta.ordering, declared once there (pages and API alike)."
+                )
             cls.model = meta.model  # type: ignore[attr-defined]
-            cls.default_sort = list(  # type: ignore[attr-defined]
-                getattr(meta, "default_sort", None) or meta.model._meta.ordering or ["pk"]
-            )
+            cls.default_sort = default_ordering(meta.model)  # type: ignore[attr-defined]
             cls.extra_select_related = tuple(  # type: ignore[attr-defined]
                 getattr(meta, "select_related", ())
             )

@@ -18,7 +18,6 @@ class SiteTable(Table):
 
     class Meta:
         model = Site
-        default_sort = ["name"]
 
 
 class SiteTypeTable(Table):
@@ -29,7 +28,6 @@ class SiteTypeTable(Table):
 
     class Meta:
         model = SiteType
-        default_sort = ["name"]
 
 
 class AgreementTable(Table):
@@ -42,4 +40,3 @@ class AgreementTable(Table):
 
     class Meta:
         model = Agreement
-        default_sort = ["title"]

@@ -18,7 +18,6 @@ class PartnerTable(Table):
 
     class Meta:
         model = Partner
-        default_sort = ["name"]
 
 
 class MembershipTable(Table):
@@ -31,5 +30,4 @@ class MembershipTable(Table):
 
     class Meta:
         model = Membership
-        default_sort = ["partner__name", "user__username", "role"]
         select_related = ("user",)

@@ -185,7 +185,6 @@ class AttachmentViewSet(ScopedModelViewSet):
     serializer_class = AttachmentSerializer
     filterset_class = AttachmentFilterSet
     permission_classes = [AttachmentPermission]
-    ordering = ("-uploaded_at",)
     ordering_fields = ("uploaded_at", "original_name", "size")
     select_related = ("uploaded_by",)
     # An attachment is replaced, never edited: no PUT or PATCH. A file comes as multipart.

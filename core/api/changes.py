@@ -129,7 +129,6 @@ class ChangeRecordViewSet(ScopedReadOnlyModelViewSet):
     serializer_class = ChangeRecordSerializer
     filterset_class = ChangeRecordFilterSet
     permission_classes = [ChangeLogPermission]
-    ordering = ("-at",)
     ordering_fields = ("at",)
     select_related = ("actor", "content_type")
 

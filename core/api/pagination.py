@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from core.pagination import InvalidCursor, KeysetPage, keyset_page
+from core.pagination import InvalidCursor, KeysetPage, default_ordering, keyset_page
 
 
 def sortable_fields(model: Any, names: tuple[str, ...] | list[str]) -> list[str]:
@@ -69,8 +69,7 @@ class KeysetPagination(BasePagination):
         return sortable_fields(model, tuple(getattr(view, "ordering_fields", ()) or ()))
 
     def default_ordering(self, view: Any, model: Any) -> list[str]:
-        ordering = getattr(view, "ordering", None) or model._meta.ordering or ["pk"]
-        return [ordering] if isinstance(ordering, str) else list(ordering)
+        return default_ordering(model)
 
     def get_ordering(self, request: Request, view: Any, model: Any) -> list[str]:
         raw = request.query_params.get(self.ordering_query_param, "").strip()

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch
@@ -64,13 +65,21 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
     """List and retrieve one scoped model, through the one visibility rule.
 
     `ScopedModelViewSet` adds the writes; a read-only endpoint (the change log) uses this one,
-    so that the router offers no write routes at all.
+    so that the router offers no write routes at all. The list's default order is the model's
+    ``Meta.ordering`` (declared once, there); ``?ordering=`` picks another among
+    `ordering_fields`.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "ordering" in cls.__dict__:
+            raise ImproperlyConfigured(
+                f"{cls.__name__} declares ordering: a list's default order is its model's "
+                "Meta.ordering, declared once there (pages and API alike)."
+            )
 
     #: The model served; its ``objects.visible_to`` is the only way rows are reached.
     model: ClassVar[Any] = None
-    #: Default sort of the list (non-null fields; the primary key is appended).
-    ordering: ClassVar[tuple[str, ...]] = ()
     #: Fields a client may sort by with ``?ordering=`` (non-null fields only).
     ordering_fields: ClassVar[tuple[str, ...]] = ()
     #: Related records fetched with each row; None works it out from the serializer's fields.

@@ -14,7 +14,6 @@ class SiteViewSet(ScopedModelViewSet):
     model = Site
     serializer_class = SiteSerializer
     filterset_class = SiteFilterSet
-    ordering = ("name",)
     ordering_fields = ("name", "code", "postcode", "created_at", "updated_at")
 
 
@@ -24,7 +23,6 @@ class SiteTypeViewSet(ScopedModelViewSet):
     model = SiteType
     serializer_class = SiteTypeSerializer
     filterset_class = SiteTypeFilterSet
-    ordering = ("name",)
     ordering_fields = ("name",)
 
 
@@ -34,5 +32,4 @@ class AgreementViewSet(ScopedModelViewSet):
     model = Agreement
     serializer_class = AgreementSerializer
     filterset_class = AgreementFilterSet
-    ordering = ("title",)
     ordering_fields = ("title", "reference", "starts_on")

@@ -14,7 +14,6 @@ class PartnerViewSet(ScopedModelViewSet):
     model = Partner
     serializer_class = PartnerSerializer
     filterset_class = PartnerFilterSet
-    ordering = ("name",)
     ordering_fields = ("name", "code", "joined_on")
 
 
@@ -24,5 +23,4 @@ class MembershipViewSet(ScopedModelViewSet):
     model = Membership
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilterSet
-    ordering = ("partner__name", "user__username", "role")
     ordering_fields = ("role",)
