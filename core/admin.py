@@ -3,8 +3,9 @@
 The admin is a back office for superusers, but it still goes through the one visibility
 mechanism: every queryset and every dropdown starts from ``visible_to(request.user)``. And it
 keeps the pages' rule for writing: a partner dropdown offers only the councils in which the
-person may add (or change) such records, never a former partner (core.forms.writable_partners),
-and a save is refused if the record would belong to one all the same.
+person may add (or change) such records, never a former partner
+(core.tenancy.access.writable_partners), and a save is refused if the record would belong to
+one all the same.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from django.db.models import ForeignKey
 from django.http import HttpRequest
 
 from core.attachments import may_change_record
-from core.forms import writable_partners
 from core.models import Attachment, ChangeRecord
-from core.tenancy.access import ADD, CHANGE, DELETE, access_for
+from core.tenancy.access import ADD, CHANGE, DELETE, access_for, writable_partners
 
 
 class ScopedModelAdmin(admin.ModelAdmin):

@@ -10,6 +10,7 @@ may add (or change) this kind of record. A related model that is not scoped must
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django import forms
@@ -17,7 +18,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import pretty_name
 
-from core.tenancy.access import ADD, CHANGE, access_for
+from core.services import HUNDRED, kept_owner_shares, owner_shares_problem
+from core.tenancy.access import ADD, CHANGE, writable_partners
 from core.widgets import speed_up_widget
 
 
@@ -295,27 +297,112 @@ class ScopedFormMixin:
                 )
 
 
-def writable_partners(user: Any, action: str, area: str) -> Any:
-    """Partners in which `user` may `action` records of `area`; former partners never."""
-    from core.tenancy.models import Partner
+class OwnerSharesMixin:
+    """The owner shares of a co-owned record, as one group of fields (the "Owners" fieldset of
+    generic/form.html): a percentage for each council in which the person may add (or change)
+    the record. Every other owner's share is kept as it is and counts towards the 100%
+    (core.services.kept_owner_shares), the same rule as the API's. The view saves them with
+    core.services.set_owner_shares once the record is saved (`shares`)."""
 
-    access = access_for(user)
-    qs = Partner.objects.visible_to(user).exclude(pk__in=access.left_partner_ids)
-    ids = access.partner_ids(action, area)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return qs.order_by("name")
+    fields: dict[str, forms.Field]
+    instance: Any
+    user: Any
+
+    def add_share_fields(self) -> None:
+        action = ADD if self.instance.pk is None else CHANGE
+        area = type(self.instance).area
+        self.editable_partners = list(writable_partners(self.user, action, area))
+        editable_ids = {p.pk for p in self.editable_partners}
+        existing = {s.partner_id: s for s in self.instance.owner_shares()}
+        #: Shares this person cannot change: kept as they are, shown beside the fields.
+        self.kept_shares = {
+            s.partner: s.percentage for s in kept_owner_shares(self.instance, editable_ids)
+        }
+        for partner in self.editable_partners:
+            share = existing.get(partner.pk)
+            name = f"{partner.name}\u2019s share"
+            self.fields[self.share_field(partner)] = forms.DecimalField(
+                label=f"{partner.name} (%)",
+                required=False,
+                min_value=Decimal("0"),
+                # No max_digits: max_value says it, and both would report one mistake twice.
+                max_value=HUNDRED,
+                decimal_places=2,
+                initial=share.percentage if share else None,
+                help_text="Leave blank if this council is not an owner.",
+                # A text input, as GOV.UK advises for numbers: a number input changes its value
+                # under the mouse wheel and the arrow keys, and some speech software cannot use
+                # it. inputmode still brings up a keypad with a decimal point.
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                # Django fills in these messages with %-formatting: a "%" is written "%%".
+                error_messages={
+                    "invalid": f"Enter {name} as a number, like 25 or 12.5",
+                    "min_value": f"{name} must be 0%% or more",
+                    "max_value": f"{name} must be 100%% or less",
+                    "max_decimal_places": f"{name} can have up to 2 decimal places",
+                },
+            )
+        #: The shares to save, by council, once the form is valid.
+        self.shares: dict[Any, Decimal] = {}
+
+    @staticmethod
+    def share_field(partner: Any) -> str:
+        return f"share_{partner.pk}"
+
+    @property
+    def share_fields(self) -> list[str]:
+        """The names of the share fields, in the order of the councils."""
+        return [self.share_field(p) for p in getattr(self, "editable_partners", ())]
+
+    def visible_kept_shares(self) -> list[tuple[Any, Decimal]]:
+        """Shares of other councils that the person can see (shown, not editable)."""
+        return list(getattr(self, "kept_shares", {}).items())
+
+    def clean_shares(self, cleaned: dict[str, Any]) -> None:
+        """Check the shares as a whole (the group's error), and keep them in `shares`."""
+        form: Any = self
+        if any(form.has_error(name) for name in self.share_fields):
+            # A share that is not a percentage has its own error; a total of the others would
+            # only be a second message about the same mistake.
+            return
+        shares: dict[Any, Decimal] = dict(self.kept_shares)
+        for partner in self.editable_partners:
+            value = cleaned.get(self.share_field(partner))
+            if value:
+                shares[partner] = value
+        problem = owner_shares_problem(shares, kept=self.kept_shares)
+        if problem is not None:
+            raise group_error("owner_shares", problem)
+        self.shares = shares
 
 
-class ScopedModelForm(ScopedFormMixin, forms.ModelForm):
-    """A model form whose dropdowns offer only what the person may see (and write to)."""
+class ScopedModelForm(OwnerSharesMixin, ScopedFormMixin, forms.ModelForm):
+    """A model form whose dropdowns offer only what the person may see (and write to).
+
+    A co-owned record's form also asks for its owner shares (`OwnerSharesMixin`).
+    """
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.form_model = type(self).scope_model or self._meta.model
         self.scope_fields(user, creating=self.instance.pk is None)
+        if getattr(self._meta.model, "ownership", None) == "shared":
+            self.add_share_fields()
         govukify(self)
+        for name in self.share_fields:
+            self.fields[name].widget.attrs["class"] += " govuk-input--width-5"
+
+    def field_groups(self) -> dict[str, list[str]]:
+        # The shares are filled in together, in the "Owners" fieldset: an error about them as a
+        # whole (or set_owner_shares's on "owner_shares") is the fieldset's.
+        return {"owner_shares": self.share_fields} if self.share_fields else {}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.share_fields:
+            self.clean_shares(cleaned)
+        return cleaned
 
     def _post_clean(self) -> None:
         super()._post_clean()  # type: ignore[misc]  # (django-stubs lacks ModelForm._post_clean)

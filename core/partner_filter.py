@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 SESSION_KEY = "concord_partner_filter"
@@ -36,6 +37,19 @@ def choose_partner(request: HttpRequest, code: str | None) -> Any:
     else:
         request.session.pop(SESSION_KEY, None)
     return selected_partner(request)
+
+
+def narrowed_to_selected_partner(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+    """`queryset` narrowed to the records of the council chosen in the header's partner filter
+    (never widened): the one rule of lists, their exports and the change log. Records nobody
+    owns (catalogue) are not narrowed."""
+    partner = selected_partner(request)
+    if partner is None:
+        return queryset
+    condition = queryset.model.ownership_filter([partner.pk])
+    if condition is None:  # catalogue records belong to nobody: the filter does not apply
+        return queryset
+    return queryset.filter(condition)
 
 
 def header_partner_rows(request: HttpRequest) -> Any:

@@ -1,4 +1,6 @@
-"""Business rules of the core that are more than a save: owner shares."""
+"""Business rules of the core that are more than a save, each written once for pages, API,
+imports and commands alike: a co-owned record's owner shares (they add up to 100%), and the
+re-check that a saved record is still visible to the person who saved it."""
 
 from __future__ import annotations
 
@@ -17,10 +19,62 @@ from core.tenancy.records import OwnerShare, SharedOwnershipModel
 HUNDRED = Decimal("100")
 
 
-def _percent(value: Decimal | int | str) -> str:
-    """A percentage as people write it: 90, 33.5 (never 9E+1)."""
-    text = format(Decimal(value).normalize(), "f")
-    return text
+#: Said when a save would leave the record where its author could no longer see it. The save
+#: is rolled back; pages show it on the record's ownership field, the API under that field.
+OUT_OF_REACH = (
+    "You would no longer be able to see this record after saving it, so it was not saved. "
+    "Choose a council you work in."
+)
+
+
+class OutOfReach(ValidationError):
+    """A save would have put the record out of its author's sight (raised inside the save's
+    transaction, so that it rolls back)."""
+
+
+def percent_text(value: Decimal | int | str) -> str:
+    """A percentage as people write it: 90, 33.5 (never 9E+1 or 90.00)."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def owner_shares_problem(
+    shares: dict[Any, Decimal], kept: dict[Any, Decimal] | None = None
+) -> str | None:
+    """What is wrong with a co-owned record's shares (by council), as a person should read it;
+    None when they are right: at least one owner, each share more than 0%, adding up to 100%.
+    `kept` are the shares among them the person may not change: a total that is wrong names
+    them, as they count towards it. The one rule of forms, API and `set_owner_shares`."""
+    if not shares:
+        return "Give at least one council a share."
+    for partner, percentage in shares.items():
+        if Decimal(percentage) <= 0:
+            return (
+                f"{partner}\N{RIGHT SINGLE QUOTATION MARK}s share must be more than 0%, "
+                f"not {percent_text(percentage)}%."
+            )
+    total = sum((Decimal(p) for p in shares.values()), Decimal("0"))
+    if total == HUNDRED:
+        return None
+    message = f"Owner shares must add up to 100%, not {percent_text(total)}%"
+    if kept:
+        listed = ", ".join(f"{p.name} {percent_text(pct)}%" for p, pct in kept.items())
+        message += f", counting the shares you may not change ({listed})"
+    return f"{message}."
+
+
+def refetch_visible(obj: Any, user: Any, visible: Any = None) -> Any:
+    """The record `obj` just saved, as `user` now sees it (from `visible`, their scoped
+    queryset of its model, when the caller has one with its related records); raises
+    `OutOfReach` (a ValidationError on the record's ownership field) when they no longer can.
+    Call it inside the save's transaction, so that raising rolls the save back: nobody moves a
+    record out of their own reach (docs/tenancy.md)."""
+    if visible is None:
+        visible = type(obj).objects.visible_to(user)
+    fresh = visible.filter(pk=obj.pk).first()
+    if fresh is None:
+        field = getattr(obj, "ownership_field", None)
+        raise OutOfReach({field: OUT_OF_REACH} if field else OUT_OF_REACH, code="out_of_reach")
+    return fresh
 
 
 def kept_owner_shares(
@@ -44,22 +98,9 @@ def set_owner_shares(obj: SharedOwnershipModel, shares: dict[Any, Decimal]) -> l
     `shares` maps partners to percentages. The change is written to the change log of every
     partner that owned the record before or owns it after.
     """
-    if not shares:
-        raise ValidationError({"owner_shares": "A shared record needs at least one owner."})
-    total = sum((Decimal(p) for p in shares.values()), Decimal("0"))
-    if total != HUNDRED:
-        raise ValidationError(
-            {"owner_shares": f"Owner shares must add up to 100%, not {_percent(total)}%."}
-        )
-    for partner, percentage in shares.items():
-        if Decimal(percentage) <= 0:
-            raise ValidationError(
-                {
-                    "owner_shares": (
-                        f"{partner}'s share must be more than 0%, not {_percent(percentage)}%."
-                    )
-                }
-            )
+    problem = owner_shares_problem(shares)
+    if problem is not None:
+        raise ValidationError({"owner_shares": problem})
     content_type = ContentType.objects.get_for_model(type(obj))
     existing = OwnerShare.objects.filter(content_type=content_type, object_id=obj.pk)
     before = {str(s.partner_id): str(s.percentage) for s in existing}

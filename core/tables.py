@@ -9,7 +9,7 @@ default order is the model's ``Meta.ordering``, declared there once::
     class SiteTable(Table):
         name = Column(link=True, sortable=True)
         code = Column(sortable=True)
-        partner = Column("Council", sort_by="partner__name")
+        partner = Column(sort_by="partner__name")
 
         class Meta:
             model = Site
@@ -96,14 +96,9 @@ def display_value(value: Any, field: Any = None, obj: Any = None) -> SafeString:
     return mark_safe(display_text(value, field, obj))  # noqa: S308 - escaped by display_text
 
 
-#: How pages name some fields whatever the model: an owning ``partner`` is a council.
-FIELD_LABELS = {"partner": "Council", "partner_id": "Council"}
-
-
 def field_label(model: Any, name: str) -> str:
-    """A field's label on pages: FIELD_LABELS, else its verbose name, capitalised."""
-    if name in FIELD_LABELS:
-        return FIELD_LABELS[name]
+    """A field's label on pages: its verbose name, capitalised (an owning ``partner`` reads
+    "Council", the Partner model's verbose name)."""
     f = model_field(model, name) if model is not None else None
     if f is None and model is not None:
         # A foreign key's column name (``site_type_id``) as the change log stores it.

@@ -11,7 +11,7 @@ from estate.models import Agreement, Site, SiteType
 
 class SiteFilterSet(ConcordFilterSet):
     search_fields = ("code", "name", "postcode", "address")
-    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner))
     site_type = ScopedModelChoiceFilter(queryset=scoped_choices(SiteType), label="Type of site")
     is_active = django_filters.BooleanFilter(label="In use")
 

@@ -11,7 +11,7 @@ class SiteTable(Table):
 
     name = Column("Name", link=True, sortable=True)
     code = Column("Code", sortable=True)
-    partner = Column("Council", sort_by="partner__name")
+    partner = Column(sort_by="partner__name")
     site_type = Column("Type")
     postcode = Column("Postcode")
     is_active = Column("In use")

@@ -1,16 +1,11 @@
 """Pages for council sites, site types and inter-authority agreements.
 
-Each model's pages are the generic ones (core.views.generic), declared here. What differs: an
-agreement's owner shares are saved through core.services.set_owner_shares.
+Each model's pages are the generic ones (core.views.generic), declared here; an agreement's
+owner shares are the generic form's and are saved by the generic page.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest
-
-from core.services import set_owner_shares
 from core.views.generic import ModelViews
 from estate.filtersets import AgreementFilterSet, SiteFilterSet, SiteTypeFilterSet
 from estate.forms import AgreementForm, SiteForm, SiteTypeForm
@@ -51,9 +46,3 @@ class AgreementViews(ModelViews):
     nav_label = "Agreements"
     on_council_page = True
     nav_order = 40
-
-    @classmethod
-    def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
-        agreement = form.save()
-        set_owner_shares(agreement, form.shares)
-        return agreement

@@ -23,7 +23,7 @@ class PartnerFilterSet(ConcordFilterSet):
 
 class MembershipFilterSet(ConcordFilterSet):
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
-    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner))
     role = django_filters.ChoiceFilter(choices=CouncilRole.choices)
 
     class Meta:

@@ -25,7 +25,7 @@ class MembershipTable(Table):
 
     person = Column("Person", accessor=lambda m: m.user.display_name, link=True)
     username = Column("Username", accessor="user__username", sort_by="user__username")
-    partner = Column("Council", sort_by="partner__name")
+    partner = Column(sort_by="partner__name")
     role = Column("Role", sortable=True)
 
     class Meta:

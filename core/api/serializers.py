@@ -40,8 +40,8 @@ from rest_framework.validators import (
     UniqueValidator,
 )
 
-from core.services import kept_owner_shares, set_owner_shares
-from core.tenancy.access import ADD, CHANGE, access_for
+from core.services import kept_owner_shares, owner_shares_problem, percent_text, set_owner_shares
+from core.tenancy.access import ADD, CHANGE, writable_partners
 from core.tenancy.models import Partner
 from core.tenancy.records import OwnerShare, PartnerOwnedModel, SharedOwnershipModel
 
@@ -54,27 +54,10 @@ UNIQUENESS_REASON = "uniqueness is checked across the whole table; the message n
 ChoicesFor = Callable[[Any, Any], QuerySet[Any]]
 
 
-def percent_text(value: Decimal) -> str:
-    """A percentage as people write it: 90, 33.5 (never 9E+1)."""
-    return f"{value.normalize():f}"
-
-
 def request_user(field: serializers.Field) -> Any:
     """The person the serializer works for (None outside a request)."""
     request = field.context.get("request")
     return getattr(request, "user", None)
-
-
-def writable_partners(user: Any, action: str, area: str) -> QuerySet[Any]:
-    """Councils in which `user` may `action` records of `area` (never a former partner)."""
-    access = access_for(user)
-    partners = Partner.objects.visible_to(user)
-    ids = access.partner_ids(action, area)
-    if ids is not None:
-        partners = partners.filter(pk__in=sorted(ids))
-    if access.left_partner_ids:
-        partners = partners.exclude(pk__in=sorted(access.left_partner_ids))
-    return partners
 
 
 def _write_action(field: serializers.Field) -> str:
@@ -224,21 +207,18 @@ class OwnerSharesField(serializers.ListSerializer):
             raise serializers.ValidationError("Name each council once.", code="duplicate")
         kept = self.kept_shares(attrs)
         shares = [*attrs, *kept]
-        total = sum((row["percentage"] for row in shares), Decimal("0"))
-        if total != Decimal("100"):
-            message = f"Owner shares must add up to 100%, not {percent_text(total)}%"
-            if kept:
-                listed = ", ".join(
-                    f"{row['partner'].name} {percent_text(row['percentage'])}%" for row in kept
-                )
-                message += f", counting the shares you may not change ({listed})"
-            raise serializers.ValidationError(f"{message}.", code="total")
+        problem = owner_shares_problem(
+            {row["partner"]: row["percentage"] for row in shares},
+            kept={row["partner"]: row["percentage"] for row in kept},
+        )
+        if problem is not None:
+            raise serializers.ValidationError(problem, code="total")
         return shares
 
     def kept_shares(self, attrs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The current shares of the councils the person may not write, which stay as they are.
 
-        The same rule as the agreement's edit page (partners.forms.AgreementForm): a person
+        The same rule as a co-owned record's edit page (core.forms.OwnerSharesMixin): a person
         sets the shares of the councils where they may change the record, and every other
         owner's share is kept, counting towards the 100%. A share of such a council may be
         sent back unchanged (it is what the person was shown) or left out; sending it changed

@@ -55,10 +55,8 @@ from core.api.pagination import KeysetPagination
 from core.api.permissions import ScopedActionPermission, action_for
 from core.importing import ImportFileError, import_records, importable, rows_to_import
 from core.related import without_bookkeeping
+from core.services import OUT_OF_REACH, OutOfReach, refetch_visible
 from core.tenancy.access import VIEW
-from core.tenancy.records import PartnerOwnedModel, SharedOwnershipModel
-
-OUT_OF_REACH = "After this change you could no longer see the record yourself, so it was not saved."
 
 
 class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
@@ -162,23 +160,16 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
             self.get_object()
         return super().options(request, *args, **kwargs)
 
-    def ownership_field(self) -> str:
-        """The field that decides who owns a record, named when a change puts it out of reach."""
-        model = self.get_model()
-        if issubclass(model, PartnerOwnedModel):
-            return "partner"
-        if issubclass(model, SharedOwnershipModel):
-            return "owner_shares"
-        return api_settings.NON_FIELD_ERRORS_KEY
-
     def refetch_visible(self, instance: Any) -> Any:
-        """The saved record as its author now sees it; a 400 (rolling back) if they cannot."""
-        fresh = self.scoped_queryset(VIEW).filter(pk=instance.pk).first()
-        if fresh is None:
+        """The saved record as its author now sees it; a 400 on the record's ownership field
+        (rolling the save back) if they cannot (core.services.refetch_visible)."""
+        try:
+            return refetch_visible(instance, self.request.user, self.scoped_queryset(VIEW))
+        except OutOfReach:
+            field = getattr(instance, "ownership_field", None) or api_settings.NON_FIELD_ERRORS_KEY
             raise ValidationError(
-                {self.ownership_field(): [ErrorDetail(OUT_OF_REACH, code="out_of_reach")]}
-            )
-        return fresh
+                {field: [ErrorDetail(OUT_OF_REACH, code="out_of_reach")]}
+            ) from None
 
     def check_preconditions(self, instance: Any) -> None:
         """412 unless ``If-Match`` (when sent) names the version now in the database."""

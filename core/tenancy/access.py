@@ -301,6 +301,22 @@ def council_access_ended(user: Any, on: datetime.date | None = None) -> bool:
     return not memberships.exclude(partner__left_on__lte=on).exists()
 
 
+def writable_partners(user: Any, action: str, area: str) -> Any:
+    """The councils in which `user` may `action` (add, change...) records of `area`, never a
+    former partner: the choices of every form's, import's and API's owning ``partner``, and
+    of the owner shares a person may set."""
+    from core.tenancy.models import Partner
+
+    access = access_for(user)
+    partners = Partner.objects.visible_to(user)
+    ids = access.partner_ids(action, area)
+    if ids is not None:
+        partners = partners.filter(pk__in=sorted(ids))
+    if access.left_partner_ids:
+        partners = partners.exclude(pk__in=sorted(access.left_partner_ids))
+    return partners
+
+
 def people_visible_to(viewer: Any) -> Any:
     """The accounts `viewer` may see: everyone for service staff, else their councils' people.
 

@@ -29,6 +29,7 @@ from django.db import models, router
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.fields.files import FieldFile
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import lazy
 
 from core.tenancy.access import access_for
 from core.tenancy.scoping import ScopedManager, system_scope
@@ -81,6 +82,9 @@ class ConcordModel(models.Model):
     area: ClassVar[str]
     #: "partner", "shared", "catalogue" or "self": how ownership (and so visibility) works.
     ownership: ClassVar[str] = "partner"
+    #: The field a person changes to change who owns a record (``partner``, or a co-owned
+    #: record's ``owner_shares``): where "you could no longer see it" is said. None: none.
+    ownership_field: ClassVar[str | None] = None
     #: The field that names a record in files (imports, exports), e.g. a partner's ``code``.
     #: Foreign keys to this model are written and read as this value instead of an id.
     natural_key: ClassVar[str | None] = None
@@ -300,6 +304,18 @@ class ConcordModel(models.Model):
             return ""
 
 
+def _partner_name() -> str:
+    from django.apps import apps
+
+    return str(apps.get_model("tenancy", "Partner")._meta.verbose_name)
+
+
+#: What people call a partner ("council"): the Partner model's verbose name, read when first
+#: shown. A foreign key to a partner takes it as its own verbose name, so every form, filter,
+#: table, import column and history entry says "Council" without saying it again.
+PARTNER_NAME = lazy(_partner_name, str)()
+
+
 class PartnerOwnedModel(ConcordModel):
     """A record one council owns."""
 
@@ -307,10 +323,12 @@ class PartnerOwnedModel(ConcordModel):
         "tenancy.Partner",
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=PARTNER_NAME,
         help_text="The council that owns this record.",
     )
 
     ownership: ClassVar[str] = "partner"
+    ownership_field: ClassVar[str | None] = "partner"
 
     class Meta:
         abstract = True
@@ -331,6 +349,7 @@ class SharedOwnershipModel(ConcordModel):
     """A record several councils own together, in shares that sum to 100%."""
 
     ownership: ClassVar[str] = "shared"
+    ownership_field: ClassVar[str | None] = "owner_shares"
 
     class Meta:
         abstract = True
@@ -390,7 +409,9 @@ class OwnerShare(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
-    partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey(
+        "tenancy.Partner", on_delete=models.PROTECT, related_name="+", verbose_name=PARTNER_NAME
+    )
     percentage = models.DecimalField(max_digits=5, decimal_places=2)
 
     class Meta:

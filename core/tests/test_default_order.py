@@ -24,7 +24,7 @@ def test_tables_take_the_models_ordering():
 
 
 def test_a_table_declaring_its_own_default_order_is_refused():
-    with pytest.raises(ImproperlyConfigured, match="Meta.ordering"):
+    with pytest.raises(ImproperlyConfigured, match=r"Meta\.ordering"):
 
         class Councils(Table):
             name = Column("Name")
@@ -35,7 +35,7 @@ def test_a_table_declaring_its_own_default_order_is_refused():
 
 
 def test_a_viewset_declaring_its_own_default_order_is_refused():
-    with pytest.raises(ImproperlyConfigured, match="Meta.ordering"):
+    with pytest.raises(ImproperlyConfigured, match=r"Meta\.ordering"):
 
         class CouncilsAPI(ScopedModelViewSet):
             model = Partner

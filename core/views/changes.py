@@ -24,7 +24,7 @@ from core.changelog import logged_kinds
 from core.forms import govukify
 from core.models import ChangeAction, ChangeRecord
 from core.pagination import InvalidCursor, keyset_page
-from core.partner_filter import selected_partner
+from core.partner_filter import narrowed_to_selected_partner, selected_partner
 from core.tables import field_label
 from core.views.generic import _active_filters, is_htmx_partial
 
@@ -58,10 +58,7 @@ class ChangeListView(LoginRequiredMixin, View):
         user = request.user
         if ChangeRecord.visibility_filter(user) is None:
             raise PermissionDenied
-        qs = ChangeRecord.objects.visible_to(user)
-        chosen = selected_partner(request)
-        if chosen is not None:
-            qs = qs.filter(ChangeRecord.ownership_filter([chosen.pk]))
+        qs = narrowed_to_selected_partner(ChangeRecord.objects.visible_to(user), request)
         filterset = ChangeRecordFilterSet(request.GET or None, queryset=qs, request=request)
         govukify(filterset.form, for_filters=True)
         filter_errors = filterset.is_bound and not filterset.is_valid()
@@ -83,7 +80,7 @@ class ChangeListView(LoginRequiredMixin, View):
             "page": page,
             "entries": [_entry(record) for record in page.rows],
             "cursor_invalid": cursor_invalid,
-            "chosen_partner": chosen,
+            "chosen_partner": selected_partner(request),
             "list_url": reverse("core:change_list"),
         }
         context["htmx_partial"] = is_htmx_partial(request)

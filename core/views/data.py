@@ -51,7 +51,7 @@ from core.jobs import (
     run_partner_export,
 )
 from core.models import ImportJob, JobStatus, PartnerExport
-from core.partner_filter import selected_partner
+from core.partner_filter import narrowed_to_selected_partner
 from core.tenancy.access import EXPORT, IMPORT, access_for
 
 SORT_PARAMS = ("sort", "o", "ordering")
@@ -96,19 +96,6 @@ def sorted_queryset(
     if not any(str(k).lstrip("-") in ("id", "pk") for k in ordering):
         ordering.append("pk")
     return queryset.order_by(*ordering)
-
-
-def narrowed_to_selected_partner(
-    queryset: models.QuerySet[Any], request: HttpRequest
-) -> models.QuerySet[Any]:
-    """Narrow to the council chosen in the header's partner filter (never widens)."""
-    partner = selected_partner(request)
-    if partner is None:
-        return queryset
-    condition = queryset.model.ownership_filter([partner.pk])
-    if condition is None:  # catalogue records belong to nobody: the filter does not apply
-        return queryset
-    return queryset.filter(condition)
 
 
 class ExportView(LoginRequiredMixin, View):

@@ -50,9 +50,14 @@ from core.filtersets import listed_rows
 from core.forms import add_validation_error, govukify
 from core.models import Attachment
 from core.pagination import InvalidCursor, KeysetPage, keyset_page
-from core.partner_filter import header_partner_rows, selected_partner
+from core.partner_filter import (
+    header_partner_rows,
+    narrowed_to_selected_partner,
+    selected_partner,
+)
 from core.related import without_bookkeeping
 from core.routes import route_url, route_url_or_fail
+from core.services import refetch_visible, set_owner_shares
 from core.tables import (
     Table,
     default_detail_fields,
@@ -67,15 +72,6 @@ from core.tenancy.records import serve_pages
 
 # Primary keys are 64-bit; a longer number in a URL is simply a page that does not exist.
 MAX_PK = 2**63 - 1
-
-OUT_OF_REACH = (
-    "You would no longer be able to see this record after saving it, so it was not saved. "
-    "Choose a council you work in."
-)
-
-
-class _OutOfReach(Exception):
-    """Raised inside the save transaction to roll back a save that hid the record."""
 
 
 def is_htmx_partial(request: HttpRequest) -> bool:
@@ -165,12 +161,16 @@ class ModelViews:
 
     @classmethod
     def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
-        """Save a valid form and return the record (None if the record no longer exists).
+        """Save a valid form and return the record (None if the record no longer exists); a
+        co-owned record's owner shares are saved with it.
 
         Runs inside the page's transaction; raising ValidationError rolls the save back and
         shows the message on the form.
         """
-        return form.save()
+        obj = form.save()
+        if getattr(form, "share_fields", None):
+            set_owner_shares(obj, form.shares)
+        return obj
 
     @classmethod
     def detail_queryset(cls, qs: Any) -> Any:
@@ -366,12 +366,7 @@ class ModelListView(ModelPageMixin, View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.can(VIEW):
             raise PermissionDenied
-        qs = self.visible()
-        chosen = selected_partner(request)
-        if chosen is not None and self.model.ownership != "catalogue":
-            # The header's partner filter narrows the list; it can never widen it.
-            condition = self.model.ownership_filter([chosen.pk])
-            qs = qs.filter(condition) if condition is not None else qs.none()
+        qs = narrowed_to_selected_partner(self.visible(), request)
         filterset = self.views.filterset_class(request.GET or None, queryset=qs, request=request)
         govukify(filterset.form, for_filters=True)
         filter_errors = filterset.is_bound and not filterset.is_valid()
@@ -406,7 +401,9 @@ class ModelListView(ModelPageMixin, View):
             page=page,
             sort=sort,
             cursor_invalid=cursor_invalid,
-            chosen_partner=chosen if self.model.ownership != "catalogue" else None,
+            chosen_partner=(
+                selected_partner(request) if self.model.ownership != "catalogue" else None
+            ),
             create_url=route_url(self.model.url_name("create")) if self.can(ADD) else None,
             export_url=route_url(self.model.url_name("export")) if self.can(EXPORT) else None,
             import_url=(
@@ -529,8 +526,6 @@ class ModelFormView(ModelPageMixin, View):
         if form.is_valid():
             try:
                 obj = self.save(form)
-            except _OutOfReach:
-                form.add_error(None, OUT_OF_REACH)
             except ValidationError as exc:
                 add_validation_error(form, exc)
             except IntegrityError:
@@ -557,11 +552,7 @@ class ModelFormView(ModelPageMixin, View):
         with transaction.atomic():
             obj = self.views.save_form(form, self.request, self.creating)
             if obj is not None and obj.pk is not None:
-                still_visible = (
-                    type(obj).objects.visible_to(self.request.user).filter(pk=obj.pk).exists()
-                )
-                if not still_visible:
-                    raise _OutOfReach
+                refetch_visible(obj, self.request.user)
         return obj
 
     def render_form(self, form: Any, instance: Any, status: int = 200) -> HttpResponse:
@@ -717,7 +708,6 @@ class _ValueResolver:
     """
 
     def __init__(self, model: Any, user: Any, records: list[Any]) -> None:
-        from core.tenancy.models import Partner
 
         self.model = model
         self.fields: dict[str, Any] = {}
@@ -748,7 +738,6 @@ class _ValueResolver:
         return field_label(self.model, name)
 
     def show(self, name: str, value: Any) -> SafeString:
-        from core.tenancy.models import Partner
 
         if value is None or value == "":
             return _blank()

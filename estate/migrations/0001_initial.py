@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('postcode', models.CharField(blank=True, max_length=10)),
                 ('uprn', models.CharField(blank=True, help_text='Unique Property Reference Number.', max_length=12, validators=[django.core.validators.RegexValidator('^[0-9]{1,12}$', 'A UPRN is up to 12 digits.')], verbose_name='UPRN')),
                 ('is_active', models.BooleanField(default=True, verbose_name='In use')),
-                ('partner', models.ForeignKey(help_text='The council that owns this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.partner')),
+                ('partner', models.ForeignKey(help_text='The council that owns this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.partner', verbose_name='council')),
                 ('site_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='estate.sitetype')),
             ],
             options={

@@ -296,7 +296,7 @@ def test_shares_that_do_not_add_up_are_the_owners_fieldsets_error(cast, client_f
 
 def test_no_share_at_all_is_the_owners_fieldsets_error_too(cast, client_for):
     text = page(client_for(cast.manager).post("/agreements/new/", AGREEMENT))
-    message = "Give at least one council a share of the agreement."
+    message = "Give at least one council a share."
     assert f'<a href="#id_share_{cast.wcc.pk}">{message}</a>' in text
     assert message in owners_fieldset(text)
 

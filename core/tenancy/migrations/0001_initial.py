@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('object_id', models.PositiveBigIntegerField()),
                 ('percentage', models.DecimalField(decimal_places=2, max_digits=5)),
                 ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.partner')),
+                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.partner', verbose_name='council')),
             ],
             options={
                 'indexes': [models.Index(fields=['content_type', 'partner', 'object_id'], name='tenancy_own_content_34764f_idx')],
@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
                 ('version', models.PositiveIntegerField(default=1, editable=False)),
                 ('role', models.CharField(choices=[('requester', 'Requester'), ('lead', 'IT lead'), ('finance', 'Finance'), ('procurement', 'Procurement'), ('auditor', 'Auditor (read-only)')], max_length=20)),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('partner', models.ForeignKey(help_text='The council that owns this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.partner')),
+                ('partner', models.ForeignKey(help_text='The council that owns this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.partner', verbose_name='council')),
             ],
             options={
                 'ordering': ['partner__name', 'user__username', 'role'],
