@@ -32,12 +32,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from partners.models import User  # noqa: E402
 
 import concord.wsgi  # noqa: E402, F401
 from core.pagination import _encode  # noqa: E402
 from core.tenancy.choices import CouncilRole, ServiceRole  # noqa: E402
-from core.tenancy.models import Membership, Partner  # noqa: E402
+from core.tenancy.models import (  # noqa: E402
+    Membership,
+    Partner,
+    User,
+)
 from core.tenancy.scoping import system_scope  # noqa: E402
 from estate.models import Site, SiteType  # noqa: E402
 

@@ -20,7 +20,15 @@ from django.http import HttpRequest
 
 from core.attachments import may_change_record
 from core.models import Attachment, ChangeRecord
-from core.tenancy.access import ADD, CHANGE, DELETE, access_for, writable_partners
+from core.tenancy.access import (
+    ADD,
+    CHANGE,
+    DELETE,
+    access_for,
+    people_visible_to,
+    writable_partners,
+)
+from core.tenancy.models import Partner, User
 
 
 class ScopedModelAdmin(admin.ModelAdmin):
@@ -74,7 +82,6 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def _partner_fields(self) -> list[str]:
         """Names of the model's foreign keys to a partner."""
-        from core.tenancy.models import Partner
 
         return [
             f.name
@@ -101,8 +108,6 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
 def scoped_choices_for(model: Any, user: Any) -> Any:
     """The records of `model` that `user` may pick in a dropdown."""
-    from core.tenancy.access import people_visible_to
-    from core.tenancy.models import User
 
     if hasattr(model._default_manager, "visible_to"):
         return model.objects.visible_to(user)

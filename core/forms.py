@@ -20,6 +20,8 @@ from django.forms.utils import pretty_name
 
 from core.services import HUNDRED, kept_owner_shares, owner_shares_problem
 from core.tenancy.access import ADD, CHANGE, writable_partners
+from core.tenancy.models import Partner
+from core.tenancy.records import ConcordModel
 from core.widgets import speed_up_widget
 
 
@@ -65,7 +67,6 @@ def govukify(form: forms.BaseForm, for_filters: bool = False) -> None:
 
     In a filter form a yes/no choice that is not set reads "Any" rather than "Unknown".
     """
-    from core.tenancy.models import Partner
 
     for name, field in form.fields.items():
         widget: Any = field.widget
@@ -168,7 +169,6 @@ class ListedModelChoiceIterator(ModelChoiceIterator):
 def lean_choices(field: forms.ModelChoiceField) -> None:
     """A dropdown of records: one plain query, no bookkeeping columns loaded."""
     from core.related import without_bookkeeping
-    from core.tenancy.records import ConcordModel
 
     # The iterator first: assigning the queryset hands the widget its choices from it.
     field.iterator = ListedModelChoiceIterator
@@ -271,7 +271,6 @@ class ScopedFormMixin:
         return group_errors(self)  # type: ignore[arg-type]
 
     def scope_fields(self, user: Any, creating: bool) -> None:
-        from core.tenancy.models import Partner
 
         model = getattr(self, "form_model", None) or self.scope_model
         action = ADD if creating else CHANGE

@@ -11,6 +11,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.tenancy.access import access_for
+from core.tenancy.models import Partner
+
 SESSION_KEY = "concord_partner_filter"
 
 
@@ -22,8 +25,6 @@ def selected_partner(request: HttpRequest) -> Any:
     user = getattr(request, "user", None)
     code = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     if code and user is not None and user.is_authenticated:
-        from core.tenancy.models import Partner
-
         partner = Partner.objects.visible_to(user).filter(code=code).first()
     request._concord_selected_partner = partner  # type: ignore[attr-defined]
     return partner
@@ -63,8 +64,6 @@ def header_partner_rows(request: HttpRequest) -> Any:
     if user is None or not user.is_authenticated:
         return None
     from core.filtersets import scoped_rows
-    from core.tenancy.access import access_for
-    from core.tenancy.models import Partner
 
     access = access_for(user)
     if access.is_service_staff or len(access.roles_by_partner) > 1:
@@ -77,7 +76,6 @@ def partner_filter_context(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from core.tenancy.access import access_for
 
     access = access_for(user)
     context: dict[str, Any] = {"access": access, "selected_partner": selected_partner(request)}

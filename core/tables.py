@@ -18,7 +18,6 @@ default order is the model's ``Meta.ordering``, declared there once::
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape as _escape
@@ -31,6 +30,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core.pagination import default_ordering
+from core.tenancy.models import Partner
+from core.tenancy.records import UNTRACKED_FIELDS, ConcordModel
 
 EMPTY = mark_safe("")
 YES = mark_safe("Yes")
@@ -69,7 +70,7 @@ def display_text(value: Any, field: Any = None, obj: Any = None) -> str:
         return value.__html__() if hasattr(value, "__html__") else _escape(value)
     if kind is bool:
         return "Yes" if value else "No"
-    if isinstance(value, _partner_model()):
+    if isinstance(value, Partner):
         return _partner_text(value)
     if isinstance(value, datetime.datetime):
         return _escape(date_filter(timezone.localtime(value), "j M Y, H:i"))
@@ -78,14 +79,6 @@ def display_text(value: Any, field: Any = None, obj: Any = None) -> str:
     if hasattr(value, "__html__"):
         return str(value.__html__())
     return _escape(str(value))
-
-
-@functools.cache
-def _partner_model() -> Any:
-    """partners.models.Partner, imported on first use (core does not import its apps early)."""
-    from core.tenancy.models import Partner
-
-    return Partner
 
 
 def display_value(value: Any, field: Any = None, obj: Any = None) -> SafeString:
@@ -255,7 +248,7 @@ def _formatter_for(field: Any) -> Any:
     question answered once per column rather than for every cell (text is its first case)."""
     if isinstance(field, models.BooleanField):
         return _yes_no_cell
-    if isinstance(field, models.ForeignKey) and field.related_model is _partner_model():
+    if isinstance(field, models.ForeignKey) and field.related_model is Partner:
         return _partner_cell
     return display_text
 
@@ -341,7 +334,6 @@ class Table(metaclass=TableMeta):
         the table shows or sorts by: a list does not load them. A column reading one through
         a callable accessor would cost a query per row, which the pinned list query counts of
         the model's generic tests would catch; name it as a string accessor instead."""
-        from core.tenancy.records import UNTRACKED_FIELDS, ConcordModel
 
         if not (isinstance(cls.model, type) and issubclass(cls.model, ConcordModel)):
             return []
@@ -457,7 +449,6 @@ class Table(metaclass=TableMeta):
 
 def default_detail_fields(model: Any) -> list[str]:
     """The fields a detail page shows when a model's views name none: its own editable ones."""
-    from core.tenancy.records import UNTRACKED_FIELDS
 
     names = []
     for f in model._meta.concrete_fields:

@@ -1,4 +1,4 @@
-"""Permission checks of the API, asked of the one grant table (partners.access).
+"""Permission checks of the API, asked of the one grant table (core.tenancy.access).
 
 The HTTP method (or the viewset action) says which action is wanted: reads are ``view``, POST
 ``add``, PUT/PATCH ``change``, DELETE ``delete``, and the import action ``import``. A person

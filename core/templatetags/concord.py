@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from core.forms import error_group, field_groups, widget_kind
 from core.routes import asset_url, route_url_or_fail
 from core.tables import display_value, partner_html
+from core.tenancy.access import VIEW, access_for
 from core.widgets import esc
 
 register = template.Library()
@@ -224,7 +225,6 @@ def error_summary(*forms: Any) -> dict[str, Any]:
 def concord_navigation(context: Any) -> list[dict[str, Any]]:
     """The service navigation: Home, each model list the person may view, the change log."""
     from core.models import ChangeRecord
-    from core.tenancy.access import VIEW, access_for
     from core.views.generic import REGISTRY
 
     request = context.get("request")

@@ -75,7 +75,7 @@ class ConcordModel(models.Model):
 
     objects = ScopedManager()
     #: Every write of these records leaves a change record (core.changelog); the querysets
-    #: refuse bulk writes that would not (core.scoping.ChangeLoggedWrites).
+    #: refuse bulk writes that would not (core.tenancy.scoping.ChangeLoggedWrites).
     change_logged: ClassVar[bool] = True
     #: The area of the grant table (core.tenancy.access.AREAS) this record kind belongs to.
     #: Every concrete model names one; a system check refuses a missing or unknown area.

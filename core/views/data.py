@@ -3,7 +3,7 @@
 Every domain model gets them by wiring ``ExportView.as_view(model=..., filterset_class=...)`` at
 ``<model>_export`` and ``ImportView.as_view(model=...)`` at ``<model>_import``. Both start from
 the one visibility mechanism (``Model.objects.visible_to(user, action)``) and ask the grant table
-(partners.access) whether the person may export or import in the model's area at all.
+(core.tenancy.access) whether the person may export or import in the model's area at all.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from core.jobs import (
 from core.models import ImportJob, JobStatus, PartnerExport
 from core.partner_filter import narrowed_to_selected_partner
 from core.tenancy.access import EXPORT, IMPORT, access_for
+from core.tenancy.models import Partner
 
 SORT_PARAMS = ("sort", "o", "ordering")
 
@@ -405,7 +406,6 @@ class PartnerExportView(LoginRequiredMixin, View):
         return self.render(exports=exports, running=running)
 
     def render(self, status: int = 200, **extra: Any) -> HttpResponse:
-        from core.tenancy.models import Partner
 
         partners = Partner.objects.visible_to(self.request.user).order_by("name")
         return TemplateResponse(
@@ -416,7 +416,6 @@ class PartnerExportView(LoginRequiredMixin, View):
         )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from core.tenancy.models import Partner
 
         code = request.POST.get("partner", "").strip()
         partner = (

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from core.tenancy.access import ADD, VIEW, access_for
+from core.tenancy.models import Partner
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -19,7 +20,6 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         from django.urls import get_resolver
 
-        from core.tenancy.models import Partner
         from core.views.generic import REGISTRY
 
         context = super().get_context_data(**kwargs)
