@@ -26,7 +26,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from core.exporting import FORMULA_PREFIXES, natural_key_of
+from core.exporting import natural_key_of, unguard_formula
 from core.importing.columns import column_label, model_field, thing_name
 from core.importing.reading import UnusableCell, is_blank
 from core.tenancy.scoping import ScopedQuerySet
@@ -71,9 +71,7 @@ class ImportColumn:
 def plain_cell(value: Any) -> Any:
     """A cell as typed: text stripped, an export's formula guard (a leading ') removed."""
     if isinstance(value, str):
-        value = value.strip()
-        if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_PREFIXES:
-            value = value[1:]
+        value = unguard_formula(value.strip())
     return value
 
 
