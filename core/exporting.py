@@ -93,6 +93,13 @@ def guard_formula(value: str) -> str:
     return value
 
 
+def unguard_formula(value: str) -> str:
+    """Text as it was before `guard_formula`: an import reads an export's cells back."""
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_PREFIXES:
+        return value[1:]
+    return value
+
+
 def csv_cell(value: Any) -> str:
     """A value as one CSV cell: text guarded against formulas, booleans as true/false."""
     value = plain_value(value)

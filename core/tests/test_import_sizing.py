@@ -12,7 +12,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-import core.importing
+import core.importing.reading
+import core.importing.sizing
 import core.views.data
 from core.api.testing import api_client
 from core.importing import (
@@ -83,7 +84,7 @@ def decide(path: Any, inline_rows: int) -> int:
 @pytest.fixture
 def large_by_bytes(monkeypatch):
     """Every file counts as large by its bytes, so that small test files take the quick path."""
-    monkeypatch.setattr(core.importing, "QUICK_COUNT_BYTES", 0)
+    monkeypatch.setattr(core.importing.sizing, "QUICK_COUNT_BYTES", 0)
 
 
 @pytest.fixture
@@ -93,8 +94,8 @@ def no_row_reading(monkeypatch):
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the file's rows were read")
 
-    monkeypatch.setattr(core.importing, "read_rows", refuse)
-    monkeypatch.setattr(core.importing, "_open_workbook", refuse)
+    monkeypatch.setattr(core.importing.reading, "read_rows", refuse)
+    monkeypatch.setattr(core.importing.reading, "_open_workbook", refuse)
 
 
 # Estimates from the bytes ----------------------------------------------------------------------
@@ -112,7 +113,7 @@ def test_a_csv_files_rows_are_its_line_ends(tmp_path, ending, last_line_ended):
 def test_a_crlf_cut_by_a_chunk_boundary_is_one_line_end(tmp_path, monkeypatch):
     path = write_csv(tmp_path / "sites.csv", site_rows(50), "\r\n")
     for chunk in (7, 8, 9, 64):
-        monkeypatch.setattr(core.importing, "_CHUNK_BYTES", chunk)
+        monkeypatch.setattr(core.importing.sizing, "_CHUNK_BYTES", chunk)
         assert estimate(path) == 50
 
 
@@ -128,7 +129,7 @@ def test_a_workbook_without_a_recorded_size_is_sized_from_its_sheet(tmp_path, mo
     # A sheet smaller than the sample: its rows are counted.
     assert estimate(path) == 300
     # A larger one: the rows of its first part, scaled up by its size.
-    monkeypatch.setattr(core.importing, "_SAMPLE_XML_BYTES", 4096)
+    monkeypatch.setattr(core.importing.sizing, "_SAMPLE_XML_BYTES", 4096)
     assert 250 <= estimate(path) <= 350
 
 
@@ -138,7 +139,7 @@ def test_a_recorded_size_the_sheet_cannot_have_is_not_believed(tmp_path, monkeyp
         write_xlsx(tmp_path / "sites.xlsx", 300),
         lambda xml: re.sub(rb'<dimension ref="A1:H301" ?/>', b'<dimension ref="A1"/>', xml),
     )
-    monkeypatch.setattr(core.importing, "_MAX_ROW_XML_BYTES", 1024)
+    monkeypatch.setattr(core.importing.sizing, "_MAX_ROW_XML_BYTES", 1024)
     assert estimate(path) == 300
 
 
@@ -217,7 +218,7 @@ def test_the_page_queues_a_large_file_without_reading_its_rows(
     monkeypatch.setattr(core.views.data, "run_import_job", queue)
     data = a_large_file(tmp_path)
     with monkeypatch.context() as during_the_request:
-        during_the_request.setattr(core.importing, "read_rows", None)  # a call would fail
+        during_the_request.setattr(core.importing.reading, "read_rows", None)  # a call would fail
         response = client_for(cast.wcc_lead).post(
             "/sites/import/", {"file": SimpleUploadedFile("sites.csv", data, "text/csv")}
         )
@@ -242,7 +243,7 @@ def test_the_api_decides_as_the_page_does(cast, settings, tmp_path, monkeypatch)
     monkeypatch.setattr(core.api.importing, "run_import_job", queue)
     data = a_large_file(tmp_path)
     with monkeypatch.context() as during_the_request:
-        during_the_request.setattr(core.importing, "read_rows", None)
+        during_the_request.setattr(core.importing.reading, "read_rows", None)
         response = api_client(cast.wcc_lead).post(
             "/api/v1/sites/import/",
             {"file": SimpleUploadedFile("sites.csv", data)},

@@ -34,14 +34,8 @@ from django.urls import NoReverseMatch, reverse
 from django.views import View
 
 from core.exporting import EXPORT_FORMATS, export_response, natural_key_of
-from core.importing import (
-    ImportFileError,
-    ImportResult,
-    column_label,
-    column_required,
-    importable,
-    rows_to_import,
-)
+from core.importing import ImportFileError, ImportResult, importable, rows_to_import
+from core.importing.columns import describe_columns
 from core.jobs import (
     import_progress,
     keep_upload,
@@ -216,24 +210,12 @@ class ImportView(LoginRequiredMixin, View):
     def context(self, **extra: Any) -> dict[str, Any]:
         model = self.model
         assert model is not None
-        columns = []
-        for name in model.import_fields:  # type: ignore[attr-defined]
-            f = model._meta.get_field(name)
-            required = column_required(model, name)
-            columns.append(
-                {
-                    "name": name,
-                    "label": column_label(model, name),
-                    "required": required,
-                    "help": str(getattr(f, "help_text", "") or ""),
-                }
-            )
         return {
             "verbose_name": model._meta.verbose_name,
             "verbose_name_plural": model._meta.verbose_name_plural,
             "list_url": _list_url(model),
             "import_url": self.request.path,
-            "columns": columns,
+            "columns": describe_columns(model),
             "inline_rows": settings.CONCORD_IMPORT_INLINE_ROWS,
             "max_megabytes": settings.CONCORD_IMPORT_MAX_BYTES // (1024 * 1024),
             **extra,

@@ -1,0 +1,39 @@
+"""Generic import of records from a CSV or XLSX file, for any model that declares import fields.
+
+The parts, each changing for its own reasons:
+
+- `core.importing.files`: which files an import takes at all (kind, size limit); `ImportFileError`.
+- `core.importing.reading`: a file's bytes as rows of cells (CSV encodings and quotes, a
+  workbook's formulas), the header first.
+- `core.importing.sizing`: how many rows a file holds, without reading a large one row by row,
+  to decide whether to import it at once or in the background.
+- `core.importing.columns`: the columns a model takes, what people call them, matching a header.
+- `core.importing.values`: what a cell becomes (natural keys among the records one can see).
+- `core.importing.records`: rows to records: permissions, uniqueness, validation, and the
+  all-or-nothing transaction (`import_records`).
+- `core.importing.result`: what an import found or did (`ImportResult`, `RowError`).
+
+The names other modules use are importable from here.
+"""
+
+from core.importing.columns import column_label, column_required
+from core.importing.files import ImportFileError, check_file
+from core.importing.reading import ENCODING_NAMES, count_rows
+from core.importing.records import import_records, importable
+from core.importing.result import ImportResult, RowError
+from core.importing.sizing import estimate_rows, rows_to_import
+
+__all__ = [
+    "ENCODING_NAMES",
+    "ImportFileError",
+    "ImportResult",
+    "RowError",
+    "check_file",
+    "column_label",
+    "column_required",
+    "count_rows",
+    "estimate_rows",
+    "import_records",
+    "importable",
+    "rows_to_import",
+]

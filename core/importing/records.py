@@ -1,0 +1,438 @@
+"""Importing records: the rows of a CSV or XLSX file become records, whole or not at all.
+
+`import_records` reads the file a row at a time, validates every row as a form would (each
+column converted and checked, then the model's own ``full_clean``), and either reports what it
+found (dry run) or writes every row in one transaction: the import lands whole or not at all.
+What a person sees is plain: a list of `RowError(row, column, message)` with the row numbers of
+their spreadsheet (the header is row 1).
+
+Visibility is never bypassed. Related records are looked up among those the importing person
+can see (`core.importing.values`). An ``id`` column updates records the person may change: the
+person must be allowed to change and import the record's owners as they are (a former
+partner's records are read-only) and the owners it would have after the row. A row that repeats
+an earlier row's id or unique value is refused, as is one the model's validation refuses.
+
+Not here: reading the file (`core.importing.reading`), matching its header
+(`core.importing.columns`), what each cell becomes (`core.importing.values`), the result's shape
+(`core.importing.result`), deciding whether to import at once or in the background
+(`core.importing.sizing`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import IO, Any, TypeGuard, cast
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DatabaseError, models, transaction
+
+from core.context import acting_as
+from core.importing.columns import column_label, match_header, model_field, thing_name
+from core.importing.files import ImportFileError, check_file
+from core.importing.reading import (
+    TextEncoding,
+    UnusableCell,
+    count_rows,
+    csv_encoding,
+    is_blank,
+    read_rows,
+)
+from core.importing.result import MAX_ERRORS, ImportResult, RowError
+from core.importing.values import ImportColumn, ValueReader, plain_cell
+from core.tenancy.access import ADD, CHANGE, IMPORT, access_for
+from core.tenancy.records import ConcordModel
+
+#: Calls of a progress callback: (rows done, rows in the file).
+ProgressCallback = Callable[[int, int], None]
+
+#: Rows between two calls of the progress callback.
+PROGRESS_EVERY = 100
+
+
+class _Importer:
+    """One run over one file for one person. Not reused."""
+
+    def __init__(
+        self,
+        model: type[ConcordModel],
+        user: Any,
+        *,
+        dry_run: bool,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.model = model
+        self.user = user
+        self.access = access_for(user)
+        self.dry_run = dry_run
+        self.progress = progress
+        self.import_fields = list(getattr(model, "import_fields", ()))
+        self.errors: list[RowError] = []
+        self.more_errors = 0
+        self.created = 0
+        self.updated = 0
+        self.failed = False
+        self.columns: list[ImportColumn] = []
+        self.id_position: int | None = None
+        self.encoding: TextEncoding | None = None
+        self.values = ValueReader(user)
+        self._seen: dict[tuple[int, tuple[Any, ...]], int] = {}
+        self._unique_sets = self._unique_field_sets()
+
+    # errors --------------------------------------------------------------------------------
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.failed = True
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(RowError(row, column, message))
+        else:
+            self.more_errors += 1
+
+    # header --------------------------------------------------------------------------------
+
+    def read_header(self, cells: list[Any]) -> bool:
+        """Match the header to the import fields; report unknown, repeated, missing columns."""
+        found, problems = match_header(self.model, cells)
+        for column, message in problems:
+            self.error(1, column, message)
+        if problems:
+            return False
+        self.id_position = found.get("id")
+        for name in self.import_fields:
+            if name in found:
+                self.columns.append(ImportColumn.of(self.model, name, found[name]))
+        return True
+
+    # rows ----------------------------------------------------------------------------------
+
+    def _unique_field_sets(self) -> list[tuple[str, ...]]:
+        meta = self.model._meta
+        sets: list[tuple[str, ...]] = []
+        for f in meta.concrete_fields:
+            if f.unique and not f.primary_key:
+                sets.append((f.name,))
+        for together in meta.unique_together:
+            sets.append(tuple(together))
+        for constraint in meta.constraints:
+            if (
+                isinstance(constraint, models.UniqueConstraint)
+                and constraint.fields
+                and constraint.condition is None
+                and not constraint.expressions
+            ):
+                sets.append(tuple(constraint.fields))
+        return sets
+
+    def _existing(self, row: int, raw: Any) -> tuple[bool, Any]:
+        """The record an ``id`` cell names, among those the person may change."""
+        if isinstance(raw, UnusableCell):
+            self.error(row, "id", raw.message)
+            return False, None
+        value = plain_cell(raw)
+        if is_blank(value):
+            return True, None
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        if not text.isdigit():
+            self.error(row, "id", f"The id '{text}' is not a whole number. Leave it empty to add.")
+            return False, None
+        instance = self.model.objects.visible_to(self.user, CHANGE).filter(pk=int(text)).first()
+        if instance is None:
+            self.error(
+                row,
+                "id",
+                f"There is no {thing_name(self.model)} with id {text} that you can change.",
+            )
+            return False, None
+        # Being among the records one may change is not the whole rule: the grant table is
+        # asked about the record's owners as they are now, exactly as the record's own edit
+        # page asks. Shared-service staff see a former partner's records, but those are
+        # read-only to everyone, and an import must not be a way round that by moving one
+        # to a current council (the owners after the change are checked in _may_import).
+        owners = instance.owning_partner_ids() or None
+        area = self.model.area
+        if self.access.can(CHANGE, area, owners) and self.access.can(IMPORT, area, owners):
+            return True, instance
+        thing = thing_name(self.model)
+        if owners and set(owners) <= self.access.left_partner_ids:
+            self.error(
+                row,
+                "id",
+                f"The {thing} with id {text} belongs to a council that has left the "
+                "partnership: its records are read-only.",
+            )
+        else:
+            self.error(row, "id", f"You may not change the {thing} with id {text}.")
+        return False, None
+
+    def process_row(self, row: int, cells: list[Any]) -> None:
+        model = self.model
+        width = max(
+            [c.position for c in self.columns] + [self.id_position or 0]
+        )  # the rightmost column
+        if any(not is_blank(c) for c in cells[width + 1 :]):
+            self.error(row, "", "This row has more cells than the header has columns.")
+        instance = None
+        if self.id_position is not None and self.id_position < len(cells):
+            ok, instance = self._existing(row, cells[self.id_position])
+            if not ok:
+                return
+        creating = instance is None
+        if instance is None:
+            instance = model()
+        bad_fields: set[str] = set()
+        row_ok = True
+        for column in self.columns:
+            raw = cells[column.position] if column.position < len(cells) else None
+            try:
+                value = self.values.convert(column, raw)
+            except ValidationError as exc:
+                for message in _unique_messages(exc.messages):
+                    self.error(row, column.name, message)
+                bad_fields.add(column.name)
+                row_ok = False
+                continue
+            setattr(instance, column.model_field.attname, value)
+        if not self._may_import(row, instance, creating, bad_fields):
+            return
+        repeated = self._repeats(row, instance, cells, bad_fields)
+        exclude = bad_fields | {f.name for f in model._meta.fields if not f.editable}
+        problems: list[tuple[str, str]] = []
+        for check in ("fields", "unique", "constraints"):
+            if check != "fields" and repeated:
+                continue
+            try:
+                if check == "fields":
+                    instance.full_clean(
+                        exclude=exclude, validate_unique=False, validate_constraints=False
+                    )
+                elif check == "unique":
+                    instance.validate_unique(exclude=exclude)
+                else:
+                    instance.validate_constraints(exclude=exclude)
+            except ValidationError as exc:
+                problems.extend(self._explain(instance, exc, cells))
+        for column_name, message in dict.fromkeys(problems):
+            self.error(row, column_name, message)
+            row_ok = False
+        if repeated:
+            row_ok = False
+        if not row_ok or self.failed or self.dry_run:
+            # Nothing is written once any row has failed: the whole import will be undone.
+            if row_ok:
+                self._count(creating)
+            return
+        self._save(row, instance, creating)
+
+    def _explain(
+        self, instance: Any, exc: ValidationError, cells: list[Any]
+    ) -> Iterator[tuple[str, str]]:
+        """(column, message) for each problem the model found, in a person's words."""
+        by_name = {c.name: c for c in self.columns}
+        for key, errors in exc.error_dict.items():
+            for error in errors:
+                params = error.params or {}
+                check = params.get("unique_check") if isinstance(params, dict) else None
+                if error.code in ("unique", "unique_together") and check:
+                    shown = []
+                    for name in check:
+                        value = getattr(instance, model_field(self.model, name).attname)
+                        col = by_name.get(name)
+                        if col is not None and col.position < len(cells):
+                            value = plain_cell(cells[col.position])
+                        shown.append(f"{column_label(self.model, name)} '{value}'")
+                    column = next((n for n in reversed(check) if n in by_name), "")
+                    thing = thing_name(self.model)
+                    yield column, f"There is already a {thing} with {' and '.join(shown)}."
+                    continue
+                for message in error.messages:
+                    if key == NON_FIELD_ERRORS:
+                        yield "", message
+                    elif key in self.import_fields:
+                        yield key, message
+                    else:
+                        yield "", f"{column_label(self.model, key)}: {message}"
+
+    def _count(self, creating: bool) -> None:
+        if creating:
+            self.created += 1
+        else:
+            self.updated += 1
+
+    def _may_import(self, row: int, instance: Any, creating: bool, bad: set[str]) -> bool:
+        """The owning council must be one where the person may import (and add or change)."""
+        if "partner" in bad:
+            return True  # already reported: the council could not be read
+        try:
+            owners = instance.owning_partner_ids()
+        except TypeError:
+            owners = []
+        area = self.model.area
+        action = ADD if creating else CHANGE
+        if self.access.can(IMPORT, area, owners or None) and self.access.can(
+            action, area, owners or None
+        ):
+            return True
+        plural = self.model._meta.verbose_name_plural
+        partner = getattr(instance, "partner", None) if owners else None
+        if partner is not None and "partner" in self.import_fields:
+            self.error(row, "partner", f"You may not import {plural} for {partner}.")
+        else:
+            self.error(row, "", f"You may not import {plural}.")
+        return False
+
+    def _repeats(self, row: int, instance: Any, cells: list[Any], bad: set[str]) -> bool:
+        """Has an earlier row of this file the same id, or the same value of a unique field?"""
+        repeated = False
+        if instance.pk is not None:
+            key = (-1, (instance.pk,))
+            if key in self._seen:
+                self.error(row, "id", f"Row {self._seen[key]} of this file has the same id.")
+                repeated = True
+            else:
+                self._seen[key] = row
+        by_name = {c.name: c for c in self.columns}
+        for index, names in enumerate(self._unique_sets):
+            if any(name in bad for name in names):
+                continue
+            values = tuple(getattr(instance, model_field(self.model, n).attname) for n in names)
+            if any(v is None or v == "" for v in values):
+                continue
+            key = (index, values)
+            first = self._seen.get(key)
+            if first is None:
+                self._seen[key] = row
+                continue
+            shown = []
+            for name, value in zip(names, values, strict=True):
+                col = by_name.get(name)
+                if col is not None and col.position < len(cells):
+                    value = plain_cell(cells[col.position])
+                shown.append(f"{column_label(self.model, name)} '{value}'")
+            column = next((n for n in reversed(names) if n in by_name), "")
+            self.error(row, column, f"Row {first} of this file has the same {' and '.join(shown)}.")
+            repeated = True
+        return repeated
+
+    def _save(self, row: int, instance: Any, creating: bool) -> None:
+        try:
+            # A savepoint per row, so that a clash only the database sees (two people importing
+            # at once) is reported against its row instead of breaking the transaction.
+            with transaction.atomic():
+                instance.save()
+                if getattr(self.model, "ownership", "partner") not in ("partner", "catalogue"):
+                    # Who owns it is not a column here: make sure its author can still see it.
+                    visible = self.model.objects.visible_to(self.user).filter(pk=instance.pk)
+                    if not visible.exists():
+                        raise _Invisible
+        except _Invisible:
+            self.error(row, "", "You would not be able to see this record after the import.")
+            return
+        except DatabaseError:
+            self.error(
+                row, "", "This row could not be saved: it clashes with a record already stored."
+            )
+            return
+        self._count(creating)
+
+    # run -----------------------------------------------------------------------------------
+
+    def run(self, fileobj: IO[bytes], filename: str) -> int:
+        """Read and validate (and, unless a dry run, save) every row. Returns the rows of data."""
+        if check_file(fileobj, filename) == ".csv":
+            # Once, rather than on each of the two reads below.
+            self.encoding = csv_encoding(fileobj)
+        total = count_rows(fileobj, filename, self.encoding)
+        rows = read_rows(fileobj, filename, self.encoding)
+        header = next(rows, None)
+        if header is None:
+            raise ImportFileError("The file has no header row and no data.")
+        if not self.read_header(list(header[1])):
+            return total
+        if total == 0:
+            raise ImportFileError("The file has a header row but no rows of data.")
+        done = 0
+        if self.progress:
+            self.progress(0, total)
+        for number, cells in rows:
+            self.process_row(number, list(cells))
+            done += 1
+            if self.progress and done % PROGRESS_EVERY == 0:
+                self.progress(done, total)
+        if self.progress:
+            self.progress(done, total)
+        return total
+
+
+class _Invisible(Exception):
+    """A saved record its author could no longer see."""
+
+
+def _unique_messages(messages: list[str]) -> list[str]:
+    # A model field and its form field both check a length: say it once.
+    return list(dict.fromkeys(messages))
+
+
+def importable(model: type[models.Model]) -> TypeGuard[type[ConcordModel]]:
+    """True when `model` is a Concord record that declares import fields."""
+    return issubclass(model, ConcordModel) and bool(model.import_fields)
+
+
+def import_records(
+    model: type[models.Model],
+    fileobj: IO[bytes],
+    filename: str,
+    user: Any,
+    *,
+    dry_run: bool,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Import the rows of a CSV or XLSX file as records of `model`, on behalf of `user`.
+
+    A dry run validates every row and changes nothing. A commit writes every row in one
+    transaction, and only if no row has a problem; the change log records each created or
+    updated record under `user`, labelled ``import:<filename>``. Problems with the file itself
+    (empty, too big, not CSV or XLSX) come back as one error on row 0, unless they are in one
+    row (a character that cannot be read, a quote never closed); problems with the header on
+    row 1. Never raises for anything in the file.
+    """
+    if not importable(model):
+        return ImportResult(
+            0,
+            0,
+            0,
+            [RowError(0, "", f"{model._meta.verbose_name_plural} cannot be imported.")],
+            dry_run,
+        )
+    importer = _Importer(
+        cast("type[ConcordModel]", model), user, dry_run=dry_run, progress=progress
+    )
+    label = f"import:{os.path.basename(filename or 'upload')}"[:200]
+    total = 0
+    try:
+        if dry_run:
+            total = importer.run(fileobj, filename)
+        else:
+            with acting_as(user, label=label), transaction.atomic():
+                total = importer.run(fileobj, filename)
+                if importer.failed:
+                    # Whole or not at all: one bad row undoes every row written before it.
+                    transaction.set_rollback(True)
+    except ImportFileError as exc:
+        importer.errors.insert(0, RowError(exc.row, "", exc.message))
+        importer.failed = True
+    created, updated = importer.created, importer.updated
+    if importer.failed and not dry_run:
+        created = updated = 0
+    return ImportResult(
+        total_rows=total,
+        created=created,
+        updated=updated,
+        errors=sorted(importer.errors, key=lambda e: e.row),
+        dry_run=dry_run,
+        more_errors=importer.more_errors,
+        encoding=(
+            importer.encoding.name
+            if importer.encoding is not None and not importer.encoding.problem
+            else ""
+        ),
+    )

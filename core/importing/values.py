@@ -1,0 +1,207 @@
+"""What one cell of an import's file becomes: a value of its column's field.
+
+Text is stripped, and an export's formula guard (a leading ') removed; numbers and dates as a
+spreadsheet hands them over become what a person typed (a UPRN stays 100023336956, not
+100023336956.0); true and false may be written yes and no; a choice may be given by its value
+or its label, whatever the capitals; anything else is checked by the field's form field, so
+the messages are the ones a form would give.
+
+A foreign key column is read as the related record's natural key (a council's code, a site
+type's name; capitals ignored when that still picks out one record) among the records the
+importing person can see, so a council that is not theirs reads as "no council with code 'x'
+that you can use", which reveals nothing.
+
+Not here: matching the header to the columns (`core.importing.columns`), what a whole row must
+satisfy to be imported (`core.importing.records`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from core.exporting import natural_key_of, unguard_formula
+from core.importing.columns import column_label, model_field, thing_name
+from core.importing.reading import UnusableCell, is_blank
+from core.tenancy.scoping import ScopedQuerySet
+
+_TRUE = {"true", "yes", "y", "1", "t", "on", "in use"}
+_FALSE = {"false", "no", "n", "0", "f", "off", "not in use"}
+# Related records looked up by natural key are remembered, up to this many at a time.
+_LOOKUP_CACHE_SIZE = 10_000
+
+
+@dataclass
+class ImportColumn:
+    """How one column of the file becomes a value of the model."""
+
+    name: str
+    model_field: models.Field[Any, Any]
+    position: int
+    formfield: forms.Field | None = None
+    choice_labels: dict[str, Any] = field(default_factory=dict)
+    related: type[models.Model] | None = None
+    related_key: str | None = None
+
+    @classmethod
+    def of(cls, model: type[models.Model], name: str, position: int) -> ImportColumn:
+        """The column for field `name` of `model`, found at `position` in the file's rows."""
+        f = model_field(model, name)
+        column = cls(name=name, model_field=f, position=position)
+        if f.many_to_one or f.one_to_one:
+            related = f.related_model
+            assert isinstance(related, type)
+            column.related = related
+            column.related_key = natural_key_of(related)
+        elif not isinstance(f, models.BooleanField):
+            column.formfield = f.formfield()
+            if f.choices:
+                for value, label in f.flatchoices:
+                    column.choice_labels[str(label).strip().lower()] = value
+                    column.choice_labels[str(value).strip().lower()] = value
+        return column
+
+
+def plain_cell(value: Any) -> Any:
+    """A cell as typed: text stripped, an export's formula guard (a leading ') removed."""
+    if isinstance(value, str):
+        value = unguard_formula(value.strip())
+    return value
+
+
+class ValueReader:
+    """Reads the cells of one import for one person, looking related records up among those
+    the person can see. It remembers what it looked up: one per import, not reused."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self._lookups: dict[tuple[str, str], Any] = {}
+
+    def convert(self, column: ImportColumn, raw: Any) -> Any:
+        """The cell as a Python value of the field; raises ValidationError in plain words."""
+        if isinstance(raw, UnusableCell):
+            raise ValidationError(raw.message)
+        f = column.model_field
+        value = plain_cell(raw)
+        empty = is_blank(value)
+        if column.related is not None:
+            if empty and not f.blank:
+                raise ValidationError(f"Enter the {thing_name(column.related)}.")
+            return None if empty else self._related(column, value)
+        if isinstance(f, models.BooleanField):
+            if empty:
+                if f.null:
+                    return None
+                if f.has_default():
+                    return f.get_default()
+                raise ValidationError("Enter true or false.")
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, int | float) and value in (0, 1):
+                return bool(value)
+            text = str(value).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValidationError(f"'{value}' is not true or false: use true or false, yes or no.")
+        if empty:
+            if not f.blank:
+                raise ValidationError("This column needs a value.")
+            if isinstance(f, models.CharField | models.TextField):
+                return ""
+            if f.null:
+                return None
+            if f.has_default():
+                return f.get_default()
+            raise ValidationError("This column needs a value.")
+        if column.choice_labels:
+            key = str(value).strip().lower()
+            if key in column.choice_labels:
+                return column.choice_labels[key]
+            options = ", ".join(str(v) for v, _ in f.flatchoices)
+            raise ValidationError(f"'{value}' is not one of the choices: {options}.")
+        value = self._spreadsheet_value(f, value)
+        assert column.formfield is not None
+        return column.formfield.clean(value)
+
+    @staticmethod
+    def _spreadsheet_value(f: models.Field[Any, Any], value: Any) -> Any:
+        # Excel hands over numbers as floats and dates as datetimes: make them what a person
+        # typed, so a UPRN stays 100023336956 and not 100023336956.0.
+        if isinstance(value, float):
+            if isinstance(f, models.DecimalField | models.FloatField):
+                return str(decimal.Decimal(repr(value)))
+            if value.is_integer():
+                return int(value)
+        if isinstance(value, datetime.datetime) and type(f) is models.DateField:
+            return value.date()
+        if isinstance(value, int | decimal.Decimal) and isinstance(
+            f, models.CharField | models.TextField
+        ):
+            return str(value)
+        return value
+
+    def _related(self, column: ImportColumn, value: Any) -> Any:
+        related = column.related
+        assert related is not None
+        key = column.related_key or "pk"
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        cache_key = (column.name, text)
+        if cache_key in self._lookups:
+            found, spellings = self._lookups[cache_key]
+        else:
+            found, spellings = self._find_related(related, key, text)
+            if len(self._lookups) >= _LOOKUP_CACHE_SIZE:
+                self._lookups.clear()
+            self._lookups[cache_key] = (found, spellings)
+        described = "id" if key == "pk" else column_label(related, key)
+        thing = thing_name(related)
+        if not found:
+            raise ValidationError(
+                f"There is no {thing} with {described} '{text}' that you can use."
+            )
+        if spellings:
+            shown = ", ".join(f"'{s}'" for s in spellings)
+            raise ValidationError(
+                f"'{text}' could be the {thing} with {described} {shown}: write it with the "
+                "same capitals as the one you mean."
+            )
+        if len(found) > 1:
+            raise ValidationError(f"More than one {thing} has {described} '{text}': use its id.")
+        return found[0]
+
+    def _find_related(
+        self, related: type[models.Model], key: str, text: str
+    ) -> tuple[list[Any], list[str]]:
+        """Ids of the records, among those the person can see, whose `key` is `text` (at most
+        two); and, when only capitals tell apart several that match, how each is spelled."""
+        if key == "pk" and not text.isdigit():
+            return [], []
+        manager = related._default_manager
+        if issubclass(manager.all().__class__, ScopedQuerySet):
+            queryset = manager.visible_to(self.user)  # type: ignore[attr-defined]
+        else:
+            queryset = manager.all()
+        found = list(queryset.filter(**{key: text}).values_list("pk", flat=True)[:2])
+        if found or key == "pk" or not _is_text_field(model_field(related, key)):
+            return found, []
+        # People type "office" for the site type "Office", or "WCC" for the council "wcc", and
+        # a spreadsheet's own lookups ignore capitals too. So when nothing has exactly this
+        # value, one record whose value differs only in capitals is the one meant; several are
+        # a choice the person must make. (The exact match is tried first because it can use
+        # the column's index. On SQLite, capitals are ignored for the letters A to Z only.)
+        matches = list(queryset.filter(**{f"{key}__iexact": text}).values_list("pk", key)[:5])
+        if len(matches) > 1:
+            return [pk for pk, _ in matches], sorted({str(v) for _, v in matches})
+        return [pk for pk, _ in matches], []
+
+
+def _is_text_field(f: models.Field[Any, Any]) -> bool:
+    return isinstance(f, models.CharField | models.TextField)
