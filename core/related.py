@@ -151,3 +151,9 @@ def _related_model(model: Any, path: str) -> Any:
 
 def _is_concord(model: Any) -> bool:
     return isinstance(model, type) and issubclass(model, ConcordModel)
+
+
+def with_related(qs: Any, paths: list[str]) -> Any:
+    """`qs` joined to the records a table shows, without their bookkeeping columns; no join
+    at all when it shows none (a bare ``select_related()`` would follow every foreign key)."""
+    return without_bookkeeping(qs.select_related(*paths), paths) if paths else qs

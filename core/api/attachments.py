@@ -29,8 +29,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from core.api.fields import request_user
 from core.api.permissions import action_for
-from core.api.serializers import request_user
 from core.api.viewsets import ScopedModelViewSet
 from core.attachments import (
     RecordRefError,

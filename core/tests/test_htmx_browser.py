@@ -74,7 +74,7 @@ def test_a_server_error_while_filtering_in_place_shows_the_error_page(
 ):
     from playwright.sync_api import expect
 
-    from core.views.generic import ModelListView
+    from core.views.pages import ModelListView
 
     # The live server runs in this process: this search fails on the server, in place or not.
     shown = ModelListView.get

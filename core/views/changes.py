@@ -26,7 +26,7 @@ from core.models import ChangeAction, ChangeRecord
 from core.pagination import InvalidCursor, keyset_page
 from core.partner_filter import narrowed_to_selected_partner, selected_partner
 from core.tables import field_label
-from core.views.generic import _active_filters, is_htmx_partial
+from core.views.pages import active_filters, is_htmx_partial
 
 
 class ChangeRecordFilterSet(django_filters.FilterSet):
@@ -76,7 +76,7 @@ class ChangeListView(LoginRequiredMixin, View):
             "filterset": filterset,
             "filter_form": filterset.form,
             "filter_errors": filter_errors,
-            "active_filters": [] if filter_errors else _active_filters(filterset),
+            "active_filters": [] if filter_errors else active_filters(filterset),
             "page": page,
             "entries": [_entry(record) for record in page.rows],
             "cursor_invalid": cursor_invalid,

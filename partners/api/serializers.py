@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from rest_framework import serializers
 
-from core.api.serializers import BOOKKEEPING, ScopedModelSerializer, ScopedSlugRelatedField
+from core.api.fields import ScopedSlugRelatedField
+from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
 from core.tenancy.access import ADD, CHANGE, access_for
 from core.tenancy.models import Membership, Partner, User
 
