@@ -9,7 +9,8 @@ another council's person (the "outsider": a 404 everywhere, and never a row, a s
 dropdown option or an export row).
 A model whose records take attachments (``attachable``) also gets tests of attaching, downloading
 and deleting files on its records, in pages and API, as each of those people.
-List pages and API lists have pinned query counts, so an N+1 fails a test.
+List pages and API lists have pinned query counts, so an N+1 fails a test; ``make pin-queries``
+rewrites the pins when a change of count is intended (`pins`).
 
     class TestSite(ModelFamily):
         model = Site
@@ -43,6 +44,7 @@ The package, by what makes each part change:
 - `export_import`: export and import, of the pages and the API, in CSV and XLSX.
 - `attachments`: files attached to a model's records.
 - `registry`: which families exist, and which Concord models none declares.
+- `pins`: the pinned query counts of lists, checked, and rewritten with ``--repin-queries``.
 """
 
 from __future__ import annotations
@@ -138,7 +140,8 @@ class ModelFamily(PageTests, ApiTests, ExportImportTests, AttachmentTests, Famil
     - ``identity_field``: a field whose value names one record (finds created records,
       searches); defaults to the model's ``natural_key`` or ``name``.
     - ``list_rows``, ``list_queries``, ``api_list_queries``: the pinned query counts of the list
-      page and API list as the permitted person, with ``list_rows`` sample records.
+      page and API list as the permitted person, with ``list_rows`` sample records
+      (``make pin-queries`` writes them).
     - ``deletable``, ``known_gaps``, ``api``: see `FamilyBase`.
 
     Hooks (methods) to override: ``make`` (required), ``create_data`` and ``update_data``

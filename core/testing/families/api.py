@@ -120,14 +120,11 @@ class ApiTests(FamilyBase):
 
     @applies(has_api("list"))
     def test_api_list_queries(
-        self, cast: Cast, api_client_for: Any, django_assert_num_queries: Any
+        self, cast: Cast, api_client_for: Any, pytestconfig: pytest.Config
     ) -> None:
         client = api_client_for(self.user(cast, self.permitted))
         response = self.assert_list_queries(
-            cast,
-            lambda: client.get(self.api_url("list")),
-            django_assert_num_queries,
-            self.api_list_queries,
+            cast, lambda: client.get(self.api_url("list")), pytestconfig, "api_list_queries"
         )
         assert len(results_of(response)) >= 2 * self.list_rows
 

@@ -8,7 +8,7 @@
   that does not apply to a family is not collected for it (``__init_subclass__``).
 - Helpers every concern uses: reading responses (`content_of`, `results_of`, `csv_rows`,
   `xlsx_rows`), change records, URLs, snapshots, the check that nothing secret leaks, and the
-  pinned query count check of lists.
+  pinned query count check of lists (its pins are checked and rewritten by pins).
 - The tests every family gets whatever it offers: its declarations match the grant table, and
   its model refuses unscoped queries.
 
@@ -35,6 +35,7 @@ from core.models import ChangeRecord
 from core.tenancy.records import ConcordModel
 from core.tenancy.scoping import ScopeError, system_scope
 from core.testing.cast import Cast
+from core.testing.families.pins import check_pin
 from core.testing.families.registry import register
 
 ALL_PAGES = frozenset(
@@ -365,14 +366,15 @@ class FamilyBase:
             assert secret not in text, f"{where} reveals {secret!r} to {self.outsider}"
 
     def assert_list_queries(
-        self, cast: Cast, fetch: Callable[[], Any], fixture: Any, expected: int | None
+        self, cast: Cast, fetch: Callable[[], Any], config: pytest.Config, pin: str
     ) -> Any:
-        """`fetch` (a list) costs `expected` queries with some rows, and as many with twice
-        as many rows: a query per row (an N+1) fails one check or the other."""
+        """`fetch` (a list) costs the family's pinned number of queries (`pin`:
+        ``list_queries`` or ``api_list_queries``) with some rows, and as many with twice as
+        many rows: a query per row (an N+1) fails. With ``--repin-queries`` (``make
+        pin-queries``) a steady count that is not the pin rewrites the pin (pins.py)."""
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        assert expected is not None, "pin the query count: set list_queries/api_list_queries"
         owner = getattr(cast, self.owner)
         for _ in range(self.list_rows):
             self.given(self.make, cast, owner)
@@ -381,10 +383,17 @@ class FamilyBase:
             assert fetch().status_code == 200
         for _ in range(self.list_rows):
             self.given(self.make, cast, owner)
-        with fixture(expected):
+        with CaptureQueriesContext(connection) as second:
             response = fetch()
         assert response.status_code == 200
-        assert len(first) == expected, f"{len(first)} queries with {self.list_rows} rows"
+        check_pin(
+            type(self),
+            pin,
+            [query["sql"] for query in first.captured_queries],
+            [query["sql"] for query in second.captured_queries],
+            self.list_rows,
+            config,
+        )
         return response
 
     # Helpers the pages and the API share ----------------------------------------------------

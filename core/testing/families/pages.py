@@ -90,11 +90,11 @@ class PageTests(FamilyBase):
 
     @applies(has_page("list"))
     def test_page_list_queries(
-        self, cast: Cast, client_for: Any, django_assert_num_queries: Any
+        self, cast: Cast, client_for: Any, pytestconfig: pytest.Config
     ) -> None:
         client = client_for(self.user(cast, self.permitted))
         self.assert_list_queries(
-            cast, lambda: client.get(self.url("list")), django_assert_num_queries, self.list_queries
+            cast, lambda: client.get(self.url("list")), pytestconfig, "list_queries"
         )
 
     @applies(has_page("list"))
