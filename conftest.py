@@ -8,6 +8,9 @@ import pytest
 
 from core.testing.cast import Cast, make_cast
 
+# The generic families' pinned query counts: --repin-queries (make pin-queries) rewrites them.
+pytest_plugins = ["core.testing.families.pins"]
+
 
 @pytest.fixture
 def media_folder(settings: Any, tmp_path: Any) -> Any:

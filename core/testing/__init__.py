@@ -2,6 +2,6 @@
 
 - `core.testing.cast`: the shared cast (councils, their people, the shared-service staff).
 - `core.testing.families`: `ModelFamily`, the generic page and API tests a model gets by
-  declaring a small class.
+  declaring a small class (a package: a base, and the tests of each concern as a mixin).
 - `core.testing.browser`: launching Debian's headless chromium for Playwright tests.
 """
