@@ -1,6 +1,9 @@
 """Rules about the test suite as a whole, checked by the project's conftest.py when the whole
 suite runs: an app holding Concord records must have tests that pytest collects (an app left
-out of ``testpaths`` in pyproject.toml, or one with no tests at all, fails the run)."""
+out of ``testpaths`` in pyproject.toml, or one with no tests at all, fails the run).
+
+An app's tests are those under its folder, or under the folder its configuration names as
+``tests_path`` (the test-only sample app's are core's, core/tests)."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ def apps_without_tests(collected: Iterable[Path]) -> list[str]:
     for app in concord_apps():
         if app.label not in with_records:
             continue
-        folder = Path(app.path).resolve()
+        folder = Path(getattr(app, "tests_path", app.path)).resolve()
         if not any(folder in file.parents for file in files):
             missing.append(app.label)
     return missing

@@ -1,0 +1,12 @@
+"""The settings the test suite runs under (pyproject.toml's ``[tool.pytest.ini_options]``):
+the project's own, plus the test-only sample app.
+
+Core's tests must not lean on a domain app (core never imports an app, its tests included), so
+they run on `core.testing.sample`, a small app with one record of each shape (partner-owned,
+catalogue, co-owned). It is installed here only, never by concord/settings.py, so that no real
+installation has its tables, pages or API.
+"""
+
+from concord.settings import *  # noqa: F403
+
+INSTALLED_APPS = [*INSTALLED_APPS, "core.testing.sample"]  # noqa: F405

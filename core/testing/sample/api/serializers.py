@@ -1,0 +1,50 @@
+"""API serializers of the sample app (a test-only app): rooms, room types and pacts."""
+
+from __future__ import annotations
+
+from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
+from core.testing.sample.models import Pact, Room, RoomType
+
+
+class RoomTypeSerializer(ScopedModelSerializer):
+    """A kind of room (catalogue: readable by all, edited by service staff)."""
+
+    class Meta:
+        model = RoomType
+        fields = ("id", "name", "description", *BOOKKEEPING)
+
+
+class RoomSerializer(ScopedModelSerializer):
+    """A council's room; ``partner`` is the owning council's code."""
+
+    class Meta:
+        model = Room
+        fields = (
+            "id",
+            "partner",
+            "code",
+            "name",
+            "room_type",
+            "address",
+            "postcode",
+            "uprn",
+            "is_active",
+            *BOOKKEEPING,
+        )
+
+
+class PactSerializer(ScopedModelSerializer):
+    """A pact, owned by the councils that made it (``owner_shares``)."""
+
+    class Meta:
+        model = Pact
+        fields = (
+            "id",
+            "reference",
+            "title",
+            "starts_on",
+            "ends_on",
+            "summary",
+            "owner_shares",
+            *BOOKKEEPING,
+        )

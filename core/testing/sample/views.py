@@ -1,0 +1,59 @@
+"""Pages of the sample app (a test-only app): rooms, room types and pacts.
+
+Each model's pages are the generic ones (core.views.generic), declared as the estate declares
+its own: a pact's owner shares are saved through core.services.set_owner_shares.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from core.services import set_owner_shares
+from core.testing.sample.filtersets import PactFilterSet, RoomFilterSet, RoomTypeFilterSet
+from core.testing.sample.forms import PactForm, RoomForm, RoomTypeForm
+from core.testing.sample.models import Pact, Room, RoomType
+from core.testing.sample.tables import PactTable, RoomTable, RoomTypeTable
+from core.views.generic import ModelViews
+
+
+class RoomViews(ModelViews):
+    """Rooms: a council's lead manages its own."""
+
+    model = Room
+    filterset_class = RoomFilterSet
+    table_class = RoomTable
+    form_class = RoomForm
+    nav_label = "Rooms"
+    on_council_page = True
+    nav_order = 20
+
+
+class RoomTypeViews(ModelViews):
+    """Kinds of room: a catalogue every council reads and service staff edit."""
+
+    model = RoomType
+    filterset_class = RoomTypeFilterSet
+    table_class = RoomTypeTable
+    form_class = RoomTypeForm
+    nav_label = "Room types"
+    nav_order = 30
+
+
+class PactViews(ModelViews):
+    """Pacts, owned by the councils that made them."""
+
+    model = Pact
+    filterset_class = PactFilterSet
+    table_class = PactTable
+    form_class = PactForm
+    nav_label = "Pacts"
+    on_council_page = True
+    nav_order = 40
+
+    @classmethod
+    def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
+        pact = form.save()
+        set_owner_shares(pact, form.shares)
+        return pact
