@@ -1,4 +1,4 @@
-"""Helpers for API tests: clients signed in by token or session, and sample records."""
+"""Helpers for API tests: clients signed in by token or session."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from typing import Any
 
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-
-from core.tenancy.scoping import system_scope
 
 SESSION_BACKEND = "core.tenancy.auth.ConcordBackend"
 
@@ -26,23 +24,3 @@ def api_client(user: Any = None, *, auth: str = "token", csrf: bool = False) -> 
     else:
         raise ValueError(f"unknown auth {auth!r}")
     return client
-
-
-def make_sites(cast: Any, per_partner: int = 3, site_type: Any = None) -> dict[str, list[Any]]:
-    """`per_partner` sites for each of wcc, rbkc and lbhf, made as the system."""
-    from estate.models import Site
-
-    made: dict[str, list[Any]] = {}
-    with system_scope("test data"):
-        for partner in (cast.wcc, cast.rbkc, cast.lbhf):
-            made[partner.code] = [
-                Site.objects.create(
-                    partner=partner,
-                    code=f"{partner.code.upper()}-{i:03d}",
-                    name=f"{partner.name} site {i:03d}",
-                    site_type=site_type,
-                    postcode=f"SW1A {i}AA",
-                )
-                for i in range(per_partner)
-            ]
-    return made

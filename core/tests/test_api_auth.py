@@ -33,7 +33,7 @@ def test_token_for_username_and_password(cast):
     assert Token.objects.get(key=key).user == cast.wcc_lead
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    assert client.get(reverse("api:site-list")).status_code == 200
+    assert client.get(reverse("api:room-list")).status_code == 200
 
 
 def test_token_as_form_data(cast):
@@ -68,7 +68,7 @@ def test_missing_fields_are_named(cast):
 def test_bad_token_is_401(cast):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
-    response = client.get(reverse("api:site-list"))
+    response = client.get(reverse("api:room-list"))
     assert response.status_code == 401
     assert response.json()["status"] == 401
 
@@ -77,7 +77,7 @@ def test_former_partners_people_get_no_token_and_lose_theirs(cast):
     response = APIClient().post(TOKEN, {"username": "lbhf.lead", "password": PASSWORD})
     assert response.status_code == 400
     client = api_client(cast.lbhf_lead)  # a token made before the council left
-    assert client.get(reverse("api:site-list")).status_code == 401
+    assert client.get(reverse("api:room-list")).status_code == 401
 
 
 def test_repeated_failures_lock_the_person_out_with_json(cast, settings):
@@ -152,26 +152,26 @@ def test_throttled_response_is_json_with_retry_after(cast):
 
 def test_session_reads_need_no_csrf(cast):
     client = api_client(cast.wcc_lead, auth="session", csrf=True)
-    assert client.get(reverse("api:site-list")).status_code == 200
+    assert client.get(reverse("api:room-list")).status_code == 200
 
 
 def test_session_writes_need_the_csrf_token(cast):
     client = api_client(cast.wcc_lead, auth="session", csrf=True)
     payload = {"partner": "wcc", "code": "CSRF-1", "name": "Guarded"}
-    refused = client.post(reverse("api:site-list"), payload)
+    refused = client.post(reverse("api:room-list"), payload)
     assert refused.status_code == 403
     assert "CSRF" in refused.json()["errors"][0]["message"]
     # The browser gets its token from a page (the cookie), then sends it back in a header.
-    client.get(reverse("api:site-list"))
+    client.get(reverse("api:room-list"))
     from django.middleware.csrf import _get_new_csrf_string
 
     secret = _get_new_csrf_string()
     client.cookies["csrftoken"] = secret
-    accepted = client.post(reverse("api:site-list"), payload, HTTP_X_CSRFTOKEN=secret)
+    accepted = client.post(reverse("api:room-list"), payload, HTTP_X_CSRFTOKEN=secret)
     assert accepted.status_code == 201, accepted.json()
 
 
 def test_token_requests_need_no_csrf(cast):
     client = api_client(cast.wcc_lead, auth="token", csrf=True)
     payload = {"partner": "wcc", "code": "TOK-1", "name": "Token write"}
-    assert client.post(reverse("api:site-list"), payload).status_code == 201
+    assert client.post(reverse("api:room-list"), payload).status_code == 201

@@ -8,12 +8,13 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from core.api.testing import api_client, make_sites
+from core.api.testing import api_client
 from core.context import acting_as
 from core.models import ChangeRecord
 from core.services import set_owner_shares
 from core.tenancy.scoping import system_scope
-from estate.models import Agreement, Site
+from core.testing.sample.factories import make_rooms
+from core.testing.sample.models import Pact, Room
 
 pytestmark = pytest.mark.django_db
 
@@ -22,23 +23,23 @@ CHANGES = "/api/v1/changes/"
 
 @pytest.fixture
 def history(cast):
-    """Sites of every council, each edited once, and a joint agreement of wcc and rbkc."""
+    """Rooms of every council, each edited once, and a joint pact of wcc and rbkc."""
     with time_machine.travel(datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)):
-        sites = make_sites(cast, per_partner=2)
+        rooms = make_rooms(cast, per_partner=2)
     with (
         time_machine.travel(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)),
         acting_as(cast.manager, label="test"),
         system_scope("test data"),
     ):
-        for group in sites.values():
-            for site in group:
-                site.name += " (renamed)"
-                site.save()
-        joint = Agreement.objects.create(
+        for group in rooms.values():
+            for room in group:
+                room.name += " (renamed)"
+                room.save()
+        joint = Pact.objects.create(
             reference="IAA-1", title="Bi-borough", starts_on=datetime.date(2020, 4, 1)
         )
         set_owner_shares(joint, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
-    return sites, joint
+    return rooms, joint
 
 
 def all_rows(client, params=None):
@@ -50,26 +51,26 @@ def all_rows(client, params=None):
 
 
 def test_council_auditor_sees_only_their_councils_changes(cast, history):
-    sites, _joint = history
+    rooms, _joint = history
     rows = all_rows(api_client(cast.wcc_auditor))
     assert rows
-    wcc_ids = {s.pk for s in sites["wcc"]}
+    wcc_ids = {s.pk for s in rooms["wcc"]}
     for row in rows:
-        if row["content_type"] == "estate.site":
+        if row["content_type"] == "sample.room":
             assert row["object_id"] in wcc_ids
         assert "wcc" in row["partners"]
         assert "rbkc" not in row["partners"]  # never names a council the reader cannot see
-    assert any(r["content_type"] == "estate.agreement" for r in rows)
+    assert any(r["content_type"] == "sample.pact" for r in rows)
 
 
 def test_service_staff_see_every_change(cast, history):
-    sites, _ = history
+    rooms, _ = history
     total = ChangeRecord.objects.visible_to(cast.manager).count()
     assert len(all_rows(api_client(cast.agent))) == total
-    site_ids = {
-        r["object_id"] for r in all_rows(api_client(cast.agent), {"content_type": "estate.site"})
+    room_ids = {
+        r["object_id"] for r in all_rows(api_client(cast.agent), {"content_type": "sample.room"})
     }
-    assert site_ids == {s.pk for group in sites.values() for s in group}
+    assert room_ids == {s.pk for group in rooms.values() for s in group}
 
 
 def test_requester_without_history_gets_403(cast, history):
@@ -86,7 +87,7 @@ def test_newest_first_with_the_change_details(cast, history):
     keys = [(r["at"], r["id"]) for r in rows]
     assert keys == sorted(keys, reverse=True)
     renamed = next(
-        r for r in rows if r["action"] == "update" and r["content_type"] == "estate.site"
+        r for r in rows if r["action"] == "update" and r["content_type"] == "sample.room"
     )
     assert renamed["actor"] == "manager"
     assert renamed["changed_fields"] == ["name"]
@@ -94,10 +95,10 @@ def test_newest_first_with_the_change_details(cast, history):
 
 
 def test_filters(cast, history):
-    sites, _joint = history
+    rooms, _joint = history
     client = api_client(cast.manager)
-    site = sites["rbkc"][0]
-    rows = all_rows(client, {"content_type": "estate.site", "object_id": site.pk})
+    room = rooms["rbkc"][0]
+    rows = all_rows(client, {"content_type": "sample.room", "object_id": room.pk})
     assert [r["action"] for r in rows] == ["update", "create"]
     assert {r["action"] for r in all_rows(client, {"action": "create"})} == {"create"}
     rbkc = all_rows(client, {"partner": "rbkc"})
@@ -119,16 +120,16 @@ def test_auditor_cannot_filter_by_another_council(cast, history):
 
 
 def test_auditor_never_sees_another_councils_change_by_id(cast, history):
-    sites, _ = history
+    rooms, _ = history
     client = api_client(cast.wcc_auditor)
     theirs = (
         ChangeRecord.objects.visible_to(cast.manager)
-        .filter(object_id=sites["rbkc"][0].pk, content_type__model="site")
+        .filter(object_id=rooms["rbkc"][0].pk, content_type__model="room")
         .first()
     )
     assert theirs is not None
     assert client.get(f"{CHANGES}{theirs.pk}/").status_code == 404
-    assert all_rows(client, {"object_id": sites["rbkc"][0].pk, "content_type": "estate.site"}) == []
+    assert all_rows(client, {"object_id": rooms["rbkc"][0].pk, "content_type": "sample.room"}) == []
 
 
 @pytest.mark.parametrize(
@@ -168,18 +169,18 @@ def test_read_only(cast, history):
 
 
 def test_api_writes_are_in_the_change_log_with_the_request(cast, history):
-    sites, _ = history
+    rooms, _ = history
     client = api_client(cast.wcc_lead)
-    site = sites["wcc"][0]
+    room = rooms["wcc"][0]
     with time_machine.travel(datetime.datetime(2026, 4, 2, 9, 0, tzinfo=datetime.UTC)):
         client.patch(
-            f"/api/v1/sites/{site.pk}/",
+            f"/api/v1/rooms/{room.pk}/",
             {"postcode": "SW1A 2AA"},
             HTTP_X_REQUEST_ID="req-12345678",
         )
     params = {
-        "content_type": "estate.site",
-        "object_id": site.pk,
+        "content_type": "sample.room",
+        "object_id": room.pk,
         "action": "update",
         "since": "2026-04-01T00:00:00Z",
     }
@@ -195,7 +196,7 @@ def test_change_log_query_count_does_not_grow(cast, history, django_assert_max_n
         client.get(CHANGES, {"page_size": 50})
     with system_scope("more data"), acting_as(cast.manager, label="test"):
         for i in range(20):
-            Site.objects.create(partner=cast.wcc, code=f"Q{i}", name=f"Q{i}")
+            Room.objects.create(partner=cast.wcc, code=f"Q{i}", name=f"Q{i}")
     with django_assert_max_num_queries(8):
         client.get(CHANGES, {"page_size": 50})
 

@@ -18,15 +18,16 @@ from rest_framework import parsers
 
 from core.api.parsers import MAX_JSON_DEPTH, TOO_DEEP, json_depth_exceeds
 from core.api.parsers import JSONParser as DepthLimitedJSONParser
-from core.api.testing import api_client, make_sites
+from core.api.testing import api_client
 from core.services import set_owner_shares
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
-from estate.models import Agreement, Site, SiteType
+from core.testing.sample.factories import make_rooms
+from core.testing.sample.models import Pact, Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
-LIST = "/api/v1/sites/"
+LIST = "/api/v1/rooms/"
 
 
 def assert_error_shape(response, status):
@@ -46,7 +47,7 @@ def test_405_for_a_method_the_resource_does_not_have(cast):
     assert_error_shape(client.put(LIST, {}), 405)
     assert_error_shape(client.delete(LIST), 405)
     assert_error_shape(client.post("/api/v1/changes/", {}), 405)
-    assert_error_shape(client.get("/api/v1/sites/import/"), 405)
+    assert_error_shape(client.get("/api/v1/rooms/import/"), 405)
 
 
 def test_415_for_an_unsupported_media_type(cast):
@@ -83,11 +84,11 @@ def test_403_in_the_error_shape(cast):
 def test_401_and_404_and_unknown_api_paths(cast):
     assert_error_shape(api_client().get(LIST), 401)
     assert_error_shape(api_client(cast.manager).get("/api/v1/nothing-here/"), 404)
-    assert_error_shape(api_client(cast.manager).get("/api/v1/sites/1/2/"), 404)
+    assert_error_shape(api_client(cast.manager).get("/api/v1/rooms/1/2/"), 404)
 
 
 def test_409_when_other_records_still_refer_to_a_partner(cast):
-    make_sites(cast, per_partner=1)
+    make_rooms(cast, per_partner=1)
     response = api_client(cast.manager).delete(reverse("api:partner-detail", args=[cast.wcc.pk]))
     body = assert_error_shape(response, 409)
     assert body["errors"][0]["code"] == "conflict"
@@ -95,7 +96,7 @@ def test_409_when_other_records_still_refer_to_a_partner(cast):
 
 def test_nested_errors_name_the_item(cast):
     response = api_client(cast.manager).post(
-        "/api/v1/agreements/",
+        "/api/v1/pacts/",
         {
             "reference": "X",
             "title": "X",
@@ -154,8 +155,8 @@ def test_deeply_nested_json_is_a_400_parse_error(cast, body, fresh_throttles):
         error = assert_error_shape(response, 400)["errors"][0]
         assert error == {"field": None, "code": "parse_error", "message": TOO_DEEP}, (method, url)
     with system_scope("test check"):
-        assert not Agreement.objects.exclude(reference="D-1").exists()
-        assert Site.objects.get(pk=some_site(cast).pk).version == 1
+        assert not Pact.objects.exclude(reference="D-1").exists()
+        assert Room.objects.get(pk=some_room(cast).pk).version == 1
 
 
 def test_json_as_deep_as_the_limit_is_read_one_deeper_is_not(cast):
@@ -199,9 +200,9 @@ def test_deeply_nested_form_and_multipart_names_are_no_500(cast, fresh_throttles
             if response.status_code != 200:
                 assert_error_shape(response, response.status_code)
     with system_scope("test check"):
-        agreement = Agreement.objects.get(reference="D-1")
-        assert agreement.title == "Deep"
-        assert [(s.partner, s.percentage) for s in agreement.owner_shares()] == [
+        pact = Pact.objects.get(reference="D-1")
+        assert pact.title == "Deep"
+        assert [(s.partner, s.percentage) for s in pact.owner_shares()] == [
             (cast.wcc, Decimal("60")),
             (cast.rbkc, Decimal("40")),
         ]
@@ -236,10 +237,10 @@ def api_views(patterns, prefix=""):
 # Odd input, thrown at every endpoint: never a 5xx ------------------------------------------
 
 ENDPOINTS = [
-    "/api/v1/sites/",
+    "/api/v1/rooms/",
     "/api/v1/partners/",
-    "/api/v1/site-types/",
-    "/api/v1/agreements/",
+    "/api/v1/room-types/",
+    "/api/v1/pacts/",
     "/api/v1/memberships/",
     "/api/v1/changes/",
 ]
@@ -250,7 +251,7 @@ QUERY_KEYS = [
     "ordering",
     "q",
     "partner",
-    "site_type",
+    "room_type",
     "is_active",
     "nation",
     "former",
@@ -276,7 +277,7 @@ odd_text = st.one_of(
             "null",
             "true",
             "name,-name",
-            "estate.site",
+            "sample.room",
             "2026-13-45",
             "2026-01-01T25:00",
             "eyJ2IjpbXSwiZCI6Im4ifQ",
@@ -305,7 +306,7 @@ FIELD_NAMES = [
     "partner",
     "code",
     "name",
-    "site_type",
+    "room_type",
     "postcode",
     "uprn",
     "is_active",
@@ -340,29 +341,29 @@ payloads = st.one_of(
 )
 
 
-def some_site(cast):
-    """A wcc site, made once per test (hypothesis runs many examples in one test's data)."""
-    if not hasattr(cast, "fuzz_site"):
-        cast.fuzz_site = make_sites(cast, per_partner=1)["wcc"][0]
-    return cast.fuzz_site
+def some_room(cast):
+    """A wcc room, made once per test (hypothesis runs many examples in one test's data)."""
+    if not hasattr(cast, "fuzz_room"):
+        cast.fuzz_room = make_rooms(cast, per_partner=1)["wcc"][0]
+    return cast.fuzz_room
 
 
 def some_records(cast):
-    """A record of each writable resource, by list URL (made once per test, like some_site)."""
+    """A record of each writable resource, by list URL (made once per test, like some_room)."""
     if not hasattr(cast, "fuzz_records"):
-        site = some_site(cast)
+        room = some_room(cast)
         with system_scope("test data"):
-            agreement = Agreement.objects.create(
+            pact = Pact.objects.create(
                 reference="D-1", title="Deep", starts_on=datetime.date(2020, 1, 1)
             )
-            set_owner_shares(agreement, {cast.wcc: Decimal("60"), cast.rbkc: Decimal("40")})
-            site_type = SiteType.objects.create(name="Depot")
+            set_owner_shares(pact, {cast.wcc: Decimal("60"), cast.rbkc: Decimal("40")})
+            room_type = RoomType.objects.create(name="Depot")
             membership = Membership.objects.filter(partner=cast.wcc).first()
         cast.fuzz_records = {
-            "/api/v1/sites/": site.pk,
+            "/api/v1/rooms/": room.pk,
             "/api/v1/partners/": cast.wcc.pk,
-            "/api/v1/site-types/": site_type.pk,
-            "/api/v1/agreements/": agreement.pk,
+            "/api/v1/room-types/": room_type.pk,
+            "/api/v1/pacts/": pact.pk,
             "/api/v1/memberships/": membership.pk,
         }
     return cast.fuzz_records
@@ -420,17 +421,17 @@ def test_odd_conditional_headers_never_500(cast, header, which):
     if any(ord(ch) < 32 or ord(ch) > 126 for ch in header):
         # A NUL is refused before the API sees the request (core/tests/test_bad_requests.py).
         header = header.encode("ascii", "ignore").decode().replace("\n", "").replace("\x00", "")
-    site = some_site(cast)
+    room = some_room(cast)
     client = api_client(cast.wcc_lead)
     key = "HTTP_" + which.upper().replace("-", "_")
-    url = reverse("api:site-detail", args=[site.pk])
+    url = reverse("api:room-detail", args=[room.pk])
     assert client.get(url, **{key: header}).status_code in (200, 304)
-    assert client.patch(url, {"name": site.name}, **{key: header}).status_code in (200, 412)
+    assert client.patch(url, {"name": room.name}, **{key: header}).status_code in (200, 412)
 
 
 def test_options_and_head_answer_without_error(cast):
-    site = make_sites(cast, per_partner=1)["wcc"][0]
-    url = reverse("api:site-detail", args=[site.pk])
+    room = make_rooms(cast, per_partner=1)["wcc"][0]
+    url = reverse("api:room-detail", args=[room.pk])
     for user in (cast.wcc_lead, cast.wcc_staff, cast.rbkc_lead):
         client = api_client(user)
         assert client.options(LIST).status_code == 200

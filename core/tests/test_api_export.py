@@ -12,24 +12,25 @@ import pytest
 import time_machine
 from django.urls import NoReverseMatch, reverse
 
-from core.api.testing import api_client, make_sites
+from core.api.testing import api_client
 from core.exporting import FORMULA_PREFIXES
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
 from core.testing.cast import Cast, make_user
 from core.testing.families import csv_rows, xlsx_rows
-from estate.models import Site
+from core.testing.sample.factories import make_rooms
+from core.testing.sample.models import Room
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/sites/export/"
+URL = "/api/v1/rooms/export/"
 
 
 def test_every_formula_prefix_is_guarded(cast: Cast) -> None:
     names = {f"{prefix}cmd|' /C calc'!A{n}" for n, prefix in enumerate(FORMULA_PREFIXES)}
     with system_scope("test data"):
         for n, name in enumerate(sorted(names)):
-            Site.objects.create(partner=cast.wcc, code=f"F{n}", name=name)
+            Room.objects.create(partner=cast.wcc, code=f"F{n}", name=name)
     client = api_client(cast.wcc_lead)
     written = {row["name"] for row in csv_rows(client.get(URL, {"format": "csv"}))}
     assert written == {"'" + name for name in names}
@@ -42,22 +43,22 @@ def test_every_formula_prefix_is_guarded(cast: Cast) -> None:
 
 
 def test_rows_are_those_the_person_may_export_not_all_they_see(cast: Cast) -> None:
-    """Someone who leads one council and only requests in another sees both councils' sites
+    """Someone who leads one council and only requests in another sees both councils' rooms
     but exports only the first's: the export asks the one rule for the export action."""
-    sites = make_sites(cast, per_partner=2)
+    rooms = make_rooms(cast, per_partner=2)
     with system_scope("test data"):
         both = make_user("both.councils")
         Membership.objects.create(user=both, partner=cast.wcc, role="lead")
         Membership.objects.create(user=both, partner=cast.rbkc, role="requester")
     client = api_client(both)
-    listed = {row["id"] for row in client.get("/api/v1/sites/").json()["results"]}
-    assert listed == {s.pk for s in sites["wcc"] + sites["rbkc"]}
+    listed = {row["id"] for row in client.get("/api/v1/rooms/").json()["results"]}
+    assert listed == {s.pk for s in rooms["wcc"] + rooms["rbkc"]}
     exported = {int(row["id"]) for row in csv_rows(client.get(URL))}
-    assert exported == {s.pk for s in sites["wcc"]}
+    assert exported == {s.pk for s in rooms["wcc"]}
 
 
 def test_the_lists_sort_and_its_checks(cast: Cast) -> None:
-    make_sites(cast, per_partner=3)
+    make_rooms(cast, per_partner=3)
     client = api_client(cast.wcc_lead)
     codes = [row["code"] for row in csv_rows(client.get(URL, {"ordering": "-code"}))]
     assert codes == ["WCC-002", "WCC-001", "WCC-000"]
@@ -65,13 +66,13 @@ def test_the_lists_sort_and_its_checks(cast: Cast) -> None:
     assert default == sorted(default)  # the list's own default order (by name)
     for bad in ("-password", "name,name", "partner"):
         exported = client.get(URL, {"ordering": bad})
-        listed = client.get("/api/v1/sites/", {"ordering": bad})
+        listed = client.get("/api/v1/rooms/", {"ordering": bad})
         assert exported.status_code == listed.status_code == 400, bad
         assert exported.json() == listed.json(), bad
 
 
 def test_errors_are_json_and_the_format_parameter_decides(cast: Cast) -> None:
-    make_sites(cast, per_partner=1)
+    make_rooms(cast, per_partner=1)
     client = api_client(cast.wcc_lead)
     response = client.get(URL, {"format": "pdf"}, HTTP_ACCEPT="text/csv")
     assert response.status_code == 400
@@ -95,11 +96,11 @@ def test_errors_are_json_and_the_format_parameter_decides(cast: Cast) -> None:
 
 
 def test_the_file_is_named_by_time_and_not_cached(cast: Cast) -> None:
-    make_sites(cast, per_partner=1)
+    make_rooms(cast, per_partner=1)
     client = api_client(cast.wcc_lead)
     with time_machine.travel(datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.UTC), tick=False):
         response = client.get(URL, {"format": "csv"})
-    assert response["Content-Disposition"] == 'attachment; filename="sites-20260105-093000.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="rooms-20260105-093000.csv"'
     assert response["Cache-Control"] == "no-store"
     assert not response.has_header("ETag")
 
@@ -107,8 +108,8 @@ def test_the_file_is_named_by_time_and_not_cached(cast: Cast) -> None:
 def test_a_large_export_streams_in_blocks(cast: Cast) -> None:
     with system_scope("test data"):
         # Many rows quickly: their change records are not what this test is about.
-        Site.objects.unlogged("test data: many rows at once").bulk_create(
-            Site(partner=cast.wcc, code=f"B{n:04d}", name=f"Bulk {n:04d}") for n in range(1100)
+        Room.objects.unlogged("test data: many rows at once").bulk_create(
+            Room(partner=cast.wcc, code=f"B{n:04d}", name=f"Bulk {n:04d}") for n in range(1100)
         )
     response = api_client(cast.wcc_lead).get(URL, {"format": "csv"})
     assert response.streaming
@@ -140,10 +141,19 @@ def test_which_endpoints_export(cast: Cast) -> None:
 def test_the_schema_describes_every_export() -> None:
     schema = api_client().get("/api/schema/?format=json").json()
     exports = {path for path in schema["paths"] if path.endswith("/export/")}
+    # Every exportable endpoint of every installed app (the domain apps' too, which core does
+    # not name), and nothing else: the change log and attachments have no export.
+    from concord.api_urls import router
+    from core.api.exporting import exportable
+
     assert exports == {
-        f"/api/v1/{name}/export/"
-        for name in ("partners", "sites", "site-types", "agreements", "memberships")
+        f"/api/v1/{prefix}/export/" for prefix, viewset, _ in router.registry if exportable(viewset)
     }
+    assert {
+        f"/api/v1/{name}/export/"
+        for name in ("partners", "rooms", "room-types", "pacts", "memberships")
+    } <= exports
+    assert not {"/api/v1/changes/export/", "/api/v1/attachments/export/"} & exports
     for path in exports:
         operation = schema["paths"][path]["get"]
         parameters = {p["name"]: p for p in operation["parameters"]}
@@ -159,13 +169,13 @@ def test_the_schema_describes_every_export() -> None:
             error = operation["responses"][status]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/Error"}, (path, status)
         assert "404" not in operation["responses"], path
-    sites = {p["name"] for p in schema["paths"]["/api/v1/sites/export/"]["get"]["parameters"]}
-    assert {"partner", "site_type", "is_active"} <= sites
+    rooms = {p["name"] for p in schema["paths"]["/api/v1/rooms/export/"]["get"]["parameters"]}
+    assert {"partner", "room_type", "is_active"} <= rooms
 
 
 def test_former_partners_records_stay_exportable(cast: Cast) -> None:
     """A council that has left keeps its records read-only: reading them out is not a write."""
-    sites = make_sites(cast, per_partner=1)
+    rooms = make_rooms(cast, per_partner=1)
     rows = csv_rows(api_client(cast.manager).get(URL, {"partner": cast.lbhf.pk}))
-    assert [int(row["id"]) for row in rows] == [s.pk for s in sites["lbhf"]]
+    assert [int(row["id"]) for row in rows] == [s.pk for s in rooms["lbhf"]]
     assert {row["partner"] for row in rows} == {"lbhf"}

@@ -16,22 +16,22 @@ from hypothesis import strategies as st
 from core.api.testing import api_client
 from core.services import set_owner_shares
 from core.tenancy.scoping import system_scope
-from estate.models import Agreement, Site, SiteType
+from core.testing.sample.models import Pact, Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
-LIST = "/api/v1/sites/"
+LIST = "/api/v1/rooms/"
 
 
 @pytest.fixture
-def many_sites(cast):
+def many_rooms(cast):
     with system_scope("test data"):
         return [
-            Site.objects.create(
+            Room.objects.create(
                 partner=cast.wcc,
                 code=f"S{i:02d}",
                 # Repeated names: the keyset must break ties by id.
-                name=f"Site {i // 3:02d}",
+                name=f"Room {i // 3:02d}",
                 postcode=f"W{i % 4} 1AA",
             )
             for i in range(23)
@@ -50,7 +50,7 @@ def walk(client, url, params=None):
         response = client.get(body["next"])
 
 
-def test_pages_cover_every_row_once_in_order(cast, many_sites):
+def test_pages_cover_every_row_once_in_order(cast, many_rooms):
     pages = walk(api_client(cast.wcc_lead), LIST, {"page_size": 5})
     assert [len(p["results"]) for p in pages] == [5, 5, 5, 5, 3]
     rows = [r for p in pages for r in p["results"]]
@@ -61,7 +61,7 @@ def test_pages_cover_every_row_once_in_order(cast, many_sites):
     assert pages[-1]["next"] is None
 
 
-def test_previous_link_goes_back(cast, many_sites):
+def test_previous_link_goes_back(cast, many_rooms):
     client = api_client(cast.wcc_lead)
     first = client.get(LIST, {"page_size": 5}).json()
     second = client.get(first["next"]).json()
@@ -70,12 +70,12 @@ def test_previous_link_goes_back(cast, many_sites):
     assert back["previous"] is None or client.get(back["previous"]).json()["results"] == []
 
 
-def test_links_keep_filters_sort_and_size(cast, many_sites):
+def test_links_keep_filters_sort_and_size(cast, many_rooms):
     client = api_client(cast.wcc_lead)
-    body = client.get(LIST, {"page_size": "2", "ordering": "-code", "q": "Site"}).json()
+    body = client.get(LIST, {"page_size": "2", "ordering": "-code", "q": "Room"}).json()
     assert "page_size=2" in body["next"]
     assert "ordering=-code" in body["next"]
-    assert "q=Site" in body["next"]
+    assert "q=Room" in body["next"]
     nxt = client.get(body["next"]).json()
     codes = [r["code"] for r in body["results"] + nxt["results"]]
     assert codes == ["S22", "S21", "S20", "S19"]
@@ -89,7 +89,7 @@ def test_links_keep_filters_sort_and_size(cast, many_sites):
         ("postcode,-code", None),
     ],
 )
-def test_ordering_by_allowed_fields(cast, many_sites, ordering, key):
+def test_ordering_by_allowed_fields(cast, many_rooms, ordering, key):
     pages = walk(api_client(cast.wcc_lead), LIST, {"page_size": 4, "ordering": ordering})
     rows = [r for p in pages for r in p["results"]]
     assert len(rows) == 23
@@ -107,9 +107,9 @@ def test_ordering_by_allowed_fields(cast, many_sites, ordering, key):
 
 @pytest.mark.parametrize(
     "ordering",
-    ["address", "partner__name", "-", "name,name", "name,-name", "site_type", "id;DROP"],
+    ["address", "partner__name", "-", "name,name", "name,-name", "room_type", "id;DROP"],
 )
-def test_ordering_outside_the_allowed_fields_is_400(cast, many_sites, ordering):
+def test_ordering_outside_the_allowed_fields_is_400(cast, many_rooms, ordering):
     response = api_client(cast.wcc_lead).get(LIST, {"ordering": ordering})
     assert response.status_code == 400
     [error] = response.json()["errors"]
@@ -117,20 +117,20 @@ def test_ordering_outside_the_allowed_fields_is_400(cast, many_sites, ordering):
 
 
 @pytest.mark.parametrize("size", ["0", "-1", "501", "abc", "1.5", "99999999999999999999"])
-def test_bad_page_size_is_400(cast, many_sites, size):
+def test_bad_page_size_is_400(cast, many_rooms, size):
     response = api_client(cast.wcc_lead).get(LIST, {"page_size": size})
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "page_size"
 
 
-def test_page_size_up_to_the_maximum(cast, many_sites, settings):
+def test_page_size_up_to_the_maximum(cast, many_rooms, settings):
     settings.CONCORD_MAX_PAGE_SIZE = 10
     client = api_client(cast.wcc_lead)
     assert len(client.get(LIST, {"page_size": 10}).json()["results"]) == 10
     assert client.get(LIST, {"page_size": 11}).status_code == 400
 
 
-def test_default_page_size(cast, many_sites, settings):
+def test_default_page_size(cast, many_rooms, settings):
     settings.CONCORD_PAGE_SIZE = 7
     assert len(api_client(cast.wcc_lead).get(LIST).json()["results"]) == 7
 
@@ -141,7 +141,7 @@ def _cursor(payload):
 
 
 def cursor_for(values, direction="n", ordering="name,id"):
-    """A cursor as the server writes them, for the sites' default order (name, id)."""
+    """A cursor as the server writes them, for the rooms' default order (name, id)."""
     return _cursor({"o": ordering, "v": values, "d": direction})
 
 
@@ -182,7 +182,7 @@ def cursor_for(values, direction="n", ordering="name,id"):
         _cursor("null"),
     ],
 )
-def test_bad_cursor_is_400(cast, many_sites, cursor):
+def test_bad_cursor_is_400(cast, many_rooms, cursor):
     response = api_client(cast.wcc_lead).get(LIST, {"cursor": cursor})
     assert response.status_code == 400
     [error] = response.json()["errors"]
@@ -200,14 +200,14 @@ def test_bad_cursor_is_400(cast, many_sites, cursor):
         ("created_at,id", ["yesterday", 1]),
     ],
 )
-def test_bad_times_in_a_cursor_are_400(cast, many_sites, ordering, values):
+def test_bad_times_in_a_cursor_are_400(cast, many_rooms, ordering, values):
     cursor = cursor_for(values, ordering=ordering)
     response = api_client(cast.wcc_lead).get(LIST, {"cursor": cursor, "ordering": "created_at"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "cursor"
 
 
-def test_cursor_from_another_sort_order_is_400(cast, many_sites):
+def test_cursor_from_another_sort_order_is_400(cast, many_rooms):
     client = api_client(cast.wcc_lead)
     nxt = client.get(LIST, {"page_size": "2", "ordering": "postcode,-code"}).json()["next"]
     cursor = nxt.split("cursor=")[1].split("&")[0]
@@ -216,7 +216,7 @@ def test_cursor_from_another_sort_order_is_400(cast, many_sites):
     assert response.json()["errors"][0]["field"] == "cursor"
 
 
-def test_a_next_link_reused_with_another_ordering_is_400(cast, many_sites):
+def test_a_next_link_reused_with_another_ordering_is_400(cast, many_rooms):
     """The audit's case: the same number of sort fields, so the key alone looked usable."""
     client = api_client(cast.wcc_lead)
     nxt = client.get(LIST, {"page_size": 1}).json()["next"]
@@ -237,9 +237,9 @@ def test_a_next_link_reused_with_another_ordering_is_400(cast, many_sites):
     assert client.get(by_code.replace("ordering=code", "ordering=-code")).status_code == 400
 
 
-def test_a_forged_cursor_cannot_reach_another_council(cast, many_sites):
+def test_a_forged_cursor_cannot_reach_another_council(cast, many_rooms):
     with system_scope("test data"):
-        Site.objects.create(partner=cast.rbkc, code="R1", name="AAA Theirs")
+        Room.objects.create(partner=cast.rbkc, code="R1", name="AAA Theirs")
     client = api_client(cast.wcc_lead)
     for cursor in (cursor_for(["", 0]), cursor_for(["zzz", 10**6], direction="p")):
         response = client.get(LIST, {"cursor": cursor, "page_size": 100})
@@ -248,19 +248,19 @@ def test_a_forged_cursor_cannot_reach_another_council(cast, many_sites):
         assert rows and all(r["partner"] == "wcc" for r in rows)
 
 
-def test_the_benchmarks_deep_cursor_is_read_by_the_api_and_the_page(cast, many_sites, client_for):
+def test_the_benchmarks_deep_cursor_is_read_by_the_api_and_the_page(cast, many_rooms, client_for):
     """benches/bench_lists.py builds a cursor deep in the list with core.pagination._encode."""
     from core.pagination import _encode
 
-    deep = many_sites[20]
+    deep = many_rooms[20]
     cursor = _encode([deep.name, deep.pk], "n", ["name", "id"])
     rows = api_client(cast.wcc_lead).get(LIST, {"cursor": cursor}).json()["results"]
     expected = sorted(
-        (s for s in many_sites if (s.name, s.pk) > (deep.name, deep.pk)),
+        (s for s in many_rooms if (s.name, s.pk) > (deep.name, deep.pk)),
         key=lambda s: (s.name, s.pk),
     )
     assert [r["id"] for r in rows] == [s.pk for s in expected]
-    page = client_for(cast.wcc_lead).get("/sites/", {"cursor": cursor}).content.decode()
+    page = client_for(cast.wcc_lead).get("/rooms/", {"cursor": cursor}).content.decode()
     assert "expired" not in page
     assert expected[0].name in page
 
@@ -347,24 +347,24 @@ def test_any_sort_key_in_a_cursor_is_a_page_or_a_400(cast, ordering, data):
 # Every cursor the server writes, it reads back -------------------------------------------
 
 WALKS: dict[str, list[str | None]] = {
-    "/api/v1/sites/": [None, "code", "-created_at", "updated_at", "postcode,-code"],
+    "/api/v1/rooms/": [None, "code", "-created_at", "updated_at", "postcode,-code"],
     "/api/v1/partners/": [None, "-joined_on", "code"],
-    "/api/v1/agreements/": [None, "-starts_on", "reference"],
+    "/api/v1/pacts/": [None, "-starts_on", "reference"],
     "/api/v1/memberships/": [None, "-role"],
-    "/api/v1/site-types/": [None],
+    "/api/v1/room-types/": [None],
     "/api/v1/changes/": [None, "at"],
 }
 
 
-def test_every_list_walks_both_ways_in_every_ordering(cast, many_sites):
+def test_every_list_walks_both_ways_in_every_ordering(cast, many_rooms):
     """Times, dates, texts, ids and a related record's name all survive a trip in a cursor."""
     with system_scope("test data"):
         for i in range(5):
-            agreement = Agreement.objects.create(
+            pact = Pact.objects.create(
                 reference=f"A{i}", title=f"Accord {i % 2}", starts_on=datetime.date(2020, 1, 1 + i)
             )
-            set_owner_shares(agreement, {cast.wcc: Decimal("100")})
-            SiteType.objects.create(name=f"Type {i}")
+            set_owner_shares(pact, {cast.wcc: Decimal("100")})
+            RoomType.objects.create(name=f"Type {i}")
     client = api_client(cast.manager)
     for url, orderings in WALKS.items():
         for ordering in orderings:
@@ -385,7 +385,7 @@ def test_every_list_walks_both_ways_in_every_ordering(cast, many_sites):
             assert backwards == forwards, (url, ordering)
 
 
-def test_no_count_query(cast, many_sites):
+def test_no_count_query(cast, many_rooms):
     client = api_client(cast.wcc_lead)
     with CaptureQueriesContext(connection) as captured:
         body = client.get(LIST, {"page_size": 5}).json()

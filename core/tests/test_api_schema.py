@@ -19,22 +19,22 @@ def test_schema_endpoint_serves_openapi_3(cast):
     assert schema["openapi"].startswith("3.")
     paths = schema["paths"]
     for path in (
-        "/api/v1/sites/",
-        "/api/v1/sites/{id}/",
-        "/api/v1/sites/import/",
+        "/api/v1/rooms/",
+        "/api/v1/rooms/{id}/",
+        "/api/v1/rooms/import/",
         "/api/v1/partners/",
-        "/api/v1/site-types/",
-        "/api/v1/agreements/",
+        "/api/v1/room-types/",
+        "/api/v1/pacts/",
         "/api/v1/memberships/",
         "/api/v1/changes/",
         "/api/v1/auth/token/",
     ):
         assert path in paths, path
-    # Agreements and memberships declare no import fields: no import endpoint.
-    assert "/api/v1/agreements/import/" not in paths
+    # Pacts and memberships declare no import fields: no import endpoint.
+    assert "/api/v1/pacts/import/" not in paths
     assert set(paths["/api/v1/changes/"]) == {"get"}
-    names = {p["name"] for p in paths["/api/v1/sites/"]["get"]["parameters"]}
-    assert {"cursor", "page_size", "ordering", "q", "partner", "site_type", "is_active"} <= names
+    names = {p["name"] for p in paths["/api/v1/rooms/"]["get"]["parameters"]}
+    assert {"cursor", "page_size", "ordering", "q", "partner", "room_type", "is_active"} <= names
     page = schema["components"]["schemas"]["PaginatedSiteList"]
     assert set(page["properties"]) == {"next", "previous", "results"}
     assert "tokenAuth" in schema["components"]["securitySchemes"]
@@ -43,11 +43,11 @@ def test_schema_endpoint_serves_openapi_3(cast):
 def test_schema_documents_errors_etags_and_if_match(cast):
     schema = api_client().get("/api/schema/?format=json").json()
     assert "Error" in schema["components"]["schemas"]
-    patch = schema["paths"]["/api/v1/sites/{id}/"]["patch"]
+    patch = schema["paths"]["/api/v1/rooms/{id}/"]["patch"]
     assert {"400", "401", "403", "404", "412", "415"} <= set(patch["responses"])
     assert "If-Match" in {p["name"] for p in patch["parameters"]}
     assert "ETag" in patch["responses"]["200"]["headers"]
-    listing = schema["paths"]["/api/v1/sites/"]["get"]
+    listing = schema["paths"]["/api/v1/rooms/"]["get"]
     assert "If-None-Match" in {p["name"] for p in listing["parameters"]}
     token = schema["paths"]["/api/v1/auth/token/"]["post"]
     assert "429" in token["responses"] and "401" not in token["responses"]

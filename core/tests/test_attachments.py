@@ -26,7 +26,7 @@ from core.services import set_owner_shares
 from core.tenancy.models import Membership, Partner
 from core.tenancy.scoping import ScopeError, system_scope
 from core.testing.cast import Cast
-from estate.models import Agreement, Site, SiteType
+from core.testing.sample.models import Pact, Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +48,9 @@ def pdf(name: str = "Survey report.pdf", content: bytes = PDF) -> SimpleUploaded
     return SimpleUploadedFile(name, content, content_type="text/html")
 
 
-def make_site(partner: Partner, code: str = "CH") -> Site:
+def make_room(partner: Partner, code: str = "CH") -> Room:
     with system_scope("test data"):
-        return Site.objects.create(partner=partner, code=code, name=f"Hall {code}")
+        return Room.objects.create(partner=partner, code=code, name=f"Hall {code}")
 
 
 def attached(record: Any, user: Any, name: str = "Plan.pdf", content: bytes = PDF) -> Attachment:
@@ -82,23 +82,23 @@ def body(response: Any) -> bytes:
 
 def test_attachable_models_are_found_from_the_registry() -> None:
     models = attachable_models()
-    assert Site in models and Agreement in models and Partner in models
-    assert SiteType not in models  # catalogue
+    assert Room in models and Pact in models and Partner in models
+    assert RoomType not in models  # catalogue
     assert Membership not in models  # turned off
     assert Attachment not in models
 
 
 def test_record_references() -> None:
-    ref = parse_record_ref(" Estate.Site:12 ")
-    assert ref.model is Site and ref.pk == 12 and str(ref) == "estate.site:12"
-    for bad in ("", "site:1", "estate.site", "estate.site:x", "estate.site:-1", 12, None):
+    ref = parse_record_ref(" Sample.Room:12 ")
+    assert ref.model is Room and ref.pk == 12 and str(ref) == "sample.room:12"
+    for bad in ("", "room:1", "sample.room", "sample.room:x", "sample.room:-1", 12, None):
         with pytest.raises(ValueError):
             parse_record_ref(bad)
-    for not_attachable in ("estate.sitetype:1", "core.attachment:1", "nope.nothing:1"):
+    for not_attachable in ("sample.roomtype:1", "core.attachment:1", "nope.nothing:1"):
         with pytest.raises(ValueError, match="cannot be attached"):
             parse_record_ref(not_attachable)
     with pytest.raises(ValueError):
-        parse_record_ref("estate.site:99999999999999999999")
+        parse_record_ref("sample.room:99999999999999999999")
 
 
 # Scoping -------------------------------------------------------------------------------------
@@ -112,27 +112,27 @@ def test_unscoped_query_raises(cast: Cast) -> None:
 
 
 def test_visibility_follows_the_record(cast: Cast) -> None:
-    hall = attached(make_site(cast.wcc, "CH"), cast.wcc_lead)
-    town = attached(make_site(cast.rbkc, "TH"), cast.rbkc_lead)
+    hall = attached(make_room(cast.wcc, "CH"), cast.wcc_lead)
+    town = attached(make_room(cast.rbkc, "TH"), cast.rbkc_lead)
 
     def seen(user: Any, action: str = "view") -> set[int]:
         return set(Attachment.objects.visible_to(user, action).values_list("pk", flat=True))
 
     assert seen(cast.wcc_lead) == {hall.pk}
     assert seen(cast.wcc_staff) == {hall.pk}
-    assert seen(cast.wcc_staff, "delete") == set()  # requesters read, never change, sites
+    assert seen(cast.wcc_staff, "delete") == set()  # requesters read, never change, rooms
     assert seen(cast.wcc_lead, "delete") == {hall.pk}
     assert seen(cast.rbkc_lead) == {town.pk}
     assert seen(cast.manager) == {hall.pk, town.pk}
     assert seen(cast.agent) == {hall.pk, town.pk}
-    assert seen(cast.agent, "add") == set()  # agents read sites only
+    assert seen(cast.agent, "add") == set()  # agents read rooms only
     assert set(Attachment.objects.owned_by(cast.wcc).values_list("pk", flat=True)) == {hall.pk}
     assert hall.owning_partner_ids() == [cast.wcc.pk]
 
 
-def test_co_owned_agreement_attachment_is_each_owners(cast: Cast, client_for: Any) -> None:
+def test_co_owned_pact_attachment_is_each_owners(cast: Cast, client_for: Any) -> None:
     with system_scope("test data"):
-        joint = Agreement.objects.create(
+        joint = Pact.objects.create(
             reference="IAA-J", title="Bi-borough accord", starts_on=datetime.date(2011, 4, 1)
         )
         set_owner_shares(joint, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
@@ -141,7 +141,7 @@ def test_co_owned_agreement_attachment_is_each_owners(cast: Cast, client_for: An
     attachment = unscoped().get()
     for user in (cast.wcc_lead, cast.rbkc_lead, cast.rbkc_staff, cast.manager):
         client = client_for(user)
-        assert client.get(f"/agreements/{joint.pk}/").content.count(b"Signed.pdf") >= 1, user
+        assert client.get(f"/pacts/{joint.pk}/").content.count(b"Signed.pdf") >= 1, user
         assert client.get(f"/attachments/{attachment.pk}/download/").status_code == 200, user
     assert not Attachment.objects.visible_to(cast.lbhf_lead).exists()
     # The upload is in both owners' change logs.
@@ -159,32 +159,32 @@ def test_co_owned_agreement_attachment_is_each_owners(cast: Cast, client_for: An
 def test_page_upload_download_delete(
     cast: Cast, client_for: Any, media: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    site = make_site(cast.wcc)
+    room = make_room(cast.wcc)
     client = client_for(cast.wcc_lead)
-    page = client.get(f"/sites/{site.pk}/").content.decode()
+    page = client.get(f"/rooms/{room.pk}/").content.decode()
     assert 'id="attachments"' in page and "No files are attached." in page
-    assert upload_url(site) in page  # the lead may attach
+    assert upload_url(room) in page  # the lead may attach
 
     response = client.post(
-        upload_url(site), {"file": pdf(), "title": "Condition survey", "description": "2024"}
+        upload_url(room), {"file": pdf(), "title": "Condition survey", "description": "2024"}
     )
     assert response.status_code == 302
-    assert response["Location"] == f"/sites/{site.pk}/#attachments"
+    assert response["Location"] == f"/rooms/{room.pk}/#attachments"
     attachment = unscoped().get()
-    assert attachment.record == site
+    assert attachment.record == room
     assert attachment.original_name == "Survey report.pdf"
     assert attachment.title == "Condition survey"
     assert attachment.size == len(PDF)
     assert attachment.sha256 == hashlib.sha256(PDF).hexdigest()
     assert attachment.media_type == "application/pdf"  # from the name, not the browser
     assert attachment.uploaded_by == cast.wcc_lead
-    assert attachment.file.name.startswith("attachments/estate/site/")
+    assert attachment.file.name.startswith("attachments/sample/room/")
     assert attachment.file.name.endswith("/Survey-report.pdf")
     assert (media / attachment.file.name).read_bytes() == PDF
     (created,) = changes_of(attachment.pk, "create")
     assert created.actor == cast.wcc_lead and created.request_id
 
-    page = client.get(f"/sites/{site.pk}/").content.decode()
+    page = client.get(f"/rooms/{room.pk}/").content.decode()
     assert "Condition survey" in page and "Survey report.pdf" in page
     assert f"/attachments/{attachment.pk}/download/" in page
     assert f"/attachments/{attachment.pk}/delete/" in page
@@ -202,7 +202,7 @@ def test_page_upload_download_delete(
         # The file goes once the deletion is committed.
         response = client.post(f"/attachments/{attachment.pk}/delete/")
     assert response.status_code == 302
-    assert response["Location"] == f"/sites/{site.pk}/#attachments"
+    assert response["Location"] == f"/rooms/{room.pk}/#attachments"
     assert not unscoped().exists()
     assert not default_storage.exists(attachment.file.name)
     (deleted,) = changes_of(attachment.pk, "delete")
@@ -210,40 +210,40 @@ def test_page_upload_download_delete(
 
 
 def test_page_viewer_downloads_but_may_not_change(cast: Cast, client_for: Any) -> None:
-    site = make_site(cast.wcc)
-    attachment = attached(site, cast.wcc_lead)
+    room = make_room(cast.wcc)
+    attachment = attached(room, cast.wcc_lead)
     for user in (cast.wcc_staff, cast.wcc_auditor, cast.agent):
         client = client_for(user)
-        page = client.get(f"/sites/{site.pk}/").content.decode()
+        page = client.get(f"/rooms/{room.pk}/").content.decode()
         assert "Plan.pdf" in page, user
-        assert upload_url(site) not in page and "/delete/" not in page.split("attachments")[-1]
+        assert upload_url(room) not in page and "/delete/" not in page.split("attachments")[-1]
         assert client.get(f"/attachments/{attachment.pk}/download/").status_code == 200
-        assert client.get(upload_url(site)).status_code == 403
-        assert client.post(upload_url(site), {"file": pdf()}).status_code == 403
+        assert client.get(upload_url(room)).status_code == 403
+        assert client.post(upload_url(room), {"file": pdf()}).status_code == 403
         assert client.get(f"/attachments/{attachment.pk}/delete/").status_code == 403
         assert client.post(f"/attachments/{attachment.pk}/delete/").status_code == 403
     assert unscoped().count() == 1
 
 
 def test_page_outsider_gets_404(cast: Cast, client_for: Any) -> None:
-    site = make_site(cast.wcc)
-    attachment = attached(site, cast.wcc_lead)
+    room = make_room(cast.wcc)
+    attachment = attached(room, cast.wcc_lead)
     client = client_for(cast.rbkc_lead)
     for url in (f"/attachments/{attachment.pk}/download/", f"/attachments/{attachment.pk}/delete/"):
         assert client.get(url).status_code == 404
     assert client.post(f"/attachments/{attachment.pk}/delete/").status_code == 404
-    assert client.get(upload_url(site)).status_code == 404
-    assert client.post(upload_url(site), {"file": pdf()}).status_code == 404
+    assert client.get(upload_url(room)).status_code == 404
+    assert client.post(upload_url(room), {"file": pdf()}).status_code == 404
     assert unscoped().count() == 1
 
 
 def test_page_anonymous_is_sent_to_sign_in(cast: Cast, client: Any) -> None:
-    site = make_site(cast.wcc)
-    attachment = attached(site, cast.wcc_lead)
+    room = make_room(cast.wcc)
+    attachment = attached(room, cast.wcc_lead)
     for response in (
         client.get(f"/attachments/{attachment.pk}/download/"),
         client.post(f"/attachments/{attachment.pk}/delete/"),
-        client.post(upload_url(site), {"file": pdf()}),
+        client.post(upload_url(room), {"file": pdf()}),
     ):
         assert response.status_code == 302 and "/sign-in/" in response["Location"]
     assert unscoped().count() == 1
@@ -254,11 +254,11 @@ def test_page_odd_urls_are_404(cast: Cast, client_for: Any) -> None:
     for url in (
         "/attachments/99999/download/",
         "/attachments/99999999999999999999999/download/",
-        "/attachments/new/estate/site/99999/",
-        "/attachments/new/estate/sitetype/1/",
+        "/attachments/new/sample/room/99999/",
+        "/attachments/new/sample/roomtype/1/",
         "/attachments/new/core/attachment/1/",
         "/attachments/new/nope/nothing/1/",
-        "/attachments/new/estate/site/99999999999999999999999/",
+        "/attachments/new/sample/room/99999999999999999999999/",
     ):
         assert client.get(url).status_code == 404, url
 
@@ -277,8 +277,8 @@ def test_page_odd_urls_are_404(cast: Cast, client_for: Any) -> None:
 def test_page_refuses_bad_files(
     cast: Cast, client_for: Any, name: str, content: bytes, message: str
 ) -> None:
-    site = make_site(cast.wcc)
-    response = client_for(cast.wcc_lead).post(upload_url(site), {"file": pdf(name, content)})
+    room = make_room(cast.wcc)
+    response = client_for(cast.wcc_lead).post(upload_url(room), {"file": pdf(name, content)})
     assert response.status_code == 400
     text = response.content.decode()
     assert "There is a problem" in text and message in text
@@ -287,34 +287,34 @@ def test_page_refuses_bad_files(
 
 
 def test_page_refuses_no_file_and_too_big(cast: Cast, client_for: Any, settings: Any) -> None:
-    site = make_site(cast.wcc)
+    room = make_room(cast.wcc)
     client = client_for(cast.wcc_lead)
-    response = client.post(upload_url(site), {"title": "Nothing"})
+    response = client.post(upload_url(room), {"title": "Nothing"})
     assert response.status_code == 400 and "Select a file to attach." in response.content.decode()
     settings.CONCORD_ATTACHMENT_MAX_BYTES = 100
-    response = client.post(upload_url(site), {"file": pdf()})
+    response = client.post(upload_url(room), {"file": pdf()})
     assert response.status_code == 400
     assert "The selected file must be smaller than 100 bytes." in response.content.decode()
     assert not unscoped().exists()
-    assert client.get(upload_url(site)).status_code == 200  # the form on its own page
+    assert client.get(upload_url(room)).status_code == 200  # the form on its own page
 
 
 def test_former_partners_attachments_are_read_only(cast: Cast, client_for: Any) -> None:
-    site = make_site(cast.lbhf, "LB")
-    attachment = attached(site, cast.manager)
+    room = make_room(cast.lbhf, "LB")
+    attachment = attached(room, cast.manager)
     client = client_for(cast.manager)
     assert client.get(f"/attachments/{attachment.pk}/download/").status_code == 200
-    assert client.post(upload_url(site), {"file": pdf()}).status_code == 403
+    assert client.post(upload_url(room), {"file": pdf()}).status_code == 403
     assert client.post(f"/attachments/{attachment.pk}/delete/").status_code == 403
 
 
 def test_deleting_a_record_deletes_its_attachments(
     cast: Cast, client_for: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    site = make_site(cast.wcc)
-    attachment = attached(site, cast.wcc_lead)
+    room = make_room(cast.wcc)
+    attachment = attached(room, cast.wcc_lead)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(cast.wcc_lead).post(f"/sites/{site.pk}/delete/")
+        response = client_for(cast.wcc_lead).post(f"/rooms/{room.pk}/delete/")
     assert response.status_code == 302
     assert not unscoped().exists()
     assert not default_storage.exists(attachment.file.name)
@@ -324,10 +324,10 @@ def test_deleting_a_record_deletes_its_attachments(
 
 def test_catalogue_and_membership_pages_have_no_attachments(cast: Cast, client_for: Any) -> None:
     with system_scope("test data"):
-        kind = SiteType.objects.create(name="Library")
+        kind = RoomType.objects.create(name="Library")
         membership = Membership.objects.filter(user=cast.wcc_staff).first()
     client = client_for(cast.manager)
-    assert b'id="attachments"' not in client.get(f"/site-types/{kind.pk}/").content
+    assert b'id="attachments"' not in client.get(f"/room-types/{kind.pk}/").content
     assert membership is not None
     assert b'id="attachments"' not in client.get(f"/memberships/{membership.pk}/").content
 
@@ -341,14 +341,14 @@ def api_create(client: Any, record: Any, **extra: Any) -> Any:
 
 
 def test_api_create_list_retrieve_download_delete(cast: Cast, api_client_for: Any) -> None:
-    site = make_site(cast.wcc)
+    room = make_room(cast.wcc)
     client = api_client_for(cast.wcc_lead)
-    response = api_create(client, site)
+    response = api_create(client, room)
     assert response.status_code == 201, response.content
     data = response.json()
     attachment = unscoped().get()
     assert data["id"] == attachment.pk
-    assert data["record"] == f"estate.site:{site.pk}"
+    assert data["record"] == f"sample.room:{room.pk}"
     assert data["filename"] == "Survey report.pdf" and data["title"] == "Survey"
     assert data["size"] == len(PDF) and data["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert data["media_type"] == "application/pdf" and data["uploaded_by"] == "wcc.lead"
@@ -358,7 +358,7 @@ def test_api_create_list_retrieve_download_delete(cast: Cast, api_client_for: An
     (created,) = changes_of(attachment.pk, "create")
     assert created.actor == cast.wcc_lead
 
-    listed = client.get("/api/v1/attachments/", {"record": f"estate.site:{site.pk}"})
+    listed = client.get("/api/v1/attachments/", {"record": f"sample.room:{room.pk}"})
     assert listed.status_code == 200
     assert [row["id"] for row in listed.json()["results"]] == [attachment.pk]
     assert client.get(f"/api/v1/attachments/{attachment.pk}/").json()["sha256"] == data["sha256"]
@@ -379,8 +379,8 @@ def test_api_create_list_retrieve_download_delete(cast: Cast, api_client_for: An
 
 
 def test_api_list_is_scoped_and_paginated(cast: Cast, api_client_for: Any, settings: Any) -> None:
-    ours = [attached(make_site(cast.wcc, f"W{n}"), cast.wcc_lead) for n in range(3)]
-    theirs = attached(make_site(cast.rbkc, "TH"), cast.rbkc_lead, name="Secret rbkc plan.pdf")
+    ours = [attached(make_room(cast.wcc, f"W{n}"), cast.wcc_lead) for n in range(3)]
+    theirs = attached(make_room(cast.rbkc, "TH"), cast.rbkc_lead, name="Secret rbkc plan.pdf")
     client = api_client_for(cast.wcc_lead)
     seen: list[int] = []
     url: str | None = "/api/v1/attachments/?page_size=2"
@@ -394,20 +394,20 @@ def test_api_list_is_scoped_and_paginated(cast: Cast, api_client_for: Any, setti
 
 
 def test_api_viewer_may_read_but_not_change(cast: Cast, api_client_for: Any) -> None:
-    site = make_site(cast.wcc)
-    attachment = attached(site, cast.wcc_lead)
+    room = make_room(cast.wcc)
+    attachment = attached(room, cast.wcc_lead)
     client = api_client_for(cast.wcc_staff)
     assert client.get(f"/api/v1/attachments/{attachment.pk}/").status_code == 200
     assert client.get(f"/api/v1/attachments/{attachment.pk}/download/").status_code == 200
-    response = api_create(client, site)
+    response = api_create(client, room)
     assert response.status_code == 403
     assert client.delete(f"/api/v1/attachments/{attachment.pk}/").status_code == 403
     assert unscoped().count() == 1
 
 
 def test_api_outsider(cast: Cast, api_client_for: Any) -> None:
-    site = make_site(cast.wcc)
-    attachment = attached(site, cast.wcc_lead, name="Secret wcc plan.pdf")
+    room = make_room(cast.wcc)
+    attachment = attached(room, cast.wcc_lead, name="Secret wcc plan.pdf")
     client = api_client_for(cast.rbkc_lead)
     for url in (
         f"/api/v1/attachments/{attachment.pk}/",
@@ -419,32 +419,32 @@ def test_api_outsider(cast: Cast, api_client_for: Any) -> None:
     assert client.delete(f"/api/v1/attachments/{attachment.pk}/").status_code == 404
     assert client.get("/api/v1/attachments/").json()["results"] == []
     # Naming another council's record reads exactly as naming one that does not exist.
-    response = api_create(client, site)
+    response = api_create(client, room)
     missing = client.post(
         "/api/v1/attachments/",
-        {"record": "estate.site:999999", "file": pdf()},
+        {"record": "sample.room:999999", "file": pdf()},
         format="multipart",
     )
     assert response.status_code == missing.status_code == 400
     (error,) = response.json()["errors"]
     assert error["field"] == "record" and error["code"] == "does_not_exist"
     assert (
-        missing.json()["errors"][0]["message"].replace("999999", str(site.pk)) == (error["message"])
+        missing.json()["errors"][0]["message"].replace("999999", str(room.pk)) == (error["message"])
     )
-    assert site.name not in response.content.decode()
-    listed = client.get("/api/v1/attachments/", {"record": f"estate.site:{site.pk}"})
+    assert room.name not in response.content.decode()
+    listed = client.get("/api/v1/attachments/", {"record": f"sample.room:{room.pk}"})
     assert listed.status_code == 400 and listed.json()["errors"][0]["field"] == "record"
     assert "Secret" not in listed.content.decode()
     assert unscoped().count() == 1
 
 
 def test_api_anonymous_401(cast: Cast, api_client_for: Any) -> None:
-    site = make_site(cast.wcc)
-    attachment = attached(site, cast.wcc_lead)
+    room = make_room(cast.wcc)
+    attachment = attached(room, cast.wcc_lead)
     client = api_client_for(None)
     assert client.get("/api/v1/attachments/").status_code == 401
     assert client.get(f"/api/v1/attachments/{attachment.pk}/download/").status_code == 401
-    assert api_create(client, site).status_code == 401
+    assert api_create(client, room).status_code == 401
     assert client.delete(f"/api/v1/attachments/{attachment.pk}/").status_code == 401
 
 
@@ -453,13 +453,13 @@ def test_api_anonymous_401(cast: Cast, api_client_for: Any) -> None:
     [
         "",
         "abc",
-        "estate.site",
-        "estate.site:abc",
-        "estate.site:-1",
-        "estate.site:99999999999999999999999",
+        "sample.room",
+        "sample.room:abc",
+        "sample.room:-1",
+        "sample.room:99999999999999999999999",
         "nope.nothing:1",
         "core.attachment:1",
-        "estate.sitetype:1",
+        "sample.roomtype:1",
         "tenancy.membership:1",
     ],
 )
@@ -477,18 +477,18 @@ def test_api_odd_record_is_400_never_500(cast: Cast, api_client_for: Any, record
 
 
 def test_api_odd_input_never_500(cast: Cast, api_client_for: Any, settings: Any) -> None:
-    site = make_site(cast.wcc)
-    attachment = attached(site, cast.wcc_lead)
+    room = make_room(cast.wcc)
+    attachment = attached(room, cast.wcc_lead)
     client = api_client_for(cast.wcc_lead)
-    no_file = client.post("/api/v1/attachments/", {"record": record_ref(site)}, format="multipart")
+    no_file = client.post("/api/v1/attachments/", {"record": record_ref(room)}, format="multipart")
     assert no_file.status_code == 400 and no_file.json()["errors"][0]["field"] == "file"
     not_a_file = client.post(
-        "/api/v1/attachments/", {"record": record_ref(site), "file": "text"}, format="multipart"
+        "/api/v1/attachments/", {"record": record_ref(room), "file": "text"}, format="multipart"
     )
     assert not_a_file.status_code == 400
-    as_json = client.post("/api/v1/attachments/", {"record": record_ref(site)}, format="json")
+    as_json = client.post("/api/v1/attachments/", {"record": record_ref(room)}, format="json")
     assert as_json.status_code == 415
-    blocked = api_create(client, site, file=pdf("run.ps1", b"Write-Host hi"))
+    blocked = api_create(client, room, file=pdf("run.ps1", b"Write-Host hi"))
     assert blocked.status_code == 400
     assert blocked.json()["errors"][0] == {
         "field": "file",
@@ -497,7 +497,7 @@ def test_api_odd_input_never_500(cast: Cast, api_client_for: Any, settings: Any)
         "Attach a document, spreadsheet, image or PDF instead.",
     }
     settings.CONCORD_ATTACHMENT_MAX_BYTES = 10
-    too_big = api_create(client, site)
+    too_big = api_create(client, room)
     assert too_big.status_code == 400 and too_big.json()["errors"][0]["code"] == "too_big"
     for method in ("put", "patch"):
         response = getattr(client, method)(f"/api/v1/attachments/{attachment.pk}/", {})
@@ -512,12 +512,12 @@ def test_api_odd_input_never_500(cast: Cast, api_client_for: Any, settings: Any)
 
 
 def test_partner_export_carries_the_files(cast: Cast, tmp_path: Any) -> None:
-    hall = attached(make_site(cast.wcc, "CH"), cast.wcc_lead, name="Hall plan.pdf")
+    hall = attached(make_room(cast.wcc, "CH"), cast.wcc_lead, name="Hall plan.pdf")
     other = b"second file " * 1000
-    second = attached(make_site(cast.wcc, "EQ"), cast.wcc_lead, name="Lease.docx", content=other)
-    theirs = attached(make_site(cast.rbkc, "TH"), cast.rbkc_lead, name="Town.pdf")
+    second = attached(make_room(cast.wcc, "EQ"), cast.wcc_lead, name="Lease.docx", content=other)
+    theirs = attached(make_room(cast.rbkc, "TH"), cast.rbkc_lead, name="Town.pdf")
     with system_scope("test data"):
-        joint = Agreement.objects.create(
+        joint = Pact.objects.create(
             reference="IAA-J", title="Accord", starts_on=datetime.date(2011, 4, 1)
         )
         set_owner_shares(joint, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
@@ -537,7 +537,7 @@ def test_partner_export_carries_the_files(cast: Cast, tmp_path: Any) -> None:
     assert not any(name.startswith(f"files/{theirs.pk}/") for name in names)
     assert {row["id"] for row in rows} == {hall.pk, second.pk, shared.pk}
     row = next(r for r in rows if r["id"] == hall.pk)
-    assert row["content_type__model"] == "site" and row["sha256"] == hall.sha256
+    assert row["content_type__model"] == "room" and row["sha256"] == hall.sha256
     entry = manifest["files"][f"files/{second.pk}/Lease.docx"]
     assert entry == {
         "attachment": second.pk,
@@ -555,7 +555,7 @@ def test_partner_export_carries_the_files(cast: Cast, tmp_path: Any) -> None:
 
 
 def test_partner_export_lists_a_missing_file(cast: Cast, tmp_path: Any) -> None:
-    hall = attached(make_site(cast.wcc), cast.wcc_lead)
+    hall = attached(make_room(cast.wcc), cast.wcc_lead)
     default_storage.delete(hall.file.name)
     manifest = export_partner(cast.wcc, tmp_path / "wcc.zip")
     assert manifest["files"][f"files/{hall.pk}/Plan.pdf"] == {
@@ -570,7 +570,7 @@ def test_partner_export_streams_files(cast: Cast, tmp_path: Any) -> None:
 
     size = 6 * 1024 * 1024
     content = (b"0123456789abcdef" * 4096) * (size // 65536)
-    big = attached(make_site(cast.wcc), cast.wcc_lead, name="Big scan.pdf", content=content)
+    big = attached(make_room(cast.wcc), cast.wcc_lead, name="Big scan.pdf", content=content)
     del content
     tracemalloc.start()
     manifest = export_partner(cast.wcc, tmp_path / "wcc.zip")
@@ -589,12 +589,12 @@ def test_api_list_query_count_does_not_grow(
 
     client = api_client_for(cast.wcc_lead)
     for n in range(3):
-        attached(make_site(cast.wcc, f"A{n}"), cast.wcc_lead)
+        attached(make_room(cast.wcc, f"A{n}"), cast.wcc_lead)
     client.get("/api/v1/attachments/")  # warm the content types, as a running server has them
     with CaptureQueriesContext(connection) as few:
         assert client.get("/api/v1/attachments/").status_code == 200
     for n in range(6):
-        attached(make_site(cast.wcc, f"B{n}"), cast.wcc_lead)
+        attached(make_room(cast.wcc, f"B{n}"), cast.wcc_lead)
     with django_assert_num_queries(len(few)):
         response = client.get("/api/v1/attachments/")
     assert len(response.json()["results"]) == 9
@@ -606,16 +606,16 @@ def test_detail_page_query_count_does_not_grow_with_attachments(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    site = make_site(cast.wcc)
+    room = make_room(cast.wcc)
     client = client_for(cast.wcc_lead)
-    attached(site, cast.wcc_lead)
-    client.get(f"/sites/{site.pk}/")
+    attached(room, cast.wcc_lead)
+    client.get(f"/rooms/{room.pk}/")
     with CaptureQueriesContext(connection) as one:
-        client.get(f"/sites/{site.pk}/")
+        client.get(f"/rooms/{room.pk}/")
     for n in range(5):
-        attached(site, cast.wcc_lead, name=f"More {n}.pdf")
+        attached(room, cast.wcc_lead, name=f"More {n}.pdf")
     with django_assert_num_queries(len(one)):
-        response = client.get(f"/sites/{site.pk}/")
+        response = client.get(f"/rooms/{room.pk}/")
     assert response.content.count(b"/download/") == 6
 
 
@@ -623,25 +623,25 @@ def test_a_records_history_shows_its_files_attached_and_removed(cast, client_for
     from core.attachments import delete_attachment
     from core.context import acting_as
 
-    site = make_site(cast.wcc)
-    other = make_site(cast.wcc, "OT")
+    room = make_room(cast.wcc)
+    other = make_room(cast.wcc, "OT")
     client = client_for(cast.wcc_lead)
     response = client.post(
-        upload_url(site), {"file": pdf("Condition survey.pdf"), "title": "Survey 2026"}
+        upload_url(room), {"file": pdf("Condition survey.pdf"), "title": "Survey 2026"}
     )
     assert response.status_code == 302
     attached(other, cast.wcc_lead, name="Not this one.pdf")
-    kept = attached(site, cast.wcc_lead, name="Floor plan.pdf")
+    kept = attached(room, cast.wcc_lead, name="Floor plan.pdf")
     with system_scope("test"), acting_as(cast.wcc_lead, label="test"):
         delete_attachment(Attachment.objects.unscoped("test").get(pk=kept.pk))
 
-    text = client.get(f"/sites/{site.pk}/history/").content.decode()
+    text = client.get(f"/rooms/{room.pk}/history/").content.decode()
     assert text.count("File attached") == 2 and text.count("File removed") == 1
     assert "Condition survey.pdf" in text and "Survey 2026" in text and "Floor plan.pdf" in text
     assert "Not this one.pdf" not in text  # another record's file
     assert "sha256" not in text.lower() and "attachments/partners" not in text
     # Another council sees neither the record nor its history.
-    assert client_for(cast.rbkc_lead).get(f"/sites/{site.pk}/history/").status_code == 404
+    assert client_for(cast.rbkc_lead).get(f"/rooms/{room.pk}/history/").status_code == 404
 
 
 def test_the_back_office_lists_attachments_as_their_records_are_seen(cast):
@@ -650,10 +650,10 @@ def test_the_back_office_lists_attachments_as_their_records_are_seen(cast):
 
     from core.tenancy.models import User
 
-    mine = attached(make_site(cast.wcc), cast.wcc_lead, name="Ours.pdf")
-    theirs = attached(make_site(cast.rbkc, "TH"), cast.rbkc_lead, name="Theirs.pdf")
+    mine = attached(make_room(cast.wcc), cast.wcc_lead, name="Ours.pdf")
+    theirs = attached(make_room(cast.rbkc, "TH"), cast.rbkc_lead, name="Theirs.pdf")
     with system_scope("test data"):
-        former = attached(make_site(cast.lbhf, "OLD"), cast.manager, name="Old.pdf")
+        former = attached(make_room(cast.lbhf, "OLD"), cast.manager, name="Old.pdf")
         root = User.objects.create_superuser("root", "root@example.org", "x-Long-enough-9")
     model_admin = admin_site._registry[Attachment]
     request = RequestFactory().get("/django-admin/")

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_nul_in_the_query_string_is_a_400_page(cast: Any, client_for: Any) -> None:
-    response = client_for(cast.wcc_lead).get("/sites/", {"q": "Hall\x00"})
+    response = client_for(cast.wcc_lead).get("/rooms/", {"q": "Hall\x00"})
     assert response.status_code == 400
     text = response.content.decode()
     assert "<title>Error: the request could not be understood" in text
@@ -24,7 +24,7 @@ def test_a_nul_in_the_query_string_is_a_400_page(cast: Any, client_for: Any) -> 
 
 def test_a_nul_in_a_form_field_is_a_400_and_changes_nothing(cast: Any, client_for: Any) -> None:
     client = client_for(cast.manager)
-    response = client.post("/partner-filter/", {"partner": "w\x00", "next": "/sites/"})
+    response = client.post("/partner-filter/", {"partner": "w\x00", "next": "/rooms/"})
     assert response.status_code == 400
     assert "The field &#x27;partner&#x27;" in response.content.decode()
     response = client.post("/partner-exports/", {"partner": "\x00"})
@@ -44,11 +44,11 @@ def test_a_nul_in_a_header_or_cookie_is_a_400_before_the_session_is_read(cast: A
     assert response.status_code == 400
     assert "User-Agent header" in response.content.decode()
     # Straight into the header: the test client's own cookie jar would escape it.
-    assert client.get("/sites/", HTTP_COOKIE="sessionid=abcdefgh\x00ijkl").status_code == 400
+    assert client.get("/rooms/", HTTP_COOKIE="sessionid=abcdefgh\x00ijkl").status_code == 400
 
 
 def test_the_api_answers_a_nul_with_its_json_error(cast: Any) -> None:
-    response = api_client(cast.wcc_lead).get("/api/v1/sites/", {"q": "\x00"})
+    response = api_client(cast.wcc_lead).get("/api/v1/rooms/", {"q": "\x00"})
     assert response.status_code == 400
     assert response.json() == {
         "status": 400,
@@ -92,6 +92,6 @@ def test_an_endless_username_is_a_failed_sign_in(cast: Any, client: Client) -> N
 
 def test_the_500_page_reads_nothing_from_the_database(django_assert_num_queries: Any) -> None:
     with django_assert_num_queries(0):
-        response = server_error(RequestFactory().get("/sites/"))
+        response = server_error(RequestFactory().get("/rooms/"))
     assert response.status_code == 500
     assert b"Sorry, there is a problem with the service" in response.content

@@ -18,27 +18,27 @@ def test_the_project_passes_its_own_checks():
     call_command("check", verbosity=0)  # raises SystemCheckError on any error
 
 
-@isolate_apps("estate")
+@isolate_apps("core.testing.sample")
 def test_a_record_with_no_area_or_an_unknown_one_fails_naming_itself():
     class Unplaced(PartnerOwnedModel):
         name = models.CharField(max_length=10)
 
         class Meta:
-            app_label = "estate"
+            app_label = "sample"
 
     class Misplaced(PartnerOwnedModel):
         name = models.CharField(max_length=10)
         area: ClassVar[str] = "estates"
 
         class Meta:
-            app_label = "estate"
+            app_label = "sample"
 
     class Placed(PartnerOwnedModel):
         name = models.CharField(max_length=10)
         area: ClassVar[str] = "estate"
 
         class Meta:
-            app_label = "estate"
+            app_label = "sample"
 
     errors = area_errors([Unplaced, Misplaced, Placed])
     assert [(e.id, e.obj) for e in errors] == [
@@ -54,10 +54,20 @@ def test_an_app_with_records_but_no_collected_tests_is_named():
 
     from django.conf import settings
 
+    from core.apps import concord_apps
+    from core.checks import concord_models
     from core.testing.suite import apps_without_tests
 
     root = Path(settings.BASE_DIR)
-    assert apps_without_tests([root / "estate/tests/test_x.py", root / "partners/tests/t.py"]) == []
-    assert apps_without_tests([root / "partners/tests/test_pages.py"]) == ["estate"]
+    with_records = {model._meta.app_label for model in concord_models()}
+    # Every Concord app holding records, in the order of INSTALLED_APPS (the sample app last).
+    required = [app.label for app in concord_apps() if app.label in with_records]
+    assert required[-1] == "sample"
     # partners holds no records of its own (the kernel's are core's): it is never required.
-    assert apps_without_tests([]) == ["estate"]
+    assert "partners" not in required
+    a_test_of_each = [Path(app.path) / "tests/test_x.py" for app in concord_apps()]
+    # The sample app's tests are core's (its tests_path), not under its own folder.
+    assert apps_without_tests(a_test_of_each) == ["sample"]
+    assert apps_without_tests([*a_test_of_each, root / "core/tests/test_x.py"]) == []
+    assert apps_without_tests([root / "partners/tests/test_pages.py"]) == required
+    assert apps_without_tests([]) == required

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from core.models import ImportJob, JobStatus, PartnerExport
 from core.tenancy.scoping import system_scope
-from estate.models import Site
+from core.testing.sample.models import Room
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
-HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
+HEADER = "partner,code,name,room_type,address,postcode,uprn,is_active\n"
 
 
 def age(model, obj, **delta):
@@ -30,8 +30,8 @@ def age(model, obj, **delta):
 
 def checked_upload(client):
     client.post(
-        "/sites/import/",
-        {"file": SimpleUploadedFile("sites.csv", (HEADER + "wcc,CH,City Hall,,,,,yes\n").encode())},
+        "/rooms/import/",
+        {"file": SimpleUploadedFile("rooms.csv", (HEADER + "wcc,CH,City Hall,,,,,yes\n").encode())},
     )
     with system_scope("test"):
         return ImportJob.objects.unscoped("test").latest("created_at")
@@ -62,12 +62,12 @@ def test_an_unconfirmed_upload_is_removed_after_a_day_and_the_page_says_so(cast,
     assert stale.file_name == "" and not default_storage.exists(stored)
     assert default_storage.exists(fresh.file_name)  # a day has not passed for this one
 
-    page = client.get(f"/sites/import/?job={stale.token}").content.decode()
+    page = client.get(f"/rooms/import/?job={stale.token}").content.decode()
     assert "Not confirmed within 24 hours" in page and "Confirm import" not in page
     assert "Upload the file again" in page
     # Confirming it now imports nothing.
-    client.post("/sites/import/", {"action": "confirm", "job": str(stale.token)})
-    assert Site.objects.visible_to(cast.wcc_lead).count() == 0
+    client.post("/rooms/import/", {"action": "confirm", "job": str(stale.token)})
+    assert Room.objects.visible_to(cast.wcc_lead).count() == 0
 
 
 def test_a_confirmed_import_in_progress_is_left_alone(cast, client_for):
@@ -114,10 +114,10 @@ def test_attachment_files_no_record_refers_to_are_removed_once_a_day_old(cast, c
     from core.attachments import attach_file
 
     with system_scope("test data"):
-        site = Site.objects.create(partner=cast.wcc, code="AT", name="Attached")
-        kept = attach_file(site, SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan"), cast.wcc_lead)
-    stray = default_storage.save("attachments/estate/site/abc123/left.pdf", ContentFile(b"x"))
-    young = default_storage.save("attachments/estate/site/def456/new.pdf", ContentFile(b"y"))
+        room = Room.objects.create(partner=cast.wcc, code="AT", name="Attached")
+        kept = attach_file(room, SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan"), cast.wcc_lead)
+    stray = default_storage.save("attachments/sample/room/abc123/left.pdf", ContentFile(b"x"))
+    young = default_storage.save("attachments/sample/room/def456/new.pdf", ContentFile(b"y"))
     day_ago = time.time() - 25 * 3600
     for name in (stray, kept.file.name):
         os.utime(default_storage.path(name), (day_ago, day_ago))
@@ -155,7 +155,7 @@ def test_a_job_that_never_finished_is_marked_failed_and_queued_ones_are_left(cas
     assert stuck.status == JobStatus.IMPORTING
 
     text = run()
-    assert "job that never finished, marked failed: import of sites.csv" in text
+    assert "job that never finished, marked failed: import of rooms.csv" in text
     assert "job that never finished, marked failed: partner export of wcc" in text
     for job in (stuck, running, queued):
         job.refresh_from_db()
@@ -167,7 +167,7 @@ def test_a_job_that_never_finished_is_marked_failed_and_queued_ones_are_left(cas
     assert queued.status == JobStatus.QUEUED  # waits for a worker
     assert export.status == JobStatus.FAILED and "Make a new export" in export.message
     # The import page stops polling and says what happened.
-    page = client.get(f"/sites/import/?job={stuck.token}").content.decode()
+    page = client.get(f"/rooms/import/?job={stuck.token}").content.decode()
     assert 'hx-trigger="every 2s"' not in page and "stopped without finishing" in page
 
 

@@ -12,10 +12,10 @@ from core.importing import import_records
 from core.tenancy.models import Partner
 from core.tenancy.records import ConcordModel
 from core.tenancy.scoping import system_scope
-from estate.forms import SiteForm
-from estate.models import Agreement, Site
+from core.testing.sample.forms import RoomForm
+from core.testing.sample.models import Pact, Room
 
-CODE_TAKEN = "A site with this code already exists in this council"
+CODE_TAKEN = "A room with this code already exists in this council"
 
 
 def concord_models() -> list[type[ConcordModel]]:
@@ -27,7 +27,7 @@ def test_every_constraint_has_plain_words_and_a_field(model):
     concrete = {f.name for f in model._meta.concrete_fields}
     for constraint in model._meta.constraints:
         default = type(constraint).default_violation_error_message
-        # Django's default ("Constraint “x” is violated.", "Site with this Partner and Code
+        # Django's default ("Constraint “x” is violated.", "Room with this Partner and Code
         # already exists.") is developer text, and uses the model's words, not the form's.
         assert constraint.violation_error_message not in (None, default), constraint.name
         if isinstance(constraint, models.CheckConstraint):
@@ -40,13 +40,13 @@ def test_every_constraint_has_plain_words_and_a_field(model):
 
 
 def test_the_field_is_the_declared_one_else_the_last_one_available():
-    [unique] = Site._meta.constraints
-    assert Site.constraint_field(unique) == "code"
-    assert Site.constraint_field(unique, {"partner", "code"}) == "code"
-    assert Site.constraint_field(unique, {"partner"}) == "partner"
-    assert Site.constraint_field(unique, set()) is None  # the record as a whole
-    [ends] = Agreement._meta.constraints
-    assert Agreement.constraint_field(ends) == "ends_on"
+    [unique] = Room._meta.constraints
+    assert Room.constraint_field(unique) == "code"
+    assert Room.constraint_field(unique, {"partner", "code"}) == "code"
+    assert Room.constraint_field(unique, {"partner"}) == "partner"
+    assert Room.constraint_field(unique, set()) is None  # the record as a whole
+    [ends] = Pact._meta.constraints
+    assert Pact.constraint_field(ends) == "ends_on"
     # Undeclared, a check constraint's is the last field its condition compares.
     undeclared = models.CheckConstraint(
         condition=models.Q(left_on__gte=models.F("joined_on")),
@@ -60,20 +60,20 @@ def test_the_field_is_the_declared_one_else_the_last_one_available():
 @pytest.mark.django_db
 def test_a_declared_field_is_used_by_the_form_the_api_and_the_import(cast, monkeypatch, tmp_path):
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
     # Were a clash of codes the council's to fix, each channel would name the council.
-    monkeypatch.setattr(Site, "constraint_fields", {"site_unique_code": "partner"})
-    form = SiteForm(data={"partner": cast.wcc.pk, "code": "CH", "name": "Twin"}, user=cast.wcc_lead)
+    monkeypatch.setattr(Room, "constraint_fields", {"room_unique_code": "partner"})
+    form = RoomForm(data={"partner": cast.wcc.pk, "code": "CH", "name": "Twin"}, user=cast.wcc_lead)
     assert not form.is_valid()
     assert form.errors == {"partner": [CODE_TAKEN]}
     response = api_client(cast.wcc_lead).post(
-        "/api/v1/sites/", {"partner": "wcc", "code": "CH", "name": "Twin"}
+        "/api/v1/rooms/", {"partner": "wcc", "code": "CH", "name": "Twin"}
     )
     assert response.json()["errors"] == [
         {"field": "partner", "code": "unique", "message": CODE_TAKEN}
     ]
-    path = tmp_path / "sites.csv"
+    path = tmp_path / "rooms.csv"
     path.write_text("partner,code,name\nwcc,CH,Twin\n", encoding="utf-8")
     with open(path, "rb") as f:
-        result = import_records(Site, f, path.name, cast.wcc_lead, dry_run=True)
+        result = import_records(Room, f, path.name, cast.wcc_lead, dry_run=True)
     assert [(e.row, e.column, e.message) for e in result.errors] == [(2, "partner", CODE_TAKEN)]

@@ -18,37 +18,37 @@ from core.testing.families import (
     import_project_tests,
     models_without_family,
 )
-from estate.models import Site, SiteType
+from core.testing.sample.models import Room, RoomType
 
 
-class _Sites(ModelFamily):
+class _Rooms(ModelFamily):
     """Not collected (no Test prefix): a family used to look at the machinery."""
 
-    model = Site
+    model = Room
     numbers = itertools.count(1)  # unique across instances: several families share a test
 
-    def make(self, cast: Cast, partner: Any) -> Site:
+    def make(self, cast: Cast, partner: Any) -> Room:
         n = next(self.numbers)
-        return Site.objects.create(partner=partner, code=f"M{n}", name=f"Machinery {n}")
+        return Room.objects.create(partner=partner, code=f"M{n}", name=f"Machinery {n}")
 
 
 class _Catalogue(ModelFamily):
-    model = SiteType
+    model = RoomType
     permitted = "manager"
     denied = ("wcc_lead",)
     outsider = None
 
 
 def test_inapplicable_tests_are_not_collected() -> None:
-    # A catalogue has no outsider; SiteType has no council filter to name another council in.
+    # A catalogue has no outsider; RoomType has no council filter to name another council in.
     assert vars(_Catalogue)["test_page_detail_outsider_404"] is None
     assert vars(_Catalogue)["test_api_outsider_404_everywhere"] is None
     assert vars(_Catalogue)["test_page_update_cannot_move_out_of_reach"] is None
-    assert callable(_Sites.test_page_detail_outsider_404)
-    assert callable(_Sites.test_page_update_cannot_move_out_of_reach)
+    assert callable(_Rooms.test_page_detail_outsider_404)
+    assert callable(_Rooms.test_page_update_cannot_move_out_of_reach)
 
     # A family with no pages of a kind gets none of their tests.
-    class _NoImport(_Sites):
+    class _NoImport(_Rooms):
         pages = frozenset({"list", "detail"})
         api_actions = frozenset({"list", "retrieve"})
 
@@ -58,40 +58,40 @@ def test_inapplicable_tests_are_not_collected() -> None:
 
 
 def test_known_gaps_mark_only_their_own_family() -> None:
-    class _Gappy(_Sites):
+    class _Gappy(_Rooms):
         known_gaps = {"test_page_list_search": "a gap in flight"}
 
     marks = getattr(_Gappy.test_page_list_search, "pytestmark", [])
     assert [(m.name, m.kwargs["strict"]) for m in marks] == [("xfail", True)]
-    assert not getattr(_Sites.test_page_list_search, "pytestmark", [])
+    assert not getattr(_Rooms.test_page_list_search, "pytestmark", [])
     assert not getattr(ModelFamily.test_page_list_search, "pytestmark", [])
 
 
 @pytest.mark.django_db
 def test_wrong_declarations_fail(cast: Cast) -> None:
-    class _WrongPermitted(_Sites):
-        permitted = "wcc_staff"  # a requester may not change sites
+    class _WrongPermitted(_Rooms):
+        permitted = "wcc_staff"  # a requester may not change rooms
 
-    class _WrongOutsider(_Sites):
+    class _WrongOutsider(_Rooms):
         outsider = "agent"  # shared-service staff see every council
 
-    class _WrongDenied(_Sites):
-        denied = ("rbkc_lead",)  # cannot even see wcc's site
+    class _WrongDenied(_Rooms):
+        denied = ("rbkc_lead",)  # cannot even see wcc's room
 
     for family in (_WrongPermitted, _WrongOutsider, _WrongDenied):
         with pytest.raises(AssertionError):
             family().test_declarations_match_grants(cast)
-    _Sites().test_declarations_match_grants(cast)
+    _Rooms().test_declarations_match_grants(cast)
 
 
 def test_api_export_tests_follow_the_declarations() -> None:
     # Every family gets the API export's tests; one with no export in its API gets none.
     for name in ("test_api_export_csv", "test_api_export_guards_formulas"):
-        assert callable(getattr(_Sites, name)), name
+        assert callable(getattr(_Rooms, name)), name
     assert vars(_Catalogue)["test_api_export_outsider"] is None
     assert callable(_Catalogue.test_api_export_without_permission_403)
 
-    class _NoExport(_Sites):
+    class _NoExport(_Rooms):
         api_actions = frozenset({"list", "retrieve"})
 
     assert vars(_NoExport)["test_api_export_csv"] is None
@@ -99,8 +99,8 @@ def test_api_export_tests_follow_the_declarations() -> None:
 
 
 def test_formula_field_prefers_free_text() -> None:
-    assert formula_field(Site) == "code"
-    assert formula_field(SiteType) == "name"
+    assert formula_field(Room) == "code"
+    assert formula_field(RoomType) == "name"
     assert formula_field(Membership) == "role"  # only a text field with choices: still text
 
 
@@ -120,6 +120,7 @@ def test_every_concord_model_has_a_family() -> None:
     app's tests (docs/adding-a-model.md, section 9), or add it above with the reason."""
     modules = import_project_tests()
     assert "partners.tests.test_generic" in modules  # the walk reaches the apps' tests
+    assert "core.tests.test_sample_families" in modules  # and core's, for the sample app
     models = concrete_concord_models()
     missing = models_without_family(models, declared_families(), ALLOWED_WITHOUT_FAMILY)
     assert not missing, (
@@ -135,27 +136,27 @@ def test_every_concord_model_has_a_family() -> None:
 
 
 def test_a_model_without_a_family_is_reported() -> None:
-    class TestOnlySites(ModelFamily):
-        model = Site
+    class TestOnlyRooms(ModelFamily):
+        model = Room
 
-    models: list[Any] = [Site, SiteType, Membership]
-    families: list[Any] = [TestOnlySites]
+    models: list[Any] = [Room, RoomType, Membership]
+    families: list[Any] = [TestOnlyRooms]
     assert models_without_family(models, families, {}) == [
-        "estate.sitetype",
+        "sample.roomtype",
         "tenancy.membership",
     ]
-    allowed = {"estate.sitetype": "why", "tenancy.membership": "why"}
+    allowed = {"sample.roomtype": "why", "tenancy.membership": "why"}
     assert models_without_family(models, families, allowed) == []
 
 
 def test_only_collected_families_count() -> None:
     class TestDefinedInAFunction(ModelFamily):
-        model = SiteType
+        model = RoomType
 
     import_project_tests()
     declared = declared_families()
     assert TestDefinedInAFunction not in declared  # not collected by pytest
-    assert _Sites not in declared and _Catalogue not in declared  # not Test... classes
-    from estate.tests.test_generic import TestSite
+    assert _Rooms not in declared and _Catalogue not in declared  # not Test... classes
+    from core.tests.test_sample_families import TestRoom
 
-    assert TestSite in declared
+    assert TestRoom in declared

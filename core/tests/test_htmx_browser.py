@@ -14,8 +14,8 @@ from core.models import ImportJob, JobStatus
 from core.tenancy.scoping import system_scope
 from core.testing.browser import launch_chromium, require_browser, screenshot
 from core.testing.cast import PASSWORD
+from core.testing.sample.models import Room
 from core.tests.test_views_browser import signed_in_page, wait_for_scripts
-from estate.models import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,11 +30,11 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def sites(cast: Any) -> None:
+def rooms(cast: Any) -> None:
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-        Site.objects.create(partner=cast.wcc, code="LIB", name="Library")
-        Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Room.objects.create(partner=cast.wcc, code="LIB", name="Library")
+        Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
 
 
 def is_htmx(request: Any) -> bool:
@@ -42,26 +42,26 @@ def is_htmx(request: Any) -> bool:
 
 
 def test_an_expired_session_shows_the_sign_in_page_and_comes_back(
-    cast, sites, live_server, browser
+    cast, rooms, live_server, browser
 ):
     from playwright.sync_api import expect
 
     page = signed_in_page(browser, live_server, "wcc.lead")
     try:
-        page.goto("/sites/")
+        page.goto("/rooms/")
         wait_for_scripts(page)
         page.context.clear_cookies()  # the session is gone, as when it expires
         page.get_by_label("Search").fill("libr")
         page.get_by_role("button", name="Apply filters").click()
         # A whole page: the sign-in form, not an empty list titled "Sign in".
-        page.wait_for_url(re.compile(r"/sign-in/\?next=/sites/%3F.*q%3Dlibr"))
+        page.wait_for_url(re.compile(r"/sign-in/\?next=/rooms/%3F.*q%3Dlibr"))
         expect(page).to_have_title("Sign in \u2013 Concord")
         expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Concord")
         page.fill("#id_username", "wcc.lead")
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
         # Back on the list, filtered as asked.
-        page.wait_for_url(re.compile(r"/sites/\?.*q=libr"))
+        page.wait_for_url(re.compile(r"/rooms/\?.*q=libr"))
         expect(page.locator("#concord-results")).to_contain_text("Library")
         expect(page.locator("#concord-results")).not_to_contain_text("City Hall")
     except Exception:
@@ -70,7 +70,7 @@ def test_an_expired_session_shows_the_sign_in_page_and_comes_back(
 
 
 def test_a_server_error_while_filtering_in_place_shows_the_error_page(
-    cast, sites, live_server, browser, monkeypatch
+    cast, rooms, live_server, browser, monkeypatch
 ):
     from playwright.sync_api import expect
 
@@ -89,12 +89,12 @@ def test_a_server_error_while_filtering_in_place_shows_the_error_page(
     htmx_answers: list[int] = []
     page.on("response", lambda r: htmx_answers.append(r.status) if is_htmx(r.request) else None)
     try:
-        page.goto("/sites/")
+        page.goto("/rooms/")
         wait_for_scripts(page)
         page.get_by_label("Search").fill("boom")
         page.get_by_role("button", name="Apply filters").click()
         # The in-place request failed, and the form was sent again as a page.
-        page.wait_for_url(re.compile(r"/sites/\?.*q=boom"))
+        page.wait_for_url(re.compile(r"/rooms/\?.*q=boom"))
         expect(page).to_have_title(SERVER_ERROR_TITLE)
         assert htmx_answers == [500]
     except Exception:
@@ -103,7 +103,7 @@ def test_a_server_error_while_filtering_in_place_shows_the_error_page(
 
 
 def test_a_dropped_connection_while_filtering_falls_back_to_a_page_load(
-    cast, sites, live_server, browser
+    cast, rooms, live_server, browser
 ):
     from playwright.sync_api import expect
 
@@ -117,14 +117,14 @@ def test_a_dropped_connection_while_filtering_falls_back_to_a_page_load(
         else:
             route.continue_()
 
-    page.route(re.compile(r"/sites/\?"), drop_htmx)
+    page.route(re.compile(r"/rooms/\?"), drop_htmx)
     try:
-        page.goto("/sites/")
+        page.goto("/rooms/")
         wait_for_scripts(page)
         page.evaluate("window.concordSamePage = true")
         page.get_by_label("Search").fill("libr")
         page.get_by_role("button", name="Apply filters").click()
-        page.wait_for_url(re.compile(r"/sites/\?.*q=libr"))
+        page.wait_for_url(re.compile(r"/rooms/\?.*q=libr"))
         expect(page.locator("#concord-results")).to_contain_text("Library")
         expect(page.locator("#concord-results")).not_to_contain_text("City Hall")
         assert len(in_place) == 1
@@ -142,12 +142,12 @@ def test_the_import_progress_polls_through_a_dropped_connection_and_reloads_on_a
 
     job = ImportJob.objects.create(
         user=cast.wcc_lead,
-        model_label="estate.Site",
+        model_label="sample.Room",
         filename="big.csv",
         status=JobStatus.CHECKING,
         rows_total=1000,
     )
-    job_url = f"/sites/import/?job={job.token}"
+    job_url = f"/rooms/import/?job={job.token}"
     page = signed_in_page(browser, live_server, "wcc.lead")
     polls: list[str] = []
     # How many polls had been made when each whole page was asked for.
@@ -166,7 +166,7 @@ def test_the_import_progress_polls_through_a_dropped_connection_and_reloads_on_a
         else:
             route.continue_()
 
-    page.route(re.compile(r"/sites/import/\?job="), first_drop_then_fail)
+    page.route(re.compile(r"/rooms/import/\?job="), first_drop_then_fail)
     try:
         page.goto(job_url)
         wait_for_scripts(page)
@@ -184,23 +184,23 @@ def test_the_import_progress_polls_through_a_dropped_connection_and_reloads_on_a
         raise
 
 
-def test_the_council_filter_keeps_the_filters_applied_in_place(cast, sites, live_server, browser):
+def test_the_council_filter_keeps_the_filters_applied_in_place(cast, rooms, live_server, browser):
     from playwright.sync_api import expect
 
     page = signed_in_page(browser, live_server, "manager")
     try:
-        page.goto("/sites/")
+        page.goto("/rooms/")
         wait_for_scripts(page)
         page.get_by_label("Search").fill("hall")
         with page.expect_response(lambda r: "q=hall" in r.url and is_htmx(r.request)):
             page.get_by_role("button", name="Apply filters").click()
-        expect(page).to_have_url(re.compile(r"/sites/\?.*q=hall"))
+        expect(page).to_have_url(re.compile(r"/rooms/\?.*q=hall"))
         address = page.evaluate("location.pathname + location.search")
         expect(page.locator("#concord-partner-filter-next")).to_have_value(address)
         page.get_by_label("Councils shown").select_option(value="wcc")
         page.get_by_role("button", name="Show").click()
         page.wait_for_load_state()
-        expect(page).to_have_url(re.compile(r"/sites/\?.*q=hall"))
+        expect(page).to_have_url(re.compile(r"/rooms/\?.*q=hall"))
         expect(page.get_by_label("Search")).to_have_value("hall")
         results = page.locator("#concord-results")
         expect(results).to_contain_text("City Hall")

@@ -21,9 +21,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_an_expired_session_sends_htmx_to_the_sign_in_page(client):
-    response = client.get("/sites/", {"q": "hall"}, **HTMX)
+    response = client.get("/rooms/", {"q": "hall"}, **HTMX)
     assert response.status_code == 204
-    assert response["HX-Redirect"] == "/sign-in/?next=" + quote("/sites/?q=hall", safe="/")
+    assert response["HX-Redirect"] == "/sign-in/?next=" + quote("/rooms/?q=hall", safe="/")
     assert "Location" not in response
     assert response.content == b""
     assert "HX-Request" in response["Vary"]
@@ -32,14 +32,14 @@ def test_an_expired_session_sends_htmx_to_the_sign_in_page(client):
 
 
 def test_a_page_load_still_gets_the_redirect(client):
-    response = client.get("/sites/", {"q": "hall"})
+    response = client.get("/rooms/", {"q": "hall"})
     assert response.status_code == 302
     assert response["Location"].startswith("/sign-in/?next=")
     assert "HX-Redirect" not in response
 
 
 def test_a_history_restore_still_gets_the_redirect(client):
-    response = client.get("/sites/", HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
+    response = client.get("/rooms/", HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
     assert response.status_code == 302
     assert "HX-Redirect" not in response
 
@@ -47,12 +47,12 @@ def test_a_history_restore_still_gets_the_redirect(client):
 def test_the_import_progress_poll_sends_the_person_to_sign_in_and_back(cast, client_for):
     job = ImportJob.objects.create(
         user=cast.wcc_lead,
-        model_label="estate.Site",
+        model_label="sample.Room",
         filename="big.csv",
         status=JobStatus.CHECKING,
         rows_total=1000,
     )
-    job_url = f"/sites/import/?job={job.token}"
+    job_url = f"/rooms/import/?job={job.token}"
     signed_in = client_for(cast.wcc_lead)
     assert signed_in.get(job_url, **HTMX).status_code == 200  # the fragment, as before
     response = client_for(None).get(job_url, **HTMX)
@@ -62,19 +62,19 @@ def test_the_import_progress_poll_sends_the_person_to_sign_in_and_back(cast, cli
 
 def test_any_redirect_of_an_htmx_request_is_a_full_page_load(cast, client_for):
     # CommonMiddleware's added slash, from a layer below this one.
-    response = client_for(cast.wcc_lead).get("/sites", {"q": "a"}, **HTMX)
-    assert response.status_code == 204 and response["HX-Redirect"] == "/sites/?q=a"
+    response = client_for(cast.wcc_lead).get("/rooms", {"q": "a"}, **HTMX)
+    assert response.status_code == 204 and response["HX-Redirect"] == "/rooms/?q=a"
     # A view's redirect that also sets a cookie keeps the cookie.
     client = client_for(cast.manager)
     client.cookies.clear()
     client.force_login(cast.manager, backend="core.tenancy.auth.ConcordBackend")
-    response = client.post("/partner-filter/", {"partner": "wcc", "next": "/sites/"}, **HTMX)
-    assert response.status_code == 204 and response["HX-Redirect"] == "/sites/"
+    response = client.post("/partner-filter/", {"partner": "wcc", "next": "/rooms/"}, **HTMX)
+    assert response.status_code == 204 and response["HX-Redirect"] == "/rooms/"
     assert "sessionid" in response.cookies
 
 
 def test_other_answers_are_left_alone(cast, client_for):
-    fragment = client_for(cast.wcc_lead).get("/sites/", **HTMX)
+    fragment = client_for(cast.wcc_lead).get("/rooms/", **HTMX)
     assert fragment.status_code == 200 and "HX-Redirect" not in fragment
     request = RequestFactory().get("/", HTTP_HX_REQUEST="true")
 

@@ -14,11 +14,11 @@ from core.importing import RowError, count_rows, import_records
 from core.models import ChangeRecord
 from core.tenancy.models import Partner
 from core.tenancy.scoping import system_scope
-from estate.models import Site, SiteType
+from core.testing.sample.models import Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
+HEADER = "partner,code,name,room_type,address,postcode,uprn,is_active\n"
 
 
 def write(tmp_path, name, text, encoding="utf-8"):
@@ -27,13 +27,13 @@ def write(tmp_path, name, text, encoding="utf-8"):
     return path
 
 
-def run(path, user, *, dry_run, model=Site, progress=None):
+def run(path, user, *, dry_run, model=Room, progress=None):
     with open(path, "rb") as f:
         return import_records(model, f, path.name, user, dry_run=dry_run, progress=progress)
 
 
-def site_count():
-    return Site.objects.unscoped("test").count()
+def room_count():
+    return Room.objects.unscoped("test").count()
 
 
 def change_count():
@@ -43,13 +43,13 @@ def change_count():
 @pytest.fixture
 def office(cast):
     with system_scope("test data"):
-        return SiteType.objects.create(name="Office")
+        return RoomType.objects.create(name="Office")
 
 
-def test_csv_import_creates_sites_and_logs_changes(cast, office, tmp_path):
+def test_csv_import_creates_rooms_and_logs_changes(cast, office, tmp_path):
     path = write(
         tmp_path,
-        "sites.csv",
+        "rooms.csv",
         HEADER
         + "wcc,CH,City Hall,Office,64 Victoria Street,SW1E 6QP,100023336956,yes\n"
         + 'wcc,LIB,"Library, Main",,,,,false\n',
@@ -58,40 +58,40 @@ def test_csv_import_creates_sites_and_logs_changes(cast, office, tmp_path):
     dry = run(path, cast.wcc_lead, dry_run=True)
     assert dry.ok, dry.errors
     assert (dry.total_rows, dry.created, dry.updated) == (2, 2, 0)
-    assert site_count() == 0  # a dry run changes nothing
+    assert room_count() == 0  # a dry run changes nothing
     assert change_count() == changes_before
 
     result = run(path, cast.wcc_lead, dry_run=False)
     assert result.ok and (result.created, result.updated) == (2, 0)
-    sites = {s.code: s for s in Site.objects.visible_to(cast.wcc_lead)}
-    assert sites["CH"].site_type == office and sites["CH"].uprn == "100023336956"
-    assert sites["LIB"].name == "Library, Main" and sites["LIB"].is_active is False
-    assert sites["LIB"].site_type is None
+    rooms = {s.code: s for s in Room.objects.visible_to(cast.wcc_lead)}
+    assert rooms["CH"].room_type == office and rooms["CH"].uprn == "100023336956"
+    assert rooms["LIB"].name == "Library, Main" and rooms["LIB"].is_active is False
+    assert rooms["LIB"].room_type is None
     records = ChangeRecord.objects.unscoped("test").filter(
-        content_type=ContentType.objects.get_for_model(Site)
+        content_type=ContentType.objects.get_for_model(Room)
     )
     assert records.count() == 2
-    assert {r.actor_label for r in records} == {"import:sites.csv"}
+    assert {r.actor_label for r in records} == {"import:rooms.csv"}
     assert {r.actor for r in records} == {cast.wcc_lead}
     assert {r.action for r in records} == {"create"}
 
 
 def test_update_by_id_and_semicolons_and_bom(cast, office, tmp_path):
     with system_scope("test data"):
-        hall = Site.objects.create(partner=cast.wcc, code="CH", name="Old name")
+        hall = Room.objects.create(partner=cast.wcc, code="CH", name="Old name")
     path = write(
         tmp_path,
-        "sites.csv",
-        "\ufeffid;partner;code;name;site_type;address;postcode;uprn;is_active\n"
+        "rooms.csv",
+        "\ufeffid;partner;code;name;room_type;address;postcode;uprn;is_active\n"
         f"{hall.pk};wcc;CH;City Hall;Office;;;;true\n"
-        ";wcc;NEW;New Site;;;;;true\n",
+        ";wcc;NEW;New Room;;;;;true\n",
     )
     result = run(path, cast.wcc_lead, dry_run=False)
     assert result.ok, result.errors
     assert (result.created, result.updated) == (1, 1)
     assert result.encoding == "utf-8"
-    hall = Site.objects.visible_to(cast.wcc_lead).get(pk=hall.pk)
-    assert hall.name == "City Hall" and hall.site_type == office
+    hall = Room.objects.visible_to(cast.wcc_lead).get(pk=hall.pk)
+    assert hall.name == "City Hall" and hall.room_type == office
     update = ChangeRecord.objects.unscoped("test").get(action="update", object_id=hall.pk)
     assert update.before["name"] == "Old name" and update.after["name"] == "City Hall"
 
@@ -99,18 +99,18 @@ def test_update_by_id_and_semicolons_and_bom(cast, office, tmp_path):
 def test_xlsx_round_trip(cast, office, tmp_path):
     workbook = Workbook()
     sheet = workbook.worksheets[0]
-    sheet.append(["Partner", "Code", "Name", "Site type", "Address", "Postcode", "UPRN", "In use"])
+    sheet.append(["Partner", "Code", "Name", "Room type", "Address", "Postcode", "UPRN", "In use"])
     sheet.append(["wcc", "CH", "City Hall", "Office", None, "SW1E 6QP", 100023336956, True])
     sheet.append([None] * 8)  # a blank row is skipped, and later rows keep their numbers
     sheet.append(["wcc", "DEP", "'=Depot", None, None, None, None, False])
-    path = tmp_path / "sites.xlsx"
+    path = tmp_path / "rooms.xlsx"
     workbook.save(path)
     result = run(path, cast.wcc_lead, dry_run=False)
     assert result.ok, result.errors
     assert result.created == 2
-    site = Site.objects.visible_to(cast.wcc_lead).get(code="CH")
-    assert site.uprn == "100023336956" and site.is_active is True
-    assert Site.objects.visible_to(cast.wcc_lead).get(code="DEP").name == "=Depot"
+    room = Room.objects.visible_to(cast.wcc_lead).get(code="CH")
+    assert room.uprn == "100023336956" and room.is_active is True
+    assert Room.objects.visible_to(cast.wcc_lead).get(code="DEP").name == "=Depot"
 
 
 def test_partner_import_with_dates_and_choices(cast, tmp_path):
@@ -133,19 +133,19 @@ def errors_by_cell(result):
 
 def test_every_kind_of_bad_row_is_reported_and_nothing_lands(cast, office, tmp_path):
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="OLD", name="Existing")
-        Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
-    before_sites, before_changes = site_count(), change_count()
+        Room.objects.create(partner=cast.wcc, code="OLD", name="Existing")
+        Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+    before_rooms, before_changes = room_count(), change_count()
     path = write(
         tmp_path,
-        "sites.csv",
+        "rooms.csv",
         HEADER
-        + "wcc,GOOD,Good Site,Office,,,,true\n"  # row 2: fine
-        + "rbkc,R1,Their site,,,,,true\n"  # row 3: another council
+        + "wcc,GOOD,Good Room,Office,,,,true\n"  # row 2: fine
+        + "rbkc,R1,Their room,,,,,true\n"  # row 3: another council
         + "wcc,,No code,,,,,true\n"  # row 4: missing value
         + "wcc,BAD CODE,Bad,Warehouse,,,12ab,maybe\n"  # row 5: four problems
         + "wcc,GOOD,Again,,,,,true\n"  # row 6: repeats row 2
-        + "wcc,OLD,Clash,,,,,true\n"  # row 7: clashes with a stored site
+        + "wcc,OLD,Clash,,,,,true\n"  # row 7: clashes with a stored room
         + "nosuch,X1,Nowhere,,,,,true\n"  # row 8: no such council
         + "wcc,X2,"
         + "n" * 201
@@ -157,7 +157,7 @@ def test_every_kind_of_bad_row_is_reported_and_nothing_lands(cast, office, tmp_p
         cells = errors_by_cell(result)
         assert cells[(3, "partner")] == "There is no council with code 'rbkc' that you can use."
         assert (4, "code") in cells
-        assert "site type" in cells[(5, "site_type")] and "Warehouse" in cells[(5, "site_type")]
+        assert "room type" in cells[(5, "room_type")] and "Warehouse" in cells[(5, "room_type")]
         assert (5, "code") in cells
         assert (5, "uprn") in cells
         assert "true or false" in cells[(5, "is_active")]
@@ -168,7 +168,7 @@ def test_every_kind_of_bad_row_is_reported_and_nothing_lands(cast, office, tmp_p
         assert not any(e.row == 2 for e in result.errors)
         assert (result.created, result.updated) == ((1, 0) if dry_run else (0, 0))
         # Nothing landed: the good row was undone with the rest.
-        assert site_count() == before_sites
+        assert room_count() == before_rooms
         assert change_count() == before_changes
 
 
@@ -182,23 +182,23 @@ def test_other_councils_code_reveals_nothing(cast, tmp_path):
 
 
 def test_visible_council_without_import_permission(cast, tmp_path):
-    # The shared-service agent sees every council but may not import sites.
+    # The shared-service agent sees every council but may not import rooms.
     path = write(tmp_path, "s.csv", HEADER + "wcc,A,A,,,,,true\n")
     result = run(path, cast.agent, dry_run=True)
     assert result.errors == [
-        RowError(2, "partner", "You may not import sites for City of Westminster.")
+        RowError(2, "partner", "You may not import rooms for City of Westminster.")
     ]
 
 
 def test_update_of_invisible_record_is_refused(cast, tmp_path):
     with system_scope("test data"):
-        theirs = Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+        theirs = Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
     path = write(tmp_path, "s.csv", "id," + HEADER + f"{theirs.pk},wcc,TH,Mine now,,,,,true\n")
     result = run(path, cast.wcc_lead, dry_run=False)
     assert result.errors == [
-        RowError(2, "id", f"There is no site with id {theirs.pk} that you can change.")
+        RowError(2, "id", f"There is no room with id {theirs.pk} that you can change.")
     ]
-    assert Site.objects.unscoped("test").get(pk=theirs.pk).name == "Town Hall"
+    assert Room.objects.unscoped("test").get(pk=theirs.pk).name == "Town Hall"
 
 
 def test_header_problems(cast, tmp_path):
@@ -208,7 +208,7 @@ def test_header_problems(cast, tmp_path):
     assert "'colour' is not a column this import takes" in cells[(1, "colour")]
     assert "more than once" in cells[(1, "name")]
     assert cells[(1, "code")] == "The column 'code' is missing."
-    assert (1, "site_type") not in cells  # it may be empty, so it may be left out
+    assert (1, "room_type") not in cells  # it may be empty, so it may be left out
     assert all(e.row == 1 for e in result.errors)
 
 
@@ -216,8 +216,8 @@ def test_header_problems(cast, tmp_path):
     ("name", "content", "words"),
     [
         ("empty.csv", b"", "empty"),
-        ("sites.txt", b"a,b\n", ".csv"),
-        ("sites.xls", b"\xd0\xcf\x11\xe0", "old-style Excel"),
+        ("rooms.txt", b"a,b\n", ".csv"),
+        ("rooms.xls", b"\xd0\xcf\x11\xe0", "old-style Excel"),
         ("binary.csv", b"\x00\x01\x02\x03" * 10, "not text"),
         (
             "neither.csv",
@@ -234,7 +234,7 @@ def test_bad_files_get_a_clear_message(cast, tmp_path, name, content, words):
     result = run(path, cast.wcc_lead, dry_run=False)
     assert len(result.errors) == 1
     assert words in result.errors[0].message
-    assert site_count() == 0
+    assert room_count() == 0
 
 
 def test_size_limit(cast, tmp_path, settings):
@@ -246,7 +246,7 @@ def test_size_limit(cast, tmp_path, settings):
 
 def test_optional_columns_may_be_left_out(cast, tmp_path):
     with system_scope("test data"):
-        hall = Site.objects.create(
+        hall = Room.objects.create(
             partner=cast.wcc, code="CH", name="Old", postcode="SW1E 6QP", is_active=False
         )
     path = write(
@@ -256,12 +256,12 @@ def test_optional_columns_may_be_left_out(cast, tmp_path):
     assert result.ok, result.errors
     hall.refresh_from_db()
     assert (hall.name, hall.postcode, hall.is_active) == ("City Hall", "SW1E 6QP", False)
-    new = Site.objects.visible_to(cast.wcc_lead).get(code="NEW")
+    new = Room.objects.visible_to(cast.wcc_lead).get(code="NEW")
     assert new.is_active is True and new.postcode == ""
 
 
 def test_progress_and_counting(cast, tmp_path):
-    rows = "".join(f"wcc,S{i},Site {i},,,,,true\n" for i in range(250))
+    rows = "".join(f"wcc,S{i},Room {i},,,,,true\n" for i in range(250))
     path = write(tmp_path, "s.csv", HEADER + rows)
     with open(path, "rb") as f:
         assert count_rows(f, "s.csv") == 250
@@ -276,7 +276,7 @@ def test_requester_may_not_import(cast, tmp_path):
     path = write(tmp_path, "s.csv", HEADER + "wcc,A,A,,,,,true\n")
     result = run(path, cast.wcc_staff, dry_run=False)
     assert result.errors == [
-        RowError(2, "partner", "You may not import sites for City of Westminster.")
+        RowError(2, "partner", "You may not import rooms for City of Westminster.")
     ]
 
 
@@ -285,36 +285,36 @@ def test_export_then_import_round_trip(cast, office, tmp_path, client_for):
     from core.exporting import csv_chunks, export_columns
 
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="EQ", name="=1+1", site_type=office)
-    queryset = Site.objects.visible_to(cast.wcc_lead).order_by("pk")
-    body = b"".join(csv_chunks(queryset, export_columns(Site, ["id", *Site.import_fields])))
+        Room.objects.create(partner=cast.wcc, code="EQ", name="=1+1", room_type=office)
+    queryset = Room.objects.visible_to(cast.wcc_lead).order_by("pk")
+    body = b"".join(csv_chunks(queryset, export_columns(Room, ["id", *Room.import_fields])))
     path = write(tmp_path, "export.csv", body)
     result = run(path, cast.wcc_lead, dry_run=False)
     assert result.ok, result.errors
     assert (result.created, result.updated) == (0, 1)
-    assert Site.objects.visible_to(cast.wcc_lead).get(code="EQ").name == "=1+1"
+    assert Room.objects.visible_to(cast.wcc_lead).get(code="EQ").name == "=1+1"
 
 
 # A former partner's records are read-only, on import as on their pages --------------------------
 
 
 @pytest.fixture
-def lbhf_site(cast):
+def lbhf_room(cast):
     with system_scope("test data"):
-        return Site.objects.create(partner=cast.lbhf, code="HFTH", name="Hammersmith Town Hall")
+        return Room.objects.create(partner=cast.lbhf, code="HFTH", name="Hammersmith Town Hall")
 
 
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_former_partners_record_cannot_be_moved_to_a_current_council(
-    cast, lbhf_site, tmp_path, dry_run
+    cast, lbhf_room, tmp_path, dry_run
 ):
-    # The shared-service manager sees lbhf's site and may import sites for wcc: only the
+    # The shared-service manager sees lbhf's room and may import rooms for wcc: only the
     # owner before the change stops this row.
     path = write(
         tmp_path,
         "s.csv",
-        "id," + HEADER + f"{lbhf_site.pk},wcc,HFTH,Now Westminster's,,,,,true\n"
-        ",wcc,NEW,A new site,,,,,true\n",
+        "id," + HEADER + f"{lbhf_room.pk},wcc,HFTH,Now Westminster's,,,,,true\n"
+        ",wcc,NEW,A new room,,,,,true\n",
     )
     changes_before = change_count()
     result = run(path, cast.manager, dry_run=dry_run)
@@ -322,23 +322,23 @@ def test_former_partners_record_cannot_be_moved_to_a_current_council(
         RowError(
             2,
             "id",
-            f"The site with id {lbhf_site.pk} belongs to a council that has left the "
+            f"The room with id {lbhf_room.pk} belongs to a council that has left the "
             "partnership: its records are read-only.",
         )
     ]
     assert (result.created, result.updated) == ((1, 0) if dry_run else (0, 0))
-    stored = Site.objects.unscoped("test").get(pk=lbhf_site.pk)
+    stored = Room.objects.unscoped("test").get(pk=lbhf_room.pk)
     assert (stored.partner_id, stored.name) == (cast.lbhf.pk, "Hammersmith Town Hall")
-    assert site_count() == 1  # the good row did not land either
+    assert room_count() == 1  # the good row did not land either
     assert change_count() == changes_before
 
 
-def test_former_partners_record_cannot_be_changed_in_place(cast, lbhf_site, tmp_path):
-    path = write(tmp_path, "s.csv", "id," + HEADER + f"{lbhf_site.pk},lbhf,HFTH,Renamed,,,,,true\n")
+def test_former_partners_record_cannot_be_changed_in_place(cast, lbhf_room, tmp_path):
+    path = write(tmp_path, "s.csv", "id," + HEADER + f"{lbhf_room.pk},lbhf,HFTH,Renamed,,,,,true\n")
     result = run(path, cast.manager, dry_run=False)
     assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
     assert "read-only" in result.errors[0].message
-    assert Site.objects.unscoped("test").get(pk=lbhf_site.pk).name == "Hammersmith Town Hall"
+    assert Room.objects.unscoped("test").get(pk=lbhf_room.pk).name == "Hammersmith Town Hall"
 
 
 def test_former_partner_itself_cannot_be_changed_by_import(cast, tmp_path):
@@ -358,29 +358,29 @@ def test_former_partner_itself_cannot_be_changed_by_import(cast, tmp_path):
 def test_current_record_cannot_be_moved_to_a_former_partner(cast, tmp_path):
     # The other half of the rule: the owners after the change must be writable too.
     with system_scope("test data"):
-        hall = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        hall = Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
     path = write(tmp_path, "s.csv", "id," + HEADER + f"{hall.pk},lbhf,CH,City Hall,,,,,true\n")
     result = run(path, cast.manager, dry_run=False)
     assert result.errors == [
         RowError(
-            2, "partner", "You may not import sites for London Borough of Hammersmith and Fulham."
+            2, "partner", "You may not import rooms for London Borough of Hammersmith and Fulham."
         )
     ]
-    assert Site.objects.unscoped("test").get(pk=hall.pk).partner_id == cast.wcc.pk
+    assert Room.objects.unscoped("test").get(pk=hall.pk).partner_id == cast.wcc.pk
 
 
 def test_seen_but_not_changeable_record_is_refused_by_id(cast, tmp_path):
-    # A lead of wcc who also holds a requester role in rbkc sees rbkc's sites, and may
-    # import sites for wcc, but may not change rbkc's: the existing owner is asked.
+    # A lead of wcc who also holds a requester role in rbkc sees rbkc's rooms, and may
+    # import rooms for wcc, but may not change rbkc's: the existing owner is asked.
     from core.tenancy.models import Membership
 
     with system_scope("test data"):
         Membership.objects.create(user=cast.wcc_lead, partner=cast.rbkc, role="requester")
-        theirs = Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+        theirs = Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
     path = write(tmp_path, "s.csv", "id," + HEADER + f"{theirs.pk},wcc,TH,Mine now,,,,,true\n")
     result = run(path, cast.wcc_lead, dry_run=False)
     assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
-    assert Site.objects.unscoped("test").get(pk=theirs.pk).partner_id == cast.rbkc.pk
+    assert Room.objects.unscoped("test").get(pk=theirs.pk).partner_id == cast.rbkc.pk
 
 
 # Quotes ------------------------------------------------------------------------------------
@@ -409,7 +409,7 @@ def test_unterminated_quote_names_the_row_it_opens_on(cast, tmp_path, dry_run):
         )
     ]
     assert (result.created, result.updated) == (0, 0)
-    assert site_count() == 0
+    assert room_count() == 0
 
 
 def test_unterminated_quote_after_multi_line_cells_counts_records(cast, tmp_path):
@@ -431,13 +431,13 @@ def test_unterminated_quote_after_multi_line_cells_counts_records(cast, tmp_path
 
 def test_huge_cell_from_an_open_quote(cast, tmp_path):
     # Far from the end of a large file the reader stops at its cell-size limit instead.
-    rows = "".join(f"wcc,S{i},Site {i},,,,,true\n" for i in range(3, 8000))
+    rows = "".join(f"wcc,S{i},Room {i},,,,,true\n" for i in range(3, 8000))
     path = write(tmp_path, "s.csv", HEADER + 'wcc,A,"Open,,,,,true\n' + rows)
     result = run(path, cast.wcc_lead, dry_run=False)
     assert [(e.row, e.column) for e in result.errors] == [(2, "")]
     assert "longer than 131,072 characters" in result.errors[0].message
     assert "never closed" in result.errors[0].message
-    assert site_count() == 0
+    assert room_count() == 0
 
 
 def test_stray_quote_closed_by_a_later_rows_quote(cast, tmp_path):
@@ -461,7 +461,7 @@ def test_stray_quote_closed_by_a_later_rows_quote(cast, tmp_path):
             "after it run into one cell. Add the missing quote, or remove the stray one.",
         )
     ]
-    assert site_count() == 0
+    assert room_count() == 0
 
 
 def test_text_after_a_closing_quote(cast, tmp_path):
@@ -477,7 +477,7 @@ def test_text_after_a_closing_quote(cast, tmp_path):
             'whole value in quotes, and write each quote inside it twice ("").',
         )
     ]
-    assert site_count() == 0
+    assert room_count() == 0
 
 
 def test_quotes_written_properly_are_read(cast, tmp_path):
@@ -489,9 +489,9 @@ def test_quotes_written_properly_are_read(cast, tmp_path):
     )
     result = run(path, cast.wcc_lead, dry_run=False)
     assert result.ok, result.errors
-    sites = {s.code: s for s in Site.objects.visible_to(cast.wcc_lead)}
-    assert sites["A"].name == 'The "Old" Hall, Annexe' and sites["A"].address == "1 Road\nTown"
-    assert sites["B"].name == '5" screen store'
+    rooms = {s.code: s for s in Room.objects.visible_to(cast.wcc_lead)}
+    assert rooms["A"].name == 'The "Old" Hall, Annexe' and rooms["A"].address == "1 Road\nTown"
+    assert rooms["B"].name == '5" screen store'
 
 
 # Encodings ---------------------------------------------------------------------------------
@@ -513,8 +513,8 @@ def test_windows_1252_csv_is_read(cast, office, tmp_path, dry_run):
     assert result.ok, result.errors
     assert result.encoding == "windows-1252" and result.encoding_name == "Windows-1252"
     if not dry_run:
-        site = Site.objects.visible_to(cast.wcc_lead).get(code="A")
-        assert site.name == WINDOWS_NAME and site.address == "1 Rue de l'\xc9glise"
+        room = Room.objects.visible_to(cast.wcc_lead).get(code="A")
+        assert room.name == WINDOWS_NAME and room.address == "1 Rue de l'\xc9glise"
 
 
 def test_utf8_with_and_without_bom_is_read_as_utf8(cast, tmp_path):
@@ -523,7 +523,7 @@ def test_utf8_with_and_without_bom_is_read_as_utf8(cast, tmp_path):
         result = run(path, cast.wcc_lead, dry_run=False)
         assert result.ok, result.errors
         assert result.encoding == "utf-8"
-    names = set(Site.objects.visible_to(cast.wcc_lead).values_list("name", flat=True))
+    names = set(Room.objects.visible_to(cast.wcc_lead).values_list("name", flat=True))
     assert names == {WINDOWS_NAME}
 
 
@@ -561,7 +561,7 @@ def test_undecodable_byte_is_reported_on_its_own_row(cast, tmp_path):
         )
     ]
     assert result.encoding == ""
-    assert site_count() == 0
+    assert room_count() == 0
 
 
 def test_utf8_file_with_one_windows_byte_is_refused_not_garbled(cast, tmp_path):
@@ -571,23 +571,23 @@ def test_utf8_file_with_one_windows_byte_is_refused_not_garbled(cast, tmp_path):
     result = run(path, cast.wcc_lead, dry_run=False)
     assert [(e.row, e.column) for e in result.errors] == [(700, "")]
     assert "is not UTF-8, although the text before it is" in result.errors[0].message
-    assert site_count() == 0
+    assert room_count() == 0
 
 
 def test_nul_byte_past_the_start_is_reported_on_its_row(cast, tmp_path):
-    body = (HEADER + "".join(f"wcc,S{n},Site {n},,,,,true\n" for n in range(2, 3000))).encode()
+    body = (HEADER + "".join(f"wcc,S{n},Room {n},,,,,true\n" for n in range(2, 3000))).encode()
     body += b"wc\x00c,NUL,Nul,,,,,true\n"
     path = write(tmp_path, "s.csv", body)
     assert path.stat().st_size > 64 * 1024
     result = run(path, cast.wcc_lead, dry_run=False)
     assert [(e.row, e.column) for e in result.errors] == [(3000, "")]
     assert "NUL character" in result.errors[0].message
-    assert site_count() == 0
+    assert room_count() == 0
 
 
 # Formulas in workbooks -----------------------------------------------------------------------
 
-XLSX_HEADER = ["partner", "code", "name", "site_type", "address", "postcode", "uprn", "is_active"]
+XLSX_HEADER = ["partner", "code", "name", "room_type", "address", "postcode", "uprn", "is_active"]
 
 
 def save_with_results(workbook, path, results):
@@ -618,7 +618,7 @@ def test_formula_without_a_saved_value_is_a_row_error(cast, tmp_path, dry_run):
     sheet.append(XLSX_HEADER)
     sheet.append(["wcc", "A", "First", None, "1 High Street", None, None, True])
     sheet.append(["wcc", "B", "Second", None, '=E2&", Annexe"', None, None, True])
-    path = tmp_path / "sites.xlsx"
+    path = tmp_path / "rooms.xlsx"
     workbook.save(path)  # as openpyxl (or an export that does not recalculate) leaves it
     result = run(path, cast.wcc_lead, dry_run=dry_run)
     assert result.errors == [
@@ -631,7 +631,7 @@ def test_formula_without_a_saved_value_is_a_row_error(cast, tmp_path, dry_run):
     ]
     assert str(result.errors[0]).startswith("Row 3, column address: This cell is a formula")
     assert (result.created, result.updated) == ((1, 0) if dry_run else (0, 0))
-    assert site_count() == 0
+    assert room_count() == 0
 
 
 def test_formula_without_a_saved_value_in_a_required_column(cast, tmp_path):
@@ -641,12 +641,12 @@ def test_formula_without_a_saved_value_in_a_required_column(cast, tmp_path):
     sheet = workbook.worksheets[0]
     sheet.append(XLSX_HEADER)
     sheet.append(["wcc", '=UPPER("a")', "First", None, None, None, None, True])
-    path = tmp_path / "sites.xlsx"
+    path = tmp_path / "rooms.xlsx"
     workbook.save(path)
     result = run(path, cast.wcc_lead, dry_run=False)
     assert [(e.row, e.column) for e in result.errors] == [(2, "code")]
     assert "formula" in result.errors[0].message
-    assert site_count() == 0
+    assert room_count() == 0
 
 
 def test_formulas_with_saved_values_import_their_values(cast, office, tmp_path):
@@ -662,11 +662,11 @@ def test_formulas_with_saved_values_import_their_values(cast, office, tmp_path):
         "G2": ("n", "100023336956"),
         "H2": ("b", "1"),
     }
-    path = save_with_results(workbook, tmp_path / "sites.xlsx", results)
+    path = save_with_results(workbook, tmp_path / "rooms.xlsx", results)
     result = run(path, cast.wcc_lead, dry_run=False)
     assert result.ok, result.errors
-    site = Site.objects.visible_to(cast.wcc_lead).get(code="CH")
-    assert (site.name, site.address, site.uprn, site.is_active) == (
+    room = Room.objects.visible_to(cast.wcc_lead).get(code="CH")
+    assert (room.name, room.address, room.uprn, room.is_active) == (
         "City Hall",
         "",
         "100023336956",
@@ -679,17 +679,17 @@ def test_formula_that_saved_an_error(cast, tmp_path):
     sheet = workbook.worksheets[0]
     sheet.append(XLSX_HEADER)
     sheet.append(["wcc", "A", "=VLOOKUP(1,Z1:Z2,1,FALSE)", None, None, None, None, True])
-    path = save_with_results(workbook, tmp_path / "sites.xlsx", {"C2": ("e", "#N/A")})
+    path = save_with_results(workbook, tmp_path / "rooms.xlsx", {"C2": ("e", "#N/A")})
     result = run(path, cast.wcc_lead, dry_run=False)
     assert result.errors == [
         RowError(2, "name", "This cell shows the error #N/A: correct it in the file first.")
     ]
-    assert site_count() == 0
+    assert room_count() == 0
 
 
 def test_formula_without_a_value_in_the_header_or_id(cast, tmp_path):
     with system_scope("test data"):
-        hall = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        hall = Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
     workbook = Workbook()
     sheet = workbook.worksheets[0]
     sheet.append(["id", *XLSX_HEADER])
@@ -699,7 +699,7 @@ def test_formula_without_a_value_in_the_header_or_id(cast, tmp_path):
     result = run(path, cast.wcc_lead, dry_run=False)
     assert [(e.row, e.column) for e in result.errors] == [(2, "id")]
     assert "formula" in result.errors[0].message
-    assert Site.objects.unscoped("test").get(pk=hall.pk).name == "City Hall"
+    assert Room.objects.unscoped("test").get(pk=hall.pk).name == "City Hall"
 
     sheet["C1"] = '=LOWER("CODE")'
     workbook.save(path)
@@ -723,8 +723,8 @@ def test_natural_keys_ignore_capitals(cast, office, tmp_path, dry_run):
     assert result.ok, result.errors
     assert result.created == 3
     if not dry_run:
-        sites = Site.objects.visible_to(cast.wcc_lead)
-        assert {(s.partner_id, s.site_type_id) for s in sites} == {(cast.wcc.pk, office.pk)}
+        rooms = Room.objects.visible_to(cast.wcc_lead)
+        assert {(s.partner_id, s.room_type_id) for s in rooms} == {(cast.wcc.pk, office.pk)}
 
 
 def test_capitals_never_find_another_councils_record(cast, tmp_path):
@@ -739,15 +739,15 @@ def test_nothing_matching_names_the_value(cast, office, tmp_path):
     path = write(tmp_path, "s.csv", HEADER + "wcc,A,A,offices,,,,true\n")
     result = run(path, cast.wcc_lead, dry_run=True)
     assert result.errors == [
-        RowError(2, "site_type", "There is no site type with name 'offices' that you can use.")
+        RowError(2, "room_type", "There is no room type with name 'offices' that you can use.")
     ]
 
 
 def test_exact_capitals_win_and_a_choice_by_capitals_alone_is_asked(cast, office, tmp_path):
-    # Site type names are unique as typed, so "Office" and "OFFICE" may both exist: the exact
+    # Room type names are unique as typed, so "Office" and "OFFICE" may both exist: the exact
     # one is taken; a third spelling could be either, and the row says so.
     with system_scope("test data"):
-        shouting = SiteType.objects.create(name="OFFICE")
+        shouting = RoomType.objects.create(name="OFFICE")
     path = write(
         tmp_path,
         "s.csv",
@@ -757,13 +757,13 @@ def test_exact_capitals_win_and_a_choice_by_capitals_alone_is_asked(cast, office
     assert result.errors == [
         RowError(
             4,
-            "site_type",
-            "'office' could be the site type with name 'OFFICE', 'Office': write it with the "
+            "room_type",
+            "'office' could be the room type with name 'OFFICE', 'Office': write it with the "
             "same capitals as the one you mean.",
         )
     ]
-    assert site_count() == 0
+    assert room_count() == 0
     path = write(tmp_path, "s.csv", HEADER + "wcc,A,A,OFFICE,,,,true\nwcc,B,B,Office,,,,true\n")
     assert run(path, cast.wcc_lead, dry_run=False).ok
-    types = dict(Site.objects.visible_to(cast.wcc_lead).values_list("code", "site_type_id"))
+    types = dict(Room.objects.visible_to(cast.wcc_lead).values_list("code", "room_type_id"))
     assert types == {"A": shouting.pk, "B": office.pk}

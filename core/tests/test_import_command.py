@@ -11,11 +11,11 @@ from django.core.management.base import CommandError
 
 from core.models import ChangeRecord
 from core.tenancy.models import Partner
-from estate.models import Site, SiteType
+from core.testing.sample.models import Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
+HEADER = "partner,code,name,room_type,address,postcode,uprn,is_active\n"
 find_model = importlib.import_module("core.management.commands.import").find_model
 
 
@@ -26,17 +26,17 @@ def run(*args):
 
 
 @pytest.fixture
-def sites_csv(tmp_path):
-    path = tmp_path / "sites.csv"
+def rooms_csv(tmp_path):
+    path = tmp_path / "rooms.csv"
     path.write_text(HEADER + "wcc,CH,City Hall,,,,,true\nwcc,LIB,Library,,,,,false\n")
     return path
 
 
 def test_model_names():
-    assert find_model("sites") is Site
-    assert find_model("site") is Site
-    assert find_model("estate.Site") is Site
-    assert find_model("site-types") is SiteType
+    assert find_model("rooms") is Room
+    assert find_model("room") is Room
+    assert find_model("sample.Room") is Room
+    assert find_model("room-types") is RoomType
     assert find_model("partners") is Partner
     with pytest.raises(CommandError):
         find_model("nothing")
@@ -44,22 +44,22 @@ def test_model_names():
         find_model("partners.Nothing")
 
 
-def test_dry_run_then_import(cast, sites_csv):
-    out, err = run("sites", str(sites_csv), "--dry-run", "--as", "wcc.lead")
+def test_dry_run_then_import(cast, rooms_csv):
+    out, err = run("rooms", str(rooms_csv), "--dry-run", "--as", "wcc.lead")
     assert "2 rows ready" in out and "dry run" in out
     assert "Checking" in err  # the progress bar
-    assert Site.objects.visible_to(cast.wcc_lead).count() == 0
+    assert Room.objects.visible_to(cast.wcc_lead).count() == 0
 
-    out, err = run("sites", str(sites_csv), "--as", "wcc.lead")
-    assert "2 sites added" in out
+    out, err = run("rooms", str(rooms_csv), "--as", "wcc.lead")
+    assert "2 rooms added" in out
     assert "Importing" in err
-    assert Site.objects.visible_to(cast.wcc_lead).count() == 2
+    assert Room.objects.visible_to(cast.wcc_lead).count() == 2
     labels = set(
         ChangeRecord.objects.visible_to(cast.wcc_lead)
-        .filter(action="create", content_type__model="site")
+        .filter(action="create", content_type__model="room")
         .values_list("actor_label", flat=True)
     )
-    assert labels == {"import:sites.csv"}
+    assert labels == {"import:rooms.csv"}
 
 
 def test_errors_are_printed_and_exit_non_zero(cast, tmp_path):
@@ -68,29 +68,29 @@ def test_errors_are_printed_and_exit_non_zero(cast, tmp_path):
     out = io.StringIO()
     with pytest.raises(CommandError, match="2 problem"):
         call_command(
-            "import", "sites", str(path), "--as", "wcc.lead", stdout=out, stderr=io.StringIO()
+            "import", "rooms", str(path), "--as", "wcc.lead", stdout=out, stderr=io.StringIO()
         )
     assert "Row 2, column partner: There is no council with code 'rbkc' that you can use." in (
         out.getvalue()
     )
     assert "Row 3, column is_active" in out.getvalue()
-    assert Site.objects.visible_to(cast.manager).count() == 0
+    assert Room.objects.visible_to(cast.manager).count() == 0
 
 
-def test_needs_a_person(cast, sites_csv):
+def test_needs_a_person(cast, rooms_csv):
     with pytest.raises(CommandError, match="--as"):
-        run("sites", str(sites_csv))
+        run("rooms", str(rooms_csv))
     with pytest.raises(CommandError, match="no active person"):
-        run("sites", str(sites_csv), "--as", "nobody")
+        run("rooms", str(rooms_csv), "--as", "nobody")
     with pytest.raises(CommandError, match="no file"):
-        run("sites", str(sites_csv) + ".missing", "--as", "wcc.lead")
+        run("rooms", str(rooms_csv) + ".missing", "--as", "wcc.lead")
 
 
 def test_says_how_a_csv_file_was_read(cast, tmp_path):
     path = tmp_path / "windows.csv"
     path.write_bytes((HEADER + "wcc,CAFE,Caf\xe9 \xa35,,,,,true\n").encode("cp1252"))
-    out, _err = run("sites", str(path), "--dry-run", "--as", "wcc.lead")
+    out, _err = run("rooms", str(path), "--dry-run", "--as", "wcc.lead")
     assert "Read windows.csv as Windows-1252 text." in out
-    out, _err = run("sites", str(path), "--as", "wcc.lead")
-    assert "Read windows.csv as Windows-1252 text." in out and "1 sites added" in out
-    assert Site.objects.visible_to(cast.wcc_lead).get(code="CAFE").name == "Caf\xe9 \xa35"
+    out, _err = run("rooms", str(path), "--as", "wcc.lead")
+    assert "Read windows.csv as Windows-1252 text." in out and "1 rooms added" in out
+    assert Room.objects.visible_to(cast.wcc_lead).get(code="CAFE").name == "Caf\xe9 \xa35"

@@ -8,15 +8,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import ChangeRecord, ImportJob, JobStatus
 from core.tenancy.scoping import system_scope
-from estate.models import Site, SiteType
+from core.testing.sample.models import Room, RoomType
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
-URL = "/sites/import/"
-HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
+URL = "/rooms/import/"
+HEADER = "partner,code,name,room_type,address,postcode,uprn,is_active\n"
 
 
-def upload(client, text, name="sites.csv"):
+def upload(client, text, name="rooms.csv"):
     data = text.encode() if isinstance(text, str) else text
     return client.post(URL, {"file": SimpleUploadedFile(name, data, "text/csv")})
 
@@ -28,10 +28,10 @@ def job_of(user):
 def test_permissions(cast, client_for):
     assert client_for(None).get(URL).status_code == 302
     assert client_for(cast.wcc_staff).get(URL).status_code == 403
-    assert client_for(cast.agent).get(URL).status_code == 403  # agents may not import sites
+    assert client_for(cast.agent).get(URL).status_code == 403  # agents may not import rooms
     page = client_for(cast.wcc_lead).get(URL)
     assert page.status_code == 200
-    assert b"Import sites" in page.content and b'name="file"' in page.content
+    assert b"Import rooms" in page.content and b'name="file"' in page.content
 
 
 def test_template_csv(cast, client_for):
@@ -41,7 +41,7 @@ def test_template_csv(cast, client_for):
 
 def test_check_then_confirm(cast, client_for):
     with system_scope("test data"):
-        SiteType.objects.create(name="Office")
+        RoomType.objects.create(name="Office")
     client = client_for(cast.wcc_lead)
     response = upload(client, HEADER + "wcc,CH,City Hall,Office,,,,yes\nwcc,LIB,Library,,,,,no\n")
     assert response.status_code == 302
@@ -52,31 +52,31 @@ def test_check_then_confirm(cast, client_for):
     page = client.get(response["Location"])
     assert b"2 rows ready to import" in page.content
     assert b"Confirm import" in page.content
-    assert Site.objects.visible_to(cast.wcc_lead).count() == 0
+    assert Room.objects.visible_to(cast.wcc_lead).count() == 0
 
     # Another person cannot see or confirm the job; shared-service staff may look at it.
     other = client_for(cast.rbkc_lead)
     assert other.get(response["Location"]).status_code == 404
     assert other.post(URL, {"action": "confirm", "job": str(job.token)}).status_code == 404
-    looked = client_for(cast.manager).get(f"/sites/import/?job={job.token}")
+    looked = client_for(cast.manager).get(f"/rooms/import/?job={job.token}")
     assert looked.status_code == 200 and b"Confirm import" not in looked.content
 
     done = client.post(URL, {"action": "confirm", "job": str(job.token)})
     assert done.status_code == 302
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and job.file_name == ""
-    assert Site.objects.visible_to(cast.wcc_lead).count() == 2
+    assert Room.objects.visible_to(cast.wcc_lead).count() == 2
     page = client.get(done["Location"])
     assert b"Import complete" in page.content
     assert (
         ChangeRecord.objects.visible_to(cast.wcc_lead)
-        .filter(actor_label="import:sites.csv")
+        .filter(actor_label="import:rooms.csv")
         .count()
         == 2
     )
     # Confirming again imports nothing twice.
     client.post(URL, {"action": "confirm", "job": str(job.token)})
-    assert Site.objects.visible_to(cast.wcc_lead).count() == 2
+    assert Room.objects.visible_to(cast.wcc_lead).count() == 2
 
 
 def test_report_lists_every_bad_row(cast, client_for):
@@ -89,15 +89,15 @@ def test_report_lists_every_bad_row(cast, client_for):
     assert "Royal Borough" not in content.split("</header>")[-1]
     assert "Confirm import" not in content
     assert job_of(cast.wcc_lead).file_name == ""  # nothing more to do with a bad file
-    assert Site.objects.visible_to(cast.manager).count() == 0
+    assert Room.objects.visible_to(cast.manager).count() == 0
 
 
 @pytest.mark.parametrize(
     ("name", "content", "words"),
     [
-        ("sites.csv", b"", "The file is empty."),
-        ("sites.pdf", b"%PDF-1.4", "must be a CSV file"),
-        ("sites.csv", b"\x00\x01binary", "not text"),
+        ("rooms.csv", b"", "The file is empty."),
+        ("rooms.pdf", b"%PDF-1.4", "must be a CSV file"),
+        ("rooms.csv", b"\x00\x01binary", "not text"),
     ],
 )
 def test_bad_uploads_are_shown_on_the_form(cast, client_for, name, content, words):
@@ -118,7 +118,7 @@ def test_large_file_goes_through_the_job(cast, client_for, settings):
     """Over the inline limit the worker checks and imports (here, at once: immediate backend)."""
     settings.CONCORD_IMPORT_INLINE_ROWS = 5
     client = client_for(cast.wcc_lead)
-    rows = "".join(f"wcc,S{i},Site {i},,,,,true\n" for i in range(150))
+    rows = "".join(f"wcc,S{i},Room {i},,,,,true\n" for i in range(150))
     response = upload(client, HEADER + rows)
     job = job_of(cast.wcc_lead)
     assert job.status == JobStatus.CHECKED and job.result["total_rows"] == 150
@@ -126,7 +126,7 @@ def test_large_file_goes_through_the_job(cast, client_for, settings):
     client.post(URL, {"action": "confirm", "job": str(job.token)})
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
-    assert Site.objects.visible_to(cast.wcc_lead).count() == 150
+    assert Room.objects.visible_to(cast.wcc_lead).count() == 150
     assert job.result["created"] == 150
     assert client.get(response["Location"]).status_code == 200
 
@@ -138,7 +138,7 @@ def test_progress_while_running(cast, client_for):
     client = client_for(cast.wcc_lead)
     job = ImportJob.objects.create(
         user=cast.wcc_lead,
-        model_label="estate.Site",
+        model_label="sample.Room",
         filename="big.csv",
         status=JobStatus.CHECKING,
         rows_total=1000,
@@ -172,13 +172,13 @@ def test_bad_job_token(cast, client_for):
     assert client.get(URL + "?job=00000000-0000-0000-0000-000000000000").status_code == 404
 
 
-def test_former_partners_site_cannot_be_moved_by_the_page(cast, client_for):
-    """As on its edit page (403), a former partner's site cannot be changed by an import."""
+def test_former_partners_room_cannot_be_moved_by_the_page(cast, client_for):
+    """As on its edit page (403), a former partner's room cannot be changed by an import."""
     with system_scope("test data"):
-        site = Site.objects.create(partner=cast.lbhf, code="HFTH", name="Hammersmith Town Hall")
+        room = Room.objects.create(partner=cast.lbhf, code="HFTH", name="Hammersmith Town Hall")
     client = client_for(cast.manager)
-    assert client.get(f"/sites/{site.pk}/edit/").status_code == 403
-    response = upload(client, "id," + HEADER + f"{site.pk},wcc,HFTH,Moved,,,,,true\n")
+    assert client.get(f"/rooms/{room.pk}/edit/").status_code == 403
+    response = upload(client, "id," + HEADER + f"{room.pk},wcc,HFTH,Moved,,,,,true\n")
     job = job_of(cast.manager)
     content = client.get(response["Location"]).content.decode()
     assert "There is a problem in this file" in content
@@ -188,8 +188,8 @@ def test_former_partners_site_cannot_be_moved_by_the_page(cast, client_for):
     # Even a hand-made confirm of the refused check imports nothing.
     client.post(URL, {"action": "confirm", "job": str(job.token)})
     with system_scope("test check"):
-        site.refresh_from_db()
-    assert (site.partner_id, site.name) == (cast.lbhf.pk, "Hammersmith Town Hall")
+        room.refresh_from_db()
+    assert (room.partner_id, room.name) == (cast.lbhf.pk, "Hammersmith Town Hall")
 
 
 def test_check_says_how_a_csv_file_was_read(cast, client_for):
@@ -201,7 +201,7 @@ def test_check_says_how_a_csv_file_was_read(cast, client_for):
     job = job_of(cast.wcc_lead)
     assert job.result["encoding"] == "windows-1252"
     client.post(URL, {"action": "confirm", "job": str(job.token)})
-    assert Site.objects.visible_to(cast.wcc_lead).get(code="CAFE").name == "Caf\xe9 \xa35"
+    assert Room.objects.visible_to(cast.wcc_lead).get(code="CAFE").name == "Caf\xe9 \xa35"
 
     utf8 = upload(client, HEADER + "wcc,UTF,Caf\xe9,,,,,yes\nrbkc,X,X,,,,,yes\n")
     page = client.get(utf8["Location"]).content.decode()
@@ -223,7 +223,7 @@ def test_file_problems_in_one_row_name_it_on_the_form(cast, client_for, content,
     response = upload(client_for(cast.wcc_lead), content)
     assert response.status_code == 400
     assert words in response.content.decode()
-    assert Site.objects.visible_to(cast.wcc_lead).count() == 0
+    assert Room.objects.visible_to(cast.wcc_lead).count() == 0
 
 
 @pytest.mark.parametrize(

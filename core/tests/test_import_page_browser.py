@@ -27,10 +27,10 @@ def test_an_upload_error_summary_comes_first_and_leads_to_the_file_input(
 
     page = signed_in_page(browser, live_server, "wcc.lead")
     try:
-        page.goto("/sites/import/")
+        page.goto("/rooms/import/")
         wait_for_scripts(page)
         page.get_by_label("Upload a file").set_input_files(
-            files=[{"name": "sites.csv", "mimeType": "text/csv", "buffer": b""}]
+            files=[{"name": "rooms.csv", "mimeType": "text/csv", "buffer": b""}]
         )
         page.get_by_role("button", name="Check the file").click()
         page.wait_for_load_state()

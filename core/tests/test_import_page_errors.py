@@ -7,15 +7,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import ImportJob, JobStatus
 from core.tenancy.scoping import system_scope
-from estate.models import Site
+from core.testing.sample.models import Room
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
-URL = "/sites/import/"
-HEADER = "partner,code,name,site_type,address,postcode,uprn,is_active\n"
+URL = "/rooms/import/"
+HEADER = "partner,code,name,room_type,address,postcode,uprn,is_active\n"
 
 
-def upload(client, text, name="sites.csv"):
+def upload(client, text, name="rooms.csv"):
     return client.post(URL, {"file": SimpleUploadedFile(name, text.encode(), "text/csv")})
 
 
@@ -26,7 +26,7 @@ def before_h1(html: str) -> str:
 
 
 def test_an_upload_error_is_summarised_before_the_heading(cast, client_for):
-    response = upload(client_for(cast.wcc_lead), "", name="sites.csv")
+    response = upload(client_for(cast.wcc_lead), "", name="rooms.csv")
     assert response.status_code == 400
     html = response.content.decode()
     top = before_h1(html)
@@ -45,8 +45,8 @@ def test_a_bad_file_and_a_failed_import_are_summarised_before_the_heading(cast, 
     assert '<a href="#problems">' in before_h1(html)
     failed = ImportJob.objects.create(
         user=cast.wcc_lead,
-        model_label="estate.Site",
-        filename="sites.csv",
+        model_label="sample.Room",
+        filename="rooms.csv",
         status=JobStatus.FAILED,
         message="The import stopped because of an error.",
     )
@@ -60,17 +60,17 @@ def test_records_changed_since_the_check_are_said_to_have_changed_once(cast, cli
     checked = upload(client, HEADER + "wcc,CH,City Hall,,,,,true\n")
     job = ImportJob.objects.visible_to(cast.wcc_lead).get()
     assert "1 row ready to import" in client.get(checked["Location"]).content.decode()
-    # Someone adds the same site before the import is confirmed: the file no longer fits.
+    # Someone adds the same room before the import is confirmed: the file no longer fits.
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
     done = client.post(URL, {"action": "confirm", "job": str(job.token)})
     html = client.get(done["Location"]).content.decode()
     top = before_h1(html)
-    assert "Sites changed after the file was checked" in top
+    assert "Rooms changed after the file was checked" in top
     assert "Nothing was imported" in top
     assert "problem in this file" not in html
     assert "Nothing has been imported" not in html
     assert html.count("Nothing was imported") == 1
     assert html.split("<title>", 1)[1].startswith("Error: ")
     with system_scope("test check"):
-        assert Site.objects.filter(code="CH").count() == 1
+        assert Room.objects.filter(code="CH").count() == 1

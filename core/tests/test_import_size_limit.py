@@ -34,6 +34,6 @@ MB = 1024 * 1024
 def test_a_file_over_the_limit_never_reads_as_the_limit(settings, limit, size, message):
     settings.CONCORD_IMPORT_MAX_BYTES = limit
     with pytest.raises(ImportFileError) as refused:
-        check_file(Sized(size), "sites.csv")
+        check_file(Sized(size), "rooms.csv")
     assert refused.value.message == f"{message} Split it into smaller files."
-    assert check_file(Sized(limit), "sites.csv") == ".csv"  # the limit itself is allowed
+    assert check_file(Sized(limit), "rooms.csv") == ".csv"  # the limit itself is allowed

@@ -25,11 +25,11 @@ from core.importing import (
 from core.jobs import perform_import
 from core.models import ImportJob, JobStatus
 
-HEADER = ["partner", "code", "name", "site_type", "address", "postcode", "uprn", "is_active"]
+HEADER = ["partner", "code", "name", "room_type", "address", "postcode", "uprn", "is_active"]
 
 
-def site_rows(count: int, active: str = "true") -> list[list[str]]:
-    return [["wcc", f"S{i}", f"Site {i}", "", "", "", "", active] for i in range(count)]
+def room_rows(count: int, active: str = "true") -> list[list[str]]:
+    return [["wcc", f"S{i}", f"Room {i}", "", "", "", "", active] for i in range(count)]
 
 
 def write_csv(path: Any, rows: list[list[str]], lineterminator: str = "\r\n") -> Any:
@@ -45,7 +45,7 @@ def write_xlsx(path: Any, count: int) -> Any:
     workbook = Workbook()
     sheet: Any = workbook.active
     sheet.append(HEADER)
-    for row in site_rows(count):
+    for row in room_rows(count):
         sheet.append([*row[:-1], '=IF(TRUE,"yes","no")'])
     workbook.save(path)
     return path
@@ -104,28 +104,28 @@ def no_row_reading(monkeypatch):
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
 @pytest.mark.parametrize("last_line_ended", [True, False])
 def test_a_csv_files_rows_are_its_line_ends(tmp_path, ending, last_line_ended):
-    text = ending.join(",".join(row) for row in [HEADER, *site_rows(37)])
-    path = tmp_path / "sites.csv"
+    text = ending.join(",".join(row) for row in [HEADER, *room_rows(37)])
+    path = tmp_path / "rooms.csv"
     path.write_bytes((text + (ending if last_line_ended else "")).encode())
     assert estimate(path) == 37
 
 
 def test_a_crlf_cut_by_a_chunk_boundary_is_one_line_end(tmp_path, monkeypatch):
-    path = write_csv(tmp_path / "sites.csv", site_rows(50), "\r\n")
+    path = write_csv(tmp_path / "rooms.csv", room_rows(50), "\r\n")
     for chunk in (7, 8, 9, 64):
         monkeypatch.setattr(core.importing.sizing, "_CHUNK_BYTES", chunk)
         assert estimate(path) == 50
 
 
 def test_a_workbooks_rows_are_its_recorded_size(tmp_path, no_row_reading):
-    path = write_xlsx(tmp_path / "sites.xlsx", 300)
+    path = write_xlsx(tmp_path / "rooms.xlsx", 300)
     with zipfile.ZipFile(path) as archive:
         assert re.search(rb'<dimension ref="A1:H301" ?/>', archive.read("xl/worksheets/sheet1.xml"))
     assert estimate(path) == 300
 
 
 def test_a_workbook_without_a_recorded_size_is_sized_from_its_sheet(tmp_path, monkeypatch):
-    path = rewrite_sheet(write_xlsx(tmp_path / "sites.xlsx", 300), without_dimension)
+    path = rewrite_sheet(write_xlsx(tmp_path / "rooms.xlsx", 300), without_dimension)
     # A sheet smaller than the sample: its rows are counted.
     assert estimate(path) == 300
     # A larger one: the rows of its first part, scaled up by its size.
@@ -136,7 +136,7 @@ def test_a_workbook_without_a_recorded_size_is_sized_from_its_sheet(tmp_path, mo
 def test_a_recorded_size_the_sheet_cannot_have_is_not_believed(tmp_path, monkeypatch):
     # Some programs record "A1" whatever the sheet holds.
     path = rewrite_sheet(
-        write_xlsx(tmp_path / "sites.xlsx", 300),
+        write_xlsx(tmp_path / "rooms.xlsx", 300),
         lambda xml: re.sub(rb'<dimension ref="A1:H301" ?/>', b'<dimension ref="A1"/>', xml),
     )
     monkeypatch.setattr(core.importing.sizing, "_MAX_ROW_XML_BYTES", 1024)
@@ -144,7 +144,7 @@ def test_a_recorded_size_the_sheet_cannot_have_is_not_believed(tmp_path, monkeyp
 
 
 def test_a_file_that_is_not_a_workbook_inside_is_left_to_the_reading(tmp_path):
-    path = tmp_path / "sites.xlsx"
+    path = tmp_path / "rooms.xlsx"
     path.write_bytes(b"PK\x03\x04 not really a zip")
     assert estimate(path) == 0
     with pytest.raises(ImportFileError, match="cannot be read"):
@@ -155,12 +155,12 @@ def test_a_file_that_is_not_a_workbook_inside_is_left_to_the_reading(tmp_path):
 
 
 def test_a_large_csv_file_is_not_read_row_by_row(tmp_path, large_by_bytes, no_row_reading):
-    path = write_csv(tmp_path / "sites.csv", site_rows(300))
+    path = write_csv(tmp_path / "rooms.csv", room_rows(300))
     assert decide(path, 100) == 300
 
 
 def test_a_large_workbook_is_not_opened(tmp_path, large_by_bytes, no_row_reading):
-    path = write_xlsx(tmp_path / "sites.xlsx", 300)
+    path = write_xlsx(tmp_path / "rooms.xlsx", 300)
     assert decide(path, 100) == 300
     bare = rewrite_sheet(write_xlsx(tmp_path / "bare.xlsx", 300), without_dimension)
     assert decide(bare, 100) == 300
@@ -169,24 +169,24 @@ def test_a_large_workbook_is_not_opened(tmp_path, large_by_bytes, no_row_reading
 def test_small_files_are_counted_row_by_row_as_before(tmp_path):
     # Blank lines and a cell of three lines make more line ends than rows: a file small in
     # bytes is counted exactly, so it is imported at once as before.
-    rows = site_rows(8)
+    rows = room_rows(8)
     rows[3][4] = "1 Long Street\nWestminster\nLondon"
-    path = write_csv(tmp_path / "sites.csv", rows)
+    path = write_csv(tmp_path / "rooms.csv", rows)
     path.write_bytes(path.read_bytes() + b"\r\n\r\n,,,,,,,\r\n")
     assert estimate(path) > 10
     with open(path, "rb") as f:
-        assert count_rows(f, "sites.csv") == 8
+        assert count_rows(f, "rooms.csv") == 8
     assert decide(path, 10) == 8
     # Past the limit, it is only known to be more.
     assert decide(path, 5) > 5
-    workbook = write_xlsx(tmp_path / "sites.xlsx", 8)
+    workbook = write_xlsx(tmp_path / "rooms.xlsx", 8)
     assert decide(workbook, 10) == 8
 
 
 def test_counting_can_stop_early(tmp_path):
-    path = write_csv(tmp_path / "sites.csv", site_rows(300))
+    path = write_csv(tmp_path / "rooms.csv", room_rows(300))
     with open(path, "rb") as f:
-        assert count_rows(f, "sites.csv", stop_after=11) == 11
+        assert count_rows(f, "rooms.csv", stop_after=11) == 11
 
 
 # The import page and the API -------------------------------------------------------------------
@@ -204,7 +204,7 @@ class Queue:
 
 def a_large_file(tmp_path: Any) -> bytes:
     """30 rows, and five blank lines the estimate counts too."""
-    path = write_csv(tmp_path / "sites.csv", site_rows(30))
+    path = write_csv(tmp_path / "rooms.csv", room_rows(30))
     return path.read_bytes() + b"\r\n" * 5
 
 
@@ -220,7 +220,7 @@ def test_the_page_queues_a_large_file_without_reading_its_rows(
     with monkeypatch.context() as during_the_request:
         during_the_request.setattr(core.importing.reading, "read_rows", None)  # a call would fail
         response = client_for(cast.wcc_lead).post(
-            "/sites/import/", {"file": SimpleUploadedFile("sites.csv", data, "text/csv")}
+            "/rooms/import/", {"file": SimpleUploadedFile("rooms.csv", data, "text/csv")}
         )
     assert response.status_code == 302
     job = ImportJob.objects.visible_to(cast.wcc_lead).get()
@@ -245,18 +245,18 @@ def test_the_api_decides_as_the_page_does(cast, settings, tmp_path, monkeypatch)
     with monkeypatch.context() as during_the_request:
         during_the_request.setattr(core.importing.reading, "read_rows", None)
         response = api_client(cast.wcc_lead).post(
-            "/api/v1/sites/import/",
-            {"file": SimpleUploadedFile("sites.csv", data)},
+            "/api/v1/rooms/import/",
+            {"file": SimpleUploadedFile("rooms.csv", data)},
             format="multipart",
         )
     assert response.status_code == 202, response.content
     assert response.json()["rows_total"] == 35
     assert len(queue.queued) == 1
     # A small file is still checked there and then.
-    small = write_csv(tmp_path / "small.csv", site_rows(3)).read_bytes()
+    small = write_csv(tmp_path / "small.csv", room_rows(3)).read_bytes()
     response = api_client(cast.wcc_lead).post(
-        "/api/v1/sites/import/",
-        {"file": SimpleUploadedFile("sites.csv", small)},
+        "/api/v1/rooms/import/",
+        {"file": SimpleUploadedFile("rooms.csv", small)},
         format="multipart",
     )
     assert response.status_code == 200 and response.json()["total_rows"] == 3

@@ -10,22 +10,22 @@ from django.contrib.auth import SESSION_KEY
 from core.changelog import history_for
 from core.tenancy.models import Partner
 from core.tenancy.scoping import system_scope
-from estate.models import Site
+from core.testing.sample.models import Room
 
 pytestmark = pytest.mark.django_db
 
 
 def test_version_moves_only_when_the_record_changes(cast):
     with system_scope("test data"):
-        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-        assert site.version == 1
-        site = Site.objects.get(pk=site.pk)
-        site.save()
-        assert site.version == 1
-        site.name = "Westminster City Hall"
-        site.save()
-        assert site.version == 2
-        actions = history_for(site, cast.manager).values_list("action", flat=True)
+        room = Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        assert room.version == 1
+        room = Room.objects.get(pk=room.pk)
+        room.save()
+        assert room.version == 1
+        room.name = "Westminster City Hall"
+        room.save()
+        assert room.version == 2
+        actions = history_for(room, cast.manager).values_list("action", flat=True)
         assert list(actions) == ["update", "create"]
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from core.tenancy.scoping import system_scope
-from estate.models import Site
+from core.testing.sample.models import Room
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +34,10 @@ def test_the_change_log_varies_on_the_header_that_redraws_its_filter_form(cast, 
 
 def test_an_edit_page_with_errors_is_named_after_the_saved_record(cast, client_for):
     with system_scope("test data"):
-        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        room = Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
     client = client_for(cast.wcc_lead)
     response = client.post(
-        f"/sites/{site.pk}/edit/",
+        f"/rooms/{room.pk}/edit/",
         {"partner": cast.wcc.pk, "code": "bad code!", "name": "t", "is_active": "on"},
     )
     assert response.status_code == 200
@@ -50,25 +50,25 @@ def test_an_edit_page_with_errors_is_named_after_the_saved_record(cast, client_f
     # The form keeps what was typed, to be put right.
     assert 'value="t"' in html
     with system_scope("test check"):
-        site.refresh_from_db()
-    assert site.name == "City Hall"
+        room.refresh_from_db()
+    assert room.name == "City Hall"
 
 
 @pytest.mark.parametrize(
     ("next_url", "lands_on"),
     [
-        ("/sites/?q=hall&cursor=abc", "/sites/?q=hall"),
+        ("/rooms/?q=hall&cursor=abc", "/rooms/?q=hall"),
         ("//evil.example/", "/"),
         ("/\\evil.example/", "/"),
         ("\\\\evil.example/", "/"),
-        ("https://evil.example/sites/", "/"),
+        ("https://evil.example/rooms/", "/"),
         ("http:///evil.example/", "/"),
         ("javascript:alert(1)", "/"),
         (" //evil.example/", "/"),
         ("", "/"),
     ],
 )
-def test_the_council_filter_goes_back_only_to_this_site(cast, client_for, next_url, lands_on):
+def test_the_council_filter_goes_back_only_to_this_room(cast, client_for, next_url, lands_on):
     response = client_for(cast.manager).post(
         reverse("core:partner_filter"), {"partner": "wcc", "next": next_url}
     )

@@ -10,12 +10,17 @@
   keyboard reach).
 
 The pages are drawn in their error states too, and the test fails if a page template under
-templates/ was never drawn, so a new page is checked as soon as it exists.
+templates/ (or an app's own templates folder) was never drawn, so a new page is checked as soon
+as it exists. Core's pages are drawn through the sample app (core.testing.sample); every
+installed app's generic pages (its list, and its form empty and with errors) are drawn too,
+found through the machinery rather than named, so that a template an app overrides one with
+(``<app>/<model>_form.html``) is checked as well.
 """
 
 from __future__ import annotations
 
 import re
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -28,16 +33,25 @@ from django.test import Client
 from django.test.signals import template_rendered
 from django.urls import reverse
 
+from core.apps import concord_apps
 from core.attachments import attach_file
 from core.models import ImportJob, JobStatus
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
 from core.testing.cast import PASSWORD, Cast
-from estate.models import Site, SiteType
+from core.testing.sample.models import Room, RoomType
+from core.views.generic import DECLARED
 
 pytestmark = pytest.mark.django_db
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
+
+
+def template_folders() -> list[Path]:
+    """The project's templates folder, then the templates folder of each Concord app that has
+    one (the sample app's, for a start)."""
+    own = [Path(app.path) / "templates" for app in concord_apps()]
+    return [TEMPLATES, *(folder for folder in own if folder.is_dir())]
 
 
 class PageParser(HTMLParser):
@@ -123,7 +137,7 @@ def problems_of(text: str) -> list[str]:
 
 def test_the_checks_find_what_they_look_for() -> None:
     bad = (
-        "<title>Sites</title><h1>A</h1><h1>B</h1><input id='q' name='q'>"
+        "<title>Rooms</title><h1>A</h1><h1>B</h1><input id='q' name='q'>"
         "<div class='govuk-error-summary'><a href='#nowhere'>Wrong</a></div>"
         "<div id='x' onclick='go()'></div><p id='x'></p>"
     )
@@ -131,15 +145,15 @@ def test_the_checks_find_what_they_look_for() -> None:
         "2 <h1> elements, not one",
         "no label for q",
         "ids used more than once: ['x']",
-        "an error summary, but the title is 'Sites'",
+        "an error summary, but the title is 'Rooms'",
         "an error summary after the <h1> (GOV.UK puts it first)",
         "the error summary links to #nowhere, which is not on the page",
         "inline event handlers: ['onclick']",
     ]
     good = (
-        "<title>Error: Sites</title>"
+        "<title>Error: Rooms</title>"
         "<div class='govuk-error-summary'><a href='#q'>Enter a search</a></div>"
-        "<h1>Sites</h1><label for='q'>Search</label>"
+        "<h1>Rooms</h1><label for='q'>Search</label>"
         "<input id='q' name='q'><input type='hidden' name='next'>"
     )
     assert problems_of(good) == []
@@ -148,8 +162,9 @@ def test_the_checks_find_what_they_look_for() -> None:
 def page_templates() -> set[str]:
     """Every template that is a whole page: not a partial (``_name.html``), not a layout."""
     return {
-        str(path.relative_to(TEMPLATES))
-        for path in TEMPLATES.rglob("*.html")
+        str(path.relative_to(folder))
+        for folder in template_folders()
+        for path in folder.rglob("*.html")
         if not path.name.startswith("_") and path.name != "base.html"
     }
 
@@ -172,29 +187,29 @@ def test_every_page_template_passes_the_checks(
 ) -> None:
     settings.AXES_FAILURE_LIMIT = 2
     with system_scope("test data"):
-        office = SiteType.objects.create(name="Office")
-        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall", site_type=office)
+        office = RoomType.objects.create(name="Office")
+        room = Room.objects.create(partner=cast.wcc, code="CH", name="City Hall", room_type=office)
         plan = attach_file(
-            site, SimpleUploadedFile("Plan.pdf", b"%PDF-1.4\n plan"), cast.manager, title=""
+            room, SimpleUploadedFile("Plan.pdf", b"%PDF-1.4\n plan"), cast.manager, title=""
         )
     failed_job = ImportJob.objects.create(
         user=cast.manager,
-        model_label="estate.Site",
-        filename="sites.csv",
+        model_label="sample.Room",
+        filename="rooms.csv",
         status=JobStatus.FAILED,
         message="The file could not be read.",
     )
     problems_job = ImportJob.objects.create(
         user=cast.manager,
-        model_label="estate.Site",
-        filename="sites.csv",
+        model_label="sample.Room",
+        filename="rooms.csv",
         status=JobStatus.CHECKED,
         result={"total_rows": 1, "errors": [{"row": 2, "column": "code", "message": "Bad."}]},
     )
     changed_job = ImportJob.objects.create(
         user=cast.manager,
-        model_label="estate.Site",
-        filename="sites.csv",
+        model_label="sample.Room",
+        filename="rooms.csv",
         status=JobStatus.CHECKED,
         message="Nothing was imported.",
         result={
@@ -205,36 +220,36 @@ def test_every_page_template_passes_the_checks(
     )
     membership = Membership.objects.visible_to(cast.manager).get(user=cast.wcc_lead)
     manager = client_for(cast.manager)
-    upload = reverse("core:attachment_upload", args=["estate", "site", site.pk])
+    upload = reverse("core:attachment_upload", args=["sample", "room", room.pk])
     visits: list[tuple[str, Any]] = [
         ("home", lambda: manager.get("/")),
-        ("list", lambda: manager.get("/sites/")),
-        ("list, bad filter", lambda: manager.get("/sites/?partner=abc")),
-        ("detail", lambda: manager.get(f"/sites/{site.pk}/")),
+        ("list", lambda: manager.get("/rooms/")),
+        ("list, bad filter", lambda: manager.get("/rooms/?partner=abc")),
+        ("detail", lambda: manager.get(f"/rooms/{room.pk}/")),
         ("council", lambda: manager.get(f"/partners/{cast.wcc.pk}/")),
-        ("add", lambda: manager.get("/sites/new/")),
-        ("add, errors", lambda: manager.post("/sites/new/", {"code": "bad code!"})),
-        ("edit", lambda: manager.get(f"/sites/{site.pk}/edit/")),
-        ("agreement, errors", lambda: manager.post("/agreements/new/", {"reference": "A"})),
+        ("add", lambda: manager.get("/rooms/new/")),
+        ("add, errors", lambda: manager.post("/rooms/new/", {"code": "bad code!"})),
+        ("edit", lambda: manager.get(f"/rooms/{room.pk}/edit/")),
+        ("pact, errors", lambda: manager.post("/pacts/new/", {"reference": "A"})),
         ("add a person", lambda: manager.get("/memberships/new/")),
         ("add a person, errors", lambda: manager.post("/memberships/new/", {})),
         ("roles", lambda: manager.get(f"/memberships/{membership.pk}/edit/")),
-        ("delete", lambda: manager.get(f"/sites/{site.pk}/delete/")),
-        ("delete, refused", lambda: manager.post(f"/site-types/{office.pk}/delete/")),
-        ("history", lambda: manager.get(f"/sites/{site.pk}/history/")),
+        ("delete", lambda: manager.get(f"/rooms/{room.pk}/delete/")),
+        ("delete, refused", lambda: manager.post(f"/room-types/{office.pk}/delete/")),
+        ("history", lambda: manager.get(f"/rooms/{room.pk}/history/")),
         ("change log", lambda: manager.get("/changes/")),
         ("change log, bad filter", lambda: manager.get("/changes/?date_from=soon")),
-        ("import", lambda: manager.get("/sites/import/")),
-        ("import, no file", lambda: manager.post("/sites/import/", {})),
-        ("import, failed", lambda: manager.get(f"/sites/import/?job={failed_job.token}")),
+        ("import", lambda: manager.get("/rooms/import/")),
+        ("import, no file", lambda: manager.post("/rooms/import/", {})),
+        ("import, failed", lambda: manager.get(f"/rooms/import/?job={failed_job.token}")),
         (
             "import, empty file",
             lambda: manager.post(
-                "/sites/import/", {"file": SimpleUploadedFile("sites.csv", b"", "text/csv")}
+                "/rooms/import/", {"file": SimpleUploadedFile("rooms.csv", b"", "text/csv")}
             ),
         ),
-        ("import, problems", lambda: manager.get(f"/sites/import/?job={problems_job.token}")),
-        ("import, changed", lambda: manager.get(f"/sites/import/?job={changed_job.token}")),
+        ("import, problems", lambda: manager.get(f"/rooms/import/?job={problems_job.token}")),
+        ("import, changed", lambda: manager.get(f"/rooms/import/?job={changed_job.token}")),
         ("partner exports", lambda: manager.get("/partner-exports/")),
         ("partner exports, errors", lambda: manager.post("/partner-exports/", {})),
         ("attach", lambda: manager.get(upload)),
@@ -245,6 +260,17 @@ def test_every_page_template_passes_the_checks(
         ("sign in", lambda: client.get(reverse("login"))),
         ("sign in, errors", lambda: client.post(reverse("login"), {"username": "wcc.lead"})),
     ]
+    # Every installed app's generic pages, found through the machinery (core names no app):
+    # its list, its form, and its form sent empty (errors).
+    for views in DECLARED:
+        label = views.model._meta.label_lower
+        list_url = reverse(views.model.url_name("list"))
+        create_url = reverse(views.model.url_name("create"))
+        visits += [
+            (f"{label} list", partial(manager.get, list_url)),
+            (f"{label} add", partial(manager.get, create_url)),
+            (f"{label} add, errors", partial(manager.post, create_url, {})),
+        ]
     pages: dict[str, str] = {}
     for name, visit in visits:
         response = visit()
@@ -253,7 +279,7 @@ def test_every_page_template_passes_the_checks(
     # An expired form.
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(cast.manager, backend="core.tenancy.auth.ConcordBackend")
-    response = strict.post("/sites/new/", {"code": "X"})
+    response = strict.post("/rooms/new/", {"code": "X"})
     assert response.status_code == 403
     pages["csrf"] = response.content.decode()
     # Locked out after too many wrong passwords.
@@ -265,7 +291,7 @@ def test_every_page_template_passes_the_checks(
     # The server error page stands alone (no database, no layout).
     pages["500"] = render_to_string("errors/500.html")
     # A request no form sends (a NUL character) is refused before the session is read.
-    response = client.get("/sites/", {"q": "\x00"})
+    response = client.get("/rooms/", {"q": "\x00"})
     assert response.status_code == 400
     pages["400"] = response.content.decode()
     found = {name: problems_of(text) for name, text in pages.items() if problems_of(text)}
@@ -275,10 +301,10 @@ def test_every_page_template_passes_the_checks(
 
 def test_confirm_delete_refused_is_titled_error(cast: Cast, client_for: Any) -> None:
     with system_scope("test data"):
-        office = SiteType.objects.create(name="Office")
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall", site_type=office)
-    text = client_for(cast.manager).post(f"/site-types/{office.pk}/delete/").content.decode()
+        office = RoomType.objects.create(name="Office")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall", room_type=office)
+    text = client_for(cast.manager).post(f"/room-types/{office.pk}/delete/").content.decode()
     assert "cannot be deleted" in text
     assert re.search(r"<title>Error: Delete Office", text)
-    text = client_for(cast.manager).get(f"/site-types/{office.pk}/delete/").content.decode()
+    text = client_for(cast.manager).get(f"/room-types/{office.pk}/delete/").content.decode()
     assert re.search(r"<title>Delete Office", text)

@@ -13,16 +13,16 @@ from core.models import ChangeRecord
 from core.pagination import InvalidCursor, _encode, keyset_page, normalise_ordering
 from core.tenancy.models import Membership, Partner
 from core.tenancy.scoping import system_scope
-from estate.models import Agreement, Site
+from core.testing.sample.models import Pact, Room
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sites(cast):
+def rooms(cast):
     with system_scope("test data"):
         return [
-            Site.objects.create(partner=cast.wcc, code=f"S{i}", name=f"Site {i}") for i in range(5)
+            Room.objects.create(partner=cast.wcc, code=f"S{i}", name=f"Room {i}") for i in range(5)
         ]
 
 
@@ -30,24 +30,24 @@ def raw_cursor(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def test_a_cursor_names_the_ordering_it_was_made_for(cast, sites):
-    qs = Site.objects.visible_to(cast.manager)
+def test_a_cursor_names_the_ordering_it_was_made_for(cast, rooms):
+    qs = Room.objects.visible_to(cast.manager)
     page = keyset_page(qs, ["name"], None, 2)
     assert page.next_cursor is not None
     payload = json.loads(base64.urlsafe_b64decode(page.next_cursor + "=="))
-    assert payload == {"o": "name,id", "v": ["Site 1", sites[1].pk], "d": "n"}
+    assert payload == {"o": "name,id", "v": ["Room 1", rooms[1].pk], "d": "n"}
     assert [s.name for s in keyset_page(qs, ["name"], page.next_cursor, 2).rows] == [
-        "Site 2",
-        "Site 3",
+        "Room 2",
+        "Room 3",
     ]
     for other in (["-name"], ["code"], ["name", "-id"], ["name", "code"]):
         with pytest.raises(InvalidCursor, match="another ordering"):
             keyset_page(qs, other, page.next_cursor, 2)
 
 
-def test_cursors_of_the_earlier_format_are_invalid(cast, sites):
-    qs = Site.objects.visible_to(cast.manager)
-    for text in ('{"v":["Site 1",2],"d":"n"}', '{"v":["a",Infinity],"d":"n"}'):
+def test_cursors_of_the_earlier_format_are_invalid(cast, rooms):
+    qs = Room.objects.visible_to(cast.manager)
+    for text in ('{"v":["Room 1",2],"d":"n"}', '{"v":["a",Infinity],"d":"n"}'):
         with pytest.raises(InvalidCursor):
             keyset_page(qs, ["name"], raw_cursor(text), 2)
 
@@ -69,39 +69,39 @@ def test_cursors_of_the_earlier_format_are_invalid(cast, sites):
     ],
 )
 def test_a_value_no_row_can_have_is_refused_as_the_cursor_is_read(
-    cast, sites, values, django_assert_num_queries
+    cast, rooms, values, django_assert_num_queries
 ):
     """Refused before any query, so that no page has to catch database errors."""
-    qs = Site.objects.visible_to(cast.manager)
+    qs = Room.objects.visible_to(cast.manager)
     cursor = raw_cursor('{"o":"name,id","v":' + values + ',"d":"n"}')
     with django_assert_num_queries(0), pytest.raises(InvalidCursor):
         keyset_page(qs, ["name"], cursor, 2)
 
 
 def test_a_list_page_starts_again_when_its_link_is_used_with_another_sort(
-    cast, sites, client_for, settings
+    cast, rooms, client_for, settings
 ):
     settings.CONCORD_PAGE_SIZE = 2
     client = client_for(cast.wcc_lead)
-    first = client.get("/sites/", {"sort": "name"}).content.decode()
+    first = client.get("/rooms/", {"sort": "name"}).content.decode()
     assert "expired" not in first
     cursor = first.split("cursor=")[1].split("&")[0].split('"')[0]
-    same = client.get("/sites/", {"sort": "name", "cursor": cursor}).content.decode()
-    assert "expired" not in same and "Site 2" in same and "Site 0" not in same
-    other = client.get("/sites/", {"sort": "-code", "cursor": cursor})
+    same = client.get("/rooms/", {"sort": "name", "cursor": cursor}).content.decode()
+    assert "expired" not in same and "Room 2" in same and "Room 0" not in same
+    other = client.get("/rooms/", {"sort": "-code", "cursor": cursor})
     assert other.status_code == 200
     text = other.content.decode()
     assert "That page link had expired, so the list starts again from the first page" in text
-    assert "Site 4" in text and "Site 3" in text and "Site 2" not in text
+    assert "Room 4" in text and "Room 3" in text and "Room 2" not in text
 
 
 # Any JSON in a cursor, for lists of every kind of sort key ---------------------------------
 
 LISTS = [
-    (Site, ["name"]),
-    (Site, ["-created_at"]),
+    (Room, ["name"]),
+    (Room, ["-created_at"]),
     (Partner, ["joined_on"]),
-    (Agreement, ["-starts_on"]),
+    (Pact, ["-starts_on"]),
     (Membership, ["partner__name", "user__username", "role"]),
     (ChangeRecord, ["-at", "-id"]),
 ]

@@ -17,23 +17,23 @@ from core.partner_export import FORMAT_VERSION, export_partner, exported_models
 from core.services import set_owner_shares
 from core.tenancy.models import Membership, Partner
 from core.tenancy.scoping import system_scope
-from estate.models import Agreement, Site, SiteType
+from core.testing.sample.models import Pact, Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def estate(cast):
+def records(cast):
     with system_scope("test data"):
-        office = SiteType.objects.create(name="Office")
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall", site_type=office)
-        Site.objects.create(partner=cast.wcc, code="EQ", name="=cmd|' /C calc'!A0")
-        Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
-        joint = Agreement.objects.create(
+        office = RoomType.objects.create(name="Office")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall", room_type=office)
+        Room.objects.create(partner=cast.wcc, code="EQ", name="=cmd|' /C calc'!A0")
+        Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+        joint = Pact.objects.create(
             reference="IAA-1", title="Bi-borough ICT", starts_on=datetime.date(2011, 4, 1)
         )
         set_owner_shares(joint, {cast.wcc: Decimal("60"), cast.rbkc: Decimal("40")})
-        solo = Agreement.objects.create(
+        solo = Pact.objects.create(
             reference="IAA-2", title="RBKC only", starts_on=datetime.date(2012, 4, 1)
         )
         set_owner_shares(solo, {cast.rbkc: Decimal("100")})
@@ -54,7 +54,7 @@ def csv_rows(data):
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def test_zip_contents_and_manifest(cast, estate, tmp_path):
+def test_zip_contents_and_manifest(cast, records, tmp_path):
     path = tmp_path / "wcc.zip"
     manifest = export_partner(cast.wcc, path)
     files = read_zip(path)
@@ -73,22 +73,22 @@ def test_zip_contents_and_manifest(cast, estate, tmp_path):
     for model in exported_models():
         base = f"{model._meta.app_label}/{model._meta.model_name}"
         assert f"{base}.jsonl" in files and f"{base}.csv" in files
-    assert "estate/sitetype.jsonl" not in files
+    assert "sample/roomtype.jsonl" not in files
 
-    sites = jsonl(files["estate/site.jsonl"])
-    assert {s["code"] for s in sites} == {"CH", "EQ"}  # rbkc's Town Hall is absent
-    hall = next(s for s in sites if s["code"] == "CH")
-    assert hall["partner"] == "wcc" and hall["site_type"] == "Office"
-    assert manifest["files"]["estate/site.jsonl"]["rows"] == 2
-    csv_sites = csv_rows(files["estate/site.csv"])
-    assert [r["code"] for r in csv_sites] == ["CH", "EQ"]
-    assert csv_sites[1]["name"].startswith("'=")  # spreadsheets will not run it
-    assert sites[1]["name"].startswith("=")  # the JSON keeps the value as it is
+    rooms = jsonl(files["sample/room.jsonl"])
+    assert {s["code"] for s in rooms} == {"CH", "EQ"}  # rbkc's Town Hall is absent
+    hall = next(s for s in rooms if s["code"] == "CH")
+    assert hall["partner"] == "wcc" and hall["room_type"] == "Office"
+    assert manifest["files"]["sample/room.jsonl"]["rows"] == 2
+    csv_rooms = csv_rows(files["sample/room.csv"])
+    assert [r["code"] for r in csv_rooms] == ["CH", "EQ"]
+    assert csv_rooms[1]["name"].startswith("'=")  # spreadsheets will not run it
+    assert rooms[1]["name"].startswith("=")  # the JSON keeps the value as it is
 
     partners = jsonl(files["tenancy/partner.jsonl"])
     assert [p["code"] for p in partners] == ["wcc"]
-    agreements = jsonl(files["estate/agreement.jsonl"])
-    assert [a["reference"] for a in agreements] == ["IAA-1"]
+    pacts = jsonl(files["sample/pact.jsonl"])
+    assert [a["reference"] for a in pacts] == ["IAA-1"]
     shares = jsonl(files["core/ownershare.jsonl"])
     assert {(s["record"], s["partner"], s["percentage"]) for s in shares} == {
         ("IAA-1", "wcc", "60.00"),
@@ -103,10 +103,10 @@ def test_zip_contents_and_manifest(cast, estate, tmp_path):
     assert {m["user"] for m in memberships} == {"wcc.staff", "wcc.lead", "wcc.auditor"}
 
     changes = jsonl(files["changes/changes.jsonl"])
-    site_changes = [c for c in changes if c["model"] == "site"]
-    assert {c["object_repr"] for c in site_changes} == {"City Hall (CH)", "=cmd|' /C calc'!A0 (EQ)"}
+    room_changes = [c for c in changes if c["model"] == "room"]
+    assert {c["object_repr"] for c in room_changes} == {"City Hall (CH)", "=cmd|' /C calc'!A0 (EQ)"}
     assert all(
-        c["action"] == "create" and c["after"]["partner_id"] == cast.wcc.pk for c in site_changes
+        c["action"] == "create" and c["after"]["partner_id"] == cast.wcc.pk for c in room_changes
     )
     assert not any(c["object_repr"] == "Town Hall (TH)" for c in changes)
     change_csv = csv_rows(files["changes/changes.csv"])
@@ -114,18 +114,18 @@ def test_zip_contents_and_manifest(cast, estate, tmp_path):
     assert json.loads(change_csv[0]["after"]) == changes[0]["after"]
 
 
-def test_co_owned_agreement_is_in_each_owners_export(cast, estate, tmp_path):
+def test_co_owned_pact_is_in_each_owners_export(cast, records, tmp_path):
     for partner, expected in ((cast.rbkc, {"IAA-1", "IAA-2"}), (cast.wcc, {"IAA-1"})):
         path = tmp_path / f"{partner.code}.zip"
         export_partner(partner, path)
         files = read_zip(path)
-        assert {a["reference"] for a in jsonl(files["estate/agreement.jsonl"])} == expected
+        assert {a["reference"] for a in jsonl(files["sample/pact.jsonl"])} == expected
     files = read_zip(tmp_path / "rbkc.zip")
-    assert {s["code"] for s in jsonl(files["estate/site.jsonl"])} == {"TH"}
+    assert {s["code"] for s in jsonl(files["sample/room.jsonl"])} == {"TH"}
 
 
 @pytest.mark.usefixtures("media_folder")
-def test_only_the_councils_own_people_have_their_accounts_exported(cast, estate, tmp_path):
+def test_only_the_councils_own_people_have_their_accounts_exported(cast, records, tmp_path):
     """People another council's or the service's: named by username, their accounts not given."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -134,7 +134,7 @@ def test_only_the_councils_own_people_have_their_accounts_exported(cast, estate,
     with system_scope("test data"):
         for who in (cast.rbkc_lead, cast.manager):
             upload = SimpleUploadedFile(f"{who.username}.pdf", b"%PDF-1.4 notes\n")
-            attach_file(estate["joint"], upload, who)
+            attach_file(records["joint"], upload, who)
     path = tmp_path / "wcc.zip"
     export_partner(cast.wcc, path)
     files = read_zip(path)
@@ -148,24 +148,24 @@ def test_only_the_councils_own_people_have_their_accounts_exported(cast, estate,
     assert {a["uploaded_by"] for a in attachments} == {"rbkc.lead", "manager"}
 
 
-def test_writes_to_a_binary_file_and_reports_progress(cast, estate):
+def test_writes_to_a_binary_file_and_reports_progress(cast, records):
     out = io.BytesIO()
     calls = []
     manifest = export_partner(cast.wcc, out, progress=lambda d, t: calls.append((d, t)))
     assert calls[0][0] == 0 and calls[-1][0] == calls[-1][1] == calls[0][1]
     out.seek(0)
     assert zipfile.ZipFile(out).testzip() is None
-    assert manifest["files"]["estate/site.csv"]["rows"] == 2
+    assert manifest["files"]["sample/room.csv"]["rows"] == 2
 
 
 def test_memory_stays_flat(cast, tmp_path):
     """Peak memory does not grow with the rows: 3,000 rows and 9,000 rows peak alike."""
 
-    def add_sites(start, count):
+    def add_rooms(start, count):
         with system_scope("bulk test data"):
             # Thousands of rows to measure the export by; their change log is not under test.
-            Site.objects.unlogged("bulk test data").bulk_create(
-                Site(partner=cast.wcc, code=f"S{i}", name=f"Site number {i}", address="x" * 400)
+            Room.objects.unlogged("bulk test data").bulk_create(
+                Room(partner=cast.wcc, code=f"S{i}", name=f"Room number {i}", address="x" * 400)
                 for i in range(start, start + count)
             )
 
@@ -174,11 +174,11 @@ def test_memory_stays_flat(cast, tmp_path):
         manifest = export_partner(cast.wcc, tmp_path / name)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        return peak, manifest["files"]["estate/site.jsonl"]
+        return peak, manifest["files"]["sample/room.jsonl"]
 
-    add_sites(0, 3000)
+    add_rooms(0, 3000)
     small_peak, small = peak_of_export("small.zip")
-    add_sites(3000, 6000)
+    add_rooms(3000, 6000)
     big_peak, big = peak_of_export("big.zip")
     assert (small["rows"], big["rows"]) == (3000, 9000)
     assert big["bytes"] > 5_000_000
@@ -192,7 +192,7 @@ def test_a_partner_with_nothing_still_gets_every_file(cast, tmp_path):
         empty = Partner.objects.create(code="new", name="New Council")
     path = tmp_path / "new.zip"
     manifest = export_partner(empty, path)
-    assert manifest["files"]["estate/site.jsonl"] == {
+    assert manifest["files"]["sample/room.jsonl"] == {
         "rows": 0,
         "bytes": 0,
         "sha256": hashlib.sha256(b"").hexdigest(),

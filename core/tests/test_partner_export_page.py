@@ -10,7 +10,7 @@ import pytest
 
 from core.models import JobStatus, PartnerExport
 from core.tenancy.scoping import system_scope
-from estate.models import Site
+from core.testing.sample.models import Room
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
@@ -29,8 +29,8 @@ def test_only_service_managers(cast, client_for):
 
 def test_make_and_download(cast, client_for):
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-        Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
     client = client_for(cast.manager)
     response = client.post(URL, {"partner": "wcc"})
     assert response.status_code == 302
@@ -48,8 +48,8 @@ def test_make_and_download(cast, client_for):
     assert download.status_code == 200
     body = b"".join(download.streaming_content)
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
-        sites = [json.loads(line) for line in archive.read("estate/site.jsonl").splitlines()]
-        assert [s["code"] for s in sites] == ["CH"]
+        rooms = [json.loads(line) for line in archive.read("sample/room.jsonl").splitlines()]
+        assert [s["code"] for s in rooms] == ["CH"]
         assert json.loads(archive.read("manifest.json"))["format_version"] == "1"
 
     # Nobody else may download it, and an unknown token is a 404.
@@ -88,7 +88,7 @@ def test_an_export_run_outside_a_transaction_finishes_on_every_database(client_f
 
     cast = make_cast()
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
     client = client_for(cast.manager)
     assert client.post(URL, {"partner": "wcc"}).status_code == 302
     export = PartnerExport.objects.visible_to(cast.manager).get()

@@ -11,7 +11,7 @@ from core.related import attach_related, joined_paths, unjoined
 from core.tenancy.choices import CouncilRole
 from core.tenancy.models import Membership, Partner
 from core.tenancy.scoping import system_scope
-from estate.models import Site, SiteType
+from core.testing.sample.models import Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
@@ -19,32 +19,32 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rows(cast):
     with system_scope("test data"):
-        office = SiteType.objects.create(name="Office")
-        Site.objects.create(partner=cast.wcc, code="A", name="A", site_type=office)
-        Site.objects.create(partner=cast.rbkc, code="B", name="B", site_type=None)
-        Site.objects.create(partner=cast.wcc, code="C", name="C", site_type=office)
-    return Site.objects.visible_to(cast.manager).order_by("name")
+        office = RoomType.objects.create(name="Office")
+        Room.objects.create(partner=cast.wcc, code="A", name="A", room_type=office)
+        Room.objects.create(partner=cast.rbkc, code="B", name="B", room_type=None)
+        Room.objects.create(partner=cast.wcc, code="C", name="C", room_type=office)
+    return Room.objects.visible_to(cast.manager).order_by("name")
 
 
 def test_paths_and_deferred_fields_are_read_from_the_queryset(rows):
-    qs = rows.select_related("partner", "site_type").defer("partner__created_at")
+    qs = rows.select_related("partner", "room_type").defer("partner__created_at")
     plain, paths, deferred = unjoined(qs)
-    assert sorted(paths) == ["partner", "site_type"]
-    assert deferred == {"partner": ["created_at"], "site_type": []}
+    assert sorted(paths) == ["partner", "room_type"]
+    assert deferred == {"partner": ["created_at"], "room_type": []}
     assert joined_paths(plain) == []
 
 
 def test_rows_get_what_the_join_gave_in_one_query_per_relation(rows):
-    joined = list(rows.select_related("partner", "site_type"))
+    joined = list(rows.select_related("partner", "room_type"))
     plain = list(rows)
     with CaptureQueriesContext(connection) as captured:
-        attach_related(plain, ["partner", "site_type"])
+        attach_related(plain, ["partner", "room_type"])
     assert len(captured) == 2
     with CaptureQueriesContext(connection) as none:
-        seen = [(r.partner.code, r.site_type and r.site_type.name) for r in plain]
+        seen = [(r.partner.code, r.room_type and r.room_type.name) for r in plain]
     assert len(none) == 0
-    assert seen == [(r.partner.code, r.site_type and r.site_type.name) for r in joined]
-    assert plain[1].site_type is None
+    assert seen == [(r.partner.code, r.room_type and r.room_type.name) for r in joined]
+    assert plain[1].room_type is None
     # Rows of the same council share its record.
     assert plain[0].partner is plain[2].partner
 
@@ -72,7 +72,7 @@ def test_nested_paths_follow_the_chain(cast):
 
 
 def test_a_keyset_page_reads_its_rows_without_a_join(cast, rows):
-    qs = rows.select_related("partner", "site_type")
+    qs = rows.select_related("partner", "room_type")
     with CaptureQueriesContext(connection) as captured:
         page = keyset_page(qs, ["name"], None, 2)
     assert "JOIN" not in captured[0]["sql"]

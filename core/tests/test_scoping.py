@@ -10,68 +10,68 @@ import pytest
 from core.services import set_owner_shares
 from core.tenancy.models import Partner
 from core.tenancy.scoping import ScopeError, system_scope
-from estate.models import Agreement, Site, SiteType
+from core.testing.sample.models import Pact, Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
 
 def test_unscoped_query_raises(cast):
     with pytest.raises(ScopeError):
-        list(Site.objects.all())
+        list(Room.objects.all())
     with pytest.raises(ScopeError):
-        Site.objects.count()
+        Room.objects.count()
     with pytest.raises(ScopeError):
-        Site.objects.filter(name="x").exists()
+        Room.objects.filter(name="x").exists()
     with pytest.raises(ScopeError):
         Partner.objects.get(code="wcc")
 
 
 def test_unscoped_subquery_raises(cast):
     with pytest.raises(ScopeError):
-        list(Site.objects.visible_to(cast.manager).filter(partner__in=Partner.objects.all()))
+        list(Room.objects.visible_to(cast.manager).filter(partner__in=Partner.objects.all()))
 
 
 def test_partner_owned_visibility(cast):
     with system_scope("test data"):
-        w = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-        r = Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
-    assert list(Site.objects.visible_to(cast.wcc_lead)) == [w]
-    assert list(Site.objects.visible_to(cast.wcc_staff)) == [w]
-    assert list(Site.objects.visible_to(cast.rbkc_lead)) == [r]
-    assert set(Site.objects.visible_to(cast.agent)) == {w, r}
-    assert list(Site.objects.visible_to(cast.wcc_staff, "change")) == []
-    assert list(Site.objects.visible_to(cast.wcc_lead, "change")) == [w]
+        w = Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        r = Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+    assert list(Room.objects.visible_to(cast.wcc_lead)) == [w]
+    assert list(Room.objects.visible_to(cast.wcc_staff)) == [w]
+    assert list(Room.objects.visible_to(cast.rbkc_lead)) == [r]
+    assert set(Room.objects.visible_to(cast.agent)) == {w, r}
+    assert list(Room.objects.visible_to(cast.wcc_staff, "change")) == []
+    assert list(Room.objects.visible_to(cast.wcc_lead, "change")) == [w]
 
 
 def test_anonymous_sees_nothing(cast):
     from django.contrib.auth.models import AnonymousUser
 
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-    assert list(Site.objects.visible_to(AnonymousUser())) == []
-    assert list(Site.objects.visible_to(None)) == []
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    assert list(Room.objects.visible_to(AnonymousUser())) == []
+    assert list(Room.objects.visible_to(None)) == []
 
 
 def test_co_owned_visibility(cast):
     with system_scope("test data"):
-        joint = Agreement.objects.create(
+        joint = Pact.objects.create(
             reference="IAA-1", title="Bi-borough ICT", starts_on=datetime.date(2011, 4, 1)
         )
         set_owner_shares(joint, {cast.wcc: Decimal("60"), cast.rbkc: Decimal("40")})
-        solo = Agreement.objects.create(
+        solo = Pact.objects.create(
             reference="IAA-2", title="WCC only", starts_on=datetime.date(2012, 4, 1)
         )
         set_owner_shares(solo, {cast.wcc: Decimal("100")})
-    assert set(Agreement.objects.visible_to(cast.wcc_lead)) == {joint, solo}
-    assert list(Agreement.objects.visible_to(cast.rbkc_lead)) == [joint]
-    assert set(Agreement.objects.visible_to(cast.manager)) == {joint, solo}
+    assert set(Pact.objects.visible_to(cast.wcc_lead)) == {joint, solo}
+    assert list(Pact.objects.visible_to(cast.rbkc_lead)) == [joint]
+    assert set(Pact.objects.visible_to(cast.manager)) == {joint, solo}
 
 
 def test_owner_shares_must_sum_to_100(cast):
     from django.core.exceptions import ValidationError
 
     with system_scope("test data"):
-        joint = Agreement.objects.create(
+        joint = Pact.objects.create(
             reference="IAA-1", title="Bi-borough ICT", starts_on=datetime.date(2011, 4, 1)
         )
         with pytest.raises(ValidationError):
@@ -80,11 +80,11 @@ def test_owner_shares_must_sum_to_100(cast):
 
 def test_catalogue_readable_by_all_signed_in(cast):
     with system_scope("test data"):
-        office = SiteType.objects.create(name="Office")
-    assert list(SiteType.objects.visible_to(cast.rbkc_staff)) == [office]
-    assert list(SiteType.objects.visible_to(cast.agent)) == [office]
-    assert list(SiteType.objects.visible_to(cast.rbkc_lead, "change")) == []
-    assert list(SiteType.objects.visible_to(cast.agent, "change")) == [office]
+        office = RoomType.objects.create(name="Office")
+    assert list(RoomType.objects.visible_to(cast.rbkc_staff)) == [office]
+    assert list(RoomType.objects.visible_to(cast.agent)) == [office]
+    assert list(RoomType.objects.visible_to(cast.rbkc_lead, "change")) == []
+    assert list(RoomType.objects.visible_to(cast.agent, "change")) == [office]
 
 
 def test_partner_visibility(cast):
@@ -96,7 +96,7 @@ def test_owner_share_message_reads_plainly(cast):
     from django.core.exceptions import ValidationError
 
     with system_scope("test data"):
-        joint = Agreement.objects.create(
+        joint = Pact.objects.create(
             reference="IAA-9", title="Joint", starts_on=datetime.date(2011, 4, 1)
         )
         with pytest.raises(ValidationError) as caught:
@@ -114,14 +114,14 @@ def test_impossible_cursor_is_invalid_not_an_error(cast, payload):
 
     cursor = base64.urlsafe_b64encode(payload.encode()).decode()
     with pytest.raises(InvalidCursor):
-        keyset_page(Site.objects.visible_to(cast.manager), ["name"], cursor, 10)
+        keyset_page(Room.objects.visible_to(cast.manager), ["name"], cursor, 10)
 
 
 def test_creation_of_a_shared_record_shows_in_each_owners_change_log(cast):
     from core.changelog import history_for
 
     with system_scope("test data"):
-        joint = Agreement.objects.create(
+        joint = Pact.objects.create(
             reference="IAA-7", title="Joint", starts_on=datetime.date(2011, 4, 1)
         )
         set_owner_shares(joint, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
@@ -135,91 +135,91 @@ def test_creation_of_a_shared_record_shows_in_each_owners_change_log(cast):
 
 
 @pytest.fixture
-def two_sites(cast):
+def two_rooms(cast):
     with system_scope("test data"):
         return (
-            Site.objects.create(partner=cast.wcc, code="CH", name="City Hall"),
-            Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall"),
+            Room.objects.create(partner=cast.wcc, code="CH", name="City Hall"),
+            Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall"),
         )
 
 
-def test_raw_sql_needs_a_deliberate_whole_table_scope(cast, two_sites):
-    sql = "SELECT * FROM estate_site"
-    with pytest.raises(ScopeError, match=r"estate\.Site\.raw\(\)"):
-        list(Site.objects.raw(sql))
+def test_raw_sql_needs_a_deliberate_whole_table_scope(cast, two_rooms):
+    sql = "SELECT * FROM sample_room"
+    with pytest.raises(ScopeError, match=r"sample\.Room\.raw\(\)"):
+        list(Room.objects.raw(sql))
     # A person's scope cannot be kept by raw SQL, which reads whatever it says.
     with pytest.raises(ScopeError):
-        list(Site.objects.visible_to(cast.wcc_lead).raw(sql))
-    assert len(list(Site.objects.unscoped("test: raw SQL").raw(sql))) == 2
+        list(Room.objects.visible_to(cast.wcc_lead).raw(sql))
+    assert len(list(Room.objects.unscoped("test: raw SQL").raw(sql))) == 2
     with system_scope("test"):
-        assert len(list(Site.objects.raw(sql))) == 2
+        assert len(list(Room.objects.raw(sql))) == 2
 
 
 @pytest.mark.parametrize("operator", ["|", "&", "^"])
-def test_combining_with_an_unscoped_queryset_raises(cast, two_sites, operator):
+def test_combining_with_an_unscoped_queryset_raises(cast, two_rooms, operator):
     import operator as op
 
     combine = {"|": op.or_, "&": op.and_, "^": op.xor}[operator]
-    mine = Site.objects.visible_to(cast.wcc_lead)
+    mine = Room.objects.visible_to(cast.wcc_lead)
     with pytest.raises(ScopeError):
-        list(combine(mine, Site.objects.all()))
+        list(combine(mine, Room.objects.all()))
     with pytest.raises(ScopeError):
-        list(combine(Site.objects.all(), mine))
+        list(combine(Room.objects.all(), mine))
     # Sliced, Django rebuilds the result from the base manager: still refused.
     with pytest.raises(ScopeError):
-        list(combine(mine[:1], Site.objects.all()))
+        list(combine(mine[:1], Room.objects.all()))
 
 
-def test_combining_scoped_querysets_keeps_both_scopes(cast, two_sites):
-    wcc_site, rbkc_site = two_sites
-    either = Site.objects.visible_to(cast.wcc_lead) | Site.objects.visible_to(cast.rbkc_lead)
-    assert set(either) == {wcc_site, rbkc_site}
+def test_combining_scoped_querysets_keeps_both_scopes(cast, two_rooms):
+    wcc_room, rbkc_room = two_rooms
+    either = Room.objects.visible_to(cast.wcc_lead) | Room.objects.visible_to(cast.rbkc_lead)
+    assert set(either) == {wcc_room, rbkc_room}
     assert either.scope is not None and "|" in either.scope
-    both = Site.objects.visible_to(cast.wcc_lead) & Site.objects.visible_to(cast.rbkc_lead)
+    both = Room.objects.visible_to(cast.wcc_lead) & Room.objects.visible_to(cast.rbkc_lead)
     assert list(both) == []
     with system_scope("test"):
-        assert set(Site.objects.visible_to(cast.wcc_lead) | Site.objects.all()) == set(two_sites)
+        assert set(Room.objects.visible_to(cast.wcc_lead) | Room.objects.all()) == set(two_rooms)
     # Built inside a system scope, the combination stays unscoped outside it.
     with system_scope("test"):
-        widened = Site.objects.visible_to(cast.wcc_lead) | Site.objects.all()
+        widened = Room.objects.visible_to(cast.wcc_lead) | Room.objects.all()
     with pytest.raises(ScopeError):
         list(widened)
 
 
 @pytest.mark.parametrize("combinator", ["union", "intersection", "difference"])
-def test_set_operations_with_an_unscoped_queryset_raise(cast, two_sites, combinator):
-    mine = Site.objects.visible_to(cast.wcc_lead).order_by()
+def test_set_operations_with_an_unscoped_queryset_raise(cast, two_rooms, combinator):
+    mine = Room.objects.visible_to(cast.wcc_lead).order_by()
     with pytest.raises(ScopeError):
-        list(getattr(mine, combinator)(Site.objects.order_by()))
+        list(getattr(mine, combinator)(Room.objects.order_by()))
     with pytest.raises(ScopeError):
-        list(getattr(Site.objects.order_by(), combinator)(mine))
+        list(getattr(Room.objects.order_by(), combinator)(mine))
     with pytest.raises(ScopeError):
-        getattr(mine, combinator)(Site.objects.order_by()).count()
+        getattr(mine, combinator)(Room.objects.order_by()).count()
 
 
-def test_set_operations_of_scoped_querysets_work(cast, two_sites):
-    wcc_site, rbkc_site = two_sites
-    mine = Site.objects.visible_to(cast.wcc_lead).order_by()
-    theirs = Site.objects.visible_to(cast.rbkc_lead).order_by()
-    assert set(mine.union(theirs)) == {wcc_site, rbkc_site}
+def test_set_operations_of_scoped_querysets_work(cast, two_rooms):
+    wcc_room, rbkc_room = two_rooms
+    mine = Room.objects.visible_to(cast.wcc_lead).order_by()
+    theirs = Room.objects.visible_to(cast.rbkc_lead).order_by()
+    assert set(mine.union(theirs)) == {wcc_room, rbkc_room}
     assert list(mine.intersection(theirs)) == []
-    assert list(mine.difference(theirs)) == [wcc_site]
+    assert list(mine.difference(theirs)) == [wcc_room]
 
 
-def test_subqueries_of_bare_queries_need_a_scope(cast, two_sites):
+def test_subqueries_of_bare_queries_need_a_scope(cast, two_rooms):
     from django.db.models import Exists, OuterRef, Subquery
 
-    sites = Site.objects.filter(partner_id=OuterRef("pk"))
+    rooms = Room.objects.filter(partner_id=OuterRef("pk"))
     partners = Partner.objects.visible_to(cast.wcc_lead)
-    with pytest.raises(ScopeError, match=r"estate\.Site"):
-        list(partners.filter(Exists(sites)))
-    with pytest.raises(ScopeError, match=r"estate\.Site"):
-        list(partners.annotate(first=Subquery(sites.values("name")[:1])))
-    with pytest.raises(ScopeError, match=r"estate\.Site"):
-        list(partners.filter(pk__in=Site.objects.values("partner_id")))
-    # Scoped, they only ever see what the scope allows: the manager's view of rbkc's site
+    with pytest.raises(ScopeError, match=r"sample\.Room"):
+        list(partners.filter(Exists(rooms)))
+    with pytest.raises(ScopeError, match=r"sample\.Room"):
+        list(partners.annotate(first=Subquery(rooms.values("name")[:1])))
+    with pytest.raises(ScopeError, match=r"sample\.Room"):
+        list(partners.filter(pk__in=Room.objects.values("partner_id")))
+    # Scoped, they only ever see what the scope allows: the manager's view of rbkc's room
     # does not reach a wcc lead's query.
-    visible = Site.objects.visible_to(cast.wcc_lead).filter(partner_id=OuterRef("pk"))
+    visible = Room.objects.visible_to(cast.wcc_lead).filter(partner_id=OuterRef("pk"))
     named = Partner.objects.visible_to(cast.manager).annotate(
         first=Subquery(visible.values("name")[:1])
     )
@@ -230,17 +230,17 @@ def test_subqueries_of_bare_queries_need_a_scope(cast, two_sites):
     }
 
 
-def test_exclude_across_a_to_many_relation_keeps_the_scope(cast, two_sites):
+def test_exclude_across_a_to_many_relation_keeps_the_scope(cast, two_rooms):
     """Django builds a NOT EXISTS subquery of the same model for it; tied to the outer rows,
     it carries the outer query's scope (and raises without one, like any query)."""
     from core.models import ChangeRecord
 
-    wcc_site, rbkc_site = two_sites
+    wcc_room, rbkc_room = two_rooms
     changes = ChangeRecord.objects.visible_to(cast.manager)
     outside_wcc = changes.exclude(partners__code="wcc")
     assert outside_wcc.exists()
-    assert not outside_wcc.filter(object_id=wcc_site.pk, content_type__model="site").exists()
-    assert outside_wcc.filter(object_id=rbkc_site.pk, content_type__model="site").exists()
+    assert not outside_wcc.filter(object_id=wcc_room.pk, content_type__model="room").exists()
+    assert outside_wcc.filter(object_id=rbkc_room.pk, content_type__model="room").exists()
     # The same through ~Q, and from a council's view: never wider than the scope.
     from django.db.models import Q
 
@@ -255,16 +255,16 @@ def test_exclude_across_a_to_many_relation_keeps_the_scope(cast, two_sites):
 def test_printing_an_unscoped_query_raises_too(cast):
     # The SQL is the query: turning it into text needs a scope as running it does.
     with pytest.raises(ScopeError):
-        str(Site.objects.all().query)
-    assert "estate_site" in str(Site.objects.visible_to(cast.manager).query)
+        str(Room.objects.all().query)
+    assert "sample_room" in str(Room.objects.visible_to(cast.manager).query)
 
 
-def test_the_base_manager_is_left_open_for_django_itself(cast, two_sites):
+def test_the_base_manager_is_left_open_for_django_itself(cast, two_rooms):
     # Following a foreign key, reloading a record and deleting read through it, unscoped:
     # that is why it stays open, and why application code must not use it (next test).
-    wcc_site, _ = two_sites
+    wcc_room, _ = two_rooms
     with system_scope("test"):
-        loaded = Site.objects.select_related(None).get(pk=wcc_site.pk)
+        loaded = Room.objects.select_related(None).get(pk=wcc_room.pk)
     assert loaded.partner == cast.wcc
     loaded.refresh_from_db()
     assert loaded.name == "City Hall"

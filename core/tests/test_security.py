@@ -24,7 +24,7 @@ from core.tenancy.auth import ConcordTokenAuthentication
 from core.tenancy.models import Membership, User
 from core.tenancy.scoping import system_scope
 from core.testing.cast import PASSWORD
-from estate.models import Agreement, Site
+from core.testing.sample.models import Pact, Room
 
 pytestmark = pytest.mark.django_db
 
@@ -332,7 +332,7 @@ def test_security_headers_on_pages_redirects_and_errors(cast, client, client_for
 
 
 def test_security_headers_on_the_api(cast, client):
-    response = client.get("/api/v1/sites/")
+    response = client.get("/api/v1/rooms/")
     assert response.status_code in (401, 403)
     assert_security_headers(response)
 
@@ -394,7 +394,7 @@ def test_token_authentication_refuses_the_former_partners_people(cast):
 
 def test_token_requests_of_the_former_partners_people_get_401(cast, client):
     token = Token.objects.create(user=cast.lbhf_lead)
-    response = client.get("/api/v1/sites/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/v1/rooms/", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 401
     assert response.json()["errors"][0]["message"]
 
@@ -417,27 +417,27 @@ def test_an_existing_session_ends_when_the_council_leaves(cast, client_for):
         # Signed out: the session's user is refused (ConcordBackend.get_user, then
         # AccessEndedMiddleware for anyone it still lets through).
         assert not response.wsgi_request.user.is_authenticated
-        assert lead.get("/api/v1/sites/").status_code in (401, 403)
+        assert lead.get("/api/v1/rooms/").status_code in (401, 403)
         # Shared-service staff carry on.
         assert manager.get("/").status_code == 200
 
 
 def test_the_former_partners_records_stay_read_only_for_shared_service_staff(cast):
     with system_scope("test data"):
-        hall = Site.objects.create(partner=cast.lbhf, code="HTH", name="Hammersmith Town Hall")
+        hall = Room.objects.create(partner=cast.lbhf, code="HTH", name="Hammersmith Town Hall")
     for staff in (cast.manager, cast.agent):
-        assert hall in Site.objects.visible_to(staff)
+        assert hall in Room.objects.visible_to(staff)
         access = access_for(staff)
-        assert access.can("view", Site.area, hall.owning_partner_ids())
-        assert access.can("export", Site.area, hall.owning_partner_ids())
-        assert access.can("history", Site.area, hall.owning_partner_ids())
+        assert access.can("view", Room.area, hall.owning_partner_ids())
+        assert access.can("export", Room.area, hall.owning_partner_ids())
+        assert access.can("history", Room.area, hall.owning_partner_ids())
         for action in ("change", "delete", "import"):
-            assert not access.can(action, Site.area, hall.owning_partner_ids()), action
+            assert not access.can(action, Room.area, hall.owning_partner_ids()), action
     # Nobody else sees it: not its own former people, not another council.
-    assert hall not in Site.objects.visible_to(cast.lbhf_lead)
-    assert hall not in Site.objects.visible_to(cast.wcc_lead)
-    assert list(Site.objects.visible_to(cast.manager, "change").filter(pk=hall.pk)) == [hall]
-    assert not access_for(cast.manager).can("change", Site.area, [cast.lbhf.pk])
+    assert hall not in Room.objects.visible_to(cast.lbhf_lead)
+    assert hall not in Room.objects.visible_to(cast.wcc_lead)
+    assert list(Room.objects.visible_to(cast.manager, "change").filter(pk=hall.pk)) == [hall]
+    assert not access_for(cast.manager).can("change", Room.area, [cast.lbhf.pk])
 
 
 def test_a_co_owned_record_stays_writable_while_one_owner_remains(cast):
@@ -446,28 +446,28 @@ def test_a_co_owned_record_stays_writable_while_one_owner_remains(cast):
     from core.services import set_owner_shares
 
     with system_scope("test data"):
-        tri = Agreement.objects.create(
+        tri = Pact.objects.create(
             reference="TRI", title="Tri-borough", starts_on=datetime.date(2011, 4, 1)
         )
         set_owner_shares(
             tri, {cast.wcc: Decimal("34"), cast.rbkc: Decimal("33"), cast.lbhf: Decimal("33")}
         )
     owners = tri.owning_partner_ids()
-    assert access_for(cast.manager).can("change", Agreement.area, owners)
-    assert access_for(cast.wcc_lead).can("change", Agreement.area, owners)
+    assert access_for(cast.manager).can("change", Pact.area, owners)
+    assert access_for(cast.wcc_lead).can("change", Pact.area, owners)
 
 
 def test_former_partner_pages_are_read_only_for_staff(cast, client_for):
     from django.urls import NoReverseMatch, reverse
 
     with system_scope("test data"):
-        hall = Site.objects.create(partner=cast.lbhf, code="HTH", name="Hammersmith Town Hall")
+        hall = Room.objects.create(partner=cast.lbhf, code="HTH", name="Hammersmith Town Hall")
     try:
-        detail = reverse("estate:site_detail", args=[hall.pk])
-        edit = reverse("estate:site_update", args=[hall.pk])
-        delete = reverse("estate:site_delete", args=[hall.pk])
+        detail = reverse("sample:room_detail", args=[hall.pk])
+        edit = reverse("sample:room_update", args=[hall.pk])
+        delete = reverse("sample:room_delete", args=[hall.pk])
     except NoReverseMatch:
-        pytest.skip("the site pages are not mounted yet")
+        pytest.skip("the room pages are not mounted yet")
     manager = client_for(cast.manager)
     assert manager.get(detail).status_code == 200
     assert manager.get(edit).status_code == 403

@@ -47,10 +47,10 @@ def test_signing_in_and_out_works_through_it(cast, client):
 
     response = client.post("/sign-in/", {"username": "wcc.lead", "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get("/sites/").status_code == 200
+    assert client.get("/rooms/").status_code == 200
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
     Session.objects.filter(session_key=key).update(
         expire_date=timezone.now() - datetime.timedelta(seconds=1)
     )
-    response = client.get("/sites/")
+    response = client.get("/rooms/")
     assert response.status_code == 302 and "/sign-in/" in response["Location"]

@@ -55,7 +55,7 @@ def test_a_file_within_the_limit_passes_untouched(small_limits):
 def test_the_import_page_refuses_it_with_its_usual_message(cast, client_for, small_limits):
     client = client_for(cast.wcc_lead)
     response = client.post(
-        "/sites/import/", {"file": SimpleUploadedFile("sites.csv", b"x" * 300_000)}
+        "/rooms/import/", {"file": SimpleUploadedFile("rooms.csv", b"x" * 300_000)}
     )
     assert response.status_code == 400
     text = response.content.decode()
@@ -66,15 +66,15 @@ def test_the_import_page_refuses_it_with_its_usual_message(cast, client_for, sma
 
 def test_the_api_refuses_an_oversized_attachment_naming_the_field(cast, small_limits):
     from core.api.testing import api_client
-    from estate.models import Site
+    from core.testing.sample.models import Room
 
     with system_scope("test data"):
-        site = Site.objects.create(partner=cast.wcc, code="UP", name="Upload House")
+        room = Room.objects.create(partner=cast.wcc, code="UP", name="Upload House")
     client = api_client(cast.wcc_lead)
     response = client.post(
         "/api/v1/attachments/",
         {
-            "record": f"estate.site:{site.pk}",
+            "record": f"sample.room:{room.pk}",
             "file": SimpleUploadedFile("plan.pdf", b"%PDF" + b"x" * 300_000),
         },
         format="multipart",

@@ -10,7 +10,7 @@ import pytest
 from core.tenancy.scoping import system_scope
 from core.testing.browser import launch_chromium, require_browser, screenshot
 from core.testing.cast import PASSWORD
-from estate.models import Site
+from core.testing.sample.models import Room
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,8 +39,8 @@ def test_scripts_run_under_the_csp_and_the_filter_updates_in_place(cast, live_se
     if not finders.find("vendor/govuk-frontend/govuk-frontend.min.js"):
         pytest.fail("static/vendor is not built: run `make static`", pytrace=False)
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-        Site.objects.create(partner=cast.wcc, code="LIB", name="Library")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Room.objects.create(partner=cast.wcc, code="LIB", name="Library")
     page = browser.new_page(base_url=live_server.url)
     problems: list[str] = []
     page.on(
@@ -54,7 +54,7 @@ def test_scripts_run_under_the_csp_and_the_filter_updates_in_place(cast, live_se
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(f"{live_server.url}/")
-        page.goto("/sites/")
+        page.goto("/rooms/")
         # app.js ran: GOV.UK Frontend's components are switched on.
         wait_for_scripts(page)
         page.fill("#id_q", "libr")
@@ -69,13 +69,13 @@ def test_scripts_run_under_the_csp_and_the_filter_updates_in_place(cast, live_se
         # No script or style was refused by the Content-Security-Policy, nothing failed.
         assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p]
         assert not [p for p in problems if "Error" in p], problems
-        # The type-ahead for the type of site builds under the CSP too.
-        page.goto("/sites/new/")
-        page.wait_for_selector("input#id_site_type")
-        assert page.locator("select#id_site_type-select").count() == 1
+        # The type-ahead for the type of room builds under the CSP too.
+        page.goto("/rooms/new/")
+        page.wait_for_selector("input#id_room_type")
+        assert page.locator("select#id_room_type-select").count() == 1
         assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p]
         # Without JavaScript's help the same form still works (a plain GET).
-        page.goto("/sites/?q=city")
+        page.goto("/rooms/?q=city")
         assert "City Hall" in page.inner_text("#concord-results")
     except Exception:
         print("screenshot:", screenshot(page, "views-browser"))
@@ -97,56 +97,56 @@ def test_a_bad_filter_in_place_is_explained_and_takes_focus(cast, live_server, b
     """A list filtered in place (htmx) says which filter is wrong, as the full page does."""
     from playwright.sync_api import expect
 
-    from estate.models import SiteType
+    from core.testing.sample.models import RoomType
 
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-        gone = SiteType.objects.create(name="Kiosk")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        gone = RoomType.objects.create(name="Kiosk")
     page = signed_in_page(browser, live_server, "wcc.lead")
     try:
-        page.goto("/sites/")
+        page.goto("/rooms/")
         wait_for_scripts(page)
-        # The type of site goes while the page is open: choosing it is now a bad filter.
+        # The type of room goes while the page is open: choosing it is now a bad filter.
         with system_scope("test data"):
             gone.delete()
-        page.get_by_label("Type of site").select_option(label="Kiosk")
-        with page.expect_response(lambda r: "site_type=" in r.url):
+        page.get_by_label("Type of room").select_option(label="Kiosk")
+        with page.expect_response(lambda r: "room_type=" in r.url):
             page.get_by_role("button", name="Apply filters").click()
         summary = page.locator("#concord-filter-errors .govuk-error-summary")
         expect(summary).to_be_visible()
         # GOV.UK's error summary takes focus, as it does on a page that loads with errors.
         expect(summary).to_be_focused()
         link = summary.get_by_role("link")
-        expect(link).to_have_attribute("href", "#id_site_type")
+        expect(link).to_have_attribute("href", "#id_room_type")
         # The field says what is wrong with it, and the list was filtered in place.
-        expect(page.locator("#id_site_type-error")).to_be_visible()
-        expect(page.get_by_label("Type of site")).to_have_attribute(
-            "aria-describedby", "id_site_type-error"
+        expect(page.locator("#id_room_type-error")).to_be_visible()
+        expect(page.get_by_label("Type of room")).to_have_attribute(
+            "aria-describedby", "id_room_type-error"
         )
-        expect(page).to_have_title("Error: Sites \u2013 Concord")
+        expect(page).to_have_title("Error: Rooms \u2013 Concord")
         expect(page.locator("#concord-results-status")).to_have_text(
-            "Correct the filters to see sites."
+            "Correct the filters to see rooms."
         )
         assert page.evaluate("document.querySelectorAll('h1').length") == 1
         # The summary's link leads to the field.
         link.click()
-        expect(page.get_by_label("Type of site")).to_be_focused()
+        expect(page.get_by_label("Type of room")).to_be_focused()
         # Put right, the errors go and focus stays on the button that applied the filters.
-        page.get_by_label("Type of site").select_option(label="Any")
-        with page.expect_response(lambda r: "site_type=&" in r.url or r.url.endswith("site_type=")):
+        page.get_by_label("Type of room").select_option(label="Any")
+        with page.expect_response(lambda r: "room_type=&" in r.url or r.url.endswith("room_type=")):
             page.get_by_role("button", name="Apply filters").click()
         expect(page.locator("#concord-results")).to_contain_text("City Hall")
         expect(summary).to_have_count(0)
         expect(page.locator(".govuk-form-group--error")).to_have_count(0)
-        expect(page).to_have_title("Sites \u2013 Concord")
-        expect(page.locator("#concord-results-status")).to_have_text("Showing 1 site.")
+        expect(page).to_have_title("Rooms \u2013 Concord")
+        expect(page.locator("#concord-results-status")).to_have_text("Showing 1 room.")
         expect(page.get_by_role("button", name="Apply filters")).to_be_focused()
         # The form drawn again still filters in place.
         page.get_by_label("Search").fill("nothing like it")
         with page.expect_response(lambda r: "q=nothing" in r.url):
             page.get_by_label("Search").press("Enter")
         expect(page.locator("#concord-results-status")).to_have_text(
-            "No sites match these filters."
+            "No rooms match these filters."
         )
         expect(page.get_by_label("Search")).to_be_focused()
     except Exception:
@@ -159,11 +159,11 @@ def test_the_header_council_filter_waits_for_its_button(cast, live_server, brows
     from playwright.sync_api import expect
 
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-        Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
     page = signed_in_page(browser, live_server, "manager")
     try:
-        page.goto("/sites/")
+        page.goto("/rooms/")
         wait_for_scripts(page)
         # Anything that submits a form is noted before the key press returns, where a page
         # loaded by the submission can still read it.
@@ -175,7 +175,7 @@ def test_the_header_council_filter_waits_for_its_button(cast, live_server, brows
         select.press("ArrowDown")
         assert select.input_value() != "", "the arrow key did not move the selection"
         assert page.evaluate("sessionStorage.getItem('submitted')") is None
-        assert page.url == f"{live_server.url}/sites/"
+        assert page.url == f"{live_server.url}/rooms/"
         expect(page.locator("#concord-results")).to_contain_text("Town Hall")
         # The button applies the choice.
         chosen = select.input_value()

@@ -16,8 +16,8 @@ from core.tables import Column, Table
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
 from core.testing.cast import PASSWORD
-from estate.forms import SiteForm
-from estate.models import Site, SiteType
+from core.testing.sample.forms import RoomForm
+from core.testing.sample.models import Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
@@ -46,11 +46,11 @@ def test_layout_has_the_govuk_parts_and_no_inline_script_or_style(cast, client_f
 
 def test_navigation_lists_only_what_the_person_may_view(cast, client_for):
     manager = page(client_for(cast.manager).get("/"))
-    for label in ("Home", "Councils", "Sites", "Site types", "Agreements", "People", "Change log"):
+    for label in ("Home", "Councils", "Rooms", "Room types", "Pacts", "People", "Change log"):
         assert f">{label}<" in manager or f"{label}\n" in manager, label
     staff = page(client_for(cast.wcc_staff).get("/"))
     nav = staff.split('id="navigation"', 1)[1].split("</ul>", 1)[0]
-    assert "Sites" in nav and "Change log" not in nav
+    assert "Rooms" in nav and "Change log" not in nav
     auditor = page(client_for(cast.wcc_auditor).get("/"))
     nav = auditor.split('id="navigation"', 1)[1].split("</ul>", 1)[0]
     assert "Change log" in nav
@@ -130,32 +130,32 @@ def test_500_page_stands_alone():
 
 
 @pytest.fixture
-def two_sites(cast):
+def two_rooms(cast):
     with system_scope("test"):
         return (
-            Site.objects.create(partner=cast.wcc, code="CH", name="City Hall"),
-            Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall"),
+            Room.objects.create(partner=cast.wcc, code="CH", name="City Hall"),
+            Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall"),
         )
 
 
-def test_partner_filter_narrows_lists(cast, two_sites, client_for):
+def test_partner_filter_narrows_lists(cast, two_rooms, client_for):
     client = client_for(cast.manager)
     response = client.post(
-        reverse("core:partner_filter"), {"partner": "wcc", "next": "/sites/?cursor=abc&q=hall"}
+        reverse("core:partner_filter"), {"partner": "wcc", "next": "/rooms/?cursor=abc&q=hall"}
     )
-    assert response.status_code == 302 and response["Location"] == "/sites/?q=hall"
-    text = page(client.get("/sites/"))
+    assert response.status_code == 302 and response["Location"] == "/rooms/?q=hall"
+    text = page(client.get("/rooms/"))
     assert "City Hall" in text and "Town Hall" not in text
     assert "Showing" in text
-    client.post(reverse("core:partner_filter"), {"partner": "", "next": "/sites/"})
-    text = page(client.get("/sites/"))
+    client.post(reverse("core:partner_filter"), {"partner": "", "next": "/rooms/"})
+    text = page(client.get("/rooms/"))
     assert "City Hall" in text and "Town Hall" in text
 
 
-def test_partner_filter_never_widens(cast, two_sites, client_for):
+def test_partner_filter_never_widens(cast, two_rooms, client_for):
     client = client_for(cast.wcc_lead)
-    client.post(reverse("core:partner_filter"), {"partner": "rbkc", "next": "/sites/"})
-    text = page(client.get("/sites/"))
+    client.post(reverse("core:partner_filter"), {"partner": "rbkc", "next": "/rooms/"})
+    text = page(client.get("/rooms/"))
     assert "Town Hall" not in text and "City Hall" in text
 
 
@@ -171,7 +171,7 @@ def test_partner_filter_refuses_get_and_foreign_redirects(cast, client_for):
 # Change log ----------------------------------------------------------------------------------
 
 
-def test_change_log_is_scoped(cast, two_sites, client_for):
+def test_change_log_is_scoped(cast, two_rooms, client_for):
     auditor = page(client_for(cast.wcc_auditor).get("/changes/"))
     assert "City Hall" in auditor and "Town Hall" not in auditor
     manager = page(client_for(cast.manager).get("/changes/"))
@@ -179,24 +179,24 @@ def test_change_log_is_scoped(cast, two_sites, client_for):
     assert client_for(cast.wcc_staff).get("/changes/").status_code == 403
 
 
-def test_change_log_filters_and_pages(cast, two_sites, client_for, settings):
+def test_change_log_filters_and_pages(cast, two_rooms, client_for, settings):
     client = client_for(cast.manager)
-    text = page(client.get("/changes/?model=estate.site&action=create"))
+    text = page(client.get("/changes/?model=sample.room&action=create"))
     assert "City Hall" in text and "Town Hall" in text
     assert "City of Westminster" not in text.split('id="concord-results"', 1)[1]
     text = page(client.get("/changes/?action=delete"))
     assert "No changes match" in text
-    text = page(client.get("/changes/?date_from=2000-01-01&date_to=2999-12-31&model=estate.site"))
+    text = page(client.get("/changes/?date_from=2000-01-01&date_to=2999-12-31&model=sample.room"))
     assert "City Hall" in text
     text = page(client.get("/changes/?model=nope.nothing"))
     assert "There is a problem" in text
     settings.CONCORD_PAGE_SIZE = 1
-    text = page(client.get("/changes/?model=estate.site"))
+    text = page(client.get("/changes/?model=sample.room"))
     assert 'rel="next"' in text
     assert client.get("/changes/?cursor=garbage").status_code == 200
 
 
-def test_change_log_filter_errors_show_with_and_without_htmx(cast, two_sites, client_for):
+def test_change_log_filter_errors_show_with_and_without_htmx(cast, two_rooms, client_for):
     client = client_for(cast.manager)
     text = page(client.get("/changes/?date_from=yesterday"))
     assert "<title>Error: Change log \u2013 Concord</title>" in text
@@ -228,7 +228,7 @@ def test_change_log_query_count_does_not_grow_with_rows(
 ):
     with system_scope("test"):
         for i in range(20):
-            Site.objects.create(partner=cast.wcc, code=f"S{i}", name=f"Site {i}")
+            Room.objects.create(partner=cast.wcc, code=f"S{i}", name=f"Room {i}")
     client = client_for(cast.manager)
     client.get("/changes/")
     with django_assert_max_num_queries(8):
@@ -239,12 +239,12 @@ def test_change_log_query_count_does_not_grow_with_rows(
 
 
 def test_scoped_model_form_replaces_every_dropdown(cast):
-    form = SiteForm(user=cast.rbkc_lead)
+    form = RoomForm(user=cast.rbkc_lead)
     fields: Any = form.fields
     assert list(fields["partner"].queryset) == [cast.rbkc]
     with system_scope("test"):
-        SiteType.objects.create(name="Office")
-    assert [t.name for t in fields["site_type"].queryset] == ["Office"]
+        RoomType.objects.create(name="Office")
+    assert [t.name for t in fields["room_type"].queryset] == ["Office"]
     assert "govuk-select" in form.fields["partner"].widget.attrs["class"]
     assert "govuk-input" in form.fields["name"].widget.attrs["class"]
 
@@ -263,17 +263,17 @@ def test_tables_only_sort_on_non_null_fields():
     with pytest.raises(ImproperlyConfigured):
 
         class Bad(Table):
-            site_type = Column(sort_by="site_type__name")
+            room_type = Column(sort_by="room_type__name")
 
             class Meta:
-                model = Site
+                model = Room
 
     class Good(Table):
         name = Column(sortable=True)
         partner = Column(sort_by="partner__name")
 
         class Meta:
-            model = Site
+            model = Room
 
     assert Good.select_related() == ["partner"]
     assert Good.ordering_for("-partner") == ("-partner", ["-partner__name"])
@@ -295,7 +295,7 @@ def test_form_field_widths_and_kinds(cast):
 
 def test_change_records_written_by_pages_name_the_person(cast, client_for):
     client_for(cast.wcc_lead).post(
-        "/sites/new/", {"partner": cast.wcc.pk, "code": "N", "name": "N", "is_active": "on"}
+        "/rooms/new/", {"partner": cast.wcc.pk, "code": "N", "name": "N", "is_active": "on"}
     )
     record = ChangeRecord.objects.unscoped("test").get(object_repr="N (N)")
     assert record.actor == cast.wcc_lead
@@ -313,10 +313,10 @@ def test_a_form_sent_without_its_security_token_gets_a_plain_page_and_changes_no
     from django.test import Client
 
     with system_scope("test data"):
-        site = Site.objects.create(partner=cast.wcc, code="CSRF", name="Before")
+        room = Room.objects.create(partner=cast.wcc, code="CSRF", name="Before")
     client = Client(enforce_csrf_checks=True)
     client.force_login(cast.wcc_lead, backend="core.tenancy.auth.ConcordBackend")
-    url = reverse("estate:site_update", args=[site.pk])
+    url = reverse("sample:room_update", args=[room.pk])
     response = client.post(url, {"code": "CSRF", "name": "After", "partner": cast.wcc.pk})
     assert response.status_code == 403
     text = response.content.decode()
@@ -324,8 +324,8 @@ def test_a_form_sent_without_its_security_token_gets_a_plain_page_and_changes_no
     assert "govuk-header" in text or "govuk-template" in text
     assert "CSRF verification failed" not in text
     with system_scope("test check"):
-        site.refresh_from_db()
-    assert site.name == "Before"
+        room.refresh_from_db()
+    assert room.name == "Before"
     # The same form with its token still works.
     page = client.get(url)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
@@ -335,7 +335,7 @@ def test_a_form_sent_without_its_security_token_gets_a_plain_page_and_changes_no
 def test_the_security_token_failure_answers_the_api_in_json(rf):
     from core.views.errors import csrf_failure
 
-    response = csrf_failure(rf.post("/api/v1/sites/"), reason="CSRF cookie not set.")
+    response = csrf_failure(rf.post("/api/v1/rooms/"), reason="CSRF cookie not set.")
     assert response.status_code == 403
     import json
 

@@ -8,10 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.api.testing import api_client, make_sites
+from core.api.testing import api_client
 from core.models import ChangeRecord
 from core.tenancy.scoping import system_scope
 from estate.models import Site, SiteType
+from estate.tests.factories import make_sites
 
 pytestmark = pytest.mark.django_db
 
