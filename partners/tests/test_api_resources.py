@@ -1,4 +1,4 @@
-"""Partners, site types, agreements (co-owned) and memberships over the API."""
+"""Partners, room types, pacts (co-owned) and memberships over the API."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from core.models import ChangeRecord
 from core.services import set_owner_shares
 from core.tenancy.models import Membership, Partner
 from core.tenancy.scoping import system_scope
-from estate.models import Agreement, SiteType
+from core.testing.sample.models import Pact, RoomType
 
 pytestmark = pytest.mark.django_db
 
@@ -89,69 +89,69 @@ def test_bad_partner_values_name_the_fields(cast):
     assert fields == {"code", "gss_code", "nation", "joined_on"}
 
 
-# Site types (catalogue) ---------------------------------------------------------------------
+# Room types (catalogue) ---------------------------------------------------------------------
 
 
 def test_catalogue_is_read_by_everyone_and_edited_by_service_staff(cast):
     with system_scope("test data"):
-        office = SiteType.objects.create(name="Office")
-    url = reverse("api:sitetype-detail", args=[office.pk])
+        office = RoomType.objects.create(name="Office")
+    url = reverse("api:roomtype-detail", args=[office.pk])
     for user in (cast.wcc_staff, cast.rbkc_lead, cast.agent):
-        assert codes(api_client(user).get("/api/v1/site-types/")) == {"Office"}
+        assert codes(api_client(user).get("/api/v1/room-types/")) == {"Office"}
     assert api_client(cast.wcc_lead).patch(url, {"description": "x"}).status_code == 403
-    assert api_client(cast.wcc_lead).post("/api/v1/site-types/", {"name": "D"}).status_code == 403
+    assert api_client(cast.wcc_lead).post("/api/v1/room-types/", {"name": "D"}).status_code == 403
     response = api_client(cast.agent).patch(url, {"description": "Where people work"})
     assert response.status_code == 200
-    assert api_client(cast.agent).post("/api/v1/site-types/", {"name": "Depot"}).status_code == 201
-    duplicate = api_client(cast.agent).post("/api/v1/site-types/", {"name": "Depot"})
+    assert api_client(cast.agent).post("/api/v1/room-types/", {"name": "Depot"}).status_code == 201
+    duplicate = api_client(cast.agent).post("/api/v1/room-types/", {"name": "Depot"})
     assert duplicate.status_code == 400
     assert duplicate.json()["errors"][0]["field"] == "name"
 
 
-def test_site_type_in_use_cannot_be_deleted(cast):
-    from core.api.testing import make_sites
+def test_room_type_in_use_cannot_be_deleted(cast):
+    from core.testing.sample.factories import make_rooms
 
     with system_scope("test data"):
-        office = SiteType.objects.create(name="Office")
-    make_sites(cast, per_partner=1, site_type=office)
-    response = api_client(cast.manager).delete(reverse("api:sitetype-detail", args=[office.pk]))
+        office = RoomType.objects.create(name="Office")
+    make_rooms(cast, per_partner=1, room_type=office)
+    response = api_client(cast.manager).delete(reverse("api:roomtype-detail", args=[office.pk]))
     assert response.status_code == 409
     assert "Office" not in response.json()["errors"][0]["message"]
 
 
-# Agreements (co-owned) ----------------------------------------------------------------------
+# Pacts (co-owned) ---------------------------------------------------------------------------
 
 
 @pytest.fixture
-def agreements(cast):
+def pacts(cast):
     with system_scope("test data"):
-        joint = Agreement.objects.create(
+        joint = Pact.objects.create(
             reference="IAA-1", title="Bi-borough ICT", starts_on=datetime.date(2011, 4, 1)
         )
         set_owner_shares(joint, {cast.wcc: Decimal("60"), cast.rbkc: Decimal("40")})
-        solo = Agreement.objects.create(
+        solo = Pact.objects.create(
             reference="RB-1", title="Kensington only", starts_on=datetime.date(2015, 4, 1)
         )
         set_owner_shares(solo, {cast.rbkc: Decimal("100")})
     return joint, solo
 
 
-def test_co_owned_agreement_is_visible_to_each_owner(cast, agreements):
-    joint, solo = agreements
-    assert codes(api_client(cast.wcc_lead).get("/api/v1/agreements/")) == {"IAA-1"}
-    assert codes(api_client(cast.rbkc_lead).get("/api/v1/agreements/")) == {"IAA-1", "RB-1"}
-    body = api_client(cast.wcc_staff).get(reverse("api:agreement-detail", args=[joint.pk])).json()
+def test_co_owned_pact_is_visible_to_each_owner(cast, pacts):
+    joint, solo = pacts
+    assert codes(api_client(cast.wcc_lead).get("/api/v1/pacts/")) == {"IAA-1"}
+    assert codes(api_client(cast.rbkc_lead).get("/api/v1/pacts/")) == {"IAA-1", "RB-1"}
+    body = api_client(cast.wcc_staff).get(reverse("api:pact-detail", args=[joint.pk])).json()
     assert body["owner_shares"] == [
         {"partner": "wcc", "percentage": "60.00"},
         {"partner": "rbkc", "percentage": "40.00"},
     ]
-    solo_url = reverse("api:agreement-detail", args=[solo.pk])
+    solo_url = reverse("api:pact-detail", args=[solo.pk])
     assert api_client(cast.wcc_lead).get(solo_url).status_code == 404
 
 
-def test_manager_creates_a_co_owned_agreement(cast):
+def test_manager_creates_a_co_owned_pact(cast):
     response = api_client(cast.manager).post(
-        "/api/v1/agreements/",
+        "/api/v1/pacts/",
         {
             "reference": "TRI-1",
             "title": "Tri-borough",
@@ -164,8 +164,8 @@ def test_manager_creates_a_co_owned_agreement(cast):
     )
     assert response.status_code == 201, response.json()
     assert len(response.json()["owner_shares"]) == 2
-    assert "TRI-1" in codes(api_client(cast.rbkc_lead).get("/api/v1/agreements/"))
-    assert "TRI-1" in codes(api_client(cast.wcc_auditor).get("/api/v1/agreements/"))
+    assert "TRI-1" in codes(api_client(cast.rbkc_lead).get("/api/v1/pacts/"))
+    assert "TRI-1" in codes(api_client(cast.wcc_auditor).get("/api/v1/pacts/"))
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_manager_creates_a_co_owned_agreement(cast):
 )
 def test_owner_shares_are_checked(cast, shares, message):
     response = api_client(cast.manager).post(
-        "/api/v1/agreements/",
+        "/api/v1/pacts/",
         {"reference": "X", "title": "X", "starts_on": "2012-04-01", "owner_shares": shares},
     )
     assert response.status_code == 400
@@ -190,13 +190,13 @@ def test_owner_shares_are_checked(cast, shares, message):
     assert all(e["field"].startswith("owner_shares") for e in errors)
     assert message in " ".join(e["message"] for e in errors)
     with system_scope("test check"):
-        assert not Agreement.objects.filter(reference="X").exists()
+        assert not Pact.objects.filter(reference="X").exists()
 
 
-def shares_of(agreement):
+def shares_of(pact):
     with system_scope("test check"):
-        agreement.refresh_from_db()
-        return {s.partner.code: s.percentage for s in agreement.owner_shares()}
+        pact.refresh_from_db()
+        return {s.partner.code: s.percentage for s in pact.owner_shares()}
 
 
 @pytest.mark.parametrize(
@@ -207,15 +207,15 @@ def shares_of(agreement):
         ({}, "partner"),
     ],
 )
-def test_an_incomplete_share_is_named_in_a_patch_as_in_a_post(cast, agreements, share, missing):
+def test_an_incomplete_share_is_named_in_a_patch_as_in_a_post(cast, pacts, share, missing):
     """A PATCH replaces every share at once, so each share needs its council and percentage."""
-    joint, _ = agreements
+    joint, _ = pacts
     client = api_client(cast.manager)
     post = client.post(
-        "/api/v1/agreements/",
+        "/api/v1/pacts/",
         {"reference": "X", "title": "X", "starts_on": "2012-04-01", "owner_shares": [share]},
     )
-    url = reverse("api:agreement-detail", args=[joint.pk])
+    url = reverse("api:pact-detail", args=[joint.pk])
     patch = client.patch(url, {"title": "Changed", "owner_shares": [share]})
     for response in (post, patch):
         assert response.status_code == 400
@@ -225,13 +225,13 @@ def test_an_incomplete_share_is_named_in_a_patch_as_in_a_post(cast, agreements, 
     assert patch.json()["errors"] == post.json()["errors"]
     assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
     with system_scope("test check"):
-        assert Agreement.objects.get(pk=joint.pk).title == "Bi-borough ICT"
-        assert not Agreement.objects.filter(reference="X").exists()
+        assert Pact.objects.get(pk=joint.pk).title == "Bi-borough ICT"
+        assert not Pact.objects.filter(reference="X").exists()
 
 
-def test_a_patch_without_owner_shares_keeps_them(cast, agreements):
-    joint, _ = agreements
-    url = reverse("api:agreement-detail", args=[joint.pk])
+def test_a_patch_without_owner_shares_keeps_them(cast, pacts):
+    joint, _ = pacts
+    url = reverse("api:pact-detail", args=[joint.pk])
     response = api_client(cast.manager).patch(url, {"title": "Renamed"})
     assert response.status_code == 200, response.json()
     assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
@@ -239,31 +239,31 @@ def test_a_patch_without_owner_shares_keeps_them(cast, agreements):
 
 def test_owner_shares_are_required_on_create(cast):
     response = api_client(cast.manager).post(
-        "/api/v1/agreements/", {"reference": "X", "title": "X", "starts_on": "2012-04-01"}
+        "/api/v1/pacts/", {"reference": "X", "title": "X", "starts_on": "2012-04-01"}
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "owner_shares"
 
 
-def test_council_lead_creates_an_agreement_of_their_own_only(cast):
+def test_council_lead_creates_a_pact_of_their_own_only(cast):
     client = api_client(cast.wcc_lead)
     payload = {"reference": "W-1", "title": "Mine", "starts_on": "2020-01-01"}
     theirs = client.post(
-        "/api/v1/agreements/",
+        "/api/v1/pacts/",
         {**payload, "owner_shares": [{"partner": "rbkc", "percentage": "100"}]},
     )
     assert theirs.status_code == 400
     assert theirs.json()["errors"][0]["field"] == "owner_shares[0].partner"
     mine = client.post(
-        "/api/v1/agreements/",
+        "/api/v1/pacts/",
         {**payload, "owner_shares": [{"partner": "wcc", "percentage": "100"}]},
     )
     assert mine.status_code == 201, mine.json()
 
 
-def test_co_owner_may_resubmit_shares_naming_the_other_council(cast, agreements):
-    joint, _ = agreements
-    url = reverse("api:agreement-detail", args=[joint.pk])
+def test_co_owner_may_resubmit_shares_naming_the_other_council(cast, pacts):
+    joint, _ = pacts
+    url = reverse("api:pact-detail", args=[joint.pk])
     client = api_client(cast.wcc_lead)
     shares = client.get(url).json()["owner_shares"]
     response = client.patch(url, {"title": "Bi-borough ICT (renewed)", "owner_shares": shares})
@@ -275,10 +275,10 @@ def test_co_owner_may_resubmit_shares_naming_the_other_council(cast, agreements)
 # Co-owners set only their own council's share (the audit's tenancy finding) ---------------
 
 
-def test_a_co_owner_cannot_remove_another_council(cast, agreements):
-    """wcc may not write rbkc's agreements, so rbkc's 40% is kept and 100% for wcc is 140%."""
-    joint, _ = agreements
-    url = reverse("api:agreement-detail", args=[joint.pk])
+def test_a_co_owner_cannot_remove_another_council(cast, pacts):
+    """wcc may not write rbkc's pacts, so rbkc's 40% is kept and 100% for wcc is 140%."""
+    joint, _ = pacts
+    url = reverse("api:pact-detail", args=[joint.pk])
     response = api_client(cast.wcc_lead).patch(
         url, {"owner_shares": [{"partner": "wcc", "percentage": "100"}]}
     )
@@ -305,9 +305,9 @@ def test_a_co_owner_cannot_remove_another_council(cast, agreements):
         ([{"partner": "rbkc", "percentage": "100"}], 0),
     ],
 )
-def test_a_co_owner_cannot_change_another_councils_share(cast, agreements, shares, position):
-    joint, _ = agreements
-    url = reverse("api:agreement-detail", args=[joint.pk])
+def test_a_co_owner_cannot_change_another_councils_share(cast, pacts, shares, position):
+    joint, _ = pacts
+    url = reverse("api:pact-detail", args=[joint.pk])
     response = api_client(cast.wcc_lead).patch(url, {"title": "Changed", "owner_shares": shares})
     assert response.status_code == 400
     assert response.json()["errors"] == [
@@ -320,12 +320,12 @@ def test_a_co_owner_cannot_change_another_councils_share(cast, agreements, share
     ]
     assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
     with system_scope("test check"):
-        assert Agreement.objects.get(pk=joint.pk).title == "Bi-borough ICT"
+        assert Pact.objects.get(pk=joint.pk).title == "Bi-borough ICT"
 
 
-def test_a_co_owner_may_leave_the_other_councils_share_out(cast, agreements):
-    joint, _ = agreements
-    url = reverse("api:agreement-detail", args=[joint.pk])
+def test_a_co_owner_may_leave_the_other_councils_share_out(cast, pacts):
+    joint, _ = pacts
+    url = reverse("api:pact-detail", args=[joint.pk])
     response = api_client(cast.wcc_lead).put(
         url,
         {
@@ -343,9 +343,9 @@ def test_a_co_owner_may_leave_the_other_councils_share_out(cast, agreements):
     assert shares_of(joint) == {"wcc": Decimal("60"), "rbkc": Decimal("40")}
 
 
-def test_shared_service_staff_set_every_current_councils_share(cast, agreements):
-    joint, _ = agreements
-    url = reverse("api:agreement-detail", args=[joint.pk])
+def test_shared_service_staff_set_every_current_councils_share(cast, pacts):
+    joint, _ = pacts
+    url = reverse("api:pact-detail", args=[joint.pk])
     client = api_client(cast.manager)
     even = [{"partner": "wcc", "percentage": "50"}, {"partner": "rbkc", "percentage": "50"}]
     assert client.patch(url, {"owner_shares": even}).status_code == 200
@@ -359,11 +359,11 @@ def test_shared_service_staff_set_every_current_councils_share(cast, agreements)
 def test_a_former_partners_share_is_kept_even_for_staff(cast):
     """A council that has left is read-only to everyone: its share stays, as on the page."""
     with system_scope("test data"):
-        old = Agreement.objects.create(
+        old = Pact.objects.create(
             reference="OLD-1", title="Old accord", starts_on=datetime.date(2012, 4, 1)
         )
         set_owner_shares(old, {cast.wcc: Decimal("60"), cast.lbhf: Decimal("40")})
-    url = reverse("api:agreement-detail", args=[old.pk])
+    url = reverse("api:pact-detail", args=[old.pk])
     client = api_client(cast.manager)
     taken = client.patch(url, {"owner_shares": [{"partner": "wcc", "percentage": "100"}]})
     assert taken.status_code == 400
@@ -384,11 +384,11 @@ def test_a_former_partners_share_is_kept_even_for_staff(cast):
     assert renamed.status_code == 200, renamed.json()
 
 
-def test_the_page_and_the_api_keep_other_councils_shares_alike(cast, agreements, client_for):
-    """The same edits through the agreement's page and the API end the same way."""
-    joint, _ = agreements
-    url = reverse("api:agreement-detail", args=[joint.pk])
-    edit = f"/agreements/{joint.pk}/edit/"
+def test_the_page_and_the_api_keep_other_councils_shares_alike(cast, pacts, client_for):
+    """The same edits through the pact's page and the API end the same way."""
+    joint, _ = pacts
+    url = reverse("api:pact-detail", args=[joint.pk])
+    edit = f"/pacts/{joint.pk}/edit/"
     form = {"reference": "IAA-1", "title": "Bi-borough ICT", "starts_on": "2011-04-01"}
     wcc_share, rbkc_share = f"share_{cast.wcc.pk}", f"share_{cast.rbkc.pk}"
     lead_page, lead_api = client_for(cast.wcc_lead), api_client(cast.wcc_lead)
@@ -419,9 +419,9 @@ def test_the_page_and_the_api_keep_other_councils_shares_alike(cast, agreements,
     assert shares_of(joint) == {"wcc": Decimal("70"), "rbkc": Decimal("30")}
 
 
-def test_agreement_etag_follows_its_shares(cast, agreements):
-    joint, _ = agreements
-    url = reverse("api:agreement-detail", args=[joint.pk])
+def test_pact_etag_follows_its_shares(cast, pacts):
+    joint, _ = pacts
+    url = reverse("api:pact-detail", args=[joint.pk])
     client = api_client(cast.manager)
     before = client.get(url)["ETag"]
     with system_scope("test data"):
@@ -431,9 +431,9 @@ def test_agreement_etag_follows_its_shares(cast, agreements):
     assert stale.status_code == 412
 
 
-def test_agreement_dates_are_checked(cast):
+def test_pact_dates_are_checked(cast):
     response = api_client(cast.manager).post(
-        "/api/v1/agreements/",
+        "/api/v1/pacts/",
         {
             "reference": "D",
             "title": "D",
@@ -446,16 +446,16 @@ def test_agreement_dates_are_checked(cast):
     assert response.json()["errors"][0]["field"] == "ends_on"
 
 
-def test_agreement_list_loads_shares_in_one_query(cast, django_assert_max_num_queries):
+def test_pact_list_loads_shares_in_one_query(cast, django_assert_max_num_queries):
     with system_scope("test data"):
         for i in range(15):
-            a = Agreement.objects.create(
+            a = Pact.objects.create(
                 reference=f"A{i}", title=f"A{i}", starts_on=datetime.date(2020, 1, 1)
             )
             set_owner_shares(a, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
     client = api_client(cast.wcc_lead)
     with django_assert_max_num_queries(8):
-        body = client.get("/api/v1/agreements/").json()
+        body = client.get("/api/v1/pacts/").json()
     assert len(body["results"]) == 15
     assert all(len(r["owner_shares"]) == 2 for r in body["results"])
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import io
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,7 +18,8 @@ from core.models import ChangeRecord
 from core.tenancy.choices import CouncilRole
 from core.tenancy.models import Membership, Partner, User
 from core.tenancy.scoping import system_scope
-from estate.models import Agreement, Site, SiteType
+from core.testing.sample.models import Room
+from estate.models import Site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
@@ -58,36 +58,6 @@ def test_demo_loads_the_partnership_and_prints_the_accounts():
         assert {p.joined_on for p in partners.values()} == {datetime.date(2011, 4, 1)}
         assert {p.nation for p in partners.values()} == {"ENG"}
 
-        city_hall = Site.objects.get(partner=partners["wcc"], code="WCH")
-        assert city_hall.name == "Westminster City Hall"
-        assert city_hall.postcode == "SW1E 6QP"
-        assert "64 Victoria Street" in city_hall.address
-        assert Site.objects.get(partner=partners["rbkc"], name="Kensington Town Hall").postcode == (
-            "W8 7NX"
-        )
-        assert Site.objects.get(
-            partner=partners["lbhf"], name="Hammersmith Town Hall"
-        ).postcode == ("W6 9JU")
-        for code in partners:
-            assert Site.objects.owned_by(partners[code]).count() >= 4
-        assert set(SiteType.objects.values_list("name", flat=True)) >= {
-            "Office",
-            "Depot",
-            "Library",
-            "Data centre",
-            "Customer service centre",
-            "School",
-        }
-
-        bi = Agreement.objects.get(reference="IAA-2018-BI-ICT")
-        assert {(s.partner.code, s.percentage) for s in bi.owner_shares()} == {
-            ("wcc", Decimal("50.00")),
-            ("rbkc", Decimal("50.00")),
-        }
-        tri = Agreement.objects.get(reference="IAA-2011-TRI-ICT")
-        assert {s.partner.code for s in tri.owner_shares()} == {"wcc", "rbkc", "lbhf"}
-        assert sum(s.percentage for s in tri.owner_shares()) == Decimal("100")
-
         roles = {
             (m.user.username, m.partner.code, m.role)
             for m in Membership.objects.select_related("user", "partner")
@@ -122,13 +92,7 @@ def test_demo_passwords_are_argon2_and_work_except_for_the_former_partner():
 def test_demo_twice_duplicates_nothing_and_logs_no_second_set_of_changes():
     run("demo")
     with system_scope("test"):
-        counts = (
-            Partner.objects.count(),
-            Site.objects.count(),
-            SiteType.objects.count(),
-            Agreement.objects.count(),
-            Membership.objects.count(),
-        )
+        counts = (Partner.objects.count(), Membership.objects.count())
     users = User.objects.count()
     logged = len(changes("command:demo"))
     assert logged > 0
@@ -136,13 +100,7 @@ def test_demo_twice_duplicates_nothing_and_logs_no_second_set_of_changes():
     out = run("demo")
 
     with system_scope("test"):
-        assert (
-            Partner.objects.count(),
-            Site.objects.count(),
-            SiteType.objects.count(),
-            Agreement.objects.count(),
-            Membership.objects.count(),
-        ) == counts
+        assert (Partner.objects.count(), Membership.objects.count()) == counts
     assert User.objects.count() == users
     assert len(changes("command:demo")) == logged
     assert "nothing to add" in out
@@ -156,7 +114,7 @@ def test_demo_records_its_changes_under_its_label():
     assert {r.actor_id for r in records} == {None}
     assert len({r.request_id for r in records}) == 1  # one run, one id
     kinds = {r.content_type.model for r in records}
-    assert {"partner", "site", "sitetype", "agreement", "membership"} <= kinds
+    assert {"partner", "membership"} <= kinds
 
 
 def test_demo_keeps_a_changed_password_unless_asked_to_reset_it():
@@ -169,33 +127,6 @@ def test_demo_keeps_a_changed_password_unless_asked_to_reset_it():
     out = run("demo", "--reset-passwords")
     assert "Reset the password of 12 demo account(s)" in out
     assert sign_in("wcc.lead", DEMO_PASSWORD) is not None
-
-
-def test_demo_tops_up_a_partly_loaded_partnership():
-    run("demo")
-    with system_scope("test"):
-        Site.objects.filter(code="WCH").delete()
-    out = run("demo")
-    assert "created 1 sites" in out
-    with system_scope("test"):
-        assert Site.objects.filter(code="WCH").count() == 1
-
-
-def test_demo_attaches_a_few_files_once():
-    from core.models import Attachment
-
-    out = run("demo")
-    assert "2 attached files" in out
-    with system_scope("test"):
-        files = list(Attachment.objects.order_by("original_name"))
-        assert [f.original_name for f in files] == [
-            "Bi-borough ICT agreement - summary.txt",
-            "Westminster City Hall - comms rooms.csv",
-        ]
-        assert files[1].record.code == "WCH" and files[1].size > 0
-    run("demo")
-    with system_scope("test"):
-        assert Attachment.objects.count() == 2
 
 
 def test_demo_calls_other_apps_loaders_with_the_councils(monkeypatch):
@@ -487,8 +418,8 @@ def test_partner_export_writes_the_zip_with_a_progress_bar(cast, tmp_path):
     import zipfile
 
     with system_scope("test"):
-        Site.objects.create(partner=cast.wcc, code="WCH", name="Westminster City Hall")
-        Site.objects.create(partner=cast.rbkc, code="KTH", name="Kensington Town Hall")
+        Room.objects.create(partner=cast.wcc, code="WCH", name="Westminster City Hall")
+        Room.objects.create(partner=cast.rbkc, code="KTH", name="Kensington Town Hall")
     out, err = io.StringIO(), io.StringIO()
     target = tmp_path / "wcc.zip"
     call_command("partner", "export", "wcc", "--out", str(target), stdout=out, stderr=err)
@@ -497,9 +428,9 @@ def test_partner_export_writes_the_zip_with_a_progress_bar(cast, tmp_path):
     assert "Exporting wcc" in err.getvalue()  # tqdm's bar
     with zipfile.ZipFile(target) as archive:
         manifest = json.loads(archive.read("manifest.json"))
-        sites = [json.loads(line) for line in archive.read("estate/site.jsonl").splitlines()]
+        rooms = [json.loads(line) for line in archive.read("sample/room.jsonl").splitlines()]
     assert manifest["partner"]["code"] == "wcc"
-    assert [s["name"] for s in sites] == ["Westminster City Hall"]
+    assert [s["name"] for s in rooms] == ["Westminster City Hall"]
     assert not list(tmp_path.glob(".*partial"))
 
 

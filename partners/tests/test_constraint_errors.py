@@ -15,13 +15,13 @@ from core.importing import import_records
 from core.services import set_owner_shares
 from core.tenancy.models import Partner
 from core.tenancy.scoping import system_scope
-from estate.models import Agreement, Site
+from core.testing.sample.models import Pact, Room
 
 pytestmark = pytest.mark.django_db
 
 ENDS_BEFORE_START = "The end date must be the same as or after the start date"
 LEFT_BEFORE_JOINED = "The date the council left must be the same as or after the date it joined"
-CODE_TAKEN = "A site with this code already exists in this council"
+CODE_TAKEN = "A room with this code already exists in this council"
 
 
 def page(response) -> str:
@@ -50,9 +50,9 @@ def assert_on_field(text: str, field: str, message: str) -> None:
 # Pages ---------------------------------------------------------------------------------------
 
 
-def test_an_agreement_ending_before_it_starts_is_the_end_dates_error(cast, client_for):
+def test_a_pact_ending_before_it_starts_is_the_end_dates_error(cast, client_for):
     response = client_for(cast.manager).post(
-        "/agreements/new/",
+        "/pacts/new/",
         {
             "reference": "IAA-7",
             "title": "Shared print",
@@ -65,17 +65,17 @@ def test_an_agreement_ending_before_it_starts_is_the_end_dates_error(cast, clien
     assert response.status_code == 200
     assert_on_field(page(response), "ends_on", ENDS_BEFORE_START)
     with system_scope("test check"):
-        assert not Agreement.objects.filter(reference="IAA-7").exists()
+        assert not Pact.objects.filter(reference="IAA-7").exists()
 
 
-def test_a_change_that_ends_an_agreement_before_it_starts_changes_nothing(cast, client_for):
+def test_a_change_that_ends_a_pact_before_it_starts_changes_nothing(cast, client_for):
     with system_scope("test data"):
-        joint = Agreement.objects.create(
+        joint = Pact.objects.create(
             reference="IAA-1", title="Bi-borough ICT", starts_on=datetime.date(2011, 4, 1)
         )
         set_owner_shares(joint, {cast.wcc: Decimal("60"), cast.rbkc: Decimal("40")})
     response = client_for(cast.wcc_lead).post(
-        f"/agreements/{joint.pk}/edit/",
+        f"/pacts/{joint.pk}/edit/",
         {
             "reference": "IAA-1",
             "title": "Bi-borough ICT",
@@ -86,7 +86,7 @@ def test_a_change_that_ends_an_agreement_before_it_starts_changes_nothing(cast, 
     )
     assert_on_field(page(response), "ends_on", ENDS_BEFORE_START)
     with system_scope("test check"):
-        assert Agreement.objects.get(pk=joint.pk).ends_on is None
+        assert Pact.objects.get(pk=joint.pk).ends_on is None
 
 
 PARTNER = {
@@ -116,11 +116,11 @@ def test_a_council_leaving_before_it_joined_is_the_leaving_dates_error(cast, cli
         assert Partner.objects.get(pk=cast.wcc.pk).left_on is None
 
 
-def test_a_site_code_used_in_the_council_is_the_codes_error(cast, client_for):
+def test_a_room_code_used_in_the_council_is_the_codes_error(cast, client_for):
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
     response = client_for(cast.wcc_lead).post(
-        "/sites/new/", {"partner": cast.wcc.pk, "code": "CH", "name": "Twin Hall"}
+        "/rooms/new/", {"partner": cast.wcc.pk, "code": "CH", "name": "Twin Hall"}
     )
     assert response.status_code == 200
     text = page(response)
@@ -128,18 +128,18 @@ def test_a_site_code_used_in_the_council_is_the_codes_error(cast, client_for):
     # The form calls it a council: the model's word "Partner" is not in the message.
     assert "Partner and Code" not in text
     with system_scope("test check"):
-        assert Site.objects.filter(code="CH").count() == 1
+        assert Room.objects.filter(code="CH").count() == 1
 
 
 def test_a_code_used_only_by_another_council_is_no_clash_and_is_never_named(cast, client_for):
     with system_scope("test data"):
-        Site.objects.create(partner=cast.rbkc, code="KTH", name="Kensington Town Hall")
+        Room.objects.create(partner=cast.rbkc, code="KTH", name="Kensington Town Hall")
     response = client_for(cast.wcc_lead).post(
-        "/sites/new/", {"partner": cast.wcc.pk, "code": "KTH", "name": "Westminster KTH"}
+        "/rooms/new/", {"partner": cast.wcc.pk, "code": "KTH", "name": "Westminster KTH"}
     )
     assert response.status_code == 302
     with system_scope("test check"):
-        assert Site.objects.filter(code="KTH").count() == 2
+        assert Room.objects.filter(code="KTH").count() == 2
 
 
 # The API: the same field, the same words ------------------------------------------------------
@@ -148,7 +148,7 @@ def test_a_code_used_only_by_another_council_is_no_clash_and_is_never_named(cast
 def test_the_api_names_the_same_fields_in_the_same_words(cast):
     client = api_client(cast.manager)
     response = client.post(
-        "/api/v1/agreements/",
+        "/api/v1/pacts/",
         {
             "reference": "TRI-1",
             "title": "Tri-borough",
@@ -170,9 +170,9 @@ def test_the_api_names_the_same_fields_in_the_same_words(cast):
         {"field": "left_on", "code": "constraint", "message": LEFT_BEFORE_JOINED}
     ]
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
     response = api_client(cast.wcc_lead).post(
-        "/api/v1/sites/", {"partner": "wcc", "code": "CH", "name": "Twin Hall"}
+        "/api/v1/rooms/", {"partner": "wcc", "code": "CH", "name": "Twin Hall"}
     )
     assert response.status_code == 400
     assert response.json()["errors"] == [{"field": "code", "code": "unique", "message": CODE_TAKEN}]
@@ -183,12 +183,12 @@ def test_the_api_names_the_same_fields_in_the_same_words(cast):
 
 def test_an_import_names_the_row_and_column_of_a_broken_constraint(cast, tmp_path):
     with system_scope("test data"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-    path = tmp_path / "sites.csv"
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+    path = tmp_path / "rooms.csv"
     path.write_text("partner,code,name\nwcc,LIB,Library\nwcc,CH,Twin Hall\n", encoding="utf-8")
     with open(path, "rb") as f:
-        result = import_records(Site, f, path.name, cast.wcc_lead, dry_run=False)
+        result = import_records(Room, f, path.name, cast.wcc_lead, dry_run=False)
     assert not result.ok
     assert [(e.row, e.column, e.message) for e in result.errors] == [(3, "code", CODE_TAKEN)]
     with system_scope("test check"):
-        assert not Site.objects.filter(code="LIB").exists()  # the whole import is undone
+        assert not Room.objects.filter(code="LIB").exists()  # the whole import is undone

@@ -1,10 +1,10 @@
-"""Partners pages: councils, people and roles, agreements' shares, site types, admin."""
+"""Partners pages: councils, people and roles, admin; the council page's records and the
+catalogue and co-owned pages, on the test-only sample app."""
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from core.services import set_owner_shares
 from core.tenancy.models import Membership, Partner, User
 from core.tenancy.scoping import system_scope
-from estate.models import Agreement, Site, SiteType
+from core.testing.sample.models import Pact, Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
@@ -100,9 +100,9 @@ def test_partner_list_and_detail_mark_former_partners(cast, client_for):
 
 def test_partner_detail_lists_its_records(cast, client_for):
     with system_scope("test"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-        Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
-        joint = Agreement.objects.create(
+        Room.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+        joint = Pact.objects.create(
             reference="IAA-1", title="Bi-borough ICT", starts_on=datetime.date(2011, 4, 1)
         )
         set_owner_shares(joint, {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
@@ -198,206 +198,43 @@ def test_people_are_scoped(cast, client_for):
     assert client_for(cast.wcc_lead).get(f"/memberships/{other.pk}/edit/").status_code == 404
 
 
-# Agreements ----------------------------------------------------------------------------------
+# Pacts (co-owned) ----------------------------------------------------------------------------
 
 
-def test_manager_creates_an_agreement_with_shares(cast, client_for):
-    client = client_for(cast.manager)
-    text = page(client.get("/agreements/new/"))
-    assert f'name="share_{cast.wcc.pk}"' in text and f'name="share_{cast.lbhf.pk}"' not in text
-    data = {
-        "reference": "IAA-9",
-        "title": "Tri-borough",
-        "starts_on": "2020-04-01",
-        "ends_on": "",
-        "summary": "",
-        f"share_{cast.wcc.pk}": "60",
-        f"share_{cast.rbkc.pk}": "30",
-    }
-    response = client.post("/agreements/new/", data)
-    assert response.status_code == 200
-    assert "must add up to 100%, not 90%" in page(response)
-    data[f"share_{cast.rbkc.pk}"] = "40"
-    response = client.post("/agreements/new/", data)
-    assert response.status_code == 302
+def test_pacts_are_scoped(cast, client_for):
     with system_scope("test"):
-        agreement = Agreement.objects.get(reference="IAA-9")
-    shares = {s.partner.code: s.percentage for s in agreement.owner_shares()}
-    assert shares == {"wcc": Decimal("60.00"), "rbkc": Decimal("40.00")}
-    text = page(client.get(f"/agreements/{agreement.pk}/"))
-    assert "60.00%" in text and "Royal Borough of Kensington and Chelsea" in text
-
-
-def test_a_lead_keeps_the_other_councils_share(cast, client_for):
-    with system_scope("test"):
-        joint = Agreement.objects.create(
-            reference="IAA-1", title="Bi-borough ICT", starts_on=datetime.date(2011, 4, 1)
-        )
-        set_owner_shares(joint, {cast.wcc: Decimal("60"), cast.rbkc: Decimal("40")})
-    client = client_for(cast.wcc_lead)
-    text = page(client.get(f"/agreements/{joint.pk}/edit/"))
-    assert f'name="share_{cast.rbkc.pk}"' not in text
-    assert "you cannot change this council\u2019s share" in text and "40.00%" in text
-    base = {"reference": "IAA-1", "title": "Bi-borough ICT (renamed)", "starts_on": "2011-04-01"}
-    response = client.post(f"/agreements/{joint.pk}/edit/", {**base, f"share_{cast.wcc.pk}": "60"})
-    assert response.status_code == 302
-    shares = {s.partner.code: s.percentage for s in joint.owner_shares()}
-    assert shares == {"wcc": Decimal("60.00"), "rbkc": Decimal("40.00")}
-    # Giving up wcc's share would leave the lead unable to see the agreement.
-    response = client.post(f"/agreements/{joint.pk}/edit/", {**base, f"share_{cast.wcc.pk}": ""})
-    assert "must add up to 100%" in page(response)
-
-
-AGREEMENT = {
-    "reference": "IAA-7",
-    "title": "Shared print",
-    "starts_on": "2020-04-01",
-    "ends_on": "",
-    "summary": "",
-}
-
-
-def owners_fieldset(text: str) -> str:
-    """The form group around the "Owners" fieldset, up to the fieldset's end."""
-    start = text.rindex('<div class="govuk-form-group', 0, text.index("Owners</legend>"))
-    return text[start : text.index("</fieldset>", start)]
-
-
-def test_shares_that_do_not_add_up_are_the_owners_fieldsets_error(cast, client_for):
-    response = client_for(cast.manager).post(
-        "/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "50"}
-    )
-    assert response.status_code == 200
-    text = page(response)
-    assert "<title>Error:" in text
-    message = "Owner shares must add up to 100%, not 50%."
-    # The error summary links to the first share (the councils are in name order).
-    summary = text.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
-    assert f'<a href="#id_share_{cast.wcc.pk}">{message}</a>' in summary
-    assert f'id="id_share_{cast.wcc.pk}"' in text.split("<form", 1)[1]
-    # The fieldset shows the error, in the GOV.UK pattern, once.
-    fieldset = owners_fieldset(text)
-    assert fieldset.startswith('<div class="govuk-form-group govuk-form-group--error">')
-    assert '<fieldset class="govuk-fieldset" aria-describedby="owners-hint owners-error">' in (
-        fieldset
-    )
-    assert (
-        '<p id="owners-error" class="govuk-error-message">'
-        f'<span class="govuk-visually-hidden">Error:</span> {message}</p>'
-    ) in fieldset
-    assert text.count(message) == 2  # the summary and the fieldset
-    # Every share input is marked, as GOV.UK marks a date that is wrong as a whole.
-    for partner in (cast.wcc, cast.rbkc):
-        share_input = fieldset.split(f'id="id_share_{partner.pk}"', 1)[0].rsplit("<input", 1)[1]
-        assert "govuk-input--error" in share_input
-    with system_scope("test"):
-        assert not Agreement.objects.filter(reference="IAA-7").exists()
-
-
-def test_no_share_at_all_is_the_owners_fieldsets_error_too(cast, client_for):
-    text = page(client_for(cast.manager).post("/agreements/new/", AGREEMENT))
-    message = "Give at least one council a share."
-    assert f'<a href="#id_share_{cast.wcc.pk}">{message}</a>' in text
-    assert message in owners_fieldset(text)
-
-
-def test_a_share_that_is_not_a_percentage_is_its_own_error_only(cast, client_for):
-    text = page(
-        client_for(cast.manager).post(
-            "/agreements/new/",
-            {**AGREEMENT, f"share_{cast.wcc.pk}": "150", f"share_{cast.rbkc.pk}": "10"},
-        )
-    )
-    assert f'href="#id_share_{cast.wcc.pk}"' in text
-    assert f'id="id_share_{cast.wcc.pk}-error"' in text
-    assert "City of Westminster\u2019s share must be 100% or less" in text
-    assert "add up to 100%" not in text
-    assert 'id="owners-error"' not in text
-    assert "govuk-form-group--error" not in owners_fieldset(text).split(">", 1)[0]
-
-
-def test_shares_are_text_inputs_with_a_decimal_keypad(cast, client_for):
-    """GOV.UK: not type=number, whose value arrow keys and the mouse wheel change unnoticed."""
-    client = client_for(cast.manager)
-    text = page(client.get("/agreements/new/"))
-    share_input = text.split(f'id="id_share_{cast.wcc.pk}"', 1)[0].rsplit("<input", 1)[1]
-    assert 'type="text"' in share_input and 'inputmode="decimal"' in share_input
-    assert 'type="number"' not in text
-    text = page(client.post("/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "half"}))
-    assert "Enter City of Westminster\u2019s share as a number, like 25 or 12.5" in text
-    text = page(client.post("/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "33.333"}))
-    assert "City of Westminster\u2019s share can have up to 2 decimal places" in text
-    # One mistake, one message (in the summary and by the field).
-    text = page(client.post("/agreements/new/", {**AGREEMENT, f"share_{cast.wcc.pk}": "1000"}))
-    assert text.count("City of Westminster\u2019s share must be 100% or less") == 2
-
-
-def test_a_services_error_on_owner_shares_goes_to_the_fieldset(cast):
-    from django.core.exceptions import ValidationError
-
-    from core.forms import add_validation_error
-    from core.templatetags.concord import error_summary
-    from estate.forms import AgreementForm
-
-    data = {**AGREEMENT, f"share_{cast.wcc.pk}": "100"}
-    form = AgreementForm(data=data, user=cast.manager)
-    assert form.is_valid()
-    add_validation_error(
-        form,
-        ValidationError({"owner_shares": "x's share must be more than 0%", "title": "Too long"}),
-    )
-    assert form.group_errors == {"owner_shares": ["x's share must be more than 0%"]}
-    assert form.errors["title"] == ["Too long"]
-    assert error_summary(form)["errors"] == [
-        ("#id_title", "Too long"),
-        (f"#id_share_{cast.wcc.pk}", "x's share must be more than 0%"),
-    ]
-
-
-def test_agreements_are_scoped(cast, client_for):
-    with system_scope("test"):
-        theirs = Agreement.objects.create(
+        theirs = Pact.objects.create(
             reference="R-1", title="Kensington only", starts_on=datetime.date(2020, 1, 1)
         )
         set_owner_shares(theirs, {cast.rbkc: Decimal("100")})
     client = client_for(cast.wcc_lead)
-    assert "Kensington only" not in page(client.get("/agreements/"))
-    assert client.get(f"/agreements/{theirs.pk}/").status_code == 404
+    assert "Kensington only" not in page(client.get("/pacts/"))
+    assert client.get(f"/pacts/{theirs.pk}/").status_code == 404
 
 
-# Site types (a catalogue) --------------------------------------------------------------------
+# Room types (a catalogue) --------------------------------------------------------------------
 
 
-def test_site_types_read_by_all_edited_by_staff(cast, client_for):
+def test_room_types_read_by_all_edited_by_staff(cast, client_for):
     with system_scope("test"):
-        office = SiteType.objects.create(name="Office")
+        office = RoomType.objects.create(name="Office")
     lead = client_for(cast.wcc_lead)
-    assert "Office" in page(lead.get("/site-types/"))
-    assert lead.get("/site-types/new/").status_code == 403
-    assert lead.get(f"/site-types/{office.pk}/edit/").status_code == 403
+    assert "Office" in page(lead.get("/room-types/"))
+    assert lead.get("/room-types/new/").status_code == 403
+    assert lead.get(f"/room-types/{office.pk}/edit/").status_code == 403
     agent = client_for(cast.agent)
-    response = agent.post("/site-types/new/", {"name": "Library", "description": ""})
+    response = agent.post("/room-types/new/", {"name": "Library", "description": ""})
     assert response.status_code == 302
 
 
 # Admin ---------------------------------------------------------------------------------------
 
 
-def test_admin_querysets_and_dropdowns_are_scoped(cast):
-    with system_scope("test"):
-        Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-        Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+def test_admin_lists_only_the_people_one_may_see(cast):
     request = RequestFactory().get("/django-admin/")
     request.user = cast.wcc_lead
-    site_admin = admin_site._registry[Site]
-    assert [s.name for s in site_admin.get_queryset(request)] == ["City Hall"]
-    partner_field: Any = Site._meta.get_field("partner")
-    field: Any = site_admin.formfield_for_foreignkey(partner_field, request)
-    assert list(field.queryset) == [cast.wcc]
     user_admin = admin_site._registry[User]
     assert "rbkc.lead" not in {u.username for u in user_admin.get_queryset(request)}
-    request.user = cast.manager
-    assert len(site_admin.get_queryset(request)) == 2
 
 
 @pytest.fixture
@@ -407,85 +244,11 @@ def superuser(cast):
     return make_user("root", is_superuser=True, is_staff=True)
 
 
-def admin_site_data(partner: Partner, code: str = "NEW") -> dict[str, Any]:
-    return {
-        "partner": partner.pk,
-        "code": code,
-        "name": "Back office site",
-        "site_type": "",
-        "address": "",
-        "postcode": "",
-        "uprn": "",
-        "is_active": "on",
-    }
-
-
-def test_admin_offers_only_partners_the_person_may_write(cast, superuser, client_for):
+def test_admin_offers_only_partners_the_person_may_give_roles_in(cast, superuser, client_for):
     client = client_for(superuser)
-    text = page(client.get("/django-admin/estate/site/add/"))
-    options = text.split('name="partner"', 1)[1].split("</select>", 1)[0]
-    assert f'value="{cast.wcc.pk}"' in options and f'value="{cast.rbkc.pk}"' in options
-    assert f'value="{cast.lbhf.pk}"' not in options
-    with system_scope("test"):
-        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-    text = page(client.get(f"/django-admin/estate/site/{site.pk}/change/"))
-    options = text.split('name="partner"', 1)[1].split("</select>", 1)[0]
-    assert f'value="{cast.lbhf.pk}"' not in options and f'value="{cast.rbkc.pk}"' in options
     text = page(client.get("/django-admin/tenancy/membership/add/"))
     options = text.split('name="partner"', 1)[1].split("</select>", 1)[0]
     assert f'value="{cast.lbhf.pk}"' not in options and f'value="{cast.wcc.pk}"' in options
-
-
-def test_admin_refuses_a_record_for_a_former_partner(cast, superuser, client_for):
-    """lbhf left in 2018: the back office can no more add its records than the pages can."""
-    client = client_for(superuser)
-    response = client.post("/django-admin/estate/site/add/", admin_site_data(cast.lbhf))
-    assert response.status_code == 200
-    assert "Select a valid choice" in page(response)
-    with system_scope("test"):
-        site = Site.objects.create(partner=cast.wcc, code="CH", name="City Hall")
-        assert not Site.objects.filter(code="NEW").exists()
-    # Nor move a record to it.
-    response = client.post(
-        f"/django-admin/estate/site/{site.pk}/change/", admin_site_data(cast.lbhf, "CH")
-    )
-    assert response.status_code == 200
-    site.refresh_from_db()
-    assert site.partner_id == cast.wcc.pk
-    # A current partner is fine.
-    response = client.post("/django-admin/estate/site/add/", admin_site_data(cast.rbkc))
-    assert response.status_code == 302
-    with system_scope("test"):
-        assert Site.objects.get(code="NEW").partner_id == cast.rbkc.pk
-
-
-def test_admin_former_partners_records_are_read_only(cast, superuser, client_for):
-    with system_scope("test"):
-        old = Site.objects.create(partner=cast.lbhf, code="OLD", name="Old Town Hall")
-    client = client_for(superuser)
-    response = client.get(f"/django-admin/estate/site/{old.pk}/change/")
-    assert response.status_code == 200
-    assert 'name="_save"' not in page(response)  # shown, not editable
-    response = client.post(
-        f"/django-admin/estate/site/{old.pk}/change/", admin_site_data(cast.lbhf, "OLD")
-    )
-    assert response.status_code == 403
-    old.refresh_from_db()
-    assert old.name == "Old Town Hall"
-
-
-def test_admin_save_refuses_a_partner_the_form_should_not_have_offered(cast, superuser, rf):
-    """The save checks again, in case a form (a custom one, say) let a former partner through."""
-    from django.core.exceptions import PermissionDenied
-
-    site_admin = admin_site._registry[Site]
-    request = rf.post("/django-admin/estate/site/add/")
-    request.user = superuser
-    site = Site(partner=cast.lbhf, code="X", name="Sneaky")
-    with pytest.raises(PermissionDenied):
-        site_admin.save_model(request, site, form=None, change=False)
-    with system_scope("test"):
-        assert not Site.objects.filter(code="X").exists()
 
 
 def test_manager_gives_an_existing_person_a_role_in_another_council(cast, client_for):
@@ -507,8 +270,8 @@ def test_manager_gives_an_existing_person_a_role_in_another_council(cast, client
     cast.wcc_lead.refresh_from_db()
     assert cast.wcc_lead.has_usable_password()  # their account is untouched
     with system_scope("test"):
-        rbkc_site = Site.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
-    assert client_for(cast.wcc_lead).get(f"/sites/{rbkc_site.pk}/").status_code == 200
+        rbkc_room = Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+    assert client_for(cast.wcc_lead).get(f"/rooms/{rbkc_room.pk}/").status_code == 200
 
 
 def test_giving_an_existing_person_a_role_explains_each_mistake(cast, client_for):
