@@ -11,7 +11,7 @@ from core.testing.sample.models import Pact, Room, RoomType
 
 class RoomFilterSet(ConcordFilterSet):
     search_fields = ("code", "name", "postcode", "address")
-    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner))
     room_type = ScopedModelChoiceFilter(queryset=scoped_choices(RoomType), label="Type of room")
     is_active = django_filters.BooleanFilter(label="In use")
 

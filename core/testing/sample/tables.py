@@ -11,14 +11,13 @@ class RoomTable(Table):
 
     name = Column("Name", link=True, sortable=True)
     code = Column("Code", sortable=True)
-    partner = Column("Council", sort_by="partner__name")
+    partner = Column(sort_by="partner__name")
     room_type = Column("Type")
     postcode = Column("Postcode")
     is_active = Column("In use")
 
     class Meta:
         model = Room
-        default_sort = ["name"]
 
 
 class RoomTypeTable(Table):
@@ -29,7 +28,6 @@ class RoomTypeTable(Table):
 
     class Meta:
         model = RoomType
-        default_sort = ["name"]
 
 
 class PactTable(Table):
@@ -42,4 +40,3 @@ class PactTable(Table):
 
     class Meta:
         model = Pact
-        default_sort = ["title"]

@@ -1,16 +1,11 @@
 """Pages of the sample app (a test-only app): rooms, room types and pacts.
 
 Each model's pages are the generic ones (core.views.generic), declared as the estate declares
-its own: a pact's owner shares are saved through core.services.set_owner_shares.
+its own; a pact's owner shares are the generic form's and are saved by the generic page.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest
-
-from core.services import set_owner_shares
 from core.testing.sample.filtersets import PactFilterSet, RoomFilterSet, RoomTypeFilterSet
 from core.testing.sample.forms import PactForm, RoomForm, RoomTypeForm
 from core.testing.sample.models import Pact, Room, RoomType
@@ -51,9 +46,3 @@ class PactViews(ModelViews):
     nav_label = "Pacts"
     on_council_page = True
     nav_order = 40
-
-    @classmethod
-    def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
-        pact = form.save()
-        set_owner_shares(pact, form.shares)
-        return pact

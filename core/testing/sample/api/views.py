@@ -14,7 +14,6 @@ class RoomViewSet(ScopedModelViewSet):
     model = Room
     serializer_class = RoomSerializer
     filterset_class = RoomFilterSet
-    ordering = ("name",)
     ordering_fields = ("name", "code", "postcode", "created_at", "updated_at")
 
 
@@ -24,7 +23,6 @@ class RoomTypeViewSet(ScopedModelViewSet):
     model = RoomType
     serializer_class = RoomTypeSerializer
     filterset_class = RoomTypeFilterSet
-    ordering = ("name",)
     ordering_fields = ("name",)
 
 
@@ -34,5 +32,4 @@ class PactViewSet(ScopedModelViewSet):
     model = Pact
     serializer_class = PactSerializer
     filterset_class = PactFilterSet
-    ordering = ("title",)
     ordering_fields = ("title", "reference", "starts_on")
