@@ -36,7 +36,7 @@ def register(family: type[FamilyBase]) -> None:
 def declared_families() -> list[type[FamilyBase]]:
     """The families pytest collects: ``Test...`` classes at the top of a test module.
 
-    Families made only to look at the machinery (``_Sites``), or inside a test function, do
+    Families made only to look at the machinery (``_Rooms``), or inside a test function, do
     not count: they run no test of their model.
     """
     return [
