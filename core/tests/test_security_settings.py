@@ -27,6 +27,19 @@ def test_env_example_lists_nothing_the_settings_do_not_read():
     assert not sorted(listed - read), "stale variables in .env.example"
 
 
+# A row of docs/deployment.md's settings tables: | `NAME` | default | meaning |
+DOCUMENTED = re.compile(r"^\| `([A-Z][A-Z0-9_]*)` \|", re.MULTILINE)
+
+
+def test_the_deployment_guide_explains_every_variable_the_settings_read():
+    read = set(READ.findall((BASE_DIR / "concord" / "settings.py").read_text()))
+    documented = set(DOCUMENTED.findall((BASE_DIR / "docs" / "deployment.md").read_text()))
+    missing = sorted(read - documented)
+    assert not missing, f"docs/deployment.md's settings tables should explain {', '.join(missing)}"
+    stale = sorted(documented - read)
+    assert not stale, f"docs/deployment.md explains variables nothing reads: {', '.join(stale)}"
+
+
 def test_env_example_sets_no_secret():
     text = (BASE_DIR / ".env.example").read_text()
     assert re.search(r"^CONCORD_SECRET_KEY=\s*$", text, re.MULTILINE)
