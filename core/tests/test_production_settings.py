@@ -70,10 +70,14 @@ def test_with_no_environment_named_concord_runs_as_production():
     assert values == ["'production'", "True", "False", "True"]
 
 
-def test_with_no_environment_named_a_command_refuses_to_start_without_its_secrets():
-    result = run(["manage.py", "check"], clean_env())
+@pytest.mark.parametrize("command", ["check", "migrate", "makemigrations"])
+def test_with_no_environment_named_a_command_refuses_to_start_without_its_secrets(command):
+    result = run(["manage.py", command], clean_env())
     assert result.returncode != 0
-    assert "CONCORD_SECRET_KEY" in result.stderr
+    # Said plainly, with the way to development mode, not as a traceback.
+    assert result.stderr.startswith("concord: CONCORD_SECRET_KEY must be set"), result.stderr
+    assert "export CONCORD_ENV=development" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_development_mode_starts_with_nothing_else_set_when_asked_for():
