@@ -78,12 +78,12 @@ def canonical() -> dict[str, list[list[Any]]]:
 
 
 def fill() -> None:
-    """The demo, then changes of every kind: an update, a creation, a deletion, an account, a
-    session and an API token."""
+    """The demo (of whichever apps are installed), then changes of every kind: a creation, an
+    update, a deletion, an account, a session and an API token."""
     load_demo()
     with system_scope("test"), acting_as(None, label="test:backup"):
-        partner = Partner.objects.get(code="wcc")
-        partner.name = "Westminster City Council"
+        partner = Partner.objects.create(code="bkp", name="Backup Borough")
+        partner.name = "Backup Borough Council"
         partner.save()
         person = User.objects.create_user("backup.person", "person@example.gov.uk", "x" * 20)
         membership = Membership.objects.create(

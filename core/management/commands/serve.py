@@ -3,7 +3,7 @@
 Development (the default): Django's runserver with the address to open, reloading on changes.
 
 Production (``--production``): gunicorn runs the WSGI application with the project's server
-settings (concord/gunicorn_conf.py: threaded workers for the machine's cores, access log on
+settings (core/gunicorn_conf.py: threaded workers for the machine's cores, access log on
 standard output, timeouts). Before it starts, the command
 
 - refuses unless Concord is in production mode (a development setting under a production
@@ -23,7 +23,6 @@ service (docs/deployment.md), so that it is restarted, scaled and logged on its 
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from typing import Any
@@ -38,10 +37,10 @@ from django.db.migrations.executor import MigrationExecutor
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config
 
+from core import gunicorn_conf
+
 DEFAULT_ADDR = "127.0.0.1"
 DEFAULT_PORT = "8000"
-#: The project's gunicorn settings, shared with anyone running gunicorn themselves.
-GUNICORN_CONFIG = "concord.gunicorn_conf"
 
 # The forms runserver accepts: "8000", "host:8000", "1.2.3.4:8000", "[::1]:8000".
 _ADDRPORT = re.compile(r"^(?:(?P<addr>\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):)?(?P<port>[0-9]+)$")
@@ -74,11 +73,10 @@ def positive(value: str) -> int:
 def gunicorn_options(
     bind: list[str] | None = None, workers: int | None = None, threads: int | None = None
 ) -> dict[str, Any]:
-    """The gunicorn settings of the project's configuration module, with the command's
-    overrides: what `concord serve --production` runs with."""
-    module = importlib.import_module(GUNICORN_CONFIG)
+    """Concord's gunicorn settings (core/gunicorn_conf.py, shared with anyone running gunicorn
+    themselves), with the command's overrides: what `concord serve --production` runs with."""
     known = Config().settings
-    options = {name: value for name, value in vars(module).items() if name in known}
+    options = {name: value for name, value in vars(gunicorn_conf).items() if name in known}
     if bind:
         options["bind"] = bind
     if workers is not None:

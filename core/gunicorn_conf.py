@@ -1,9 +1,11 @@
 """Gunicorn's settings for Concord's production web server.
 
 `concord serve --production` runs gunicorn with these (its --bind, --workers and --threads
-override three of them); anyone who runs gunicorn themselves gets the same server with
-``gunicorn -c python:concord.gunicorn_conf``. Every name below that is one of gunicorn's
-settings is read by gunicorn; the functions are ignored.
+override three of them) on the project's WSGI application (settings.WSGI_APPLICATION); anyone
+who runs gunicorn themselves gets the same server with
+``gunicorn -c python:core.gunicorn_conf concord.wsgi:application``. Every name below that is one
+of gunicorn's settings is read by gunicorn; the functions are ignored. (It lives in core, which
+names no project: the application is given to it, not named here.)
 
 Why each is as it is:
 
@@ -50,7 +52,6 @@ def workers_for(cores: int) -> int:
     return max(1, min(2 * cores + 1, MAX_WORKERS))
 
 
-wsgi_app = "concord.wsgi:application"
 bind = ["127.0.0.1:8000"]
 workers = workers_for(available_cores())
 worker_class = "gthread"
