@@ -99,7 +99,15 @@ def test_the_makefile_asks_for_development_for_its_developer_targets():
     makefile = (BASE_DIR / "Makefile").read_text()
     line = next(x for x in makefile.splitlines() if "export CONCORD_ENV = development" in x)
     targets = set(line.split(":", 1)[0].split())
-    assert {"demo", "serve", "bench", "pytest", "migrations-check", "typecheck"} <= targets
+    assert {
+        "demo",
+        "serve",
+        "bench",
+        "pytest",
+        "pin-queries",
+        "migrations-check",
+        "typecheck",
+    } <= targets
 
 
 # A protection switched off is reported at every start ------------------------------------------
