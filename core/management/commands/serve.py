@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+from argparse import ArgumentTypeError
 from typing import Any
 
 from django.conf import settings
@@ -66,7 +67,7 @@ def positive(value: str) -> int:
     except ValueError:
         number = 0
     if number < 1:
-        raise CommandError(f"“{value}” is not a whole number of at least 1.")
+        raise ArgumentTypeError(f"“{value}” is not a whole number of at least 1.")
     return number
 
 
@@ -244,7 +245,7 @@ class Command(BaseCommand):
 
 class ProductionServer(BaseApplication):
     """Gunicorn, configured from a dictionary rather than its command line, running the
-    project's WSGI application (settings.WSGI_APPLICATION, concord/wsgi.py)."""
+    project's WSGI application (settings.WSGI_APPLICATION)."""
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
