@@ -10,6 +10,10 @@ HOST ?= 127.0.0.1:8000
 
 .PHONY: demo test install static lint typecheck migrations-check pytest pin-queries bench serve clean
 
+# With no CONCORD_ENV Concord runs as production and refuses to start without a secret key and
+# host names (concord/settings.py). These targets are the developer's: they ask for development.
+demo serve bench pytest pin-queries migrations-check typecheck: export CONCORD_ENV = development
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

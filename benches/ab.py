@@ -30,6 +30,7 @@ def child(root: str, url: str, username: str, requests: int) -> None:
     """In a fresh process: time `requests` GETs of `url` as `username`, print the samples."""
     sys.path.insert(0, root)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
+    os.environ.setdefault("CONCORD_ENV", "development")  # a development tool, as make bench
     from django.test import Client
 
     import concord.wsgi  # noqa: F401 - loaded as the web server loads it

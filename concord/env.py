@@ -7,6 +7,7 @@ fails at start-up with the variable's name in the message rather than somewhere 
 from __future__ import annotations
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -49,3 +50,13 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_header(name: str, example: str) -> str:
+    """Return the variable as the name of one HTTP header (e.g. X-Forwarded-Proto), or ""."""
+    value = os.environ.get(name, "").strip()
+    if value and not re.fullmatch(r"[A-Za-z0-9-]+", value):
+        raise ImproperlyConfigured(
+            f"{name} must be the name of one header, such as {example}, not {value!r}"
+        )
+    return value

@@ -1,9 +1,22 @@
 """Django settings for Concord, read from the environment (see .env.example).
 
-`CONCORD_ENV=production` switches on every protection of `manage.py check --deploy` and refuses
-to start without a secret key and allowed hosts; `development` (the default) is the demo and
-test mode. Any other value is refused, so a mistyped production setting cannot start a server
-in development mode with debug pages and the built-in key.
+Configuration fails closed. With no `CONCORD_ENV` Concord runs in **production** mode: every
+protection of `manage.py check --deploy` is on, and it refuses to start without a secret key of
+50+ random characters and the host names it serves (`CONCORD_SECRET_KEY`,
+`CONCORD_ALLOWED_HOSTS`). Development mode (debug pages, a built-in key, local host names) must
+be asked for, `CONCORD_ENV=development`: `make demo`, `make serve` and `make bench` set it, and so
+must a developer's shell. Any other value is refused, so a mistyped setting cannot start a server
+in development mode.
+
+Two programs that are not Concord running but development tools reading its settings default to
+development instead, when `CONCORD_ENV` is unset: the test run (pytest is loaded) and the
+type checker (django-stubs loads the settings inside mypy). A server, a worker or a command
+never loads either, so for them the default stays production.
+
+Production start-up also reports, as system-check warnings shown by `concord check` and at every
+server start, the protections that have been switched off (`CONCORD_HSTS_SECONDS=0`,
+`CONCORD_SSL_REDIRECT=false`): core/checks.py. The proxy's HTTPS header is trusted only when
+`CONCORD_PROXY_HTTPS_HEADER` names it.
 """
 
 from __future__ import annotations
@@ -14,20 +27,22 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from concord.env import env_bool, env_int, env_list, env_str
+from concord.env import env_bool, env_header, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONCORD_VAR_DIR", str(BASE_DIR / "var")))
 
 ENVIRONMENTS = ("development", "production")
-CONCORD_ENV = env_str("CONCORD_ENV", "development")
+TESTING = "pytest" in sys.modules or env_bool("CONCORD_TESTING")
+# Only the development tools default to development (see the docstring); nothing else does.
+_DEVELOPMENT_TOOL = "pytest" in sys.modules or "mypy_django_plugin" in sys.modules
+CONCORD_ENV = env_str("CONCORD_ENV", "development" if _DEVELOPMENT_TOOL else "production")
 if CONCORD_ENV not in ENVIRONMENTS:
     raise ImproperlyConfigured(
         f"CONCORD_ENV must be one of {', '.join(ENVIRONMENTS)} (exactly, in lower case), "
         f"not {CONCORD_ENV!r}"
     )
 PRODUCTION = CONCORD_ENV == "production"
-TESTING = "pytest" in sys.modules or env_bool("CONCORD_TESTING")
 DEBUG = env_bool("CONCORD_DEBUG", default=not PRODUCTION)
 
 SECRET_KEY = env_str("CONCORD_SECRET_KEY")
@@ -285,9 +300,22 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("CONCORD_SESSION_SECONDS", 8 * 60 * 60)
+
+# Behind a proxy that ends TLS, Django sees plain HTTP unless it may believe the proxy's header
+# saying the request came in over HTTPS. Believed only when named: a server that anyone but its
+# proxy can reach would otherwise take the word of any client that sends the header.
+PROXY_HTTPS_HEADER = env_header("CONCORD_PROXY_HTTPS_HEADER", "X-Forwarded-Proto")
+if PROXY_HTTPS_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + PROXY_HTTPS_HEADER.upper().replace("-", "_"), "https")
+# The client's address, from the header the proxy sets (core.middleware: sign-in lock-outs
+# count failures per address, and behind a proxy every request would come from the proxy).
+PROXY_CLIENT_IP_HEADER = env_header("CONCORD_PROXY_CLIENT_IP_HEADER", "X-Real-IP")
+if PROXY_CLIENT_IP_HEADER:
+    MIDDLEWARE.insert(0, "core.middleware.ProxyClientAddressMiddleware")
+# The health checks answer load balancers and monitors that talk plain HTTP to the server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("CONCORD_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("CONCORD_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # On by default so that `check --deploy` is clean; the directive only matters once the
@@ -296,6 +324,12 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     CSRF_COOKIE_HTTPONLY = True
+    # A protection switched off is reported at every start by Concord's own check, which names
+    # the variable (core/checks.py); Django's deploy check saying the same is not repeated.
+    SILENCED_SYSTEM_CHECKS = [
+        *(["security.W004"] if SECURE_HSTS_SECONDS <= 0 else []),
+        *(["security.W008"] if not SECURE_SSL_REDIRECT else []),
+    ]
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"

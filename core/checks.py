@@ -7,7 +7,10 @@ permission check that quietly grants nothing:
 - every concrete Concord record names an `area` of the grant table (core.tenancy.access),
   except core's own attachments, which are seen and changed as their record is;
 - a Concord app's configuration subclasses core.apps.ConcordAppConfig, so that its pages and
-  API are mounted and its tests are required (conftest.py).
+  API are mounted and its tests are required (conftest.py);
+- in production, a protection of HTTPS that has been switched off (HSTS, the redirect to
+  HTTPS) is reported, as a warning, every time Concord starts: not only by ``check --deploy``,
+  which nobody runs again once the server is up.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.checks import Warning as SystemWarning
 
 from core.apps import ConcordAppConfig
 from core.tenancy.access import AREAS
@@ -102,3 +107,44 @@ def check_apps(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 )
             )
     return errors
+
+
+@register(Tags.security)
+def check_https_protections(app_configs: Any = None, **kwargs: Any) -> list[SystemWarning]:
+    """In production, HSTS and the redirect to HTTPS are on, or the start-up says they are off.
+
+    Registered as an ordinary check (not ``deploy=True``), so it runs with every command and
+    server start as well as ``check --deploy``. Django's deploy warnings saying the same
+    (security.W004, W008) are silenced in that case by the settings, so it is said once.
+    """
+    if not getattr(settings, "PRODUCTION", False):
+        return []
+    warnings = []
+    if settings.SECURE_HSTS_SECONDS <= 0:
+        warnings.append(
+            SystemWarning(
+                "HSTS is switched off (CONCORD_HSTS_SECONDS=0): browsers are not told to reach "
+                "Concord only over HTTPS, so a person's first plain-HTTP request (a typed "
+                "address, an old bookmark) can be intercepted on a hostile network and their "
+                "sign-in or session taken.",
+                hint=(
+                    "Unset CONCORD_HSTS_SECONDS (one year), or set it to a number of seconds; "
+                    "switch it off only while moving the service between host names."
+                ),
+                id="concord.W001",
+            )
+        )
+    if not settings.SECURE_SSL_REDIRECT:
+        warnings.append(
+            SystemWarning(
+                "The redirect to HTTPS is switched off (CONCORD_SSL_REDIRECT=false): a request "
+                "that reaches Concord over plain HTTP is answered over plain HTTP, where "
+                "anyone on the network path can read and change it.",
+                hint=(
+                    "Unset CONCORD_SSL_REDIRECT; leave it off only when the proxy in front "
+                    "redirects every plain-HTTP request to HTTPS itself (docs/deployment.md)."
+                ),
+                id="concord.W002",
+            )
+        )
+    return warnings

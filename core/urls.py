@@ -1,13 +1,16 @@
-"""Pages of the core: home, partner filter, change log, partner exports, attachments."""
+"""Pages of the core: home, partner filter, change log, partner exports, attachments; and the
+health checks (/healthz, /readyz), open to anyone."""
 
 from django.urls import path
 
-from core.views import attachments, changes, data, home, partner_filter
+from core.views import attachments, changes, data, health, home, partner_filter
 
 app_name = "core"
 
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("partner-filter/", partner_filter.partner_filter, name="partner_filter"),
     path("changes/", changes.ChangeListView.as_view(), name="change_list"),
     path("partner-exports/", data.PartnerExportView.as_view(), name="partner_export"),

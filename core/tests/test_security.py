@@ -298,10 +298,14 @@ def test_the_server_entry_points_freeze_what_they_loaded(module):
     assert result.stdout.split() == ["True"], result.stderr
 
 
-def test_development_mode_starts_with_no_settings_at_all():
+def test_with_no_settings_at_all_concord_is_production_and_refuses_to_start():
+    # Fails closed: development mode must be asked for (core/tests/test_production_settings.py).
     env = production_env()
     env.pop("CONCORD_ENV")
-    assert "started" in run_python(SETUP, env).stdout
+    result = run_python(SETUP, env)
+    assert result.returncode != 0
+    assert "CONCORD_SECRET_KEY" in result.stderr
+    assert "started" not in result.stdout
 
 
 # Response headers ----------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
-# env_str("NAME"...), env_bool(...), env_int(...), env_list(...) in concord/settings.py
-READ = re.compile(r"env_(?:str|bool|int|list)\(\s*\"([A-Z][A-Z0-9_]*)\"")
+# env_str("NAME"...), env_bool(...), env_int(...), env_list(...), env_header(...) in the settings
+READ = re.compile(r"env_(?:str|bool|int|list|header)\(\s*\"([A-Z][A-Z0-9_]*)\"")
 # NAME=value or "# NAME=value" (an optional variable shown with an example)
 LISTED = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 
@@ -25,6 +25,19 @@ def test_env_example_lists_nothing_the_settings_do_not_read():
     read = set(READ.findall((BASE_DIR / "concord" / "settings.py").read_text()))
     listed = set(LISTED.findall((BASE_DIR / ".env.example").read_text()))
     assert not sorted(listed - read), "stale variables in .env.example"
+
+
+# A row of docs/deployment.md's settings tables: | `NAME` | default | meaning |
+DOCUMENTED = re.compile(r"^\| `([A-Z][A-Z0-9_]*)` \|", re.MULTILINE)
+
+
+def test_the_deployment_guide_explains_every_variable_the_settings_read():
+    read = set(READ.findall((BASE_DIR / "concord" / "settings.py").read_text()))
+    documented = set(DOCUMENTED.findall((BASE_DIR / "docs" / "deployment.md").read_text()))
+    missing = sorted(read - documented)
+    assert not missing, f"docs/deployment.md's settings tables should explain {', '.join(missing)}"
+    stale = sorted(documented - read)
+    assert not stale, f"docs/deployment.md explains variables nothing reads: {', '.join(stale)}"
 
 
 def test_env_example_sets_no_secret():

@@ -1,13 +1,44 @@
-"""`concord serve [addrport]`: the development web server, with the address to open."""
+"""`concord serve`: the development web server, or with --production, gunicorn.
+
+Development (the default): Django's runserver with the address to open, reloading on changes.
+
+Production (``--production``): gunicorn runs the WSGI application with the project's server
+settings (core/gunicorn_conf.py: threaded workers for the machine's cores, access log on
+standard output, timeouts). Before it starts, the command
+
+- refuses unless Concord is in production mode (a development setting under a production
+  server would serve debug pages and the built-in key);
+- runs the system checks with the deployment ones, so a protection switched off is reported at
+  every start (core/checks.py) and an error stops it;
+- refuses a database that is behind the code (``concord migrate`` first): every request would
+  fail otherwise;
+- collects the static files (``collectstatic``), so the files WhiteNoise serves and their
+  manifest always match the code being started, after an upgrade too; with
+  ``--no-collectstatic`` (files collected when the release was built) it refuses to start
+  without the manifest, since every page would fail without it.
+
+Background jobs are not run by the web server: `concord worker` runs beside it, as its own
+service (docs/deployment.md), so that it is restarted, scaled and logged on its own.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from argparse import ArgumentTypeError
 from typing import Any
 
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.servers.basehttp import get_internal_wsgi_application
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from gunicorn.app.base import BaseApplication
+from gunicorn.config import Config
+
+from core import gunicorn_conf
 
 DEFAULT_ADDR = "127.0.0.1"
 DEFAULT_PORT = "8000"
@@ -29,22 +60,64 @@ def url_for(addrport: str) -> str:
     return f"http://{addr}:{match['port']}/"
 
 
+def positive(value: str) -> int:
+    """An argument that must be a whole number of at least one."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ArgumentTypeError(f"“{value}” is not a whole number of at least 1.")
+    return number
+
+
+def gunicorn_options(
+    bind: list[str] | None = None, workers: int | None = None, threads: int | None = None
+) -> dict[str, Any]:
+    """Concord's gunicorn settings (core/gunicorn_conf.py, shared with anyone running gunicorn
+    themselves), with the command's overrides: what `concord serve --production` runs with."""
+    known = Config().settings
+    options = {name: value for name, value in vars(gunicorn_conf).items() if name in known}
+    if bind:
+        options["bind"] = bind
+    if workers is not None:
+        options["workers"] = workers
+    if threads is not None:
+        options["threads"] = threads
+    return options
+
+
+def unapplied_migrations() -> list[str]:
+    """The migrations the database has not had yet, as ``app.name``."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
+def manifest_missing() -> bool:
+    """Whether the static files' manifest (written by collectstatic) is absent."""
+    manifest: str | None = getattr(staticfiles_storage, "manifest_name", None)
+    return manifest is not None and not staticfiles_storage.exists(manifest)
+
+
 class Command(BaseCommand):
-    """Run Django's development server; static files come from WhiteNoise, as in production."""
+    """Run Django's development server, or gunicorn in production (``--production``)."""
 
     help = (
-        "Run the development web server (default 127.0.0.1:8000). For production run the WSGI "
-        "application concord.wsgi under gunicorn or similar instead."
+        "Run the development web server (default 127.0.0.1:8000), or with --production the "
+        "production server (gunicorn; --bind, --workers, --threads). Background jobs need "
+        "`concord worker` running beside either."
     )
-    # runserver checks the project itself; checking here too would do it twice.
+    # runserver checks the project itself, and --production checks it before gunicorn starts;
+    # checking here too would do it twice.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "addrport",
             nargs="?",
-            default=f"{DEFAULT_ADDR}:{DEFAULT_PORT}",
-            help="Port, or address:port, to listen on (default 127.0.0.1:8000).",
+            help="Development: port, or address:port, to listen on (default 127.0.0.1:8000).",
         )
         parser.add_argument("--ipv6", "-6", action="store_true", help="Listen on IPv6.")
         parser.add_argument(
@@ -53,9 +126,53 @@ class Command(BaseCommand):
         parser.add_argument(
             "--noreload", action="store_true", help="Do not restart when the code changes."
         )
+        production = parser.add_argument_group("production (gunicorn)")
+        production.add_argument(
+            "--production",
+            action="store_true",
+            help="Run the production server, gunicorn (needs CONCORD_ENV=production, the default).",
+        )
+        production.add_argument(
+            "--bind",
+            action="append",
+            metavar="HOST:PORT",
+            help="Where to listen (default 127.0.0.1:8000; also unix:/run/concord/web.sock). "
+            "May be given more than once.",
+        )
+        production.add_argument(
+            "--workers",
+            type=positive,
+            metavar="N",
+            help="Worker processes (default 2 per core and one more, at most 8).",
+        )
+        production.add_argument(
+            "--threads", type=positive, metavar="N", help="Threads per worker (default 2)."
+        )
+        production.add_argument(
+            "--no-collectstatic",
+            action="store_true",
+            help="Do not collect the static files first (they were collected when the release "
+            "was built); refuse to start if they were not.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        addrport: str = options["addrport"]
+        if options["production"]:
+            self.serve_production(options)
+        else:
+            self.serve_development(options)
+
+    def serve_development(self, options: dict[str, Any]) -> None:
+        production_only = [
+            f"--{name.replace('_', '-')}"
+            for name in ("bind", "workers", "threads", "no_collectstatic")
+            if options[name]
+        ]
+        if production_only:
+            raise CommandError(
+                f"{', '.join(production_only)} apply to the production server only "
+                "(concord serve --production)."
+            )
+        addrport: str = options["addrport"] or f"{DEFAULT_ADDR}:{DEFAULT_PORT}"
         url = url_for(addrport)
         # With the autoreloader the command runs again in a child process (RUN_MAIN=true);
         # say where to go once, from the parent.
@@ -70,3 +187,73 @@ class Command(BaseCommand):
             use_reloader=not options["noreload"],
             skip_checks=False,
         )
+
+    def serve_production(self, options: dict[str, Any]) -> None:
+        if not settings.PRODUCTION:
+            raise CommandError(
+                "concord serve --production runs Concord in production mode, but CONCORD_ENV is "
+                "development here. Unset it (production is the default) and set "
+                "CONCORD_SECRET_KEY and CONCORD_ALLOWED_HOSTS, or leave out --production for the "
+                "development server."
+            )
+        if options["addrport"]:
+            raise CommandError(
+                f"The production server listens where --bind says: --bind {options['addrport']}"
+            )
+        if options["ipv6"] or options["nothreading"] or options["noreload"]:
+            raise CommandError(
+                "--ipv6, --nothreading and --noreload apply to the development server only."
+            )
+        self.check(include_deployment_checks=True)
+        try:
+            behind = unapplied_migrations()
+        except Exception as exc:
+            raise CommandError(f"Concord cannot reach its database: {exc}") from exc
+        if behind:
+            shown = ", ".join(behind[:5]) + (" ..." if len(behind) > 5 else "")
+            raise CommandError(
+                f"The database is behind this version of Concord ({len(behind)} migrations "
+                f"not applied: {shown}). Run `concord migrate` first."
+            )
+        if options["no_collectstatic"]:
+            if manifest_missing():
+                raise CommandError(
+                    f"The static files have not been collected into {settings.STATIC_ROOT} "
+                    "(no manifest), and every page would fail without them. Run `concord "
+                    "collectstatic --no-input`, or leave out --no-collectstatic."
+                )
+        else:
+            call_command("collectstatic", interactive=False, verbosity=0)
+            self.stdout.write(f"Static files collected into {settings.STATIC_ROOT}.")
+        # The checks opened a database connection; forked workers must not share it.
+        connections.close_all()
+
+        gunicorn = gunicorn_options(options["bind"], options["workers"], options["threads"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Concord (production) on {', '.join(gunicorn['bind'])}: {gunicorn['workers']} "
+                f"workers of {gunicorn['threads']} threads. SIGTERM or Ctrl-C stops it."
+            )
+        )
+        self.stdout.write(
+            "Background jobs (large imports, partner exports) need `concord worker` running "
+            "beside this server (docs/deployment.md)."
+        )
+        self.stdout.flush()
+        ProductionServer(gunicorn).run()
+
+
+class ProductionServer(BaseApplication):
+    """Gunicorn, configured from a dictionary rather than its command line, running the
+    project's WSGI application (settings.WSGI_APPLICATION)."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        return get_internal_wsgi_application()
