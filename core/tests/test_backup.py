@@ -139,7 +139,7 @@ def concord(database_url: str, tmp_path: Path, *args: str) -> subprocess.Complet
     }
     env.update(
         CONCORD_ENV="development",
-        DJANGO_SETTINGS_MODULE="concord.settings",
+        DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "concord.test_settings"),
         CONCORD_VAR_DIR=str(tmp_path / "var"),
         DATABASE_URL=database_url,
     )

@@ -35,17 +35,7 @@ EXAMPLE_APP = "estate"
 #: Imports of the example app by another app that are known and not yet removed, each with its
 #: reason: (file, imported module) -> why. The test fails on any other, and on an entry here
 #: that no longer happens (remove it then).
-EXAMPLE_APP_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {
-    (
-        "partners/management/commands/partner.py",
-        "estate.models",
-    ): "`concord partner add --site CODE:NAME` creates the new council's sites (estate.Site) "
-    "with it; to go when that option moves to the estate app or is dropped",
-    (
-        "partners/tests/test_commands.py",
-        "estate.models",
-    ): "the tests of `concord partner add --site`, which creates estate.Site records",
-}
+EXAMPLE_APP_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def module_name(path: Path) -> str:

@@ -19,7 +19,6 @@ from core.tenancy.choices import CouncilRole
 from core.tenancy.models import Membership, Partner, User
 from core.tenancy.scoping import system_scope
 from core.testing.sample.models import Room
-from estate.models import Site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
@@ -229,15 +228,13 @@ def test_worker_runs_queued_jobs_then_stops_with_batch():
 # concord partner ---------------------------------------------------------------------------
 
 
-def test_partner_add_creates_the_council_its_sites_and_people(cast):
+def test_partner_add_creates_the_council_and_its_people(cast):
     out = run(
         "partner", "add", "bark",
         "--name", "London Borough of Barking and Dagenham",
         "--gss", "e09000002",
         "--nation", "eng",
         "--joined", "2024-04-01",
-        "--site", "TH:Barking Town Hall",
-        "--site", "LIB-DAG:Dagenham Library: Church Elm Lane",
         "--person", "bark.lead:lead:it.lead@bark.example",
         "--person", "bark.staff:requester",
     )  # fmt: skip
@@ -247,10 +244,6 @@ def test_partner_add_creates_the_council_its_sites_and_people(cast):
         assert bark.gss_code == "E09000002"
         assert bark.joined_on == datetime.date(2024, 4, 1)
         assert bark.left_on is None
-        assert dict(Site.objects.owned_by(bark).values_list("code", "name")) == {
-            "TH": "Barking Town Hall",
-            "LIB-DAG": "Dagenham Library: Church Elm Lane",
-        }
         roles = set(Membership.objects.owned_by(bark).values_list("user__username", "role"))
     assert roles == {("bark.lead", "lead"), ("bark.staff", "requester")}
     lead = User.objects.get(username="bark.lead")
@@ -258,8 +251,8 @@ def test_partner_add_creates_the_council_its_sites_and_people(cast):
     assert not lead.has_usable_password()
 
     records = changes("command:partner add")
-    assert {r.content_type.model for r in records} == {"partner", "site", "user", "membership"}
-    assert len(records) == 1 + 2 + 2 + 2  # the council, its sites, its people's accounts, roles
+    assert {r.content_type.model for r in records} == {"partner", "user", "membership"}
+    assert len(records) == 1 + 2 + 2  # the council, its people's accounts, their roles
     assert {r.actor_id for r in records} == {None}
     accounts = [r for r in records if r.content_type.model == "user"]
     assert {r.object_repr for r in accounts} == {"bark.lead", "bark.staff"}
@@ -283,9 +276,7 @@ def test_partner_add_defaults_to_joining_today(cast):
         (["newb", "--name", "New", "--nation", "FRA"], "is not a nation"),
         (["newb", "--name", "New", "--gss", "X123"], "gss_code"),
         (["New Borough", "--name", "New"], "code"),
-        (["newb", "--name", "New", "--site", "no-name"], "CODE:NAME"),
-        (["newb", "--name", "New", "--site", "bad code:Hall"], "--site bad code"),
-        (["newb", "--name", "New", "--site", "A:One", "--site", "A:Two"], "given twice"),
+        (["newb", "--name", "New", "--person", "a.b:lead", "--person", "a.b:lead"], "twice"),
         (["newb", "--name", "New", "--person", "someone"], "USERNAME:ROLE"),
         (["newb", "--name", "New", "--person", "x.y:boss"], "is not a council role"),
         (["newb", "--name", "New", "--person", "wcc.lead:lead"], "usernames are taken"),
@@ -294,12 +285,12 @@ def test_partner_add_defaults_to_joining_today(cast):
 )
 def test_partner_add_refuses_bad_input_and_adds_nothing(cast, args, message):
     with system_scope("test"):
-        before = Partner.objects.count(), Site.objects.count()
+        before = Partner.objects.count(), Membership.objects.unscoped("test").count()
     users = User.objects.count()
     with pytest.raises(CommandError, match=message):
         run("partner", "add", *args)
     with system_scope("test"):
-        assert (Partner.objects.count(), Site.objects.count()) == before
+        assert (Partner.objects.count(), Membership.objects.unscoped("test").count()) == before
     assert User.objects.count() == users
     assert changes("command:partner add") == []
 

@@ -23,7 +23,6 @@ from core.context import acting_as
 from core.tenancy.choices import CouncilRole, Nation
 from core.tenancy.models import Membership, Partner, User
 from core.tenancy.scoping import system_scope
-from estate.models import Site
 from partners.services import add_partner, add_person, set_roles
 
 ROLE_HELP = ", ".join(CouncilRole.values)
@@ -67,14 +66,6 @@ def parse_role(value: str, where: str) -> str:
     return role
 
 
-def parse_site(value: str) -> tuple[str, str]:
-    """``CODE:NAME`` (the name may itself contain colons)."""
-    code, sep, name = value.partition(":")
-    if not sep or not code.strip() or not name.strip():
-        raise CommandError(f"--site: “{value}” should be CODE:NAME, e.g. TH:Town Hall.")
-    return code.strip(), name.strip()
-
-
 def parse_person(value: str) -> tuple[str, str, str]:
     """``USERNAME:ROLE[:EMAIL]``."""
     parts = [p.strip() for p in value.split(":")]
@@ -110,8 +101,11 @@ class Command(BaseCommand):
 
         add = subparsers.add_parser(
             "add",
-            help="Add a council with its sites and people.",
-            description="Add a council to the partnership, with its sites and people.",
+            help="Add a council with its people.",
+            description=(
+                "Add a council to the partnership, with its people. Its records (sites, "
+                "assets...) follow with `concord import`, e.g. `concord import sites FILE`."
+            ),
         )
         add.add_argument("code", help="Short lower-case code, e.g. wcc.")
         add.add_argument("--name", required=True, help="The council's full name.")
@@ -120,13 +114,6 @@ class Command(BaseCommand):
             "--nation", default=Nation.ENGLAND.value, help=f"Bank holidays of: {NATION_HELP}."
         )
         add.add_argument("--joined", help="Date it joined, YYYY-MM-DD (default today).")
-        add.add_argument(
-            "--site",
-            action="append",
-            default=[],
-            metavar="CODE:NAME",
-            help="A site of the council (repeat for several).",
-        )
         add.add_argument(
             "--person",
             action="append",
@@ -207,15 +194,11 @@ class Command(BaseCommand):
         code = options["code"].strip()
         joined = parse_date(options["joined"], "--joined") if options["joined"] else None
         nation = parse_nation(options["nation"])
-        sites = [parse_site(s) for s in options["site"]]
         people = [parse_person(p) for p in options["person"]]
-        for label, keys in (
-            ("site code", [s[0] for s in sites]),
-            ("username", [p[0] for p in people]),
-        ):
-            repeated = sorted({k for k in keys if keys.count(k) > 1})
-            if repeated:
-                raise CommandError(f"The same {label} is given twice: {', '.join(repeated)}.")
+        usernames = [p[0] for p in people]
+        repeated = sorted({name for name in usernames if usernames.count(name) > 1})
+        if repeated:
+            raise CommandError(f"The same username is given twice: {', '.join(repeated)}.")
         taken = list(
             User.objects.filter(username__in=[p[0] for p in people]).values_list(
                 "username", flat=True
@@ -226,7 +209,7 @@ class Command(BaseCommand):
                 f"These usernames are taken: {', '.join(sorted(taken))}. Give an existing person "
                 "a role with `concord partner set-role USERNAME CODE ROLE`."
             )
-        # All or nothing: a bad site or person leaves no half-added council behind.
+        # All or nothing: a bad person leaves no half-added council behind.
         with transaction.atomic():
             partner = add_partner(
                 code=code,
@@ -235,13 +218,6 @@ class Command(BaseCommand):
                 nation=nation,
                 joined_on=joined,
             )
-            for site_code, site_name in sites:
-                site = Site(partner=partner, code=site_code, name=site_name)
-                try:
-                    site.full_clean()
-                except ValidationError as exc:
-                    raise CommandError(f"--site {site_code}: {_validation_message(exc)}") from exc
-                site.save()
             for username, role, email in people:
                 try:
                     add_person(partner, username, "", "", email, role)
@@ -249,8 +225,7 @@ class Command(BaseCommand):
                     raise CommandError(f"--person {username}: {_validation_message(exc)}") from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"Added {partner.name} ({partner.code}) with {len(sites)} site(s) and "
-                f"{len(people)} person(s)."
+                f"Added {partner.name} ({partner.code}) with {len(people)} person(s)."
             )
         )
         if people:
