@@ -1,3 +1,5 @@
+"""The estate app's configuration: a Concord app (core.apps.ConcordAppConfig)."""
+
 from core.apps import ConcordAppConfig
 
 

@@ -1,3 +1,5 @@
+"""The tenancy kernel's app configuration (label ``tenancy``: AUTH_USER_MODEL is tenancy.User)."""
+
 from django.apps import AppConfig
 
 
