@@ -231,7 +231,8 @@ def may_change_record(user: Any, record: Any) -> bool:
     Exactly when they may change the record: the same grant, the same owners, and read-only
     when its owners have all left the partnership.
     """
-    return access_for(user).can(CHANGE, record.area, record.owning_partner_ids())
+    own = record.is_own_record(user)
+    return access_for(user).can(CHANGE, record.area, record.owning_partner_ids(), own=own)
 
 
 # Attaching and removing ------------------------------------------------------------------

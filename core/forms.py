@@ -296,6 +296,13 @@ class ScopedFormMixin:
                 )
 
 
+def author_of(model: Any) -> str | None:
+    """The field naming whose own a new record is when nobody says (a ticket's requester): the
+    first of the model's `own_fields`, when it is a foreign key of the record itself."""
+    fields = getattr(model, "own_fields", ())
+    return fields[0] if fields and "__" not in fields[0] else None
+
+
 class OwnerSharesMixin:
     """The owner shares of a co-owned record, as one group of fields (the "Owners" fieldset of
     generic/form.html): a percentage for each council in which the person may add (or change)
@@ -386,6 +393,11 @@ class ScopedModelForm(OwnerSharesMixin, ScopedFormMixin, forms.ModelForm):
         self.user = user
         self.form_model = type(self).scope_model or self._meta.model
         self.scope_fields(user, creating=self.instance.pk is None)
+        author_field = author_of(self._meta.model)
+        if self.instance.pk is None and author_field and author_field not in self.fields:
+            # A record some people own (a ticket its requester) is, unless the form asks,
+            # its author's own.
+            setattr(self.instance, f"{author_field}_id", getattr(user, "pk", None))
         if getattr(self._meta.model, "ownership", None) == "shared":
             self.add_share_fields()
         govukify(self)

@@ -37,10 +37,6 @@ def action_for(request: Request, view: Any) -> str:
     return METHOD_ACTIONS.get((request.method or "GET").upper(), VIEW)
 
 
-def _area(view: Any) -> str:
-    return view.get_model().area
-
-
 class ScopedActionPermission(BasePermission):
     """Signed in, and granted the action in the model's area (for the record's owners)."""
 
@@ -56,8 +52,12 @@ class ScopedActionPermission(BasePermission):
             # before whether they may act on it (has_object_permission, else 403), so a
             # council's record is never confirmed to exist by a 403.
             return True
-        return access_for(user).can(action_for(request, view), _area(view))
+        model = view.get_model()
+        return access_for(user).can(
+            action_for(request, view), model.area, own=bool(getattr(model, "own_fields", ()))
+        )
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         owners = obj.owning_partner_ids()
-        return access_for(request.user).can(action_for(request, view), obj.area, owners)
+        own = obj.is_own_record(request.user) if hasattr(obj, "is_own_record") else False
+        return access_for(request.user).can(action_for(request, view), obj.area, owners, own=own)

@@ -44,6 +44,7 @@ from core.api.fields import (
 from core.api.owner_shares import OwnerSharesField
 from core.api.rows import ScopedListSerializer
 from core.api.uniqueness import FieldNamingUniqueTogether, open_for_uniqueness
+from core.forms import author_of
 from core.services import set_owner_shares
 from core.tenancy.records import OwnerShare, PartnerOwnedModel, SharedOwnershipModel
 
@@ -224,6 +225,12 @@ class ScopedModelSerializer(serializers.ModelSerializer):
     # Saving --------------------------------------------------------------------------------
 
     def create(self, validated_data: dict[str, Any]) -> Any:
+        author_field = author_of(self.Meta.model)
+        user = request_user(self)
+        if author_field and author_field not in validated_data and user is not None:
+            # A record some people own (a ticket its requester) is, unless the client says,
+            # its author's own (as on the pages: core.forms.author_of).
+            validated_data[author_field] = user
         shares = validated_data.pop("owner_shares", None)
         instance = super().create(validated_data)
         if shares is not None:

@@ -62,7 +62,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "partners": frozenset({VIEW}),
         "estate": frozenset({VIEW}),
         "catalogue": frozenset({VIEW}),
-        "servicedesk": frozenset({VIEW, ADD}),
+        "servicedesk": frozenset({ADD}),
     },
     CouncilRole.LEAD: {
         "partners": READ_ACTIONS,
@@ -130,6 +130,16 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
+# A council role's grants that reach only the person's OWN records in that council: the records
+# whose `own_fields` name them (a ticket they raised or are the contact of). A requester sees
+# and follows up their own tickets, not their colleagues'. No "*": own grants are named.
+COUNCIL_OWN_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    CouncilRole.REQUESTER: {
+        "servicedesk": frozenset({VIEW, CHANGE}),
+    },
+}
+
+
 def _granted(table: dict[str, frozenset[str]], area: str) -> frozenset[str]:
     return table.get(area, table.get("*", frozenset()))
 
@@ -184,18 +194,44 @@ class Access:
             actions |= _granted(COUNCIL_GRANTS.get(role, {}), area)
         return frozenset(actions)
 
+    def council_own_actions(self, partner_id: int, area: str) -> frozenset[str]:
+        """Actions this person's roles in one council grant on their own records of `area`."""
+        actions: set[str] = set()
+        for role in self.roles_by_partner.get(partner_id, ()):
+            actions |= COUNCIL_OWN_GRANTS.get(role, {}).get(area, frozenset())
+        return frozenset(actions)
+
     def partner_ids(self, action: str, area: str) -> set[int] | None:
         """Partners in which this person may do `action` in `area`; None means every partner."""
         if action in self.service_actions(area):
             return None
         return {pid for pid in self.roles_by_partner if action in self.council_actions(pid, area)}
 
-    def can(self, action: str, area: str, partner_ids: Iterable[int] | None = None) -> bool:
+    def own_partner_ids(self, action: str, area: str) -> set[int]:
+        """Partners in which this person may do `action` on their own records of `area` only
+        (not on every record of the area there: those are `partner_ids`)."""
+        if action in self.service_actions(area):
+            return set()
+        return {
+            pid
+            for pid in self.roles_by_partner
+            if action in self.council_own_actions(pid, area)
+            and action not in self.council_actions(pid, area)
+        }
+
+    def can(
+        self,
+        action: str,
+        area: str,
+        partner_ids: Iterable[int] | None = None,
+        own: bool = False,
+    ) -> bool:
         """May this person do `action` in `area`, for a record owned by `partner_ids`?
 
-        With no partner ids (a new record, or a catalogue record) the question is whether the
-        person may do it anywhere. A record whose owners have all left the partnership is
-        read-only for everyone.
+        `own` says the record is the person's own, so that the grants on one's own records
+        count too (COUNCIL_OWN_GRANTS); with no partner ids (a new record, or the question
+        whether the person may do it anywhere), that the kind of record has own records. A
+        record whose owners have all left the partnership is read-only for everyone.
         """
         owners = set(partner_ids) if partner_ids is not None else None
         if owners and action in WRITE_ACTIONS and owners <= self.left_partner_ids:
@@ -206,8 +242,16 @@ class Access:
             if area == "catalogue":
                 # Catalogue records: readable by every signed-in person, editable by staff.
                 return action == VIEW and bool(self.roles_by_partner)
-            return any(action in self.council_actions(pid, area) for pid in self.roles_by_partner)
-        return any(action in self.council_actions(pid, area) for pid in owners)
+            return any(
+                action in self.council_actions(pid, area)
+                or (own and action in self.council_own_actions(pid, area))
+                for pid in self.roles_by_partner
+            )
+        return any(
+            action in self.council_actions(pid, area)
+            or (own and action in self.council_own_actions(pid, area))
+            for pid in owners
+        )
 
 
 #: Each membership as the access needs it: (partner id, role, the partner's leaving date).

@@ -102,6 +102,10 @@ class ConcordModel(models.Model):
     #: ``violation_error_message``. A unique constraint needs no entry (its last field is the
     #: one); a check constraint should have one, as its condition does not say which field.
     constraint_fields: ClassVar[dict[str, str]] = {}
+    #: Paths to the people whose own records these are (a ticket's ``requester`` and
+    #: ``contact``): a council role granted an action on its OWN records only (the grant
+    #: table's COUNCIL_OWN_GRANTS) reaches the records one of these names. Empty: none.
+    own_fields: ClassVar[tuple[str, ...]] = ()
     #: Fields whose value no two records share among those a person can see (a co-owned
     #: agreement's reference). Not a database constraint, on purpose: a unique column would
     #: refuse a council a value another council has used, and so tell it that record exists.
@@ -250,13 +254,49 @@ class ConcordModel(models.Model):
 
     @classmethod
     def visibility_filter(cls, user: Any, action: str = "view") -> Q | None:
-        """Rows `user` may `action`: Q() for all, None for none. The only visibility rule."""
-        ids = access_for(user).partner_ids(action, cls.area)
+        """Rows `user` may `action`: Q() for all, None for none. The only visibility rule.
+
+        The rows of the councils where the grant table gives the action on every record of
+        the area, and, where it gives it on the person's own records only (a requester's
+        tickets), those of their rows that are their own (`own_condition`).
+        """
+        access = access_for(user)
+        ids = access.partner_ids(action, cls.area)
         if ids is None:
             return Q()
-        if not ids:
-            return None
-        return cls.ownership_filter(ids)
+        condition = cls.ownership_filter(ids) if ids else None
+        own_ids = access.own_partner_ids(action, cls.area) if cls.own_fields else set()
+        if own_ids:
+            owned = cls.ownership_filter(own_ids)
+            if owned is not None:
+                term = owned & cls.own_condition(user)
+                condition = term if condition is None else condition | term
+        return condition
+
+    @classmethod
+    def own_condition(cls, user: Any) -> Q:
+        """The rows that are `user`'s own: one of `own_fields` names them. A model narrows it
+        further here (a ticket's internal notes are nobody's own)."""
+        condition = Q(pk__in=[])
+        for name in cls.own_fields:
+            condition |= Q(**{name: user.pk})
+        return condition
+
+    def is_own_record(self, user: Any) -> bool:
+        """Whether this record is `user`'s own (`own_condition`), so that the grants on one's
+        own records apply to it (core.tenancy.access.COUNCIL_OWN_GRANTS). Read from the
+        record's own columns when its condition is the plain one, else asked of the database."""
+        if not self.own_fields or user is None or not getattr(user, "pk", None):
+            return False
+        cls: Any = type(self)
+        plain = cls.own_condition.__func__ is ConcordModel.own_condition.__func__  # type: ignore[attr-defined]
+        if plain and all("__" not in name for name in self.own_fields):
+            return any(getattr(self, f"{name}_id", None) == user.pk for name in self.own_fields)
+        return self.pk is not None and self._own_by_query(user)
+
+    def _own_by_query(self, user: Any) -> bool:
+        mine = type(self)._default_manager.unscoped("is it the person's own record")
+        return mine.filter(Q(pk=self.pk) & self.own_condition(user)).exists()
 
     def owning_partner_ids(self) -> list[int]:
         """Ids of the partners that own this record (empty for catalogue records)."""

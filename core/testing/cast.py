@@ -1,7 +1,8 @@
 """The shared cast every test uses: two councils and the people around them.
 
 - ``wcc`` and ``rbkc``: two current partners; ``lbhf``: a partner that left on 2018-03-31.
-- ``wcc_staff`` / ``rbkc_staff``: requesters; ``wcc_lead`` / ``rbkc_lead``: IT leads;
+- ``wcc_staff`` / ``rbkc_staff``: requesters; ``wcc_colleague``: another requester of wcc
+  (who must not see wcc_staff's own records); ``wcc_lead`` / ``rbkc_lead``: IT leads;
   ``wcc_auditor``: read-only auditor of wcc; ``lbhf_lead``: lead of the former partner.
 - ``agent``: shared-service desk agent; ``finance``: shared-service finance officer;
   ``manager``: shared-service manager.
@@ -37,6 +38,7 @@ class Cast:
     rbkc: Partner
     lbhf: Partner
     wcc_staff: User
+    wcc_colleague: User
     wcc_lead: User
     wcc_auditor: User
     rbkc_staff: User
@@ -87,6 +89,7 @@ def make_cast() -> Cast:
             roles = {"staff": CouncilRole.REQUESTER, "lead": CouncilRole.LEAD}
             if partner is wcc:
                 roles["auditor"] = CouncilRole.AUDITOR
+                roles["colleague"] = CouncilRole.REQUESTER
             if partner is lbhf:
                 roles = {"lead": CouncilRole.LEAD}
             for suffix, role in roles.items():
@@ -98,6 +101,7 @@ def make_cast() -> Cast:
             rbkc=rbkc,
             lbhf=lbhf,
             wcc_staff=people["wcc_staff"],
+            wcc_colleague=people["wcc_colleague"],
             wcc_lead=people["wcc_lead"],
             wcc_auditor=people["wcc_auditor"],
             rbkc_staff=people["rbkc_staff"],

@@ -15,10 +15,11 @@ from core.testing.families import (
     ExportImportTests,
     FamilyBase,
     ModelFamily,
+    OwnRecordTests,
     PageTests,
 )
 
-CONCERNS = (PageTests, ApiTests, ExportImportTests, AttachmentTests)
+CONCERNS = (PageTests, ApiTests, ExportImportTests, AttachmentTests, OwnRecordTests)
 
 
 def own_names(cls: type) -> set[str]:

@@ -96,11 +96,21 @@ def test_zip_contents_and_manifest(cast, records, tmp_path):
     }
 
     people = jsonl(files["tenancy/user.jsonl"])
-    assert {p["username"] for p in people} == {"wcc.staff", "wcc.lead", "wcc.auditor"}
+    assert {p["username"] for p in people} == {
+        "wcc.staff",
+        "wcc.colleague",
+        "wcc.lead",
+        "wcc.auditor",
+    }
     assert all("password" not in p for p in people)
     assert b"argon2" not in b"".join(files.values())
     memberships = jsonl(files["tenancy/membership.jsonl"])
-    assert {m["user"] for m in memberships} == {"wcc.staff", "wcc.lead", "wcc.auditor"}
+    assert {m["user"] for m in memberships} == {
+        "wcc.staff",
+        "wcc.colleague",
+        "wcc.lead",
+        "wcc.auditor",
+    }
 
     changes = jsonl(files["changes/changes.jsonl"])
     room_changes = [c for c in changes if c["model"] == "room"]
@@ -139,7 +149,12 @@ def test_only_the_councils_own_people_have_their_accounts_exported(cast, records
     export_partner(cast.wcc, path)
     files = read_zip(path)
     people = jsonl(files["tenancy/user.jsonl"])
-    assert {p["username"] for p in people} == {"wcc.staff", "wcc.lead", "wcc.auditor"}
+    assert {p["username"] for p in people} == {
+        "wcc.staff",
+        "wcc.colleague",
+        "wcc.lead",
+        "wcc.auditor",
+    }
     exported = b"".join(files.values())
     for other in (cast.rbkc_lead, cast.manager):
         if other.email:

@@ -19,7 +19,7 @@ from core.services import set_owner_shares
 from core.tenancy.scoping import system_scope
 from core.testing.cast import Cast
 from core.testing.families import ModelFamily, content_of, unscoped
-from core.testing.sample.models import Pact, Room, RoomType
+from core.testing.sample.models import Errand, Pact, Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
@@ -251,3 +251,61 @@ def test_co_owned_pact_visible_to_each_owner(cast: Cast, client_for: Any) -> Non
     for user in (cast.wcc_lead, cast.rbkc_lead, cast.rbkc_staff, cast.manager):
         assert client_for(user).get(f"/pacts/{joint.pk}/").status_code == 200, user
     assert client_for(cast.lbhf_lead).get(f"/pacts/{joint.pk}/").status_code in (302, 404)
+
+
+# Errands: some people's own records ------------------------------------------------------------
+
+
+class TestErrand(ModelFamily):
+    """A requester's own records: they see theirs, their colleague sees none of them; the
+    council's lead sees and manages every errand of the council, its auditor reads them."""
+
+    model = Errand
+    owner = "wcc"
+    permitted = "wcc_lead"
+    denied = ("wcc_auditor",)
+    outsider = "rbkc_lead"
+    own_person = "wcc_staff"
+    colleague = "wcc_colleague"
+    edited_field = "title"
+    identity_field = "title"
+    list_queries = 5
+    api_list_queries = 4
+
+    def make(self, cast: Cast, partner: Any) -> Errand:
+        n = self.seq()
+        asker = cast.wcc_staff if partner == cast.wcc else cast.rbkc_staff
+        return Errand.objects.create(partner=partner, title=f"Errand {n:03d}", requester=asker)
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {"partner": partner.pk, "title": "Fetch the projector", "notes": ""}
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {"partner": obj.partner_id, "title": "Fetch the other projector", "notes": ""}
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {"partner": partner.code, "title": "Fetch the projector"}
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {"partner": obj.partner.code, "title": "Fetch the other projector"}
+
+
+def test_an_errand_added_by_a_requester_is_theirs_and_they_follow_it_up(cast, client_for):
+    client = client_for(cast.wcc_staff)
+    response = client.post(
+        "/errands/new/", {"partner": cast.wcc.pk, "title": "New keyboard", "notes": ""}
+    )
+    assert response.status_code == 302
+    with system_scope("test"):
+        errand = Errand.objects.get(title="New keyboard")
+    assert errand.requester == cast.wcc_staff
+    assert client.get(f"/errands/{errand.pk}/").status_code == 200
+    assert client_for(cast.wcc_colleague).get(f"/errands/{errand.pk}/").status_code == 404
+    # The contact of an errand sees it too.
+    with system_scope("test"):
+        errand.contact = cast.wcc_colleague
+        errand.save()
+    assert client_for(cast.wcc_colleague).get(f"/errands/{errand.pk}/").status_code == 200
+    # A requester cannot delete (the own grants are view and change), nor export.
+    assert client.post(f"/errands/{errand.pk}/delete/").status_code == 403
+    assert client.get("/errands/export/", {"format": "csv"}).status_code == 403

@@ -75,7 +75,7 @@ LETTERS = (("view", "V"), ("add", "A"), ("change", "C"), ("delete", "D"), ("impo
 
 
 def grant_table_markdown() -> str:
-    """The grant tables of partners.access as the markdown table docs/tenancy.md shows."""
+    """The grant tables of core.tenancy.access as the markdown table docs/tenancy.md shows."""
     from core.tenancy.access import ACTIONS, AREAS, COUNCIL_GRANTS, SERVICE_GRANTS, Access
     from core.tenancy.choices import CouncilRole, ServiceRole
 
@@ -91,7 +91,14 @@ def grant_table_markdown() -> str:
     for role in COUNCIL_GRANTS:
         access = Access(user_id=1, roles_by_partner={1: {role}})
         label = f"council `{CouncilRole(role).value}`"
-        cells = [cell(access.council_actions(1, area)) for area in AREAS]
+        cells = []
+        for area in AREAS:
+            text = cell(access.council_actions(1, area))
+            own = access.council_own_actions(1, area) - access.council_actions(1, area)
+            if own:
+                # Grants on the person's own records only (COUNCIL_OWN_GRANTS).
+                text = f"{text if text != '-' else ''} own: {cell(own)}".strip()
+            cells.append(text)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     for role in SERVICE_GRANTS:
         access = Access(user_id=1, service_role=role)

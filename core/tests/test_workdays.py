@@ -56,9 +56,9 @@ def test_bank_holidays_span_years_in_date_order() -> None:
 LONDON = ZoneInfo("Europe/London")
 
 
-def at(*args: int) -> datetime.datetime:
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime.datetime:
     """A London wall-clock time."""
-    return datetime.datetime(*args, tzinfo=LONDON)
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=LONDON)
 
 
 H = datetime.timedelta(hours=1)

@@ -70,8 +70,11 @@ class ModelPageMixin(LoginRequiredMixin):
 
     def can(self, action: str, obj: Any = None) -> bool:
         """May the signed-in person do `action` (on `obj`, or anywhere when None)?"""
-        owners = obj.owning_partner_ids() if obj is not None else None
-        return access_for(self.request.user).can(action, self.model.area, owners)
+        access = access_for(self.request.user)
+        if obj is None:
+            return access.can(action, self.model.area, own=bool(self.model.own_fields))
+        own = obj.is_own_record(self.request.user)
+        return access.can(action, self.model.area, obj.owning_partner_ids(), own=own)
 
     def visible(self) -> Any:
         return self.model.objects.visible_to(self.request.user)

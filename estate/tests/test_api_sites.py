@@ -139,7 +139,9 @@ def test_lead_creates_a_site_in_their_council(cast, sites):
     assert body["partner"] == "wcc" and body["site_type"] == "Office"
     assert response["Location"].endswith(f"/api/v1/sites/{body['id']}/")
     assert response["ETag"].startswith(f'"site-{body["id"]}-v1-')
-    change = ChangeRecord.objects.visible_to(cast.manager).get(object_id=body["id"])
+    change = ChangeRecord.objects.visible_to(cast.manager).get(
+        object_id=body["id"], content_type__model="site"
+    )
     assert change.action == "create"
     assert change.actor == cast.wcc_lead
 

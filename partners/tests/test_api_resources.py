@@ -465,7 +465,7 @@ def test_pact_list_loads_shares_in_one_query(cast, django_assert_max_num_queries
 
 def test_memberships_are_scoped(cast):
     rows = api_client(cast.wcc_lead).get("/api/v1/memberships/").json()["results"]
-    assert {r["user"] for r in rows} == {"wcc.staff", "wcc.lead", "wcc.auditor"}
+    assert {r["user"] for r in rows} == {"wcc.staff", "wcc.colleague", "wcc.lead", "wcc.auditor"}
     assert {r["partner"] for r in rows} == {"wcc"}
 
 

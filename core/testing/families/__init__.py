@@ -43,6 +43,7 @@ The package, by what makes each part change:
 - `api`: the API's CRUD, ETags and If-Match, pagination, the change log.
 - `export_import`: export and import, of the pages and the API, in CSV and XLSX.
 - `attachments`: files attached to a model's records.
+- `own`: records that are some people's own (a requester's tickets), seen by them alone.
 - `registry`: which families exist, and which Concord models none declares.
 - `pins`: the pinned query counts of lists, checked, and rewritten with ``--repin-queries``.
 """
@@ -77,6 +78,7 @@ from core.testing.families.base import (
     xlsx_rows,
 )
 from core.testing.families.export_import import ExportImportTests, csv_file, xlsx_file
+from core.testing.families.own import OwnRecordTests
 from core.testing.families.pages import PageTests
 from core.testing.families.registry import (
     concrete_concord_models,
@@ -95,6 +97,7 @@ __all__ = [
     "ExportImportTests",
     "FamilyBase",
     "ModelFamily",
+    "OwnRecordTests",
     "PageTests",
     "all_of",
     "applies",
@@ -123,7 +126,9 @@ __all__ = [
 ]
 
 
-class ModelFamily(PageTests, ApiTests, ExportImportTests, AttachmentTests, FamilyBase):
+class ModelFamily(
+    PageTests, ApiTests, ExportImportTests, AttachmentTests, OwnRecordTests, FamilyBase
+):
     """The generic tests of one model; a test module subclasses it with a few declarations.
 
     Declarations (class attributes):
@@ -142,7 +147,7 @@ class ModelFamily(PageTests, ApiTests, ExportImportTests, AttachmentTests, Famil
     - ``list_rows``, ``list_queries``, ``api_list_queries``: the pinned query counts of the list
       page and API list as the permitted person, with ``list_rows`` sample records
       (``make pin-queries`` writes them).
-    - ``deletable``, ``known_gaps``, ``api``: see `FamilyBase`.
+    - ``deletable``, ``known_gaps``, ``api``, ``own_person``, ``colleague``: see `FamilyBase`.
 
     Hooks (methods) to override: ``make`` (required), ``create_data`` and ``update_data``
     (required when the model can be created or edited), ``api_create_data`` /
@@ -150,5 +155,5 @@ class ModelFamily(PageTests, ApiTests, ExportImportTests, AttachmentTests, Famil
     (models with import fields), ``sample`` and ``disposable`` (what is viewed and deleted).
 
     The tests come from one mixin per concern (`PageTests`, `ApiTests`, `ExportImportTests`,
-    `AttachmentTests`), each built on `FamilyBase`.
+    `AttachmentTests`, `OwnRecordTests`), each built on `FamilyBase`.
     """

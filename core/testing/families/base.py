@@ -195,6 +195,11 @@ class FamilyBase:
     known_gaps: ClassVar[dict[str, str]] = {}
     #: False when the model has no API endpoint.
     api: ClassVar[bool] = True
+    #: For a model with own records (``own_fields``): the cast person whose own record the
+    #: sample is (``make`` must make it theirs), and a person of the same council with the
+    #: same grants on their own records only, to whom it does not exist.
+    own_person: ClassVar[str | None] = None
+    colleague: ClassVar[str | None] = None
 
     _counter: Iterator[int]
 
@@ -319,8 +324,11 @@ class FamilyBase:
         """What the grant table says `user` may do to `obj` (or to the model, with no obj)."""
         from core.tenancy.access import access_for
 
-        owners = obj.owning_partner_ids() if obj is not None else None
-        return access_for(user).can(action, self.model.area, owners)
+        access = access_for(user)
+        if obj is None:
+            return access.can(action, self.model.area, own=bool(self.model.own_fields))
+        own = obj.is_own_record(user)
+        return access.can(action, self.model.area, obj.owning_partner_ids(), own=own)
 
     def url(self, view: str, obj: Any = None) -> str:
         args = [obj.pk] if obj is not None else []
@@ -454,6 +462,11 @@ class FamilyBase:
             assert not self.can(user, "change", obj), f"{name} may change the sample"
         if self.outsider:
             assert not self.can(self.user(cast, self.outsider), "view", obj)
+        if self.own_person:
+            assert obj.is_own_record(self.user(cast, self.own_person)), "make() must make it theirs"
+            assert self.can(self.user(cast, self.own_person), "view", obj)
+        if self.colleague:
+            assert not self.can(self.user(cast, self.colleague), "view", obj)
 
     def test_unscoped_query_raises(self, cast: Cast) -> None:
         self.given(self.sample, cast)

@@ -6,7 +6,7 @@ import django_filters
 
 from core.filtersets import ConcordFilterSet, ScopedModelChoiceFilter, scoped_choices
 from core.tenancy.models import Partner
-from core.testing.sample.models import Pact, Room, RoomType
+from core.testing.sample.models import Errand, Pact, Room, RoomType
 
 
 class RoomFilterSet(ConcordFilterSet):
@@ -34,3 +34,12 @@ class PactFilterSet(ConcordFilterSet):
     class Meta:
         model = Pact
         fields = ["q"]
+
+
+class ErrandFilterSet(ConcordFilterSet):
+    search_fields = ("title",)
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner))
+
+    class Meta:
+        model = Errand
+        fields = ["q", "partner"]

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from core.forms import ScopedModelForm
-from core.testing.sample.models import Pact, Room, RoomType
+from core.testing.sample.models import Errand, Pact, Room, RoomType
 
 
 class RoomForm(ScopedModelForm):
@@ -53,3 +53,11 @@ class PactForm(ScopedModelForm):
         model = Pact
         fields = ["reference", "title", "starts_on", "ends_on", "summary"]
         widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+
+
+class ErrandForm(ScopedModelForm):
+    """An errand; whoever adds it asks for it (its requester: core.forms.author_of)."""
+
+    class Meta:
+        model = Errand
+        fields = ["partner", "title", "notes"]

@@ -4,7 +4,8 @@ domain app; see the package's docstring).
 They mirror the estate's field for field, with neutral names, so that a test written against
 one reads the same against the other: `Room` is partner-owned (``estate.Site``), `RoomType` a
 catalogue (``estate.SiteType``) and `Pact` co-owned (``estate.Agreement``). Their area is the
-kernel's ``estate``.
+kernel's ``estate``. `Errand` is the shape of a service desk ticket: a record that is its
+requester's own (``own_fields``), in the ``servicedesk`` area.
 """
 
 from __future__ import annotations
@@ -117,6 +118,38 @@ class Pact(SharedOwnershipModel):
                 violation_error_message="The end date must be the same as or after the start date",
             )
         ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Errand(PartnerOwnedModel):
+    """An errand a council person asks for: their own record (`own_fields`), the shape of a
+    ticket. A requester sees their own errands and those they are the contact of, not their
+    colleagues'; the council's lead and auditor see every errand of the council."""
+
+    title = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+    requester = models.ForeignKey(
+        "tenancy.User", on_delete=models.PROTECT, related_name="+", help_text="Who asked for it."
+    )
+    contact = models.ForeignKey(
+        "tenancy.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="Someone else to keep informed.",
+    )
+
+    area: ClassVar[str] = "servicedesk"
+    own_fields: ClassVar[tuple[str, ...]] = ("requester", "contact")
+    partner_people_fields: ClassVar[tuple[str, ...]] = ("requester", "contact")
+    natural_key: ClassVar[str | None] = None
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["partner", "title", "id"], name="errand_partner_title_id")]
 
     def __str__(self) -> str:
         return self.title

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.tables import Column, Table
-from core.testing.sample.models import Pact, Room, RoomType
+from core.testing.sample.models import Errand, Pact, Room, RoomType
 
 
 class RoomTable(Table):
@@ -40,3 +40,14 @@ class PactTable(Table):
 
     class Meta:
         model = Pact
+
+
+class ErrandTable(Table):
+    """Errands: what was asked, by whom."""
+
+    title = Column("Title", link=True, sortable=True)
+    partner = Column(sort_by="partner__name")
+    requester = Column("Asked by")
+
+    class Meta:
+        model = Errand

@@ -1,6 +1,6 @@
 """Pages of the sample app (a test-only app), mounted at the site root in the test run."""
 
-from core.testing.sample.views import PactViews, RoomTypeViews, RoomViews
+from core.testing.sample.views import ErrandViews, PactViews, RoomTypeViews, RoomViews
 
 app_name = "sample"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *RoomViews.urls(),
     *RoomTypeViews.urls(),
     *PactViews.urls(),
+    *ErrandViews.urls(),
 ]

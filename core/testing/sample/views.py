@@ -6,10 +6,15 @@ its own; a pact's owner shares are the generic form's and are saved by the gener
 
 from __future__ import annotations
 
-from core.testing.sample.filtersets import PactFilterSet, RoomFilterSet, RoomTypeFilterSet
-from core.testing.sample.forms import PactForm, RoomForm, RoomTypeForm
-from core.testing.sample.models import Pact, Room, RoomType
-from core.testing.sample.tables import PactTable, RoomTable, RoomTypeTable
+from core.testing.sample.filtersets import (
+    ErrandFilterSet,
+    PactFilterSet,
+    RoomFilterSet,
+    RoomTypeFilterSet,
+)
+from core.testing.sample.forms import ErrandForm, PactForm, RoomForm, RoomTypeForm
+from core.testing.sample.models import Errand, Pact, Room, RoomType
+from core.testing.sample.tables import ErrandTable, PactTable, RoomTable, RoomTypeTable
 from core.views.generic import ModelViews
 
 
@@ -46,3 +51,14 @@ class PactViews(ModelViews):
     nav_label = "Pacts"
     on_council_page = True
     nav_order = 40
+
+
+class ErrandViews(ModelViews):
+    """Errands: each requester's own, every one for the council's lead."""
+
+    model = Errand
+    filterset_class = ErrandFilterSet
+    table_class = ErrandTable
+    form_class = ErrandForm
+    nav_label = "Errands"
+    nav_order = 50

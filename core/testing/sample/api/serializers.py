@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from rest_framework import serializers
+
 from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
-from core.testing.sample.models import Pact, Room, RoomType
+from core.testing.sample.models import Errand, Pact, Room, RoomType
 
 
 class RoomTypeSerializer(ScopedModelSerializer):
@@ -48,3 +50,13 @@ class PactSerializer(ScopedModelSerializer):
             "owner_shares",
             *BOOKKEEPING,
         )
+
+
+class ErrandSerializer(ScopedModelSerializer):
+    """An errand; ``requester`` is who asked (their username), by default whoever adds it."""
+
+    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Errand
+        fields = ("id", "partner", "title", "notes", "requester", *BOOKKEEPING)

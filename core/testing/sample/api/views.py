@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from core.api.viewsets import ScopedModelViewSet
-from core.testing.sample.api.serializers import PactSerializer, RoomSerializer, RoomTypeSerializer
-from core.testing.sample.filtersets import PactFilterSet, RoomFilterSet, RoomTypeFilterSet
-from core.testing.sample.models import Pact, Room, RoomType
+from core.testing.sample.api.serializers import (
+    ErrandSerializer,
+    PactSerializer,
+    RoomSerializer,
+    RoomTypeSerializer,
+)
+from core.testing.sample.filtersets import (
+    ErrandFilterSet,
+    PactFilterSet,
+    RoomFilterSet,
+    RoomTypeFilterSet,
+)
+from core.testing.sample.models import Errand, Pact, Room, RoomType
 
 
 class RoomViewSet(ScopedModelViewSet):
@@ -33,3 +43,12 @@ class PactViewSet(ScopedModelViewSet):
     serializer_class = PactSerializer
     filterset_class = PactFilterSet
     ordering_fields = ("title", "reference", "starts_on")
+
+
+class ErrandViewSet(ScopedModelViewSet):
+    """Errands: each requester's own."""
+
+    model = Errand
+    serializer_class = ErrandSerializer
+    filterset_class = ErrandFilterSet
+    ordering_fields = ("title",)
