@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
@@ -55,7 +57,9 @@ class PactSerializer(ScopedModelSerializer):
 class ErrandSerializer(ScopedModelSerializer):
     """An errand; ``requester`` is who asked (their username), by default whoever adds it."""
 
-    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requester: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Errand
