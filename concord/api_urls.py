@@ -3,7 +3,9 @@
 Each Concord app lists its endpoints in ``<app>/api/urls.py`` as ``routes``: (path prefix,
 viewset, basename) with the hyphenated plural as the prefix and the model name as the basename,
 so that URL names read ``api:site-list``, ``api:site-detail``, ``api:site-export``. They are
-registered here in the order of INSTALLED_APPS, after the core's own.
+registered here in the order of INSTALLED_APPS, after the core's own. An endpoint that is not
+a model's (the service desk's working time) is a plain path in the app's ``urlpatterns``,
+mounted under ``/api/v1/`` too.
 """
 
 from django.urls import include, path
@@ -20,10 +22,12 @@ from core.apps import app_module, concord_apps
 app_name = "api"
 
 router = SimpleRouter()
+app_paths = []
 for app in concord_apps():
     module = app_module(app, "api.urls")
     for prefix, viewset, basename in getattr(module, "routes", ()):
         router.register(prefix, viewset, basename=basename)
+    app_paths += list(getattr(module, "urlpatterns", ()))
 router.register("changes", ChangeRecordViewSet, basename="change")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 
@@ -31,7 +35,7 @@ urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="token"),
     path("v1/import-jobs/<uuid:token>/", ImportJobView.as_view(), name="import-job"),
     # Each domain endpoint's CSV/XLSX export (sites/export/, api:site-export) beside its routes.
-    path("v1/", include([*export_urls(router), *router.urls])),
+    path("v1/", include([*export_urls(router), *router.urls, *app_paths])),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "core",
     "partners",
     "estate",
+    "servicedesk",
 ]
 
 MIDDLEWARE = [

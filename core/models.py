@@ -447,3 +447,14 @@ class PartnerExport(models.Model):
     @classmethod
     def ownership_filter(cls, partner_ids: Any) -> Q | None:
         return None  # the export of a partner is not part of the partner's own data
+
+
+class Counter(models.Model):
+    """A named running number (core.numbering): the last number handed out for, say, a
+    council's incidents. Bookkeeping: never shown, never in the change log or an export."""
+
+    key = models.CharField(max_length=200, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value}"

@@ -76,6 +76,8 @@ OFFICE_HOURS: tuple[tuple[datetime.time, datetime.time] | None, ...] = (
 )
 #: How far `WorkingCalendar.add` looks for working time before deciding there is none.
 SEARCH_DAYS = 366 * 5
+#: The most working hours anyone asks to add (two years of office hours, and more).
+MAX_WORKING_HOURS = 5000
 
 
 class NoWorkingTime(ValueError):

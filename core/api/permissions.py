@@ -53,11 +53,23 @@ class ScopedActionPermission(BasePermission):
             # council's record is never confirmed to exist by a 403.
             return True
         model = view.get_model()
-        return access_for(user).can(
-            action_for(request, view), model.area, own=bool(getattr(model, "own_fields", ()))
-        )
+        action = action_for(request, view)
+        own = bool(getattr(model, "own_fields", ())) and own_grants_count(view, action)
+        return access_for(user).can(action, model.area, own=own)
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         owners = obj.owning_partner_ids()
-        own = obj.is_own_record(request.user) if hasattr(obj, "is_own_record") else False
-        return access_for(request.user).can(action_for(request, view), obj.area, owners, own=own)
+        action = action_for(request, view)
+        own = (
+            own_grants_count(view, action)
+            and hasattr(obj, "is_own_record")
+            and obj.is_own_record(request.user)
+        )
+        return access_for(request.user).can(action, obj.area, owners, own=own)
+
+
+def own_grants_count(view: Any, action: str) -> bool:
+    """Whether a grant on one's own records allows `action` on this endpoint (its
+    ``own_actions``; None: every action)."""
+    allowed = getattr(view, "own_actions", None)
+    return allowed is None or action in allowed

@@ -82,6 +82,9 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
     ordering_fields: ClassVar[tuple[str, ...]] = ()
     #: Related records fetched with each row; None works it out from the serializer's fields.
     select_related: ClassVar[tuple[str, ...] | None] = None
+    #: For a model with own records: the actions of this endpoint that a grant on one's own
+    #: records allows (None: every one), as `core.views.generic.ModelViews.own_actions`.
+    own_actions: ClassVar[frozenset[str] | None] = None
 
     permission_classes = [ScopedActionPermission]
     pagination_class = KeysetPagination

@@ -36,14 +36,22 @@ EVERYTHING = ACTIONS
 # Areas group record kinds; each model names its area (core.tenancy.records.ConcordModel.area),
 # and a system check refuses a model whose area is not one of these. Besides the domain apps'
 # areas: ``partners`` (councils and their people), ``partnership`` (a whole council's data
-# handed over: joining and leaving) and ``changelog`` (reading the change log).
+# handed over: joining and leaving), ``changelog`` (reading the change log) and
+# ``configuration`` (how the shared service is set up: routing rules and the like, seen by its
+# staff only). The service desk has three: ``servicedesk`` (tickets, problems, changes),
+# ``servicelevels`` (each council's SLA policies and working calendar: agreed with the
+# council, which reads them) and ``knowledge`` (what the shared service publishes to councils:
+# knowledge articles, the request catalogue).
 AREAS = (
     "partners",
     "partnership",
     "changelog",
+    "configuration",
     "estate",
     "catalogue",
     "servicedesk",
+    "servicelevels",
+    "knowledge",
     "assets",
     "licences",
     "contracts",
@@ -63,18 +71,23 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "estate": frozenset({VIEW}),
         "catalogue": frozenset({VIEW}),
         "servicedesk": frozenset({ADD}),
+        "knowledge": frozenset({VIEW}),
     },
     CouncilRole.LEAD: {
         "partners": READ_ACTIONS,
         "partnership": NOTHING,
         "changelog": frozenset({VIEW}),
+        "configuration": NOTHING,
         "catalogue": frozenset({VIEW}),
+        "servicelevels": READ_ACTIONS,
+        "knowledge": READ_ACTIONS,
         "*": EVERYTHING,
     },
     CouncilRole.FINANCE: {
         "finance": EVERYTHING,
         "partnership": NOTHING,
         "changelog": NOTHING,
+        "configuration": NOTHING,
         "catalogue": frozenset({VIEW}),
         "*": frozenset({VIEW, EXPORT}),
     },
@@ -83,11 +96,13 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "licences": EVERYTHING,
         "partnership": NOTHING,
         "changelog": NOTHING,
+        "configuration": NOTHING,
         "catalogue": frozenset({VIEW}),
         "*": frozenset({VIEW, EXPORT}),
     },
     CouncilRole.AUDITOR: {
         "partnership": NOTHING,
+        "configuration": NOTHING,
         "changelog": frozenset({VIEW}),
         "catalogue": frozenset({VIEW}),
         "*": READ_ACTIONS,
@@ -98,6 +113,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     ServiceRole.MANAGER: {"*": EVERYTHING},
     ServiceRole.AGENT: {
         "servicedesk": EVERYTHING,
+        "knowledge": EVERYTHING,
         "assets": EVERYTHING,
         "partnership": NOTHING,
         "changelog": frozenset({VIEW}),
@@ -106,6 +122,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     ServiceRole.RESOLVER: {
         "servicedesk": EVERYTHING,
+        "knowledge": EVERYTHING,
         "assets": EVERYTHING,
         "partnership": NOTHING,
         "changelog": frozenset({VIEW}),

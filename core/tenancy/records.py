@@ -102,6 +102,16 @@ class ConcordModel(models.Model):
     #: ``violation_error_message``. A unique constraint needs no entry (its last field is the
     #: one); a check constraint should have one, as its condition does not say which field.
     constraint_fields: ClassVar[dict[str, str]] = {}
+    #: Fields whose values are worked out from the others and from settings elsewhere (a
+    #: ticket's SLA due times, from its policy and its council's calendar): like the
+    #: bookkeeping fields, they are not in the change log and do not move the version, so
+    #: that recomputing them for many records (after a calendar changes) is not a change of
+    #: each. They are still exported and shown.
+    derived_fields: ClassVar[frozenset[str]] = frozenset()
+    #: Why these records have no generic test family (core.testing.families), and where they
+    #: are tested instead: records that are parts of another (a ticket's replies), with no
+    #: pages of their own. Empty for almost every model: a family is the rule.
+    without_family: ClassVar[str] = ""
     #: Paths to the people whose own records these are (a ticket's ``requester`` and
     #: ``contact``): a council role granted an action on its OWN records only (the grant
     #: table's COUNCIL_OWN_GRANTS) reaches the records one of these names. Empty: none.
@@ -156,7 +166,7 @@ class ConcordModel(models.Model):
             self._loaded_snapshot = {
                 name: json_value(value)
                 for name, value in zip(names, values, strict=True)
-                if name not in UNTRACKED_FIELDS
+                if name not in UNTRACKED_FIELDS and name not in self.derived_fields
             }
         return self._loaded_snapshot
 
@@ -182,7 +192,7 @@ class ConcordModel(models.Model):
         values: dict[str, Any] = {}
         deferred = self.get_deferred_fields()
         for f in self._meta.concrete_fields:
-            if f.attname in deferred or f.name in UNTRACKED_FIELDS:
+            if f.attname in deferred or f.name in UNTRACKED_FIELDS or f.name in self.derived_fields:
                 continue
             values[f.attname] = json_value(getattr(self, f.attname))
         return values

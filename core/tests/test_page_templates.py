@@ -39,6 +39,7 @@ from core.models import ImportJob, JobStatus
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
 from core.testing.cast import PASSWORD, Cast
+from core.testing.families import declared_families, import_project_tests
 from core.testing.sample.models import Room, RoomType
 from core.views.generic import DECLARED
 
@@ -261,7 +262,11 @@ def test_every_page_template_passes_the_checks(
         ("sign in, errors", lambda: client.post(reverse("login"), {"username": "wcc.lead"})),
     ]
     # Every installed app's generic pages, found through the machinery (core names no app):
-    # its list, its form, and its form sent empty (errors).
+    # its list, its form, and its form sent empty (errors); and, made by the model's test
+    # family (which knows how to make one), a record's own pages, where an app may draw its
+    # own template (a ticket's conversation).
+    import_project_tests()
+    families = {family.model: family for family in declared_families()}
     for views in DECLARED:
         label = views.model._meta.label_lower
         list_url = reverse(views.model.url_name("list"))
@@ -271,6 +276,13 @@ def test_every_page_template_passes_the_checks(
             (f"{label} add", partial(manager.get, create_url)),
             (f"{label} add, errors", partial(manager.post, create_url, {})),
         ]
+        family = families.get(views.model)
+        if family is not None and views.model is not Room:
+            example = family()
+            record = example.given(example.sample, cast)
+            for page in ("detail", "update", "history"):
+                url = reverse(views.model.url_name(page), args=[record.pk])
+                visits.append((f"{label} {page}", partial(manager.get, url)))
     pages: dict[str, str] = {}
     for name, visit in visits:
         response = visit()

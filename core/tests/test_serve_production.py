@@ -183,7 +183,7 @@ def test_the_production_server_serves_pages_static_files_and_health_checks(tmp_p
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 600  # collectstatic and start-up, on a busy machine
         while True:
             assert server.poll() is None, (tmp_path / "server.log").read_text()
             try:

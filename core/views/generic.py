@@ -110,6 +110,10 @@ class ModelViews:
     #: Fields shown on the detail page (None: every editable field of the record).
     detail_fields: ClassVar[list[str] | None] = None
     related: ClassVar[list[Related]] = []
+    #: For a model with own records: the actions of these generic pages that a grant on one's
+    #: own records allows (None: every one). A ticket's requester may view their ticket here,
+    #: but follows it up through the desk's own pages, not its generic edit page.
+    own_actions: ClassVar[frozenset[str] | None] = None
     #: A council's page lists the records of this kind the council owns (or co-owns), under
     #: the navigation label: each app shows its records there without the partners app
     #: knowing the app.
@@ -181,6 +185,17 @@ class ModelViews:
             cls.table_class,
             list_param="partner" if "partner" in filters else None,
         )
+
+    @classmethod
+    def own_grants_count(cls, action: str) -> bool:
+        """Whether a grant on one's own records allows `action` on these pages."""
+        return cls.own_actions is None or action in cls.own_actions
+
+    @classmethod
+    def detail_context(cls, obj: Any, request: HttpRequest) -> dict[str, Any]:
+        """More for a detail page's template to draw (a ticket's replies and reply form); a
+        model's own ``<app>/<model>_detail.html`` draws it in the ``detail_extra`` block."""
+        return {}
 
     @classmethod
     def extra_links(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:

@@ -71,9 +71,10 @@ class ModelPageMixin(LoginRequiredMixin):
     def can(self, action: str, obj: Any = None) -> bool:
         """May the signed-in person do `action` (on `obj`, or anywhere when None)?"""
         access = access_for(self.request.user)
+        own_counts = bool(self.model.own_fields) and self.views.own_grants_count(action)
         if obj is None:
-            return access.can(action, self.model.area, own=bool(self.model.own_fields))
-        own = obj.is_own_record(self.request.user)
+            return access.can(action, self.model.area, own=own_counts)
+        own = own_counts and obj.is_own_record(self.request.user)
         return access.can(action, self.model.area, obj.owning_partner_ids(), own=own)
 
     def visible(self) -> Any:
@@ -269,6 +270,7 @@ class ModelDetailView(ModelPageMixin, View):
             owner_shares=owner_shares,
             attachments=attachments_panel(obj, request.user),
         )
+        context.update(self.views.detail_context(obj, request))
         return self.render(context)
 
 

@@ -26,6 +26,7 @@ from core.testing.families.base import (
     has_api,
     has_denied,
     has_outsider,
+    movable,
     owned_by_one,
     results_of,
 )
@@ -55,7 +56,7 @@ class ApiTests(FamilyBase):
             if exported.status_code == 400:
                 assert exported.json()["errors"] == response.json()["errors"], params
 
-    @applies(all_of(has_api("update"), has_outsider, owned_by_one, council_permitted))
+    @applies(all_of(has_api("update"), has_outsider, owned_by_one, council_permitted, movable))
     def test_api_update_cannot_move_out_of_reach(self, cast: Cast, api_client_for: Any) -> None:
         obj = self.given(self.sample, cast)
         other = cast.partner_of(self.user(cast, self.outsider))

@@ -90,6 +90,11 @@ def owned_by_one(cls: Any) -> bool:
     return bool(cls.model.ownership == "partner")
 
 
+def movable(cls: Any) -> bool:
+    """Its edit (page and API) may give the record to another council."""
+    return bool(cls.movable)
+
+
 def council_permitted(cls: Any) -> bool:
     return cls.permitted not in SERVICE_CAST
 
@@ -200,6 +205,9 @@ class FamilyBase:
     #: same grants on their own records only, to whom it does not exist.
     own_person: ClassVar[str | None] = None
     colleague: ClassVar[str | None] = None
+    #: False when a record never changes council once made (a ticket): the tests that edit
+    #: one into another council's hands do not apply.
+    movable: ClassVar[bool] = True
 
     _counter: Iterator[int]
 

@@ -29,6 +29,7 @@ from core.testing.families.base import (
     has_denied,
     has_outsider,
     has_page,
+    movable,
     owned_by_one,
     unscoped,
 )
@@ -264,7 +265,7 @@ class PageTests(FamilyBase):
         assert client.post(self.url("update", obj), self.update_data(cast, obj)).status_code == 404
         assert self.snapshot(obj) == before
 
-    @applies(all_of(has_page("update"), has_outsider, owned_by_one, council_permitted))
+    @applies(all_of(has_page("update"), has_outsider, owned_by_one, council_permitted, movable))
     def test_page_update_cannot_move_out_of_reach(self, cast: Cast, client_for: Any) -> None:
         """A council's person cannot hand their record to a council they cannot see."""
         obj = self.given(self.sample, cast)

@@ -89,11 +89,13 @@ def concrete_concord_models() -> list[type[ConcordModel]]:
 def models_without_family(
     models: Sequence[type[Model]], families: Sequence[type[Any]], allowed: Mapping[str, str]
 ) -> list[str]:
-    """Labels (``app_label.model``) of `models` that no family declares and `allowed` does not
-    excuse."""
+    """Labels (``app_label.model``) of `models` that no family declares and neither `allowed`
+    nor the model itself (its ``without_family``: why, and where it is tested) excuses."""
     covered = {family.model._meta.label_lower for family in families}
     return [
         model._meta.label_lower
         for model in models
-        if model._meta.label_lower not in covered and model._meta.label_lower not in allowed
+        if model._meta.label_lower not in covered
+        and model._meta.label_lower not in allowed
+        and not getattr(model, "without_family", "")
     ]

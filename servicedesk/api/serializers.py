@@ -1,0 +1,311 @@
+"""API serializers of the service desk: tickets (with their SLA: ``response_due``,
+``resolution_due``, ``sla_state``), replies and notes, and the desk's set-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from rest_framework import serializers
+
+from core.api.fields import ScopedSlugRelatedField, request_user
+from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
+from core.tenancy.access import people_visible_to
+from core.tenancy.models import User
+from servicedesk import services
+from servicedesk.choices import OPEN_STATUSES, Source, TicketStatus
+from servicedesk.forms import desk_staff
+from servicedesk.models import (
+    Category,
+    PriorityRule,
+    Queue,
+    QueueMember,
+    RoutingRule,
+    Service,
+    ServiceCalendar,
+    SlaPolicy,
+    Ticket,
+    TicketComment,
+)
+
+
+def people(field: serializers.Field, user: Any) -> QuerySet[Any]:
+    """A requester or contact: one of the people the person can see."""
+    return people_visible_to(user).filter(is_active=True)
+
+
+def staff(field: serializers.Field, user: Any) -> QuerySet[Any]:
+    """An assignee: one of the shared service's people who work tickets."""
+    return desk_staff()
+
+
+def person_field(help_text: str, choices: Any = people, **kwargs: Any) -> ScopedSlugRelatedField:
+    return ScopedSlugRelatedField(
+        related_model=User,
+        slug_field="username",
+        choices_for=choices,
+        help_text=help_text,
+        **kwargs,
+    )
+
+
+TICKET_READ_ONLY = (
+    "number",
+    "reference",
+    "priority",
+    "opened_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "response_due",
+    "resolution_due",
+    "sla_state",
+    "response_met",
+    "resolution_met",
+    "reopen_count",
+    "satisfaction",
+    "satisfaction_comment",
+    "resolution",
+)
+
+
+class TicketSerializer(ScopedModelSerializer):
+    """An incident or service request. Raised with `POST`; changed with `PATCH` (subject,
+    description, category, service, contact, impact and urgency, queue and assignee, an open
+    status) and with the ticket's actions (reply, note, assign, resolve, reopen, close,
+    merge, rate). Its SLA: ``response_due`` and ``resolution_due`` (in working hours of the
+    council's calendar) and ``sla_state`` (on_track, at_risk, breached, paused, met,
+    missed)."""
+
+    requester = person_field(
+        "The person it is for (a username); by default whoever raises it.", required=False
+    )
+    contact = person_field("Someone else to keep informed.", required=False, allow_null=True)
+    assignee = person_field(
+        "The shared-service person working on it.", staff, required=False, allow_null=True
+    )
+    routed_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="name", read_only=True
+    )
+    merged_into: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True
+    )
+    status = serializers.ChoiceField(
+        choices=[(s.value, s.label) for s in TicketStatus],
+        required=False,
+        help_text="Set on a PATCH to move an open ticket to another open status; resolve, "
+        "reopen and close with the ticket's actions.",
+    )
+
+    class Meta:
+        model = Ticket
+        fields = (
+            "id",
+            "reference",
+            "number",
+            "kind",
+            "partner",
+            "requester",
+            "contact",
+            "subject",
+            "description",
+            "category",
+            "service",
+            "queue",
+            "assignee",
+            "impact",
+            "urgency",
+            "priority",
+            "status",
+            "source",
+            "opened_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "resolution",
+            "response_due",
+            "resolution_due",
+            "sla_state",
+            "response_met",
+            "resolution_met",
+            "reopen_count",
+            "satisfaction",
+            "satisfaction_comment",
+            "routed_by",
+            "merged_into",
+            *BOOKKEEPING,
+        )
+        read_only_fields = TICKET_READ_ONLY
+
+    def validate_status(self, value: str) -> str:
+        if value not in OPEN_STATUSES:
+            raise serializers.ValidationError(
+                "Resolve, reopen or close a ticket with its own action"
+            )
+        return value
+
+    def create(self, validated_data: dict[str, Any]) -> Ticket:
+        """Raise the ticket through the desk's rules (number, priority, queue, SLA clocks)."""
+        user = request_user(self)
+        data = dict(validated_data)
+        data.pop("status", None)
+        for name in ("queue", "assignee"):
+            data.pop(name, None)
+        try:
+            ticket = services.raise_ticket(
+                partner=data.pop("partner"),
+                requester=data.pop("requester", None) or user,
+                source=data.pop("source", Source.API),
+                **data,
+            )
+            if validated_data.get("assignee") or validated_data.get("queue"):
+                services.assign(ticket, validated_data.get("assignee"), validated_data.get("queue"))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+        return ticket
+
+    def update(self, instance: Ticket, validated_data: dict[str, Any]) -> Ticket:
+        """Change the ticket through the desk's rules (re-target, assign, move)."""
+        try:
+            return services.change_ticket(instance, validated_data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+
+
+class TicketCommentSerializer(ScopedModelSerializer):
+    """A reply (``public``) or an internal note on a ticket."""
+
+    ticket: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True
+    )
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = TicketComment
+        fields = (
+            "id",
+            "ticket",
+            "author",
+            "author_label",
+            "body",
+            "public",
+            "source",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("author_label", "source")
+
+
+class ReplySerializer(serializers.Serializer):
+    """A reply or a note: its text."""
+
+    body = serializers.CharField(help_text="The message.")
+
+
+class AssignSerializer(serializers.Serializer):
+    """Who works the ticket, and in which queue."""
+
+    assignee = person_field("A username, or null to unassign.", staff, allow_null=True)
+    queue = ScopedSlugRelatedField(
+        related_model=Queue, slug_field="name", required=False, allow_null=True
+    )
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField(help_text="How it was resolved (the requester sees it).")
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.CharField(help_text="The reference (or id) of the ticket to merge into.")
+
+
+class RateSerializer(serializers.Serializer):
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WorkingTimeSerializer(serializers.Serializer):
+    """The moment `hours` working hours after `start`."""
+
+    due = serializers.DateTimeField()
+
+
+class CategorySerializer(ScopedModelSerializer):
+    class Meta:
+        model = Category
+        fields = ("id", "name", "description", *BOOKKEEPING)
+
+
+class ServiceSerializer(ScopedModelSerializer):
+    class Meta:
+        model = Service
+        fields = ("id", "name", "description", *BOOKKEEPING)
+
+
+class QueueSerializer(ScopedModelSerializer):
+    class Meta:
+        model = Queue
+        fields = ("id", "name", "email", "description", *BOOKKEEPING)
+
+
+class QueueMemberSerializer(ScopedModelSerializer):
+    user = person_field("A username of the shared service's staff.", staff)
+
+    class Meta:
+        model = QueueMember
+        fields = ("id", "queue", "user", *BOOKKEEPING)
+
+
+class RoutingRuleSerializer(ScopedModelSerializer):
+    class Meta:
+        model = RoutingRule
+        fields = (
+            "id",
+            "order",
+            "name",
+            "queue",
+            "partner",
+            "kind",
+            "category",
+            "service",
+            "subject_words",
+            "is_active",
+            *BOOKKEEPING,
+        )
+
+
+class PriorityRuleSerializer(ScopedModelSerializer):
+    class Meta:
+        model = PriorityRule
+        fields = ("id", "impact", "urgency", "priority", "note", *BOOKKEEPING)
+
+
+class SlaPolicySerializer(ScopedModelSerializer):
+    class Meta:
+        model = SlaPolicy
+        fields = (
+            "id",
+            "partner",
+            "priority",
+            "name",
+            "valid_from",
+            "response_hours",
+            "resolution_hours",
+            "calendar",
+            *BOOKKEEPING,
+        )
+
+
+class ServiceCalendarSerializer(ScopedModelSerializer):
+    class Meta:
+        model = ServiceCalendar
+        fields = (
+            "id",
+            "partner",
+            "name",
+            "is_default",
+            *(f"{day}_{edge}" for day in ServiceCalendar.DAYS for edge in ("opens", "closes")),
+            *BOOKKEEPING,
+        )

@@ -1,0 +1,31 @@
+"""API endpoints of the service desk (mounted by concord/api_urls.py). ``/api/v1/changes/``
+is the change log: the desk's changes are ``change-requests``."""
+
+from django.urls import path
+
+from servicedesk.api.views import (
+    CategoryViewSet,
+    PriorityRuleViewSet,
+    QueueMemberViewSet,
+    QueueViewSet,
+    RoutingRuleViewSet,
+    ServiceCalendarViewSet,
+    ServiceViewSet,
+    SlaPolicyViewSet,
+    TicketViewSet,
+    WorkingTimeView,
+)
+
+routes = [
+    ("tickets", TicketViewSet, "ticket"),
+    ("categories", CategoryViewSet, "category"),
+    ("services", ServiceViewSet, "service"),
+    ("queues", QueueViewSet, "queue"),
+    ("queue-members", QueueMemberViewSet, "queuemember"),
+    ("routing-rules", RoutingRuleViewSet, "routingrule"),
+    ("priority-rules", PriorityRuleViewSet, "priorityrule"),
+    ("sla-policies", SlaPolicyViewSet, "slapolicy"),
+    ("service-calendars", ServiceCalendarViewSet, "servicecalendar"),
+]
+
+urlpatterns = [path("working-time/", WorkingTimeView.as_view(), name="working-time")]

@@ -1,0 +1,11 @@
+"""The service desk app's configuration: a Concord app (core.apps.ConcordAppConfig)."""
+
+from core.apps import ConcordAppConfig
+
+
+class ServiceDeskConfig(ConcordAppConfig):
+    """Incidents, requests, problems and changes for every council, with UK business-hours
+    SLAs, email in and out, a self-service portal and a knowledge base."""
+
+    name = "servicedesk"
+    verbose_name = "Service desk"

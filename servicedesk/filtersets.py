@@ -1,0 +1,121 @@
+"""Filters of the service desk's lists, used by the pages and the API alike."""
+
+from __future__ import annotations
+
+import django_filters
+
+from core.filtersets import ConcordFilterSet, ScopedModelChoiceFilter, scoped_choices
+from core.tenancy.models import Partner
+from servicedesk.choices import Priority, SlaState, Source, TicketKind, TicketStatus
+from servicedesk.models import (
+    Category,
+    PriorityRule,
+    Queue,
+    QueueMember,
+    RoutingRule,
+    Service,
+    ServiceCalendar,
+    SlaPolicy,
+    Ticket,
+)
+
+
+class CategoryFilterSet(ConcordFilterSet):
+    search_fields = ("name", "description")
+
+    class Meta:
+        model = Category
+        fields = ["q"]
+
+
+class ServiceFilterSet(ConcordFilterSet):
+    search_fields = ("name", "description")
+
+    class Meta:
+        model = Service
+        fields = ["q"]
+
+
+class QueueFilterSet(ConcordFilterSet):
+    search_fields = ("name", "description", "email")
+
+    class Meta:
+        model = Queue
+        fields = ["q"]
+
+
+class QueueMemberFilterSet(ConcordFilterSet):
+    search_fields = ("queue__name", "user__username", "user__first_name", "user__last_name")
+    queue = ScopedModelChoiceFilter(queryset=scoped_choices(Queue))
+
+    class Meta:
+        model = QueueMember
+        fields = ["q", "queue"]
+
+
+class RoutingRuleFilterSet(ConcordFilterSet):
+    search_fields = ("name", "subject_words")
+    queue = ScopedModelChoiceFilter(queryset=scoped_choices(Queue))
+    is_active = django_filters.BooleanFilter(label="Active")
+
+    class Meta:
+        model = RoutingRule
+        fields = ["q", "queue", "is_active"]
+
+
+class PriorityRuleFilterSet(ConcordFilterSet):
+    search_fields = ("note",)
+
+    class Meta:
+        model = PriorityRule
+        fields = ["q", "impact", "urgency", "priority"]
+
+
+class SlaPolicyFilterSet(ConcordFilterSet):
+    search_fields = ("name",)
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner))
+    priority = django_filters.ChoiceFilter(choices=Priority.choices)
+
+    class Meta:
+        model = SlaPolicy
+        fields = ["q", "partner", "priority"]
+
+
+class ServiceCalendarFilterSet(ConcordFilterSet):
+    search_fields = ("name",)
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner))
+
+    class Meta:
+        model = ServiceCalendar
+        fields = ["q", "partner"]
+
+
+class TicketFilterSet(ConcordFilterSet):
+    """The filters of ticket lists: the agent console's (council, status, priority, SLA state,
+    queue, assignee) and the API's (``kind``: incident or request)."""
+
+    search_fields = ("reference", "subject")
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner))
+    kind = django_filters.ChoiceFilter(choices=TicketKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    sla_state = django_filters.MultipleChoiceFilter(choices=SlaState.choices, label="SLA")
+    queue = ScopedModelChoiceFilter(queryset=scoped_choices(Queue))
+    category = ScopedModelChoiceFilter(queryset=scoped_choices(Category))
+    service = ScopedModelChoiceFilter(queryset=scoped_choices(Service))
+    source = django_filters.ChoiceFilter(choices=Source.choices)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "q",
+            "partner",
+            "kind",
+            "status",
+            "priority",
+            "sla_state",
+            "queue",
+            "category",
+            "service",
+            "source",
+        ]

@@ -1,0 +1,414 @@
+"""The generic test families (core.testing.families) for the service desk's models.
+
+Tickets are a requester's own records: the requester (``wcc_staff``) sees theirs, a colleague
+of the same council (``wcc_colleague``) sees none of them, the council's lead manages them
+all, its auditor reads them, another council's lead gets a 404 everywhere. The desk's set-up
+follows its area: catalogue records (categories, services, queues, the priority matrix) read by
+all and written by the shared service; configuration (routing rules, queue members) seen by the
+shared service's staff alone; SLA policies and working calendars each council's, read by its
+lead and set by the shared-service manager.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from core.testing.cast import Cast
+from core.testing.families import ModelFamily
+from servicedesk import services
+from servicedesk.choices import Impact, Priority, TicketKind, Urgency
+from servicedesk.models import (
+    Category,
+    PriorityRule,
+    Queue,
+    QueueMember,
+    RoutingRule,
+    Service,
+    ServiceCalendar,
+    SlaPolicy,
+    Ticket,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+class TestTicket(ModelFamily):
+    """A council's tickets: the requester's own, the lead's all, another council's none."""
+
+    model = Ticket
+    owner = "wcc"
+    permitted = "wcc_lead"
+    denied = ("wcc_auditor",)
+    outsider = "rbkc_lead"
+    own_person = "wcc_staff"
+    colleague = "wcc_colleague"
+    edited_field = "subject"
+    identity_field = "subject"
+    # A ticket stays in the council it was raised in.
+    movable = False
+    list_queries = 7
+    api_list_queries = 4
+
+    def make(self, cast: Cast, partner: Any) -> Ticket:
+        n = self.seq()
+        requester = cast.wcc_staff if partner == cast.wcc else cast.rbkc_staff
+        return services.raise_ticket(
+            partner=partner,
+            requester=requester,
+            subject=f"Laptop will not start {n:03d}",
+            impact=Impact.LOW,
+            urgency=Urgency.MEDIUM,
+        )
+
+    def search_term(self, obj: Any) -> str:
+        return obj.reference
+
+    def secrets(self, cast: Cast, obj: Any) -> list[str]:
+        # References are numbered within each council (INC0000001 is also the other
+        # council's first incident): what names this ticket is its subject and its link.
+        return [obj.subject, self.link(obj)]
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        requester = cast.wcc_staff if partner == cast.wcc else cast.rbkc_staff
+        return {
+            "partner": partner.pk,
+            "requester": requester.pk,
+            "kind": TicketKind.INCIDENT,
+            "subject": "Printer on floor 3 is offline",
+            "description": "It shows an error light.",
+            "impact": Impact.MEDIUM,
+            "urgency": Urgency.MEDIUM,
+        }
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "subject": "Laptop will not start (battery)",
+            "description": obj.description,
+            "status": obj.status,
+            "impact": obj.impact,
+            "urgency": obj.urgency,
+        }
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        requester = cast.wcc_staff if partner == cast.wcc else cast.rbkc_staff
+        return {
+            "partner": partner.code,
+            "requester": requester.username,
+            "kind": TicketKind.INCIDENT,
+            "subject": "Printer on floor 3 is offline",
+        }
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "partner": obj.partner.code,
+            "kind": obj.kind,
+            "subject": "Laptop will not start (battery)",
+        }
+
+
+class TestCategory(ModelFamily):
+    model = Category
+    permitted = "manager"
+    denied = ("wcc_lead", "rbkc_lead", "wcc_staff")
+    outsider = None
+    list_queries = 4
+    api_list_queries = 2
+
+    def make(self, cast: Cast, partner: Any) -> Category:
+        return Category.objects.create(name=f"Telephony {self.seq():03d}")
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {"name": "Printing", "description": "Printers and copiers"}
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {"name": "Renamed category", "description": ""}
+
+    def import_rows(self, cast: Cast, partner: Any) -> list[dict[str, Any]]:
+        return [{"name": f"Imported category {n}", "description": ""} for n in (1, 2)]
+
+    def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
+        return {"name": "", "description": "No name"}, "name"
+
+
+class TestService(TestCategory):
+    model = Service  # type: ignore[assignment]
+
+    def make(self, cast: Cast, partner: Any) -> Service:  # type: ignore[override]
+        return Service.objects.create(name=f"Revenues system {self.seq():03d}")
+
+
+class TestQueue(ModelFamily):
+    model = Queue
+    permitted = "manager"
+    denied = ("wcc_lead", "rbkc_lead", "wcc_staff")
+    outsider = None
+    list_queries = 4
+    api_list_queries = 2
+
+    def make(self, cast: Cast, partner: Any) -> Queue:
+        return Queue.objects.create(name=f"Desktop {self.seq():03d}")
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {"name": "Network", "email": "network@desk.example", "description": ""}
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {"name": "Renamed queue", "email": "", "description": ""}
+
+    def import_rows(self, cast: Cast, partner: Any) -> list[dict[str, Any]]:
+        return [{"name": f"Imported queue {n}", "description": "", "email": ""} for n in (1, 2)]
+
+    def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
+        return {"name": "Bad", "description": "", "email": "not-an-address"}, "email"
+
+
+class TestPriorityRule(ModelFamily):
+    model = PriorityRule
+    permitted = "manager"
+    denied = ("wcc_lead", "rbkc_lead", "wcc_staff")
+    outsider = None
+    edited_field = "priority"
+    identity_field = "note"
+    list_queries = 4
+    api_list_queries = 2
+    list_rows = 3
+
+    def make(self, cast: Cast, partner: Any) -> PriorityRule:
+        taken = set(PriorityRule.objects.unscoped("test").values_list("impact", "urgency"))
+        cell = next((i, u) for i in (1, 2, 3) for u in (1, 2, 3) if (i, u) not in taken)
+        return PriorityRule.objects.create(
+            impact=cell[0], urgency=cell[1], priority=Priority.LOW, note=f"Board {self.seq():03d}"
+        )
+
+    def search_term(self, obj: Any) -> str:
+        return obj.note
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        taken = set(PriorityRule.objects.unscoped("test").values_list("impact", "urgency"))
+        impact, urgency = next((i, u) for i in (3, 2, 1) for u in (3, 2, 1) if (i, u) not in taken)
+        return {"impact": impact, "urgency": urgency, "priority": Priority.LOW, "note": "New"}
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "impact": obj.impact,
+            "urgency": obj.urgency,
+            "priority": Priority.HIGH,
+            "note": obj.note,
+        }
+
+
+class TestRoutingRule(ModelFamily):
+    """The shared service's own configuration: its staff see it, no council does."""
+
+    model = RoutingRule
+    permitted = "manager"
+    denied = ("agent",)
+    # Councils do not see the shared service's configuration at all (their lists are a 403).
+    outsider = None
+    list_queries = 5
+    api_list_queries = 3
+
+    def queue(self) -> Queue:
+        return Queue.objects.unscoped("test").get_or_create(name="First line")[0]
+
+    def make(self, cast: Cast, partner: Any) -> RoutingRule:
+        n = self.seq()
+        return RoutingRule.objects.create(
+            name=f"VPN faults {n:03d}", queue=self.queue(), subject_words="vpn"
+        )
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {"order": 10, "name": "Wi-Fi", "queue": self.queue().pk, "subject_words": "wifi"}
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {"order": obj.order, "name": "Renamed rule", "queue": obj.queue_id}
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {"order": 10, "name": "Wi-Fi", "queue": self.queue().name, "subject_words": "wifi"}
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {"order": obj.order, "name": "Renamed rule", "queue": obj.queue.name}
+
+    def secrets(self, cast: Cast, obj: Any) -> list[str]:
+        return [self.search_term(obj), self.link(obj)]
+
+
+class TestQueueMember(ModelFamily):
+    model = QueueMember
+    permitted = "manager"
+    denied = ("agent",)
+    outsider = None
+    edited_field = "queue"
+    list_queries = 6
+    api_list_queries = 4
+
+    def make(self, cast: Cast, partner: Any) -> QueueMember:
+        queue = Queue.objects.create(name=f"Applications {self.seq():03d}")
+        return QueueMember.objects.create(queue=queue, user=cast.agent)
+
+    def search_term(self, obj: Any) -> str:
+        return obj.queue.name
+
+    def find(self, data: dict[str, Any]) -> Any:
+        queue = data["queue"]
+        rows = QueueMember.objects.unscoped("test")
+        return (
+            rows.filter(queue_id=queue)
+            if isinstance(queue, int)
+            else rows.filter(queue__name=queue)
+        ).first()
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        queue = Queue.objects.unscoped("test").get_or_create(name="Security")[0]
+        return {"queue": queue.pk, "user": cast.agent.pk}
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        queue = Queue.objects.unscoped("test").get_or_create(name="Moved to")[0]
+        return {"queue": queue.pk, "user": obj.user_id}
+
+    def history_text(self, data: dict[str, Any]) -> str:
+        return "Moved to"
+
+    def assert_updated(self, obj: Any, data: dict[str, Any], user: Any) -> None:
+        fresh = self.refetch(obj)
+        assert fresh.queue_id == data["queue"] or fresh.queue.name == data["queue"]
+        self.assert_changed_by(obj.pk, "update", user)
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        queue = Queue.objects.unscoped("test").get_or_create(name="Security")[0]
+        return {"queue": queue.name, "user": cast.agent.username}
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        queue = Queue.objects.unscoped("test").get_or_create(name="Moved to")[0]
+        return {"queue": queue.name, "user": obj.user.username}
+
+    def secrets(self, cast: Cast, obj: Any) -> list[str]:
+        return [self.link(obj)]
+
+
+class TestSlaPolicy(ModelFamily):
+    """A council's SLA targets: its lead and auditor read them; the manager sets them."""
+
+    model = SlaPolicy
+    permitted = "manager"
+    denied = ("wcc_lead", "wcc_auditor", "agent")
+    outsider = "rbkc_lead"
+    edited_field = "name"
+    identity_field = "name"
+    list_queries = 4
+    api_list_queries = 3
+
+    def make(self, cast: Cast, partner: Any) -> SlaPolicy:
+        n = self.seq()
+        return SlaPolicy.objects.create(
+            partner=partner,
+            priority=Priority.MEDIUM,
+            name=f"Gold {n:03d}",
+            valid_from=datetime.date(2020, 1, 1) + datetime.timedelta(days=n),
+            response_hours=Decimal("2"),
+            resolution_hours=Decimal("8"),
+        )
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {
+            "partner": partner.pk,
+            "priority": Priority.HIGH,
+            "name": "Silver",
+            "valid_from": "2026-04-01",
+            "response_hours": "4",
+            "resolution_hours": "16",
+        }
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "partner": obj.partner_id,
+            "priority": obj.priority,
+            "name": "Renamed policy",
+            "valid_from": obj.valid_from.isoformat(),
+            "response_hours": str(obj.response_hours),
+            "resolution_hours": str(obj.resolution_hours),
+        }
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {**self.create_data(cast, partner), "partner": partner.code}
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {**self.update_data(cast, obj), "partner": obj.partner.code}
+
+    def import_rows(self, cast: Cast, partner: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "partner": partner.code,
+                "priority": p,
+                "name": f"Imported {p}",
+                "valid_from": "2027-04-01",
+                "response_hours": "2",
+                "resolution_hours": "8",
+            }
+            for p in (1, 2)
+        ]
+
+    def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
+        return {
+            "partner": partner.code,
+            "priority": 4,
+            "name": "Backwards",
+            "valid_from": "2027-04-01",
+            "response_hours": "8",
+            "resolution_hours": "2",
+        }, "resolution_hours"
+
+
+class TestServiceCalendar(ModelFamily):
+    """A council's working calendar: read by its lead, set by the manager."""
+
+    model = ServiceCalendar
+    permitted = "manager"
+    denied = ("wcc_lead", "wcc_auditor", "agent")
+    outsider = "rbkc_lead"
+    edited_field = "monday_opens"
+    identity_field = "name"
+    list_queries = 4
+    api_list_queries = 3
+
+    def make(self, cast: Cast, partner: Any) -> ServiceCalendar:
+        return ServiceCalendar.objects.create(
+            partner=partner, name=f"Extended hours {self.seq():03d}", is_default=False
+        )
+
+    def hours(self, obj: Any = None, monday: str = "09:00") -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for day in ServiceCalendar.DAYS:
+            opens = getattr(obj, f"{day}_opens") if obj is not None else datetime.time(9)
+            closes = getattr(obj, f"{day}_closes") if obj is not None else datetime.time(17)
+            if day in ("saturday", "sunday") and obj is None:
+                opens = closes = None
+            data[f"{day}_opens"] = opens.strftime("%H:%M") if opens else ""
+            data[f"{day}_closes"] = closes.strftime("%H:%M") if closes else ""
+        data["monday_opens"] = monday
+        return data
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {"partner": partner.pk, "name": "Schools", **self.hours(monday="08:30")}
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {"partner": obj.partner_id, "name": obj.name, **self.hours(obj, monday="08:00")}
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        data = {k: (v or None) for k, v in self.create_data(cast, partner).items()}
+        return {**data, "partner": partner.code, "is_default": False}
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        data = {k: (v or None) for k, v in self.update_data(cast, obj).items()}
+        return {**data, "partner": obj.partner.code, "is_default": obj.is_default}
+
+    def assert_updated(self, obj: Any, data: dict[str, Any], user: Any) -> None:
+        fresh = self.refetch(obj)
+        assert fresh.monday_opens == datetime.time(8)
+        self.assert_changed_by(obj.pk, "update", user)
+
+    def history_text(self, data: dict[str, Any]) -> str:
+        return "08:00"

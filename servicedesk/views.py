@@ -1,0 +1,394 @@
+"""Pages of the service desk: tickets (raised, worked, replied to, resolved, rated) and the
+desk's set-up (categories, services, queues and their people, routing rules, the priority
+matrix, each council's SLA policies and working calendar).
+
+Each model's pages are the generic ones (core.views.generic), declared here. A ticket is
+raised and changed through servicedesk.services (its number, priority, queue and SLA clocks),
+and its page shows its replies and notes with the forms to add one and to resolve, reopen,
+close or rate it, each where the person may (`TicketAction`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.views import View
+
+from core.forms import add_validation_error
+from core.tables import display_value
+from core.tenancy.access import VIEW, access_for
+from core.views.generic import ModelViews
+from servicedesk import services, sla
+from servicedesk.filtersets import (
+    CategoryFilterSet,
+    PriorityRuleFilterSet,
+    QueueFilterSet,
+    QueueMemberFilterSet,
+    RoutingRuleFilterSet,
+    ServiceCalendarFilterSet,
+    ServiceFilterSet,
+    SlaPolicyFilterSet,
+    TicketFilterSet,
+)
+from servicedesk.forms import (
+    CategoryForm,
+    PriorityRuleForm,
+    QueueForm,
+    QueueMemberForm,
+    RateForm,
+    ReplyForm,
+    ResolveForm,
+    RoutingRuleForm,
+    ServiceCalendarForm,
+    ServiceForm,
+    SlaPolicyForm,
+    TicketForm,
+    TicketUpdateForm,
+)
+from servicedesk.models import (
+    Category,
+    PriorityRule,
+    Queue,
+    QueueMember,
+    RoutingRule,
+    Service,
+    ServiceCalendar,
+    SlaPolicy,
+    Ticket,
+    TicketComment,
+)
+from servicedesk.tables import (
+    CategoryTable,
+    PriorityRuleTable,
+    QueueMemberTable,
+    QueueTable,
+    RoutingRuleTable,
+    ServiceCalendarTable,
+    ServiceTable,
+    SlaPolicyTable,
+    TicketTable,
+)
+
+
+class TicketViews(ModelViews):
+    """Incidents and service requests: raised by council people (and the desk for them),
+    worked by the shared service."""
+
+    model = Ticket
+    filterset_class = TicketFilterSet
+    table_class = TicketTable
+    form_class = TicketUpdateForm
+    create_form_class = TicketForm
+    nav_label = "Tickets"
+    nav_order = 5
+    on_council_page = True
+    # A requester views their own tickets here and follows them up with the ticket's own
+    # actions (reply, reopen, rate), not the desk's edit page.
+    own_actions = frozenset({VIEW})
+
+    @classmethod
+    def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
+        data = form.cleaned_data
+        if creating:
+            return services.raise_ticket(
+                partner=data["partner"],
+                requester=data.get("requester") or request.user,
+                contact=data.get("contact"),
+                subject=data["subject"],
+                description=data.get("description", ""),
+                kind=data["kind"],
+                impact=data.get("impact"),
+                urgency=data.get("urgency"),
+                category=data.get("category"),
+                service=data.get("service"),
+                source="agent" if access_for(request.user).is_service_staff else "portal",
+            )
+        return services.change_ticket(form.instance, data)
+
+    @classmethod
+    def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, SafeString]]:
+        def show(name: str) -> SafeString:
+            return display_value(getattr(obj, name), Ticket._meta.get_field(name), obj)
+
+        left = sla.time_left(obj) if obj.is_open and obj.paused_since is None else None
+        rows = [
+            ("Reference", format_html("{}", obj.reference)),
+            ("Council", show("partner")),
+            ("Kind", show("kind")),
+            ("Status", show("status")),
+            ("Requester", show("requester")),
+            ("Contact", show("contact")),
+            ("Priority", show("priority")),
+            ("Impact", show("impact")),
+            ("Urgency", show("urgency")),
+            ("Category", show("category")),
+            ("Service", show("service")),
+            ("Queue", show("queue")),
+            ("Assigned to", show("assignee")),
+            ("Opened", show("opened_at")),
+            ("Respond by", show("response_due")),
+            ("Resolve by", show("resolution_due")),
+            ("SLA", show("sla_state")),
+        ]
+        if left is not None:
+            rows.append(("Working time left", format_html("{}", _duration(left))))
+        if obj.routed_by_id and access_for(request.user).is_service_staff:
+            rows.append(("Routed by", show("routed_by")))
+        if obj.resolution:
+            rows.append(("Resolution", format_html("{}", obj.resolution)))
+        if obj.merged_into_id:
+            rows.append(("Merged into", show("merged_into")))
+        if obj.satisfaction:
+            rows.append(("Rating", format_html("{} out of 5", obj.satisfaction)))
+        return rows
+
+    @classmethod
+    def detail_context(cls, obj: Any, request: HttpRequest) -> dict[str, Any]:
+        user = request.user
+        replies = TicketComment.objects.visible_to(user).filter(ticket=obj).select_related("author")
+        may = TicketAction.allowed(user, obj)
+        notes = services.notes_visible_to(user, obj)
+        return {
+            "comments": list(replies.order_by("created_at", "id")),
+            "reply_form": ReplyForm(user=user, notes=notes) if may["reply"] else None,
+            "resolve_form": ResolveForm(user=user) if may["resolve"] else None,
+            "rate_form": RateForm(user=user) if may["rate"] else None,
+            "may": may,
+        }
+
+
+def _duration(value: Any) -> str:
+    """Working time as people say it: "3 h 20 min", "overdue by 1 h"."""
+    seconds = int(value.total_seconds())
+    overdue = seconds < 0
+    minutes = abs(seconds) // 60
+    text = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    return f"overdue by {text}" if overdue else text
+
+
+class TicketAction(LoginRequiredMixin, View):
+    """One thing done to a ticket from its page (reply, resolve, reopen, close, rate): the
+    ticket as the person sees it (404 otherwise), the rule of who may (403 otherwise), the
+    service that does it, and back to the ticket's page with what happened."""
+
+    action: ClassVar[str] = ""
+    #: Whether the ticket's requester (or contact) may do it to their own ticket.
+    own: ClassVar[bool] = False
+
+    @staticmethod
+    def allowed(user: Any, ticket: Ticket) -> dict[str, bool]:
+        """What `user` may do to `ticket` from its page (servicedesk.services)."""
+        return services.ticket_actions(user, ticket)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if pk > 2**63 - 1:
+            raise Http404
+        ticket = get_object_or_404(Ticket.objects.visible_to(request.user), pk=pk)
+        if not self.allowed(request.user, ticket)[self.action]:
+            raise PermissionDenied
+        form = self.make_form(request, ticket)
+        if form is None or form.is_valid():
+            try:
+                with transaction.atomic():
+                    message = self.act(request, ticket, form.cleaned_data if form else {})
+            except ValidationError as exc:
+                if form is None:
+                    messages.error(request, " ".join(exc.messages))
+                    return HttpResponseRedirect(ticket.get_absolute_url())
+                add_validation_error(form, exc)
+            else:
+                messages.success(request, message)
+                return HttpResponseRedirect(ticket.get_absolute_url())
+        return self.show_errors(request, ticket, form)
+
+    def make_form(self, request: HttpRequest, ticket: Ticket) -> Any:
+        return None
+
+    def act(self, request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def show_errors(self, request: HttpRequest, ticket: Ticket, form: Any) -> HttpResponse:
+        """The ticket's page again, the form with its errors in place of the empty one."""
+        from core.views.pages import ModelDetailView
+
+        view = ModelDetailView(views=TicketViews, request=request, kwargs={"pk": ticket.pk})
+        view.setup(request, pk=ticket.pk)
+        response = view.get(request, pk=ticket.pk)
+        assert isinstance(response, TemplateResponse)
+        context = response.context_data or {}
+        context[f"{self.action}_form"] = form
+        context["form"] = form
+        response.context_data = context
+        response.status_code = 400
+        return response
+
+
+class TicketReply(TicketAction):
+    action = "reply"
+
+    def make_form(self, request: HttpRequest, ticket: Ticket) -> Any:
+        notes = services.notes_visible_to(request.user, ticket)
+        return ReplyForm(request.POST, user=request.user, notes=notes)
+
+    def act(self, request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+        public = data.get("public", True)
+        services.comment(ticket, request.user, data["body"], public=public)
+        return "Reply sent." if public else "Note added."
+
+
+class TicketResolve(TicketAction):
+    action = "resolve"
+
+    def make_form(self, request: HttpRequest, ticket: Ticket) -> Any:
+        return ResolveForm(request.POST, user=request.user)
+
+    def act(self, request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+        services.resolve(ticket, data["resolution"])
+        return f"{ticket.reference} resolved."
+
+
+class TicketReopen(TicketAction):
+    action = "reopen"
+
+    def act(self, request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+        services.reopen(ticket)
+        return f"{ticket.reference} reopened."
+
+
+class TicketClose(TicketAction):
+    action = "close"
+
+    def act(self, request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+        services.close(ticket)
+        return f"{ticket.reference} closed."
+
+
+class TicketRate(TicketAction):
+    action = "rate"
+
+    def make_form(self, request: HttpRequest, ticket: Ticket) -> Any:
+        return RateForm(request.POST, user=request.user)
+
+    def act(self, request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+        services.rate(ticket, request.user, data["satisfaction"], data.get("comment", ""))
+        return "Thank you for your rating."
+
+
+def ticket_action_urls() -> list[Any]:
+    """The URLs of the actions on a ticket's page, beside its generic pages."""
+    prefix = TicketViews.prefix()
+    return [
+        path(f"{prefix}/<int:pk>/{view.action}/", view.as_view(), name=f"ticket_{view.action}")
+        for view in (TicketReply, TicketResolve, TicketReopen, TicketClose, TicketRate)
+    ]
+
+
+# The desk's set-up ------------------------------------------------------------------------
+
+
+class CategoryViews(ModelViews):
+    """What tickets are about (a catalogue)."""
+
+    model = Category
+    filterset_class = CategoryFilterSet
+    table_class = CategoryTable
+    form_class = CategoryForm
+    nav_label = "Categories"
+    nav_order = 60
+
+
+class ServiceViews(ModelViews):
+    """The services the shared service runs (a catalogue)."""
+
+    model = Service
+    filterset_class = ServiceFilterSet
+    table_class = ServiceTable
+    form_class = ServiceForm
+    nav_label = "Services"
+    nav_order = 61
+
+
+class QueueViews(ModelViews):
+    """The desk's queues (a catalogue)."""
+
+    model = Queue
+    filterset_class = QueueFilterSet
+    table_class = QueueTable
+    form_class = QueueForm
+    nav_label = "Queues"
+    nav_order = 62
+
+
+class QueueMemberViews(ModelViews):
+    """Who works which queue."""
+
+    model = QueueMember
+    filterset_class = QueueMemberFilterSet
+    table_class = QueueMemberTable
+    form_class = QueueMemberForm
+    verbose_name = "queue member"
+    verbose_name_plural = "queue members"
+
+
+class RoutingRuleViews(ModelViews):
+    """Which queue a new ticket goes to."""
+
+    model = RoutingRule
+    filterset_class = RoutingRuleFilterSet
+    table_class = RoutingRuleTable
+    form_class = RoutingRuleForm
+    nav_label = "Routing rules"
+    nav_order = 63
+
+
+class PriorityRuleViews(ModelViews):
+    """The priority matrix: impact and urgency to priority."""
+
+    model = PriorityRule
+    filterset_class = PriorityRuleFilterSet
+    table_class = PriorityRuleTable
+    form_class = PriorityRuleForm
+    verbose_name = "priority rule"
+    verbose_name_plural = "priority matrix"
+
+
+class SlaPolicyViews(ModelViews):
+    """Each council's SLA targets by priority."""
+
+    model = SlaPolicy
+    filterset_class = SlaPolicyFilterSet
+    table_class = SlaPolicyTable
+    form_class = SlaPolicyForm
+    nav_label = "SLA policies"
+    nav_order = 64
+
+
+class ServiceCalendarViews(ModelViews):
+    """Each council's working hours for the SLA clocks."""
+
+    model = ServiceCalendar
+    filterset_class = ServiceCalendarFilterSet
+    table_class = ServiceCalendarTable
+    form_class = ServiceCalendarForm
+    verbose_name = "working calendar"
+    verbose_name_plural = "working calendars"
+
+    @classmethod
+    def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
+        calendar = form.save()
+        services.recompute_open_tickets(calendar.partner)
+        return calendar
+
+
+def ticket_page(ticket: Ticket) -> str:
+    return reverse(Ticket.url_name("detail"), args=[ticket.pk])
