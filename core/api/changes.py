@@ -21,7 +21,7 @@ from rest_framework.request import Request
 
 from core.api.viewsets import ScopedReadOnlyModelViewSet
 from core.changelog import logged_kinds
-from core.filtersets import scoped_choices
+from core.filtersets import DateTimeFilter, scoped_choices
 from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
 from core.tenancy.models import Partner
 
@@ -48,8 +48,8 @@ class ChangeRecordFilterSet(django_filters.FilterSet):
         method="filter_partner",
         label="Council code",
     )
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", label="From")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt", label="Before")
+    since = DateTimeFilter(field_name="at", lookup_expr="gte", label="From")
+    until = DateTimeFilter(field_name="at", lookup_expr="lt", label="Before")
 
     class Meta:
         model = ChangeRecord

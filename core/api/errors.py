@@ -14,7 +14,9 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -82,3 +84,25 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     response.data = {"status": response.status_code, "errors": _flatten(response.data)}
     return response
+
+
+@csrf_exempt
+def no_such_endpoint(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Every ``/api/`` address that names no endpoint (concord/api_urls.py's last route).
+
+    Matched as a route rather than left to Django's handler404, because with ``DEBUG`` on
+    Django answers an unmatched address (``/api/v1/sites/abc/``) with its HTML debug page;
+    a route's answer is the API's 404, in its error shape, whatever the settings. Matching
+    everything also stops Django's slash-appending redirect, which cannot keep a POST's body:
+    an address that would be an endpoint with a slash says so instead.
+    """
+    message = "Not found."
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(f"{request.path_info}/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not no_such_endpoint:
+            message = f"Not found. API addresses end with a slash: {request.path}/"
+    body = {"status": 404, "errors": [{"field": None, "code": "not_found", "message": message}]}
+    return JsonResponse(body, status=404)
