@@ -31,7 +31,9 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
+def flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
+    """DRF's error detail (nested dicts and lists) as the shape's list of problems, each
+    naming its field (``owner_shares[1].partner``) or null."""
     if isinstance(detail, dict):
         out: list[dict[str, Any]] = []
         for key, value in detail.items():
@@ -42,14 +44,14 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
             else:
                 name = None if key in ("non_field_errors", "detail") else str(key)
                 nested = f"{field}.{name}" if field and name else (name or field)
-            out.extend(_flatten(value, nested))
+            out.extend(flatten(value, nested))
         return out
     if isinstance(detail, list):
         out = []
         for index, item in enumerate(detail):
             # A list of objects is a nested list (owner_shares[1].partner); of strings, messages.
             item_field = f"{field}[{index}]" if isinstance(item, dict) and field else field
-            out.extend(_flatten(item, item_field))
+            out.extend(flatten(item, item_field))
         return out
     return [{"field": field, "code": getattr(detail, "code", "invalid"), "message": str(detail)}]
 
@@ -82,7 +84,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    response.data = {"status": response.status_code, "errors": _flatten(response.data)}
+    response.data = {"status": response.status_code, "errors": flatten(response.data)}
     return response
 
 
