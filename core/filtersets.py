@@ -5,11 +5,11 @@ A filter over a related scoped model offers only what the person may see: use
 
 A filter on a time uses `DateTimeFilter` (this module's, never django-filter's): the one place
 a time a client sends is read. It takes ISO 8601 with or without an offset, and refuses, as a
-400 naming the filter, a time that is outside the calendar once it is converted to UTC or to
-the service's time zone (``0001-01-01T00:00:00+14:00`` is a time in the year 0), which the
-database driver would otherwise fail to convert (a 500). `ConcordFilterSet` uses it for every
-time field a filter set lists in ``Meta.fields`` without declaring a filter, and a related
-field listed that way gets a `ScopedModelChoiceFilter`.
+400 naming the filter, a time outside 0001-01-02 to 9999-12-30 once converted to UTC
+(``0001-01-01T00:00:00+14:00`` is a time in the year 0), which the database driver would
+otherwise fail to convert (a 500). `ConcordFilterSet` uses it for every time field a filter
+set lists in ``Meta.fields`` without declaring a filter, and a related field listed that way
+gets a `ScopedModelChoiceFilter` (django-filter's own would read the related table unscoped).
 """
 
 from __future__ import annotations
@@ -138,8 +138,8 @@ def within_calendar(value: datetime.datetime) -> datetime.datetime:
 
 
 class DateTimeField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 time (``2026-03-02T09:30:00Z``, ``...+01:00``, or naive: UK time), or a
-    date-time as the service's forms take it, within the calendar (`within_calendar`)."""
+    """An ISO 8601 time (``2026-03-02T09:30:00Z``, ``...+01:00``, or without an offset: UK
+    time), within the calendar (`within_calendar`)."""
 
     def to_python(self, value: Any) -> datetime.datetime | None:
         result = super().to_python(value)
