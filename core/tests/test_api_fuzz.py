@@ -104,6 +104,11 @@ def schemathesis_run(url: str, token: str, folder: Any) -> subprocess.CompletedP
         "1",
         "--request-timeout",
         "60",
+        # Django's test server (threads in this process) on a busy machine has dropped a
+        # kept-alive connection mid-run: a request that never got an answer is sent again.
+        # An answer, whatever it is, is never retried.
+        "--request-retries",
+        "2",
         "--no-color",
         "--warnings",
         "off",
