@@ -5,16 +5,18 @@ viewset, basename) with the hyphenated plural as the prefix and the model name a
 so that URL names read ``api:site-list``, ``api:site-detail``, ``api:site-export``. They are
 registered here in the order of INSTALLED_APPS, after the core's own. An endpoint that is not
 a model's (the service desk's working time) is a plain path in the app's ``urlpatterns``,
-mounted under ``/api/v1/`` too.
+mounted under ``/api/v1/`` too. Any other address under /api/ is a JSON 404
+(core.api.errors.no_such_endpoint), never Django's HTML one.
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from core.api.attachments import AttachmentViewSet
 from core.api.auth import ObtainTokenView
 from core.api.changes import ChangeRecordViewSet
+from core.api.errors import no_such_endpoint
 from core.api.exporting import export_urls
 from core.api.importing import ImportJobView
 from core.apps import app_module, concord_apps
@@ -39,4 +41,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # Last: any other /api/ address is the API's JSON 404, even with DEBUG on.
+    re_path(r"^(?P<path>.*)$", no_such_endpoint, name="no-such-endpoint"),
 ]

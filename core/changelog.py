@@ -290,3 +290,22 @@ def history_for(obj: ConcordModel, user: Any) -> Any:
         .select_related("actor", "content_type")
         .order_by("-at", "-id")
     )
+
+
+def shown_values(record: ChangeRecord) -> tuple[Any, Any, list[str]]:
+    """A change's "before", "after" and changed fields as they may be shown or given out:
+    without the fields its model's change log omits (`ConcordModel.change_log_omits`, an
+    attachment's storage path), which a change logged before they were omitted still holds.
+    Every page and API that shows a change reads it through here."""
+    model = record.content_type.model_class()
+    omitted: frozenset[str] = getattr(model, "change_log_omits", frozenset())
+    changed = list(record.changed_fields or [])
+    if not omitted:
+        return record.before, record.after, changed
+
+    def kept(values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        return {name: value for name, value in values.items() if name not in omitted}
+
+    return kept(record.before), kept(record.after), [n for n in changed if n not in omitted]

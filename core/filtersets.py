@@ -1,18 +1,32 @@
-"""Filter sets shared by list pages and the API, with scoped choices.
+"""Filter sets shared by list pages and the API, with scoped choices and safe times.
 
 A filter over a related scoped model offers only what the person may see: use
 `scoped_choices(Model)` as the filter's queryset, never ``Model.objects.all()``.
+
+A filter on a time uses `DateTimeFilter` (this module's, never django-filter's): the one place
+a time a client sends is read. It takes ISO 8601 with or without an offset, and refuses, as a
+400 naming the filter, a time outside 0001-01-02 to 9999-12-30 once converted to UTC
+(``0001-01-01T00:00:00+14:00`` is a time in the year 0), which the database driver would
+otherwise fail to convert (a 500). `ConcordFilterSet` uses it for every time field a filter
+set lists in ``Meta.fields`` without declaring a filter, and a related field listed that way
+gets a `ScopedModelChoiceFilter` (django-filter's own would read the related table unscoped).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
 import django_filters
 import django_filters.fields
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django_filters.conf import settings as filter_settings
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS, remote_queryset
 
 
 def scoped_rows(request: Any, model: Any) -> QuerySet[Any]:
@@ -94,6 +108,72 @@ class ScopedModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ListedModelChoiceField
 
 
+# Times --------------------------------------------------------------------------------------
+
+#: The times a filter takes, in UTC: a day inside each end of Python's calendar (years 1 to
+#: 9999), so that the time can be shown in any time zone too (UK time in 0001 was 75 seconds
+#: behind UTC: 0001-01-01T00:00:00Z is a time in the year 0 there).
+EARLIEST = datetime.datetime(1, 1, 2, tzinfo=datetime.UTC)
+LATEST = datetime.datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=datetime.UTC)
+OUT_OF_CALENDAR = "Give a time from 0001-01-02 to 9999-12-30 (UTC, once its offset is applied)."
+
+
+def within_calendar(value: datetime.datetime) -> datetime.datetime:
+    """`value`, if it is a time from `EARLIEST` to `LATEST` once converted to UTC.
+
+    Python's datetime (and so every database driver) holds years 1 to 9999 only. A time near
+    either end with an offset (``9999-12-31T23:59:59-14:00``) is a valid ISO 8601 string whose
+    UTC time is not: converting it raises OverflowError deep in the driver, a 500. Checked
+    here, where every filter reads a time, it is a 400 naming the filter instead.
+    """
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    try:
+        utc = value.astimezone(datetime.UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValidationError(OUT_OF_CALENDAR, code="out_of_range")
+    return value
+
+
+class DateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time (``2026-03-02T09:30:00Z``, ``...+01:00``, or without an offset: UK
+    time), within the calendar (`within_calendar`)."""
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        result = super().to_python(value)
+        return None if result is None else within_calendar(result)
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    """A filter on a time: give it ``field_name`` and ``lookup_expr`` (``gte``, ``lt``...)."""
+
+    field_class = DateTimeField
+
+
+def _related_filter(field: Any) -> dict[str, Any]:
+    """The filter of a related field listed in ``Meta.fields``: scoped choices when the
+    related model is a scoped one (django-filter's own would ask it for every row, unscoped)."""
+    related = field.related_model
+    scoped = hasattr(related._default_manager, "visible_to")
+    return {
+        "queryset": scoped_choices(related) if scoped else remote_queryset(field),
+        "to_field_name": field.remote_field.field_name,
+        "null_label": filter_settings.NULL_CHOICE_LABEL if field.null else None,
+    }
+
+
+#: The filters django-filter makes for fields listed in ``Meta.fields`` and not declared:
+#: its own, but for times (`DateTimeFilter`) and related records (scoped choices).
+FILTER_DEFAULTS: dict[Any, dict[str, Any]] = {
+    **FILTER_FOR_DBFIELD_DEFAULTS,
+    models.DateTimeField: {"filter_class": DateTimeFilter},
+    models.ForeignKey: {"filter_class": ScopedModelChoiceFilter, "extra": _related_filter},
+    models.OneToOneField: {"filter_class": ScopedModelChoiceFilter, "extra": _related_filter},
+}
+
+
 #: django-filter's own get_form_class, which makes a new form class for every filter set.
 _MAKES_A_NEW_FORM_CLASS = django_filters.FilterSet.get_form_class
 
@@ -102,6 +182,8 @@ class ConcordFilterSet(django_filters.FilterSet):
     """Base filter set: a free-text `q` over the model's `search_fields`."""
 
     search_fields: tuple[str, ...] = ()
+
+    FILTER_DEFAULTS = FILTER_DEFAULTS
 
     @property
     def form(self) -> Any:

@@ -86,6 +86,9 @@ class Attachment(ConcordModel):
 
     # Files on files would only hide what a record carries.
     attachable: ClassVar[bool] = False
+    # Where the file is stored (attachments/<app>/<model>/<random>/<name>) is the server's
+    # business: the change log keeps the file's name, title, size and checksum, not its path.
+    change_log_omits: ClassVar[frozenset[str]] = frozenset({"file"})
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

@@ -89,7 +89,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
     filename = serializers.CharField(
         source="original_name", read_only=True, help_text="The file's name as uploaded."
     )
-    uploaded_by: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    uploaded_by: Any = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who attached it (a username), or null when the system did.",
+    )
     download_url = serializers.SerializerMethodField(help_text="Where to download the file.")
 
     class Meta:
@@ -201,9 +206,11 @@ class AttachmentViewSet(ScopedModelViewSet):
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
+            # Whatever type the file is (worked out from its name at upload).
+            (200, "*/*"): OpenApiResponse(
                 response={"type": "string", "format": "binary"},
-                description="The file, as a download.",
+                description="The file, as a download, in the type its name gives "
+                "(application/octet-stream when the name gives none).",
             )
         },
         description="Download the attachment's file (Content-Disposition: attachment).",

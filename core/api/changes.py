@@ -20,8 +20,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from core.api.viewsets import ScopedReadOnlyModelViewSet
-from core.changelog import logged_kinds
-from core.filtersets import scoped_choices
+from core.changelog import logged_kinds, shown_values
+from core.filtersets import DateTimeFilter, scoped_choices
 from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
 from core.tenancy.models import Partner
 
@@ -48,8 +48,8 @@ class ChangeRecordFilterSet(django_filters.FilterSet):
         method="filter_partner",
         label="Council code",
     )
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", label="From")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt", label="Before")
+    since = DateTimeFilter(field_name="at", lookup_expr="gte", label="From")
+    until = DateTimeFilter(field_name="at", lookup_expr="lt", label="Before")
 
     class Meta:
         model = ChangeRecord
@@ -81,7 +81,13 @@ class ContentTypeLabelField(serializers.Field):
 class ChangeRecordSerializer(serializers.ModelSerializer):
     """One change: who, when, under which request, to what, and the values before and after."""
 
-    actor: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: Any = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who made the change (a username), or null when no person did (a command, "
+        "a job, the system): actor_label says what did.",
+    )
     content_type = ContentTypeLabelField(help_text="The kind of record, as app_label.model.")
     partners = serializers.SerializerMethodField(
         help_text="Codes of the councils whose change log holds this change (those you see)."
@@ -108,6 +114,13 @@ class ChangeRecordSerializer(serializers.ModelSerializer):
 
     def get_partners(self, obj: ChangeRecord) -> list[str]:
         return [p.code for p in getattr(obj, "visible_partners", [])]
+
+    def to_representation(self, instance: ChangeRecord) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # Never a field the model's change log omits (an attachment's storage path), even
+        # in a change logged before it was omitted.
+        data["before"], data["after"], data["changed_fields"] = shown_values(instance)
+        return data
 
 
 class ChangeLogPermission(BasePermission):

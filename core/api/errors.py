@@ -14,7 +14,9 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -29,7 +31,9 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
+def flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
+    """DRF's error detail (nested dicts and lists) as the shape's list of problems, each
+    naming its field (``owner_shares[1].partner``) or null."""
     if isinstance(detail, dict):
         out: list[dict[str, Any]] = []
         for key, value in detail.items():
@@ -40,14 +44,14 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
             else:
                 name = None if key in ("non_field_errors", "detail") else str(key)
                 nested = f"{field}.{name}" if field and name else (name or field)
-            out.extend(_flatten(value, nested))
+            out.extend(flatten(value, nested))
         return out
     if isinstance(detail, list):
         out = []
         for index, item in enumerate(detail):
             # A list of objects is a nested list (owner_shares[1].partner); of strings, messages.
             item_field = f"{field}[{index}]" if isinstance(item, dict) and field else field
-            out.extend(_flatten(item, item_field))
+            out.extend(flatten(item, item_field))
         return out
     return [{"field": field, "code": getattr(detail, "code", "invalid"), "message": str(detail)}]
 
@@ -80,5 +84,27 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    response.data = {"status": response.status_code, "errors": _flatten(response.data)}
+    response.data = {"status": response.status_code, "errors": flatten(response.data)}
     return response
+
+
+@csrf_exempt
+def no_such_endpoint(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Every ``/api/`` address that names no endpoint (concord/api_urls.py's last route).
+
+    Matched as a route rather than left to Django's handler404, because with ``DEBUG`` on
+    Django answers an unmatched address (``/api/v1/sites/abc/``) with its HTML debug page;
+    a route's answer is the API's 404, in its error shape, whatever the settings. Matching
+    everything also stops Django's slash-appending redirect, which cannot keep a POST's body:
+    an address that would be an endpoint with a slash says so instead.
+    """
+    message = "Not found."
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(f"{request.path_info}/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not no_such_endpoint:
+            message = f"Not found. API addresses end with a slash: {request.path}/"
+    body = {"status": 404, "errors": [{"field": None, "code": "not_found", "message": message}]}
+    return JsonResponse(body, status=404)

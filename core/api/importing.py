@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.errors import flatten
 from core.importing import ENCODING_NAMES, ImportResult
 from core.jobs import import_progress, keep_upload, run_import_job
 from core.models import ImportJob, JobStatus
@@ -91,6 +92,28 @@ def import_result_body(result: ImportResult, status_code: int) -> dict[str, Any]
         "more_errors": result.more_errors,
         "encoding": result.encoding or None,
     }
+
+
+def import_form_error_response(form: serializers.Serializer) -> Response:
+    """A request that is not an import (no file, ``dry_run`` not true or false...), answered
+    as a file with a problem is: an ImportResult with no rows, each problem on row 0 (the
+    whole file) naming its field, so that every 400 of an import reads the same way."""
+    dry_run = form.fields["dry_run"]
+    try:
+        checked = dry_run.run_validation(form.initial_data.get("dry_run", dry_run.default))
+    except serializers.ValidationError:
+        checked = True  # not given as true or false: nothing was imported
+    body = {
+        "status": status.HTTP_400_BAD_REQUEST,
+        "dry_run": bool(checked),
+        "total_rows": 0,
+        "created": 0,
+        "updated": 0,
+        "errors": [{**problem, "row": 0} for problem in flatten(form.errors)],
+        "more_errors": 0,
+        "encoding": None,
+    }
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 def import_result_response(result: ImportResult) -> Response:

@@ -54,13 +54,16 @@ ETAG_HEADER = {
     }
 }
 
+#: A path that names a record (``/sites/{id}/``, ``/attachments/{id}/download/``), or a job.
+_NAMES_ONE = re.compile(r"\{[^}]+\}")
 _DETAIL = re.compile(r"\{[^}]+\}/$")
 
 
 def _errors_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     if path.endswith("/auth/token/"):
         return ["400", "415", "429"]  # signing in: no credentials needed yet
-    detail = bool(_DETAIL.search(path))
+    # Whatever follows the record in the path (a download), it may not exist: a 404.
+    detail = bool(_NAMES_ONE.search(path))
     codes = ["401", "403"]
     if method == "get":
         codes += ["404"] if detail else ["400"]
@@ -71,6 +74,21 @@ def _errors_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     elif method == "delete":
         codes += ["404", "409", "412"]
     return codes
+
+
+def _import_problems_or_error(responses: dict[str, Any]) -> None:
+    """An import's 400 lists the problems with the file (an ImportResult); a request refused
+    before it is read as an import (a body that cannot be read, a NUL character) has the
+    error shape every endpoint has. The schema says either may come."""
+    bad = responses.get("400", {})
+    for media in bad.get("content", {}).values():
+        schema = media.get("schema")
+        if schema and schema.get("$ref") != "#/components/schemas/Error":
+            media["schema"] = {"anyOf": [schema, {"$ref": "#/components/schemas/Error"}]}
+    bad["description"] = (
+        "Every problem with the file, by row and column (a problem with the request itself, "
+        "such as no file, on row 0); a body that cannot be read at all is the API's error."
+    )
 
 
 def _header(name: str, description: str) -> dict[str, Any]:
@@ -103,6 +121,8 @@ def add_shared_responses(
                 responses.setdefault(
                     code, {"description": DESCRIPTIONS[code], "content": error_ref}
                 )
+            if path.endswith("/import/") and method == "post":
+                _import_problems_or_error(responses)
             # Signing in, imports and exports answer afresh every time: no ETag to hold.
             if path.endswith(("/auth/token/", "/import/", "/export/")):
                 continue

@@ -47,6 +47,7 @@ from core.api.importing import (
     ImportJobSerializer,
     ImportRequestSerializer,
     ImportResultSerializer,
+    import_form_error_response,
     import_result_response,
     job_body,
     start_import_job,
@@ -269,7 +270,8 @@ class ScopedModelViewSet(ScopedReadOnlyModelViewSet):
             "Import a CSV or XLSX file of records (the columns of the model's import fields). "
             "`dry_run=true` (the default) checks every row and changes nothing; "
             "`dry_run=false` writes every row, or none when any row has a problem. "
-            "Any problem is a 400 listing every bad row and column. A large file (or "
+            "Any problem is a 400 listing every bad row and column (a problem with the "
+            "request itself, such as no file, on row 0). A large file (or "
             "`background=true`) is checked or imported by the worker: the answer is a 202 with "
             "the job, whose URL (also in `Location`) shows its progress and, once done, the "
             "same result."
@@ -285,7 +287,8 @@ class ScopedModelViewSet(ScopedReadOnlyModelViewSet):
     def import_records(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """``POST .../import/``: check (dry run) or import a CSV/XLSX file of records."""
         form = ImportRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        if not form.is_valid():
+            return import_form_error_response(form)
         upload = form.validated_data["file"]
         dry_run = form.validated_data["dry_run"]
         background = form.validated_data.get("background")

@@ -121,6 +121,12 @@ class ConcordModel(models.Model):
     #: refuse a council a value another council has used, and so tell it that record exists.
     #: Forms and the API check them with `reader_clashes`.
     unique_for_reader: ClassVar[tuple[str, ...]] = ()
+    #: This record's own fields the change log leaves out of "before" and "after" (and so of
+    #: history pages, the change log page and API, and the partner export's change log): an
+    #: attachment's ``file``, where the file is stored, which is no one's business but the
+    #: server's. Values logged before a field was listed here are left out when shown too
+    #: (core.changelog.shown_values).
+    change_log_omits: ClassVar[frozenset[str]] = frozenset()
 
     class Meta:
         abstract = True
@@ -166,7 +172,9 @@ class ConcordModel(models.Model):
             self._loaded_snapshot = {
                 name: json_value(value)
                 for name, value in zip(names, values, strict=True)
-                if name not in UNTRACKED_FIELDS and name not in self.derived_fields
+                if name not in UNTRACKED_FIELDS
+                and name not in self.derived_fields
+                and name not in self.change_log_omits
             }
         return self._loaded_snapshot
 
@@ -193,6 +201,8 @@ class ConcordModel(models.Model):
         deferred = self.get_deferred_fields()
         for f in self._meta.concrete_fields:
             if f.attname in deferred or f.name in UNTRACKED_FIELDS or f.name in self.derived_fields:
+                continue
+            if f.name in self.change_log_omits or f.attname in self.change_log_omits:
                 continue
             values[f.attname] = json_value(getattr(self, f.attname))
         return values

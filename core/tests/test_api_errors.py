@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import string
 from decimal import Decimal
@@ -440,3 +441,42 @@ def test_options_and_head_answer_without_error(cast):
         assert head.status_code in (200, 404)
         assert head.content == b""
     assert api_client(cast.rbkc_lead).options(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "code"),
+    [({}, "file", "required"), ({"file": "not a file"}, "file", "invalid")],
+)
+def test_a_request_that_is_not_an_import_is_answered_as_an_import_result(cast, data, field, code):
+    response = api_client(cast.manager).post("/api/v1/rooms/import/", data, format="multipart")
+    assert response.status_code == 400
+    body = response.json()
+    assert body == {
+        "status": 400,
+        "dry_run": True,
+        "total_rows": 0,
+        "created": 0,
+        "updated": 0,
+        "errors": [
+            {"field": field, "row": 0, "code": code, "message": body["errors"][0]["message"]}
+        ],
+        "more_errors": 0,
+        "encoding": None,
+    }
+    assert body["errors"][0]["message"]
+
+
+def test_a_bad_dry_run_is_named_and_nothing_is_imported(cast):
+    upload = io.BytesIO(b"partner,code,name\nwcc,A1,Room A1\n")
+    upload.name = "rooms.csv"
+    response = api_client(cast.manager).post(
+        "/api/v1/rooms/import/", {"file": upload, "dry_run": "perhaps"}, format="multipart"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["dry_run"] is True and body["total_rows"] == 0
+    assert [(e["field"], e["row"], e["code"]) for e in body["errors"]] == [
+        ("dry_run", 0, "invalid")
+    ]
+    with system_scope("test checks"):
+        assert not Room.objects.unscoped("test checks").filter(code="A1").exists()

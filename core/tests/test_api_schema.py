@@ -85,3 +85,23 @@ def test_swagger_ui_static_files_are_installed():
 
     for name in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
         assert finders.find(f"drf_spectacular_sidecar/swagger-ui-dist/{name}"), name
+
+
+def test_the_schema_says_what_the_answers_are(cast):
+    """What schemathesis found the schema getting wrong (core/tests/test_api_fuzz.py)."""
+    schema = api_client().get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    # A change made by no person, a file attached by the system: null.
+    assert components["ChangeRecord"]["properties"]["actor"]["nullable"] is True
+    assert components["Attachment"]["properties"]["uploaded_by"]["nullable"] is True
+    # A download of an attachment that is not there (or not yours) is a 404, of any type.
+    download = schema["paths"]["/api/v1/attachments/{id}/download/"]["get"]["responses"]
+    assert "404" in download and set(download["200"]["content"]) == {"*/*"}
+    # An import's 400 is its result, or the error every endpoint gives.
+    bad = schema["paths"]["/api/v1/rooms/import/"]["post"]["responses"]["400"]
+    assert bad["content"]["application/json"]["schema"] == {
+        "anyOf": [
+            {"$ref": "#/components/schemas/ImportResult"},
+            {"$ref": "#/components/schemas/Error"},
+        ]
+    }

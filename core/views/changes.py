@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.views import View
 
-from core.changelog import logged_kinds
+from core.changelog import logged_kinds, shown_values
 from core.forms import govukify
 from core.models import ChangeAction, ChangeRecord
 from core.pagination import InvalidCursor, keyset_page
@@ -100,7 +100,8 @@ def _entry(record: ChangeRecord) -> dict[str, Any]:
             url = reverse(model.url_name("detail"), args=[record.object_id])
         except NoReverseMatch:
             url = None
-    fields = [field_label(model, name) if model else name for name in record.changed_fields or []]
+    _before, _after, changed = shown_values(record)  # never an attachment's storage path
+    fields = [field_label(model, name) if model else name for name in changed]
     return {
         "record": record,
         "kind": str(model._meta.verbose_name).capitalize() if model else record.content_type.model,

@@ -16,6 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from core.changelog import shown_values
 from core.models import Attachment
 from core.pagination import KeysetPage
 from core.tables import (
@@ -47,15 +48,15 @@ def describe_changes(page: KeysetPage, model: Any, user: Any) -> list[dict[str, 
         if record.content_type_id == files:
             entries.append(_file_change(record))
             continue
-        before = record.before or {}
-        after = record.after or {}
+        shown_before, shown_after, changed = shown_values(record)
+        before, after = shown_before or {}, shown_after or {}
         # A new or deleted record lists its values (its id says nothing to a person).
         if record.action == "create":
             names = [k for k, v in after.items() if v not in (None, "") and k != "id"]
         elif record.action == "delete":
             names = [k for k, v in before.items() if v not in (None, "") and k != "id"]
         else:
-            names = list(record.changed_fields or [])
+            names = changed
         lines = [
             ChangeLine(
                 resolver.label(name),
@@ -78,8 +79,10 @@ _FILE_TITLES = {
 
 
 def _file_change(record: Any) -> dict[str, Any]:
-    """An attachment's change as its record's history shows it: the file, not its storage."""
-    before, after = record.before or {}, record.after or {}
+    """An attachment's change as its record's history shows it: the file by its original
+    name, never where it is stored."""
+    shown_before, shown_after, _changed = shown_values(record)
+    before, after = shown_before or {}, shown_after or {}
     lines = []
     for name, label in _FILE_FIELDS:
         old, new = before.get(name), after.get(name)
