@@ -68,7 +68,8 @@ def _errors_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     if method == "get":
         codes += ["404"] if detail else ["400"]
     elif method == "post":
-        codes += ["400", "415"]
+        # An action on a record (``/tickets/{id}/resolve/``): the record may not be there.
+        codes += ["400", "404", "415"] if detail else ["400", "415"]
     elif method in ("put", "patch"):
         codes += ["400", "404", "412", "415"]
     elif method == "delete":

@@ -15,8 +15,9 @@ that it does not compete with the server for the interpreter. The server's datab
 test's own (transactional: the cast and a few records, with sequences reset so that small ids
 find them), emptied afterwards, so the deletes it sends touch nothing another test sees.
 
-Marked ``fuzz``: ``make test`` runs it (on SQLite and again on PostgreSQL, as the whole
-suite); ``pytest -m "not fuzz"`` leaves it out.
+Marked ``fuzz``: ``make test`` runs it once, on PostgreSQL when the suite runs there too
+(the CI run), else on SQLite; it is about the API's answers, which the database does not
+change, and it takes minutes. ``pytest -m "not fuzz"`` leaves it out.
 """
 
 from __future__ import annotations

@@ -86,10 +86,10 @@ class TicketSerializer(ScopedModelSerializer):
         "The shared-service person working on it.", staff, required=False, allow_null=True
     )
     routed_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="name", read_only=True
+        slug_field="name", read_only=True, allow_null=True
     )
     merged_into: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="reference", read_only=True
+        slug_field="reference", read_only=True, allow_null=True
     )
     status = serializers.ChoiceField(
         choices=[(s.value, s.label) for s in TicketStatus],

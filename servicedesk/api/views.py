@@ -205,7 +205,7 @@ class TicketViewSet(ScopedModelViewSet):
         )  # fmt: skip
 
     @extend_schema(responses=TicketCommentSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def comments(self, request: Request, pk: Any = None) -> Response:
         """The ticket's replies, and its notes to those who may read them, oldest first."""
         if not str(pk).isdigit() or int(pk) > 2**63 - 1:
