@@ -8,8 +8,9 @@ import pytest
 
 from core.testing.cast import Cast, make_cast
 
-# The generic families' pinned query counts: --repin-queries (make pin-queries) rewrites them.
-pytest_plugins = ["core.testing.families.pins"]
+# The generic families' pinned query counts: --repin-queries (make pin-queries) rewrites them;
+# a real SMTP server on loopback for email tests (smtp_server).
+pytest_plugins = ["core.testing.families.pins", "core.testing.mail"]
 
 
 @pytest.fixture

@@ -340,6 +340,13 @@ EMAIL_BACKEND = (
 EMAIL_HOST = env_str("CONCORD_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("CONCORD_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("CONCORD_FROM_EMAIL", "concord@localhost")
+EMAIL_TIMEOUT = env_int("CONCORD_EMAIL_TIMEOUT", 30)
+# The address people reach Concord at, for the links in emails (no trailing slash): by default
+# the first allowed host over HTTPS in production, the development server otherwise.
+CONCORD_BASE_URL = env_str(
+    "CONCORD_BASE_URL",
+    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION and ALLOWED_HOSTS else "http://127.0.0.1:8000",
+).rstrip("/")
 
 # How many rows a list page or API page shows, and the most a client may ask for.
 CONCORD_PAGE_SIZE = env_int("CONCORD_PAGE_SIZE", 50)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core.numbering import next_number
 from core.tenancy.access import CHANGE, VIEW, access_for
-from servicedesk import sla
+from servicedesk import notifications, sla
 from servicedesk.choices import (
     KIND_PREFIX,
     OPEN_STATUSES,
@@ -133,6 +133,8 @@ def raise_ticket(
     ticket.reference = Ticket.format_reference(kind, ticket.number)
     ticket.full_clean(exclude=["number", "reference"])
     ticket.save()
+    if source != Source.IMPORT:
+        notifications.notify("logged", ticket)
     return ticket
 
 
@@ -198,6 +200,7 @@ def move(
     ticket.status = status
     if status in PAUSING_STATUSES:
         sla.pause(ticket, now)
+        notifications.notify("awaiting", ticket)
     elif was_paused:
         sla.resume(ticket, now)
     if save:
@@ -250,6 +253,8 @@ def comment(
         email_message_id=message_id[:255],
     )
     note.save()
+    if public:
+        notifications.notify("customer_replied" if from_customer else "replied", ticket, note)
     if public and staff and not from_customer:
         sla.record_response(ticket, now)
         if ticket.status in (TicketStatus.NEW, TicketStatus.ASSIGNED, TicketStatus.REOPENED):
@@ -284,6 +289,7 @@ def resolve(ticket: Ticket, resolution: str, now: datetime.datetime | None = Non
     ticket.status = TicketStatus.RESOLVED
     sla.record_resolution(ticket, now)
     ticket.save()
+    notifications.notify("resolved", ticket)
     return ticket
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, ClassVar
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -321,6 +322,13 @@ class ServiceCalendar(PartnerOwnedModel):
     saturday_closes = _hours_field("Saturday closes", None)
     sunday_opens = _hours_field("Sunday opens", None)
     sunday_closes = _hours_field("Sunday closes", None)
+    close_resolved_after = models.PositiveSmallIntegerField(
+        "Close resolved tickets after (working days)",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="A resolved ticket its requester has not answered closes by itself after "
+        "this many of the council's working days (1 to 60). The default calendar's counts.",
+    )
 
     area: ClassVar[str] = "servicelevels"
     attachable: ClassVar[bool] = False

@@ -1,0 +1,249 @@
+"""Emails about tickets: who is told what, and what nobody is ever told.
+
+The desk's rules (servicedesk.services) and jobs (servicedesk.jobs) call `notify` with an
+event; once the change is committed a background job (`send_ticket_email`) works out who is
+told and sends each of them their own message, plain text and HTML from the templates in
+``templates/servicedesk/email/``. Whom an event tells:
+
+- the requester and the contact: a ticket logged, the desk's public reply, the desk waiting for
+  them, the ticket resolved;
+- the desk (the assignee, else every member of the ticket's queue): the requester's reply, the
+  SLA at risk;
+- on a breach, the escalation: the assignee, every member of the queue and the service
+  managers.
+
+Nobody is told what they could not read on the page: each person is checked against the one
+visibility rule at the moment of sending (`Ticket.objects.visible_to`), so another council's
+people are never written to, and a reply is sent only to those who may read it, so an internal
+note, which no requester may read, is never in any email. The author of a reply is not sent
+their own words. Messages carry the ticket's reference in the subject and thread headers (one
+thread per ticket, which is how replies find their ticket again), and say they were sent by a
+machine (``Auto-Submitted``), so that out-of-office replies do not answer them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from email.utils import make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django_tasks import task
+
+from core.context import acting_as
+from core.tenancy.choices import ServiceRole
+from core.tenancy.scoping import system_scope
+from servicedesk.models import QueueMember, Ticket, TicketComment
+
+logger = logging.getLogger(__name__)
+
+CUSTOMER = "customer"
+DESK = "desk"
+ESCALATION = "escalation"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something about a ticket that people are told by email."""
+
+    title: str
+    audience: str
+    #: The opening line of the message, with the ticket's reference in it.
+    opening: str
+
+
+EVENTS: dict[str, Event] = {
+    "logged": Event(
+        "Logged", CUSTOMER, "We have logged your request as {reference}. We will be in touch."
+    ),
+    "replied": Event("New reply", CUSTOMER, "The service desk has replied on {reference}."),
+    "awaiting": Event(
+        "Waiting for you",
+        CUSTOMER,
+        "The service desk needs something from you to go on with {reference}. Its clock is "
+        "paused until you reply.",
+    ),
+    "resolved": Event(
+        "Resolved",
+        CUSTOMER,
+        "{reference} is resolved. If it is not, reply to this email or reopen it from the "
+        "ticket's page.",
+    ),
+    "customer_replied": Event("Customer replied", DESK, "The requester replied on {reference}."),
+    "sla_at_risk": Event(
+        "SLA at risk",
+        DESK,
+        "{reference} has used three quarters of its time and is at risk of missing its SLA.",
+    ),
+    "sla_breached": Event(
+        "SLA breached", ESCALATION, "{reference} has missed its SLA: escalated to you."
+    ),
+}
+
+_paused: ContextVar[bool] = ContextVar("servicedesk_notifications_paused", default=False)
+
+
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """Send nothing inside this block (the demo's year of history, a bulk import)."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
+def notify(event: str, ticket: Ticket, comment: TicketComment | None = None) -> None:
+    """Tell the people `event` concerns, once the change that caused it is committed."""
+    if event not in EVENTS:
+        raise ValueError(f"No such ticket event: {event}")
+    if _paused.get():
+        return
+    ticket_id, comment_id = ticket.pk, comment.pk if comment is not None else None
+    transaction.on_commit(
+        lambda: send_ticket_email.enqueue(event=event, ticket_id=ticket_id, comment_id=comment_id)
+    )
+
+
+def candidates(event: str, ticket: Ticket) -> list[Any]:
+    """Everyone the event is addressed to, before anyone is checked."""
+    audience = EVENTS[event].audience
+    User = get_user_model()
+    ids: list[int] = []
+    if audience == CUSTOMER:
+        ids = [pk for pk in (ticket.requester_id, ticket.contact_id) if pk]
+    else:
+        members: list[int] = []
+        if ticket.queue_id is not None:
+            members = list(
+                QueueMember.objects.unscoped("a queue's members are told of its tickets")
+                .filter(queue_id=ticket.queue_id)
+                .values_list("user_id", flat=True)
+            )
+        if ticket.assignee_id is not None:
+            ids.append(ticket.assignee_id)
+        if ticket.assignee_id is None or audience == ESCALATION:
+            ids.extend(members)
+        if audience == ESCALATION:
+            ids.extend(
+                User.objects.filter(service_role=ServiceRole.MANAGER).values_list("pk", flat=True)
+            )
+    people = User.objects.in_bulk(list(dict.fromkeys(ids)))
+    return [people[pk] for pk in dict.fromkeys(ids) if pk in people]
+
+
+def recipients(event: str, ticket: Ticket, comment: TicketComment | None = None) -> list[Any]:
+    """The people told of `event`: addressed to it, active, with an address, able to read the
+    ticket (and the reply) now, and not the reply's own author."""
+    told = []
+    for person in candidates(event, ticket):
+        if not person.is_active or not person.email:
+            continue
+        if comment is not None and comment.author_id == person.pk:
+            continue
+        if not Ticket.objects.visible_to(person).filter(pk=ticket.pk).exists():
+            continue
+        if (
+            comment is not None
+            and not TicketComment.objects.visible_to(person).filter(pk=comment.pk).exists()
+        ):
+            continue
+        told.append(person)
+    return told
+
+
+def _domain() -> str:
+    return str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip(">") or "localhost"
+
+
+def thread_id(ticket: Ticket) -> str:
+    """The Message-ID every email about `ticket` refers to: one thread per ticket."""
+    return f"<{ticket.reference.lower()}.{ticket.partner.code}.{ticket.pk}@{_domain()}>"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def message_for(
+    event: str, ticket: Ticket, person: Any, comment: TicketComment | None = None
+) -> EmailMultiAlternatives:
+    """The email telling `person` of `event` (the caller has checked they may be told)."""
+    about = EVENTS[event]
+    context = {
+        "event": event,
+        "title": about.title,
+        "opening": about.opening.format(reference=ticket.reference),
+        "ticket": ticket,
+        "comment": comment,
+        "person": person,
+        "for_desk": about.audience != CUSTOMER,
+        "url": f"{settings.CONCORD_BASE_URL}{ticket.get_absolute_url()}",
+    }
+    subject = _one_line(f"[{ticket.reference}] {about.title}: {ticket.subject}")[:200]
+    sender = (
+        ticket.queue.email
+        if ticket.queue_id is not None and ticket.queue and ticket.queue.email
+        else settings.DEFAULT_FROM_EMAIL
+    )
+    thread = thread_id(ticket)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("servicedesk/email/ticket.txt", context),
+        from_email=sender,
+        to=[person.email],
+        reply_to=[sender],
+        headers={
+            "Message-ID": make_msgid(idstring=ticket.reference.lower(), domain=_domain()),
+            "In-Reply-To": thread,
+            "References": thread,
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+            "X-Concord-Ticket": ticket.reference,
+        },
+    )
+    message.attach_alternative(
+        render_to_string("servicedesk/email/ticket.html", context), "text/html"
+    )
+    return message
+
+
+@task()
+def send_ticket_email(event: str, ticket_id: int, comment_id: int | None = None) -> int:
+    """Send the emails of one ticket event; how many were sent."""
+    with system_scope("telling people of a ticket event"), acting_as(label=f"job:email {event}"):
+        ticket = (
+            Ticket.objects.unscoped("a ticket event's emails")
+            .select_related("partner", "queue", "requester", "assignee")
+            .filter(pk=ticket_id)
+            .first()
+        )
+        if ticket is None:
+            return 0
+        comment = None
+        if comment_id is not None:
+            comment = (
+                TicketComment.objects.unscoped("a ticket event's emails")
+                .select_related("author")
+                .filter(pk=comment_id, ticket=ticket)
+                .first()
+            )
+            if comment is None or not comment.public:
+                return 0  # an internal note is never emailed, to anyone
+        messages = [
+            message_for(event, ticket, p, comment) for p in recipients(event, ticket, comment)
+        ]
+        if not messages:
+            return 0
+        with get_connection() as connection:
+            sent = connection.send_messages(messages) or 0
+        logger.info("%s: %s email(s) for %s", event, sent, ticket.reference)
+        return int(sent)
