@@ -234,4 +234,5 @@ class ServiceCalendarForm(ScopedModelForm):
             "name",
             "is_default",
             *(f"{day}_{edge}" for day in ServiceCalendar.DAYS for edge in ("opens", "closes")),
+            "close_resolved_after",
         ]

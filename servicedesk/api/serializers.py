@@ -307,5 +307,6 @@ class ServiceCalendarSerializer(ScopedModelSerializer):
             "name",
             "is_default",
             *(f"{day}_{edge}" for day in ServiceCalendar.DAYS for edge in ("opens", "closes")),
+            "close_resolved_after",
             *BOOKKEEPING,
         )

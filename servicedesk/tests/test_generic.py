@@ -392,10 +392,20 @@ class TestServiceCalendar(ModelFamily):
         return data
 
     def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
-        return {"partner": partner.pk, "name": "Schools", **self.hours(monday="08:30")}
+        return {
+            "partner": partner.pk,
+            "name": "Schools",
+            "close_resolved_after": 5,
+            **self.hours(monday="08:30"),
+        }
 
     def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
-        return {"partner": obj.partner_id, "name": obj.name, **self.hours(obj, monday="08:00")}
+        return {
+            "partner": obj.partner_id,
+            "name": obj.name,
+            "close_resolved_after": 3,
+            **self.hours(obj, monday="08:00"),
+        }
 
     def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
         data = {k: (v or None) for k, v in self.create_data(cast, partner).items()}
