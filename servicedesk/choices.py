@@ -91,3 +91,19 @@ class Source(models.TextChoices):
     AGENT = "agent", "Raised by an agent"
     API = "api", "API"
     IMPORT = "import", "Import"
+
+
+class ProblemStatus(models.TextChoices):
+    """Where a problem (the cause behind incidents) is in its life."""
+
+    OPEN = "open", "Open"
+    INVESTIGATING = "investigating", "Under investigation"
+    KNOWN_ERROR = "known_error", "Known error"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+#: A problem still being worked: its incidents may be linked to it.
+OPEN_PROBLEM_STATUSES = frozenset(
+    {ProblemStatus.OPEN, ProblemStatus.INVESTIGATING, ProblemStatus.KNOWN_ERROR}
+)

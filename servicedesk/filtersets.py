@@ -6,10 +6,18 @@ import django_filters
 
 from core.filtersets import ConcordFilterSet, ScopedModelChoiceFilter, scoped_choices
 from core.tenancy.models import Partner
-from servicedesk.choices import Priority, SlaState, Source, TicketKind, TicketStatus
+from servicedesk.choices import (
+    Priority,
+    ProblemStatus,
+    SlaState,
+    Source,
+    TicketKind,
+    TicketStatus,
+)
 from servicedesk.models import (
     Category,
     PriorityRule,
+    Problem,
     Queue,
     QueueMember,
     RoutingRule,
@@ -104,6 +112,7 @@ class TicketFilterSet(ConcordFilterSet):
     category = ScopedModelChoiceFilter(queryset=scoped_choices(Category))
     service = ScopedModelChoiceFilter(queryset=scoped_choices(Service))
     source = django_filters.ChoiceFilter(choices=Source.choices)
+    problem = ScopedModelChoiceFilter(queryset=scoped_choices(Problem))
 
     class Meta:
         model = Ticket
@@ -118,4 +127,19 @@ class TicketFilterSet(ConcordFilterSet):
             "category",
             "service",
             "source",
+            "problem",
         ]
+
+
+class ProblemFilterSet(ConcordFilterSet):
+    """The filters of problem lists: status, priority, service, category, who has it."""
+
+    search_fields = ("reference", "title", "workaround")
+    status = django_filters.MultipleChoiceFilter(choices=ProblemStatus.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    service = ScopedModelChoiceFilter(queryset=scoped_choices(Service))
+    category = ScopedModelChoiceFilter(queryset=scoped_choices(Category))
+
+    class Meta:
+        model = Problem
+        fields = ["q", "status", "priority", "service", "category"]

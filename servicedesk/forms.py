@@ -17,6 +17,7 @@ from servicedesk.choices import OPEN_STATUSES, TicketStatus
 from servicedesk.models import (
     Category,
     PriorityRule,
+    Problem,
     Queue,
     QueueMember,
     RoutingRule,
@@ -96,12 +97,18 @@ class TicketUpdateForm(ScopedModelForm):
             "category",
             "service",
             "contact",
+            "problem",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.fields["contact"].required = False
+        if not access_for(user).can("view", Problem.area) or (
+            self.instance.pk and self.instance.kind != "incident"
+        ):
+            # Problems are the shared service's: a council's lead does not link them.
+            del self.fields["problem"]
 
     def staff(self, user: Any) -> QuerySet[Any]:
         return desk_staff()
@@ -236,3 +243,31 @@ class ServiceCalendarForm(ScopedModelForm):
             *(f"{day}_{edge}" for day in ServiceCalendar.DAYS for edge in ("opens", "closes")),
             "close_resolved_after",
         ]
+
+
+class ProblemForm(ScopedModelForm):
+    """A problem: what is seen, what causes it, how to get round it."""
+
+    unscoped_choices = {"assignee": "staff"}
+
+    class Meta:
+        model = Problem
+        fields = [
+            "title",
+            "description",
+            "status",
+            "priority",
+            "service",
+            "category",
+            "assignee",
+            "root_cause",
+            "workaround",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "root_cause": forms.Textarea(attrs={"rows": 4}),
+            "workaround": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def staff(self, user: Any) -> QuerySet[Any]:
+        return desk_staff()

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.numbering import next_number
@@ -22,8 +23,10 @@ from core.tenancy.access import CHANGE, VIEW, access_for
 from servicedesk import notifications, sla
 from servicedesk.choices import (
     KIND_PREFIX,
+    OPEN_PROBLEM_STATUSES,
     OPEN_STATUSES,
     PAUSING_STATUSES,
+    ProblemStatus,
     Source,
     TicketKind,
     TicketStatus,
@@ -31,6 +34,7 @@ from servicedesk.choices import (
 from servicedesk.models import (
     DEFAULT_MATRIX,
     PriorityRule,
+    Problem,
     RoutingRule,
     Ticket,
     TicketComment,
@@ -405,6 +409,18 @@ def change_ticket(ticket: Ticket, data: dict[str, Any]) -> Ticket:
     status = data.get("status", loaded.status)
     if status != ticket.status:
         move(ticket, status, save=False)
+    if "problem" in data and data["problem"] != loaded.problem:
+        problem = data["problem"]
+        if problem is not None:
+            if ticket.kind != TicketKind.INCIDENT:
+                raise ValidationError({"problem": "Only incidents are linked to problems"})
+            if problem.status not in OPEN_PROBLEM_STATUSES:
+                raise ValidationError(
+                    {"problem": f"{problem.reference} is {problem.get_status_display().lower()}"}
+                )
+        ticket.problem = problem
+    else:
+        ticket.problem_id = loaded.problem_id
     ticket.full_clean(exclude=["number", "reference"])
     ticket.save()
     return ticket
@@ -493,3 +509,75 @@ def _save_timings(partner: Any, batch: list[Ticket], fields: list[str]) -> int:
         "SLA due times are derived from the calendar and policies, whose change is logged"
     ).bulk_update(batch, fields)
     return len(batch)
+
+
+# Problems ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def raise_problem(*, title: str, description: str = "", **fields: Any) -> Problem:
+    """Open a problem, numbered across the service (PRB0000001)."""
+    problem = Problem(title=title, description=description, **fields)
+    problem.number = next_number("servicedesk.problem")
+    problem.reference = Problem.format_reference(problem.number)
+    problem.full_clean(exclude=["number", "reference"])
+    problem.save()
+    return problem
+
+
+@transaction.atomic
+def change_problem(problem: Problem, data: dict[str, Any]) -> Problem:
+    """An edit of a problem through its rules: a known error says how to get round it; a
+    resolved problem says why it happened (and is dated); one reopened is no longer dated."""
+    for name, value in data.items():
+        setattr(problem, name, value)
+    status = problem.status
+    if status == ProblemStatus.KNOWN_ERROR and not problem.workaround.strip():
+        raise ValidationError({"workaround": "Say how to get round a known error"})
+    if status in (ProblemStatus.RESOLVED, ProblemStatus.CLOSED):
+        if not problem.root_cause.strip():
+            raise ValidationError({"root_cause": "Say what caused the problem before resolving it"})
+        problem.resolved_at = problem.resolved_at or timezone.now()
+    else:
+        problem.resolved_at = None
+    problem.full_clean(exclude=["number", "reference"])
+    problem.save()
+    return problem
+
+
+def link_to_problem(ticket: Ticket, problem: Problem | None) -> Ticket:
+    """Link an incident (of any council) to the problem behind it; None unlinks it."""
+    if problem is not None:
+        if ticket.kind != TicketKind.INCIDENT:
+            raise ValidationError({"ticket": "Only incidents are linked to problems"})
+        if problem.status not in OPEN_PROBLEM_STATUSES and ticket.problem_id != problem.pk:
+            raise ValidationError(
+                {"problem": f"{problem.reference} is {problem.get_status_display().lower()}"}
+            )
+    ticket.problem = problem
+    ticket.save(update_fields=["problem"])
+    return ticket
+
+
+def known_errors_for(ticket: Ticket, person: Any) -> list[Problem]:
+    """The known errors an agent working `ticket` should see: its own problem's, then open
+    known errors about the same service or category; none for someone who may not read
+    problems."""
+    rows = Problem.objects.visible_to(person)
+    found: list[Problem] = []
+    if ticket.problem_id is not None:
+        own = rows.filter(pk=ticket.problem_id).first()
+        if own is not None and own.workaround.strip():
+            found.append(own)
+    similar = Q()
+    if ticket.service_id is not None:
+        similar |= Q(service_id=ticket.service_id)
+    if ticket.category_id is not None:
+        similar |= Q(category_id=ticket.category_id)
+    if similar:
+        found += list(
+            rows.filter(similar, status=ProblemStatus.KNOWN_ERROR)
+            .exclude(pk=ticket.problem_id or 0)
+            .order_by("-opened_at", "-id")[:5]
+        )
+    return found

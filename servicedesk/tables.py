@@ -6,6 +6,7 @@ from core.tables import Column, Table
 from servicedesk.models import (
     Category,
     PriorityRule,
+    Problem,
     Queue,
     QueueMember,
     RoutingRule,
@@ -114,3 +115,17 @@ class ServiceCalendarTable(Table):
 
     class Meta:
         model = ServiceCalendar
+
+
+class ProblemTable(Table):
+    """Problems, newest first."""
+
+    reference = Column("Reference", link=True)
+    title = Column("Title")
+    status = Column("Status", sortable=True)
+    priority = Column("Priority", sortable=True)
+    service = Column("Service")
+    opened_at = Column("Opened", sortable=True)
+
+    class Meta:
+        model = Problem

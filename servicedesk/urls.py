@@ -3,6 +3,7 @@
 from servicedesk.views import (
     CategoryViews,
     PriorityRuleViews,
+    ProblemViews,
     QueueMemberViews,
     QueueViews,
     RoutingRuleViews,
@@ -18,6 +19,7 @@ app_name = "servicedesk"
 urlpatterns = [
     *TicketViews.urls(),
     *ticket_action_urls(),
+    *ProblemViews.urls(),
     *CategoryViews.urls(),
     *ServiceViews.urls(),
     *QueueViews.urls(),

@@ -27,11 +27,12 @@ from django.views import View
 from core.forms import add_validation_error
 from core.tables import display_value
 from core.tenancy.access import VIEW, access_for
-from core.views.generic import ModelViews
+from core.views.generic import ModelViews, Related
 from servicedesk import services, sla
 from servicedesk.filtersets import (
     CategoryFilterSet,
     PriorityRuleFilterSet,
+    ProblemFilterSet,
     QueueFilterSet,
     QueueMemberFilterSet,
     RoutingRuleFilterSet,
@@ -43,6 +44,7 @@ from servicedesk.filtersets import (
 from servicedesk.forms import (
     CategoryForm,
     PriorityRuleForm,
+    ProblemForm,
     QueueForm,
     QueueMemberForm,
     RateForm,
@@ -58,6 +60,7 @@ from servicedesk.forms import (
 from servicedesk.models import (
     Category,
     PriorityRule,
+    Problem,
     Queue,
     QueueMember,
     RoutingRule,
@@ -70,6 +73,7 @@ from servicedesk.models import (
 from servicedesk.tables import (
     CategoryTable,
     PriorityRuleTable,
+    ProblemTable,
     QueueMemberTable,
     QueueTable,
     RoutingRuleTable,
@@ -150,6 +154,8 @@ class TicketViews(ModelViews):
             rows.append(("Merged into", show("merged_into")))
         if obj.satisfaction:
             rows.append(("Rating", format_html("{} out of 5", obj.satisfaction)))
+        if obj.problem_id and access_for(request.user).can(VIEW, Problem.area):
+            rows.append(("Problem", show("problem")))
         return rows
 
     @classmethod
@@ -164,6 +170,7 @@ class TicketViews(ModelViews):
             "resolve_form": ResolveForm(user=user) if may["resolve"] else None,
             "rate_form": RateForm(user=user) if may["rate"] else None,
             "may": may,
+            "known_errors": services.known_errors_for(obj, user),
         }
 
 
@@ -291,6 +298,33 @@ def ticket_action_urls() -> list[Any]:
         path(f"{prefix}/<int:pk>/{view.action}/", view.as_view(), name=f"ticket_{view.action}")
         for view in (TicketReply, TicketResolve, TicketReopen, TicketClose, TicketRate)
     ]
+
+
+class ProblemViews(ModelViews):
+    """Problems: the causes behind incidents, the shared service's own."""
+
+    model = Problem
+    filterset_class = ProblemFilterSet
+    table_class = ProblemTable
+    form_class = ProblemForm
+    nav_label = "Problems"
+    nav_order = 6
+    related = [
+        Related(
+            "Incidents",
+            Ticket,
+            "problem",
+            TicketTable,
+            list_param="problem",
+        )
+    ]
+
+    @classmethod
+    def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
+        data = form.cleaned_data
+        if creating:
+            return services.raise_problem(**data)
+        return services.change_problem(form.instance, data)
 
 
 # The desk's set-up ------------------------------------------------------------------------

@@ -38,7 +38,9 @@ EVERYTHING = ACTIONS
 # areas: ``partners`` (councils and their people), ``partnership`` (a whole council's data
 # handed over: joining and leaving), ``changelog`` (reading the change log) and
 # ``configuration`` (how the shared service is set up: routing rules and the like, seen by its
-# staff only). The service desk has three: ``servicedesk`` (tickets, problems, changes),
+# staff only). The service desk has four: ``servicedesk`` (tickets and changes),
+# ``problems`` (the causes behind incidents: the shared service's own, worked by its desk
+# staff, seen by no council role, since one problem may lie behind several councils' incidents),
 # ``servicelevels`` (each council's SLA policies and working calendar: agreed with the
 # council, which reads them) and ``knowledge`` (what the shared service publishes to councils:
 # knowledge articles, the request catalogue).
@@ -51,6 +53,7 @@ AREAS = (
     "catalogue",
     "servicedesk",
     "servicelevels",
+    "problems",
     "knowledge",
     "assets",
     "licences",
@@ -74,6 +77,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "knowledge": frozenset({VIEW}),
     },
     CouncilRole.LEAD: {
+        "problems": NOTHING,
         "partners": READ_ACTIONS,
         "partnership": NOTHING,
         "changelog": frozenset({VIEW}),
@@ -84,6 +88,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "*": EVERYTHING,
     },
     CouncilRole.FINANCE: {
+        "problems": NOTHING,
         "finance": EVERYTHING,
         "partnership": NOTHING,
         "changelog": NOTHING,
@@ -92,6 +97,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "*": frozenset({VIEW, EXPORT}),
     },
     CouncilRole.PROCUREMENT: {
+        "problems": NOTHING,
         "contracts": EVERYTHING,
         "licences": EVERYTHING,
         "partnership": NOTHING,
@@ -101,6 +107,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "*": frozenset({VIEW, EXPORT}),
     },
     CouncilRole.AUDITOR: {
+        "problems": NOTHING,
         "partnership": NOTHING,
         "configuration": NOTHING,
         "changelog": frozenset({VIEW}),
@@ -112,6 +119,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
 SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     ServiceRole.MANAGER: {"*": EVERYTHING},
     ServiceRole.AGENT: {
+        "problems": EVERYTHING,
         "servicedesk": EVERYTHING,
         "knowledge": EVERYTHING,
         "assets": EVERYTHING,
@@ -121,6 +129,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "*": READ_ACTIONS,
     },
     ServiceRole.RESOLVER: {
+        "problems": EVERYTHING,
         "servicedesk": EVERYTHING,
         "knowledge": EVERYTHING,
         "assets": EVERYTHING,

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from core.api.fields import ScopedSlugRelatedField, request_user
 from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
-from core.tenancy.access import people_visible_to
+from core.tenancy.access import access_for, people_visible_to
 from core.tenancy.models import User
 from servicedesk import services
 from servicedesk.choices import OPEN_STATUSES, Source, TicketStatus
@@ -19,6 +19,7 @@ from servicedesk.forms import desk_staff
 from servicedesk.models import (
     Category,
     PriorityRule,
+    Problem,
     Queue,
     QueueMember,
     RoutingRule,
@@ -91,6 +92,14 @@ class TicketSerializer(ScopedModelSerializer):
     merged_into: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="reference", read_only=True, allow_null=True
     )
+    problem = ScopedSlugRelatedField(
+        related_model=Problem,
+        slug_field="reference",
+        required=False,
+        allow_null=True,
+        help_text="The problem behind an incident (PRB0001234): the shared service's staff "
+        "link it; null for anyone who may not read problems.",
+    )
     status = serializers.ChoiceField(
         choices=[(s.value, s.label) for s in TicketStatus],
         required=False,
@@ -134,9 +143,16 @@ class TicketSerializer(ScopedModelSerializer):
             "satisfaction_comment",
             "routed_by",
             "merged_into",
+            "problem",
             *BOOKKEEPING,
         )
         read_only_fields = TICKET_READ_ONLY
+
+    def to_representation(self, instance: Ticket) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not access_for(request_user(self)).can("view", Problem.area):
+            data["problem"] = None  # problems are the shared service's own
+        return data
 
     def validate_status(self, value: str) -> str:
         if value not in OPEN_STATUSES:
@@ -310,3 +326,56 @@ class ServiceCalendarSerializer(ScopedModelSerializer):
             "close_resolved_after",
             *BOOKKEEPING,
         )
+
+
+class ProblemSerializer(ScopedModelSerializer):
+    """A problem: the cause behind incidents (linked with the ticket's ``problem``). A known
+    error says how to get round it (``workaround``); a resolved one why it happened
+    (``root_cause``)."""
+
+    service = ScopedSlugRelatedField(
+        related_model=Service, slug_field="name", required=False, allow_null=True
+    )
+    category = ScopedSlugRelatedField(
+        related_model=Category, slug_field="name", required=False, allow_null=True
+    )
+    assignee = person_field(
+        "The shared-service person investigating it.", staff, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Problem
+        fields = (
+            "id",
+            "reference",
+            "title",
+            "description",
+            "status",
+            "priority",
+            "service",
+            "category",
+            "assignee",
+            "root_cause",
+            "workaround",
+            "opened_at",
+            "resolved_at",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("reference", "opened_at", "resolved_at")
+
+    def create(self, validated_data: dict[str, Any]) -> Problem:
+        data = dict(validated_data)
+        status = data.pop("status", None)
+        try:
+            problem = services.raise_problem(**data)
+            if status and status != problem.status:
+                problem = services.change_problem(problem, {"status": status})
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+        return problem
+
+    def update(self, instance: Problem, validated_data: dict[str, Any]) -> Problem:
+        try:
+            return services.change_problem(instance, validated_data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc

@@ -6,6 +6,7 @@ from django.urls import path
 from servicedesk.api.views import (
     CategoryViewSet,
     PriorityRuleViewSet,
+    ProblemViewSet,
     QueueMemberViewSet,
     QueueViewSet,
     RoutingRuleViewSet,
@@ -18,6 +19,7 @@ from servicedesk.api.views import (
 
 routes = [
     ("tickets", TicketViewSet, "ticket"),
+    ("problems", ProblemViewSet, "problem"),
     ("categories", CategoryViewSet, "category"),
     ("services", ServiceViewSet, "service"),
     ("queues", QueueViewSet, "queue"),

@@ -31,6 +31,7 @@ from servicedesk.api.serializers import (
     CategorySerializer,
     MergeSerializer,
     PriorityRuleSerializer,
+    ProblemSerializer,
     QueueMemberSerializer,
     QueueSerializer,
     RateSerializer,
@@ -47,6 +48,7 @@ from servicedesk.api.serializers import (
 from servicedesk.filtersets import (
     CategoryFilterSet,
     PriorityRuleFilterSet,
+    ProblemFilterSet,
     QueueFilterSet,
     QueueMemberFilterSet,
     RoutingRuleFilterSet,
@@ -58,6 +60,7 @@ from servicedesk.filtersets import (
 from servicedesk.models import (
     Category,
     PriorityRule,
+    Problem,
     Queue,
     QueueMember,
     RoutingRule,
@@ -275,6 +278,16 @@ class SlaPolicyViewSet(ScopedModelViewSet):
     def perform_update(self, serializer: Any) -> None:
         serializer.save()
         services.recompute_open_tickets(serializer.instance.partner)
+
+
+class ProblemViewSet(ScopedModelViewSet):
+    """Problems: the causes behind incidents, the shared service's own (its staff alone see
+    them). Link an incident with the ticket's ``problem``."""
+
+    model = Problem
+    serializer_class = ProblemSerializer
+    filterset_class = ProblemFilterSet
+    ordering_fields = ("opened_at", "priority", "status")
 
 
 class ServiceCalendarViewSet(ScopedModelViewSet):

@@ -1,5 +1,6 @@
 """The service desk's records, by what they are about (one module each)."""
 
+from servicedesk.models.problems import Problem
 from servicedesk.models.setup import (
     DEFAULT_MATRIX,
     DEFAULT_TARGETS,
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_TARGETS",
     "Category",
     "PriorityRule",
+    "Problem",
     "Queue",
     "QueueMember",
     "RoutingRule",

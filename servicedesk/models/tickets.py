@@ -27,6 +27,7 @@ from servicedesk.choices import (
     TicketStatus,
     Urgency,
 )
+from servicedesk.models.problems import Problem
 from servicedesk.models.setup import Category, Queue, RoutingRule, Service, SlaPolicy
 
 
@@ -106,6 +107,14 @@ class Ticket(PartnerOwnedModel):
         blank=True,
         editable=False,
         help_text="The routing rule that put the ticket in its queue.",
+    )
+    problem = models.ForeignKey(
+        Problem,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The problem behind this incident (the shared service's staff link it).",
     )
     merged_into = models.ForeignKey(
         "self",
@@ -189,6 +198,7 @@ class Ticket(PartnerOwnedModel):
             models.Index(fields=["status", "resolution_due", "id"], name="ticket_status_due"),
             models.Index(fields=["sla_state", "at_risk_at"], name="ticket_sla_watch"),
             models.Index(fields=["partner", "reference"], name="ticket_reference"),
+            models.Index(fields=["problem", "-opened_at", "-id"], name="ticket_problem"),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from servicedesk.choices import Impact, Priority, TicketKind, Urgency
 from servicedesk.models import (
     Category,
     PriorityRule,
+    Problem,
     Queue,
     QueueMember,
     RoutingRule,
@@ -108,6 +109,52 @@ class TestTicket(ModelFamily):
             "kind": obj.kind,
             "subject": "Laptop will not start (battery)",
         }
+
+
+class TestProblem(ModelFamily):
+    """The shared service's own: its desk staff work problems, no council sees them."""
+
+    model = Problem
+    permitted = "agent"
+    denied = ("finance",)
+    # Councils do not see problems at all (their lists are a 403).
+    outsider = None
+    edited_field = "title"
+    identity_field = "title"
+    list_queries = 6
+    api_list_queries = 2
+
+    def make(self, cast: Cast, partner: Any) -> Problem:
+        return services.raise_problem(title=f"Email delays {self.seq():03d}")
+
+    def search_term(self, obj: Any) -> str:
+        return obj.reference
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {
+            "title": "Wi-Fi drops in libraries",
+            "description": "",
+            "status": "open",
+            "priority": Priority.HIGH,
+            "root_cause": "",
+            "workaround": "",
+        }
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "title": "Email delays (queue backlog)",
+            "description": obj.description,
+            "status": "known_error",
+            "priority": obj.priority,
+            "root_cause": "",
+            "workaround": "Send large files by link",
+        }
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {"title": "Wi-Fi drops in libraries", "priority": Priority.HIGH}
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {"title": "Email delays (queue backlog)"}
 
 
 class TestCategory(ModelFamily):

@@ -300,6 +300,7 @@ def test_a_new_calendar_re_times_every_open_ticket(cast, client_for):
         response = client_for(cast.manager).post(
             "/service-calendars/new/",
             {"partner": cast.wcc.pk, "name": "With Saturdays", "is_default": "on",
+             "close_resolved_after": 5,
              "monday_opens": "09:00", "monday_closes": "17:00", "tuesday_opens": "09:00",
              "tuesday_closes": "17:00", "wednesday_opens": "09:00", "wednesday_closes": "17:00",
              "thursday_opens": "09:00", "thursday_closes": "17:00", "friday_opens": "09:00",
