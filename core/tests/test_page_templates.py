@@ -161,12 +161,15 @@ def test_the_checks_find_what_they_look_for() -> None:
 
 
 def page_templates() -> set[str]:
-    """Every template that is a whole page: not a partial (``_name.html``), not a layout."""
+    """Every template that is a whole page: not a partial (``_name.html``), not a layout, not
+    an email (``<app>/email/``: read in a mail client, checked by the app's email tests)."""
     return {
         str(path.relative_to(folder))
         for folder in template_folders()
         for path in folder.rglob("*.html")
-        if not path.name.startswith("_") and path.name != "base.html"
+        if not path.name.startswith("_")
+        and path.name != "base.html"
+        and "email" not in path.relative_to(folder).parts[:-1]
     }
 
 

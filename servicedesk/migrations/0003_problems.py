@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='ticket',
             name='problem',
-            field=models.ForeignKey(blank=True, help_text="The problem behind this incident (the shared service's staff link it).", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='servicedesk.problem'),
+            field=models.ForeignKey(blank=True, help_text="The problem behind this incident (the shared service's staff link it).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='servicedesk.problem'),
         ),
         migrations.AddIndex(
             model_name='ticket',

@@ -110,7 +110,7 @@ class Ticket(PartnerOwnedModel):
     )
     problem = models.ForeignKey(
         Problem,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         null=True,
         blank=True,
