@@ -108,3 +108,15 @@ class ScopedSlugRelatedField(ScopedRelatedMixin, serializers.SlugRelatedField):
         kwargs.setdefault("slug_name", self.slug_field)
         kwargs.setdefault("model", self.related_model._meta.verbose_name)
         return super().fail(key, **kwargs)
+
+
+class ShapedTextField(serializers.CharField):
+    """Text of a known shape (a postcode, a GSS code): written the way the model stores it
+    (``sw1a1aa`` is ``SW1A 1AA``) before it is checked, as forms and imports do."""
+
+    def __init__(self, *, normalise: Callable[[Any], Any], **kwargs: Any) -> None:
+        self.normalise = normalise
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return self.normalise(super().to_internal_value(data))

@@ -28,11 +28,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.fields.files import FieldFile
+from django.db.models.signals import class_prepared
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import lazy
 
 from core.tenancy.access import access_for
 from core.tenancy.scoping import ScopedManager, system_scope
+from core.tenancy.validators import apply_text_rules, text_fields
 
 #: The URL namespace of each model's pages, where an app other than the model's own declares
 #: them (the partners app has the pages of the kernel's councils and people), by model label.
@@ -216,6 +218,16 @@ class ConcordModel(models.Model):
                 kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
         super().save(*args, **kwargs)
 
+    def clean_fields(self, exclude: Any = None) -> None:
+        # Surrounding whitespace is never part of a value, whichever way it came in (forms and
+        # the API trim it too; this is for code that sets a value and calls full_clean).
+        skipped = set(exclude or ())
+        for field in text_fields(type(self)):
+            value = getattr(self, field.attname)
+            if field.name not in skipped and isinstance(value, str) and value != value.strip():
+                setattr(self, field.attname, value.strip())
+        super().clean_fields(exclude=exclude)
+
     # Uniqueness checks look across the table on purpose: a code must be unique even where the
     # person saving cannot see the clashing record (the message names no record).
     def validate_unique(self, exclude: Any = None) -> None:
@@ -362,6 +374,16 @@ class ConcordModel(models.Model):
             return reverse(self.url_name("detail"), args=[self.pk])
         except NoReverseMatch:
             return ""
+
+
+def _apply_text_rules(sender: Any, **kwargs: Any) -> None:
+    """Every text field of every Concord record (and of any model that says ``text_rules =
+    True``, as the user model does) keeps to the text rule (core.tenancy.validators)."""
+    if issubclass(sender, ConcordModel) or getattr(sender, "text_rules", False):
+        apply_text_rules(sender)
+
+
+class_prepared.connect(_apply_text_rules, dispatch_uid="concord-text-rules")
 
 
 def _partner_name() -> str:
