@@ -135,12 +135,20 @@ class ConcordModel(models.Model):
 
     def reader_clashes(self, user: Any) -> dict[str, str]:
         """The `unique_for_reader` fields whose value another record `user` can see already
-        has (ignoring capitals), with the message to show on each."""
+        has (ignoring capitals), with the message to show on each: of a new record, every
+        such field; of a saved one, only those whose value this edit changes."""
         clashes: dict[str, str] = {}
         manager: Any = type(self)._default_manager
+        loaded = self._loaded_values if not self._state.adding else None
         for name in self.unique_for_reader:
             value = getattr(self, name)
             if value in (None, ""):
+                continue
+            attname = self._meta.get_field(name).attname  # type: ignore[union-attr]
+            if loaded is not None and attname in loaded and loaded[attname] == json_value(value):
+                # Checked only when it changes: two records a person sees may share a value
+                # another council gave one of them (they could not see the other), and that
+                # must not stop anyone editing either (docs/tenancy.md).
                 continue
             others = manager.visible_to(user).filter(**{f"{name}__iexact": value})
             if self.pk is not None:
