@@ -233,7 +233,7 @@ class EmailAddressField(models.EmailField):
 
     default_validators = [email_validator]
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(self, *args: Any, **kwargs: Any) -> Any:
         # The form's own check of the address speaks first: in the same words.
         messages = {"invalid": email_validator.message, **kwargs.pop("error_messages", {})}
-        return super().formfield(error_messages=messages, **kwargs)
+        return super().formfield(*args, error_messages=messages, **kwargs)

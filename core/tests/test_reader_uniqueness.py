@@ -66,3 +66,26 @@ def test_both_records_sharing_a_value_stay_editable_by_page_and_api(cast, client
             },
         )
         assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def test_a_natural_key_two_visible_records_share_is_a_plain_error_not_a_crash(cast):
+    """A foreign key written as such a value, when two records the person sees share it."""
+    from rest_framework import serializers
+    from rest_framework.test import APIRequestFactory
+
+    from core.api.fields import ScopedSlugRelatedField
+
+    make_pact("P-1", {cast.wcc: Decimal("100")})
+    make_pact("P-1", {cast.rbkc: Decimal("100")})
+    request = APIRequestFactory().get("/")
+    request.user = cast.manager
+
+    class PactChoice(serializers.Serializer):
+        pact = ScopedSlugRelatedField(related_model=Pact, slug_field="reference")
+
+    chosen = PactChoice(data={"pact": "P-1"}, context={"request": request})
+    assert not chosen.is_valid()
+    assert "More than one pact you may choose has reference “P-1”" in str(chosen.errors["pact"])
+    request.user = cast.wcc_lead
+    chosen = PactChoice(data={"pact": "P-1"}, context={"request": request})
+    assert chosen.is_valid(), chosen.errors
