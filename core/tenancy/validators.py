@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator, RegexValidator
+from django.core.validators import EmailValidator, MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils.deconstruct import deconstructible
 
@@ -178,7 +178,28 @@ email_validator = EmailValidator(
 )
 
 
-class PostcodeField(models.CharField):
+class ShapedField(models.CharField):
+    """A text field whose values have a known shape (its ``default_validators``): a value of
+    the wrong length is told the shape, not "at most N characters", on forms too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # CharField adds a length check to the field's validators; the shape's check says more.
+        self.validators[:] = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+
+    def formfield(self, *args: Any, **kwargs: Any) -> Any:
+        # The shape is checked by the model field, after writing the value its way (a form
+        # and an import run this form field first, then the model's): a lower-case postcode
+        # is fine; one too long is told the shape.
+        field = super().formfield(*args, **kwargs)
+        if field is not None:
+            field.validators = [
+                v for v in field.validators if not isinstance(v, MaxLengthValidator)
+            ]
+        return field
+
+
+class PostcodeField(ShapedField):
     """A UK postcode, stored as written (``SW1A 1AA``): typed in any case and spacing, it is
     written the Royal Mail's way before it is checked."""
 
@@ -198,7 +219,7 @@ class PostcodeField(models.CharField):
         return self.normalise(super().to_python(value))
 
 
-class GssCodeField(models.CharField):
+class GssCodeField(ShapedField):
     """A Government Statistical Service code: a nation's letter and 8 digits (E09000033)."""
 
     default_validators = [gss_code_validator]
@@ -216,7 +237,7 @@ class GssCodeField(models.CharField):
         return self.normalise(super().to_python(value))
 
 
-class UprnField(models.CharField):
+class UprnField(ShapedField):
     """A Unique Property Reference Number: up to 12 digits, kept as text so that nothing a
     spreadsheet does to long numbers changes it."""
 
