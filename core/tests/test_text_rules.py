@@ -222,3 +222,22 @@ def test_check_text_says_when_all_is_clean(cast):
     out, status = run_check_text()
     assert status == 0
     assert "No stored text breaks the text rule" in out
+
+
+def test_a_workbook_holds_any_text_with_u_fffd_for_what_it_cannot():
+    from openpyxl import Workbook, load_workbook
+
+    from core.exporting import xlsx_cell
+
+    every = "".join(chr(n) for n in range(0x20)) + "\x7f\x85\u202e\u2066\u200f=x"
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Export")
+    sheet.append([xlsx_cell(every), xlsx_cell("\x07=1+2")])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    [row] = load_workbook(buffer).active.iter_rows(values_only=True)
+    kept = {"\t", "\n", "\r"}
+    expected = "".join(c if c in kept or ord(c) >= 0x20 else "\ufffd" for c in every)
+    # A workbook's XML reads a carriage return back as a line feed.
+    assert row[0] == expected.replace("\r", "\n")
+    assert row[1] == "\ufffd=1+2"  # starts with no formula prefix once made writable

@@ -2,9 +2,10 @@
 
 Exports: exactly the rows the person may export (never the outsider's view of the first
 council), the model's export columns, the list's filters, streaming, the page's file and the
-API's file the same, formulas written as text. Imports: a check, then a confirmation (pages) or
-a dry run, then a commit (API), a bad row that lands nothing, and refusals for the denied people
-and the outsider.
+API's file the same, formulas written as text, control characters stored before the text rule
+exported (U+FFFD in a workbook). Imports: a check, then a confirmation (pages) or a dry run,
+then a commit (API), a bad row that lands nothing, a hidden character refused on its row and
+column, and refusals for the denied people and the outsider.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import csv
 import io
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test import Client
 
 from core.testing.cast import Cast
 from core.testing.families.base import (
     CONTROL_TEXT,
+    DISGUISED_TEXT,
     FamilyBase,
     all_of,
     applies,
@@ -33,6 +36,7 @@ from core.testing.families.base import (
     has_text_column,
     imports,
     owned_by_one,
+    typed_text_field,
     unscoped,
     xlsx_rows,
 )
@@ -316,6 +320,22 @@ class ExportImportTests(FamilyBase):
             ], errors
             assert all(e["message"] for e in errors)
         assert all(self.find(row) is None for row in rows)
+
+    @applies(all_of(has_api("import"), imports))
+    def test_api_import_refuses_hidden_characters(self, cast: Cast, api_client_for: Any) -> None:
+        """The text rule holds for every model's import: a right-to-left override in the first
+        text column a person types is an error on that row and column, and nothing lands."""
+        client = api_client_for(self.user(cast, self.permitted))
+        rows = self.import_rows(cast, getattr(cast, self.owner))
+        field = typed_text_field(self.model, rows[0])
+        if field is None:
+            pytest.skip("no text column a person types")
+        bad = {**rows[0], field: DISGUISED_TEXT}
+        response = self.api_import(client, [bad, *rows[1:]], dry_run=False)
+        assert response.status_code == 400, response.content
+        errors = [e for e in response.json()["errors"] if "U+202E" in e["message"]]
+        assert [(e["row"], e["field"]) for e in errors] == [(2, field)], response.content
+        assert all(self.find(row) is None for row in rows[1:])
 
     @applies(all_of(has_api("import"), imports, has_denied))
     def test_api_import_denied_403(self, cast: Cast, api_client_for: Any) -> None:
