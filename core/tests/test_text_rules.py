@@ -6,6 +6,7 @@ keeps its line breaks and tabs; ``concord check_text`` lists what was stored bef
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -235,7 +236,8 @@ def test_a_workbook_holds_any_text_with_u_fffd_for_what_it_cannot():
     sheet.append([xlsx_cell(every), xlsx_cell("\x07=1+2")])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    [row] = load_workbook(buffer).active.iter_rows(values_only=True)
+    read: Any = load_workbook(buffer).active
+    [row] = read.iter_rows(values_only=True)
     kept = {"\t", "\n", "\r"}
     expected = "".join(c if c in kept or ord(c) >= 0x20 else "\ufffd" for c in every)
     # A workbook's XML reads a carriage return back as a line feed.
