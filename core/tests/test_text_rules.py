@@ -243,3 +243,17 @@ def test_a_workbook_holds_any_text_with_u_fffd_for_what_it_cannot():
     # A workbook's XML reads a carriage return back as a line feed.
     assert row[0] == expected.replace("\r", "\n")
     assert row[1] == "\ufffd=1+2"  # starts with no formula prefix once made writable
+
+
+def test_check_text_reads_only_the_models_named(cast):
+    with system_scope("test data"):
+        room = Room.objects.create(partner=cast.wcc, code="R", name="Fine")
+        Room.objects.filter(pk=room.pk).unlogged("test: a row from before the rule").update(
+            name="Bad\x1b"
+        )
+    out, status = run_check_text("tenancy.partner")
+    assert status == 0 and "(1 kind of record read)" in out
+    out, status = run_check_text("sample.room")
+    assert status == 1 and f"sample.room {room.pk} name: U+001B" in out
+    out, status = run_check_text("nothing.here")
+    assert status == 1 and "Unknown model nothing.here" in out

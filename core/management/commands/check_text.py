@@ -96,7 +96,8 @@ class Command(BaseCommand):
                     )
         if not values:
             self.stdout.write(
-                f"No stored text breaks the text rule ({len(chosen)} kinds of record read)."
+                f"No stored text breaks the text rule ({_count(len(chosen), 'kind')} of record "
+                "read)."
             )
             return
         raise CommandError(
