@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime
 import decimal
+import re
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,15 @@ CHUNK_SIZE = 2000
 EXPORT_FORMATS = ("csv", "xlsx")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: What a workbook cannot hold: the control characters XML 1.0 refuses (all below U+0020 but
+#: tab, line feed and carriage return) and halves of surrogate pairs. openpyxl refuses a cell
+#: holding one, and so would fail the whole export; text stored before the text rule
+#: (core.tenancy.validators) may hold them.
+XLSX_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+#: What stands in for such a character in a workbook: the replacement character, which says
+#: something was there.
+REPLACEMENT = "\ufffd"
 
 # A spreadsheet treats a cell that starts with one of these as a formula ("CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -112,11 +122,18 @@ def csv_cell(value: Any) -> str:
     return str(value)
 
 
+def xlsx_text(value: str) -> str:
+    """Text a workbook can hold: each character it cannot (a control character) replaced by
+    U+FFFD, so that an export of anything stored succeeds and shows where something was."""
+    return XLSX_UNWRITABLE.sub(REPLACEMENT, value)
+
+
 def xlsx_cell(value: Any) -> Any:
-    """A value as one spreadsheet cell: numbers stay numbers, text is guarded."""
+    """A value as one spreadsheet cell: numbers stay numbers, text is made writable and
+    guarded."""
     value = plain_value(value)
     if isinstance(value, str):
-        return guard_formula(value)
+        return guard_formula(xlsx_text(value))
     if isinstance(value, decimal.Decimal):
         return value
     return value
@@ -163,7 +180,7 @@ def write_xlsx(
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(title))
-    sheet.append([c.header for c in columns])
+    sheet.append([xlsx_text(c.header) for c in columns])
     for row in iter_rows(queryset, columns):
         sheet.append([xlsx_cell(v) for v in row])
     workbook.save(out)

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.tenancy.records import CatalogueModel, PartnerOwnedModel, SharedOwnershipModel
+from core.tenancy.validators import PostcodeField, UprnField
 
 
 class SiteType(CatalogueModel):
@@ -51,14 +52,8 @@ class Site(PartnerOwnedModel):
         SiteType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     address = models.TextField(blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
-    uprn = models.CharField(
-        "UPRN",
-        max_length=12,
-        blank=True,
-        validators=[RegexValidator(r"^[0-9]{1,12}$", "A UPRN is up to 12 digits.")],
-        help_text="Unique Property Reference Number.",
-    )
+    postcode = PostcodeField(max_length=10, blank=True)
+    uprn = UprnField("UPRN", blank=True, help_text="Unique Property Reference Number.")
     is_active = models.BooleanField("In use", default=True)
 
     area: ClassVar[str] = "estate"

@@ -10,6 +10,7 @@ from django.contrib.auth import password_validation
 from core.forms import ScopedForm, ScopedModelForm
 from core.tenancy.choices import CouncilRole
 from core.tenancy.models import Membership, Partner, User
+from core.tenancy.validators import email_validator
 from partners.services import add_person, give_role, set_roles
 
 
@@ -51,7 +52,11 @@ class AddPersonForm(ScopedForm):
     )
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(required=False, label="Email address")
+    email = forms.EmailField(
+        required=False,
+        label="Email address",
+        error_messages={"invalid": email_validator.message},
+    )
     role = forms.ChoiceField(choices=CouncilRole.choices, widget=forms.RadioSelect)
     password = forms.CharField(
         required=False,

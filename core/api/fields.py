@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, MultipleObjectsReturned
 from django.db.models import Q, QuerySet
 from rest_framework import serializers
 
@@ -97,14 +97,35 @@ class ScopedSlugRelatedField(ScopedRelatedMixin, serializers.SlugRelatedField):
     default_error_messages = {
         "does_not_exist": "There is no {model} with {slug_name} “{value}” that you may choose.",
         "invalid": "Give the {model}'s {slug_name} as text.",
+        "ambiguous": (
+            "More than one {model} you may choose has {slug_name} “{value}”: change one of "
+            "them so that each is different."
+        ),
     }
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid", slug_name=self.slug_field)
-        return super().to_internal_value(str(data))
+        try:
+            return super().to_internal_value(str(data))
+        except MultipleObjectsReturned:
+            # A natural key unique only among what each person sees (`unique_for_reader`):
+            # two records this person sees may share it, each council having chosen it unseen.
+            self.fail("ambiguous", value=str(data))
 
     def fail(self, key: str, **kwargs: Any) -> Any:
         kwargs.setdefault("slug_name", self.slug_field)
         kwargs.setdefault("model", self.related_model._meta.verbose_name)
         return super().fail(key, **kwargs)
+
+
+class ShapedTextField(serializers.CharField):
+    """Text of a known shape (a postcode, a GSS code): written the way the model stores it
+    (``sw1a1aa`` is ``SW1A 1AA``) before it is checked, as forms and imports do."""
+
+    def __init__(self, *, normalise: Callable[[Any], Any], **kwargs: Any) -> None:
+        self.normalise = normalise
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return self.normalise(super().to_internal_value(data))

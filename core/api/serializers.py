@@ -38,6 +38,7 @@ from rest_framework.validators import (
 from core.api.fields import (
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
+    ShapedTextField,
     owner_partner_choices,
     request_user,
 )
@@ -47,6 +48,7 @@ from core.api.uniqueness import FieldNamingUniqueTogether, open_for_uniqueness
 from core.forms import author_of
 from core.services import set_owner_shares
 from core.tenancy.records import OwnerShare, PartnerOwnedModel, SharedOwnershipModel
+from core.tenancy.validators import EmailAddressField
 
 #: The bookkeeping fields every resource ends with: its version (the ETag) and when it was made
 #: and last changed.
@@ -70,6 +72,22 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             meta.list_serializer_class = ScopedListSerializer
 
     # Fields --------------------------------------------------------------------------------
+
+    def build_standard_field(
+        self, field_name: str, model_field: Any
+    ) -> tuple[type[serializers.Field], dict[str, Any]]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if "choices" in kwargs:
+            return field_class, kwargs
+        if isinstance(model_field, EmailAddressField):
+            # The model field's own check, with its message showing a good address: DRF's
+            # EmailField would add a second check in other words.
+            return serializers.CharField, kwargs
+        normalise = getattr(model_field, "normalise", None)
+        if callable(normalise) and issubclass(field_class, serializers.CharField):
+            kwargs["normalise"] = normalise
+            return ShapedTextField, kwargs
+        return field_class, kwargs
 
     def build_relational_field(
         self, field_name: str, relation_info: Any

@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.tenancy.choices import CouncilRole, Nation, ServiceRole
 from core.tenancy.records import ConcordModel, PartnerOwnedModel
 from core.tenancy.scoping import ChangeLoggedWrites
+from core.tenancy.validators import EmailAddressField, GssCodeField
 
 
 class UserManager(DjangoUserManager.from_queryset(ChangeLoggedWrites)):  # type: ignore[misc]
@@ -37,8 +38,12 @@ class User(AbstractUser):
 
     objects: ClassVar[UserManager] = UserManager()
 
+    email = EmailAddressField("email address", blank=True)
+
     #: Every write of an account leaves a change record: bulk writes are refused.
     change_logged: ClassVar[bool] = True
+    #: A person's names and address keep to the text rule, as every record's text does.
+    text_rules: ClassVar[bool] = True
 
     class Meta:
         ordering = ["username"]
@@ -58,9 +63,6 @@ code_validator = RegexValidator(
     r"^[a-z][a-z0-9-]{1,19}$",
     "Use 2 to 20 lower-case letters, digits or hyphens, starting with a letter.",
 )
-gss_validator = RegexValidator(
-    r"^[EWSN][0-9]{8}$", "A GSS code is a letter E, W, S or N followed by 8 digits."
-)
 
 
 class Partner(ConcordModel):
@@ -78,11 +80,9 @@ class Partner(ConcordModel):
         unique=True,
         error_messages={"unique": "A council with this name already exists"},
     )
-    gss_code = models.CharField(
+    gss_code = GssCodeField(
         "GSS code",
-        max_length=9,
         blank=True,
-        validators=[gss_validator],
         help_text="The council's Government Statistical Service code, e.g. E09000033.",
     )
     nation = models.CharField(

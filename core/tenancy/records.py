@@ -28,11 +28,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.fields.files import FieldFile
+from django.db.models.signals import class_prepared
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import lazy
 
 from core.tenancy.access import access_for
 from core.tenancy.scoping import ScopedManager, system_scope
+from core.tenancy.validators import apply_text_rules, text_fields
 
 #: The URL namespace of each model's pages, where an app other than the model's own declares
 #: them (the partners app has the pages of the kernel's councils and people), by model label.
@@ -133,12 +135,20 @@ class ConcordModel(models.Model):
 
     def reader_clashes(self, user: Any) -> dict[str, str]:
         """The `unique_for_reader` fields whose value another record `user` can see already
-        has (ignoring capitals), with the message to show on each."""
+        has (ignoring capitals), with the message to show on each: of a new record, every
+        such field; of a saved one, only those whose value this edit changes."""
         clashes: dict[str, str] = {}
         manager: Any = type(self)._default_manager
+        loaded = self._loaded_values if not self._state.adding else None
         for name in self.unique_for_reader:
             value = getattr(self, name)
             if value in (None, ""):
+                continue
+            attname = self._meta.get_field(name).attname  # type: ignore[union-attr]
+            if loaded is not None and attname in loaded and loaded[attname] == json_value(value):
+                # Checked only when it changes: two records a person sees may share a value
+                # another council gave one of them (they could not see the other), and that
+                # must not stop anyone editing either (docs/tenancy.md).
                 continue
             others = manager.visible_to(user).filter(**{f"{name}__iexact": value})
             if self.pk is not None:
@@ -215,6 +225,16 @@ class ConcordModel(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
         super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        # Surrounding whitespace is never part of a value, whichever way it came in (forms and
+        # the API trim it too; this is for code that sets a value and calls full_clean).
+        skipped = set(exclude or ())
+        for field in text_fields(type(self)):
+            value = getattr(self, field.attname)
+            if field.name not in skipped and isinstance(value, str) and value != value.strip():
+                setattr(self, field.attname, value.strip())
+        super().clean_fields(exclude=exclude)
 
     # Uniqueness checks look across the table on purpose: a code must be unique even where the
     # person saving cannot see the clashing record (the message names no record).
@@ -362,6 +382,16 @@ class ConcordModel(models.Model):
             return reverse(self.url_name("detail"), args=[self.pk])
         except NoReverseMatch:
             return ""
+
+
+def _apply_text_rules(sender: Any, **kwargs: Any) -> None:
+    """Every text field of every Concord record (and of any model that says ``text_rules =
+    True``, as the user model does) keeps to the text rule (core.tenancy.validators)."""
+    if issubclass(sender, ConcordModel) or getattr(sender, "text_rules", False):
+        apply_text_rules(sender)
+
+
+class_prepared.connect(_apply_text_rules, dispatch_uid="concord-text-rules")
 
 
 def _partner_name() -> str:

@@ -90,3 +90,88 @@ def test_a_reference_the_person_can_see_is_refused_on_the_field(cast, client_for
         },
     )
     assert edit.status_code == 302
+
+
+def edit_title_by_page(client: Any, agreement: Agreement, shares: dict[Any, str]) -> Any:
+    return client.post(
+        f"/agreements/{agreement.pk}/edit/",
+        {
+            "reference": agreement.reference,
+            "title": "Edited by page",
+            "starts_on": agreement.starts_on.isoformat(),
+            **{f"share_{partner.pk}": value for partner, value in shares.items()},
+        },
+    )
+
+
+def edit_title_by_api(user: Any, agreement: Agreement) -> Any:
+    return api_client(user).patch(
+        f"/api/v1/agreements/{agreement.pk}/", {"title": "Edited by API"}, format="json"
+    )
+
+
+def test_two_agreements_sharing_a_reference_can_both_still_be_edited(
+    cast, client_for, wcc_agreement
+):
+    """Each council chose WCC-7 without seeing the other's: the service manager, who sees
+    both, edits either (the reference is checked only when it changes), pages and API."""
+    created = api_client(cast.rbkc_lead).post(
+        "/api/v1/agreements/",
+        {
+            "reference": "WCC-7",
+            "title": "Kensington's own",
+            "starts_on": "2021-04-01",
+            "owner_shares": [{"partner": "rbkc", "percentage": "100"}],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    with system_scope("test"):
+        rbkc_agreement = Agreement.objects.get(pk=created.json()["id"])
+    manager = client_for(cast.manager)
+    for agreement, shares in (
+        (wcc_agreement, {cast.wcc: "100"}),
+        (rbkc_agreement, {cast.rbkc: "100"}),
+    ):
+        response = edit_title_by_page(manager, agreement, shares)
+        assert response.status_code == 302, response.content.decode()[:3000]
+        response = edit_title_by_api(cast.manager, agreement)
+        assert response.status_code == 200, response.content
+    # The reference is still checked when it changes: to one the manager sees is refused.
+    response = api_client(cast.manager).patch(
+        f"/api/v1/agreements/{rbkc_agreement.pk}/", {"reference": "wcc-7"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "reference"
+
+
+def test_no_council_can_stop_another_editing_its_own_agreements(cast, client_for):
+    """Westminster gives the agreement it co-owns with Kensington and Chelsea the reference of
+    an agreement only Kensington and Chelsea can see: it is not refused (that would reveal
+    the other agreement), and Kensington and Chelsea still edits both, pages and API."""
+    with system_scope("test data"):
+        joint = Agreement.objects.create(
+            reference="BI-1", title="Bi-borough", starts_on=datetime.date(2011, 4, 1)
+        )
+        set_owner_shares(joint, {cast.wcc: Decimal("60"), cast.rbkc: Decimal("40")})
+        solo = Agreement.objects.create(
+            reference="RB-1", title="Kensington only", starts_on=datetime.date(2015, 4, 1)
+        )
+        set_owner_shares(solo, {cast.rbkc: Decimal("100")})
+    chosen = api_client(cast.wcc_lead).patch(
+        f"/api/v1/agreements/{joint.pk}/", {"reference": "RB-1"}, format="json"
+    )
+    assert chosen.status_code == 200, chosen.content
+    joint.refresh_from_db()
+    assert joint.reference == "RB-1"
+    rbkc = client_for(cast.rbkc_lead)
+    response = edit_title_by_page(rbkc, solo, {cast.rbkc: "100"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    response = edit_title_by_page(rbkc, joint, {cast.rbkc: "40"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    for agreement in (solo, joint):
+        response = edit_title_by_api(cast.rbkc_lead, agreement)
+        assert response.status_code == 200, response.content
+    with system_scope("test"):
+        titles = dict(Agreement.objects.values_list("pk", "title"))
+    assert titles[solo.pk] == titles[joint.pk] == "Edited by API"

@@ -18,6 +18,7 @@ from django.urls import reverse
 from core.tenancy.scoping import system_scope
 from core.testing.cast import Cast
 from core.testing.families.base import (
+    DISGUISED_TEXT,
     FamilyBase,
     all_of,
     applies,
@@ -29,6 +30,7 @@ from core.testing.families.base import (
     movable,
     owned_by_one,
     results_of,
+    typed_text_field,
 )
 
 
@@ -232,6 +234,30 @@ class ApiTests(FamilyBase):
         assert response.status_code == 200, response.content
         assert response["ETag"] != etag
         self.assert_updated(obj, data, user)
+
+    @applies(has_api("update"))
+    def test_api_update_refuses_hidden_characters(self, cast: Cast, api_client_for: Any) -> None:
+        """The text rule holds for every model: a right-to-left override in the first text
+        field a person types is a 400 naming that field, and the record is unchanged."""
+        obj = self.given(self.sample, cast)
+        data = self.api_update_data(cast, obj)
+        field = typed_text_field(self.model, data)
+        if field is None:
+            pytest.skip("no text field a person types")
+        before = self.snapshot(obj)
+        client = api_client_for(self.user(cast, self.permitted))
+        url = self.api_url("detail", obj)
+        response = client.put(
+            url,
+            {**data, field: DISGUISED_TEXT},
+            format="json",
+            HTTP_IF_MATCH=client.get(url)["ETag"],
+        )
+        assert response.status_code == 400, response.content
+        errors = [e for e in response.json()["errors"] if e["code"] == "unsafe_characters"]
+        assert [e["field"] for e in errors] == [field], response.content
+        assert "U+202E" in errors[0]["message"]
+        assert self.snapshot(obj) == before
 
     @applies(has_api("update"))
     def test_api_update_stale_412(self, cast: Cast, api_client_for: Any) -> None:

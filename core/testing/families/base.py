@@ -122,6 +122,24 @@ def has_text_column(cls: Any) -> bool:
     return formula_field(cls.model) is not None
 
 
+#: What the text-rule tests write into a record's text: a right-to-left override between two
+#: letters (short enough for any code column).
+DISGUISED_TEXT = "A\u202eB"
+#: What the export tests store past validation: a control character a workbook cannot hold.
+CONTROL_TEXT = "A\x07B"
+
+
+def typed_text_field(model: Any, data: dict[str, Any]) -> str | None:
+    """The first field of `data` (a form's or the API's payload) that is one of `model`'s own
+    text fields a person types (no choices): where the text-rule tests put a bad character."""
+    own = {f.name: f for f in model._meta.concrete_fields}
+    for name in data:
+        field = own.get(name)
+        if isinstance(field, CharField | TextField) and not field.choices and field.editable:
+            return str(name)
+    return None
+
+
 # Reading what a response holds, and what was recorded ----------------------------------------
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from core.models import ChangeRecord
 from core.testing.cast import Cast
 from core.testing.families.base import (
+    DISGUISED_TEXT,
     REFUSED,
     FamilyBase,
     all_of,
@@ -31,6 +32,7 @@ from core.testing.families.base import (
     has_page,
     movable,
     owned_by_one,
+    typed_text_field,
     unscoped,
 )
 
@@ -244,6 +246,25 @@ class PageTests(FamilyBase):
         response = client.post(self.url("update", obj), data)
         assert response.status_code == 302, content_of(response)[:3000]
         self.assert_updated(obj, data, user)
+
+    @applies(has_page("update"))
+    def test_page_update_refuses_hidden_characters(self, cast: Cast, client_for: Any) -> None:
+        """The text rule holds for every model's form: a right-to-left override in the first
+        text field is shown on that field, and the record is unchanged."""
+        obj = self.given(self.sample, cast)
+        data = self.update_data(cast, obj)
+        field = typed_text_field(self.model, data)
+        if field is None:
+            pytest.skip("no text field a person types")
+        before = self.snapshot(obj)
+        response = client_for(self.user(cast, self.permitted)).post(
+            self.url("update", obj), {**data, field: DISGUISED_TEXT}
+        )
+        assert response.status_code == 200, response.status_code
+        text = content_of(response)
+        assert f'href="#id_{field}"' in text
+        assert "must not contain control characters" in text and "U+202E" in text
+        assert self.snapshot(obj) == before
 
     @applies(all_of(has_page("update"), has_denied))
     def test_page_update_denied_403(self, cast: Cast, client_for: Any) -> None:
