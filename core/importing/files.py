@@ -32,9 +32,10 @@ class ImportFileError(Exception):
 
 
 def file_size(fileobj: IO[bytes]) -> int:
-    """The file's size in bytes, without reading it."""
+    """The file's size in bytes, without reading it; the file is left at its start."""
     known = getattr(fileobj, "size", None)  # an upload knows it (core.uploads relies on it)
     if isinstance(known, int):
+        fileobj.seek(0)
         return known
     fileobj.seek(0, os.SEEK_END)
     size = fileobj.tell()
@@ -65,8 +66,7 @@ def check_file(fileobj: IO[bytes], filename: str) -> str:
             f"The file is {_size_text(size, up=True)}; it must be no bigger than "
             f"{_size_text(limit, up=False)}. Split it into smaller files."
         )
-    head = fileobj.read(_SNIFF_BYTES)
-    fileobj.seek(0)
+    head = read_head(fileobj, _SNIFF_BYTES)
     is_zip = head.startswith(b"PK\x03\x04")
     if extension == ".xlsx" and not is_zip:
         raise ImportFileError(
@@ -85,6 +85,21 @@ def check_file(fileobj: IO[bytes], filename: str) -> str:
                 "as CSV UTF-8 (comma delimited)."
             )
     return extension
+
+
+def read_head(fileobj: IO[bytes], size: int) -> bytes:
+    """The first `size` bytes of the file, wherever an earlier reader left it; the file is left
+    at its start again.
+
+    Every check and reader of an import starts from the file's first byte: a reader that went
+    before (counting the rows, opening a workbook's zip at its end) leaves the position
+    anywhere, and a check reading from there would judge the wrong bytes (a workbook whose
+    sheet is the last part of its zip was refused as "not an Excel workbook").
+    """
+    fileobj.seek(0)
+    head = fileobj.read(size)
+    fileobj.seek(0)
+    return head
 
 
 def _size_text(size: int, *, up: bool) -> str:
