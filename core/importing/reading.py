@@ -265,6 +265,17 @@ def _csv_problem(row: int, error: str, delimiter: str, several_lines: bool) -> s
     return f"Row {row} cannot be read as CSV: {error}."
 
 
+#: What a note before the header starts with: the row is skipped (`is_comment`).
+COMMENT = "#"
+
+
+def is_comment(cells: list[Any]) -> bool:
+    """A row before the header whose first cell starts with #: a note for people (an import
+    template's description of its columns), never read as the header or as data."""
+    first = cells[0] if cells else None
+    return isinstance(first, str) and first.lstrip().startswith(COMMENT)
+
+
 def is_blank(value: Any) -> bool:
     """An empty cell: nothing in it, or only spaces."""
     return value is None or (isinstance(value, str) and not value.strip())
@@ -276,9 +287,10 @@ def read_rows(
     """Every record of the file as (spreadsheet row number, cells), the header first (row 1).
 
     Wholly blank rows are skipped (their numbers are not reused, so later rows keep the
-    numbers the person sees). A CSV file is decoded as `encoding` says (worked out from the
-    file when not given). Raises ImportFileError for a file that cannot be read, or once it
-    goes past one of the import's limits (`core.importing.limits`).
+    numbers the person sees), as are rows before the header whose first cell starts with #
+    (`is_comment`: the notes of an import template). A CSV file is decoded as `encoding`
+    says (worked out from the file when not given). Raises ImportFileError for a file that
+    cannot be read, or once it goes past one of the import's limits (`core.importing.limits`).
     """
     extension = check_file(fileobj, filename)
     if extension == ".csv":
@@ -291,6 +303,8 @@ def read_rows(
         for number, cells in records:
             if all(is_blank(c) for c in cells):
                 continue
+            if data_rows < 0 and is_comment(cells):
+                continue  # a note before the header (an import template's help)
             data_rows += 1
             if data_rows > most:
                 raise ImportFileError(limits.too_many_rows(number), row=number)
