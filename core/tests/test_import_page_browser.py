@@ -50,7 +50,9 @@ def test_an_upload_error_summary_comes_first_and_leads_to_the_file_input(
         raise
 
 
-def test_the_columns_and_both_templates_download_from_plain_links(cast, live_server, browser, tmp_path):
+def test_the_columns_and_both_templates_download_from_plain_links(
+    cast, live_server, browser, tmp_path
+):
     page = signed_in_page(browser, live_server, "wcc.lead")
     try:
         page.goto("/rooms/import/")
