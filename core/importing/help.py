@@ -77,18 +77,20 @@ def template_csv(model: type[models.Model], user: Any) -> bytes:
         writer.writerow([f"{COMMENT} {line}"])
     writer.writerow([f"{COMMENT} The columns:"])
     for column in columns:
-        parts = [
-            f"{COMMENT} {column['name']} ({column['label']})",
-            f"needed in every row: {column['required_text']}",
-        ]
+        label = str(column["label"])
+        named = column["name"] if label == column["name"] else f"{column['name']} ({label})"
+        parts = [f"Needed in every row: {column['required_text']}"]
         if column["help"]:
             parts.append(column["help"])
-        parts.append(f"takes: {column['allowed']}")
+        parts.append(f"Takes: {column['allowed']}")
         if column["example"]:
-            parts.append(f"example: {column['example']}")
-        writer.writerow([". ".join(p.rstrip(".") for p in parts) + "."])
-    example = ", ".join(value or "(empty)" for value in _example_row(columns))
-    writer.writerow([f"{COMMENT} An example row: {example}"])
+            parts.append(f"Example: {column['example']}")
+        text = ". ".join(p.rstrip(".") for p in parts)
+        writer.writerow([f"{COMMENT} {named}: {text}."])
+    # The example row as a row of this file is written (quoted where a value needs it).
+    row = io.StringIO()
+    csv.writer(row, lineterminator="").writerow(_example_row(columns))
+    writer.writerow([f"{COMMENT} An example row: {row.getvalue()}"])
     writer.writerow([column["name"] for column in columns])
     return buffer.getvalue().encode("utf-8")
 

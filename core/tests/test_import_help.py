@@ -63,18 +63,18 @@ def test_the_csv_template_describes_each_column_and_gives_an_example_row(cast, c
     text = "\n".join(note[0] for note in notes)
     # Each column: what it means (the field's help text), whether a row needs it, what it
     # takes (choices, the format of dates and yes/no), an example.
-    assert "# uprn (UPRN). needed in every row: No. Unique Property Reference Number." in text
-    assert "example: 100023336956" in text
-    assert "# is_active (In use). needed in every row: No. takes: yes or no" in text
-    assert "# code (code). needed in every row: Yes." in text
-    assert "takes: The name of a room type you can use" in text
+    assert "# uprn (UPRN): Needed in every row: No. Unique Property Reference Number." in text
+    assert "Example: 100023336956" in text
+    assert "# is_active (In use): Needed in every row: No. Takes: yes or no" in text
+    assert "# code: Needed in every row: Yes." in text
+    assert "Takes: The name of a room type you can use" in text
     assert "Dates are written YYYY-MM-DD" in text
     # The council: a lead of one council need not give it.
-    assert "needed in every row: No: leave it empty for wcc" in text
+    assert "Needed in every row: No: leave it empty for wcc" in text
     assert "The partner column may be left empty, or out of the file" in text
     assert (
-        "# An example row: wcc, CH, City Hall, Office, 64 Victoria Street, London, SW1E 6QP, "
-        "100023336956, yes" in text
+        '# An example row: wcc,CH,City Hall,Office,"64 Victoria Street, London",SW1E 6QP,'
+        "100023336956,yes" in text
     )
 
 
