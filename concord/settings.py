@@ -354,6 +354,12 @@ CONCORD_MAX_PAGE_SIZE = 500
 # Imports above this many rows run as a background job with a progress indicator.
 CONCORD_IMPORT_INLINE_ROWS = env_int("CONCORD_IMPORT_INLINE_ROWS", 2000)
 CONCORD_IMPORT_MAX_BYTES = env_int("CONCORD_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# The most rows of data an import file may hold, and the most a workbook may unzip to
+# (core/importing/limits.py has the rest of the limits, a spreadsheet's own).
+CONCORD_IMPORT_MAX_ROWS = env_int("CONCORD_IMPORT_MAX_ROWS", 100_000)
+CONCORD_IMPORT_MAX_UNCOMPRESSED_BYTES = env_int(
+    "CONCORD_IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024
+)
 # The largest file that may be attached to a record (core.attachments).
 CONCORD_ATTACHMENT_MAX_BYTES = env_int("CONCORD_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

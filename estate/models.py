@@ -67,6 +67,16 @@ class Site(PartnerOwnedModel):
         "uprn",
         "is_active",
     )
+    import_example: ClassVar[dict[str, str]] = {
+        "partner": "wcc",
+        "code": "CH",
+        "name": "City Hall",
+        "site_type": "Office",
+        "address": "64 Victoria Street, London",
+        "postcode": "SW1E 6QP",
+        "uprn": "100023336956",
+        "is_active": "yes",
+    }
 
     class Meta:
         ordering = ["name", "id"]

@@ -2,9 +2,13 @@
 
 The parts, each changing for its own reasons:
 
-- `core.importing.files`: which files an import takes at all (kind, size limit); `ImportFileError`.
-- `core.importing.reading`: a file's bytes as rows of cells (CSV encodings and quotes, a
-  workbook's formulas), the header first.
+- `core.importing.limits`: the limits every file is held to (rows, row and column numbers, a
+  cell's length, a workbook unzipped), each checked before the work grows with it.
+- `core.importing.files`: which files an import takes at all (kind, size, a workbook's zip);
+  `ImportFileError`.
+- `core.importing.reading`: a file's bytes as rows of cells (CSV encodings and quotes), the
+  header first; `core.importing.workbook` reads a workbook's first sheet a cell at a time
+  (formulas' saved values); `core.importing.cells` is a cell that cannot be imported.
 - `core.importing.sizing`: how many rows a file holds, without reading a large one row by row,
   to decide whether to import it at once or in the background.
 - `core.importing.columns`: the columns a model takes, what people call them, matching a header.

@@ -51,14 +51,53 @@ def _normal(name: Any) -> str:
     return re.sub(r"[\s\-]+", "_", str(name or "").strip().lower())
 
 
+def owner_column(model: type[models.Model]) -> str | None:
+    """The import column naming the council that owns a record (a partner-owned model's
+    ``partner``), or None when the model has none among its import fields."""
+    name = getattr(model, "ownership_field", None)
+    if getattr(model, "ownership", "") != "partner" or not name:
+        return None
+    return name if name in getattr(model, "import_fields", ()) else None
+
+
+def default_owner(model: type[models.Model], user: Any) -> Any:
+    """The one council `user` may import `model`'s records for, when there is exactly one (a
+    council's own person): the owner column may then be left out or empty. None otherwise
+    (shared-service staff, and anyone who may import for several councils, name it)."""
+    from core.tenancy.access import ADD, IMPORT, access_for
+    from core.tenancy.models import Partner
+
+    if owner_column(model) is None or user is None or not user.is_authenticated:
+        return None
+    access = access_for(user)
+    area = getattr(model, "area", "")
+    importing, adding = access.partner_ids(IMPORT, area), access.partner_ids(ADD, area)
+    if importing is None or adding is None:
+        return None  # every council: the file must say which
+    ids = (importing & adding) - set(access.left_partner_ids)
+    if len(ids) != 1:
+        return None
+    return Partner.objects.visible_to(user).filter(pk__in=ids).first()
+
+
+def owner_needed(model: type[models.Model]) -> str:
+    """Why the owner column needs a value from someone who may import for several councils."""
+    plural = model._meta.verbose_name_plural
+    return (
+        f"Enter the council: you may import {plural} for more than one council, so each row "
+        "must say which (its code, such as wcc)."
+    )
+
+
 def match_header(
-    model: type[models.Model], cells: list[Any]
+    model: type[models.Model], cells: list[Any], optional: tuple[str, ...] = ()
 ) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """Match a file's header to the model's import fields: (where each column is, by field
     name or ``id``; and the problems, as (column, message), in the order they were found).
 
-    Unknown, repeated, unreadable and missing columns are problems; the header is usable only
-    when there is none.
+    Unknown, repeated, unreadable and missing columns are problems (a column in `optional`
+    may be missing: the owner column of someone who imports for one council); the header is
+    usable only when there is none.
     """
     import_fields = list(getattr(model, "import_fields", ()))
     by_normal: dict[str, str] = {}
@@ -98,24 +137,105 @@ def match_header(
         )
     # A column that may be empty may also be left out: a new record then takes the
     # field's default, and an updated one keeps its value.
-    missing = [n for n in import_fields if n not in found and column_required(model, n)]
+    missing = [
+        n
+        for n in import_fields
+        if n not in found and column_required(model, n) and n not in optional
+    ]
     for name in missing:
-        problems.append((name, f"The column '{name}' is missing."))
+        if name == owner_column(model):
+            why = owner_needed(model).split(": ", 1)[1]
+            problems.append((name, f"The column '{name}' is missing: {why}"))
+        else:
+            problems.append((name, f"The column '{name}' is missing."))
     return found, problems
 
 
-def describe_columns(model: type[models.Model]) -> list[dict[str, Any]]:
-    """The columns an import of `model` takes, as its page lists them: each one's name, label,
-    whether the file must have it, and the field's help text."""
+def describe_columns(model: type[models.Model], user: Any = None) -> list[dict[str, Any]]:
+    """The columns an import of `model` takes, as its page and its templates describe them,
+    from the model's declarations alone: each one's name, label, whether a row must give it a
+    value (``required``, with ``required_text`` saying so in words), what it means (the
+    field's help text), what it takes (``allowed``: the choices, a related record's natural
+    key, the format of dates and yes/no, a length) and an ``example`` (the model's
+    ``import_example``, else one for the field's kind).
+
+    For `user`, the owner column is not required when they import for one council only: it
+    then says that an empty cell is that council."""
+    owner, default = owner_column(model), default_owner(model, user)
+    declared = dict(getattr(model, "import_example", {}) or {})
     columns = []
     for name in getattr(model, "import_fields", ()):
         f = model_field(model, name)
+        needs_value = not (f.blank or f.has_default())
+        required_text = "Yes" if needs_value else "No"
+        if name == owner and default is not None:
+            needs_value = False
+            required_text = f"No: leave it empty for {default.code}"
+        elif name == owner:
+            required_text = "Yes: you may import for more than one council"
+        example = declared.get(name)
+        if example is None:
+            example = default.code if name == owner and default is not None else _example(f)
         columns.append(
             {
                 "name": name,
                 "label": column_label(model, name),
-                "required": column_required(model, name),
+                "required": needs_value,
+                "required_text": required_text,
                 "help": str(getattr(f, "help_text", "") or ""),
+                "allowed": _allowed(f),
+                "example": str(example),
             }
         )
     return columns
+
+
+def _allowed(f: models.Field[Any, Any]) -> str:
+    """What a cell of this field takes, in words."""
+    if f.many_to_one or f.one_to_one:
+        from core.exporting import natural_key_of
+
+        related = f.related_model
+        assert isinstance(related, type)
+        key = natural_key_of(related)
+        described = column_label(related, key) if key and key != "pk" else "id"
+        return f"The {described} of a {thing_name(related)} you can use."
+    if f.choices:
+        labels = "; ".join(f"{label} ({value})" for value, label in f.flatchoices)
+        return f"One of: {labels}. The words or the code in brackets."
+    if isinstance(f, models.BooleanField):
+        return "yes or no (true or false also work)."
+    if isinstance(f, models.DateTimeField):
+        return "A date and time, YYYY-MM-DD HH:MM (such as 2026-04-01 09:30), or a date cell."
+    if isinstance(f, models.DateField):
+        return "A date, YYYY-MM-DD (such as 2026-04-01), or a date cell of a spreadsheet."
+    if isinstance(f, models.DecimalField):
+        return f"A number, with up to {f.decimal_places} digits after the point."
+    if isinstance(f, models.IntegerField):
+        return "A whole number."
+    if isinstance(f, models.EmailField):
+        return "An email address."
+    if isinstance(f, models.CharField) and f.max_length:
+        return f"Text, up to {f.max_length} characters."
+    return "Text."
+
+
+def _example(f: models.Field[Any, Any]) -> str:
+    """An example value for a field that declares none, by its kind."""
+    if f.many_to_one or f.one_to_one:
+        return ""
+    if f.choices:
+        return str(f.flatchoices[0][1]) if f.flatchoices else ""
+    if isinstance(f, models.BooleanField):
+        return "yes"
+    if isinstance(f, models.DateTimeField):
+        return "2026-04-01 09:30"
+    if isinstance(f, models.DateField):
+        return "2026-04-01"
+    if isinstance(f, models.DecimalField):
+        return "12.50"
+    if isinstance(f, models.IntegerField):
+        return "1"
+    if isinstance(f, models.EmailField):
+        return "name@example.gov.uk"
+    return ""

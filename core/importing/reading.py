@@ -4,10 +4,12 @@ A CSV file is read in UTF-8 (with or without Excel's byte-order mark) or, when i
 UTF-8, Windows-1252 (`csv_encoding` decides, reading the file once); its delimiter is a
 comma, or a semicolon when its header line has more of those; a quote left open, a byte that
 cannot be read or a NUL is refused with the row it is on. An Excel workbook's first sheet is
-read with each formula's saved value; a cell with an error or a formula with no saved value
-becomes an `UnusableCell`, reported on its row and column like any bad value. `read_rows`
-numbers the rows as the spreadsheet does (the header is row 1) and skips blank ones;
-`count_rows` counts the rows of data.
+read by `core.importing.workbook`, with each formula's saved value; a cell with an error or a
+formula with no saved value becomes an `UnusableCell`, reported on its row and column like any
+bad value. `read_rows` numbers the rows as the spreadsheet does (the header is row 1), skips
+blank ones and holds both formats to the import's limits (`core.importing.limits`): rows of
+data, row numbers, columns, a cell's length, and for CSV a record's length, each checked as it
+is read, before the work grows with it; `count_rows` counts the rows of data.
 
 Not here: whether the file is taken at all (`core.importing.files`, which `read_rows` asks
 first), sizing a file up without reading it (`core.importing.sizing`), what the header's
@@ -20,17 +22,20 @@ import codecs
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from itertools import zip_longest
 from typing import IO, Any
 
+from core.importing import limits
+from core.importing.cells import UnusableCell, within_length
 from core.importing.files import ImportFileError, check_file
+from core.importing.workbook import xlsx_records
+
+__all__ = ["UnusableCell", "count_rows", "csv_encoding", "is_blank", "read_rows"]
 
 # How much of the start of a CSV file its header line is looked for in.
 _SNIFF_BYTES = 64 * 1024
-# Bytes read at a time when choosing a CSV file's encoding or looking for formulas in a sheet.
+# Bytes read at a time when choosing a CSV file's encoding.
 _CHUNK_BYTES = 1024 * 1024
 #: The encodings a CSV file is read in (`csv_encoding`), as an import's result names them.
 UTF8 = "utf-8"
@@ -40,9 +45,6 @@ ENCODING_NAMES = {UTF8: "UTF-8", WINDOWS_1252: "Windows-1252"}
 MIXED = "mixed"
 UNKNOWN = "unknown"
 _UNDEFINED_IN_1252 = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
-# A cell's formula element in a sheet's XML: <f>, <f t="shared" ...>, or with a namespace
-# prefix (<x:f>). Text cannot hold a bare "<", so this matches tags only.
-_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 
 
 class _KeepOpen(io.RawIOBase):
@@ -96,6 +98,8 @@ def csv_encoding(fileobj: IO[bytes]) -> TextEncoding:
     has_nul = False
     while chunk := fileobj.read(_CHUNK_BYTES):
         has_nul = has_nul or b"\x00" in chunk
+        if chunk.isascii() and not decoder.getstate()[0]:
+            continue  # plain ASCII with no character cut short before it: valid either way
         undefined_in_1252 = undefined_in_1252 or _UNDEFINED_IN_1252.search(chunk) is not None
         if utf8:
             try:
@@ -118,8 +122,45 @@ def csv_encoding(fileobj: IO[bytes]) -> TextEncoding:
     return TextEncoding(WINDOWS_1252, has_nul=has_nul)
 
 
-def _csv_records(fileobj: IO[bytes], encoding: TextEncoding) -> Iterator[list[str]]:
-    """The CSV's records as lists of text, decoded as `encoding` says."""
+class _RecordTooLong(Exception):
+    """One CSV record ran past `limits.MAX_RECORD_CHARS`."""
+
+
+class _Budget:
+    """The characters of the CSV record being read so far."""
+
+    used = 0
+
+
+def _bounded_lines(text: IO[str], budget: _Budget) -> Iterator[str]:
+    """The text's lines for the csv reader, each read no further than a record may reach, so
+    that a line of 50 MB with no line end is refused having read a megabyte of it."""
+    while line := text.readline(limits.MAX_RECORD_CHARS + 1):
+        budget.used += len(line)
+        if budget.used > limits.MAX_RECORD_CHARS:
+            raise _RecordTooLong
+        yield line
+
+
+def _within_limits(count: int, record: list[str]) -> list[Any]:
+    """The record held to the limits on row numbers, columns and a cell's length."""
+    if count > limits.MAX_ROW_NUMBER:
+        raise ImportFileError(limits.row_number_too_big(count), row=count)
+    if len(record) > limits.MAX_COLUMNS:
+        beyond = next(
+            (i for i, cell in enumerate(record) if i >= limits.MAX_COLUMNS and cell.strip()),
+            None,
+        )
+        if beyond is not None:
+            raise ImportFileError(limits.too_many_columns(count, beyond + 1), row=count)
+        record = record[: limits.MAX_COLUMNS]  # empty cells after the last column: nothing
+    if max(map(len, record), default=0) > limits.MAX_CELL_CHARS:
+        return [within_length(cell) for cell in record]
+    return record
+
+
+def _csv_records(fileobj: IO[bytes], encoding: TextEncoding) -> Generator[tuple[int, list[Any]]]:
+    """The CSV's records as (row number, cells of text), decoded as `encoding` says."""
     fileobj.seek(0)
     head = fileobj.read(_SNIFF_BYTES)
     fileobj.seek(0)
@@ -135,17 +176,19 @@ def _csv_records(fileobj: IO[bytes], encoding: TextEncoding) -> Iterator[list[st
         newline="",
         errors="replace" if encoding.problem else "strict",
     )
+    budget = _Budget()
     # Strict, so that a quote left open is an error instead of the rest of the file quietly
     # becoming one cell (the lenient reader returns whatever it gathered when the file ends).
-    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    reader = csv.reader(_bounded_lines(text, budget), delimiter=delimiter, strict=True)
     count = 1
     first_line = 1  # the file's line (not row) where the record being read starts
     look = encoding.problem or encoding.has_nul
     try:
         for record in reader:
+            budget.used = 0
             if look:
                 _check_characters(count, record, encoding)
-            yield record
+            yield count, _within_limits(count, record)
             count += 1
             first_line = reader.line_num + 1
     except csv.Error as exc:
@@ -155,6 +198,14 @@ def _csv_records(fileobj: IO[bytes], encoding: TextEncoding) -> Iterator[list[st
         raise ImportFileError(
             _csv_problem(count, str(exc), delimiter, several_lines), row=count
         ) from exc
+    except _RecordTooLong:
+        raise ImportFileError(
+            f"Row {count:,} is longer than {limits.MAX_RECORD_CHARS:,} characters, more than "
+            f"an import reads in one row (a cell holds at most {limits.MAX_CELL_CHARS:,}). If "
+            'a quote (") in it is never closed, so that the lines after it run into it, add '
+            "the missing quote or remove the stray one.",
+            row=count,
+        ) from None
 
     if encoding.problem:  # every bad byte is in some cell, so this is never reached
         raise ImportFileError(_unreadable(0, encoding))
@@ -214,117 +265,15 @@ def _csv_problem(row: int, error: str, delimiter: str, several_lines: bool) -> s
     return f"Row {row} cannot be read as CSV: {error}."
 
 
-class UnusableCell:
-    """A workbook cell whose value cannot be imported: what is wrong with it, in plain words.
-
-    It stands in the row where the value would be, so that the row and column it is in are
-    reported like any other bad value.
-    """
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def __repr__(self) -> str:
-        return f"UnusableCell({self.message!r})"
+#: What a note before the header starts with: the row is skipped (`is_comment`).
+COMMENT = "#"
 
 
-def _open_workbook(fileobj: IO[bytes], *, data_only: bool) -> Any:
-    from openpyxl import load_workbook
-
-    fileobj.seek(0)
-    try:
-        return load_workbook(fileobj, read_only=True, data_only=data_only, keep_links=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as exc:
-        raise ImportFileError(
-            "This Excel workbook cannot be read: it may be damaged or protected with a "
-            "password. Save it again from Excel as an Excel workbook (.xlsx)."
-        ) from exc
-    except Exception as exc:  # openpyxl raises many kinds for a bad file; none is a 500
-        raise ImportFileError(
-            "This Excel workbook cannot be read. Save it again from Excel as an Excel "
-            "workbook (.xlsx)."
-        ) from exc
-
-
-def _formula_text(formula: Any) -> str:
-    text = str(getattr(formula, "text", formula) or "")  # an array formula keeps it in .text
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _cell_value(value_cell: Any, formula_cell: Any) -> Any:
-    """What to import for one cell: its value, or an UnusableCell saying why there is none."""
-    value = value_cell.value
-    if value_cell.data_type == "e":
-        # #N/A, #REF!...: what the formula gave (or what was typed) is an error, not data.
-        return UnusableCell(f"This cell shows the error {value}: correct it in the file first.")
-    if value is not None or formula_cell is None or formula_cell.data_type != "f":
-        return value
-    if value_cell.data_type == "str":
-        return ""  # Excel saved the formula's result, and it is empty text
-    return UnusableCell(
-        f"This cell is a formula ({_formula_text(formula_cell.value)}) with no saved value; "
-        "type the value itself, or open and save the file in Excel first."
-    )
-
-
-def _may_hold_formulas(workbook: Any, sheet: Any) -> bool:
-    """False when the sheet's XML has no formula at all (most exports), so that the sheet
-    need not be read a second time for its formulas; True when it has one, or when openpyxl
-    does not say where the sheet is (then it is read twice, to be safe)."""
-    archive = getattr(workbook, "_archive", None)
-    path = getattr(sheet, "_worksheet_path", None)
-    if archive is None or not path:
-        return True
-    try:
-        with archive.open(path) as xml:
-            tail = b""
-            while chunk := xml.read(_CHUNK_BYTES):
-                if _FORMULA_ELEMENT.search(tail + chunk):
-                    return True
-                tail = chunk[-32:]  # a tag cut in two by the chunk boundary
-    except Exception:
-        return True
-    return False
-
-
-def _xlsx_records(fileobj: IO[bytes]) -> Iterator[list[Any]]:
-    """The first worksheet's rows as lists of cell values (openpyxl's read-only mode).
-
-    A formula's value is the result the file saved with it, as Excel shows it. Files written by
-    other programs (openpyxl, some exports) may hold the formula and no result: such a cell
-    would read as empty, so it becomes an UnusableCell instead. Telling the two apart takes
-    both readings of the sheet (results, and formulas), which are read side by side, a row of
-    each at a time, so memory stays flat however long the sheet; a sheet without a formula is
-    read once.
-    """
-    values = _open_workbook(fileobj, data_only=True)
-    formulas = None
-    try:
-        if not values.worksheets:
-            return
-        sheet = values.worksheets[0]
-        value_rows = sheet.iter_rows(min_row=1)
-        formula_rows: Iterator[Any] = iter(())
-        if _may_hold_formulas(values, sheet):
-            formulas = _open_workbook(fileobj, data_only=False)
-            formula_rows = formulas.worksheets[0].iter_rows(min_row=1)
-        try:
-            for value_row, formula_row in zip_longest(value_rows, formula_rows, fillvalue=()):
-                yield [
-                    _cell_value(cell, formula_row[i] if i < len(formula_row) else None)
-                    for i, cell in enumerate(value_row)
-                ]
-        except Exception as exc:
-            raise ImportFileError(
-                "This Excel workbook cannot be read to the end: it may be damaged. Save it "
-                "again from Excel as an Excel workbook (.xlsx)."
-            ) from exc
-    finally:
-        values.close()
-        if formulas is not None:
-            formulas.close()
+def is_comment(cells: list[Any]) -> bool:
+    """A row before the header whose first cell starts with #: a note for people (an import
+    template's description of its columns), never read as the header or as data."""
+    first = cells[0] if cells else None
+    return isinstance(first, str) and first.lstrip().startswith(COMMENT)
 
 
 def is_blank(value: Any) -> bool:
@@ -338,18 +287,30 @@ def read_rows(
     """Every record of the file as (spreadsheet row number, cells), the header first (row 1).
 
     Wholly blank rows are skipped (their numbers are not reused, so later rows keep the
-    numbers the person sees). A CSV file is decoded as `encoding` says (worked out from the
-    file when not given). Raises ImportFileError for a file that cannot be read.
+    numbers the person sees), as are rows before the header whose first cell starts with #
+    (`is_comment`: the notes of an import template). A CSV file is decoded as `encoding`
+    says (worked out from the file when not given). Raises ImportFileError for a file that
+    cannot be read, or once it goes past one of the import's limits (`core.importing.limits`).
     """
     extension = check_file(fileobj, filename)
     if extension == ".csv":
-        records: Iterator[list[Any]] = _csv_records(fileobj, encoding or csv_encoding(fileobj))
+        records = _csv_records(fileobj, encoding or csv_encoding(fileobj))
     else:
-        records = _xlsx_records(fileobj)
-    for number, cells in enumerate(records, start=1):
-        if all(is_blank(c) for c in cells):
-            continue
-        yield number, cells
+        records = xlsx_records(fileobj)
+    most = limits.max_rows()
+    data_rows = -1  # the first row is the header
+    try:
+        for number, cells in records:
+            if all(is_blank(c) for c in cells):
+                continue
+            if data_rows < 0 and is_comment(cells):
+                continue  # a note before the header (an import template's help)
+            data_rows += 1
+            if data_rows > most:
+                raise ImportFileError(limits.too_many_rows(number), row=number)
+            yield number, cells
+    finally:
+        records.close()  # a workbook left part-read is closed now, not when collected
 
 
 def count_rows(

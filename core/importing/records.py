@@ -28,7 +28,15 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
 
 from core.context import acting_as
-from core.importing.columns import column_label, match_header, model_field, thing_name
+from core.importing.columns import (
+    column_label,
+    default_owner,
+    match_header,
+    model_field,
+    owner_column,
+    owner_needed,
+    thing_name,
+)
 from core.importing.files import ImportFileError, check_file
 from core.importing.reading import (
     TextEncoding,
@@ -78,6 +86,10 @@ class _Importer:
         self.values = ValueReader(user)
         self._seen: dict[tuple[int, tuple[Any, ...]], int] = {}
         self._unique_sets = self._unique_field_sets()
+        # A council's own person need not name their council: it is the one they may use.
+        self.owner = owner_column(model)
+        self.default_owner = default_owner(model, user)
+        self.owner_found = False
 
     # errors --------------------------------------------------------------------------------
 
@@ -90,13 +102,15 @@ class _Importer:
 
     # header --------------------------------------------------------------------------------
 
-    def read_header(self, cells: list[Any]) -> bool:
+    def read_header(self, cells: list[Any], row: int = 1) -> bool:
         """Match the header to the import fields; report unknown, repeated, missing columns."""
-        found, problems = match_header(self.model, cells)
+        optional = (self.owner,) if self.owner and self.default_owner is not None else ()
+        found, problems = match_header(self.model, cells, optional)
         for column, message in problems:
-            self.error(1, column, message)
+            self.error(row, column, message)
         if problems:
             return False
+        self.owner_found = self.owner in found
         self.id_position = found.get("id")
         for name in self.import_fields:
             if name in found:
@@ -181,8 +195,18 @@ class _Importer:
             instance = model()
         bad_fields: set[str] = set()
         row_ok = True
+        if creating and self.owner and not self.owner_found and self.default_owner is not None:
+            setattr(instance, model_field(model, self.owner).attname, self.default_owner.pk)
         for column in self.columns:
             raw = cells[column.position] if column.position < len(cells) else None
+            if column.name == self.owner and _empty(raw):
+                if self.default_owner is None:
+                    self.error(row, column.name, owner_needed(model))
+                    bad_fields.add(column.name)
+                    row_ok = False
+                elif creating:
+                    setattr(instance, column.model_field.attname, self.default_owner.pk)
+                continue  # an update keeps its council
             try:
                 value = self.values.convert(column, raw)
             except ValidationError as exc:
@@ -346,7 +370,7 @@ class _Importer:
         header = next(rows, None)
         if header is None:
             raise ImportFileError("The file has no header row and no data.")
-        if not self.read_header(list(header[1])):
+        if not self.read_header(list(header[1]), header[0]):
             return total
         if total == 0:
             raise ImportFileError("The file has a header row but no rows of data.")
@@ -361,6 +385,10 @@ class _Importer:
         if self.progress:
             self.progress(done, total)
         return total
+
+
+def _empty(raw: Any) -> bool:
+    return not isinstance(raw, UnusableCell) and is_blank(plain_cell(raw))
 
 
 class _Invisible(Exception):

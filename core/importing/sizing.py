@@ -19,6 +19,7 @@ from typing import IO
 
 from core.importing.files import check_file, file_size
 from core.importing.reading import count_rows
+from core.importing.workbook import first_sheet_path, guarded
 
 #: A file up to this size is always counted row by row: quick, and exact.
 QUICK_COUNT_BYTES = 1024 * 1024
@@ -103,14 +104,7 @@ def _xlsx_rows(fileobj: IO[bytes]) -> int:
     try:
         reader.read_manifest()
         reader.read_workbook()
-        target = next(
-            (
-                rel.target
-                for _sheet, rel in reader.parser.find_sheets()
-                if rel.target in reader.valid_files and "chartsheet" not in rel.Type
-            ),
-            None,
-        )
+        target = first_sheet_path(reader)
         if target is None:
             return 0
         xml_bytes = reader.archive.getinfo(target).file_size
@@ -131,7 +125,7 @@ def _recorded_rows(archive: zipfile.ZipFile, target: str) -> int | None:
     from openpyxl.xml.functions import iterparse
 
     with archive.open(target) as xml:
-        for _event, element in iterparse(xml, events=("start",)):
+        for _event, element in iterparse(guarded(xml), events=("start",)):
             tag = element.tag.rsplit("}", 1)[-1]
             if tag == "dimension":
                 try:

@@ -102,6 +102,12 @@ class Partner(ConcordModel):
     ownership: ClassVar[str] = "self"
     natural_key: ClassVar[str | None] = "code"
     import_fields: ClassVar[tuple[str, ...]] = ("code", "name", "gss_code", "nation", "joined_on")
+    import_example: ClassVar[dict[str, str]] = {
+        "code": "wcc",
+        "name": "City of Westminster",
+        "gss_code": "E09000033",
+        "joined_on": "2011-04-01",
+    }
     constraint_fields: ClassVar[dict[str, str]] = {"partner_left_after_joined": "left_on"}
 
     class Meta:

@@ -92,6 +92,9 @@ class ConcordModel(models.Model):
     natural_key: ClassVar[str | None] = None
     #: The columns a CSV/XLSX import of this model takes; empty means it cannot be imported.
     import_fields: ClassVar[tuple[str, ...]] = ()
+    #: An example value for each import column, by field name, for the import's templates and
+    #: page (a column without one gets an example of its field's kind).
+    import_example: ClassVar[dict[str, str]] = {}
     #: Whether files may be attached to these records (core.Attachment); a model turns it off.
     attachable: ClassVar[bool] = True
     #: Foreign keys to the user model that name the owning council's OWN people (a

@@ -48,3 +48,23 @@ def test_an_upload_error_summary_comes_first_and_leads_to_the_file_input(
     except Exception:
         print("screenshot:", screenshot(page, "import-upload-error"))
         raise
+
+
+def test_the_columns_and_both_templates_download_from_plain_links(
+    cast, live_server, browser, tmp_path
+):
+    page = signed_in_page(browser, live_server, "wcc.lead")
+    try:
+        page.goto("/rooms/import/")
+        table = page.locator("#import-columns")
+        assert table.locator("tbody tr").count() == 8
+        assert "No: leave it empty for wcc" in table.inner_text()
+        for link, suffix in (("Download the Excel template", ".xlsx"), ("CSV template", ".csv")):
+            with page.expect_download() as download:
+                page.get_by_role("link", name=link).click()
+            assert download.value.suggested_filename == f"rooms-import-template{suffix}"
+        page.screenshot(path=str(tmp_path / "import-page.png"), full_page=True)
+        print("screenshot:", tmp_path / "import-page.png")
+    except Exception:
+        print("screenshot:", screenshot(page, "import-columns"))
+        raise

@@ -95,7 +95,7 @@ def no_row_reading(monkeypatch):
         raise AssertionError("the file's rows were read")
 
     monkeypatch.setattr(core.importing.reading, "read_rows", refuse)
-    monkeypatch.setattr(core.importing.reading, "_open_workbook", refuse)
+    monkeypatch.setattr(core.importing.reading, "xlsx_records", refuse)
 
 
 # Estimates from the bytes ----------------------------------------------------------------------

@@ -8,8 +8,6 @@ the one visibility mechanism (``Model.objects.visible_to(user, action)``) and as
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import uuid
 from typing import Any
@@ -33,9 +31,15 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.views import View
 
-from core.exporting import EXPORT_FORMATS, export_response, natural_key_of
+from core.exporting import (
+    EXPORT_FORMATS,
+    XLSX_CONTENT_TYPE,
+    export_response,
+    natural_key_of,
+)
 from core.importing import ImportFileError, ImportResult, importable, rows_to_import
-from core.importing.columns import describe_columns
+from core.importing.columns import default_owner, describe_columns, owner_column
+from core.importing.help import template_csv, template_xlsx
 from core.jobs import (
     import_progress,
     keep_upload,
@@ -215,7 +219,9 @@ class ImportView(LoginRequiredMixin, View):
             "verbose_name_plural": model._meta.verbose_name_plural,
             "list_url": _list_url(model),
             "import_url": self.request.path,
-            "columns": describe_columns(model),
+            "columns": describe_columns(model, self.request.user),
+            "default_council": default_owner(model, self.request.user),
+            "owner_column": owner_column(model),
             "inline_rows": settings.CONCORD_IMPORT_INLINE_ROWS,
             "max_megabytes": settings.CONCORD_IMPORT_MAX_BYTES // (1024 * 1024),
             **extra,
@@ -242,8 +248,8 @@ class ImportView(LoginRequiredMixin, View):
         return job
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.GET.get("template") == "csv":
-            return self.template_csv()
+        if request.GET.get("template") in ("csv", "xlsx"):
+            return self.template(request.GET["template"])
         token = request.GET.get("job")
         if not token:
             return self.render()
@@ -294,14 +300,20 @@ class ImportView(LoginRequiredMixin, View):
             ),
         )
 
-    def template_csv(self) -> HttpResponse:
+    def template(self, kind: str) -> HttpResponse:
+        """The template to fill in, with its help (`core.importing.help`)."""
         assert self.model is not None
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        csv.writer(buffer).writerow(list(self.model.import_fields))  # type: ignore[attr-defined]
         name = str(self.model._meta.verbose_name_plural).replace(" ", "-").lower()
-        response = HttpResponse(buffer.getvalue().encode(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}-import-template.csv"'
+        if kind == "xlsx":
+            response = HttpResponse(
+                template_xlsx(self.model, self.request.user), content_type=XLSX_CONTENT_TYPE
+            )
+        else:
+            response = HttpResponse(
+                template_csv(self.model, self.request.user),
+                content_type="text/csv; charset=utf-8",
+            )
+        response["Content-Disposition"] = f'attachment; filename="{name}-import-template.{kind}"'
         return response
 
     # actions -------------------------------------------------------------------------------
