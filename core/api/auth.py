@@ -1,9 +1,10 @@
 """Signing in to the API: ``POST /api/v1/auth/token/`` gives the token for ``Authorization:
 Token <key>``.
 
-The request is throttled (the ``token`` rate), and failed sign-ins count towards django-axes'
-lock-out just as on the sign-in page: DRF's serializer passes the request to ``authenticate``.
-A locked-out person gets 429 in the API's error shape, not the HTML lock-out page.
+The request is throttled (the ``token`` rate, per client address: ``client_address``), and
+failed sign-ins count towards django-axes' lock-out just as on the sign-in page: DRF's
+serializer passes the request to ``authenticate``. A locked-out person gets 429 in the API's
+error shape, not the HTML lock-out page.
 """
 
 from __future__ import annotations
@@ -23,6 +24,15 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from core.api.parsers import JSONParser
+from core.tenancy.auth import client_address
+
+
+class ClientAddressRateThrottle(ScopedRateThrottle):
+    """DRF's scoped rate limit, counted per client address as Concord reads it
+    (core.tenancy.auth.client_address), never by an X-Forwarded-For a client wrote itself."""
+
+    def get_ident(self, request: Request) -> str:
+        return client_address(request) or ""
 
 
 class SignInLockedOut(exceptions.APIException):
@@ -44,7 +54,7 @@ class ObtainTokenView(ObtainAuthToken):
 
     authentication_classes = ()  # the credentials are in the body; no session, so no CSRF
     permission_classes = (AllowAny,)
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (ClientAddressRateThrottle,)
     throttle_scope = "token"
     parser_classes = (JSONParser, FormParser)
     renderer_classes = (JSONRenderer,)
@@ -66,3 +76,4 @@ class ObtainTokenView(ObtainAuthToken):
             raise
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
+
