@@ -175,11 +175,15 @@ AXES_FAILURE_LIMIT = env_int("CONCORD_SIGNIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("CONCORD_SIGNIN_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "core.tenancy.auth.lockout_username"
 # The one reading of the client's address (TRUSTED_PROXIES below), as for the token throttle.
 AXES_CLIENT_IP_CALLABLE = "core.tenancy.auth.client_address"
+# A sign-in tried during a lock-out is refused without being counted: the lock-out ends when
+# the sign-in page said it would, however often someone tries meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The lock-out page (and the API's answer) say when it ends (core.tenancy.lockouts).
+AXES_LOCKOUT_CALLABLE = "core.views.signin.locked_out"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

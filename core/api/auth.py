@@ -4,7 +4,7 @@ Token <key>``.
 The request is throttled (the ``token`` rate, per client address: ``client_address``), and
 failed sign-ins count towards django-axes' lock-out just as on the sign-in page: DRF's
 serializer passes the request to ``authenticate``. A locked-out person gets 429 in the API's
-error shape, not the HTML lock-out page.
+error shape, saying when the lock-out ends, not the HTML lock-out page.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ class SignInLockedOut(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = "Too many failed sign-ins: wait a while, then try again."
     default_code = "locked_out"
+    #: Seconds until the lock-out ends: DRF's handler sends it as Retry-After.
+    wait: int | None = None
 
 
 class TokenSerializer(serializers.Serializer):
@@ -72,8 +74,27 @@ class ObtainTokenView(ObtainAuthToken):
             serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             if getattr(request, "axes_locked_out", False):
-                raise SignInLockedOut() from None
+                raise locked_out(request) from None
             raise
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 
+
+def locked_out(request: Request) -> SignInLockedOut:
+    """The 429 of a locked-out sign-in, saying when to try again (and in Retry-After)."""
+    from django.utils import timezone
+
+    from core.signin import when_in_words
+    from core.tenancy.auth import lockout_username
+    from core.tenancy.lockouts import lockout_ends, retry_from
+
+    ends = lockout_ends(lockout_username(request, None), getattr(request, "axes_ip_address", None))
+    if ends is None:
+        return SignInLockedOut()
+    again = retry_from(ends)
+    error = SignInLockedOut(
+        f"Too many failed sign-ins: try again from {when_in_words(again)} (UK time), "
+        f"{again.isoformat()}."
+    )
+    error.wait = max(1, int((again - timezone.now()).total_seconds()))
+    return error
