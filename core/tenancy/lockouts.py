@@ -26,6 +26,7 @@ from django.utils import timezone
 from core.tenancy.access import VIEW, access_for
 
 AREA = "lockouts"
+MAX_PK = 2**63 - 1
 
 
 @dataclass
@@ -171,7 +172,7 @@ def lockout_visible_to(
         pk = int(pk)
     except (TypeError, ValueError):
         return None
-    if condition is None:
+    if condition is None or not 0 < pk <= MAX_PK:  # ids are 64-bit at most: none such
         return None
     first = AccessAttempt.objects.filter(condition, pk=pk).values_list("username", "ip_address")
     if not first:

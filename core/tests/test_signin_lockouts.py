@@ -275,6 +275,10 @@ def test_the_api_lists_and_lifts_a_leads_own_councils_lock_outs(cast):
     assert client.delete(f"{API_LOCKOUTS}{own.pk}/").status_code == 204
     assert not AccessAttempt.objects.filter(pk=own.pk).exists()
     assert client.delete(f"{API_LOCKOUTS}{own.pk}/").status_code == 404
+    for no_such in ("0", "99999999999999999999999", f"{2**63}"):
+        assert client.get(f"{API_LOCKOUTS}{no_such}/").status_code == 404
+        assert client.delete(f"{API_LOCKOUTS}{no_such}/").status_code == 404
+    assert client.get(f"{API_LOCKOUTS}abc/").status_code == 404
     record = ChangeRecord.objects.visible_to(cast.wcc_lead).get(object_repr__contains="lock-out")
     assert record.actor == cast.wcc_lead
 
