@@ -45,8 +45,9 @@ def lockout_values(lockout: Lockout) -> dict[str, Any]:
 
 
 @transaction.atomic
-def lift_lockout(lockout: Lockout) -> None:
-    """Lift `lockout` (one the caller found the person may delete) and log it.
+def lift_lockout(lockout: Lockout) -> bool:
+    """Lift `lockout` (one the caller found the person may delete) and log it; False, logging
+    nothing, if someone else lifted it meanwhile (its rows are gone).
 
     Every attempt row of its username and address goes, not only those that were counting:
     the person starts again from no failures there.
@@ -58,7 +59,9 @@ def lift_lockout(lockout: Lockout) -> None:
     rows = AccessAttempt.objects.filter(username=lockout.username, ip_address=lockout.ip_address)
     # The change record names the lock-out by its first attempt row, which is about to go.
     first = AccessAttempt(pk=lockout.id, username=lockout.username, ip_address=lockout.ip_address)
-    rows.delete()
+    deleted, _ = rows.delete()
+    if not deleted:
+        return False
     councils: list[int] = []
     if lockout.person is not None:
         councils = list(
@@ -69,3 +72,4 @@ def lift_lockout(lockout: Lockout) -> None:
         )
     values = lockout_values(lockout)
     record_event(first, ChangeAction.DELETE, values, None, councils, name=str(lockout))
+    return True

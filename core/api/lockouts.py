@@ -78,5 +78,6 @@ class LockoutViewSet(viewsets.ViewSet):
     @extend_schema(responses={204: OpenApiResponse(description="Lifted: they can sign in now.")})
     def destroy(self, request: Request, pk: Any = None) -> Response:
         """Lift a lock-out: the person can sign in from that address at once. Change-logged."""
-        lift_lockout(self._find(request, pk, DELETE))
+        if not lift_lockout(self._find(request, pk, DELETE)):
+            raise NotFound("There is no such lock-out in force that you may see.")
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -306,3 +306,19 @@ def test_the_api_lets_the_manager_lift_anyones_and_nobody_else(cast):
     unnamed = records.get(object_repr__contains="no.such.person")
     assert councils_of(unnamed) == set()
     assert not ChangeRecord.objects.visible_to(cast.rbkc_lead).filter(pk=unnamed.pk).exists()
+
+
+def test_a_lock_out_lifted_meanwhile_is_not_lifted_twice(cast):
+    from core.signin import lift_lockout
+
+    attempt("wcc.staff", "203.0.113.9")
+    (seen_by_lead,) = lockouts_visible_to(cast.wcc_lead)
+    (seen_by_manager,) = lockouts_visible_to(cast.manager)
+    assert lift_lockout(seen_by_manager) is True
+    assert lift_lockout(seen_by_lead) is False
+    assert (
+        ChangeRecord.objects.visible_to(cast.manager)
+        .filter(object_repr__startswith="Sign-in lock-out")
+        .count()
+        == 1
+    )

@@ -76,9 +76,8 @@ class LockoutLiftView(LoginRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         lockout = lockout_visible_to(request.user, pk, DELETE)
-        if lockout is None:
+        if lockout is None or not lift_lockout(lockout):
             raise Http404("No such lock-out")
-        lift_lockout(lockout)
         who = lockout.username if lockout.username is not None else "(no username)"
         messages.success(
             request,
