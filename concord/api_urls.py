@@ -19,6 +19,7 @@ from core.api.changes import ChangeRecordViewSet
 from core.api.errors import no_such_endpoint
 from core.api.exporting import export_urls
 from core.api.importing import ImportJobView
+from core.api.lockouts import LockoutViewSet
 from core.apps import app_module, concord_apps
 
 app_name = "api"
@@ -32,6 +33,7 @@ for app in concord_apps():
     app_paths += list(getattr(module, "urlpatterns", ()))
 router.register("changes", ChangeRecordViewSet, basename="change")
 router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("sign-in-lockouts", LockoutViewSet, basename="lockout")
 
 urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="token"),

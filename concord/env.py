@@ -6,6 +6,7 @@ fails at start-up with the variable's name in the message rather than somewhere 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 
@@ -60,3 +61,18 @@ def env_header(name: str, example: str) -> str:
             f"{name} must be the name of one header, such as {example}, not {value!r}"
         )
     return value
+
+
+def env_networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Return a comma-separated variable of addresses and networks (``10.0.0.5``,
+    ``10.0.0.0/8``, ``2001:db8::/32``) as networks; an address is a network of one."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks (such as 10.0.0.5 or 10.0.0.0/8), "
+                f"separated by commas, not {item!r}"
+            ) from exc
+    return tuple(networks)

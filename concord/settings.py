@@ -21,13 +21,14 @@ server start, the protections that have been switched off (`CONCORD_HSTS_SECONDS
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from concord.env import env_bool, env_header, env_int, env_list, env_str
+from concord.env import env_bool, env_header, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONCORD_VAR_DIR", str(BASE_DIR / "var")))
@@ -174,9 +175,15 @@ AXES_FAILURE_LIMIT = env_int("CONCORD_SIGNIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("CONCORD_SIGNIN_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "core.tenancy.auth.lockout_username"
+# The one reading of the client's address (TRUSTED_PROXIES below), as for the token throttle.
+AXES_CLIENT_IP_CALLABLE = "core.tenancy.auth.client_address"
+# A sign-in tried during a lock-out is refused without being counted: the lock-out ends when
+# the sign-in page said it would, however often someone tries meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The lock-out page (and the API's answer) say when it ends (core.tenancy.lockouts).
+AXES_LOCKOUT_CALLABLE = "core.views.signin.locked_out"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -308,11 +315,18 @@ SESSION_COOKIE_AGE = env_int("CONCORD_SESSION_SECONDS", 8 * 60 * 60)
 PROXY_HTTPS_HEADER = env_header("CONCORD_PROXY_HTTPS_HEADER", "X-Forwarded-Proto")
 if PROXY_HTTPS_HEADER:
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + PROXY_HTTPS_HEADER.upper().replace("-", "_"), "https")
-# The client's address, from the header the proxy sets (core.middleware: sign-in lock-outs
-# count failures per address, and behind a proxy every request would come from the proxy).
-PROXY_CLIENT_IP_HEADER = env_header("CONCORD_PROXY_CLIENT_IP_HEADER", "X-Real-IP")
-if PROXY_CLIENT_IP_HEADER:
-    MIDDLEWARE.insert(0, "core.middleware.ProxyClientAddressMiddleware")
+# The client's address (sign-in lock-outs and the token endpoint's rate limit count per
+# address): the connection's, or, when the connection comes from one of these proxies, the
+# right-most address in X-Forwarded-For that is not one of them (core.tenancy.auth.
+# client_address). Nobody else's X-Forwarded-For is believed: a client could name any address.
+TRUSTED_PROXIES = env_networks("CONCORD_TRUSTED_PROXIES")
+if "CONCORD_PROXY_CLIENT_IP_HEADER" in os.environ:
+    # Replaced by CONCORD_TRUSTED_PROXIES. Ignored, a deployment still setting it would count
+    # every sign-in behind its proxy as the proxy's own: it is refused instead.
+    raise ImproperlyConfigured(
+        "CONCORD_PROXY_CLIENT_IP_HEADER is no longer read: name the proxies whose "
+        "X-Forwarded-For is believed in CONCORD_TRUSTED_PROXIES instead"
+    )
 # The health checks answer load balancers and monitors that talk plain HTTP to the server.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if PRODUCTION:

@@ -41,8 +41,10 @@ def _write_change(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     partner_ids: Iterable[int],
+    name: str | None = None,
 ) -> ChangeRecord:
-    """One change record of `obj` (any model), in the change logs of `partner_ids`."""
+    """One change record of `obj` (any model), in the change logs of `partner_ids`, named
+    `name` (by default, as `obj` names itself)."""
     actor = current_actor()
     user = actor.user if actor.user is not None and actor.user.pk else None
     record = ChangeRecord(
@@ -53,7 +55,7 @@ def _write_change(
         action=action,
         content_type=ContentType.objects.get_for_model(type(obj)),
         object_id=obj.pk,
-        object_repr=str(obj)[:200],
+        object_repr=(str(obj) if name is None else name)[:200],
         before=before,
         after=after,
         changed_fields=_diff(before, after),
@@ -80,6 +82,20 @@ def record_change(
     record = _write_change(obj, action, before, after, owners)
     obj._loaded_values = after
     return record
+
+
+def record_event(
+    obj: Any,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    partner_ids: Iterable[int],
+    name: str | None = None,
+) -> ChangeRecord:
+    """Write one change record of something that is not a domain record and that no signal
+    sees, in the change logs of `partner_ids` (and always the service's), named `name`: a
+    sign-in lock-out lifted (core.signin). The caller says which councils it concerns."""
+    return _write_change(obj, action, before, after, partner_ids, name=name)
 
 
 @receiver(post_save, dispatch_uid="concord_changelog_save")
@@ -259,8 +275,8 @@ def _account_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 def logged_kinds() -> list[tuple[str, str]]:
     """Every kind of record the change log holds, as (``app_label.model``, plural name), by
-    name: the domain records, and people's accounts. The change log page and the API filter
-    on these."""
+    name: the domain records, people's accounts and sign-in lock-outs (lifted). The change
+    log page and the API filter on these."""
     from django.apps import apps
     from django.contrib.auth import get_user_model
 
@@ -270,6 +286,7 @@ def logged_kinds() -> list[tuple[str, str]]:
         if issubclass(model, ConcordModel)
     ]
     kinds.append((get_user_model()._meta.label_lower, "Accounts"))
+    kinds.append(("axes.accessattempt", "Sign-in lock-outs"))  # lifted: core.signin
     return sorted(kinds, key=lambda kind: kind[1])
 
 

@@ -1,14 +1,11 @@
-"""Request id and change-log context for every request; redirects answering htmx; the client's
-address as the proxy in front saw it."""
+"""Request id and change-log context for every request; redirects answering htmx; requests
+carrying a NUL refused."""
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
 import re
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
@@ -124,29 +121,3 @@ class HtmxRedirectMiddleware:
         # The same URL answers a page load with the redirect itself.
         patch_vary_headers(answer, ["HX-Request"])
         return answer
-
-
-class ProxyClientAddressMiddleware:
-    """Behind a reverse proxy, takes the client's address from the header the proxy sets
-    (``CONCORD_PROXY_CLIENT_IP_HEADER``, e.g. X-Real-IP), so that sign-in lock-outs (which count
-    failures per username and address) and anything else reading ``REMOTE_ADDR`` see the person,
-    not the proxy: otherwise every request comes from the proxy, and five wrong passwords from
-    anyone would lock a username out for everyone.
-
-    Only in MIDDLEWARE when the header is named. The right-most address is taken, the one the
-    proxy itself added (with X-Forwarded-For the ones before it are the client's own claims);
-    a header that is missing or holds no address leaves ``REMOTE_ADDR`` as it was.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-        name = settings.PROXY_CLIENT_IP_HEADER
-        self.meta_key = "HTTP_" + name.upper().replace("-", "_")
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        forwarded = request.META.get(self.meta_key, "")
-        if forwarded:
-            candidate = forwarded.rsplit(",", 1)[-1].strip()
-            with contextlib.suppress(ValueError):  # not an address: REMOTE_ADDR stays
-                request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(candidate))
-        return self.get_response(request)

@@ -1,9 +1,9 @@
-"""Pages of the core: home, partner filter, change log, partner exports, attachments; and the
-health checks (/healthz, /readyz), open to anyone."""
+"""Pages of the core: home, partner filter, change log, sign-in lock-outs, partner exports,
+attachments; and the health checks (/healthz, /readyz), open to anyone."""
 
 from django.urls import path
 
-from core.views import attachments, changes, data, health, home, partner_filter
+from core.views import attachments, changes, data, health, home, partner_filter, signin
 
 app_name = "core"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("partner-filter/", partner_filter.partner_filter, name="partner_filter"),
     path("changes/", changes.ChangeListView.as_view(), name="change_list"),
+    path("sign-in-lockouts/", signin.LockoutListView.as_view(), name="lockout_list"),
+    path(
+        "sign-in-lockouts/<int:pk>/lift/",
+        signin.LockoutLiftView.as_view(),
+        name="lockout_lift",
+    ),
     path("partner-exports/", data.PartnerExportView.as_view(), name="partner_export"),
     path(
         "partner-exports/<uuid:token>/download/",

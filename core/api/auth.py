@@ -1,9 +1,10 @@
 """Signing in to the API: ``POST /api/v1/auth/token/`` gives the token for ``Authorization:
 Token <key>``.
 
-The request is throttled (the ``token`` rate), and failed sign-ins count towards django-axes'
-lock-out just as on the sign-in page: DRF's serializer passes the request to ``authenticate``.
-A locked-out person gets 429 in the API's error shape, not the HTML lock-out page.
+The request is throttled (the ``token`` rate, per client address: ``client_address``), and
+failed sign-ins count towards django-axes' lock-out just as on the sign-in page: DRF's
+serializer passes the request to ``authenticate``. A locked-out person gets 429 in the API's
+error shape, saying when the lock-out ends, not the HTML lock-out page.
 """
 
 from __future__ import annotations
@@ -23,6 +24,15 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from core.api.parsers import JSONParser
+from core.tenancy.auth import client_address
+
+
+class ClientAddressRateThrottle(ScopedRateThrottle):
+    """DRF's scoped rate limit, counted per client address as Concord reads it
+    (core.tenancy.auth.client_address), never by an X-Forwarded-For a client wrote itself."""
+
+    def get_ident(self, request: Request) -> str:
+        return client_address(request) or ""
 
 
 class SignInLockedOut(exceptions.APIException):
@@ -31,6 +41,8 @@ class SignInLockedOut(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = "Too many failed sign-ins: wait a while, then try again."
     default_code = "locked_out"
+    #: Seconds until the lock-out ends: DRF's handler sends it as Retry-After.
+    wait: int | None = None
 
 
 class TokenSerializer(serializers.Serializer):
@@ -44,7 +56,7 @@ class ObtainTokenView(ObtainAuthToken):
 
     authentication_classes = ()  # the credentials are in the body; no session, so no CSRF
     permission_classes = (AllowAny,)
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (ClientAddressRateThrottle,)
     throttle_scope = "token"
     parser_classes = (JSONParser, FormParser)
     renderer_classes = (JSONRenderer,)
@@ -62,7 +74,27 @@ class ObtainTokenView(ObtainAuthToken):
             serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             if getattr(request, "axes_locked_out", False):
-                raise SignInLockedOut() from None
+                raise locked_out(request) from None
             raise
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
+
+
+def locked_out(request: Request) -> SignInLockedOut:
+    """The 429 of a locked-out sign-in, saying when to try again (and in Retry-After)."""
+    from django.utils import timezone
+
+    from core.signin import when_in_words
+    from core.tenancy.auth import lockout_username
+    from core.tenancy.lockouts import lockout_ends, retry_from
+
+    ends = lockout_ends(lockout_username(request, None), getattr(request, "axes_ip_address", None))
+    if ends is None:
+        return SignInLockedOut()
+    again = retry_from(ends)
+    error = SignInLockedOut(
+        f"Too many failed sign-ins: try again from {when_in_words(again)} (UK time), "
+        f"{again.isoformat()}."
+    )
+    error.wait = max(1, int((again - timezone.now()).total_seconds()))
+    return error

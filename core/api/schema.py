@@ -124,8 +124,11 @@ def add_shared_responses(
                 )
             if path.endswith("/import/") and method == "post":
                 _import_problems_or_error(responses)
-            # Signing in, imports and exports answer afresh every time: no ETag to hold.
-            if path.endswith(("/auth/token/", "/import/", "/export/")):
+            # Signing in, imports and exports answer afresh every time: no ETag to hold; nor
+            # do sign-in lock-outs (core.api.lockouts), which are not records with a version.
+            if path.endswith(("/auth/token/", "/import/", "/export/")) or path.startswith(
+                "/api/v1/sign-in-lockouts/"
+            ):
                 continue
             parameters = operation.setdefault("parameters", [])
             if method == "get":

@@ -43,11 +43,14 @@ EVERYTHING = ACTIONS
 # staff, seen by no council role, since one problem may lie behind several councils' incidents),
 # ``servicelevels`` (each council's SLA policies and working calendar: agreed with the
 # council, which reads them) and ``knowledge`` (what the shared service publishes to councils:
-# knowledge articles, the request catalogue).
+# knowledge articles, the request catalogue). ``lockouts`` is the sign-in lock-outs of a
+# council's people (core.tenancy.lockouts): seen (view) and lifted (delete) by the council's
+# lead, and by the shared-service manager for anyone.
 AREAS = (
     "partners",
     "partnership",
     "changelog",
+    "lockouts",
     "configuration",
     "estate",
     "catalogue",
@@ -64,6 +67,8 @@ AREAS = (
 
 CATALOGUE_EDIT = frozenset({VIEW, ADD, CHANGE, IMPORT, EXPORT, HISTORY})
 NOTHING: frozenset[str] = frozenset()
+#: Seeing a sign-in lock-out and lifting it (deleting it).
+LIFT_LOCKOUTS = frozenset({VIEW, DELETE})
 
 # A role's grants by area; "*" is every area the role does not name. A council role's grants
 # apply in that council only, a service role's in every council.
@@ -81,6 +86,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "partners": READ_ACTIONS,
         "partnership": NOTHING,
         "changelog": frozenset({VIEW}),
+        "lockouts": LIFT_LOCKOUTS,
         "configuration": NOTHING,
         "catalogue": frozenset({VIEW}),
         "servicelevels": READ_ACTIONS,
@@ -92,6 +98,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "finance": EVERYTHING,
         "partnership": NOTHING,
         "changelog": NOTHING,
+        "lockouts": NOTHING,
         "configuration": NOTHING,
         "catalogue": frozenset({VIEW}),
         "*": frozenset({VIEW, EXPORT}),
@@ -102,6 +109,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "licences": EVERYTHING,
         "partnership": NOTHING,
         "changelog": NOTHING,
+        "lockouts": NOTHING,
         "configuration": NOTHING,
         "catalogue": frozenset({VIEW}),
         "*": frozenset({VIEW, EXPORT}),
@@ -111,13 +119,14 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "partnership": NOTHING,
         "configuration": NOTHING,
         "changelog": frozenset({VIEW}),
+        "lockouts": NOTHING,
         "catalogue": frozenset({VIEW}),
         "*": READ_ACTIONS,
     },
 }
 
 SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
-    ServiceRole.MANAGER: {"*": EVERYTHING},
+    ServiceRole.MANAGER: {"lockouts": LIFT_LOCKOUTS, "*": EVERYTHING},
     ServiceRole.AGENT: {
         "problems": EVERYTHING,
         "servicedesk": EVERYTHING,
@@ -125,6 +134,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "assets": EVERYTHING,
         "partnership": NOTHING,
         "changelog": frozenset({VIEW}),
+        "lockouts": NOTHING,
         "catalogue": CATALOGUE_EDIT,
         "*": READ_ACTIONS,
     },
@@ -135,6 +145,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "assets": EVERYTHING,
         "partnership": NOTHING,
         "changelog": frozenset({VIEW}),
+        "lockouts": NOTHING,
         "catalogue": CATALOGUE_EDIT,
         "*": READ_ACTIONS,
     },
@@ -142,6 +153,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "finance": EVERYTHING,
         "partnership": NOTHING,
         "changelog": frozenset({VIEW}),
+        "lockouts": NOTHING,
         "catalogue": CATALOGUE_EDIT,
         "*": READ_ACTIONS,
     },
@@ -150,6 +162,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "licences": EVERYTHING,
         "partnership": NOTHING,
         "changelog": frozenset({VIEW}),
+        "lockouts": NOTHING,
         "catalogue": CATALOGUE_EDIT,
         "*": READ_ACTIONS,
     },

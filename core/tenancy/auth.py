@@ -1,9 +1,12 @@
-"""Sign-in rules: a council person whose councils have all left can no longer sign in."""
+"""Sign-in rules: a council person whose councils have all left can no longer sign in; the
+client's address that sign-in lock-outs and the token endpoint's rate limit count by."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -77,3 +80,55 @@ def lockout_username(request: Any, credentials: dict[str, Any] | None) -> str | 
         return None
     limit = User._meta.get_field("username").max_length or 150
     return str(value)[: limit + 1]
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def client_address(request: Any) -> str | None:
+    """The address of the client that sent `request`: the one function that decides it, for
+    sign-in lock-outs (settings.AXES_CLIENT_IP_CALLABLE) and the token endpoint's rate limit.
+
+    The connection's address (``REMOTE_ADDR``), unless the connection comes from a proxy that
+    ``settings.TRUSTED_PROXIES`` names: then ``X-Forwarded-For`` is read from the right, each
+    proxy having appended the address it saw, past every address that is itself a trusted
+    proxy, and the first one that is not is the client. Whatever stands left of it the client
+    wrote itself, and is never believed. An entry that is not an address where a trusted proxy
+    should have written one ends the walk at the last trusted hop; every chain of only trusted
+    addresses ends at its left-most. None when the connection has no address.
+    """
+    remote = _address(request.META.get("REMOTE_ADDR", ""))
+    if remote is None:
+        return None
+    trusted = settings.TRUSTED_PROXIES
+    client = remote
+    if _is_trusted(client, trusted):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        for entry in reversed(forwarded.split(",") if forwarded else []):
+            hop = _address(entry)
+            if hop is None:
+                break
+            client = hop
+            if not _is_trusted(hop, trusted):
+                break
+    return str(client)
+
+
+def _address(text: str) -> IPAddress | None:
+    """An address as a proxy may write it (with a port, or IPv6 in brackets), or None."""
+    text = text.strip()
+    if text.startswith("["):  # [2001:db8::1]:443
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1:  # 203.0.113.7:5678
+        text = text.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_trusted(address: IPAddress, trusted: Any) -> bool:
+    return any(address.version == net.version and address in net for net in trusted)

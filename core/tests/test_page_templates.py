@@ -303,6 +303,9 @@ def test_every_page_template_passes_the_checks(
     response = client.post(reverse("login"), {"username": "wcc.staff", "password": PASSWORD})
     pages["locked out"] = response.content.decode()
     assert "You cannot sign in for now" in pages["locked out"]
+    # The lock-out in force, listed with its button to lift it.
+    pages["sign-in lock-outs"] = manager.get("/sign-in-lockouts/").content.decode()
+    assert "Lift" in pages["sign-in lock-outs"]
     # The server error page stands alone (no database, no layout).
     pages["500"] = render_to_string("errors/500.html")
     # A request no form sends (a NUL character) is refused before the session is read.

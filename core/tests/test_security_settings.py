@@ -7,8 +7,9 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
-# env_str("NAME"...), env_bool(...), env_int(...), env_list(...), env_header(...) in the settings
-READ = re.compile(r"env_(?:str|bool|int|list|header)\(\s*\"([A-Z][A-Z0-9_]*)\"")
+# env_str("NAME"...), env_bool(...), env_int(...), env_list(...), env_header(...),
+# env_networks(...) in the settings
+READ = re.compile(r"env_(?:str|bool|int|list|header|networks)\(\s*\"([A-Z][A-Z0-9_]*)\"")
 # NAME=value or "# NAME=value" (an optional variable shown with an example)
 LISTED = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 

@@ -1,0 +1,75 @@
+"""Lifting a sign-in lock-out (core.tenancy.lockouts), and the words that say when one ends.
+
+A council's lead lifts the lock-outs of the council's people, the shared-service manager
+anyone's (the grant table's ``lockouts`` area, ``delete``). Lifting deletes django-axes'
+attempt rows of that username and address, so the person may sign in at once from there, and
+leaves a change record: who lifted it, when, under which request, and what the lock-out was, in
+the change log of the person's councils (and always the service's).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.changelog import record_event
+from core.models import ChangeAction
+from core.tenancy.lockouts import Lockout
+
+
+def when_in_words(moment: datetime.datetime) -> str:
+    """A moment in UK time as people read it: "2:46pm on Thursday 3 December 2026"."""
+    local = timezone.localtime(moment)
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    if local.hour == 12 and local.minute == 0:
+        time = "midday"
+    elif local.hour == 0 and local.minute == 0:
+        time = "midnight"
+    else:
+        time = f"{hour}:{local.minute:02d}{suffix}"
+    return f"{time} on {local:%A} {local.day} {local:%B %Y}"
+
+
+def lockout_values(lockout: Lockout) -> dict[str, Any]:
+    """What the change log keeps of a lock-out (its "before")."""
+    return {
+        "username": lockout.username,
+        "ip_address": lockout.ip_address,
+        "failures": lockout.failures,
+        "locked_until": lockout.ends_at,
+    }
+
+
+@transaction.atomic
+def lift_lockout(lockout: Lockout) -> bool:
+    """Lift `lockout` (one the caller found the person may delete) and log it; False, logging
+    nothing, if someone else lifted it meanwhile (its rows are gone).
+
+    Every attempt row of its username and address goes, not only those that were counting:
+    the person starts again from no failures there.
+    """
+    from axes.models import AccessAttempt
+
+    from core.tenancy.models import Membership
+
+    rows = AccessAttempt.objects.filter(username=lockout.username, ip_address=lockout.ip_address)
+    # The change record names the lock-out by its first attempt row, which is about to go.
+    first = AccessAttempt(pk=lockout.id, username=lockout.username, ip_address=lockout.ip_address)
+    deleted, _ = rows.delete()
+    if not deleted:
+        return False
+    councils: list[int] = []
+    if lockout.person is not None:
+        councils = list(
+            Membership.objects.unscoped("whose change log a lifted lock-out belongs in")
+            .filter(user_id=lockout.person.pk)
+            .values_list("partner_id", flat=True)
+            .distinct()
+        )
+    values = lockout_values(lockout)
+    record_event(first, ChangeAction.DELETE, values, None, councils, name=str(lockout))
+    return True
