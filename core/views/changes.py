@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.text import capfirst
 from django.views import View
 
 from core.changelog import logged_kinds, shown_values
@@ -26,6 +27,7 @@ from core.models import ChangeAction, ChangeRecord
 from core.pagination import InvalidCursor, keyset_page
 from core.partner_filter import narrowed_to_selected_partner, selected_partner
 from core.tables import field_label
+from core.tenancy.records import record_names
 from core.views.pages import active_filters, is_htmx_partial
 
 
@@ -104,7 +106,7 @@ def _entry(record: ChangeRecord) -> dict[str, Any]:
     fields = [field_label(model, name) if model else name for name in changed]
     return {
         "record": record,
-        "kind": str(model._meta.verbose_name).capitalize() if model else record.content_type.model,
+        "kind": capfirst(record_names(model)[0]) if model else record.content_type.model,
         "url": url,
         "fields": fields,
     }

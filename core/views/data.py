@@ -48,6 +48,7 @@ from core.models import ImportJob, JobStatus, PartnerExport
 from core.partner_filter import narrowed_to_selected_partner
 from core.tenancy.access import EXPORT, IMPORT, access_for
 from core.tenancy.models import Partner
+from core.tenancy.records import record_names
 
 SORT_PARAMS = ("sort", "o", "ordering")
 
@@ -210,9 +211,10 @@ class ImportView(LoginRequiredMixin, View):
     def context(self, **extra: Any) -> dict[str, Any]:
         model = self.model
         assert model is not None
+        singular, plural = record_names(model)
         return {
-            "verbose_name": model._meta.verbose_name,
-            "verbose_name_plural": model._meta.verbose_name_plural,
+            "verbose_name": singular,
+            "verbose_name_plural": plural,
             "list_url": _list_url(model),
             "import_url": self.request.path,
             "columns": describe_columns(model),

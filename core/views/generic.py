@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import URLPattern, path
 from django.utils.safestring import SafeString
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 
 from core.related import with_related
 from core.services import set_owner_shares
@@ -44,7 +45,7 @@ from core.tables import (
     model_field,
 )
 from core.tenancy.models import Partner
-from core.tenancy.records import serve_pages
+from core.tenancy.records import record_names, serve_pages
 from core.views.pages import (
     ModelCreateView,
     ModelDeleteView,
@@ -100,6 +101,14 @@ class ModelViews:
             serve_pages(model, app.label)
         if model is not None:
             DECLARED.append(cls)
+        for word in ("verbose_name", "verbose_name_plural"):
+            if word in cls.__dict__:
+                # One name for one thing: the pages' words are the model's, where every other
+                # page, link and change log entry reads them too.
+                raise ImproperlyConfigured(
+                    f"{cls.__name__} declares {word}: declare the model's noun and noun_plural "
+                    "instead (docs/adding-a-model.md)"
+                )
 
     model: ClassVar[Any]
     filterset_class: ClassVar[Any]
@@ -125,9 +134,6 @@ class ModelViews:
     nav_order: ClassVar[int] = 100
     #: Rows per page (None: settings.CONCORD_PAGE_SIZE).
     page_size: ClassVar[int | None] = None
-    #: What the pages call one record and several (None: the model's verbose names).
-    verbose_name: ClassVar[str | None] = None
-    verbose_name_plural: ClassVar[str | None] = None
 
     # Hooks a model's views may override -------------------------------------------------
 
@@ -179,7 +185,7 @@ class ModelViews:
         model = cls.model
         filters = getattr(cls.filterset_class, "base_filters", {})
         return Related(
-            cls.nav_label or cls.names()[1].capitalize(),
+            cls.nav_label or capfirst(cls.names()[1]),
             model,
             lambda partner: model.ownership_filter([partner.pk]),
             cls.table_class,
@@ -204,16 +210,14 @@ class ModelViews:
 
     @classmethod
     def names(cls) -> tuple[str, str]:
-        """What the pages call one record and several, e.g. ("site", "sites")."""
-        meta = cls.model._meta
-        return (
-            str(cls.verbose_name or meta.verbose_name),
-            str(cls.verbose_name_plural or meta.verbose_name_plural),
-        )
+        """What the pages call one record and several, e.g. ("site", "sites"): the model's
+        (core.tenancy.records.record_names), never the views' own, so that a link elsewhere
+        naming the record says what its page says."""
+        return record_names(cls.model)
 
     @classmethod
     def success_message(cls, obj: Any, verb: str) -> str:
-        return f"{cls.names()[0].capitalize()} “{obj}” {verb}."
+        return f"{capfirst(cls.names()[0])} “{obj}” {verb}."
 
     # URLs ----------------------------------------------------------------------------------
 
