@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from core.tables import FORMER_TAG, display_value, partner_html
@@ -45,12 +46,14 @@ class PartnerViews(ModelViews):
         return form.save()
 
     @classmethod
-    def extra_links(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
+    def council_next_steps(cls, partner: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        """Export the council's data: the council export page, with this council chosen."""
         from core.models import PartnerExport
 
         if PartnerExport.visibility_filter(request.user) is None:
             return []
-        return [("Export this council\u2019s data", reverse("core:partner_export"))]
+        url = f"{reverse('core:partner_export')}?{urlencode({'council': partner.code})}"
+        return [("Export this council\u2019s data", url)]
 
     @classmethod
     def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, SafeString]]:
@@ -89,6 +92,7 @@ class MembershipViews(ModelViews):
     create_form_class = AddPersonForm
     nav_label = "People"
     nav_order = 50
+    add_on_council_page = True
 
     @classmethod
     def detail_queryset(cls, qs: Any) -> Any:

@@ -119,3 +119,12 @@ def title_of(page: Page) -> str:
     """A page's own title: its ``<title>`` without "Error: " and the service's name."""
     title = page.title.removeprefix("Error: ")
     return title.rsplit(" \u2013 Concord", 1)[0]
+
+
+def links_under(html: str, heading: str) -> list[tuple[str, str]]:
+    """The (text, href) links of the list that follows the ``<h2>`` `heading` on a page (a
+    council's "Next steps"), or [] when the page has no such heading."""
+    marker = f">{heading}</h2>"
+    if marker not in html:
+        return []
+    return read_page(html.split(marker, 1)[1].split("</ul>", 1)[0]).links

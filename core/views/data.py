@@ -390,12 +390,15 @@ class PartnerExportView(LoginRequiredMixin, View):
         return self.render(exports=exports, running=running)
 
     def render(self, status: int = 200, **extra: Any) -> HttpResponse:
-
         partners = Partner.objects.visible_to(self.request.user).order_by("name")
+        # The council chosen: the one asked for (from a council's page, ?council=<code>), or
+        # the one a refused form sent. A code of a council the person cannot see chooses none.
+        source = self.request.POST if self.request.method == "POST" else self.request.GET
+        chosen = source.get("council" if self.request.method != "POST" else "partner", "")
         return TemplateResponse(
             self.request,
             self.template_name,
-            {"partners": partners, **extra},
+            {"partners": partners, "chosen": chosen.strip(), **extra},
             status=status,
         )
 

@@ -31,7 +31,8 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.http import HttpRequest
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst, slugify
 
@@ -44,6 +45,7 @@ from core.tables import (
     field_label,
     model_field,
 )
+from core.tenancy.access import ADD, access_for
 from core.tenancy.models import Partner
 from core.tenancy.records import record_names, serve_pages
 from core.views.pages import (
@@ -127,6 +129,11 @@ class ModelViews:
     #: the navigation label: each app shows its records there without the partners app
     #: knowing the app.
     on_council_page: ClassVar[bool] = False
+    #: A council's page offers "Add <noun>" for these records, with that council chosen in
+    #: the add page's council field, to those who may add one in that council
+    #: (`council_next_steps`): each app offers its next step without the partners app
+    #: knowing the app.
+    add_on_council_page: ClassVar[bool] = False
     #: URL path prefix (None: the hyphenated plural of the model's name, e.g. ``site-types``).
     path_prefix: ClassVar[str | None] = None
     #: The label in the service navigation (None: not in the navigation).
@@ -191,6 +198,31 @@ class ModelViews:
             cls.table_class,
             list_param="partner" if "partner" in filters else None,
         )
+
+    @classmethod
+    def council_next_steps(cls, partner: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        """The next steps a council's page offers for these records, as (label, URL) links,
+        only those the reader may take: by default "Add <noun>" with the council chosen, when
+        the views are `add_on_council_page` and the reader may add such a record there (never
+        in a council that has left). Override to offer more (the partners app offers the
+        council's export)."""
+        if not cls.add_on_council_page:
+            return []
+        if not access_for(request.user).can(ADD, cls.model.area, [partner.pk]):
+            return []
+        url = f"{reverse(cls.model.url_name('create'))}?{urlencode({'partner': partner.pk})}"
+        return [(f"Add {cls.names()[0]}", url)]
+
+    @classmethod
+    def next_steps(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        """Links to what the reader may do next from a record's page, (label, URL): on a
+        council's page, every declared views' `council_next_steps`, in navigation order, the
+        council's own (its export) last. Other records offer none unless their views
+        override this."""
+        if cls.model is not Partner:
+            return []
+        ordered = sorted(DECLARED, key=lambda views: (views.model is Partner, views.nav_order))
+        return [step for views in ordered for step in views.council_next_steps(obj, request)]
 
     @classmethod
     def own_grants_count(cls, action: str) -> bool:

@@ -265,6 +265,7 @@ class ModelDetailView(ModelPageMixin, View):
             ]
         context.update(
             extra_links=self.views.extra_links(obj, request),
+            next_steps=self.views.next_steps(obj, request),
             rows=self.views.detail_rows(obj, request),
             sections=sections,
             owner_shares=owner_shares,
@@ -289,7 +290,19 @@ class ModelFormView(ModelPageMixin, View):
 
     def make_form(self, instance: Any, data: Any = None, files: Any = None) -> Any:
         form_class = self.views.get_form_class(self.creating)
-        return form_class(data=data, files=files, instance=instance, user=self.request.user)
+        kwargs: dict[str, Any] = {}
+        if self.creating and data is None:
+            # A link may choose fields of a new record ("Add site" on a council's page gives
+            # ?partner=<id>). Only a starting value: the dropdown still offers only what the
+            # person may choose, and an id it does not offer selects nothing.
+            kwargs["initial"] = {
+                name: self.request.GET[name]
+                for name in form_class.base_fields
+                if self.request.GET.get(name)
+            }
+        return form_class(
+            data=data, files=files, instance=instance, user=self.request.user, **kwargs
+        )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         instance = self.get_instance()
