@@ -225,6 +225,17 @@ class ModelViews:
         return [step for views in ordered for step in views.council_next_steps(obj, request)]
 
     @classmethod
+    def read_only_notice(cls, obj: Any, request: HttpRequest) -> str:
+        """What a record's page tells a person who may read it but neither change nor delete
+        it (an auditor, a requester, anyone once its councils have left the partnership)."""
+        owners = obj.owning_partner_ids()
+        if owners and set(owners) <= access_for(request.user).left_partner_ids:
+            return (
+                "You can read this record but not change it: its council has left the partnership."
+            )
+        return "You can read this record but not change it."
+
+    @classmethod
     def own_grants_count(cls, action: str) -> bool:
         """Whether a grant on one's own records allows `action` on these pages."""
         return cls.own_actions is None or action in cls.own_actions

@@ -182,6 +182,8 @@ class ModelListView(ModelPageMixin, View):
                 selected_partner(request) if self.model.ownership != "catalogue" else None
             ),
             create_url=route_url(self.model.url_name("create")) if self.can(ADD) else None,
+            # Told on the page they read, not only when refused (issue 8.8).
+            read_only=not any(self.can(action) for action in (ADD, CHANGE, DELETE, IMPORT)),
             export_url=route_url(self.model.url_name("export")) if self.can(EXPORT) else None,
             import_url=(
                 route_url(self.model.url_name("import"))
@@ -263,7 +265,9 @@ class ModelDetailView(ModelPageMixin, View):
             owner_shares = [
                 (partner_html(share.partner), share.percentage) for share in obj.owner_shares()
             ]
+        read_only = context["update_url"] is None and context["delete_url"] is None
         context.update(
+            read_only_notice=self.views.read_only_notice(obj, request) if read_only else "",
             extra_links=self.views.extra_links(obj, request),
             next_steps=self.views.next_steps(obj, request),
             rows=self.views.detail_rows(obj, request),
