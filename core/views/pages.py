@@ -31,6 +31,7 @@ from core.filtersets import listed_rows
 from core.forms import add_validation_error, govukify
 from core.pagination import InvalidCursor, keyset_page
 from core.partner_filter import (
+    councils_shown,
     header_partner_rows,
     narrowed_to_selected_partner,
     selected_partner,
@@ -180,6 +181,11 @@ class ModelListView(ModelPageMixin, View):
             cursor_invalid=cursor_invalid,
             chosen_partner=(
                 selected_partner(request) if self.model.ownership != "catalogue" else None
+            ),
+            councils_shown=(
+                councils_shown(request, None if filter_errors else filterset.form, bool(page.rows))
+                if self.model.ownership != "catalogue"
+                else None
             ),
             create_url=route_url(self.model.url_name("create")) if self.can(ADD) else None,
             # Told on the page they read, not only when refused (issue 8.8).
