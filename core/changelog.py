@@ -22,11 +22,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from core.context import current_actor
 from core.models import Attachment, ChangeAction, ChangeRecord, ChangeRecordPartner
 from core.tenancy.models import Membership
-from core.tenancy.records import ConcordModel, OwnerShare, SharedOwnershipModel
+from core.tenancy.records import ConcordModel, OwnerShare, SharedOwnershipModel, record_names
 
 
 def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
@@ -281,7 +282,7 @@ def logged_kinds() -> list[tuple[str, str]]:
     from django.contrib.auth import get_user_model
 
     kinds = [
-        (model._meta.label_lower, str(model._meta.verbose_name_plural).capitalize())
+        (model._meta.label_lower, capfirst(record_names(model)[1]))
         for model in apps.get_models()
         if issubclass(model, ConcordModel)
     ]

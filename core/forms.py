@@ -19,6 +19,7 @@ from django.forms.models import ModelChoiceIterator
 from django.forms.utils import pretty_name
 
 from core.services import HUNDRED, kept_owner_shares, owner_shares_problem
+from core.tables import FORMER_WORDS
 from core.tenancy.access import ADD, CHANGE, writable_partners
 from core.tenancy.models import Partner
 from core.tenancy.records import ConcordModel
@@ -26,8 +27,8 @@ from core.widgets import speed_up_widget
 
 
 def partner_label(partner: Any) -> str:
-    """A partner in a dropdown: its name, marked when it is a former partner."""
-    return f"{partner.name} (former partner)" if partner.is_former else partner.name
+    """A partner in a dropdown: its name, marked when it has left the partnership."""
+    return f"{partner.name} ({FORMER_WORDS})" if partner.is_former else partner.name
 
 
 # GOV.UK Frontend classes by widget kind.

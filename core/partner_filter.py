@@ -53,6 +53,68 @@ def narrowed_to_selected_partner(queryset: QuerySet[Any], request: HttpRequest) 
     return queryset.filter(condition)
 
 
+def _names(partners: list[Any]) -> str:
+    names = [str(partner.name) for partner in partners]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def councils_shown(request: HttpRequest, form: Any, rows_shown: bool) -> dict[str, Any] | None:
+    """What a list says of the councils it shows, so that the header's "Councils shown" and
+    the list's own council filter never contradict each other in silence (issue 8.7).
+
+    `form` is the list's bound, valid filter form (or None), `rows_shown` whether the page
+    has rows. Returns ``{"text": ..., "conflict": bool}``, or None when there is nothing to
+    say: a list of records nobody owns, or a person offered no choice of councils (one
+    council's people see theirs) and choosing none in the filter. The council filter's
+    choices are only councils the person can see, so naming them reveals nothing.
+    """
+    shown = selected_partner(request)
+    asked: list[Any] = []
+    cleaned = getattr(form, "cleaned_data", None) or {}
+    for name, field in getattr(form, "fields", {}).items():
+        queryset = getattr(field, "queryset", None)
+        if queryset is None or queryset.model is not Partner:
+            continue
+        value = cleaned.get(name)
+        if isinstance(value, Partner):
+            asked.append(value)
+        elif value:
+            asked += [v for v in value if isinstance(v, Partner)]
+    if shown is None:
+        if asked:
+            return {
+                "text": f"Showing {_names(asked)} only (chosen in the council filter).",
+                "conflict": False,
+            }
+        user = getattr(request, "user", None)
+        access = access_for(user)
+        if access.is_service_staff or len(access.roles_by_partner) > 1:
+            return {
+                "text": "Showing all councils (chosen at the top of the page).",
+                "conflict": False,
+            }
+        return None
+    header = f"Showing {shown.name} only (chosen at the top of the page)."
+    others = [partner for partner in asked if partner.pk != shown.pk]
+    if not others:
+        return {
+            "text": f"{header} Choose \u201cAll councils\u201d there to see every council.",
+            "conflict": False,
+        }
+    verb = "is" if len(others) == 1 else "are"
+    if rows_shown:
+        outcome = f"The council filter asks for {_names(others)} too: only records " + (
+            f"{shown.name} shares with {'it' if len(others) == 1 else 'them'} are shown."
+        )
+    else:
+        outcome = (
+            f"The council filter asks for {_names(others)}, which {verb} not shown: nothing "
+            "matches. Choose \u201cAll councils\u201d at the top of the page, or another "
+            "council in the filter."
+        )
+    return {"text": f"{header} {outcome}", "conflict": True}
+
+
 def header_partner_rows(request: HttpRequest) -> Any:
     """The councils the header offers as a filter (a queryset), or None when it offers none.
 

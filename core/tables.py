@@ -38,7 +38,12 @@ YES = mark_safe("Yes")
 NO = mark_safe("No")
 
 
-FORMER_TAG = '<strong class="govuk-tag govuk-tag--grey concord-former-tag">Former partner</strong>'
+#: What the pages say of a council that has left the partnership: "partner" is code's word,
+#: never the pages' (docs/adding-a-model.md, "One name for one thing").
+FORMER_WORDS = "left the partnership"
+FORMER_TAG = (
+    '<strong class="govuk-tag govuk-tag--grey concord-former-tag">Left the partnership</strong>'
+)
 
 
 def _partner_text(partner: Any) -> str:
@@ -49,7 +54,7 @@ def _partner_text(partner: Any) -> str:
 
 
 def partner_html(partner: Any) -> SafeString:
-    """A partner's name, with a "Former partner" tag once it has left."""
+    """A partner's name, with a "Left the partnership" tag once it has left."""
     if partner is None:
         return EMPTY
     return mark_safe(_partner_text(partner))  # noqa: S308 - escaped by _partner_text

@@ -22,6 +22,7 @@ class SiteViews(ModelViews):
     form_class = SiteForm
     nav_label = "Sites"
     on_council_page = True
+    add_on_council_page = True
     nav_order = 20
 
 

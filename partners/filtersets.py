@@ -13,7 +13,10 @@ class PartnerFilterSet(ConcordFilterSet):
     search_fields = ("code", "name", "gss_code")
     nation = django_filters.ChoiceFilter(choices=Nation.choices)
     former = django_filters.BooleanFilter(
-        field_name="left_on", lookup_expr="isnull", exclude=True, label="Former partners only"
+        field_name="left_on",
+        lookup_expr="isnull",
+        exclude=True,
+        label="Only councils that have left",
     )
 
     class Meta:

@@ -14,9 +14,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 
-from core.tables import display_value, partner_html
+from core.tables import FORMER_TAG, display_value, partner_html
 from core.tenancy.models import Membership, Partner
 from core.views.generic import ModelViews, Related
 from core.workdays import upcoming_bank_holidays
@@ -45,20 +46,20 @@ class PartnerViews(ModelViews):
         return form.save()
 
     @classmethod
-    def extra_links(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
+    def council_next_steps(cls, partner: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        """Export the council's data: the council export page, with this council chosen."""
         from core.models import PartnerExport
 
         if PartnerExport.visibility_filter(request.user) is None:
             return []
-        return [("Export this council\u2019s data", reverse("core:partner_export"))]
+        url = f"{reverse('core:partner_export')}?{urlencode({'council': partner.code})}"
+        return [("Export this council\u2019s data", url)]
 
     @classmethod
     def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, SafeString]]:
-        status = (
-            format_html('<strong class="govuk-tag govuk-tag--grey">{}</strong>', "Former partner")
-            if obj.is_former
-            else format_html("{}", "Current partner")
-        )
+        status = format_html("{}", "In the partnership")
+        if obj.is_former:
+            status = mark_safe(FORMER_TAG)  # noqa: S308 - a constant
         rows = [("Status", status), *super().detail_rows(obj, request)]
         if not obj.is_former:
             # When the service desk's clocks stop for this council: its nation's bank holidays.
@@ -89,10 +90,9 @@ class MembershipViews(ModelViews):
     table_class = MembershipTable
     form_class = MembershipRolesForm
     create_form_class = AddPersonForm
-    verbose_name = "person"
-    verbose_name_plural = "people"
     nav_label = "People"
     nav_order = 50
+    add_on_council_page = True
 
     @classmethod
     def detail_queryset(cls, qs: Any) -> Any:

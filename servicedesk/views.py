@@ -370,8 +370,6 @@ class QueueMemberViews(ModelViews):
     filterset_class = QueueMemberFilterSet
     table_class = QueueMemberTable
     form_class = QueueMemberForm
-    verbose_name = "queue member"
-    verbose_name_plural = "queue members"
 
 
 class RoutingRuleViews(ModelViews):
@@ -392,8 +390,6 @@ class PriorityRuleViews(ModelViews):
     filterset_class = PriorityRuleFilterSet
     table_class = PriorityRuleTable
     form_class = PriorityRuleForm
-    verbose_name = "priority rule"
-    verbose_name_plural = "priority matrix"
 
 
 class SlaPolicyViews(ModelViews):
@@ -414,8 +410,6 @@ class ServiceCalendarViews(ModelViews):
     filterset_class = ServiceCalendarFilterSet
     table_class = ServiceCalendarTable
     form_class = ServiceCalendarForm
-    verbose_name = "working calendar"
-    verbose_name_plural = "working calendars"
 
     @classmethod
     def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:

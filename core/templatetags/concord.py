@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.forms import error_group, field_groups, widget_kind
 from core.routes import asset_url, route_url_or_fail
-from core.tables import display_value, partner_html
+from core.tables import FORMER_WORDS, display_value, partner_html
 from core.tenancy.access import VIEW, access_for
 from core.widgets import esc
 
@@ -45,7 +45,7 @@ def asset(path: str) -> str:
 
 @register.filter
 def partner_tag(partner: Any) -> SafeString:
-    """A partner's name, with a "Former partner" tag once it has left."""
+    """A partner's name, with a "Left the partnership" tag once it has left."""
     return partner_html(partner)
 
 
@@ -60,7 +60,7 @@ def partner_filter_options_html(options: Any, selected: Any) -> SafeString:
     parts = [f'<option value=""{" selected" if chosen is None else ""}>All councils</option>']
     for option in options:
         mark = " selected" if option.pk == chosen else ""
-        former = " (former partner)" if option.is_former else ""
+        former = f" ({FORMER_WORDS})" if option.is_former else ""
         parts.append(
             f'<option value="{esc(option.code)}"{mark}>{esc(option.name)}{former}</option>'
         )

@@ -158,6 +158,9 @@ class Membership(PartnerOwnedModel):
     partner_people_fields: ClassVar[tuple[str, ...]] = ("user",)
     # A role held by a person: nothing to file against it.
     attachable: ClassVar[bool] = False
+    # The pages list a council's people, each with their role: "membership" is code's word.
+    noun: ClassVar[str | None] = "person"
+    noun_plural: ClassVar[str | None] = "people"
 
     class Meta:
         ordering = ["partner__name", "user__username", "role"]

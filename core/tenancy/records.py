@@ -31,6 +31,7 @@ from django.db.models.fields.files import FieldFile
 from django.db.models.signals import class_prepared
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import lazy
+from django.utils.text import capfirst
 
 from core.tenancy.access import access_for
 from core.tenancy.scoping import ScopedManager, system_scope
@@ -132,6 +133,12 @@ class ConcordModel(models.Model):
     #: server's. Values logged before a field was listed here are left out when shown too
     #: (core.changelog.shown_values).
     change_log_omits: ClassVar[frozenset[str]] = frozenset()
+    #: What people call one record of this kind and several, where it is not the model's
+    #: ``Meta.verbose_name`` (the councils' words: a membership is a "person" on the pages).
+    #: Read only through `record_names`, by every page, link, button, breadcrumb, change log
+    #: entry and message, so that a link's "Add person" opens a page titled "Add person".
+    noun: ClassVar[str | None] = None
+    noun_plural: ClassVar[str | None] = None
 
     class Meta:
         abstract = True
@@ -160,7 +167,7 @@ class ConcordModel(models.Model):
                 field: Any = self._meta.get_field(name)
                 label = str(field.verbose_name)
                 clashes[name] = (
-                    f"{str(self._meta.verbose_name).capitalize()} {label} {value} is already "
+                    f"{capfirst(record_names(type(self))[0])} {label} {value} is already "
                     f"used: choose another {label}"
                 )
         return clashes
@@ -395,6 +402,20 @@ def _apply_text_rules(sender: Any, **kwargs: Any) -> None:
 
 
 class_prepared.connect(_apply_text_rules, dispatch_uid="concord-text-rules")
+
+
+def record_names(model: Any) -> tuple[str, str]:
+    """What people call one record of `model` and several, in lower case ("site", "sites"):
+    the model's declared `noun` and `noun_plural`, else its ``Meta`` verbose names.
+
+    The one place a page takes a kind of record's name from (docs/adding-a-model.md, "One
+    name for one thing"); a model that is not a Concord record (an account) gives its
+    verbose names.
+    """
+    meta = model._meta
+    singular = getattr(model, "noun", None) or meta.verbose_name
+    plural = getattr(model, "noun_plural", None) or meta.verbose_name_plural
+    return str(singular), str(plural)
 
 
 def _partner_name() -> str:

@@ -132,12 +132,12 @@ def test_former_partners_records_are_read_only(cast, rooms, client_for):
     detail = manager.get(f"/rooms/{old}/")
     assert detail.status_code == 200
     text = page(detail)
-    assert "Former partner" in text
+    assert "Left the partnership" in text
     assert f"/rooms/{old}/edit/" not in text and f"/rooms/{old}/delete/" not in text
     assert manager.get(f"/rooms/{old}/edit/").status_code == 403
     assert manager.post(f"/rooms/{old}/delete/").status_code == 403
     # Marked as a former partner in the list as well.
-    assert "Former partner" in page(manager.get("/rooms/?q=Old"))
+    assert "Left the partnership" in page(manager.get("/rooms/?q=Old"))
 
 
 # Lists: filters, sorting, pages --------------------------------------------------------------

@@ -74,7 +74,7 @@ def test_header_partner_filter_marks_the_choice_and_former_partners(cast, client
     options = text.split('id="concord-partner-filter"', 1)[1].split("</select>", 1)[0]
     assert '<option value="rbkc" selected>' in options
     assert '<option value="" selected>' not in options
-    assert "London Borough of Hammersmith and Fulham (former partner)" in options
+    assert "London Borough of Hammersmith and Fulham (left the partnership)" in options
 
 
 def test_static_files_exist_for_the_layout():

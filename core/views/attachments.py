@@ -33,6 +33,7 @@ from core.attachments import (
 from core.forms import govukify
 from core.models import Attachment
 from core.tenancy.access import VIEW
+from core.tenancy.records import record_names
 
 
 class AttachmentForm(forms.Form):
@@ -70,11 +71,10 @@ class AttachmentForm(forms.Form):
 
 
 def _record_context(record: Any) -> dict[str, Any]:
-    meta = type(record)._meta
     return {
         "record": record,
         "record_url": record.get_absolute_url(),
-        "record_kind": str(meta.verbose_name),
+        "record_kind": record_names(type(record))[0],
     }
 
 

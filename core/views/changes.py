@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.text import capfirst
 from django.views import View
 
 from core.changelog import logged_kinds, shown_values
@@ -26,6 +27,7 @@ from core.models import ChangeAction, ChangeRecord
 from core.pagination import InvalidCursor, keyset_page
 from core.partner_filter import narrowed_to_selected_partner, selected_partner
 from core.tables import field_label
+from core.tenancy.records import record_names
 from core.views.pages import active_filters, is_htmx_partial
 
 
@@ -78,7 +80,7 @@ class ChangeListView(LoginRequiredMixin, View):
             "filter_errors": filter_errors,
             "active_filters": [] if filter_errors else active_filters(filterset),
             "page": page,
-            "entries": [_entry(record) for record in page.rows],
+            "entries": entries_for(page.rows, user),
             "cursor_invalid": cursor_invalid,
             "chosen_partner": selected_partner(request),
             "list_url": reverse("core:change_list"),
@@ -92,19 +94,70 @@ class ChangeListView(LoginRequiredMixin, View):
         return response
 
 
-def _entry(record: ChangeRecord) -> dict[str, Any]:
+#: Why a change log entry does not link to its record, by what became of the record.
+GONE = {
+    "deleted": "Since deleted: there is no page to open.",
+    "out_of_reach": "You can no longer open this record: it is not among the records you "
+    "can see now.",
+}
+
+
+def entries_for(records: list[ChangeRecord], user: Any) -> list[dict[str, Any]]:
+    """The change log's rows for `records`: each with a link to its record while `user` can
+    open it, else why not (deleted since, or no longer in their reach), rather than a link
+    to a page that is not there. One query per kind of record on the page, two for a kind
+    with records the reader cannot open."""
+    by_kind: dict[Any, set[int]] = {}
+    for record in records:
+        model = record.content_type.model_class()
+        if model is not None and hasattr(model, "url_name") and _has_page(model):
+            by_kind.setdefault(model, set()).add(record.object_id)
+    openable: set[tuple[Any, int]] = set()
+    existing: set[tuple[Any, int]] = set()
+    for model, ids in by_kind.items():
+        seen = set(
+            model.objects.visible_to(user).filter(pk__in=sorted(ids)).values_list("pk", flat=True)
+        )
+        openable |= {(model, pk) for pk in seen}
+        hidden = ids - seen
+        if hidden:
+            # Whether the record is still there at all, to say which: the reader was shown
+            # the change, so they know of the record; nothing of it beyond that is read.
+            still = model.objects.unscoped("change log: deleted or out of reach").filter(
+                pk__in=sorted(hidden)
+            )
+            existing |= {(model, pk) for pk in still.values_list("pk", flat=True)}
+    return [_entry(record, openable, existing) for record in records]
+
+
+def _has_page(model: Any) -> bool:
+    try:
+        reverse(model.url_name("detail"), args=[1])
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def _entry(
+    record: ChangeRecord, openable: set[tuple[Any, int]], existing: set[tuple[Any, int]]
+) -> dict[str, Any]:
     model = record.content_type.model_class()
     url = None
-    if model is not None and record.action != ChangeAction.DELETE and hasattr(model, "url_name"):
-        try:
+    gone = ""
+    if model is not None and hasattr(model, "url_name") and _has_page(model):
+        key = (model, record.object_id)
+        if key in openable:
             url = reverse(model.url_name("detail"), args=[record.object_id])
-        except NoReverseMatch:
-            url = None
+        elif key in existing:
+            gone = GONE["out_of_reach"]
+        elif record.action != ChangeAction.DELETE:
+            gone = GONE["deleted"]
     _before, _after, changed = shown_values(record)  # never an attachment's storage path
     fields = [field_label(model, name) if model else name for name in changed]
     return {
         "record": record,
-        "kind": str(model._meta.verbose_name).capitalize() if model else record.content_type.model,
+        "kind": capfirst(record_names(model)[0]) if model else record.content_type.model,
         "url": url,
+        "gone": gone,
         "fields": fields,
     }

@@ -52,6 +52,7 @@ from core.models import ImportJob, JobStatus, PartnerExport
 from core.partner_filter import narrowed_to_selected_partner
 from core.tenancy.access import EXPORT, IMPORT, access_for
 from core.tenancy.models import Partner
+from core.tenancy.records import record_names
 
 SORT_PARAMS = ("sort", "o", "ordering")
 
@@ -214,9 +215,10 @@ class ImportView(LoginRequiredMixin, View):
     def context(self, **extra: Any) -> dict[str, Any]:
         model = self.model
         assert model is not None
+        singular, plural = record_names(model)
         return {
-            "verbose_name": model._meta.verbose_name,
-            "verbose_name_plural": model._meta.verbose_name_plural,
+            "verbose_name": singular,
+            "verbose_name_plural": plural,
             "list_url": _list_url(model),
             "import_url": self.request.path,
             "columns": describe_columns(model, self.request.user),
@@ -400,12 +402,15 @@ class PartnerExportView(LoginRequiredMixin, View):
         return self.render(exports=exports, running=running)
 
     def render(self, status: int = 200, **extra: Any) -> HttpResponse:
-
         partners = Partner.objects.visible_to(self.request.user).order_by("name")
+        # The council chosen: the one asked for (from a council's page, ?council=<code>), or
+        # the one a refused form sent. A code of a council the person cannot see chooses none.
+        source = self.request.POST if self.request.method == "POST" else self.request.GET
+        chosen = source.get("council" if self.request.method != "POST" else "partner", "")
         return TemplateResponse(
             self.request,
             self.template_name,
-            {"partners": partners, **extra},
+            {"partners": partners, "chosen": chosen.strip(), **extra},
             status=status,
         )
 

@@ -28,11 +28,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.http import HttpRequest
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 
 from core.related import with_related
 from core.services import set_owner_shares
@@ -43,8 +45,9 @@ from core.tables import (
     field_label,
     model_field,
 )
+from core.tenancy.access import ADD, access_for
 from core.tenancy.models import Partner
-from core.tenancy.records import serve_pages
+from core.tenancy.records import record_names, serve_pages
 from core.views.pages import (
     ModelCreateView,
     ModelDeleteView,
@@ -100,6 +103,14 @@ class ModelViews:
             serve_pages(model, app.label)
         if model is not None:
             DECLARED.append(cls)
+        for word in ("verbose_name", "verbose_name_plural"):
+            if word in cls.__dict__:
+                # One name for one thing: the pages' words are the model's, where every other
+                # page, link and change log entry reads them too.
+                raise ImproperlyConfigured(
+                    f"{cls.__name__} declares {word}: declare the model's noun and noun_plural "
+                    "instead (docs/adding-a-model.md)"
+                )
 
     model: ClassVar[Any]
     filterset_class: ClassVar[Any]
@@ -118,6 +129,11 @@ class ModelViews:
     #: the navigation label: each app shows its records there without the partners app
     #: knowing the app.
     on_council_page: ClassVar[bool] = False
+    #: A council's page offers "Add <noun>" for these records, with that council chosen in
+    #: the add page's council field, to those who may add one in that council
+    #: (`council_next_steps`): each app offers its next step without the partners app
+    #: knowing the app.
+    add_on_council_page: ClassVar[bool] = False
     #: URL path prefix (None: the hyphenated plural of the model's name, e.g. ``site-types``).
     path_prefix: ClassVar[str | None] = None
     #: The label in the service navigation (None: not in the navigation).
@@ -125,9 +141,6 @@ class ModelViews:
     nav_order: ClassVar[int] = 100
     #: Rows per page (None: settings.CONCORD_PAGE_SIZE).
     page_size: ClassVar[int | None] = None
-    #: What the pages call one record and several (None: the model's verbose names).
-    verbose_name: ClassVar[str | None] = None
-    verbose_name_plural: ClassVar[str | None] = None
 
     # Hooks a model's views may override -------------------------------------------------
 
@@ -179,12 +192,48 @@ class ModelViews:
         model = cls.model
         filters = getattr(cls.filterset_class, "base_filters", {})
         return Related(
-            cls.nav_label or cls.names()[1].capitalize(),
+            cls.nav_label or capfirst(cls.names()[1]),
             model,
             lambda partner: model.ownership_filter([partner.pk]),
             cls.table_class,
             list_param="partner" if "partner" in filters else None,
         )
+
+    @classmethod
+    def council_next_steps(cls, partner: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        """The next steps a council's page offers for these records, as (label, URL) links,
+        only those the reader may take: by default "Add <noun>" with the council chosen, when
+        the views are `add_on_council_page` and the reader may add such a record there (never
+        in a council that has left). Override to offer more (the partners app offers the
+        council's export)."""
+        if not cls.add_on_council_page:
+            return []
+        if not access_for(request.user).can(ADD, cls.model.area, [partner.pk]):
+            return []
+        url = f"{reverse(cls.model.url_name('create'))}?{urlencode({'partner': partner.pk})}"
+        return [(f"Add {cls.names()[0]}", url)]
+
+    @classmethod
+    def next_steps(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        """Links to what the reader may do next from a record's page, (label, URL): on a
+        council's page, every declared views' `council_next_steps`, in navigation order, the
+        council's own (its export) last. Other records offer none unless their views
+        override this."""
+        if cls.model is not Partner:
+            return []
+        ordered = sorted(DECLARED, key=lambda views: (views.model is Partner, views.nav_order))
+        return [step for views in ordered for step in views.council_next_steps(obj, request)]
+
+    @classmethod
+    def read_only_notice(cls, obj: Any, request: HttpRequest) -> str:
+        """What a record's page tells a person who may read it but neither change nor delete
+        it (an auditor, a requester, anyone once its councils have left the partnership)."""
+        owners = obj.owning_partner_ids()
+        if owners and set(owners) <= access_for(request.user).left_partner_ids:
+            return (
+                "You can read this record but not change it: its council has left the partnership."
+            )
+        return "You can read this record but not change it."
 
     @classmethod
     def own_grants_count(cls, action: str) -> bool:
@@ -204,16 +253,14 @@ class ModelViews:
 
     @classmethod
     def names(cls) -> tuple[str, str]:
-        """What the pages call one record and several, e.g. ("site", "sites")."""
-        meta = cls.model._meta
-        return (
-            str(cls.verbose_name or meta.verbose_name),
-            str(cls.verbose_name_plural or meta.verbose_name_plural),
-        )
+        """What the pages call one record and several, e.g. ("site", "sites"): the model's
+        (core.tenancy.records.record_names), never the views' own, so that a link elsewhere
+        naming the record says what its page says."""
+        return record_names(cls.model)
 
     @classmethod
     def success_message(cls, obj: Any, verb: str) -> str:
-        return f"{cls.names()[0].capitalize()} “{obj}” {verb}."
+        return f"{capfirst(cls.names()[0])} “{obj}” {verb}."
 
     # URLs ----------------------------------------------------------------------------------
 

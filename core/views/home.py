@@ -38,7 +38,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
                     "add_url": (
                         reverse(model.url_name("create")) if access.can(ADD, model.area) else None
                     ),
-                    "verbose_name": model._meta.verbose_name,
+                    "verbose_name": views.names()[0],
                 }
             )
         context["areas"] = areas

@@ -31,6 +31,7 @@ from core.filtersets import listed_rows
 from core.forms import add_validation_error, govukify
 from core.pagination import InvalidCursor, keyset_page
 from core.partner_filter import (
+    councils_shown,
     header_partner_rows,
     narrowed_to_selected_partner,
     selected_partner,
@@ -181,7 +182,14 @@ class ModelListView(ModelPageMixin, View):
             chosen_partner=(
                 selected_partner(request) if self.model.ownership != "catalogue" else None
             ),
+            councils_shown=(
+                councils_shown(request, None if filter_errors else filterset.form, bool(page.rows))
+                if self.model.ownership != "catalogue"
+                else None
+            ),
             create_url=route_url(self.model.url_name("create")) if self.can(ADD) else None,
+            # Told on the page they read, not only when refused (issue 8.8).
+            read_only=not any(self.can(action) for action in (ADD, CHANGE, DELETE, IMPORT)),
             export_url=route_url(self.model.url_name("export")) if self.can(EXPORT) else None,
             import_url=(
                 route_url(self.model.url_name("import"))
@@ -263,8 +271,11 @@ class ModelDetailView(ModelPageMixin, View):
             owner_shares = [
                 (partner_html(share.partner), share.percentage) for share in obj.owner_shares()
             ]
+        read_only = context["update_url"] is None and context["delete_url"] is None
         context.update(
+            read_only_notice=self.views.read_only_notice(obj, request) if read_only else "",
             extra_links=self.views.extra_links(obj, request),
+            next_steps=self.views.next_steps(obj, request),
             rows=self.views.detail_rows(obj, request),
             sections=sections,
             owner_shares=owner_shares,
@@ -289,7 +300,19 @@ class ModelFormView(ModelPageMixin, View):
 
     def make_form(self, instance: Any, data: Any = None, files: Any = None) -> Any:
         form_class = self.views.get_form_class(self.creating)
-        return form_class(data=data, files=files, instance=instance, user=self.request.user)
+        kwargs: dict[str, Any] = {}
+        if self.creating and data is None:
+            # A link may choose fields of a new record ("Add site" on a council's page gives
+            # ?partner=<id>). Only a starting value: the dropdown still offers only what the
+            # person may choose, and an id it does not offer selects nothing.
+            kwargs["initial"] = {
+                name: self.request.GET[name]
+                for name in form_class.base_fields
+                if self.request.GET.get(name)
+            }
+        return form_class(
+            data=data, files=files, instance=instance, user=self.request.user, **kwargs
+        )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         instance = self.get_instance()

@@ -110,3 +110,39 @@ def test_lead_filters_edits_and_sees_history_other_council_gets_404(page: Any, c
     response = page.goto(f"/sites/{target.pk}/")
     assert response is not None and response.status == 404
     expect(page.locator("main")).not_to_contain_text("Lisson Grove")
+
+
+def test_manager_adds_a_site_from_a_council_and_sees_which_councils_a_list_shows(
+    page: Any, cast: Cast
+) -> None:
+    """From a council's page, "Add site" opens "Add site" with that council chosen; with one
+    council chosen at the top of the page and another in the list's filter (applied in place),
+    the list says why nothing matches."""
+    from playwright.sync_api import expect
+
+    sign_in(page, "manager")
+    page.goto(f"/partners/{cast.rbkc.pk}/")
+    page.get_by_role("link", name="Add site", exact=True).click()
+    expect(page).to_have_title(re.compile(r"^Add site"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add site")
+    council = page.get_by_label("Council", exact=True)
+    expect(council).to_have_value(str(cast.rbkc.pk))
+    page.get_by_label("Code", exact=True).fill("KTH")
+    page.get_by_label("Name", exact=True).fill("Kensington Town Hall")
+    page.get_by_role("button", name="Add site").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Kensington Town Hall")
+    expect(page.locator("main")).to_contain_text(cast.rbkc.name)
+
+    page.get_by_label("Councils shown").select_option(label=cast.wcc.name)
+    page.get_by_role("button", name="Show").click()
+    page.goto("/sites/")
+    results = page.locator("#concord-results")
+    expect(results).to_contain_text(f"Showing {cast.wcc.name} only")
+    page.locator("#concord-filters, .moj-filter").get_by_label("Council").select_option(
+        label=cast.rbkc.name
+    )
+    page.get_by_role("button", name="Apply filters").click()
+    expect(results).to_contain_text(
+        f"The council filter asks for {cast.rbkc.name}, which is not shown: nothing matches."
+    )
+    expect(page.locator("#concord-results-status")).to_contain_text("nothing matches")

@@ -90,12 +90,12 @@ def test_partner_page_shows_the_next_bank_holidays_of_its_nation(cast, client_fo
 def test_partner_list_and_detail_mark_former_partners(cast, client_for):
     client = client_for(cast.manager)
     text = page(client.get("/partners/"))
-    assert "Former partner" in text
+    assert "Left the partnership" in text
     text = page(client.get(f"/partners/{cast.lbhf.pk}/"))
-    assert "Former partner" in text
+    assert "Left the partnership" in text
     assert f"/partners/{cast.lbhf.pk}/edit/" not in text
     assert client.get(f"/partners/{cast.lbhf.pk}/edit/").status_code == 403
-    assert "Former partner" not in page(client.get(f"/partners/{cast.wcc.pk}/"))
+    assert "Left the partnership" not in page(client.get(f"/partners/{cast.wcc.pk}/"))
 
 
 def test_partner_detail_lists_its_records(cast, client_for):

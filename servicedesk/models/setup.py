@@ -95,6 +95,8 @@ class QueueMember(CatalogueModel):
     user = models.ForeignKey("tenancy.User", on_delete=models.CASCADE, related_name="+")
 
     area: ClassVar[str] = "configuration"
+    noun: ClassVar[str | None] = "queue member"
+    noun_plural: ClassVar[str | None] = "queue members"
 
     class Meta:
         ordering = ["queue__name", "user__username", "id"]
@@ -184,6 +186,9 @@ class PriorityRule(CatalogueModel):
     note = models.CharField(
         max_length=200, blank=True, help_text="Why the cell is set so, e.g. when it was agreed."
     )
+
+    noun: ClassVar[str | None] = "priority rule"
+    noun_plural: ClassVar[str | None] = "priority matrix"
 
     class Meta:
         ordering = ["impact", "urgency"]
@@ -333,6 +338,8 @@ class ServiceCalendar(PartnerOwnedModel):
     area: ClassVar[str] = "servicelevels"
     attachable: ClassVar[bool] = False
     natural_key: ClassVar[str | None] = None
+    noun: ClassVar[str | None] = "working calendar"
+    noun_plural: ClassVar[str | None] = "working calendars"
     constraint_fields: ClassVar[dict[str, str]] = {
         "servicecalendar_one_default": "is_default",
         **{

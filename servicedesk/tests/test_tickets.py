@@ -310,3 +310,15 @@ def test_a_new_calendar_re_times_every_open_ticket(cast, client_for):
     with system_scope("test"):
         t.refresh_from_db()
     assert t.response_due == datetime.datetime(2027, 1, 9, 12, tzinfo=LONDON)
+
+
+# Reading only ------------------------------------------------------------------------------
+
+
+def test_a_requester_who_may_reply_is_not_told_they_only_read(cast, client_for):
+    """A requester cannot edit their ticket on the desk's edit page, but replies to it: the
+    page does not tell them they can only read it. The council's auditor is told."""
+    t = ticket(cast)
+    notice = "You can read this record but not change it."
+    assert notice not in content_of(client_for(cast.wcc_staff).get(f"/tickets/{t.pk}/"))
+    assert notice in content_of(client_for(cast.wcc_auditor).get(f"/tickets/{t.pk}/"))

@@ -18,6 +18,7 @@ from django.db import models
 from tqdm import tqdm
 
 from core.importing import import_records, importable
+from core.tenancy.records import record_names
 
 
 def find_model(name: str) -> type[models.Model]:
@@ -37,6 +38,7 @@ def find_model(name: str) -> type[models.Model]:
             f"{model._meta.model_name}s",
             str(model._meta.verbose_name).lower(),
             str(model._meta.verbose_name_plural).lower(),
+            *(name.lower() for name in record_names(model)),
         }
         if wanted in names or wanted.replace(" ", "") in names:
             matches.append(model)

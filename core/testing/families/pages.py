@@ -14,8 +14,10 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from core.models import ChangeRecord
+from core.tenancy.records import record_names
 from core.testing.cast import Cast
 from core.testing.families.base import (
     DISGUISED_TEXT,
@@ -35,6 +37,7 @@ from core.testing.families.base import (
     typed_text_field,
     unscoped,
 )
+from core.testing.words import read_page, title_of
 
 
 class PageTests(FamilyBase):
@@ -376,3 +379,47 @@ class PageTests(FamilyBase):
         obj = self.given(self.sample, cast)
         response = client_for(self.user(cast, self.outsider)).get(self.url("history", obj))
         assert response.status_code == 404
+
+    # Pages: one name for one thing --------------------------------------------------------
+
+    @applies(has_page("list"))
+    def test_page_words_one_name(self, cast: Cast, client_for: Any) -> None:
+        """The model's one name (core.tenancy.records.record_names) from link to button: the
+        list's "Add X" opens a page titled, headed and submitted "Add X"; the list's title
+        and heading, a record's caption and breadcrumbs say the same names."""
+        obj = self.given(self.sample, cast)
+        singular, plural = record_names(self.model)
+        user = self.user(cast, self.permitted)
+        client = client_for(user)
+        listing = read_page(content_of(client.get(self.url("list"))))
+        assert title_of(listing) == listing.h1 == capfirst(plural), (listing.title, listing.h1)
+        adds = [(text, href) for text, href in listing.links if text.startswith("Add ")]
+        if "create" in self.pages and self.can(user, "add"):
+            assert adds == [(f"Add {singular}", self.url("create"))], adds
+            form = read_page(content_of(client.get(self.url("create"))))
+            assert title_of(form) == form.h1 == f"Add {singular}", (form.title, form.h1)
+            assert f"Add {singular}" in form.buttons, form.buttons
+        else:
+            assert adds == [], adds
+        if "detail" in self.pages:
+            detail = read_page(content_of(client.get(self.url("detail", obj))))
+            assert (capfirst(plural), self.url("list")) in detail.links, detail.links
+            assert capfirst(singular) in detail.text
+
+    @applies(has_page("list"))
+    def test_page_words_are_the_councils(self, cast: Cast, client_for: Any) -> None:
+        """No page of the model says code's words ("partner", "membership") to a person."""
+        obj = self.given(self.sample, cast)
+        client = client_for(self.user(cast, self.permitted))
+        urls = [self.url("list")]
+        urls += [self.url(view) for view in ("create", "import") if view in self.pages]
+        urls += [
+            self.url(view, obj)
+            for view in ("detail", "update", "delete", "history")
+            if view in self.pages
+        ]
+        for url in urls:
+            response = client.get(url)
+            if response.status_code != 200:
+                continue  # a page this person may not open says nothing of the record
+            assert read_page(content_of(response)).code_words() == [], url

@@ -27,6 +27,7 @@ class RoomViews(ModelViews):
     form_class = RoomForm
     nav_label = "Rooms"
     on_council_page = True
+    add_on_council_page = True
     nav_order = 20
 
 
