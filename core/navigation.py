@@ -177,7 +177,9 @@ def navigation(user: Any, path: str) -> list[NavItem]:
         if not access.can(VIEW, model.area, own=bool(model.own_fields)):
             continue
         url = route_url_or_fail(model.url_name("list"))
-        found.setdefault(model_group(views), []).append((views.nav_order, views.nav_label, url))
+        found.setdefault(model_group(views), []).append(
+            (views.nav_order, str(views.nav_label), url)
+        )
     entries = [*CORE_ENTRIES]
     for config in concord_apps():
         entries += getattr(config, "nav_entries", ())
