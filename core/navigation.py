@@ -57,6 +57,7 @@ GROUP_KEYS = frozenset(group.key for group in GROUPS)
 AREA_GROUPS: dict[str, str] = {
     "servicedesk": "servicedesk",
     "servicelevels": "servicedesk",
+    "problems": "servicedesk",
     "knowledge": "servicedesk",
     "assets": "assets",
     "licences": "licences",
