@@ -278,7 +278,7 @@ SPECTACULAR_SETTINGS = {
     # Tag and name operations by resource (sites_list), not by the version prefix.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # No validator badge: it would fetch an image from validator.swagger.io (no network here).
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None},
     # Error responses, ETag and If-Match on every operation (core/api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

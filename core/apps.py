@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import import_module
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig, apps
 from django.utils.module_loading import module_has_submodule
+
+if TYPE_CHECKING:
+    from core.navigation import NavEntry, Need
 
 
 class CoreConfig(AppConfig):
@@ -32,7 +37,19 @@ class ConcordAppConfig(AppConfig):
     (``routes`` in ``<app>/api/urls.py``) are mounted by the project's URL configuration in the
     order of INSTALLED_APPS, and the system checks (core.checks) hold it to the app shape
     (docs/adding-an-app.md).
+
+    Its place in the service navigation comes from its models' views (``nav_label`` and
+    ``nav_group`` of core.views.generic.ModelViews) and from `nav_entries`, its other pages;
+    `home_needs` says what needs a person on the home page (core.navigation).
     """
+
+    #: The app's pages in the navigation that are not a model's list (core.navigation.NavEntry).
+    nav_entries: Sequence[NavEntry] = ()
+
+    def home_needs(self, user: Any) -> list[Need]:
+        """What of this app needs `user` now, for the home page: counted links, each count
+        made through ``visible_to(user)`` (core.navigation.Need). None by default."""
+        return []
 
     # Not an app's configuration itself: Django must not take it for the one in an app's
     # apps.py, where it is imported beside the app's own. Each subclass is the default again.

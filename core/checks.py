@@ -8,6 +8,7 @@ permission check that quietly grants nothing:
   except core's own attachments, which are seen and changed as their record is;
 - a Concord app's configuration subclasses core.apps.ConcordAppConfig, so that its pages and
   API are mounted and its tests are required (conftest.py);
+- every page in the navigation names one of its groups (core.navigation.GROUPS);
 - in production, a protection of HTTPS that has been switched off (HSTS, the redirect to
   HTTPS) is reported, as a warning, every time Concord starts: not only by ``check --deploy``,
   which nobody runs again once the server is up.
@@ -107,6 +108,34 @@ def check_apps(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 )
             )
     return errors
+
+
+@register(Tags.urls)
+def check_nav_groups(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Every page in the navigation names one of its groups (core.navigation.GROUPS)."""
+    from core.apps import concord_apps
+    from core.navigation import GROUP_KEYS
+    from core.views.generic import DECLARED
+
+    declared = [
+        (f"{views.__module__}.{views.__qualname__}", views.nav_group)
+        for views in DECLARED
+        if views.nav_group is not None
+    ]
+    declared += [
+        (f"{type(config).__name__}.nav_entries ({entry.label})", entry.group)
+        for config in concord_apps()
+        for entry in config.nav_entries
+    ]
+    return [
+        Error(
+            f"{where} names the navigation group {group!r}, which the navigation does not have.",
+            hint=f"Use one of {', '.join(sorted(GROUP_KEYS))} (core/navigation.py).",
+            id="concord.E004",
+        )
+        for where, group in declared
+        if group not in GROUP_KEYS
+    ]
 
 
 @register(Tags.security)

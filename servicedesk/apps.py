@@ -1,5 +1,7 @@
 """The service desk app's configuration: a Concord app (core.apps.ConcordAppConfig)."""
 
+from typing import Any
+
 from core.apps import ConcordAppConfig
 
 
@@ -9,3 +11,9 @@ class ServiceDeskConfig(ConcordAppConfig):
 
     name = "servicedesk"
     verbose_name = "Service desk"
+
+    def home_needs(self, user: Any) -> list[Any]:
+        """Tickets that need the person (servicedesk.views.home_needs)."""
+        from servicedesk.views import home_needs
+
+        return home_needs(user)

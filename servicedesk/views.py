@@ -25,10 +25,12 @@ from django.utils.safestring import SafeString
 from django.views import View
 
 from core.forms import add_validation_error
+from core.navigation import Need
 from core.tables import display_value
 from core.tenancy.access import VIEW, access_for
 from core.views.generic import ModelViews, Related
 from servicedesk import services, sla
+from servicedesk.choices import OPEN_STATUSES, SlaState, TicketStatus
 from servicedesk.filtersets import (
     CategoryFilterSet,
     PriorityRuleFilterSet,
@@ -420,3 +422,64 @@ class ServiceCalendarViews(ModelViews):
 
 def ticket_page(ticket: Ticket) -> str:
     return reverse(Ticket.url_name("detail"), args=[ticket.pk])
+
+
+def home_needs(user: Any) -> list[Need]:
+    """What of the desk needs `user` on the home page, counted among the tickets they can see
+    (``visible_to``: a council's people count their council's, a requester their own).
+
+    Shared-service staff: new tickets to pick up, and open tickets at risk of missing their SLA
+    or past it. A council's lead or auditor: their councils' open tickets, those at risk and
+    past their SLA. A requester: their own tickets awaiting their reply, and their open ones.
+    """
+    from urllib.parse import urlencode
+
+    from django.db.models import Count, Q
+
+    access = access_for(user)
+    if not access.can(VIEW, Ticket.area, own=True):
+        return []
+    open_ = Q(status__in=sorted(OPEN_STATUSES))
+    counts = Ticket.objects.visible_to(user).aggregate(
+        open=Count("pk", filter=open_),
+        new=Count("pk", filter=Q(status=TicketStatus.NEW)),
+        at_risk=Count("pk", filter=open_ & Q(sla_state=SlaState.AT_RISK)),
+        breached=Count("pk", filter=open_ & Q(sla_state=SlaState.BREACHED)),
+        awaiting=Count("pk", filter=Q(status=TicketStatus.AWAITING_CUSTOMER)),
+    )
+    tickets = reverse(Ticket.url_name("list"))
+
+    def listed(**filters: Any) -> str:
+        return f"{tickets}?{urlencode(filters, doseq=True)}"
+
+    open_url = listed(status=sorted(OPEN_STATUSES))
+    at_risk = Need(
+        "Open tickets at risk of missing their SLA",
+        counts["at_risk"],
+        listed(status=sorted(OPEN_STATUSES), sla_state=SlaState.AT_RISK),
+        urgent=True,
+    )
+    breached = Need(
+        "Open tickets past their SLA",
+        counts["breached"],
+        listed(status=sorted(OPEN_STATUSES), sla_state=SlaState.BREACHED),
+        urgent=True,
+    )
+    if access.can(VIEW, Ticket.area) and access.is_service_staff:
+        return [
+            Need("New tickets to pick up", counts["new"], listed(status=TicketStatus.NEW)),
+            at_risk,
+            breached,
+            Need("Open tickets", counts["open"], open_url),
+        ]
+    if access.can(VIEW, Ticket.area):
+        return [Need("Your councils' open tickets", counts["open"], open_url), at_risk, breached]
+    return [
+        Need(
+            "Your tickets awaiting your reply",
+            counts["awaiting"],
+            listed(status=TicketStatus.AWAITING_CUSTOMER),
+            urgent=True,
+        ),
+        Need("Your open tickets", counts["open"], open_url),
+    ]

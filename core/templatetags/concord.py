@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.urls import get_resolver
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from core.forms import error_group, field_groups, widget_kind
 from core.routes import asset_url, route_url_or_fail
 from core.tables import FORMER_WORDS, display_value, partner_html
-from core.tenancy.access import VIEW, access_for
 from core.widgets import esc
 
 register = template.Library()
@@ -222,26 +220,11 @@ def error_summary(*forms: Any) -> dict[str, Any]:
 
 
 @register.simple_tag(takes_context=True)
-def concord_navigation(context: Any) -> list[dict[str, Any]]:
-    """The service navigation: Home, each model list the person may view, the change log."""
-    from core.models import ChangeRecord
-    from core.views.generic import REGISTRY
+def concord_navigation(context: Any) -> list[Any]:
+    """The service navigation's groups the person may use (core.navigation)."""
+    from core.navigation import navigation
 
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if request is None:
         return []
-    # The registry fills as URL confs load; make sure they have.
-    get_resolver().url_patterns  # noqa: B018
-    access = access_for(user)
-    path = request.path
-    items = [{"label": "Home", "url": route_url_or_fail("core:home"), "current": path == "/"}]
-    for views in sorted(REGISTRY, key=lambda v: v.nav_order):
-        if not access.can(VIEW, views.model.area):
-            continue
-        url = route_url_or_fail(views.model.url_name("list"))
-        items.append({"label": views.nav_label, "url": url, "current": path.startswith(url)})
-    if ChangeRecord.any_readable_by(user):
-        url = route_url_or_fail("core:change_list")
-        items.append({"label": "Change log", "url": url, "current": path.startswith(url)})
-    return items
+    return navigation(getattr(request, "user", None), request.path)

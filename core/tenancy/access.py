@@ -195,6 +195,20 @@ class Access:
     _left: set[int] | None = field(default=None, repr=False)
     #: A council person all of whose councils have left: they can no longer sign in.
     access_ended: bool = False
+    #: The name of each council the person holds a role in (the header shows their roles).
+    partner_names: dict[int, str] = field(default_factory=dict)
+
+    def council_roles(self) -> list[tuple[str, list[str]]]:
+        """(council name, [role, ...]) of each council the person holds a role in, by name:
+        what the header says ("Ana Lopez — City of Westminster, lead")."""
+        labels = dict(CouncilRole.choices)
+        return sorted(
+            (
+                self.partner_names.get(pid, ""),
+                sorted(str(labels.get(role, role)) for role in roles),
+            )
+            for pid, roles in self.roles_by_partner.items()
+        )
 
     @property
     def left_partner_ids(self) -> set[int]:
@@ -293,8 +307,9 @@ class Access:
         )
 
 
-#: Each membership as the access needs it: (partner id, role, the partner's leaving date).
-GRANT_COLUMNS = ("partner_id", "role", "partner__left_on")
+#: Each membership as the access needs it: (partner id, role, the partner's leaving date, the
+#: partner's name: the header says in which council the person holds which role).
+GRANT_COLUMNS = ("partner_id", "role", "partner__left_on", "partner__name")
 
 
 def access_for(user: Any) -> Access:
@@ -320,13 +335,15 @@ def access_for(user: Any) -> Access:
     return access
 
 
-def _access_from(user: Any, grants: Iterable[tuple[int, str, datetime.date | None]]) -> Access:
+def _access_from(user: Any, grants: Iterable[tuple[int, str, datetime.date | None, str]]) -> Access:
     """The access of an active, signed-in `user` holding `grants` (see GRANT_COLUMNS)."""
     today = timezone.localdate()
     roles: dict[int, set[str]] = {}
+    names: dict[int, str] = {}
     left: set[int] = set()
-    for partner_id, role, left_on in grants:
+    for partner_id, role, left_on, name in grants:
         roles.setdefault(partner_id, set()).add(role)
+        names[partner_id] = name
         if left_on is not None and left_on <= today:
             left.add(partner_id)
     staff = bool(user.is_superuser or user.service_role)
@@ -336,6 +353,7 @@ def _access_from(user: Any, grants: Iterable[tuple[int, str, datetime.date | Non
         service_role=user.service_role or "",
         # A council person of a partner that has left keeps no access through it.
         roles_by_partner=roles if staff else {p: r for p, r in roles.items() if p not in left},
+        partner_names=names,
         # Staff see every partner, so which have left is looked up when first needed.
         _left=None if staff else left,
         access_ended=bool(roles) and not staff and set(roles) <= left,
@@ -365,7 +383,8 @@ def user_with_access(also: Iterable[str] = (), **lookup: Any) -> tuple[Any, tupl
     user: Any = User.from_db(User._default_manager.db, names, first[: len(names)])
     more = tuple(first[len(names) : len(names) + len(extra)])
     if user.is_active:
-        grants = [row[-3:] for row in rows if row[-3] is not None]
+        width = len(GRANT_COLUMNS)
+        grants = [row[-width:] for row in rows if row[-width] is not None]
         user._concord_access = _access_from(user, grants)
     return user, more
 

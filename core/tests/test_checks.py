@@ -71,3 +71,15 @@ def test_an_app_with_records_but_no_collected_tests_is_named():
     assert apps_without_tests([*a_test_of_each, root / "core/tests/test_x.py"]) == []
     assert apps_without_tests([root / "partners/tests/test_pages.py"]) == required
     assert apps_without_tests([]) == required
+
+
+def test_a_page_in_an_unknown_navigation_group_fails_naming_itself(monkeypatch):
+    from core.checks import check_nav_groups
+    from core.views.generic import DECLARED
+
+    assert check_nav_groups() == []
+    views = DECLARED[0]
+    monkeypatch.setattr(views, "nav_group", "gadgets")
+    errors = check_nav_groups()
+    assert [e.id for e in errors] == ["concord.E004"]
+    assert views.__qualname__ in errors[0].msg and "'gadgets'" in errors[0].msg

@@ -49,10 +49,10 @@ def test_navigation_lists_only_what_the_person_may_view(cast, client_for):
     for label in ("Home", "Councils", "Rooms", "Room types", "Pacts", "People", "Change log"):
         assert f">{label}<" in manager or f"{label}\n" in manager, label
     staff = page(client_for(cast.wcc_staff).get("/"))
-    nav = staff.split('id="navigation"', 1)[1].split("</ul>", 1)[0]
+    nav = staff.split('id="navigation"', 1)[1].split("</nav>", 1)[0]
     assert "Rooms" in nav and "Change log" not in nav
     auditor = page(client_for(cast.wcc_auditor).get("/"))
-    nav = auditor.split('id="navigation"', 1)[1].split("</ul>", 1)[0]
+    nav = auditor.split('id="navigation"', 1)[1].split("</nav>", 1)[0]
     assert "Change log" in nav
 
 

@@ -138,6 +138,10 @@ class ModelViews:
     path_prefix: ClassVar[str | None] = None
     #: The label in the service navigation (None: not in the navigation).
     nav_label: ClassVar[str | None] = None
+    #: The navigation group (a key of core.navigation.GROUPS; None: the group of the model's
+    #: area, core.navigation.AREA_GROUPS).
+    nav_group: ClassVar[str | None] = None
+    #: The place within its group (lower first).
     nav_order: ClassVar[int] = 100
     #: Rows per page (None: settings.CONCORD_PAGE_SIZE).
     page_size: ClassVar[int | None] = None

@@ -74,7 +74,10 @@ def test_lead_filters_edits_and_sees_history_other_council_gets_404(page: Any, c
     assert css.ok, "static files are not served: run `node scripts/build-static.mjs`"
 
     sign_in(page, "wcc.lead")
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sites").click()
+    menu = page.get_by_role("navigation", name="Menu")
+    # Sites are in the "Councils and people" group, which opens (a <details>) to show them.
+    menu.get_by_text("Councils and people").click()
+    menu.get_by_role("link", name="Sites").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sites")
     results = page.locator("#concord-results")
     expect(results).to_contain_text("Westminster City Hall")

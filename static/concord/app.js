@@ -92,3 +92,27 @@ document.body.addEventListener("htmx:responseError", (event) => {
 });
 document.body.addEventListener("htmx:sendError", loadAsAPage);
 document.body.addEventListener("htmx:timeout", loadAsAPage);
+
+// The navigation's groups open without JavaScript (they are <details>). With it, opening one
+// closes the others, and Escape or a click elsewhere closes an open one, as a menu would.
+const navGroups = Array.from(document.querySelectorAll("details[data-concord-nav-group]"));
+navGroups.forEach((group) => {
+  group.addEventListener("toggle", () => {
+    if (group.open) {
+      navGroups.filter((other) => other !== group).forEach((other) => other.removeAttribute("open"));
+    }
+  });
+  group.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && group.open) {
+      group.removeAttribute("open");
+      group.querySelector("summary").focus();
+    }
+  });
+});
+document.addEventListener("click", (event) => {
+  navGroups.forEach((group) => {
+    if (group.open && !group.contains(event.target)) {
+      group.removeAttribute("open");
+    }
+  });
+});

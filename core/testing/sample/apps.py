@@ -1,6 +1,7 @@
 """The test-only sample app's configuration (installed by concord/test_settings.py only)."""
 
 from pathlib import Path
+from typing import Any
 
 from core.apps import ConcordAppConfig
 
@@ -18,3 +19,9 @@ class SampleConfig(ConcordAppConfig):
     #: Its tests are core's (core/tests/test_sample_families.py and the machinery's tests),
     #: not a tests package of its own (core.testing.suite.apps_without_tests).
     tests_path = Path(__file__).resolve().parents[2] / "tests"
+
+    def home_needs(self, user: Any) -> list[Any]:
+        """Rooms not in use (core.testing.sample.views.home_needs)."""
+        from core.testing.sample.views import home_needs
+
+        return home_needs(user)

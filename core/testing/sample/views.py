@@ -6,6 +6,12 @@ its own; a pact's owner shares are the generic form's and are saved by the gener
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.urls import reverse
+
+from core.navigation import Need
+from core.tenancy.access import CHANGE, access_for
 from core.testing.sample.filtersets import (
     ErrandFilterSet,
     PactFilterSet,
@@ -63,3 +69,12 @@ class ErrandViews(ModelViews):
     form_class = ErrandForm
     nav_label = "Errands"
     nav_order = 50
+
+
+def home_needs(user: Any) -> list[Need]:
+    """The sample's need on the home page, to test the hook: rooms not in use, for the people
+    who may change rooms, counted among the rooms they can see."""
+    if not access_for(user).can(CHANGE, Room.area):
+        return []
+    count = Room.objects.visible_to(user).filter(is_active=False).count()
+    return [Need("Rooms not in use", count, f"{reverse(Room.url_name('list'))}?is_active=false")]
