@@ -11,7 +11,7 @@ What goes in a group, apps declare and core never names:
   its ``nav_group`` names, or the group of its model's area (`AREA_GROUPS`);
 - a page that is not a model's list, as a `NavEntry` in its app configuration's
   ``nav_entries`` (core.apps.ConcordAppConfig); core's own pages (the change log, council
-  exports) are in `CORE_ENTRIES`.
+  exports, sign-in lock-outs) are in `CORE_ENTRIES`.
 
 Each entry is shown only to people the grant tables (core.tenancy.access) allow to view its
 area, or whom its own `allowed` test lets in.
@@ -66,6 +66,7 @@ AREA_GROUPS: dict[str, str] = {
     "portfolio": "money",
     "partners": "councils",
     "partnership": "councils",
+    "lockouts": "councils",
     "estate": "councils",
     "catalogue": "administration",
     "configuration": "administration",
@@ -142,6 +143,12 @@ def _partner_exports_allowed(user: Any) -> bool:
     return PartnerExport.visibility_filter(user) is not None
 
 
+def _lockouts_visible(user: Any) -> bool:
+    from core.tenancy.lockouts import may_see_lockouts
+
+    return may_see_lockouts(user)
+
+
 #: Core's own pages in the navigation.
 CORE_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry(
@@ -153,6 +160,13 @@ CORE_ENTRIES: tuple[NavEntry, ...] = (
     ),
     NavEntry(
         "Change log", "core:change_list", "administration", order=90, allowed=_changes_readable
+    ),
+    NavEntry(
+        "Sign-in lock-outs",
+        "core:lockout_list",
+        "councils",
+        order=95,
+        allowed=_lockouts_visible,
     ),
 )
 

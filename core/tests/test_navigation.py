@@ -162,3 +162,10 @@ def test_the_home_page_names_the_readers_councils_and_roles(cast, client_for):
     html = client_for(cast.wcc_auditor).get("/").content.decode()
     assert "<h1" in html and "What needs you" in html
     assert "City of Westminster (Auditor (read-only))" in html
+
+
+def test_sign_in_lock_outs_are_in_the_navigation_of_those_who_may_lift_them(cast):
+    assert "Sign-in lock-outs" in groups_of(cast.manager)["Councils and people"]
+    assert "Sign-in lock-outs" in groups_of(cast.wcc_lead)["Councils and people"]
+    for person in (cast.wcc_staff, cast.wcc_auditor, cast.agent):
+        assert all("Sign-in lock-outs" not in links for links in groups_of(person).values())
