@@ -31,7 +31,7 @@ class Client:
 
     def __init__(self, url: str, token: str) -> None:
         parts = urlsplit(url)
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        self.connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
         self.headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
 
     def request(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
