@@ -32,6 +32,7 @@ from django_tasks import task
 from core.importing import ImportResult, RowError, import_records
 from core.models import ImportJob, JobStatus, PartnerExport
 from core.partner_export import default_filename, export_partner, storage_prefix
+from core.workers import on_abandoned
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +186,12 @@ def perform_import(job_id: int) -> None:
         )
         _finish(job, JobStatus.FAILED, result, "The import stopped because of an error.")
         return
+    except BaseException:
+        # The worker told to stop at once (a second Ctrl-C, or the server it runs beside
+        # stopping): the import's transaction is rolled back; say so before the worker goes.
+        result = ImportResult(0, 0, 0, [RowError(0, "", "The import was stopped.")], dry_run)
+        _finish(job, JobStatus.FAILED, result, "The worker was stopped before the import finished.")
+        raise
     if result.ok and not dry_run:
         _finish(job, JobStatus.DONE, result, "")
     elif result.ok:
@@ -212,6 +219,28 @@ def _finish(job: ImportJob, status: str, result: ImportResult, message: str) -> 
 def run_import_job(job_id: int) -> None:
     """The worker's side of an import: see `perform_import`."""
     perform_import(job_id)
+
+
+#: What a job's record says when the worker running it died (core.workers.recover_abandoned).
+WORKER_LOST = (
+    "The worker running it stopped before it finished (it was killed or its machine lost)."
+)
+
+
+@on_abandoned(run_import_job)
+def import_abandoned(job_id: int) -> None:
+    """An import whose worker died mid-way: its transaction died with the worker's database
+    connection, so nothing of it is in the database. Say so; the file is removed, as after any
+    failure, and uploading it again checks and imports it whole."""
+    job = ImportJob.objects.unscoped("job bookkeeping").filter(pk=job_id).first()
+    if job is None or job.status not in (JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.IMPORTING):
+        return
+    job.status = JobStatus.FAILED
+    job.message = f"{WORKER_LOST} Nothing was imported. Upload the file again to import it."
+    job.committing = False
+    job.finished_at = timezone.now()
+    discard_upload(job)
+    job.save()
 
 
 def perform_partner_export(export_id: int) -> None:
@@ -273,3 +302,17 @@ def partner_export_progress(export: PartnerExport) -> tuple[int, int]:
 def run_partner_export(export_id: int) -> None:
     """The worker's side of a partner export: see `perform_partner_export`."""
     perform_partner_export(export_id)
+
+
+@on_abandoned(run_partner_export)
+def partner_export_abandoned(export_id: int) -> None:
+    """A partner export whose worker died: its zip is only stored once whole, so there is none."""
+    export = PartnerExport.objects.unscoped("job bookkeeping").filter(pk=export_id).first()
+    if export is None or export.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        return
+    PartnerExport.objects.unscoped("job bookkeeping").filter(pk=export.pk).update(
+        status=JobStatus.FAILED,
+        message=f"{WORKER_LOST} Make a new export.",
+        finished_at=timezone.now(),
+    )
+    StoredProgress(partner_export_progress_name(export)).discard()

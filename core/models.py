@@ -461,3 +461,22 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} = {self.value}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running job worker (`concord worker`), as it last said it was alive (core.workers).
+
+    Each worker writes its row every few seconds and removes it when it stops cleanly, so that
+    a page whose job is still waiting can tell that no worker is running, and a worker starting
+    can tell which jobs were left "running" by one that died. Bookkeeping: never shown as a
+    record, never in the change log or an export.
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    beat_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} on {self.hostname} (pid {self.pid})"

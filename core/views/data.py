@@ -29,6 +29,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views import View
 
 from core.exporting import (
@@ -53,6 +54,7 @@ from core.partner_filter import narrowed_to_selected_partner
 from core.tenancy.access import EXPORT, IMPORT, access_for
 from core.tenancy.models import Partner
 from core.tenancy.records import record_names
+from core.workers import START_COMMAND, no_worker_running
 
 SORT_PARAMS = ("sort", "o", "ordering")
 
@@ -264,6 +266,8 @@ class ImportView(LoginRequiredMixin, View):
         running = job.status in RUNNING
         job_url = f"{self.request.path}?{urlencode({'job': str(job.token)})}"
         announcement = progress_announcement(job, done, total)
+        # Queued when uploaded or confirmed (both write updated_at).
+        no_worker = job.status == JobStatus.QUEUED and no_worker_running(job.updated_at)
         if _is_htmx(self.request):
             if running:
                 return TemplateResponse(
@@ -276,6 +280,8 @@ class ImportView(LoginRequiredMixin, View):
                         "job_url": job_url,
                         "announcement": announcement,
                         "polled": True,
+                        "no_worker": no_worker,
+                        "worker_command": START_COMMAND,
                     },
                 )
             # Finished: the whole page changes, so load it afresh.
@@ -291,6 +297,8 @@ class ImportView(LoginRequiredMixin, View):
             total=total,
             job_url=job_url,
             announcement=announcement,
+            no_worker=no_worker,
+            worker_command=START_COMMAND,
             is_owner=job.user_id == self.request.user.pk,
             can_confirm=(
                 job.user_id == self.request.user.pk
@@ -349,7 +357,12 @@ class ImportView(LoginRequiredMixin, View):
         claimed = (
             ImportJob.objects.visible_to(self.request.user, "change")
             .filter(pk=job.pk, status=JobStatus.CHECKED, committing=False)
-            .update(committing=True, status=JobStatus.QUEUED, finished_at=None)
+            .update(
+                committing=True,
+                status=JobStatus.QUEUED,
+                finished_at=None,
+                updated_at=timezone.now(),  # queued again from now
+            )
         )
         if claimed:  # a second click of the button does not import twice
             job.refresh_from_db()
@@ -394,12 +407,16 @@ class PartnerExportView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         exports = self.exports()
         running = any(e.status in RUNNING for e in exports)
+        waiting = [e.created_at for e in exports if e.status == JobStatus.QUEUED]
+        state: dict[str, Any] = {
+            "exports": exports,
+            "running": running,
+            "no_worker": bool(waiting) and no_worker_running(min(waiting)),
+            "worker_command": START_COMMAND,
+        }
         if _is_htmx(request):
-            response = TemplateResponse(
-                request, "data/_partner_exports.html", {"exports": exports, "running": running}
-            )
-            return response
-        return self.render(exports=exports, running=running)
+            return TemplateResponse(request, "data/_partner_exports.html", state)
+        return self.render(**state)
 
     def render(self, status: int = 200, **extra: Any) -> HttpResponse:
         partners = Partner.objects.visible_to(self.request.user).order_by("name")

@@ -17,15 +17,24 @@ standard output, timeouts). Before it starts, the command
   ``--no-collectstatic`` (files collected when the release was built) it refuses to start
   without the manifest, since every page would fail without it.
 
-Background jobs are not run by the web server: `concord worker` runs beside it, as its own
-service (docs/deployment.md), so that it is restarted, scaled and logged on its own.
+Background jobs: in development the command starts a job worker (`concord worker`) as a
+subprocess beside the server and stops it with the server (``--no-worker`` leaves it out), so
+that the demo's exports and imports run; with the autoreloader it runs beside the reloaded
+server process, so it restarts with the code. In production the web server runs no jobs:
+`concord worker` runs beside it, as its own service (docs/deployment.md), so that it is
+restarted, scaled and logged on its own.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
+import sys
 from argparse import ArgumentTypeError
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +48,10 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config
 
 from core import gunicorn_conf
+from core.workers import jobs_need_a_worker
+
+#: Seconds a worker is given to finish its job and stop when the development server stops.
+WORKER_STOP_SECONDS = 10
 
 DEFAULT_ADDR = "127.0.0.1"
 DEFAULT_PORT = "8000"
@@ -101,13 +114,58 @@ def manifest_missing() -> bool:
     return manifest is not None and not staticfiles_storage.exists(manifest)
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
+    """Linux: the worker gets SIGTERM if the server process dies without stopping it (a
+    SIGKILL), instead of running on unseen."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: S110 - not Linux: the worker is stopped by the server only
+        pass
+
+
+def worker_command() -> list[str]:
+    """`concord worker` in a new Python process, with this one's settings (inherited from the
+    environment); no reloader of its own, since the server's restarts it."""
+    return [sys.executable, "-m", "concord.cli", "worker", "--no-reload", "--no-startup-delay"]
+
+
+@contextmanager
+def worker_beside(stdout: Any) -> Iterator[subprocess.Popen[bytes] | None]:
+    """A job worker subprocess for as long as the block runs (none when jobs run inside the
+    request): stopped as Ctrl-C stops a worker, given `WORKER_STOP_SECONDS` to finish its job,
+    then killed (the next worker marks a job it was cut off in failed: core.workers)."""
+    if not jobs_need_a_worker():
+        yield None
+        return
+    linux = sys.platform.startswith("linux")
+    worker = subprocess.Popen(worker_command(), preexec_fn=_die_with_parent if linux else None)  # noqa: S603
+    stdout.write(f"Background jobs: a job worker runs beside the server (pid {worker.pid}).")
+    try:
+        yield worker
+    finally:
+        if worker.poll() is None:
+            try:  # Ctrl-C reached the worker too (one process group): let it stop by itself
+                worker.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=WORKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
 class Command(BaseCommand):
     """Run Django's development server, or gunicorn in production (``--production``)."""
 
     help = (
         "Run the development web server (default 127.0.0.1:8000), or with --production the "
-        "production server (gunicorn; --bind, --workers, --threads). Background jobs need "
-        "`concord worker` running beside either."
+        "production server (gunicorn; --bind, --workers, --threads). The development server "
+        "starts a job worker beside it (--no-worker leaves it out); the production server "
+        "needs `concord worker` running beside it."
     )
     # runserver checks the project itself, and --production checks it before gunicorn starts;
     # checking here too would do it twice.
@@ -125,6 +183,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--noreload", action="store_true", help="Do not restart when the code changes."
+        )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Development: start no job worker beside the server (run `concord worker` "
+            "yourself, or jobs wait).",
         )
         production = parser.add_argument_group("production (gunicorn)")
         production.add_argument(
@@ -179,6 +243,18 @@ class Command(BaseCommand):
         if os.environ.get("RUN_MAIN") != "true":
             self.stdout.write(self.style.SUCCESS(f"Concord is at {url}  (Ctrl-C stops it)"))
             self.stdout.write("Demo accounts: run `concord demo` to load them and list them.")
+        # With the autoreloader, the server runs in the child process (RUN_MAIN=true), which is
+        # replaced on every change of the code: the worker lives and restarts beside it.
+        serving_here = options["noreload"] or os.environ.get("RUN_MAIN") == "true"
+        if options["no_worker"] or not serving_here:
+            self.runserver(addrport, options)
+            return
+        # SIGTERM stops the server as Ctrl-C does, so that the worker is stopped with it.
+        signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
+        with worker_beside(self.stdout):
+            self.runserver(addrport, options)
+
+    def runserver(self, addrport: str, options: dict[str, Any]) -> None:
         call_command(
             "runserver",
             addrport,
@@ -200,9 +276,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"The production server listens where --bind says: --bind {options['addrport']}"
             )
-        if options["ipv6"] or options["nothreading"] or options["noreload"]:
+        if options["ipv6"] or options["nothreading"] or options["noreload"] or options["no_worker"]:
             raise CommandError(
-                "--ipv6, --nothreading and --noreload apply to the development server only."
+                "--ipv6, --nothreading, --noreload and --no-worker apply to the development "
+                "server only (the production server runs no jobs: run `concord worker` beside it)."
             )
         self.check(include_deployment_checks=True)
         try:

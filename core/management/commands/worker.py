@@ -8,18 +8,29 @@ database with row locks.
 With jobs on Redis (``CONCORD_TASKS_REDIS``, django-tasks-rq) it runs an RQ worker over the
 backend's queues with the job class django-tasks-rq needs; ``--batch`` becomes RQ's burst mode
 (work what is queued, then stop) and ``--queue-name`` picks the queues. Run as many as needed.
+
+Either way the worker beats (core.workers): it writes a heartbeat every few seconds, read by
+the pages of waiting jobs, and, with jobs in the database, marks failed the jobs a dead worker
+left "running" (when it starts, and now and then after).
 """
 
 from __future__ import annotations
 
+import os
 from argparse import ArgumentParser
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django.utils.crypto import get_random_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+
+from core.workers import Heartbeat
 
 #: The job class an RQ worker must run django-tasks-rq's jobs with.
 RQ_JOB_CLASS = "django_tasks_rq.Job"
@@ -46,6 +57,19 @@ def _database_backend_alias() -> str | None:
     return DEFAULT_TASK_BACKEND_ALIAS if isinstance(backend, DatabaseBackend) else None
 
 
+@contextmanager
+def beating(worker_id: str, *, recover: bool) -> Iterator[None]:
+    """A heartbeat for this worker while the block runs; removed when it ends (SystemExit,
+    which db_worker raises on SIGTERM, included). A killed worker leaves its heartbeat to go
+    stale, which is how the others know it died."""
+    heartbeat = Heartbeat(worker_id, recover=recover)
+    heartbeat.start()
+    try:
+        yield
+    finally:
+        heartbeat.stop()
+
+
 class Command(DatabaseWorkerCommand):
     """Run the background-job worker (django-tasks-db's db_worker, or RQ's on Redis)."""
 
@@ -64,7 +88,8 @@ class Command(DatabaseWorkerCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         backend = _default_backend()
         if _on_redis(backend):
-            self.run_on_redis(backend, options)
+            with beating(f"rq-{get_random_string(28)}", recover=False):
+                self.run_on_redis(backend, options)
             return
         if options.get("backend_name") is None:
             raise CommandError(
@@ -72,7 +97,13 @@ class Command(DatabaseWorkerCommand):
                 "not django_tasks_db.DatabaseBackend, e.g. CONCORD_TASKS_IMMEDIATE is on), so "
                 "there is nothing for `concord worker` to run."
             )
-        super().handle(*args, **options)
+        reloading = options.get("reload") and not options.get("batch")
+        if reloading and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
+            # The reloader's watching process runs no job: its child (this command again) beats.
+            super().handle(*args, **options)
+            return
+        with beating(options["worker_id"], recover=True):
+            super().handle(*args, **options)
 
     def run_on_redis(self, backend: Any, options: dict[str, Any]) -> None:
         """An RQ worker (django-rq's rqworker) over the backend's queues."""
