@@ -101,11 +101,15 @@ class ScopedSlugRelatedField(ScopedRelatedMixin, serializers.SlugRelatedField):
             "More than one {model} you may choose has {slug_name} “{value}”: change one of "
             "them so that each is different."
         ),
+        "null_character": "No {model}'s {slug_name} holds a NUL character.",
     }
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid", slug_name=self.slug_field)
+        if "\x00" in str(data):
+            # Refused here: PostgreSQL cannot even look such a value up (a server error).
+            self.fail("null_character")
         try:
             return super().to_internal_value(str(data))
         except MultipleObjectsReturned:

@@ -322,3 +322,14 @@ def test_a_requester_who_may_reply_is_not_told_they_only_read(cast, client_for):
     notice = "You can read this record but not change it."
     assert notice not in content_of(client_for(cast.wcc_staff).get(f"/tickets/{t.pk}/"))
     assert notice in content_of(client_for(cast.wcc_auditor).get(f"/tickets/{t.pk}/"))
+
+
+def test_a_nul_character_in_a_named_record_is_a_400_naming_the_field(cast, client_for):
+    # Form-encoded, as the fuzzer sent it: PostgreSQL cannot look such a name up at all.
+    answer = client_for(cast.wcc_lead).post(
+        "/api/v1/tickets/",
+        {"partner": "wcc", "subject": "Printer", "service": "Em\x00ail"},
+    )
+    assert answer.status_code == 400, answer.content
+    [error] = answer.json()["errors"]
+    assert error["field"] == "service" and "NUL" in error["message"]
