@@ -411,13 +411,7 @@ def change_ticket(ticket: Ticket, data: dict[str, Any]) -> Ticket:
         move(ticket, status, save=False)
     if "problem" in data and data["problem"] != loaded.problem:
         problem = data["problem"]
-        if problem is not None:
-            if ticket.kind != TicketKind.INCIDENT:
-                raise ValidationError({"problem": "Only incidents are linked to problems"})
-            if problem.status not in OPEN_PROBLEM_STATUSES:
-                raise ValidationError(
-                    {"problem": f"{problem.reference} is {problem.get_status_display().lower()}"}
-                )
+        _check_problem(ticket, problem, loaded.problem_id, kind_field="problem")
         ticket.problem = problem
     else:
         ticket.problem_id = loaded.problem_id
@@ -545,15 +539,24 @@ def change_problem(problem: Problem, data: dict[str, Any]) -> Problem:
     return problem
 
 
+def _check_problem(
+    ticket: Ticket, problem: Problem | None, linked_id: int | None, *, kind_field: str
+) -> None:
+    """Only an incident links to a problem, and only to an open one (a ticket already linked
+    to `problem`, `linked_id`, may keep it whatever the problem's state)."""
+    if problem is None:
+        return
+    if ticket.kind != TicketKind.INCIDENT:
+        raise ValidationError({kind_field: "Only incidents are linked to problems"})
+    if problem.status not in OPEN_PROBLEM_STATUSES and linked_id != problem.pk:
+        raise ValidationError(
+            {"problem": f"{problem.reference} is {problem.get_status_display().lower()}"}
+        )
+
+
 def link_to_problem(ticket: Ticket, problem: Problem | None) -> Ticket:
     """Link an incident (of any council) to the problem behind it; None unlinks it."""
-    if problem is not None:
-        if ticket.kind != TicketKind.INCIDENT:
-            raise ValidationError({"ticket": "Only incidents are linked to problems"})
-        if problem.status not in OPEN_PROBLEM_STATUSES and ticket.problem_id != problem.pk:
-            raise ValidationError(
-                {"problem": f"{problem.reference} is {problem.get_status_display().lower()}"}
-            )
+    _check_problem(ticket, problem, ticket.problem_id, kind_field="ticket")
     ticket.problem = problem
     ticket.save(update_fields=["problem"])
     return ticket

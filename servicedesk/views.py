@@ -10,6 +10,7 @@ close or rate it, each where the person may (`TicketAction`).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from django.contrib import messages
@@ -185,7 +186,7 @@ def _duration(value: Any) -> str:
     return f"overdue by {text}" if overdue else text
 
 
-class TicketAction(LoginRequiredMixin, View):
+class TicketAction(LoginRequiredMixin, View, ABC):
     """One thing done to a ticket from its page (reply, resolve, reopen, close, rate): the
     ticket as the person sees it (404 otherwise), the rule of who may (403 otherwise), the
     service that does it, and back to the ticket's page with what happened."""
@@ -223,8 +224,9 @@ class TicketAction(LoginRequiredMixin, View):
     def make_form(self, request: HttpRequest, ticket: Ticket) -> Any:
         return None
 
+    @abstractmethod
     def act(self, request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
-        raise NotImplementedError
+        """Do the action through servicedesk.services; the message to show."""
 
     def show_errors(self, request: HttpRequest, ticket: Ticket, form: Any) -> HttpResponse:
         """The ticket's page again, the form with its errors in place of the empty one."""
