@@ -27,7 +27,14 @@ from django.utils.text import capfirst
 from core.context import current_actor
 from core.models import Attachment, ChangeAction, ChangeRecord, ChangeRecordPartner
 from core.tenancy.models import Membership
-from core.tenancy.records import ConcordModel, OwnerShare, SharedOwnershipModel, record_names
+from core.tenancy.records import (
+    AudienceCouncil,
+    AudienceModel,
+    ConcordModel,
+    OwnerShare,
+    SharedOwnershipModel,
+    record_names,
+)
 
 
 def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
@@ -135,6 +142,10 @@ def _on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
     )
     if isinstance(instance, SharedOwnershipModel):
         OwnerShare.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(instance)), object_id=instance.pk
+        ).delete()
+    if isinstance(instance, AudienceModel):
+        AudienceCouncil.objects.filter(
             content_type=ContentType.objects.get_for_model(type(instance)), object_id=instance.pk
         ).delete()
 

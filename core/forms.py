@@ -18,9 +18,15 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import pretty_name
 
-from core.services import HUNDRED, kept_owner_shares, owner_shares_problem
+from core.services import (
+    HUNDRED,
+    NO_AUDIENCE,
+    kept_audience,
+    kept_owner_shares,
+    owner_shares_problem,
+)
 from core.tables import FORMER_WORDS
-from core.tenancy.access import ADD, CHANGE, writable_partners
+from core.tenancy.access import ADD, CHANGE, access_for, writable_partners
 from core.tenancy.models import Partner
 from core.tenancy.records import ConcordModel
 from core.widgets import speed_up_widget
@@ -383,10 +389,84 @@ class OwnerSharesMixin:
         self.shares = shares
 
 
-class ScopedModelForm(OwnerSharesMixin, ScopedFormMixin, forms.ModelForm):
+class AudienceMixin:
+    """The councils a record for chosen councils is for (core.tenancy.records.AudienceModel):
+    a checkbox for each council in which the person may add (or change) the record, and "For
+    every council" for those who may do so in every council. Councils the person may not
+    change are kept as they are (core.services.kept_audience: the owner shares' rule, in pages
+    and API alike) and named in the hint. The view saves the councils with
+    core.services.set_audience once the record is saved (`audience`)."""
+
+    fields: dict[str, forms.Field]
+    instance: Any
+    user: Any
+
+    def add_audience_fields(self) -> None:
+        action = ADD if self.instance.pk is None else CHANGE
+        area = type(self.instance).area
+        writable = writable_partners(self.user, action, area)
+        writable_ids = set(writable.values_list("pk", flat=True))
+        #: Councils the record is for that this person cannot take away.
+        self.kept_councils = kept_audience(self.instance, writable_ids)
+        self.every_council = access_for(self.user).partner_ids(action, area) is None
+        current = [p.pk for p in self.instance.audience() if p.pk in writable_ids]
+        hint = "The councils it is for."
+        visible = set(Partner.objects.visible_to(self.user).values_list("pk", flat=True))
+        shown = [p for p in self.kept_councils if p.pk in visible]
+        if shown:
+            names = ", ".join(p.name for p in shown)
+            hint += f" It is also for {names}, which you cannot change."
+        self.fields["councils"] = forms.ModelMultipleChoiceField(
+            queryset=writable,
+            required=False,
+            label="Councils",
+            help_text=hint,
+            initial=current,
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={
+                "invalid_choice": "Choose councils from the list",
+                "invalid_pk_value": "Choose councils from the list",
+            },
+        )
+        self.fields["councils"].label_from_instance = partner_label  # type: ignore[attr-defined]
+        every = self.fields.get("for_all_councils")
+        if every is None:
+            every = self.fields["for_all_councils"] = forms.BooleanField(
+                label="For every council",
+                required=False,
+                initial=self.instance.for_all_councils,
+                help_text=type(self.instance)._meta.get_field("for_all_councils").help_text,
+            )
+        if not self.every_council:
+            # Only someone who may do this in every council says a record is for all of them
+            # (or takes that away).
+            every.disabled = True
+        #: The councils to save, once the form is valid.
+        self.audience: list[Any] = []
+
+    @property
+    def audience_fields(self) -> list[str]:
+        return ["for_all_councils", "councils"] if hasattr(self, "kept_councils") else []
+
+    def clean_audience(self, cleaned: dict[str, Any]) -> None:
+        form: Any = self
+        if form.has_error("councils"):
+            return
+        for_all = bool(cleaned.get("for_all_councils"))
+        if not self.every_council:
+            for_all = bool(self.instance.for_all_councils)
+        chosen = list(cleaned.get("councils") or ())
+        self.audience = [*self.kept_councils, *chosen]
+        if not for_all and not self.audience:
+            form.add_error("councils", NO_AUDIENCE)
+        self.instance.for_all_councils = for_all
+
+
+class ScopedModelForm(AudienceMixin, OwnerSharesMixin, ScopedFormMixin, forms.ModelForm):
     """A model form whose dropdowns offer only what the person may see (and write to).
 
-    A co-owned record's form also asks for its owner shares (`OwnerSharesMixin`).
+    A co-owned record's form also asks for its owner shares (`OwnerSharesMixin`); a record for
+    chosen councils, which councils (`AudienceMixin`).
     """
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -401,6 +481,8 @@ class ScopedModelForm(OwnerSharesMixin, ScopedFormMixin, forms.ModelForm):
             setattr(self.instance, f"{author_field}_id", getattr(user, "pk", None))
         if getattr(self._meta.model, "ownership", None) == "shared":
             self.add_share_fields()
+        if getattr(self._meta.model, "ownership", None) == "audience":
+            self.add_audience_fields()
         govukify(self)
         for name in self.share_fields:
             self.fields[name].widget.attrs["class"] += " govuk-input--width-5"
@@ -414,6 +496,8 @@ class ScopedModelForm(OwnerSharesMixin, ScopedFormMixin, forms.ModelForm):
         cleaned = super().clean() or {}
         if self.share_fields:
             self.clean_shares(cleaned)
+        if self.audience_fields:
+            self.clean_audience(cleaned)
         return cleaned
 
     def _post_clean(self) -> None:

@@ -6,6 +6,8 @@ zip holds ``<app_label>/<model_name>.jsonl`` and ``.csv`` of ``Model.objects.own
 catalogue models are left out, since no partner owns them. Beside them:
 
 - ``core/ownershare.jsonl`` (+ ``.csv``): the owner shares of the co-owned records exported;
+- ``core/audiencecouncil.jsonl`` (+ ``.csv``): which records for chosen councils name the
+  partner (a knowledge article, a change); those for every council say so themselves;
 - ``<user app>/user.jsonl`` (+ ``.csv``): the council's own people (those its records name in
   a field listed in the model's ``partner_people_fields``: a membership's person), without
   password hashes; anyone else a record names appears in it by username only;
@@ -46,7 +48,14 @@ from django.utils import timezone
 
 from core.exporting import Column, csv_cell, export_columns, plain_value
 from core.models import Attachment, ChangeRecord
-from core.tenancy.records import CatalogueModel, ConcordModel, OwnerShare, SharedOwnershipModel
+from core.tenancy.records import (
+    AudienceCouncil,
+    AudienceModel,
+    CatalogueModel,
+    ConcordModel,
+    OwnerShare,
+    SharedOwnershipModel,
+)
 
 FORMAT_VERSION = "1"
 CHUNK_SIZE = 2000
@@ -220,6 +229,28 @@ def _owner_share_rows(
             yield (model._meta.label, object_id, record, code, percentage)
 
 
+def _audience_rows(
+    partner: Any, addressed: Sequence[type[ConcordModel]]
+) -> Iterator[tuple[Any, ...]]:
+    """Which records for chosen councils name the partner (those for every council say so
+    in their own ``for_all_councils`` column). Only the partner's own row of each: which other
+    councils a record is for is not the partner's data."""
+    from django.contrib.contenttypes.models import ContentType
+
+    for model in addressed:
+        content_type = ContentType.objects.get_for_model(model)
+        owned = model.objects.owned_by(partner)
+        key = getattr(model, "natural_key", None) or "pk"
+        rows = (
+            AudienceCouncil.objects.filter(content_type=content_type, partner=partner)
+            .annotate(record_key=Subquery(owned.filter(pk=OuterRef("object_id")).values(key)[:1]))
+            .order_by("object_id")
+            .values_list("object_id", "record_key", "partner__code")
+        )
+        for object_id, record, code in rows.iterator(chunk_size=CHUNK_SIZE):
+            yield (model._meta.label, object_id, record, code)
+
+
 def attachment_entry(attachment_id: int, original_name: str) -> str:
     """The zip path of an attachment's file: ``files/<attachment id>/<original name>``."""
     from core.attachments import original_name_of
@@ -353,6 +384,15 @@ def _export(
             "core/ownershare",
             ["model", "object_id", "record", "partner", "percentage"],
             _owner_share_rows(partner, shared),
+            counts_toward_progress=False,
+        )
+
+        addressed = [m for m in exported if issubclass(m, AudienceModel)]
+        _write_table(
+            run,
+            "core/audiencecouncil",
+            ["model", "object_id", "record", "partner"],
+            _audience_rows(partner, addressed),
             counts_toward_progress=False,
         )
 

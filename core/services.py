@@ -1,6 +1,7 @@
 """Business rules of the core that are more than a save, each written once for pages, API,
-imports and commands alike: a co-owned record's owner shares (they add up to 100%), and the
-re-check that a saved record is still visible to the person who saved it."""
+imports and commands alike: a co-owned record's owner shares (they add up to 100%), the
+councils a record is for (its audience), and the re-check that a saved record is still
+visible to the person who saved it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.db.models import Exists, OuterRef
 
 from core.changelog import record_change
 from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
-from core.tenancy.records import OwnerShare, SharedOwnershipModel
+from core.tenancy.records import AudienceCouncil, AudienceModel, OwnerShare, SharedOwnershipModel
 
 HUNDRED = Decimal("100")
 
@@ -132,13 +133,12 @@ def set_owner_shares(obj: SharedOwnershipModel, shares: dict[Any, Decimal]) -> l
     return created
 
 
-def _link_first_changes(
-    obj: SharedOwnershipModel, content_type: Any, partner_ids: list[int]
-) -> None:
+def _link_first_changes(obj: Any, content_type: Any, partner_ids: list[int]) -> None:
     """Show a new shared record's first changes (its creation) in its owners' change logs.
 
-    A co-owned record is saved before it has owners, so its "create" record names no partner
-    until now. Links are only ever added, so the change log itself stays untouched.
+    A co-owned record (or one for chosen councils) is saved before it has owners, so its
+    "create" record names no partner until now. Links are only ever added, so the change log
+    itself stays untouched.
     """
     unlinked = (
         ChangeRecord.objects.unscoped("linking a new shared record's first changes to its owners")
@@ -153,3 +153,56 @@ def _link_first_changes(
             for pid in partner_ids
         ]
     )
+
+
+#: Said when a record for chosen councils would be for none.
+NO_AUDIENCE = "Choose the councils it is for, or say it is for every council."
+
+
+def kept_audience(obj: AudienceModel, writable_partner_ids: set[int]) -> list[Any]:
+    """The councils `obj` is for that a person who may write only `writable_partner_ids`
+    cannot take away: kept as they are, in pages and API alike (the owner shares' rule)."""
+    return [p for p in obj.audience() if p.pk not in writable_partner_ids]
+
+
+@transaction.atomic
+def set_audience(obj: AudienceModel, partners: Any, for_all: bool | None = None) -> list[Any]:
+    """Say which councils `obj` is for: `partners` (councils or their ids), or, with
+    `for_all`, every council (the named ones are then let go). `for_all=None` leaves the
+    record's flag as it is. A record for no council is refused (`NO_AUDIENCE`, on
+    ``councils``). The change of councils is written to the change log of every council it
+    was for or is for now; the flag's change is the record's own save."""
+    if for_all is not None and bool(obj.for_all_councils) != bool(for_all):
+        obj.for_all_councils = bool(for_all)
+        obj.save(update_fields=["for_all_councils", "updated_at", "version"])
+    ids = sorted({getattr(p, "pk", p) for p in partners or ()})
+    if obj.for_all_councils:
+        ids = []
+    elif not ids:
+        raise ValidationError({"councils": NO_AUDIENCE}, code="required")
+    content_type = ContentType.objects.get_for_model(type(obj))
+    existing = AudienceCouncil.objects.filter(content_type=content_type, object_id=obj.pk)
+    before = sorted(existing.values_list("partner_id", flat=True))
+    if before == ids:
+        if not ids:
+            return []
+        return obj.audience()
+    existing.exclude(partner_id__in=ids).delete()
+    AudienceCouncil.objects.bulk_create(
+        [
+            AudienceCouncil(content_type=content_type, object_id=obj.pk, partner_id=pid)
+            for pid in ids
+            if pid not in before
+        ]
+    )
+    if not before and not obj.for_all_councils:
+        _link_first_changes(obj, content_type, ids)
+    record_change(
+        obj,
+        ChangeAction.UPDATE,
+        {"councils": [str(pid) for pid in before]},
+        {"councils": [str(pid) for pid in ids]},
+        partner_ids=sorted({*before, *ids}) or obj.owning_partner_ids(),
+    )
+    obj._loaded_values = obj.tracked_values()
+    return obj.audience()

@@ -60,6 +60,18 @@ def partner_html(partner: Any) -> SafeString:
     return mark_safe(_partner_text(partner))  # noqa: S308 - escaped by _partner_text
 
 
+def audience_html(obj: Any, user: Any) -> SafeString:
+    """Who a record for chosen councils is for, as `user` may be told: "Every council", or the
+    councils it names that `user` can see (never the name of one they cannot)."""
+    if obj.for_all_councils:
+        return mark_safe("Every council")
+    visible = set(Partner.objects.visible_to(user).values_list("pk", flat=True))
+    shown = [p for p in obj.audience() if p.pk in visible]
+    if not shown:
+        return EMPTY
+    return mark_safe(", ".join(_partner_text(p) for p in shown))  # noqa: S308 - escaped
+
+
 def display_text(value: Any, field: Any = None, obj: Any = None) -> str:
     """`display_value` as plain, already-escaped text (for code that joins many cells)."""
     if field is not None and obj is not None and getattr(field, "choices", None):

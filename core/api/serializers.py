@@ -35,6 +35,7 @@ from rest_framework.validators import (
     UniqueTogetherValidator,
 )
 
+from core.api.audience import AudienceField, check_audience
 from core.api.fields import (
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
@@ -46,8 +47,14 @@ from core.api.owner_shares import OwnerSharesField
 from core.api.rows import ScopedListSerializer
 from core.api.uniqueness import FieldNamingUniqueTogether, open_for_uniqueness
 from core.forms import author_of
-from core.services import set_owner_shares
-from core.tenancy.records import OwnerShare, PartnerOwnedModel, SharedOwnershipModel
+from core.services import set_audience, set_owner_shares
+from core.tenancy.records import (
+    AudienceCouncil,
+    AudienceModel,
+    OwnerShare,
+    PartnerOwnedModel,
+    SharedOwnershipModel,
+)
 from core.tenancy.validators import EmailAddressField
 
 #: The bookkeeping fields every resource ends with: its version (the ETag) and when it was made
@@ -89,6 +96,14 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             return ShapedTextField, kwargs
         return field_class, kwargs
 
+    def build_field(
+        self, field_name: str, info: Any, model_class: Any, nested_depth: int
+    ) -> tuple[type[serializers.Field], dict[str, Any]]:
+        if field_name == "councils" and issubclass(model_class, AudienceModel):
+            # The councils a record is for (core.api.audience): no model field of that name.
+            return AudienceField, {}
+        return super().build_field(field_name, info, model_class, nested_depth)
+
     def build_relational_field(
         self, field_name: str, relation_info: Any
     ) -> tuple[type[serializers.Field], dict[str, Any]]:
@@ -125,6 +140,10 @@ class ScopedModelSerializer(serializers.ModelSerializer):
                 prototype.get("owner_shares"), OwnerSharesField
             ):
                 prototype["owner_shares"] = OwnerSharesField()
+            if issubclass(self.Meta.model, AudienceModel) and not isinstance(
+                prototype.get("councils"), AudienceField
+            ):
+                prototype["councils"] = AudienceField()
             _FIELD_PROTOTYPES[cls] = prototype
         fields = copy.deepcopy(prototype)
         for field in fields.values():
@@ -141,8 +160,24 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         ]
 
     def prepare_rows(self, rows: list[Any]) -> None:
-        """Load the owner shares of a page of co-owned records in one query."""
+        """Load the owner shares of a page of co-owned records (or the councils of a page of
+        records for chosen councils) in one query."""
         model = self.Meta.model
+        if rows and issubclass(model, AudienceModel) and "councils" in self.fields:
+            audience: dict[int, list[Any]] = {row.pk: [] for row in rows}
+            named = (
+                AudienceCouncil.objects.filter(
+                    content_type=ContentType.objects.get_for_model(model),
+                    object_id__in=list(audience),
+                )
+                .select_related("partner")
+                .order_by("partner__name")
+            )
+            for council in named:
+                audience[council.object_id].append(council.partner)
+            for row in rows:
+                row._api_audience = audience[row.pk]
+            return
         if not rows or not issubclass(model, SharedOwnershipModel):
             return
         if "owner_shares" not in self.fields:
@@ -179,6 +214,9 @@ class ScopedModelSerializer(serializers.ModelSerializer):
                     ]
                 }
             )
+        councils_field = self.fields.get("councils")
+        if isinstance(councils_field, AudienceField) and not councils_field.read_only:
+            check_audience(self, attrs)
         self.check_model_rules(attrs)
         return attrs
 
@@ -250,17 +288,32 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             # its author's own (as on the pages: core.forms.author_of).
             validated_data[author_field] = user
         shares = validated_data.pop("owner_shares", None)
+        councils = validated_data.pop("councils", None)
         instance = super().create(validated_data)
         if shares is not None:
             self.write_owner_shares(instance, shares)
+        if isinstance(instance, AudienceModel):
+            self.write_audience(instance, councils or [])
         return instance
 
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         shares = validated_data.pop("owner_shares", None)
+        councils = validated_data.pop("councils", None)
+        flag_sent = "for_all_councils" in validated_data
         instance = super().update(instance, validated_data)
         if shares is not None:
             self.write_owner_shares(instance, shares)
+        if isinstance(instance, AudienceModel) and (councils is not None or flag_sent):
+            self.write_audience(instance, instance.audience() if councils is None else councils)
         return instance
+
+    def write_audience(self, instance: Any, councils: list[Any]) -> None:
+        """Say which councils a record is for (validated already; the service checks again)."""
+        try:
+            set_audience(instance, councils)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+        instance._api_audience = None
 
     def write_owner_shares(self, instance: Any, shares: list[dict[str, Any]]) -> None:
         """Replace a co-owned record's owners (validated already; the service checks again)."""

@@ -5,6 +5,9 @@ Three kinds of record, one visibility mechanism (core.tenancy.scoping):
 - `PartnerOwnedModel`: owned by one council (`partner`).
 - `SharedOwnershipModel`: owned together by several councils through `OwnerShare` rows whose
   percentages sum to 100.
+- `AudienceModel`: kept by the shared service for every council or for the councils it
+  names through `AudienceCouncil` rows (a knowledge article, a catalogue request item, a
+  change that affects several councils); each council it is for counts as one of its owners.
 - `CatalogueModel`: owned by nobody (suppliers, products, categories), readable by every
   signed-in person, editable by shared-service staff.
 
@@ -83,7 +86,8 @@ class ConcordModel(models.Model):
     #: The area of the grant table (core.tenancy.access.AREAS) this record kind belongs to.
     #: Every concrete model names one; a system check refuses a missing or unknown area.
     area: ClassVar[str]
-    #: "partner", "shared", "catalogue" or "self": how ownership (and so visibility) works.
+    #: "partner", "shared", "audience", "catalogue" or "self": how ownership (and so
+    #: visibility) works.
     ownership: ClassVar[str] = "partner"
     #: The field a person changes to change who owns a record (``partner``, or a co-owned
     #: record's ``owner_shares``): where "you could no longer see it" is said. None: none.
@@ -493,6 +497,67 @@ class SharedOwnershipModel(ConcordModel):
         return [share.partner_id for share in self.owner_shares()]
 
 
+class AudienceModel(ConcordModel):
+    """A record for every council, or for the councils it names (its audience).
+
+    What the shared service publishes or plans for councils rather than what a council owns:
+    a knowledge article for all councils or chosen ones, a request catalogue item, a change
+    that affects several councils. Each council it is for counts as one of its owners, for
+    seeing it, for the grants on changing it, for the change log and for the partner export;
+    a record for every council counts as every council's, those that join later included.
+    The councils are set with `core.services.set_audience` (pages and the API do), which
+    writes the change to the change log.
+    """
+
+    for_all_councils = models.BooleanField(
+        "For every council",
+        default=False,
+        help_text="For every council of the partnership, including those that join later.",
+    )
+
+    ownership: ClassVar[str] = "audience"
+    ownership_field: ClassVar[str | None] = "councils"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def audience_rows(cls) -> Any:
+        """This model's `AudienceCouncil` rows."""
+        return AudienceCouncil.objects.filter(content_type=ContentType.objects.get_for_model(cls))
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        named = cls.audience_rows().filter(
+            object_id=OuterRef("pk"), partner_id__in=list(partner_ids)
+        )
+        return Q(for_all_councils=True) | Q(Exists(named))
+
+    def audience(self) -> list[Any]:
+        """The councils this record names (not every council, for one that is for all), by
+        name."""
+        if self.pk is None:
+            return []
+        rows = type(self).audience_rows().filter(object_id=self.pk).select_related("partner")
+        return sorted((row.partner for row in rows), key=lambda p: p.name)
+
+    def owning_partner_ids(self) -> list[int]:
+        if self.for_all_councils:
+            from django.apps import apps
+
+            partner = apps.get_model("tenancy", "Partner")
+            every = partner.objects.unscoped("a record for every council is every council's")
+            return sorted(every.values_list("pk", flat=True))
+        if self.pk is None:
+            return []
+        return sorted(
+            type(self)
+            .audience_rows()
+            .filter(object_id=self.pk)
+            .values_list("partner_id", flat=True)
+        )
+
+
 class CatalogueModel(ConcordModel):
     """A record owned by nobody: readable by every signed-in person, edited by service staff."""
 
@@ -542,3 +607,25 @@ class OwnerShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id}: {self.percentage}%"
+
+
+class AudienceCouncil(models.Model):
+    """One council a record of an `AudienceModel` is for."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    partner = models.ForeignKey(
+        "tenancy.Partner", on_delete=models.PROTECT, related_name="+", verbose_name=PARTNER_NAME
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "partner"], name="audience_unique_council"
+            ),
+        ]
+        indexes = [models.Index(fields=["content_type", "partner", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}"

@@ -1,5 +1,6 @@
 """The generic test families (core.testing.families) for the sample app's models: a
-partner-owned record (`Room`), a catalogue (`RoomType`) and a co-owned record (`Pact`).
+partner-owned record (`Room`), a catalogue (`RoomType`), a co-owned record (`Pact`), some
+people's own records (`Errand`) and a record for chosen councils (`Notice`).
 
 The sample app is a test-only app (core.testing.sample), so these families exercise core's
 machinery (pages, API, import, export, attachments, the change log) from core's own tests,
@@ -15,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from core.services import set_owner_shares
+from core.services import set_audience, set_owner_shares
 from core.tenancy.scoping import system_scope
 from core.testing.cast import Cast
 from core.testing.families import ModelFamily, content_of, unscoped
-from core.testing.sample.models import Errand, Pact, Room, RoomType
+from core.testing.sample.models import Errand, Notice, Pact, Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
@@ -309,3 +310,54 @@ def test_an_errand_added_by_a_requester_is_theirs_and_they_follow_it_up(cast, cl
     # A requester cannot delete (the own grants are view and change), nor export.
     assert client.post(f"/errands/{errand.pk}/delete/").status_code == 403
     assert client.get("/errands/export/", {"format": "csv"}).status_code == 403
+
+
+# Notices: for every council or chosen ones ------------------------------------------------------
+
+
+class TestNotice(ModelFamily):
+    """For chosen councils: their people read it, another council's people never see it; a
+    council's lead writes those for their council."""
+
+    model = Notice
+    owner = "wcc"
+    permitted = "wcc_lead"
+    denied = ("wcc_staff", "wcc_auditor")
+    outsider = "rbkc_lead"
+    identity_field = "title"
+    edited_field = "title"
+    list_queries = 3
+    api_list_queries = 4
+
+    def make(self, cast: Cast, partner: Any) -> Notice:
+        n = self.seq()
+        notice = Notice.objects.create(title=f"Printer move {n:03d}", body="Floor 3 to floor 5.")
+        set_audience(notice, [partner])
+        return notice
+
+    def sample(self, cast: Cast) -> Notice:
+        # Also for a former partner, whose name must not reach rbkc either.
+        notice = self.make(cast, cast.wcc)
+        set_audience(notice, [cast.wcc, cast.lbhf])
+        return notice
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {"title": "Password reset day", "body": "", "councils": [partner.pk]}
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {"title": "Password reset day", "body": "", "councils": [partner.code]}
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "title": "Renamed notice",
+            "body": obj.body,
+            # The page offers the councils one may write (a former partner is kept as it is).
+            "councils": [p.pk for p in obj.audience() if not p.is_former],
+        }
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "title": "Renamed notice",
+            "body": obj.body,
+            "councils": [p.code for p in obj.audience()],
+        }

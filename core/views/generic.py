@@ -37,7 +37,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst, slugify
 
 from core.related import with_related
-from core.services import set_owner_shares
+from core.services import set_audience, set_owner_shares
 from core.tables import (
     Table,
     default_detail_fields,
@@ -156,7 +156,7 @@ class ModelViews:
     @classmethod
     def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
         """Save a valid form and return the record (None if the record no longer exists); a
-        co-owned record's owner shares are saved with it.
+        co-owned record's owner shares, and the councils a record is for, are saved with it.
 
         Runs inside the page's transaction; raising ValidationError rolls the save back and
         shows the message on the form.
@@ -164,6 +164,8 @@ class ModelViews:
         obj = form.save()
         if getattr(form, "share_fields", None):
             set_owner_shares(obj, form.shares)
+        if getattr(form, "audience_fields", None):
+            set_audience(obj, form.audience)
         return obj
 
     @classmethod

@@ -138,6 +138,9 @@ class _ValueResolver:
                     if key == "owner_shares" and isinstance(value, dict):
                         ids = {int(pid) for pid in value if str(pid).isdigit()}
                         wanted.setdefault(Partner, set()).update(ids)
+                    if key == "councils" and isinstance(value, list):
+                        ids = {int(pid) for pid in value if str(pid).isdigit()}
+                        wanted.setdefault(Partner, set()).update(ids)
         self.names: dict[Any, dict[Any, Any]] = {}
         for related, ids in wanted.items():
             if hasattr(related._default_manager, "visible_to"):
@@ -149,6 +152,8 @@ class _ValueResolver:
     def label(self, name: str) -> str:
         if name == "owner_shares":
             return "Owner shares"
+        if name == "councils":
+            return "Councils"
         return field_label(self.model, name)
 
     def show(self, name: str, value: Any) -> SafeString:
@@ -166,6 +171,15 @@ class _ValueResolver:
                     if str(pid).isdigit()
                 ),
             )
+        if name == "councils" and isinstance(value, list):
+            # The councils a record is for: those the reader can see, never another's name.
+            partners = self.names.get(Partner, {})
+            shown = [
+                partners[int(pid)] for pid in value if str(pid).isdigit() and int(pid) in partners
+            ]
+            if not shown:
+                return _blank()
+            return format_html_join(", ", "{}", ((partner_html(p),) for p in shown))
         f = self.fields.get(name)
         if f is None:
             return format_html("{}", value)

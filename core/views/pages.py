@@ -40,6 +40,7 @@ from core.related import with_related
 from core.routes import route_url, route_url_or_fail
 from core.services import refetch_visible
 from core.tables import (
+    audience_html,
     partner_html,
 )
 from core.tenancy.access import ADD, CHANGE, DELETE, EXPORT, HISTORY, IMPORT, VIEW, access_for
@@ -271,12 +272,15 @@ class ModelDetailView(ModelPageMixin, View):
             owner_shares = [
                 (partner_html(share.partner), share.percentage) for share in obj.owner_shares()
             ]
+        rows = self.views.detail_rows(obj, request)
+        if self.model.ownership == "audience":
+            rows.append(("Councils", audience_html(obj, request.user)))
         read_only = context["update_url"] is None and context["delete_url"] is None
         context.update(
             read_only_notice=self.views.read_only_notice(obj, request) if read_only else "",
             extra_links=self.views.extra_links(obj, request),
             next_steps=self.views.next_steps(obj, request),
-            rows=self.views.detail_rows(obj, request),
+            rows=rows,
             sections=sections,
             owner_shares=owner_shares,
             attachments=attachments_panel(obj, request.user),

@@ -6,7 +6,7 @@ import django_filters
 
 from core.filtersets import ConcordFilterSet, ScopedModelChoiceFilter, scoped_choices
 from core.tenancy.models import Partner
-from core.testing.sample.models import Errand, Pact, Room, RoomType
+from core.testing.sample.models import Errand, Notice, Pact, Room, RoomType
 
 
 class RoomFilterSet(ConcordFilterSet):
@@ -43,3 +43,11 @@ class ErrandFilterSet(ConcordFilterSet):
     class Meta:
         model = Errand
         fields = ["q", "partner"]
+
+
+class NoticeFilterSet(ConcordFilterSet):
+    search_fields = ("title",)
+
+    class Meta:
+        model = Notice
+        fields = ["q"]

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from core.forms import ScopedModelForm
-from core.testing.sample.models import Errand, Pact, Room, RoomType
+from core.testing.sample.models import Errand, Notice, Pact, Room, RoomType
 
 
 class RoomForm(ScopedModelForm):
@@ -61,3 +61,12 @@ class ErrandForm(ScopedModelForm):
     class Meta:
         model = Errand
         fields = ["partner", "title", "notes"]
+
+
+class NoticeForm(ScopedModelForm):
+    """A notice and the councils it is for (core.forms.AudienceMixin)."""
+
+    class Meta:
+        model = Notice
+        fields = ["title", "body", "for_all_councils"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 4})}

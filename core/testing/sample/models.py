@@ -16,7 +16,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from core.tenancy.records import CatalogueModel, PartnerOwnedModel, SharedOwnershipModel
+from core.tenancy.records import (
+    AudienceModel,
+    CatalogueModel,
+    PartnerOwnedModel,
+    SharedOwnershipModel,
+)
 
 
 class RoomType(CatalogueModel):
@@ -160,6 +165,24 @@ class Errand(PartnerOwnedModel):
     class Meta:
         ordering = ["title", "id"]
         indexes = [models.Index(fields=["partner", "title", "id"], name="errand_partner_title_id")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Notice(AudienceModel):
+    """A record for every council or chosen ones (`AudienceModel`, as a knowledge article): a
+    notice the shared service puts up for councils."""
+
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+
+    # The estate's area, as the other sample records: a council's lead writes notices for
+    # their own council, so the rules for people who may write in some councils only are met.
+    area: ClassVar[str] = "estate"
+
+    class Meta:
+        ordering = ["title", "id"]
 
     def __str__(self) -> str:
         return self.title

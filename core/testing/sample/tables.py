@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.tables import Column, Table
-from core.testing.sample.models import Errand, Pact, Room, RoomType
+from core.testing.sample.models import Errand, Notice, Pact, Room, RoomType
 
 
 class RoomTable(Table):
@@ -51,3 +51,13 @@ class ErrandTable(Table):
 
     class Meta:
         model = Errand
+
+
+class NoticeTable(Table):
+    """Notices for councils."""
+
+    title = Column("Title", link=True, sortable=True)
+    for_all_councils = Column("For every council")
+
+    class Meta:
+        model = Notice

@@ -1,6 +1,12 @@
 """Pages of the sample app (a test-only app), mounted at the site root in the test run."""
 
-from core.testing.sample.views import ErrandViews, PactViews, RoomTypeViews, RoomViews
+from core.testing.sample.views import (
+    ErrandViews,
+    NoticeViews,
+    PactViews,
+    RoomTypeViews,
+    RoomViews,
+)
 
 app_name = "sample"
 
@@ -9,4 +15,5 @@ urlpatterns = [
     *RoomTypeViews.urls(),
     *PactViews.urls(),
     *ErrandViews.urls(),
+    *NoticeViews.urls(),
 ]

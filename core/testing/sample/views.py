@@ -14,13 +14,20 @@ from core.navigation import Need
 from core.tenancy.access import CHANGE, access_for
 from core.testing.sample.filtersets import (
     ErrandFilterSet,
+    NoticeFilterSet,
     PactFilterSet,
     RoomFilterSet,
     RoomTypeFilterSet,
 )
-from core.testing.sample.forms import ErrandForm, PactForm, RoomForm, RoomTypeForm
-from core.testing.sample.models import Errand, Pact, Room, RoomType
-from core.testing.sample.tables import ErrandTable, PactTable, RoomTable, RoomTypeTable
+from core.testing.sample.forms import ErrandForm, NoticeForm, PactForm, RoomForm, RoomTypeForm
+from core.testing.sample.models import Errand, Notice, Pact, Room, RoomType
+from core.testing.sample.tables import (
+    ErrandTable,
+    NoticeTable,
+    PactTable,
+    RoomTable,
+    RoomTypeTable,
+)
 from core.views.generic import ModelViews
 
 
@@ -78,3 +85,14 @@ def home_needs(user: Any) -> list[Need]:
         return []
     count = Room.objects.visible_to(user).filter(is_active=False).count()
     return [Need("Rooms not in use", count, f"{reverse(Room.url_name('list'))}?is_active=false")]
+
+
+class NoticeViews(ModelViews):
+    """Notices: for every council or chosen ones, put up by the shared service."""
+
+    model = Notice
+    filterset_class = NoticeFilterSet
+    table_class = NoticeTable
+    form_class = NoticeForm
+    nav_label = "Notices"
+    nav_order = 60

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
-from core.testing.sample.models import Errand, Pact, Room, RoomType
+from core.testing.sample.models import Errand, Notice, Pact, Room, RoomType
 
 
 class RoomTypeSerializer(ScopedModelSerializer):
@@ -64,3 +64,11 @@ class ErrandSerializer(ScopedModelSerializer):
     class Meta:
         model = Errand
         fields = ("id", "partner", "title", "notes", "requester", *BOOKKEEPING)
+
+
+class NoticeSerializer(ScopedModelSerializer):
+    """A notice, for every council (``for_all_councils``) or those it names (``councils``)."""
+
+    class Meta:
+        model = Notice
+        fields = ("id", "title", "body", "for_all_councils", "councils", *BOOKKEEPING)

@@ -5,17 +5,19 @@ from __future__ import annotations
 from core.api.viewsets import ScopedModelViewSet
 from core.testing.sample.api.serializers import (
     ErrandSerializer,
+    NoticeSerializer,
     PactSerializer,
     RoomSerializer,
     RoomTypeSerializer,
 )
 from core.testing.sample.filtersets import (
     ErrandFilterSet,
+    NoticeFilterSet,
     PactFilterSet,
     RoomFilterSet,
     RoomTypeFilterSet,
 )
-from core.testing.sample.models import Errand, Pact, Room, RoomType
+from core.testing.sample.models import Errand, Notice, Pact, Room, RoomType
 
 
 class RoomViewSet(ScopedModelViewSet):
@@ -51,4 +53,13 @@ class ErrandViewSet(ScopedModelViewSet):
     model = Errand
     serializer_class = ErrandSerializer
     filterset_class = ErrandFilterSet
+    ordering_fields = ("title",)
+
+
+class NoticeViewSet(ScopedModelViewSet):
+    """Notices, for every council or chosen ones."""
+
+    model = Notice
+    serializer_class = NoticeSerializer
+    filterset_class = NoticeFilterSet
     ordering_fields = ("title",)
