@@ -107,3 +107,19 @@ class ProblemStatus(models.TextChoices):
 OPEN_PROBLEM_STATUSES = frozenset(
     {ProblemStatus.OPEN, ProblemStatus.INVESTIGATING, ProblemStatus.KNOWN_ERROR}
 )
+
+
+class ArticleStatus(models.TextChoices):
+    """Where a knowledge article is in its life: written, read by councils, withdrawn."""
+
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"
+
+
+#: The moves an article may make (a retired article is brought back as a draft to revise).
+ARTICLE_MOVES: dict[str, frozenset[str]] = {
+    ArticleStatus.DRAFT: frozenset({ArticleStatus.PUBLISHED, ArticleStatus.RETIRED}),
+    ArticleStatus.PUBLISHED: frozenset({ArticleStatus.DRAFT, ArticleStatus.RETIRED}),
+    ArticleStatus.RETIRED: frozenset({ArticleStatus.DRAFT}),
+}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 
 from core.filtersets import ConcordFilterSet, ScopedModelChoiceFilter, scoped_choices
 from core.tenancy.models import Partner
 from servicedesk.choices import (
+    ArticleStatus,
     Priority,
     ProblemStatus,
     SlaState,
@@ -16,6 +19,7 @@ from servicedesk.choices import (
 )
 from servicedesk.models import (
     Category,
+    KnowledgeArticle,
     PriorityRule,
     Problem,
     Queue,
@@ -143,3 +147,25 @@ class ProblemFilterSet(ConcordFilterSet):
     class Meta:
         model = Problem
         fields = ["q", "status", "priority", "service", "category"]
+
+
+class KnowledgeArticleFilterSet(ConcordFilterSet):
+    """The filters of the knowledge base: words, state, category, service, and the council an
+    article is for (those for every council included)."""
+
+    search_fields = ("reference", "title", "summary", "keywords")
+    status = django_filters.MultipleChoiceFilter(choices=ArticleStatus.choices)
+    category = ScopedModelChoiceFilter(queryset=scoped_choices(Category))
+    service = ScopedModelChoiceFilter(queryset=scoped_choices(Service))
+    council = ScopedModelChoiceFilter(
+        queryset=scoped_choices(Partner), label="Council", method="filter_council"
+    )
+
+    class Meta:
+        model = KnowledgeArticle
+        fields = ["q", "status", "category", "service", "council"]
+
+    def filter_council(self, queryset: Any, name: str, value: Any) -> Any:
+        if value is None:
+            return queryset
+        return queryset.filter(KnowledgeArticle.ownership_filter([value.pk]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core.forms import ScopedForm, ScopedModelForm, govukify
 from core.tenancy.access import access_for, people_visible_to
@@ -16,6 +16,7 @@ from core.tenancy.models import User
 from servicedesk.choices import OPEN_STATUSES, TicketStatus
 from servicedesk.models import (
     Category,
+    KnowledgeArticle,
     PriorityRule,
     Problem,
     Queue,
@@ -271,3 +272,48 @@ class ProblemForm(ScopedModelForm):
 
     def staff(self, user: Any) -> QuerySet[Any]:
         return desk_staff()
+
+
+class KnowledgeArticleForm(ScopedModelForm):
+    """A knowledge article: what it says, who it is for (the councils' checkboxes come with
+    core.forms.AudienceMixin), and whether it is published."""
+
+    class Meta:
+        model = KnowledgeArticle
+        fields = [
+            "title",
+            "summary",
+            "body",
+            "keywords",
+            "category",
+            "service",
+            "status",
+            "review_on",
+            "for_all_councils",
+        ]
+        widgets = {"body": forms.Textarea(attrs={"rows": 12})}
+
+
+class LinkArticleForm(ScopedForm):
+    """Link a published knowledge article to a ticket."""
+
+    article = forms.ModelChoiceField(
+        queryset=KnowledgeArticle.objects.none(),
+        label="Knowledge article",
+        help_text="A published article for the ticket's council.",
+        error_messages={
+            "required": "Choose the knowledge article to link",
+            "invalid_choice": "Choose a published article from the list",
+        },
+    )
+
+    def __init__(self, *args: Any, user: Any, ticket: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        choices = self.fields["article"]
+        assert isinstance(choices, forms.ModelChoiceField)
+        articles = KnowledgeArticle.objects.visible_to(user).filter(status="published")
+        if ticket is not None:
+            articles = articles.filter(
+                KnowledgeArticle.ownership_filter([ticket.partner_id]) or Q()
+            )
+        choices.queryset = articles.order_by("title")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.tables import Column, Table
 from servicedesk.models import (
     Category,
+    KnowledgeArticle,
     PriorityRule,
     Problem,
     Queue,
@@ -129,3 +130,16 @@ class ProblemTable(Table):
 
     class Meta:
         model = Problem
+
+
+class KnowledgeArticleTable(Table):
+    """Knowledge articles, by title."""
+
+    reference = Column("Reference")
+    title = Column("Title", link=True, sortable=True)
+    status = Column("Status", sortable=True)
+    category = Column("Category")
+    published_at = Column("Published")
+
+    class Meta:
+        model = KnowledgeArticle

@@ -1,5 +1,6 @@
 """Pages of the service desk, mounted at the site root."""
 
+from servicedesk.knowledge_views import KnowledgeArticleViews
 from servicedesk.views import (
     CategoryViews,
     PriorityRuleViews,
@@ -20,6 +21,7 @@ urlpatterns = [
     *TicketViews.urls(),
     *ticket_action_urls(),
     *ProblemViews.urls(),
+    *KnowledgeArticleViews.urls(),
     *CategoryViews.urls(),
     *ServiceViews.urls(),
     *QueueViews.urls(),

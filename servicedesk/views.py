@@ -30,7 +30,7 @@ from core.navigation import Need
 from core.tables import display_value
 from core.tenancy.access import VIEW, access_for
 from core.views.generic import ModelViews, Related
-from servicedesk import services, sla
+from servicedesk import knowledge, services, sla
 from servicedesk.choices import OPEN_STATUSES, SlaState, TicketStatus
 from servicedesk.filtersets import (
     CategoryFilterSet,
@@ -46,6 +46,7 @@ from servicedesk.filtersets import (
 )
 from servicedesk.forms import (
     CategoryForm,
+    LinkArticleForm,
     PriorityRuleForm,
     ProblemForm,
     QueueForm,
@@ -60,6 +61,7 @@ from servicedesk.forms import (
     TicketForm,
     TicketUpdateForm,
 )
+from servicedesk.knowledge_views import ticket_knowledge_context
 from servicedesk.models import (
     Category,
     PriorityRule,
@@ -174,6 +176,7 @@ class TicketViews(ModelViews):
             "rate_form": RateForm(user=user) if may["rate"] else None,
             "may": may,
             "known_errors": services.known_errors_for(obj, user),
+            **ticket_knowledge_context(obj, request),
         }
 
 
@@ -295,12 +298,31 @@ class TicketRate(TicketAction):
         return "Thank you for your rating."
 
 
+class TicketLinkArticle(TicketAction):
+    """Link a published knowledge article to the ticket (those who work the ticket)."""
+
+    action = "link_article"
+
+    @staticmethod
+    def allowed(user: Any, ticket: Ticket) -> dict[str, bool]:
+        return {"link_article": knowledge.may_link(user, ticket)}
+
+    def make_form(self, request: HttpRequest, ticket: Ticket) -> Any:
+        return LinkArticleForm(request.POST, user=request.user, ticket=ticket)
+
+    def act(self, request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+        article = data["article"]
+        knowledge.link_article(ticket, article, by=request.user)
+        return f"{article.reference} linked to {ticket.reference}."
+
+
 def ticket_action_urls() -> list[Any]:
     """The URLs of the actions on a ticket's page, beside its generic pages."""
     prefix = TicketViews.prefix()
+    actions = (TicketReply, TicketResolve, TicketReopen, TicketClose, TicketRate, TicketLinkArticle)
     return [
         path(f"{prefix}/<int:pk>/{view.action}/", view.as_view(), name=f"ticket_{view.action}")
-        for view in (TicketReply, TicketResolve, TicketReopen, TicketClose, TicketRate)
+        for view in actions
     ]
 
 

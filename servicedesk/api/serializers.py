@@ -13,11 +13,12 @@ from core.api.fields import ScopedSlugRelatedField, request_user
 from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
 from core.tenancy.access import access_for, people_visible_to
 from core.tenancy.models import User
-from servicedesk import services
+from servicedesk import knowledge, services
 from servicedesk.choices import OPEN_STATUSES, Source, TicketStatus
 from servicedesk.forms import desk_staff
 from servicedesk.models import (
     Category,
+    KnowledgeArticle,
     PriorityRule,
     Problem,
     Queue,
@@ -379,3 +380,69 @@ class ProblemSerializer(ScopedModelSerializer):
             return services.change_problem(instance, validated_data)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+
+
+class KnowledgeArticleSerializer(ScopedModelSerializer):
+    """A knowledge article, for every council (``for_all_councils``) or those it names
+    (``councils``). The desk writes them; a council's people read the published ones for their
+    council. ``status`` moves draft → published → retired (a retired one back to draft)."""
+
+    category = ScopedSlugRelatedField(
+        related_model=Category, slug_field="name", required=False, allow_null=True
+    )
+    service = ScopedSlugRelatedField(
+        related_model=Service, slug_field="name", required=False, allow_null=True
+    )
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Who wrote it."
+    )
+
+    class Meta:
+        model = KnowledgeArticle
+        fields = (
+            "id",
+            "reference",
+            "title",
+            "summary",
+            "body",
+            "keywords",
+            "status",
+            "category",
+            "service",
+            "review_on",
+            "for_all_councils",
+            "councils",
+            "author",
+            "published_at",
+            "retired_at",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("reference", "author", "published_at", "retired_at")
+
+    def _save(self, article: KnowledgeArticle, data: dict[str, Any]) -> KnowledgeArticle:
+        councils = data.pop("councils", None)
+        for name, value in data.items():
+            setattr(article, name, value)
+        try:
+            saved = knowledge.save_article(article, councils, by=request_user(self))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+        saved._api_audience = None  # type: ignore[attr-defined]
+        return saved
+
+    def create(self, validated_data: dict[str, Any]) -> KnowledgeArticle:
+        return self._save(KnowledgeArticle(), dict(validated_data))
+
+    def update(self, instance: KnowledgeArticle, validated_data: dict[str, Any]) -> Any:
+        data = dict(validated_data)
+        if "for_all_councils" in data and "councils" not in data:
+            data["councils"] = instance.audience()
+        return self._save(instance, data)
+
+
+class LinkArticleSerializer(serializers.Serializer):
+    """The knowledge article to link to a ticket."""
+
+    article = serializers.CharField(
+        max_length=30, help_text="The article's reference (KB0000001) or id."
+    )

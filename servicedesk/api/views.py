@@ -25,10 +25,12 @@ from core.tenancy.access import CHANGE, VIEW
 from core.tenancy.choices import Nation
 from core.tenancy.models import Partner
 from core.workdays import MAX_WORKING_HOURS, NoWorkingTime, WorkingCalendar
-from servicedesk import services, sla
+from servicedesk import knowledge, services, sla
 from servicedesk.api.serializers import (
     AssignSerializer,
     CategorySerializer,
+    KnowledgeArticleSerializer,
+    LinkArticleSerializer,
     MergeSerializer,
     PriorityRuleSerializer,
     ProblemSerializer,
@@ -47,6 +49,7 @@ from servicedesk.api.serializers import (
 )
 from servicedesk.filtersets import (
     CategoryFilterSet,
+    KnowledgeArticleFilterSet,
     PriorityRuleFilterSet,
     ProblemFilterSet,
     QueueFilterSet,
@@ -59,6 +62,7 @@ from servicedesk.filtersets import (
 )
 from servicedesk.models import (
     Category,
+    KnowledgeArticle,
     PriorityRule,
     Problem,
     Queue,
@@ -223,6 +227,64 @@ class TicketViewSet(ScopedModelViewSet):
             .order_by("created_at", "id")
         )
         return Response(TicketCommentSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(responses=KnowledgeArticleSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def articles(self, request: Request, pk: Any = None) -> Response:
+        """The knowledge articles linked to the ticket that the reader may read."""
+        ticket = self._visible_ticket(request, pk)
+        return self._articles(request, ticket)
+
+    @extend_schema(request=LinkArticleSerializer, responses=KnowledgeArticleSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="link-article")
+    def link_article(self, request: Request, pk: Any = None) -> Response:
+        """Link a published knowledge article for the ticket's council (``article``: its
+        reference or id) to the ticket. Answers the ticket's linked articles."""
+        ticket = self._visible_ticket(request, pk)
+        if not knowledge.may_link(request.user, ticket):
+            raise PermissionDenied("You may not link articles to this ticket.")
+        form = LinkArticleSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        text = form.validated_data["article"].strip()
+        articles = KnowledgeArticle.objects.visible_to(request.user)
+        article = (
+            articles.filter(pk=int(text)).first()
+            if text.isdigit() and int(text) <= 2**63 - 1
+            else articles.filter(reference__iexact=text).first()
+        )
+        if article is None:
+            raise serializers.ValidationError(
+                {"article": [f"There is no knowledge article “{text[:30]}” that you may read"]}
+            )
+        try:
+            with transaction.atomic():
+                knowledge.link_article(ticket, article, by=request.user)
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        return self._articles(request, ticket)
+
+    def _visible_ticket(self, request: Request, pk: Any) -> Ticket:
+        if not str(pk).isdigit() or int(pk) > 2**63 - 1:
+            raise NotFound()
+        ticket = Ticket.objects.visible_to(request.user).filter(pk=int(pk)).first()
+        if ticket is None:
+            raise NotFound()
+        return ticket
+
+    def _articles(self, request: Request, ticket: Ticket) -> Response:
+        rows = knowledge.articles_linked_to(ticket, request.user)
+        serializer = KnowledgeArticleSerializer(rows, many=True, context={"request": request})
+        return Response(serializer.data)
+
+
+class KnowledgeArticleViewSet(ScopedModelViewSet):
+    """The knowledge base: articles for every council or chosen ones. The desk writes and
+    publishes them; a council's people read the published articles for their council."""
+
+    model = KnowledgeArticle
+    serializer_class = KnowledgeArticleSerializer
+    filterset_class = KnowledgeArticleFilterSet
+    ordering_fields = ("title", "published_at", "status")
 
 
 class CategoryViewSet(ScopedModelViewSet):

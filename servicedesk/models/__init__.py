@@ -1,5 +1,6 @@
 """The service desk's records, by what they are about (one module each)."""
 
+from servicedesk.models.knowledge import ArticleLink, KnowledgeArticle
 from servicedesk.models.problems import Problem
 from servicedesk.models.setup import (
     DEFAULT_MATRIX,
@@ -18,7 +19,9 @@ from servicedesk.models.tickets import Ticket, TicketComment, TicketLink
 __all__ = [
     "DEFAULT_MATRIX",
     "DEFAULT_TARGETS",
+    "ArticleLink",
     "Category",
+    "KnowledgeArticle",
     "PriorityRule",
     "Problem",
     "Queue",

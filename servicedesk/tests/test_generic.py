@@ -19,10 +19,11 @@ import pytest
 
 from core.testing.cast import Cast
 from core.testing.families import ModelFamily
-from servicedesk import services
+from servicedesk import knowledge, services
 from servicedesk.choices import Impact, Priority, TicketKind, Urgency
 from servicedesk.models import (
     Category,
+    KnowledgeArticle,
     PriorityRule,
     Problem,
     Queue,
@@ -155,6 +156,73 @@ class TestProblem(ModelFamily):
 
     def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
         return {"title": "Email delays (queue backlog)"}
+
+
+class TestKnowledgeArticle(ModelFamily):
+    """Written by the desk for chosen councils: their people read it once published (and
+    may not write it); another council's people never see it."""
+
+    model = KnowledgeArticle
+    owner = "wcc"
+    permitted = "agent"
+    denied = ("wcc_lead", "wcc_staff", "wcc_auditor")
+    outsider = "rbkc_lead"
+    edited_field = "title"
+    identity_field = "title"
+    list_queries = 6
+    api_list_queries = 4
+
+    def make(self, cast: Cast, partner: Any) -> KnowledgeArticle:
+        article = KnowledgeArticle(
+            title=f"Connecting to the VPN {self.seq():03d}",
+            summary="From home or a library.",
+            body="Open the client.\n\n- Sign in\n- Choose your council",
+            status="published",
+        )
+        return knowledge.save_article(article, [partner])
+
+    def sample(self, cast: Cast) -> KnowledgeArticle:
+        # Also for a former partner, whose name must not reach rbkc either.
+        article = self.make(cast, cast.wcc)
+        from core.services import set_audience
+
+        set_audience(article, [cast.wcc, cast.lbhf])
+        return article
+
+    def search_term(self, obj: Any) -> str:
+        return obj.reference
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {
+            "title": "Resetting your password",
+            "summary": "",
+            "body": "Go to the sign-in page and choose “Forgotten password”.",
+            "keywords": "password, locked out",
+            "status": "published",
+            "councils": [partner.pk],
+        }
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "title": "Connecting to the VPN (new client)",
+            "summary": obj.summary,
+            "body": obj.body,
+            "keywords": obj.keywords,
+            "status": obj.status,
+            "councils": [p.pk for p in obj.audience() if not p.is_former],
+        }
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {
+            "title": "Resetting your password",
+            "body": "Go to the sign-in page and choose “Forgotten password”.",
+            "status": "published",
+            "councils": [partner.code],
+        }
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        # A PUT: the whole article (the councils one may not change are kept).
+        return {"title": "Connecting to the VPN (new client)", "body": obj.body}
 
 
 class TestCategory(ModelFamily):
