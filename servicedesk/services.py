@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.numbering import next_number
 from core.tenancy.access import CHANGE, VIEW, access_for
+from core.tenancy.models import Membership
 from servicedesk import notifications, sla
 from servicedesk.choices import (
     KIND_PREFIX,
@@ -143,16 +144,24 @@ def raise_ticket(
 
 
 def _check_people(ticket: Ticket) -> None:
-    """The requester and the contact are people of the ticket's council."""
-    if ticket.partner.has_left():
+    """The requester and the contact are people of the ticket's council. A council that has
+    left raises no tickets; its history (a ticket opened before it left, as the demo's or an
+    import's) is its people's, as they were."""
+    opened_on = timezone.localtime(ticket.opened_at).date()
+    if ticket.partner.has_left(opened_on):
         raise ValidationError(
             {"partner": f"{ticket.partner.name} has left the partnership: it raises no tickets"}
         )
+    history = ticket.partner.has_left()
     for field in ("requester", "contact"):
         person = getattr(ticket, field)
         if person is None:
             continue
         access = access_for(person)
+        if history:
+            member = Membership.objects.unscoped("a former council's people, for its history")
+            if member.filter(user=person, partner=ticket.partner).exists():
+                continue
         if ticket.partner_id not in access.roles_by_partner and not access.is_service_staff:
             people = f"{ticket.partner.name}\N{RIGHT SINGLE QUOTATION MARK}s people"
             raise ValidationError({field: f"Choose one of {people}"})
