@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.periodic import periodic_jobs
 from core.tests.test_serve_production import BASE_DIR, fetch, free_port
 
 SETUP = """
@@ -94,6 +95,18 @@ def test_the_development_server_runs_a_job_worker_beside_it(tmp_path):
             assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.5)
         assert query(database, "SELECT count(*) FROM core_workerheartbeat") == [(1,)]
+        # The ticker queued the apps' periodic jobs at once, and the worker ran them.
+        periodic = {job.name for job in periodic_jobs()}
+        while not periodic <= {
+            path
+            for (path,) in query(
+                database,
+                "SELECT task_path FROM django_tasks_database_dbtaskresult "
+                "WHERE status = 'SUCCESSFUL'",
+            )
+        }:
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.5)
         (name,) = query(database, "SELECT file_name FROM core_partnerexport")[0]
         assert (tmp_path / "media" / name).is_file() or any(tmp_path.rglob(Path(name).name))
     finally:
@@ -108,8 +121,11 @@ def test_the_development_server_runs_a_job_worker_beside_it(tmp_path):
     assert code == 0, output
     found = re.search(r"job worker runs beside the server \(pid (\d+)\)", output)
     assert found, output
+    ticker = re.search(r"Periodic jobs .* are queued every 5 minutes \(pid (\d+)\)", output)
+    assert ticker, output
     # Stopped with the server, cleanly: its heartbeat removed.
     assert not process_exists(int(found[1]))
+    assert not process_exists(int(ticker[1]))
     assert query(database, "SELECT count(*) FROM core_workerheartbeat") == [(0,)]
 
 

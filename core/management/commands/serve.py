@@ -19,8 +19,10 @@ standard output, timeouts). Before it starts, the command
 
 Background jobs: in development the command starts a job worker (`concord worker`) as a
 subprocess beside the server and stops it with the server (``--no-worker`` leaves it out), so
-that the demo's exports and imports run; with the autoreloader it runs beside the reloaded
-server process, so it restarts with the code. In production the web server runs no jobs:
+that the demo's exports and imports run, and a ticker (`concord tick --every 300`) that queues the
+apps' periodic jobs every five minutes, so that SLA warnings and closing resolved tickets happen
+in the demo too; with the autoreloader they run beside the reloaded server process, so they
+restart with the code. In production the web server runs no jobs:
 `concord worker` runs beside it, as its own service (docs/deployment.md), so that it is
 restarted, scaled and logged on its own.
 """
@@ -50,6 +52,8 @@ from gunicorn.config import Config
 from core import gunicorn_conf
 from core.workers import jobs_need_a_worker
 
+#: Seconds between two ticks of the periodic jobs beside the development server.
+TICK_SECONDS = 300
 #: Seconds a worker is given to finish its job and stop when the development server stops.
 WORKER_STOP_SECONDS = 10
 
@@ -132,6 +136,12 @@ def worker_command() -> list[str]:
     return [sys.executable, "-m", "concord.cli", "worker", "--no-reload", "--no-startup-delay"]
 
 
+def ticker_command() -> list[str]:
+    """`concord tick --every` in a new Python process: the periodic jobs queued on a timetable
+    while the development server runs (production has a timer: docs/deployment.md)."""
+    return [sys.executable, "-m", "concord.cli", "tick", "--every", str(TICK_SECONDS)]
+
+
 @contextmanager
 def worker_beside(stdout: Any) -> Iterator[subprocess.Popen[bytes] | None]:
     """A job worker subprocess for as long as the block runs (none when jobs run inside the
@@ -143,19 +153,30 @@ def worker_beside(stdout: Any) -> Iterator[subprocess.Popen[bytes] | None]:
     linux = sys.platform.startswith("linux")
     worker = subprocess.Popen(worker_command(), preexec_fn=_die_with_parent if linux else None)  # noqa: S603
     stdout.write(f"Background jobs: a job worker runs beside the server (pid {worker.pid}).")
+    ticker = subprocess.Popen(ticker_command(), preexec_fn=_die_with_parent if linux else None)  # noqa: S603
+    stdout.write(
+        f"Periodic jobs (SLA watch, closing resolved tickets...) are queued every "
+        f"{TICK_SECONDS // 60} minutes (pid {ticker.pid})."
+    )
     try:
         yield worker
     finally:
-        if worker.poll() is None:
-            try:  # Ctrl-C reached the worker too (one process group): let it stop by itself
-                worker.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=WORKER_STOP_SECONDS)
+        for process in (ticker, worker):
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process started beside the server, as Ctrl-C stops it, or kill it."""
+    if process.poll() is None:
+        try:  # Ctrl-C reached it too (one process group): let it stop by itself
+            process.wait(timeout=1)
         except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+            process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class Command(BaseCommand):
