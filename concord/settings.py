@@ -371,6 +371,9 @@ CONCORD_IMPORT_MAX_BYTES = env_int("CONCORD_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # The most rows of data an import file may hold, and the most a workbook may unzip to
 # (core/importing/limits.py has the rest of the limits, a spreadsheet's own).
 CONCORD_IMPORT_MAX_ROWS = env_int("CONCORD_IMPORT_MAX_ROWS", 100_000)
+# How many days the link in an approval email works (a catalogue request's council lead
+# approves or rejects from it without signing in).
+CONCORD_APPROVAL_LINK_DAYS = env_int("CONCORD_APPROVAL_LINK_DAYS", 7)
 # How much history `concord demo` makes, in per cent of its year (100: a few thousand tickets;
 # the test suite, which loads the demo several times, asks for 1).
 CONCORD_DEMO_HISTORY_PERCENT = env_int("CONCORD_DEMO_HISTORY_PERCENT", 100)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime
 import decimal
+import json
 import re
 import tempfile
 import uuid
@@ -84,7 +85,10 @@ def export_columns(model: type[models.Model], fields: Iterable[str] | None = Non
 
 
 def plain_value(value: Any) -> Any:
-    """A value as files carry it: ISO dates and times, Decimal kept exact, UUIDs as text."""
+    """A value as files carry it: ISO dates and times, Decimal kept exact, UUIDs as text, a
+    JSON field's object or list as JSON text (a request's answers by question)."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(datetime.UTC)

@@ -53,6 +53,7 @@ class TicketStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
     CLOSED = "closed", "Closed"
     REOPENED = "reopened", "Reopened"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
 
 
 #: Statuses in which a ticket is still being worked (its clocks run or are paused).
@@ -64,10 +65,14 @@ OPEN_STATUSES = frozenset(
         TicketStatus.AWAITING_CUSTOMER,
         TicketStatus.AWAITING_SUPPLIER,
         TicketStatus.REOPENED,
+        TicketStatus.AWAITING_APPROVAL,
     }
 )
 #: The status that pauses the SLA clock: the desk waits on the customer.
 PAUSING_STATUSES = frozenset({TicketStatus.AWAITING_CUSTOMER})
+#: The statuses in which no SLA clock runs: awaiting the customer, or a catalogue request
+#: awaiting its council lead's approval (servicedesk.catalogue), which only a decision ends.
+CLOCK_STOPPED_STATUSES = PAUSING_STATUSES | {TicketStatus.AWAITING_APPROVAL}
 
 
 class SlaState(models.TextChoices):
@@ -123,3 +128,23 @@ ARTICLE_MOVES: dict[str, frozenset[str]] = {
     ArticleStatus.PUBLISHED: frozenset({ArticleStatus.DRAFT, ArticleStatus.RETIRED}),
     ArticleStatus.RETIRED: frozenset({ArticleStatus.DRAFT}),
 }
+
+
+class FieldKind(models.TextChoices):
+    """The kinds of question a request catalogue item's form asks."""
+
+    TEXT = "text", "One line of text"
+    PARAGRAPH = "paragraph", "Paragraphs of text"
+    CHOICE = "choice", "One of a list"
+    DATE = "date", "A date"
+    NUMBER = "number", "A whole number"
+    YESNO = "yesno", "Yes or no"
+    EMAIL = "email", "An email address"
+
+
+class Decision(models.TextChoices):
+    """A council lead's decision on a catalogue request that needs approval."""
+
+    PENDING = "pending", "Waiting for a decision"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"

@@ -24,6 +24,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from core.demo import DemoRun
+from core.services import set_audience
 from core.tenancy.choices import CouncilRole, ServiceRole
 from core.tenancy.models import Membership, User
 from servicedesk import knowledge, notifications, services
@@ -347,15 +348,20 @@ ARTICLES = (
 
 
 def load_demo_data(run: DemoRun) -> None:
-    """The desk's set-up, knowledge base, a problem, and a year of tickets for each council."""
+    """The desk's set-up, knowledge base, request catalogue, a problem, a year of tickets for
+    each council, and catalogue requests waiting for, given and refused approval."""
     with notifications.paused():
         catalogue = _load_catalogue(run)
         staff = _load_staff(run, catalogue["queues"])
         _load_service_levels(run)
         _load_articles(run, catalogue["services"])
+        items = _load_request_items(run, catalogue)
         problem = _load_problem(run, catalogue["services"])
         for partner in run.partners.values():
             _load_history(run, partner, catalogue, staff, problem)
+        for partner in run.partners.values():
+            if not partner.has_left():
+                _load_requests(run, partner, items, staff)
 
 
 # Set-up -------------------------------------------------------------------------------------
@@ -506,6 +512,143 @@ def _load_problem(run: DemoRun, services_: dict[str, Any]) -> Problem:
     )
     run.created["problems"] += 1
     return problem
+
+
+# (name, description, category, service, questions, needs approval, tasks, council or None)
+REQUEST_ITEMS = (
+    (
+        "New starter laptop",
+        "A laptop built, enrolled and ready on a new member of staff's first day. Ask at "
+        "least ten working days before they start.",
+        "Hardware",
+        "Desktop and devices",
+        "Name of the new starter | text | required\nStart date | date | required\n"
+        "Team | text | required\nLaptop size | choice | required | 13 inch; 15 inch\n"
+        "Needs a mobile phone too | yesno | required",
+        True,
+        "Build the laptop from the standard image\nEnrol it in device management\n"
+        "Create the account and mailbox\nHand the laptop over",
+        None,
+    ),
+    (
+        "Software install",
+        "Software from the approved list installed on your laptop.",
+        "Software",
+        "Desktop and devices",
+        "Software | text | required\nWhy you need it | paragraph | optional",
+        False,
+        "Check the licence\nInstall the software",
+        None,
+    ),
+    (
+        "Access to the housing system",
+        "An account on the housing management system, with the role your work needs.",
+        "Access",
+        "Housing management system",
+        "Role | choice | required | Lettings officer; Repairs officer; Rents officer\n"
+        "From | date | required\nLine manager's email | email | required",
+        True,
+        "Create the account with the role\nSend the sign-in details",
+        None,
+    ),
+    (
+        "Guest Wi-Fi for an event",
+        "Guest Wi-Fi codes for visitors at an event in Kensington Town Hall.",
+        "Network",
+        "Corporate Wi-Fi",
+        "Event | text | required\nDate | date | required\nHow many guests | number | required",
+        False,
+        "Issue the guest codes",
+        "rbkc",
+    ),
+)
+
+
+def _load_request_items(run: DemoRun, catalogue: dict[str, dict[str, Any]]) -> list[Any]:
+    from servicedesk.models import RequestItem
+
+    items = []
+    for name, text, category, service, questions, approval, tasks, council in REQUEST_ITEMS:
+        item = RequestItem.objects.unscoped("demo").filter(name=name).first()
+        if item is None:
+            item = RequestItem.objects.create(
+                name=name,
+                description=text,
+                category=catalogue["categories"][category],
+                service=catalogue["services"][service],
+                questions=questions,
+                needs_approval=approval,
+                tasks=tasks,
+                for_all_councils=council is None,
+            )
+            if council is not None:
+                set_audience(item, [run.partners[council]])
+            run.created["request items"] += 1
+        items.append(item)
+    return items
+
+
+def _load_requests(run: DemoRun, partner: Any, items: list[Any], staff: dict[str, Any]) -> None:
+    """A few recent catalogue requests in a council: one waiting for its lead, one approved and
+    being worked, one refused, one fulfilled (once)."""
+    from servicedesk import catalogue
+    from servicedesk.models import FulfilmentTask
+
+    if Ticket.objects.unscoped("demo").filter(partner=partner, request_item__isnull=False).exists():
+        return
+    laptop, software, access = items[0], items[1], items[2]
+    lead = User.objects.get(username=f"{partner.code}.lead")
+    asker = User.objects.get(username=f"{partner.code}.staff")
+    now = timezone.now()
+    day = datetime.timedelta(days=1)
+    laptop_answers = {
+        "Name of the new starter": "Priya Desai",
+        "Start date": (now + 14 * day).date().isoformat(),
+        "Team": "Housing options",
+        "Laptop size": "13 inch",
+        "Needs a mobile phone too": "yes",
+    }
+    # Waiting for the lead's decision.
+    catalogue.raise_request(
+        laptop, partner=partner, requester=asker, answers=laptop_answers, opened_at=now - day
+    )
+    approved = catalogue.raise_request(
+        access,
+        partner=partner,
+        requester=asker,
+        answers={
+            "Role": "Lettings officer",
+            "From": (now + 3 * day).date().isoformat(),
+            "Line manager's email": f"{partner.code}.lead@concord-demo.example",
+        },
+        opened_at=now - 4 * day,
+    )
+    catalogue.decide(approved, lead, approve=True, now=now - 3 * day)
+    first = FulfilmentTask.objects.unscoped("demo").filter(ticket=approved).order_by("position")
+    services.assign(approved, staff["agent"])
+    catalogue.complete_task(first.first(), staff["agent"], now=now - 2 * day)
+    refused = catalogue.raise_request(
+        laptop,
+        partner=partner,
+        requester=asker,
+        answers={**laptop_answers, "Name of the new starter": "Sam Lee", "Laptop size": "15 inch"},
+        opened_at=now - 9 * day,
+    )
+    catalogue.decide(
+        refused, lead, approve=False, comment="A 13 inch laptop from stock will do.",
+        now=now - 8 * day,
+    )  # fmt: skip
+    done = catalogue.raise_request(
+        software,
+        partner=partner,
+        requester=asker,
+        answers={"Software": "Adobe Acrobat Pro", "Why you need it": "Editing tenancy forms"},
+        opened_at=now - 6 * day,
+    )
+    services.assign(done, staff["agent"])
+    for task in FulfilmentTask.objects.unscoped("demo").filter(ticket=done).order_by("position"):
+        catalogue.complete_task(task, staff["agent"], now=now - 5 * day)
+    run.created["catalogue requests"] += 4
 
 
 # History ------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from servicedesk.models import (
     Problem,
     Queue,
     QueueMember,
+    RequestItem,
     RoutingRule,
     Service,
     ServiceCalendar,
@@ -169,3 +170,25 @@ class KnowledgeArticleFilterSet(ConcordFilterSet):
         if value is None:
             return queryset
         return queryset.filter(KnowledgeArticle.ownership_filter([value.pk]))
+
+
+class RequestItemFilterSet(ConcordFilterSet):
+    """The filters of the request catalogue: words, category, service, whether it needs
+    approval, and the council it is offered to (those for every council included)."""
+
+    search_fields = ("name", "description")
+    category = ScopedModelChoiceFilter(queryset=scoped_choices(Category))
+    service = ScopedModelChoiceFilter(queryset=scoped_choices(Service))
+    needs_approval = django_filters.BooleanFilter(label="Needs approval")
+    council = ScopedModelChoiceFilter(
+        queryset=scoped_choices(Partner), label="Council", method="filter_council"
+    )
+
+    class Meta:
+        model = RequestItem
+        fields = ["q", "category", "service", "needs_approval", "council"]
+
+    def filter_council(self, queryset: Any, name: str, value: Any) -> Any:
+        if value is None:
+            return queryset
+        return queryset.filter(RequestItem.ownership_filter([value.pk]))

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from core.forms import ScopedForm, ScopedModelForm, govukify
 from core.tenancy.access import access_for, people_visible_to
 from core.tenancy.choices import ServiceRole
-from core.tenancy.models import User
+from core.tenancy.models import Partner, User
 from servicedesk.choices import OPEN_STATUSES, TicketStatus
 from servicedesk.models import (
     Category,
@@ -21,6 +21,7 @@ from servicedesk.models import (
     Problem,
     Queue,
     QueueMember,
+    RequestItem,
     RoutingRule,
     Service,
     ServiceCalendar,
@@ -81,7 +82,11 @@ class TicketUpdateForm(ScopedModelForm):
 
     unscoped_choices = {"assignee": "staff", "contact": "people"}
     status = forms.ChoiceField(
-        choices=[(s.value, s.label) for s in TicketStatus if s in OPEN_STATUSES],
+        choices=[
+            (s.value, s.label)
+            for s in TicketStatus
+            if s in OPEN_STATUSES and s != TicketStatus.AWAITING_APPROVAL
+        ],
         help_text="Resolve, reopen or close a ticket with its own action.",
     )
 
@@ -105,6 +110,11 @@ class TicketUpdateForm(ScopedModelForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.fields["contact"].required = False
+        if self.instance.status == TicketStatus.AWAITING_APPROVAL:
+            # Only its council lead's decision moves a request waiting for approval.
+            status = self.fields["status"]
+            assert isinstance(status, forms.ChoiceField)
+            status.choices = [(TicketStatus.AWAITING_APPROVAL, "Awaiting approval")]
         if not access_for(user).can("view", Problem.area) or (
             self.instance.pk and self.instance.kind != "incident"
         ):
@@ -317,3 +327,92 @@ class LinkArticleForm(ScopedForm):
                 KnowledgeArticle.ownership_filter([ticket.partner_id]) or Q()
             )
         choices.queryset = articles.order_by("title")
+
+
+class RequestItemForm(ScopedModelForm):
+    """A request catalogue item: what may be asked for, its questions, whether a council lead
+    approves it, the tasks that fulfil it, and the councils it is offered to."""
+
+    class Meta:
+        model = RequestItem
+        fields = [
+            "name",
+            "description",
+            "category",
+            "service",
+            "questions",
+            "needs_approval",
+            "tasks",
+            "is_active",
+            "for_all_councils",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "questions": forms.Textarea(attrs={"rows": 6}),
+            "tasks": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+class RequestForm(ScopedForm):
+    """Ask for a catalogue item: the council (where the person may raise tickets and the item
+    is offered), for whom (a lead or the desk may ask for one of the council's people), and
+    the item's own questions (servicedesk.catalogue.question_fields)."""
+
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(),
+        label="Council",
+        error_messages={
+            "required": "Choose the council",
+            "invalid_choice": "Choose a council from the list",
+        },
+    )
+    requester = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Who is it for?",
+        required=False,
+        help_text="Leave it empty if it is for you.",
+        error_messages={"invalid_choice": "Choose one of the council's people"},
+    )
+    unscoped_choices = {"requester": "people"}
+
+    def __init__(self, *args: Any, user: Any, item: Any, **kwargs: Any) -> None:
+        from servicedesk.catalogue import councils_to_ask_for, question_fields
+
+        super().__init__(*args, user=user, **kwargs)
+        councils = councils_to_ask_for(user, item)
+        partner = self.fields["partner"]
+        assert isinstance(partner, forms.ModelChoiceField)
+        partner.queryset = Partner.objects.unscoped("the councils offered the item").filter(
+            pk__in=[p.pk for p in councils]
+        )
+        if len(councils) == 1:
+            self.initial.setdefault("partner", councils[0].pk)
+        if not TicketForm._raises_for_others(user):
+            del self.fields["requester"]
+        self.question_names: list[tuple[str, str]] = []
+        for name, field in question_fields(item).items():
+            key = f"answer_{len(self.question_names) + 1}"
+            self.fields[key] = field
+            self.question_names.append((key, name))
+        govukify(self)
+
+    def people(self, user: Any) -> QuerySet[Any]:
+        return people_visible_to(user).filter(is_active=True).order_by("username")
+
+    def answers(self) -> dict[str, Any]:
+        """The answers by question, as `servicedesk.catalogue.clean_answers` takes them."""
+        return {
+            name: self.data.get(key) if key in self.data else None
+            for key, name in self.question_names
+        }
+
+
+class DecisionForm(ScopedForm):
+    """A council lead's decision on a request waiting for approval."""
+
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Say why, if you reject it; the requester reads it.",
+    )

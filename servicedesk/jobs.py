@@ -27,7 +27,7 @@ from core.periodic import Periodic
 from core.tenancy.scoping import system_scope
 from core.workdays import WorkingCalendar
 from servicedesk import notifications, services, sla
-from servicedesk.choices import OPEN_STATUSES, PAUSING_STATUSES, SlaState, TicketStatus
+from servicedesk.choices import CLOCK_STOPPED_STATUSES, OPEN_STATUSES, SlaState, TicketStatus
 from servicedesk.models import ServiceCalendar, Ticket
 
 #: Tickets read and saved per batch.
@@ -40,7 +40,7 @@ def _running() -> Any:
     return (
         Ticket.objects.unscoped("the SLA watch reads every council's open tickets")
         .filter(status__in=OPEN_STATUSES, paused_since__isnull=True)
-        .exclude(status__in=PAUSING_STATUSES)
+        .exclude(status__in=CLOCK_STOPPED_STATUSES)
     )
 
 

@@ -10,7 +10,9 @@ told and sends each of them their own message, plain text and HTML from the temp
 - the desk (the assignee, else every member of the ticket's queue): the requester's reply, the
   SLA at risk;
 - on a breach, the escalation: the assignee, every member of the queue and the service
-  managers.
+  managers;
+- a catalogue request needing approval: the leads of the request's council, each with a link
+  of their own to decide from (servicedesk.catalogue); its approval: the requester.
 
 Nobody is told what they could not read on the page: each person is checked against the one
 visibility rule at the moment of sending (`Ticket.objects.visible_to`), so another council's
@@ -39,7 +41,8 @@ from django.template.loader import render_to_string
 from django_tasks import task
 
 from core.context import acting_as
-from core.tenancy.choices import ServiceRole
+from core.tenancy.choices import CouncilRole, ServiceRole
+from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
 from servicedesk.models import QueueMember, Ticket, TicketComment
 
@@ -48,6 +51,7 @@ logger = logging.getLogger(__name__)
 CUSTOMER = "customer"
 DESK = "desk"
 ESCALATION = "escalation"
+APPROVERS = "approvers"
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,17 @@ EVENTS: dict[str, Event] = {
     "sla_breached": Event(
         "SLA breached", ESCALATION, "{reference} has missed its SLA: escalated to you."
     ),
+    "request_approval": Event(
+        "Approval needed",
+        APPROVERS,
+        "{reference} is a request that needs a council lead's approval before the service "
+        "desk works on it.",
+    ),
+    "request_approved": Event(
+        "Approved",
+        CUSTOMER,
+        "Your request {reference} is approved: the service desk will now fulfil it.",
+    ),
 }
 
 _paused: ContextVar[bool] = ContextVar("servicedesk_notifications_paused", default=False)
@@ -120,6 +135,13 @@ def candidates(event: str, ticket: Ticket) -> list[Any]:
     ids: list[int] = []
     if audience == CUSTOMER:
         ids = [pk for pk in (ticket.requester_id, ticket.contact_id) if pk]
+    elif audience == APPROVERS:
+        ids = list(
+            Membership.objects.unscoped("a council's leads decide on its requests")
+            .filter(partner_id=ticket.partner_id, role=CouncilRole.LEAD)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+        )
     else:
         members: list[int] = []
         if ticket.queue_id is not None:
@@ -185,9 +207,17 @@ def message_for(
         "ticket": ticket,
         "comment": comment,
         "person": person,
-        "for_desk": about.audience != CUSTOMER,
+        "for_desk": about.audience not in (CUSTOMER, APPROVERS),
         "url": f"{settings.CONCORD_BASE_URL}{ticket.get_absolute_url()}",
     }
+    if about.audience == APPROVERS:
+        from django.urls import reverse
+
+        from servicedesk.catalogue import approval_token
+
+        link = reverse("servicedesk:approval_link", args=[approval_token(ticket, person)])
+        context["approval_url"] = f"{settings.CONCORD_BASE_URL}{link}"
+        context["approval_days"] = settings.CONCORD_APPROVAL_LINK_DAYS
     subject = _one_line(f"[{ticket.reference}] {about.title}: {ticket.subject}")[:200]
     sender = (
         ticket.queue.email

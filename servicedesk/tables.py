@@ -10,6 +10,7 @@ from servicedesk.models import (
     Problem,
     Queue,
     QueueMember,
+    RequestItem,
     RoutingRule,
     Service,
     ServiceCalendar,
@@ -143,3 +144,14 @@ class KnowledgeArticleTable(Table):
 
     class Meta:
         model = KnowledgeArticle
+
+
+class RequestItemTable(Table):
+    """The request catalogue, by name."""
+
+    name = Column("Name", link=True, sortable=True)
+    category = Column("Category")
+    needs_approval = Column("Needs approval")
+
+    class Meta:
+        model = RequestItem

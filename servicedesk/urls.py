@@ -1,5 +1,6 @@
 """Pages of the service desk, mounted at the site root."""
 
+from servicedesk.catalogue_views import RequestItemViews, catalogue_urls
 from servicedesk.knowledge_views import KnowledgeArticleViews
 from servicedesk.views import (
     CategoryViews,
@@ -22,6 +23,8 @@ urlpatterns = [
     *ticket_action_urls(),
     *ProblemViews.urls(),
     *KnowledgeArticleViews.urls(),
+    *RequestItemViews.urls(),
+    *catalogue_urls(),
     *CategoryViews.urls(),
     *ServiceViews.urls(),
     *QueueViews.urls(),

@@ -31,6 +31,7 @@ from core.tables import display_value
 from core.tenancy.access import VIEW, access_for
 from core.views.generic import ModelViews, Related
 from servicedesk import knowledge, services, sla
+from servicedesk.catalogue_views import ticket_request_context
 from servicedesk.choices import OPEN_STATUSES, SlaState, TicketStatus
 from servicedesk.filtersets import (
     CategoryFilterSet,
@@ -177,6 +178,7 @@ class TicketViews(ModelViews):
             "may": may,
             "known_errors": services.known_errors_for(obj, user),
             **ticket_knowledge_context(obj, request),
+            **ticket_request_context(obj, request),
         }
 
 

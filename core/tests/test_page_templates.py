@@ -14,7 +14,8 @@ templates/ (or an app's own templates folder) was never drawn, so a new page is 
 as it exists. Core's pages are drawn through the sample app (core.testing.sample); every
 installed app's generic pages (its list, and its form empty and with errors) are drawn too,
 found through the machinery rather than named, so that a template an app overrides one with
-(``<app>/<model>_form.html``) is checked as well.
+(``<app>/<model>_form.html``) is checked as well, and so are the pages each app lists in
+``<app>/tests/pages.py`` (core.testing.visits).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from core.tenancy.scoping import system_scope
 from core.testing.cast import PASSWORD, Cast
 from core.testing.families import declared_families, import_project_tests
 from core.testing.sample.models import Room, RoomType
+from core.testing.visits import app_page_visits
 from core.views.generic import DECLARED
 
 pytestmark = pytest.mark.django_db
@@ -292,6 +294,8 @@ def test_every_page_template_passes_the_checks(
             for page in ("detail", "update", "history"):
                 url = reverse(views.model.url_name(page), args=[record.pk])
                 visits.append((f"{label} {page}", partial(manager.get, url)))
+    # And the pages each app draws beyond its generic ones (core.testing.visits).
+    visits += app_page_visits(cast, client_for)
     pages: dict[str, str] = {}
     for name, visit in visits:
         response = visit()

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from core.api.fields import ScopedSlugRelatedField, request_user
 from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
 from core.tenancy.access import access_for, people_visible_to
-from core.tenancy.models import User
+from core.tenancy.models import Partner, User
 from servicedesk import knowledge, services
 from servicedesk.choices import OPEN_STATUSES, Source, TicketStatus
 from servicedesk.forms import desk_staff
@@ -23,6 +23,7 @@ from servicedesk.models import (
     Problem,
     Queue,
     QueueMember,
+    RequestItem,
     RoutingRule,
     Service,
     ServiceCalendar,
@@ -93,6 +94,17 @@ class TicketSerializer(ScopedModelSerializer):
     merged_into: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="reference", read_only=True, allow_null=True
     )
+    request_item: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="name",
+        read_only=True,
+        allow_null=True,
+        help_text="The request catalogue item it was asked for from (null: raised directly).",
+    )
+    answers = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The answers to the catalogue item's questions, by question.",
+    )
     problem = ScopedSlugRelatedField(
         related_model=Problem,
         slug_field="reference",
@@ -145,6 +157,8 @@ class TicketSerializer(ScopedModelSerializer):
             "routed_by",
             "merged_into",
             "problem",
+            "request_item",
+            "answers",
             *BOOKKEEPING,
         )
         read_only_fields = TICKET_READ_ONLY
@@ -445,4 +459,81 @@ class LinkArticleSerializer(serializers.Serializer):
 
     article = serializers.CharField(
         max_length=30, help_text="The article's reference (KB0000001) or id."
+    )
+
+
+class RequestItemSerializer(ScopedModelSerializer):
+    """A request catalogue item, offered to every council (``for_all_councils``) or those it
+    names (``councils``). ``questions``: one a line, ``label | kind | required | choice;
+    choice`` (kinds: text, paragraph, choice, date, number, yesno, email); ``tasks``: the
+    fulfilment tasks, one a line. Ask for one with ``POST .../request/``."""
+
+    category = ScopedSlugRelatedField(
+        related_model=Category, slug_field="name", required=False, allow_null=True
+    )
+    service = ScopedSlugRelatedField(
+        related_model=Service, slug_field="name", required=False, allow_null=True
+    )
+
+    class Meta:
+        model = RequestItem
+        fields = (
+            "id",
+            "name",
+            "description",
+            "category",
+            "service",
+            "questions",
+            "needs_approval",
+            "tasks",
+            "is_active",
+            "for_all_councils",
+            "councils",
+            *BOOKKEEPING,
+        )
+
+
+class RequestSerializer(serializers.Serializer):
+    """Ask for a catalogue item."""
+
+    partner = ScopedSlugRelatedField(
+        related_model=Partner,
+        slug_field="code",
+        help_text="The council it is asked for in (its code).",
+    )
+    requester = person_field(
+        "The person it is for (a username); by default whoever asks.", required=False
+    )
+    answers = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="The answers to the item's questions, by question: "
+        '{"Start date": "2027-01-04", "Laptop size": "13 inch"}.',
+    )
+
+
+class DecisionSerializer(serializers.Serializer):
+    """A council lead's decision on a request waiting for approval."""
+
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why (required to reject); the requester reads it.",
+    )
+
+
+class FulfilmentTaskSerializer(serializers.Serializer):
+    """One of a request's fulfilment tasks."""
+
+    id = serializers.IntegerField(read_only=True)
+    position = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    done_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    done_by = serializers.CharField(
+        source="done_by.username",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Who did it (a username).",
     )

@@ -25,10 +25,12 @@ from core.tenancy.access import CHANGE, VIEW
 from core.tenancy.choices import Nation
 from core.tenancy.models import Partner
 from core.workdays import MAX_WORKING_HOURS, NoWorkingTime, WorkingCalendar
-from servicedesk import knowledge, services, sla
+from servicedesk import catalogue, knowledge, services, sla
 from servicedesk.api.serializers import (
     AssignSerializer,
     CategorySerializer,
+    DecisionSerializer,
+    FulfilmentTaskSerializer,
     KnowledgeArticleSerializer,
     LinkArticleSerializer,
     MergeSerializer,
@@ -38,6 +40,8 @@ from servicedesk.api.serializers import (
     QueueSerializer,
     RateSerializer,
     ReplySerializer,
+    RequestItemSerializer,
+    RequestSerializer,
     ResolveSerializer,
     RoutingRuleSerializer,
     ServiceCalendarSerializer,
@@ -47,6 +51,7 @@ from servicedesk.api.serializers import (
     TicketSerializer,
     WorkingTimeSerializer,
 )
+from servicedesk.choices import Source
 from servicedesk.filtersets import (
     CategoryFilterSet,
     KnowledgeArticleFilterSet,
@@ -54,6 +59,7 @@ from servicedesk.filtersets import (
     ProblemFilterSet,
     QueueFilterSet,
     QueueMemberFilterSet,
+    RequestItemFilterSet,
     RoutingRuleFilterSet,
     ServiceCalendarFilterSet,
     ServiceFilterSet,
@@ -62,11 +68,13 @@ from servicedesk.filtersets import (
 )
 from servicedesk.models import (
     Category,
+    FulfilmentTask,
     KnowledgeArticle,
     PriorityRule,
     Problem,
     Queue,
     QueueMember,
+    RequestItem,
     RoutingRule,
     Service,
     ServiceCalendar,
@@ -263,6 +271,71 @@ class TicketViewSet(ScopedModelViewSet):
             raise _as_api_error(exc) from exc
         return self._articles(request, ticket)
 
+    @extend_schema(request=DecisionSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: Any = None) -> Response:
+        """A lead of the request's council approves a catalogue request waiting for approval:
+        its fulfilment tasks are made and the desk works on it."""
+        return self._decide(request, pk, approve=True)
+
+    @extend_schema(request=DecisionSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: Any = None) -> Response:
+        """A lead of the request's council rejects a catalogue request (``comment`` says why);
+        it is resolved as not approved."""
+        return self._decide(request, pk, approve=False)
+
+    def _decide(self, request: Request, pk: Any, *, approve: bool) -> Response:
+        ticket = self._visible_ticket(request, pk)
+        if not catalogue.may_decide(request.user, ticket):
+            raise PermissionDenied("You may not decide on this request.")
+        form = DecisionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            catalogue.decide(
+                ticket,
+                request.user,
+                approve=approve,
+                comment=form.validated_data.get("comment", ""),
+            )
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        return self.answer(request, ticket)
+
+    @extend_schema(responses=FulfilmentTaskSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def tasks(self, request: Request, pk: Any = None) -> Response:
+        """A catalogue request's fulfilment tasks, in order."""
+        ticket = self._visible_ticket(request, pk)
+        return Response(FulfilmentTaskSerializer(self._tasks(request, ticket), many=True).data)
+
+    @extend_schema(request=None, responses=FulfilmentTaskSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path=r"tasks/(?P<task>[0-9]{1,18})/done")
+    def task_done(self, request: Request, pk: Any = None, task: Any = None) -> Response:
+        """Mark one of a request's fulfilment tasks done (those who work the request); the
+        last one done resolves it. Answers the request's tasks."""
+        ticket = self._visible_ticket(request, pk)
+        found = (
+            FulfilmentTask.objects.visible_to(request.user).filter(ticket=ticket, pk=task).first()
+        )
+        if found is None:
+            raise NotFound()
+        if not catalogue.may_work(request.user, ticket):
+            raise PermissionDenied("You may not work on this request.")
+        try:
+            catalogue.complete_task(found, request.user)
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        return Response(FulfilmentTaskSerializer(self._tasks(request, ticket), many=True).data)
+
+    def _tasks(self, request: Request, ticket: Ticket) -> list[FulfilmentTask]:
+        return list(
+            FulfilmentTask.objects.visible_to(request.user)
+            .filter(ticket=ticket)
+            .select_related("done_by")
+            .order_by("position", "id")
+        )
+
     def _visible_ticket(self, request: Request, pk: Any) -> Ticket:
         if not str(pk).isdigit() or int(pk) > 2**63 - 1:
             raise NotFound()
@@ -275,6 +348,54 @@ class TicketViewSet(ScopedModelViewSet):
         rows = knowledge.articles_linked_to(ticket, request.user)
         serializer = KnowledgeArticleSerializer(rows, many=True, context={"request": request})
         return Response(serializer.data)
+
+
+class RequestItemViewSet(ScopedModelViewSet):
+    """The request catalogue: what council staff may ask for, offered to every council or
+    chosen ones. The desk writes the items; a council's people see those offered to them and
+    ask for one with ``POST .../request/``."""
+
+    model = RequestItem
+    serializer_class = RequestItemSerializer
+    filterset_class = RequestItemFilterSet
+    ordering_fields = ("name",)
+
+    @extend_schema(request=RequestSerializer, responses={201: TicketSerializer})
+    @action(detail=True, methods=["post"], url_path="request")
+    def ask(self, request: Request, pk: Any = None) -> Response:
+        """Ask for the item in a council (``partner``), with the answers to its questions;
+        answers the request's ticket (kind ``request``; ``awaiting_approval`` when the item
+        needs its council lead's approval)."""
+        if not str(pk).isdigit() or int(pk) > 2**63 - 1:
+            raise NotFound()
+        item = RequestItem.objects.visible_to(request.user).filter(pk=int(pk)).first()
+        if item is None:
+            raise NotFound()
+        councils = catalogue.councils_to_ask_for(request.user, item)
+        if not councils:
+            raise PermissionDenied("You may not ask for this item.")
+        form = RequestSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        partner = data["partner"]
+        if partner.pk not in {p.pk for p in councils}:
+            raise serializers.ValidationError(
+                {"partner": [f"“{item.name}” is not offered to a council you may ask in here"]}
+            )
+        try:
+            with transaction.atomic():
+                ticket = catalogue.raise_request(
+                    item,
+                    partner=partner,
+                    requester=data.get("requester") or request.user,
+                    answers=data.get("answers") or {},
+                    source=Source.API,
+                )
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        fresh = Ticket.objects.visible_to(request.user).get(pk=ticket.pk)
+        body = TicketSerializer(fresh, context=self.get_serializer_context()).data
+        return Response(body, status=201)
 
 
 class KnowledgeArticleViewSet(ScopedModelViewSet):

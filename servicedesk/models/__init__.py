@@ -1,5 +1,6 @@
 """The service desk's records, by what they are about (one module each)."""
 
+from servicedesk.models.catalogue import FulfilmentTask, RequestApproval, RequestItem
 from servicedesk.models.knowledge import ArticleLink, KnowledgeArticle
 from servicedesk.models.problems import Problem
 from servicedesk.models.setup import (
@@ -21,11 +22,14 @@ __all__ = [
     "DEFAULT_TARGETS",
     "ArticleLink",
     "Category",
+    "FulfilmentTask",
     "KnowledgeArticle",
     "PriorityRule",
     "Problem",
     "Queue",
     "QueueMember",
+    "RequestApproval",
+    "RequestItem",
     "RoutingRule",
     "Service",
     "ServiceCalendar",

@@ -116,6 +116,21 @@ class Ticket(PartnerOwnedModel):
         blank=True,
         help_text="The problem behind this incident (the shared service's staff link it).",
     )
+    request_item = models.ForeignKey(
+        "servicedesk.RequestItem",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The request catalogue item it was asked for from.",
+    )
+    answers = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="The answers to the catalogue item's questions, by question.",
+    )
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

@@ -19,6 +19,8 @@ from servicedesk.models import (
     Problem,
     Queue,
     QueueMember,
+    RequestApproval,
+    RequestItem,
     SlaPolicy,
     Ticket,
     TicketComment,
@@ -73,7 +75,7 @@ def test_a_year_of_history_for_each_council_and_lbhfs_up_to_its_leaving(demo):
         assert comments.filter(created_at__lt=now - datetime.timedelta(days=200)).exists()
 
 
-def test_a_problem_with_incidents_and_a_knowledge_base(demo):
+def test_a_problem_with_incidents_a_knowledge_base_and_requests(demo):
     with system_scope("test"):
         problem = Problem.objects.get(title="Housing system slow to save")
         assert problem.is_known_error
@@ -82,6 +84,10 @@ def test_a_problem_with_incidents_and_a_knowledge_base(demo):
         assert articles.filter(status=ArticleStatus.PUBLISHED, for_all_councils=True).exists()
         assert articles.filter(status=ArticleStatus.PUBLISHED, for_all_councils=False).exists()
         assert articles.filter(status=ArticleStatus.DRAFT).exists()
+        # Catalogue requests waiting for, given and refused their lead's approval.
+        decisions = set(RequestApproval.objects.values_list("decision", flat=True))
+        assert decisions == {"pending", "approved", "rejected"}
+        assert RequestItem.objects.filter(needs_approval=True).exists()
 
 
 def test_the_demo_runs_twice_and_makes_its_history_once(demo, settings):

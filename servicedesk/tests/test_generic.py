@@ -28,6 +28,7 @@ from servicedesk.models import (
     Problem,
     Queue,
     QueueMember,
+    RequestItem,
     RoutingRule,
     Service,
     ServiceCalendar,
@@ -223,6 +224,69 @@ class TestKnowledgeArticle(ModelFamily):
     def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
         # A PUT: the whole article (the councils one may not change are kept).
         return {"title": "Connecting to the VPN (new client)", "body": obj.body}
+
+
+class TestRequestItem(ModelFamily):
+    """Offered by the desk to chosen councils: their people see the active items (and may
+    not write them); another council's people never see them."""
+
+    model = RequestItem
+    owner = "wcc"
+    permitted = "agent"
+    denied = ("wcc_lead", "wcc_staff", "wcc_auditor")
+    outsider = "rbkc_lead"
+    edited_field = "name"
+    identity_field = "name"
+    list_queries = 6
+    api_list_queries = 4
+
+    def make(self, cast: Cast, partner: Any) -> RequestItem:
+        from core.services import set_audience
+
+        item = RequestItem.objects.create(
+            name=f"Software install {self.seq():03d}",
+            questions="Software | text | required\nWhy | paragraph | optional",
+            tasks="Check the licence\nInstall",
+        )
+        set_audience(item, [partner])
+        return item
+
+    def sample(self, cast: Cast) -> RequestItem:
+        from core.services import set_audience
+
+        item = self.make(cast, cast.wcc)
+        set_audience(item, [cast.wcc, cast.lbhf])
+        return item
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {
+            "name": "New starter laptop",
+            "description": "",
+            "questions": "Start date | date | required",
+            "tasks": "Build\nHand over",
+            "is_active": "on",
+            "councils": [partner.pk],
+        }
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "name": "Software install (renamed)",
+            "description": obj.description,
+            "questions": obj.questions,
+            "tasks": obj.tasks,
+            "is_active": "on",
+            "councils": [p.pk for p in obj.audience() if not p.is_former],
+        }
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {
+            "name": "New starter laptop",
+            "questions": "Start date | date | required",
+            "councils": [partner.code],
+        }
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {"name": "Software install (renamed)", "questions": obj.questions}
 
 
 class TestCategory(ModelFamily):

@@ -1,0 +1,43 @@
+"""The service desk's pages beyond its generic ones, for the page template checks
+(core.testing.visits): asking for a catalogue item (empty and with errors), and the page of an
+approval link (the request to decide on, and a link that cannot be used)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.services import set_audience
+from core.tenancy.scoping import system_scope
+from servicedesk import catalogue
+from servicedesk.models import RequestItem
+
+
+def page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
+    with system_scope("test data"):
+        item = RequestItem.objects.create(
+            name="New starter laptop",
+            questions="Start date | date | required\nSize | choice | required | 13; 15\n"
+            "Phone | yesno | optional\nNotes | paragraph",
+            needs_approval=True,
+        )
+        set_audience(item, [cast.wcc])
+        ticket = catalogue.raise_request(
+            item,
+            partner=cast.wcc,
+            requester=cast.wcc_staff,
+            answers={"Start date": "2027-01-04", "Size": "13"},
+        )
+    token = catalogue.approval_token(ticket, cast.wcc_lead)
+    asker = client_for(cast.wcc_staff)
+    anyone = client_for(None)
+    ask = f"/request-items/{item.pk}/request/"
+    return [
+        ("request form", lambda: asker.get(ask)),
+        ("request form, errors", lambda: asker.post(ask, {"answer_1": "soon"})),
+        ("approval link", lambda: anyone.get(f"/approvals/{token}/")),
+        (
+            "approval link, errors",
+            lambda: anyone.post(f"/approvals/{token}/", {"decision": "reject", "comment": "\x07"}),
+        ),
+        ("approval link, refused", lambda: anyone.get("/approvals/not-a-token/")),
+    ]
