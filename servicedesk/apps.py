@@ -12,6 +12,18 @@ class ServiceDeskConfig(ConcordAppConfig):
     name = "servicedesk"
     verbose_name = "Service desk"
 
+    @property
+    def nav_entries(self) -> list[Any]:  # type: ignore[override]
+        """The self-service portal, for those who raise tickets (a council's people)."""
+        from core.navigation import NavEntry
+        from servicedesk.portal import may_use_portal
+
+        return [
+            NavEntry(
+                "Get IT help", "servicedesk:portal", "servicedesk", order=1, allowed=may_use_portal
+            )
+        ]
+
     def home_needs(self, user: Any) -> list[Any]:
         """Tickets that need the person (servicedesk.views.home_needs)."""
         from servicedesk.views import home_needs

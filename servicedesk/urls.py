@@ -2,6 +2,7 @@
 
 from servicedesk.catalogue_views import RequestItemViews, catalogue_urls
 from servicedesk.knowledge_views import KnowledgeArticleViews
+from servicedesk.portal import portal_urls
 from servicedesk.views import (
     CategoryViews,
     PriorityRuleViews,
@@ -25,6 +26,7 @@ urlpatterns = [
     *KnowledgeArticleViews.urls(),
     *RequestItemViews.urls(),
     *catalogue_urls(),
+    *portal_urls(),
     *CategoryViews.urls(),
     *ServiceViews.urls(),
     *QueueViews.urls(),

@@ -1,6 +1,6 @@
 """The service desk's pages beyond its generic ones, for the page template checks
-(core.testing.visits): asking for a catalogue item (empty and with errors), and the page of an
-approval link (the request to decide on, and a link that cannot be used)."""
+(core.testing.visits): asking for a catalogue item (empty and with errors), the page of an
+approval link (the request to decide on, and a link that cannot be used), and the portal."""
 
 from __future__ import annotations
 
@@ -40,4 +40,8 @@ def page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
             lambda: anyone.post(f"/approvals/{token}/", {"decision": "reject", "comment": "\x07"}),
         ),
         ("approval link, refused", lambda: anyone.get("/approvals/not-a-token/")),
+        ("portal", lambda: asker.get("/portal/", {"q": "laptop"})),
+        ("portal, report", lambda: asker.get("/portal/report/")),
+        ("portal, report, errors", lambda: asker.post("/portal/report/", {"urgency": "9"})),
+        ("portal, look first", lambda: asker.post("/portal/report/", {"suggest": "1"})),
     ]
