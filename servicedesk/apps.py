@@ -14,7 +14,8 @@ class ServiceDeskConfig(ConcordAppConfig):
 
     @property
     def nav_entries(self) -> list[Any]:  # type: ignore[override]
-        """The self-service portal, for those who raise tickets (a council's people)."""
+        """The self-service portal, for those who raise tickets (a council's people), and the
+        agent console, for those who work them."""
         from core.navigation import NavEntry
         from servicedesk.portal import may_use_portal
 

@@ -359,6 +359,8 @@ def load_demo_data(run: DemoRun) -> None:
         problem = _load_problem(run, catalogue["services"])
         for partner in run.partners.values():
             _load_history(run, partner, catalogue, staff, problem)
+            if partner.left_on is not None:
+                _hand_over(partner, _window(partner)[1])
         for partner in run.partners.values():
             if not partner.has_left():
                 _load_requests(run, partner, items, staff)
@@ -709,8 +711,6 @@ def _load_history(
     for opened_at in moments:
         spec = rng.choices(SPECS, weights)[0]
         _one_ticket(run, rng, partner, spec, opened_at, end, requesters, catalogue, staff, problem)
-    if partner.left_on is not None:
-        _hand_over(partner, end)
 
 
 def _hand_over(partner: Any, end: datetime.datetime) -> None:

@@ -103,6 +103,17 @@ class ServiceCalendarFilterSet(ConcordFilterSet):
         fields = ["q", "partner"]
 
 
+def assignee_choices() -> list[tuple[str, str]]:
+    """Whom a ticket list may be narrowed to: me, nobody, or one of the desk's people."""
+    from servicedesk.forms import desk_staff
+
+    staff = [
+        (u.username, u.display_name)
+        for u in desk_staff().only("username", "first_name", "last_name")
+    ]
+    return [("me", "Me"), ("nobody", "Nobody"), *staff]
+
+
 class TicketFilterSet(ConcordFilterSet):
     """The filters of ticket lists: the agent console's (council, status, priority, SLA state,
     queue, assignee) and the API's (``kind``: incident or request)."""
@@ -118,6 +129,14 @@ class TicketFilterSet(ConcordFilterSet):
     service = ScopedModelChoiceFilter(queryset=scoped_choices(Service))
     source = django_filters.ChoiceFilter(choices=Source.choices)
     problem = ScopedModelChoiceFilter(queryset=scoped_choices(Problem))
+    assignee = django_filters.ChoiceFilter(
+        choices=assignee_choices, method="filter_assignee", label="Assigned to"
+    )
+    my_queues = django_filters.BooleanFilter(
+        method="filter_my_queues",
+        label="In my queues",
+        help_text="Only tickets in the queues you work.",
+    )
 
     class Meta:
         model = Ticket
@@ -129,11 +148,30 @@ class TicketFilterSet(ConcordFilterSet):
             "priority",
             "sla_state",
             "queue",
+            "my_queues",
+            "assignee",
             "category",
             "service",
             "source",
             "problem",
         ]
+
+    def filter_assignee(self, queryset: Any, name: str, value: str) -> Any:
+        user = getattr(self.request, "user", None)
+        if value == "me":
+            return queryset.filter(assignee_id=getattr(user, "pk", None))
+        if value == "nobody":
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee__username=value) if value else queryset
+
+    def filter_my_queues(self, queryset: Any, name: str, value: bool | None) -> Any:
+        if not value:
+            return queryset
+        user = getattr(self.request, "user", None)
+        mine = QueueMember.objects.unscoped("the queues a person works").filter(
+            user_id=getattr(user, "pk", None)
+        )
+        return queryset.filter(queue_id__in=mine.values("queue_id"))
 
 
 class ProblemFilterSet(ConcordFilterSet):

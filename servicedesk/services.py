@@ -593,3 +593,55 @@ def known_errors_for(ticket: Ticket, person: Any) -> list[Problem]:
             .order_by("-opened_at", "-id")[:5]
         )
     return found
+
+
+#: The most tickets one bulk update changes.
+BULK_LIMIT = 200
+
+
+@transaction.atomic
+def bulk_update(
+    tickets: list[Ticket],
+    person: Any,
+    *,
+    assignee: Any = None,
+    unassign: bool = False,
+    queue: Any = None,
+    status: str | None = None,
+) -> list[Ticket]:
+    """Change several tickets at once (the agent console): assign them (to a person, or to
+    nobody with `unassign`), move them to a queue, or to another open status, each through the
+    desk's own rules and into the change log. All or nothing: if any ticket cannot be changed,
+    none is, and the ValidationError names each one that could not and why."""
+    if not tickets:
+        raise ValidationError({"tickets": "Choose the tickets to change"})
+    if len(tickets) > BULK_LIMIT:
+        raise ValidationError({"tickets": f"Change at most {BULK_LIMIT} tickets at once"})
+    if assignee is None and not unassign and queue is None and not status:
+        raise ValidationError({"__all__": "Say what to change: the assignee, queue or status"})
+    if assignee is not None and not access_for(assignee).is_service_staff:
+        raise ValidationError({"assignee": "Choose one of the service desk's people"})
+    if status and status not in MOVES:
+        raise ValidationError({"status": "Choose an open status (resolve and close one by one)"})
+    problems: list[str] = []
+    for ticket in tickets:
+        if not ticket_actions(person, ticket)["assign"]:
+            problems.append(f"{ticket.reference}: you may not change it")
+            continue
+        try:
+            with transaction.atomic():
+                if assignee is not None or unassign or queue is not None:
+                    assign(
+                        ticket,
+                        None if unassign else (assignee or ticket.assignee),
+                        queue,
+                        save=False,
+                    )
+                if status and status != ticket.status:
+                    move(ticket, status, save=False)
+                ticket.save()
+        except ValidationError as exc:
+            problems.append(f"{ticket.reference}: {' '.join(exc.messages)}")
+    if problems:
+        raise ValidationError({"tickets": problems})
+    return tickets

@@ -1,6 +1,7 @@
 """Pages of the service desk, mounted at the site root."""
 
 from servicedesk.catalogue_views import RequestItemViews, catalogue_urls
+from servicedesk.console import console_urls
 from servicedesk.knowledge_views import KnowledgeArticleViews
 from servicedesk.portal import portal_urls
 from servicedesk.views import (
@@ -27,6 +28,7 @@ urlpatterns = [
     *RequestItemViews.urls(),
     *catalogue_urls(),
     *portal_urls(),
+    *console_urls(),
     *CategoryViews.urls(),
     *ServiceViews.urls(),
     *QueueViews.urls(),

@@ -28,11 +28,12 @@ from django.views import View
 from core.forms import add_validation_error
 from core.navigation import Need
 from core.tables import display_value
-from core.tenancy.access import VIEW, access_for
+from core.tenancy.access import HISTORY, VIEW, access_for
 from core.views.generic import ModelViews, Related
 from servicedesk import knowledge, services, sla
 from servicedesk.catalogue_views import ticket_request_context
 from servicedesk.choices import OPEN_STATUSES, SlaState, TicketStatus
+from servicedesk.console import timeline
 from servicedesk.filtersets import (
     CategoryFilterSet,
     PriorityRuleFilterSet,
@@ -179,6 +180,11 @@ class TicketViews(ModelViews):
             "known_errors": services.known_errors_for(obj, user),
             **ticket_knowledge_context(obj, request),
             **ticket_request_context(obj, request),
+            "timeline": (
+                timeline(obj, user)
+                if access_for(user).can(HISTORY, Ticket.area, obj.owning_partner_ids())
+                else []
+            ),
         }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
@@ -24,6 +25,7 @@ from core.tables import (
     field_label,
     partner_html,
 )
+from core.tenancy.access import people_visible_to
 from core.tenancy.models import Partner
 
 # Showing what changed -----------------------------------------------------------------------
@@ -145,6 +147,10 @@ class _ValueResolver:
         for related, ids in wanted.items():
             if hasattr(related._default_manager, "visible_to"):
                 found = related.objects.visible_to(user).in_bulk(list(ids))
+            elif related is get_user_model():
+                # People: named as the reader may know them (a ticket's assignee, its
+                # requester), else by their id alone, like any record out of reach.
+                found = people_visible_to(user).in_bulk(list(ids))
             else:
                 found = {}
             self.names[related] = found

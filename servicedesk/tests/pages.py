@@ -1,6 +1,7 @@
 """The service desk's pages beyond its generic ones, for the page template checks
 (core.testing.visits): asking for a catalogue item (empty and with errors), the page of an
-approval link (the request to decide on, and a link that cannot be used), and the portal."""
+approval link (the request to decide on, and a link that cannot be used), the portal and the
+agent console."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ def page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
         ),
         ("approval link, refused", lambda: anyone.get("/approvals/not-a-token/")),
         ("portal", lambda: asker.get("/portal/", {"q": "laptop"})),
+        ("console", lambda: client_for(cast.agent).get("/console/", {"view": "open"})),
+        ("console, errors", lambda: client_for(cast.agent).get("/console/", {"priority": "9"})),
         ("portal, report", lambda: asker.get("/portal/report/")),
         ("portal, report, errors", lambda: asker.post("/portal/report/", {"urgency": "9"})),
         ("portal, look first", lambda: asker.post("/portal/report/", {"suggest": "1"})),

@@ -53,7 +53,7 @@ class TestTicket(ModelFamily):
     identity_field = "subject"
     # A ticket stays in the council it was raised in.
     movable = False
-    list_queries = 7
+    list_queries = 8
     api_list_queries = 4
 
     def make(self, cast: Cast, partner: Any) -> Ticket:
