@@ -3,6 +3,7 @@
 from typing import Any
 
 from core.apps import ConcordAppConfig
+from core.navigation import NavEntry
 
 
 class ServiceDeskConfig(ConcordAppConfig):
@@ -11,6 +12,15 @@ class ServiceDeskConfig(ConcordAppConfig):
 
     name = "servicedesk"
     verbose_name = "Service desk"
+    nav_entries = (
+        NavEntry(
+            "Forward schedule of change",
+            "servicedesk:changerequest_forward_schedule",
+            "servicedesk",
+            area="changes",
+            order=8,
+        ),
+    )
 
     def home_needs(self, user: Any) -> list[Any]:
         """Tickets that need the person (servicedesk.views.home_needs)."""

@@ -2,6 +2,7 @@
 
 from servicedesk.views import (
     CategoryViews,
+    ChangeRequestViews,
     PriorityRuleViews,
     ProblemViews,
     QueueMemberViews,
@@ -11,6 +12,7 @@ from servicedesk.views import (
     ServiceViews,
     SlaPolicyViews,
     TicketViews,
+    change_action_urls,
     ticket_action_urls,
 )
 
@@ -20,6 +22,8 @@ urlpatterns = [
     *TicketViews.urls(),
     *ticket_action_urls(),
     *ProblemViews.urls(),
+    *change_action_urls(),
+    *ChangeRequestViews.urls(),
     *CategoryViews.urls(),
     *ServiceViews.urls(),
     *QueueViews.urls(),

@@ -5,6 +5,7 @@ from django.urls import path
 
 from servicedesk.api.views import (
     CategoryViewSet,
+    ChangeRequestViewSet,
     PriorityRuleViewSet,
     ProblemViewSet,
     QueueMemberViewSet,
@@ -20,6 +21,7 @@ from servicedesk.api.views import (
 routes = [
     ("tickets", TicketViewSet, "ticket"),
     ("problems", ProblemViewSet, "problem"),
+    ("change-requests", ChangeRequestViewSet, "changerequest"),
     ("categories", CategoryViewSet, "category"),
     ("services", ServiceViewSet, "service"),
     ("queues", QueueViewSet, "queue"),

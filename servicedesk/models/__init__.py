@@ -1,5 +1,6 @@
 """The service desk's records, by what they are about (one module each)."""
 
+from servicedesk.models.changes import CalendarFeed, ChangeApproval, ChangeRequest
 from servicedesk.models.problems import Problem
 from servicedesk.models.setup import (
     DEFAULT_MATRIX,
@@ -18,7 +19,10 @@ from servicedesk.models.tickets import Ticket, TicketComment, TicketLink
 __all__ = [
     "DEFAULT_MATRIX",
     "DEFAULT_TARGETS",
+    "CalendarFeed",
     "Category",
+    "ChangeApproval",
+    "ChangeRequest",
     "PriorityRule",
     "Problem",
     "Queue",
