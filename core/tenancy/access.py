@@ -38,7 +38,7 @@ EVERYTHING = ACTIONS
 # areas: ``partners`` (councils and their people), ``partnership`` (a whole council's data
 # handed over: joining and leaving), ``changelog`` (reading the change log) and
 # ``configuration`` (how the shared service is set up: routing rules and the like, seen by its
-# staff only). The service desk has four: ``servicedesk`` (tickets and changes),
+# staff only). The service desk has six: ``servicedesk`` (tickets),
 # ``problems`` (the causes behind incidents: the shared service's own, worked by its desk
 # staff, seen by no council role, since one problem may lie behind several councils' incidents),
 # ``changes`` (change requests: planned and worked by the shared service, read by the councils
