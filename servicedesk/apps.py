@@ -23,7 +23,8 @@ class ServiceDeskConfig(ConcordAppConfig):
     )
 
     def home_needs(self, user: Any) -> list[Any]:
-        """Tickets that need the person (servicedesk.views.home_needs)."""
-        from servicedesk.views import home_needs
+        """Tickets and changes that need the person (servicedesk.views.home_needs and
+        change_needs)."""
+        from servicedesk.views import change_needs, home_needs
 
-        return home_needs(user)
+        return [*home_needs(user), *change_needs(user)]

@@ -529,7 +529,9 @@ class ChangeRequestViews(ModelViews):
             changes.check_editable(change)
             before = changes.snapshot(change)
         obj = super().save_form(form, request, creating)
-        return changes.after_edit(obj, before, request.user)
+        obj = changes.after_edit(obj, before, request.user)
+        warn_of_overlaps(request, obj)
+        return obj
 
     @classmethod
     def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, SafeString]]:
@@ -604,6 +606,19 @@ class ChangeRequestViews(ModelViews):
         return [
             ("Forward schedule of change", reverse("servicedesk:changerequest_forward_schedule"))
         ]
+
+
+def warn_of_overlaps(request: HttpRequest, change: ChangeRequest) -> None:
+    """Say, beside what was done, which changes the reader can see overlap this one (a
+    warning: nothing is refused)."""
+    found = changes.overlapping(change, request.user)
+    if found:
+        names = ", ".join(other.reference for other in found)
+        messages.warning(
+            request,
+            f"{change.reference}'s window overlaps {names} on the same service: check they "
+            "can both go ahead.",
+        )
 
 
 class ChangeAction(LoginRequiredMixin, View, ABC):
@@ -707,6 +722,7 @@ class ChangeSchedule(ChangeAction):
 
     def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
         changes.schedule(change, data["implementer"])
+        warn_of_overlaps(request, change)
         return f"{change.reference} scheduled."
 
 
@@ -933,3 +949,30 @@ def change_action_urls() -> list[Any]:
             name="changerequest_feed",
         ),
     ]
+
+
+def change_needs(user: Any) -> list[Need]:
+    """The changes waiting for `user`'s decision on the home page: for a council's lead, those
+    awaiting approval whose approval for one of their councils is still pending (counted among
+    the approvals they may decide: ``visible_to``, so never another council's)."""
+    access = access_for(user)
+    councils = [
+        pid
+        for pid in access.roles_by_partner
+        if "change" in access.council_actions(pid, "approvals")
+    ]
+    if not councils:
+        return []
+    waiting = (
+        ChangeApproval.objects.visible_to(user, "change")
+        .filter(
+            partner_id__in=councils,
+            decision=ApprovalDecision.PENDING,
+            change__status=ChangeStatus.AWAITING_APPROVAL,
+        )
+        .values("change_id")
+        .distinct()
+        .count()
+    )
+    url = f"{reverse(ChangeRequest.url_name('list'))}?status={ChangeStatus.AWAITING_APPROVAL}"
+    return [Need("Changes awaiting your approval", waiting, url, urgent=True)]

@@ -489,3 +489,44 @@ def test_nobody_who_cannot_decide_is_asked(people, smtp_server, django_capture_o
         changes.submit(change, people.agent)
     assert [str(m["To"]) for m in smtp_server.messages] == ["wcc.lead@example.test"]
     assert access_for(people.wcc_auditor).can("view", "changes")
+
+
+def test_a_lead_s_home_page_counts_the_changes_awaiting_their_approval(cast, client_for):
+    from servicedesk.views import change_needs
+
+    both = make_change(cast, [cast.wcc, cast.rbkc], title="Both")
+    changes.submit(both, cast.agent)
+    only_rbkc = make_change(cast, [cast.rbkc], title="Kensington only")
+    changes.submit(only_rbkc, cast.agent)
+    make_change(cast, [cast.wcc], title="A draft")  # nobody is asked yet
+    assert [(n.label, n.count) for n in change_needs(cast.wcc_lead)] == [
+        ("Changes awaiting your approval", 1)
+    ]
+    assert change_needs(cast.rbkc_lead)[0].count == 2
+    changes.decide(fresh(both), cast.wcc_lead, ApprovalDecision.APPROVED)
+    assert change_needs(cast.wcc_lead)[0].count == 0
+    # Who decides nothing is not asked.
+    for person in (cast.wcc_auditor, cast.wcc_staff, cast.agent):
+        assert change_needs(person) == []
+    assert "Changes awaiting your approval" in client_for(cast.rbkc_lead).get("/").content.decode()
+
+
+def test_saving_an_overlapping_change_warns_and_saves(cast, client_for):
+    make_change(cast, [cast.wcc], title="Patch A")
+    data = {
+        "title": "Patch B",
+        "kind": "normal",
+        "risk": "low",
+        "impact": "low",
+        "service": Service.objects.unscoped("test").get(name="Email").pk,
+        "planned_start": "2030-03-05 19:30",
+        "planned_end": "2030-03-05 20:30",
+        "councils": [cast.wcc.pk],
+    }
+    response = client_for(cast.agent).post(
+        reverse("servicedesk:changerequest_create"), data, follow=True
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "overlaps CHG0000001 on the same service" in text
+    assert ChangeRequest.objects.unscoped("test").count() == 2
