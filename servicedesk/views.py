@@ -895,10 +895,10 @@ class ChangeScheduleFilter(ScopedForm):
     """The forward schedule's filters: a council it affects, a service."""
 
     partner = forms.ModelChoiceField(
-        queryset=Partner.objects.none(), required=False, label="Council", empty_label="Any council"
+        queryset=Partner.objects.none(), required=False, label="Council"
     )
     service = forms.ModelChoiceField(
-        queryset=Service.objects.none(), required=False, label="Service", empty_label="Any service"
+        queryset=Service.objects.none(), required=False, label="Service"
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -909,6 +909,8 @@ class ChangeScheduleFilter(ScopedForm):
         service: Any = self.fields["service"]
         service.queryset = Service.objects.visible_to(user).order_by("name")
         service.error_messages["invalid_choice"] = "Choose a service from the list"
+        # A filter: choosing nothing shows every one (not "None", as in an edit form).
+        partner.empty_label, service.empty_label = "Any council", "Any service"
 
 
 def change_action_urls() -> list[Any]:
