@@ -332,6 +332,8 @@ class ChangeDecisionForm(ScopedForm):
             field: Any = self.fields["council"]
             field.choices = [(str(p.pk), p.name) for p in councils]
             field.required = True
+            field.error_messages["required"] = "Choose the council you decide for"
+            field.error_messages["invalid_choice"] = "Choose the council you decide for"
         else:
             del self.fields["council"]
 
