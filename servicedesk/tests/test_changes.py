@@ -530,3 +530,31 @@ def test_saving_an_overlapping_change_warns_and_saves(cast, client_for):
     text = response.content.decode()
     assert "overlaps CHG0000001 on the same service" in text
     assert ChangeRequest.objects.unscoped("test").count() == 2
+
+
+# The demo -------------------------------------------------------------------------------------
+
+
+def test_the_demo_s_changes_are_on_the_schedule_and_a_second_run_makes_none():
+    from core.demo import DemoRun
+    from core.tenancy.models import User
+    from partners.demo import load_demo_data as load_councils
+    from servicedesk.change_demo import load_change_requests
+
+    run = DemoRun()
+    with system_scope("demo"):
+        load_councils(run)
+        load_change_requests(run)
+        assert run.created["change requests"] == 4
+        made = {c.title: c for c in ChangeRequest.objects.unscoped("test")}
+        shared = made["Exchange Online mailbox patching"]
+        assert sorted(p.code for p in shared.audience()) == ["rbkc", "wcc"]
+        assert shared.status == ChangeStatus.AWAITING_APPROVAL
+        assert made["VPN certificate renewal"].status == ChangeStatus.IN_PROGRESS
+        assert made["Print release driver rollout"].status == ChangeStatus.SCHEDULED
+        assert shared.requested_by.username == "agent"
+        manager = User.objects.get(username="manager")
+        assert changes.overlapping(made["Mailbox storage increase"], manager) == [shared]
+        again = DemoRun(partners=run.partners)
+        load_change_requests(again)
+        assert again.created["change requests"] == 0
