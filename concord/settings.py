@@ -277,6 +277,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Tag and name operations by resource (sites_list), not by the version prefix.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Choice sets whose field names (kind, impact) other resources use for other choices.
+    "ENUM_NAME_OVERRIDES": {
+        "ChangeKindEnum": "servicedesk.choices.ChangeKind",
+        "ChangeLevelEnum": "servicedesk.choices.ChangeLevel",
+        "KindEnum": "servicedesk.choices.TicketKind",
+        "ImpactEnum": "servicedesk.choices.Impact",
+    },
     # No validator badge: it would fetch an image from validator.swagger.io (no network here).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None},
     # Error responses, ETag and If-Match on every operation (core/api/schema.py).

@@ -58,6 +58,8 @@ AREA_GROUPS: dict[str, str] = {
     "servicedesk": "servicedesk",
     "servicelevels": "servicedesk",
     "problems": "servicedesk",
+    "changes": "servicedesk",
+    "approvals": "servicedesk",
     "knowledge": "servicedesk",
     "assets": "assets",
     "licences": "licences",

@@ -14,19 +14,36 @@ class ServiceDeskConfig(ConcordAppConfig):
 
     @property
     def nav_entries(self) -> list[Any]:  # type: ignore[override]
-        """The self-service portal, for those who raise tickets (a council's people), and the
-        agent console, for those who work them."""
+        """The desk's pages that are not a model's list: the self-service portal, for those
+        who raise tickets (a council's people), the agent console, for those who work them,
+        and the forward schedule of change."""
         from core.navigation import NavEntry
+        from servicedesk.console import may_use_console
         from servicedesk.portal import may_use_portal
 
         return [
             NavEntry(
                 "Get IT help", "servicedesk:portal", "servicedesk", order=1, allowed=may_use_portal
-            )
+            ),
+            NavEntry(
+                "Agent console",
+                "servicedesk:console",
+                "servicedesk",
+                order=2,
+                allowed=may_use_console,
+            ),
+            NavEntry(
+                "Forward schedule of change",
+                "servicedesk:changerequest_forward_schedule",
+                "servicedesk",
+                area="changes",
+                order=8,
+            ),
         ]
 
     def home_needs(self, user: Any) -> list[Any]:
-        """Tickets that need the person (servicedesk.views.home_needs)."""
-        from servicedesk.views import home_needs
+        """Tickets and changes that need the person (servicedesk.views.home_needs and
+        change_needs)."""
+        from servicedesk.views import change_needs, home_needs
 
-        return home_needs(user)
+        return [*home_needs(user), *change_needs(user)]

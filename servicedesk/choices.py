@@ -114,6 +114,67 @@ OPEN_PROBLEM_STATUSES = frozenset(
 )
 
 
+class ChangeKind(models.TextChoices):
+    """How a change is approved (docs/servicedesk.md, "Changes")."""
+
+    STANDARD = "standard", "Standard: pre-approved, done the same way each time"
+    NORMAL = "normal", "Normal: approved by the lead of every council it affects"
+    EMERGENCY = (
+        "emergency",
+        "Emergency: approved by one affected council's lead or the service manager",
+    )
+
+
+class ChangeLevel(models.TextChoices):
+    """A change's risk, or its impact."""
+
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class ChangeStatus(models.TextChoices):
+    """Where a change is in its life."""
+
+    DRAFT = "draft", "Draft"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SCHEDULED = "scheduled", "Scheduled"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+#: A change in one of these is over: it takes no more edits or actions.
+CLOSED_CHANGE_STATUSES = frozenset(
+    {ChangeStatus.COMPLETED, ChangeStatus.FAILED, ChangeStatus.CANCELLED}
+)
+#: Changes that will not happen (or did not): they overlap nothing.
+NOT_HAPPENING_STATUSES = frozenset({ChangeStatus.CANCELLED, ChangeStatus.REJECTED})
+#: The changes on the forward schedule (and in the calendar feed).
+SCHEDULE_STATUSES = frozenset(
+    {
+        ChangeStatus.AWAITING_APPROVAL,
+        ChangeStatus.APPROVED,
+        ChangeStatus.SCHEDULED,
+        ChangeStatus.IN_PROGRESS,
+    }
+)
+
+
+class ApprovalDecision(models.TextChoices):
+    """One affected council's decision on a change."""
+
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    #: The change was decided without it: rejected by another council, approved under the
+    #: emergency rule, or cancelled.
+    NOT_NEEDED = "not_needed", "Not needed"
+
+
 class ArticleStatus(models.TextChoices):
     """Where a knowledge article is in its life: written, read by councils, withdrawn."""
 

@@ -27,7 +27,7 @@ from core.demo import DemoRun
 from core.services import set_audience
 from core.tenancy.choices import CouncilRole, ServiceRole
 from core.tenancy.models import Membership, User
-from servicedesk import knowledge, notifications, services
+from servicedesk import change_demo, knowledge, notifications, services
 from servicedesk.choices import (
     ArticleStatus,
     Impact,
@@ -364,6 +364,7 @@ def load_demo_data(run: DemoRun) -> None:
         for partner in run.partners.values():
             if not partner.has_left():
                 _load_requests(run, partner, items, staff)
+        change_demo.load_change_requests(run)
 
 
 # Set-up -------------------------------------------------------------------------------------

@@ -6,10 +6,18 @@ from typing import Any
 
 import django_filters
 
-from core.filtersets import ConcordFilterSet, ScopedModelChoiceFilter, scoped_choices
+from core.filtersets import (
+    ConcordFilterSet,
+    DateTimeFilter,
+    ScopedModelChoiceFilter,
+    scoped_choices,
+)
 from core.tenancy.models import Partner
 from servicedesk.choices import (
     ArticleStatus,
+    ChangeKind,
+    ChangeLevel,
+    ChangeStatus,
     Priority,
     ProblemStatus,
     SlaState,
@@ -19,6 +27,7 @@ from servicedesk.choices import (
 )
 from servicedesk.models import (
     Category,
+    ChangeRequest,
     KnowledgeArticle,
     PriorityRule,
     Problem,
@@ -186,6 +195,43 @@ class ProblemFilterSet(ConcordFilterSet):
     class Meta:
         model = Problem
         fields = ["q", "status", "priority", "service", "category"]
+
+
+class ChangeRequestFilterSet(ConcordFilterSet):
+    """The filters of change request lists (and the forward schedule): status, kind, risk,
+    service, a council it affects, when its window opens."""
+
+    search_fields = ("reference", "title")
+    status = django_filters.MultipleChoiceFilter(choices=ChangeStatus.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=ChangeKind.choices)
+    risk = django_filters.MultipleChoiceFilter(choices=ChangeLevel.choices)
+    service = ScopedModelChoiceFilter(queryset=scoped_choices(Service))
+    partner = ScopedModelChoiceFilter(
+        queryset=scoped_choices(Partner), label="Council", method="filter_council"
+    )
+    starts_from = DateTimeFilter(field_name="planned_start", lookup_expr="gte", label="Starts from")
+    starts_before = DateTimeFilter(
+        field_name="planned_start", lookup_expr="lt", label="Starts before"
+    )
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "q",
+            "status",
+            "kind",
+            "risk",
+            "service",
+            "partner",
+            "starts_from",
+            "starts_before",
+        ]
+
+    def filter_council(self, queryset: Any, name: str, value: Any) -> Any:
+        """The changes that affect the council (those for every council too)."""
+        if value is None:
+            return queryset
+        return queryset.filter(ChangeRequest.ownership_filter([value.pk]))
 
 
 class KnowledgeArticleFilterSet(ConcordFilterSet):

@@ -16,6 +16,7 @@ from core.tenancy.models import Partner, User
 from servicedesk.choices import OPEN_STATUSES, TicketStatus
 from servicedesk.models import (
     Category,
+    ChangeRequest,
     KnowledgeArticle,
     PriorityRule,
     Problem,
@@ -415,4 +416,99 @@ class DecisionForm(ScopedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Say why, if you reject it; the requester reads it.",
+    )
+
+
+class ChangeRequestForm(ScopedModelForm):
+    """A change request: what, to which service, for which councils, when, and how to undo it.
+    The councils it affects are chosen below (core.forms.AudienceMixin)."""
+
+    unscoped_choices = {"implementer": "staff"}
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "title",
+            "description",
+            "kind",
+            "risk",
+            "impact",
+            "service",
+            "planned_start",
+            "planned_end",
+            "backout_plan",
+            "implementer",
+            "problem",
+            "for_all_councils",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "backout_plan": forms.Textarea(attrs={"rows": 4}),
+            "kind": forms.RadioSelect,
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        for name in ("planned_start", "planned_end"):
+            self.fields[name].help_text += " For example, 2027-03-14 19:00."
+        if not access_for(user).can("view", Problem.area):
+            del self.fields["problem"]
+
+    def staff(self, user: Any) -> QuerySet[Any]:
+        return desk_staff()
+
+
+class ChangeDecisionForm(ScopedForm):
+    """Approve or reject a change: for which council (when the person decides for several),
+    and why."""
+
+    council = forms.ChoiceField(label="For which council?", required=False)
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required to reject: say why.",
+    )
+
+    def __init__(self, *args: Any, user: Any, councils: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.councils = {str(p.pk): p for p in councils}
+        if len(councils) > 1:
+            field: Any = self.fields["council"]
+            field.choices = [(str(p.pk), p.name) for p in councils]
+            field.required = True
+            field.error_messages["required"] = "Choose the council you decide for"
+            field.error_messages["invalid_choice"] = "Choose the council you decide for"
+        else:
+            del self.fields["council"]
+
+    def clean_council(self) -> Any:
+        return self.councils.get(self.cleaned_data.get("council") or "")
+
+
+class ChangeScheduleForm(ScopedForm):
+    """Who carries out an approved change."""
+
+    unscoped_choices = {"implementer": "staff"}
+    implementer = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Who will carry it out?",
+        error_messages={"invalid_choice": "Choose someone from the list"},
+    )
+
+    def __init__(self, *args: Any, user: Any, change: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["implementer"].initial = change.implementer_id
+
+    def staff(self, user: Any) -> QuerySet[Any]:
+        return desk_staff()
+
+
+class ChangeOutcomeForm(ScopedForm):
+    """What happened: required when a change failed."""
+
+    outcome = forms.CharField(
+        label="What happened?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

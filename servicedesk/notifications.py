@@ -277,3 +277,156 @@ def send_ticket_email(event: str, ticket_id: int, comment_id: int | None = None)
             sent = connection.send_messages(messages) or 0
         logger.info("%s: %s email(s) for %s", event, sent, ticket.reference)
         return int(sent)
+
+
+# Change requests ------------------------------------------------------------------------------
+
+CHANGE_EVENTS: dict[str, Event] = {
+    "approval_needed": Event(
+        "Approval needed",
+        "approvers",
+        "{reference} affects {council}: as its lead, please approve or reject it.",
+    ),
+    "approved": Event("Approved", "requester", "{reference} is approved."),
+    "rejected": Event("Rejected", "requester", "{reference} is rejected."),
+}
+
+
+def notify_change(event: str, change: Any, approval: Any = None) -> None:
+    """Tell the people a change's `event` concerns (for "approval needed", the leads of
+    `approval`'s council), once the change that caused it is committed."""
+    if event not in CHANGE_EVENTS:
+        raise ValueError(f"No such change event: {event}")
+    if _paused.get():
+        return
+    change_id, approval_id = change.pk, approval.pk if approval is not None else None
+    transaction.on_commit(
+        lambda: send_change_email.enqueue(event=event, change_id=change_id, approval_id=approval_id)
+    )
+
+
+def change_recipients(event: str, change: Any, approval: Any = None) -> list[Any]:
+    """Who is told of a change's `event`: for "approval needed", the people who decide
+    `approval` (its council's leads: those whose council role lets them change that council's
+    approvals, checked against the one visibility rule); else the change's requester. Each
+    active, with an address, and able to read the change now, so never another council's
+    people."""
+    from core.tenancy.models import Membership
+    from servicedesk.models import ChangeApproval, ChangeRequest
+
+    User = get_user_model()
+    ids: list[int] = []
+    if CHANGE_EVENTS[event].audience == "approvers":
+        if approval is None:
+            return []
+        ids = list(
+            Membership.objects.unscoped("the people who decide a council's approval")
+            .filter(partner_id=approval.partner_id)
+            .values_list("user_id", flat=True)
+        )
+    elif change.requested_by_id:
+        ids = [change.requested_by_id]
+    people = User.objects.in_bulk(list(dict.fromkeys(ids)))
+    told = []
+    for pk in dict.fromkeys(ids):
+        person = people.get(pk)
+        if person is None or not person.is_active or not person.email:
+            continue
+        if not ChangeRequest.objects.visible_to(person).filter(pk=change.pk).exists():
+            continue
+        if approval is not None:
+            from core.tenancy.access import CHANGE, access_for
+
+            if CHANGE not in access_for(person).council_actions(approval.partner_id, "approvals"):
+                continue
+            if (
+                not ChangeApproval.objects.visible_to(person, CHANGE)
+                .filter(pk=approval.pk)
+                .exists()
+            ):
+                continue
+        told.append(person)
+    return told
+
+
+def change_message(
+    event: str, change: Any, person: Any, approval: Any = None
+) -> EmailMultiAlternatives:
+    """The email telling `person` of a change's `event` (the caller has checked they may be
+    told). A rejection's reasons are those of the councils `person` can see."""
+    from servicedesk.models import ChangeApproval
+
+    about = CHANGE_EVENTS[event]
+    council = approval.partner.name if approval is not None else ""
+    reasons = []
+    if event == "rejected":
+        reasons = list(
+            ChangeApproval.objects.visible_to(person)
+            .filter(change=change, decision="rejected")
+            .select_related("partner")
+            .order_by("partner__name")
+        )
+    context = {
+        "event": event,
+        "title": about.title,
+        "opening": about.opening.format(reference=change.reference, council=council),
+        "change": change,
+        "person": person,
+        "reasons": reasons,
+        "url": f"{settings.CONCORD_BASE_URL}{change.get_absolute_url()}",
+    }
+    thread = f"<{change.reference.lower()}.{change.pk}@{_domain()}>"
+    message = EmailMultiAlternatives(
+        subject=_one_line(f"[{change.reference}] {about.title}: {change.title}")[:200],
+        body=render_to_string("servicedesk/email/change.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[person.email],
+        headers={
+            "Message-ID": make_msgid(idstring=change.reference.lower(), domain=_domain()),
+            "In-Reply-To": thread,
+            "References": thread,
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+            "X-Concord-Change": change.reference,
+        },
+    )
+    message.attach_alternative(
+        render_to_string("servicedesk/email/change.html", context), "text/html"
+    )
+    return message
+
+
+@task()
+def send_change_email(event: str, change_id: int, approval_id: int | None = None) -> int:
+    """Send the emails of one change event; how many were sent."""
+    from servicedesk.models import ChangeApproval, ChangeRequest
+
+    with system_scope("telling people of a change event"), acting_as(label=f"job:email {event}"):
+        change = (
+            ChangeRequest.objects.unscoped("a change event's emails")
+            .select_related("service", "requested_by")
+            .filter(pk=change_id)
+            .first()
+        )
+        if change is None:
+            return 0
+        approval = None
+        if approval_id is not None:
+            approval = (
+                ChangeApproval.objects.unscoped("a change event's emails")
+                .select_related("partner")
+                .filter(pk=approval_id, change=change, decision="pending")
+                .first()
+            )
+            if approval is None:
+                return 0  # decided (or gone) before the message went: nothing to ask
+        messages = [
+            change_message(event, change, p, approval)
+            for p in change_recipients(event, change, approval)
+        ]
+        if not messages:
+            return 0
+        with get_connection() as connection:
+            sent = connection.send_messages(messages) or 0
+        logger.info("%s: %s email(s) for %s", event, sent, change.reference)
+        return int(sent)

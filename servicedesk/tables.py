@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.tables import Column, Table
 from servicedesk.models import (
     Category,
+    ChangeRequest,
     KnowledgeArticle,
     PriorityRule,
     Problem,
@@ -131,6 +132,21 @@ class ProblemTable(Table):
 
     class Meta:
         model = Problem
+
+
+class ChangeRequestTable(Table):
+    """Change requests, latest window first."""
+
+    reference = Column("Reference", link=True)
+    title = Column("Title")
+    kind = Column("Kind")
+    status = Column("Status", sortable=True)
+    service = Column("Service")
+    planned_start = Column("Planned start", sortable=True)
+    planned_end = Column("Planned end")
+
+    class Meta:
+        model = ChangeRequest
 
 
 class KnowledgeArticleTable(Table):

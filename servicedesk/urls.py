@@ -6,6 +6,7 @@ from servicedesk.knowledge_views import KnowledgeArticleViews
 from servicedesk.portal import portal_urls
 from servicedesk.views import (
     CategoryViews,
+    ChangeRequestViews,
     PriorityRuleViews,
     ProblemViews,
     QueueMemberViews,
@@ -15,6 +16,7 @@ from servicedesk.views import (
     ServiceViews,
     SlaPolicyViews,
     TicketViews,
+    change_action_urls,
     ticket_action_urls,
 )
 
@@ -24,6 +26,8 @@ urlpatterns = [
     *TicketViews.urls(),
     *ticket_action_urls(),
     *ProblemViews.urls(),
+    *change_action_urls(),
+    *ChangeRequestViews.urls(),
     *KnowledgeArticleViews.urls(),
     *RequestItemViews.urls(),
     *catalogue_urls(),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,21 +22,31 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views import View
 
-from core.forms import add_validation_error
+from core.forms import ScopedForm, add_validation_error
 from core.navigation import Need
 from core.tables import display_value
 from core.tenancy.access import HISTORY, VIEW, access_for
+from core.tenancy.models import Partner
 from core.views.generic import ModelViews, Related
-from servicedesk import knowledge, services, sla
+from servicedesk import changes, knowledge, services, sla
 from servicedesk.catalogue_views import ticket_request_context
-from servicedesk.choices import OPEN_STATUSES, SlaState, TicketStatus
+from servicedesk.choices import (
+    OPEN_STATUSES,
+    SCHEDULE_STATUSES,
+    ApprovalDecision,
+    ChangeStatus,
+    SlaState,
+    TicketStatus,
+)
 from servicedesk.console import timeline
 from servicedesk.filtersets import (
     CategoryFilterSet,
+    ChangeRequestFilterSet,
     PriorityRuleFilterSet,
     ProblemFilterSet,
     QueueFilterSet,
@@ -48,6 +59,10 @@ from servicedesk.filtersets import (
 )
 from servicedesk.forms import (
     CategoryForm,
+    ChangeDecisionForm,
+    ChangeOutcomeForm,
+    ChangeRequestForm,
+    ChangeScheduleForm,
     LinkArticleForm,
     PriorityRuleForm,
     ProblemForm,
@@ -66,6 +81,8 @@ from servicedesk.forms import (
 from servicedesk.knowledge_views import ticket_knowledge_context
 from servicedesk.models import (
     Category,
+    ChangeApproval,
+    ChangeRequest,
     PriorityRule,
     Problem,
     Queue,
@@ -79,6 +96,7 @@ from servicedesk.models import (
 )
 from servicedesk.tables import (
     CategoryTable,
+    ChangeRequestTable,
     PriorityRuleTable,
     ProblemTable,
     QueueMemberTable,
@@ -515,3 +533,478 @@ def home_needs(user: Any) -> list[Need]:
         ),
         Need("Your open tickets", counts["open"], open_url),
     ]
+
+
+# Changes ------------------------------------------------------------------------------------
+
+
+class ChangeRequestViews(ModelViews):
+    """Change requests: planned and worked by the shared service, read (and approved) by the
+    leads of the councils they affect (servicedesk.changes)."""
+
+    model = ChangeRequest
+    filterset_class = ChangeRequestFilterSet
+    table_class = ChangeRequestTable
+    form_class = ChangeRequestForm
+    nav_label = "Change requests"
+    nav_order = 7
+
+    @classmethod
+    def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
+        change = form.instance
+        if creating:
+            changes.number(change, request.user)
+            before: dict[str, Any] = {}
+        else:
+            changes.check_editable(change)
+            before = changes.snapshot(change)
+        obj = super().save_form(form, request, creating)
+        obj = changes.after_edit(obj, before, request.user)
+        warn_of_overlaps(request, obj)
+        return obj
+
+    @classmethod
+    def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, SafeString]]:
+        def show(name: str) -> SafeString:
+            return display_value(getattr(obj, name), ChangeRequest._meta.get_field(name), obj)
+
+        rows = [
+            ("Reference", format_html("{}", obj.reference)),
+            ("Status", show("status")),
+            ("Kind", show("kind")),
+            ("Risk", show("risk")),
+            ("Impact", show("impact")),
+            ("Service", show("service")),
+            ("Planned start", show("planned_start")),
+            ("Planned end", show("planned_end")),
+            ("Requested by", show("requested_by")),
+            ("Implementer", show("implementer")),
+        ]
+        for name, label in (("description", "Description"), ("backout_plan", "Backout plan")):
+            if getattr(obj, name):
+                rows.append(
+                    (
+                        label,
+                        format_html('<span class="concord-prewrap">{}</span>', getattr(obj, name)),
+                    )
+                )
+        if obj.problem_id and access_for(request.user).can(VIEW, Problem.area):
+            rows.append(("Problem", show("problem")))
+        for name, label in (
+            ("submitted_at", "Submitted"),
+            ("approved_at", "Approved"),
+            ("approved_by", "Approved by"),
+            ("started_at", "Started"),
+            ("finished_at", "Finished"),
+        ):
+            if getattr(obj, f"{name}_id" if name == "approved_by" else name):
+                rows.append((label, show(name)))
+        if obj.outcome:
+            rows.append(
+                ("Outcome", format_html('<span class="concord-prewrap">{}</span>', obj.outcome))
+            )
+        return rows
+
+    @classmethod
+    def detail_context(cls, obj: Any, request: HttpRequest) -> dict[str, Any]:
+        user = request.user
+        may = changes.change_actions(user, obj)
+        mine = changes.decidable(user, obj)
+        decide = may["approve"] or may["reject"]
+        return {
+            "may": may,
+            "approvals": list(
+                ChangeApproval.objects.visible_to(user)
+                .filter(change=obj)
+                .select_related("partner", "decided_by")
+                .order_by("partner__name")
+            ),
+            "overlaps": changes.overlapping(obj, user),
+            "decision_form": (
+                ChangeDecisionForm(user=user, councils=[a.partner for a in mine])
+                if decide
+                else None
+            ),
+            "schedule_form": ChangeScheduleForm(user=user, change=obj) if may["schedule"] else None,
+            "outcome_form": ChangeOutcomeForm(user=user)
+            if may["complete"] or may["fail"]
+            else None,
+        }
+
+    @classmethod
+    def extra_links(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        return [
+            ("Forward schedule of change", reverse("servicedesk:changerequest_forward_schedule"))
+        ]
+
+
+def warn_of_overlaps(request: HttpRequest, change: ChangeRequest) -> None:
+    """Say, beside what was done, which changes the reader can see overlap this one (a
+    warning: nothing is refused)."""
+    found = changes.overlapping(change, request.user)
+    if found:
+        names = ", ".join(other.reference for other in found)
+        messages.warning(
+            request,
+            f"{change.reference}'s window overlaps {names} on the same service: check they "
+            "can both go ahead.",
+        )
+
+
+class ChangeAction(LoginRequiredMixin, View, ABC):
+    """One thing done to a change from its page (submit, approve, reject, schedule, start,
+    complete, fail, cancel), in the shape of `TicketAction`: the change as the person sees it
+    (404 otherwise), whether they may (403 otherwise), the service that does it, and back to
+    the change's page with what happened."""
+
+    action: ClassVar[str] = ""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if pk > 2**63 - 1:
+            raise Http404
+        change = get_object_or_404(ChangeRequest.objects.visible_to(request.user), pk=pk)
+        if not changes.change_actions(request.user, change)[self.action]:
+            raise PermissionDenied
+        form = self.make_form(request, change)
+        if form is None or form.is_valid():
+            try:
+                with transaction.atomic():
+                    message = self.act(request, change, form.cleaned_data if form else {})
+            except ValidationError as exc:
+                if form is None:
+                    messages.error(request, " ".join(exc.messages))
+                    return HttpResponseRedirect(change.get_absolute_url())
+                add_validation_error(form, exc)
+            else:
+                messages.success(request, message)
+                return HttpResponseRedirect(change.get_absolute_url())
+        return self.show_errors(request, change, form)
+
+    def make_form(self, request: HttpRequest, change: ChangeRequest) -> Any:
+        return None
+
+    @abstractmethod
+    def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
+        """Do the action through servicedesk.changes; the message to show."""
+
+    def show_errors(self, request: HttpRequest, change: ChangeRequest, form: Any) -> HttpResponse:
+        """The change's page again, the form with its errors in place of the empty one."""
+        from core.views.pages import ModelDetailView
+
+        view = ModelDetailView(views=ChangeRequestViews, request=request, kwargs={"pk": change.pk})
+        view.setup(request, pk=change.pk)
+        response = view.get(request, pk=change.pk)
+        assert isinstance(response, TemplateResponse)
+        context = response.context_data or {}
+        context[self.form_name] = form
+        context["form"] = form
+        response.context_data = context
+        response.status_code = 400
+        return response
+
+    form_name: ClassVar[str] = ""
+
+
+class ChangeSubmit(ChangeAction):
+    action = "submit"
+
+    def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
+        changes.submit(change, request.user)
+        if change.status == ChangeStatus.APPROVED:
+            return f"{change.reference} is a standard change: approved."
+        return f"{change.reference} submitted for approval."
+
+
+class _ChangeDecision(ChangeAction):
+    decision: ClassVar[str] = ""
+    form_name = "decision_form"
+
+    def make_form(self, request: HttpRequest, change: ChangeRequest) -> Any:
+        mine = changes.decidable(request.user, change)
+        return ChangeDecisionForm(
+            request.POST, user=request.user, councils=[a.partner for a in mine]
+        )
+
+    def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
+        changes.decide(
+            change, request.user, self.decision, data.get("comment", ""), data.get("council")
+        )
+        verb = "approved" if self.decision == ApprovalDecision.APPROVED else "rejected"
+        return f"You {verb} {change.reference}."
+
+
+class ChangeApprove(_ChangeDecision):
+    action = "approve"
+    decision = ApprovalDecision.APPROVED
+
+
+class ChangeReject(_ChangeDecision):
+    action = "reject"
+    decision = ApprovalDecision.REJECTED
+
+
+class ChangeSchedule(ChangeAction):
+    action = "schedule"
+    form_name = "schedule_form"
+
+    def make_form(self, request: HttpRequest, change: ChangeRequest) -> Any:
+        return ChangeScheduleForm(request.POST, user=request.user, change=change)
+
+    def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
+        changes.schedule(change, data["implementer"])
+        warn_of_overlaps(request, change)
+        return f"{change.reference} scheduled."
+
+
+class ChangeStart(ChangeAction):
+    action = "start"
+
+    def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
+        changes.start(change)
+        return f"{change.reference} started."
+
+
+class ChangeComplete(ChangeAction):
+    action = "complete"
+    form_name = "outcome_form"
+
+    def make_form(self, request: HttpRequest, change: ChangeRequest) -> Any:
+        return ChangeOutcomeForm(request.POST, user=request.user)
+
+    def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
+        changes.finish(change, True, data.get("outcome", ""))
+        return f"{change.reference} completed."
+
+
+class ChangeFail(ChangeComplete):
+    action = "fail"
+
+    def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
+        changes.finish(change, False, data.get("outcome", ""))
+        return f"{change.reference} marked failed."
+
+
+class ChangeCancel(ChangeAction):
+    action = "cancel"
+
+    def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
+        changes.cancel(change)
+        return f"{change.reference} cancelled."
+
+
+#: How many changes the forward schedule shows at most.
+SCHEDULE_LIMIT = 500
+
+
+def upcoming_changes(user: Any, now: Any = None) -> Any:
+    """The changes on `user`'s forward schedule: those they can see whose window has not
+    closed, awaiting approval, approved, scheduled or in progress, soonest first."""
+    now = now or timezone.now()
+    return (
+        ChangeRequest.objects.visible_to(user)
+        .filter(status__in=sorted(SCHEDULE_STATUSES), planned_end__gte=now)
+        .select_related("service")
+        .order_by("planned_start", "id")
+    )
+
+
+class ChangeScheduleView(LoginRequiredMixin, View):
+    """The forward schedule of change: upcoming changes by day, in a table, filterable by
+    council and service without JavaScript; and the person's calendar feed address."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not access_for(request.user).can(VIEW, ChangeRequest.area):
+            raise PermissionDenied
+        form = ChangeScheduleFilter(request.GET or None, user=request.user)
+        rows = upcoming_changes(request.user)
+        if form.is_bound and form.is_valid():
+            council, service = form.cleaned_data.get("partner"), form.cleaned_data.get("service")
+            if council is not None:
+                rows = rows.filter(ChangeRequest.ownership_filter([council.pk]))
+            if service is not None:
+                rows = rows.filter(service=service)
+        found = list(rows[: SCHEDULE_LIMIT + 1])
+        shown = found[:SCHEDULE_LIMIT]
+        overlaps = changes.overlaps_for(shown, request.user)
+        days: dict[Any, list[Any]] = {}
+        for change in shown:
+            change.overlaps = overlaps.get(change.pk, [])
+            days.setdefault(timezone.localtime(change.planned_start).date(), []).append(change)
+        secret = request.session.pop("concord_feed_secret", None)
+        context = {
+            "form": form if form.errors else None,
+            "filter_form": form,
+            "days": sorted(days.items()),
+            "count": len(shown),
+            "more": len(found) > SCHEDULE_LIMIT,
+            "list_url": reverse(ChangeRequest.url_name("list")),
+            "has_feed": changes.has_feed(request.user),
+            "feed_url": (
+                request.build_absolute_uri(reverse("servicedesk:changerequest_feed", args=[secret]))
+                if secret
+                else None
+            ),
+        }
+        status = 400 if form.errors else 200
+        return TemplateResponse(request, "servicedesk/change_schedule.html", context, status=status)
+
+
+class ChangeFeedSecretView(LoginRequiredMixin, View):
+    """Make (or remake) the person's calendar feed address; the old one stops working."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not access_for(request.user).can(VIEW, ChangeRequest.area):
+            raise PermissionDenied
+        request.session["concord_feed_secret"] = changes.new_feed_secret(request.user)
+        messages.success(
+            request,
+            "Your calendar address is below. Copy it now: it is shown only once. Any address "
+            "you had before no longer works.",
+        )
+        return HttpResponseRedirect(
+            reverse("servicedesk:changerequest_forward_schedule") + "#calendar"
+        )
+
+
+class ChangeFeedView(View):
+    """The forward schedule as an iCalendar feed, at the person's secret address: no session
+    (a calendar client has none), the person's own view of the changes (the one visibility
+    rule), 404 for an unknown or old secret and for anyone who can no longer sign in."""
+
+    def get(self, request: HttpRequest, secret: str) -> HttpResponse:
+        person = changes.feed_person(secret)
+        if person is None or not access_for(person).can(VIEW, ChangeRequest.area):
+            raise Http404
+        body = calendar_feed(person, request)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Disposition"] = 'inline; filename="changes.ics"'
+        return response
+
+
+def calendar_feed(person: Any, request: HttpRequest) -> bytes:
+    """`person`'s forward schedule of change (and the last 30 days) as iCalendar."""
+    import datetime
+
+    from django.conf import settings
+    from icalendar import Calendar, Event
+
+    since = timezone.now() - datetime.timedelta(days=30)
+    rows = upcoming_changes(person, since)[:SCHEDULE_LIMIT]
+    calendar = Calendar()
+    calendar.add("prodid", "-//Concord//Forward schedule of change//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Forward schedule of change")
+    stamp = timezone.now()
+    base = getattr(settings, "CONCORD_BASE_URL", "") or request.build_absolute_uri("/").rstrip("/")
+    for change in rows:
+        event = Event()
+        event.add("uid", f"{change.reference.lower()}@concord")
+        event.add("dtstamp", stamp)
+        event.add("last-modified", change.updated_at)
+        event.add("dtstart", change.planned_start)
+        event.add("dtend", change.planned_end)
+        event.add("summary", f"{change.reference} {change.title}")
+        event.add(
+            "description",
+            f"{change.kind_name} change\nService: {change.service.name}\n"
+            f"Status: {change.get_status_display()}\nRisk: {change.get_risk_display()}, "
+            f"impact: {change.get_impact_display()}\n\n{change.description}".strip(),
+        )
+        event.add(
+            "status",
+            "TENTATIVE" if change.status == ChangeStatus.AWAITING_APPROVAL else "CONFIRMED",
+        )
+        event.add("categories", [change.kind_name])
+        event.add("url", f"{base}{change.get_absolute_url()}")
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+class ChangeScheduleFilter(ScopedForm):
+    """The forward schedule's filters: a council it affects, a service."""
+
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(), required=False, label="Council"
+    )
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.none(), required=False, label="Service"
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        partner: Any = self.fields["partner"]
+        partner.queryset = Partner.objects.visible_to(user).order_by("name")
+        partner.error_messages["invalid_choice"] = "Choose a council from the list"
+        service: Any = self.fields["service"]
+        service.queryset = Service.objects.visible_to(user).order_by("name")
+        service.error_messages["invalid_choice"] = "Choose a service from the list"
+        # A filter: choosing nothing shows every one (not "None", as in an edit form).
+        partner.empty_label, service.empty_label = "Any council", "Any service"
+
+
+def change_action_urls() -> list[Any]:
+    """The URLs of the actions on a change's page, the forward schedule and its feed."""
+    prefix = ChangeRequestViews.prefix()
+    views: tuple[type[ChangeAction], ...] = (
+        ChangeSubmit,
+        ChangeApprove,
+        ChangeReject,
+        ChangeSchedule,
+        ChangeStart,
+        ChangeComplete,
+        ChangeFail,
+        ChangeCancel,
+    )
+    return [
+        *(
+            path(
+                f"{prefix}/<int:pk>/{view.action}/",
+                view.as_view(),
+                name=f"changerequest_{view.action}",
+            )
+            for view in views
+        ),
+        path(
+            f"{prefix}/schedule/",
+            ChangeScheduleView.as_view(),
+            name="changerequest_forward_schedule",
+        ),
+        path(
+            f"{prefix}/schedule/calendar-address/",
+            ChangeFeedSecretView.as_view(),
+            name="changerequest_feed_secret",
+        ),
+        path(
+            f"{prefix}/calendar/<str:secret>.ics",
+            ChangeFeedView.as_view(),
+            name="changerequest_feed",
+        ),
+    ]
+
+
+def change_needs(user: Any) -> list[Need]:
+    """The changes waiting for `user`'s decision on the home page: for a council's lead, those
+    awaiting approval whose approval for one of their councils is still pending (counted among
+    the approvals they may decide: ``visible_to``, so never another council's)."""
+    access = access_for(user)
+    councils = [
+        pid
+        for pid in access.roles_by_partner
+        if "change" in access.council_actions(pid, "approvals")
+    ]
+    if not councils:
+        return []
+    waiting = (
+        ChangeApproval.objects.visible_to(user, "change")
+        .filter(
+            partner_id__in=councils,
+            decision=ApprovalDecision.PENDING,
+            change__status=ChangeStatus.AWAITING_APPROVAL,
+        )
+        .values("change_id")
+        .distinct()
+        .count()
+    )
+    url = f"{reverse(ChangeRequest.url_name('list'))}?status={ChangeStatus.AWAITING_APPROVAL}"
+    return [Need("Changes awaiting your approval", waiting, url, urgent=True)]

@@ -38,9 +38,11 @@ EVERYTHING = ACTIONS
 # areas: ``partners`` (councils and their people), ``partnership`` (a whole council's data
 # handed over: joining and leaving), ``changelog`` (reading the change log) and
 # ``configuration`` (how the shared service is set up: routing rules and the like, seen by its
-# staff only). The service desk has four: ``servicedesk`` (tickets and changes),
+# staff only). The service desk has six: ``servicedesk`` (tickets),
 # ``problems`` (the causes behind incidents: the shared service's own, worked by its desk
 # staff, seen by no council role, since one problem may lie behind several councils' incidents),
+# ``changes`` (change requests: planned and worked by the shared service, read by the councils
+# they affect), ``approvals`` (each affected council's decision on a change, made by its lead),
 # ``servicelevels`` (each council's SLA policies and working calendar: agreed with the
 # council, which reads them) and ``knowledge`` (what the shared service publishes to councils:
 # knowledge articles, the request catalogue). ``lockouts`` is the sign-in lock-outs of a
@@ -57,6 +59,8 @@ AREAS = (
     "servicedesk",
     "servicelevels",
     "problems",
+    "changes",
+    "approvals",
     "knowledge",
     "assets",
     "licences",
@@ -91,6 +95,10 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "catalogue": frozenset({VIEW}),
         "servicelevels": READ_ACTIONS,
         "knowledge": READ_ACTIONS,
+        # A change is the shared service's plan: the lead of a council it affects reads it
+        # and decides their council's approval (docs/servicedesk.md, "Changes").
+        "changes": READ_ACTIONS,
+        "approvals": frozenset({VIEW, CHANGE, EXPORT, HISTORY}),
         "*": EVERYTHING,
     },
     CouncilRole.FINANCE: {
@@ -130,6 +138,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     ServiceRole.AGENT: {
         "problems": EVERYTHING,
         "servicedesk": EVERYTHING,
+        "changes": EVERYTHING,
         "knowledge": EVERYTHING,
         "assets": EVERYTHING,
         "partnership": NOTHING,
@@ -141,6 +150,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     ServiceRole.RESOLVER: {
         "problems": EVERYTHING,
         "servicedesk": EVERYTHING,
+        "changes": EVERYTHING,
         "knowledge": EVERYTHING,
         "assets": EVERYTHING,
         "partnership": NOTHING,

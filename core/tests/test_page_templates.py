@@ -294,6 +294,10 @@ def test_every_page_template_passes_the_checks(
             for page in ("detail", "update", "history"):
                 url = reverse(views.model.url_name(page), args=[record.pk])
                 visits.append((f"{label} {page}", partial(manager.get, url)))
+    # Every app's other pages in the navigation (a schedule, a dashboard).
+    for config in concord_apps():
+        for entry in config.nav_entries:
+            visits.append((entry.label, partial(manager.get, reverse(entry.url_name))))
     # And the pages each app draws beyond its generic ones (core.testing.visits).
     visits += app_page_visits(cast, client_for)
     pages: dict[str, str] = {}

@@ -7,17 +7,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import ScopedSlugRelatedField, request_user
 from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
 from core.tenancy.access import access_for, people_visible_to
 from core.tenancy.models import Partner, User
-from servicedesk import knowledge, services
-from servicedesk.choices import OPEN_STATUSES, Source, TicketStatus
+from servicedesk import changes, knowledge, services
+from servicedesk.choices import OPEN_STATUSES, ApprovalDecision, Source, TicketStatus
 from servicedesk.forms import desk_staff
 from servicedesk.models import (
     Category,
+    ChangeApproval,
+    ChangeRequest,
     KnowledgeArticle,
     PriorityRule,
     Problem,
@@ -394,6 +397,189 @@ class ProblemSerializer(ScopedModelSerializer):
             return services.change_problem(instance, validated_data)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+
+
+class ChangeApprovalSummarySerializer(serializers.Serializer):
+    """One affected council's decision on a change (only those the reader may see)."""
+
+    council = serializers.CharField(source="partner.code", help_text="The council's code.")
+    decision = serializers.ChoiceField(choices=ApprovalDecision.choices)
+    decided_by = serializers.CharField(
+        source="decided_by.username", allow_null=True, help_text="Who decided (a username)."
+    )
+    decided_at = serializers.DateTimeField(allow_null=True)
+    comment = serializers.CharField(help_text="Why (a rejection always says).")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {
+            "council": instance.partner.code,
+            "decision": instance.decision,
+            "decided_by": instance.decided_by.username if instance.decided_by_id else None,
+            "decided_at": serializers.DateTimeField().to_representation(instance.decided_at)
+            if instance.decided_at
+            else None,
+            "comment": instance.comment,
+        }
+
+
+class ChangeRequestSerializer(ScopedModelSerializer):
+    """A change request: raised as a draft with ``POST`` (the councils it affects in
+    ``councils``, or ``for_all_councils``), changed with ``PATCH``, moved through its life with
+    its actions (submit, approve, reject, schedule, start, complete, fail, cancel).
+    ``approvals`` are the decisions of the councils the reader can see; ``overlaps`` the
+    references of other changes to the same service whose windows overlap this one's, among
+    those the reader can see: a warning, not a refusal."""
+
+    service = ScopedSlugRelatedField(related_model=Service, slug_field="name")
+    implementer = person_field(
+        "The shared-service person who will carry it out (a username).",
+        staff,
+        required=False,
+        allow_null=True,
+    )
+    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    approved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    problem = ScopedSlugRelatedField(
+        related_model=Problem,
+        slug_field="reference",
+        required=False,
+        allow_null=True,
+        help_text="The problem it fixes (PRB0001234); null for anyone who may not read problems.",
+    )
+    approvals = serializers.SerializerMethodField()
+    overlaps = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChangeRequest
+        fields = (
+            "id",
+            "reference",
+            "title",
+            "description",
+            "kind",
+            "risk",
+            "impact",
+            "service",
+            "for_all_councils",
+            "councils",
+            "planned_start",
+            "planned_end",
+            "backout_plan",
+            "status",
+            "requested_by",
+            "implementer",
+            "problem",
+            "submitted_at",
+            "approved_at",
+            "approved_by",
+            "started_at",
+            "finished_at",
+            "outcome",
+            "approvals",
+            "overlaps",
+            *BOOKKEEPING,
+        )
+        read_only_fields = (
+            "reference",
+            "status",
+            "submitted_at",
+            "approved_at",
+            "started_at",
+            "finished_at",
+            "outcome",
+        )
+
+    def prepare_rows(self, rows: list[Any]) -> None:
+        """The councils, the approvals the reader sees and the overlaps of a page of changes,
+        in a query each."""
+        super().prepare_rows(rows)
+        user = request_user(self)
+        by_change: dict[int, list[Any]] = {row.pk: [] for row in rows}
+        if rows:
+            for approval in (
+                ChangeApproval.objects.visible_to(user)
+                .filter(change_id__in=list(by_change))
+                .select_related("partner", "decided_by")
+                .order_by("partner__name")
+            ):
+                by_change[approval.change_id].append(approval)
+        overlaps = changes.overlaps_for(rows, user)
+        for row in rows:
+            row._api_approvals = by_change[row.pk]
+            row._api_overlaps = overlaps.get(row.pk, [])
+
+    @extend_schema_field(ChangeApprovalSummarySerializer(many=True))
+    def get_approvals(self, instance: ChangeRequest) -> list[dict[str, Any]]:
+        rows = getattr(instance, "_api_approvals", None)
+        if rows is None:
+            rows = list(
+                ChangeApproval.objects.visible_to(request_user(self))
+                .filter(change=instance)
+                .select_related("partner", "decided_by")
+                .order_by("partner__name")
+            )
+        return [ChangeApprovalSummarySerializer(row).data for row in rows]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_overlaps(self, instance: ChangeRequest) -> list[str]:
+        rows = getattr(instance, "_api_overlaps", None)
+        if rows is None:
+            rows = changes.overlapping(instance, request_user(self))
+        return [row.reference for row in rows]
+
+    def to_representation(self, instance: ChangeRequest) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not access_for(request_user(self)).can("view", Problem.area):
+            data["problem"] = None  # problems are the shared service's own
+        return data
+
+    def create(self, validated_data: dict[str, Any]) -> ChangeRequest:
+        """A new draft, numbered across the service; its requester is whoever raises it."""
+        change = ChangeRequest()
+        changes.number(change, request_user(self))
+        validated_data.update(
+            number=change.number,
+            reference=change.reference,
+            requested_by=change.requested_by,
+            status=change.status,
+        )
+        return super().create(validated_data)
+
+    def update(self, instance: ChangeRequest, validated_data: dict[str, Any]) -> ChangeRequest:
+        """An edit, keeping the approvals in step (servicedesk.changes.after_edit)."""
+        try:
+            changes.check_editable(instance)
+            before = changes.snapshot(instance)
+            instance = super().update(instance, validated_data)
+            return changes.after_edit(instance, before, request_user(self))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+
+
+class ChangeDecisionSerializer(serializers.Serializer):
+    """Approve or reject a change: for which council (its code; needed only by someone who
+    decides for several), and why (required to reject)."""
+
+    council = serializers.CharField(
+        required=False, allow_blank=True, help_text="The council you decide for (its code)."
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ChangeScheduleSerializer(serializers.Serializer):
+    """Who carries out the change (by default its implementer already set)."""
+
+    implementer = person_field("A username of the shared service's staff.", staff, required=False)
+
+
+class ChangeOutcomeSerializer(serializers.Serializer):
+    """What happened (required when it failed)."""
+
+    outcome = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class KnowledgeArticleSerializer(ScopedModelSerializer):

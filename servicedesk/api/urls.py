@@ -5,6 +5,7 @@ from django.urls import path
 
 from servicedesk.api.views import (
     CategoryViewSet,
+    ChangeRequestViewSet,
     KnowledgeArticleViewSet,
     PriorityRuleViewSet,
     ProblemViewSet,
@@ -22,6 +23,7 @@ from servicedesk.api.views import (
 routes = [
     ("tickets", TicketViewSet, "ticket"),
     ("problems", ProblemViewSet, "problem"),
+    ("change-requests", ChangeRequestViewSet, "changerequest"),
     ("knowledge-articles", KnowledgeArticleViewSet, "knowledgearticle"),
     ("request-items", RequestItemViewSet, "requestitem"),
     ("categories", CategoryViewSet, "category"),

@@ -21,14 +21,18 @@ from rest_framework.views import APIView
 
 from core.api.conditional import conditional_record_response
 from core.api.viewsets import ScopedModelViewSet
-from core.tenancy.access import CHANGE, VIEW
+from core.tenancy.access import CHANGE, VIEW, access_for
 from core.tenancy.choices import Nation
 from core.tenancy.models import Partner
 from core.workdays import MAX_WORKING_HOURS, NoWorkingTime, WorkingCalendar
-from servicedesk import catalogue, knowledge, services, sla
+from servicedesk import catalogue, changes, knowledge, services, sla
 from servicedesk.api.serializers import (
     AssignSerializer,
     CategorySerializer,
+    ChangeDecisionSerializer,
+    ChangeOutcomeSerializer,
+    ChangeRequestSerializer,
+    ChangeScheduleSerializer,
     DecisionSerializer,
     FulfilmentTaskSerializer,
     KnowledgeArticleSerializer,
@@ -51,9 +55,10 @@ from servicedesk.api.serializers import (
     TicketSerializer,
     WorkingTimeSerializer,
 )
-from servicedesk.choices import Source
+from servicedesk.choices import ApprovalDecision, Source
 from servicedesk.filtersets import (
     CategoryFilterSet,
+    ChangeRequestFilterSet,
     KnowledgeArticleFilterSet,
     PriorityRuleFilterSet,
     ProblemFilterSet,
@@ -68,6 +73,7 @@ from servicedesk.filtersets import (
 )
 from servicedesk.models import (
     Category,
+    ChangeRequest,
     FulfilmentTask,
     KnowledgeArticle,
     PriorityRule,
@@ -581,3 +587,152 @@ def _calendar(request: Request, errors: dict[str, list[str]]) -> WorkingCalendar
         errors["partner"] = [f"There is no council “{code[:30]}” that you may see"]
         return None
     return sla.calendar_for(partner)
+
+
+class ChangeRequestViewSet(ScopedModelViewSet):
+    """Change requests: the shared service's staff raise and work them; the lead of each
+    council a change affects reads it and approves or rejects it for their council. Actions:
+    ``submit``, ``approve``, ``reject``, ``schedule``, ``start``, ``complete``, ``fail``,
+    ``cancel``; each answers the change as it now is. (``/api/v1/changes/`` is the change
+    log.)"""
+
+    model = ChangeRequest
+    serializer_class = ChangeRequestSerializer
+    filterset_class = ChangeRequestFilterSet
+    ordering_fields = ("planned_start", "status")
+
+    def change_for(self, request: Request, pk: Any, what: str) -> ChangeRequest:
+        """The change in the URL (404 unless visible) if `what` is allowed on it (else 403)."""
+        if not str(pk).isdigit() or int(pk) > 2**63 - 1:
+            raise NotFound()
+        change = ChangeRequest.objects.visible_to(request.user).filter(pk=int(pk)).first()
+        if change is None:
+            raise NotFound()
+        allowed = changes.change_actions(request.user, change)
+        if not allowed[what]:
+            if change.status not in changes.FROM[what] and self._may_ever(request, change, what):
+                raise serializers.ValidationError(
+                    {
+                        "status": [
+                            f"{change.reference} is {change.get_status_display().lower()}: "
+                            f"you cannot {what} it now"
+                        ]
+                    }
+                )
+            raise PermissionDenied(f"You may not {what} this change.")
+        return change
+
+    @staticmethod
+    def _may_ever(request: Request, change: ChangeRequest, what: str) -> bool:
+        """Whether `what` would be the person's to do in another status (so that a refusal
+        says the status is wrong rather than that they may not)."""
+        access = access_for(request.user)
+        if what in ("approve", "reject"):
+            return (
+                any(
+                    CHANGE in access.council_actions(pid, "approvals")
+                    for pid in change.owning_partner_ids()
+                )
+                or access.partner_ids(CHANGE, "approvals") is None
+            )
+        return access.can(CHANGE, ChangeRequest.area, change.owning_partner_ids())
+
+    def answer(self, request: Request, change: ChangeRequest) -> Response:
+        fresh = self.scoped_queryset(VIEW).get(pk=change.pk)
+        return conditional_record_response(request, fresh, self.get_serializer(fresh).data)
+
+    def do(self, request: Request, pk: Any, what: str, form: Any, work: Any) -> Response:
+        change = self.change_for(request, pk, what)
+        data: dict[str, Any] = {}
+        if form is not None:
+            body = form(data=request.data, context=self.get_serializer_context())
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+        try:
+            with transaction.atomic():
+                work(change, data)
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        return self.answer(request, change)
+
+    @extend_schema(request=None, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: Any = None) -> Response:
+        """Submit the change: a standard one is approved at once; a normal or emergency one
+        asks the lead of every council it affects."""
+        return self.do(request, pk, "submit", None, lambda c, d: changes.submit(c, request.user))
+
+    def _decide(self, request: Request, pk: Any, what: str, decision: str) -> Response:
+        def work(change: ChangeRequest, data: dict[str, Any]) -> None:
+            partner = None
+            code = (data.get("council") or "").strip()
+            if code:
+                mine = {
+                    a.partner.code.lower(): a.partner
+                    for a in changes.decidable(request.user, change)
+                }
+                partner = mine.get(code.lower())
+                if partner is None:
+                    raise serializers.ValidationError(
+                        {
+                            "council": [
+                                f"You do not decide for a council “{code[:30]}” on this change"
+                            ]
+                        }
+                    )
+            changes.decide(change, request.user, decision, data.get("comment", ""), partner)
+
+        return self.do(request, pk, what, ChangeDecisionSerializer, work)
+
+    @extend_schema(request=ChangeDecisionSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: Any = None) -> Response:
+        """Approve the change for your council (``council``: its code, if you decide for
+        several); for an emergency change, the service manager approves it for the service."""
+        return self._decide(request, pk, "approve", ApprovalDecision.APPROVED)
+
+    @extend_schema(request=ChangeDecisionSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: Any = None) -> Response:
+        """Reject the change for your council, saying why (``comment``): the change is
+        rejected."""
+        return self._decide(request, pk, "reject", ApprovalDecision.REJECTED)
+
+    @extend_schema(request=ChangeScheduleSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def schedule(self, request: Request, pk: Any = None) -> Response:
+        """Put an approved change on the schedule, with who carries it out."""
+        return self.do(
+            request, pk, "schedule", ChangeScheduleSerializer,
+            lambda c, d: changes.schedule(c, d.get("implementer")),
+        )  # fmt: skip
+
+    @extend_schema(request=None, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: Any = None) -> Response:
+        """The implementation has begun."""
+        return self.do(request, pk, "start", None, lambda c, d: changes.start(c))
+
+    @extend_schema(request=ChangeOutcomeSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: Any = None) -> Response:
+        """The change is done (``outcome``: what happened, if worth saying)."""
+        return self.do(
+            request, pk, "complete", ChangeOutcomeSerializer,
+            lambda c, d: changes.finish(c, True, d.get("outcome", "")),
+        )  # fmt: skip
+
+    @extend_schema(request=ChangeOutcomeSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def fail(self, request: Request, pk: Any = None) -> Response:
+        """The change failed (``outcome``: what went wrong, required)."""
+        return self.do(
+            request, pk, "fail", ChangeOutcomeSerializer,
+            lambda c, d: changes.finish(c, False, d.get("outcome", "")),
+        )  # fmt: skip
+
+    @extend_schema(request=None, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: Any = None) -> Response:
+        """The change will not happen."""
+        return self.do(request, pk, "cancel", None, lambda c, d: changes.cancel(c))

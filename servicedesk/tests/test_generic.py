@@ -17,12 +17,14 @@ from typing import Any
 
 import pytest
 
+from core.services import set_audience
 from core.testing.cast import Cast
 from core.testing.families import ModelFamily
-from servicedesk import knowledge, services
+from servicedesk import changes, knowledge, services
 from servicedesk.choices import Impact, Priority, TicketKind, Urgency
 from servicedesk.models import (
     Category,
+    ChangeRequest,
     KnowledgeArticle,
     PriorityRule,
     Problem,
@@ -157,6 +159,88 @@ class TestProblem(ModelFamily):
 
     def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
         return {"title": "Email delays (queue backlog)"}
+
+
+def change_service() -> Service:
+    """The service the families' changes are to."""
+    return Service.objects.unscoped("test set-up").get_or_create(name="Email")[0]
+
+
+class TestChangeRequest(ModelFamily):
+    """Changes: the shared service raises and works them; the lead (and auditor) of a council
+    a change affects reads it; another council's lead gets a 404 everywhere."""
+
+    model = ChangeRequest
+    owner = "wcc"
+    permitted = "agent"
+    denied = ("wcc_lead", "wcc_auditor")
+    outsider = "rbkc_lead"
+    identity_field = "title"
+    edited_field = "title"
+    list_queries = 5
+    api_list_queries = 8
+
+    def make(self, cast: Cast, partner: Any) -> ChangeRequest:
+        n = self.seq()
+        start = datetime.datetime(2027, 3, 1, 19, tzinfo=datetime.UTC) + datetime.timedelta(days=n)
+        change = ChangeRequest(
+            title=f"Mail server patch {n:03d}",
+            service=change_service(),
+            planned_start=start,
+            planned_end=start + datetime.timedelta(hours=2),
+        )
+        changes.number(change, cast.agent)
+        change.save()
+        set_audience(change, [partner])
+        return change
+
+    def search_term(self, obj: Any) -> str:
+        return obj.reference
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {
+            "title": "Firewall firmware upgrade",
+            "description": "Version 9.2",
+            "kind": "normal",
+            "risk": "medium",
+            "impact": "low",
+            "service": change_service().pk,
+            "planned_start": "2027-04-10 19:00",
+            "planned_end": "2027-04-10 21:00",
+            "backout_plan": "Reinstall 9.1",
+            "councils": [partner.pk],
+        }
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "title": "Mail server patch (reboot)",
+            "description": obj.description,
+            "kind": obj.kind,
+            "risk": obj.risk,
+            "impact": obj.impact,
+            "service": obj.service_id,
+            "planned_start": obj.planned_start.strftime("%Y-%m-%d %H:%M"),
+            "planned_end": obj.planned_end.strftime("%Y-%m-%d %H:%M"),
+            "backout_plan": obj.backout_plan,
+            "councils": [p.pk for p in obj.audience() if not p.is_former],
+        }
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {
+            "title": "Firewall firmware upgrade",
+            "service": change_service().name,
+            "planned_start": "2027-04-10T19:00:00Z",
+            "planned_end": "2027-04-10T21:00:00Z",
+            "councils": [partner.code],
+        }
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "title": "Mail server patch (reboot)",
+            "service": obj.service.name,
+            "planned_start": obj.planned_start.isoformat(),
+            "planned_end": obj.planned_end.isoformat(),
+        }
 
 
 class TestKnowledgeArticle(ModelFamily):
