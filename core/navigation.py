@@ -59,6 +59,7 @@ AREA_GROUPS: dict[str, str] = {
     "servicelevels": "servicedesk",
     "problems": "servicedesk",
     "knowledge": "servicedesk",
+    "mail": "servicedesk",
     "assets": "assets",
     "licences": "licences",
     "contracts": "contracts",

@@ -7,6 +7,8 @@ import django_filters
 from core.filtersets import ConcordFilterSet, ScopedModelChoiceFilter, scoped_choices
 from core.tenancy.models import Partner
 from servicedesk.choices import (
+    MailState,
+    MailVia,
     Priority,
     ProblemStatus,
     SlaState,
@@ -16,6 +18,7 @@ from servicedesk.choices import (
 )
 from servicedesk.models import (
     Category,
+    InboundMail,
     PriorityRule,
     Problem,
     Queue,
@@ -143,3 +146,16 @@ class ProblemFilterSet(ConcordFilterSet):
     class Meta:
         model = Problem
         fields = ["q", "status", "priority", "service", "category"]
+
+
+class InboundMailFilterSet(ConcordFilterSet):
+    """The filters of the desk's inbound mail: what came of each, how it came, whose it is."""
+
+    search_fields = ("subject", "from_address", "message_id")
+    state = django_filters.MultipleChoiceFilter(choices=MailState.choices)
+    via = django_filters.ChoiceFilter(choices=MailVia.choices, label="Came by")
+    council = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+
+    class Meta:
+        model = InboundMail
+        fields = ["q", "state", "via", "council"]

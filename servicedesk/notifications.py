@@ -160,13 +160,15 @@ def recipients(event: str, ticket: Ticket, comment: TicketComment | None = None)
     return told
 
 
-def _domain() -> str:
+def desk_domain() -> str:
+    """The domain of the desk's own Message-IDs (its sending address's): how mail coming in
+    tells the desk's own messages (servicedesk.mail_in)."""
     return str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip(">") or "localhost"
 
 
 def thread_id(ticket: Ticket) -> str:
     """The Message-ID every email about `ticket` refers to: one thread per ticket."""
-    return f"<{ticket.reference.lower()}.{ticket.partner.code}.{ticket.pk}@{_domain()}>"
+    return f"<{ticket.reference.lower()}.{ticket.partner.code}.{ticket.pk}@{desk_domain()}>"
 
 
 def _one_line(text: str) -> str:
@@ -202,7 +204,7 @@ def message_for(
         to=[person.email],
         reply_to=[sender],
         headers={
-            "Message-ID": make_msgid(idstring=ticket.reference.lower(), domain=_domain()),
+            "Message-ID": make_msgid(idstring=ticket.reference.lower(), domain=desk_domain()),
             "In-Reply-To": thread,
             "References": thread,
             "Auto-Submitted": "auto-generated",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.tables import Column, Table
 from servicedesk.models import (
     Category,
+    InboundMail,
     PriorityRule,
     Problem,
     Queue,
@@ -129,3 +130,16 @@ class ProblemTable(Table):
 
     class Meta:
         model = Problem
+
+
+class InboundMailTable(Table):
+    """The desk's inbound mail, newest first: from whom, about what, what came of it."""
+
+    received_at = Column("Received", link=True, sortable=True)
+    from_address = Column("From")
+    subject = Column("Subject")
+    state = Column("State", sortable=True)
+    ticket = Column("Ticket")
+
+    class Meta:
+        model = InboundMail

@@ -2,6 +2,7 @@
 
 from servicedesk.views import (
     CategoryViews,
+    InboundMailViews,
     PriorityRuleViews,
     ProblemViews,
     QueueMemberViews,
@@ -11,6 +12,7 @@ from servicedesk.views import (
     ServiceViews,
     SlaPolicyViews,
     TicketViews,
+    mail_action_urls,
     ticket_action_urls,
 )
 
@@ -20,6 +22,8 @@ urlpatterns = [
     *TicketViews.urls(),
     *ticket_action_urls(),
     *ProblemViews.urls(),
+    *InboundMailViews.urls(),
+    *mail_action_urls(),
     *CategoryViews.urls(),
     *ServiceViews.urls(),
     *QueueViews.urls(),

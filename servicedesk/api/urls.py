@@ -5,6 +5,7 @@ from django.urls import path
 
 from servicedesk.api.views import (
     CategoryViewSet,
+    InboundMailViewSet,
     PriorityRuleViewSet,
     ProblemViewSet,
     QueueMemberViewSet,
@@ -20,6 +21,7 @@ from servicedesk.api.views import (
 routes = [
     ("tickets", TicketViewSet, "ticket"),
     ("problems", ProblemViewSet, "problem"),
+    ("inbound-mail", InboundMailViewSet, "inboundmail"),
     ("categories", CategoryViewSet, "category"),
     ("services", ServiceViewSet, "service"),
     ("queues", QueueViewSet, "queue"),

@@ -1,5 +1,6 @@
 """The service desk's records, by what they are about (one module each)."""
 
+from servicedesk.models.mail import InboundMail
 from servicedesk.models.problems import Problem
 from servicedesk.models.setup import (
     DEFAULT_MATRIX,
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_MATRIX",
     "DEFAULT_TARGETS",
     "Category",
+    "InboundMail",
     "PriorityRule",
     "Problem",
     "Queue",
