@@ -24,7 +24,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from servicedesk import mail_in
 from servicedesk.choices import MailVia
@@ -54,14 +54,14 @@ class DeskHandler:
 
 
 def take(raw: bytes, envelope_from: str, recipients: list[str]) -> Any:
-    """Keep and work on one message from the listener, in a worker thread."""
-    close_old_connections()
+    """Keep and work on one message from the listener, in a worker thread, which leaves no
+    database connection open behind it."""
     try:
         return mail_in.receive_and_process(
             raw, via=MailVia.SMTP, envelope_from=envelope_from, recipients=recipients
         )
     finally:
-        close_old_connections()
+        connections.close_all()
 
 
 def listener(host: str, port: int) -> Controller:

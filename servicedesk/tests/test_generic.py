@@ -20,8 +20,7 @@ import pytest
 from core.testing.cast import Cast
 from core.testing.families import ModelFamily
 from servicedesk import services
-from servicedesk.choices import Impact, Priority, TicketKind, Urgency
-from servicedesk.choices import MailState, MailVia
+from servicedesk.choices import Impact, MailState, MailVia, Priority, TicketKind, Urgency
 from servicedesk.models import (
     Category,
     InboundMail,
@@ -169,9 +168,7 @@ class TestInboundMail(ModelFamily):
     # Councils do not see the desk's mailbox at all (their lists are a 403).
     outsider = None
     pages = frozenset({"list", "detail", "update", "delete", "history", "export"})
-    api_actions = frozenset(
-        {"list", "retrieve", "update", "partial_update", "destroy", "export"}
-    )
+    api_actions = frozenset({"list", "retrieve", "update", "partial_update", "destroy", "export"})
     edited_field = "note"
     identity_field = "subject"
     list_queries = 4
