@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,8 +57,8 @@ class ImapServer:
         connection = self.connect()
         try:
             arrived = imaplib.Time2Internaldate(time.time())
-            status, _ = connection.append(folder, "", arrived, message)
-            assert status == "OK", status
+            answer: Any = connection.append(folder, "", arrived, message)
+            assert answer[0] == "OK", answer
         finally:
             connection.logout()
 
