@@ -418,6 +418,10 @@ def raise_for(mail: InboundMail, partner: Any, requester: Any, note: str = "") -
     message = parse(mail.as_bytes())
     mail.person, mail.council = requester, partner
     with system_scope("raising a ticket from a held mail"):
+        try:
+            _refuse_if_seen(mail)
+        except Refused as seen:
+            raise ValidationError({"state": seen.reason}) from seen
         ticket = _raise(mail, partner, requester, body_of(message))
         _attach(ticket, requester, message)
         mail.state = MailState.PROCESSED

@@ -26,6 +26,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from core.context import acting_as
 from servicedesk import mail_in
 from servicedesk.choices import MailVia
 
@@ -129,7 +130,7 @@ def poll() -> PollResult:
     result = PollResult()
     folder = settings.CONCORD_MAIL_IMAP_FOLDER or "INBOX"
     done = settings.CONCORD_MAIL_IMAP_DONE_FOLDER
-    with imap_connection() as connection:
+    with acting_as(label="mail-in:imap"), imap_connection() as connection:
         status, _ = connection.select(_quoted(folder))
         if status != "OK":
             raise imaplib.IMAP4.error(f"The mailbox has no folder {folder!r}")

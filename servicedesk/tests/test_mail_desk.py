@@ -166,3 +166,21 @@ def test_the_desks_home_page_counts_mail_to_review(cast: Any, client_for: Any) -
     home = client_for(cast.agent).get("/").content.decode()
     assert "Inbound mail held or failed" in home
     assert "Inbound mail" not in client_for(cast.wcc_lead).get("/").content.decode()
+
+
+def test_a_second_copy_of_a_held_mail_raises_no_second_ticket(
+    cast: Any, client_for: Any, media_folder: Any
+) -> None:
+    first = held(cast)
+    second = mail_in.receive_and_process(first.as_bytes(), via="imap")
+    assert second.state == MailState.HELD  # the first was not processed yet: held too
+    agent = client_for(cast.agent)
+    chosen = {"partner": cast.wcc.pk, "requester": cast.wcc_staff.pk}
+    assert agent.post(page(first, "raise"), chosen).status_code == 302
+    refused = agent.post(page(second, "raise"), chosen)
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert f"processed as mail {first.pk}" in text
+    assert problems_of(text) == []
+    assert Ticket.objects.unscoped("test").count() == 1
+    assert InboundMail.objects.unscoped("test").get(pk=second.pk).state == MailState.HELD
