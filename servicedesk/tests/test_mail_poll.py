@@ -129,3 +129,15 @@ def test_a_mailbox_that_cannot_be_read_is_a_plain_error(mailbox: Any, settings: 
     settings.CONCORD_MAIL_IMAP_HOST = ""
     with pytest.raises(CommandError, match="CONCORD_MAIL_IMAP_HOST is not set"):
         poll()
+
+
+def test_the_commands_are_typed_with_hyphens(settings: Any, capsys: Any) -> None:
+    from concord.cli import main
+
+    settings.CONCORD_MAIL_IMAP_HOST = ""
+    with pytest.raises(SystemExit):
+        main(["concord", "mail-poll", "--once"])
+    assert "CONCORD_MAIL_IMAP_HOST is not set" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["concord", "mail-in", "--help"])
+    assert "Listen for mail to the service desk" in capsys.readouterr().out
