@@ -24,7 +24,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import connections
 
 from core.context import acting_as
 from servicedesk import mail_in
@@ -142,7 +142,6 @@ def poll() -> PollResult:
             if raw is None:
                 logger.warning("mail %s of the mailbox could not be fetched", uid)
                 continue
-            close_old_connections()
             mail = mail_in.receive(raw, via=MailVia.IMAP)
             # Kept: now it may be marked seen (and moved), then worked on.
             connection.uid("STORE", uid, "+FLAGS", "(\\Seen)")

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
 from servicedesk.mailbox import poll
 
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         while not stop.is_set():
+            # A reader that runs for days drops a database connection gone stale meanwhile.
+            close_old_connections()
             try:
                 self.read()
             except CommandError as exc:
