@@ -351,17 +351,31 @@ def process(mail: InboundMail) -> InboundMail:
             _settle(mail, refused.state, refused.reason)
         except ValidationError as exc:
             _settle(mail, MailState.FAILED, "The desk refused it: " + " ".join(exc.messages))
-        except IntegrityError:
-            # The same message was processed meanwhile (inboundmail_processed_once).
-            _settle(
-                mail,
-                MailState.IGNORED,
-                "A mail with the same Message-ID has been processed already.",
-            )
+        except IntegrityError as exc:
+            if _processed_elsewhere(mail):
+                # The same message was processed meanwhile (inboundmail_processed_once).
+                _settle(
+                    mail,
+                    MailState.IGNORED,
+                    "A mail with the same Message-ID has been processed already.",
+                )
+            else:
+                logger.exception("inbound mail %s failed", mail.pk)
+                _settle(mail, MailState.FAILED, f"Processing failed: IntegrityError: {exc}")
         except Exception as exc:  # kept as failed, with the reason: never lost
             logger.exception("inbound mail %s failed", mail.pk)
             _settle(mail, MailState.FAILED, f"Processing failed: {type(exc).__name__}: {exc}")
     return mail
+
+
+def _processed_elsewhere(mail: InboundMail) -> bool:
+    """Whether another mail with this one's Message-ID has been processed."""
+    return bool(mail.message_id) and (
+        InboundMail.objects.unscoped("a mail seen before")
+        .filter(message_id=mail.message_id, state=MailState.PROCESSED)
+        .exclude(pk=mail.pk)
+        .exists()
+    )
 
 
 def _settle(mail: InboundMail, state: str, reason: str) -> None:

@@ -495,3 +495,17 @@ def test_quoted_text_is_cut_and_html_read_safely() -> None:
     assert mail_in.trim_quoted("> only a quotation") == "> only a quotation"
     assert mail_in.html_to_text("<p>a&amp;b</p><script>x()</script><p>c</p>") == "a&b\n\nc"
     assert mail_in.clean_text("a\u202eb\x07c", multiline=False) == "abc"
+
+
+@pytest.mark.django_db
+def test_two_copies_worked_on_at_once_make_one_ticket(people: Any, monkeypatch: Any) -> None:
+    # Two listeners take copies of one message at the same moment: neither has seen the other
+    # processed when it looks, and the database keeps to one processed mail per Message-ID.
+    message = mail("wcc.staff@example.test", "Scanner", "It scans blank pages.")
+    first = take(message)
+    monkeypatch.setattr(mail_in, "_refuse_if_seen", lambda mail: None)
+    second = take(message)
+
+    assert (first.state, second.state) == (MailState.PROCESSED, MailState.IGNORED)
+    assert second.reason == "A mail with the same Message-ID has been processed already."
+    assert [t.subject for t in tickets()] == ["Scanner"]
