@@ -509,3 +509,26 @@ def test_two_copies_worked_on_at_once_make_one_ticket(people: Any, monkeypatch: 
     assert (first.state, second.state) == (MailState.PROCESSED, MailState.IGNORED)
     assert second.reason == "A mail with the same Message-ID has been processed already."
     assert [t.subject for t in tickets()] == ["Scanner"]
+
+
+@pytest.mark.django_db
+def test_a_backup_holds_each_message_byte_for_byte(people: Any, tmp_path: Any) -> None:
+    import gzip
+    import json
+
+    from django.core import serializers
+
+    from core.backup import write_backup
+
+    message = mail("wcc.staff@example.test", "Caf\u00e9 \u2013 heating", "Warm \u00e9\x00\xff")
+    raw = message.as_bytes() + b"\xff\xfe binary tail"
+    kept = mail_in.receive(raw, via="imap")
+    path = tmp_path / "backup.json.gz"
+    write_backup(path)
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        [record] = [
+            row for row in map(json.loads, lines) if row.get("model") == "servicedesk.inboundmail"
+        ]
+    (restored,) = serializers.deserialize("python", [record])
+    assert restored.object.pk == kept.pk
+    assert bytes(restored.object.raw) == raw
