@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
     if args:
         args[0] = "concord"
+    if len(args) > 1 and not args[1].startswith("-") and "-" in args[1]:
+        # A command is typed with hyphens (`concord mail-in`); its module has underscores.
+        args[1] = args[1].replace("-", "_")
     if len(args) > 1 and args[1] not in _WITHOUT_SETTINGS:
         # Django would carry on without the settings and fail later, for some commands with
         # "Models aren't loaded yet"; say what is wrong instead (a production setting missing,

@@ -369,6 +369,26 @@ CONCORD_BASE_URL = env_str(
     f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION and ALLOWED_HOSTS else "http://127.0.0.1:8000",
 ).rstrip("/")
 
+# Email in (servicedesk.mail_in, docs/servicedesk.md "Email in"): the largest message taken
+# (bigger ones are refused by the SMTP listener with 552, and kept as failed from the mailbox),
+# how many mails one sender may send in an hour before the rest are ignored as a loop, and the
+# desk address of each council that has its own (code=address, comma-separated).
+CONCORD_MAIL_MAX_BYTES = env_int("CONCORD_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+CONCORD_MAIL_RATE_LIMIT = env_int("CONCORD_MAIL_RATE_LIMIT", 30)
+CONCORD_MAIL_COUNCIL_ADDRESSES = env_list("CONCORD_MAIL_COUNCIL_ADDRESSES")
+# Where `concord mail-in` listens (its --host and --port override them).
+CONCORD_MAIL_IN_HOST = env_str("CONCORD_MAIL_IN_HOST", "127.0.0.1")
+CONCORD_MAIL_IN_PORT = env_int("CONCORD_MAIL_IN_PORT", 2525)
+# The mailbox `concord mail-poll` reads (IMAP; over TLS unless CONCORD_MAIL_IMAP_SSL is off).
+# A mail taken is marked seen, and moved to CONCORD_MAIL_IMAP_DONE_FOLDER when one is named.
+CONCORD_MAIL_IMAP_HOST = env_str("CONCORD_MAIL_IMAP_HOST")
+CONCORD_MAIL_IMAP_PORT = env_int("CONCORD_MAIL_IMAP_PORT", 993)
+CONCORD_MAIL_IMAP_USER = env_str("CONCORD_MAIL_IMAP_USER")
+CONCORD_MAIL_IMAP_PASSWORD = env_str("CONCORD_MAIL_IMAP_PASSWORD")
+CONCORD_MAIL_IMAP_FOLDER = env_str("CONCORD_MAIL_IMAP_FOLDER", "INBOX")
+CONCORD_MAIL_IMAP_DONE_FOLDER = env_str("CONCORD_MAIL_IMAP_DONE_FOLDER")
+CONCORD_MAIL_IMAP_SSL = env_bool("CONCORD_MAIL_IMAP_SSL", True)
+
 # How many rows a list page or API page shows, and the most a client may ask for.
 CONCORD_PAGE_SIZE = env_int("CONCORD_PAGE_SIZE", 50)
 CONCORD_MAX_PAGE_SIZE = 500

@@ -61,6 +61,7 @@ AREA_GROUPS: dict[str, str] = {
     "changes": "servicedesk",
     "approvals": "servicedesk",
     "knowledge": "servicedesk",
+    "mail": "servicedesk",
     "assets": "assets",
     "licences": "licences",
     "contracts": "contracts",

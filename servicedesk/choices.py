@@ -209,3 +209,25 @@ class Decision(models.TextChoices):
     PENDING = "pending", "Waiting for a decision"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+
+
+class MailState(models.TextChoices):
+    """Where an inbound mail is: kept as it came and not yet worked on, or what came of it."""
+
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    HELD = "held", "Held for review"
+    FAILED = "failed", "Failed"
+    IGNORED = "ignored", "Ignored"
+    DISCARDED = "discarded", "Discarded"
+
+
+#: The states the desk acts on: a mail it may retry, or raise a ticket for, or discard.
+MAIL_NEEDS_ACTION = frozenset({MailState.RECEIVED, MailState.HELD, MailState.FAILED})
+
+
+class MailVia(models.TextChoices):
+    """How an inbound mail reached Concord."""
+
+    SMTP = "smtp", "SMTP listener (concord mail-in)"
+    IMAP = "imap", "Mailbox (concord mail-poll)"

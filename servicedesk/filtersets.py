@@ -18,6 +18,8 @@ from servicedesk.choices import (
     ChangeKind,
     ChangeLevel,
     ChangeStatus,
+    MailState,
+    MailVia,
     Priority,
     ProblemStatus,
     SlaState,
@@ -28,6 +30,7 @@ from servicedesk.choices import (
 from servicedesk.models import (
     Category,
     ChangeRequest,
+    InboundMail,
     KnowledgeArticle,
     PriorityRule,
     Problem,
@@ -276,3 +279,16 @@ class RequestItemFilterSet(ConcordFilterSet):
         if value is None:
             return queryset
         return queryset.filter(RequestItem.ownership_filter([value.pk]))
+
+
+class InboundMailFilterSet(ConcordFilterSet):
+    """The filters of the desk's inbound mail: what came of each, how it came, whose it is."""
+
+    search_fields = ("subject", "from_address", "message_id")
+    state = django_filters.MultipleChoiceFilter(choices=MailState.choices)
+    via = django_filters.ChoiceFilter(choices=MailVia.choices, label="Came by")
+    council = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+
+    class Meta:
+        model = InboundMail
+        fields = ["q", "state", "via", "council"]

@@ -17,6 +17,7 @@ from servicedesk.choices import OPEN_STATUSES, TicketStatus
 from servicedesk.models import (
     Category,
     ChangeRequest,
+    InboundMail,
     KnowledgeArticle,
     PriorityRule,
     Problem,
@@ -512,3 +513,48 @@ class ChangeOutcomeForm(ScopedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class InboundMailForm(ScopedModelForm):
+    """The desk's note on an inbound mail (what it decided, and why); everything else on the
+    record is what the mail was and what came of it."""
+
+    class Meta:
+        model = InboundMail
+        fields = ["note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 4})}
+
+
+class MailDiscardForm(ScopedForm):
+    """Discard a held or failed mail: why."""
+
+    why = forms.CharField(
+        label="Why discard it?",
+        required=False,
+        help_text="For example: spam, or sent to the desk by mistake.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MailRaiseForm(ScopedForm):
+    """Raise a ticket from a held mail, for one of a council's people: the council and the
+    person the ticket is for (a sender with no account writing for someone who has one)."""
+
+    scope_model = Ticket
+    unscoped_choices = {"requester": "people"}
+
+    partner = forms.ModelChoiceField(queryset=Partner.objects.none(), label="Council")
+    requester = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Who is it for?",
+        help_text="The council's person the ticket is raised for.",
+    )
+    note = forms.CharField(
+        label="Desk note",
+        required=False,
+        help_text="Why this person, for the record.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def people(self, user: Any) -> QuerySet[Any]:
+        return people_visible_to(user).filter(is_active=True).order_by("username")

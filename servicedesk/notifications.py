@@ -182,13 +182,15 @@ def recipients(event: str, ticket: Ticket, comment: TicketComment | None = None)
     return told
 
 
-def _domain() -> str:
+def desk_domain() -> str:
+    """The domain of the desk's own Message-IDs (its sending address's): how mail coming in
+    tells the desk's own messages (servicedesk.mail_in)."""
     return str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip(">") or "localhost"
 
 
 def thread_id(ticket: Ticket) -> str:
     """The Message-ID every email about `ticket` refers to: one thread per ticket."""
-    return f"<{ticket.reference.lower()}.{ticket.partner.code}.{ticket.pk}@{_domain()}>"
+    return f"<{ticket.reference.lower()}.{ticket.partner.code}.{ticket.pk}@{desk_domain()}>"
 
 
 def _one_line(text: str) -> str:
@@ -232,7 +234,7 @@ def message_for(
         to=[person.email],
         reply_to=[sender],
         headers={
-            "Message-ID": make_msgid(idstring=ticket.reference.lower(), domain=_domain()),
+            "Message-ID": make_msgid(idstring=ticket.reference.lower(), domain=desk_domain()),
             "In-Reply-To": thread,
             "References": thread,
             "Auto-Submitted": "auto-generated",
@@ -375,14 +377,14 @@ def change_message(
         "reasons": reasons,
         "url": f"{settings.CONCORD_BASE_URL}{change.get_absolute_url()}",
     }
-    thread = f"<{change.reference.lower()}.{change.pk}@{_domain()}>"
+    thread = f"<{change.reference.lower()}.{change.pk}@{desk_domain()}>"
     message = EmailMultiAlternatives(
         subject=_one_line(f"[{change.reference}] {about.title}: {change.title}")[:200],
         body=render_to_string("servicedesk/email/change.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[person.email],
         headers={
-            "Message-ID": make_msgid(idstring=change.reference.lower(), domain=_domain()),
+            "Message-ID": make_msgid(idstring=change.reference.lower(), domain=desk_domain()),
             "In-Reply-To": thread,
             "References": thread,
             "Auto-Submitted": "auto-generated",

@@ -6,6 +6,7 @@ from core.tables import Column, Table
 from servicedesk.models import (
     Category,
     ChangeRequest,
+    InboundMail,
     KnowledgeArticle,
     PriorityRule,
     Problem,
@@ -171,3 +172,16 @@ class RequestItemTable(Table):
 
     class Meta:
         model = RequestItem
+
+
+class InboundMailTable(Table):
+    """The desk's inbound mail, newest first: from whom, about what, what came of it."""
+
+    received_at = Column("Received", link=True, sortable=True)
+    from_address = Column("From")
+    subject = Column("Subject")
+    state = Column("State", sortable=True)
+    ticket = Column("Ticket")
+
+    class Meta:
+        model = InboundMail

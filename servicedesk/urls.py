@@ -7,6 +7,7 @@ from servicedesk.portal import portal_urls
 from servicedesk.views import (
     CategoryViews,
     ChangeRequestViews,
+    InboundMailViews,
     PriorityRuleViews,
     ProblemViews,
     QueueMemberViews,
@@ -17,6 +18,7 @@ from servicedesk.views import (
     SlaPolicyViews,
     TicketViews,
     change_action_urls,
+    mail_action_urls,
     ticket_action_urls,
 )
 
@@ -26,6 +28,8 @@ urlpatterns = [
     *TicketViews.urls(),
     *ticket_action_urls(),
     *ProblemViews.urls(),
+    *InboundMailViews.urls(),
+    *mail_action_urls(),
     *change_action_urls(),
     *ChangeRequestViews.urls(),
     *KnowledgeArticleViews.urls(),

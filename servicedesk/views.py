@@ -30,16 +30,18 @@ from django.views import View
 from core.forms import ScopedForm, add_validation_error
 from core.navigation import Need
 from core.tables import display_value
-from core.tenancy.access import HISTORY, VIEW, access_for
+from core.tenancy.access import CHANGE, HISTORY, VIEW, access_for
 from core.tenancy.models import Partner
 from core.views.generic import ModelViews, Related
-from servicedesk import changes, knowledge, services, sla
+from servicedesk import changes, knowledge, mail_in, services, sla
 from servicedesk.catalogue_views import ticket_request_context
 from servicedesk.choices import (
+    MAIL_NEEDS_ACTION,
     OPEN_STATUSES,
     SCHEDULE_STATUSES,
     ApprovalDecision,
     ChangeStatus,
+    MailState,
     SlaState,
     TicketStatus,
 )
@@ -47,6 +49,7 @@ from servicedesk.console import timeline
 from servicedesk.filtersets import (
     CategoryFilterSet,
     ChangeRequestFilterSet,
+    InboundMailFilterSet,
     PriorityRuleFilterSet,
     ProblemFilterSet,
     QueueFilterSet,
@@ -63,7 +66,10 @@ from servicedesk.forms import (
     ChangeOutcomeForm,
     ChangeRequestForm,
     ChangeScheduleForm,
+    InboundMailForm,
     LinkArticleForm,
+    MailDiscardForm,
+    MailRaiseForm,
     PriorityRuleForm,
     ProblemForm,
     QueueForm,
@@ -83,6 +89,7 @@ from servicedesk.models import (
     Category,
     ChangeApproval,
     ChangeRequest,
+    InboundMail,
     PriorityRule,
     Problem,
     Queue,
@@ -97,6 +104,7 @@ from servicedesk.models import (
 from servicedesk.tables import (
     CategoryTable,
     ChangeRequestTable,
+    InboundMailTable,
     PriorityRuleTable,
     ProblemTable,
     QueueMemberTable,
@@ -379,6 +387,163 @@ class ProblemViews(ModelViews):
         return services.change_problem(form.instance, data)
 
 
+# Inbound mail -----------------------------------------------------------------------------
+
+
+class InboundMailViews(ModelViews):
+    """The desk's inbound mail: every message email brought, what came of it, and the desk's
+    actions on one held or failed (retry, raise a ticket for its sender, discard)."""
+
+    model = InboundMail
+    filterset_class = InboundMailFilterSet
+    table_class = InboundMailTable
+    form_class = InboundMailForm
+    nav_label = "Inbound mail"
+    nav_order = 7
+    path_prefix = "inbound-mail"
+
+    @classmethod
+    def get_form_class(cls, creating: bool) -> Any:
+        if creating:
+            # Mail arrives (concord mail-in, mail-poll); nobody writes one by hand.
+            raise PermissionDenied
+        return super().get_form_class(creating)
+
+    @classmethod
+    def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, SafeString]]:
+        def show(name: str) -> SafeString:
+            return display_value(getattr(obj, name), InboundMail._meta.get_field(name), obj)
+
+        rows = [
+            ("State", show("state")),
+            ("Why" if obj.state != MailState.PROCESSED else "What happened", show("reason")),
+            ("From", show("from_address")),
+            ("Envelope sender", show("envelope_from")),
+            ("To", show("recipients")),
+            ("Subject", show("subject")),
+            ("Message-ID", show("message_id")),
+            ("Received", show("received_at")),
+            ("Came by", show("via")),
+            ("Size", format_html("{}", mail_in.describe_size(obj.size))),
+            ("Person", show("person")),
+            ("Council", show("council")),
+            ("Ticket", show("ticket")),
+            ("Tries", format_html("{}", obj.attempts)),
+            ("Desk note", show("note")),
+        ]
+        return rows
+
+    @classmethod
+    def detail_context(cls, obj: Any, request: HttpRequest) -> dict[str, Any]:
+        user = request.user
+        may = access_for(user).can(CHANGE, InboundMail.area) and obj.state in MAIL_NEEDS_ACTION
+        body, files, unreadable = "", [], ""
+        try:
+            message = mail_in.parse(obj.as_bytes())
+            body = mail_in.body_of(message)
+            files = [name for name, _ in mail_in.attachments_of(message)]
+        except Exception as exc:  # the page says the message cannot be read
+            unreadable = str(exc)
+        return {
+            "mail_body": body,
+            "mail_files": files,
+            "mail_unreadable": unreadable,
+            "may_act": may,
+            "discard_form": MailDiscardForm(user=user) if may else None,
+            "raise_form": MailRaiseForm(user=user) if may else None,
+        }
+
+
+class MailAction(LoginRequiredMixin, View, ABC):
+    """One thing the desk does to an inbound mail from its page (retry, raise, discard): the
+    mail as the person sees it (404 otherwise), only by those who may work the mailbox (403
+    otherwise), only while the mail needs it, then back to the mail's page."""
+
+    action: ClassVar[str] = ""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if pk > 2**63 - 1:
+            raise Http404
+        mail = get_object_or_404(InboundMail.objects.visible_to(request.user), pk=pk)
+        if not access_for(request.user).can(CHANGE, InboundMail.area):
+            raise PermissionDenied
+        form = self.make_form(request)
+        if form is None or form.is_valid():
+            try:
+                message = self.act(request, mail, form.cleaned_data if form else {})
+            except ValidationError as exc:
+                if form is None:
+                    messages.error(request, " ".join(exc.messages))
+                    return HttpResponseRedirect(mail.get_absolute_url())
+                add_validation_error(form, exc)
+            else:
+                messages.success(request, message)
+                return HttpResponseRedirect(mail.get_absolute_url())
+        return self.show_errors(request, mail, form)
+
+    def make_form(self, request: HttpRequest) -> Any:
+        return None
+
+    @abstractmethod
+    def act(self, request: HttpRequest, mail: InboundMail, data: dict[str, Any]) -> str:
+        """Do the action through servicedesk.mail_in; the message to show."""
+
+    def show_errors(self, request: HttpRequest, mail: InboundMail, form: Any) -> HttpResponse:
+        """The mail's page again, with the form and its errors."""
+        from core.views.pages import ModelDetailView
+
+        view = ModelDetailView(views=InboundMailViews, request=request, kwargs={"pk": mail.pk})
+        view.setup(request, pk=mail.pk)
+        response = view.get(request, pk=mail.pk)
+        assert isinstance(response, TemplateResponse)
+        context = response.context_data or {}
+        context[f"{self.action}_form"] = form
+        context["form"] = form
+        response.context_data = context
+        response.status_code = 400
+        return response
+
+
+class MailRetry(MailAction):
+    action = "retry"
+
+    def act(self, request: HttpRequest, mail: InboundMail, data: dict[str, Any]) -> str:
+        mail_in.retry(mail)
+        return f"Tried again: {mail.get_state_display().lower()}. {mail.reason}".strip()
+
+
+class MailDiscard(MailAction):
+    action = "discard"
+
+    def make_form(self, request: HttpRequest) -> Any:
+        return MailDiscardForm(request.POST, user=request.user)
+
+    def act(self, request: HttpRequest, mail: InboundMail, data: dict[str, Any]) -> str:
+        with transaction.atomic():
+            mail_in.discard(mail, data.get("why", ""))
+        return "Mail discarded."
+
+
+class MailRaise(MailAction):
+    action = "raise"
+
+    def make_form(self, request: HttpRequest) -> Any:
+        return MailRaiseForm(request.POST, user=request.user)
+
+    def act(self, request: HttpRequest, mail: InboundMail, data: dict[str, Any]) -> str:
+        ticket = mail_in.raise_for(mail, data["partner"], data["requester"], data.get("note", ""))
+        return f"Raised {ticket.reference} for {data['requester']}."
+
+
+def mail_action_urls() -> list[Any]:
+    """The URLs of the actions on an inbound mail's page, beside its generic pages."""
+    prefix = InboundMailViews.prefix()
+    return [
+        path(f"{prefix}/<int:pk>/{view.action}/", view.as_view(), name=f"inboundmail_{view.action}")
+        for view in (MailRetry, MailDiscard, MailRaise)
+    ]
+
+
 # The desk's set-up ------------------------------------------------------------------------
 
 
@@ -516,12 +681,18 @@ def home_needs(user: Any) -> list[Need]:
         urgent=True,
     )
     if access.can(VIEW, Ticket.area) and access.is_service_staff:
-        return [
+        needs = [
             Need("New tickets to pick up", counts["new"], listed(status=TicketStatus.NEW)),
             at_risk,
             breached,
             Need("Open tickets", counts["open"], open_url),
         ]
+        if access.can(CHANGE, InboundMail.area):
+            waiting = sorted(MAIL_NEEDS_ACTION)
+            mails = InboundMail.objects.visible_to(user).filter(state__in=waiting).count()
+            url = f"{reverse(InboundMail.url_name('list'))}?{urlencode({'state': waiting}, True)}"
+            needs.append(Need("Inbound mail held or failed", mails, url))
+        return needs
     if access.can(VIEW, Ticket.area):
         return [Need("Your councils' open tickets", counts["open"], open_url), at_risk, breached]
     return [

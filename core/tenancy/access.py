@@ -47,7 +47,11 @@ EVERYTHING = ACTIONS
 # council, which reads them) and ``knowledge`` (what the shared service publishes to councils:
 # knowledge articles, the request catalogue). ``lockouts`` is the sign-in lock-outs of a
 # council's people (core.tenancy.lockouts): seen (view) and lifted (delete) by the council's
-# lead, and by the shared-service manager for anyone.
+# lead, and by the shared-service manager for anyone. ``mail`` is the desk's inbound mail (the
+# messages email brought, kept as received): the shared service's own, since a mail's council
+# is what processing it decides; its desk staff read it and act on it (retry, discard, raise a
+# ticket for a held mail's sender), no council role sees it, nobody adds it by hand (it
+# arrives), and only the manager deletes one (erasure of personal data).
 AREAS = (
     "partners",
     "partnership",
@@ -62,6 +66,7 @@ AREAS = (
     "changes",
     "approvals",
     "knowledge",
+    "mail",
     "assets",
     "licences",
     "contracts",
@@ -73,6 +78,9 @@ CATALOGUE_EDIT = frozenset({VIEW, ADD, CHANGE, IMPORT, EXPORT, HISTORY})
 NOTHING: frozenset[str] = frozenset()
 #: Seeing a sign-in lock-out and lifting it (deleting it).
 LIFT_LOCKOUTS = frozenset({VIEW, DELETE})
+#: Working the desk's inbound mail: reading it and acting on it (retry, discard, raise a
+#: ticket), never adding it by hand.
+WORK_MAIL = frozenset({VIEW, CHANGE, EXPORT, HISTORY})
 
 # A role's grants by area; "*" is every area the role does not name. A council role's grants
 # apply in that council only, a service role's in every council.
@@ -87,6 +95,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     CouncilRole.LEAD: {
         "problems": NOTHING,
+        "mail": NOTHING,
         "partners": READ_ACTIONS,
         "partnership": NOTHING,
         "changelog": frozenset({VIEW}),
@@ -103,6 +112,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     CouncilRole.FINANCE: {
         "problems": NOTHING,
+        "mail": NOTHING,
         "finance": EVERYTHING,
         "partnership": NOTHING,
         "changelog": NOTHING,
@@ -113,6 +123,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     CouncilRole.PROCUREMENT: {
         "problems": NOTHING,
+        "mail": NOTHING,
         "contracts": EVERYTHING,
         "licences": EVERYTHING,
         "partnership": NOTHING,
@@ -124,6 +135,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     CouncilRole.AUDITOR: {
         "problems": NOTHING,
+        "mail": NOTHING,
         "partnership": NOTHING,
         "configuration": NOTHING,
         "changelog": frozenset({VIEW}),
@@ -134,9 +146,14 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
-    ServiceRole.MANAGER: {"lockouts": LIFT_LOCKOUTS, "*": EVERYTHING},
+    ServiceRole.MANAGER: {
+        "lockouts": LIFT_LOCKOUTS,
+        "mail": WORK_MAIL | {DELETE},
+        "*": EVERYTHING,
+    },
     ServiceRole.AGENT: {
         "problems": EVERYTHING,
+        "mail": WORK_MAIL,
         "servicedesk": EVERYTHING,
         "changes": EVERYTHING,
         "knowledge": EVERYTHING,
@@ -149,6 +166,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     ServiceRole.RESOLVER: {
         "problems": EVERYTHING,
+        "mail": WORK_MAIL,
         "servicedesk": EVERYTHING,
         "changes": EVERYTHING,
         "knowledge": EVERYTHING,

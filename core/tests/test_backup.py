@@ -48,6 +48,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
+    if isinstance(value, datetime.timedelta):
+        return f"{value.days}d{value.seconds}s{value.microseconds}us"
     return value
 
 

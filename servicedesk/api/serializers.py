@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from core.api.fields import ScopedSlugRelatedField, request_user
 from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
-from core.tenancy.access import access_for, people_visible_to
+from core.tenancy.access import ADD, access_for, people_visible_to, writable_partners
 from core.tenancy.models import Partner, User
 from servicedesk import changes, knowledge, services
 from servicedesk.choices import OPEN_STATUSES, ApprovalDecision, Source, TicketStatus
@@ -21,6 +21,7 @@ from servicedesk.models import (
     Category,
     ChangeApproval,
     ChangeRequest,
+    InboundMail,
     KnowledgeArticle,
     PriorityRule,
     Problem,
@@ -723,3 +724,81 @@ class FulfilmentTaskSerializer(serializers.Serializer):
         default=None,
         help_text="Who did it (a username).",
     )
+
+
+class InboundMailSerializer(ScopedModelSerializer):
+    """A mail the desk received: who sent it, what it was, and what came of it (``state``,
+    ``reason``, the ``ticket`` it raised or replied on). Only the desk's ``note`` is written
+    here; the actions (``retry``, ``discard``, ``raise-ticket``) act on one held or failed."""
+
+    ticket = serializers.SerializerMethodField(help_text="The ticket's reference, if any.")
+    person: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="The username of the person matched."
+    )
+    council: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="The code of the council it belongs to."
+    )
+
+    class Meta:
+        model = InboundMail
+        fields = (
+            "id",
+            "state",
+            "reason",
+            "via",
+            "envelope_from",
+            "recipients",
+            "from_address",
+            "subject",
+            "message_id",
+            "received_at",
+            "size",
+            "person",
+            "council",
+            "ticket",
+            "attempts",
+            "processed_at",
+            "note",
+            *BOOKKEEPING,
+        )
+        read_only_fields = (
+            "state",
+            "reason",
+            "via",
+            "envelope_from",
+            "recipients",
+            "from_address",
+            "subject",
+            "message_id",
+            "received_at",
+            "size",
+            "attempts",
+            "processed_at",
+        )
+
+    def get_ticket(self, obj: InboundMail) -> str | None:
+        return obj.ticket.reference if obj.ticket_id is not None and obj.ticket else None
+
+
+class MailDiscardSerializer(serializers.Serializer):
+    """Why a held or failed mail is discarded."""
+
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def ticket_councils(field: serializers.Field, user: Any) -> QuerySet[Any]:
+    """The councils the person may raise tickets in."""
+    return writable_partners(user, ADD, Ticket.area)
+
+
+class MailRaiseSerializer(serializers.Serializer):
+    """Raise a ticket from a held mail: in which council, for whom."""
+
+    partner = ScopedSlugRelatedField(
+        related_model=Partner,
+        slug_field="code",
+        choices_for=ticket_councils,
+        help_text="The council's code.",
+    )
+    requester = person_field("The username of the council's person it is for.")
+    note = serializers.CharField(required=False, allow_blank=True, default="")

@@ -6,6 +6,7 @@ from django.urls import path
 from servicedesk.api.views import (
     CategoryViewSet,
     ChangeRequestViewSet,
+    InboundMailViewSet,
     KnowledgeArticleViewSet,
     PriorityRuleViewSet,
     ProblemViewSet,
@@ -23,6 +24,7 @@ from servicedesk.api.views import (
 routes = [
     ("tickets", TicketViewSet, "ticket"),
     ("problems", ProblemViewSet, "problem"),
+    ("inbound-mail", InboundMailViewSet, "inboundmail"),
     ("change-requests", ChangeRequestViewSet, "changerequest"),
     ("knowledge-articles", KnowledgeArticleViewSet, "knowledgearticle"),
     ("request-items", RequestItemViewSet, "requestitem"),

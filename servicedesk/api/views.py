@@ -25,7 +25,7 @@ from core.tenancy.access import CHANGE, VIEW, access_for
 from core.tenancy.choices import Nation
 from core.tenancy.models import Partner
 from core.workdays import MAX_WORKING_HOURS, NoWorkingTime, WorkingCalendar
-from servicedesk import catalogue, changes, knowledge, services, sla
+from servicedesk import catalogue, changes, knowledge, mail_in, services, sla
 from servicedesk.api.serializers import (
     AssignSerializer,
     CategorySerializer,
@@ -35,8 +35,11 @@ from servicedesk.api.serializers import (
     ChangeScheduleSerializer,
     DecisionSerializer,
     FulfilmentTaskSerializer,
+    InboundMailSerializer,
     KnowledgeArticleSerializer,
     LinkArticleSerializer,
+    MailDiscardSerializer,
+    MailRaiseSerializer,
     MergeSerializer,
     PriorityRuleSerializer,
     ProblemSerializer,
@@ -59,6 +62,7 @@ from servicedesk.choices import ApprovalDecision, Source
 from servicedesk.filtersets import (
     CategoryFilterSet,
     ChangeRequestFilterSet,
+    InboundMailFilterSet,
     KnowledgeArticleFilterSet,
     PriorityRuleFilterSet,
     ProblemFilterSet,
@@ -75,6 +79,7 @@ from servicedesk.models import (
     Category,
     ChangeRequest,
     FulfilmentTask,
+    InboundMail,
     KnowledgeArticle,
     PriorityRule,
     Problem,
@@ -477,6 +482,74 @@ class ProblemViewSet(ScopedModelViewSet):
     serializer_class = ProblemSerializer
     filterset_class = ProblemFilterSet
     ordering_fields = ("opened_at", "priority", "status")
+
+
+class InboundMailViewSet(ScopedModelViewSet):
+    """The desk's inbound mail (its staff alone see it): every message email brought, and what
+    came of it. Mail is never added here (it arrives); ``retry``, ``discard`` and
+    ``raise-ticket`` act on one held or failed, and answer the mail as it now is."""
+
+    model = InboundMail
+    serializer_class = InboundMailSerializer
+    filterset_class = InboundMailFilterSet
+    ordering_fields = ("received_at", "state")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise PermissionDenied("Mail arrives by email: it is not added through the API.")
+
+    def mail_for(self, request: Request, pk: Any) -> InboundMail:
+        """The mail in the URL (404 unless visible), if the person works the mailbox (403)."""
+        if not str(pk).isdigit() or int(pk) > 2**63 - 1:
+            raise NotFound()
+        mail = InboundMail.objects.visible_to(request.user).filter(pk=int(pk)).first()
+        if mail is None:
+            raise NotFound()
+        if not self.scoped_queryset(CHANGE).filter(pk=mail.pk).exists():
+            raise PermissionDenied("You may not act on inbound mail.")
+        return mail
+
+    def answer(self, request: Request, mail: InboundMail) -> Response:
+        fresh = self.scoped_queryset(VIEW).get(pk=mail.pk)
+        return conditional_record_response(request, fresh, self.get_serializer(fresh).data)
+
+    @extend_schema(request=None, responses=InboundMailSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: Any = None) -> Response:
+        """Work on a received, held or failed mail again."""
+        mail = self.mail_for(request, pk)
+        try:
+            mail_in.retry(mail)
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        return self.answer(request, mail)
+
+    @extend_schema(request=MailDiscardSerializer, responses=InboundMailSerializer)
+    @action(detail=True, methods=["post"])
+    def discard(self, request: Request, pk: Any = None) -> Response:
+        """Discard a held or failed mail (it is kept, marked discarded, with the note)."""
+        mail = self.mail_for(request, pk)
+        body = MailDiscardSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                mail_in.discard(mail, body.validated_data.get("note", ""))
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        return self.answer(request, mail)
+
+    @extend_schema(request=MailRaiseSerializer, responses=InboundMailSerializer)
+    @action(detail=True, methods=["post"], url_path="raise-ticket")
+    def raise_ticket(self, request: Request, pk: Any = None) -> Response:
+        """Raise a ticket from a held or failed mail, for one of a council's people."""
+        mail = self.mail_for(request, pk)
+        body = MailRaiseSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            mail_in.raise_for(mail, data["partner"], data["requester"], data.get("note", ""))
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        return self.answer(request, mail)
 
 
 class ServiceCalendarViewSet(ScopedModelViewSet):

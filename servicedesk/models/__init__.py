@@ -3,6 +3,7 @@
 from servicedesk.models.catalogue import FulfilmentTask, RequestApproval, RequestItem
 from servicedesk.models.changes import CalendarFeed, ChangeApproval, ChangeRequest
 from servicedesk.models.knowledge import ArticleLink, KnowledgeArticle
+from servicedesk.models.mail import InboundMail
 from servicedesk.models.problems import Problem
 from servicedesk.models.setup import (
     DEFAULT_MATRIX,
@@ -27,6 +28,7 @@ __all__ = [
     "ChangeApproval",
     "ChangeRequest",
     "FulfilmentTask",
+    "InboundMail",
     "KnowledgeArticle",
     "PriorityRule",
     "Problem",

@@ -21,10 +21,11 @@ from core.services import set_audience
 from core.testing.cast import Cast
 from core.testing.families import ModelFamily
 from servicedesk import changes, knowledge, services
-from servicedesk.choices import Impact, Priority, TicketKind, Urgency
+from servicedesk.choices import Impact, MailState, MailVia, Priority, TicketKind, Urgency
 from servicedesk.models import (
     Category,
     ChangeRequest,
+    InboundMail,
     KnowledgeArticle,
     PriorityRule,
     Problem,
@@ -159,6 +160,49 @@ class TestProblem(ModelFamily):
 
     def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
         return {"title": "Email delays (queue backlog)"}
+
+
+class TestInboundMail(ModelFamily):
+    """The desk's mailbox: its staff read and work it, the manager may delete a mail, no
+    council role sees it; nobody adds one by hand (mail arrives)."""
+
+    model = InboundMail
+    permitted = "manager"
+    denied = ("finance",)
+    # Councils do not see the desk's mailbox at all (their lists are a 403).
+    outsider = None
+    pages = frozenset({"list", "detail", "update", "delete", "history", "export"})
+    api_actions = frozenset({"list", "retrieve", "update", "partial_update", "destroy", "export"})
+    edited_field = "note"
+    identity_field = "subject"
+    list_queries = 4
+    api_list_queries = 2
+
+    def make(self, cast: Cast, partner: Any) -> InboundMail:
+        n = self.seq()
+        raw = (
+            f"From: Someone <someone{n}@example.org>\r\nTo: desk@example.org\r\n"
+            f"Subject: Printer jammed {n:03d}\r\nMessage-ID: <m{n}@example.org>\r\n\r\n"
+            "It will not print.\r\n"
+        ).encode()
+        return InboundMail.objects.create(
+            raw=raw,
+            size=len(raw),
+            via=MailVia.SMTP,
+            envelope_from=f"someone{n}@example.org",
+            recipients="desk@example.org",
+            from_address=f"someone{n}@example.org",
+            subject=f"Printer jammed {n:03d}",
+            message_id=f"<m{n}@example.org>",
+            state=MailState.HELD,
+            reason="No active person has the address.",
+        )
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {"note": "Spam, checked by the desk"}
+
+    def secrets(self, cast: Cast, obj: Any) -> list[str]:
+        return [obj.subject, self.link(obj)]
 
 
 def change_service() -> Service:
