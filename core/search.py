@@ -77,7 +77,12 @@ UPKEEP = "search index upkeep: the records' text, whoever may read it"
 
 
 class SearchQueryError(ValueError):
-    """Words to search for that cannot be searched for, with what to do in words."""
+    """Words to search for that cannot be searched for, with what to do in words; `field` is
+    the parameter at fault: ``q`` (the words), ``kind`` or ``cursor``."""
+
+    def __init__(self, message: str, field: str = "q") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # Declaring what is searchable --------------------------------------------------------------
@@ -719,7 +724,7 @@ def choose_kinds(raw: Iterable[str]) -> list[Any]:
     names = [name.strip() for name in raw if name and name.strip()]
     unknown = [name for name in names if name not in known]
     if unknown:
-        raise SearchQueryError(f"Choose a kind from: {', '.join(sorted(known))}")
+        raise SearchQueryError(f"Choose a kind from: {', '.join(sorted(known))}", "kind")
     return [known[name] for name in dict.fromkeys(names)] or list(known.values())
 
 
@@ -738,13 +743,14 @@ def _decode(key: str, cursor: str) -> tuple[float, int, str]:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode())
     except (ValueError, TypeError, binascii.Error, RecursionError) as exc:
-        raise SearchQueryError("The cursor is not one this server gave out.") from exc
+        raise SearchQueryError("The cursor is not one this server gave out.", "cursor") from exc
     if not isinstance(data, dict) or set(data) != {"s", "v", "d"}:
-        raise SearchQueryError("The cursor is not one this server gave out.")
+        raise SearchQueryError("The cursor is not one this server gave out.", "cursor")
     if data["s"] != key:
         raise SearchQueryError(
             "This cursor belongs to another search: follow the next and previous links as "
-            "they are given, or start again without a cursor."
+            "they are given, or start again without a cursor.",
+            "cursor",
         )
     values, direction = data["v"], data["d"]
     if (
@@ -756,7 +762,7 @@ def _decode(key: str, cursor: str) -> tuple[float, int, str]:
         or type(values[1]) is not int
         or not 0 < values[1] < 2**63
     ):
-        raise SearchQueryError("The cursor is not one this server gave out.")
+        raise SearchQueryError("The cursor is not one this server gave out.", "cursor")
     return values[0], values[1], direction
 
 

@@ -289,3 +289,101 @@ def test_the_reindex_command_rebuilds_the_index(cast, capsys):
     assert found(cast.agent, "wrong") == []
     index_records(Ticket, [own.pk])
     assert found(cast.agent, "loose") == [("ticket", own.pk)]
+
+
+# The page and the API ------------------------------------------------------------------------
+
+
+def test_the_search_page_shows_ranked_highlighted_results_to_those_who_see_them(cast, client_for):
+    wcc = ticket(cast, subject="Router <b>reboots</b> nightly", description="router again")
+    ticket(cast, cast.rbkc, subject="Router reboots hourly")
+    page = client_for(cast.wcc_lead).get("/search/", {"q": "router"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'href="/tickets/{wcc.pk}/"' in text
+    assert "<mark>Router</mark> &lt;b&gt;reboots&lt;/b&gt; nightly" in text
+    assert "hourly" not in text
+    assert "Ticket" in text and "<title>router \u2013 Search \u2013 Concord</title>" in text
+    nothing = client_for(cast.rbkc_lead).get("/search/", {"q": "nightly"})
+    assert "No records you can see match your search" in nothing.content.decode()
+    # The header's search box, on every page, comes here.
+    home = client_for(cast.wcc_lead).get("/").content.decode()
+    assert 'action="/search/"' in home and 'id="concord-header-search"' in home
+
+
+def test_the_search_page_says_what_is_wrong_with_the_words(cast, client_for):
+    reader = client_for(cast.agent)
+    blank = reader.get("/search/")
+    assert blank.status_code == 200 and "There is a problem" not in blank.content.decode()
+    for query, message in [
+        ({"q": ""}, "Enter the words to search for"),
+        ({"q": "x" * 201}, "200 characters or fewer"),
+        ({"q": "a\u202eb"}, "U+202E"),
+        ({"q": "a", "kind": "site"}, "Choose a kind from"),
+    ]:
+        answer = reader.get("/search/", query)
+        text = answer.content.decode()
+        assert answer.status_code == 400 and message in text, query
+        assert "<title>Error: Search \u2013 Concord</title>" in text
+    # A NUL is refused before the page is reached, as everywhere.
+    assert reader.get("/search/", {"q": "a\x00"}).status_code == 400
+    # A cursor not made for this search starts again at the first page.
+    ticket(cast, subject="Toner low")
+    again = reader.get("/search/", {"q": "toner", "cursor": "made-up"})
+    assert again.status_code == 200 and "<mark>Toner</mark>" in again.content.decode()
+
+
+def test_the_search_page_pages_through_results(cast, client_for, settings):
+    settings.CONCORD_PAGE_SIZE = 2
+    for n in range(3):
+        ticket(cast, subject=f"Dock {n} broken")
+    first = client_for(cast.agent).get("/search/", {"q": "dock"}).content.decode()
+    assert 'rel="next"' in first and first.count('class="concord-search-result"') == 2
+
+
+def test_the_api_searches_as_the_client_sees(cast, api_client_for):
+    wcc = ticket(cast, subject="Phone <i>line</i> dead", description="line noise")
+    note(wcc, cast.agent, "Openreach fault reference")
+    ticket(cast, cast.rbkc, subject="Phone line crackles")
+    answer = api_client_for(cast.wcc_lead).get("/api/v1/search/", {"q": "line"})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["next"] is None and body["previous"] is None
+    [result] = body["results"]
+    assert set(result) == {"kind", "id", "title", "url", "snippet", "rank"}
+    assert (result["kind"], result["id"]) == ("ticket", wcc.pk)
+    assert result["url"] == f"http://testserver/tickets/{wcc.pk}/"
+    assert result["title"] == f"{wcc.reference} Phone <i>line</i> dead"
+    assert "<mark>line</mark>" in result["snippet"] and "<i>" not in result["snippet"]
+    assert isinstance(result["rank"], float)
+    staff = api_client_for(cast.wcc_staff)
+    assert staff.get("/api/v1/search/", {"q": "openreach"}).json()["results"] == []
+    lead = api_client_for(cast.wcc_lead)
+    assert len(lead.get("/api/v1/search/", {"q": "openreach"}).json()["results"]) == 1
+    assert lead.get("/api/v1/search/", {"q": "line", "kind": "problem"}).json()["results"] == []
+
+
+def test_the_api_pages_and_refuses_what_cannot_be_searched(cast, api_client_for):
+    for n in range(3):
+        ticket(cast, subject=f"Webcam {n} blurry")
+    client = api_client_for(cast.agent)
+    first = client.get("/api/v1/search/", {"q": "webcam", "page_size": 2}).json()
+    assert len(first["results"]) == 2 and first["next"]
+    second = client.get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["previous"] and second["next"] is None
+    for query, field in [
+        ({}, "q"),
+        ({"q": ""}, "q"),
+        ({"q": "x" * 201}, "q"),
+        ({"q": "a\u202eb"}, "q"),
+        ({"q": "a", "kind": "site"}, "kind"),
+        ({"q": "a", "cursor": "made-up"}, "cursor"),
+        ({"q": "a", "page_size": 0}, "page_size"),
+    ]:
+        answer = client.get("/api/v1/search/", query)
+        assert answer.status_code == 400, query
+        assert [e["field"] for e in answer.json()["errors"]] == [field], answer.json()
+    assert api_client_for(None).get("/api/v1/search/", {"q": "webcam"}).status_code in (401, 403)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operation = schema["paths"]["/api/v1/search/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"q", "kind", "cursor", "page_size"}
