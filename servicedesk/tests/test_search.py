@@ -387,3 +387,26 @@ def test_the_api_pages_and_refuses_what_cannot_be_searched(cast, api_client_for)
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     operation = schema["paths"]["/api/v1/search/"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"q", "kind", "cursor", "page_size"}
+
+
+def test_the_ticket_list_q_finds_words_as_the_reader_may_read_them(
+    cast, client_for, api_client_for
+):
+    own = ticket(cast, subject="Mouse wheel stuck", description="scrolling broken")
+    note(own, cast.agent, "Known walrus issue")
+    ticket(cast, cast.rbkc, subject="Mouse wheel squeaks", description="scrolling noisy")
+    agent = api_client_for(cast.agent)
+    assert {t["id"] for t in agent.get("/api/v1/tickets/", {"q": "scroll"}).json()["results"]} == {
+        own.pk,
+        *Ticket.objects.unscoped("test").filter(partner=cast.rbkc).values_list("pk", flat=True),
+    }
+    assert [t["id"] for t in agent.get("/api/v1/tickets/", {"q": "walrus"}).json()["results"]] == [
+        own.pk
+    ]
+    staff = api_client_for(cast.wcc_staff)
+    assert [t["id"] for t in staff.get("/api/v1/tickets/", {"q": "scroll"}).json()["results"]] == [
+        own.pk
+    ]
+    assert staff.get("/api/v1/tickets/", {"q": "walrus"}).json()["results"] == []
+    page = client_for(cast.wcc_staff).get("/tickets/", {"q": "scrolling"}).content.decode()
+    assert own.reference in page
