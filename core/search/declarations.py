@@ -95,10 +95,11 @@ def all_kinds() -> dict[str, Any]:
 
 
 def kinds_for(user: Any) -> list[tuple[str, str]]:
-    """The kinds of record `user` may find (the grant tables), as (kind, label)."""
+    """The kinds of record `user` may find (the grant tables), as (kind, what several of them
+    are called: "Tickets")."""
     access = access_for(user)
     return [
-        (kind_of(model), kind_label(model))
+        (kind_of(model), capfirst(record_names(model)[1]))
         for model in searchable_models()
         if access.can(VIEW, model.area, own=bool(model.own_fields))
     ]

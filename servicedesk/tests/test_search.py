@@ -410,3 +410,11 @@ def test_the_ticket_list_q_finds_words_as_the_reader_may_read_them(
     assert staff.get("/api/v1/tickets/", {"q": "walrus"}).json()["results"] == []
     page = client_for(cast.wcc_staff).get("/tickets/", {"q": "scrolling"}).content.decode()
     assert own.reference in page
+
+
+def test_the_search_page_offers_the_kinds_the_reader_may_find(cast, client_for):
+    agent = client_for(cast.agent).get("/search/").content.decode()
+    assert '<option value="ticket">Tickets</option>' in agent
+    assert '<option value="problem">Problems</option>' in agent
+    lead = client_for(cast.wcc_lead).get("/search/").content.decode()
+    assert '<option value="ticket">Tickets</option>' in lead and "Problems" not in lead
