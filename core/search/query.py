@@ -141,6 +141,10 @@ _PG_SNIPPET = (
 
 class _Postgres:
     def matching(self, queryset: Any, text: str, ranked: bool = True) -> Any:
+        if not fts5_query(text):
+            # Nothing to find, only words to leave out (``-printer``) or none at all: no result,
+            # as on SQLite, rather than every record without them (a scan of the whole index).
+            return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
         found = queryset.filter(_Sql("{document} @@ " + _TSQUERY, [text], BooleanField()))
         if not ranked:
             return found

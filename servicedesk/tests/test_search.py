@@ -418,3 +418,9 @@ def test_the_search_page_offers_the_kinds_the_reader_may_find(cast, client_for):
     assert '<option value="problem">Problems</option>' in agent
     lead = client_for(cast.wcc_lead).get("/search/").content.decode()
     assert '<option value="ticket">Tickets</option>' in lead and "Problems" not in lead
+
+
+def test_words_only_to_leave_out_find_nothing_on_either_database(cast):
+    ticket(cast, subject="Fax machine unplugged")
+    for words in ("-printer", "-printer -scanner", '-"fax machine"', "or", "- or -"):
+        assert found(cast.agent, words) == [], words
