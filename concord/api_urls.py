@@ -20,6 +20,7 @@ from core.api.errors import no_such_endpoint
 from core.api.exporting import export_urls
 from core.api.importing import ImportJobView
 from core.api.lockouts import LockoutViewSet
+from core.api.search import SearchView
 from core.apps import app_module, concord_apps
 
 app_name = "api"
@@ -38,6 +39,7 @@ router.register("sign-in-lockouts", LockoutViewSet, basename="lockout")
 urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="token"),
     path("v1/import-jobs/<uuid:token>/", ImportJobView.as_view(), name="import-job"),
+    path("v1/search/", SearchView.as_view(), name="search"),
     # Each domain endpoint's CSV/XLSX export (sites/export/, api:site-export) beside its routes.
     path("v1/", include([*export_urls(router), *router.urls, *app_paths])),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.module_loading import module_has_submodule
 
 from core.context import acting_as
+from core.search import reindex
 from core.tenancy.scoping import system_scope
 
 #: Every demo account signs in with this password (printed by `concord demo`; never use it
@@ -83,4 +84,7 @@ def load_demo(*, reset_passwords: bool = False) -> DemoRun:
     ):
         for loader in app_loaders():
             loader(run)
+        # Records loaded by an earlier run, before full-text search (or before a kind became
+        # searchable), have no index entries: the demo's few are indexed again.
+        reindex()
     return run

@@ -212,10 +212,19 @@ class ConcordFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
 
     def filter_search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        """Records holding `value` in one of `search_fields`, or, for a model that declares
+        itself searchable (core.search), whose words as the person may read them match it
+        (stemmed: "printers" finds a printer)."""
         value = value.strip()[:200]
         if not value or not self.search_fields:
             return queryset
         condition = Q()
         for field in self.search_fields:
             condition |= Q(**{f"{field}__icontains": value})
+        from core.search import matching_ids
+
+        user = getattr(getattr(self, "request", None), "user", None)
+        words = matching_ids(user, queryset.model, value)
+        if words is not None:
+            condition |= Q(pk__in=words)
         return queryset.filter(condition)

@@ -480,3 +480,99 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"worker {self.worker_id} on {self.hostname} (pid {self.pid})"
+
+
+class SearchAudience(models.TextChoices):
+    """Who a search document of a record is for (core.search)."""
+
+    EVERYONE = "everyone", "Everyone who sees the record"
+    RESTRICTED = "restricted", "Those who see all of the record's restricted parts"
+
+
+class SearchEntry(models.Model):
+    """A record's text as full-text search reads it (core.search): an index, kept up to date
+    on every write of the record and of its parts, rebuilt by ``concord search_reindex``.
+
+    Keyed by (kind, record, audience): every searchable record has an ``everyone`` document
+    (its own text and its parts that every reader of it sees, a ticket's public replies); a
+    record with restricted parts (internal notes) has a ``restricted`` one too, with them. The
+    words themselves are indexed by the database: on PostgreSQL a ``document`` tsvector column
+    the database generates from ``title`` and ``body`` (GIN-indexed), on SQLite the FTS5 table
+    `SearchText` (core/migrations/0005_search_index.py). Neither is a field here: Django never
+    writes them.
+
+    Never read directly: ``SearchEntry.objects.visible_to(user)`` holds the entries of records
+    the person sees through each model's own ``visible_to``, and a restricted document only
+    where they see every restricted part (core.search.entry_visibility). Not a domain record
+    but derived from them, so it is in no change log or council export; a backup carries its
+    rows like any table's, and the database makes their words again as they are restored (the
+    generated column, the FTS5 triggers).
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    audience = models.CharField(
+        max_length=20, choices=SearchAudience.choices, default=SearchAudience.EVERYONE
+    )
+    has_restricted = models.BooleanField(
+        default=False,
+        help_text="The record has restricted parts, so a restricted document of it exists.",
+    )
+    title = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "audience"], name="searchentry_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.audience})"
+
+    @classmethod
+    def visibility_filter(cls, user: Any, action: str = "view") -> Q | None:
+        """The entries of the records `user` sees, each through its model's ``visible_to``
+        (core.search.entry_visibility): the one visibility rule, never another."""
+        from core.search import entry_visibility
+
+        return entry_visibility(user)
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        return None  # derived from the records, which carry their own ownership
+
+
+class FtsColumn(models.TextField):
+    """An FTS5 table's hidden column named after the table itself: what ``MATCH`` and the
+    ranking and snippet functions take (SQLite only)."""
+
+    def db_type(self, connection: Any) -> str | None:
+        return None
+
+
+class SearchText(models.Model):
+    """SQLite only: the FTS5 table over `SearchEntry`'s title and body (an external-content
+    table, kept in step by triggers: core/migrations/0005_search_index.py). Unmanaged: Django
+    neither creates nor writes it; core.search joins it to read matches, ranks and snippets."""
+
+    entry = models.OneToOneField(
+        SearchEntry,
+        primary_key=True,
+        db_column="rowid",
+        on_delete=models.DO_NOTHING,
+        related_name="fts",
+    )
+    document = FtsColumn(db_column="core_searchentry_fts")
+    title = models.TextField()
+    body = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = "core_searchentry_fts"
+
+    def __str__(self) -> str:
+        return self.title

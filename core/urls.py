@@ -1,9 +1,9 @@
-"""Pages of the core: home, partner filter, change log, sign-in lock-outs, partner exports,
-attachments; and the health checks (/healthz, /readyz), open to anyone."""
+"""Pages of the core: home, partner filter, change log, search, sign-in lock-outs, partner
+exports, attachments; and the health checks (/healthz, /readyz), open to anyone."""
 
 from django.urls import path
 
-from core.views import attachments, changes, data, health, home, partner_filter, signin
+from core.views import attachments, changes, data, health, home, partner_filter, search, signin
 
 app_name = "core"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("partner-filter/", partner_filter.partner_filter, name="partner_filter"),
     path("changes/", changes.ChangeListView.as_view(), name="change_list"),
+    path("search/", search.SearchView.as_view(), name="search"),
     path("sign-in-lockouts/", signin.LockoutListView.as_view(), name="lockout_list"),
     path(
         "sign-in-lockouts/<int:pk>/lift/",

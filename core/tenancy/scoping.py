@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
 from django.db.models import sql
+from django.dispatch import Signal
 
 if TYPE_CHECKING:
     from core.tenancy.models import Partner
@@ -45,6 +46,17 @@ class ScopeError(RuntimeError):
 
 class UnloggedWriteError(RuntimeError):
     """A bulk write on a change-logged model would have changed rows without a change record."""
+
+
+#: Sent before a stated unlogged bulk write (``.unlogged(reason)``: ``update()``,
+#: ``bulk_update()``, ``bulk_create()``) of a change-logged model's rows, which no save or
+#: delete signal sees, with ``queryset``, ``objs`` (None for ``update()``) and ``fields`` (None:
+#: all). A receiver may return a callable, called with the objects written once the write is
+#: done: how what is derived from the records (the search index, core.search) follows them.
+unlogged_write = Signal()
+
+#: Set while a bulk write tells `unlogged_write` itself (``bulk_update()`` runs ``update()``s).
+_telling: ContextVar[bool] = ContextVar("concord_unlogged_write_told", default=False)
 
 
 _system_reason: ContextVar[str | None] = ContextVar("concord_system_scope", default=None)
@@ -156,17 +168,51 @@ class ChangeLoggedWrites(models.QuerySet):
                 '(docs/tenancy.md, "Bulk writes cannot skip it").'
             )
 
+    def _before_unlogged_write(self, objs: list[Any] | None, fields: Any) -> list[Any]:
+        """Tell `unlogged_write` of a stated unlogged write; what to call once it is done."""
+        if not is_change_logged(self.model) or _telling.get():
+            return []
+        answers = unlogged_write.send(
+            sender=self.model,
+            queryset=self,
+            objs=objs,
+            fields=None if fields is None else list(fields),
+        )
+        return [answer for _, answer in answers if callable(answer)]
+
     def update(self, **kwargs: Any) -> int:
         self._refuse_unlogged("update")
-        return super().update(**kwargs)
+        then = self._before_unlogged_write(None, kwargs)
+        done = super().update(**kwargs)
+        for call in then:
+            call(None)
+        return done
 
     def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
         self._refuse_unlogged("bulk_create")
-        return super().bulk_create(objs, *args, **kwargs)
+        objs = list(objs)
+        then = self._before_unlogged_write(objs, None)
+        token = _telling.set(True)
+        try:
+            created = super().bulk_create(objs, *args, **kwargs)
+        finally:
+            _telling.reset(token)
+        for call in then:
+            call(created)
+        return created
 
-    def bulk_update(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> int:
+    def bulk_update(self, objs: Iterable[Any], fields: Any, *args: Any, **kwargs: Any) -> int:
         self._refuse_unlogged("bulk_update")
-        return super().bulk_update(objs, *args, **kwargs)
+        objs = list(objs)
+        then = self._before_unlogged_write(objs, fields)
+        token = _telling.set(True)
+        try:
+            done = super().bulk_update(objs, fields, *args, **kwargs)
+        finally:
+            _telling.reset(token)
+        for call in then:
+            call(objs)
+        return done
 
 
 class ScopedQuerySet(ChangeLoggedWrites):

@@ -17,9 +17,10 @@ from core.testing.families import (
     ModelFamily,
     OwnRecordTests,
     PageTests,
+    SearchTests,
 )
 
-CONCERNS = (PageTests, ApiTests, ExportImportTests, AttachmentTests, OwnRecordTests)
+CONCERNS = (PageTests, ApiTests, ExportImportTests, AttachmentTests, OwnRecordTests, SearchTests)
 
 
 def own_names(cls: type) -> set[str]:

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.db.models import Q
 
+from core.search import Searchable
 from core.tenancy.access import access_for
 from core.tenancy.records import AudienceModel, PartnerOwnedModel
 from servicedesk.choices import Decision
@@ -60,6 +61,7 @@ class RequestItem(AudienceModel):
     )
 
     area: ClassVar[str] = "knowledge"
+    search: ClassVar[Searchable] = Searchable(title=("name",), body=("description",))
     noun: ClassVar[str | None] = "request item"
     noun_plural: ClassVar[str | None] = "request catalogue"
     unique_for_reader: ClassVar[tuple[str, ...]] = ("name",)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.db.models import Q
 
+from core.search import Searchable
 from core.tenancy.access import access_for
 from core.tenancy.records import AudienceModel, PartnerOwnedModel
 from servicedesk.choices import ArticleStatus
@@ -65,6 +66,9 @@ class KnowledgeArticle(AudienceModel):
     retired_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     area: ClassVar[str] = "knowledge"
+    search: ClassVar[Searchable] = Searchable(
+        title=("reference", "title"), body=("summary", "keywords", "body")
+    )
     noun: ClassVar[str | None] = "knowledge article"
     noun_plural: ClassVar[str | None] = "knowledge articles"
 

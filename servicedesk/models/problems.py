@@ -15,6 +15,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils import timezone
 
+from core.search import Searchable
 from core.tenancy.records import CatalogueModel
 from servicedesk.choices import Priority, ProblemStatus
 from servicedesk.models.setup import Category, Service
@@ -58,6 +59,10 @@ class Problem(CatalogueModel):
 
     area: ClassVar[str] = "problems"
     natural_key: ClassVar[str | None] = None
+    #: Full-text search (core.search): found by those who may read problems.
+    search: ClassVar[Searchable] = Searchable(
+        title=("reference", "title"), body=("description", "workaround", "root_cause")
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]

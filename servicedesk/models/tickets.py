@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.search import Searchable, SearchPart
 from core.tenancy.records import PartnerOwnedModel
 from servicedesk.choices import (
     KIND_PREFIX,
@@ -171,6 +172,18 @@ class Ticket(PartnerOwnedModel):
     own_fields: ClassVar[tuple[str, ...]] = ("requester", "contact")
     partner_people_fields: ClassVar[tuple[str, ...]] = ("requester", "contact")
     natural_key: ClassVar[str | None] = None
+    #: Full-text search (core.search): the reference and subject, what was reported and how
+    #: it was resolved, and the replies; internal notes only for those who see the notes (a
+    #: note is nobody's own record, so a requester never matches on its words).
+    search: ClassVar[Searchable] = Searchable(
+        title=("reference", "subject"),
+        body=("description", "resolution"),
+        parts=(
+            SearchPart(
+                "servicedesk.TicketComment", "ticket", ("body",), restricted=Q(public=False)
+            ),
+        ),
+    )
     constraint_fields: ClassVar[dict[str, str]] = {"ticket_contact_not_requester": "contact"}
     derived_fields: ClassVar[frozenset[str]] = frozenset(
         {

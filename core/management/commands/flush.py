@@ -8,6 +8,9 @@ this command takes the triggers away, empties the tables and puts exactly the sa
 back, all in one transaction: either the whole database is emptied and still guarded, or
 nothing happened.
 
+An FTS5 table (full-text search's, core/migrations/0005_search_index.py) is rebuilt from its
+emptied table afterwards, as its triggers were away while it was emptied.
+
 Django's test runner calls it after every transactional test (``transaction=True``, the browser
 tests), so without this those tests could not clean up on SQLite.
 """
@@ -41,6 +44,16 @@ def triggers_lifted_while_flushing(connection: Any) -> Iterator[None]:
             with connection.cursor() as cursor:
                 for _, sql in triggers:
                     cursor.execute(sql)
+                # An FTS5 table over a table just emptied (full-text search's index,
+                # core.search) follows it by triggers, which were away: rebuilt from it.
+                cursor.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'"
+                )
+                for (name,) in cursor.fetchall():
+                    quoted = connection.ops.quote_name(name)
+                    # The name is the database's own, quoted: nothing a person typed.
+                    cursor.execute(f"INSERT INTO {quoted}({quoted}) VALUES ('rebuild')")  # noqa: S608
 
     connection.ops.execute_sql_flush = execute_sql_flush
     try:

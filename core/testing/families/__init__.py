@@ -7,6 +7,8 @@ export too), each as an anonymous visitor, as people who can see the record but 
 permission ("denied"), as a permitted person (checking the change record names them) and as
 another council's person (the "outsider": a 404 everywhere, and never a row, a search hit, a
 dropdown option or an export row).
+A model that declares itself searchable (``search``, core.search) also gets tests of full-text
+search: found by whom sees it, never by the outsider, who finds their own council's record.
 A model whose records take attachments (``attachable``) also gets tests of attaching, downloading
 and deleting files on its records, in pages and API, as each of those people.
 List pages and API lists have pinned query counts, so an N+1 fails a test; ``make pin-queries``
@@ -44,6 +46,7 @@ The package, by what makes each part change:
 - `export_import`: export and import, of the pages and the API, in CSV and XLSX.
 - `attachments`: files attached to a model's records.
 - `own`: records that are some people's own (a requester's tickets), seen by them alone.
+- `search`: full-text search of a model that declares itself searchable (core.search).
 - `registry`: which families exist, and which Concord models none declares.
 - `pins`: the pinned query counts of lists, checked, and rewritten with ``--repin-queries``.
 """
@@ -86,6 +89,7 @@ from core.testing.families.registry import (
     import_project_tests,
     models_without_family,
 )
+from core.testing.families.search import SearchTests
 
 __all__ = [
     "ALL_API",
@@ -99,6 +103,7 @@ __all__ = [
     "ModelFamily",
     "OwnRecordTests",
     "PageTests",
+    "SearchTests",
     "all_of",
     "applies",
     "assert_sign_in_redirect",
@@ -127,7 +132,13 @@ __all__ = [
 
 
 class ModelFamily(
-    PageTests, ApiTests, ExportImportTests, AttachmentTests, OwnRecordTests, FamilyBase
+    PageTests,
+    ApiTests,
+    ExportImportTests,
+    AttachmentTests,
+    OwnRecordTests,
+    SearchTests,
+    FamilyBase,
 ):
     """The generic tests of one model; a test module subclasses it with a few declarations.
 

@@ -1,0 +1,315 @@
+"""Benchmark: full-text search over many tickets across many councils, beside raw SQL.
+
+    python benches/bench_search.py --tickets 100000 --partners 30 [--repeat 50]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/concord_bench python benches/bench_search.py
+
+Fills ``servicedesk_ticket`` with raw SQL (COPY on PostgreSQL), a public reply on one ticket in
+four and an internal note on one in eight, then builds the index through the machinery
+(`core.search.reindex`, what ``concord search_reindex`` runs, timed). Then times searches as
+people make them, through ``GET /api/v1/search/`` (a page of 20, snippets and all): a common
+word, a rare one, two words, a phrase, a word with ``-``, each as a shared-service agent (every
+council), a council's lead (one council, notes included) and a requester (own tickets, no
+notes). Each figure is printed beside the same search's first page in raw SQL (the floor:
+matching, ranking and the council's narrowing, without the snippets or the scoping machinery).
+Prints a Markdown table for docs/performance.md, and one line of JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
+os.environ.setdefault("CONCORD_ENV", "development")
+
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+
+import concord.wsgi  # noqa: E402, F401
+from core.search import fts5_query, reindex  # noqa: E402
+from core.tenancy.choices import CouncilRole, ServiceRole  # noqa: E402
+from core.tenancy.models import Membership, Partner, User  # noqa: E402
+from core.tenancy.scoping import system_scope  # noqa: E402
+from servicedesk.models import Ticket, TicketComment  # noqa: E402
+
+DEVICES = [
+    "printer", "laptop", "monitor", "keyboard", "scanner", "router", "phone", "headset",
+    "projector", "tablet", "docking station", "webcam", "badge reader", "server", "switch",
+]  # fmt: skip
+FAULTS = [
+    "will not start", "keeps restarting", "is very slow", "shows an error", "is jammed",
+    "lost its connection", "needs replacing", "makes a noise", "flickers", "overheats",
+]  # fmt: skip
+WORDS = [
+    "the", "council", "office", "floor", "user", "reports", "since", "monday", "morning",
+    "after", "update", "cannot", "login", "password", "email", "calendar", "shared", "drive",
+    "vpn", "wifi", "network", "cable", "power", "battery", "screen", "driver", "software",
+    "licence", "account", "locked", "reset", "access", "permission", "folder", "file", "backup",
+    "outlook", "teams", "meeting", "room", "library", "depot", "hall", "annexe", "contact",
+    "manager", "urgent", "again", "please", "help", "thanks", "replacement", "ordered",
+    "warranty", "engineer", "visit", "remote", "session", "restarted", "cleared", "cache",
+]  # fmt: skip
+TICKET_COLUMNS = (
+    "created_at", "updated_at", "version", "partner_id", "kind", "number", "reference",
+    "subject", "description", "requester_id", "impact", "urgency", "priority", "status",
+    "source", "opened_at", "resolution", "satisfaction_comment", "reopen_count",
+    "response_target", "resolution_target", "response_due", "resolution_due", "at_risk_at",
+    "sla_state", "paused_for",
+)  # fmt: skip
+COMMENT_COLUMNS = (
+    "created_at", "updated_at", "version", "partner_id", "ticket_id", "author_label", "body",
+    "public", "source", "email_message_id",
+)  # fmt: skip
+#: What is searched for: (name, words). "rare" is a word one ticket in about 5,000 holds.
+SEARCHES = [
+    ("common word", "printer"),
+    ("rare word", "zeppelin"),
+    ("two words", "laptop battery"),
+    ("phrase", '"will not start"'),
+    ("word without another", "router -wifi"),
+]
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000.0
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+def person(username: str, service_role: str = "", partner: Any = None, role: str = "") -> User:
+    with system_scope("benchmark people"):
+        user, _ = User.objects.get_or_create(
+            username=username, defaults={"service_role": service_role}
+        )
+        if partner is not None:
+            Membership.objects.get_or_create(user=user, partner=partner, role=role)
+    return user
+
+
+def _insert(table: str, columns: tuple[str, ...], rows: Any) -> None:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: E501
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 20000:
+                cur.executemany(sql, batch)
+                batch.clear()
+        if batch:
+            cur.executemany(sql, batch)
+
+
+def fill(tickets: int, partners: int) -> tuple[list[Partner], dict[int, User]]:
+    """`partners` councils, a requester in each, and `tickets` tickets spread among them."""
+    with system_scope("benchmark fill"):
+        made = [
+            Partner.objects.get_or_create(
+                code=f"bench{i:02d}", defaults={"name": f"Benchmark Council {i:02d}"}
+            )[0]
+            for i in range(1, partners + 1)
+        ]
+        requesters = {
+            p.pk: person(f"{p.code}.requester", partner=p, role=CouncilRole.REQUESTER) for p in made
+        }
+        have = Ticket.objects.filter(partner__in=made).count()
+        if have == tickets:
+            return made, requesters
+        print(f"filling {tickets} tickets across {partners} councils...", file=sys.stderr)
+        TicketComment.objects.filter(partner__in=made)._raw_delete(connection.alias)
+        Ticket.objects.filter(partner__in=made)._raw_delete(connection.alias)
+    rng = random.Random(20261204)
+    now = datetime.now(UTC)
+    pg = connection.vendor == "postgresql"
+
+    def duration(hours: int) -> Any:
+        value = timedelta(hours=hours)
+        return value if pg else int(value.total_seconds() * 1_000_000)
+
+    numbers: dict[int, int] = {}
+
+    def ticket_rows() -> Any:
+        for n in range(tickets):
+            partner = made[n % len(made)]
+            numbers[partner.pk] = number = numbers.get(partner.pk, 0) + 1
+            words = rng.choices(WORDS, k=rng.randrange(8, 40))
+            if rng.random() < 0.0002:
+                words.append("zeppelin")
+            opened = now - timedelta(minutes=n)
+            yield (
+                now, now, 1, partner.pk, "incident", number, f"INC{number:07d}",
+                f"{rng.choice(DEVICES).capitalize()} {rng.choice(FAULTS)}", " ".join(words),
+                requesters[partner.pk].pk, 3, 2, 3, "new", "portal", opened, "", "", 0,
+                duration(4), duration(24), opened, opened, opened, "on_track", duration(0),
+            )  # fmt: skip
+
+    start = time.perf_counter()
+    with transaction.atomic():
+        _insert("servicedesk_ticket", TICKET_COLUMNS, ticket_rows())
+        with system_scope("benchmark fill"):
+            ids = list(Ticket.objects.filter(partner__in=made).values_list("pk", "partner_id"))
+
+        def comment_rows() -> Any:
+            for pk, partner_id in ids:
+                draw = rng.random()
+                if draw < 0.25:
+                    body = " ".join(rng.choices(WORDS, k=12))
+                    yield (now, now, 1, partner_id, pk, "", body, True, "agent", "")
+                if draw < 0.125:
+                    body = "internal " + " ".join(rng.choices(WORDS, k=12))
+                    yield (now, now, 1, partner_id, pk, "", body, False, "agent", "")
+
+        _insert("servicedesk_ticketcomment", COMMENT_COLUMNS, comment_rows())
+    print(f"filled in {time.perf_counter() - start:.0f}s; indexing...", file=sys.stderr)
+    start = time.perf_counter()
+    reindex([Ticket])
+    seconds = time.perf_counter() - start
+    print(f"indexed {tickets} tickets in {seconds:.0f}s", file=sys.stderr)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
+    (ROOT / "var" / "bench" / f"search-index-{connection.vendor}.txt").write_text(f"{seconds:.1f}")
+    return made, requesters
+
+
+def raw_sql(words: str, partner_id: int | None) -> tuple[str, list[Any]]:
+    """The first page of a search in plain SQL: match, rank, a council's narrowing."""
+    narrowing = ""
+    params: list[Any] = []
+    if connection.vendor == "postgresql":
+        query = "websearch_to_tsquery('english', %s)"
+        if partner_id is not None:
+            narrowing = (
+                "AND EXISTS (SELECT 1 FROM servicedesk_ticket t "
+                "WHERE t.id = e.object_id AND t.partner_id = %s) "
+            )
+        sql = (
+            f"SELECT e.id, e.object_id, ts_rank(e.document, {query}) AS r "
+            f"FROM core_searchentry e WHERE e.document @@ {query} {narrowing}"
+            "ORDER BY r DESC, e.id DESC LIMIT 21"
+        )
+        params = [words, words] + ([partner_id] if partner_id is not None else [])
+        return sql, params
+    if partner_id is not None:
+        narrowing = (
+            "AND EXISTS (SELECT 1 FROM servicedesk_ticket t "
+            "WHERE t.id = e.object_id AND t.partner_id = %s) "
+        )
+    sql = (
+        "SELECT e.id, e.object_id, bm25(core_searchentry_fts, 10.0, 1.0) AS r "
+        "FROM core_searchentry e JOIN core_searchentry_fts ON core_searchentry_fts.rowid = e.id "
+        f"WHERE core_searchentry_fts MATCH %s {narrowing}ORDER BY r, e.id DESC LIMIT 21"
+    )
+    return sql, [fts5_query(words)] + ([partner_id] if partner_id is not None else [])
+
+
+def time_raw(words: str, partner_id: int | None, repeat: int) -> float:
+    sql, params = raw_sql(words, partner_id)
+    samples = []
+    with connection.cursor() as cur:
+        for i in range(repeat + 3):
+            start = time.perf_counter()
+            cur.execute(sql, params)
+            cur.fetchall()
+            if i >= 3:
+                samples.append(ms(time.perf_counter() - start))
+    return percentiles(samples)[1]
+
+
+def time_api(client: Client, words: str, repeat: int) -> tuple[float, float, int]:
+    samples = []
+    count = 0
+    for i in range(repeat + 3):
+        start = time.perf_counter()
+        response = client.get("/api/v1/search/", {"q": words})
+        elapsed = ms(time.perf_counter() - start)
+        assert response.status_code == 200, response.content[:300]
+        count = len(response.json()["results"])
+        if i >= 3:
+            samples.append(elapsed)
+    p50, p95 = percentiles(samples)
+    return p50, p95, count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--partners", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    made, requesters = fill(args.tickets, args.partners)
+    first = made[0]
+    readers = [
+        ("agent (every council)", person("bench.searcher", ServiceRole.AGENT), None),
+        (
+            "council lead",
+            person(f"{first.code}.searchlead", partner=first, role=CouncilRole.LEAD),
+            first.pk,
+        ),
+        ("requester (own tickets)", requesters[first.pk], first.pk),
+    ]
+    measurements = []
+    for reader_name, user, partner_id in readers:
+        client = Client()
+        client.force_login(user, backend="core.tenancy.auth.ConcordBackend")
+        for search_name, words in SEARCHES:
+            p50, p95, count = time_api(client, words, args.repeat)
+            raw = time_raw(words, partner_id, args.repeat)
+            measurements.append(
+                {
+                    "reader": reader_name,
+                    "search": f"{search_name} ({words})",
+                    "results": count,
+                    "p50_ms": p50,
+                    "p95_ms": p95,
+                    "raw_p95_ms": raw,
+                }
+            )
+            print(f"{reader_name}, {search_name}: p95 {p95:.1f} ms", file=sys.stderr)
+    index_file = ROOT / "var" / "bench" / f"search-index-{connection.vendor}.txt"
+    index_seconds = index_file.read_text() if index_file.exists() else "?"
+    database = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+    lines = [
+        f"Command: `python benches/bench_search.py --tickets {args.tickets} --partners "
+        f"{args.partners} --repeat {args.repeat}` on {database}. Run on "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; the index of {args.tickets} tickets was built "
+        f"by `search_reindex` in {index_seconds} s.",
+        "",
+        "| reader | search | results on page | API p50 ms | API p95 ms | raw SQL p95 ms |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for m in measurements:
+        lines.append(
+            f"| {m['reader']} | {m['search']} | {m['results']} | {m['p50_ms']:.1f} | "
+            f"{m['p95_ms']:.1f} | {m['raw_p95_ms']:.1f} |"
+        )
+    print("\n".join(lines))
+    print(json.dumps({"database": database, "tickets": args.tickets, "searches": measurements}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,291 @@
+"""The search index: each searchable record's documents (`core.models.SearchEntry`), written
+from the records, and kept up to date where the change log catches every write: the save and
+delete signals of every record and part, and the stated unlogged bulk writes
+(core.tenancy.scoping.unlogged_write). `reindex` rebuilds it (``concord search_reindex``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import BooleanField, ExpressionWrapper, Value
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from core.models import SearchAudience, SearchEntry
+from core.search.declarations import SearchPart, parts_of, searchable_models, spec_of
+from core.tenancy.records import ConcordModel
+from core.tenancy.scoping import unlogged_write
+
+#: The most of a record's text that is indexed, in characters (a tsvector holds 1 MB at most).
+MAX_INDEXED_TEXT = 200_000
+#: Marks around each matched word in the database's snippets, made into ``<mark>`` once the
+#: text is escaped (private-use characters, taken out of the indexed text first).
+MARK_START, MARK_END = "\ue000", "\ue001"
+#: Records indexed at a time (the reindex, bulk writes).
+BATCH = 500
+#: Why the index reads and writes whole tables: it is the index's own upkeep.
+UPKEEP = "search index upkeep: the records' text, whoever may read it"
+
+
+# The documents -----------------------------------------------------------------------------
+
+
+def _text(values: Iterable[Any]) -> str:
+    text = "\n".join(str(v) for v in values if v not in (None, ""))
+    text = text.replace(MARK_START, " ").replace(MARK_END, " ").replace("\x00", " ")
+    return text[:MAX_INDEXED_TEXT]
+
+
+@dataclass
+class _Document:
+    title: str
+    body: list[str] = field(default_factory=list)
+    public_parts: list[str] = field(default_factory=list)
+    restricted_parts: list[str] = field(default_factory=list)
+
+    def entries(self) -> dict[str, tuple[str, str, bool]]:
+        """(title, body, has_restricted) by audience."""
+        has_restricted = bool(self.restricted_parts)
+        everyone = (self.title, _text([*self.body, *self.public_parts]), has_restricted)
+        found = {SearchAudience.EVERYONE.value: everyone}
+        if has_restricted:
+            body = _text([*self.body, *self.public_parts, *self.restricted_parts])
+            found[SearchAudience.RESTRICTED.value] = (self.title, body, False)
+        return found
+
+
+def documents(model: Any, pks: Sequence[int]) -> dict[int, _Document]:
+    """The documents of `model`'s records `pks` that exist (two queries and one per part)."""
+    spec = spec_of(model)
+    assert spec is not None
+    names = [*spec.title, *spec.body]
+    rows = model.objects.unscoped(UPKEEP).filter(pk__in=list(pks)).values_list("pk", *names)
+    found: dict[int, _Document] = {}
+    for pk, *values in rows:
+        title = " ".join(str(v) for v in values[: len(spec.title)] if v not in (None, ""))
+        found[pk] = _Document(title=_text([title]), body=list(values[len(spec.title) :]))
+    for part in spec.parts:
+        restricted = (
+            ExpressionWrapper(part.restricted, output_field=BooleanField())
+            if part.restricted is not None
+            else Value(False)
+        )
+        link = part.link_attname()
+        part_rows = (
+            part.part_model()
+            .objects.unscoped(UPKEEP)
+            .filter(**{f"{link}__in": list(found)})
+            .annotate(search_restricted=restricted)
+            .order_by(link, "pk")
+            .values_list(link, "search_restricted", *part.fields)
+        )
+        for record_pk, is_restricted, *values in part_rows:
+            pieces = found[record_pk].restricted_parts if is_restricted else None
+            if pieces is None:
+                pieces = found[record_pk].public_parts
+            pieces.append(_text(values))
+    return found
+
+
+def index_records(model: Any, pks: Iterable[Any]) -> None:
+    """Bring the index of `model`'s records `pks` up to date with the database: their entries
+    written, changed or removed (a record that no longer exists loses its own)."""
+    wanted_pks = sorted({pk for pk in pks if pk is not None})
+    if not wanted_pks or spec_of(model) is None:
+        return
+    content_type = ContentType.objects.get_for_model(model)
+    entries = SearchEntry.objects.unscoped(UPKEEP)
+    for start in range(0, len(wanted_pks), BATCH):
+        chunk = wanted_pks[start : start + BATCH]
+        docs = documents(model, chunk)
+        existing = {
+            (entry.object_id, entry.audience): entry
+            for entry in entries.filter(content_type=content_type, object_id__in=chunk)
+        }
+        created: list[SearchEntry] = []
+        changed: list[SearchEntry] = []
+        for pk in chunk:
+            doc = docs.get(pk)
+            for audience, (title, body, has_restricted) in (doc.entries() if doc else {}).items():
+                entry = existing.pop((pk, audience), None)
+                if entry is None:
+                    created.append(
+                        SearchEntry(
+                            content_type=content_type,
+                            object_id=pk,
+                            audience=audience,
+                            title=title,
+                            body=body,
+                            has_restricted=has_restricted,
+                        )
+                    )
+                elif (entry.title, entry.body, entry.has_restricted) != (
+                    title,
+                    body,
+                    has_restricted,
+                ):
+                    entry.title, entry.body, entry.has_restricted = title, body, has_restricted
+                    changed.append(entry)
+        if existing:
+            entries.filter(pk__in=[entry.pk for entry in existing.values()]).delete()
+        if changed:
+            entries.bulk_update(changed, ["title", "body", "has_restricted"])
+        if created:
+            entries.bulk_create(created)
+
+
+def remove_records(model: Any, pks: Iterable[Any]) -> None:
+    """Take `model`'s records `pks` out of the index."""
+    ids = sorted({pk for pk in pks if pk is not None})
+    if ids:
+        content_type = ContentType.objects.get_for_model(model)
+        SearchEntry.objects.unscoped(UPKEEP).filter(
+            content_type=content_type, object_id__in=ids
+        ).delete()
+
+
+def reindex(
+    models_to_index: Sequence[Any] | None = None,
+    progress: Callable[[Any, int, int], None] | None = None,
+) -> dict[str, int]:
+    """Rebuild the index of every searchable model (or those given) from the records, in
+    batches, while search goes on answering from what is there; entries of records that are
+    gone, and of kinds no longer searchable, are removed. `progress(model, done, total)` is
+    told after each batch. Returns the records indexed, by model label."""
+    chosen = list(models_to_index or searchable_models())
+    counts: dict[str, int] = {}
+    for model in chosen:
+        records = model.objects.unscoped(UPKEEP)
+        total = records.count()
+        done = 0
+        last = 0
+        while True:
+            pks = list(
+                records.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH]
+            )
+            if not pks:
+                break
+            index_records(model, pks)
+            done += len(pks)
+            last = pks[-1]
+            if progress is not None:
+                progress(model, done, total)
+        content_type = ContentType.objects.get_for_model(model)
+        SearchEntry.objects.unscoped(UPKEEP).filter(content_type=content_type).exclude(
+            object_id__in=records.values("pk")
+        ).delete()
+        counts[model._meta.label] = done
+    if models_to_index is None:
+        kept = [ContentType.objects.get_for_model(model).pk for model in searchable_models()]
+        SearchEntry.objects.unscoped(UPKEEP).exclude(content_type_id__in=kept).delete()
+    return counts
+
+
+# Keeping it up to date -----------------------------------------------------------------------
+#
+# Where the change log catches every write (core.changelog): the save and delete signals of
+# every record, and the bulk writes that skip them, which say so (`.unlogged(reason)`) and so
+# tell `unlogged_write`. A save that changes none of the indexed fields costs nothing here.
+
+
+def _watched(model: Any) -> tuple[set[str], list[tuple[Any, SearchPart]]]:
+    """The attnames of `model` whose change changes the index, and the records it is part of."""
+    names: set[str] = set()
+    spec = spec_of(model)
+    if spec is not None:
+        names |= spec.own_attnames(model)
+    parts = parts_of().get(model, [])
+    for _, part in parts:
+        names |= {model._meta.get_field(name).attname for name in part.fields}
+        names.add(part.link_attname())
+        if part.restricted is not None:
+            names |= {
+                model._meta.get_field(name).attname
+                for name in part.restricted.referenced_base_fields
+            }
+    return names, parts
+
+
+@receiver(pre_save, dispatch_uid="concord_search_before_save")
+def _before_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not isinstance(instance, ConcordModel):
+        return
+    names, parts = _watched(sender)
+    if not names:
+        return
+    record: Any = instance
+    before = None if record._state.adding else record._loaded_values
+    if before is None:
+        record._search_dirty = True
+        record._search_links_before = []
+        return
+    after = record.tracked_values()
+    record._search_dirty = any(before.get(name) != after.get(name) for name in names)
+    record._search_links_before = [before.get(part.link_attname()) for _, part in parts]
+
+
+@receiver(post_save, dispatch_uid="concord_search_after_save")
+def _after_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not getattr(instance, "_search_dirty", False):
+        return
+    instance._search_dirty = False
+    if spec_of(sender) is not None:
+        index_records(sender, [instance.pk])
+    before = getattr(instance, "_search_links_before", [])
+    for number, (record_model, part) in enumerate(parts_of().get(sender, [])):
+        linked = {getattr(instance, part.link_attname())}
+        if number < len(before):
+            linked.add(before[number])
+        index_records(record_model, linked)
+
+
+@receiver(post_delete, dispatch_uid="concord_search_after_delete")
+def _after_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if not isinstance(instance, ConcordModel):
+        return
+    if spec_of(sender) is not None:
+        remove_records(sender, [instance.pk])
+    for record_model, part in parts_of().get(sender, []):
+        index_records(record_model, [getattr(instance, part.link_attname())])
+
+
+@receiver(unlogged_write, dispatch_uid="concord_search_bulk_write")
+def _bulk_write(
+    sender: Any,
+    queryset: Any,
+    objs: list[Any] | None,
+    fields: Iterable[str] | None,
+    **kwargs: Any,
+) -> Callable[[list[Any] | None], None] | None:
+    """Before an unlogged bulk write of `sender`'s rows: what to index once it is done."""
+    names, parts = _watched(sender)
+    if not names:
+        return None
+    if fields is not None:
+        written = {sender._meta.get_field(name).attname for name in fields}
+        if not written & names:
+            return None
+    own = spec_of(sender) is not None
+    links = [part.link_attname() for _, part in parts]
+    if objs is None:  # update(): the rows it will change, and their records, read first
+        rows = list(queryset.values_list("pk", *links))
+    else:
+        rows = [(obj.pk, *(getattr(obj, link) for link in links)) for obj in objs]
+
+    def after(written_objs: list[Any] | None) -> None:
+        pks = [row[0] for row in rows]
+        if written_objs is not None:
+            pks += [obj.pk for obj in written_objs]
+        if own:
+            index_records(sender, pks)
+        for number, (record_model, _) in enumerate(parts):
+            linked = {row[number + 1] for row in rows}
+            if links and pks:
+                now = sender.objects.unscoped(UPKEEP).filter(pk__in=[pk for pk in pks if pk])
+                linked |= set(now.values_list(links[number], flat=True))
+            index_records(record_model, linked)
+
+    return after

@@ -1,0 +1,425 @@
+"""Searching: the words a person types (checked, and made into the database's query), the
+databases' own full-text search (PostgreSQL ``websearch_to_tsquery``, ``ts_rank``,
+``ts_headline``; SQLite FTS5 ``MATCH``, ``bm25``, ``snippet``, ``highlight``), and `search`,
+one ranked page of results with escaped, marked snippets, paged by cursor."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.db.models import BooleanField, F, FloatField, Q, Value
+from django.db.models.expressions import Expression, Func
+from django.db.models.lookups import Lookup
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from core.models import FtsColumn, SearchEntry
+from core.search.declarations import all_kinds, kind_label, kind_of, spec_of
+from core.search.index import MARK_END, MARK_START
+from core.tenancy.validators import TextRule
+
+#: The longest search a person may type, in characters.
+MAX_QUERY_LENGTH = 200
+
+
+class SearchQueryError(ValueError):
+    """Words to search for that cannot be searched for, with what to do in words; `field` is
+    the parameter at fault: ``q`` (the words), ``kind`` or ``cursor``."""
+
+    def __init__(self, message: str, field: str = "q") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# The words -----------------------------------------------------------------------------------
+
+_TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w+")
+
+
+def clean_query(raw: str | None) -> str:
+    """The words a person asked for, trimmed; raises `SearchQueryError` saying what to do
+    when there are none, too many, or characters no text may hold (the text rule)."""
+    text = (raw or "").strip()
+    if not text:
+        raise SearchQueryError("Enter the words to search for")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise SearchQueryError(
+            f"Search words must be {MAX_QUERY_LENGTH} characters or fewer (these are {len(text)})"
+        )
+    try:
+        TextRule("Search words")(text)
+    except ValidationError as exc:
+        raise SearchQueryError(" ".join(exc.messages)) from None
+    return text
+
+
+def fts5_query(text: str) -> str:
+    """`text` as an FTS5 query with the meaning PostgreSQL's ``websearch_to_tsquery`` gives
+    it: words (all of them), "quoted phrases", ``or`` between two, ``-word`` for without.
+    Every term is quoted, so nothing a person types is FTS5 syntax (``NEAR(``, ``*``, ``:``);
+    empty when nothing in it can be searched for."""
+    groups: list[list[str]] = []
+    negated: list[str] = []
+    pending_or = False
+    for match in _TERM.finditer(text):
+        minus, phrase, word = match.groups()
+        if word is not None:
+            if word.lower() == "or" and groups:
+                pending_or = True
+                continue
+            minus = "-" if word.startswith("-") and len(word) > 1 else ""
+            words = _WORD.findall(word[1:] if minus else word)
+        else:
+            words = _WORD.findall(phrase)
+        if not words:
+            continue
+        term = '"' + " ".join(words) + '"'
+        if minus:
+            negated.append(term)
+        elif pending_or:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        pending_or = False
+    if not groups:
+        return ""
+    expression = " AND ".join("(" + " OR ".join(group) + ")" for group in groups)
+    for term in negated:
+        expression = f"({expression}) NOT {term}"
+    return expression
+
+
+# The databases' own full-text search ----------------------------------------------------------
+
+
+class _Sql(Expression):
+    """A piece of the search's SQL over the entries' table (``{table}``, ``{document}``)."""
+
+    def __init__(self, template: str, params: Sequence[Any], output_field: Any) -> None:
+        super().__init__(output_field=output_field)
+        self.template = template
+        self.params = list(params)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        table = compiler.quote_name_unless_alias(compiler.query.base_table)
+        document = f"{table}.{connection.ops.quote_name('document')}"
+        return self.template.format(table=table, document=document), list(self.params)
+
+
+@FtsColumn.register_lookup
+class FtsMatch(Lookup):
+    """``fts__document__fts=query``: the FTS5 table's rows that match `query` (SQLite)."""
+
+    lookup_name = "fts"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+_TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
+_PG_TITLE = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
+_PG_SNIPPET = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+
+class _Postgres:
+    def matching(self, queryset: Any, text: str, ranked: bool = True) -> Any:
+        if not fts5_query(text):
+            # Nothing to find, only words to leave out (``-printer``) or none at all: no result,
+            # as on SQLite, rather than every record without them (a scan of the whole index).
+            return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
+        found = queryset.filter(_Sql("{document} @@ " + _TSQUERY, [text], BooleanField()))
+        if not ranked:
+            return found
+        return found.annotate(
+            # As double precision: a real read into Python would not compare equal again.
+            rank=_Sql("ts_rank({document}, " + _TSQUERY + ")::float8", [text], FloatField())
+        )
+
+    def snippets(self, queryset: Any, text: str) -> Any:
+        return queryset.annotate(
+            title_html=_Sql(
+                "ts_headline('english'::regconfig, {table}.title, " + _TSQUERY + ", %s)",
+                [text, _PG_TITLE],
+                models.TextField(),
+            ),
+            snippet_html=_Sql(
+                "ts_headline('english'::regconfig, {table}.body, " + _TSQUERY + ", %s)",
+                [text, _PG_SNIPPET],
+                models.TextField(),
+            ),
+        )
+
+
+class _Sqlite:
+    def matching(self, queryset: Any, text: str, ranked: bool = True) -> Any:
+        query = fts5_query(text)
+        if not query:
+            return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
+        if not ranked:
+            return queryset.filter(fts__document__fts=query)
+        bm25 = Func(
+            F("fts__document"),
+            Value(10.0),
+            Value(1.0),
+            function="bm25",
+            output_field=FloatField(),
+        )
+        # bm25 is smaller for a better match: the rank is its opposite, larger is better.
+        return queryset.filter(fts__document__fts=query).annotate(rank=bm25 * Value(-1.0))
+
+    def snippets(self, queryset: Any, text: str) -> Any:
+        query = fts5_query(text)
+        return queryset.filter(fts__document__fts=query).annotate(
+            title_html=Func(
+                F("fts__document"),
+                Value(0),
+                Value(MARK_START),
+                Value(MARK_END),
+                function="highlight",
+                output_field=models.TextField(),
+            ),
+            snippet_html=Func(
+                F("fts__document"),
+                Value(1),
+                Value(MARK_START),
+                Value(MARK_END),
+                Value("…"),
+                Value(30),
+                function="snippet",
+                output_field=models.TextField(),
+            ),
+        )
+
+
+def _backend() -> _Postgres | _Sqlite:
+    if connection.vendor == "postgresql":
+        return _Postgres()
+    if connection.vendor == "sqlite":
+        return _Sqlite()
+    raise NotImplementedError(f"Full-text search does not know the {connection.vendor} database")
+
+
+def marked(text: str | None) -> SafeString:
+    """A snippet from the database as HTML: the text escaped, each matched word in ``<mark>``
+    (the database marked them with characters no indexed text holds)."""
+    html = str(escape(text or ""))
+    opened = False
+    pieces = []
+    for char in html:
+        if char == MARK_START and not opened:
+            pieces.append("<mark>")
+            opened = True
+        elif char == MARK_END and opened:
+            pieces.append("</mark>")
+            opened = False
+        elif char not in (MARK_START, MARK_END):
+            pieces.append(char)
+    if opened:
+        pieces.append("</mark>")
+    return mark_safe("".join(pieces))  # noqa: S308 - escaped above; only <mark> added
+
+
+# Searching -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchResult:
+    """One record found: its kind, id, title, page, a snippet of the matched text (HTML, the
+    matched words in ``<mark>``) and its rank (larger is better)."""
+
+    kind: str
+    kind_label: str
+    id: int
+    title: str
+    title_html: SafeString
+    url: str
+    snippet: SafeString
+    rank: float
+
+
+@dataclass
+class SearchPage:
+    """One page of results, best first, with cursors for the pages either side."""
+
+    results: list[SearchResult]
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+
+def choose_kinds(raw: Iterable[str]) -> list[Any]:
+    """The models of the kinds named (none named: all); an unknown kind raises
+    `SearchQueryError` naming the kinds there are."""
+    known = all_kinds()
+    names = [name.strip() for name in raw if name and name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise SearchQueryError(f"Choose a kind from: {', '.join(sorted(known))}", "kind")
+    return [known[name] for name in dict.fromkeys(names)] or list(known.values())
+
+
+def matching_ids(user: Any, model: Any, text: str) -> Any:
+    """The ids of `model`'s records whose words, as `user` may read them, match `text` (a
+    subquery), for a list's ``q`` (core.filtersets); None when `model` is not searchable or
+    `text` cannot be searched for."""
+    if spec_of(model) is None or user is None:
+        return None
+    try:
+        text = clean_query(text)
+    except SearchQueryError:
+        return None
+    content_type = ContentType.objects.get_for_model(model)
+    entries = SearchEntry.objects.visible_to(user).filter(content_type_id=content_type.pk)
+    return _backend().matching(entries, text, ranked=False).values("object_id")
+
+
+def _cursor_key(text: str, chosen: Sequence[Any]) -> str:
+    labels = ",".join(sorted(model._meta.label_lower for model in chosen))
+    return hashlib.sha256(f"{text}\n{labels}".encode()).hexdigest()[:16]
+
+
+def _encode(key: str, rank: float, pk: int, direction: str) -> str:
+    payload = json.dumps({"s": key, "v": [rank, pk], "d": direction}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode(key: str, cursor: str) -> tuple[float, int, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode())
+    except (ValueError, TypeError, binascii.Error, RecursionError) as exc:
+        raise SearchQueryError("The cursor is not one this server gave out.", "cursor") from exc
+    if not isinstance(data, dict) or set(data) != {"s", "v", "d"}:
+        raise SearchQueryError("The cursor is not one this server gave out.", "cursor")
+    if data["s"] != key:
+        raise SearchQueryError(
+            "This cursor belongs to another search: follow the next and previous links as "
+            "they are given, or start again without a cursor.",
+            "cursor",
+        )
+    values, direction = data["v"], data["d"]
+    if (
+        direction not in ("n", "p")
+        or not isinstance(values, list)
+        or len(values) != 2
+        or type(values[0]) is not float
+        or not math.isfinite(values[0])
+        or type(values[1]) is not int
+        or not 0 < values[1] < 2**63
+    ):
+        raise SearchQueryError("The cursor is not one this server gave out.", "cursor")
+    return values[0], values[1], direction
+
+
+def search(
+    user: Any,
+    text: str | None,
+    kinds: Iterable[str] = (),
+    cursor: str | None = None,
+    size: int = 20,
+) -> SearchPage:
+    """One page of the records `user` may see that match `text` (the words, "phrases", ``or``
+    and ``-word`` of a web search), best first, of the `kinds` named (none: all). Raises
+    `SearchQueryError` for words, kinds or a cursor that cannot be searched with."""
+    text = clean_query(text)
+    chosen = choose_kinds(kinds)
+    key = _cursor_key(text, chosen)
+    backend = _backend()
+    content_types = [ContentType.objects.get_for_model(model).pk for model in chosen]
+    entries = SearchEntry.objects.visible_to(user).filter(content_type_id__in=content_types)
+    found = backend.matching(entries, text)
+    forwards = True
+    if cursor:
+        rank, pk, direction = _decode(key, cursor)
+        forwards = direction == "n"
+        if forwards:
+            found = found.filter(Q(rank__lt=rank) | Q(rank=rank, pk__lt=pk))
+        else:
+            found = found.filter(Q(rank__gt=rank) | Q(rank=rank, pk__gt=pk))
+    order = ["-rank", "-pk"] if forwards else ["rank", "pk"]
+    rows = list(
+        found.order_by(*order).values("pk", "content_type_id", "object_id", "title", "rank")[
+            : size + 1
+        ]
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    if not forwards:
+        rows.reverse()
+    page = SearchPage(results=_results(rows, text, backend))
+    if rows:
+        first, last = rows[0], rows[-1]
+        if forwards:
+            page.next_cursor = _encode(key, last["rank"], last["pk"], "n") if more else None
+            page.previous_cursor = _encode(key, first["rank"], first["pk"], "p") if cursor else None
+        else:
+            page.previous_cursor = _encode(key, first["rank"], first["pk"], "p") if more else None
+            page.next_cursor = _encode(key, last["rank"], last["pk"], "n")
+    return page
+
+
+def _results(
+    rows: list[dict[str, Any]], text: str, backend: _Postgres | _Sqlite
+) -> list[SearchResult]:
+    if not rows:
+        return []
+    ids = [row["pk"] for row in rows]
+    # The page's entries were found through visible_to: their snippets are read by id.
+    marked_up = {
+        pk: (title_html, snippet_html)
+        for pk, title_html, snippet_html in backend.snippets(
+            SearchEntry.objects.unscoped("snippets of results found through visible_to").filter(
+                pk__in=ids
+            ),
+            text,
+        ).values_list("pk", "title_html", "snippet_html")
+    }
+    results = []
+    for row in rows:
+        model = ContentType.objects.get_for_id(row["content_type_id"]).model_class()
+        title_html, snippet_html = marked_up.get(row["pk"], (row["title"], ""))
+        results.append(
+            SearchResult(
+                kind=kind_of(model),
+                kind_label=kind_label(model),
+                id=row["object_id"],
+                title=row["title"],
+                title_html=marked(title_html),
+                url=_url(model, row["object_id"]),
+                snippet=marked(snippet_html),
+                rank=float(row["rank"]),
+            )
+        )
+    return results
+
+
+def _url(model: Any, pk: int) -> str:
+    try:
+        return reverse(model.url_name("detail"), args=[pk])
+    except NoReverseMatch:
+        return ""

@@ -1,0 +1,81 @@
+"""Who finds what: the index entries a person may match, each through its model's own
+``visible_to`` (the one visibility rule), and a record's restricted document (its internal
+notes) only where the person sees every restricted part through the part model's own
+``visible_to``. `core.models.SearchEntry.visibility_filter` is `entry_visibility`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Q
+
+from core.models import SearchAudience
+from core.search.declarations import Searchable, searchable_models, spec_of
+
+
+def _sees_all(queryset: Any) -> bool:
+    """Whether a ``visible_to`` queryset is the whole table (a rule of Q())."""
+    return not queryset.query.where.children
+
+
+def _sees_none(queryset: Any) -> bool:
+    return bool(queryset.query.is_empty())
+
+
+def entry_visibility(user: Any) -> Q | None:
+    """The index entries `user` may match: for each searchable model, the entries of records
+    in ``Model.objects.visible_to(user)``; of those, the restricted document where the user
+    sees every restricted part of the record (``Part.objects.visible_to(user)``), else the
+    document for everyone. None when they may find nothing."""
+    condition: Q | None = None
+    for model in searchable_models():
+        visible = model.objects.visible_to(user)
+        if _sees_none(visible):
+            continue
+        spec = spec_of(model)
+        assert spec is not None
+        kind = Q(content_type_id=ContentType.objects.get_for_model(model).pk)
+        seen = Q()
+        if not _sees_all(visible):
+            seen = Q(Exists(visible.filter(pk=OuterRef("object_id"))))
+        # The record's visibility inside each audience's arm: checked for each entry the words
+        # match (a rare word: a handful), rather than a join from every record the person sees
+        # (a council's whole table), which PostgreSQL chose when it stood alone.
+        for arm in _audiences(user, spec):
+            term = kind & seen & arm
+            condition = term if condition is None else condition | term
+    return condition
+
+
+def _audiences(user: Any, spec: Searchable) -> list[Q]:
+    """The documents of a record `user` matches on, as alternatives: the restricted one where
+    they see every restricted part, the one for everyone otherwise."""
+    restricted = [part for part in spec.parts if part.restricted is not None]
+    everyone = Q(audience=SearchAudience.EVERYONE)
+    if not restricted:
+        return [everyone]
+    unseen: Q | None = None  # the record has a restricted part the user does not see
+    sees_every_part = True
+    for part in restricted:
+        part_model = part.part_model()
+        visible = part_model.objects.visible_to(user)
+        if _sees_all(visible):
+            continue
+        sees_every_part = False
+        if _sees_none(visible):
+            # They see no part of this model, so a record with restricted parts has one unseen.
+            return [everyone]
+        hidden = Exists(
+            part_model.objects.unscoped("search: restricted parts the reader cannot see")
+            .filter(**{part.link_attname(): OuterRef("object_id")})
+            .filter(part.restricted)
+            .exclude(Exists(visible.filter(pk=OuterRef("pk"))))
+        )
+        unseen = Q(hidden) if unseen is None else unseen | Q(hidden)
+    if sees_every_part or unseen is None:
+        return [Q(audience=SearchAudience.RESTRICTED), everyone & Q(has_restricted=False)]
+    return [
+        everyone & (Q(has_restricted=False) | unseen),
+        Q(audience=SearchAudience.RESTRICTED) & ~unseen,
+    ]

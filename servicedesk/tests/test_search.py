@@ -1,0 +1,426 @@
+"""Full-text search over the service desk (core.search): tickets (subject, description,
+resolution, replies; internal notes only for those who see notes) and problems, scoped by the
+one visibility rule, ranked, highlighted, kept up to date on every write path, on SQLite and
+PostgreSQL alike; the search page and ``/api/v1/search/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from core.models import SearchEntry
+from core.search import SearchQueryError, index_records, search
+from core.tenancy.scoping import system_scope
+from servicedesk import services
+from servicedesk.models import Problem, Ticket, TicketComment
+
+pytestmark = pytest.mark.django_db
+
+
+def ticket(cast: Any, partner: Any = None, **extra: Any) -> Ticket:
+    partner = partner or cast.wcc
+    requester = extra.pop("requester", cast.wcc_staff if partner == cast.wcc else cast.rbkc_staff)
+    with system_scope("test"):
+        return services.raise_ticket(
+            partner=partner,
+            requester=requester,
+            subject=extra.pop("subject", "Laptop will not start"),
+            **extra,
+        )
+
+
+def problem(**fields: Any) -> Problem:
+    with system_scope("test"):
+        return services.raise_problem(**fields)
+
+
+def note(ticket: Ticket, author: Any, body: str, public: bool = False) -> TicketComment:
+    with system_scope("test"):
+        return services.comment(ticket, author, body, public=public)
+
+
+def found(user: Any, words: str, **options: Any) -> list[tuple[str, int]]:
+    return [(result.kind, result.id) for result in search(user, words, **options).results]
+
+
+# Scoped: another council's record is never a hit ---------------------------------------------
+
+
+def test_a_ticket_is_found_only_by_those_who_see_it(cast):
+    wcc = ticket(cast, subject="Scanner jammed on floor three")
+    rbkc = ticket(cast, cast.rbkc, subject="Scanner jammed in the library")
+    assert found(cast.agent, "scanner") and set(found(cast.agent, "scanner")) == {
+        ("ticket", wcc.pk),
+        ("ticket", rbkc.pk),
+    }
+    assert found(cast.wcc_lead, "scanner") == [("ticket", wcc.pk)]
+    assert found(cast.rbkc_lead, "scanner") == [("ticket", rbkc.pk)]
+    # A requester finds their own tickets, not their colleagues'.
+    assert found(cast.wcc_staff, "scanner") == [("ticket", wcc.pk)]
+    assert found(cast.wcc_colleague, "scanner") == []
+    # A snippet of another council's ticket is never shown: the only results are one's own.
+    page = search(cast.rbkc_lead, "floor")
+    assert page.results == []
+
+
+def test_a_problem_is_found_only_by_those_who_may_read_problems(cast):
+    found_problem = problem(title="Scanner firmware crashes", description="After the update")
+    assert found(cast.agent, "firmware") == [("problem", found_problem.pk)]
+    assert found(cast.wcc_lead, "firmware") == []
+    assert found(cast.wcc_staff, "firmware") == []
+
+
+# Internal notes ------------------------------------------------------------------------------
+
+
+def test_a_requester_never_matches_on_the_words_of_a_note(cast):
+    own = ticket(cast, subject="Monitor flickers")
+    note(own, cast.agent, "Suspect the docking station from batch zebra")
+    note(own, cast.agent, "Replacement ordered", public=True)
+    # The requester sees the ticket and its public reply, never the note.
+    assert found(cast.wcc_staff, "monitor") == [("ticket", own.pk)]
+    assert found(cast.wcc_staff, "replacement") == [("ticket", own.pk)]
+    assert found(cast.wcc_staff, "zebra") == []
+    assert found(cast.wcc_staff, "monitor zebra") == []
+    assert found(cast.wcc_staff, "monitor or zebra") == [("ticket", own.pk)]
+    snippet = search(cast.wcc_staff, "monitor or zebra").results[0].snippet
+    assert "zebra" not in snippet and "docking" not in snippet
+    # Those who see notes match on them: the desk, the council's lead and auditor.
+    for reader in (cast.agent, cast.wcc_lead, cast.wcc_auditor):
+        assert found(reader, "zebra") == [("ticket", own.pk)], reader
+        assert found(reader, "monitor zebra") == [("ticket", own.pk)], reader
+        assert found(reader, "monitor") == [("ticket", own.pk)], reader
+    assert "<mark>zebra</mark>" in search(cast.agent, "zebra").results[0].snippet
+    # The contact is like the requester.
+    with system_scope("test"):
+        own.contact = cast.wcc_colleague
+        own.save()
+    assert found(cast.wcc_colleague, "monitor") == [("ticket", own.pk)]
+    assert found(cast.wcc_colleague, "zebra") == []
+
+
+def test_a_note_made_public_or_deleted_changes_what_is_found(cast):
+    own = ticket(cast, subject="Keyboard sticky")
+    secret = note(own, cast.agent, "Coffee damage, charge the department")
+    assert found(cast.wcc_staff, "coffee") == []
+    with system_scope("test"):
+        secret.public = True
+        secret.save()
+    assert found(cast.wcc_staff, "coffee") == [("ticket", own.pk)]
+    with system_scope("test"):
+        secret.delete()
+    assert found(cast.wcc_staff, "coffee") == []
+    assert found(cast.agent, "coffee") == []
+
+
+# Ranked, highlighted -------------------------------------------------------------------------
+
+
+def test_results_are_ranked_and_highlighted(cast):
+    in_title = ticket(cast, subject="Wireless access point down")
+    in_body = ticket(cast, subject="Slow network", description="The wireless is slow upstairs")
+    page = search(cast.agent, "wireless")
+    assert [r.id for r in page.results] == [in_title.pk, in_body.pk]
+    assert page.results[0].rank >= page.results[1].rank
+    first = page.results[0]
+    assert first.kind == "ticket" and first.kind_label == "Ticket"
+    assert first.url == f"/tickets/{in_title.pk}/"
+    assert "<mark>Wireless</mark>" in first.title_html
+    assert "<mark>wireless</mark>" in page.results[1].snippet
+
+
+def test_stemming_finds_other_forms_of_a_word(cast):
+    printing = ticket(cast, subject="Printers offline", description="Nothing prints")
+    assert found(cast.agent, "printer") == [("ticket", printing.pk)]
+    assert found(cast.agent, "printing") == [("ticket", printing.pk)]
+
+
+def test_record_text_cannot_inject_html_into_a_snippet(cast):
+    bad = ticket(
+        cast,
+        subject="<script>alert(1)</script> pager",
+        description='pager <img src=x onerror="alert(2)"> \ue000 & \ue001 <b>',
+    )
+    result = search(cast.agent, "pager").results[0]
+    assert result.id == bad.pk
+    for html in (result.title_html, result.snippet):
+        assert "<script" not in html and "<img" not in html and "<b>" not in html
+        assert html.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+    assert "<mark>pager</mark>" in result.title_html
+
+
+def test_phrases_or_and_without(cast):
+    a = ticket(cast, subject="Password reset for email")
+    b = ticket(cast, subject="Email bounces back")
+    c = ticket(cast, subject="Reset the phone")
+    assert set(found(cast.agent, "email")) == {("ticket", a.pk), ("ticket", b.pk)}
+    assert found(cast.agent, '"password reset"') == [("ticket", a.pk)]
+    assert found(cast.agent, "email -bounces") == [("ticket", a.pk)]
+    assert set(found(cast.agent, "bounces or phone")) == {("ticket", b.pk), ("ticket", c.pk)}
+    assert found(cast.agent, "reset", kinds=["problem"]) == []
+
+
+def test_pages_follow_one_another_without_repeats(cast):
+    made = {ticket(cast, subject=f"Projector fault {n}").pk for n in range(7)}
+    first = search(cast.agent, "projector", size=3)
+    second = search(cast.agent, "projector", size=3, cursor=first.next_cursor)
+    third = search(cast.agent, "projector", size=3, cursor=second.next_cursor)
+    ids = [r.id for page in (first, second, third) for r in page.results]
+    assert sorted(ids) == sorted(made) and len(ids) == 7
+    assert third.next_cursor is None and first.previous_cursor is None
+    back = search(cast.agent, "projector", size=3, cursor=second.previous_cursor)
+    assert [r.id for r in back.results] == [r.id for r in first.results]
+    with pytest.raises(SearchQueryError, match="another search"):
+        search(cast.agent, "fault", size=3, cursor=first.next_cursor)
+
+
+# Bad input: a clear message or no results, never an error ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        '"',
+        '""',
+        "NEAR(",
+        'NEAR("a" "b")',
+        "a AND OR NOT",
+        "*",
+        "title:secret",
+        "-",
+        "- - -",
+        "(((",
+        "'; DROP TABLE core_searchentry; --",
+        "\\",
+        "%_",
+        "the",
+        "émoji 🙂 日本語",
+        "x" * 200,
+    ],
+)
+def test_odd_words_are_searched_for_or_find_nothing(cast, words):
+    ticket(cast, subject="Ordinary ticket")
+    page = search(cast.agent, words)
+    assert all(r.kind == "ticket" for r in page.results)
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        ("", "Enter the words"),
+        ("   ", "Enter the words"),
+        (None, "Enter the words"),
+        ("x" * 201, "200 characters or fewer"),
+        ("printer\x00", r"U\+0000"),
+        ("printer\u202e", r"U\+202E"),
+    ],
+)
+def test_words_that_cannot_be_searched_for_say_why(cast, words, message):
+    with pytest.raises(SearchQueryError, match=message):
+        search(cast.agent, words)
+
+
+def test_unknown_kinds_and_made_up_cursors_say_why(cast):
+    with pytest.raises(SearchQueryError, match="Choose a kind from: knowledgearticle, problem, requestitem, ticket"):
+        search(cast.agent, "x", kinds=["site"])
+    for cursor in ("x", "eyJ9", "e30", "W10", "!!!", "eyJzIjoiIiwidiI6WzEsMl0sImQiOiJuIn0"):
+        with pytest.raises(SearchQueryError, match="cursor"):
+            search(cast.agent, "x", cursor=cursor)
+
+
+# Kept up to date on every write path ---------------------------------------------------------
+
+
+def test_edits_replies_and_deletions_reach_the_index(cast):
+    own = ticket(cast, subject="Tablet cracked")
+    with system_scope("test"):
+        services.resolve(own, "Swapped the glass under warranty")
+    assert found(cast.wcc_staff, "warranty") == [("ticket", own.pk)]
+    with system_scope("test"):
+        own.subject = "Tablet screen shattered"
+        own.save()
+    assert found(cast.agent, "cracked") == []
+    assert found(cast.agent, "shattered") == [("ticket", own.pk)]
+    with system_scope("test"):
+        services.comment(own, cast.wcc_staff, "Thanks, the umbrella case helps")
+    assert found(cast.wcc_staff, "umbrella") == [("ticket", own.pk)]
+    before = SearchEntry.objects.unscoped("test").count()
+    with system_scope("test"):
+        TicketComment.objects.filter(ticket=own).delete()
+        Ticket.objects.filter(pk=own.pk).delete()
+    assert found(cast.agent, "shattered") == []
+    assert SearchEntry.objects.unscoped("test").count() < before
+
+
+def test_bulk_writes_that_skip_the_change_log_still_reach_the_index(cast):
+    own = ticket(cast, subject="Headset crackles")
+    Ticket.objects.unscoped("test").unlogged("test: a bulk fix of subjects").filter(
+        pk=own.pk
+    ).update(subject="Headset hums")
+    assert found(cast.agent, "hums") == [("ticket", own.pk)]
+    own.refresh_from_db()
+    own.subject = "Headset buzzes"
+    Ticket.objects.unscoped("test").unlogged("test: bulk update").bulk_update([own], ["subject"])
+    assert found(cast.agent, "buzzes") == [("ticket", own.pk)]
+    assert found(cast.agent, "hums") == []
+    with system_scope("test"):
+        reply = services.comment(own, cast.agent, "Try the spare dongle", public=True)
+    TicketComment.objects.unscoped("test").unlogged("test: bulk hide").filter(pk=reply.pk).update(
+        public=False
+    )
+    assert found(cast.wcc_staff, "dongle") == []
+    assert found(cast.agent, "dongle") == [("ticket", own.pk)]
+
+
+def test_the_reindex_command_rebuilds_the_index(cast, capsys):
+    own = ticket(cast, subject="Docking station loose")
+    problem(title="Docking stations overheat")
+    SearchEntry.objects.unscoped("test").delete()
+    assert found(cast.agent, "docking") == []
+    call_command("search_reindex")
+    assert {kind for kind, _ in found(cast.agent, "docking")} == {"ticket", "problem"}
+    assert "2 records" in capsys.readouterr().out
+    # A changed record's stale entry is put right; an entry of a deleted record goes.
+    with system_scope("test"):
+        SearchEntry.objects.unscoped("test").filter(object_id=own.pk).update(title="wrong")
+    call_command("search_reindex")
+    assert found(cast.agent, "wrong") == []
+    index_records(Ticket, [own.pk])
+    assert found(cast.agent, "loose") == [("ticket", own.pk)]
+
+
+# The page and the API ------------------------------------------------------------------------
+
+
+def test_the_search_page_shows_ranked_highlighted_results_to_those_who_see_them(cast, client_for):
+    wcc = ticket(cast, subject="Router <b>reboots</b> nightly", description="router again")
+    ticket(cast, cast.rbkc, subject="Router reboots hourly")
+    page = client_for(cast.wcc_lead).get("/search/", {"q": "router"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'href="/tickets/{wcc.pk}/"' in text
+    assert "<mark>Router</mark> &lt;b&gt;reboots&lt;/b&gt; nightly" in text
+    assert "hourly" not in text
+    assert "Ticket" in text and "<title>router \u2013 Search \u2013 Concord</title>" in text
+    nothing = client_for(cast.rbkc_lead).get("/search/", {"q": "nightly"})
+    assert "No records you can see match your search" in nothing.content.decode()
+    # The header's search box, on every page, comes here.
+    home = client_for(cast.wcc_lead).get("/").content.decode()
+    assert 'action="/search/"' in home and 'id="concord-header-search"' in home
+
+
+def test_the_search_page_says_what_is_wrong_with_the_words(cast, client_for):
+    reader = client_for(cast.agent)
+    blank = reader.get("/search/")
+    assert blank.status_code == 200 and "There is a problem" not in blank.content.decode()
+    for query, message in [
+        ({"q": ""}, "Enter the words to search for"),
+        ({"q": "x" * 201}, "200 characters or fewer"),
+        ({"q": "a\u202eb"}, "U+202E"),
+        ({"q": "a", "kind": "site"}, "Choose a kind from"),
+    ]:
+        answer = reader.get("/search/", query)
+        text = answer.content.decode()
+        assert answer.status_code == 400 and message in text, query
+        assert "<title>Error: Search \u2013 Concord</title>" in text
+    # A NUL is refused before the page is reached, as everywhere.
+    assert reader.get("/search/", {"q": "a\x00"}).status_code == 400
+    # A cursor not made for this search starts again at the first page.
+    ticket(cast, subject="Toner low")
+    again = reader.get("/search/", {"q": "toner", "cursor": "made-up"})
+    assert again.status_code == 200 and "<mark>Toner</mark>" in again.content.decode()
+
+
+def test_the_search_page_pages_through_results(cast, client_for, settings):
+    settings.CONCORD_PAGE_SIZE = 2
+    for n in range(3):
+        ticket(cast, subject=f"Dock {n} broken")
+    first = client_for(cast.agent).get("/search/", {"q": "dock"}).content.decode()
+    assert 'rel="next"' in first and first.count('class="concord-search-result"') == 2
+
+
+def test_the_api_searches_as_the_client_sees(cast, api_client_for):
+    wcc = ticket(cast, subject="Phone <i>line</i> dead", description="line noise")
+    note(wcc, cast.agent, "Openreach fault reference")
+    ticket(cast, cast.rbkc, subject="Phone line crackles")
+    answer = api_client_for(cast.wcc_lead).get("/api/v1/search/", {"q": "line"})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["next"] is None and body["previous"] is None
+    [result] = body["results"]
+    assert set(result) == {"kind", "id", "title", "url", "snippet", "rank"}
+    assert (result["kind"], result["id"]) == ("ticket", wcc.pk)
+    assert result["url"] == f"http://testserver/tickets/{wcc.pk}/"
+    assert result["title"] == f"{wcc.reference} Phone <i>line</i> dead"
+    assert "<mark>line</mark>" in result["snippet"] and "<i>" not in result["snippet"]
+    assert isinstance(result["rank"], float)
+    staff = api_client_for(cast.wcc_staff)
+    assert staff.get("/api/v1/search/", {"q": "openreach"}).json()["results"] == []
+    lead = api_client_for(cast.wcc_lead)
+    assert len(lead.get("/api/v1/search/", {"q": "openreach"}).json()["results"]) == 1
+    assert lead.get("/api/v1/search/", {"q": "line", "kind": "problem"}).json()["results"] == []
+
+
+def test_the_api_pages_and_refuses_what_cannot_be_searched(cast, api_client_for):
+    for n in range(3):
+        ticket(cast, subject=f"Webcam {n} blurry")
+    client = api_client_for(cast.agent)
+    first = client.get("/api/v1/search/", {"q": "webcam", "page_size": 2}).json()
+    assert len(first["results"]) == 2 and first["next"]
+    second = client.get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["previous"] and second["next"] is None
+    for query, field in [
+        ({}, "q"),
+        ({"q": ""}, "q"),
+        ({"q": "x" * 201}, "q"),
+        ({"q": "a\u202eb"}, "q"),
+        ({"q": "a", "kind": "site"}, "kind"),
+        ({"q": "a", "cursor": "made-up"}, "cursor"),
+        ({"q": "a", "page_size": 0}, "page_size"),
+    ]:
+        answer = client.get("/api/v1/search/", query)
+        assert answer.status_code == 400, query
+        assert [e["field"] for e in answer.json()["errors"]] == [field], answer.json()
+    assert api_client_for(None).get("/api/v1/search/", {"q": "webcam"}).status_code in (401, 403)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operation = schema["paths"]["/api/v1/search/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"q", "kind", "cursor", "page_size"}
+
+
+def test_the_ticket_list_q_finds_words_as_the_reader_may_read_them(
+    cast, client_for, api_client_for
+):
+    own = ticket(cast, subject="Mouse wheel stuck", description="scrolling broken")
+    note(own, cast.agent, "Known walrus issue")
+    ticket(cast, cast.rbkc, subject="Mouse wheel squeaks", description="scrolling noisy")
+    agent = api_client_for(cast.agent)
+    assert {t["id"] for t in agent.get("/api/v1/tickets/", {"q": "scroll"}).json()["results"]} == {
+        own.pk,
+        *Ticket.objects.unscoped("test").filter(partner=cast.rbkc).values_list("pk", flat=True),
+    }
+    assert [t["id"] for t in agent.get("/api/v1/tickets/", {"q": "walrus"}).json()["results"]] == [
+        own.pk
+    ]
+    staff = api_client_for(cast.wcc_staff)
+    assert [t["id"] for t in staff.get("/api/v1/tickets/", {"q": "scroll"}).json()["results"]] == [
+        own.pk
+    ]
+    assert staff.get("/api/v1/tickets/", {"q": "walrus"}).json()["results"] == []
+    page = client_for(cast.wcc_staff).get("/tickets/", {"q": "scrolling"}).content.decode()
+    assert own.reference in page
+
+
+def test_the_search_page_offers_the_kinds_the_reader_may_find(cast, client_for):
+    agent = client_for(cast.agent).get("/search/").content.decode()
+    assert '<option value="ticket">Tickets</option>' in agent
+    assert '<option value="problem">Problems</option>' in agent
+    lead = client_for(cast.wcc_lead).get("/search/").content.decode()
+    assert '<option value="ticket">Tickets</option>' in lead and "Problems" not in lead
+
+
+def test_words_only_to_leave_out_find_nothing_on_either_database(cast):
+    ticket(cast, subject="Fax machine unplugged")
+    for words in ("-printer", "-printer -scanner", '-"fax machine"', "or", "- or -"):
+        assert found(cast.agent, words) == [], words
