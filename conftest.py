@@ -9,8 +9,8 @@ import pytest
 from core.testing.cast import Cast, make_cast
 
 # The generic families' pinned query counts: --repin-queries (make pin-queries) rewrites them;
-# a real SMTP server on loopback for email tests (smtp_server).
-pytest_plugins = ["core.testing.families.pins", "core.testing.mail"]
+# a real SMTP server on loopback for email tests (smtp_server); headless chromium (browser).
+pytest_plugins = ["core.testing.families.pins", "core.testing.mail", "core.testing.browser"]
 
 
 @pytest.fixture

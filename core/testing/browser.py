@@ -6,9 +6,14 @@ Playwright drives the chromium Debian packages at ``/usr/bin/chromium`` (CI inst
 network on its own (without them the closed network refuses the browser's own connections and
 start-up stalls).
 
-Use the ``browser`` fixture of a test module marked ``@pytest.mark.browser``::
+Use the ``browser`` fixture (this module is a pytest plugin, named in the project's
+conftest.py) in a test module marked ``@pytest.mark.browser``::
 
     page = browser.new_page(base_url=live_server.url)
+
+One chromium serves all the tests of a module (starting one takes a second or two); each test
+opens its own context (``browser.new_context()``, or ``new_page()``, which makes one), so no
+cookie, storage or page passes from one test to the next.
 
 Where the browser is not installed a browser test FAILS, saying what to install: the browser
 journeys are part of `make test`, and a skip would let the suite pass without them. Leave them
@@ -23,6 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 CHROMIUM = os.environ.get("CONCORD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,8 +61,6 @@ def chromium_missing() -> str | None:
 
 def require_browser() -> None:
     """Fail the calling test, saying what to install, when the browser cannot run here."""
-    import pytest
-
     missing = chromium_missing()
     if missing:
         pytest.fail(
@@ -87,6 +92,14 @@ def launch_chromium(**options: Any) -> Iterator[Any]:
             from django.db import connections
 
             connections.close_all()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless chromium for the test module's browser tests, closed after its last one."""
+    require_browser()
+    with launch_chromium() as chromium:
+        yield chromium
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -5,14 +5,13 @@ a dropped connection, a poll that fails; and the header's council filter after f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from core.models import ImportJob, JobStatus
 from core.tenancy.scoping import system_scope
-from core.testing.browser import launch_chromium, require_browser, screenshot
+from core.testing.browser import screenshot
 from core.testing.cast import PASSWORD
 from core.testing.sample.models import Room
 from core.tests.test_views_browser import signed_in_page, wait_for_scripts
@@ -20,13 +19,6 @@ from core.tests.test_views_browser import signed_in_page, wait_for_scripts
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SERVER_ERROR_TITLE = "Sorry, there is a problem with the service \u2013 Concord"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require_browser()
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture
