@@ -41,6 +41,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 #: Where screenshots of failed browser tests go.
 SCREENSHOT_DIR = Path(os.environ.get("CONCORD_SCREENSHOT_DIR", "/tmp"))  # noqa: S108
 
@@ -77,21 +78,30 @@ def launch_chromium(**options: Any) -> Iterator[Any]:
 
     # Playwright's sync API runs an event loop in this thread; Django refuses database work
     # from a thread with a running loop unless told the calls are safe (they are: sync code).
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **options
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # Database work the test did while Playwright's loop ran used connections of that
-            # context, which pytest-django's teardown never sees: close them here, or the
-            # idle session stops PostgreSQL dropping the test database at the end of the run.
-            from django.db import connections
+    # Only while the browser is open: the variable also fails `check --deploy` (async.E001),
+    # which later tests in the same process run.
+    before = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **options
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+                # Database work the test did while Playwright's loop ran used connections of
+                # that context, which pytest-django's teardown never sees: close them here, or
+                # the idle session stops PostgreSQL dropping the test database at the end.
+                from django.db import connections
 
-            connections.close_all()
+                connections.close_all()
+    finally:
+        if before is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = before
 
 
 @pytest.fixture(scope="module")
