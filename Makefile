@@ -56,14 +56,20 @@ migrations-check: install
 # The whole suite runs on SQLite, then again on PostgreSQL when DATABASE_URL names one. The
 # schema fuzz run (marked fuzz, minutes long, about the API's answers rather than the database)
 # runs once: on PostgreSQL when the suite runs there too, else on SQLite.
+# Each run is spread over the machine's cores by pytest-xdist, each worker with a test database
+# of its own; a worker that runs out of tests takes some of another's (--dist worksteal), so
+# that the long tests do not leave one core idle at the end. `make pytest PYTEST_WORKERS=0`
+# runs everything in one process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=10
 pytest: install static
 	@case "$$DATABASE_URL" in \
 	  postgres://*|postgresql://*) \
-	    env -u DATABASE_URL $(BIN)/pytest -m "not fuzz" && \
-	    echo "== again on PostgreSQL, with the schema fuzz run" && $(BIN)/pytest ;; \
-	  "") $(BIN)/pytest ;; \
+	    env -u DATABASE_URL $(PYTEST) -m "not fuzz" && \
+	    echo "== again on PostgreSQL, with the schema fuzz run" && $(PYTEST) ;; \
+	  "") $(PYTEST) ;; \
 	  *) echo "DATABASE_URL names no PostgreSQL database; the suite runs on SQLite only"; \
-	    env -u DATABASE_URL $(BIN)/pytest ;; \
+	    env -u DATABASE_URL $(PYTEST) ;; \
 	esac
 
 test: lint typecheck migrations-check pytest
@@ -71,6 +77,7 @@ test: lint typecheck migrations-check pytest
 # The families' pinned query counts (list_queries, api_list_queries in each app's
 # tests/test_generic.py) rewritten to what each list page and API list now costs, on SQLite
 # (core/testing/families/pins.py); review the diff. A count that grows with the rows still fails.
+# In one process (no -n): rewriting test modules is not for several workers at once.
 pin-queries: install static
 	env -u DATABASE_URL $(BIN)/pytest -q --repin-queries -k "test_page_list_queries or test_api_list_queries"
 

@@ -9,8 +9,14 @@ import pytest
 from core.testing.cast import Cast, make_cast
 
 # The generic families' pinned query counts: --repin-queries (make pin-queries) rewrites them;
-# a real SMTP server on loopback for email tests (smtp_server), a real IMAP server (imap_server).
-pytest_plugins = ["core.testing.families.pins", "core.testing.mail", "core.testing.imap"]
+# a real SMTP server on loopback for email tests (smtp_server), a real IMAP server (imap_server),
+# headless chromium (browser).
+pytest_plugins = [
+    "core.testing.families.pins",
+    "core.testing.mail",
+    "core.testing.imap",
+    "core.testing.browser",
+]
 
 
 @pytest.fixture

@@ -86,9 +86,7 @@ def export_columns(model: type[models.Model], fields: Iterable[str] | None = Non
 
 def plain_value(value: Any) -> Any:
     """A value as files carry it: ISO dates and times, Decimal kept exact, UUIDs as text, a
-    JSON field's object or list as JSON text (a request's answers by question)."""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
+    JSON field's object or list as it is (a JSON line keeps it; a cell writes it as JSON text)."""
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(datetime.UTC)
@@ -114,9 +112,17 @@ def unguard_formula(value: str) -> str:
     return value
 
 
+def json_text(value: Any) -> Any:
+    """A JSON field's object or list as JSON text, for a cell (a request's answers)."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
 def csv_cell(value: Any) -> str:
-    """A value as one CSV cell: text guarded against formulas, booleans as true/false."""
-    value = plain_value(value)
+    """A value as one CSV cell: text guarded against formulas, booleans as true/false, a JSON
+    field's object or list as JSON text."""
+    value = json_text(plain_value(value))
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -134,8 +140,8 @@ def xlsx_text(value: str) -> str:
 
 def xlsx_cell(value: Any) -> Any:
     """A value as one spreadsheet cell: numbers stay numbers, text is made writable and
-    guarded."""
-    value = plain_value(value)
+    guarded, a JSON field's object or list as JSON text."""
+    value = json_text(plain_value(value))
     if isinstance(value, str):
         return guard_formula(xlsx_text(value))
     if isinstance(value, decimal.Decimal):

@@ -9,6 +9,7 @@ parts and all, not what a fake backend was handed.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -46,8 +47,27 @@ class Collector:
             self.envelopes.clear()
 
 
+class LoopbackController(Controller):
+    """aiosmtpd's controller on 127.0.0.1, on a port the system picks as it binds (port 0), so
+    that no other process (another pytest-xdist worker, say) can take the port between a probe
+    for a free one and the bind. ``port`` is the real one once started."""
+
+    def __init__(self, handler: Any) -> None:
+        super().__init__(handler, hostname="127.0.0.1", port=0)
+
+    def _trigger_server(self) -> None:
+        # Called by start() once the server listens, before it connects to it.
+        server = self.server
+        assert isinstance(server, asyncio.Server)
+        self.port = int(server.sockets[0].getsockname()[1])
+        super()._trigger_server()
+
+
 def free_port() -> int:
-    """A TCP port on loopback nobody is listening on now."""
+    """A TCP port on loopback nobody is listening on now, for a server that must be told its
+    port before it starts (dovecot's configuration, `concord mail-in`'s listener). Another
+    process could take it before the server binds it; a server that can bind port 0 itself
+    (`smtp_server`) should."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -55,9 +75,9 @@ def free_port() -> int:
 
 @pytest.fixture
 def smtp_server(settings: Any) -> Iterator[Collector]:
-    """An SMTP server on 127.0.0.1 (a free port), and Django's email sent through it."""
+    """An SMTP server on 127.0.0.1 (a port of its own), and Django's email sent through it."""
     collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+    controller = LoopbackController(collector)
     controller.start()
     try:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

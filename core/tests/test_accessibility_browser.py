@@ -10,12 +10,13 @@ error pages (404 and 403 as served; 400, 500, CSRF and the locked-out page as dr
 The service manager, who may open everything, visits every page of every model (every model's
 own content: its fields, widgets, tables); each other role visits each kind of page of the
 first model that offers it, so that every template is seen as each role (what the role may
-do there, or its refusal). The whole crawl takes about ten minutes on two busy cores.
+do there, or its refusal). The manager's crawl is cut into parts, each a test of its own, so
+that pytest-xdist's workers share it (every page is still visited, once). The whole crawl takes
+about ten minutes on two busy cores.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from django.urls import reverse
 
 from core.tenancy.scoping import system_scope
 from core.testing.axe import axe_context, axe_violations
-from core.testing.browser import launch_chromium, require_browser, screenshot
+from core.testing.browser import screenshot
 from core.testing.cast import PASSWORD
 from core.testing.families.registry import declared_families, import_project_tests
 
@@ -33,13 +34,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLES = ("wcc_staff", "wcc_lead", "wcc_auditor", "agent", "finance", "manager")
 MODEL_PAGES = ("list", "detail", "create", "update", "delete", "history", "import")
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require_browser()
-    with launch_chromium() as chromium:
-        yield chromium
+#: The manager visits every page of every model: a crawl as long as all the others together,
+#: so it is cut into this many parts (the models dealt out in turn, each model's pages in one
+#: part; the pages of no model in the first).
+MANAGER_PARTS = 4
+CRAWLS = [pytest.param(role, None, id=role) for role in ROLES if role != "manager"] + [
+    pytest.param("manager", (part, MANAGER_PARTS), id=f"manager-{part + 1}of{MANAGER_PARTS}")
+    for part in range(MANAGER_PARTS)
+]
 
 
 def sample_records(cast: Any) -> list[tuple[Any, Any]]:
@@ -70,16 +72,27 @@ def model_urls(family: Any, obj: Any) -> dict[str, str]:
     return urls
 
 
-def crawl_plan(records: list[tuple[Any, Any]], everything: bool) -> list[str]:
-    """The addresses to visit: every model page (`everything`), or each kind of page once."""
-    plan = ["/", reverse("core:change_list"), reverse("core:partner_export"), "/no-such-page/"]
+def crawl_plan(
+    records: list[tuple[Any, Any]], everything: bool, part: tuple[int, int] | None = None
+) -> list[str]:
+    """The addresses to visit: every model page (`everything`), or each kind of page once.
+    Given a `part` (which, of how many), only that part of `everything`: the pages of every
+    so-many-th model, and the pages of no model in part 0."""
+    index, parts = part or (0, 1)
+    own = index == 0
+    plan = (
+        ["/", reverse("core:change_list"), reverse("core:partner_export"), "/no-such-page/"]
+        if own
+        else []
+    )
     seen_kinds: set[str] = set()
-    for family, obj in records:
+    for family, obj in records[index::parts] if everything else records:
         for view, url in model_urls(family, obj).items():
             if everything or view not in seen_kinds:
                 plan.append(url)
                 seen_kinds.add(view)
-    plan.append(reverse("api:docs"))
+    if own:
+        plan.append(reverse("api:docs"))
     return plan
 
 
@@ -96,8 +109,8 @@ def check(page: Any, where: str, problems: list[str]) -> None:
         problems.append(f"{where}: {violation}")
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_every_page_passes_axe_as_each_role(role, cast, live_server, browser):
+@pytest.mark.parametrize(("role", "part"), CRAWLS)
+def test_every_page_passes_axe_as_each_role(role, part, cast, live_server, browser):
     records = sample_records(cast)
     user = getattr(cast, role)
     context = axe_context(browser, live_server.url)
@@ -105,7 +118,7 @@ def test_every_page_passes_axe_as_each_role(role, cast, live_server, browser):
     problems: list[str] = []
     try:
         sign_in(page, user.username)
-        for url in crawl_plan(records, everything=role == "manager"):
+        for url in crawl_plan(records, everything=role == "manager", part=part):
             response = page.goto(url)
             status = response.status if response else 0
             assert status in (200, 403, 404), f"{role} {url}: {status}"
@@ -213,3 +226,16 @@ def test_the_navigation_by_keyboard_and_without_javascript(cast, live_server, br
         raise
     finally:
         context.close()
+
+
+def test_the_parts_of_the_manager_crawl_visit_every_page_once(cast):
+    """Cutting the manager's crawl into parts leaves out no page and visits none twice."""
+    records = sample_records(cast)
+    whole = crawl_plan(records, everything=True)
+    parts = [
+        url
+        for index in range(MANAGER_PARTS)
+        for url in crawl_plan(records, everything=True, part=(index, MANAGER_PARTS))
+    ]
+    assert sorted(parts) == sorted(whole)
+    assert len(whole) > MANAGER_PARTS * 4, "each part has pages to visit"

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from typing import Any
 
 import pytest
 from django.db import OperationalError
 from django.test import override_settings
 
+from core.testing.redis import redis_url_for_tests
 from core.views import health
 
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = os.environ.get("CONCORD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_url_for_tests()  # a database of this xdist worker's own
 NOBODY_LISTENS = "redis://127.0.0.1:9/0"  # the discard port: nothing answers there
 
 

@@ -5,14 +5,13 @@ a dropped connection, a poll that fails; and the header's council filter after f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from core.models import ImportJob, JobStatus
 from core.tenancy.scoping import system_scope
-from core.testing.browser import launch_chromium, require_browser, screenshot
+from core.testing.browser import screenshot
 from core.testing.cast import PASSWORD
 from core.testing.sample.models import Room
 from core.tests.test_views_browser import signed_in_page, wait_for_scripts
@@ -20,13 +19,6 @@ from core.tests.test_views_browser import signed_in_page, wait_for_scripts
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SERVER_ERROR_TITLE = "Sorry, there is a problem with the service \u2013 Concord"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require_browser()
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture
@@ -51,7 +43,7 @@ def test_an_expired_session_shows_the_sign_in_page_and_comes_back(
         page.goto("/rooms/")
         wait_for_scripts(page)
         page.context.clear_cookies()  # the session is gone, as when it expires
-        page.get_by_label("Search").fill("libr")
+        page.get_by_label("Search", exact=True).fill("libr")
         page.get_by_role("button", name="Apply filters").click()
         # A whole page: the sign-in form, not an empty list titled "Sign in".
         page.wait_for_url(re.compile(r"/sign-in/\?next=/rooms/%3F.*q%3Dlibr"))
@@ -91,7 +83,7 @@ def test_a_server_error_while_filtering_in_place_shows_the_error_page(
     try:
         page.goto("/rooms/")
         wait_for_scripts(page)
-        page.get_by_label("Search").fill("boom")
+        page.get_by_label("Search", exact=True).fill("boom")
         page.get_by_role("button", name="Apply filters").click()
         # The in-place request failed, and the form was sent again as a page.
         page.wait_for_url(re.compile(r"/rooms/\?.*q=boom"))
@@ -122,7 +114,7 @@ def test_a_dropped_connection_while_filtering_falls_back_to_a_page_load(
         page.goto("/rooms/")
         wait_for_scripts(page)
         page.evaluate("window.concordSamePage = true")
-        page.get_by_label("Search").fill("libr")
+        page.get_by_label("Search", exact=True).fill("libr")
         page.get_by_role("button", name="Apply filters").click()
         page.wait_for_url(re.compile(r"/rooms/\?.*q=libr"))
         expect(page.locator("#concord-results")).to_contain_text("Library")
@@ -191,7 +183,7 @@ def test_the_council_filter_keeps_the_filters_applied_in_place(cast, rooms, live
     try:
         page.goto("/rooms/")
         wait_for_scripts(page)
-        page.get_by_label("Search").fill("hall")
+        page.get_by_label("Search", exact=True).fill("hall")
         with page.expect_response(lambda r: "q=hall" in r.url and is_htmx(r.request)):
             page.get_by_role("button", name="Apply filters").click()
         expect(page).to_have_url(re.compile(r"/rooms/\?.*q=hall"))
@@ -201,7 +193,7 @@ def test_the_council_filter_keeps_the_filters_applied_in_place(cast, rooms, live
         page.get_by_role("button", name="Show").click()
         page.wait_for_load_state()
         expect(page).to_have_url(re.compile(r"/rooms/\?.*q=hall"))
-        expect(page.get_by_label("Search")).to_have_value("hall")
+        expect(page.get_by_label("Search", exact=True)).to_have_value("hall")
         results = page.locator("#concord-results")
         expect(results).to_contain_text("City Hall")
         expect(results).not_to_contain_text("Town Hall")  # another council's

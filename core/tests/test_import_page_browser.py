@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
-from core.testing.browser import launch_chromium, require_browser, screenshot
+from core.testing.browser import screenshot
 from core.tests.test_views_browser import signed_in_page, wait_for_scripts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require_browser()
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 def test_an_upload_error_summary_comes_first_and_leads_to_the_file_input(

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,10 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django_tasks import task
 
+from core.testing.redis import redis_url_for_tests
 from core.tests.test_security import SECRET, production_env, run_python
 
-REDIS_URL = os.environ.get("CONCORD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_url_for_tests()  # a database of this xdist worker's own
 
 
 def _redis() -> Any:
@@ -99,3 +99,15 @@ def test_with_a_redis_url_the_settings_queue_jobs_on_redis() -> None:
     result = run_python(["-c", script], env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-3:] == ["RQBackend", "True", REDIS_URL]
+
+
+def test_each_xdist_worker_has_a_redis_database_of_its_own() -> None:
+    base = "redis://127.0.0.1:6379/15"
+    assert redis_url_for_tests(base, worker="") == base  # no xdist
+    assert redis_url_for_tests(base, worker="gw0") == base
+    assert redis_url_for_tests(base, worker="gw3") == "redis://127.0.0.1:6379/12"
+    assert (
+        redis_url_for_tests("redis://:pw@cache:6380/2", worker="gw1") == "redis://:pw@cache:6380/1"
+    )
+    with pytest.raises(RuntimeError, match="worker gw16 has no Redis database of its own"):
+        redis_url_for_tests(base, worker="gw16")

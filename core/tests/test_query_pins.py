@@ -18,6 +18,7 @@ from core.testing.families.pins import (
     REPINNED,
     PinError,
     check_pin,
+    pytest_configure,
     rewrite_pin,
 )
 
@@ -162,8 +163,8 @@ def test_rewrite_refuses_what_it_cannot_write(
 class FakeConfig:
     """What check_pin reads of pytest's config."""
 
-    def __init__(self, repin: bool, verbose: int = 0) -> None:
-        self.options = {"repin_queries": repin, "verbose": verbose}
+    def __init__(self, repin: bool, verbose: int = 0, dist: str = "no") -> None:
+        self.options = {"repin_queries": repin, "verbose": verbose, "dist": dist}
         self.stash = pytest.Stash()
 
     def getoption(self, name: str, default: Any = None) -> Any:
@@ -229,3 +230,14 @@ def test_a_count_growing_with_the_rows_is_never_repinned(family: Any, module: Pa
 def test_the_option_is_registered(pytestconfig: pytest.Config) -> None:
     """conftest.py loads the plugin: pytest knows --repin-queries (off unless given)."""
     assert pytestconfig.getoption("repin_queries") in (False, True)
+
+
+def test_repinning_is_refused_under_xdist_workers() -> None:
+    """Workers would rewrite one module at once, and keep what they rewrote to themselves."""
+    config: Any = FakeConfig(repin=True, dist="worksteal")
+    with pytest.raises(pytest.UsageError, match=r"without pytest-xdist's workers \(-n 0"):
+        pytest_configure(config)
+    one_process: Any = FakeConfig(repin=True)
+    pytest_configure(one_process)  # allowed
+    checking: Any = FakeConfig(repin=False, dist="worksteal")
+    pytest_configure(checking)  # checking the pins in workers: allowed

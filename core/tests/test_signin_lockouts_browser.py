@@ -3,23 +3,15 @@ council's lead lifts it on the lock-outs page, and they sign in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
 
-from core.testing.browser import launch_chromium, require_browser, screenshot
+from core.testing.browser import screenshot
 from core.testing.cast import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require_browser()
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture(autouse=True)

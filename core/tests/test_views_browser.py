@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from core.tenancy.scoping import system_scope
-from core.testing.browser import launch_chromium, require_browser, screenshot
+from core.testing.browser import screenshot
 from core.testing.cast import PASSWORD
 from core.testing.sample.models import Room
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require_browser()
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 def wait_for_scripts(page: Any) -> None:
@@ -142,13 +134,13 @@ def test_a_bad_filter_in_place_is_explained_and_takes_focus(cast, live_server, b
         expect(page.locator("#concord-results-status")).to_have_text("Showing 1 room.")
         expect(page.get_by_role("button", name="Apply filters")).to_be_focused()
         # The form drawn again still filters in place.
-        page.get_by_label("Search").fill("nothing like it")
+        page.get_by_label("Search", exact=True).fill("nothing like it")
         with page.expect_response(lambda r: "q=nothing" in r.url):
-            page.get_by_label("Search").press("Enter")
+            page.get_by_label("Search", exact=True).press("Enter")
         expect(page.locator("#concord-results-status")).to_have_text(
             "No rooms match these filters."
         )
-        expect(page.get_by_label("Search")).to_be_focused()
+        expect(page.get_by_label("Search", exact=True)).to_be_focused()
     except Exception:
         print("screenshot:", screenshot(page, "views-browser-filter-errors"))
         raise

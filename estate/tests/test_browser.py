@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from core.tenancy.scoping import system_scope
-from core.testing.browser import launch_chromium, require_browser, screenshot
+from core.testing.browser import screenshot
 from core.testing.cast import PASSWORD, Cast
 from estate.models import Site, SiteType
 
@@ -23,25 +23,19 @@ pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
-def page(
-    request: pytest.FixtureRequest, live_server: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Any]:
-    """A fresh browser page on the live server; a screenshot is kept if the test fails."""
-    # Playwright's sync API keeps an event loop running in this thread; the test's own
-    # database calls are synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    require_browser()
-    with launch_chromium() as browser:
-        context = browser.new_context(base_url=live_server.url, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        # conftest.py's pytest_runtest_makereport leaves the outcome on the test item.
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            path = screenshot(page, request.node.name)
-            print(f"screenshot of the failed browser test: {path}")
-        context.close()
+def page(request: pytest.FixtureRequest, live_server: Any, browser: Any) -> Iterator[Any]:
+    """A fresh browser page, in a context of its own, on the live server; a screenshot is kept
+    if the test fails."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    # conftest.py's pytest_runtest_makereport leaves the outcome on the test item.
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        path = screenshot(page, request.node.name)
+        print(f"screenshot of the failed browser test: {path}")
+    context.close()
 
 
 def sign_in(page: Any, username: str) -> None:
@@ -86,7 +80,7 @@ def test_lead_filters_edits_and_sees_history_other_council_gets_404(page: Any, c
 
     # Filter: by type, then search; the list narrows to the depot.
     page.get_by_label("Type of site").select_option(label="Depot")
-    page.get_by_label("Search").fill("Lisson")
+    page.get_by_label("Search", exact=True).fill("Lisson")
     page.get_by_role("button", name="Apply filters").click()
     expect(results).not_to_contain_text("Westminster City Hall")
     expect(results).to_contain_text("Lisson Grove Depot")

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from core.services import set_audience
 from core.testing.cast import Cast
@@ -233,9 +234,10 @@ class TestChangeRequest(ModelFamily):
             planned_start=start,
             planned_end=start + datetime.timedelta(hours=2),
         )
-        changes.number(change, cast.agent)
-        change.save()
-        set_audience(change, [partner])
+        with transaction.atomic():  # numbered in the transaction that saves it
+            changes.number(change, cast.agent)
+            change.save()
+            set_audience(change, [partner])
         return change
 
     def search_term(self, obj: Any) -> str:

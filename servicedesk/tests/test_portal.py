@@ -5,7 +5,6 @@ ticket, nor a colleague's ticket."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ import pytest
 from core.navigation import navigation
 from core.services import set_audience
 from core.tenancy.scoping import system_scope
-from core.testing.browser import launch_chromium, require_browser
 from core.tests.test_views_browser import signed_in_page, wait_for_scripts
 from servicedesk import knowledge, services
 from servicedesk.choices import ArticleStatus, Impact, Source, TicketStatus, Urgency
@@ -144,13 +142,6 @@ def test_a_report_without_a_subject_is_refused_saying_so(helpdesk, client_for):
 
 
 # In a browser ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require_browser()
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.mark.browser

@@ -223,7 +223,9 @@ def test_words_that_cannot_be_searched_for_say_why(cast, words, message):
 
 
 def test_unknown_kinds_and_made_up_cursors_say_why(cast):
-    with pytest.raises(SearchQueryError, match="Choose a kind from: knowledgearticle, problem, requestitem, ticket"):
+    with pytest.raises(
+        SearchQueryError, match="Choose a kind from: knowledgearticle, problem, requestitem, ticket"
+    ):
         search(cast.agent, "x", kinds=["site"])
     for cursor in ("x", "eyJ9", "e30", "W10", "!!!", "eyJzIjoiIiwidiI6WzEsMl0sImQiOiJuIn0"):
         with pytest.raises(SearchQueryError, match="cursor"):

@@ -12,6 +12,10 @@ is then written into the family's own class, in its test module, rather than fai
 its comment, kept; a class that does not declare the pin gets the line), and the end of the run
 lists the pins rewritten. Without the option a wrong pin fails and names the command.
 
+Rewriting runs in one process: several pytest-xdist workers would rewrite the same test module
+at once, and the list of pins rewritten would stay in the workers. ``--repin-queries`` with
+``-n`` is refused, saying so (``make pin-queries`` runs without xdist).
+
 This module is a pytest plugin, named in the project's conftest.py (``pytest_plugins``).
 """
 
@@ -63,6 +67,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             f"({COMMAND})"
         ),
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if repinning(config) and config.getoption("dist", default="no") != "no":
+        raise pytest.UsageError(
+            f"{OPTION} rewrites test modules, which only one process may do: run it without "
+            f"pytest-xdist's workers (-n 0, or leave -n out; `{COMMAND}` does)."
+        )
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
