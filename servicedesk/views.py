@@ -31,6 +31,7 @@ from core.forms import ScopedForm, add_validation_error
 from core.navigation import Need
 from core.tables import display_value
 from core.tenancy.access import CHANGE, HISTORY, VIEW, access_for
+from core.tenancy.choices import CouncilRole
 from core.tenancy.models import Partner
 from core.views.generic import ModelViews, Related
 from servicedesk import changes, knowledge, mail_in, services, sla
@@ -661,6 +662,7 @@ def home_needs(user: Any) -> list[Need]:
         at_risk=Count("pk", filter=open_ & Q(sla_state=SlaState.AT_RISK)),
         breached=Count("pk", filter=open_ & Q(sla_state=SlaState.BREACHED)),
         awaiting=Count("pk", filter=Q(status=TicketStatus.AWAITING_CUSTOMER)),
+        approval=Count("pk", filter=Q(status=TicketStatus.AWAITING_APPROVAL)),
     )
     tickets = reverse(Ticket.url_name("list"))
 
@@ -694,7 +696,18 @@ def home_needs(user: Any) -> list[Need]:
             needs.append(Need("Inbound mail held or failed", mails, url))
         return needs
     if access.can(VIEW, Ticket.area):
-        return [Need("Your councils' open tickets", counts["open"], open_url), at_risk, breached]
+        needs = [Need("Your councils' open tickets", counts["open"], open_url), at_risk, breached]
+        if any(CouncilRole.LEAD in roles for roles in access.roles_by_partner.values()):
+            # A council lead decides on their council's catalogue requests (servicedesk.catalogue).
+            needs.append(
+                Need(
+                    "Requests awaiting your approval",
+                    counts["approval"],
+                    listed(status=TicketStatus.AWAITING_APPROVAL),
+                    urgent=True,
+                )
+            )
+        return needs
     return [
         Need(
             "Your tickets awaiting your reply",

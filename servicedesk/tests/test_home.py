@@ -57,6 +57,7 @@ def test_a_lead_counts_their_own_council_only(cast, tickets):
         "Your councils' open tickets": 3,
         "Open tickets at risk of missing their SLA": 1,
         "Open tickets past their SLA": 0,
+        "Requests awaiting your approval": 0,
     }
     assert counts(cast.rbkc_lead)["Open tickets past their SLA"] == 3
     assert counts(cast.rbkc_lead)["Your councils' open tickets"] == 3
