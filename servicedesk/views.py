@@ -10,16 +10,14 @@ close or rate it, each where the person may (`TicketAction`).
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,12 +25,13 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views import View
 
-from core.forms import ScopedForm, add_validation_error
+from core.forms import ScopedForm
 from core.navigation import Need
 from core.tables import display_value
 from core.tenancy.access import CHANGE, HISTORY, VIEW, access_for
 from core.tenancy.choices import CouncilRole
 from core.tenancy.models import Partner
+from core.views.actions import RecordAction
 from core.views.generic import ModelViews, Related
 from servicedesk import changes, knowledge, mail_in, services, sla
 from servicedesk.catalogue_views import ticket_request_context
@@ -224,62 +223,21 @@ def _duration(value: Any) -> str:
     return f"overdue by {text}" if overdue else text
 
 
-class TicketAction(LoginRequiredMixin, View, ABC):
+class TicketAction(RecordAction):
     """One thing done to a ticket from its page (reply, resolve, reopen, close, rate): the
     ticket as the person sees it (404 otherwise), the rule of who may (403 otherwise), the
-    service that does it, and back to the ticket's page with what happened."""
+    service that does it, and back to the ticket's page with what happened
+    (core.views.actions.RecordAction)."""
 
-    action: ClassVar[str] = ""
     #: Whether the ticket's requester (or contact) may do it to their own ticket.
     own: ClassVar[bool] = False
+
+    page_views = TicketViews
 
     @staticmethod
     def allowed(user: Any, ticket: Ticket) -> dict[str, bool]:
         """What `user` may do to `ticket` from its page (servicedesk.services)."""
         return services.ticket_actions(user, ticket)
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if pk > 2**63 - 1:
-            raise Http404
-        ticket = get_object_or_404(Ticket.objects.visible_to(request.user), pk=pk)
-        if not self.allowed(request.user, ticket)[self.action]:
-            raise PermissionDenied
-        form = self.make_form(request, ticket)
-        if form is None or form.is_valid():
-            try:
-                with transaction.atomic():
-                    message = self.act(request, ticket, form.cleaned_data if form else {})
-            except ValidationError as exc:
-                if form is None:
-                    messages.error(request, " ".join(exc.messages))
-                    return HttpResponseRedirect(ticket.get_absolute_url())
-                add_validation_error(form, exc)
-            else:
-                messages.success(request, message)
-                return HttpResponseRedirect(ticket.get_absolute_url())
-        return self.show_errors(request, ticket, form)
-
-    def make_form(self, request: HttpRequest, ticket: Ticket) -> Any:
-        return None
-
-    @abstractmethod
-    def act(self, request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
-        """Do the action through servicedesk.services; the message to show."""
-
-    def show_errors(self, request: HttpRequest, ticket: Ticket, form: Any) -> HttpResponse:
-        """The ticket's page again, the form with its errors in place of the empty one."""
-        from core.views.pages import ModelDetailView
-
-        view = ModelDetailView(views=TicketViews, request=request, kwargs={"pk": ticket.pk})
-        view.setup(request, pk=ticket.pk)
-        response = view.get(request, pk=ticket.pk)
-        assert isinstance(response, TemplateResponse)
-        context = response.context_data or {}
-        context[f"{self.action}_form"] = form
-        context["form"] = form
-        response.context_data = context
-        response.status_code = 400
-        return response
 
 
 class TicketReply(TicketAction):
@@ -455,54 +413,17 @@ class InboundMailViews(ModelViews):
         }
 
 
-class MailAction(LoginRequiredMixin, View, ABC):
+class MailAction(RecordAction):
     """One thing the desk does to an inbound mail from its page (retry, raise, discard): the
     mail as the person sees it (404 otherwise), only by those who may work the mailbox (403
-    otherwise), only while the mail needs it, then back to the mail's page."""
+    otherwise), only while the mail needs it, then back to the mail's page
+    (core.views.actions.RecordAction)."""
 
-    action: ClassVar[str] = ""
+    page_views = InboundMailViews
+    atomic = False
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if pk > 2**63 - 1:
-            raise Http404
-        mail = get_object_or_404(InboundMail.objects.visible_to(request.user), pk=pk)
-        if not access_for(request.user).can(CHANGE, InboundMail.area):
-            raise PermissionDenied
-        form = self.make_form(request)
-        if form is None or form.is_valid():
-            try:
-                message = self.act(request, mail, form.cleaned_data if form else {})
-            except ValidationError as exc:
-                if form is None:
-                    messages.error(request, " ".join(exc.messages))
-                    return HttpResponseRedirect(mail.get_absolute_url())
-                add_validation_error(form, exc)
-            else:
-                messages.success(request, message)
-                return HttpResponseRedirect(mail.get_absolute_url())
-        return self.show_errors(request, mail, form)
-
-    def make_form(self, request: HttpRequest) -> Any:
-        return None
-
-    @abstractmethod
-    def act(self, request: HttpRequest, mail: InboundMail, data: dict[str, Any]) -> str:
-        """Do the action through servicedesk.mail_in; the message to show."""
-
-    def show_errors(self, request: HttpRequest, mail: InboundMail, form: Any) -> HttpResponse:
-        """The mail's page again, with the form and its errors."""
-        from core.views.pages import ModelDetailView
-
-        view = ModelDetailView(views=InboundMailViews, request=request, kwargs={"pk": mail.pk})
-        view.setup(request, pk=mail.pk)
-        response = view.get(request, pk=mail.pk)
-        assert isinstance(response, TemplateResponse)
-        context = response.context_data or {}
-        context[f"{self.action}_form"] = form
-        context["form"] = form
-        response.context_data = context
-        response.status_code = 400
-        return response
+    def allowed(self, user: Any, mail: InboundMail) -> dict[str, bool]:
+        return {self.action: access_for(user).can(CHANGE, InboundMail.area)}
 
 
 class MailRetry(MailAction):
@@ -516,7 +437,7 @@ class MailRetry(MailAction):
 class MailDiscard(MailAction):
     action = "discard"
 
-    def make_form(self, request: HttpRequest) -> Any:
+    def make_form(self, request: HttpRequest, mail: InboundMail) -> Any:
         return MailDiscardForm(request.POST, user=request.user)
 
     def act(self, request: HttpRequest, mail: InboundMail, data: dict[str, Any]) -> str:
@@ -528,7 +449,7 @@ class MailDiscard(MailAction):
 class MailRaise(MailAction):
     action = "raise"
 
-    def make_form(self, request: HttpRequest) -> Any:
+    def make_form(self, request: HttpRequest, mail: InboundMail) -> Any:
         return MailRaiseForm(request.POST, user=request.user)
 
     def act(self, request: HttpRequest, mail: InboundMail, data: dict[str, Any]) -> str:
@@ -835,58 +756,16 @@ def warn_of_overlaps(request: HttpRequest, change: ChangeRequest) -> None:
         )
 
 
-class ChangeAction(LoginRequiredMixin, View, ABC):
+class ChangeAction(RecordAction):
     """One thing done to a change from its page (submit, approve, reject, schedule, start,
-    complete, fail, cancel), in the shape of `TicketAction`: the change as the person sees it
-    (404 otherwise), whether they may (403 otherwise), the service that does it, and back to
-    the change's page with what happened."""
+    complete, fail, cancel), in the shape of `TicketAction` (core.views.actions.RecordAction):
+    the change as the person sees it (404 otherwise), whether they may (403 otherwise), the
+    service that does it, and back to the change's page with what happened."""
 
-    action: ClassVar[str] = ""
+    page_views = ChangeRequestViews
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if pk > 2**63 - 1:
-            raise Http404
-        change = get_object_or_404(ChangeRequest.objects.visible_to(request.user), pk=pk)
-        if not changes.change_actions(request.user, change)[self.action]:
-            raise PermissionDenied
-        form = self.make_form(request, change)
-        if form is None or form.is_valid():
-            try:
-                with transaction.atomic():
-                    message = self.act(request, change, form.cleaned_data if form else {})
-            except ValidationError as exc:
-                if form is None:
-                    messages.error(request, " ".join(exc.messages))
-                    return HttpResponseRedirect(change.get_absolute_url())
-                add_validation_error(form, exc)
-            else:
-                messages.success(request, message)
-                return HttpResponseRedirect(change.get_absolute_url())
-        return self.show_errors(request, change, form)
-
-    def make_form(self, request: HttpRequest, change: ChangeRequest) -> Any:
-        return None
-
-    @abstractmethod
-    def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
-        """Do the action through servicedesk.changes; the message to show."""
-
-    def show_errors(self, request: HttpRequest, change: ChangeRequest, form: Any) -> HttpResponse:
-        """The change's page again, the form with its errors in place of the empty one."""
-        from core.views.pages import ModelDetailView
-
-        view = ModelDetailView(views=ChangeRequestViews, request=request, kwargs={"pk": change.pk})
-        view.setup(request, pk=change.pk)
-        response = view.get(request, pk=change.pk)
-        assert isinstance(response, TemplateResponse)
-        context = response.context_data or {}
-        context[self.form_name] = form
-        context["form"] = form
-        response.context_data = context
-        response.status_code = 400
-        return response
-
-    form_name: ClassVar[str] = ""
+    def allowed(self, user: Any, change: ChangeRequest) -> dict[str, bool]:
+        return changes.change_actions(user, change)
 
 
 class ChangeSubmit(ChangeAction):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection, models
 from django.db.models import BooleanField, F, FloatField, Q, Value
 from django.db.models.expressions import Expression, Func
@@ -214,7 +214,10 @@ def _backend() -> _Postgres | _Sqlite:
         return _Postgres()
     if connection.vendor == "sqlite":
         return _Sqlite()
-    raise NotImplementedError(f"Full-text search does not know the {connection.vendor} database")
+    raise ImproperlyConfigured(
+        f"Full-text search runs on PostgreSQL or SQLite, not {connection.vendor}: set "
+        "DATABASE_URL to one of them (docs/deployment.md)"
+    )
 
 
 def marked(text: str | None) -> SafeString:
