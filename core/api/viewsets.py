@@ -24,11 +24,12 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -132,6 +133,39 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.scoped_queryset(VIEW)
+
+    # A record's own actions (``POST .../<id>/resolve/``) ---------------------------------
+
+    def visible_record(self, pk: Any) -> Any:
+        """The record in the URL as the requester sees it; 404 otherwise (an id no database
+        column holds included), said the same whether it exists elsewhere or not."""
+        if not str(pk).isdigit() or int(pk) > 2**63 - 1:
+            raise NotFound()
+        found = self.get_model().objects.visible_to(self.request.user).filter(pk=int(pk)).first()
+        if found is None:
+            raise NotFound()
+        return found
+
+    def answer(self, request: Request, record: Any) -> Response:
+        """The record as it now is, after an action, with its ETag."""
+        fresh = self.scoped_queryset(VIEW).get(pk=record.pk)
+        return conditional_record_response(request, fresh, self.get_serializer(fresh).data)
+
+    def run_action(self, request: Request, record: Any, form: Any, work: Any) -> Response:
+        """Check the action's body with `form` (a serializer class, or None), do `work(record,
+        data)` in one transaction (a service's ValidationError is a 400 naming its field),
+        and answer the record as it now is."""
+        data: dict[str, Any] = {}
+        if form is not None:
+            body = form(data=request.data, context=self.get_serializer_context())
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+        try:
+            with transaction.atomic():
+                work(record, data)
+        except DjangoValidationError as exc:
+            raise ValidationError(serializers.as_serializer_error(exc)) from exc
+        return self.answer(request, record)
 
     def get_object(self) -> Any:
         """The record named in the URL: 404 unless visible, 403 if visible but not writable.

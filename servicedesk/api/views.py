@@ -19,7 +19,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.conditional import conditional_record_response
 from core.api.viewsets import ScopedModelViewSet
 from core.tenancy.access import CHANGE, VIEW, access_for
 from core.tenancy.choices import Nation
@@ -115,32 +114,13 @@ class TicketViewSet(ScopedModelViewSet):
 
     def ticket_for(self, request: Request, pk: Any, what: str) -> Ticket:
         """The ticket in the URL (404 unless visible) if `what` is allowed on it (else 403)."""
-        if not str(pk).isdigit() or int(pk) > 2**63 - 1:
-            raise NotFound()
-        ticket = Ticket.objects.visible_to(request.user).filter(pk=int(pk)).first()
-        if ticket is None:
-            raise NotFound()
+        ticket = self.visible_record(pk)
         if not services.ticket_actions(request.user, ticket)[what]:
             raise PermissionDenied(f"You may not {what} this ticket.")
         return ticket
 
-    def answer(self, request: Request, ticket: Ticket) -> Response:
-        fresh = self.scoped_queryset(VIEW).get(pk=ticket.pk)
-        return conditional_record_response(request, fresh, self.get_serializer(fresh).data)
-
     def do(self, request: Request, pk: Any, what: str, form: Any, work: Any) -> Response:
-        ticket = self.ticket_for(request, pk, what)
-        data: dict[str, Any] = {}
-        if form is not None:
-            body = form(data=request.data, context=self.get_serializer_context())
-            body.is_valid(raise_exception=True)
-            data = body.validated_data
-        try:
-            with transaction.atomic():
-                work(ticket, data)
-        except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
-        return self.answer(request, ticket)
+        return self.run_action(request, self.ticket_for(request, pk, what), form, work)
 
     @extend_schema(request=ReplySerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
@@ -234,11 +214,7 @@ class TicketViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def comments(self, request: Request, pk: Any = None) -> Response:
         """The ticket's replies, and its notes to those who may read them, oldest first."""
-        if not str(pk).isdigit() or int(pk) > 2**63 - 1:
-            raise NotFound()
-        ticket = Ticket.objects.visible_to(request.user).filter(pk=int(pk)).first()
-        if ticket is None:
-            raise NotFound()
+        ticket = self.visible_record(pk)
         rows = (
             TicketComment.objects.visible_to(request.user)
             .filter(ticket=ticket)
@@ -348,11 +324,7 @@ class TicketViewSet(ScopedModelViewSet):
         )
 
     def _visible_ticket(self, request: Request, pk: Any) -> Ticket:
-        if not str(pk).isdigit() or int(pk) > 2**63 - 1:
-            raise NotFound()
-        ticket = Ticket.objects.visible_to(request.user).filter(pk=int(pk)).first()
-        if ticket is None:
-            raise NotFound()
+        ticket: Ticket = self.visible_record(pk)
         return ticket
 
     def _articles(self, request: Request, ticket: Ticket) -> Response:
@@ -377,11 +349,7 @@ class RequestItemViewSet(ScopedModelViewSet):
         """Ask for the item in a council (``partner``), with the answers to its questions;
         answers the request's ticket (kind ``request``; ``awaiting_approval`` when the item
         needs its council lead's approval)."""
-        if not str(pk).isdigit() or int(pk) > 2**63 - 1:
-            raise NotFound()
-        item = RequestItem.objects.visible_to(request.user).filter(pk=int(pk)).first()
-        if item is None:
-            raise NotFound()
+        item = self.visible_record(pk)
         councils = catalogue.councils_to_ask_for(request.user, item)
         if not councils:
             raise PermissionDenied("You may not ask for this item.")
@@ -499,18 +467,10 @@ class InboundMailViewSet(ScopedModelViewSet):
 
     def mail_for(self, request: Request, pk: Any) -> InboundMail:
         """The mail in the URL (404 unless visible), if the person works the mailbox (403)."""
-        if not str(pk).isdigit() or int(pk) > 2**63 - 1:
-            raise NotFound()
-        mail = InboundMail.objects.visible_to(request.user).filter(pk=int(pk)).first()
-        if mail is None:
-            raise NotFound()
+        mail: InboundMail = self.visible_record(pk)
         if not self.scoped_queryset(CHANGE).filter(pk=mail.pk).exists():
             raise PermissionDenied("You may not act on inbound mail.")
         return mail
-
-    def answer(self, request: Request, mail: InboundMail) -> Response:
-        fresh = self.scoped_queryset(VIEW).get(pk=mail.pk)
-        return conditional_record_response(request, fresh, self.get_serializer(fresh).data)
 
     @extend_schema(request=None, responses=InboundMailSerializer)
     @action(detail=True, methods=["post"])
@@ -676,11 +636,7 @@ class ChangeRequestViewSet(ScopedModelViewSet):
 
     def change_for(self, request: Request, pk: Any, what: str) -> ChangeRequest:
         """The change in the URL (404 unless visible) if `what` is allowed on it (else 403)."""
-        if not str(pk).isdigit() or int(pk) > 2**63 - 1:
-            raise NotFound()
-        change = ChangeRequest.objects.visible_to(request.user).filter(pk=int(pk)).first()
-        if change is None:
-            raise NotFound()
+        change: ChangeRequest = self.visible_record(pk)
         allowed = changes.change_actions(request.user, change)
         if not allowed[what]:
             if change.status not in changes.FROM[what] and self._may_ever(request, change, what):
@@ -710,23 +666,8 @@ class ChangeRequestViewSet(ScopedModelViewSet):
             )
         return access.can(CHANGE, ChangeRequest.area, change.owning_partner_ids())
 
-    def answer(self, request: Request, change: ChangeRequest) -> Response:
-        fresh = self.scoped_queryset(VIEW).get(pk=change.pk)
-        return conditional_record_response(request, fresh, self.get_serializer(fresh).data)
-
     def do(self, request: Request, pk: Any, what: str, form: Any, work: Any) -> Response:
-        change = self.change_for(request, pk, what)
-        data: dict[str, Any] = {}
-        if form is not None:
-            body = form(data=request.data, context=self.get_serializer_context())
-            body.is_valid(raise_exception=True)
-            data = body.validated_data
-        try:
-            with transaction.atomic():
-                work(change, data)
-        except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
-        return self.answer(request, change)
+        return self.run_action(request, self.change_for(request, pk, what), form, work)
 
     @extend_schema(request=None, responses=ChangeRequestSerializer)
     @action(detail=True, methods=["post"])
