@@ -135,7 +135,15 @@ class ImpactForm(forms.Form):
     """How far to walk the graph."""
 
     depth = forms.IntegerField(
-        label="Depth", min_value=1, max_value=MAX_DEPTH, initial=3, help_text="Steps to follow."
+        label="Depth",
+        min_value=1,
+        max_value=MAX_DEPTH,
+        initial=3,
+        help_text="Steps to follow.",
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value", "required"),
+            f"Enter a depth from 1 to {MAX_DEPTH}",
+        ),
     )
 
 
@@ -148,4 +156,8 @@ class HorizonForm(forms.Form):
         max_value=120,
         initial=12,
         help_text="Systems already out of support are always listed.",
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value", "required"),
+            "Enter a number of months from 0 to 120",
+        ),
     )

@@ -187,7 +187,14 @@ class SightingRecordSerializer(serializers.ModelSerializer):
 
 
 class DepthSerializer(serializers.Serializer):
-    depth = serializers.IntegerField(min_value=1, max_value=MAX_DEPTH, default=3)
+    depth = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_DEPTH,
+        default=3,
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value"), f"Enter a depth from 1 to {MAX_DEPTH}"
+        ),
+    )
 
 
 class ImpactItemSerializer(serializers.Serializer):
@@ -230,7 +237,14 @@ class ImpactSerializer(serializers.Serializer):
 
 
 class HorizonSerializer(serializers.Serializer):
-    months = serializers.IntegerField(min_value=0, max_value=120, default=12)
+    months = serializers.IntegerField(
+        min_value=0,
+        max_value=120,
+        default=12,
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value"), "Enter a number of months from 0 to 120"
+        ),
+    )
 
 
 class SupportLineSerializer(serializers.Serializer):
