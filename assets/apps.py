@@ -12,6 +12,13 @@ class AssetsConfig(ConcordAppConfig):
     name = "assets"
     verbose_name = "Assets"
 
+    def ready(self) -> None:
+        super().ready()
+        # Snipe-IT, Intune and GLPI files import as assets (core.importing.formats).
+        from assets.importers import register_formats
+
+        register_formats()
+
     @property
     def nav_entries(self) -> list[Any]:  # type: ignore[override]
         """The asset pages that are not a model's list: the end-of-support report and the

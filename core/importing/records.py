@@ -29,6 +29,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
 
 from core.context import acting_as
+from core.importing import formats
 from core.importing.columns import (
     column_label,
     default_owner,
@@ -540,7 +541,12 @@ def import_records(
     )
     label = f"import:{os.path.basename(filename or 'upload')}"[:200]
     total = 0
+    foreign = None
     try:
+        # Another tool's export (core.importing.formats) is read as the model's own columns.
+        foreign = formats.detect(model, fileobj, filename)
+        if foreign is not None:
+            fileobj, filename = formats.convert(foreign, fileobj, filename, user)
         if dry_run:
             total = importer.run(fileobj, filename)
         else:
@@ -555,11 +561,18 @@ def import_records(
     created, updated = importer.created, importer.updated
     if importer.failed and not dry_run:
         created = updated = 0
+    errors = importer.errors
+    if foreign is not None:
+        # Said in the tool's own words: the column of its file each problem is in.
+        errors = [
+            RowError(e.row, foreign.columns.get(e.column, e.column), e.message) for e in errors
+        ]
     return ImportResult(
         total_rows=total,
         created=created,
         updated=updated,
-        errors=sorted(importer.errors, key=lambda e: e.row),
+        errors=sorted(errors, key=lambda e: e.row),
+        source_format=foreign.label if foreign is not None else "",
         dry_run=dry_run,
         more_errors=importer.more_errors,
         encoding=(
