@@ -52,7 +52,7 @@ from core.importing.reading import (
 from core.importing.result import MAX_ERRORS, ImportResult, RowError
 from core.importing.values import ImportColumn, ValueReader, plain_cell
 from core.services import set_owner_shares
-from core.tenancy.access import ADD, CHANGE, IMPORT, access_for
+from core.tenancy.access import ADD, CHANGE, IMPORT, VIEW, access_for
 from core.tenancy.records import ConcordModel
 
 #: Calls of a progress callback: (rows done, rows in the file).
@@ -101,6 +101,11 @@ class _Importer:
         self.match_fields = [
             name for name in getattr(model, "import_match_fields", ()) if name in self.import_fields
         ]
+        # Read once, not once a row (a row's lookups would make an import slow down as the
+        # table grows): each match field's values among the records the person may change, and
+        # each unique-for-reader field's among those they see, ignoring capitals.
+        self._changeable: dict[str, dict[str, list[int]]] = {}
+        self._seen_values: dict[str, dict[str, set[int]]] = {}
 
     # errors --------------------------------------------------------------------------------
 
@@ -249,7 +254,7 @@ class _Importer:
             return
         repeated = self._repeats(row, instance, cells, bad_fields)
         if not repeated and getattr(model, "unique_for_reader", ()):
-            for name, message in instance.reader_clashes(self.user).items():
+            for name, message in self._clashes(instance).items():
                 if name not in bad_fields:
                     self.error(row, name, message)
                     row_ok = False
@@ -304,6 +309,41 @@ class _Importer:
                 self.error(row, SHARES_COLUMN, message)
             return False, None
 
+    def _values_of(self, name: str, action: str) -> dict[str, set[int]]:
+        """{value in lower case: ids} of field `name` among the records the person may
+        `action`, read with one query."""
+        found: dict[str, set[int]] = {}
+        rows = self.model.objects.visible_to(self.user, action).exclude(**{name: ""})
+        for pk, value in rows.values_list("pk", name).iterator(chunk_size=5000):
+            if value:
+                found.setdefault(str(value).lower(), set()).add(pk)
+        return found
+
+    def _clashes(self, instance: Any) -> dict[str, str]:
+        """`reader_clashes` of the row's record, from the values read once (`_values_of`)."""
+        from core.tenancy.records import json_value, record_names
+
+        clashes: dict[str, str] = {}
+        loaded = instance._loaded_values if not instance._state.adding else None
+        for name in getattr(self.model, "unique_for_reader", ()):
+            value = getattr(instance, name)
+            if value in (None, ""):
+                continue
+            attname = self.model._meta.get_field(name).attname
+            if loaded is not None and loaded.get(attname) == json_value(value):
+                continue  # unchanged: as on the record's page, only a new value is checked
+            if name not in self._seen_values:
+                self._seen_values[name] = self._values_of(name, VIEW)
+            others = self._seen_values[name].get(str(value).lower(), set()) - {instance.pk}
+            if others:
+                label = str(self.model._meta.get_field(name).verbose_name)
+                thing = record_names(self.model)[0]
+                clashes[name] = (
+                    f"{thing[:1].upper()}{thing[1:]} {label} {value} is already used: "
+                    f"choose another {label}"
+                )
+        return clashes
+
     def _matching(self, row: int, cells: list[Any]) -> tuple[bool, Any]:
         """The record a row without an id updates: the one the person may change whose first
         of the model's `import_match_fields` given in the row (a serial number, an asset
@@ -319,10 +359,15 @@ class _Importer:
                 return True, None  # the column's own check reports it
             if value in (None, ""):
                 continue
-            found = list(
-                self.model.objects.visible_to(self.user, CHANGE).filter(
-                    **{f"{name}__iexact": value}
-                )[:2]
+            if name not in self._changeable:
+                self._changeable[name] = {
+                    key: sorted(ids) for key, ids in self._values_of(name, CHANGE).items()
+                }
+            ids = self._changeable[name].get(str(value).lower(), [])
+            found = (
+                list(self.model.objects.visible_to(self.user, CHANGE).filter(pk__in=ids[:2]))
+                if ids
+                else []
             )
             if len(found) > 1:
                 label = column_label(self.model, name)

@@ -1,0 +1,357 @@
+"""Benchmark: the asset register's heavy work, each beside the same work in raw SQL.
+
+    python benches/bench_assets.py import --rows 100000
+    python benches/bench_assets.py impact --items 100000 --depth 5 [--repeat 20]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/concord_bench_assets \
+        python benches/bench_assets.py ...
+
+``import``: writes a CSV of `--rows` assets in Concord's columns (a council's code as the owner,
+a hardware model, an operating system), then imports it through the foundation's import as a
+shared-service agent (`core.importing.import_records`: every row checked, converted, saved with
+its owner share and its change record, in one transaction), timed, with the process's peak
+resident memory; then the same rows inserted with a bulk insert (``executemany`` of the asset
+and its owner share, no checks, no change log), the floor. A second run of the import (every
+row an update, matched by serial number) is timed too.
+
+``impact``: fills a graph of `--items` configuration items (each council's own, one in fifty
+co-owned) with three relationships an item on average, in raw SQL, then times
+`assets.services.impact` at `--depth` from the busiest items, as the shared service (every
+council) and as a council's lead (its own items and those it co-owns), beside a recursive
+common table expression doing the same walk (the floor: no visibility, no item loading).
+
+Each prints a Markdown table for docs/performance.md and one line of JSON. The database is
+migrated first; the tables the bench fills are emptied before it starts (use a database of its
+own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
+os.environ.setdefault("CONCORD_ENV", "development")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from assets import services  # noqa: E402
+from assets.models import (  # noqa: E402
+    Asset,
+    CIRelationship,
+    ConfigurationItem,
+    HardwareModel,
+    Manufacturer,
+)
+from core.importing import import_records  # noqa: E402
+from core.tenancy.choices import CouncilRole, ServiceRole  # noqa: E402
+from core.tenancy.models import Membership, Partner, User  # noqa: E402
+from core.tenancy.scoping import system_scope  # noqa: E402
+
+COLUMNS = [
+    "owner_shares", "kind", "asset_tag", "serial_number", "name", "hardware_model",
+    "os_name", "os_version", "purchased_on", "purchase_cost", "supplier",
+]  # fmt: skip
+SYSTEMS = [
+    ("Windows 11 Enterprise", "23H2"), ("Windows 10 Enterprise", "22H2"),
+    ("Windows 7 Professional", ""), ("Windows Server 2012 R2", ""), ("iOS", "17.4"),
+]  # fmt: skip
+
+
+def engine() -> str:
+    return "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def setting_up() -> tuple[dict[str, Partner], User, User]:
+    call_command("migrate", verbosity=0)
+    with system_scope("benchmark"), transaction.atomic():
+        for model in (CIRelationship, ConfigurationItem, Asset):
+            model.objects.unscoped("benchmark").unlogged("emptied for the benchmark").delete()
+        from core.tenancy.records import OwnerShare
+
+        OwnerShare.objects.all().delete()
+        partners = {}
+        for code, name in (("wcc", "City of Westminster"), ("rbkc", "Kensington and Chelsea")):
+            partners[code] = Partner.objects.get_or_create(
+                code=code, defaults={"name": name, "joined_on": "2011-04-01"}
+            )[0]
+        agent = User.objects.filter(username="bench.agent").first() or User.objects.create(
+            username="bench.agent", service_role=ServiceRole.AGENT
+        )
+        lead = User.objects.filter(username="bench.lead").first() or User.objects.create(
+            username="bench.lead"
+        )
+        Membership.objects.get_or_create(
+            user=lead, partner=partners["wcc"], defaults={"role": CouncilRole.LEAD}
+        )
+        maker = Manufacturer.objects.get_or_create(name="Dell")[0]
+        HardwareModel.objects.get_or_create(
+            name="Latitude 5440", defaults={"manufacturer": maker, "kind": "laptop"}
+        )
+    return partners, agent, lead
+
+
+def write_csv(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for n in range(rows):
+            system, version = SYSTEMS[n % len(SYSTEMS)]
+            writer.writerow([
+                "wcc" if n % 2 else "rbkc", "laptop", f"BT-{n:07d}", f"SN{n:09d}",
+                f"Bench laptop {n}", "Latitude 5440", system, version,
+                f"20{10 + n % 15}-04-01", f"{500 + rng.randrange(900)}.00", "Softcat",
+            ])  # fmt: skip
+
+
+def bulk_insert(path: Path, partners: dict[str, Partner]) -> float:
+    """The same rows with a bulk insert: the asset and its owner share, nothing checked."""
+    content_type = ContentType.objects.get_for_model(Asset).pk
+    model_id = HardwareModel.objects.unscoped("benchmark").get(name="Latitude 5440").pk
+    table, shares = Asset._meta.db_table, "tenancy_ownershare"
+    start = time.perf_counter()
+    with path.open(newline="", encoding="utf-8") as f, transaction.atomic():
+        reader = csv.reader(f)
+        next(reader)
+        cursor = connection.cursor()
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        next_id = cursor.fetchone()[0] + 1
+        batch: list[tuple[Any, ...]] = []
+        share_batch: list[tuple[Any, ...]] = []
+        now = datetime.now(UTC)
+
+        def flush() -> None:
+            cursor.executemany(
+                f"INSERT INTO {table} (id, created_at, updated_at, version, kind, asset_tag, "
+                "serial_number, name, hardware_model_id, os_name, os_version, eol_product, "
+                "eol_release, purchased_on, purchase_cost, order_number, supplier, state, notes) "
+                "VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s, %s, %s, '', '', %s, %s, '', %s, "
+                "'in_stock', '')",
+                batch,
+            )
+            cursor.executemany(
+                f"INSERT INTO {shares} (content_type_id, object_id, partner_id, percentage) "
+                "VALUES (%s, %s, %s, 100)",
+                share_batch,
+            )
+            batch.clear()
+            share_batch.clear()
+
+        for row in reader:
+            owner, kind, tag, serial, name, _, system, version, bought, cost, supplier = row
+            batch.append((next_id, now, now, kind, f"R{tag}", f"R{serial}", name, model_id,
+                          system, version, bought, Decimal(cost), supplier))  # fmt: skip
+            share_batch.append((content_type, next_id, partners[owner].pk))
+            next_id += 1
+            if len(batch) >= 5000:
+                flush()
+        if batch:
+            flush()
+    return time.perf_counter() - start
+
+
+def run_import(args: argparse.Namespace) -> dict[str, Any]:
+    partners, agent, _ = setting_up()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "assets.csv"
+        write_csv(path, args.rows)
+        before = peak_mb()
+        start = time.perf_counter()
+        with path.open("rb") as f:
+            result = import_records(Asset, f, path.name, agent, dry_run=False)
+        took = time.perf_counter() - start
+        assert result.ok, result.errors[:5]
+        memory = peak_mb()
+        start = time.perf_counter()
+        with path.open("rb") as f:
+            again = import_records(Asset, f, path.name, agent, dry_run=True)
+        recheck = time.perf_counter() - start
+        assert again.ok and again.updated == args.rows, (again.created, again.updated)
+        floor = bulk_insert(path, partners)
+    return {
+        "engine": engine(),
+        "rows": args.rows,
+        "import_s": round(took, 1),
+        "import_rows_per_s": round(args.rows / took),
+        "reimport_dry_run_s": round(recheck, 1),
+        "reimport_rows_per_s": round(args.rows / recheck),
+        "peak_rss_mb": round(memory),
+        "rss_before_mb": round(before),
+        "bulk_insert_s": round(floor, 2),
+        "bulk_rows_per_s": round(args.rows / floor),
+    }
+
+
+def fill_graph(items: int, partners: dict[str, Partner]) -> list[int]:
+    """Items and relationships in raw SQL; the busiest items' ids."""
+    rng = random.Random(5)
+    content_type = ContentType.objects.get_for_model(ConfigurationItem).pk
+    table, rel = ConfigurationItem._meta.db_table, CIRelationship._meta.db_table
+    kinds = ["service", "application", "database", "server", "virtual_machine", "network"]
+    now = datetime.now(UTC)
+    wcc, rbkc = partners["wcc"].pk, partners["rbkc"].pk
+    with transaction.atomic():
+        cursor = connection.cursor()
+        cursor.executemany(
+            f"INSERT INTO {table} (id, created_at, updated_at, version, name, kind, description, "
+            "is_live) VALUES (%s, %s, %s, 1, %s, %s, '', %s)",
+            [(n, now, now, f"Item {n:06d}", kinds[n % 6], True) for n in range(1, items + 1)],
+        )
+        shares = []
+        for n in range(1, items + 1):
+            if n % 50 == 0:
+                shares += [(content_type, n, wcc, 50), (content_type, n, rbkc, 50)]
+            else:
+                shares.append((content_type, n, wcc if n % 2 else rbkc, 100))
+        cursor.executemany(
+            "INSERT INTO tenancy_ownershare (content_type_id, object_id, partner_id, percentage) "
+            "VALUES (%s, %s, %s, %s)",
+            shares,
+        )
+        edges = set()
+        # Layers: services depend on applications, which run on servers...; a few hubs (shared
+        # clusters) that many items depend on, and some connections back (cycles).
+        for n in range(1, items + 1):
+            for _ in range(3):
+                if rng.random() < 0.1:
+                    target = rng.randrange(1, 200)  # a hub
+                else:
+                    target = rng.randrange(1, items + 1)
+                if target != n:
+                    kind = rng.choice(["runs_on", "depends_on", "depends_on", "connected_to"])
+                    edges.add((n, kind, target))
+        cursor.executemany(
+            f"INSERT INTO {rel} (created_at, updated_at, version, source_id, kind, target_id, "
+            "note) VALUES (%s, %s, 1, %s, %s, %s, '')",
+            [(now, now, s, k, t) for s, k, t in edges],
+        )
+    if connection.vendor == "postgresql":
+        connection.cursor().execute("ANALYZE")
+    return [2, 3, 51, 150]
+
+
+CTE = """
+WITH RECURSIVE walk(id, depth) AS (
+    SELECT %s, 0
+    UNION
+    SELECT CASE WHEN r.target_id = w.id THEN r.source_id ELSE r.target_id END, w.depth + 1
+    FROM walk w JOIN {rel} r
+      ON r.target_id = w.id OR (r.kind = 'connected_to' AND r.source_id = w.id)
+    WHERE w.depth < %s
+)
+SELECT id, MIN(depth) FROM walk GROUP BY id
+"""
+
+
+def run_impact(args: argparse.Namespace) -> dict[str, Any]:
+    partners, agent, lead = setting_up()
+    start = time.perf_counter()
+    starts = fill_graph(args.items, partners)
+    filled = time.perf_counter() - start
+    rel = CIRelationship._meta.db_table
+    rows = []
+    for reader, user in (("shared service", agent), ("council lead", lead)):
+        for pk in starts:
+            item = ConfigurationItem.objects.visible_to(user).filter(pk=pk).first()
+            if item is None:
+                continue
+            times, reached = [], 0
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                result = services.impact(item, user, args.depth)
+                times.append((time.perf_counter() - t) * 1000)
+                reached = len(result.nodes)
+            raw = []
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                with connection.cursor() as cursor:
+                    cursor.execute(CTE.format(rel=rel), [pk, args.depth])
+                    found = len(cursor.fetchall()) - 1
+                raw.append((time.perf_counter() - t) * 1000)
+            rows.append({
+                "reader": reader, "item": pk, "reached": reached, "raw_reached": found,
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(sorted(times)[int(0.95 * (len(times) - 1))], 1),
+                "raw_p50_ms": round(statistics.median(raw), 1),
+            })  # fmt: skip
+    return {
+        "engine": engine(),
+        "items": args.items,
+        "depth": args.depth,
+        "fill_s": round(filled, 1),
+        "walks": rows,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    imp = sub.add_parser("import")
+    imp.add_argument("--rows", type=int, default=100_000)
+    walk = sub.add_parser("impact")
+    walk.add_argument("--items", type=int, default=100_000)
+    walk.add_argument("--depth", type=int, default=5)
+    walk.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    stamp = (
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, load average "
+        f"{os.getloadavg()[0]:.1f}."
+    )
+    if args.what == "import":
+        r = run_import(args)
+        print(
+            f"Command: `python benches/bench_assets.py import --rows {args.rows}` on "
+            f"{r['engine']}. {stamp}\n\n| work | rows | seconds | rows/s | peak memory |\n"
+            "|---|---:|---:|---:|---:|\n"
+            f"| import (Concord CSV, all checks, change log) | {r['rows']:,} | {r['import_s']} | "
+            f"{r['import_rows_per_s']:,} | {r['peak_rss_mb']} MB |\n"
+            f"| re-import, dry run (every row an update by serial) | {r['rows']:,} | "
+            f"{r['reimport_dry_run_s']} | {r['reimport_rows_per_s']:,} | |\n"
+            f"| bulk insert (raw SQL, the floor) | {r['rows']:,} | {r['bulk_insert_s']} | "
+            f"{r['bulk_rows_per_s']:,} | |"
+        )
+        print(json.dumps(r))
+    else:
+        r = run_impact(args)
+        print(
+            f"Command: `python benches/bench_assets.py impact --items {args.items} --depth "
+            f"{args.depth} --repeat {args.repeat}` on {r['engine']} (graph filled in "
+            f"{r['fill_s']} s). {stamp}\n\n| reader | from item | items reached | p50 ms | "
+            "p95 ms | recursive CTE p50 ms (reached) |\n|---|---:|---:|---:|---:|---:|"
+        )
+        for w in r["walks"]:
+            print(
+                f"| {w['reader']} | {w['item']} | {w['reached']:,} | {w['p50_ms']} | "
+                f"{w['p95_ms']} | {w['raw_p50_ms']} ({w['raw_reached']:,}) |"
+            )
+        print(json.dumps(r))
+
+
+if __name__ == "__main__":
+    main()
