@@ -243,6 +243,7 @@ def intune_rows(fileobj: IO[bytes], filename: str, user: Any) -> Iterator[list[A
         v = _by_heading(header, row)
         os_family = v.get("os", "")
         model = v.get("model", "")
+        kind: str
         if re.search(r"ipados", os_family, re.I):
             kind = AssetKind.TABLET
         elif re.search(r"ios|android", os_family, re.I):

@@ -335,7 +335,8 @@ def impact(start: ConfigurationItem, user: Any, depth: int = 3) -> Impact:
     result.queries += 1
     people: dict[int, Any] = {}
     for item in affected:
-        for person in (item.owner, item.asset.assigned_to if item.asset_id else None):
+        assigned = item.asset.assigned_to if item.asset is not None else None
+        for person in (item.owner, assigned):
             if person is not None:
                 people.setdefault(person.pk, person)
     result.people = sorted(people.values(), key=lambda p: p.username)

@@ -207,7 +207,7 @@ class AssetAction(RecordAction):
     page_views = AssetViews
 
     @staticmethod
-    def allowed(user: Any, asset: Asset) -> dict[str, bool]:  # type: ignore[override]
+    def allowed(user: Any, asset: Asset) -> dict[str, bool]:
         """What `user` may do to `asset` from its page: both need the right to change it."""
         may = services.may_change(user, asset)
         return {

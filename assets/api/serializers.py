@@ -56,10 +56,12 @@ class HardwareModelSerializer(ScopedModelSerializer):
         fields = ("id", "manufacturer", "name", "kind", "model_number", "end_of_life", *BOOKKEEPING)
 
 
-class AssetMoveSerializer(serializers.ModelSerializer):
+class AssetMoveSerializer(serializers.ModelSerializer[AssetMove]):
     """One move of an asset's lifecycle."""
 
-    moved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    moved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = AssetMove
@@ -178,8 +180,10 @@ class SightingSerializer(serializers.Serializer):
     location = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class SightingRecordSerializer(serializers.ModelSerializer):
-    seen_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+class SightingRecordSerializer(serializers.ModelSerializer[Sighting]):
+    seen_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Sighting

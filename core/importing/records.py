@@ -228,7 +228,7 @@ class _Importer:
             if not ok:
                 bad_fields.add(SHARES_COLUMN)
                 row_ok = False
-        instance._import_shares = shares
+        instance._import_shares = shares  # type: ignore[union-attr]
         if creating and self.owner and not self.owner_found and self.default_owner is not None:
             setattr(instance, model_field(model, self.owner).attname, self.default_owner.pk)
         for column in self.columns:
@@ -253,7 +253,7 @@ class _Importer:
         if not self._may_import(row, instance, creating, bad_fields):
             return
         repeated = self._repeats(row, instance, cells, bad_fields)
-        if not repeated and getattr(model, "unique_for_reader", ()):
+        if not repeated and model.unique_for_reader:
             for name, message in self._clashes(instance).items():
                 if name not in bad_fields:
                     self.error(row, name, message)
@@ -329,14 +329,14 @@ class _Importer:
             value = getattr(instance, name)
             if value in (None, ""):
                 continue
-            attname = self.model._meta.get_field(name).attname
+            attname = model_field(self.model, name).attname
             if loaded is not None and loaded.get(attname) == json_value(value):
                 continue  # unchanged: as on the record's page, only a new value is checked
             if name not in self._seen_values:
                 self._seen_values[name] = self._values_of(name, VIEW)
             others = self._seen_values[name].get(str(value).lower(), set()) - {instance.pk}
             if others:
-                label = str(self.model._meta.get_field(name).verbose_name)
+                label = str(model_field(self.model, name).verbose_name)
                 thing = record_names(self.model)[0]
                 clashes[name] = (
                     f"{thing[:1].upper()}{thing[1:]} {label} {value} is already used: "

@@ -613,7 +613,7 @@ class PartModel(ConcordModel):
     def parent_rows(cls, partner_ids: Any, field: str | None = None) -> Q | None:
         """Rows whose `field` (default `part_of`) names a parent owned by `partner_ids`."""
         field = field or cls.part_of
-        parent = cls._meta.get_field(field).related_model
+        parent: Any = cls._meta.get_field(field).related_model
         condition = parent.ownership_filter(partner_ids)
         if condition is None:
             return None
