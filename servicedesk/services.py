@@ -390,7 +390,15 @@ def rate(ticket: Ticket, person: Any, score: int, comment_text: str = "") -> Tic
 
 
 #: What an edit of a ticket may change directly (the rest goes through the rules below).
-EDITABLE = ("subject", "description", "category", "service", "contact", "kind")
+EDITABLE = (
+    "subject",
+    "description",
+    "category",
+    "service",
+    "contact",
+    "kind",
+    "configuration_item",
+)
 
 
 @transaction.atomic
