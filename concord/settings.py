@@ -289,6 +289,11 @@ SPECTACULAR_SETTINGS = {
         "ChangeLevelEnum": "servicedesk.choices.ChangeLevel",
         "KindEnum": "servicedesk.choices.TicketKind",
         "ImpactEnum": "servicedesk.choices.Impact",
+        "AssetKindEnum": "assets.choices.AssetKind",
+        "CIKindEnum": "assets.choices.CIKind",
+        "RelationshipKindEnum": "assets.choices.RelationshipKind",
+        "LifecycleStateEnum": "assets.choices.LifecycleState",
+        "DisposalMethodEnum": "assets.choices.DisposalMethod",
     },
     # No validator badge: it would fetch an image from validator.swagger.io (no network here).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None},
