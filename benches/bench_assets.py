@@ -207,44 +207,68 @@ def run_import(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+#: Layers of a council's IT, top to bottom, by an item's number modulo 10.
+LAYERS = ["service", "service", "application", "application", "application", "database",
+          "database", "virtual_machine", "server", "network"]  # fmt: skip
+#: Items in one "block" (a council's group of systems): dependencies stay inside a block,
+#: except those on the shared hubs.
+BLOCK = 1000
+#: Shared items (clusters, core switches) that items in every block may depend on.
+HUBS = 50
+
+
 def fill_graph(items: int, partners: dict[str, Partner]) -> list[int]:
-    """Items and relationships in raw SQL; the busiest items' ids."""
+    """Items and relationships in raw SQL, shaped like a CMDB: services depend on
+    applications, which run on databases and (virtual) servers, which connect to the network;
+    one or two relationships down per item, within its block of a thousand, and one in fifty
+    on one of the shared hubs. Returns the items the walks start from: a hub, a database, a
+    server and a network device."""
     rng = random.Random(5)
     content_type = ContentType.objects.get_for_model(ConfigurationItem).pk
     table, rel = ConfigurationItem._meta.db_table, CIRelationship._meta.db_table
-    kinds = ["service", "application", "database", "server", "virtual_machine", "network"]
     now = datetime.now(UTC)
     wcc, rbkc = partners["wcc"].pk, partners["rbkc"].pk
+
+    def layer(n: int) -> int:
+        return 9 if n <= HUBS else n % 10
+
     with transaction.atomic():
         cursor = connection.cursor()
         cursor.executemany(
             f"INSERT INTO {table} (id, created_at, updated_at, version, name, kind, description, "
             "is_live) VALUES (%s, %s, %s, 1, %s, %s, '', %s)",
-            [(n, now, now, f"Item {n:06d}", kinds[n % 6], True) for n in range(1, items + 1)],
+            [(n, now, now, f"Item {n:06d}", LAYERS[layer(n)], True) for n in range(1, items + 1)],
         )
         shares = []
         for n in range(1, items + 1):
-            if n % 50 == 0:
+            if n <= HUBS or n % 50 == 0:
                 shares += [(content_type, n, wcc, 50), (content_type, n, rbkc, 50)]
             else:
-                shares.append((content_type, n, wcc if n % 2 else rbkc, 100))
+                # A block is one council's.
+                shares.append((content_type, n, wcc if (n // BLOCK) % 2 else rbkc, 100))
         cursor.executemany(
             "INSERT INTO tenancy_ownershare (content_type_id, object_id, partner_id, percentage) "
             "VALUES (%s, %s, %s, %s)",
             shares,
         )
         edges = set()
-        # Layers: services depend on applications, which run on servers...; a few hubs (shared
-        # clusters) that many items depend on, and some connections back (cycles).
-        for n in range(1, items + 1):
-            for _ in range(3):
-                if rng.random() < 0.1:
-                    target = rng.randrange(1, 200)  # a hub
-                else:
-                    target = rng.randrange(1, items + 1)
+        for n in range(HUBS + 1, items + 1):
+            here = layer(n)
+            block = (n // BLOCK) * BLOCK
+            for _ in range(rng.choice([1, 1, 2])):
+                if here == 9:
+                    break
+                # An item a layer or two further down, in the same block.
+                below = min(9, here + rng.choice([1, 1, 2]))
+                base = block + rng.randrange(0, BLOCK // 10) * 10 + below
+                target = max(HUBS + 1, min(items, base))
+                kind = "runs_on" if below >= 7 else "depends_on"
+                if below == 9:
+                    kind = "connected_to"
                 if target != n:
-                    kind = rng.choice(["runs_on", "depends_on", "depends_on", "connected_to"])
                     edges.add((n, kind, target))
+            if rng.random() < 0.02:
+                edges.add((n, "depends_on", rng.randrange(1, HUBS + 1)))
         cursor.executemany(
             f"INSERT INTO {rel} (created_at, updated_at, version, source_id, kind, target_id, "
             "note) VALUES (%s, %s, 1, %s, %s, %s, '')",
@@ -252,7 +276,9 @@ def fill_graph(items: int, partners: dict[str, Partner]) -> list[int]:
         )
     if connection.vendor == "postgresql":
         connection.cursor().execute("ANALYZE")
-    return [2, 3, 51, 150]
+    else:
+        connection.cursor().execute("ANALYZE")
+    return [7, 2005, 3008, 4009]
 
 
 CTE = """

@@ -614,6 +614,19 @@ class PartModel(ConcordModel):
         """Rows whose `field` (default `part_of`) names a parent owned by `partner_ids`."""
         field = field or cls.part_of
         parent: Any = cls._meta.get_field(field).related_model
+        if issubclass(parent, SharedOwnershipModel):
+            # The parent's own rule, asked of the part's row: its parent's shares, probed by
+            # the part's foreign key (an index lookup per row), rather than a list of every
+            # parent the councils own.
+            attname = cls._meta.get_field(field).attname  # type: ignore[union-attr]
+            shares = OwnerShare.objects.filter(
+                content_type=ContentType.objects.get_for_model(parent),
+                object_id=OuterRef(attname),
+                partner_id__in=list(partner_ids),
+            )
+            return Q(Exists(shares))
+        if issubclass(parent, PartnerOwnedModel):
+            return Q(**{f"{field}__partner_id__in": list(partner_ids)})
         condition = parent.ownership_filter(partner_ids)
         if condition is None:
             return None
