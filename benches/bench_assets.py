@@ -286,7 +286,7 @@ def fill_graph(items: int, partners: dict[str, Partner]) -> list[int]:
 
 CTE = """
 WITH RECURSIVE walk(id, depth) AS (
-    SELECT %s, 0
+    SELECT CAST(%s AS BIGINT), 0
     UNION
     SELECT CASE WHEN r.target_id = w.id THEN r.source_id ELSE r.target_id END, w.depth + 1
     FROM walk w JOIN {rel} r
