@@ -50,7 +50,7 @@ def may_use_console(user: Any) -> bool:
 
 
 def open_tickets(user: Any) -> Any:
-    return Ticket.objects.visible_to(user).filter(status__in=OPEN_STATUS_LIST)
+    return Ticket.objects.visible_to(user).filter(status__fixed_in=OPEN_STATUS_LIST)
 
 
 def in_view(user: Any, view: str) -> Any:

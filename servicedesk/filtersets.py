@@ -180,7 +180,7 @@ class TicketFilterSet(ConcordFilterSet):
         reads the few open tickets there instead of the whole history (SQLite matches the
         condition as written; PostgreSQL also proves a part of it)."""
         chosen = sorted(set(value or ()))
-        return queryset.filter(status__in=chosen) if chosen else queryset
+        return queryset.filter(status__fixed_in=chosen) if chosen else queryset
 
     def filter_sla_state(self, queryset: Any, name: str, value: list[str]) -> Any:
         """The chosen SLA states. On track, at risk, breached and paused are states of open
@@ -190,8 +190,8 @@ class TicketFilterSet(ConcordFilterSet):
         if not chosen:
             return queryset
         if OPEN_SLA_STATES.issuperset(chosen):
-            queryset = queryset.filter(status__in=OPEN_STATUS_LIST)
-        return queryset.filter(sla_state__in=chosen)
+            queryset = queryset.filter(status__fixed_in=OPEN_STATUS_LIST)
+        return queryset.filter(sla_state__fixed_in=chosen)
 
     def filter_assignee(self, queryset: Any, name: str, value: str) -> Any:
         user = getattr(self.request, "user", None)

@@ -116,7 +116,7 @@ class PortalHome(LoginRequiredMixin, View):
         mine = Ticket.objects.visible_to(user).filter(
             Q(requester=user) | Q(contact=user)
         )  # one's own, whatever else one may see
-        own_open = mine.filter(status__in=OPEN_STATUS_LIST).order_by("-opened_at", "-id")
+        own_open = mine.filter(status__fixed_in=OPEN_STATUS_LIST).order_by("-opened_at", "-id")
         items = RequestItem.objects.visible_to(user).filter(is_active=True).order_by("name")
         context = {
             "query": query,

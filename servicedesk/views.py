@@ -576,7 +576,7 @@ def home_needs(user: Any) -> list[Need]:
     access = access_for(user)
     if not access.can(VIEW, Ticket.area, own=True):
         return []
-    open_ = Q(status__in=OPEN_STATUS_LIST)
+    open_ = Q(status__fixed_in=OPEN_STATUS_LIST)
     # Every figure is of open tickets, counted by a column the open tickets' counting index
     # holds: the database reads that index alone (Ticket.Meta.indexes), not the whole history.
     counts = (
