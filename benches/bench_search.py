@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 os.environ.setdefault("CONCORD_ENV", "development")
 
-from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -41,6 +40,7 @@ import concord.wsgi  # noqa: E402, F401
 # isort: split
 import desk_data  # noqa: E402
 from desk_data import person  # noqa: E402
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
 
 from core.models import SearchEntry  # noqa: E402
 from core.search import fts5_query, reindex  # noqa: E402
