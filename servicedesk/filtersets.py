@@ -14,6 +14,7 @@ from core.filtersets import (
 )
 from core.tenancy.models import Partner
 from servicedesk.choices import (
+    ApprovalDecision,
     ArticleStatus,
     ChangeKind,
     ChangeLevel,
@@ -29,6 +30,7 @@ from servicedesk.choices import (
 )
 from servicedesk.models import (
     Category,
+    ChangeApproval,
     ChangeRequest,
     InboundMail,
     KnowledgeArticle,
@@ -141,6 +143,7 @@ class TicketFilterSet(ConcordFilterSet):
     service = ScopedModelChoiceFilter(queryset=scoped_choices(Service))
     source = django_filters.ChoiceFilter(choices=Source.choices)
     problem = ScopedModelChoiceFilter(queryset=scoped_choices(Problem))
+    change = ScopedModelChoiceFilter(queryset=scoped_choices(ChangeRequest), label="Change request")
     assignee = django_filters.ChoiceFilter(
         choices=assignee_choices, method="filter_assignee", label="Assigned to"
     )
@@ -166,6 +169,7 @@ class TicketFilterSet(ConcordFilterSet):
             "service",
             "source",
             "problem",
+            "change",
         ]
 
     def filter_assignee(self, queryset: Any, name: str, value: str) -> Any:
@@ -198,6 +202,24 @@ class ProblemFilterSet(ConcordFilterSet):
     class Meta:
         model = Problem
         fields = ["q", "status", "priority", "service", "category"]
+
+
+class ChangeApprovalFilterSet(ConcordFilterSet):
+    """The filters of the change approvals list (API): the council, the decision, the
+    change's reference and status (``change_status=awaiting_approval&decision=pending``: what
+    waits for a decision)."""
+
+    search_fields = ("change__reference", "change__title", "comment")
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+    decision = django_filters.MultipleChoiceFilter(choices=ApprovalDecision.choices)
+    change = ScopedModelChoiceFilter(queryset=scoped_choices(ChangeRequest), label="Change request")
+    change_status = django_filters.MultipleChoiceFilter(
+        field_name="change__status", choices=ChangeStatus.choices, label="Change status"
+    )
+
+    class Meta:
+        model = ChangeApproval
+        fields = ["q", "partner", "decision", "change", "change_status"]
 
 
 class ChangeRequestFilterSet(ConcordFilterSet):

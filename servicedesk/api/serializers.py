@@ -15,7 +15,13 @@ from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
 from core.tenancy.access import ADD, access_for, people_visible_to, writable_partners
 from core.tenancy.models import Partner, User
 from servicedesk import changes, knowledge, services
-from servicedesk.choices import OPEN_STATUSES, ApprovalDecision, Source, TicketStatus
+from servicedesk.choices import (
+    OPEN_STATUSES,
+    ApprovalDecision,
+    ChangeStatus,
+    Source,
+    TicketStatus,
+)
 from servicedesk.forms import desk_staff
 from servicedesk.models import (
     Category,
@@ -117,6 +123,15 @@ class TicketSerializer(ScopedModelSerializer):
         help_text="The problem behind an incident (PRB0001234): the shared service's staff "
         "link it; null for anyone who may not read problems.",
     )
+    change = ScopedSlugRelatedField(
+        related_model=ChangeRequest,
+        slug_field="reference",
+        required=False,
+        allow_null=True,
+        help_text="The change request it is linked to (CHG0001234): one that affects the "
+        "ticket's council, among those the writer may see; null for anyone who may not see "
+        "the change. Its tickets: GET /api/v1/change-requests/<id>/tickets/.",
+    )
     status = serializers.ChoiceField(
         choices=[(s.value, s.label) for s in TicketStatus],
         required=False,
@@ -161,16 +176,33 @@ class TicketSerializer(ScopedModelSerializer):
             "routed_by",
             "merged_into",
             "problem",
+            "change",
             "request_item",
             "answers",
             *BOOKKEEPING,
         )
         read_only_fields = TICKET_READ_ONLY
 
+    def prepare_rows(self, rows: list[Any]) -> None:
+        """Which of a page's linked changes the reader sees, in one query (none when no
+        ticket of the page is linked to a change)."""
+        super().prepare_rows(rows)
+        ids = {row.change_id for row in rows if row.change_id}
+        seen = set(visible_changes(request_user(self), ids)) if ids else set()
+        for row in rows:
+            row._api_change_seen = row.change_id in seen
+
     def to_representation(self, instance: Ticket) -> dict[str, Any]:
         data = super().to_representation(instance)
-        if not access_for(request_user(self)).can("view", Problem.area):
+        user = request_user(self)
+        if not access_for(user).can("view", Problem.area):
             data["problem"] = None  # problems are the shared service's own
+        if instance.change_id:
+            seen = getattr(instance, "_api_change_seen", None)
+            if seen is None:
+                seen = instance.change_id in visible_changes(user, {instance.change_id})
+            if not seen:
+                data["change"] = None  # a change the reader may not see is not named
         return data
 
     def validate_status(self, value: str) -> str:
@@ -206,6 +238,13 @@ class TicketSerializer(ScopedModelSerializer):
             return services.change_ticket(instance, validated_data)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+
+
+def visible_changes(user: Any, ids: set[int]) -> list[int]:
+    """Of the change requests `ids`, those `user` may see."""
+    return list(
+        ChangeRequest.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+    )
 
 
 class TicketCommentSerializer(ScopedModelSerializer):
@@ -569,6 +608,60 @@ class ChangeDecisionSerializer(serializers.Serializer):
         required=False, allow_blank=True, help_text="The council you decide for (its code)."
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ChangeApprovalSerializer(ScopedModelSerializer):
+    """One affected council's decision on a change request: made by that council's lead with
+    ``approve`` or ``reject`` here (or on the change, ``/change-requests/<id>/approve/``),
+    never written directly."""
+
+    change: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, help_text="The change request (CHG0001234)."
+    )
+    change_title = serializers.CharField(source="change.title", read_only=True)
+    change_status = serializers.ChoiceField(
+        source="change.status", choices=ChangeStatus.choices, read_only=True
+    )
+    decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who decided."
+    )
+
+    class Meta:
+        model = ChangeApproval
+        fields = (
+            "id",
+            "change",
+            "change_title",
+            "change_status",
+            "partner",
+            "decision",
+            "decided_by",
+            "decided_at",
+            "comment",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("partner", "decision", "decided_at", "comment")
+
+
+class ApprovalDecisionSerializer(serializers.Serializer):
+    """Why (required to reject)."""
+
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LinkTicketSerializer(serializers.Serializer):
+    """The ticket to link to a change: its reference (or id) and, when tickets of several
+    councils the writer works share the reference, whose it is."""
+
+    ticket = serializers.CharField(
+        max_length=30, help_text="The ticket's reference (INC0001234, REQ0001234) or id."
+    )
+    council = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=30,
+        help_text="The ticket's council (its code), if the reference is not enough.",
+    )
 
 
 class ChangeScheduleSerializer(serializers.Serializer):

@@ -117,6 +117,16 @@ class Ticket(PartnerOwnedModel):
         blank=True,
         help_text="The problem behind this incident (the shared service's staff link it).",
     )
+    change = models.ForeignKey(
+        "servicedesk.ChangeRequest",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="change request",
+        help_text="The change request it is linked to (CHG0001234): a change that caused it, "
+        "will fix it or carries it out. Only a change that affects the ticket's council.",
+    )
     request_item = models.ForeignKey(
         "servicedesk.RequestItem",
         on_delete=models.PROTECT,
@@ -227,6 +237,7 @@ class Ticket(PartnerOwnedModel):
             models.Index(fields=["sla_state", "at_risk_at"], name="ticket_sla_watch"),
             models.Index(fields=["partner", "reference"], name="ticket_reference"),
             models.Index(fields=["problem", "-opened_at", "-id"], name="ticket_problem"),
+            models.Index(fields=["change", "-opened_at", "-id"], name="ticket_change"),
         ]
 
     def __str__(self) -> str:
