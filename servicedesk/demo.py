@@ -16,6 +16,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from core.demo import DemoRun
 from core.services import set_audience
 from core.tenancy.choices import CouncilRole, ServiceRole
 from core.tenancy.models import Membership, User
-from servicedesk import change_demo, knowledge, notifications, services
+from servicedesk import change_demo, knowledge, mail_in, notifications, services
 from servicedesk.choices import (
     ArticleStatus,
     Impact,
@@ -40,6 +41,7 @@ from servicedesk.choices import (
 from servicedesk.models import (
     DEFAULT_TARGETS,
     Category,
+    InboundMail,
     KnowledgeArticle,
     Problem,
     Queue,
@@ -365,6 +367,105 @@ def load_demo_data(run: DemoRun) -> None:
             if not partner.has_left():
                 _load_requests(run, partner, items, staff)
         change_demo.load_change_requests(run)
+        _load_mail(run)
+
+
+# Inbound mail -------------------------------------------------------------------------------
+
+#: The desk's address in the demo's mail (`.example`: reserved, it reaches nobody).
+DEMO_DESK = "servicedesk@concord-demo.example"
+
+
+def _demo_mail(sender: str, subject: str, body: str, number: int, **headers: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = DEMO_DESK
+    message["Subject"] = subject
+    message["Message-ID"] = f"<demo-{number}@mail.concord-demo.example>"
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body)
+    return message
+
+
+def _load_mail(run: DemoRun) -> None:
+    """This morning's inbound mail, taken in as the SMTP listener takes it
+    (servicedesk.mail_in): a new ticket from Westminster's requester and their reply threaded
+    onto it, an out-of-office ignored, a mail from an address nobody has held for the desk,
+    and a reply with no words failed with its reason. Once: not when the desk has mail."""
+    if InboundMail.objects.unscoped("demo").exists():
+        return
+    person = User.objects.filter(username="wcc.staff", is_active=True).first()
+    if person is None or not person.email:
+        return
+    subject = "Docking station not charging my laptop"
+    first = _take(
+        _demo_mail(
+            person.email,
+            subject,
+            "Since this morning my laptop does not charge on the docking station at my desk "
+            "(3rd floor, desk 3.14). The screens work.",
+            1,
+        ),
+        person.email,
+    )
+    taken = [first]
+    ticket = first.ticket
+    if ticket is not None:
+        # Their answer to the desk's email about the ticket (threaded by its headers, the
+        # quotation cut off), and their out-of-office answering the desk's next one (ignored).
+        thread = notifications.thread_id(ticket)
+        taken.append(
+            _take(
+                _demo_mail(
+                    person.email,
+                    f"Re: [{ticket.reference}] {subject}",
+                    "It charges on the docking station at the next desk, so it may be the "
+                    "dock.\n\n> Since this morning my laptop does not charge",
+                    2,
+                    In_Reply_To=thread,
+                    References=thread,
+                ),
+                person.email,
+            )
+        )
+        taken.append(
+            _take(
+                _demo_mail(
+                    person.email,
+                    f"Automatic reply: [{ticket.reference}] {subject}",
+                    "I am out of the office until Monday.",
+                    3,
+                    Auto_Submitted="auto-replied",
+                    In_Reply_To=thread,
+                ),
+                person.email,
+            )
+        )
+    stranger = "j.bloggs@mailbox.example"
+    taken.append(
+        _take(
+            _demo_mail(
+                stranger,
+                "Password reset please",
+                "I cannot sign in to my council laptop. I am new in the parking team.",
+                4,
+            ),
+            stranger,
+        )
+    )
+    if ticket is not None:
+        # A reply with nothing in it (its text lost to the sender's mail program): failed,
+        # with the reason, for the desk to look at.
+        empty = _demo_mail(person.email, f"Re: [{ticket.reference}] {subject}", "", 5)
+        taken.append(_take(empty, person.email))
+    run.created["inbound mail"] += len(taken)
+
+
+def _take(message: EmailMessage, sender: str) -> InboundMail:
+    return mail_in.receive_and_process(
+        message.as_bytes(), via="smtp", envelope_from=sender, recipients=[DEMO_DESK]
+    )
 
 
 # Set-up -------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from django.utils import timezone
 from core.demo import load_demo
 from core.tenancy.models import Partner, User
 from core.tenancy.scoping import system_scope
-from servicedesk.choices import ArticleStatus, TicketStatus
+from servicedesk.choices import ArticleStatus, MailState, TicketStatus
 from servicedesk.models import (
+    InboundMail,
     KnowledgeArticle,
     Problem,
     Queue,
@@ -88,6 +89,37 @@ def test_a_problem_with_incidents_a_knowledge_base_and_requests(demo):
         decisions = set(RequestApproval.objects.values_list("decision", flat=True))
         assert decisions == {"pending", "approved", "rejected"}
         assert RequestItem.objects.filter(needs_approval=True).exists()
+
+
+def test_the_inbound_mail_threads_holds_ignores_and_fails(demo):
+    with system_scope("test"):
+        mails = list(InboundMail.objects.unscoped("test").order_by("id"))
+        assert [m.state for m in mails] == [
+            MailState.PROCESSED,
+            MailState.PROCESSED,
+            MailState.IGNORED,
+            MailState.HELD,
+            MailState.FAILED,
+        ]
+        first, reply, _auto, held, failed = mails
+        ticket = first.ticket
+        assert ticket is not None and ticket.subject == "Docking station not charging my laptop"
+        assert ticket.source == "email" and ticket.partner.code == "wcc"
+        # The reply threaded onto the ticket it answers (by its In-Reply-To), quote cut off.
+        assert reply.ticket_id == ticket.pk
+        bodies = list(
+            TicketComment.objects.unscoped("test")
+            .filter(ticket=ticket)
+            .values_list("body", flat=True)
+        )
+        assert bodies == [
+            "It charges on the docking station at the next desk, so it may be the dock."
+        ]
+        assert held.from_address == "j.bloggs@mailbox.example" and held.person is None
+        assert held.reason
+        assert failed.reason == f"The mail has no words for {ticket.reference}."
+    assert demo.created["inbound mail"] == 5
+    assert load_demo().created["inbound mail"] == 0
 
 
 def test_the_demo_runs_twice_and_makes_its_history_once(demo, settings):

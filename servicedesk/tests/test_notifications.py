@@ -253,5 +253,6 @@ def test_tick_queues_the_desks_periodic_jobs(cast, capsys):
     listed = capsys.readouterr().out
     assert "servicedesk.jobs.watch_slas" in listed
     assert "servicedesk.jobs.close_resolved_tickets" in listed
+    assert "servicedesk.jobs.retry_received_mail" in listed
     call_command("tick")  # the tests run jobs at once
-    assert "Queued 2 periodic job(s)" in capsys.readouterr().out
+    assert "Queued 3 periodic job(s)" in capsys.readouterr().out
