@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 from django.utils import timezone
 
 from core.demo import load_demo
+from core.models import ChangeRecord
 from core.tenancy.models import Partner, User
 from core.tenancy.scoping import system_scope
 from servicedesk.choices import ArticleStatus, MailState, TicketStatus
@@ -74,6 +76,39 @@ def test_a_year_of_history_for_each_council_and_lbhfs_up_to_its_leaving(demo):
         assert comments.exists()
         assert not comments.filter(created_at__lt=F("ticket__opened_at")).exists()
         assert comments.filter(created_at__lt=now - datetime.timedelta(days=200)).exists()
+
+
+def test_the_tickets_history_is_dated_as_the_story_tells_it(demo):
+    """Each ticket's change log entries carry the moments its story gives (core.context.dated),
+    not the moment the demo was loaded: raised when it was opened, resolved and closed when it
+    was, a former council's handed over on the day it left."""
+    now = timezone.now()
+    with system_scope("test"):
+        tickets = Ticket.objects.unscoped("test")
+        logged = ChangeRecord.objects.unscoped("test").filter(
+            content_type=ContentType.objects.get_for_model(Ticket)
+        )
+        # (This morning's mail raises its ticket as it is taken in: now.)
+        by_mail = set(InboundMail.objects.unscoped("test").values_list("ticket_id", flat=True))
+        raised = dict(logged.filter(action="create").values_list("object_id", "at"))
+        opened = dict(tickets.exclude(pk__in=by_mail).values_list("pk", "opened_at"))
+        assert len(opened) > 100
+        assert {pk: raised[pk] for pk in opened} == opened
+        resolved = tickets.filter(resolved_at__isnull=False, request_item__isnull=True)
+        assert resolved.count() > 20
+        for ticket in resolved.order_by("pk")[:20]:
+            moments = set(
+                logged.filter(object_id=ticket.pk, after__status="resolved").values_list(
+                    "at", flat=True
+                )
+            )
+            assert ticket.resolved_at in moments, ticket.reference
+        # Most of the year's entries are older than the load: the history reads as a year.
+        assert logged.filter(at__lt=now - datetime.timedelta(days=200)).count() > 100
+        lbhf = Partner.objects.get(code="lbhf")
+        left = datetime.datetime.combine(lbhf.left_on, datetime.time(23, 59), tzinfo=datetime.UTC)
+        theirs = tickets.filter(partner=lbhf).values_list("pk", flat=True)
+        assert not logged.filter(object_id__in=list(theirs), at__gt=left).exists()
 
 
 def test_a_problem_with_incidents_a_knowledge_base_and_requests(demo):
