@@ -205,6 +205,17 @@ class TicketSerializer(ScopedModelSerializer):
                 data["change"] = None  # a change the reader may not see is not named
         return data
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """A writer who reads no problems (or no change requests) reads the ticket's
+        ``problem`` (``change``) as null: what they send back there links or unlinks nothing,
+        so that a requester's PUT of the ticket as they read it leaves the desk's links be."""
+        attrs = super().validate(attrs)
+        access = access_for(request_user(self))
+        for name, model in (("problem", Problem), ("change", ChangeRequest)):
+            if name in attrs and not access.can("view", model.area):
+                attrs.pop(name)
+        return attrs
+
     def validate_status(self, value: str) -> str:
         if value not in OPEN_STATUSES:
             raise serializers.ValidationError(

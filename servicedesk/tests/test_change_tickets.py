@@ -138,6 +138,7 @@ def test_a_change_or_ticket_of_a_council_one_cannot_see_is_not_there(cast, clien
     assert change.reference not in text
     edit = requester.get(ticket.get_absolute_url() + "edit/")
     assert 'name="change"' not in edit.content.decode()
+
     # Their lead reads it, and the auditor too (reading only: no link form).
     assert client_for(cast.wcc_lead).get(f"/api/v1/tickets/{ticket.pk}/").json()["change"] == (
         change.reference
