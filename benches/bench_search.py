@@ -3,8 +3,8 @@
     python benches/bench_search.py --tickets 100000 --partners 30 [--repeat 50]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/concord_bench python benches/bench_search.py
 
-Fills ``servicedesk_ticket`` with raw SQL (COPY on PostgreSQL), a public reply on one ticket in
-four and an internal note on one in eight, then builds the index through the machinery
+The tickets are the desk benchmarks' (benches/desk_data.py: raw SQL, a public reply on one
+ticket in four and an internal note on one in eight); the index is built through the machinery
 (`core.search.reindex`, what ``concord search_reindex`` runs, timed). Then times searches as
 people make them, through ``GET /api/v1/search/`` (a page of 20, snippets and all): a common
 word, a rare one, two words, a phrase, a word with ``-``, each as a shared-service agent (every
@@ -20,11 +20,10 @@ import argparse
 import json
 import os
 import platform
-import random
 import statistics
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,44 +32,23 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 os.environ.setdefault("CONCORD_ENV", "development")
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 import concord.wsgi  # noqa: E402, F401
+
+# isort: split
+import desk_data  # noqa: E402
+from desk_data import person  # noqa: E402
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
+
+from core.models import SearchEntry  # noqa: E402
 from core.search import BODY_WEIGHT, TITLE_WEIGHT, fts5_query, reindex  # noqa: E402
 from core.tenancy.choices import CouncilRole, ServiceRole  # noqa: E402
-from core.tenancy.models import Membership, Partner, User  # noqa: E402
+from core.tenancy.models import Partner, User  # noqa: E402
 from core.tenancy.scoping import system_scope  # noqa: E402
-from servicedesk.models import Ticket, TicketComment  # noqa: E402
+from servicedesk.models import Ticket  # noqa: E402
 
-DEVICES = [
-    "printer", "laptop", "monitor", "keyboard", "scanner", "router", "phone", "headset",
-    "projector", "tablet", "docking station", "webcam", "badge reader", "server", "switch",
-]  # fmt: skip
-FAULTS = [
-    "will not start", "keeps restarting", "is very slow", "shows an error", "is jammed",
-    "lost its connection", "needs replacing", "makes a noise", "flickers", "overheats",
-]  # fmt: skip
-WORDS = [
-    "the", "council", "office", "floor", "user", "reports", "since", "monday", "morning",
-    "after", "update", "cannot", "login", "password", "email", "calendar", "shared", "drive",
-    "vpn", "wifi", "network", "cable", "power", "battery", "screen", "driver", "software",
-    "licence", "account", "locked", "reset", "access", "permission", "folder", "file", "backup",
-    "outlook", "teams", "meeting", "room", "library", "depot", "hall", "annexe", "contact",
-    "manager", "urgent", "again", "please", "help", "thanks", "replacement", "ordered",
-    "warranty", "engineer", "visit", "remote", "session", "restarted", "cleared", "cache",
-]  # fmt: skip
-TICKET_COLUMNS = (
-    "created_at", "updated_at", "version", "partner_id", "kind", "number", "reference",
-    "subject", "description", "requester_id", "impact", "urgency", "priority", "status",
-    "source", "opened_at", "resolution", "satisfaction_comment", "reopen_count",
-    "response_target", "resolution_target", "response_due", "resolution_due", "at_risk_at",
-    "sla_state", "paused_for",
-)  # fmt: skip
-COMMENT_COLUMNS = (
-    "created_at", "updated_at", "version", "partner_id", "ticket_id", "author_label", "body",
-    "public", "source", "email_message_id",
-)  # fmt: skip
 #: What is searched for: (name, words). "rare" is a word one ticket in about 5,000 holds.
 SEARCHES = [
     ("common word", "printer"),
@@ -91,95 +69,20 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-def person(username: str, service_role: str = "", partner: Any = None, role: str = "") -> User:
-    with system_scope("benchmark people"):
-        user, _ = User.objects.get_or_create(
-            username=username, defaults={"service_role": service_role}
-        )
-        if partner is not None:
-            Membership.objects.get_or_create(user=user, partner=partner, role=role)
-    return user
-
-
-def _insert(table: str, columns: tuple[str, ...], rows: Any) -> None:
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: E501
-        batch = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) == 20000:
-                cur.executemany(sql, batch)
-                batch.clear()
-        if batch:
-            cur.executemany(sql, batch)
-
-
 def fill(tickets: int, partners: int) -> tuple[list[Partner], dict[int, User]]:
-    """`partners` councils, a requester in each, and `tickets` tickets spread among them."""
+    """The desk benchmarks' tickets (benches/desk_data.py), and their index, built through
+    the machinery (`core.search.reindex`, what ``concord search_reindex`` runs, timed) unless
+    every ticket is in it already."""
+    desk = desk_data.fill(tickets, partners)
+    requesters = {pk: people[0] for pk, people in desk.requesters.items()}
     with system_scope("benchmark fill"):
-        made = [
-            Partner.objects.get_or_create(
-                code=f"bench{i:02d}", defaults={"name": f"Benchmark Council {i:02d}"}
-            )[0]
-            for i in range(1, partners + 1)
-        ]
-        requesters = {
-            p.pk: person(f"{p.code}.requester", partner=p, role=CouncilRole.REQUESTER) for p in made
-        }
-        have = Ticket.objects.filter(partner__in=made).count()
-        if have == tickets:
-            return made, requesters
-        print(f"filling {tickets} tickets across {partners} councils...", file=sys.stderr)
-        TicketComment.objects.filter(partner__in=made)._raw_delete(connection.alias)
-        Ticket.objects.filter(partner__in=made)._raw_delete(connection.alias)
-    rng = random.Random(20261204)
-    now = datetime.now(UTC)
-    pg = connection.vendor == "postgresql"
-
-    def duration(hours: int) -> Any:
-        value = timedelta(hours=hours)
-        return value if pg else int(value.total_seconds() * 1_000_000)
-
-    numbers: dict[int, int] = {}
-
-    def ticket_rows() -> Any:
-        for n in range(tickets):
-            partner = made[n % len(made)]
-            numbers[partner.pk] = number = numbers.get(partner.pk, 0) + 1
-            words = rng.choices(WORDS, k=rng.randrange(8, 40))
-            if rng.random() < 0.0002:
-                words.append("zeppelin")
-            opened = now - timedelta(minutes=n)
-            yield (
-                now, now, 1, partner.pk, "incident", number, f"INC{number:07d}",
-                f"{rng.choice(DEVICES).capitalize()} {rng.choice(FAULTS)}", " ".join(words),
-                requesters[partner.pk].pk, 3, 2, 3, "new", "portal", opened, "", "", 0,
-                duration(4), duration(24), opened, opened, opened, "on_track", duration(0),
-            )  # fmt: skip
-
-    start = time.perf_counter()
-    with transaction.atomic():
-        _insert("servicedesk_ticket", TICKET_COLUMNS, ticket_rows())
-        with system_scope("benchmark fill"):
-            ids = list(Ticket.objects.filter(partner__in=made).values_list("pk", "partner_id"))
-
-        def comment_rows() -> Any:
-            for pk, partner_id in ids:
-                draw = rng.random()
-                if draw < 0.25:
-                    body = " ".join(rng.choices(WORDS, k=12))
-                    yield (now, now, 1, partner_id, pk, "", body, True, "agent", "")
-                if draw < 0.125:
-                    body = "internal " + " ".join(rng.choices(WORDS, k=12))
-                    yield (now, now, 1, partner_id, pk, "", body, False, "agent", "")
-
-        _insert("servicedesk_ticketcomment", COMMENT_COLUMNS, comment_rows())
-    print(f"filled in {time.perf_counter() - start:.0f}s; indexing...", file=sys.stderr)
+        indexed = SearchEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Ticket), audience="everyone"
+        ).count()
+        everything = Ticket.objects.count()
+    if indexed == everything:
+        return desk.partners, requesters
+    print("indexing...", file=sys.stderr)
     start = time.perf_counter()
     reindex([Ticket])
     seconds = time.perf_counter() - start
@@ -188,7 +91,7 @@ def fill(tickets: int, partners: int) -> tuple[list[Partner], dict[int, User]]:
         cur.execute("ANALYZE")
     (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
     (ROOT / "var" / "bench" / f"search-index-{connection.vendor}.txt").write_text(f"{seconds:.1f}")
-    return made, requesters
+    return desk.partners, requesters
 
 
 def raw_sql(words: str, partner_id: int | None) -> tuple[str, list[Any]]:

@@ -23,7 +23,13 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from core import attachments, changelog, checks, search  # noqa: F401  (signal handlers, checks)
+        from core import (  # noqa: F401  (signal handlers, checks, lookups)
+            attachments,
+            changelog,
+            checks,
+            lookups,
+            search,
+        )
 
         # Every app's pages, declared in its views module, say where their URLs are named
         # (core.tenancy.records.serve_pages): loaded now, before any URL is asked for.

@@ -15,15 +15,17 @@ gets a `ScopedModelChoiceFilter` (django-filter's own would read the related tab
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import django_filters
 import django_filters.fields
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.utils import timezone
 from django_filters.conf import settings as filter_settings
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS, remote_queryset
@@ -178,12 +180,40 @@ FILTER_DEFAULTS: dict[Any, dict[str, Any]] = {
 _MAKES_A_NEW_FORM_CLASS = django_filters.FilterSet.get_form_class
 
 
+@functools.cache
+def _needless_distinct(filterset_class: type[Any]) -> tuple[str, ...]:
+    """The filters of `filterset_class` that ask for DISTINCT where no row can come twice.
+
+    django-filter's multiple-choice filters add DISTINCT in case the field is reached through
+    a to-many relation; on a column of the model's own table (a ticket's priorities, statuses)
+    nothing can repeat, and DISTINCT made the database sort every matching row by every
+    column before it could return the first page."""
+    model = filterset_class._meta.model
+    found = []
+    for name, flt in filterset_class.base_filters.items():
+        if not getattr(flt, "distinct", False) or flt.method is not None or model is None:
+            continue
+        path = flt.field_name.split(LOOKUP_SEP)
+        try:
+            field = model._meta.get_field(path[0])
+        except FieldDoesNotExist:
+            continue
+        if len(path) == 1 and field.concrete and not field.many_to_many:
+            found.append(name)
+    return tuple(found)
+
+
 class ConcordFilterSet(django_filters.FilterSet):
     """Base filter set: a free-text `q` over the model's `search_fields`."""
 
     search_fields: tuple[str, ...] = ()
 
     FILTER_DEFAULTS = FILTER_DEFAULTS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in _needless_distinct(type(self)):
+            self.filters[name].distinct = False
 
     @property
     def form(self) -> Any:

@@ -68,6 +68,10 @@ OPEN_STATUSES = frozenset(
         TicketStatus.AWAITING_APPROVAL,
     }
 )
+#: The open statuses in one fixed order: the condition of the open tickets' partial indexes
+#: (servicedesk.models.Ticket), which a query uses only when it says the same (SQLite compares
+#: the terms as written).
+OPEN_STATUS_LIST = sorted(OPEN_STATUSES)
 #: The status that pauses the SLA clock: the desk waits on the customer.
 PAUSING_STATUSES = frozenset({TicketStatus.AWAITING_CUSTOMER})
 #: The statuses in which no SLA clock runs: awaiting the customer, or a catalogue request
@@ -231,3 +235,9 @@ class MailVia(models.TextChoices):
 
     SMTP = "smtp", "SMTP listener (concord mail-in)"
     IMAP = "imap", "Mailbox (concord mail-poll)"
+
+
+#: The SLA states only an open ticket can be in (a resolved one's SLA is met or missed).
+OPEN_SLA_STATES = frozenset(
+    {SlaState.ON_TRACK, SlaState.AT_RISK, SlaState.BREACHED, SlaState.PAUSED}
+)

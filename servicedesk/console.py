@@ -26,7 +26,7 @@ from core.forms import ScopedForm, govukify
 from core.pagination import InvalidCursor, keyset_page
 from core.tenancy.access import CHANGE, HISTORY, access_for
 from servicedesk import services
-from servicedesk.choices import OPEN_STATUSES, SlaState, TicketStatus
+from servicedesk.choices import OPEN_STATUS_LIST, OPEN_STATUSES, SlaState, TicketStatus
 from servicedesk.filtersets import TicketFilterSet
 from servicedesk.forms import desk_staff
 from servicedesk.models import Queue, QueueMember, Ticket, TicketComment
@@ -50,7 +50,7 @@ def may_use_console(user: Any) -> bool:
 
 
 def open_tickets(user: Any) -> Any:
-    return Ticket.objects.visible_to(user).filter(status__in=sorted(OPEN_STATUSES))
+    return Ticket.objects.visible_to(user).filter(status__fixed_in=OPEN_STATUS_LIST)
 
 
 def in_view(user: Any, view: str) -> Any:
@@ -107,10 +107,11 @@ class Console(LoginRequiredMixin, View):
         if view not in VIEWS:
             view = "mine"
         counts = open_tickets(user).aggregate(
-            open=Count("pk"),
-            mine=Count("pk", filter=Q(assignee_id=user.pk)),
-            at_risk=Count("pk", filter=Q(sla_state=SlaState.AT_RISK)),
-            breached=Count("pk", filter=Q(sla_state=SlaState.BREACHED)),
+            # Count("partner_id"): the open tickets' index holds all it needs (Ticket.Meta.indexes).
+            open=Count("partner_id"),
+            mine=Count("partner_id", filter=Q(assignee_id=user.pk)),
+            at_risk=Count("partner_id", filter=Q(sla_state=SlaState.AT_RISK)),
+            breached=Count("partner_id", filter=Q(sla_state=SlaState.BREACHED)),
         )
         counts["queues"] = in_view(user, "queues").count()
         filters = TicketFilterSet(request.GET, queryset=in_view(user, view), request=request)

@@ -14,6 +14,8 @@ from core.filtersets import (
 )
 from core.tenancy.models import Partner
 from servicedesk.choices import (
+    OPEN_SLA_STATES,
+    OPEN_STATUS_LIST,
     ApprovalDecision,
     ArticleStatus,
     ChangeKind,
@@ -135,9 +137,13 @@ class TicketFilterSet(ConcordFilterSet):
     search_fields = ("reference", "subject")
     partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner))
     kind = django_filters.ChoiceFilter(choices=TicketKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices)
+    status = django_filters.MultipleChoiceFilter(
+        choices=TicketStatus.choices, method="filter_status"
+    )
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
-    sla_state = django_filters.MultipleChoiceFilter(choices=SlaState.choices, label="SLA")
+    sla_state = django_filters.MultipleChoiceFilter(
+        choices=SlaState.choices, label="SLA", method="filter_sla_state"
+    )
     queue = ScopedModelChoiceFilter(queryset=scoped_choices(Queue))
     category = ScopedModelChoiceFilter(queryset=scoped_choices(Category))
     service = ScopedModelChoiceFilter(queryset=scoped_choices(Service))
@@ -171,6 +177,25 @@ class TicketFilterSet(ConcordFilterSet):
             "problem",
             "change",
         ]
+
+    def filter_status(self, queryset: Any, name: str, value: list[str]) -> Any:
+        """The chosen statuses, written in one fixed order: every open status is then said
+        as the open tickets' partial indexes say it (Ticket.Meta.indexes), and the database
+        reads the few open tickets there instead of the whole history (SQLite matches the
+        condition as written; PostgreSQL also proves a part of it)."""
+        chosen = sorted(set(value or ()))
+        return queryset.filter(status__fixed_in=chosen) if chosen else queryset
+
+    def filter_sla_state(self, queryset: Any, name: str, value: list[str]) -> Any:
+        """The chosen SLA states. On track, at risk, breached and paused are states of open
+        tickets only: asking for those alone also says "open", so that the database looks
+        among the open tickets' partial indexes rather than the whole history."""
+        chosen = sorted(set(value or ()))
+        if not chosen:
+            return queryset
+        if OPEN_SLA_STATES.issuperset(chosen):
+            queryset = queryset.filter(status__fixed_in=OPEN_STATUS_LIST)
+        return queryset.filter(sla_state__fixed_in=chosen)
 
     def filter_assignee(self, queryset: Any, name: str, value: str) -> Any:
         user = getattr(self.request, "user", None)

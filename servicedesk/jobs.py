@@ -30,7 +30,12 @@ from core.periodic import Periodic
 from core.tenancy.scoping import system_scope
 from core.workdays import WorkingCalendar
 from servicedesk import mail_in, notifications, services, sla
-from servicedesk.choices import CLOCK_STOPPED_STATUSES, OPEN_STATUSES, SlaState, TicketStatus
+from servicedesk.choices import (
+    CLOCK_STOPPED_STATUSES,
+    OPEN_STATUS_LIST,
+    SlaState,
+    TicketStatus,
+)
 from servicedesk.models import ServiceCalendar, Ticket
 
 #: Tickets read and saved per batch.
@@ -42,7 +47,7 @@ DEFAULT_CLOSE_AFTER = 5
 def _running() -> Any:
     return (
         Ticket.objects.unscoped("the SLA watch reads every council's open tickets")
-        .filter(status__in=OPEN_STATUSES, paused_since__isnull=True)
+        .filter(status__fixed_in=OPEN_STATUS_LIST, paused_since__isnull=True)
         .exclude(status__in=CLOCK_STOPPED_STATUSES)
     )
 

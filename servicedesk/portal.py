@@ -24,7 +24,7 @@ from core.forms import ScopedForm, add_validation_error, govukify
 from core.tenancy.access import ADD, access_for, writable_partners
 from core.tenancy.models import Partner
 from servicedesk import knowledge, services
-from servicedesk.choices import OPEN_STATUSES, Impact, Source, TicketKind, TicketStatus, Urgency
+from servicedesk.choices import OPEN_STATUS_LIST, Impact, Source, TicketKind, TicketStatus, Urgency
 from servicedesk.models import KnowledgeArticle, RequestItem, Ticket
 
 #: Own tickets the portal lists (the rest are on the tickets list).
@@ -116,7 +116,7 @@ class PortalHome(LoginRequiredMixin, View):
         mine = Ticket.objects.visible_to(user).filter(
             Q(requester=user) | Q(contact=user)
         )  # one's own, whatever else one may see
-        own_open = mine.filter(status__in=sorted(OPEN_STATUSES)).order_by("-opened_at", "-id")
+        own_open = mine.filter(status__fixed_in=OPEN_STATUS_LIST).order_by("-opened_at", "-id")
         items = RequestItem.objects.visible_to(user).filter(is_active=True).order_by("name")
         context = {
             "query": query,

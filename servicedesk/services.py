@@ -25,6 +25,7 @@ from servicedesk import notifications, sla
 from servicedesk.choices import (
     KIND_PREFIX,
     OPEN_PROBLEM_STATUSES,
+    OPEN_STATUS_LIST,
     OPEN_STATUSES,
     PAUSING_STATUSES,
     ProblemStatus,
@@ -482,7 +483,7 @@ def recompute_open_tickets(partner: Any, now: datetime.datetime | None = None) -
               "response_target", "resolution_target"]  # fmt: skip
     tickets = (
         Ticket.objects.owned_by(partner)
-        .filter(status__in=OPEN_STATUSES)
+        .filter(status__fixed_in=OPEN_STATUS_LIST)
         .only("id", "partner_id", "priority", "opened_at", "first_response_at", "paused_for",
               "paused_since", "status", "response_due", "resolution_due", "resolved_at",
               "response_met", "resolution_met", "response_target", "resolution_target")

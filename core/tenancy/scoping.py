@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Self
 
-from django.db import models
+from django.db import connections, models, transaction
 from django.db.models import sql
 from django.dispatch import Signal
 
@@ -207,11 +207,69 @@ class ChangeLoggedWrites(models.QuerySet):
         then = self._before_unlogged_write(objs, fields)
         token = _telling.set(True)
         try:
-            done = super().bulk_update(objs, fields, *args, **kwargs)
+            done = self._write_by_key(objs, fields)
+            if done is None:
+                done = super().bulk_update(objs, fields, *args, **kwargs)
         finally:
             _telling.reset(token)
         for call in then:
             call(objs)
+        return done
+
+    #: Rows written at once by `_write_by_key` (one check of which are in the queryset each).
+    WRITE_BATCH = 2000
+
+    def _write_by_key(self, objs: list[Any], fields: Any) -> int | None:
+        """``bulk_update`` as one ``UPDATE ... WHERE pk = %s`` per row, sent as a batch
+        (``executemany``), for values that are plain values of the model's own table; None
+        (for Django's CASE form) when one is an expression or a field of another table.
+
+        Django writes a bulk update as one statement with a CASE per column, and building
+        those expressions costs far more than the database's work (re-timing 50,000 tickets'
+        SLAs spent nine tenths of its time there). The queryset's narrowing is kept: rows it
+        does not hold are left alone, as Django's form leaves them."""
+        meta = self.model._meta
+        columns = [meta.get_field(name) for name in fields]
+        if not objs or any(
+            not field.concrete or field.primary_key or field.model._meta.concrete_model
+            is not meta.concrete_model or field.many_to_many
+            for field in columns
+        ):  # fmt: skip
+            return None if objs else 0
+        values = [[getattr(obj, field.attname) for field in columns] for obj in objs]
+        if any(hasattr(value, "resolve_expression") for row in values for value in row):
+            return None
+        connection = connections[self.db]
+        quote = connection.ops.quote_name
+        # Names from the model's own metadata, quoted; every value a parameter.
+        statement = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+            quote(meta.db_table),
+            ", ".join(f"{quote(field.column)} = %s" for field in columns),
+            quote(meta.pk.column),
+        )
+        done = 0
+        with transaction.atomic(using=self.db, savepoint=False):
+            for start in range(0, len(objs), self.WRITE_BATCH):
+                end = start + self.WRITE_BATCH
+                batch = list(zip(objs[start:end], values[start:end], strict=True))
+                held = set(
+                    self.filter(pk__in=[obj.pk for obj, _ in batch]).values_list("pk", flat=True)
+                )
+                rows = [
+                    [
+                        *(
+                            field.get_db_prep_save(value, connection)
+                            for field, value in zip(columns, row, strict=True)
+                        ),
+                        meta.pk.get_db_prep_value(obj.pk, connection),
+                    ]
+                    for obj, row in batch
+                    if obj.pk in held
+                ]
+                if rows:
+                    with connection.cursor() as cursor:
+                        cursor.executemany(statement, rows)
+                done += len(rows)
         return done
 
 

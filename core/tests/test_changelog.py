@@ -11,6 +11,8 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
@@ -481,6 +483,32 @@ def test_unlogged_is_the_stated_way_round_for_deliberate_bookkeeping(cast, wcc_h
     assert [r.action for r in changes_of(wcc_hall)] == [ChangeAction.CREATE]
     with pytest.raises(ValueError):
         Room.objects.unlogged("")
+
+
+def test_an_unlogged_bulk_update_writes_by_key_and_keeps_the_querysets_narrowing(cast, wcc_hall):
+    with system_scope("test"):
+        rbkc_hall = Room.objects.create(partner=cast.rbkc, code="TH", name="Town Hall")
+        wcc_hall.name, wcc_hall.address = "Renamed", "1 New Street"
+        rbkc_hall.name = "Not in the queryset"
+        written = (
+            Room.objects.owned_by(cast.wcc)
+            .unlogged("test: derived columns")
+            .bulk_update([wcc_hall, rbkc_hall], ["name", "address"])
+        )
+        assert written == 1
+        assert Room.objects.get(pk=wcc_hall.pk).address == "1 New Street"
+        assert Room.objects.get(pk=rbkc_hall.pk).name == "Town Hall"
+        # An expression is written through Django's own form, narrowing and all.
+        wcc_hall.name = Concat(Value("Old "), F("name"))
+        rbkc_hall.name = Concat(Value("Old "), F("name"))
+        assert (
+            Room.objects.owned_by(cast.wcc)
+            .unlogged("test: derived columns")
+            .bulk_update([wcc_hall, rbkc_hall], ["name"])
+        ) == 1
+        assert Room.objects.get(pk=wcc_hall.pk).name == "Old Renamed"
+        assert Room.objects.get(pk=rbkc_hall.pk).name == "Town Hall"
+    assert [r.action for r in changes_of(wcc_hall)] == [ChangeAction.CREATE]
 
 
 def test_unlogged_does_not_lift_the_scope(cast):

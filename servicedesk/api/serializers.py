@@ -83,6 +83,43 @@ TICKET_READ_ONLY = (
 )
 
 
+class ProblemField(ScopedSlugRelatedField):
+    """A ticket's problem, shown only to those who may read problems (the shared service's
+    own): null for anyone else. Decided in the field, once per answer, so that a page of
+    tickets is still written by the fast row plan (core.api.rows)."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        if not hasattr(self, "_reader_sees_problems"):
+            self._reader_sees_problems = access_for(request_user(self)).can("view", Problem.area)
+        if not self._reader_sees_problems:
+            return None
+        return super().get_attribute(instance)
+
+
+class ChangeField(ScopedSlugRelatedField):
+    """A ticket's change request, named only to those who may see that change: null for
+    anyone else. Decided in the field (a page's linked changes in one query, by
+    `TicketSerializer.prepare_rows`), so that a page of tickets is still written by the fast
+    row plan (core.api.rows)."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        if instance.change_id is None:
+            return None
+        seen = getattr(instance, "_api_change_seen", None)
+        if seen is None:
+            seen = instance.change_id in visible_changes(request_user(self), {instance.change_id})
+        if not seen:
+            return None
+        return super().get_attribute(instance)
+
+
+def visible_changes(user: Any, ids: set[int]) -> list[int]:
+    """Of the change requests `ids`, those `user` may see."""
+    return list(
+        ChangeRequest.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+
+
 class TicketSerializer(ScopedModelSerializer):
     """An incident or service request. Raised with `POST`; changed with `PATCH` (subject,
     description, category, service, contact, impact and urgency, queue and assignee, an open
@@ -115,7 +152,7 @@ class TicketSerializer(ScopedModelSerializer):
         read_only=True,
         help_text="The answers to the catalogue item's questions, by question.",
     )
-    problem = ScopedSlugRelatedField(
+    problem = ProblemField(
         related_model=Problem,
         slug_field="reference",
         required=False,
@@ -123,7 +160,7 @@ class TicketSerializer(ScopedModelSerializer):
         help_text="The problem behind an incident (PRB0001234): the shared service's staff "
         "link it; null for anyone who may not read problems.",
     )
-    change = ScopedSlugRelatedField(
+    change = ChangeField(
         related_model=ChangeRequest,
         slug_field="reference",
         required=False,
@@ -185,30 +222,17 @@ class TicketSerializer(ScopedModelSerializer):
 
     def prepare_rows(self, rows: list[Any]) -> None:
         """Which of a page's linked changes the reader sees, in one query (none when no
-        ticket of the page is linked to a change)."""
+        ticket of the page is linked to a change): `ChangeField` reads it."""
         super().prepare_rows(rows)
         ids = {row.change_id for row in rows if row.change_id}
         seen = set(visible_changes(request_user(self), ids)) if ids else set()
         for row in rows:
             row._api_change_seen = row.change_id in seen
 
-    def to_representation(self, instance: Ticket) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        user = request_user(self)
-        if not access_for(user).can("view", Problem.area):
-            data["problem"] = None  # problems are the shared service's own
-        if instance.change_id:
-            seen = getattr(instance, "_api_change_seen", None)
-            if seen is None:
-                seen = instance.change_id in visible_changes(user, {instance.change_id})
-            if not seen:
-                data["change"] = None  # a change the reader may not see is not named
-        return data
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """A writer who reads no problems (or no change requests) reads the ticket's
         ``problem`` (``change``) as null: what they send back there links or unlinks nothing,
-        so that a requester's PUT of the ticket as they read it leaves the desk's links be."""
+        so that a lead's PATCH of the ticket as they read it leaves the desk's links be."""
         attrs = super().validate(attrs)
         access = access_for(request_user(self))
         for name, model in (("problem", Problem), ("change", ChangeRequest)):
@@ -249,13 +273,6 @@ class TicketSerializer(ScopedModelSerializer):
             return services.change_ticket(instance, validated_data)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
-
-
-def visible_changes(user: Any, ids: set[int]) -> list[int]:
-    """Of the change requests `ids`, those `user` may see."""
-    return list(
-        ChangeRequest.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
-    )
 
 
 class TicketCommentSerializer(ScopedModelSerializer):

@@ -1,0 +1,47 @@
+"""core.lookups: ``fixed_in`` writes a fixed set of choice keys into the SQL itself."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from core.tenancy.scoping import system_scope
+from core.testing.sample.models import Room
+
+
+def test_fixed_in_writes_the_values_sorted_into_the_sql_and_finds_the_same_rows(cast):
+    with system_scope("test"):
+        Room.objects.create(partner=cast.wcc, code="A", name="Annexe")
+        Room.objects.create(partner=cast.wcc, code="B", name="Basement")
+        Room.objects.create(partner=cast.wcc, code="C", name="Chamber")
+        fixed = Room.objects.filter(code__fixed_in=["C", "A"])
+        sql, params = fixed.query.sql_with_params()
+        assert "IN ('A', 'C')" in sql
+        assert list(params) == []
+        assert sorted(fixed.values_list("code", flat=True)) == ["A", "C"]
+        plain = Room.objects.filter(code__in=["C", "A"])
+        assert sorted(plain.values_list("pk", flat=True)) == sorted(
+            fixed.values_list("pk", flat=True)
+        )
+
+
+@pytest.mark.parametrize("value", ["it's", "a b", "x'); DROP TABLE t; --", ""])
+def test_fixed_in_refuses_anything_but_choice_keys(cast, value):
+    with system_scope("test"), pytest.raises(ValueError):
+        list(Room.objects.filter(code__fixed_in=[value]))
+
+
+def test_an_open_tickets_query_says_the_partial_indexs_condition_as_written(cast):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's rule: the index's condition must be written in the query")
+    from servicedesk.choices import OPEN_STATUS_LIST
+    from servicedesk.models import Ticket
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'ticket_open_due'")
+        (index_sql,) = cursor.fetchone()
+    condition = index_sql.split(" WHERE ", 1)[1]
+    in_list = condition[condition.index("IN (") : condition.rindex(")")]
+    with system_scope("test"):
+        sql, _ = Ticket.objects.filter(status__fixed_in=OPEN_STATUS_LIST).query.sql_with_params()
+    assert in_list in sql
