@@ -43,7 +43,7 @@ from desk_data import person  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 
 from core.models import SearchEntry  # noqa: E402
-from core.search import fts5_query, reindex  # noqa: E402
+from core.search import BODY_WEIGHT, TITLE_WEIGHT, fts5_query, reindex  # noqa: E402
 from core.tenancy.choices import CouncilRole, ServiceRole  # noqa: E402
 from core.tenancy.models import Partner, User  # noqa: E402
 from core.tenancy.scoping import system_scope  # noqa: E402
@@ -106,7 +106,9 @@ def raw_sql(words: str, partner_id: int | None) -> tuple[str, list[Any]]:
                 "WHERE t.id = e.object_id AND t.partner_id = %s) "
             )
         sql = (
-            f"SELECT e.id, e.object_id, ts_rank(e.document, {query}) AS r "
+            "SELECT e.id, e.object_id, "
+            f"ts_rank('{{0, 0, {BODY_WEIGHT}, {TITLE_WEIGHT}}}'::float4[], e.document, {query}) "
+            "AS r "
             f"FROM core_searchentry e WHERE e.document @@ {query} {narrowing}"
             "ORDER BY r DESC, e.id DESC LIMIT 21"
         )
@@ -118,7 +120,7 @@ def raw_sql(words: str, partner_id: int | None) -> tuple[str, list[Any]]:
             "WHERE t.id = e.object_id AND t.partner_id = %s) "
         )
     sql = (
-        "SELECT e.id, e.object_id, bm25(core_searchentry_fts, 10.0, 1.0) AS r "
+        f"SELECT e.id, e.object_id, bm25(core_searchentry_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS r "
         "FROM core_searchentry e JOIN core_searchentry_fts ON core_searchentry_fts.rowid = e.id "
         f"WHERE core_searchentry_fts MATCH %s {narrowing}ORDER BY r, e.id DESC LIMIT 21"
     )

@@ -287,6 +287,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChangeKindEnum": "servicedesk.choices.ChangeKind",
         "ChangeLevelEnum": "servicedesk.choices.ChangeLevel",
+        "ChangeStatusEnum": "servicedesk.choices.ChangeStatus",
         "KindEnum": "servicedesk.choices.TicketKind",
         "ImpactEnum": "servicedesk.choices.Impact",
         "AssetKindEnum": "assets.choices.AssetKind",
@@ -387,6 +388,11 @@ CONCORD_BASE_URL = env_str(
 CONCORD_MAIL_MAX_BYTES = env_int("CONCORD_MAIL_MAX_BYTES", 25 * 1024 * 1024)
 CONCORD_MAIL_RATE_LIMIT = env_int("CONCORD_MAIL_RATE_LIMIT", 30)
 CONCORD_MAIL_COUNCIL_ADDRESSES = env_list("CONCORD_MAIL_COUNCIL_ADDRESSES")
+# A mail left "received" (its processing never finished: the process died) is worked on again
+# by the desk's periodic job once it is this many minutes old, and given up on (failed, for the
+# desk to retry by hand) once it is this many hours old.
+CONCORD_MAIL_RETRY_AFTER_MINUTES = env_int("CONCORD_MAIL_RETRY_AFTER_MINUTES", 10)
+CONCORD_MAIL_RETRY_GIVE_UP_HOURS = env_int("CONCORD_MAIL_RETRY_GIVE_UP_HOURS", 24)
 # Where `concord mail-in` listens (its --host and --port override them).
 CONCORD_MAIL_IN_HOST = env_str("CONCORD_MAIL_IN_HOST", "127.0.0.1")
 CONCORD_MAIL_IN_PORT = env_int("CONCORD_MAIL_IN_PORT", 2525)

@@ -1,8 +1,9 @@
 """Writes the change log: one immutable `ChangeRecord` per create, update and delete.
 
 Signal handlers catch every save and delete of a `ConcordModel`, whether it came from a page,
-the API, an import, a command or a job; `core.context` says who caused it. Bulk writes that
-bypass signals (imports) call `record_change` themselves.
+the API, an import, a command or a job; `core.context` says who caused it (and, for a loader
+replaying history inside `core.context.dated`, when). Bulk writes that bypass signals
+(imports) call `record_change` themselves.
 
 People's accounts (the user model) are not domain records, but who may sign in and what they
 may see is decided by them, so their security-relevant fields are logged the same way: see
@@ -24,7 +25,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from core.context import current_actor
+from core.context import current_actor, current_moment
 from core.models import Attachment, ChangeAction, ChangeRecord, ChangeRecordPartner
 from core.tenancy.models import Membership
 from core.tenancy.records import (
@@ -56,7 +57,7 @@ def _write_change(
     actor = current_actor()
     user = actor.user if actor.user is not None and actor.user.pk else None
     record = ChangeRecord(
-        at=timezone.now(),
+        at=current_moment() or timezone.now(),
         actor=user,
         actor_label=(actor.label or (user.get_username() if user else ""))[:200],
         request_id=actor.request_id[:64],

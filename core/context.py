@@ -1,12 +1,18 @@
-"""Who is acting, and under which request, for the change log.
+"""Who is acting, and under which request, for the change log; and, for a loader replaying
+history, when.
 
 A context variable carries the current request (set by middleware), or the user and label of a
 command or job. The change log reads it when it writes a record, so that pages, the API, imports,
 commands and jobs all leave the same trace without passing the actor down every call.
+
+`dated` is for a loader that writes what happened in the past (the demo's year of tickets): the
+change log records the moment the story says, not the moment it was loaded. Nothing a person
+does runs inside it, and it takes no moment in the future.
 """
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +32,7 @@ class Actor:
 
 _request: ContextVar[Any] = ContextVar("concord_request", default=None)
 _actor: ContextVar[Actor | None] = ContextVar("concord_actor", default=None)
+_moment: ContextVar[datetime.datetime | None] = ContextVar("concord_moment", default=None)
 
 
 def new_request_id() -> str:
@@ -67,3 +74,25 @@ def current_actor() -> Actor:
         label = f"{request.method} {request.path}"[:200]
         return Actor(user=user, label=label, request_id=getattr(request, "request_id", ""))
     return Actor(user=None, label="system", request_id="")
+
+
+@contextmanager
+def dated(moment: datetime.datetime) -> Iterator[datetime.datetime]:
+    """Date the change records written inside at `moment` (a loader replaying history: the
+    demo's tickets as they happened), rather than now. An aware moment, not in the future."""
+    from django.utils import timezone
+
+    if timezone.is_naive(moment):
+        raise ValueError("A change log moment needs its time zone")
+    if moment > timezone.now():
+        raise ValueError("The change log records what happened: not a moment in the future")
+    token = _moment.set(moment)
+    try:
+        yield moment
+    finally:
+        _moment.reset(token)
+
+
+def current_moment() -> datetime.datetime | None:
+    """The moment set by `dated`, or None: now."""
+    return _moment.get()

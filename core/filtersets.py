@@ -15,7 +15,6 @@ gets a `ScopedModelChoiceFilter` (django-filter's own would read the related tab
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -180,7 +179,10 @@ FILTER_DEFAULTS: dict[Any, dict[str, Any]] = {
 _MAKES_A_NEW_FORM_CLASS = django_filters.FilterSet.get_form_class
 
 
-@functools.cache
+#: `_needless_distinct`'s answers, by filter set class (worked out once per class).
+_NEEDLESS_DISTINCT: dict[type[Any], tuple[str, ...]] = {}
+
+
 def _needless_distinct(filterset_class: type[Any]) -> tuple[str, ...]:
     """The filters of `filterset_class` that ask for DISTINCT where no row can come twice.
 
@@ -188,6 +190,8 @@ def _needless_distinct(filterset_class: type[Any]) -> tuple[str, ...]:
     a to-many relation; on a column of the model's own table (a ticket's priorities, statuses)
     nothing can repeat, and DISTINCT made the database sort every matching row by every
     column before it could return the first page."""
+    if filterset_class in _NEEDLESS_DISTINCT:
+        return _NEEDLESS_DISTINCT[filterset_class]
     model = filterset_class._meta.model
     found = []
     for name, flt in filterset_class.base_filters.items():
@@ -200,7 +204,8 @@ def _needless_distinct(filterset_class: type[Any]) -> tuple[str, ...]:
             continue
         if len(path) == 1 and field.concrete and not field.many_to_many:
             found.append(name)
-    return tuple(found)
+    _NEEDLESS_DISTINCT[filterset_class] = tuple(found)
+    return _NEEDLESS_DISTINCT[filterset_class]
 
 
 class ConcordFilterSet(django_filters.FilterSet):

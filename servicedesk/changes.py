@@ -390,6 +390,41 @@ def decide(
     return _settle(change, by=person)
 
 
+def may_decide_approval(person: Any, approval: ChangeApproval) -> bool:
+    """Whether `approval` is one `person` decides now: pending, its change awaiting approval,
+    and its council's lead is them (`decidable`)."""
+    return any(a.pk == approval.pk for a in decidable(person, approval.change))
+
+
+def decides_for(person: Any, approval: ChangeApproval) -> bool:
+    """Whether `person` is the voice of the approval's council (whatever its state now)."""
+    return CHANGE in access_for(person).council_actions(approval.partner_id, "approvals")
+
+
+def decide_approval(
+    approval: ChangeApproval, person: Any, decision: str, comment: str = ""
+) -> ChangeRequest:
+    """`person` approves or rejects the change for the approval's council: `decide`, as the
+    change's page does, for that council. One already decided, or a change no longer awaiting
+    approval, is refused on ``decision``, naming what it is."""
+    change = approval.change
+    if change.status != ChangeStatus.AWAITING_APPROVAL:
+        raise ValidationError(
+            {
+                "decision": f"{change.reference} is {change.get_status_display().lower()}: "
+                "it awaits no decision"
+            }
+        )
+    if approval.decision != ApprovalDecision.PENDING:
+        raise ValidationError(
+            {
+                "decision": f"{approval.partner.name}'s decision on {change.reference} is "
+                f"made: {approval.get_decision_display().lower()}"
+            }
+        )
+    return decide(change, person, decision, comment, approval.partner)
+
+
 def _settle(change: ChangeRequest, by: Any) -> ChangeRequest:
     """Decide the change from its approvals: a rejection rejects it; for an emergency change
     one approval approves it; for a normal change every approval must be given."""

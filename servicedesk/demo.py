@@ -16,6 +16,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,11 +24,12 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from core.context import dated
 from core.demo import DemoRun
 from core.services import set_audience
 from core.tenancy.choices import CouncilRole, ServiceRole
 from core.tenancy.models import Membership, User
-from servicedesk import change_demo, knowledge, notifications, services
+from servicedesk import change_demo, knowledge, mail_in, notifications, services
 from servicedesk.choices import (
     ArticleStatus,
     Impact,
@@ -40,6 +42,7 @@ from servicedesk.choices import (
 from servicedesk.models import (
     DEFAULT_TARGETS,
     Category,
+    InboundMail,
     KnowledgeArticle,
     Problem,
     Queue,
@@ -365,6 +368,105 @@ def load_demo_data(run: DemoRun) -> None:
             if not partner.has_left():
                 _load_requests(run, partner, items, staff)
         change_demo.load_change_requests(run)
+        _load_mail(run)
+
+
+# Inbound mail -------------------------------------------------------------------------------
+
+#: The desk's address in the demo's mail (`.example`: reserved, it reaches nobody).
+DEMO_DESK = "servicedesk@concord-demo.example"
+
+
+def _demo_mail(sender: str, subject: str, body: str, number: int, **headers: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = DEMO_DESK
+    message["Subject"] = subject
+    message["Message-ID"] = f"<demo-{number}@mail.concord-demo.example>"
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body)
+    return message
+
+
+def _load_mail(run: DemoRun) -> None:
+    """This morning's inbound mail, taken in as the SMTP listener takes it
+    (servicedesk.mail_in): a new ticket from Westminster's requester and their reply threaded
+    onto it, an out-of-office ignored, a mail from an address nobody has held for the desk,
+    and a reply with no words failed with its reason. Once: not when the desk has mail."""
+    if InboundMail.objects.unscoped("demo").exists():
+        return
+    person = User.objects.filter(username="wcc.staff", is_active=True).first()
+    if person is None or not person.email:
+        return
+    subject = "Docking station not charging my laptop"
+    first = _take(
+        _demo_mail(
+            person.email,
+            subject,
+            "Since this morning my laptop does not charge on the docking station at my desk "
+            "(3rd floor, desk 3.14). The screens work.",
+            1,
+        ),
+        person.email,
+    )
+    taken = [first]
+    ticket = first.ticket
+    if ticket is not None:
+        # Their answer to the desk's email about the ticket (threaded by its headers, the
+        # quotation cut off), and their out-of-office answering the desk's next one (ignored).
+        thread = notifications.thread_id(ticket)
+        taken.append(
+            _take(
+                _demo_mail(
+                    person.email,
+                    f"Re: [{ticket.reference}] {subject}",
+                    "It charges on the docking station at the next desk, so it may be the "
+                    "dock.\n\n> Since this morning my laptop does not charge",
+                    2,
+                    In_Reply_To=thread,
+                    References=thread,
+                ),
+                person.email,
+            )
+        )
+        taken.append(
+            _take(
+                _demo_mail(
+                    person.email,
+                    f"Automatic reply: [{ticket.reference}] {subject}",
+                    "I am out of the office until Monday.",
+                    3,
+                    Auto_Submitted="auto-replied",
+                    In_Reply_To=thread,
+                ),
+                person.email,
+            )
+        )
+    stranger = "j.bloggs@mailbox.example"
+    taken.append(
+        _take(
+            _demo_mail(
+                stranger,
+                "Password reset please",
+                "I cannot sign in to my council laptop. I am new in the parking team.",
+                4,
+            ),
+            stranger,
+        )
+    )
+    if ticket is not None:
+        # A reply with nothing in it (its text lost to the sender's mail program): failed,
+        # with the reason, for the desk to look at.
+        empty = _demo_mail(person.email, f"Re: [{ticket.reference}] {subject}", "", 5)
+        taken.append(_take(empty, person.email))
+    run.created["inbound mail"] += len(taken)
+
+
+def _take(message: EmailMessage, sender: str) -> InboundMail:
+    return mail_in.receive_and_process(
+        message.as_bytes(), via="smtp", envelope_from=sender, recipients=[DEMO_DESK]
+    )
 
 
 # Set-up -------------------------------------------------------------------------------------
@@ -612,45 +714,58 @@ def _load_requests(run: DemoRun, partner: Any, items: list[Any], staff: dict[str
         "Needs a mobile phone too": "yes",
     }
     # Waiting for the lead's decision.
-    catalogue.raise_request(
-        laptop, partner=partner, requester=asker, answers=laptop_answers, opened_at=now - day
-    )
-    approved = catalogue.raise_request(
-        access,
-        partner=partner,
-        requester=asker,
-        answers={
-            "Role": "Lettings officer",
-            "From": (now + 3 * day).date().isoformat(),
-            "Line manager's email": f"{partner.code}.lead@concord-demo.example",
-        },
-        opened_at=now - 4 * day,
-    )
-    catalogue.decide(approved, lead, approve=True, now=now - 3 * day)
-    first = FulfilmentTask.objects.unscoped("demo").filter(ticket=approved).order_by("position")
-    services.assign(approved, staff["agent"])
-    catalogue.complete_task(first.first(), staff["agent"], now=now - 2 * day)
-    refused = catalogue.raise_request(
-        laptop,
-        partner=partner,
-        requester=asker,
-        answers={**laptop_answers, "Name of the new starter": "Sam Lee", "Laptop size": "15 inch"},
-        opened_at=now - 9 * day,
-    )
-    catalogue.decide(
-        refused, lead, approve=False, comment="A 13 inch laptop from stock will do.",
-        now=now - 8 * day,
-    )  # fmt: skip
-    done = catalogue.raise_request(
-        software,
-        partner=partner,
-        requester=asker,
-        answers={"Software": "Adobe Acrobat Pro", "Why you need it": "Editing tenancy forms"},
-        opened_at=now - 6 * day,
-    )
-    services.assign(done, staff["agent"])
-    for task in FulfilmentTask.objects.unscoped("demo").filter(ticket=done).order_by("position"):
-        catalogue.complete_task(task, staff["agent"], now=now - 5 * day)
+    with dated(now - day):
+        catalogue.raise_request(
+            laptop, partner=partner, requester=asker, answers=laptop_answers, opened_at=now - day
+        )
+    with dated(now - 4 * day):
+        approved = catalogue.raise_request(
+            access,
+            partner=partner,
+            requester=asker,
+            answers={
+                "Role": "Lettings officer",
+                "From": (now + 3 * day).date().isoformat(),
+                "Line manager's email": f"{partner.code}.lead@concord-demo.example",
+            },
+            opened_at=now - 4 * day,
+        )
+    with dated(now - 3 * day):
+        catalogue.decide(approved, lead, approve=True, now=now - 3 * day)
+        first = FulfilmentTask.objects.unscoped("demo").filter(ticket=approved).order_by("position")
+        services.assign(approved, staff["agent"])
+    with dated(now - 2 * day):
+        catalogue.complete_task(first.first(), staff["agent"], now=now - 2 * day)
+    with dated(now - 9 * day):
+        refused = catalogue.raise_request(
+            laptop,
+            partner=partner,
+            requester=asker,
+            answers={
+                **laptop_answers,
+                "Name of the new starter": "Sam Lee",
+                "Laptop size": "15 inch",
+            },
+            opened_at=now - 9 * day,
+        )
+    with dated(now - 8 * day):
+        catalogue.decide(
+            refused, lead, approve=False, comment="A 13 inch laptop from stock will do.",
+            now=now - 8 * day,
+        )  # fmt: skip
+    with dated(now - 6 * day):
+        done = catalogue.raise_request(
+            software,
+            partner=partner,
+            requester=asker,
+            answers={"Software": "Adobe Acrobat Pro", "Why you need it": "Editing tenancy forms"},
+            opened_at=now - 6 * day,
+        )
+        services.assign(done, staff["agent"])
+    with dated(now - 5 * day):
+        tasks = FulfilmentTask.objects.unscoped("demo").filter(ticket=done).order_by("position")
+        for task in tasks:
+            catalogue.complete_task(task, staff["agent"], now=now - 5 * day)
     run.created["catalogue requests"] += 4
 
 
@@ -722,14 +837,15 @@ def _hand_over(partner: Any, end: datetime.datetime) -> None:
         .filter(partner=partner)
         .exclude(status__in=[TicketStatus.RESOLVED, TicketStatus.CLOSED])
     )
-    for ticket in still_open.order_by("pk"):
-        services.resolve(
-            ticket, f"Handed over to {partner.name}'s own IT service on leaving.", now=end
-        )
-    for ticket in Ticket.objects.unscoped("demo").filter(
-        partner=partner, status=TicketStatus.RESOLVED
-    ):
-        services.close(ticket, now=end)
+    with dated(end):
+        for ticket in still_open.order_by("pk"):
+            services.resolve(
+                ticket, f"Handed over to {partner.name}'s own IT service on leaving.", now=end
+            )
+        for ticket in Ticket.objects.unscoped("demo").filter(
+            partner=partner, status=TicketStatus.RESOLVED
+        ):
+            services.close(ticket, now=end)
 
 
 def _one_ticket(
@@ -737,21 +853,23 @@ def _one_ticket(
     opened_at: datetime.datetime, end: datetime.datetime, requesters: list[Any],
     catalogue: dict[str, dict[str, Any]], staff: dict[str, Any], problem: Problem,
 ) -> None:  # fmt: skip
-    """One ticket's life, as far as it got by `end` (now, or the day the council left)."""
+    """One ticket's life, as far as it got by `end` (now, or the day the council left), each
+    step's change log entries dated when it happened (core.context.dated)."""
     requester = rng.choice(requesters)
-    ticket = services.raise_ticket(
-        partner=partner,
-        requester=requester,
-        subject=spec.subject,
-        description=f"{spec.subject}. Raised by {requester.get_full_name()}.",
-        kind=spec.kind,
-        impact=spec.impact,
-        urgency=spec.urgency,
-        category=catalogue["categories"][spec.category],
-        service=catalogue["services"][spec.service],
-        source=rng.choice((Source.PORTAL, Source.PORTAL, Source.EMAIL, Source.PHONE)),
-        opened_at=opened_at,
-    )
+    with dated(opened_at):
+        ticket = services.raise_ticket(
+            partner=partner,
+            requester=requester,
+            subject=spec.subject,
+            description=f"{spec.subject}. Raised by {requester.get_full_name()}.",
+            kind=spec.kind,
+            impact=spec.impact,
+            urgency=spec.urgency,
+            category=catalogue["categories"][spec.category],
+            service=catalogue["services"][spec.service],
+            source=rng.choice((Source.PORTAL, Source.PORTAL, Source.EMAIL, Source.PHONE)),
+            opened_at=opened_at,
+        )
     run.created["tickets"] += 1
     times: list[tuple[Any, datetime.datetime]] = []
     worker = staff.get(ticket.queue.name if ticket.queue else "", staff["agent"])
@@ -761,10 +879,11 @@ def _one_ticket(
     picked = opened_at + datetime.timedelta(minutes=rng.choice((5, 15, 30, 45, 90, 240, 600)))
     if picked >= end:
         return
-    services.assign(ticket, worker)
-    if problem.service_id == ticket.service_id and ticket.kind == TicketKind.INCIDENT:
-        services.link_to_problem(ticket, problem)
-    reply = services.comment(ticket, worker, spec.reply, now=picked)
+    with dated(picked):
+        services.assign(ticket, worker)
+        if problem.service_id == ticket.service_id and ticket.kind == TicketKind.INCIDENT:
+            services.link_to_problem(ticket, problem)
+        reply = services.comment(ticket, worker, spec.reply, now=picked)
     times.append((reply, picked))
     moment = picked
     if rng.random() < 0.25:
@@ -773,20 +892,23 @@ def _one_ticket(
         if asked >= end:
             _date_comments(times)
             return
-        services.move(ticket, TicketStatus.AWAITING_CUSTOMER, now=asked)
+        with dated(asked):
+            services.move(ticket, TicketStatus.AWAITING_CUSTOMER, now=asked)
         answered = asked + datetime.timedelta(hours=rng.choice((1, 3, 20, 48)))
         if answered >= end:
             _date_comments(times)
             return
-        answer = services.comment(
-            ticket, requester, "Here is what you asked for. Thanks.", now=answered
-        )
+        with dated(answered):
+            answer = services.comment(
+                ticket, requester, "Here is what you asked for. Thanks.", now=answered
+            )
         times.append((answer, answered))
         moment = answered
     if rng.random() < 0.3:
-        note = services.comment(
-            ticket, worker, "Checked the logs; see the resolution.", public=False, now=moment
-        )
+        with dated(moment):
+            note = services.comment(
+                ticket, worker, "Checked the logs; see the resolution.", public=False, now=moment
+            )
         times.append((note, moment))
     # Resolved in about twice the target's working hours of wall-clock time: most within their
     # SLA (a working day is a third of a day), a share of them late.
@@ -795,12 +917,14 @@ def _one_ticket(
     if resolved_at >= end:
         _date_comments(times)
         return
-    services.resolve(ticket, spec.resolution, now=resolved_at)
+    with dated(resolved_at):
+        services.resolve(ticket, spec.resolution, now=resolved_at)
     closes = resolved_at + datetime.timedelta(days=7)
     if closes < end:
-        services.close(ticket, now=closes)
-        if rng.random() < 0.3:
-            services.rate(ticket, requester, rng.choice((3, 4, 5, 5, 5)), "")
+        with dated(closes):
+            services.close(ticket, now=closes)
+            if rng.random() < 0.3:
+                services.rate(ticket, requester, rng.choice((3, 4, 5, 5, 5)), "")
     _date_comments(times)
 
 

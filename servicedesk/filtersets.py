@@ -16,6 +16,7 @@ from core.tenancy.models import Partner
 from servicedesk.choices import (
     OPEN_SLA_STATES,
     OPEN_STATUS_LIST,
+    ApprovalDecision,
     ArticleStatus,
     ChangeKind,
     ChangeLevel,
@@ -31,6 +32,7 @@ from servicedesk.choices import (
 )
 from servicedesk.models import (
     Category,
+    ChangeApproval,
     ChangeRequest,
     InboundMail,
     KnowledgeArticle,
@@ -147,6 +149,7 @@ class TicketFilterSet(ConcordFilterSet):
     service = ScopedModelChoiceFilter(queryset=scoped_choices(Service))
     source = django_filters.ChoiceFilter(choices=Source.choices)
     problem = ScopedModelChoiceFilter(queryset=scoped_choices(Problem))
+    change = ScopedModelChoiceFilter(queryset=scoped_choices(ChangeRequest), label="Change request")
     assignee = django_filters.ChoiceFilter(
         choices=assignee_choices, method="filter_assignee", label="Assigned to"
     )
@@ -172,6 +175,7 @@ class TicketFilterSet(ConcordFilterSet):
             "service",
             "source",
             "problem",
+            "change",
         ]
 
     def filter_status(self, queryset: Any, name: str, value: list[str]) -> Any:
@@ -223,6 +227,24 @@ class ProblemFilterSet(ConcordFilterSet):
     class Meta:
         model = Problem
         fields = ["q", "status", "priority", "service", "category"]
+
+
+class ChangeApprovalFilterSet(ConcordFilterSet):
+    """The filters of the change approvals list (API): the council, the decision, the
+    change's reference and status (``change_status=awaiting_approval&decision=pending``: what
+    waits for a decision)."""
+
+    search_fields = ("change__reference", "change__title", "comment")
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+    decision = django_filters.MultipleChoiceFilter(choices=ApprovalDecision.choices)
+    change = ScopedModelChoiceFilter(queryset=scoped_choices(ChangeRequest), label="Change request")
+    change_status = django_filters.MultipleChoiceFilter(
+        field_name="change__status", choices=ChangeStatus.choices, label="Change status"
+    )
+
+    class Meta:
+        model = ChangeApproval
+        fields = ["q", "partner", "decision", "change", "change_status"]
 
 
 class ChangeRequestFilterSet(ConcordFilterSet):

@@ -107,6 +107,7 @@ class TicketUpdateForm(ScopedModelForm):
             "contact",
             "problem",
             "configuration_item",
+            "change",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 
@@ -124,6 +125,10 @@ class TicketUpdateForm(ScopedModelForm):
         ):
             # Problems are the shared service's: a council's lead does not link them.
             del self.fields["problem"]
+        if not access_for(user).can("view", ChangeRequest.area):
+            # A requester reads no change requests, so links none (the choices are scoped
+            # to the changes the person sees).
+            del self.fields["change"]
 
     def staff(self, user: Any) -> QuerySet[Any]:
         return desk_staff()
@@ -487,6 +492,31 @@ class ChangeDecisionForm(ScopedForm):
 
     def clean_council(self) -> Any:
         return self.councils.get(self.cleaned_data.get("council") or "")
+
+
+class ChangeLinkTicketForm(ScopedForm):
+    """Link a ticket to a change: its reference and, when the person works the tickets of
+    several councils the change affects, whose it is."""
+
+    ticket = forms.CharField(
+        label="Ticket reference",
+        max_length=20,
+        help_text="An incident or request of a council the change affects, like INC0001234.",
+        error_messages={"required": "Give the ticket's reference, like INC0001234"},
+    )
+    council = forms.ChoiceField(label="Which council's ticket?", required=False)
+
+    def __init__(self, *args: Any, user: Any, councils: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["ticket"].widget.attrs.update({"class": "govuk-input--width-10"})
+        if len(councils) > 1:
+            field: Any = self.fields["council"]
+            field.choices = [("", "Choose a council"), *((p.code, p.name) for p in councils)]
+            field.required = True
+            field.error_messages["required"] = "Choose the council whose ticket it is"
+            field.error_messages["invalid_choice"] = "Choose the council whose ticket it is"
+        else:
+            del self.fields["council"]
 
 
 class ChangeScheduleForm(ScopedForm):

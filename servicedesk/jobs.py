@@ -5,8 +5,11 @@
   warning goes once per clock: the ticket records when it was warned and escalated.
 - `close_resolved_tickets`: a resolved ticket its requester has not answered closes after the
   council's number of working days (its default calendar's ``close_resolved_after``).
+- `retry_received_mail`: an inbound mail kept but left "received" (its processing never
+  finished) is worked on again after a grace period, or given up on as failed once too old
+  (servicedesk.mail_in.retry_received).
 
-Both do what is due when they run and nothing twice, so a tick missed or run twice changes
+Each does what is due when they run and nothing twice, so a tick missed or run twice changes
 nothing. Their writes are change-logged as the job's.
 """
 
@@ -26,7 +29,7 @@ from core.context import acting_as
 from core.periodic import Periodic
 from core.tenancy.scoping import system_scope
 from core.workdays import WorkingCalendar
-from servicedesk import notifications, services, sla
+from servicedesk import mail_in, notifications, services, sla
 from servicedesk.choices import (
     CLOCK_STOPPED_STATUSES,
     OPEN_STATUS_LIST,
@@ -154,7 +157,15 @@ def close_resolved_tickets() -> int:
         return close_resolved()
 
 
+@task()
+def retry_received_mail() -> dict[str, int]:
+    """Working again on inbound mail left received, as a job."""
+    with system_scope("retrying inbound mail"), acting_as(label="job:retry received mail"):
+        return mail_in.retry_received()
+
+
 PERIODIC = (
     Periodic(watch_slas, "warn the queues of tickets at risk, escalate breached ones"),
     Periodic(close_resolved_tickets, "close resolved tickets after the council's working days"),
+    Periodic(retry_received_mail, "work again on inbound mail whose processing never finished"),
 )

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.numbering import next_number
+from core.search import SearchQueryError, ranked
 from core.services import set_audience
 from core.tenancy.access import CHANGE, VIEW, access_for
 from servicedesk.choices import ARTICLE_MOVES, ArticleStatus
@@ -190,8 +191,10 @@ def suggest_articles(
     user: Any, text: str, partner: Any = None, limit: int = SUGGESTIONS
 ) -> list[KnowledgeArticle]:
     """Published articles `user` may read that match the words of `text` (a subject being
-    typed), best first: the more words found, and found in the title or keywords rather than
-    only the body, the better. With `partner`, only those for that council."""
+    typed), best first, through the one full-text search (core.search, decision 0018): an
+    article matches on any of the words worth matching (`words_of`), and ranks the higher
+    the more of them it has, in its title above its summary, keywords and body. With
+    `partner`, only those for that council."""
     words = words_of(text)
     if not words:
         return []
@@ -200,45 +203,8 @@ def suggest_articles(
     )
     if partner is not None:
         candidates = candidates.filter(KnowledgeArticle.ownership_filter([partner.pk]) or Q())
-    anywhere = Q()
-    for word in words:
-        anywhere |= (
-            Q(title__icontains=word)
-            | Q(keywords__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(body__icontains=word)
-        )
-    rows = list(
-        candidates.filter(anywhere).only("pk", "reference", "title", "summary", "keywords")[:200]
-    )
-    # Scoring reads the matched rows' short fields only; the body matched in the query.
-    body_hits = set(
-        candidates.filter(pk__in=[r.pk for r in rows])
-        .filter(_any_in("body", words))
-        .values_list("pk", flat=True)
-    )
-
-    def score(article: KnowledgeArticle) -> tuple[int, str]:
-        title = article.title.lower()
-        keywords = article.keywords.lower()
-        summary = article.summary.lower()
-        points = 0
-        for word in words:
-            if word in title:
-                points += 3
-            elif word in keywords:
-                points += 2
-            elif word in summary:
-                points += 1
-        if article.pk in body_hits:
-            points += 1
-        return (-points, article.title)
-
-    return sorted(rows, key=score)[:limit]
-
-
-def _any_in(field: str, words: list[str]) -> Q:
-    condition = Q()
-    for word in words:
-        condition |= Q(**{f"{field}__icontains": word})
-    return condition
+    try:
+        found = ranked(user, candidates, " ".join(words), any_word=True)
+    except SearchQueryError:
+        return []
+    return list(found[:limit])

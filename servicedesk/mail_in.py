@@ -395,6 +395,62 @@ def _settle(mail: InboundMail, state: str, reason: str) -> None:
         mail.version = fresh.version
 
 
+def retry_after() -> datetime.timedelta:
+    """How old a mail left received is before the job works on it again
+    (settings.CONCORD_MAIL_RETRY_AFTER_MINUTES)."""
+    return datetime.timedelta(
+        minutes=int(getattr(settings, "CONCORD_MAIL_RETRY_AFTER_MINUTES", 10))
+    )
+
+
+def give_up_after() -> datetime.timedelta:
+    """How old a mail left received is when the job stops trying it and marks it failed
+    (settings.CONCORD_MAIL_RETRY_GIVE_UP_HOURS)."""
+    return datetime.timedelta(hours=int(getattr(settings, "CONCORD_MAIL_RETRY_GIVE_UP_HOURS", 24)))
+
+
+#: Mails the job works on per run at most (the rest wait for the next tick).
+RETRY_BATCH = 200
+
+
+def retry_received(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Work again on the mails left received past the grace period (kept, but their
+    processing never finished: the listener or reader died, or the database went away
+    mid-way), oldest first; one received longer ago than the give-up age is marked failed
+    instead, saying so, for the desk to retry by hand. Each mail is locked while it is worked
+    on, and skipped if another run has it or it was settled meanwhile, so two runs at once work
+    no mail twice. The counts: retried, given up."""
+    now = now or timezone.now()
+    counts = {"retried": 0, "given_up": 0}
+    rows = InboundMail.objects.unscoped("the mail left received, to work on again")
+    waiting = list(
+        rows.filter(state=MailState.RECEIVED, received_at__lt=now - retry_after())
+        .order_by("received_at", "id")
+        .values_list("pk", flat=True)[:RETRY_BATCH]
+    )
+    for pk in waiting:
+        with transaction.atomic():
+            mail = (
+                rows.select_for_update(skip_locked=True)
+                .filter(pk=pk, state=MailState.RECEIVED)
+                .first()
+            )
+            if mail is None:
+                continue
+            if mail.received_at < now - give_up_after():
+                _settle(
+                    mail,
+                    MailState.FAILED,
+                    "Its processing never finished, and it was not tried again after "
+                    f"{give_up_after().total_seconds() / 3600:g} hours: retry it or discard it.",
+                )
+                counts["given_up"] += 1
+                continue
+            process(mail)
+            counts["retried"] += 1
+    return counts
+
+
 def retry(mail: InboundMail) -> InboundMail:
     """Work on a received, held or failed mail again (the desk's "retry"): a sender since
     given an account, a limit since raised, a fault since fixed."""

@@ -220,32 +220,73 @@ def message_for(
         link = reverse("servicedesk:approval_link", args=[approval_token(ticket, person)])
         context["approval_url"] = f"{settings.CONCORD_BASE_URL}{link}"
         context["approval_days"] = settings.CONCORD_APPROVAL_LINK_DAYS
-    subject = _one_line(f"[{ticket.reference}] {about.title}: {ticket.subject}")[:200]
     sender = (
         ticket.queue.email
         if ticket.queue_id is not None and ticket.queue and ticket.queue.email
         else settings.DEFAULT_FROM_EMAIL
     )
-    thread = thread_id(ticket)
+    return desk_email(
+        reference=ticket.reference,
+        title=about.title,
+        about=ticket.subject,
+        template="servicedesk/email/ticket",
+        context=context,
+        to=person.email,
+        thread=thread_id(ticket),
+        record_header="X-Concord-Ticket",
+        sender=sender,
+        reply_to=sender,
+    )
+
+
+def desk_email(
+    *,
+    reference: str,
+    title: str,
+    about: str,
+    template: str,
+    context: dict[str, Any],
+    to: str,
+    thread: str,
+    record_header: str,
+    sender: str | None = None,
+    reply_to: str | None = None,
+) -> EmailMultiAlternatives:
+    """One email of the desk about one of its records (a ticket, a change request), the one
+    shape of them all: the subject ``[REFERENCE] Title: what it is about``, the plain text and
+    HTML of `template` (``<template>.txt`` and ``.html``) with `context`, a Message-ID of the
+    desk's own in the record's `thread` (``In-Reply-To`` and ``References``: how a reply finds
+    its record again, servicedesk.mail_in), said to be a machine's (``Auto-Submitted``,
+    ``X-Auto-Response-Suppress``) so that out-of-office replies do not answer it, and the
+    record's reference in `record_header` (how the desk knows its own mail come back)."""
+    sender = sender or settings.DEFAULT_FROM_EMAIL
     message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("servicedesk/email/ticket.txt", context),
+        subject=_one_line(f"[{reference}] {title}: {about}")[:200],
+        body=render_to_string(f"{template}.txt", context),
         from_email=sender,
-        to=[person.email],
-        reply_to=[sender],
+        to=[to],
+        reply_to=[reply_to] if reply_to else None,
         headers={
-            "Message-ID": make_msgid(idstring=ticket.reference.lower(), domain=desk_domain()),
+            "Message-ID": make_msgid(idstring=reference.lower(), domain=desk_domain()),
             "In-Reply-To": thread,
             "References": thread,
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "All",
-            "X-Concord-Ticket": ticket.reference,
+            record_header: reference,
         },
     )
-    message.attach_alternative(
-        render_to_string("servicedesk/email/ticket.html", context), "text/html"
-    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
+
+
+def send_all(messages: list[EmailMultiAlternatives], event: str, reference: str) -> int:
+    """Send one event's messages over one connection; how many were sent."""
+    if not messages:
+        return 0
+    with get_connection() as connection:
+        sent = connection.send_messages(messages) or 0
+    logger.info("%s: %s email(s) for %s", event, sent, reference)
+    return int(sent)
 
 
 @task()
@@ -273,12 +314,7 @@ def send_ticket_email(event: str, ticket_id: int, comment_id: int | None = None)
         messages = [
             message_for(event, ticket, p, comment) for p in recipients(event, ticket, comment)
         ]
-        if not messages:
-            return 0
-        with get_connection() as connection:
-            sent = connection.send_messages(messages) or 0
-        logger.info("%s: %s email(s) for %s", event, sent, ticket.reference)
-        return int(sent)
+        return send_all(messages, event, ticket.reference)
 
 
 # Change requests ------------------------------------------------------------------------------
@@ -377,25 +413,16 @@ def change_message(
         "reasons": reasons,
         "url": f"{settings.CONCORD_BASE_URL}{change.get_absolute_url()}",
     }
-    thread = f"<{change.reference.lower()}.{change.pk}@{desk_domain()}>"
-    message = EmailMultiAlternatives(
-        subject=_one_line(f"[{change.reference}] {about.title}: {change.title}")[:200],
-        body=render_to_string("servicedesk/email/change.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[person.email],
-        headers={
-            "Message-ID": make_msgid(idstring=change.reference.lower(), domain=desk_domain()),
-            "In-Reply-To": thread,
-            "References": thread,
-            "Auto-Submitted": "auto-generated",
-            "X-Auto-Response-Suppress": "All",
-            "X-Concord-Change": change.reference,
-        },
+    return desk_email(
+        reference=change.reference,
+        title=about.title,
+        about=change.title,
+        template="servicedesk/email/change",
+        context=context,
+        to=person.email,
+        thread=f"<{change.reference.lower()}.{change.pk}@{desk_domain()}>",
+        record_header="X-Concord-Change",
     )
-    message.attach_alternative(
-        render_to_string("servicedesk/email/change.html", context), "text/html"
-    )
-    return message
 
 
 @task()
@@ -426,9 +453,4 @@ def send_change_email(event: str, change_id: int, approval_id: int | None = None
             change_message(event, change, p, approval)
             for p in change_recipients(event, change, approval)
         ]
-        if not messages:
-            return 0
-        with get_connection() as connection:
-            sent = connection.send_messages(messages) or 0
-        logger.info("%s: %s email(s) for %s", event, sent, change.reference)
-        return int(sent)
+        return send_all(messages, event, change.reference)

@@ -35,6 +35,7 @@ from servicedesk.choices import (
 )
 from servicedesk.models import (
     DEFAULT_MATRIX,
+    ChangeRequest,
     PriorityRule,
     Problem,
     RoutingRule,
@@ -433,6 +434,11 @@ def change_ticket(ticket: Ticket, data: dict[str, Any]) -> Ticket:
         ticket.problem = problem
     else:
         ticket.problem_id = loaded.problem_id
+    if "change" in data and data["change"] != loaded.change:
+        check_change_link(ticket, data["change"], loaded.change_id, field="change")
+        ticket.change = data["change"]
+    else:
+        ticket.change_id = loaded.change_id
     ticket.full_clean(exclude=["number", "reference"])
     ticket.save()
     return ticket
@@ -578,6 +584,85 @@ def link_to_problem(ticket: Ticket, problem: Problem | None) -> Ticket:
     ticket.problem = problem
     ticket.save(update_fields=["problem"])
     return ticket
+
+
+# Changes linked to tickets -----------------------------------------------------------------
+
+
+def check_change_link(
+    ticket: Ticket, change: ChangeRequest | None, linked_id: int | None, *, field: str
+) -> None:
+    """A ticket links only to a change that affects its council (one for every council, or
+    one naming the ticket's), so that a council never reads of another's ticket on its change
+    nor of a change not its own on its ticket. A ticket already linked to `change`
+    (`linked_id`) keeps it, whatever the change's councils have become since."""
+    if change is None or change.pk == linked_id:
+        return
+    if not change.for_all_councils and ticket.partner_id not in change.owning_partner_ids():
+        raise ValidationError(
+            {
+                field: f"{change.reference} does not affect {ticket.partner.name}: link a "
+                "change to the tickets of the councils it affects"
+            }
+        )
+
+
+def link_to_change(ticket: Ticket, change: ChangeRequest | None) -> Ticket:
+    """Link a ticket (incident or request) to a change request; None unlinks it. The caller
+    has checked that the person may change the ticket and see the change."""
+    check_change_link(ticket, change, ticket.change_id, field="ticket")
+    ticket.change = change
+    ticket.save(update_fields=["change"])
+    return ticket
+
+
+def ticket_councils_for_change(person: Any, change: ChangeRequest) -> list[Any]:
+    """The councils the change affects whose tickets `person` may change (and so link to
+    it), by name: none for someone who only reads the change."""
+    from core.tenancy.models import Partner
+
+    works = access_for(person).partner_ids(CHANGE, Ticket.area)  # None: every council's
+    ids = [pid for pid in change.owning_partner_ids() if works is None or pid in works]
+    return list(Partner.objects.visible_to(person).filter(pk__in=ids).order_by("name"))
+
+
+def find_ticket_for_change(
+    person: Any, change: ChangeRequest, text: str, council: str = ""
+) -> Ticket:
+    """The ticket `person` names to link to `change`: by its reference (INC0001234) or id,
+    among the tickets they may change; `council` (a council's code) says whose, when the
+    reference is that of tickets of several councils. A ticket the person may not change is
+    reported as not there, never as another council's."""
+    text, council = (text or "").strip(), (council or "").strip()
+    if not text:
+        raise ValidationError({"ticket": "Give the ticket's reference, like INC0001234"})
+    rows = Ticket.objects.visible_to(person, CHANGE)
+    if council:
+        rows = rows.filter(partner__code__iexact=council)
+    if text.isdigit() and int(text) <= 2**63 - 1:
+        found = list(rows.filter(pk=int(text)).select_related("partner")[:2])
+    else:
+        found = list(rows.filter(reference__iexact=text).select_related("partner")[:2])
+    if not found:
+        where = f" of the council “{council[:30]}”" if council else ""
+        raise ValidationError(
+            {"ticket": f"There is no ticket “{text[:30]}”{where} that you may change"}
+        )
+    if len(found) > 1:
+        raise ValidationError(
+            {"council": f"Tickets of several councils are {text[:30]}: say which council's"}
+        )
+    return found[0]
+
+
+def tickets_of_change(change: ChangeRequest, person: Any) -> Any:
+    """The tickets linked to `change` that `person` may see, most recent first."""
+    return (
+        Ticket.objects.visible_to(person)
+        .filter(change=change)
+        .select_related("partner")
+        .order_by("-opened_at", "-id")
+    )
 
 
 def known_errors_for(ticket: Ticket, person: Any) -> list[Problem]:

@@ -64,6 +64,7 @@ from servicedesk.filtersets import (
 from servicedesk.forms import (
     CategoryForm,
     ChangeDecisionForm,
+    ChangeLinkTicketForm,
     ChangeOutcomeForm,
     ChangeRequestForm,
     ChangeScheduleForm,
@@ -205,6 +206,11 @@ class TicketViews(ModelViews):
                         ),
                     )
                 )
+        if (
+            obj.change_id
+            and ChangeRequest.objects.visible_to(request.user).filter(pk=obj.change_id).exists()
+        ):
+            rows.append(("Change request", show("change")))
         return rows
 
     @classmethod
@@ -675,6 +681,7 @@ class ChangeRequestViews(ModelViews):
     form_class = ChangeRequestForm
     nav_label = "Change requests"
     nav_order = 7
+    related = [Related("Tickets", Ticket, "change", TicketTable, list_param="change")]
 
     @classmethod
     def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
@@ -756,6 +763,11 @@ class ChangeRequestViews(ModelViews):
             "outcome_form": ChangeOutcomeForm(user=user)
             if may["complete"] or may["fail"]
             else None,
+            "link_ticket_form": (
+                ChangeLinkTicketForm(user=user, councils=ticket_councils)
+                if (ticket_councils := services.ticket_councils_for_change(user, obj))
+                else None
+            ),
         }
 
     @classmethod
@@ -875,6 +887,27 @@ class ChangeCancel(ChangeAction):
     def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
         changes.cancel(change)
         return f"{change.reference} cancelled."
+
+
+class ChangeLinkTicket(ChangeAction):
+    """Link a ticket of a council the change affects to the change (those who may change
+    that council's tickets); the ticket's own page links it with its edit form."""
+
+    action = "link_ticket"
+
+    def allowed(self, user: Any, change: ChangeRequest) -> dict[str, bool]:
+        return {"link_ticket": bool(services.ticket_councils_for_change(user, change))}
+
+    def make_form(self, request: HttpRequest, change: ChangeRequest) -> Any:
+        councils = services.ticket_councils_for_change(request.user, change)
+        return ChangeLinkTicketForm(request.POST, user=request.user, councils=councils)
+
+    def act(self, request: HttpRequest, change: ChangeRequest, data: dict[str, Any]) -> str:
+        ticket = services.find_ticket_for_change(
+            request.user, change, data["ticket"], data.get("council") or ""
+        )
+        services.link_to_change(ticket, change)
+        return f"{ticket.reference} linked to {change.reference}."
 
 
 #: How many changes the forward schedule shows at most.
@@ -1040,6 +1073,7 @@ def change_action_urls() -> list[Any]:
         ChangeComplete,
         ChangeFail,
         ChangeCancel,
+        ChangeLinkTicket,
     )
     return [
         *(

@@ -1,8 +1,8 @@
 """The API's list export: ``GET /api/v1/<resource>/export/?format=csv|xlsx``.
 
-Every endpoint of a domain model (a `ScopedModelViewSet`) gets one, mounted beside the
-router's routes by `export_urls` and named ``api:<basename>-export``. It is the API list's
-rows, whole rather than a page at a time, as the list page's export writes them:
+Every endpoint of a domain model (a `ScopedModelViewSet`, or a read-only one) gets one,
+mounted beside the router's routes by `export_urls` and named ``api:<basename>-export``. It is
+the API list's rows, whole rather than a page at a time, as the list page's export writes them:
 
 - the rows are ``Model.objects.visible_to(user, "export")``, narrowed by the endpoint's own
   filter set and checked as strictly as the list checks it (`ConcordFilterBackend`), in the
@@ -40,7 +40,7 @@ from rest_framework.routers import BaseRouter
 
 from core.api.filters import ConcordFilterBackend
 from core.api.pagination import KeysetPagination
-from core.api.viewsets import ScopedModelViewSet
+from core.api.viewsets import ScopedReadOnlyModelViewSet
 from core.exporting import CSV_CONTENT_TYPE, EXPORT_FORMATS, XLSX_CONTENT_TYPE, export_response
 from core.tenancy.access import EXPORT, access_for
 from core.tenancy.records import ConcordModel
@@ -82,7 +82,7 @@ class ApiExportView(GenericAPIView):
     docstring). Mounted once per endpoint with ``as_view(viewset=...)``."""
 
     #: The endpoint whose list is exported: its model, filter set and sort fields.
-    viewset: ClassVar[type[ScopedModelViewSet] | None] = None
+    viewset: ClassVar[type[ScopedReadOnlyModelViewSet] | None] = None
 
     permission_classes = [ExportPermission]
     filter_backends = [ConcordFilterBackend, ExportOrdering]
@@ -94,7 +94,7 @@ class ApiExportView(GenericAPIView):
         # take it for a renderer's name and answer 404. What DRF renders here is an error: JSON.
         return super().perform_content_negotiation(request, force=True)
 
-    def get_viewset(self) -> type[ScopedModelViewSet]:
+    def get_viewset(self) -> type[ScopedReadOnlyModelViewSet]:
         assert self.viewset is not None, "mount with ApiExportView.as_view(viewset=...)"
         return self.viewset
 
@@ -118,7 +118,7 @@ class ApiExportView(GenericAPIView):
         return export_response(self.get_model(), queryset, fmt)
 
 
-def export_view(viewset: type[ScopedModelViewSet], prefix: str) -> Any:
+def export_view(viewset: type[ScopedReadOnlyModelViewSet], prefix: str) -> Any:
     """The export view of the endpoint at `prefix`, its OpenAPI description naming the model."""
     model = viewset.get_model()
     plural = str(model._meta.verbose_name_plural)
@@ -159,11 +159,12 @@ def export_view(viewset: type[ScopedModelViewSet], prefix: str) -> Any:
 
 
 def exportable(viewset: Any) -> bool:
-    """Whether an endpoint offers an export: every endpoint of a domain model, unless it says
-    ``exportable = False`` (attachments: files go with their record's partner export)."""
+    """Whether an endpoint offers an export: every endpoint of a domain model, read-only ones
+    too (change approvals), unless it says ``exportable = False`` (attachments: files go with
+    their record's partner export)."""
     return (
         isinstance(viewset, type)
-        and issubclass(viewset, ScopedModelViewSet)
+        and issubclass(viewset, ScopedReadOnlyModelViewSet)
         and issubclass(viewset.get_model(), ConcordModel)
         and getattr(viewset, "exportable", True)
     )

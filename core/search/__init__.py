@@ -42,27 +42,34 @@ from core.search.declarations import (
 )
 from core.search.index import index_records, reindex, remove_records
 from core.search.query import (
+    BODY_WEIGHT,
     MAX_QUERY_LENGTH,
+    TITLE_WEIGHT,
     SearchPage,
     SearchQueryError,
     SearchResult,
+    any_words,
     choose_kinds,
     clean_query,
     fts5_query,
     marked,
     matching_ids,
+    ranked,
     search,
 )
 from core.search.visibility import entry_visibility
 
 __all__ = [
+    "BODY_WEIGHT",
     "MAX_QUERY_LENGTH",
+    "TITLE_WEIGHT",
     "SearchPage",
     "SearchPart",
     "SearchQueryError",
     "SearchResult",
     "Searchable",
     "all_kinds",
+    "any_words",
     "choose_kinds",
     "clean_query",
     "entry_visibility",
@@ -73,6 +80,7 @@ __all__ = [
     "kinds_for",
     "marked",
     "matching_ids",
+    "ranked",
     "reindex",
     "remove_records",
     "search",

@@ -43,11 +43,20 @@ class SearchPart:
 class Searchable:
     """What of a record full-text search reads: `title` fields (ranked highest, the result's
     title), `body` fields, and `parts` (`SearchPart`). Declared on the model as
-    ``search = Searchable(...)``."""
+    ``search = Searchable(...)``.
+
+    `boost` multiplies the rank of the model's records against every other kind's (1: as
+    ranked): a kind whose records answer questions (a help article) may rank before records
+    that only mention the words (core.search.query, "Ranking")."""
 
     title: tuple[str, ...]
     body: tuple[str, ...] = ()
     parts: tuple[SearchPart, ...] = ()
+    boost: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.boost <= 10:
+            raise ValueError(f"A search boost is more than 0 and at most 10, not {self.boost}")
 
     def own_attnames(self, model: Any) -> set[str]:
         return {model._meta.get_field(name).attname for name in (*self.title, *self.body)}

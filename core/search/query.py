@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection, models
-from django.db.models import BooleanField, F, FloatField, Q, Value
+from django.db.models import BooleanField, Case, F, FloatField, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import Expression, Func
 from django.db.models.lookups import Lookup
 from django.urls import NoReverseMatch, reverse
@@ -26,7 +26,13 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from core.models import FtsColumn, SearchEntry
-from core.search.declarations import all_kinds, kind_label, kind_of, spec_of
+from core.search.declarations import (
+    all_kinds,
+    kind_label,
+    kind_of,
+    searchable_models,
+    spec_of,
+)
 from core.search.index import MARK_END, MARK_START
 from core.tenancy.validators import TextRule
 
@@ -131,6 +137,34 @@ class FtsMatch(Lookup):
         return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
 
 
+# Ranking ------------------------------------------------------------------------------------
+#
+# One rule on both databases: a word in a record's title counts `TITLE_WEIGHT`, in its body
+# `BODY_WEIGHT` (PostgreSQL: the document's weights A and B, ``ts_rank``'s weight array; SQLite:
+# ``bm25``'s column weights), and each kind's rank is multiplied by its model's declared
+# ``Searchable.boost``. So a help article whose title is the word ranks before a ticket that
+# only mentions it in its text, whatever the database.
+
+#: What a matched word counts in a record's title, and in its body (and parts).
+TITLE_WEIGHT, BODY_WEIGHT = 1.0, 0.1
+#: ``ts_rank``'s weights of the D, C, B and A parts of a document (only A and B are used), as
+#: the array's text (a parameter of the query).
+_PG_WEIGHTS = f"{{0, 0, {BODY_WEIGHT}, {TITLE_WEIGHT}}}"
+
+
+def _boost() -> Any:
+    """Each kind's declared boost, as an expression over the entries' content type (1 for a
+    kind that declares none)."""
+    whens = [
+        When(content_type_id=ContentType.objects.get_for_model(model).pk, then=Value(spec.boost))
+        for model in searchable_models()
+        if (spec := spec_of(model)) is not None and spec.boost != 1.0
+    ]
+    if not whens:
+        return Value(1.0, output_field=FloatField())
+    return Case(*whens, default=Value(1.0), output_field=FloatField())
+
+
 _TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
 _PG_TITLE = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
 _PG_SNIPPET = (
@@ -148,10 +182,13 @@ class _Postgres:
         found = queryset.filter(_Sql("{document} @@ " + _TSQUERY, [text], BooleanField()))
         if not ranked:
             return found
-        return found.annotate(
-            # As double precision: a real read into Python would not compare equal again.
-            rank=_Sql("ts_rank({document}, " + _TSQUERY + ")::float8", [text], FloatField())
+        # As double precision: a real read into Python would not compare equal again.
+        score = _Sql(
+            "ts_rank(%s::float4[], {document}, " + _TSQUERY + ")::float8",
+            [_PG_WEIGHTS, text],
+            FloatField(),
         )
+        return found.annotate(rank=score * _boost())
 
     def snippets(self, queryset: Any, text: str) -> Any:
         return queryset.annotate(
@@ -177,13 +214,15 @@ class _Sqlite:
             return queryset.filter(fts__document__fts=query)
         bm25 = Func(
             F("fts__document"),
-            Value(10.0),
-            Value(1.0),
+            Value(TITLE_WEIGHT),
+            Value(BODY_WEIGHT),
             function="bm25",
             output_field=FloatField(),
         )
         # bm25 is smaller for a better match: the rank is its opposite, larger is better.
-        return queryset.filter(fts__document__fts=query).annotate(rank=bm25 * Value(-1.0))
+        return queryset.filter(fts__document__fts=query).annotate(
+            rank=bm25 * Value(-1.0) * _boost()
+        )
 
     def snippets(self, queryset: Any, text: str) -> Any:
         query = fts5_query(text)
@@ -299,6 +338,42 @@ def matching_ids(user: Any, model: Any, text: str) -> Any:
     content_type = ContentType.objects.get_for_model(model)
     entries = SearchEntry.objects.visible_to(user).filter(content_type_id=content_type.pk)
     return _backend().matching(entries, text, ranked=False).values("object_id")
+
+
+#: The most words of a subject being typed that `any_words` searches for.
+MAX_ANY_WORDS = 12
+
+
+def any_words(text: str | None) -> str:
+    """The words of `text` as a search for records with any of them, the more the better
+    (``vpn or drops``): for suggestions while a person types a sentence, where every word
+    (``cannot``, ``from``) need not be in what helps. Empty when `text` has no words."""
+    words = [w for w in dict.fromkeys(_WORD.findall(text or "")) if w.lower() != "or"]
+    return " or ".join(words[:MAX_ANY_WORDS])
+
+
+def ranked(user: Any, queryset: Any, text: str | None, *, any_word: bool = False) -> Any:
+    """`queryset` (of one searchable model, already scoped by the caller) narrowed to the
+    records whose words, as `user` may read them, match `text`, best first, each with its
+    ``search_rank`` (the rank `search` gives it). With `any_word`, a record matches on any of
+    the words (`any_words`). Raises `SearchQueryError` for words that cannot be searched for;
+    nothing matches words that hold nothing to search for."""
+    model = queryset.model
+    if spec_of(model) is None:
+        raise ImproperlyConfigured(f"{model.__name__} declares no search (core.search)")
+    text = any_words(clean_query(text)) if any_word else clean_query(text)
+    if not text:
+        return queryset.none()
+    content_type = ContentType.objects.get_for_model(model)
+    entries = SearchEntry.objects.visible_to(user).filter(
+        content_type_id=content_type.pk, object_id=OuterRef("pk")
+    )
+    best = _backend().matching(entries, text).order_by("-rank").values("rank")[:1]
+    return (
+        queryset.annotate(search_rank=Subquery(best, output_field=FloatField()))
+        .filter(search_rank__isnull=False)
+        .order_by("-search_rank", "-pk")
+    )
 
 
 def _cursor_key(text: str, chosen: Sequence[Any]) -> str:

@@ -144,6 +144,42 @@ def test_an_update_that_changes_nothing_writes_no_record(cast):
     assert [r.action for r in changes_of(room)] == [ChangeAction.CREATE]
 
 
+def test_a_loader_replaying_history_dates_its_records_when_they_happened(cast):
+    from django.utils import timezone
+
+    from core.context import dated
+
+    then = timezone.now() - datetime.timedelta(days=200)
+    with system_scope("test"), dated(then):
+        room = Room.objects.create(partner=cast.wcc, code="OLD", name="Old Hall")
+        with dated(then + datetime.timedelta(days=3)):
+            room.name = "Old Town Hall"
+            room.save()
+        room.postcode = "SW1E 6QP"
+        room.save()
+    pk = room.pk
+    with system_scope("test"):
+        room.delete()
+    created, renamed, moved, deleted = (
+        all_changes()
+        .filter(object_id=pk, content_type=ContentType.objects.get_for_model(Room))
+        .order_by("id")
+    )
+    assert [created.at, renamed.at, moved.at] == [
+        then,
+        then + datetime.timedelta(days=3),
+        then,
+    ]
+    # Outside it, now.
+    assert deleted.at > timezone.now() - datetime.timedelta(minutes=5)
+    # Never in the future, never without a time zone.
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    with pytest.raises(ValueError, match="not a moment in the future"), dated(tomorrow):
+        pass
+    with pytest.raises(ValueError, match="time zone"), dated(datetime.datetime(2026, 1, 5, 9)):
+        pass
+
+
 def test_co_owned_records_are_logged_for_every_owner(cast):
     with system_scope("test"), acting_as(cast.manager, label="test"):
         joint = Pact.objects.create(

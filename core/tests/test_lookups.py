@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from core.tenancy.scoping import system_scope
 from core.testing.sample.models import Room
@@ -29,19 +28,3 @@ def test_fixed_in_writes_the_values_sorted_into_the_sql_and_finds_the_same_rows(
 def test_fixed_in_refuses_anything_but_choice_keys(cast, value):
     with system_scope("test"), pytest.raises(ValueError):
         list(Room.objects.filter(code__fixed_in=[value]))
-
-
-def test_an_open_tickets_query_says_the_partial_indexs_condition_as_written(cast):
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's rule: the index's condition must be written in the query")
-    from servicedesk.choices import OPEN_STATUS_LIST
-    from servicedesk.models import Ticket
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'ticket_open_due'")
-        (index_sql,) = cursor.fetchone()
-    condition = index_sql.split(" WHERE ", 1)[1]
-    in_list = condition[condition.index("IN (") : condition.rindex(")")]
-    with system_scope("test"):
-        sql, _ = Ticket.objects.filter(status__fixed_in=OPEN_STATUS_LIST).query.sql_with_params()
-    assert in_list in sql

@@ -16,7 +16,13 @@ from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
 from core.tenancy.access import ADD, access_for, people_visible_to, writable_partners
 from core.tenancy.models import Partner, User
 from servicedesk import changes, knowledge, services
-from servicedesk.choices import OPEN_STATUSES, ApprovalDecision, Source, TicketStatus
+from servicedesk.choices import (
+    OPEN_STATUSES,
+    ApprovalDecision,
+    ChangeStatus,
+    Source,
+    TicketStatus,
+)
 from servicedesk.forms import desk_staff
 from servicedesk.models import (
     Category,
@@ -110,6 +116,30 @@ class ConfigurationItemField(ScopedSlugRelatedField):
         return super().get_attribute(instance)
 
 
+class ChangeField(ScopedSlugRelatedField):
+    """A ticket's change request, named only to those who may see that change: null for
+    anyone else. Decided in the field (a page's linked changes in one query, by
+    `TicketSerializer.prepare_rows`), so that a page of tickets is still written by the fast
+    row plan (core.api.rows)."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        if instance.change_id is None:
+            return None
+        seen = getattr(instance, "_api_change_seen", None)
+        if seen is None:
+            seen = instance.change_id in visible_changes(request_user(self), {instance.change_id})
+        if not seen:
+            return None
+        return super().get_attribute(instance)
+
+
+def visible_changes(user: Any, ids: set[int]) -> list[int]:
+    """Of the change requests `ids`, those `user` may see."""
+    return list(
+        ChangeRequest.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+
+
 class TicketSerializer(ScopedModelSerializer):
     """An incident or service request. Raised with `POST`; changed with `PATCH` (subject,
     description, category, service, contact, impact and urgency, queue and assignee, an open
@@ -158,6 +188,15 @@ class TicketSerializer(ScopedModelSerializer):
         help_text="The configuration item (service, application, server) the ticket is about, "
         "by name; null for anyone who may not see it.",
     )
+    change = ChangeField(
+        related_model=ChangeRequest,
+        slug_field="reference",
+        required=False,
+        allow_null=True,
+        help_text="The change request it is linked to (CHG0001234): one that affects the "
+        "ticket's council, among those the writer may see; null for anyone who may not see "
+        "the change. Its tickets: GET /api/v1/change-requests/<id>/tickets/.",
+    )
     status = serializers.ChoiceField(
         choices=[(s.value, s.label) for s in TicketStatus],
         required=False,
@@ -203,11 +242,32 @@ class TicketSerializer(ScopedModelSerializer):
             "merged_into",
             "problem",
             "configuration_item",
+            "change",
             "request_item",
             "answers",
             *BOOKKEEPING,
         )
         read_only_fields = TICKET_READ_ONLY
+
+    def prepare_rows(self, rows: list[Any]) -> None:
+        """Which of a page's linked changes the reader sees, in one query (none when no
+        ticket of the page is linked to a change): `ChangeField` reads it."""
+        super().prepare_rows(rows)
+        ids = {row.change_id for row in rows if row.change_id}
+        seen = set(visible_changes(request_user(self), ids)) if ids else set()
+        for row in rows:
+            row._api_change_seen = row.change_id in seen
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """A writer who reads no problems (or no change requests) reads the ticket's
+        ``problem`` (``change``) as null: what they send back there links or unlinks nothing,
+        so that a lead's PATCH of the ticket as they read it leaves the desk's links be."""
+        attrs = super().validate(attrs)
+        access = access_for(request_user(self))
+        for name, model in (("problem", Problem), ("change", ChangeRequest)):
+            if name in attrs and not access.can("view", model.area):
+                attrs.pop(name)
+        return attrs
 
     def validate_status(self, value: str) -> str:
         if value not in OPEN_STATUSES:
@@ -605,6 +665,60 @@ class ChangeDecisionSerializer(serializers.Serializer):
         required=False, allow_blank=True, help_text="The council you decide for (its code)."
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ChangeApprovalSerializer(ScopedModelSerializer):
+    """One affected council's decision on a change request: made by that council's lead with
+    ``approve`` or ``reject`` here (or on the change, ``/change-requests/<id>/approve/``),
+    never written directly."""
+
+    change: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, help_text="The change request (CHG0001234)."
+    )
+    change_title = serializers.CharField(source="change.title", read_only=True)
+    change_status = serializers.ChoiceField(
+        source="change.status", choices=ChangeStatus.choices, read_only=True
+    )
+    decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who decided."
+    )
+
+    class Meta:
+        model = ChangeApproval
+        fields = (
+            "id",
+            "change",
+            "change_title",
+            "change_status",
+            "partner",
+            "decision",
+            "decided_by",
+            "decided_at",
+            "comment",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("partner", "decision", "decided_at", "comment")
+
+
+class ApprovalDecisionSerializer(serializers.Serializer):
+    """Why (required to reject)."""
+
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LinkTicketSerializer(serializers.Serializer):
+    """The ticket to link to a change: its reference (or id) and, when tickets of several
+    councils the writer works share the reference, whose it is."""
+
+    ticket = serializers.CharField(
+        max_length=30, help_text="The ticket's reference (INC0001234, REQ0001234) or id."
+    )
+    council = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=30,
+        help_text="The ticket's council (its code), if the reference is not enough.",
+    )
 
 
 class ChangeScheduleSerializer(serializers.Serializer):

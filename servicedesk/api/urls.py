@@ -5,6 +5,7 @@ from django.urls import path
 
 from servicedesk.api.views import (
     CategoryViewSet,
+    ChangeApprovalViewSet,
     ChangeRequestViewSet,
     InboundMailViewSet,
     KnowledgeArticleViewSet,
@@ -26,6 +27,7 @@ routes = [
     ("problems", ProblemViewSet, "problem"),
     ("inbound-mail", InboundMailViewSet, "inboundmail"),
     ("change-requests", ChangeRequestViewSet, "changerequest"),
+    ("change-approvals", ChangeApprovalViewSet, "changeapproval"),
     ("knowledge-articles", KnowledgeArticleViewSet, "knowledgearticle"),
     ("request-items", RequestItemViewSet, "requestitem"),
     ("categories", CategoryViewSet, "category"),

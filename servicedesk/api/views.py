@@ -19,15 +19,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.viewsets import ScopedModelViewSet
+from core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyModelViewSet
 from core.tenancy.access import CHANGE, VIEW, access_for
 from core.tenancy.choices import Nation
 from core.tenancy.models import Partner
 from core.workdays import MAX_WORKING_HOURS, NoWorkingTime, WorkingCalendar
 from servicedesk import catalogue, changes, knowledge, mail_in, services, sla
 from servicedesk.api.serializers import (
+    ApprovalDecisionSerializer,
     AssignSerializer,
     CategorySerializer,
+    ChangeApprovalSerializer,
     ChangeDecisionSerializer,
     ChangeOutcomeSerializer,
     ChangeRequestSerializer,
@@ -37,6 +39,7 @@ from servicedesk.api.serializers import (
     InboundMailSerializer,
     KnowledgeArticleSerializer,
     LinkArticleSerializer,
+    LinkTicketSerializer,
     MailDiscardSerializer,
     MailRaiseSerializer,
     MergeSerializer,
@@ -60,6 +63,7 @@ from servicedesk.api.serializers import (
 from servicedesk.choices import ApprovalDecision, Source
 from servicedesk.filtersets import (
     CategoryFilterSet,
+    ChangeApprovalFilterSet,
     ChangeRequestFilterSet,
     InboundMailFilterSet,
     KnowledgeArticleFilterSet,
@@ -76,6 +80,7 @@ from servicedesk.filtersets import (
 )
 from servicedesk.models import (
     Category,
+    ChangeApproval,
     ChangeRequest,
     FulfilmentTask,
     InboundMail,
@@ -750,3 +755,79 @@ class ChangeRequestViewSet(ScopedModelViewSet):
     def cancel(self, request: Request, pk: Any = None) -> Response:
         """The change will not happen."""
         return self.do(request, pk, "cancel", None, lambda c, d: changes.cancel(c))
+
+    @extend_schema(responses=TicketSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def tickets(self, request: Request, pk: Any = None) -> Response:
+        """The tickets linked to the change that the reader may see, most recent first (a
+        ticket links to a change with its ``change``, or with ``link-ticket`` here)."""
+        change: ChangeRequest = self.visible_record(pk)
+        return self._tickets(request, change)
+
+    @extend_schema(request=LinkTicketSerializer, responses=TicketSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="link-ticket")
+    def link_ticket(self, request: Request, pk: Any = None) -> Response:
+        """Link a ticket of a council the change affects (``ticket``: its reference or id;
+        ``council``: its council's code when the reference is not enough) to the change, as
+        its page does. Answers the change's tickets."""
+        change: ChangeRequest = self.visible_record(pk)
+        if not services.ticket_councils_for_change(request.user, change):
+            raise PermissionDenied("You may not link tickets to this change.")
+        form = LinkTicketSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            with transaction.atomic():
+                ticket = services.find_ticket_for_change(
+                    request.user, change, data["ticket"], data.get("council", "")
+                )
+                services.link_to_change(ticket, change)
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        return self._tickets(request, change)
+
+    def _tickets(self, request: Request, change: ChangeRequest) -> Response:
+        rows = list(
+            services.tickets_of_change(change, request.user).select_related(
+                "requester", "contact", "category", "service", "queue", "assignee", "change"
+            )
+        )
+        serializer = TicketSerializer(rows, many=True, context={"request": request})
+        return Response(serializer.data)
+
+
+class ChangeApprovalViewSet(ScopedReadOnlyModelViewSet):
+    """Change approvals: each affected council's decision on a change request, read by those
+    who may read that council's approvals (its lead and auditor; the shared service's staff).
+    Never written directly: a council's lead decides with ``approve`` or ``reject`` (a
+    ``comment`` says why, required to reject), as on the change's page and through the same
+    rules (servicedesk.changes.decide). ``?decision=pending&change_status=awaiting_approval``
+    lists what waits for a decision."""
+
+    model = ChangeApproval
+    serializer_class = ChangeApprovalSerializer
+    filterset_class = ChangeApprovalFilterSet
+    ordering_fields = ("decision",)
+
+    @extend_schema(request=ApprovalDecisionSerializer, responses=ChangeApprovalSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: Any = None) -> Response:
+        """Approve the change for the approval's council (its lead)."""
+        return self._decide(request, pk, ApprovalDecision.APPROVED)
+
+    @extend_schema(request=ApprovalDecisionSerializer, responses=ChangeApprovalSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: Any = None) -> Response:
+        """Reject the change for the approval's council (its lead), saying why
+        (``comment``): the change is rejected."""
+        return self._decide(request, pk, ApprovalDecision.REJECTED)
+
+    def _decide(self, request: Request, pk: Any, decision: str) -> Response:
+        approval: ChangeApproval = self.visible_record(pk)
+        if not changes.decides_for(request.user, approval):
+            raise PermissionDenied("Only the lead of the approval's council decides it.")
+
+        def work(found: ChangeApproval, data: dict[str, Any]) -> None:
+            changes.decide_approval(found, request.user, decision, data.get("comment", ""))
+
+        return self.run_action(request, approval, ApprovalDecisionSerializer, work)

@@ -149,7 +149,9 @@ class ChangeRequest(AudienceModel):
 
 class ChangeApproval(PartnerOwnedModel):
     """One affected council's decision on a change: made by that council's lead (or, for an
-    emergency change, settled by another's decision or the service manager's)."""
+    emergency change, settled by another's decision or the service manager's). No pages of
+    its own: shown on its change's page and decided there, or listed and decided through
+    ``/api/v1/change-approvals/``."""
 
     change = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="+")
     decision = models.CharField(
@@ -164,11 +166,6 @@ class ChangeApproval(PartnerOwnedModel):
     area: ClassVar[str] = "approvals"
     noun: ClassVar[str | None] = "change approval"
     noun_plural: ClassVar[str | None] = "change approvals"
-    without_family: ClassVar[str] = (
-        "A council's decision on a change request: no pages of its own; made through the "
-        "change's approve and reject actions and shown on its page and in its API answer "
-        "(servicedesk/tests/test_changes.py)."
-    )
     attachable: ClassVar[bool] = False
 
     class Meta:

@@ -130,6 +130,16 @@ class Ticket(PartnerOwnedModel):
         verbose_name="Configuration item",
         help_text="The service, application or server the ticket is about (the asset register).",
     )
+    change = models.ForeignKey(
+        "servicedesk.ChangeRequest",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="change request",
+        help_text="The change request it is linked to (CHG0001234): a change that caused it, "
+        "will fix it or carries it out. Only a change that affects the ticket's council.",
+    )
     request_item = models.ForeignKey(
         "servicedesk.RequestItem",
         on_delete=models.PROTECT,
@@ -240,6 +250,7 @@ class Ticket(PartnerOwnedModel):
             models.Index(fields=["sla_state", "at_risk_at"], name="ticket_sla_watch"),
             models.Index(fields=["partner", "reference"], name="ticket_reference"),
             models.Index(fields=["problem", "-opened_at", "-id"], name="ticket_problem"),
+            models.Index(fields=["change", "-opened_at", "-id"], name="ticket_change"),
             # The work in hand, most urgent first: the open tickets are a few in a hundred
             # of a desk's history, and these indexes hold only them, so that a queue's or an
             # agent's first page reads fifty index entries instead of sorting thousands of rows.

@@ -558,3 +558,59 @@ def test_the_demo_s_changes_are_on_the_schedule_and_a_second_run_makes_none():
         again = DemoRun(partners=run.partners)
         load_change_requests(again)
         assert again.created["change requests"] == 0
+
+
+def test_the_approvals_api_lists_each_councils_own_and_decides_as_the_page(cast, api_client_for):
+    change = make_change(cast, [cast.wcc, cast.rbkc])
+    changes.submit(change, cast.agent)
+    ours, theirs = approval(change, cast.wcc), approval(change, cast.rbkc)
+    wcc = api_client_for(cast.wcc_lead)
+    listed = wcc.get("/api/v1/change-approvals/?decision=pending&change_status=awaiting_approval")
+    assert listed.status_code == 200
+    assert [(row["id"], row["partner"], row["change"]) for row in listed.json()["results"]] == [
+        (ours.pk, "wcc", change.reference)
+    ]
+    # Another council's approval is not there for them; a requester reads no approvals.
+    assert wcc.get(f"/api/v1/change-approvals/{theirs.pk}/").status_code == 404
+    assert wcc.post(f"/api/v1/change-approvals/{theirs.pk}/approve/").status_code == 404
+    assert api_client_for(cast.wcc_staff).get("/api/v1/change-approvals/").status_code == 403
+    # The auditor reads it but decides nothing; the desk's staff decide for no council.
+    assert (
+        api_client_for(cast.wcc_auditor)
+        .get(f"/api/v1/change-approvals/{ours.pk}/")
+        .json()["decision"]
+        == ApprovalDecision.PENDING
+    )
+    for person in (cast.wcc_auditor, cast.agent):
+        refused = api_client_for(person).post(f"/api/v1/change-approvals/{ours.pk}/approve/")
+        assert refused.status_code == 403
+    # A rejection says why, as on the page (the same rule: servicedesk.changes.decide).
+    no_reason = wcc.post(f"/api/v1/change-approvals/{ours.pk}/reject/", {"comment": " "})
+    assert no_reason.status_code == 400
+    assert no_reason.json()["errors"][0]["field"] == "comment"
+    answer = wcc.post(f"/api/v1/change-approvals/{ours.pk}/approve/", {"comment": "Fine by us"})
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert (body["decision"], body["decided_by"], body["comment"]) == (
+        ApprovalDecision.APPROVED,
+        "wcc.lead",
+        "Fine by us",
+    )
+    assert body["change_status"] == ChangeStatus.AWAITING_APPROVAL
+    # Once decided, a second decision is refused on the decision, naming what it is.
+    again = wcc.post(f"/api/v1/change-approvals/{ours.pk}/reject/", {"comment": "No"})
+    assert again.status_code == 400
+    assert again.json()["errors"][0] == {
+        "field": "decision",
+        "code": "invalid",
+        "message": f"City of Westminster's decision on {change.reference} is made: approved",
+    }
+    # The last council's approval approves the change; the change's page shows it.
+    last = api_client_for(cast.rbkc_lead).post(f"/api/v1/change-approvals/{theirs.pk}/approve/")
+    assert last.status_code == 200 and last.json()["change_status"] == ChangeStatus.APPROVED
+    assert fresh(change).approved_by == cast.rbkc_lead
+    closed = wcc.post(f"/api/v1/change-approvals/{ours.pk}/approve/")
+    assert closed.status_code == 400
+    assert closed.json()["errors"][0]["message"] == (
+        f"{change.reference} is approved: it awaits no decision"
+    )

@@ -7,14 +7,17 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 from django.utils import timezone
 
 from core.demo import load_demo
+from core.models import ChangeRecord
 from core.tenancy.models import Partner, User
 from core.tenancy.scoping import system_scope
-from servicedesk.choices import ArticleStatus, TicketStatus
+from servicedesk.choices import ArticleStatus, MailState, TicketStatus
 from servicedesk.models import (
+    InboundMail,
     KnowledgeArticle,
     Problem,
     Queue,
@@ -75,6 +78,39 @@ def test_a_year_of_history_for_each_council_and_lbhfs_up_to_its_leaving(demo):
         assert comments.filter(created_at__lt=now - datetime.timedelta(days=200)).exists()
 
 
+def test_the_tickets_history_is_dated_as_the_story_tells_it(demo):
+    """Each ticket's change log entries carry the moments its story gives (core.context.dated),
+    not the moment the demo was loaded: raised when it was opened, resolved and closed when it
+    was, a former council's handed over on the day it left."""
+    now = timezone.now()
+    with system_scope("test"):
+        tickets = Ticket.objects.unscoped("test")
+        logged = ChangeRecord.objects.unscoped("test").filter(
+            content_type=ContentType.objects.get_for_model(Ticket)
+        )
+        # (This morning's mail raises its ticket as it is taken in: now.)
+        by_mail = set(InboundMail.objects.unscoped("test").values_list("ticket_id", flat=True))
+        raised = dict(logged.filter(action="create").values_list("object_id", "at"))
+        opened = dict(tickets.exclude(pk__in=by_mail).values_list("pk", "opened_at"))
+        assert len(opened) > 100
+        assert {pk: raised[pk] for pk in opened} == opened
+        resolved = tickets.filter(resolved_at__isnull=False, request_item__isnull=True)
+        assert resolved.count() > 20
+        for ticket in resolved.order_by("pk")[:20]:
+            moments = set(
+                logged.filter(object_id=ticket.pk, after__status="resolved").values_list(
+                    "at", flat=True
+                )
+            )
+            assert ticket.resolved_at in moments, ticket.reference
+        # Most of the year's entries are older than the load: the history reads as a year.
+        assert logged.filter(at__lt=now - datetime.timedelta(days=200)).count() > 100
+        lbhf = Partner.objects.get(code="lbhf")
+        left = datetime.datetime.combine(lbhf.left_on, datetime.time(23, 59), tzinfo=datetime.UTC)
+        theirs = tickets.filter(partner=lbhf).values_list("pk", flat=True)
+        assert not logged.filter(object_id__in=list(theirs), at__gt=left).exists()
+
+
 def test_a_problem_with_incidents_a_knowledge_base_and_requests(demo):
     with system_scope("test"):
         problem = Problem.objects.get(title="Housing system slow to save")
@@ -88,6 +124,37 @@ def test_a_problem_with_incidents_a_knowledge_base_and_requests(demo):
         decisions = set(RequestApproval.objects.values_list("decision", flat=True))
         assert decisions == {"pending", "approved", "rejected"}
         assert RequestItem.objects.filter(needs_approval=True).exists()
+
+
+def test_the_inbound_mail_threads_holds_ignores_and_fails(demo):
+    with system_scope("test"):
+        mails = list(InboundMail.objects.unscoped("test").order_by("id"))
+        assert [m.state for m in mails] == [
+            MailState.PROCESSED,
+            MailState.PROCESSED,
+            MailState.IGNORED,
+            MailState.HELD,
+            MailState.FAILED,
+        ]
+        first, reply, _auto, held, failed = mails
+        ticket = first.ticket
+        assert ticket is not None and ticket.subject == "Docking station not charging my laptop"
+        assert ticket.source == "email" and ticket.partner.code == "wcc"
+        # The reply threaded onto the ticket it answers (by its In-Reply-To), quote cut off.
+        assert reply.ticket_id == ticket.pk
+        bodies = list(
+            TicketComment.objects.unscoped("test")
+            .filter(ticket=ticket)
+            .values_list("body", flat=True)
+        )
+        assert bodies == [
+            "It charges on the docking station at the next desk, so it may be the dock."
+        ]
+        assert held.from_address == "j.bloggs@mailbox.example" and held.person is None
+        assert held.reason
+        assert failed.reason == f"The mail has no words for {ticket.reference}."
+    assert demo.created["inbound mail"] == 5
+    assert load_demo().created["inbound mail"] == 0
 
 
 def test_the_demo_runs_twice_and_makes_its_history_once(demo, settings):

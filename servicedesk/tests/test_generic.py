@@ -25,6 +25,7 @@ from servicedesk import changes, knowledge, services
 from servicedesk.choices import Impact, MailState, MailVia, Priority, TicketKind, Urgency
 from servicedesk.models import (
     Category,
+    ChangeApproval,
     ChangeRequest,
     InboundMail,
     KnowledgeArticle,
@@ -57,7 +58,7 @@ class TestTicket(ModelFamily):
     identity_field = "subject"
     # A ticket stays in the council it was raised in.
     movable = False
-    list_queries = 8
+    list_queries = 9
     api_list_queries = 4
 
     def make(self, cast: Cast, partner: Any) -> Ticket:
@@ -287,6 +288,36 @@ class TestChangeRequest(ModelFamily):
             "planned_start": obj.planned_start.isoformat(),
             "planned_end": obj.planned_end.isoformat(),
         }
+
+
+class TestChangeApproval(ModelFamily):
+    """Each affected council's decision on a change: no pages of its own, read-only in the
+    API (decided with its approve and reject actions: servicedesk/tests/test_changes.py).
+    The council's lead and auditor read it; another council's lead gets a 404."""
+
+    model = ChangeApproval
+    owner = "wcc"
+    permitted = "wcc_lead"
+    denied = ()
+    outsider = "rbkc_lead"
+    pages = frozenset()
+    api_actions = frozenset({"list", "retrieve", "export"})
+    identity_field = "comment"
+    api_list_queries = 4
+
+    def make(self, cast: Cast, partner: Any) -> ChangeApproval:
+        change = TestChangeRequest().make(cast, partner)
+        changes.submit(change, cast.agent)
+        approval = ChangeApproval.objects.unscoped("test").get(change=change, partner=partner)
+        approval.comment = f"Checked with the housing team {self.seq():03d}"
+        approval.save()
+        return approval
+
+    def search_term(self, obj: Any) -> str:
+        return obj.change.reference
+
+    def secrets(self, cast: Cast, obj: Any) -> list[str]:
+        return [obj.change.reference, obj.change.title, obj.comment]
 
 
 class TestKnowledgeArticle(ModelFamily):

@@ -14,6 +14,7 @@ from email.utils import make_msgid
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from core.models import Attachment
 from core.tenancy.scoping import system_scope
@@ -533,3 +534,73 @@ def test_a_backup_holds_each_message_byte_for_byte(people: Any, tmp_path: Any) -
     assert restored.object.pk == kept.pk
     assert isinstance(restored.object, InboundMail)
     assert restored.object.as_bytes() == raw
+
+
+@pytest.mark.django_db
+def test_mail_left_received_is_worked_on_again_after_the_grace_period(
+    people: Any, settings: Any
+) -> None:
+    import datetime
+
+    from core.models import ChangeRecord
+    from servicedesk import jobs
+
+    settings.CONCORD_MAIL_RETRY_AFTER_MINUTES = 10
+    settings.CONCORD_MAIL_RETRY_GIVE_UP_HOURS = 24
+    # Kept, but the process died before working on it (receive alone, as the listener does
+    # first): it stays "received".
+    with system_scope("test"):
+        stuck = mail_in.receive(
+            mail("wcc.staff@example.test", "Monitor", "It flickers.").as_bytes(),
+            via="smtp",
+            envelope_from="wcc.staff@example.test",
+            recipients=[DESK],
+        )
+        held = take(mail("nobody@example.org", "Hello", "Who reads this?"))
+    assert (stuck.state, held.state) == (MailState.RECEIVED, MailState.HELD)
+    came = stuck.received_at
+    with system_scope("test"):
+        # Within the grace period it is left alone (the listener may be working on it yet).
+        assert mail_in.retry_received(came + datetime.timedelta(minutes=9)) == {
+            "retried": 0,
+            "given_up": 0,
+        }
+        assert InboundMail.objects.unscoped("test").get(pk=stuck.pk).state == MailState.RECEIVED
+        assert mail_in.retry_received(came + datetime.timedelta(minutes=11)) == {
+            "retried": 1,
+            "given_up": 0,
+        }
+    done = InboundMail.objects.unscoped("test").get(pk=stuck.pk)
+    assert (done.state, done.attempts) == (MailState.PROCESSED, 1), done.reason
+    assert done.ticket is not None and done.ticket.subject == "Monitor"
+    # Nothing twice; a held mail waits for the desk, whatever its age.
+    with system_scope("test"):
+        assert mail_in.retry_received(came + datetime.timedelta(hours=2)) == {
+            "retried": 0,
+            "given_up": 0,
+        }
+    assert InboundMail.objects.unscoped("test").get(pk=held.pk).state == MailState.HELD
+    assert [t.subject for t in tickets()] == ["Monitor"]
+
+    # One left received for longer than the give-up age is failed, saying so, and the job's
+    # run is in the change log as the job's (the periodic job, as `concord tick` runs it).
+    with system_scope("test"):
+        old = mail_in.receive(
+            mail("wcc.staff@example.test", "Keyboard", "Keys stick.").as_bytes(),
+            via="smtp",
+            envelope_from="wcc.staff@example.test",
+            recipients=[DESK],
+        )
+        old.received_at = timezone.now() - datetime.timedelta(hours=25)
+        old.save()
+    assert jobs.retry_received_mail.call() == {"retried": 0, "given_up": 1}
+    old = InboundMail.objects.unscoped("test").get(pk=old.pk)
+    assert old.state == MailState.FAILED
+    assert old.reason == (
+        "Its processing never finished, and it was not tried again after 24 hours: retry it "
+        "or discard it."
+    )
+    with system_scope("test"):
+        record = ChangeRecord.objects.filter(object_id=old.pk, action="update").latest("id")
+    assert record.actor_label == "job:retry received mail"
+    assert [t.subject for t in tickets()] == ["Monitor"]

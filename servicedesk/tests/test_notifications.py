@@ -253,5 +253,35 @@ def test_tick_queues_the_desks_periodic_jobs(cast, capsys):
     listed = capsys.readouterr().out
     assert "servicedesk.jobs.watch_slas" in listed
     assert "servicedesk.jobs.close_resolved_tickets" in listed
+    assert "servicedesk.jobs.retry_received_mail" in listed
     call_command("tick")  # the tests run jobs at once
-    assert "Queued 2 periodic job(s)" in capsys.readouterr().out
+    assert "Queued 3 periodic job(s)" in capsys.readouterr().out
+
+
+def test_ticket_and_change_emails_are_made_by_one_builder(desk):
+    """A ticket's and a change's emails have one shape (notifications.desk_email): the
+    reference in the subject and its own header, threaded, said to be a machine's, plain text
+    and HTML."""
+    from servicedesk import notifications
+    from servicedesk.tests.test_changes import make_change
+
+    with system_scope("test"):
+        ticket = services.raise_ticket(
+            partner=desk.wcc, requester=desk.wcc_staff, subject="Printer offline"
+        )
+        change = make_change(desk, [desk.wcc], title="Printer firmware")
+        ticket_mail = notifications.message_for("logged", ticket, desk.wcc_staff)
+        change_mail = notifications.change_message("approved", change, desk.wcc_lead)
+    for mail, reference, header, about in (
+        (ticket_mail, ticket.reference, "X-Concord-Ticket", "Printer offline"),
+        (change_mail, change.reference, "X-Concord-Change", "Printer firmware"),
+    ):
+        message = mail.message()
+        assert message["Subject"].startswith(f"[{reference}] ") and about in message["Subject"]
+        assert message[header] == reference
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["In-Reply-To"] == message["References"]
+        assert message["Message-ID"].startswith("<") and reference.lower() in message["Message-ID"]
+        assert [kind for _, kind in mail.alternatives] == ["text/html"]
+        assert reference in mail.body
+    assert ticket_mail.message()["In-Reply-To"] == notifications.thread_id(ticket)

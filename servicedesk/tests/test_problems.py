@@ -141,3 +141,22 @@ def test_the_desk_links_an_incident_through_the_api_and_the_edit_page(cast, clie
     # A lead's edit page has no problem to choose.
     form = client_for(cast.wcc_lead).get(ticket.get_absolute_url() + "edit/")
     assert form.status_code == 200 and 'name="problem"' not in form.content.decode()
+
+
+def test_a_lead_who_reads_no_problems_unlinks_none(cast, client_for, email):
+    problem = known_error(email)
+    ticket = incident(cast, cast.wcc)
+    with system_scope("test"):
+        services.link_to_problem(ticket, problem)
+    # The lead reads the ticket's problem as null; sending that back changes nothing.
+    lead = client_for(cast.wcc_lead)
+    answer = lead.patch(
+        f"/api/v1/tickets/{ticket.pk}/",
+        {"problem": None, "subject": "Mail is very late"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["problem"] is None and answer.json()["subject"] == "Mail is very late"
+    with system_scope("test"):
+        ticket.refresh_from_db()
+    assert ticket.problem_id == problem.pk

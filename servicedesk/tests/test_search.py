@@ -426,3 +426,75 @@ def test_words_only_to_leave_out_find_nothing_on_either_database(cast):
     ticket(cast, subject="Fax machine unplugged")
     for words in ("-printer", "-printer -scanner", '-"fax machine"', "or", "- or -"):
         assert found(cast.agent, words) == [], words
+
+
+# Ranking across kinds: title above body, and each model's declared boost ----------------------
+
+
+def test_a_help_article_titled_with_the_word_ranks_before_tickets_that_only_mention_it(cast):
+    from servicedesk.tests.test_knowledge import article
+
+    mentions = [
+        ticket(
+            cast,
+            subject=f"Cannot work from home {n}",
+            description="The vpn drops every hour. I restarted the vpn client; the vpn "
+            "still drops and the vpn icon goes grey.",
+        )
+        for n in range(3)
+    ]
+    help_article = article(
+        "Connecting to the VPN from home",
+        [cast.wcc],
+        body="Open the client, sign in with your council account, and wait for the green tick.",
+    )
+    results = found(cast.wcc_lead, "vpn")
+    assert results[0] == ("knowledgearticle", help_article.pk), results
+    assert sorted(results[1:]) == sorted(("ticket", t.pk) for t in mentions)
+    # The same on the page and in the API, which read the same search.
+    answer = search(cast.wcc_lead, "vpn").results
+    assert answer[0].rank > max(result.rank for result in answer[1:])
+
+
+def test_a_word_in_the_title_counts_more_than_the_same_word_in_the_body(cast):
+    in_body = ticket(
+        cast,
+        subject="Cannot work from home",
+        description="The printer queue is stuck; the printer says offline; printer again.",
+    )
+    in_title = ticket(cast, subject="Printer offline", description="Since lunch.")
+    assert found(cast.agent, "printer") == [("ticket", in_title.pk), ("ticket", in_body.pk)]
+
+
+def test_a_boost_is_declared_by_the_model_within_bounds():
+    from core.search import Searchable, spec_of
+    from servicedesk.models import KnowledgeArticle
+
+    assert [getattr(spec_of(model), "boost", None) for model in (KnowledgeArticle, Ticket)] == [
+        2.0,
+        1.0,
+    ]
+    with pytest.raises(ValueError, match="more than 0 and at most 10"):
+        Searchable(title=("name",), boost=0)
+
+
+def test_portal_suggestions_search_published_articles_the_reader_may_read(cast, client_for):
+    from servicedesk import knowledge
+    from servicedesk.choices import ArticleStatus
+    from servicedesk.tests.test_knowledge import article
+
+    screen = article("Connect a second screen", [cast.wcc], body="Use the grey cable.")
+    article("Second screen for Kensington", [cast.rbkc], body="Connect it with the cable.")
+    article("Screens draft", [cast.wcc], status=ArticleStatus.DRAFT)
+    with system_scope("test"):
+        # Full-text search: other forms of the words find it (plain matching would not).
+        assert knowledge.suggest_articles(cast.wcc_staff, "connecting screens") == [screen]
+        # Any word is enough, the more the better; common words alone find nothing.
+        assert knowledge.suggest_articles(cast.wcc_staff, "my screens are blank") == [screen]
+        assert knowledge.suggest_articles(cast.wcc_staff, "it does not") == []
+    region = client_for(cast.wcc_staff).get(
+        "/portal/suggestions/", {"subject": "Connecting screens"}
+    )
+    text = region.content.decode()
+    assert "Connect a second screen" in text
+    assert "Kensington" not in text and "Screens draft" not in text

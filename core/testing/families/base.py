@@ -433,9 +433,12 @@ class FamilyBase:
     # Helpers the pages and the API share ----------------------------------------------------
 
     def filterset_class(self) -> Any:
-        """The filter set the list page (and API) use for this model."""
+        """The filter set the list page (and API) use for this model: the API endpoint's for
+        a model with no list page (change approvals)."""
         from django.urls import resolve
 
+        if "list" not in self.pages:
+            return resolve(self.api_url("list")).func.cls.filterset_class  # type: ignore[attr-defined]
         match = resolve(self.url("list"))
         views = match.func.view_initkwargs["views"]  # type: ignore[attr-defined]
         return views.filterset_class

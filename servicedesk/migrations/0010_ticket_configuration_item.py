@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assets', '0001_initial'),
-        ('servicedesk', '0008_open_ticket_indexes'),
+        ('servicedesk', '0009_ticket_change'),
     ]
 
     operations = [
