@@ -245,7 +245,7 @@ class _Importer:
             if row_ok:
                 self._count(creating)
             return
-        self._save(row, instance, creating)
+        self._save(row, instance, creating, cells)
 
     def _explain(
         self, instance: Any, exc: ValidationError, cells: list[Any]
@@ -337,7 +337,7 @@ class _Importer:
             repeated = True
         return repeated
 
-    def _save(self, row: int, instance: Any, creating: bool) -> None:
+    def _save(self, row: int, instance: Any, creating: bool, cells: list[Any]) -> None:
         try:
             # A savepoint per row, so that a clash only the database sees (two people importing
             # at once) is reported against its row instead of breaking the transaction.
@@ -350,6 +350,13 @@ class _Importer:
                         raise _Invisible
         except _Invisible:
             self.error(row, "", "You would not be able to see this record after the import.")
+            return
+        except ValidationError as exc:
+            # A rule the model checks again as it saves, under a lock (a licence agreement's
+            # last seat, taken by someone else since this row was checked): the row's error,
+            # on the column it names, never a server error.
+            for column, message in dict.fromkeys(self._explain(instance, exc, cells)):
+                self.error(row, column, message)
             return
         except DatabaseError:
             self.error(
