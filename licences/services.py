@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -326,7 +326,12 @@ def compliance(
     if partnership:
         rows += list(totals.values())
     rows.sort(
-        key=lambda r: (r.product.name, r.product.pk, r.partner is None, r.partner.name if r.partner else "")
+        key=lambda r: (
+            r.product.name,
+            r.product.pk,
+            r.partner is None,
+            r.partner.name if r.partner else "",
+        )
     )
     return rows
 
@@ -436,7 +441,7 @@ def renewals_due(
     use = monthly_use([a.pk for a in agreements], today)
     found = []
     for agreement in agreements:
-        due: datetime.date = agreement.due  # type: ignore[attr-defined]
+        due: datetime.date = agreement.due
         counts = use.get(agreement.pk, [])
         ahead = max(_months_between(today, due), 0.0)
         found.append(
@@ -543,8 +548,9 @@ def partner_by_code(user: Any, code: str) -> Partner | None:
     """The council with `code` whose licences `user` may see, or None (also for one they may
     not: never said apart from one that does not exist)."""
     visible = access_for(user).partner_ids(VIEW, LicenceAgreement.area)
-    partner = Partner.objects.unscoped("a council by code").filter(code__iexact=code.strip()).first()
+    partner = (
+        Partner.objects.unscoped("a council by code").filter(code__iexact=code.strip()).first()
+    )
     if partner is None or (visible is not None and partner.pk not in visible):
         return None
     return partner
-

@@ -222,7 +222,11 @@ def home_needs(user: Any) -> list[Need]:
     if not count:
         return []
     return [
-        Need("Licence agreements due for renewal within 90 days", count, reverse("licences:renewals") + "?within=90")
+        Need(
+            "Licence agreements due for renewal within 90 days",
+            count,
+            reverse("licences:renewals") + "?within=90",
+        )
     ]
 
 
