@@ -287,7 +287,9 @@ def compliance(
         if (visible is None or pid in visible) and (wanted is None or pid in wanted)
     }
     used_product_ids = {product_id for _, product_id in keys}
-    product_by_id = SoftwareProduct.objects.in_bulk(list(used_product_ids))
+    product_by_id = SoftwareProduct.objects.unscoped("a catalogue every reader sees").in_bulk(
+        list(used_product_ids)
+    )
     partner_by_id = Partner.objects.unscoped("naming the councils shown").in_bulk(
         list(shown_partner_ids)
     )
@@ -375,7 +377,11 @@ def _months_between(start: datetime.date, end: datetime.date) -> float:
 
 def linear_forecast(counts: list[int], months_ahead: float) -> int:
     """The least-squares line through `counts` (one a month, oldest first, the last being
-    this month), read `months_ahead` months after the last; never below nought."""
+    this month), read `months_ahead` months after the last; never below nought. Months before
+    the first seat in use say nothing of the trend (the agreement was not yet used), so the
+    line starts at the first month with any."""
+    while len(counts) > 1 and counts[0] == 0:
+        counts = counts[1:]
     n = len(counts)
     if n == 0:
         return 0
