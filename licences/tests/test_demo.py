@@ -1,0 +1,46 @@
+"""The licences' demo records (licences/demo.py), loaded by `concord demo` after the councils:
+a shared enterprise agreement, a product both councils buy separately, a product short of
+seats, and nothing twice however often it runs."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from core.tenancy.scoping import system_scope
+from core.tenancy.models import User
+from licences import services
+from licences.models import LicenceAgreement, LicenceAssignment
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_demo_loads_the_licences_once():
+    run("demo")
+    with system_scope("test"):
+        ea = LicenceAgreement.objects.get(reference="BI-MS-EA-2024")
+        assert {(s.partner.code, s.percentage) for s in ea.owner_shares()} == {
+            ("wcc", Decimal("55.00")),
+            ("rbkc", Decimal("45.00")),
+        }
+        counts = (LicenceAgreement.objects.count(), LicenceAssignment.objects.count())
+        manager = User.objects.get(username="manager")
+    joint = {item.product.name for item in services.joint_licensing(manager)}
+    assert {"ArcGIS Pro", "Adobe Acrobat Pro"} <= joint
+    short = {
+        r.product.name for r in services.compliance(manager) if r.partner is None and r.shortfall
+    }
+    assert "Microsoft Visio Plan 2" in short
+    assert services.renewals_due(manager, 90)
+    run("demo")
+    with system_scope("test"):
+        assert (LicenceAgreement.objects.count(), LicenceAssignment.objects.count()) == counts
