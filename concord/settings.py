@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "partners",
     "estate",
     "servicedesk",
+    "assets",
     "licences",
 ]
 

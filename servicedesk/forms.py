@@ -106,12 +106,14 @@ class TicketUpdateForm(ScopedModelForm):
             "service",
             "contact",
             "problem",
+            "configuration_item",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.fields["contact"].required = False
+        self.fields["configuration_item"].widget.attrs["data-concord-autocomplete"] = "true"
         if self.instance.status == TicketStatus.AWAITING_APPROVAL:
             # Only its council lead's decision moves a request waiting for approval.
             status = self.fields["status"]

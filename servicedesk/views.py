@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views import View
 
+from assets.models import ConfigurationItem
 from core.forms import ScopedForm
 from core.navigation import Need
 from core.tables import display_value
@@ -189,6 +190,21 @@ class TicketViews(ModelViews):
             rows.append(("Rating", format_html("{} out of 5", obj.satisfaction)))
         if obj.problem_id and access_for(request.user).can(VIEW, Problem.area):
             rows.append(("Problem", show("problem")))
+        if obj.configuration_item_id:
+            item = (
+                ConfigurationItem.objects.visible_to(request.user)
+                .filter(pk=obj.configuration_item_id)
+                .first()
+            )
+            if item is not None:
+                rows.append(
+                    (
+                        "Configuration item",
+                        format_html(
+                            '<a class="govuk-link" href="{}">{}</a>', item.get_absolute_url(), item
+                        ),
+                    )
+                )
         return rows
 
     @classmethod

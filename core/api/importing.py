@@ -68,6 +68,12 @@ ImportResultSerializer = inline_serializer(
             "mark) or windows-1252 (Excel's plain CSV on Windows); null for an XLSX file or a "
             "file that could not be read as text.",
         ),
+        "source_format": serializers.CharField(
+            allow_null=True,
+            help_text="The other tool whose export the file was read as (a Snipe-IT asset "
+            "export, an Intune device export, a GLPI inventory), or null for Concord's own "
+            "columns.",
+        ),
     },
 )
 
@@ -91,6 +97,7 @@ def import_result_body(result: ImportResult, status_code: int) -> dict[str, Any]
         ],
         "more_errors": result.more_errors,
         "encoding": result.encoding or None,
+        "source_format": result.source_format or None,
     }
 
 
@@ -112,6 +119,7 @@ def import_form_error_response(form: serializers.Serializer) -> Response:
         "errors": [{**problem, "row": 0} for problem in flatten(form.errors)],
         "more_errors": 0,
         "encoding": None,
+        "source_format": None,
     }
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 

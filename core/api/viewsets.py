@@ -330,7 +330,9 @@ class ScopedModelViewSet(ScopedReadOnlyModelViewSet):
             try:
                 # As the import page decides: a large file is not read row by row here.
                 inline_rows = settings.CONCORD_IMPORT_INLINE_ROWS
-                rows = rows_to_import(upload, upload.name or "", inline_rows)
+                rows = rows_to_import(
+                    upload, upload.name or "", inline_rows, model=self.get_model()
+                )
             except ImportFileError:
                 rows = -1  # import_records below reports the problem with the file
             upload.seek(0)

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from django.db import models
 
+from core.importing.owners import SHARES_ALLOWED, SHARES_COLUMN, SHARES_LABEL, takes_shares
 from core.importing.reading import UnusableCell, is_blank
 
 
@@ -28,6 +29,8 @@ def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
 
 def column_required(model: type[models.Model], name: str) -> bool:
     """Must the file have this column? Yes, unless the field may be blank or has a default."""
+    if name == SHARES_COLUMN and takes_shares(model):
+        return True
     f = model_field(model, name)
     return not (f.blank or f.has_default())
 
@@ -36,6 +39,8 @@ def column_label(model: type[models.Model], name: str) -> str:
     """A column as a person knows it: its verbose name, e.g. "GSS code" for gss_code."""
     if name == "id":
         return "id"
+    if name == SHARES_COLUMN and takes_shares(model):
+        return SHARES_LABEL
     try:
         return str(model_field(model, name).verbose_name)
     except Exception:
@@ -53,7 +58,10 @@ def _normal(name: Any) -> str:
 
 def owner_column(model: type[models.Model]) -> str | None:
     """The import column naming the council that owns a record (a partner-owned model's
-    ``partner``), or None when the model has none among its import fields."""
+    ``partner``, a co-owned one's ``owner_shares``: core.importing.owners), or None when the
+    model has none among its import fields."""
+    if takes_shares(model):
+        return SHARES_COLUMN
     name = getattr(model, "ownership_field", None)
     if getattr(model, "ownership", "") != "partner" or not name:
         return None
@@ -165,6 +173,9 @@ def describe_columns(model: type[models.Model], user: Any = None) -> list[dict[s
     declared = dict(getattr(model, "import_example", {}) or {})
     columns = []
     for name in getattr(model, "import_fields", ()):
+        if name == SHARES_COLUMN and takes_shares(model):
+            columns.append(_shares_column(model, default, declared.get(name)))
+            continue
         f = model_field(model, name)
         needs_value = not (f.blank or f.has_default())
         required_text = "Yes" if needs_value else "No"
@@ -188,6 +199,23 @@ def describe_columns(model: type[models.Model], user: Any = None) -> list[dict[s
             }
         )
     return columns
+
+
+def _shares_column(model: type[models.Model], default: Any, example: Any) -> dict[str, Any]:
+    """The owners column of a co-owned record, for the import page and templates."""
+    return {
+        "name": SHARES_COLUMN,
+        "label": SHARES_LABEL,
+        "required": default is None,
+        "required_text": (
+            f"No: leave it empty for {default.code}"
+            if default is not None
+            else "Yes: you may import for more than one council"
+        ),
+        "help": "The council that owns it, or the councils that own it together and their shares.",
+        "allowed": SHARES_ALLOWED,
+        "example": str(example if example is not None else (default.code if default else "wcc")),
+    }
 
 
 def _allowed(f: models.Field[Any, Any]) -> str:

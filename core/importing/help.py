@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db import models
 
-from core.importing.columns import default_owner, describe_columns, owner_column
+from core.importing.columns import column_label, default_owner, describe_columns, owner_column
 from core.importing.reading import COMMENT
 
 #: What the templates say about the notes and the formats, for every model.
@@ -48,6 +48,16 @@ def _intro(model: type[models.Model], user: Any, *, notes: bool) -> list[str]:
         "To change records you already have, add an id column with their ids (as in a "
         "download of the list); leave it empty to add a new one.",
     ]
+    matches = [
+        column_label(model, name)
+        for name in getattr(model, "import_match_fields", ())
+        if name in getattr(model, "import_fields", ())
+    ]
+    if matches:
+        lines.append(
+            "A row without an id updates the record you may change that has its "
+            f"{' or, failing that, its '.join(matches)}, instead of adding another."
+        )
     owner, default = owner_column(model), default_owner(model, user)
     if owner and default is not None:
         lines.append(

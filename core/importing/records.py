@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import IO, Any, TypeGuard, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
 
 from core.context import acting_as
+from core.importing import formats
 from core.importing.columns import (
     column_label,
     default_owner,
@@ -38,6 +40,7 @@ from core.importing.columns import (
     thing_name,
 )
 from core.importing.files import ImportFileError, check_file
+from core.importing.owners import SHARES_COLUMN, SharesReader, takes_shares
 from core.importing.reading import (
     TextEncoding,
     UnusableCell,
@@ -48,6 +51,7 @@ from core.importing.reading import (
 )
 from core.importing.result import MAX_ERRORS, ImportResult, RowError
 from core.importing.values import ImportColumn, ValueReader, plain_cell
+from core.services import set_owner_shares
 from core.tenancy.access import ADD, CHANGE, IMPORT, access_for
 from core.tenancy.records import ConcordModel
 
@@ -90,6 +94,13 @@ class _Importer:
         self.owner = owner_column(model)
         self.default_owner = default_owner(model, user)
         self.owner_found = False
+        # A co-owned record's owners (core.importing.owners): a column of their own.
+        self.shares = SharesReader(user) if takes_shares(model) else None
+        self.shares_position: int | None = None
+        # Fields a row without an id is matched on, to update the record it names.
+        self.match_fields = [
+            name for name in getattr(model, "import_match_fields", ()) if name in self.import_fields
+        ]
 
     # errors --------------------------------------------------------------------------------
 
@@ -112,7 +123,11 @@ class _Importer:
             return False
         self.owner_found = self.owner in found
         self.id_position = found.get("id")
+        if self.shares is not None:
+            self.shares_position = found.get(SHARES_COLUMN)
         for name in self.import_fields:
+            if name == SHARES_COLUMN and self.shares is not None:
+                continue
             if name in found:
                 self.columns.append(ImportColumn.of(self.model, name, found[name]))
         return True
@@ -135,6 +150,9 @@ class _Importer:
                 and not constraint.expressions
             ):
                 sets.append(tuple(constraint.fields))
+        # Unique among what a person sees: two rows of one file must not share one either.
+        for name in getattr(self.model, "unique_for_reader", ()):
+            sets.append((name,))
         return sets
 
     def _existing(self, row: int, raw: Any) -> tuple[bool, Any]:
@@ -181,7 +199,7 @@ class _Importer:
     def process_row(self, row: int, cells: list[Any]) -> None:
         model = self.model
         width = max(
-            [c.position for c in self.columns] + [self.id_position or 0]
+            [c.position for c in self.columns] + [self.id_position or 0, self.shares_position or 0]
         )  # the rightmost column
         if any(not is_blank(c) for c in cells[width + 1 :]):
             self.error(row, "", "This row has more cells than the header has columns.")
@@ -190,11 +208,22 @@ class _Importer:
             ok, instance = self._existing(row, cells[self.id_position])
             if not ok:
                 return
+        if instance is None and self.match_fields:
+            ok, instance = self._matching(row, cells)
+            if not ok:
+                return
         creating = instance is None
         if instance is None:
             instance = model()
         bad_fields: set[str] = set()
         row_ok = True
+        shares = None
+        if self.shares is not None:
+            ok, shares = self._read_shares(row, cells, creating)
+            if not ok:
+                bad_fields.add(SHARES_COLUMN)
+                row_ok = False
+        instance._import_shares = shares
         if creating and self.owner and not self.owner_found and self.default_owner is not None:
             setattr(instance, model_field(model, self.owner).attname, self.default_owner.pk)
         for column in self.columns:
@@ -219,6 +248,11 @@ class _Importer:
         if not self._may_import(row, instance, creating, bad_fields):
             return
         repeated = self._repeats(row, instance, cells, bad_fields)
+        if not repeated and getattr(model, "unique_for_reader", ()):
+            for name, message in instance.reader_clashes(self.user).items():
+                if name not in bad_fields:
+                    self.error(row, name, message)
+                    row_ok = False
         exclude = bad_fields | {f.name for f in model._meta.fields if not f.editable}
         problems: list[tuple[str, str]] = []
         for check in ("fields", "unique", "constraints"):
@@ -246,6 +280,70 @@ class _Importer:
                 self._count(creating)
             return
         self._save(row, instance, creating, cells)
+
+    def _read_shares(self, row: int, cells: list[Any], creating: bool) -> tuple[bool, Any]:
+        """A co-owned record's owners from its row: (ok, {partner: percentage} or None to keep
+        an updated record's owners)."""
+        assert self.shares is not None
+        position = self.shares_position
+        raw = cells[position] if position is not None and position < len(cells) else None
+        if isinstance(raw, UnusableCell):
+            self.error(row, SHARES_COLUMN, raw.message)
+            return False, None
+        if _empty(raw):
+            if not creating:
+                return True, None  # an update keeps its owners
+            if self.default_owner is None:
+                self.error(row, SHARES_COLUMN, owner_needed(self.model))
+                return False, None
+            return True, {self.default_owner: Decimal("100")}
+        try:
+            return True, self.shares.read(str(plain_cell(raw)))
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.error(row, SHARES_COLUMN, message)
+            return False, None
+
+    def _matching(self, row: int, cells: list[Any]) -> tuple[bool, Any]:
+        """The record a row without an id updates: the one the person may change whose first
+        of the model's `import_match_fields` given in the row (a serial number, an asset
+        tag) has the row's value, whatever the capitals; (True, None) when none has."""
+        by_name = {c.name: c for c in self.columns}
+        for name in self.match_fields:
+            column = by_name.get(name)
+            if column is None or column.position >= len(cells):
+                continue
+            try:
+                value = self.values.convert(column, cells[column.position])
+            except ValidationError:
+                return True, None  # the column's own check reports it
+            if value in (None, ""):
+                continue
+            found = list(
+                self.model.objects.visible_to(self.user, CHANGE).filter(
+                    **{f"{name}__iexact": value}
+                )[:2]
+            )
+            if len(found) > 1:
+                label = column_label(self.model, name)
+                self.error(
+                    row,
+                    name,
+                    f"More than one {thing_name(self.model)} you can change has {label} "
+                    f"'{value}': add an id column to say which to update.",
+                )
+                return False, None
+            if found:
+                instance = found[0]
+                owners = instance.owning_partner_ids() or None
+                area = self.model.area
+                if not self.access.can(IMPORT, area, owners):
+                    self.error(
+                        row, name, f"You may not change the {thing_name(self.model)} it names."
+                    )
+                    return False, None
+                return True, instance
+        return True, None
 
     def _explain(
         self, instance: Any, exc: ValidationError, cells: list[Any]
@@ -284,10 +382,11 @@ class _Importer:
 
     def _may_import(self, row: int, instance: Any, creating: bool, bad: set[str]) -> bool:
         """The owning council must be one where the person may import (and add or change)."""
-        if "partner" in bad:
+        if "partner" in bad or SHARES_COLUMN in bad:
             return True  # already reported: the council could not be read
+        shares = getattr(instance, "_import_shares", None)
         try:
-            owners = instance.owning_partner_ids()
+            owners = [p.pk for p in shares] if shares else instance.owning_partner_ids()
         except TypeError:
             owners = []
         area = self.model.area
@@ -297,9 +396,12 @@ class _Importer:
         ):
             return True
         plural = self.model._meta.verbose_name_plural
-        partner = getattr(instance, "partner", None) if owners else None
+        partner = getattr(instance, "partner", None) if owners and not shares else None
         if partner is not None and "partner" in self.import_fields:
             self.error(row, "partner", f"You may not import {plural} for {partner}.")
+        elif shares:
+            names = ", ".join(sorted(p.code for p in shares))
+            self.error(row, SHARES_COLUMN, f"You may not import {plural} for {names}.")
         else:
             self.error(row, "", f"You may not import {plural}.")
         return False
@@ -343,6 +445,9 @@ class _Importer:
             # at once) is reported against its row instead of breaking the transaction.
             with transaction.atomic():
                 instance.save()
+                shares = getattr(instance, "_import_shares", None)
+                if shares:
+                    set_owner_shares(instance, shares)
                 if getattr(self.model, "ownership", "partner") not in ("partner", "catalogue"):
                     # Who owns it is not a column here: make sure its author can still see it.
                     visible = self.model.objects.visible_to(self.user).filter(pk=instance.pk)
@@ -443,7 +548,12 @@ def import_records(
     )
     label = f"import:{os.path.basename(filename or 'upload')}"[:200]
     total = 0
+    foreign = None
     try:
+        # Another tool's export (core.importing.formats) is read as the model's own columns.
+        foreign = formats.detect(model, fileobj, filename)
+        if foreign is not None:
+            fileobj, filename = formats.convert(foreign, fileobj, filename, user)
         if dry_run:
             total = importer.run(fileobj, filename)
         else:
@@ -458,11 +568,18 @@ def import_records(
     created, updated = importer.created, importer.updated
     if importer.failed and not dry_run:
         created = updated = 0
+    errors = importer.errors
+    if foreign is not None:
+        # Said in the tool's own words: the column of its file each problem is in.
+        errors = [
+            RowError(e.row, foreign.columns.get(e.column, e.column), e.message) for e in errors
+        ]
     return ImportResult(
         total_rows=total,
         created=created,
         updated=updated,
-        errors=sorted(importer.errors, key=lambda e: e.row),
+        errors=sorted(errors, key=lambda e: e.row),
+        source_format=foreign.label if foreign is not None else "",
         dry_run=dry_run,
         more_errors=importer.more_errors,
         encoding=(

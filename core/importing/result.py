@@ -49,6 +49,8 @@ class ImportResult:
     #: How a CSV file's text was read (UTF8 or WINDOWS_1252); "" for a workbook, or a file
     #: that could not be read as text.
     encoding: str = ""
+    #: The other tool whose export was read (core.importing.formats), or "".
+    source_format: str = ""
 
     @property
     def ok(self) -> bool:
@@ -87,4 +89,5 @@ class ImportResult:
             dry_run=bool(data.get("dry_run", True)),
             more_errors=int(data.get("more_errors", 0)),
             encoding=str(data.get("encoding") or ""),
+            source_format=str(data.get("source_format") or ""),
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from typing import IO
+from typing import IO, Any
 
 from core.importing.files import check_file, file_size
 from core.importing.reading import count_rows
@@ -32,7 +32,7 @@ _ROW_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
 _CHUNK_BYTES = 1024 * 1024
 
 
-def rows_to_import(fileobj: IO[bytes], filename: str, inline_rows: int) -> int:
+def rows_to_import(fileobj: IO[bytes], filename: str, inline_rows: int, model: Any = None) -> int:
     """How many rows of data the file holds, as far as deciding whether to import it at once
     (at most `inline_rows`) or in the background needs to know, without reading every row of
     a large file.
@@ -42,8 +42,17 @@ def rows_to_import(fileobj: IO[bytes], filename: str, inline_rows: int) -> int:
     no more than `inline_rows` + 1 rows: the answer is exact when it is within `inline_rows`,
     so such a file is imported at once. Any other file is large: the answer
     is the estimate, more than `inline_rows`, and the import counts the rows as it goes.
-    Raises ImportFileError for a file `check_file` refuses.
+    Raises ImportFileError for a file `check_file` refuses. A file only a format `model`
+    takes reads (a JSON inventory: core.importing.formats) counts the rows it converts to.
     """
+    if model is not None:
+        from core.importing import formats
+
+        claimed = formats.claimed_extension(model, filename)
+        if claimed is not None:
+            converted, name = formats.convert(claimed, fileobj, filename, None)
+            fileobj.seek(0)
+            return count_rows(converted, name)
     extension = check_file(fileobj, filename)
     estimate = estimate_rows(fileobj, extension)
     if estimate > inline_rows and file_size(fileobj) > QUICK_COUNT_BYTES:

@@ -86,8 +86,8 @@ class ConcordModel(models.Model):
     #: The area of the grant table (core.tenancy.access.AREAS) this record kind belongs to.
     #: Every concrete model names one; a system check refuses a missing or unknown area.
     area: ClassVar[str]
-    #: "partner", "shared", "audience", "catalogue" or "self": how ownership (and so
-    #: visibility) works.
+    #: "partner", "shared", "audience", "catalogue", "part" (of another record: PartModel) or
+    #: "self": how ownership (and so visibility) works.
     ownership: ClassVar[str] = "partner"
     #: The field a person changes to change who owns a record (``partner``, or a co-owned
     #: record's ``owner_shares``): where "you could no longer see it" is said. None: none.
@@ -97,6 +97,11 @@ class ConcordModel(models.Model):
     natural_key: ClassVar[str | None] = None
     #: The columns a CSV/XLSX import of this model takes; empty means it cannot be imported.
     import_fields: ClassVar[tuple[str, ...]] = ()
+    #: Fields a re-import matches a row without an id on, in order (a serial number, then an
+    #: asset tag): the record the person may change holding the row's value (whatever the
+    #: capitals) is updated instead of a new one added (core.importing.records). Empty: only
+    #: an ``id`` column updates.
+    import_match_fields: ClassVar[tuple[str, ...]] = ()
     #: An example value for each import column, by field name, for the import's templates and
     #: page (a column without one gets an example of its field's kind).
     import_example: ClassVar[dict[str, str]] = {}
@@ -580,6 +585,48 @@ class CatalogueModel(ConcordModel):
 
     def owning_partner_ids(self) -> list[int]:
         return []
+
+
+class PartModel(ConcordModel):
+    """A record that is part of another (an asset's moves, a configuration item's
+    relationships): owned, and so seen and changed, exactly as the record it is part of.
+
+    A subclass names the foreign key to that record in `part_of`; its visibility is the
+    parent's own rule (whatever kind of ownership the parent has), applied to the parent row,
+    so no second rule exists beside it. A part may narrow it further (a relationship is seen
+    only by those who see both of its ends) by extending `ownership_filter`.
+    """
+
+    ownership: ClassVar[str] = "part"
+    #: The foreign key naming the record this one is part of.
+    part_of: ClassVar[str] = ""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def parent_model(cls) -> Any:
+        """The model of the record this one is part of."""
+        return cls._meta.get_field(cls.part_of).related_model
+
+    @classmethod
+    def parent_rows(cls, partner_ids: Any, field: str | None = None) -> Q | None:
+        """Rows whose `field` (default `part_of`) names a parent owned by `partner_ids`."""
+        field = field or cls.part_of
+        parent = cls._meta.get_field(field).related_model
+        condition = parent.ownership_filter(partner_ids)
+        if condition is None:
+            return None
+        owned = parent._default_manager.unscoped("a part is owned as its parent is")
+        return Q(**{f"{field}__in": owned.filter(condition).values("pk")})
+
+    @classmethod
+    def ownership_filter(cls, partner_ids: Any) -> Q | None:
+        return cls.parent_rows(partner_ids)
+
+    def owning_partner_ids(self) -> list[int]:
+        parent = getattr(self, self.part_of, None)
+        return parent.owning_partner_ids() if parent is not None else []
 
 
 class OwnerShare(models.Model):

@@ -342,7 +342,9 @@ class ImportView(LoginRequiredMixin, View):
         filename = os.path.basename(upload.name or "upload")
         try:
             # Not every row of a large file: it is counted by the job, which shows its progress.
-            rows = rows_to_import(upload, filename, settings.CONCORD_IMPORT_INLINE_ROWS)
+            rows = rows_to_import(
+                upload, filename, settings.CONCORD_IMPORT_INLINE_ROWS, model=model
+            )
         except ImportFileError as exc:
             return self.render(status=400, upload_error=exc.message)
         job = keep_upload(model, upload, filename, self.request.user, rows)

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assets.models import ConfigurationItem
 from core.api.fields import ScopedSlugRelatedField, request_user
 from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
 from core.tenancy.access import ADD, access_for, people_visible_to, writable_partners
@@ -117,6 +118,14 @@ class TicketSerializer(ScopedModelSerializer):
         help_text="The problem behind an incident (PRB0001234): the shared service's staff "
         "link it; null for anyone who may not read problems.",
     )
+    configuration_item = ScopedSlugRelatedField(
+        related_model=ConfigurationItem,
+        slug_field="name",
+        required=False,
+        allow_null=True,
+        help_text="The configuration item (service, application, server) the ticket is about, "
+        "by name; null for anyone who may not see it.",
+    )
     status = serializers.ChoiceField(
         choices=[(s.value, s.label) for s in TicketStatus],
         required=False,
@@ -161,6 +170,7 @@ class TicketSerializer(ScopedModelSerializer):
             "routed_by",
             "merged_into",
             "problem",
+            "configuration_item",
             "request_item",
             "answers",
             *BOOKKEEPING,
@@ -171,6 +181,13 @@ class TicketSerializer(ScopedModelSerializer):
         data = super().to_representation(instance)
         if not access_for(request_user(self)).can("view", Problem.area):
             data["problem"] = None  # problems are the shared service's own
+        if (
+            instance.configuration_item_id
+            and not ConfigurationItem.objects.visible_to(request_user(self))
+            .filter(pk=instance.configuration_item_id)
+            .exists()
+        ):
+            data["configuration_item"] = None  # an item the reader may not see is not named
         return data
 
     def validate_status(self, value: str) -> str:

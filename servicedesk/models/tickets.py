@@ -117,6 +117,15 @@ class Ticket(PartnerOwnedModel):
         blank=True,
         help_text="The problem behind this incident (the shared service's staff link it).",
     )
+    configuration_item = models.ForeignKey(
+        "assets.ConfigurationItem",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="Configuration item",
+        help_text="The service, application or server the ticket is about (the asset register).",
+    )
     request_item = models.ForeignKey(
         "servicedesk.RequestItem",
         on_delete=models.PROTECT,
