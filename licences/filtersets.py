@@ -7,10 +7,11 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
+from assets.models import Asset
 from core.filtersets import ConcordFilterSet, ScopedModelChoiceFilter, scoped_choices
 from core.tenancy.models import Partner
 from licences.choices import LicenceKind
-from licences.models import LicenceAgreement, LicenceAssignment, SoftwareProduct
+from licences.models import Installation, LicenceAgreement, LicenceAssignment, SoftwareProduct
 
 
 class SoftwareProductFilterSet(ConcordFilterSet):
@@ -43,12 +44,24 @@ class LicenceAgreementFilterSet(ConcordFilterSet):
 
 
 class LicenceAssignmentFilterSet(ConcordFilterSet):
-    search_fields = ("agreement__reference", "person__username", "note")
+    search_fields = ("agreement__reference", "person__username", "device__asset_tag", "note")
     partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
     agreement = ScopedModelChoiceFilter(
         queryset=scoped_choices(LicenceAgreement), label="Agreement"
     )
+    device = ScopedModelChoiceFilter(queryset=scoped_choices(Asset), label="Device")
 
     class Meta:
         model = LicenceAssignment
-        fields = ["q", "partner", "agreement"]
+        fields = ["q", "partner", "agreement", "device"]
+
+
+class InstallationFilterSet(ConcordFilterSet):
+    search_fields = ("product__name", "device__asset_tag", "device__name", "product_version", "source")
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+    product = ScopedModelChoiceFilter(queryset=scoped_choices(SoftwareProduct), label="Product")
+    device = ScopedModelChoiceFilter(queryset=scoped_choices(Asset), label="Device")
+
+    class Meta:
+        model = Installation
+        fields = ["q", "partner", "product", "device"]

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from core.forms import ScopedModelForm
 from core.tenancy.access import people_visible_to
-from licences.models import LicenceAgreement, LicenceAssignment, SoftwareProduct
+from licences.models import Installation, LicenceAgreement, LicenceAssignment, SoftwareProduct
 
 
 class SoftwareProductForm(ScopedModelForm):
@@ -48,15 +48,25 @@ class LicenceAgreementForm(ScopedModelForm):
 
 
 class LicenceAssignmentForm(ScopedModelForm):
-    """A seat of an agreement for one of the council's people. The quota is checked by the
-    model (licences.services.take_seat), so the page refuses the seat past the last."""
+    """A seat of an agreement for one of the council's people or devices. The quota is
+    checked by the model (licences.services.take_seat), so the page refuses the seat past the
+    last."""
 
     unscoped_choices = {"person": "people"}
 
     class Meta:
         model = LicenceAssignment
-        fields = ["partner", "agreement", "person", "assigned_on", "note"]
+        fields = ["partner", "agreement", "person", "device", "assigned_on", "note"]
         labels = {"partner": "Council"}
 
     def people(self, user: Any) -> QuerySet[Any]:
         return people_visible_to(user).filter(is_active=True).order_by("username")
+
+
+class InstallationForm(ScopedModelForm):
+    """A product found on one of the council's devices."""
+
+    class Meta:
+        model = Installation
+        fields = ["partner", "device", "product", "product_version", "detected_on", "source"]
+        labels = {"partner": "Council"}

@@ -64,6 +64,20 @@ class SoftwareProduct(CatalogueModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        if self.eol_product:
+            from assets.eol import product_titles
+
+            known = product_titles()
+            if self.eol_product not in known:
+                raise ValidationError(
+                    {
+                        "eol_product": "There is no such product in the end-of-life data: use "
+                        "one of " + ", ".join(sorted(known))
+                    }
+                )
+
 
 class LicenceAgreement(SharedOwnershipModel):
     """A licence agreement for one software product: what kind, how many seats, what they
@@ -186,15 +200,25 @@ class LicenceAssignment(PartnerOwnedModel):
         related_name="+",
         help_text="The person the seat is for (per-user and concurrent agreements).",
     )
+    device = models.ForeignKey(
+        "assets.Asset",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The device the seat is for (per-device agreements).",
+    )
     assigned_on = models.DateField(default=timezone.localdate)
     note = models.CharField(max_length=200, blank=True)
 
     area: ClassVar[str] = "licences"
+    constraint_fields: ClassVar[dict[str, str]] = {"licenceassignment_person_or_device": "device"}
     partner_people_fields: ClassVar[tuple[str, ...]] = ("person",)
     import_fields: ClassVar[tuple[str, ...]] = (
         "partner",
         "agreement",
         "person",
+        "device",
         "assigned_on",
         "note",
     )
@@ -202,6 +226,7 @@ class LicenceAssignment(PartnerOwnedModel):
         "partner": "wcc",
         "agreement": "MS-EA-2024",
         "person": "wcc.jsmith",
+        "device": "",
         "assigned_on": "2026-04-01",
         "note": "",
     }
@@ -214,10 +239,23 @@ class LicenceAssignment(PartnerOwnedModel):
                 name="licenceassignment_one_seat_per_person",
                 violation_error_message="This person already has a seat of this agreement",
             ),
+            models.UniqueConstraint(
+                fields=["agreement", "device"],
+                name="licenceassignment_one_seat_per_device",
+                violation_error_message="This device already has a seat of this agreement",
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=True) | Q(device__isnull=True),
+                name="licenceassignment_person_or_device",
+                violation_error_message="A seat is for a person or a device, not both",
+            ),
         ]
         indexes = [
             models.Index(fields=["-assigned_on", "-id"], name="licasg_assigned_id"),
             models.Index(fields=["partner", "agreement"], name="licasg_partner_agreement"),
+            # Whether a seat covers an installation: by its device, or its device's person.
+            models.Index(fields=["device", "agreement"], name="licasg_device_agreement"),
+            models.Index(fields=["person", "agreement"], name="licasg_person_agreement"),
         ]
 
     def __str__(self) -> str:
@@ -228,19 +266,28 @@ class LicenceAssignment(PartnerOwnedModel):
         """Who or what holds the seat, in words."""
         if self.person_id is not None and self.person is not None:
             return self.person.get_full_name() or self.person.get_username()
+        if self.device_id is not None and self.device is not None:
+            return str(self.device)
         return "nobody"
 
     def clean(self) -> None:
         super().clean()
         errors: dict[str, str] = {}
-        if self.person_id is None:
-            errors["person"] = "Choose the person the seat is for"
+        if self.person_id is None and self.device_id is None:
+            errors["person"] = "Choose the person or the device the seat is for"
+        elif self.person_id is not None and self.device_id is not None:
+            errors["device"] = "A seat is for a person or a device, not both: choose one"
         agreement = self.agreement if self.agreement_id else None
         if agreement is not None:
             if agreement.kind in DEVICE_ONLY and self.person_id is not None:
                 errors["person"] = (
                     f"A {agreement.get_kind_display().lower()} agreement's seats go to devices, "
                     "not people"
+                )
+            if agreement.kind in PERSON_ONLY and self.device_id is not None:
+                errors["device"] = (
+                    f"A {agreement.get_kind_display().lower()} agreement's seats go to people, "
+                    "not devices"
                 )
             if self.partner_id and self.partner_id not in agreement.owning_partner_ids():
                 errors["agreement"] = "Choose an agreement the seat's council holds"
@@ -250,6 +297,14 @@ class LicenceAssignment(PartnerOwnedModel):
             members = Membership.objects.unscoped("is the person one of the council's people")
             if not members.filter(user_id=self.person_id, partner_id=self.partner_id).exists():
                 errors["person"] = "Choose one of the council's people"
+        if (
+            self.device_id is not None
+            and self.partner_id
+            and "device" not in errors
+            and self.device is not None
+            and self.partner_id not in self.device.owning_partner_ids()
+        ):
+            errors["device"] = "Choose one of the council's devices"
         if errors:
             raise ValidationError(errors)
         if agreement is not None:
@@ -267,4 +322,85 @@ class LicenceAssignment(PartnerOwnedModel):
             super().save(*args, **kwargs)
 
 
-__all__ = ["DEVICE_ONLY", "PERSON_ONLY", "LicenceAgreement", "LicenceAssignment", "SoftwareProduct"]
+class Installation(PartnerOwnedModel):
+    """A software product found installed on a device: use detected, whether or not anyone
+    assigned it a seat. The council is the one whose device it is (one of the device's
+    owners). Imported from the councils' inventory tools (CSV or XLSX through the
+    foundation's import) or recorded by hand."""
+
+    device = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        SoftwareProduct, on_delete=models.PROTECT, related_name="installations"
+    )
+    # Not "version": that is every record's own version, for ETags (core.tenancy.records).
+    product_version = models.CharField(
+        "Version", max_length=60, blank=True, help_text="As the inventory reports it."
+    )
+    detected_on = models.DateField(
+        "Detected on", default=timezone.localdate, help_text="When an inventory last found it."
+    )
+    source = models.CharField(
+        "Found by",
+        max_length=60,
+        blank=True,
+        help_text="The tool or person that found it: Intune, SCCM, GLPI, a stock-take.",
+    )
+
+    area: ClassVar[str] = "licences"
+    import_fields: ClassVar[tuple[str, ...]] = (
+        "partner",
+        "device",
+        "product",
+        "product_version",
+        "detected_on",
+        "source",
+    )
+    import_example: ClassVar[dict[str, str]] = {
+        "partner": "wcc",
+        "device": "WCC-004211",
+        "product": "Microsoft 365 E3",
+        "product_version": "16.0.17928",
+        "detected_on": "2026-11-30",
+        "source": "Intune",
+    }
+
+    class Meta:
+        ordering = ["-detected_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "product", "product_version"],
+                name="installation_unique_on_device",
+                violation_error_message="This version of the product is already recorded on "
+                "this device",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-detected_on", "-id"], name="install_detected_id"),
+            # The compliance position counts by council and product.
+            models.Index(fields=["partner", "product"], name="install_partner_product"),
+            models.Index(fields=["product", "device"], name="install_product_device"),
+        ]
+
+    def __str__(self) -> str:
+        if not self.product_id or not self.device_id:
+            return "Installation"
+        return f"{self.product} {self.product_version} on {self.device}".replace("  ", " ")
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.device_id is not None
+            and self.partner_id
+            and self.partner_id not in self.device.owning_partner_ids()
+        ):
+            raise ValidationError({"device": "Choose one of the council's devices"})
+
+
+__all__ = [
+    "DEVICE_ONLY",
+    "PERSON_ONLY",
+    "Installation",
+    "LicenceAgreement",
+    "LicenceAssignment",
+    "SoftwareProduct",
+]

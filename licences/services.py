@@ -15,13 +15,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from core.tenancy.access import VIEW, access_for
 from core.tenancy.models import Partner
-from licences.models import LicenceAgreement, LicenceAssignment, SoftwareProduct
+from licences.models import Installation, LicenceAgreement, LicenceAssignment, SoftwareProduct
 
 PENNY = Decimal("0.01")
 
@@ -98,7 +98,8 @@ def take_seat(assignment: LicenceAssignment) -> None:
 
 
 def assign(agreement: LicenceAgreement, partner: Partner, **holder: Any) -> LicenceAssignment:
-    """Assign a seat of `agreement` to a person (``person=``) of `partner`: checked, then
+    """Assign a seat of `agreement` to a person (``person=``) or a device (``device=``) of
+    `partner`: checked, then
     saved under the agreement's lock. Raises ValidationError naming the field at fault."""
     assignment = LicenceAssignment(agreement=agreement, partner=partner, **holder)
     with transaction.atomic():
@@ -243,11 +244,8 @@ def _assigned(product_ids: list[int] | None) -> dict[tuple[int, int], int]:
 
 
 def _installed_uncovered(product_ids: list[int] | None) -> dict[tuple[int, int], int]:
-    """Installations no seat covers, by (council, product): one grouped count (filled in
-    once installations exist: see `uncovered_installations`)."""
+    """Installations no seat covers, by (council, product): one grouped count."""
     rows = uncovered_installations()
-    if rows is None:
-        return {}
     if product_ids is not None:
         rows = rows.filter(product_id__in=product_ids)
     counted = rows.values_list("partner_id", "product_id").annotate(n=Count("id")).order_by()
@@ -255,9 +253,17 @@ def _installed_uncovered(product_ids: list[int] | None) -> dict[tuple[int, int],
 
 
 def uncovered_installations() -> Any:
-    """Every council's installations that no assignment covers (None while the app has no
-    installations)."""
-    return None
+    """Every council's installations that no seat covers: no seat of an agreement for its
+    product is assigned to its device, nor to the person its device is assigned to. Two
+    NOT EXISTS subqueries on indexed columns, so the database does the work in one pass."""
+    seats = LicenceAssignment.objects.unscoped("seats covering installations").filter(
+        agreement__product_id=OuterRef("product_id")
+    )
+    return (
+        Installation.objects.unscoped("installations, for totals")
+        .filter(~Exists(seats.filter(device_id=OuterRef("device_id"))))
+        .filter(~Exists(seats.filter(person_id=OuterRef("device__assigned_to_id"))))
+    )
 
 
 def compliance(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.tables import Column, Table
-from licences.models import LicenceAgreement, LicenceAssignment, SoftwareProduct
+from licences.models import Installation, LicenceAgreement, LicenceAssignment, SoftwareProduct
 
 
 class SoftwareProductTable(Table):
@@ -38,8 +38,23 @@ class LicenceAssignmentTable(Table):
     assigned_on = Column("Assigned", link=True, sortable=True)
     agreement = Column("Agreement")
     person = Column("Person")
+    device = Column("Device")
     partner = Column(sort_by="partner__name")
     note = Column("Note")
 
     class Meta:
         model = LicenceAssignment
+
+
+class InstallationTable(Table):
+    """Software found installed on devices."""
+
+    detected_on = Column("Detected", link=True, sortable=True)
+    product = Column("Product")
+    product_version = Column("Version")
+    device = Column("Device")
+    partner = Column(sort_by="partner__name")
+    source = Column("Found by")
+
+    class Meta:
+        model = Installation

@@ -1,6 +1,7 @@
 """Pages of the licences app, mounted at the site root."""
 
 from licences.views import (
+    InstallationViews,
     LicenceAgreementViews,
     LicenceAssignmentViews,
     SoftwareProductViews,
@@ -13,5 +14,6 @@ urlpatterns = [
     *report_urls(),
     *LicenceAgreementViews.urls(),
     *LicenceAssignmentViews.urls(),
+    *InstallationViews.urls(),
     *SoftwareProductViews.urls(),
 ]

@@ -28,13 +28,24 @@ from core.tenancy.models import Partner
 from core.views.generic import ModelViews
 from licences import services
 from licences.filtersets import (
+    InstallationFilterSet,
     LicenceAgreementFilterSet,
     LicenceAssignmentFilterSet,
     SoftwareProductFilterSet,
 )
-from licences.forms import LicenceAgreementForm, LicenceAssignmentForm, SoftwareProductForm
-from licences.models import LicenceAgreement, LicenceAssignment, SoftwareProduct
-from licences.tables import LicenceAgreementTable, LicenceAssignmentTable, SoftwareProductTable
+from licences.forms import (
+    InstallationForm,
+    LicenceAgreementForm,
+    LicenceAssignmentForm,
+    SoftwareProductForm,
+)
+from licences.models import Installation, LicenceAgreement, LicenceAssignment, SoftwareProduct
+from licences.tables import (
+    InstallationTable,
+    LicenceAgreementTable,
+    LicenceAssignmentTable,
+    SoftwareProductTable,
+)
 
 
 class SoftwareProductViews(ModelViews):
@@ -70,6 +81,17 @@ class LicenceAssignmentViews(ModelViews):
     form_class = LicenceAssignmentForm
     nav_label = "Licence assignments"
     nav_order = 20
+
+
+class InstallationViews(ModelViews):
+    """Software found on a council's devices: the use the compliance position counts."""
+
+    model = Installation
+    filterset_class = InstallationFilterSet
+    table_class = InstallationTable
+    form_class = InstallationForm
+    nav_label = "Installations"
+    nav_order = 25
 
 
 # Compliance -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from core.api.fields import ScopedSlugRelatedField
 from core.api.serializers import BOOKKEEPING, ScopedModelSerializer
 from core.tenancy.access import people_visible_to
 from core.tenancy.models import User
-from licences.models import LicenceAgreement, LicenceAssignment, SoftwareProduct
+from licences.models import Installation, LicenceAgreement, LicenceAssignment, SoftwareProduct
 
 
 def people(field: serializers.Field, user: Any) -> QuerySet[Any]:
@@ -55,7 +55,8 @@ class LicenceAgreementSerializer(ScopedModelSerializer):
 
 
 class LicenceAssignmentSerializer(ScopedModelSerializer):
-    """A seat of an agreement (by reference) for a council's person (by username). Refused
+    """A seat of an agreement (by reference) for a council's person (by username) or device
+    (by asset tag). Refused
     with a 400 on ``agreement`` when the agreement has no seat left."""
 
     person = ScopedSlugRelatedField(
@@ -69,7 +70,33 @@ class LicenceAssignmentSerializer(ScopedModelSerializer):
 
     class Meta:
         model = LicenceAssignment
-        fields = ("id", "partner", "agreement", "person", "assigned_on", "note", *BOOKKEEPING)
+        fields = (
+            "id",
+            "partner",
+            "agreement",
+            "person",
+            "device",
+            "assigned_on",
+            "note",
+            *BOOKKEEPING,
+        )
+
+
+class InstallationSerializer(ScopedModelSerializer):
+    """A product (by name) found on a council's device (by asset tag)."""
+
+    class Meta:
+        model = Installation
+        fields = (
+            "id",
+            "partner",
+            "device",
+            "product",
+            "product_version",
+            "detected_on",
+            "source",
+            *BOOKKEEPING,
+        )
 
 
 class CompliancePositionSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from django.urls import path
 
 from licences.api.views import (
     ComplianceView,
+    InstallationViewSet,
     LicenceAgreementViewSet,
     LicenceAssignmentViewSet,
     SoftwareProductViewSet,
@@ -13,6 +14,7 @@ routes = [
     ("software-products", SoftwareProductViewSet, "softwareproduct"),
     ("licence-agreements", LicenceAgreementViewSet, "licenceagreement"),
     ("licence-assignments", LicenceAssignmentViewSet, "licenceassignment"),
+    ("installations", InstallationViewSet, "installation"),
 ]
 
 urlpatterns = [path("licence-compliance/", ComplianceView.as_view(), name="licence-compliance")]

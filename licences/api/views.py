@@ -15,16 +15,18 @@ from core.tenancy.access import VIEW, access_for
 from licences import services
 from licences.api.serializers import (
     CompliancePositionSerializer,
+    InstallationSerializer,
     LicenceAgreementSerializer,
     LicenceAssignmentSerializer,
     SoftwareProductSerializer,
 )
 from licences.filtersets import (
+    InstallationFilterSet,
     LicenceAgreementFilterSet,
     LicenceAssignmentFilterSet,
     SoftwareProductFilterSet,
 )
-from licences.models import LicenceAgreement, LicenceAssignment, SoftwareProduct
+from licences.models import Installation, LicenceAgreement, LicenceAssignment, SoftwareProduct
 
 
 class SoftwareProductViewSet(ScopedModelViewSet):
@@ -52,6 +54,15 @@ class LicenceAssignmentViewSet(ScopedModelViewSet):
     serializer_class = LicenceAssignmentSerializer
     filterset_class = LicenceAssignmentFilterSet
     ordering_fields = ("assigned_on",)
+
+
+class InstallationViewSet(ScopedModelViewSet):
+    """Software found on councils' devices (use detected), imported from inventories."""
+
+    model = Installation
+    serializer_class = InstallationSerializer
+    filterset_class = InstallationFilterSet
+    ordering_fields = ("detected_on",)
 
 
 COMPLIANCE_PARAMETERS = [

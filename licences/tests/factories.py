@@ -43,3 +43,20 @@ def agreement(
         )
         set_owner_shares(made, {p: Decimal(str(pct)) for p, pct in shares.items()})
     return made
+
+
+def device(tag: str, owners: dict[Any, Any], person: Any = None, **extra: Any) -> Any:
+    """A laptop (assets.Asset) owned by the councils of `owners`, assigned to `person`."""
+    from assets.models import Asset
+
+    with system_scope("test data"):
+        made = Asset.objects.create(
+            kind="laptop",
+            asset_tag=tag,
+            serial_number=f"SN-{tag}",
+            name=f"Laptop {tag}",
+            assigned_to=person,
+            **extra,
+        )
+        set_owner_shares(made, {p: Decimal(str(pct)) for p, pct in owners.items()})
+    return made

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from core.tenancy.scoping import system_scope
 from core.tenancy.models import User
+from core.tenancy.scoping import system_scope
 from licences import services
 from licences.models import LicenceAgreement, LicenceAssignment
 

@@ -14,8 +14,8 @@ from core.tenancy.scoping import system_scope
 from core.testing.cast import Cast
 from core.testing.families import ModelFamily
 from licences.choices import LicenceKind
-from licences.models import LicenceAgreement, LicenceAssignment, SoftwareProduct
-from licences.tests.factories import agreement, product
+from licences.models import Installation, LicenceAgreement, LicenceAssignment, SoftwareProduct
+from licences.tests.factories import agreement, device, product
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +171,7 @@ class TestLicenceAssignment(ModelFamily):
     identity_field = "note"
     edited_field = "note"
     movable = False
-    list_queries = 6
+    list_queries = 7
     api_list_queries = 5
 
     def person(self, cast: Cast, partner: Any) -> Any:
@@ -199,6 +199,7 @@ class TestLicenceAssignment(ModelFamily):
             "partner": partner.pk,
             "agreement": self.held(cast, partner).pk,
             "person": self.person(cast, partner).pk,
+            "device": "",
             "assigned_on": "2026-02-02",
             "note": "A new starter",
         }
@@ -217,6 +218,7 @@ class TestLicenceAssignment(ModelFamily):
             "partner": obj.partner_id,
             "agreement": obj.agreement_id,
             "person": obj.person_id,
+            "device": "",
             "assigned_on": obj.assigned_on.isoformat(),
             "note": "Moved to the housing team",
         }
@@ -242,6 +244,7 @@ class TestLicenceAssignment(ModelFamily):
                 "partner": partner.code,
                 "agreement": pool.reference,
                 "person": person.username,
+                "device": "",
                 "assigned_on": "2026-03-01",
                 "note": f"Imported seat {n}",
             }
@@ -251,3 +254,89 @@ class TestLicenceAssignment(ModelFamily):
     def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
         row = self.import_rows(cast, partner)[0]
         return {**row, "assigned_on": "the first of March"}, "assigned_on"
+
+
+class TestInstallation(ModelFamily):
+    """A council's lead records (and imports) what its devices run; rbkc sees none of it."""
+
+    model = Installation
+    permitted = "wcc_lead"
+    denied = ("wcc_auditor", "agent")
+    outsider = "rbkc_lead"
+    identity_field = "source"
+    edited_field = "product_version"
+    movable = False
+    list_queries = 6
+    api_list_queries = 5
+
+    def laptop(self, cast: Cast, partner: Any) -> Any:
+        from assets.models import Asset
+
+        tag = f"LT-{partner.code.upper()}-1"
+        with system_scope("test data"):
+            found = Asset.objects.filter(asset_tag=tag).first()
+        return found or device(tag, {partner: 100})
+
+    def make(self, cast: Cast, partner: Any) -> Installation:
+        n = self.seq()
+        return Installation.objects.create(
+            partner=partner,
+            device=self.laptop(cast, partner),
+            product=product(),
+            product_version=f"16.0.{n:05d}",
+            detected_on=datetime.date(2026, 11, 30),
+            source=f"Inventory sweep {n:03d}",
+        )
+
+    def create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {
+            "partner": partner.pk,
+            "device": self.laptop(cast, partner).pk,
+            "product": product().pk,
+            "product_version": "17.1",
+            "detected_on": "2026-12-01",
+            "source": "Intune",
+        }
+
+    def api_create_data(self, cast: Cast, partner: Any) -> dict[str, Any]:
+        return {
+            **self.create_data(cast, partner),
+            "partner": partner.code,
+            "device": self.laptop(cast, partner).asset_tag,
+            "product": product().name,
+        }
+
+    def update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            "partner": obj.partner_id,
+            "device": obj.device_id,
+            "product": obj.product_id,
+            "product_version": "18.0",
+            "detected_on": obj.detected_on.isoformat(),
+            "source": obj.source,
+        }
+
+    def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
+        return {
+            **self.update_data(cast, obj),
+            "partner": obj.partner.code,
+            "device": obj.device.asset_tag,
+            "product": obj.product.name,
+        }
+
+    def import_rows(self, cast: Cast, partner: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "partner": partner.code,
+                "device": self.laptop(cast, partner).asset_tag,
+                "product": product().name,
+                "product_version": f"19.{n}",
+                "detected_on": "2026-12-02",
+                "source": "SCCM",
+            }
+            for n in (1, 2)
+        ]
+
+    def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
+        row = self.import_rows(cast, partner)[0]
+        return {**row, "product": "No such software"}, "product"
