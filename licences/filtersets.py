@@ -57,7 +57,13 @@ class LicenceAssignmentFilterSet(ConcordFilterSet):
 
 
 class InstallationFilterSet(ConcordFilterSet):
-    search_fields = ("product__name", "device__asset_tag", "device__name", "product_version", "source")
+    search_fields = (
+        "product__name",
+        "device__asset_tag",
+        "device__name",
+        "product_version",
+        "source",
+    )
     partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
     product = ScopedModelChoiceFilter(queryset=scoped_choices(SoftwareProduct), label="Product")
     device = ScopedModelChoiceFilter(queryset=scoped_choices(Asset), label="Device")

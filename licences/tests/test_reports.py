@@ -217,3 +217,67 @@ def test_renewals_due_with_the_true_up_forecast(cast, client_for):
     assert "W-RENEW" in text and "R-SOON" not in text and "W-LATER" not in text
     bad = client_for(cast.wcc_lead).get("/licence-renewals/", {"within": "soon"})
     assert bad.status_code == 400 and "Enter the days as a whole number" in bad.content.decode()
+
+
+@time_machine.travel(datetime.datetime(2026, 6, 15, 12, tzinfo=datetime.UTC), tick=False)
+def test_installations_no_seat_covers_are_used_seats(cast):
+    from assets.models import Asset  # noqa: F401 - the devices are the assets app's
+    from licences.models import Installation
+    from licences.tests.factories import device
+
+    gis = product("Zephyr GIS")
+    per_device = agreement(
+        "W-DEV", {cast.wcc: 100}, quantity=5, kind=LicenceKind.PER_DEVICE, of=gis
+    )
+    per_user = agreement("W-USR", {cast.wcc: 100}, quantity=5, of=gis)
+    by_device = device("LT-1", {cast.wcc: 100})
+    by_person = device("LT-2", {cast.wcc: 100}, person=cast.wcc_colleague)
+    bare = device("LT-3", {cast.wcc: 100}, person=cast.wcc_lead)
+    shared = device("SRV-1", {cast.wcc: 50, cast.rbkc: 50})
+    with system_scope("test"):
+        LicenceAssignment.objects.create(agreement=per_device, partner=cast.wcc, device=by_device)
+        LicenceAssignment.objects.create(
+            agreement=per_user, partner=cast.wcc, person=cast.wcc_colleague
+        )
+        for laptop in (by_device, by_person, bare):
+            Installation.objects.create(partner=cast.wcc, device=laptop, product=gis)
+        # Two versions on one device: two installations, both uncovered.
+        Installation.objects.create(
+            partner=cast.rbkc, device=shared, product=gis, product_version="1"
+        )
+        Installation.objects.create(
+            partner=cast.rbkc, device=shared, product=gis, product_version="2"
+        )
+    rows = by_council(services.compliance(cast.manager))
+    wcc, rbkc = rows[("Zephyr GIS", "wcc")], rows[("Zephyr GIS", "rbkc")]
+    # LT-1 is covered by its device seat, LT-2 by its person's seat; LT-3 is not.
+    assert (wcc.entitled, wcc.assigned, wcc.installed, wcc.used) == (10, 2, 1, 3)
+    assert (rbkc.entitled, rbkc.installed, rbkc.shortfall) == (0, 2, 2)
+    # rbkc has no agreement of its own: its shortfall is priced at the partnership's seat.
+    assert rbkc.shortfall_cost == Decimal("200.00")
+
+
+def test_an_installation_and_a_device_seat_are_on_the_council_s_own_devices(cast):
+    from django.core.exceptions import ValidationError
+
+    from licences.models import Installation
+    from licences.tests.factories import device
+
+    theirs = device("RB-LT-1", {cast.rbkc: 100})
+    held = agreement("W-DEV", {cast.wcc: 100}, kind=LicenceKind.PER_DEVICE)
+    users = agreement("W-USR", {cast.wcc: 100}, kind=LicenceKind.PER_USER)
+    mine = device("WC-LT-1", {cast.wcc: 100})
+    with system_scope("test"):
+        with pytest.raises(ValidationError) as refused:
+            Installation(partner=cast.wcc, device=theirs, product=product()).full_clean()
+        assert refused.value.message_dict["device"] == ["Choose one of the council's devices"]
+        with pytest.raises(ValidationError) as refused:
+            services.assign(held, cast.wcc, device=theirs)
+        assert refused.value.message_dict["device"] == ["Choose one of the council's devices"]
+        with pytest.raises(ValidationError) as refused:
+            services.assign(users, cast.wcc, device=mine)
+        assert "go to people, not devices" in refused.value.message_dict["device"][0]
+        with pytest.raises(ValidationError) as refused:
+            services.assign(held, cast.wcc, device=mine, person=cast.wcc_staff)
+        assert refused.value.message_dict["device"][0].startswith("A seat is for a person or")
+        assert services.assign(held, cast.wcc, device=mine).device == mine
