@@ -255,8 +255,100 @@ def _load_seats(
         run.created["licence assignments"] += 1
 
 
+#: What inventories find on the demo's devices, by kind of device: (product, version, found
+#: by). Desktops and laptops run Microsoft 365 (the enterprise agreement covers their people)
+#: and, at Westminster, Sophos; every third also has ArcGIS Pro or Visio, which few have a
+#: seat of: the use that makes a council short.
+ON_EVERY_PC = (("Microsoft 365 E3", "16.0.17928", "Intune"),)
+ON_SERVERS = (
+    ("Windows Server 2019 Datacenter", "1809", "SCCM"),
+    ("Microsoft SQL Server 2019 Standard", "15.0.4395", "SCCM"),
+)
+PC_KINDS = frozenset({"laptop", "desktop"})
+
+
+def _main_owner(asset_ids: list[int]) -> dict[int, int]:
+    """Each asset's council: its largest share's (the lower council id on a tie)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from assets.models import Asset
+    from core.tenancy.records import OwnerShare
+
+    kind = ContentType.objects.get_for_model(Asset)
+    owners: dict[int, tuple[Decimal, int]] = {}
+    rows = OwnerShare.objects.filter(content_type=kind, object_id__in=asset_ids).values_list(
+        "object_id", "partner_id", "percentage"
+    )
+    for asset_id, partner_id, percentage in rows:
+        best = owners.get(asset_id)
+        if best is None or (percentage, -partner_id) > (best[0], -best[1]):
+            owners[asset_id] = (percentage, partner_id)
+    return {asset_id: partner_id for asset_id, (_, partner_id) in owners.items()}
+
+
+def _load_installations(
+    run: DemoRun,
+    partners: dict[str, Partner],
+    products: dict[str, SoftwareProduct],
+    agreements: dict[str, LicenceAgreement],
+) -> None:
+    """What the inventories found on the asset register's demo devices (none when the assets
+    demo made none), and Westminster's Sophos seats on half of its PCs."""
+    from assets.models import Asset
+    from licences.models import Installation
+
+    devices = list(
+        Asset.objects.unscoped("the demo's devices")
+        .exclude(state__in=["retired", "disposed"])
+        .order_by("asset_tag", "id")
+    )
+    owner_of = _main_owner([d.pk for d in devices])
+    wcc = partners.get("wcc")
+    today = timezone.localdate()
+    for n, device in enumerate(devices):
+        partner_id = owner_of.get(device.pk)
+        if partner_id is None:
+            continue
+        found: list[tuple[str, str, str]] = []
+        if device.kind in PC_KINDS:
+            found += list(ON_EVERY_PC)
+            if wcc is not None and partner_id == wcc.pk:
+                found.append(("Sophos Intercept X", "2024.2", "Sophos Central"))
+            if n % 3 == 0:
+                found.append(("ArcGIS Pro", "3.3", "Intune"))
+            if n % 3 == 1:
+                found.append(("Microsoft Visio Plan 2", "16.0.17928", "Intune"))
+        elif device.kind == "server":
+            found += list(ON_SERVERS)
+        for name, version, source in found:
+            _, created = Installation.objects.get_or_create(
+                device=device,
+                product=products[name],
+                product_version=version,
+                defaults={
+                    "partner_id": partner_id,
+                    "detected_on": today - datetime.timedelta(days=n % 20),
+                    "source": source,
+                },
+            )
+            run.created["installations"] += created
+        sophos = agreements["WCC-SOPHOS-2025"]
+        if (
+            wcc is not None
+            and partner_id == wcc.pk
+            and device.kind in PC_KINDS
+            and n % 2 == 0
+            and not LicenceAssignment.objects.filter(agreement=sophos, device=device).exists()
+        ):
+            LicenceAssignment.objects.create(
+                agreement=sophos, partner=wcc, device=device, assigned_on=today
+            )
+            run.created["licence assignments"] += 1
+
+
 def load_demo_data(run: DemoRun) -> None:
-    """The demo's software products, licence agreements and seats."""
+    """The demo's software products, licence agreements, seats and installations."""
     products = _load_products(run)
     agreements = _load_agreements(run, run.partners, products)
     _load_seats(run, run.partners, agreements)
+    _load_installations(run, run.partners, products, agreements)

@@ -44,3 +44,30 @@ def test_demo_loads_the_licences_once():
     run("demo")
     with system_scope("test"):
         assert (LicenceAgreement.objects.count(), LicenceAssignment.objects.count()) == counts
+
+
+def test_demo_records_what_is_installed_on_the_asset_register_s_devices():
+    from core.tenancy.models import Partner
+    from licences.models import Installation
+    from licences.tests.factories import device
+
+    run("demo")
+    with system_scope("test"):
+        wcc, rbkc = Partner.objects.get(code="wcc"), Partner.objects.get(code="rbkc")
+        lead = User.objects.get(username="wcc.lead")
+    for n in range(3):
+        device(f"DEMO-W-{n}", {wcc: 100}, person=lead if n == 0 else None)
+    device("DEMO-R-0", {rbkc: 100})
+    run("demo")
+    with system_scope("test"):
+        found = set(
+            Installation.objects.values_list("device__asset_tag", "product__name", "partner__code")
+        )
+        seats = LicenceAssignment.objects.filter(device__isnull=False).count()
+    assert ("DEMO-W-0", "Microsoft 365 E3", "wcc") in found
+    assert ("DEMO-W-1", "Sophos Intercept X", "wcc") in found
+    assert ("DEMO-R-0", "Microsoft 365 E3", "rbkc") in found
+    assert seats == 1  # a Sophos seat on every other PC of the register, when it is wcc's
+    run("demo")
+    with system_scope("test"):
+        assert Installation.objects.count() == len(found)
