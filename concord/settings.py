@@ -290,6 +290,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeLevelEnum": "servicedesk.choices.ChangeLevel",
         "KindEnum": "servicedesk.choices.TicketKind",
         "ImpactEnum": "servicedesk.choices.Impact",
+        "LicenceKindEnum": "licences.choices.LicenceKind",
     },
     # No validator badge: it would fetch an image from validator.swagger.io (no network here).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None},

@@ -36,8 +36,8 @@ def test_every_area_has_a_group_and_groups_keep_their_order():
 
 def test_only_groups_with_pages_the_reader_may_use_appear(cast):
     manager = groups_of(cast.manager)
-    # The groups of apps not installed (assets, licences, contracts, money) are not shown.
-    assert "Assets" not in manager and "Money" not in manager
+    # The groups of apps not installed (contracts, money) are not shown.
+    assert "Contracts" not in manager and "Money" not in manager
     assert list(manager)[-1] == "Administration"
     councils = manager["Councils and people"]
     assert {"Councils", "People", "Rooms", "Pacts", "Council exports"} <= set(councils)
