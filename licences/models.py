@@ -314,6 +314,19 @@ class LicenceAssignment(PartnerOwnedModel):
             if message:
                 raise ValidationError({"agreement": message})
 
+    def check_unsaved_import_row(self, pending: dict[Any, Any]) -> None:
+        """In an import's dry run (or after a bad row), the seats the rows above would take
+        count too: refuse the row past the agreement's last seat (core.importing)."""
+        from licences.services import seat_refusal
+
+        if not self.agreement_id:
+            return
+        key = ("licence seats", self.agreement_id)
+        message = seat_refusal(self, also_taken=pending.get(key, 0))
+        if message:
+            raise ValidationError({"agreement": message})
+        pending[key] = pending.get(key, 0) + 1
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         from licences.services import take_seat
 

@@ -58,15 +58,16 @@ def _full_message(agreement: LicenceAgreement) -> str:
     )
 
 
-def seat_refusal(assignment: LicenceAssignment) -> str:
-    """Why `assignment` may not take a seat of its agreement (the quota is used up), or "".
+def seat_refusal(assignment: LicenceAssignment, also_taken: int = 0) -> str:
+    """Why `assignment` may not take a seat of its agreement (the quota is used up), or "";
+    `also_taken` seats more are counted as taken (an import's rows above, not yet saved).
 
     A check without a lock, for forms, the API's validation and an import's dry run, so that
     the message is shown beside the field; `take_seat` checks again under the lock."""
     if not assignment.agreement_id or not _needs_seat(assignment):
         return ""
     agreement = assignment.agreement
-    if _seats_taken(agreement.pk, assignment.pk) >= agreement.quantity:
+    if _seats_taken(agreement.pk, assignment.pk) + also_taken >= agreement.quantity:
         return _full_message(agreement)
     return ""
 

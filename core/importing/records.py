@@ -89,6 +89,9 @@ class _Importer:
         self.encoding: TextEncoding | None = None
         self.values = ValueReader(user)
         self._seen: dict[tuple[int, tuple[Any, ...]], int] = {}
+        # What the rows checked but not saved would have written, for the models' own rules
+        # across rows (_check_unsaved).
+        self._pending: dict[Any, Any] = {}
         self._unique_sets = self._unique_field_sets()
         # A council's own person need not name their council: it is the one they may use.
         self.owner = owner_column(model)
@@ -274,6 +277,8 @@ class _Importer:
             row_ok = False
         if repeated:
             row_ok = False
+        if row_ok and (self.failed or self.dry_run):
+            row_ok = self._check_unsaved(row, instance, cells)
         if not row_ok or self.failed or self.dry_run:
             # Nothing is written once any row has failed: the whole import will be undone.
             if row_ok:
@@ -344,6 +349,23 @@ class _Importer:
                     return False, None
                 return True, instance
         return True, None
+
+    def _check_unsaved(self, row: int, instance: Any, cells: list[Any]) -> bool:
+        """A row that is checked but not saved (a dry run, or a file with a bad row above):
+        the rules that count what earlier rows would have written (a licence agreement's seats
+        taken by the rows above) cannot see them in the database, so the model is asked
+        through ``check_unsaved_import_row(pending)``, with a dict it keeps across the file's
+        rows, and raises ValidationError naming the field at fault."""
+        check = getattr(instance, "check_unsaved_import_row", None)
+        if check is None:
+            return True
+        try:
+            check(self._pending)
+        except ValidationError as exc:
+            for column_name, message in dict.fromkeys(self._explain(instance, exc, cells)):
+                self.error(row, column_name, message)
+            return False
+        return True
 
     def _explain(
         self, instance: Any, exc: ValidationError, cells: list[Any]

@@ -181,3 +181,26 @@ def test_two_people_taking_the_last_seat_at_once_cannot_both_succeed():
     refusal = next(v for v in outcomes.values() if v != "assigned")
     assert refusal.startswith(FULL.format(ref="LIC-LAST", n=1))
     assert seats(held) == 1
+
+
+def test_an_import_s_dry_run_counts_the_seats_its_rows_above_would_take(cast, api_client_for):
+    held = agreement("LIC-2", {cast.wcc: 100}, quantity=2)
+    with system_scope("test"):
+        services.assign(held, cast.wcc, person=cast.wcc_staff)
+    text = "partner,agreement,person,assigned_on,note\n" + "".join(
+        f"wcc,LIC-2,{person.username},2026-03-01,\n"
+        for person in (cast.wcc_colleague, cast.wcc_lead, cast.wcc_auditor)
+    )
+    for dry_run in ("true", "false"):
+        upload = SimpleUploadedFile("seats.csv", text.encode(), content_type="text/csv")
+        response = api_client_for(cast.wcc_lead).post(
+            "/api/v1/licence-assignments/import/",
+            {"file": upload, "dry_run": dry_run},
+            format="multipart",
+        )
+        assert response.status_code == 400, dry_run
+        errors = response.json()["errors"]
+        # The first row takes the last seat; the two below it are refused, naming the column.
+        assert [(e["row"], e["field"]) for e in errors] == [(3, "agreement"), (4, "agreement")]
+        assert all("has no seat left" in e["message"] for e in errors)
+    assert seats(held) == 1
