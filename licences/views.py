@@ -25,7 +25,7 @@ from core.forms import ScopedForm
 from core.navigation import Need
 from core.tenancy.access import VIEW, access_for
 from core.tenancy.models import Partner
-from core.views.generic import ModelViews
+from core.views.generic import ModelViews, Related
 from licences import services
 from licences.filtersets import (
     InstallationFilterSet,
@@ -61,7 +61,8 @@ class SoftwareProductViews(ModelViews):
 
 
 class LicenceAgreementViews(ModelViews):
-    """Licence agreements, owned by the councils that hold them."""
+    """Licence agreements, owned by the councils that hold them; an agreement's page says
+    how many of its seats are free and lists those assigned (that the reader can see)."""
 
     model = LicenceAgreement
     filterset_class = LicenceAgreementFilterSet
@@ -70,6 +71,24 @@ class LicenceAgreementViews(ModelViews):
     nav_label = "Licence agreements"
     on_council_page = True
     nav_order = 10
+    related = [
+        Related(
+            "Seats assigned",
+            LicenceAssignment,
+            "agreement",
+            LicenceAssignmentTable,
+            list_param="agreement",
+        )
+    ]
+
+    @classmethod
+    def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, Any]]:
+        from django.utils.html import format_html
+
+        rows = super().detail_rows(obj, request)
+        free = services.seats_free(obj)
+        rows.append(("Seats free", format_html("{} of {}", free, obj.quantity)))
+        return rows
 
 
 class LicenceAssignmentViews(ModelViews):
