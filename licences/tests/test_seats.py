@@ -204,3 +204,12 @@ def test_an_import_s_dry_run_counts_the_seats_its_rows_above_would_take(cast, ap
         assert [(e["row"], e["field"]) for e in errors] == [(3, "agreement"), (4, "agreement")]
         assert all("has no seat left" in e["message"] for e in errors)
     assert seats(held) == 1
+
+
+def test_an_agreement_s_page_says_how_many_seats_are_free(cast, client_for):
+    held = agreement("LIC-3", {cast.wcc: 100}, quantity=3)
+    with system_scope("test"):
+        services.assign(held, cast.wcc, person=cast.wcc_staff)
+    text = client_for(cast.wcc_lead).get(f"/licence-agreements/{held.pk}/").content.decode()
+    assert "Seats free" in text and "2 of 3" in text
+    assert "Seats assigned" in text
