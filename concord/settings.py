@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "estate",
     "servicedesk",
     "assets",
+    "licences",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,7 @@ SPECTACULAR_SETTINGS = {
         "RelationshipKindEnum": "assets.choices.RelationshipKind",
         "LifecycleStateEnum": "assets.choices.LifecycleState",
         "DisposalMethodEnum": "assets.choices.DisposalMethod",
+        "LicenceKindEnum": "licences.choices.LicenceKind",
     },
     # No validator badge: it would fetch an image from validator.swagger.io (no network here).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None},

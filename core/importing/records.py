@@ -89,6 +89,9 @@ class _Importer:
         self.encoding: TextEncoding | None = None
         self.values = ValueReader(user)
         self._seen: dict[tuple[int, tuple[Any, ...]], int] = {}
+        # What the rows checked but not saved would have written, for the models' own rules
+        # across rows (_check_unsaved).
+        self._pending: dict[Any, Any] = {}
         self._unique_sets = self._unique_field_sets()
         # A council's own person need not name their council: it is the one they may use.
         self.owner = owner_column(model)
@@ -279,12 +282,14 @@ class _Importer:
             row_ok = False
         if repeated:
             row_ok = False
+        if row_ok and (self.failed or self.dry_run):
+            row_ok = self._check_unsaved(row, instance, cells)
         if not row_ok or self.failed or self.dry_run:
             # Nothing is written once any row has failed: the whole import will be undone.
             if row_ok:
                 self._count(creating)
             return
-        self._save(row, instance, creating)
+        self._save(row, instance, creating, cells)
 
     def _read_shares(self, row: int, cells: list[Any], creating: bool) -> tuple[bool, Any]:
         """A co-owned record's owners from its row: (ok, {partner: percentage} or None to keep
@@ -390,6 +395,23 @@ class _Importer:
                 return True, instance
         return True, None
 
+    def _check_unsaved(self, row: int, instance: Any, cells: list[Any]) -> bool:
+        """A row that is checked but not saved (a dry run, or a file with a bad row above):
+        the rules that count what earlier rows would have written (a licence agreement's seats
+        taken by the rows above) cannot see them in the database, so the model is asked
+        through ``check_unsaved_import_row(pending)``, with a dict it keeps across the file's
+        rows, and raises ValidationError naming the field at fault."""
+        check = getattr(instance, "check_unsaved_import_row", None)
+        if check is None:
+            return True
+        try:
+            check(self._pending)
+        except ValidationError as exc:
+            for column_name, message in dict.fromkeys(self._explain(instance, exc, cells)):
+                self.error(row, column_name, message)
+            return False
+        return True
+
     def _explain(
         self, instance: Any, exc: ValidationError, cells: list[Any]
     ) -> Iterator[tuple[str, str]]:
@@ -484,7 +506,7 @@ class _Importer:
             repeated = True
         return repeated
 
-    def _save(self, row: int, instance: Any, creating: bool) -> None:
+    def _save(self, row: int, instance: Any, creating: bool, cells: list[Any]) -> None:
         try:
             # A savepoint per row, so that a clash only the database sees (two people importing
             # at once) is reported against its row instead of breaking the transaction.
@@ -500,6 +522,13 @@ class _Importer:
                         raise _Invisible
         except _Invisible:
             self.error(row, "", "You would not be able to see this record after the import.")
+            return
+        except ValidationError as exc:
+            # A rule the model checks again as it saves, under a lock (a licence agreement's
+            # last seat, taken by someone else since this row was checked): the row's error,
+            # on the column it names, never a server error.
+            for column, message in dict.fromkeys(self._explain(instance, exc, cells)):
+                self.error(row, column, message)
             return
         except DatabaseError:
             self.error(

@@ -36,7 +36,7 @@ def test_every_area_has_a_group_and_groups_keep_their_order():
 
 def test_only_groups_with_pages_the_reader_may_use_appear(cast):
     manager = groups_of(cast.manager)
-    # The groups of apps not installed (licences, contracts, money) are not shown.
+    # The groups of apps not installed (contracts, money) are not shown.
     assert "Money" not in manager and "Contracts" not in manager
     assert {"Assets", "Configuration items", "End of support"} <= set(manager["Assets"])
     assert list(manager)[-1] == "Administration"
