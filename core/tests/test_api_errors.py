@@ -462,6 +462,7 @@ def test_a_request_that_is_not_an_import_is_answered_as_an_import_result(cast, d
         ],
         "more_errors": 0,
         "encoding": None,
+        "source_format": None,
     }
     assert body["errors"][0]["message"]
 

@@ -286,6 +286,12 @@ UNGUARDED = {
         "benches/bench_lists.py": "fills tables and times the raw SQL floor, by design",
         "benches/bench_search.py": "fills tables and times the raw SQL floor, by design",
         "benches/bench_licences.py": "times the raw SQL floor beside the compliance position",
+        "benches/bench_desk.py": "times the raw SQL floor beside the desk's lists and writes",
+        "benches/desk_data.py": "fills the desk benchmarks' tables with raw SQL, by design",
+        "benches/bench_assets.py": "times the bulk insert and recursive query floors",
+        "core/tenancy/scoping.py": (
+            "bulk_update by key: writes only the rows the scoped queryset was checked to hold"
+        ),
     },
 }
 
