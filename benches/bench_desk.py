@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 os.environ.setdefault("CONCORD_ENV", "development")
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -124,7 +125,7 @@ def reading_cases(desk: desk_data.Desk) -> list[tuple[str, Any, str, str, list[A
     # Written as the open tickets' partial indexes say it (core.lookups.fixed_in).
     in_open = "t.status IN (" + ", ".join(f"'{s}'" for s in OPEN) + ")"
     mine = "t.queue_id IN (SELECT queue_id FROM servicedesk_queuemember WHERE user_id = %s)"
-    page = desk_data_page()
+    page = settings.CONCORD_PAGE_SIZE + 1
     return [
         (
             "API: my queues, open, most urgent first (agent)",
@@ -233,12 +234,6 @@ def reading_cases(desk: desk_data.Desk) -> list[tuple[str, Any, str, str, list[A
             100,
         ),
     ]
-
-
-def desk_data_page() -> int:
-    from django.conf import settings
-
-    return settings.CONCORD_PAGE_SIZE + 1
 
 
 def reading(desk: desk_data.Desk, repeat: int) -> list[dict[str, Any]]:
