@@ -113,7 +113,16 @@ class AssetViewSet(ScopedModelViewSet):
         parameters=[OpenApiParameter("months", int, description="Horizon in months (0-120).")],
         responses=SupportLineSerializer(many=True),
     )
-    @action(detail=False, methods=["get"], url_path="end-of-support", url_name="end-of-support")
+    # One answer of up to REPORT_LIMIT lines in the report's own order (nearest end first), not
+    # a page of the asset list: none of the list's filters, sort or cursor apply to it.
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="end-of-support",
+        url_name="end-of-support",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def end_of_support(self, request: Request) -> Response:
         """Assets out of operating-system support, or whose support ends within ``months``
         (default 12), with the councils that own each among those the requester sees."""

@@ -79,3 +79,13 @@ def test_report_by_horizon_and_scope(cast: Cast, client_for: Any, api_client_for
         ("RBKC-2012", ["rbkc"], True)
     ]
     assert client_for(cast.wcc_staff).get("/assets/end-of-support/").status_code == 403
+
+
+def test_the_report_is_documented_as_the_list_it_answers(client: Any) -> None:
+    """The report is one list in its own order: the schema names no page, filter or sort
+    (schemathesis found it documented as a page of the asset list)."""
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/assets/end-of-support/"]["get"]
+    assert [p["name"] for p in operation["parameters"] if p["in"] == "query"] == ["months"]
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["type"] == "array"
