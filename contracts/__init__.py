@@ -1,0 +1,1 @@
+"""Suppliers, contracts, frameworks with lots and call-offs, purchasing and exit plans."""
