@@ -128,7 +128,7 @@ def test_decisions_due_page_api_and_feed_show_each_council_its_own(
 
     rows = api_client_for(cast.wcc_lead).get(reverse("api:contract-decisions-due")).json()
     assert [row["contract"] for row in rows] == ["DUE-WCC"]
-    assert rows[0]["decision_by"] == ours.notice_by.isoformat()
+    assert rows[0]["decision_by"] == str(ours.notice_by)
     assert rows[0]["owner"] == cast.wcc_lead.username
     refused = api_client_for(cast.wcc_lead).get(
         reverse("api:contract-decisions-due"), {"within": 0}
