@@ -225,12 +225,47 @@ OUTSOURCED = "RBKC-ICT-2017"
 
 # (kind, title, owner, months from the run (negative: before), RAG, done)
 CLOSEDOWN = (
-    ("staff_consultation", "TUPE consultation with transferring staff", "rbkc.lead", -2, "green", True),
-    ("data_return", "Return of the council's data and its deletion certificate", "rbkc.lead", 3, "amber", False),
-    ("asset_transfer", "Transfer of end-user devices and the asset register", "rbkc.lead", 5, "green", False),
-    ("knowledge_transfer", "Knowledge transfer: runbooks and service documentation", "rbkc.lead", 1, "red", False),
-    ("successor_start", "Shared service takes over the service desk and infrastructure", "manager", 8, "green", False),
-)  # fmt: skip
+    (
+        "staff_consultation",
+        "TUPE consultation with transferring staff",
+        "rbkc.lead",
+        -2,
+        "green",
+        True,
+    ),
+    (
+        "data_return",
+        "Return of the council's data and its deletion certificate",
+        "rbkc.lead",
+        3,
+        "amber",
+        False,
+    ),
+    (
+        "asset_transfer",
+        "Transfer of end-user devices and the asset register",
+        "rbkc.lead",
+        5,
+        "green",
+        False,
+    ),
+    (
+        "knowledge_transfer",
+        "Knowledge transfer: runbooks and service documentation",
+        "rbkc.lead",
+        1,
+        "red",
+        False,
+    ),
+    (
+        "successor_start",
+        "Shared service takes over the service desk and infrastructure",
+        "manager",
+        8,
+        "green",
+        False,
+    ),
+)
 
 
 def _supplier(run: DemoRun, spec: tuple[Any, ...]) -> Supplier:
