@@ -225,7 +225,7 @@ class ServiceCreditSerializer(ScopedModelSerializer):
 # Actions and reports ------------------------------------------------------------------------
 
 
-class AsOfSerializer(serializers.Serializer):
+class ContractAsOfSerializer(serializers.Serializer):
     """The day a contract's dates are worked out as of."""
 
     on = serializers.DateField(
@@ -235,7 +235,7 @@ class AsOfSerializer(serializers.Serializer):
     )
 
 
-class WithinSerializer(serializers.Serializer):
+class DecisionsWithinSerializer(serializers.Serializer):
     within = serializers.IntegerField(
         min_value=1,
         max_value=3650,
@@ -260,13 +260,13 @@ class ContractDecisionSerializer(serializers.Serializer):
     owner = serializers.CharField(allow_null=True, help_text="The contract owner's username.")
 
 
-class NoticeSerializer(serializers.Serializer):
+class ContractNoticeSerializer(serializers.Serializer):
     """Notice to end a contract given on a day."""
 
     given_on = serializers.DateField()
 
 
-class TerminateSerializer(serializers.Serializer):
+class ContractTerminateSerializer(serializers.Serializer):
     terminated_on = serializers.DateField()
 
 

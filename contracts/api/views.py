@@ -17,23 +17,23 @@ from rest_framework.response import Response
 
 from contracts import services
 from contracts.api.serializers import (
-    AsOfSerializer,
     BreakClauseSerializer,
+    ContractAsOfSerializer,
     ContractDecisionSerializer,
     ContractExtensionSerializer,
+    ContractNoticeSerializer,
     ContractSerializer,
     ContractSettingsSerializer,
+    ContractTerminateSerializer,
+    DecisionsWithinSerializer,
     ExitMilestoneSerializer,
     ExitPlanSerializer,
     KpiMeasureSerializer,
     KpiSerializer,
-    NoticeSerializer,
     ServiceCreditSerializer,
     SupplierContactSerializer,
     SupplierMergeSerializer,
     SupplierSerializer,
-    TerminateSerializer,
-    WithinSerializer,
 )
 from contracts.filtersets import (
     BreakClauseFilterSet,
@@ -131,7 +131,7 @@ class ContractViewSet(ScopedModelViewSet):
         context = super().get_serializer_context()
         request = getattr(self, "request", None)
         if request is not None and request.method == "GET" and "on" in request.query_params:
-            day = AsOfSerializer(data={"on": request.query_params["on"]})
+            day = ContractAsOfSerializer(data={"on": request.query_params["on"]})
             day.is_valid(raise_exception=True)
             context["as_of"] = day.validated_data.get("on")
         return context
@@ -142,22 +142,22 @@ class ContractViewSet(ScopedModelViewSet):
             raise PermissionDenied("You may not change this contract.")
         return contract
 
-    @extend_schema(request=NoticeSerializer, responses=ContractSerializer)
+    @extend_schema(request=ContractNoticeSerializer, responses=ContractSerializer)
     @action(detail=True, methods=["post"])
     def notice(self, request: Request, pk: Any = None) -> Response:
         """Record notice given on ``given_on``: the contract moves to in notice and ends on
         the first end whose deadline the notice met."""
         return self.run_action(
-            request, self.contract_for(request, pk), NoticeSerializer,
+            request, self.contract_for(request, pk), ContractNoticeSerializer,
             lambda c, d: services.give_notice(c, d["given_on"]),
         )  # fmt: skip
 
-    @extend_schema(request=TerminateSerializer, responses=ContractSerializer)
+    @extend_schema(request=ContractTerminateSerializer, responses=ContractSerializer)
     @action(detail=True, methods=["post"])
     def terminate(self, request: Request, pk: Any = None) -> Response:
         """End the contract on ``terminated_on``."""
         return self.run_action(
-            request, self.contract_for(request, pk), TerminateSerializer,
+            request, self.contract_for(request, pk), ContractTerminateSerializer,
             lambda c, d: services.terminate(c, d["terminated_on"]),
         )  # fmt: skip
 
@@ -177,7 +177,7 @@ class ContractViewSet(ScopedModelViewSet):
     def decisions_due(self, request: Request) -> Response:
         """The contracts whose next decision falls within ``within`` days (default 180), or
         is overdue, soonest first, among those the requester sees."""
-        form = WithinSerializer(data=request.query_params)
+        form = DecisionsWithinSerializer(data=request.query_params)
         form.is_valid(raise_exception=True)
         today = timezone.localdate()
         rows = services.decisions_due(request.user, today, form.validated_data["within"])
