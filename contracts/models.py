@@ -746,6 +746,7 @@ class ContractReminder(PartModel):
             models.UniqueConstraint(
                 fields=["contract", "kind", "due_on", "days_before"],
                 name="contractreminder_once",
+                violation_error_message="This reminder has already been sent",
             )
         ]
 

@@ -36,8 +36,10 @@ def test_every_area_has_a_group_and_groups_keep_their_order():
 
 def test_only_groups_with_pages_the_reader_may_use_appear(cast):
     manager = groups_of(cast.manager)
-    # The groups of apps not installed (contracts, money) are not shown.
-    assert "Money" not in manager and "Contracts" not in manager
+    # The group of apps not installed (money) is not shown; an installed app's group is, with
+    # its models' lists and its other pages.
+    assert "Money" not in manager
+    assert {"Contracts", "Suppliers", "Decisions due"} <= set(manager["Contracts"])
     assert {"Assets", "Configuration items", "End of support"} <= set(manager["Assets"])
     assert list(manager)[-1] == "Administration"
     councils = manager["Councils and people"]
@@ -52,6 +54,9 @@ def test_only_groups_with_pages_the_reader_may_use_appear(cast):
 
     requester = groups_of(cast.wcc_staff)
     assert all("Change log" not in links for links in requester.values())
+    # Only the pages the reader may use: a requester sees no contract, only the suppliers'
+    # catalogue every signed-in person reads.
+    assert requester["Contracts"] == ["Suppliers"]
     assert "Rooms" in requester["Councils and people"]
 
 
