@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, ClassVar
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -340,6 +340,10 @@ class Sighting(PartModel):
         return f"{self.asset} seen {self.seen_at:%Y-%m-%d}"
 
 
+#: The longest stock-take interval a council may set: ten years.
+MAX_CHECK_MONTHS = 120
+
+
 class StocktakePolicy(PartnerOwnedModel):
     """How often a council's assets must be seen at a stock-take, for every kind of asset or
     one kind (servers every 6 months). Where several apply to an asset, the shortest interval
@@ -354,8 +358,8 @@ class StocktakePolicy(PartnerOwnedModel):
     )
     check_every_months = models.PositiveSmallIntegerField(
         "Check every (months)",
-        validators=[MinValueValidator(1)],
-        help_text="An asset not seen for this many months is overdue for a check.",
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CHECK_MONTHS)],
+        help_text="An asset not seen for this many months is overdue for a check (1 to 120).",
     )
     note = models.CharField(max_length=200, blank=True, help_text="Why this interval.")
 
@@ -373,6 +377,13 @@ class StocktakePolicy(PartnerOwnedModel):
     class Meta:
         ordering = ["partner", "kind", "id"]
         indexes = [models.Index(fields=["partner", "kind", "id"], name="stocktake_partner_kind")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(check_every_months__gte=1, check_every_months__lte=MAX_CHECK_MONTHS),
+                name="stocktake_months_in_range",
+                violation_error_message="Give a number of months from 1 to 120.",
+            )
+        ]
 
     def __str__(self) -> str:
         which = self.get_kind_display().lower() + "s" if self.kind else "every asset"
@@ -476,5 +487,9 @@ def months_ago(today: datetime.date, months: int) -> datetime.date:
 
     year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
     month += 1
+    if year < datetime.MINYEAR:
+        return datetime.date.min
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
     day = min(today.day, calendar.monthrange(year, month)[1])
     return datetime.date(year, month, day)
