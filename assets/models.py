@@ -246,14 +246,13 @@ class Asset(SharedOwnershipModel):
     def __str__(self) -> str:
         return self.asset_tag or self.serial_number or f"Asset {self.pk}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def derive(self) -> None:
         from assets.eol import match_release
 
         match = match_release(self.os_name, self.os_version)
         self.eol_product = match.product if match else ""
         self.eol_release = match.cycle if match else ""
         self.support_ends = match.support_ends if match else None
-        super().save(*args, **kwargs)
 
 
 class AssetMove(PartModel):

@@ -162,9 +162,11 @@ class LicenceAgreement(SharedOwnershipModel):
         # each agreement's product.
         return self.reference
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def derive(self) -> None:
         if self.quantity is not None and self.unit_cost is not None:
             self.total_cost = Decimal(self.quantity) * Decimal(self.unit_cost)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"quantity", "unit_cost"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "total_cost"}
