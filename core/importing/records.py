@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import IO, Any, TypeGuard, cast
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
 
 from core.context import acting_as
@@ -345,7 +345,7 @@ class _Importer:
                 row_ok = False
                 continue
             setattr(instance, column.model_field.attname, value)
-            field = column.model_field
+            field: Any = column.model_field
             if value is not None and field.many_to_one and not field.get_limit_choices_to():
                 found_related.add(column.name)
         if not self._may_import(row, instance, creating, bad_fields):
