@@ -242,7 +242,10 @@ class JointLicensingView(LoginRequiredMixin, View):
         report = services.joint_licensing(request.user)
         context = {
             "report": report,
-            "total_saving": sum((item.saving for item in report), services.money(0)),
+            "total_saving": sum(
+                (item.saving for item in report if item.saving is not None), services.money(0)
+            ),
+            "withheld": services.WITHHELD,
         }
         return TemplateResponse(request, "licences/joint_licensing.html", context)
 
