@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
