@@ -362,6 +362,11 @@ class Installation(PartnerOwnedModel):
     )
 
     area: ClassVar[str] = "licences"
+    #: A re-import of an inventory updates the installation of the same version of the
+    #: product on the same device (its detection date, its source) instead of refusing it.
+    import_match_fields: ClassVar[tuple[str | tuple[str, ...], ...]] = (
+        ("device", "product", "product_version"),
+    )
     import_fields: ClassVar[tuple[str, ...]] = (
         "partner",
         "device",

@@ -107,13 +107,16 @@ class _Importer:
         self.shares = SharesReader(user) if takes_shares(model) else None
         self.shares_position: int | None = None
         # Fields a row without an id is matched on, to update the record it names.
-        self.match_fields = [
-            name for name in getattr(model, "import_match_fields", ()) if name in self.import_fields
+        # An entry may be several fields together (a device, a product and its version).
+        self.match_fields: list[tuple[str, ...]] = [
+            names
+            for names in map(match_set, getattr(model, "import_match_fields", ()))
+            if all(name in self.import_fields for name in names)
         ]
         # Read once, not once a row (a row's lookups would make an import slow down as the
         # table grows): each match field's values among the records the person may change, and
         # each unique-for-reader field's among those they see, ignoring capitals.
-        self._changeable: dict[str, dict[str, list[int]]] = {}
+        self._changeable: dict[tuple[str, ...], dict[Any, list[int]]] = {}
         self._seen_values: dict[str, dict[str, set[int]]] = {}
         # The records a chunk's rows name (by id or by a match field), read once a chunk
         # (None: not one the person may change), each handed to one row; a co-owned record's
@@ -202,21 +205,10 @@ class _Importer:
                 pk = self._id_in(cells[self.id_position])
                 if pk is not None:
                     wanted.add(pk)
-            for name in self.match_fields:
-                column = by_name.get(name)
-                if column is None or column.position >= len(cells):
-                    continue
-                try:
-                    value = self.values.convert(column, cells[column.position])
-                except ValidationError:
-                    continue
-                if value in (None, ""):
-                    continue
-                if name not in self._changeable:
-                    self._changeable[name] = {
-                        key: sorted(ids) for key, ids in self._values_of(name, CHANGE).items()
-                    }
-                wanted.update(self._changeable[name].get(str(value).lower(), [])[:2])
+            for names in self.match_fields:
+                key = self._match_key(names, cells, by_name)
+                if key is not None and key is not _UNREADABLE:
+                    wanted.update(self._match_ids(names, key)[:2])
         if not wanted:
             return
         self._loaded = dict.fromkeys(wanted)
@@ -446,34 +438,66 @@ class _Importer:
                 )
         return clashes
 
-    def _matching(self, row: int, cells: list[Any]) -> tuple[bool, Any]:
-        """The record a row without an id updates: the one the person may change whose first
-        of the model's `import_match_fields` given in the row (a serial number, an asset
-        tag) has the row's value, whatever the capitals; (True, None) when none has."""
-        by_name = {c.name: c for c in self.columns}
-        for name in self.match_fields:
+    def _match_key(
+        self, names: tuple[str, ...], cells: list[Any], by_name: dict[str, ImportColumn]
+    ) -> Any:
+        """The row's values of the match fields `names`, as matched (text in lower case):
+        None when the row does not give them all (a lone field must not be empty; of several
+        together, a text field may be), `_UNREADABLE` when one cannot be read."""
+        key = []
+        for name in names:
             column = by_name.get(name)
             if column is None or column.position >= len(cells):
-                continue
+                return None
             try:
                 value = self.values.convert(column, cells[column.position])
             except ValidationError:
-                return True, None  # the column's own check reports it
-            if value in (None, ""):
-                continue
-            if name not in self._changeable:
-                self._changeable[name] = {
-                    key: sorted(ids) for key, ids in self._values_of(name, CHANGE).items()
+                return _UNREADABLE  # the column's own check reports it
+            if value is None or (value == "" and len(names) == 1):
+                return None
+            key.append(str(value).lower())
+        return key[0] if len(names) == 1 else tuple(key)
+
+    def _match_ids(self, names: tuple[str, ...], key: Any) -> list[int]:
+        """The records the person may change whose `names` hold `key` (read once)."""
+        if names not in self._changeable:
+            if len(names) == 1:
+                self._changeable[names] = {
+                    value: sorted(ids) for value, ids in self._values_of(names[0], CHANGE).items()
                 }
-            ids = self._changeable[name].get(str(value).lower(), [])
+            else:
+                found: dict[Any, list[int]] = {}
+                rows = self.model.objects.visible_to(self.user, CHANGE).values_list("pk", *names)
+                for pk, *values in rows.iterator(chunk_size=5000):
+                    if any(v is None for v in values):
+                        continue
+                    found.setdefault(tuple(str(v).lower() for v in values), []).append(pk)
+                self._changeable[names] = {k: sorted(ids) for k, ids in found.items()}
+        return self._changeable[names].get(key, [])
+
+    def _matching(self, row: int, cells: list[Any]) -> tuple[bool, Any]:
+        """The record a row without an id updates: the one the person may change whose first
+        of the model's `import_match_fields` given in the row (a serial number, an asset
+        tag; or several fields together: a device, a product and its version) has the row's
+        values, whatever the capitals; (True, None) when none has."""
+        by_name = {c.name: c for c in self.columns}
+        for names in self.match_fields:
+            key = self._match_key(names, cells, by_name)
+            if key is _UNREADABLE:
+                return True, None
+            if key is None:
+                continue
+            name = names[-1]
+            ids = self._match_ids(names, key)
             found = [found for found in map(self._load, ids[:2]) if found is not None]
             if len(found) > 1:
-                label = column_label(self.model, name)
+                label = " and ".join(column_label(self.model, n) for n in names)
+                shown = "', '".join(str(plain_cell(cells[by_name[n].position])) for n in names)
                 self.error(
                     row,
                     name,
                     f"More than one {thing_name(self.model)} you can change has {label} "
-                    f"'{value}': add an id column to say which to update.",
+                    f"'{shown}': add an id column to say which to update.",
                 )
                 return False, None
             if found:
@@ -712,6 +736,15 @@ class _Importer:
 
 def _empty(raw: Any) -> bool:
     return not isinstance(raw, UnusableCell) and is_blank(plain_cell(raw))
+
+
+#: A match field's cell that cannot be read (its column's own check reports it).
+_UNREADABLE = object()
+
+
+def match_set(entry: str | tuple[str, ...]) -> tuple[str, ...]:
+    """An entry of a model's `import_match_fields` as the fields matched together."""
+    return (entry,) if isinstance(entry, str) else tuple(entry)
 
 
 class _Invisible(Exception):

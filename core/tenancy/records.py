@@ -100,9 +100,10 @@ class ConcordModel(models.Model):
     import_fields: ClassVar[tuple[str, ...]] = ()
     #: Fields a re-import matches a row without an id on, in order (a serial number, then an
     #: asset tag): the record the person may change holding the row's value (whatever the
-    #: capitals) is updated instead of a new one added (core.importing.records). Empty: only
-    #: an ``id`` column updates.
-    import_match_fields: ClassVar[tuple[str, ...]] = ()
+    #: capitals) is updated instead of a new one added (core.importing.records). An entry may
+    #: be a tuple of fields matched together (a device, a product and its version; a text
+    #: field among them may be empty). Empty: only an ``id`` column updates.
+    import_match_fields: ClassVar[tuple[str | tuple[str, ...], ...]] = ()
     #: An example value for each import column, by field name, for the import's templates and
     #: page (a column without one gets an example of its field's kind).
     import_example: ClassVar[dict[str, str]] = {}
