@@ -471,6 +471,63 @@ def monthly_use(agreement_ids: list[int], today: datetime.date) -> dict[int, lis
     return result
 
 
+def uncovered_use(agreement_ids: list[int], today: datetime.date) -> dict[int, list[int]]:
+    """Installations no seat covers (`uncovered_installations`) that count against each of
+    `agreement_ids`, at the end of each of the last TREND_MONTHS months, by when each was
+    first recorded: a council's uncovered installations of a product count against its
+    agreement in force for the product that falls due first, the one whose renewal would
+    buy the seats. Three queries."""
+    from django.db.models.functions import Coalesce
+
+    if not agreement_ids:
+        return {}
+    products = set(
+        LicenceAgreement.objects.unscoped("the products of agreements falling due")
+        .filter(pk__in=agreement_ids)
+        .values_list("product_id", flat=True)
+    )
+    in_force = list(
+        agreements_in_force(today)
+        .filter(product_id__in=products)
+        .annotate(due=Coalesce("renewal_on", "ends_on"))
+        .values_list("pk", "product_id", "due")
+    )
+    shares = owner_percentages([pk for pk, _, _ in in_force])
+    target: dict[tuple[int, int], int] = {}
+    for pk, product_id, _ in sorted(in_force, key=lambda a: (a[2] or datetime.date.max, a[0])):
+        for council in sorted(shares.get(pk, {})):
+            target.setdefault((council, product_id), pk)
+    first = _month_start(today, TREND_MONTHS - 1)
+    rows = (
+        uncovered_installations()
+        .filter(product_id__in=products)
+        .annotate(month=TruncMonth("created_at"))
+        .values_list("partner_id", "product_id", "month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    before: dict[int, int] = defaultdict(int)
+    per_month: dict[int, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
+    for partner_id, product_id, month, n in rows:
+        agreement_id = target.get((partner_id, product_id))
+        if agreement_id is None:
+            continue
+        month = month.date() if isinstance(month, datetime.datetime) else month
+        if month < first:
+            before[agreement_id] += n
+        else:
+            per_month[agreement_id][min(month, _month_start(today))] += n
+    result: dict[int, list[int]] = {}
+    for agreement_id in agreement_ids:
+        running = before[agreement_id]
+        counts = []
+        for back in range(TREND_MONTHS - 1, -1, -1):
+            running += per_month[agreement_id].get(_month_start(today, back), 0)
+            counts.append(running)
+        result[agreement_id] = counts
+    return result
+
+
 def renewals_due(
     user: Any, within_days: int = 180, today: datetime.date | None = None
 ) -> list[Renewal]:
@@ -489,11 +546,19 @@ def renewals_due(
         .select_related("product")
         .order_by("due", "reference", "id")
     )
-    use = monthly_use([a.pk for a in agreements], today)
+    ids = [a.pk for a in agreements]
+    use = monthly_use(ids, today)
+    installed = uncovered_use(ids, today)
     found = []
     for agreement in agreements:
         due: datetime.date = agreement.due
-        counts = use.get(agreement.pk, [])
+        # Seats assigned, and installations no seat covers (use the agreement must pay for).
+        counts = [
+            a + b
+            for a, b in zip(
+                use.get(agreement.pk, []), installed.get(agreement.pk, []), strict=False
+            )
+        ] or use.get(agreement.pk, [])
         ahead = max(_months_between(today, due), 0.0)
         found.append(
             Renewal(

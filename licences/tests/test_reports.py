@@ -327,3 +327,35 @@ def test_an_installation_and_a_device_seat_are_on_the_council_s_own_devices(cast
             services.assign(held, cast.wcc, device=mine, person=cast.wcc_staff)
         assert refused.value.message_dict["device"][0].startswith("A seat is for a person or")
         assert services.assign(held, cast.wcc, device=mine).device == mine
+
+
+@time_machine.travel(datetime.datetime(2026, 6, 15, 12, tzinfo=datetime.UTC), tick=False)
+def test_the_true_up_forecast_counts_installations_no_seat_covers(cast):
+    """Software found on a council's devices with no seat assigned is use the renewal must
+    pay for: it counts against the council's agreement for the product falling due first."""
+    from licences.models import Installation
+    from licences.tests.factories import device
+
+    gis = product("Zephyr GIS")
+    first = agreement(
+        "W-GIS-1", {cast.wcc: 100}, quantity=1, unit_cost="10.00", of=gis,
+        renewal_on=datetime.date(2026, 9, 1),
+    )  # fmt: skip
+    later = agreement(
+        "W-GIS-2", {cast.wcc: 100}, quantity=1, of=gis, renewal_on=datetime.date(2026, 11, 1)
+    )
+    seat(first, cast.wcc, cast.wcc_staff, on=datetime.date(2026, 1, 10))
+    with system_scope("test"):
+        covered = device("LT-1", {cast.wcc: 100}, person=cast.wcc_staff)
+        Installation.objects.create(partner=cast.wcc, device=covered, product=gis)
+        for tag in ("LT-2", "LT-3"):
+            laptop = device(tag, {cast.wcc: 100})
+            Installation.objects.create(partner=cast.wcc, device=laptop, product=gis)
+        # Another council's uncovered installation is its own agreements' business.
+        theirs = device("R-1", {cast.rbkc: 100})
+        Installation.objects.create(partner=cast.rbkc, device=theirs, product=gis)
+    due = {r.agreement.reference: r for r in services.renewals_due(cast.wcc_lead, 200)}
+    # One seat assigned (its installation covered by it) and two installations uncovered.
+    assert due["W-GIS-1"].in_use == 3 and due["W-GIS-1"].true_up == 2
+    assert due["W-GIS-1"].true_up_cost == Decimal("20.00")
+    assert due["W-GIS-2"].in_use == 0 and later.pk == due["W-GIS-2"].agreement.pk
