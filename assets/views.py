@@ -57,11 +57,11 @@ from assets.tables import (
     StocktakePolicyTable,
 )
 from core.navigation import Need
-from licences.models import Installation
 from core.tenancy.access import CHANGE, VIEW, access_for
 from core.tenancy.models import Partner
 from core.views.actions import RecordAction
 from core.views.generic import ModelViews, Related
+from licences.models import Installation
 
 #: The most installations a device's page lists (a device with more is unusual: the list says
 #: so and the installations' own list, filtered by device, has the rest).
