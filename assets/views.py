@@ -61,11 +61,6 @@ from core.tenancy.access import CHANGE, VIEW, access_for
 from core.tenancy.models import Partner
 from core.views.actions import RecordAction
 from core.views.generic import ModelViews, Related
-from licences.models import Installation
-
-#: The most installations a device's page lists (a device with more is unusual: the list says
-#: so and the installations' own list, filtered by device, has the rest).
-INSTALLATIONS_SHOWN = 200
 
 #: Rows a report page shows before asking the reader to narrow it.
 REPORT_LIMIT = 500
@@ -135,18 +130,6 @@ class AssetViews(ModelViews):
             .order_by("-seen_at", "-id")[:20]
         )
         items = ConfigurationItem.objects.visible_to(user).filter(asset=obj).first()
-        # The software found on it (licences.Installation), for those who may read licences.
-        reads_software = access_for(user).can(VIEW, Installation.area)
-        installations = (
-            list(
-                Installation.objects.visible_to(user)
-                .filter(device=obj)
-                .select_related("product")
-                .order_by("product__name", "product_version", "id")[:INSTALLATIONS_SHOWN]
-            )
-            if reads_software
-            else []
-        )
         move_form = None
         if may["move"]:
             move_form = MoveForm(user=user, instance=obj)
@@ -160,9 +143,6 @@ class AssetViews(ModelViews):
             "sightings": sightings,
             "may": may,
             "configuration_item": items,
-            "reads_software": reads_software,
-            "installations": installations,
-            "installations_shown": INSTALLATIONS_SHOWN,
             "move_form": move_form,
             "sighting_form": SightingForm(user=user, instance=obj) if may["sighting"] else None,
         }

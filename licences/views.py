@@ -111,6 +111,9 @@ class InstallationViews(ModelViews):
     form_class = InstallationForm
     nav_label = "Installations"
     nav_order = 25
+    #: A device's page lists the software found on it (the assets app knows nothing of
+    #: licences: decision 0021).
+    shown_on = (("assets.Asset", "device"),)
 
 
 # Compliance -----------------------------------------------------------------------------------

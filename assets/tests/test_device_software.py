@@ -24,7 +24,7 @@ def test_the_device_page_lists_its_installations(cast, client_for):
             partner=cast.wcc, device=other, product=product("Zephyr GIS", publisher="Zephyr")
         )
     text = client_for(cast.wcc_lead).get(laptop.get_absolute_url()).content.decode()
-    assert "Software installed" in text
+    assert "Installations" in text
     assert "Quillsoft Writer" in text and "16.0.1" in text and "Intune" in text
     assert "Zephyr GIS" not in text
     bare = client_for(cast.wcc_lead).get(other.get_absolute_url()).content.decode()
