@@ -249,6 +249,7 @@ class JointLicensingView(LoginRequiredMixin, View):
                 (item.saving for item in report if item.saving is not None), services.money(0)
             ),
             "withheld": services.WITHHELD,
+            "with_totals": sum(1 for item in report if not item.totals_withheld),
         }
         return TemplateResponse(request, "licences/joint_licensing.html", context)
 
