@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from assets.choices import AssetKind, LifecycleState, RelationshipKind
@@ -323,14 +323,17 @@ def impact(start: ConfigurationItem, user: Any, depth: int = 3) -> Impact:
             reached.append(other)
         frontier = reached
     ids = [pk for pk in seen if pk != start.pk]
-    visible_items = ConfigurationItem.objects.visible_to(user)
-    # Only what the page and the API show of each item (its name, kind and link): a walk may
-    # reach hundreds, and whole records with their owner and asset cost more than the walk.
+    # Only what the page and the API show of each item (its name, kind and link), and the
+    # person its asset is assigned to: a walk may reach hundreds, and whole records with their
+    # owner and asset cost more than the walk. The start is read again with them, for its
+    # people.
     items = {
         ci.pk: ci
-        for ci in visible_items.filter(pk__in=ids)
+        for ci in ConfigurationItem.objects.visible_to(user)
+        .filter(pk__in=[start.pk, *ids])
         .order_by()  # sorted below, by level and name
         .only("id", "name", "kind", "owner_id", "asset_id")
+        .annotate(assigned_person=F("asset__assigned_to_id"))
     }
     result.queries += 1
     labels = dict(RelationshipKind.choices)
@@ -342,20 +345,17 @@ def impact(start: ConfigurationItem, user: Any, depth: int = 3) -> Impact:
     result.councils = _councils_of(affected, user)
     result.queries += 1
     # The people: each item's service owner and the person its asset is assigned to.
-    person_ids = {item.owner_id for item in affected if item.owner_id is not None}
-    person_ids.update(
-        visible_items.filter(
-            pk__in=[item.pk for item in affected], asset__assigned_to__isnull=False
+    person_ids: set[int] = set()
+    for item in [items.get(start.pk, start), *(n.item for n in result.nodes)]:
+        person_ids.update(
+            pk for pk in (item.owner_id, getattr(item, "assigned_person", None)) if pk is not None
         )
-        .order_by()
-        .values_list("asset__assigned_to_id", flat=True)
-    )
     result.people = (
         list(get_user_model().objects.filter(pk__in=person_ids).order_by("username"))
         if person_ids
         else []
     )
-    result.queries += 2
+    result.queries += 1
     result.tickets = _open_tickets([i.pk for i in affected], user)
     result.queries += 1
     return result
