@@ -246,14 +246,13 @@ class Asset(SharedOwnershipModel):
     def __str__(self) -> str:
         return self.asset_tag or self.serial_number or f"Asset {self.pk}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def derive(self) -> None:
         from assets.eol import match_release
 
         match = match_release(self.os_name, self.os_version)
         self.eol_product = match.product if match else ""
         self.eol_release = match.cycle if match else ""
         self.support_ends = match.support_ends if match else None
-        super().save(*args, **kwargs)
 
 
 class AssetMove(PartModel):
@@ -421,6 +420,26 @@ class ConfigurationItem(SharedOwnershipModel):
     area: ClassVar[str] = "assets"
     natural_key: ClassVar[str | None] = "name"
     unique_for_reader: ClassVar[tuple[str, ...]] = ("name",)
+    #: A re-import updates the item of the same name (unique among what a person sees).
+    import_match_fields: ClassVar[tuple[str | tuple[str, ...], ...]] = ("name",)
+    import_fields: ClassVar[tuple[str, ...]] = (
+        "owner_shares",
+        "name",
+        "kind",
+        "description",
+        "asset",
+        "owner",
+        "is_live",
+    )
+    import_example: ClassVar[dict[str, str]] = {
+        "owner_shares": "wcc",
+        "name": "Housing system",
+        "kind": "application",
+        "description": "Rents, repairs and tenancies.",
+        "asset": "",
+        "owner": "",
+        "is_live": "yes",
+    }
 
     class Meta:
         ordering = ["name", "id"]
@@ -442,6 +461,17 @@ class CIRelationship(PartModel):
     area: ClassVar[str] = "assets"
     part_of: ClassVar[str] = "source"
     attachable: ClassVar[bool] = False
+    #: Both ends named by their names, among the items the importing person sees.
+    import_match_fields: ClassVar[tuple[str | tuple[str, ...], ...]] = (
+        ("source", "kind", "target"),
+    )
+    import_fields: ClassVar[tuple[str, ...]] = ("source", "kind", "target", "note")
+    import_example: ClassVar[dict[str, str]] = {
+        "source": "Housing system",
+        "kind": "runs_on",
+        "target": "WCC-SQL-01",
+        "note": "",
+    }
     constraint_fields: ClassVar[dict[str, str]] = {"cirel_not_itself": "target"}
     noun: ClassVar[str | None] = "relationship"
     noun_plural: ClassVar[str | None] = "relationships"
