@@ -16,3 +16,11 @@ class ContractsConfig(ConcordAppConfig):
         from contracts.views import home_needs
 
         return home_needs(user)
+
+    # Publishing (helper `publishing`): OCDS release packages imported as suppliers and
+    # contracts (core.importing.formats).
+    def ready(self) -> None:
+        super().ready()
+        from contracts.ocds_import import register_formats
+
+        register_formats()

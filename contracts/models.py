@@ -48,7 +48,10 @@ MONEY: dict[str, Any] = {
 }
 
 CPV_PATTERN = RegexValidator(
-    r"^\d{8}-\d$", "A CPV code is eight digits, a dash and a check digit, like 72253000-3"
+    r"^\d{8}-\d$",
+    "A CPV code is eight digits, a dash and a check digit, like 72253000-3",
+    # Not "invalid": a JSONField puts its own "Value must be valid JSON." over that code.
+    code="cpv_code",
 )
 
 
@@ -271,6 +274,9 @@ class Contract(SharedOwnershipModel):
         "review_date",
         "procurement_route",
         "status",
+        # Publishing (helper `publishing`): an OCDS import sets both (contracts/ocds_import.py).
+        "cpv_codes",
+        "ocid",
     )
     import_example: ClassVar[dict[str, str]] = {
         "owner_shares": "wcc",
@@ -290,6 +296,8 @@ class Contract(SharedOwnershipModel):
         "review_date": "",
         "procurement_route": "framework_call_off",
         "status": "active",
+        "cpv_codes": '["72253000-3"]',
+        "ocid": "ocds-b5fd17-wcc-42",
     }
     constraint_fields: ClassVar[dict[str, str]] = {
         "contract_tacit_has_period": "renewal_period_months",

@@ -29,3 +29,8 @@ urlpatterns = [
     *KpiMeasureViews.urls(),
     *ServiceCreditViews.urls(),
 ]
+
+# Publishing (helper `publishing`): the published register's page and downloads.
+from contracts.publishing_views import urlpatterns as publishing_urlpatterns  # noqa: E402
+
+urlpatterns += publishing_urlpatterns

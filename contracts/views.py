@@ -90,6 +90,13 @@ class ContractViews(ModelViews):
     nav_order = 10
     on_council_page = True
 
+    @classmethod
+    def list_links(cls, request: Any) -> list[tuple[str, str]]:
+        """The published register's page (helper `publishing`: contracts/publishing_views.py)."""
+        from contracts.publishing_views import register_links
+
+        return register_links(request)
+
 
 class ContractExtensionViews(ModelViews):
     model = ContractExtension

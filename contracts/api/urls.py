@@ -27,3 +27,8 @@ routes = [
     ("kpi-measures", KpiMeasureViewSet, "kpimeasure"),
     ("service-credits", ServiceCreditViewSet, "servicecredit"),
 ]
+
+# Publishing (helper `publishing`): a council's register by code, /api/v1/partners/<code>/...
+from contracts.api.publishing import urlpatterns as publishing_urlpatterns  # noqa: E402
+
+urlpatterns = [*publishing_urlpatterns]

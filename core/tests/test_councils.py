@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from core.councils import council_for
-from core.testing.cast import Cast
 from core.tenancy.access import EXPORT, VIEW
+from core.testing.cast import Cast
 
 pytestmark = pytest.mark.django_db
 
