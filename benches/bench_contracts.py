@@ -42,6 +42,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 os.environ.setdefault("CONCORD_ENV", "development")
 
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+
+import concord.wsgi  # noqa: E402, F401
+from contracts import services  # noqa: E402
 from contracts.models import (  # noqa: E402
     Contract,
     ContractExtension,
@@ -49,11 +54,6 @@ from contracts.models import (  # noqa: E402
     Supplier,
     cpv_titles,
 )
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-
-import concord.wsgi  # noqa: E402, F401
-from contracts import services  # noqa: E402
 from core.tenancy.choices import CouncilRole, ServiceRole  # noqa: E402
 from core.tenancy.models import Membership, Partner, User  # noqa: E402
 from core.tenancy.records import OwnerShare  # noqa: E402
@@ -286,7 +286,7 @@ def stream(path: str, user: User) -> dict[str, Any]:
     assert response.status_code == 200, response.status_code
     size = 0
     first = peak = before
-    for number, chunk in enumerate(response.streaming_content, start=1):
+    for number, chunk in enumerate(response.streaming_content, start=1):  # type: ignore[attr-defined]
         size += len(chunk)
         now = rss_mb()
         peak = max(peak, now)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.models import Contract
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 
 from contracts import publishing
+from contracts.models import Contract
 from core.api.councils import CouncilEndpoint, council_path
 from core.tenancy.access import EXPORT
 

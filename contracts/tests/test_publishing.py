@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 import time_machine
+
 from contracts.models import (
     Contract,
     ContractExtension,
     ContractSettings,
     Supplier,
 )
-
 from core.services import set_owner_shares
 from core.tenancy.scoping import system_scope
 from core.testing.cast import Cast

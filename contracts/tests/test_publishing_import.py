@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contracts.models import Contract, ContractSettings, Supplier
 from django.core.management import call_command
 
 from contracts import publishing
+from contracts.models import Contract, ContractSettings, Supplier
 from contracts.tests.test_publishing import SHARED, contract, supplier
 from core.importing import import_records
 from core.tenancy.scoping import system_scope

@@ -26,7 +26,7 @@ from core.importing.files import ImportFileError
 Converter = Callable[[IO[bytes], str, Any], Iterable[list[Any]]]
 
 
-class SourceRow(list):  # type: ignore[type-arg]
+class SourceRow(list[Any]):
     """A converted row that says where in the tool's file it came from ("Release
     ocds-b5fd17-wcc-42"): each problem found on it names that, as well as the row."""
 
