@@ -29,11 +29,12 @@ import calendar
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from contracts.choices import ContractStatus, Renewal
@@ -341,8 +342,6 @@ def refresh_stored_dates(contract_id: int | None, on: datetime.date | None = Non
 def refresh_passed_dates(on: datetime.date | None = None) -> int:
     """Work the stored dates out again for every contract one of whose stored dates has
     passed (the only ones the passing of time changes); how many. The daily job's work."""
-    from django.db.models import Q
-
     from contracts.models import Contract
 
     on = on or today()
@@ -593,3 +592,238 @@ def decision_kind(contract: Contract, on: datetime.date | None = None) -> str:
     if decision == contract.review_date:
         return "Review"
     return "Ends: replace or re-procure"
+
+
+# The calendar feed -------------------------------------------------------------------------
+
+#: How far ahead (in days) the feed lists dates, and how far back.
+FEED_AHEAD_DAYS = 3 * 366
+FEED_BEHIND_DAYS = 30
+
+
+def calendar_feed(person: Any, on: datetime.date | None = None) -> bytes:
+    """The dates of the contracts `person` sees as iCalendar: each live contract's notice
+    deadline, next decision and current end, as all-day events, from 30 days back to three
+    years ahead."""
+    from django.conf import settings
+    from icalendar import Calendar, Event
+
+    from contracts.models import Contract
+
+    on = on or today()
+    since = on - datetime.timedelta(days=FEED_BEHIND_DAYS)
+    until = on + datetime.timedelta(days=FEED_AHEAD_DAYS)
+    window = (
+        Q(notice_by__range=(since, until))
+        | Q(decision_by__range=(since, until))
+        | Q(end_date__range=(since, until))
+    )
+    contracts = (
+        Contract.objects.visible_to(person)
+        .filter(window, status__in=LIVE)
+        .select_related("supplier")
+        .order_by("decision_by", "id")[:2000]
+    )
+    feed = Calendar()
+    feed.add("prodid", "-//Concord//Contract dates//EN")
+    feed.add("version", "2.0")
+    feed.add("x-wr-calname", "Contract dates")
+    stamp = timezone.now()
+    base = str(getattr(settings, "CONCORD_BASE_URL", "") or "")
+    for contract in contracts:
+        dates_of = {
+            "notice": (contract.notice_by, "Last day to give notice"),
+            "decision": (contract.decision_by, "Decision due"),
+            "end": (contract.end_date, "Ends"),
+        }
+        shown: set[datetime.date] = set()
+        for key, (day, words) in dates_of.items():
+            if day is None or not since <= day <= until or (key == "decision" and day in shown):
+                continue
+            shown.add(day)
+            event = Event()
+            event.add("uid", f"contract-{contract.pk}-{key}@concord")
+            event.add("dtstamp", stamp)
+            event.add("last-modified", contract.updated_at)
+            event.add("dtstart", day)
+            event.add("dtend", day + ONE_DAY)
+            event.add("summary", f"{words}: {contract.reference} {contract.title}")
+            event.add(
+                "description",
+                f"Supplier: {contract.supplier.name}\nStatus: {contract.get_status_display()}",
+            )
+            event.add("url", f"{base}{contract.get_absolute_url()}")
+            feed.add_component(event)
+    return bytes(feed.to_ical())
+
+
+# Exit plans: the transition view ----------------------------------------------------------
+
+
+@dataclass
+class Transition:
+    """A contract ending soon and how its exit plan stands."""
+
+    contract: Any
+    plan: Any
+    milestones: int = 0
+    done: int = 0
+    red: int = 0
+    amber: int = 0
+    overdue: int = 0
+    next_due: datetime.date | None = None
+
+    @property
+    def state(self) -> str:
+        """No plan; red (a milestone red or overdue); amber; green; or done."""
+        if self.plan is None:
+            return "No plan"
+        if self.milestones and self.done == self.milestones:
+            return "Done"
+        if self.red or self.overdue:
+            return "Red"
+        if self.amber:
+            return "Amber"
+        return "Green"
+
+
+def transition(user: Any, on: datetime.date | None = None, months: int = 24) -> list[Transition]:
+    """Every live contract `user` sees ending within `months` months of `on`, soonest first,
+    with the state of its exit plan (the milestones `user` sees)."""
+    from django.db.models import Count, Min
+
+    from contracts.models import Contract, ExitMilestone, ExitPlan
+
+    on = on or today()
+    until = add_months(on, months)
+    contracts = list(
+        Contract.objects.visible_to(user)
+        .filter(status__in=LIVE, end_date__range=(on, until))
+        .select_related("supplier")
+        .order_by("end_date", "id")[:2000]
+    )
+    ids = [c.pk for c in contracts]
+    plans = {
+        p.contract_id: p
+        for p in ExitPlan.objects.visible_to(user)
+        .filter(contract_id__in=ids)
+        .select_related("owner")
+    }
+    open_ = Q(done_on__isnull=True)
+    counts = {
+        row["plan_id"]: row
+        for row in ExitMilestone.objects.visible_to(user)
+        .filter(plan_id__in=[p.pk for p in plans.values()])
+        .values("plan_id")
+        .annotate(
+            total=Count("pk"),
+            done=Count("pk", filter=~open_),
+            red=Count("pk", filter=open_ & Q(rag="red")),
+            amber=Count("pk", filter=open_ & Q(rag="amber")),
+            overdue=Count("pk", filter=open_ & Q(due_date__lt=on)),
+            next_due=Min("due_date", filter=open_),
+        )
+        .order_by("plan_id")
+    }
+    rows = []
+    for contract in contracts:
+        plan = plans.get(contract.pk)
+        row = Transition(contract, plan)
+        found = counts.get(plan.pk) if plan else None
+        if found:
+            row.milestones, row.done = found["total"], found["done"]
+            row.red, row.amber, row.overdue = found["red"], found["amber"], found["overdue"]
+            row.next_due = found["next_due"]
+        rows.append(row)
+    return rows
+
+
+# Supplier performance ----------------------------------------------------------------------
+
+
+@dataclass
+class KpiLine:
+    kpi: Any
+    latest: Any
+    green: int = 0
+    amber: int = 0
+    red: int = 0
+
+
+@dataclass
+class ContractCard:
+    contract: Any
+    kpis: list[KpiLine]
+    credits: Decimal
+
+
+@dataclass
+class Scorecard:
+    """A supplier's performance across the contracts a person sees."""
+
+    contracts: list[ContractCard]
+    since: datetime.date
+
+    @property
+    def green(self) -> int:
+        return sum(k.green for c in self.contracts for k in c.kpis)
+
+    @property
+    def amber(self) -> int:
+        return sum(k.amber for c in self.contracts for k in c.kpis)
+
+    @property
+    def red(self) -> int:
+        return sum(k.red for c in self.contracts for k in c.kpis)
+
+    @property
+    def credits(self) -> Decimal:
+        return sum((c.credits for c in self.contracts), Decimal("0"))
+
+
+def scorecard(user: Any, supplier: Any, on: datetime.date | None = None) -> Scorecard:
+    """`supplier`'s KPIs and service credits on the contracts `user` sees (their own
+    council's, or every council's for the shared service) over the twelve months to `on`:
+    each KPI's latest measure and its count of green, amber and red months."""
+    from django.db.models import Sum
+
+    from contracts.models import Contract, Kpi, KpiMeasure, ServiceCredit
+
+    on = on or today()
+    since = add_months(on.replace(day=1), -11)
+    contracts = list(
+        Contract.objects.visible_to(user).filter(supplier=supplier).order_by("reference", "id")
+    )
+    ids = [c.pk for c in contracts]
+    kpis = list(Kpi.objects.visible_to(user).filter(contract_id__in=ids).order_by("name", "id"))
+    measures: dict[int, list[Any]] = {}
+    for measure in (
+        KpiMeasure.objects.visible_to(user)
+        .filter(kpi_id__in=[k.pk for k in kpis], month__gte=since, month__lte=on)
+        .order_by("kpi_id", "-month")
+    ):
+        measures.setdefault(measure.kpi_id, []).append(measure)
+    credits = {
+        row["contract_id"]: row["total"]
+        for row in ServiceCredit.objects.visible_to(user)
+        .filter(contract_id__in=ids, month__gte=since, month__lte=on)
+        .values("contract_id")
+        .annotate(total=Sum("amount"))
+        .order_by("contract_id")
+    }
+    cards = []
+    for contract in contracts:
+        lines = []
+        for kpi in (k for k in kpis if k.contract_id == contract.pk):
+            found = measures.get(kpi.pk, [])
+            lines.append(
+                KpiLine(
+                    kpi,
+                    found[0] if found else None,
+                    green=sum(m.rag == "green" for m in found),
+                    amber=sum(m.rag == "amber" for m in found),
+                    red=sum(m.rag == "red" for m in found),
+                )
+            )
+        cards.append(ContractCard(contract, lines, credits.get(contract.pk) or Decimal("0")))
+    return Scorecard(cards, since)
