@@ -45,6 +45,8 @@ class ContractTable(Table):
     supplier = Column("Supplier")
     start_date = Column("Start", sortable=True)
     status = Column("Status")
+    end_date = Column("Current end")
+    decision_by = Column("Next decision")
     annual_value = Column("Annual value (£)", numeric=True)
 
     class Meta:

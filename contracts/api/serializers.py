@@ -247,7 +247,7 @@ class WithinSerializer(serializers.Serializer):
     )
 
 
-class DecisionSerializer(serializers.Serializer):
+class ContractDecisionSerializer(serializers.Serializer):
     """A contract whose next decision falls due."""
 
     contract = serializers.CharField(help_text="The contract's reference.")
@@ -270,7 +270,7 @@ class TerminateSerializer(serializers.Serializer):
     terminated_on = serializers.DateField()
 
 
-class MergeSerializer(serializers.Serializer):
+class SupplierMergeSerializer(serializers.Serializer):
     """Merge this supplier into ``into`` (a supplier's name), then delete it."""
 
     into = serializers.SlugRelatedField(

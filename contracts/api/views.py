@@ -19,18 +19,18 @@ from contracts import services
 from contracts.api.serializers import (
     AsOfSerializer,
     BreakClauseSerializer,
+    ContractDecisionSerializer,
     ContractExtensionSerializer,
     ContractSerializer,
     ContractSettingsSerializer,
-    DecisionSerializer,
     ExitMilestoneSerializer,
     ExitPlanSerializer,
     KpiMeasureSerializer,
     KpiSerializer,
-    MergeSerializer,
     NoticeSerializer,
     ServiceCreditSerializer,
     SupplierContactSerializer,
+    SupplierMergeSerializer,
     SupplierSerializer,
     TerminateSerializer,
     WithinSerializer,
@@ -83,14 +83,14 @@ class SupplierViewSet(ScopedModelViewSet):
     filterset_class = SupplierFilterSet
     ordering_fields = ("name",)
 
-    @extend_schema(request=MergeSerializer, responses=SupplierSerializer)
+    @extend_schema(request=SupplierMergeSerializer, responses=SupplierSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: Any = None) -> Response:
         """Merge this supplier into ``into``; answers the supplier kept."""
         supplier = self.visible_record(pk)
         if not may_merge(request.user):
             raise PermissionDenied("You may not merge suppliers.")
-        body = MergeSerializer(data=request.data, context=self.get_serializer_context())
+        body = SupplierMergeSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         into = body.validated_data["into"]
         try:
@@ -163,7 +163,7 @@ class ContractViewSet(ScopedModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("within", int, description="Days ahead (1-3650).")],
-        responses=DecisionSerializer(many=True),
+        responses=ContractDecisionSerializer(many=True),
     )
     # One answer in the list's own order (soonest decision first), not a page of contracts.
     @action(
@@ -183,7 +183,7 @@ class ContractViewSet(ScopedModelViewSet):
         rows = services.decisions_due(request.user, today, form.validated_data["within"])
         rows = rows.prefetch_related(*contract_parts())[:REPORT_LIMIT]
         return Response(
-            DecisionSerializer(
+            ContractDecisionSerializer(
                 [
                     {
                         "contract": c.reference,
