@@ -793,11 +793,14 @@ def import_records(
     label = f"import:{os.path.basename(filename or 'upload')}"[:200]
     total = 0
     foreign = None
+    sources: dict[int, str] = {}
     try:
         # Another tool's export (core.importing.formats) is read as the model's own columns.
         foreign = formats.detect(model, fileobj, filename)
         if foreign is not None:
-            fileobj, filename = formats.convert(foreign, fileobj, filename, user)
+            fileobj, filename, sources = formats.convert_with_sources(
+                foreign, fileobj, filename, user
+            )
         if dry_run:
             total = importer.run(fileobj, filename)
         else:
@@ -814,9 +817,15 @@ def import_records(
         created = updated = 0
     errors = importer.errors
     if foreign is not None:
-        # Said in the tool's own words: the column of its file each problem is in.
+        # Said in the tool's own words: the column of its file each problem is in, and the
+        # part of the file its row came from (a release) where the format says.
         errors = [
-            RowError(e.row, foreign.columns.get(e.column, e.column), e.message) for e in errors
+            RowError(
+                e.row,
+                foreign.columns.get(e.column, e.column),
+                f"{sources[e.row]}: {e.message}" if e.row in sources else e.message,
+            )
+            for e in errors
         ]
     return ImportResult(
         total_rows=total,

@@ -280,6 +280,13 @@ class ModelViews:
         return []
 
     @classmethod
+    def list_links(cls, request: HttpRequest) -> list[tuple[str, str]]:
+        """More (label, URL) links beside Add and Import on the list page (pages of the
+        records as a whole: a register's published files). Offer only what the reader may
+        use."""
+        return []
+
+    @classmethod
     def names(cls) -> tuple[str, str]:
         """What the pages call one record and several, e.g. ("site", "sites"): the model's
         (core.tenancy.records.record_names), never the views' own, so that a link elsewhere

@@ -1,0 +1,34 @@
+"""API endpoints of the contracts app (mounted by concord/api_urls.py)."""
+
+from contracts.api.views import (
+    BreakClauseViewSet,
+    ContractExtensionViewSet,
+    ContractSettingsViewSet,
+    ContractViewSet,
+    ExitMilestoneViewSet,
+    ExitPlanViewSet,
+    KpiMeasureViewSet,
+    KpiViewSet,
+    ServiceCreditViewSet,
+    SupplierContactViewSet,
+    SupplierViewSet,
+)
+
+routes = [
+    ("suppliers", SupplierViewSet, "supplier"),
+    ("supplier-contacts", SupplierContactViewSet, "suppliercontact"),
+    ("contracts", ContractViewSet, "contract"),
+    ("contract-extensions", ContractExtensionViewSet, "contractextension"),
+    ("break-clauses", BreakClauseViewSet, "breakclause"),
+    ("contract-settings", ContractSettingsViewSet, "contractsettings"),
+    ("exit-plans", ExitPlanViewSet, "exitplan"),
+    ("exit-milestones", ExitMilestoneViewSet, "exitmilestone"),
+    ("kpis", KpiViewSet, "kpi"),
+    ("kpi-measures", KpiMeasureViewSet, "kpimeasure"),
+    ("service-credits", ServiceCreditViewSet, "servicecredit"),
+]
+
+# Publishing (helper `publishing`): a council's register by code, /api/v1/partners/<code>/...
+from contracts.api.publishing import urlpatterns as publishing_urlpatterns  # noqa: E402
+
+urlpatterns = [*publishing_urlpatterns]
