@@ -147,6 +147,9 @@ class FrameworkExtension(PartModel):
     )
     exercised = models.BooleanField(default=False)
     exercised_on = models.DateField(null=True, blank=True)
+    note = models.CharField(
+        max_length=200, blank=True, help_text="Who decided and when, like Joint committee 12 May."
+    )
 
     area: ClassVar[str] = "contracts"
     part_of: ClassVar[str] = "framework"
@@ -211,6 +214,11 @@ class LotSupplier(PartModel):
 
     lot = models.ForeignKey(FrameworkLot, on_delete=models.CASCADE, related_name="+")
     supplier = models.ForeignKey("contracts.Supplier", on_delete=models.PROTECT, related_name="+")
+    appointment_reference = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The supplier's reference on the framework, like DPF-L7-03.",
+    )
 
     area: ClassVar[str] = "contracts"
     part_of: ClassVar[str] = "lot"
@@ -259,18 +267,6 @@ class CallOff(PartnerOwnedModel):
 
     area: ClassVar[str] = "contracts"
     natural_key: ClassVar[str | None] = "reference"
-    import_fields: ClassVar[tuple[str, ...]] = (
-        "partner",
-        "reference",
-        "lot",
-        "supplier",
-        "description",
-        "value",
-        "invoiced",
-        "start_date",
-        "end_date",
-        "status",
-    )
     constraint_fields: ClassVar[dict[str, str]] = {"calloff_dates": "end_date"}
 
     class Meta:
@@ -347,34 +343,56 @@ class CallOffLine(PartModel):
 
 
 class PurchasingSettings(PartnerOwnedModel):
-    """A council's purchasing settings: above what total a purchase request needs its IT
-    lead's approval."""
+    """A council's purchasing settings from a date: above what total a purchase request
+    needs its IT lead's approval. The settings in force are the latest that apply on the day
+    (`contracts.procurement_services.approval_threshold`), so a change of threshold keeps the
+    one that applied before."""
 
+    applies_from = models.DateField(
+        "Applies from", help_text="The day these settings take effect, like 1 4 2026."
+    )
     approval_threshold = models.DecimalField(
         "Approval threshold (£)",
         default=Decimal("1000"),
         help_text="A request whose total is above this needs the council's IT lead's approval.",
         **MONEY,
     )
+    note = models.CharField(
+        max_length=200, blank=True, help_text="Why, like Cabinet decision 2026/14."
+    )
 
     area: ClassVar[str] = "contracts"
-    import_fields: ClassVar[tuple[str, ...]] = ("partner", "approval_threshold")
+    import_fields: ClassVar[tuple[str, ...]] = (
+        "partner",
+        "applies_from",
+        "approval_threshold",
+        "note",
+    )
+    import_example: ClassVar[dict[str, str]] = {
+        "partner": "wcc",
+        "applies_from": "2026-04-01",
+        "approval_threshold": "1000.00",
+        "note": "Cabinet decision 2026/14",
+    }
 
     class Meta:
         verbose_name = "purchasing settings"
         verbose_name_plural = "purchasing settings"
-        ordering = ["partner", "id"]
-        indexes = [models.Index(fields=["partner", "id"], name="purchsettings_partner_id")]
+        ordering = ["partner", "-applies_from", "id"]
+        indexes = [
+            models.Index(fields=["partner", "-applies_from", "id"], name="purchsettings_partner")
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["partner"],
-                name="purchasingsettings_one_per_council",
-                violation_error_message="This council already has its purchasing settings",
+                fields=["partner", "applies_from"],
+                name="purchasingsettings_one_per_day",
+                violation_error_message="This council already has purchasing settings from this "
+                "date",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Approval above £{self.approval_threshold}"
+        return f"Approval above £{self.approval_threshold} from {self.applies_from:%-d %B %Y}"
 
 
 class PurchaseOrder(SharedOwnershipModel):

@@ -37,7 +37,7 @@ class FrameworkFilterSet(ConcordFilterSet):
 
 
 class FrameworkExtensionFilterSet(ConcordFilterSet):
-    search_fields = ("framework__reference", "framework__name")
+    search_fields = ("note", "framework__reference", "framework__name")
     framework = ScopedModelChoiceFilter(queryset=scoped_choices(Framework), label="Framework")
 
     class Meta:
@@ -55,7 +55,7 @@ class FrameworkLotFilterSet(ConcordFilterSet):
 
 
 class LotSupplierFilterSet(ConcordFilterSet):
-    search_fields = ("supplier__name", "lot__title")
+    search_fields = ("appointment_reference", "supplier__name", "lot__title")
     lot = ScopedModelChoiceFilter(queryset=scoped_choices(FrameworkLot), label="Lot")
 
     class Meta:
@@ -90,7 +90,7 @@ class CallOffLineFilterSet(ConcordFilterSet):
 
 
 class PurchasingSettingsFilterSet(ConcordFilterSet):
-    search_fields = ("partner__name",)
+    search_fields = ("note",)
     partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
 
     class Meta:

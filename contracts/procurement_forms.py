@@ -46,7 +46,7 @@ class FrameworkForm(ScopedModelForm):
 class FrameworkExtensionForm(ScopedModelForm):
     class Meta:
         model = FrameworkExtension
-        fields = ["framework", "sequence", "months", "exercised", "exercised_on"]
+        fields = ["framework", "sequence", "months", "exercised", "exercised_on", "note"]
 
 
 class FrameworkLotForm(ScopedModelForm):
@@ -59,7 +59,7 @@ class FrameworkLotForm(ScopedModelForm):
 class LotSupplierForm(ScopedModelForm):
     class Meta:
         model = LotSupplier
-        fields = ["lot", "supplier"]
+        fields = ["lot", "supplier", "appointment_reference"]
 
 
 class CallOffForm(ScopedModelForm):
@@ -97,7 +97,7 @@ class CallOffLineForm(ScopedModelForm):
 class PurchasingSettingsForm(ScopedModelForm):
     class Meta:
         model = PurchasingSettings
-        fields = ["partner", "approval_threshold"]
+        fields = ["partner", "applies_from", "approval_threshold", "note"]
         labels = {"partner": "Council"}
 
 

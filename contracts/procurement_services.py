@@ -104,22 +104,41 @@ def extensions_of(framework: Framework) -> list[FrameworkExtension]:
     )
 
 
-def framework_end_date(framework: Framework) -> datetime.date:
+def framework_end_date(framework: Framework, exercised_months: int | None = None) -> datetime.date:
     """The last day of the framework's term, after every exercised extension (month ends
     as `contracts.procurement.add_months` keeps them: the day before the same day of the
-    month that many months on)."""
-    months = framework.term_months + sum(e.months for e in extensions_of(framework) if e.exercised)
+    month that many months on). `exercised_months`, when known (`with_exercised_months`),
+    saves the query."""
+    if exercised_months is None:
+        exercised_months = sum(e.months for e in extensions_of(framework) if e.exercised)
+    months = framework.term_months + exercised_months
     return add_months(framework.start_date, months) - datetime.timedelta(days=1)
+
+
+def with_exercised_months(frameworks: Any) -> Any:
+    """`frameworks` (a queryset) annotated with ``exercised_months``: the months of their
+    exercised extensions, in the same query."""
+    from django.db.models import IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    months = (
+        FrameworkExtension.objects.unscoped("a framework's exercised extensions")
+        .filter(framework_id=OuterRef("pk"), exercised=True)
+        .order_by()
+        .values("framework_id")
+        .annotate(total=Sum("months"))
+        .values("total")
+    )
+    return frameworks.annotate(
+        exercised_months=Coalesce(
+            Subquery(months, output_field=IntegerField()), Value(0), output_field=IntegerField()
+        )
+    )
 
 
 def lot_suppliers(lot: FrameworkLot) -> list[Any]:
     """The suppliers appointed to `lot`, by name."""
-    rows = (
-        LotSupplier.objects.unscoped("a lot's own suppliers")
-        .filter(lot_id=lot.pk)
-        .select_related("supplier")
-    )
-    return sorted((row.supplier for row in rows), key=lambda s: s.name)
+    return suppliers_of_lots([lot.pk])[lot.pk]
 
 
 def may_call_off(framework: Framework, partner_id: int) -> bool:
@@ -355,12 +374,14 @@ def spend(framework: Framework, user: Any) -> Spend:
 # Purchase requests ------------------------------------------------------------------------
 
 
-def approval_threshold(partner: Partner | int) -> Decimal:
-    """The total above which a council's purchase requests need its IT lead's approval."""
+def approval_threshold(partner: Partner | int, on: datetime.date | None = None) -> Decimal:
+    """The total above which a council's purchase requests need its IT lead's approval on
+    `on` (today): its latest settings applying by then, else DEFAULT_APPROVAL_THRESHOLD."""
     partner_id = partner if isinstance(partner, int) else partner.pk
     found = (
         PurchasingSettings.objects.unscoped("a council's purchasing settings")
-        .filter(partner_id=partner_id)
+        .filter(partner_id=partner_id, applies_from__lte=on or timezone.localdate())
+        .order_by("-applies_from", "-id")
         .first()
     )
     return found.approval_threshold if found is not None else DEFAULT_APPROVAL_THRESHOLD
@@ -531,18 +552,52 @@ def _units_by_council(line: PurchaseOrderLine) -> dict[Partner, int]:
     return dict(units)
 
 
+def cost_splits(order_ids: list[int]) -> dict[int, dict[Partner, Decimal]]:
+    """Each order's cost split between its councils (`cost_split`), for many orders in two
+    queries."""
+    rows = (
+        PurchaseRequestLine.objects.unscoped("the requests behind orders")
+        .filter(order_line__order_id__in=list(order_ids))
+        .select_related("order_line", "request__partner")
+        .order_by("order_line_id", "id")
+    )
+    units: dict[int, dict[Partner, int]] = defaultdict(lambda: defaultdict(int))
+    lines: dict[int, PurchaseOrderLine] = {}
+    for row in rows:
+        line = row.order_line
+        assert line is not None
+        lines[line.pk] = line
+        units[line.pk][row.request.partner] += row.quantity
+    result: dict[int, dict[Partner, Decimal]] = {pk: {} for pk in order_ids}
+    for line_pk, by_partner in units.items():
+        line = lines[line_pk]
+        parts = result.setdefault(line.order_id, {})
+        for partner, amount in split_by_quantity(line.line_total, dict(by_partner)).items():
+            parts[partner] = parts.get(partner, Decimal("0.00")) + amount
+    return {
+        pk: dict(sorted(parts.items(), key=lambda item: item[0].name))
+        for pk, parts in result.items()
+    }
+
+
 def cost_split(order: PurchaseOrder) -> dict[Partner, Decimal]:
     """Each council's part of the order's cost: every line's total split between the
     councils that asked for it by quantity, to the penny (`split_by_quantity`); the parts add
-    up to the order's total."""
-    parts: dict[Partner, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    for line in order_lines(order):
-        units = _units_by_council(line)
-        if not units:
-            continue
-        for partner, amount in split_by_quantity(line.line_total, units).items():
-            parts[partner] += amount
-    return dict(sorted(parts.items(), key=lambda item: item[0].name))
+    up to the order's total. An order placed by hand (no requests behind it) has none."""
+    return cost_splits([order.pk])[order.pk]
+
+
+def suppliers_of_lots(lot_ids: list[int]) -> dict[int, list[Any]]:
+    """The suppliers of each lot, by name: one query."""
+    rows = (
+        LotSupplier.objects.unscoped("lots' own suppliers")
+        .filter(lot_id__in=list(lot_ids))
+        .select_related("supplier")
+    )
+    found: dict[int, list[Any]] = {pk: [] for pk in lot_ids}
+    for row in rows:
+        found[row.lot_id].append(row.supplier)
+    return {pk: sorted(suppliers, key=lambda s: s.name) for pk, suppliers in found.items()}
 
 
 def _unit_owners(line: PurchaseOrderLine) -> list[Partner]:

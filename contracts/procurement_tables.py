@@ -38,6 +38,7 @@ class FrameworkExtensionTable(Table):
     months = Column("Months", numeric=True)
     exercised = Column("Exercised")
     exercised_on = Column("Exercised on")
+    note = Column("Note")
 
     class Meta:
         model = FrameworkExtension
@@ -58,6 +59,7 @@ class LotSupplierTable(Table):
     """Suppliers appointed to lots."""
 
     supplier = Column("Supplier", link=True)
+    appointment_reference = Column("Reference")
     lot = Column("Lot")
 
     class Meta:
@@ -97,7 +99,9 @@ class PurchasingSettingsTable(Table):
     """Each council's purchasing settings."""
 
     partner = Column(link=True, sort_by="partner__name")
+    applies_from = Column("Applies from", sortable=True)
     approval_threshold = Column("Approval threshold (£)", numeric=True)
+    note = Column("Note")
 
     class Meta:
         model = PurchasingSettings

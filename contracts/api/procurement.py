@@ -56,6 +56,20 @@ def people(field: serializers.Field, user: Any) -> Any:
 # Serializers ------------------------------------------------------------------------------
 
 
+def _batched(serializer: Any, name: str, load: Any, obj: Any) -> Any:
+    """`load(ids)[obj.pk]`, loaded once for every record of a list (the parent serializer's
+    page) rather than once per row."""
+    holder = serializer.parent if serializer.parent is not None else serializer
+    cache = holder.__dict__.setdefault(f"_batched_{name}", {})
+    if obj.pk not in cache:
+        rows = getattr(holder, "instance", None)
+        ids = [r.pk for r in rows] if isinstance(rows, list | tuple) else [obj.pk]
+        if obj.pk not in ids:
+            ids.append(obj.pk)
+        cache.update(load(ids))
+    return cache[obj.pk]
+
+
 class FrameworkSerializer(ScopedModelSerializer):
     """A framework agreement, for the councils that may call off from it (``councils``:
     codes; or ``for_all_councils``). ``end_date`` is the last day of its term after every
@@ -82,13 +96,24 @@ class FrameworkSerializer(ScopedModelSerializer):
 
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_end_date(self, obj: Framework) -> Any:
-        return services.framework_end_date(obj) if obj.pk else None
+        if not obj.pk:
+            return None
+        return services.framework_end_date(obj, getattr(obj, "exercised_months", None))
 
 
 class FrameworkExtensionSerializer(ScopedModelSerializer):
     class Meta:
         model = FrameworkExtension
-        fields = ("id", "framework", "sequence", "months", "exercised", "exercised_on", *BOOKKEEPING)
+        fields = (
+            "id",
+            "framework",
+            "sequence",
+            "months",
+            "exercised",
+            "exercised_on",
+            "note",
+            *BOOKKEEPING,
+        )
 
 
 class LotSupplierPartSerializer(serializers.Serializer):
@@ -110,13 +135,14 @@ class FrameworkLotSerializer(ScopedModelSerializer):
     def get_suppliers(self, obj: FrameworkLot) -> list[dict[str, Any]]:
         if not obj.pk:
             return []
-        return [{"name": s.name, "is_sme": s.is_sme} for s in services.lot_suppliers(obj)]
+        found = _batched(self, "suppliers", services.suppliers_of_lots, obj)
+        return [{"name": s.name, "is_sme": s.is_sme} for s in found]
 
 
 class LotSupplierSerializer(ScopedModelSerializer):
     class Meta:
         model = LotSupplier
-        fields = ("id", "lot", "supplier", *BOOKKEEPING)
+        fields = ("id", "lot", "supplier", "appointment_reference", *BOOKKEEPING)
 
 
 class CallOffSerializer(ScopedModelSerializer):
@@ -153,7 +179,7 @@ class CallOffLineSerializer(ScopedModelSerializer):
 class PurchasingSettingsSerializer(ScopedModelSerializer):
     class Meta:
         model = PurchasingSettings
-        fields = ("id", "partner", "approval_threshold", *BOOKKEEPING)
+        fields = ("id", "partner", "applies_from", "approval_threshold", "note", *BOOKKEEPING)
 
 
 class PurchaseRequestSerializer(ScopedModelSerializer):
@@ -230,10 +256,8 @@ class PurchaseOrderSerializer(ScopedModelSerializer):
     def get_cost_split(self, obj: PurchaseOrder) -> list[dict[str, Any]]:
         if not obj.pk:
             return []
-        return [
-            {"council": p.code, "amount": str(amount)}
-            for p, amount in services.cost_split(obj).items()
-        ]
+        parts = _batched(self, "cost_split", services.cost_splits, obj)
+        return [{"council": p.code, "amount": str(amount)} for p, amount in parts.items()]
 
 
 class PurchaseOrderLineSerializer(ScopedModelSerializer):
@@ -304,6 +328,9 @@ class FrameworkViewSet(ScopedModelViewSet):
     serializer_class = FrameworkSerializer
     filterset_class = FrameworkFilterSet
     ordering_fields = ("reference", "name", "start_date", "ceiling_value")
+
+    def get_queryset(self) -> Any:
+        return services.with_exercised_months(super().get_queryset())
 
     @extend_schema(responses=SpendSerializer)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -378,7 +405,7 @@ class PurchasingSettingsViewSet(ScopedModelViewSet):
     model = PurchasingSettings
     serializer_class = PurchasingSettingsSerializer
     filterset_class = PurchasingSettingsFilterSet
-    ordering_fields = ("approval_threshold",)
+    ordering_fields = ("applies_from", "approval_threshold")
 
 
 class PurchaseRequestViewSet(ScopedModelViewSet):

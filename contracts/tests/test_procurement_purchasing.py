@@ -4,6 +4,7 @@ quantity to the penny; goods received become asset records of the councils that 
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -91,7 +92,12 @@ def test_above_the_council_s_threshold_its_lead_is_emailed_and_decides(
 ):
     cast = people
     with system_scope("test"):
-        PurchasingSettings.objects.create(partner=cast.wcc, approval_threshold=Decimal("500"))
+        PurchasingSettings.objects.create(
+            partner=cast.wcc, applies_from=datetime.date(2020, 1, 1), approval_threshold=Decimal("500")
+        )
+        PurchasingSettings.objects.create(
+            partner=cast.wcc, applies_from=datetime.date(2999, 1, 1), approval_threshold=Decimal("5")
+        )
     request = purchase_request(
         cast.wcc, cast.wcc_staff, "PR-2", [("Laptop", 1, "900.00", True)]
     )
