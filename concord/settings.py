@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "servicedesk",
     "assets",
     "licences",
+    "contracts",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +298,9 @@ SPECTACULAR_SETTINGS = {
         "LifecycleStateEnum": "assets.choices.LifecycleState",
         "DisposalMethodEnum": "assets.choices.DisposalMethod",
         "LicenceKindEnum": "licences.choices.LicenceKind",
+        "ContractStatusEnum": "contracts.choices.ContractStatus",
+        "RagEnum": "contracts.choices.Rag",
+        "MilestoneKindEnum": "contracts.choices.MilestoneKind",
     },
     # No validator badge: it would fetch an image from validator.swagger.io (no network here).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None},

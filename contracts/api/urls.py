@@ -1,0 +1,29 @@
+"""API endpoints of the contracts app (mounted by concord/api_urls.py)."""
+
+from contracts.api.views import (
+    BreakClauseViewSet,
+    ContractExtensionViewSet,
+    ContractSettingsViewSet,
+    ContractViewSet,
+    ExitMilestoneViewSet,
+    ExitPlanViewSet,
+    KpiMeasureViewSet,
+    KpiViewSet,
+    ServiceCreditViewSet,
+    SupplierContactViewSet,
+    SupplierViewSet,
+)
+
+routes = [
+    ("suppliers", SupplierViewSet, "supplier"),
+    ("supplier-contacts", SupplierContactViewSet, "suppliercontact"),
+    ("contracts", ContractViewSet, "contract"),
+    ("contract-extensions", ContractExtensionViewSet, "contractextension"),
+    ("break-clauses", BreakClauseViewSet, "breakclause"),
+    ("contract-settings", ContractSettingsViewSet, "contractsettings"),
+    ("exit-plans", ExitPlanViewSet, "exitplan"),
+    ("exit-milestones", ExitMilestoneViewSet, "exitmilestone"),
+    ("kpis", KpiViewSet, "kpi"),
+    ("kpi-measures", KpiMeasureViewSet, "kpimeasure"),
+    ("service-credits", ServiceCreditViewSet, "servicecredit"),
+]

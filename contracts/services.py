@@ -1,0 +1,422 @@
+"""The contracts app's rules: the derived dates of a contract as of a given day, its status
+moves, and merging suppliers. Pages, the API, imports, jobs and the other contracts modules
+all call these; nothing else works a contract's dates out.
+
+The month-end convention (docs/contracts.md, decision 0025), applied everywhere here:
+
+- `add_months(day, n)` is the same day of the month n months later (or earlier), or that
+  month's last day when it is shorter (31 January + 1 month is 28 or 29 February).
+- A term of N months from a start date runs to the day before `add_months(start, N)`: from
+  1 April 2024, 36 months end on 31 March 2027; from 31 January, one month ends on 27 (or 28)
+  February, the day before the clamped 28 (29) February.
+- Every later end (an exercised extension, a tacit renewal) is counted from the original
+  start date with the months elapsed in all, never from the previous end, so a clamp in one
+  short month never shifts the ends after it.
+- Notice of M months for an end date E must be given by the day before
+  `add_months(E + 1 day, -M)`: for an end on 31 March 2027 with three months' notice, by 31
+  December 2026. Where the month-end clamp bites this errs early (the councils' side): the
+  deadline is never later than M whole months before the end.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from contracts.choices import ContractStatus, Renewal
+
+if TYPE_CHECKING:
+    from contracts.models import Contract, ContractExtension
+
+ONE_DAY = datetime.timedelta(days=1)
+#: How many tacit renewals are looked through at most (a renewal of a month for 200 years).
+MAX_RENEWALS = 2400
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day of the month `months` months later (earlier when negative), clamped to
+    that month's last day."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, min(day.day, last))
+
+
+def term_end(start: datetime.date, months: int) -> datetime.date:
+    """The last day of a term of `months` months from `start` (the day before the clamped
+    same day `months` later)."""
+    return add_months(start, months) - ONE_DAY
+
+
+def deadline_for(end: datetime.date, notice_months: int) -> datetime.date:
+    """The last day notice of `notice_months` months can be given to end on `end`."""
+    if notice_months <= 0:
+        return end
+    return add_months(end + ONE_DAY, -notice_months) - ONE_DAY
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+# The contract's terms ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class End:
+    """A date a contract can end on, the notice it needs, and what it is."""
+
+    on: datetime.date
+    notice_months: int
+    #: "term" (the fixed term's end), "renewal" (a tacit renewal's end), "break".
+    kind: str
+    #: Whether the contract ends then anyway, without anyone giving notice.
+    ends_anyway: bool
+
+    @property
+    def deadline(self) -> datetime.date:
+        return deadline_for(self.on, self.notice_months)
+
+
+def _extensions(contract: Contract) -> list[ContractExtension]:
+    cached = getattr(contract, "_prefetched_objects_cache", {}).get("extensions")
+    if cached is not None:
+        return sorted(cached, key=lambda e: e.sequence)
+    if contract.pk is None:
+        return []
+    from contracts.models import ContractExtension
+
+    parts = ContractExtension.objects.unscoped("the parts of a contract its reader holds")
+    return list(parts.filter(contract_id=contract.pk).order_by("sequence"))
+
+
+def _breaks(contract: Contract) -> list[Any]:
+    cached = getattr(contract, "_prefetched_objects_cache", {}).get("breaks")
+    if cached is not None:
+        return sorted(cached, key=lambda b: b.break_date)
+    if contract.pk is None:
+        return []
+    from contracts.models import BreakClause
+
+    parts = BreakClause.objects.unscoped("the parts of a contract its reader holds")
+    return list(parts.filter(contract_id=contract.pk).order_by("break_date"))
+
+
+def contract_parts() -> list[Prefetch]:
+    """The prefetches a list of contracts needs for their dates (the extensions and breaks of
+    contracts the reader already sees: a part is seen as its contract is)."""
+    from contracts.models import BreakClause, ContractExtension
+
+    why = "the parts of contracts their reader sees"
+    return [
+        Prefetch("extensions", queryset=ContractExtension.objects.unscoped(why)),
+        Prefetch("breaks", queryset=BreakClause.objects.unscoped(why)),
+    ]
+
+
+def fixed_months(contract: Contract) -> int:
+    """The initial term plus every exercised extension, in months."""
+    return contract.initial_term_months + sum(
+        e.months for e in _extensions(contract) if e.exercised
+    )
+
+
+def fixed_end(contract: Contract) -> datetime.date:
+    """The end of the fixed term: the initial term and every exercised extension."""
+    return term_end(contract.start_date, fixed_months(contract))
+
+
+def _term_ends(contract: Contract) -> Iterator[End]:
+    """The ends of the term, in order: the fixed term's end, then (tacit renewal) each
+    renewal's end, each counted from the start date."""
+    months = fixed_months(contract)
+    tacit = contract.renewal == Renewal.TACIT and bool(contract.renewal_period_months)
+    yield End(term_end(contract.start_date, months), contract.notice_months, "term", not tacit)
+    if not tacit:
+        return
+    period = int(contract.renewal_period_months or 0)
+    for _ in range(MAX_RENEWALS):
+        months += period
+        yield End(term_end(contract.start_date, months), contract.notice_months, "renewal", False)
+
+
+def _complete(contract: Contract) -> bool:
+    return bool(contract.start_date and contract.initial_term_months)
+
+
+def notice_end(contract: Contract) -> End | None:
+    """The end the notice given (`notice_given_on`) brings: the first term end or break date
+    whose notice deadline it met."""
+    given = contract.notice_given_on
+    if given is None or not _complete(contract):
+        return None
+    candidates: list[End] = [
+        End(b.break_date, b.notice_months, "break", False)
+        for b in _breaks(contract)
+        if b.break_date >= given and deadline_for(b.break_date, b.notice_months) >= given
+    ]
+    for end in _term_ends(contract):
+        if end.ends_anyway or end.deadline >= given:
+            candidates.append(end)
+            break
+    return min(candidates, key=lambda e: e.on) if candidates else None
+
+
+def current_end_date(contract: Contract, on: datetime.date | None = None) -> datetime.date | None:
+    """The end of the term running on `on`, after every exercised extension and tacit
+    renewal (the end notice was given for, once given; the termination date, once ended).
+    A contract that has ended answers the day it ended."""
+    if not _complete(contract):
+        return None
+    on = on or today()
+    if contract.terminated_on is not None:
+        return contract.terminated_on
+    given = notice_end(contract)
+    if given is not None:
+        return given.on
+    last = None
+    for end in _term_ends(contract):
+        last = end.on
+        if end.on >= on or end.ends_anyway:
+            return end.on
+    return last
+
+
+def _next_end(contract: Contract, on: datetime.date) -> End | None:
+    """The earliest end the councils can still bring about as of `on`: a term end (or tacit
+    renewal's end) or a break date whose notice deadline has not passed; a fixed term's end,
+    which needs no notice, once it is reached."""
+    if not _complete(contract) or contract.terminated_on is not None:
+        return None
+    given = notice_end(contract)
+    if given is not None:
+        return given if given.on >= on else None
+    candidates: list[End] = [
+        End(b.break_date, b.notice_months, "break", False)
+        for b in _breaks(contract)
+        if deadline_for(b.break_date, b.notice_months) >= on
+    ]
+    for end in _term_ends(contract):
+        if end.ends_anyway:
+            if end.on >= on:
+                candidates.append(end)
+            break
+        if end.deadline >= on:
+            candidates.append(end)
+            break
+    if not candidates:
+        return None
+    return min(candidates, key=lambda e: e.on)
+
+
+def earliest_end_date(contract: Contract, on: datetime.date | None = None) -> datetime.date | None:
+    """The earliest date the councils can still bring the contract to an end as of `on`,
+    given its notice period: None once it has ended (or been terminated)."""
+    end = _next_end(contract, on or today())
+    return end.on if end else None
+
+
+def notice_deadline(contract: Contract, on: datetime.date | None = None) -> datetime.date | None:
+    """The last day to give notice for the earliest end (`earliest_end_date`): None when that
+    end needs no notice (a fixed term that ends anyway) or notice has been given."""
+    end = _next_end(contract, on or today())
+    if end is None or end.ends_anyway or contract.notice_given_on is not None:
+        return None
+    return end.deadline
+
+
+def next_option(contract: Contract) -> ContractExtension | None:
+    """The next extension option not yet exercised, if the ones before it all were."""
+    for extension in _extensions(contract):
+        if not extension.exercised:
+            return extension
+    return None
+
+
+def option_deadline(contract: Contract) -> datetime.date | None:
+    """The last day to exercise the next extension option: the notice deadline of the fixed
+    term's end it would extend (the end itself where the contract gives no notice period)."""
+    if not _complete(contract) or next_option(contract) is None:
+        return None
+    return deadline_for(fixed_end(contract), contract.notice_months)
+
+
+def next_decision_date(contract: Contract, on: datetime.date | None = None) -> datetime.date | None:
+    """The next date by which the councils must decide something: give notice, exercise an
+    extension option, review it, or (for a contract that ends anyway) replace it. None for a
+    contract that is over, or a draft."""
+    on = on or today()
+    if contract.status in (ContractStatus.DRAFT, ContractStatus.TERMINATED):
+        return None
+    if not _complete(contract) or contract.terminated_on is not None:
+        return None
+    dates: list[datetime.date] = []
+    deadline = notice_deadline(contract, on)
+    if deadline is not None:
+        dates.append(deadline)
+    option = option_deadline(contract)
+    if option is not None and option >= on and contract.notice_given_on is None:
+        dates.append(option)
+    if contract.review_date is not None and contract.review_date >= on:
+        dates.append(contract.review_date)
+    end = _next_end(contract, on)
+    if end is not None and (end.ends_anyway or contract.notice_given_on is not None):
+        dates.append(end.on)
+    return min(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class Dates:
+    """A contract's derived dates as of one day, for pages and the API."""
+
+    on: datetime.date
+    current_end_date: datetime.date | None
+    earliest_end_date: datetime.date | None
+    notice_deadline: datetime.date | None
+    next_decision_date: datetime.date | None
+    problems: tuple[str, ...]
+
+
+def dates(contract: Contract, on: datetime.date | None = None) -> Dates:
+    on = on or today()
+    return Dates(
+        on=on,
+        current_end_date=current_end_date(contract, on),
+        earliest_end_date=earliest_end_date(contract, on),
+        notice_deadline=notice_deadline(contract, on),
+        next_decision_date=next_decision_date(contract, on),
+        problems=tuple(date_problems(contract)),
+    )
+
+
+# Extensions: exercised in order, and before the term they extend has ended -------------------
+
+
+def extension_problem(extension: ContractExtension) -> str | None:
+    """Why this extension, as recorded, cannot stand: exercised after the term it extends had
+    ended, or before an earlier option was. None when it is sound."""
+    if not extension.exercised or not extension.contract_id:
+        return None
+    contract = extension.contract
+    if not _complete(contract):
+        return None
+    earlier = [
+        e for e in _extensions(contract) if e.sequence < extension.sequence and e.pk != extension.pk
+    ]
+    if any(not e.exercised for e in earlier):
+        first = min(e.sequence for e in earlier if not e.exercised)
+        return (
+            f"Option {extension.sequence} cannot be exercised before option {first}: "
+            "options are taken up in order"
+        )
+    months = contract.initial_term_months + sum(e.months for e in earlier)
+    ends = term_end(contract.start_date, months)
+    if extension.exercised_on is not None and extension.exercised_on > ends:
+        return (
+            f"Option {extension.sequence} was exercised on {extension.exercised_on:%d %B %Y}, "
+            f"after the term it extends ended on {ends:%d %B %Y}: an ended contract cannot be "
+            "extended. Record a new contract (or correct the date)"
+        )
+    return None
+
+
+def date_problems(contract: Contract) -> list[str]:
+    """Everything about a contract's dates that cannot be right, as stored (records written
+    before the rules, or past them): shown on its page and in the API, never silent."""
+    problems = [p for e in _extensions(contract) if (p := extension_problem(e))]
+    if contract.notice_given_on and _complete(contract) and notice_end(contract) is None:
+        problems.append("The notice given meets no end date's deadline")
+    return problems
+
+
+# Status moves ------------------------------------------------------------------------------
+
+STATUS_MOVES: dict[str, frozenset[str]] = {
+    ContractStatus.DRAFT: frozenset({ContractStatus.ACTIVE, ContractStatus.TERMINATED}),
+    ContractStatus.ACTIVE: frozenset(
+        {ContractStatus.IN_NOTICE, ContractStatus.EXPIRED, ContractStatus.TERMINATED}
+    ),
+    ContractStatus.IN_NOTICE: frozenset({ContractStatus.EXPIRED, ContractStatus.TERMINATED}),
+    ContractStatus.EXPIRED: frozenset(),
+    ContractStatus.TERMINATED: frozenset(),
+}
+
+
+@transaction.atomic
+def give_notice(contract: Contract, given_on: datetime.date) -> datetime.date:
+    """Record notice to end `contract` given on `given_on`: it moves to in notice and ends on
+    the first end whose deadline the notice met (returned). Refused for a contract not active,
+    or notice that meets no end."""
+    if contract.status != ContractStatus.ACTIVE:
+        raise ValidationError(
+            {
+                "notice_given_on": f"Notice can be given only on an active contract, not a "
+                f"{contract.get_status_display().lower()} one"
+            }
+        )
+    if contract.start_date and given_on < contract.start_date:
+        raise ValidationError({"notice_given_on": "Notice cannot be given before the start"})
+    contract.notice_given_on = given_on
+    end = notice_end(contract)
+    if end is None:
+        raise ValidationError({"notice_given_on": "This notice meets no end date's deadline"})
+    contract.status = ContractStatus.IN_NOTICE
+    contract.save()
+    return end.on
+
+
+@transaction.atomic
+def terminate(contract: Contract, terminated_on: datetime.date) -> None:
+    """End `contract` on `terminated_on` (by agreement, or for breach)."""
+    if contract.status in (ContractStatus.EXPIRED, ContractStatus.TERMINATED):
+        raise ValidationError({"terminated_on": "This contract has already ended"})
+    if contract.start_date and terminated_on < contract.start_date:
+        raise ValidationError(
+            {"terminated_on": "The termination date must be on or after the start date"}
+        )
+    contract.terminated_on = terminated_on
+    contract.status = ContractStatus.TERMINATED
+    contract.save()
+
+
+def status_on(contract: Contract, on: datetime.date | None = None) -> str:
+    """The status a contract should have on `on`: an active or in-notice contract whose end
+    has passed has expired; one terminated before `on` is terminated."""
+    on = on or today()
+    if contract.status in (ContractStatus.ACTIVE, ContractStatus.IN_NOTICE):
+        if contract.terminated_on is not None and contract.terminated_on < on:
+            return ContractStatus.TERMINATED
+        end = current_end_date(contract, on)
+        if end is not None and end < on:
+            return ContractStatus.EXPIRED
+    return str(contract.status)
+
+
+def refresh_statuses(on: datetime.date | None = None) -> int:
+    """Move every active or in-notice contract whose end has passed to expired (or
+    terminated): the periodic job's work, each move a logged save. Returns how many moved."""
+    from contracts.models import Contract
+    from core.tenancy.scoping import system_scope
+
+    on = on or today()
+    moved = 0
+    with system_scope("contract statuses"):
+        live = Contract.objects.filter(
+            status__in=[ContractStatus.ACTIVE, ContractStatus.IN_NOTICE], start_date__lt=on
+        ).prefetch_related(*contract_parts())
+        for contract in live.iterator(chunk_size=500):
+            status = status_on(contract, on)
+            if status != contract.status:
+                with transaction.atomic():
+                    contract.status = status
+                    contract.save(update_fields=["status"])
+                moved += 1
+    return moved

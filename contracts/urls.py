@@ -1,0 +1,31 @@
+"""Pages of the contracts app, mounted at the site root."""
+
+from contracts.views import (
+    BreakClauseViews,
+    ContractExtensionViews,
+    ContractSettingsViews,
+    ContractViews,
+    ExitMilestoneViews,
+    ExitPlanViews,
+    KpiMeasureViews,
+    KpiViews,
+    ServiceCreditViews,
+    SupplierContactViews,
+    SupplierViews,
+)
+
+app_name = "contracts"
+
+urlpatterns = [
+    *SupplierViews.urls(),
+    *SupplierContactViews.urls(),
+    *ContractViews.urls(),
+    *ContractExtensionViews.urls(),
+    *BreakClauseViews.urls(),
+    *ContractSettingsViews.urls(),
+    *ExitPlanViews.urls(),
+    *ExitMilestoneViews.urls(),
+    *KpiViews.urls(),
+    *KpiMeasureViews.urls(),
+    *ServiceCreditViews.urls(),
+]
