@@ -706,3 +706,7 @@ class ContractReminder(PartModel):
 
 def first_of_month(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
+
+
+# Frameworks, call-offs and purchasing (helper procurement) ---------------------------------
+from contracts.procurement import *  # noqa: E402,F403

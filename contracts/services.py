@@ -420,3 +420,24 @@ def refresh_statuses(on: datetime.date | None = None) -> int:
                     contract.save(update_fields=["status"])
                 moved += 1
     return moved
+
+
+# Frameworks, call-offs and purchasing (helper procurement) ---------------------------------
+# The rules live in contracts.procurement_services (its own file keeps the merge clean); they
+# are re-exported here so that callers find every contracts rule in one module.
+from contracts.procurement_services import (  # noqa: E402,F401
+    approval_threshold,
+    call_off_problems,
+    committed_on,
+    cost_split,
+    decide_call_off,
+    decide_request,
+    framework_end_date,
+    raise_order,
+    receive,
+    spend,
+    split_by_quantity,
+    submit_request,
+    take_headroom,
+)
+

@@ -29,3 +29,8 @@ urlpatterns = [
     *KpiMeasureViews.urls(),
     *ServiceCreditViews.urls(),
 ]
+
+# Frameworks, call-offs and purchasing (helper procurement) ---------------------------------
+from contracts.procurement_views import procurement_urls  # noqa: E402
+
+urlpatterns += procurement_urls()

@@ -27,3 +27,8 @@ routes = [
     ("kpi-measures", KpiMeasureViewSet, "kpimeasure"),
     ("service-credits", ServiceCreditViewSet, "servicecredit"),
 ]
+
+# Frameworks, call-offs and purchasing (helper procurement) ---------------------------------
+from contracts.api.procurement import procurement_routes  # noqa: E402
+
+routes += procurement_routes

@@ -48,12 +48,19 @@ def test_the_split_sums_to_the_total_to_the_penny_and_is_fair(pence, quantities)
         assert all(p == 0 for p in parts.values())
         return
     assert sum(parts.values()) == total
+    floors = {key: (pence * q // units) for key, q in quantities.items()}
+    extra = {key for key in quantities if parts[key] * 100 != floors[key]}
     for key, q in quantities.items():
-        exact = total * q / units
-        # Never more than a penny from the exact share; nothing for nought units.
-        assert abs(parts[key] - exact) < Decimal("0.01")
+        # Each part is its share rounded down, or one penny more: never a penny further off.
+        assert parts[key] * 100 - floors[key] in (0, 1)
+        assert abs(parts[key] - Decimal(pence * q) / units / 100) <= Decimal("0.01")
         if q == 0:
             assert parts[key] == 0
+    # The pennies that do not divide go to the largest shares.
+    assert len(extra) == pence - sum(floors.values())
+    if extra:
+        smallest_with = min(quantities[key] for key in extra)
+        assert all(quantities[key] <= smallest_with for key in quantities if key not in extra)
     # The same every time, whatever order the councils come in.
     assert services.split_by_quantity(total, dict(reversed(list(quantities.items())))) == parts
 
