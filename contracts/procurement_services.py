@@ -648,13 +648,14 @@ def receive(
         if locked.is_hardware:
             owners = _unit_owners(locked)
             order = locked.order
+            position = [row.pk for row in order_lines(order)].index(locked.pk) + 1
             for n in range(first, first + quantity):
                 owner = owners[n] if n < len(owners) else owners[-1]
                 made.append(
                     assets.register_asset(
                         {owner: Decimal("100")},
                         kind=locked.asset_kind,
-                        asset_tag=f"{order.reference}-{locked.pk}-{n + 1:03d}",
+                        asset_tag=f"{order.reference}-L{position}-{n + 1:03d}"[:50],
                         name=locked.description[:200],
                         purchased_on=on,
                         purchase_cost=locked.unit_price,
