@@ -372,7 +372,9 @@ class ActionView(LoginRequiredMixin, View):
             with transaction.atomic():
                 done = self.act(request, obj, data)
         except ValidationError as exc:
-            form = form or forms.Form()
+            if form is None:
+                form = forms.Form(data={})
+                form.full_clean()
             for field, errors in exc.message_dict.items():
                 target = field if field in form.fields else None
                 for error in errors:
