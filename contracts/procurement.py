@@ -34,7 +34,11 @@ from core.tenancy.records import (
     SharedOwnershipModel,
 )
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+MONEY: dict[str, Any] = {
+    "max_digits": 14,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(Decimal("0"))],
+}
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -196,7 +200,9 @@ class FrameworkLot(PartModel):
         verbose_name = "framework lot"
         verbose_name_plural = "framework lots"
         ordering = ["framework", "number", "id"]
-        indexes = [models.Index(fields=["framework", "number", "id"], name="fwlot_framework_number")]
+        indexes = [
+            models.Index(fields=["framework", "number", "id"], name="fwlot_framework_number")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["framework", "number"],
@@ -457,7 +463,7 @@ class PurchaseOrderLine(PartModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.description}"
+        return f"{self.quantity} of {self.description}"
 
     @property
     def line_total(self) -> Decimal:
@@ -567,7 +573,7 @@ class PurchaseRequestLine(PartModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.description}"
+        return f"{self.quantity} of {self.description}"
 
     @property
     def line_total(self) -> Decimal:

@@ -65,11 +65,16 @@ LOTS = (
         ["Head Channel"],
     ),
     (6, "Cyber security", "Assurance, penetration testing and incident response.", ["Actica"]),
-    (7, "General", "Digital and technology services not in another lot.", [
-        "Infosys",
-        "NetCompany",
-        "Version 1",
-    ]),
+    (
+        7,
+        "General",
+        "Digital and technology services not in another lot.",
+        [
+            "Infosys",
+            "NetCompany",
+            "Version 1",
+        ],
+    ),
 )
 
 # (council, reference, lot, supplier, description, value, invoiced, start, end, status, lines)
@@ -196,14 +201,18 @@ def _framework(run: DemoRun) -> tuple[Framework, dict[int, FrameworkLot]]:
     suppliers = {name: _supplier(run, name, sme) for name, sme in SUPPLIERS}
     lots: dict[int, FrameworkLot] = {}
     for number, title, scope, names in LOTS:
-        lot = FrameworkLot.objects.unscoped("demo").filter(framework=framework, number=number).first()
+        lot = (
+            FrameworkLot.objects.unscoped("demo").filter(framework=framework, number=number).first()
+        )
         if lot is None:
             lot = FrameworkLot.objects.create(
                 framework=framework, number=number, title=title, scope=scope
             )
             for n, name in enumerate(names, 1):
                 LotSupplier.objects.create(
-                    lot=lot, supplier=suppliers[name], appointment_reference=f"DPF-L{number}-{n:02d}"
+                    lot=lot,
+                    supplier=suppliers[name],
+                    appointment_reference=f"DPF-L{number}-{n:02d}",
                 )
             run.created["framework lots"] += 1
         lots[number] = lot

@@ -214,9 +214,9 @@ def call_off_problems(call_off: CallOff) -> dict[str, str]:
             )
     if not errors and call_off.value is not None and _commits(call_off):
         committed = committed_on(framework.pk, call_off.pk)
-        if committed + Decimal(call_off.value) > framework.ceiling_value:
-            if not framework.hold_over_ceiling:
-                errors["value"] = _over_ceiling_message(framework, committed, call_off.value)
+        over = committed + Decimal(call_off.value) > framework.ceiling_value
+        if over and not framework.hold_over_ceiling:
+            errors["value"] = _over_ceiling_message(framework, committed, call_off.value)
     return errors
 
 
@@ -331,9 +331,11 @@ def spend(framework: Framework, user: Any) -> Spend:
         .order_by("number", "id")
     )
     by_lot = {lot.pk: SpendLine(str(lot)) for lot in lots}
-    for lot_id, committed, invoiced in committed_rows.values_list("lot_id").annotate(
-        c=Sum("value"), i=Sum("invoiced")
-    ).values_list("lot_id", "c", "i"):
+    for lot_id, committed, invoiced in (
+        committed_rows.values_list("lot_id")
+        .annotate(c=Sum("value"), i=Sum("invoiced"))
+        .values_list("lot_id", "c", "i")
+    ):
         line = by_lot[lot_id]
         line.committed, line.invoiced = Decimal(committed), Decimal(invoiced)
     visible = access_for(user).partner_ids(VIEW, CallOff.area)

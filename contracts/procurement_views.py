@@ -159,7 +159,7 @@ class FrameworkLotViews(ModelViews):
                     "{}{}",
                     ((s.name, " (SME)" if s.is_sme else "") for s in suppliers),
                 )
-                or "None yet",
+                or format_html("{}", "None yet"),
             )
         )
         return rows
@@ -182,9 +182,7 @@ class CallOffViews(ModelViews):
     nav_label = "Call-offs"
     nav_order = 41
     on_council_page = True
-    related = [
-        Related("People and skills", CallOffLine, "call_off", CallOffLineTable, "call_off")
-    ]
+    related = [Related("People and skills", CallOffLine, "call_off", CallOffLineTable, "call_off")]
 
     @classmethod
     def extra_links(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
@@ -288,7 +286,9 @@ class PurchaseOrderLineViews(ModelViews):
         if obj.received_quantity < obj.quantity and access_for(request.user).can(
             CHANGE, obj.area, obj.owning_partner_ids()
         ):
-            return [("Receive goods", reverse("contracts:purchaseorderline_receive", args=[obj.pk]))]
+            return [
+                ("Receive goods", reverse("contracts:purchaseorderline_receive", args=[obj.pk]))
+            ]
         return []
 
 
@@ -345,7 +345,9 @@ class ActionView(LoginRequiredMixin, View):
             "form": form,
             "errors": form is not None and bool(form.errors),
         }
-        return TemplateResponse(request, "contracts/procurement_action.html", context, status=status)
+        return TemplateResponse(
+            request, "contracts/procurement_action.html", context, status=status
+        )
 
     def new_form(self, request: HttpRequest, data: Any = None) -> Any:
         if self.form_class is None:

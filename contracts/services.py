@@ -440,4 +440,3 @@ from contracts.procurement_services import (  # noqa: E402,F401
     submit_request,
     take_headroom,
 )
-

@@ -27,7 +27,6 @@ from contracts.procurement import (
     PurchaseRequest,
     PurchaseRequestLine,
     PurchasingSettings,
-    RequestStatus,
 )
 from contracts.procurement_filtersets import (
     CallOffFilterSet,
@@ -278,7 +277,7 @@ class PurchaseOrderLineSerializer(ScopedModelSerializer):
 
 
 class SpendLineSerializer(serializers.Serializer):
-    label = serializers.CharField(help_text="The lot, or the council's name.")
+    name = serializers.CharField(source="label", help_text="The lot, or the council's name.")
     council = serializers.CharField(source="code", help_text="The council's code ('' for others).")
     committed = serializers.DecimalField(max_digits=16, decimal_places=2)
     invoiced = serializers.DecimalField(max_digits=16, decimal_places=2)
@@ -480,9 +479,7 @@ class PurchaseOrderViewSet(ScopedModelViewSet):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         wanted = list(dict.fromkeys(data["requests"]))
-        found = list(
-            PurchaseRequest.objects.visible_to(request.user, CHANGE).filter(pk__in=wanted)
-        )
+        found = list(PurchaseRequest.objects.visible_to(request.user, CHANGE).filter(pk__in=wanted))
         missing = sorted(set(wanted) - {r.pk for r in found})
         if missing:
             raise serializers.ValidationError(

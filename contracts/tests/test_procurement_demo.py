@@ -43,7 +43,9 @@ def test_demo_loads_the_digital_partners_framework_and_the_joint_purchase_once()
             "NetCompany",
             "Version 1",
         ]
-        callers = set(CallOff.objects.filter(lot__framework=dpf).values_list("partner__code", flat=True))
+        callers = set(
+            CallOff.objects.filter(lot__framework=dpf).values_list("partner__code", flat=True)
+        )
         assert callers == {"wcc", "rbkc"}
         order = PurchaseOrder.objects.get(reference="PO-2025-JOINT-01")
         split = {p.code: v for p, v in services.cost_split(order).items()}

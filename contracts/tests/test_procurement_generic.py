@@ -96,7 +96,9 @@ def order_of(partner: Any) -> PurchaseOrder:
         if found is not None:
             return found
         made = PurchaseOrder.objects.create(
-            reference=f"PO-{partner.code}", supplier=supplier(), ordered_on=datetime.date(2026, 1, 5)
+            reference=f"PO-{partner.code}",
+            supplier=supplier(),
+            ordered_on=datetime.date(2026, 1, 5),
         )
         set_owner_shares(made, {partner: Decimal("100")})
         return made
@@ -371,7 +373,12 @@ class TestCallOff(ModelFamily):
 
     def api_update_data(self, cast: Cast, obj: Any) -> dict[str, Any]:
         data = self.update_data(cast, obj)
-        return {**data, "partner": obj.partner.code, "supplier": obj.supplier.name, "end_date": None}
+        return {
+            **data,
+            "partner": obj.partner.code,
+            "supplier": obj.supplier.name,
+            "end_date": None,
+        }
 
 
 class TestCallOffLine(ModelFamily):

@@ -100,14 +100,16 @@ def test_above_the_council_s_threshold_its_lead_is_emailed_and_decides(
     cast = people
     with system_scope("test"):
         PurchasingSettings.objects.create(
-            partner=cast.wcc, applies_from=datetime.date(2020, 1, 1), approval_threshold=Decimal("500")
+            partner=cast.wcc,
+            applies_from=datetime.date(2020, 1, 1),
+            approval_threshold=Decimal("500"),
         )
         PurchasingSettings.objects.create(
-            partner=cast.wcc, applies_from=datetime.date(2999, 1, 1), approval_threshold=Decimal("5")
+            partner=cast.wcc,
+            applies_from=datetime.date(2999, 1, 1),
+            approval_threshold=Decimal("5"),
         )
-    request = purchase_request(
-        cast.wcc, cast.wcc_staff, "PR-2", [("Laptop", 1, "900.00", True)]
-    )
+    request = purchase_request(cast.wcc, cast.wcc_staff, "PR-2", [("Laptop", 1, "900.00", True)])
     with django_capture_on_commit_callbacks(execute=True):
         services.submit_request(request, cast.wcc_staff)
     assert fresh(request).status == "awaiting_approval"
@@ -136,12 +138,18 @@ def test_the_default_threshold_applies_without_settings(people):
 def test_the_api_submits_and_the_lead_approves(people, api_client_for):
     cast = people
     request = purchase_request(cast.wcc, cast.wcc_staff, "PR-4", [("Server", 1, "5000", True)])
-    submitted = api_client_for(cast.wcc_lead).post(f"/api/v1/purchase-requests/{request.pk}/submit/")
+    submitted = api_client_for(cast.wcc_lead).post(
+        f"/api/v1/purchase-requests/{request.pk}/submit/"
+    )
     assert submitted.status_code == 200, submitted.json()
     assert submitted.json()["status"] == "awaiting_approval"
-    refused = api_client_for(cast.rbkc_lead).post(f"/api/v1/purchase-requests/{request.pk}/approve/")
+    refused = api_client_for(cast.rbkc_lead).post(
+        f"/api/v1/purchase-requests/{request.pk}/approve/"
+    )
     assert refused.status_code == 404
-    approved = api_client_for(cast.wcc_lead).post(f"/api/v1/purchase-requests/{request.pk}/approve/")
+    approved = api_client_for(cast.wcc_lead).post(
+        f"/api/v1/purchase-requests/{request.pk}/approve/"
+    )
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     again = api_client_for(cast.wcc_lead).post(f"/api/v1/purchase-requests/{request.pk}/approve/")
     assert again.status_code == 400
@@ -167,8 +175,12 @@ def test_a_joint_order_splits_the_cost_by_quantity_and_receives_into_assets(peop
 
     cast = people
     laptop = ("Latitude 5450 laptop", 3, "1000.01", True)
-    w = approved(cast, cast.wcc, cast.wcc_lead, "PR-W", [("Latitude 5450 laptop", 2, "1000.01", True)])
-    r = approved(cast, cast.rbkc, cast.rbkc_lead, "PR-R", [laptop, ("Laptop bag", 1, "20.00", False)])
+    w = approved(
+        cast, cast.wcc, cast.wcc_lead, "PR-W", [("Latitude 5450 laptop", 2, "1000.01", True)]
+    )
+    r = approved(
+        cast, cast.rbkc, cast.rbkc_lead, "PR-R", [laptop, ("Laptop bag", 1, "20.00", False)]
+    )
     dell = supplier("Dell", is_sme=False)
     with system_scope("test"):
         order = services.raise_order([w, r], "PO-JOINT-1", dell)
@@ -247,4 +259,7 @@ def test_the_api_orders_requests_together_and_receives(people, api_client_for):
     assert too_many.status_code == 400
     assert too_many.json()["errors"][0]["field"] == "quantity"
     # Kensington and Chelsea's lead sees the joint order (a co-owner) but not a wcc-only one.
-    assert api_client_for(cast.rbkc_lead).get(f"/api/v1/purchase-orders/{body['id']}/").status_code == 200
+    assert (
+        api_client_for(cast.rbkc_lead).get(f"/api/v1/purchase-orders/{body['id']}/").status_code
+        == 200
+    )
