@@ -218,6 +218,18 @@ class PurchaseRequestViews(ModelViews):
     form_class = PurchaseRequestForm
     nav_label = "Purchase requests"
     nav_order = 42
+    detail_fields = [
+        "partner",
+        "reference",
+        "title",
+        "requester",
+        "supplier",
+        "status",
+        "total",
+        "decided_by",
+        "decided_on",
+        "order",
+    ]
     related = [
         Related("Lines", PurchaseRequestLine, "request", PurchaseRequestLineTable, "request")
     ]
@@ -256,6 +268,7 @@ class PurchaseOrderViews(ModelViews):
     form_class = PurchaseOrderForm
     nav_label = "Purchase orders"
     nav_order = 43
+    detail_fields = ["reference", "supplier", "ordered_on", "status", "total", "notes"]
     related = [Related("Lines", PurchaseOrderLine, "order", PurchaseOrderLineTable, "order")]
 
     @classmethod
