@@ -11,6 +11,18 @@ class ContractsConfig(ConcordAppConfig):
     name = "contracts"
     verbose_name = "Contracts"
 
+    @property
+    def nav_entries(self) -> list[Any]:  # type: ignore[override]
+        """The contract pages that are not a model's list."""
+        from core.navigation import NavEntry
+
+        return [
+            NavEntry(
+                "Decisions due", "contracts:decisions_due", "contracts", area="contracts", order=5
+            ),
+            NavEntry("Transition", "contracts:transition", "contracts", area="contracts", order=6),
+        ]
+
     def home_needs(self, user: Any) -> list[Any]:
         """Contracts whose notice deadline or end falls due soon."""
         from contracts.views import home_needs

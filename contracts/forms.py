@@ -43,6 +43,8 @@ class CpvCodesField(forms.CharField):
 
 
 class SupplierForm(ScopedModelForm):
+    website = forms.URLField(required=False, assume_scheme="https", max_length=200)
+
     class Meta:
         model = Supplier
         fields = [
@@ -174,3 +176,44 @@ class AsOfForm(ScopedForm):
     """The day the dates are worked out as of (today when empty)."""
 
     on = forms.DateField(label="As of", required=False, help_text="For example, 2027-03-31.")
+
+
+class DecisionsFilter(ScopedForm):
+    """How far ahead the decisions-due list looks."""
+
+    within = forms.IntegerField(
+        label="Due within (days)",
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text="Decisions overdue are always shown.",
+    )
+
+
+class NoticeForm(ScopedForm):
+    """Notice to end a contract, given on a day."""
+
+    given_on = forms.DateField(label="Notice given on", help_text="For example, 2026-12-31.")
+
+
+class TerminateForm(ScopedForm):
+    """End a contract on a day (by agreement, or for breach)."""
+
+    terminated_on = forms.DateField(label="Terminated on", help_text="For example, 2026-12-31.")
+
+
+class MergeForm(ScopedForm):
+    """Merge one supplier into another: every record naming it then names the other."""
+
+    into = forms.ModelChoiceField(
+        label="Merge into",
+        queryset=Supplier.objects.none(),
+        help_text="The supplier to keep. Every record naming this one will name it instead.",
+    )
+
+    def __init__(self, *args: Any, supplier: Supplier, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["into"]
+        field.queryset = (
+            Supplier.objects.visible_to(self.user).exclude(pk=supplier.pk).order_by("name")
+        )

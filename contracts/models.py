@@ -248,11 +248,21 @@ class Contract(SharedOwnershipModel):
         blank=True,
         help_text="Its Open Contracting id, set on import or first publication.",
     )
+    # Its dates as of `dates_as_of`, worked out by contracts.services on every save and by the
+    # daily job once one of them has passed: what lists, reminders and feeds query.
+    end_date = models.DateField("Current end", null=True, blank=True, editable=False)
+    earliest_end = models.DateField("Earliest end", null=True, blank=True, editable=False)
+    notice_by = models.DateField("Notice deadline", null=True, blank=True, editable=False)
+    decision_by = models.DateField("Next decision", null=True, blank=True, editable=False)
+    dates_as_of = models.DateField("Dates as of", null=True, blank=True, editable=False)
 
     area: ClassVar[str] = "contracts"
     natural_key: ClassVar[str | None] = "reference"
     unique_for_reader: ClassVar[tuple[str, ...]] = ("reference",)
     import_match_fields: ClassVar[tuple[str, ...]] = ("reference",)
+    derived_fields: ClassVar[frozenset[str]] = frozenset(
+        {"end_date", "earliest_end", "notice_by", "decision_by", "dates_as_of"}
+    )
     import_fields: ClassVar[tuple[str, ...]] = (
         "owner_shares",
         "reference",
@@ -315,10 +325,21 @@ class Contract(SharedOwnershipModel):
             models.Index(fields=["reference", "id"], name="contract_reference_id"),
             models.Index(fields=["status", "start_date"], name="contract_status_start"),
             models.Index(fields=["supplier", "status"], name="contract_supplier_status"),
+            models.Index(fields=["decision_by", "id"], name="contract_decision_by"),
+            models.Index(fields=["end_date", "id"], name="contract_end_date"),
         ]
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from contracts.services import set_stored_dates
+
+        set_stored_dates(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.derived_fields}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -382,6 +403,20 @@ class ContractExtension(PartModel):
             )
         ]
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        from contracts.services import refresh_stored_dates
+
+        refresh_stored_dates(self.contract_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        contract_id = self.contract_id
+        deleted = super().delete(*args, **kwargs)
+        from contracts.services import refresh_stored_dates
+
+        refresh_stored_dates(contract_id)
+        return deleted
+
     def __str__(self) -> str:
         return f"Option {self.sequence}: +{self.months} months"
 
@@ -421,6 +456,20 @@ class BreakClause(PartModel):
 
     class Meta:
         ordering = ["contract", "break_date", "id"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        from contracts.services import refresh_stored_dates
+
+        refresh_stored_dates(self.contract_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        contract_id = self.contract_id
+        deleted = super().delete(*args, **kwargs)
+        from contracts.services import refresh_stored_dates
+
+        refresh_stored_dates(contract_id)
+        return deleted
 
     def __str__(self) -> str:
         return f"Break on {self.break_date:%d %B %Y}" if self.break_date else "Break clause"

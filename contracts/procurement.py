@@ -219,7 +219,11 @@ class LotSupplier(PartModel):
     """A supplier appointed to a lot of a framework (SME status is the supplier's own)."""
 
     lot = models.ForeignKey(FrameworkLot, on_delete=models.CASCADE, related_name="+")
-    supplier = models.ForeignKey("contracts.Supplier", on_delete=models.PROTECT, related_name="+")
+    # A named reverse relation (not "+"), so that merging two suppliers finds it
+    # (contracts.services.merge_suppliers walks Supplier._meta.related_objects).
+    supplier = models.ForeignKey(
+        "contracts.Supplier", on_delete=models.PROTECT, related_name="lot_places"
+    )
     appointment_reference = models.CharField(
         max_length=100,
         blank=True,
@@ -258,7 +262,9 @@ class CallOff(PartnerOwnedModel):
 
     reference = models.CharField(max_length=50)
     lot = models.ForeignKey(FrameworkLot, on_delete=models.PROTECT, related_name="+")
-    supplier = models.ForeignKey("contracts.Supplier", on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(
+        "contracts.Supplier", on_delete=models.PROTECT, related_name="call_offs"
+    )
     description = models.TextField(blank=True)
     deliverables = models.TextField(blank=True)
     value = models.DecimalField(
@@ -406,7 +412,9 @@ class PurchaseOrder(SharedOwnershipModel):
     combined into one (a joint purchase), co-owned in shares of its cost."""
 
     reference = models.CharField(max_length=50, db_index=True)
-    supplier = models.ForeignKey("contracts.Supplier", on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(
+        "contracts.Supplier", on_delete=models.PROTECT, related_name="purchase_orders"
+    )
     ordered_on = models.DateField()
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default="ordered", editable=False
@@ -480,7 +488,11 @@ class PurchaseRequest(PartnerOwnedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     supplier = models.ForeignKey(
-        "contracts.Supplier", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "contracts.Supplier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="purchase_requests",
     )
     status = models.CharField(
         max_length=20, choices=RequestStatus.choices, default="draft", editable=False

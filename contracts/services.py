@@ -2,20 +2,25 @@
 moves, and merging suppliers. Pages, the API, imports, jobs and the other contracts modules
 all call these; nothing else works a contract's dates out.
 
-The month-end convention (docs/contracts.md, decision 0025), applied everywhere here:
+The month-end convention (docs/contracts.md, decision 0025), applied everywhere here, is the
+corresponding-date rule of English law on periods of months:
 
-- `add_months(day, n)` is the same day of the month n months later (or earlier), or that
-  month's last day when it is shorter (31 January + 1 month is 28 or 29 February).
-- A term of N months from a start date runs to the day before `add_months(start, N)`: from
-  1 April 2024, 36 months end on 31 March 2027; from 31 January, one month ends on 27 (or 28)
-  February, the day before the clamped 28 (29) February.
+- A term of N months from a start date ends on the day before the same day of the month N
+  months later: from 1 April 2024, 36 months end on 31 March 2027; from 15 May, one month
+  ends on 14 June.
+- Where that month has no such day (31 January + 1 month: there is no 31 February), the term
+  ends on that month's last day: from 31 January 2025, one month ends on 28 February 2025;
+  from 29 February 2024, twelve months end on 28 February 2025; from 30 January 2024, one
+  month ends on 29 February 2024.
 - Every later end (an exercised extension, a tacit renewal) is counted from the original
-  start date with the months elapsed in all, never from the previous end, so a clamp in one
-  short month never shifts the ends after it.
-- Notice of M months for an end date E must be given by the day before
-  `add_months(E + 1 day, -M)`: for an end on 31 March 2027 with three months' notice, by 31
-  December 2026. Where the month-end clamp bites this errs early (the councils' side): the
-  deadline is never later than M whole months before the end.
+  start date with the months elapsed in all, never from the previous end, so a short month
+  never shifts the ends after it (31 January + 1, 2, 3 months: 28 February, 30 March, 30
+  April).
+- Notice of M months for an end date E is due by the day before the day M months before
+  the day after E (`add_months`, clamped to the month's last day where the day does not
+  exist): for an end on 31 March 2027 with three months' notice, by 31 December 2026. Where
+  the clamp bites this errs early, on the councils' side: the deadline is never later than
+  M whole months before the end.
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ import calendar
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from contracts.choices import ContractStatus, Renewal
@@ -51,9 +57,14 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def term_end(start: datetime.date, months: int) -> datetime.date:
-    """The last day of a term of `months` months from `start` (the day before the clamped
-    same day `months` later)."""
-    return add_months(start, months) - ONE_DAY
+    """The last day of a term of `months` months from `start`: the day before the same day
+    `months` months later, or that month's last day when it has no such day."""
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    if start.day > last:
+        return datetime.date(year, month, last)
+    return datetime.date(year, month, start.day) - ONE_DAY
 
 
 def deadline_for(end: datetime.date, notice_months: int) -> datetime.date:
@@ -297,6 +308,64 @@ def dates(contract: Contract, on: datetime.date | None = None) -> Dates:
     )
 
 
+def set_stored_dates(contract: Contract, on: datetime.date | None = None) -> None:
+    """Set the contract's stored dates (`end_date`, `earliest_end`, `notice_by`,
+    `decision_by`) as of `on` (today), without saving."""
+    on = on or today()
+    contract.end_date = current_end_date(contract, on)
+    contract.earliest_end = earliest_end_date(contract, on)
+    contract.notice_by = notice_deadline(contract, on)
+    contract.decision_by = next_decision_date(contract, on)
+    contract.dates_as_of = on
+
+
+STORED = ("end_date", "earliest_end", "notice_by", "decision_by", "dates_as_of")
+
+
+def refresh_stored_dates(contract_id: int | None, on: datetime.date | None = None) -> None:
+    """Work a contract's stored dates out again (after a change of one of its extensions or
+    breaks). The dates are derived, not a change of the contract: written unlogged."""
+    from contracts.models import Contract
+
+    if contract_id is None:
+        return
+    rows = Contract.objects.unscoped("a contract's derived dates").filter(pk=contract_id)
+    contract = rows.first()
+    if contract is None:
+        return
+    set_stored_dates(contract, on)
+    rows.unlogged("derived dates (Contract.derived_fields)").update(
+        **{name: getattr(contract, name) for name in STORED}
+    )
+
+
+def refresh_passed_dates(on: datetime.date | None = None) -> int:
+    """Work the stored dates out again for every contract one of whose stored dates has
+    passed (the only ones the passing of time changes); how many. The daily job's work."""
+    from contracts.models import Contract
+
+    on = on or today()
+    why = "every council's contracts' derived dates"
+    passed = (
+        Q(end_date__lt=on)
+        | Q(earliest_end__lt=on)
+        | Q(notice_by__lt=on)
+        | Q(decision_by__lt=on)
+        | Q(dates_as_of__isnull=True)
+    )
+    stale = Contract.objects.unscoped(why).filter(passed).exclude(dates_as_of=on)
+    count = 0
+    for contract in stale.prefetch_related(*contract_parts()).iterator(chunk_size=500):
+        before = tuple(getattr(contract, name) for name in STORED[:-1])
+        set_stored_dates(contract, on)
+        after = tuple(getattr(contract, name) for name in STORED[:-1])
+        Contract.objects.unscoped(why).filter(pk=contract.pk).unlogged(
+            "derived dates (Contract.derived_fields)"
+        ).update(**{name: getattr(contract, name) for name in STORED})
+        count += before != after
+    return count
+
+
 # Extensions: exercised in order, and before the term they extend has ended -------------------
 
 
@@ -420,6 +489,344 @@ def refresh_statuses(on: datetime.date | None = None) -> int:
                     contract.save(update_fields=["status"])
                 moved += 1
     return moved
+
+
+# Suppliers ---------------------------------------------------------------------------------
+
+
+def supplier_references(supplier: Any) -> list[tuple[Any, str]]:
+    """Every (model, field name) of any app that refers to a supplier by a foreign key or a
+    many-to-many, found through the model's related objects (so the models of apps written
+    after this one are found too)."""
+    found = []
+    for relation in type(supplier)._meta.related_objects:
+        found.append((relation.related_model, relation.field.name))
+    return found
+
+
+@transaction.atomic
+def merge_suppliers(keep: Any, gone: Any) -> dict[str, int]:
+    """Move every reference to `gone` onto `keep`, then delete `gone`: one supplier where two
+    were recorded. Each moved record is saved one by one, so the change log shows every move
+    and the deletion. Returns how many records of each kind moved. Refused (ValidationError)
+    for a supplier merged into itself, or where a move would break a rule of the record
+    moved (two lot places for one supplier), naming the kind of record."""
+    from django.db import IntegrityError, models
+
+    from contracts.models import Supplier
+
+    if keep.pk == gone.pk:
+        raise ValidationError({"into": "Choose another supplier to merge into"})
+    why = "merging two suppliers moves every record that names the one merged away"
+    suppliers = Supplier.objects.unscoped(why).select_for_update()
+    keep = suppliers.get(pk=keep.pk)
+    gone = suppliers.get(pk=gone.pk)
+    moved: dict[str, int] = {}
+    for relation in Supplier._meta.related_objects:
+        model: Any = relation.related_model
+        field = relation.field
+        label = str(model._meta.verbose_name_plural)
+        manager = (
+            model._default_manager.unscoped(why)
+            if hasattr(model._default_manager, "unscoped")
+            else model._default_manager
+        )
+        try:
+            with transaction.atomic():
+                if isinstance(field, models.ManyToManyField):
+                    for record in manager.filter(**{field.name: gone}):
+                        related = getattr(record, field.name)
+                        related.add(keep)
+                        related.remove(gone)
+                        moved[label] = moved.get(label, 0) + 1
+                    continue
+                for record in manager.filter(**{field.name: gone}).order_by("pk"):
+                    setattr(record, field.name, keep)
+                    if hasattr(record, "validate_constraints"):
+                        record.validate_constraints()
+                    record.save()
+                    moved[label] = moved.get(label, 0) + 1
+        except (IntegrityError, ValidationError) as exc:
+            detail = " ".join(getattr(exc, "messages", [])) or "a rule of theirs refuses it"
+            raise ValidationError(
+                {
+                    "into": f"{gone} cannot be merged into {keep}: moving their {label} "
+                    f"breaks a rule ({detail}). Change those records first"
+                }
+            ) from exc
+    gone.delete()
+    return moved
+
+
+# Decisions due -----------------------------------------------------------------------------
+
+LIVE = (ContractStatus.ACTIVE, ContractStatus.IN_NOTICE)
+
+
+def decisions_due(user: Any, on: datetime.date | None = None, within_days: int = 180) -> Any:
+    """The contracts `user` sees whose next decision falls within `within_days` of `on`
+    (today), or is overdue, soonest first: a query on the stored dates."""
+    from contracts.models import Contract
+
+    on = on or today()
+    horizon = on + datetime.timedelta(days=within_days)
+    return (
+        Contract.objects.visible_to(user)
+        .filter(status__in=LIVE, decision_by__isnull=False, decision_by__lte=horizon)
+        .select_related("supplier", "owner")
+        .order_by("decision_by", "id")
+    )
+
+
+def decision_kind(contract: Contract, on: datetime.date | None = None) -> str:
+    """What the next decision is about, in words."""
+    on = on or today()
+    decision = next_decision_date(contract, on)
+    if decision is None:
+        return ""
+    if contract.notice_given_on is None and decision == notice_deadline(contract, on):
+        return "Last day to give notice"
+    if contract.notice_given_on is None and decision == option_deadline(contract):
+        option = next_option(contract)
+        return f"Last day to exercise option {option.sequence}" if option else "Option"
+    if decision == contract.review_date:
+        return "Review"
+    return "Ends: replace or re-procure"
+
+
+# The calendar feed -------------------------------------------------------------------------
+
+#: How far ahead (in days) the feed lists dates, and how far back.
+FEED_AHEAD_DAYS = 3 * 366
+FEED_BEHIND_DAYS = 30
+
+
+def calendar_feed(person: Any, on: datetime.date | None = None) -> bytes:
+    """The dates of the contracts `person` sees as iCalendar: each live contract's notice
+    deadline, next decision and current end, as all-day events, from 30 days back to three
+    years ahead."""
+    from django.conf import settings
+    from icalendar import Calendar, Event
+
+    from contracts.models import Contract
+
+    on = on or today()
+    since = on - datetime.timedelta(days=FEED_BEHIND_DAYS)
+    until = on + datetime.timedelta(days=FEED_AHEAD_DAYS)
+    window = (
+        Q(notice_by__range=(since, until))
+        | Q(decision_by__range=(since, until))
+        | Q(end_date__range=(since, until))
+    )
+    contracts = (
+        Contract.objects.visible_to(person)
+        .filter(window, status__in=LIVE)
+        .select_related("supplier")
+        .order_by("decision_by", "id")[:2000]
+    )
+    feed = Calendar()
+    feed.add("prodid", "-//Concord//Contract dates//EN")
+    feed.add("version", "2.0")
+    feed.add("x-wr-calname", "Contract dates")
+    stamp = timezone.now()
+    base = str(getattr(settings, "CONCORD_BASE_URL", "") or "")
+    for contract in contracts:
+        dates_of = {
+            "notice": (contract.notice_by, "Last day to give notice"),
+            "decision": (contract.decision_by, "Decision due"),
+            "end": (contract.end_date, "Ends"),
+        }
+        shown: set[datetime.date] = set()
+        for key, (day, words) in dates_of.items():
+            if day is None or not since <= day <= until or (key == "decision" and day in shown):
+                continue
+            shown.add(day)
+            event = Event()
+            event.add("uid", f"contract-{contract.pk}-{key}@concord")
+            event.add("dtstamp", stamp)
+            event.add("last-modified", contract.updated_at)
+            event.add("dtstart", day)
+            event.add("dtend", day + ONE_DAY)
+            event.add("summary", f"{words}: {contract.reference} {contract.title}")
+            event.add(
+                "description",
+                f"Supplier: {contract.supplier.name}\nStatus: {contract.get_status_display()}",
+            )
+            event.add("url", f"{base}{contract.get_absolute_url()}")
+            feed.add_component(event)
+    return bytes(feed.to_ical())
+
+
+# Exit plans: the transition view ----------------------------------------------------------
+
+
+@dataclass
+class Transition:
+    """A contract ending soon and how its exit plan stands."""
+
+    contract: Any
+    plan: Any
+    milestones: int = 0
+    done: int = 0
+    red: int = 0
+    amber: int = 0
+    overdue: int = 0
+    next_due: datetime.date | None = None
+
+    @property
+    def state(self) -> str:
+        """No plan; red (a milestone red or overdue); amber; green; or done."""
+        if self.plan is None:
+            return "No plan"
+        if self.milestones and self.done == self.milestones:
+            return "Done"
+        if self.red or self.overdue:
+            return "Red"
+        if self.amber:
+            return "Amber"
+        return "Green"
+
+
+def transition(user: Any, on: datetime.date | None = None, months: int = 24) -> list[Transition]:
+    """Every live contract `user` sees ending within `months` months of `on`, soonest first,
+    with the state of its exit plan (the milestones `user` sees)."""
+    from django.db.models import Count, Min
+
+    from contracts.models import Contract, ExitMilestone, ExitPlan
+
+    on = on or today()
+    until = add_months(on, months)
+    contracts = list(
+        Contract.objects.visible_to(user)
+        .filter(status__in=LIVE, end_date__range=(on, until))
+        .select_related("supplier")
+        .order_by("end_date", "id")[:2000]
+    )
+    ids = [c.pk for c in contracts]
+    plans = {
+        p.contract_id: p
+        for p in ExitPlan.objects.visible_to(user)
+        .filter(contract_id__in=ids)
+        .select_related("owner")
+    }
+    open_ = Q(done_on__isnull=True)
+    counts = {
+        row["plan_id"]: row
+        for row in ExitMilestone.objects.visible_to(user)
+        .filter(plan_id__in=[p.pk for p in plans.values()])
+        .values("plan_id")
+        .annotate(
+            total=Count("pk"),
+            done=Count("pk", filter=~open_),
+            red=Count("pk", filter=open_ & Q(rag="red")),
+            amber=Count("pk", filter=open_ & Q(rag="amber")),
+            overdue=Count("pk", filter=open_ & Q(due_date__lt=on)),
+            next_due=Min("due_date", filter=open_),
+        )
+        .order_by("plan_id")
+    }
+    rows = []
+    for contract in contracts:
+        plan = plans.get(contract.pk)
+        row = Transition(contract, plan)
+        found = counts.get(plan.pk) if plan else None
+        if found:
+            row.milestones, row.done = found["total"], found["done"]
+            row.red, row.amber, row.overdue = found["red"], found["amber"], found["overdue"]
+            row.next_due = found["next_due"]
+        rows.append(row)
+    return rows
+
+
+# Supplier performance ----------------------------------------------------------------------
+
+
+@dataclass
+class KpiLine:
+    kpi: Any
+    latest: Any
+    green: int = 0
+    amber: int = 0
+    red: int = 0
+
+
+@dataclass
+class ContractCard:
+    contract: Any
+    kpis: list[KpiLine]
+    credits: Decimal
+
+
+@dataclass
+class Scorecard:
+    """A supplier's performance across the contracts a person sees."""
+
+    contracts: list[ContractCard]
+    since: datetime.date
+
+    @property
+    def green(self) -> int:
+        return sum(k.green for c in self.contracts for k in c.kpis)
+
+    @property
+    def amber(self) -> int:
+        return sum(k.amber for c in self.contracts for k in c.kpis)
+
+    @property
+    def red(self) -> int:
+        return sum(k.red for c in self.contracts for k in c.kpis)
+
+    @property
+    def credits(self) -> Decimal:
+        return sum((c.credits for c in self.contracts), Decimal("0"))
+
+
+def scorecard(user: Any, supplier: Any, on: datetime.date | None = None) -> Scorecard:
+    """`supplier`'s KPIs and service credits on the contracts `user` sees (their own
+    council's, or every council's for the shared service) over the twelve months to `on`:
+    each KPI's latest measure and its count of green, amber and red months."""
+    from django.db.models import Sum
+
+    from contracts.models import Contract, Kpi, KpiMeasure, ServiceCredit
+
+    on = on or today()
+    since = add_months(on.replace(day=1), -11)
+    contracts = list(
+        Contract.objects.visible_to(user).filter(supplier=supplier).order_by("reference", "id")
+    )
+    ids = [c.pk for c in contracts]
+    kpis = list(Kpi.objects.visible_to(user).filter(contract_id__in=ids).order_by("name", "id"))
+    measures: dict[int, list[Any]] = {}
+    for measure in (
+        KpiMeasure.objects.visible_to(user)
+        .filter(kpi_id__in=[k.pk for k in kpis], month__gte=since, month__lte=on)
+        .order_by("kpi_id", "-month")
+    ):
+        measures.setdefault(measure.kpi_id, []).append(measure)
+    credits = {
+        row["contract_id"]: row["total"]
+        for row in ServiceCredit.objects.visible_to(user)
+        .filter(contract_id__in=ids, month__gte=since, month__lte=on)
+        .values("contract_id")
+        .annotate(total=Sum("amount"))
+        .order_by("contract_id")
+    }
+    cards = []
+    for contract in contracts:
+        lines = []
+        for kpi in (k for k in kpis if k.contract_id == contract.pk):
+            found = measures.get(kpi.pk, [])
+            lines.append(
+                KpiLine(
+                    kpi,
+                    found[0] if found else None,
+                    green=sum(m.rag == "green" for m in found),
+                    amber=sum(m.rag == "amber" for m in found),
+                    red=sum(m.rag == "red" for m in found),
+                )
+            )
+        cards.append(ContractCard(contract, lines, credits.get(contract.pk) or Decimal("0")))
+    return Scorecard(cards, since)
 
 
 # Frameworks, call-offs and purchasing (helper procurement) ---------------------------------

@@ -12,11 +12,14 @@ from contracts.views import (
     ServiceCreditViews,
     SupplierContactViews,
     SupplierViews,
+    contract_urls,
 )
 
 app_name = "contracts"
 
 urlpatterns = [
+    # Before the generic pages: "decisions-due" is not a record's id, but keep it first.
+    *contract_urls(),
     *SupplierViews.urls(),
     *SupplierContactViews.urls(),
     *ContractViews.urls(),

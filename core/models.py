@@ -482,6 +482,30 @@ class WorkerHeartbeat(models.Model):
         return f"worker {self.worker_id} on {self.hostname} (pid {self.pid})"
 
 
+class FeedSecret(models.Model):
+    """A person's secret address of one of their calendar feeds (the desk's forward schedule
+    of change, the contracts' decisions): a calendar client fetches it without a session, so
+    the address itself is the key (core.feeds). Not a record of any council's: the service's
+    own bookkeeping, like an API token. Only the hash of the secret is kept; a new secret
+    replaces the old one of the same feed, which stops working at once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_secrets"
+    )
+    #: Which feed it opens: "changes", "contracts"...
+    feed = models.CharField(max_length=40)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "feed"], name="feedsecret_one_per_feed")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feed} feed of {self.user_id}"
+
+
 class SearchAudience(models.TextChoices):
     """Who a search document of a record is for (core.search)."""
 

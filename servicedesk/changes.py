@@ -25,7 +25,6 @@ state knows is checked here.
 from __future__ import annotations
 
 import datetime
-import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -35,6 +34,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import feeds
 from core.numbering import next_number
 from core.tenancy.access import CHANGE, access_for
 from core.tenancy.models import Partner
@@ -46,7 +46,7 @@ from servicedesk.choices import (
     ChangeKind,
     ChangeStatus,
 )
-from servicedesk.models import CalendarFeed, ChangeApproval, ChangeRequest
+from servicedesk.models import ChangeApproval, ChangeRequest
 
 #: What an approval is given for: a change to any of these asks the councils again.
 APPROVED_FIELDS = (
@@ -526,33 +526,20 @@ def cancel(change: ChangeRequest) -> ChangeRequest:
 # The calendar feed's secret -------------------------------------------------------------------
 
 
-@transaction.atomic
+#: The name of the forward schedule's feed among a person's feeds (core.feeds).
+FEED = "changes"
+
+
 def new_feed_secret(person: Any) -> str:
     """A new secret for `person`'s calendar feed, replacing (and so stopping) the old one. Only
-    its hash is kept: the caller shows it once."""
-    secret = secrets.token_urlsafe(32)
-    feed = CalendarFeed.objects.filter(user=person).first() or CalendarFeed(user=person)
-    feed.secret_hash = CalendarFeed.digest(secret)
-    feed.save()
-    return secret
+    its hash is kept: the caller shows it once (core.feeds)."""
+    return feeds.new_feed_secret(person, FEED)
 
 
 def feed_person(secret: str) -> Any:
-    """The person whose feed `secret` opens, or None: no such secret (or an old one), or a
-    person who may no longer sign in (inactive, or all of whose councils have left)."""
-    from core.tenancy.access import council_access_ended
-
-    if not secret or len(secret) > 100:
-        return None
-    feed = (
-        CalendarFeed.objects.select_related("user")
-        .filter(secret_hash=CalendarFeed.digest(secret))
-        .first()
-    )
-    if feed is None or not feed.user.is_active or council_access_ended(feed.user):
-        return None
-    return feed.user
+    """The person whose feed `secret` opens, or None (core.feeds.feed_person)."""
+    return feeds.feed_person(secret, FEED)
 
 
 def has_feed(person: Any) -> bool:
-    return CalendarFeed.objects.filter(user=person).exists()
+    return feeds.has_feed(person, FEED)

@@ -220,3 +220,68 @@ class ServiceCreditSerializer(ScopedModelSerializer):
     class Meta:
         model = ServiceCredit
         fields = ("id", "contract", "kpi", "month", "amount", "reason", *BOOKKEEPING)
+
+
+# Actions and reports ------------------------------------------------------------------------
+
+
+class AsOfSerializer(serializers.Serializer):
+    """The day a contract's dates are worked out as of."""
+
+    on = serializers.DateField(
+        required=False,
+        help_text="The day the dates are worked out as of (YYYY-MM-DD); today when left out.",
+        error_messages={"invalid": "Give the day as YYYY-MM-DD, like 2027-03-31"},
+    )
+
+
+class WithinSerializer(serializers.Serializer):
+    within = serializers.IntegerField(
+        min_value=1,
+        max_value=3650,
+        default=180,
+        help_text="How many days ahead to look (1-3650); decisions overdue are always listed.",
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value"), "Enter a number of days from 1 to 3650"
+        ),
+    )
+
+
+class DecisionSerializer(serializers.Serializer):
+    """A contract whose next decision falls due."""
+
+    contract = serializers.CharField(help_text="The contract's reference.")
+    id = serializers.IntegerField(help_text="The contract's id.")
+    title = serializers.CharField()
+    supplier = serializers.CharField(help_text="The supplier's name.")
+    decision = serializers.CharField(help_text="What is to be decided.")
+    decision_by = serializers.DateField(help_text="The last day to decide.")
+    end_date = serializers.DateField(allow_null=True, help_text="The current end.")
+    owner = serializers.CharField(allow_null=True, help_text="The contract owner's username.")
+
+
+class NoticeSerializer(serializers.Serializer):
+    """Notice to end a contract given on a day."""
+
+    given_on = serializers.DateField()
+
+
+class TerminateSerializer(serializers.Serializer):
+    terminated_on = serializers.DateField()
+
+
+class MergeSerializer(serializers.Serializer):
+    """Merge this supplier into ``into`` (a supplier's name), then delete it."""
+
+    into = serializers.SlugRelatedField(
+        slug_field="name",
+        queryset=Supplier.objects.none(),
+        help_text="The name of the supplier to keep.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        field: Any = self.fields["into"]
+        if request is not None:
+            field.queryset = Supplier.objects.visible_to(request.user)

@@ -4,18 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from contracts import services
 from contracts.api.serializers import (
+    AsOfSerializer,
     BreakClauseSerializer,
     ContractExtensionSerializer,
     ContractSerializer,
     ContractSettingsSerializer,
+    DecisionSerializer,
     ExitMilestoneSerializer,
     ExitPlanSerializer,
     KpiMeasureSerializer,
     KpiSerializer,
+    MergeSerializer,
+    NoticeSerializer,
     ServiceCreditSerializer,
     SupplierContactSerializer,
     SupplierSerializer,
+    TerminateSerializer,
+    WithinSerializer,
 )
 from contracts.filtersets import (
     BreakClauseFilterSet,
@@ -44,16 +62,43 @@ from contracts.models import (
     SupplierContact,
 )
 from contracts.services import contract_parts
+from contracts.views import may_merge
 from core.api.viewsets import ScopedModelViewSet
+from core.tenancy.access import CHANGE, access_for
+
+#: Rows a report answers at most.
+REPORT_LIMIT = 5000
+AS_OF = OpenApiParameter(
+    "on", OpenApiTypes.DATE, description="Work the dates out as of this day (default today)."
+)
 
 
 class SupplierViewSet(ScopedModelViewSet):
-    """Suppliers (catalogue)."""
+    """Suppliers (catalogue). ``POST .../<id>/merge/`` merges one into another: every record
+    naming it moves to the other (each move change-logged) and it is deleted. A supplier any
+    record names cannot be deleted (409)."""
 
     model = Supplier
     serializer_class = SupplierSerializer
     filterset_class = SupplierFilterSet
     ordering_fields = ("name",)
+
+    @extend_schema(request=MergeSerializer, responses=SupplierSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: Any = None) -> Response:
+        """Merge this supplier into ``into``; answers the supplier kept."""
+        supplier = self.visible_record(pk)
+        if not may_merge(request.user):
+            raise PermissionDenied("You may not merge suppliers.")
+        body = MergeSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        into = body.validated_data["into"]
+        try:
+            with transaction.atomic():
+                services.merge_suppliers(into, supplier)
+        except DjangoValidationError as exc:
+            raise ValidationError(serializers.as_serializer_error(exc)) from exc
+        return Response(SupplierSerializer(into, context=self.get_serializer_context()).data)
 
 
 class SupplierContactViewSet(ScopedModelViewSet):
@@ -65,8 +110,14 @@ class SupplierContactViewSet(ScopedModelViewSet):
     ordering_fields = ("name",)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[AS_OF]), retrieve=extend_schema(parameters=[AS_OF])
+)
 class ContractViewSet(ScopedModelViewSet):
-    """Contracts, held by one council or jointly, with their derived dates."""
+    """Contracts, held by one council or jointly, with their derived ``dates`` (as of today,
+    or ``?on=YYYY-MM-DD``). ``POST .../<id>/notice/`` records notice given, ``POST
+    .../<id>/terminate/`` ends one; ``GET .../decisions-due/?within=N`` lists the decisions
+    falling due."""
 
     model = Contract
     serializer_class = ContractSerializer
@@ -75,6 +126,80 @@ class ContractViewSet(ScopedModelViewSet):
 
     def get_queryset(self) -> Any:
         return super().get_queryset().prefetch_related(*contract_parts())
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        request = getattr(self, "request", None)
+        if request is not None and request.method == "GET" and "on" in request.query_params:
+            day = AsOfSerializer(data={"on": request.query_params["on"]})
+            day.is_valid(raise_exception=True)
+            context["as_of"] = day.validated_data.get("on")
+        return context
+
+    def contract_for(self, request: Request, pk: Any) -> Contract:
+        contract = self.visible_record(pk)
+        if not access_for(request.user).can(CHANGE, Contract.area, contract.owning_partner_ids()):
+            raise PermissionDenied("You may not change this contract.")
+        return contract
+
+    @extend_schema(request=NoticeSerializer, responses=ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def notice(self, request: Request, pk: Any = None) -> Response:
+        """Record notice given on ``given_on``: the contract moves to in notice and ends on
+        the first end whose deadline the notice met."""
+        return self.run_action(
+            request, self.contract_for(request, pk), NoticeSerializer,
+            lambda c, d: services.give_notice(c, d["given_on"]),
+        )  # fmt: skip
+
+    @extend_schema(request=TerminateSerializer, responses=ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def terminate(self, request: Request, pk: Any = None) -> Response:
+        """End the contract on ``terminated_on``."""
+        return self.run_action(
+            request, self.contract_for(request, pk), TerminateSerializer,
+            lambda c, d: services.terminate(c, d["terminated_on"]),
+        )  # fmt: skip
+
+    @extend_schema(
+        parameters=[OpenApiParameter("within", int, description="Days ahead (1-3650).")],
+        responses=DecisionSerializer(many=True),
+    )
+    # One answer in the list's own order (soonest decision first), not a page of contracts.
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="decisions-due",
+        url_name="decisions-due",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def decisions_due(self, request: Request) -> Response:
+        """The contracts whose next decision falls within ``within`` days (default 180), or
+        is overdue, soonest first, among those the requester sees."""
+        form = WithinSerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        today = timezone.localdate()
+        rows = services.decisions_due(request.user, today, form.validated_data["within"])
+        rows = rows.prefetch_related(*contract_parts())[:REPORT_LIMIT]
+        return Response(
+            DecisionSerializer(
+                [
+                    {
+                        "contract": c.reference,
+                        "id": c.pk,
+                        "title": c.title,
+                        "supplier": c.supplier.name,
+                        "decision": services.decision_kind(c, today),
+                        "decision_by": c.decision_by,
+                        "end_date": c.end_date,
+                        "owner": c.owner.username if c.owner else None,
+                    }
+                    for c in rows
+                ],
+                many=True,
+            ).data
+        )
 
 
 class ContractExtensionViewSet(ScopedModelViewSet):

@@ -258,3 +258,15 @@ def test_the_term_runs_on_by_each_exercised_extension(cast):
         FrameworkExtension.objects.create(framework=made, sequence=1, months=24, exercised=True)
         FrameworkExtension.objects.create(framework=made, sequence=2, months=12, exercised=False)
     assert services.framework_end_date(made) == datetime.date(2025, 5, 31)
+
+
+def test_merging_two_suppliers_moves_their_lot_places_and_call_offs(cast):
+    from contracts.services import merge_suppliers
+
+    gone, keep = supplier("Zoocha Ltd", is_sme=True), supplier("Zoocha", is_sme=True)
+    _, (lot,) = framework(councils=[cast.wcc], suppliers=[gone])
+    made = call_off(lot, cast.wcc, "W-Z", "10.00", on=gone)
+    with system_scope("test"):
+        merge_suppliers(keep, gone)
+    assert fresh(made).supplier == keep
+    assert services.lot_suppliers(lot) == [keep]

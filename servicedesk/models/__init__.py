@@ -1,7 +1,7 @@
 """The service desk's records, by what they are about (one module each)."""
 
 from servicedesk.models.catalogue import FulfilmentTask, RequestApproval, RequestItem
-from servicedesk.models.changes import CalendarFeed, ChangeApproval, ChangeRequest
+from servicedesk.models.changes import ChangeApproval, ChangeRequest
 from servicedesk.models.knowledge import ArticleLink, KnowledgeArticle
 from servicedesk.models.mail import InboundMail
 from servicedesk.models.problems import Problem
@@ -23,7 +23,6 @@ __all__ = [
     "DEFAULT_MATRIX",
     "DEFAULT_TARGETS",
     "ArticleLink",
-    "CalendarFeed",
     "Category",
     "ChangeApproval",
     "ChangeRequest",

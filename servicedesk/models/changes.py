@@ -7,14 +7,12 @@ decides for their council (`ChangeApproval`, one per affected council, owned by 
 The rules (who approves which kind, what an edit does to the approvals, the overlap warning)
 are in servicedesk.changes; docs/servicedesk.md, "Changes", says them for people.
 
-`CalendarFeed` is a person's secret address of the forward schedule as an iCalendar feed: a
-calendar client fetches it without a session, so the address itself is the key. Only its hash
-is stored; the address is shown once, when it is made.
+A person's secret address of the forward schedule as an iCalendar feed is core's
+`FeedSecret` (feed "changes", core.feeds), which the contracts' feed uses too.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import ClassVar
 
 from django.db import models
@@ -180,24 +178,3 @@ class ChangeApproval(PartnerOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.partner_id}: {self.get_decision_display()}"
-
-
-class CalendarFeed(models.Model):
-    """A person's secret address of the forward schedule of change as an iCalendar feed.
-
-    Not a record of any council's: the service's own bookkeeping, like an API token. Only the
-    hash of the secret is kept; a new secret replaces the old, which stops working at once.
-    """
-
-    user = models.OneToOneField(
-        "tenancy.User", on_delete=models.CASCADE, related_name="change_calendar_feed"
-    )
-    secret_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"calendar feed of {self.user_id}"
-
-    @staticmethod
-    def digest(secret: str) -> str:
-        return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,122 @@
+"""Emails about contracts: the reminder that a notice deadline or an end date is near.
+
+`contracts.jobs.send_reminders` records each reminder due and, once that is committed,
+queues `send_contract_reminder` for it (through the foundation's jobs). Who is told: the
+contract owner and the IT leads of each council that owns (or co-owns) the contract. Each is
+checked against the one visibility rule at the moment of sending
+(`Contract.objects.visible_to`), so another council's people are never written to.
+"""
+
+from __future__ import annotations
+
+import logging
+from email.utils import make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_tasks import task
+
+from contracts import services
+from contracts.choices import ReminderKind
+from contracts.models import Contract, ContractReminder
+from core.context import acting_as
+from core.tenancy.choices import CouncilRole
+from core.tenancy.models import Membership
+from core.tenancy.scoping import system_scope
+
+logger = logging.getLogger(__name__)
+
+
+def notify(reminder: ContractReminder) -> None:
+    """Queue the email of `reminder`, once the change is committed."""
+    reminder_id = reminder.pk
+    transaction.on_commit(lambda: send_contract_reminder.enqueue(reminder_id=reminder_id))
+
+
+def recipients(contract: Contract) -> list[Any]:
+    """The contract owner and the owning councils' leads: active, with an address, able to
+    read the contract now."""
+    User = get_user_model()
+    ids = [contract.owner_id] if contract.owner_id else []
+    ids += list(
+        Membership.objects.unscoped("the leads of a contract's councils")
+        .filter(partner_id__in=contract.owning_partner_ids(), role=CouncilRole.LEAD)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    people = User.objects.in_bulk(list(dict.fromkeys(ids)))
+    told = []
+    for pk in dict.fromkeys(ids):
+        person = people.get(pk)
+        if person is None or not person.is_active or not person.email:
+            continue
+        if not Contract.objects.visible_to(person).filter(pk=contract.pk).exists():
+            continue
+        told.append(person)
+    return told
+
+
+def message_for(reminder: ContractReminder, person: Any) -> EmailMultiAlternatives:
+    contract = reminder.contract
+    today = timezone.localdate()
+    what = (
+        "the last day to give notice"
+        if reminder.kind == ReminderKind.NOTICE_DEADLINE
+        else "the end of its term"
+    )
+    context = {
+        "contract": contract,
+        "person": person,
+        "reminder": reminder,
+        "what": what,
+        "days": (reminder.due_on - today).days,
+        "dates": services.dates(contract, today),
+        "url": f"{settings.CONCORD_BASE_URL}{contract.get_absolute_url()}",
+    }
+    domain = str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip(">") or "localhost"
+    subject = f"[{contract.reference}] {contract.title}: {what} is {reminder.due_on:%d %B %Y}"
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split())[:200],
+        body=render_to_string("contracts/email/reminder.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[person.email],
+        headers={
+            "Message-ID": make_msgid(idstring="contract", domain=domain),
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+            "X-Concord-Contract": contract.reference,
+        },
+    )
+    message.attach_alternative(
+        render_to_string("contracts/email/reminder.html", context), "text/html"
+    )
+    return message
+
+
+@task()
+def send_contract_reminder(reminder_id: int) -> int:
+    """Send one reminder's emails; how many were sent."""
+    with (
+        system_scope("reminding people of a contract date"),
+        acting_as(label="job:contract reminder"),
+    ):
+        reminder = (
+            ContractReminder.objects.unscoped("a contract's reminder")
+            .select_related("contract", "contract__supplier")
+            .filter(pk=reminder_id)
+            .first()
+        )
+        if reminder is None:
+            return 0
+        messages = [message_for(reminder, person) for person in recipients(reminder.contract)]
+        if not messages:
+            return 0
+        with get_connection() as connection:
+            sent = connection.send_messages(messages) or 0
+        logger.info("contract reminder: %s email(s) for %s", sent, reminder.contract.reference)
+        return int(sent)
