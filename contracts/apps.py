@@ -25,6 +25,8 @@ class ContractsConfig(ConcordAppConfig):
 
     def home_needs(self, user: Any) -> list[Any]:
         """Contracts whose notice deadline or end falls due soon."""
+        # Frameworks, call-offs and purchasing (helper procurement): procurement_home_needs.
+        from contracts.procurement_views import procurement_home_needs
         from contracts.views import home_needs
 
-        return home_needs(user)
+        return home_needs(user) + procurement_home_needs(user)

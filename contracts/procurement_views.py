@@ -586,3 +586,36 @@ def procurement_urls() -> list[Any]:
         *PurchaseOrderViews.urls(),
         *PurchaseOrderLineViews.urls(),
     ]
+
+
+def procurement_home_needs(user: Any) -> list[Any]:
+    """What needs the reader on the home page: purchase requests awaiting their approval (the
+    IT lead of the request's council) and call-offs held for approval past a framework's
+    ceiling (the shared service's manager). Counted through `visible_to`, one query each."""
+    from core.navigation import Need
+    from core.tenancy.choices import CouncilRole
+    from core.tenancy.models import Membership
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    needs = []
+    if services._is_service_manager(user):
+        held = CallOff.objects.visible_to(user).filter(status=CallOffStatus.HELD).count()
+        if held:
+            url = f"{reverse(CallOff.url_name('list'))}?status=held"
+            needs.append(Need("Call-offs held past a framework's ceiling", held, url, urgent=True))
+    lead_of = list(
+        Membership.objects.unscoped("the councils the reader leads")
+        .filter(user_id=user.pk, role=CouncilRole.LEAD)
+        .values_list("partner_id", flat=True)
+    )
+    if lead_of:
+        waiting = (
+            PurchaseRequest.objects.visible_to(user)
+            .filter(status=RequestStatus.AWAITING_APPROVAL, partner_id__in=lead_of)
+            .count()
+        )
+        if waiting:
+            url = f"{reverse(PurchaseRequest.url_name('list'))}?status=awaiting_approval"
+            needs.append(Need("Purchase requests awaiting your approval", waiting, url))
+    return needs

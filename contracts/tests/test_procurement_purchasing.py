@@ -263,3 +263,22 @@ def test_the_api_orders_requests_together_and_receives(people, api_client_for):
         api_client_for(cast.rbkc_lead).get(f"/api/v1/purchase-orders/{body['id']}/").status_code
         == 200
     )
+
+
+def test_the_home_page_counts_what_awaits_the_reader(people, client_for):
+    from contracts.procurement_views import procurement_home_needs
+    from contracts.tests.procurement_factories import call_off, framework
+
+    cast = people
+    waiting = purchase_request(cast.wcc, cast.wcc_staff, "PR-H", [("Server", 1, "9000", True)])
+    services.submit_request(waiting, cast.wcc_staff)
+    _, (lot,) = framework(councils=[cast.wcc], ceiling="10.00", hold=True)
+    call_off(lot, cast.wcc, "W-HELD", "20.00")
+    needs = {n.label: n.count for n in procurement_home_needs(cast.wcc_lead)}
+    assert needs == {"Purchase requests awaiting your approval": 1}
+    assert procurement_home_needs(cast.rbkc_lead) == []
+    assert procurement_home_needs(cast.wcc_staff) == []
+    needs = {n.label: n.count for n in procurement_home_needs(cast.manager)}
+    assert needs == {"Call-offs held past a framework's ceiling": 1}
+    page = client_for(cast.wcc_lead).get("/").content.decode()
+    assert "Purchase requests awaiting your approval" in page
