@@ -45,6 +45,22 @@ MOVES: dict[str, tuple[str, ...]] = {
 }
 
 
+def register_asset(shares: dict[Partner, Any], **fields: Any) -> Asset:
+    """A new asset record (in stock) owned by the councils of `shares` (partner: percentage,
+    adding up to 100), as the register makes one: checked, saved, its owners set. Used by
+    whatever brings hardware in from elsewhere (the contracts app's goods received)."""
+    from django.db import transaction
+
+    from core.services import set_owner_shares
+
+    asset = Asset(**fields)
+    asset.full_clean(exclude=["state"])
+    with transaction.atomic():
+        asset.save()
+        set_owner_shares(asset, shares)
+    return asset
+
+
 def allowed_moves(asset: Asset) -> list[str]:
     """The states `asset` may move to next."""
     return list(MOVES.get(asset.state, ()))

@@ -5,7 +5,7 @@ performance (KPIs, their monthly measures, service credits).
 
 The rules about them (the derived dates, status moves, supplier merges, reminders) are in
 `contracts.services`; the models hold what a record is and the checks on one record alone.
-The names here are fixed by docs/contracts.md for the helpers that build on them.
+The names here are the ones docs/contracts.md gives.
 """
 
 from __future__ import annotations
@@ -284,7 +284,7 @@ class Contract(SharedOwnershipModel):
         "review_date",
         "procurement_route",
         "status",
-        # Publishing (helper `publishing`): an OCDS import sets both (contracts/ocds_import.py).
+        # An OCDS import sets both (contracts/ocds_import.py).
         "cpv_codes",
         "ocid",
     )
@@ -763,3 +763,7 @@ class ContractReminder(PartModel):
 
 def first_of_month(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
+
+
+# Frameworks, call-offs and purchasing ------------------------------------------------------------
+from contracts.procurement import *  # noqa: E402,F403

@@ -33,7 +33,12 @@ urlpatterns = [
     *ServiceCreditViews.urls(),
 ]
 
-# Publishing (helper `publishing`): the published register's page and downloads.
+# Frameworks, call-offs and purchasing.
+from contracts.procurement_views import procurement_urls  # noqa: E402
+
+urlpatterns += procurement_urls()
+
+# The published register's page and downloads.
 from contracts.publishing_views import urlpatterns as publishing_urlpatterns  # noqa: E402
 
 urlpatterns += publishing_urlpatterns

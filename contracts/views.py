@@ -160,7 +160,7 @@ class ContractViews(ModelViews):
 
     @classmethod
     def list_links(cls, request: Any) -> list[tuple[str, str]]:
-        """The published register's page (helper `publishing`: contracts/publishing_views.py)."""
+        """The published register's page (contracts/publishing_views.py)."""
         from contracts.publishing_views import register_links
 
         return register_links(request)
@@ -371,7 +371,7 @@ class DecisionsDueView(LoginRequiredMixin, View):
             []
             if form.errors
             # Each row's kind of decision reads its extensions and breaks: prefetched, not a
-            # query a row (helper `publishing`, found by benches/bench_contracts.py).
+            # query a row (found by benches/bench_contracts.py).
             else list(
                 services.decisions_due(request.user, today, within).prefetch_related(
                     *services.contract_parts()

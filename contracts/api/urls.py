@@ -28,7 +28,12 @@ routes = [
     ("service-credits", ServiceCreditViewSet, "servicecredit"),
 ]
 
-# Publishing (helper `publishing`): a council's register by code, /api/v1/partners/<code>/...
+# Frameworks, call-offs and purchasing.
+from contracts.api.procurement import procurement_routes  # noqa: E402
+
+routes += procurement_routes
+
+# The published register of a council, by its code: /api/v1/partners/<code>/...
 from contracts.api.publishing import urlpatterns as publishing_urlpatterns  # noqa: E402
 
 urlpatterns = [*publishing_urlpatterns]
