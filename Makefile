@@ -53,9 +53,12 @@ typecheck: install
 migrations-check: install
 	env -u DATABASE_URL $(CONCORD) makemigrations --check --dry-run
 
-# The whole suite runs on SQLite, then again on PostgreSQL when DATABASE_URL names one. The
-# schema fuzz run (marked fuzz, minutes long, about the API's answers rather than the database)
-# runs once: on PostgreSQL when the suite runs there too, else on SQLite.
+# The whole suite runs on SQLite, then again on PostgreSQL when DATABASE_URL names one. Two
+# kinds of test are about something other than the database and take minutes, so they run once:
+# on PostgreSQL when the suite runs there too, else on SQLite. They are the schema fuzz run
+# (marked fuzz: the API's answers against its schema) and the browser tests (marked browser:
+# chromium driving pages, axe's accessibility rules, htmx). What each page and endpoint reads
+# and writes runs on both databases in the families' tests without a browser.
 # Each run is spread over the machine's cores by pytest-xdist, each worker with a test database
 # of its own; a worker that runs out of tests takes some of another's (--dist worksteal), so
 # that the long tests do not leave one core idle at the end. `make pytest PYTEST_WORKERS=0`
@@ -65,8 +68,8 @@ PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=10
 pytest: install static
 	@case "$$DATABASE_URL" in \
 	  postgres://*|postgresql://*) \
-	    env -u DATABASE_URL $(PYTEST) -m "not fuzz" && \
-	    echo "== again on PostgreSQL, with the schema fuzz run" && $(PYTEST) ;; \
+	    env -u DATABASE_URL $(PYTEST) -m "not fuzz and not browser" && \
+	    echo "== again on PostgreSQL, with the schema fuzz run and the browser tests" && $(PYTEST) ;; \
 	  "") $(PYTEST) ;; \
 	  *) echo "DATABASE_URL names no PostgreSQL database; the suite runs on SQLite only"; \
 	    env -u DATABASE_URL $(PYTEST) ;; \

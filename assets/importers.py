@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+from django.apps import apps
+
 from assets.choices import AssetKind
 from assets.models import Asset, HardwareModel
 from core.importing.files import ImportFileError
@@ -33,6 +35,7 @@ COLUMNS = (
     "hardware_model",
     "os_name",
     "os_version",
+    "site",
     "purchased_on",
     "purchase_cost",
     "order_number",
@@ -132,6 +135,22 @@ class _Lookups:
         for partner in Partner.objects.visible_to(user).only("code", "name"):
             self.councils[partner.code.lower()] = partner.code
             self.councils[partner.name.lower()] = partner.code
+        # The sites the person sees, by council and by name or code: {(council code, name or
+        # code in lower case): site ids}.
+        self.sites: dict[tuple[str, str], set[int]] = {}
+        # Named by its label, not imported: no app depends on the example app's code.
+        site_model: Any = apps.get_model("estate", "Site")
+        for pk, code, name, partner in site_model.objects.visible_to(user).values_list(
+            "pk", "code", "name", "partner__code"
+        ):
+            for key in {code.lower(), name.lower()}:
+                self.sites.setdefault((partner, key), set()).add(pk)
+
+    def site(self, council: str, location: str) -> str:
+        """The id of the one site of `council` (a code) named or coded `location`, as the
+        import's site column takes it; "" when there is none, or more than one."""
+        found = self.sites.get((council.lower(), (location or "").strip().lower()), set())
+        return str(next(iter(found))) if len(found) == 1 else ""
 
     def model(self, *names: str) -> str:
         for name in names:
@@ -153,6 +172,7 @@ def _notes(*parts: tuple[str, str]) -> str:
 # Snipe-IT -----------------------------------------------------------------------------------
 
 SNIPEIT_COLUMNS = {
+    "site": "Location",
     "owner_shares": "Company",
     "kind": "Category",
     "asset_tag": "Asset Tag",
@@ -193,8 +213,11 @@ def snipeit_rows(fileobj: IO[bytes], filename: str, user: Any) -> Iterator[list[
 
             warranty = months_ago(datetime.date.fromisoformat(purchased), -int(months)).isoformat()
         known = lookups.model(model, v.get("model number", ""))
+        council = lookups.council(v.get("company", ""))
+        location = v.get("location", "")
+        site = lookups.site(council, location)
         yield [
-            lookups.council(v.get("company", "")),
+            council,
             kind_from(category, model) or category,
             v.get("asset tag", ""),
             _first(v, "serial number", "serial"),
@@ -202,6 +225,7 @@ def snipeit_rows(fileobj: IO[bytes], filename: str, user: Any) -> Iterator[list[
             known,
             "",
             "",
+            site,
             purchased,
             _money(v.get("purchase cost", "")),
             v.get("order number", ""),
@@ -211,7 +235,7 @@ def snipeit_rows(fileobj: IO[bytes], filename: str, user: Any) -> Iterator[list[
                 ("Notes", _first(v, "notes", "asset notes")),
                 ("Model as exported", "" if known else " ".join(p for p in (maker, model) if p)),
                 ("Status", v.get("status", "")),
-                ("Location", v.get("location", "")),
+                ("Location", "" if site else location),
             ),
         ]
 
@@ -262,6 +286,7 @@ def intune_rows(fileobj: IO[bytes], filename: str, user: Any) -> Iterator[list[A
             known,
             os_name,
             v.get("os version", ""),
+            "",
             "",
             "",
             "",
@@ -340,6 +365,7 @@ def glpi_rows(fileobj: IO[bytes], filename: str, user: Any) -> Iterator[list[Any
             known,
             system.get("full_name") or system.get("name", ""),
             system.get("version", ""),
+            "",
             "",
             "",
             "",

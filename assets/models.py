@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, ClassVar
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -246,14 +246,13 @@ class Asset(SharedOwnershipModel):
     def __str__(self) -> str:
         return self.asset_tag or self.serial_number or f"Asset {self.pk}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def derive(self) -> None:
         from assets.eol import match_release
 
         match = match_release(self.os_name, self.os_version)
         self.eol_product = match.product if match else ""
         self.eol_release = match.cycle if match else ""
         self.support_ends = match.support_ends if match else None
-        super().save(*args, **kwargs)
 
 
 class AssetMove(PartModel):
@@ -340,6 +339,10 @@ class Sighting(PartModel):
         return f"{self.asset} seen {self.seen_at:%Y-%m-%d}"
 
 
+#: The longest stock-take interval a council may set: ten years.
+MAX_CHECK_MONTHS = 120
+
+
 class StocktakePolicy(PartnerOwnedModel):
     """How often a council's assets must be seen at a stock-take, for every kind of asset or
     one kind (servers every 6 months). Where several apply to an asset, the shortest interval
@@ -354,8 +357,8 @@ class StocktakePolicy(PartnerOwnedModel):
     )
     check_every_months = models.PositiveSmallIntegerField(
         "Check every (months)",
-        validators=[MinValueValidator(1)],
-        help_text="An asset not seen for this many months is overdue for a check.",
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CHECK_MONTHS)],
+        help_text="An asset not seen for this many months is overdue for a check (1 to 120).",
     )
     note = models.CharField(max_length=200, blank=True, help_text="Why this interval.")
 
@@ -373,6 +376,13 @@ class StocktakePolicy(PartnerOwnedModel):
     class Meta:
         ordering = ["partner", "kind", "id"]
         indexes = [models.Index(fields=["partner", "kind", "id"], name="stocktake_partner_kind")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(check_every_months__gte=1, check_every_months__lte=MAX_CHECK_MONTHS),
+                name="stocktake_months_in_range",
+                violation_error_message="Give a number of months from 1 to 120.",
+            )
+        ]
 
     def __str__(self) -> str:
         which = self.get_kind_display().lower() + "s" if self.kind else "every asset"
@@ -410,6 +420,26 @@ class ConfigurationItem(SharedOwnershipModel):
     area: ClassVar[str] = "assets"
     natural_key: ClassVar[str | None] = "name"
     unique_for_reader: ClassVar[tuple[str, ...]] = ("name",)
+    #: A re-import updates the item of the same name (unique among what a person sees).
+    import_match_fields: ClassVar[tuple[str | tuple[str, ...], ...]] = ("name",)
+    import_fields: ClassVar[tuple[str, ...]] = (
+        "owner_shares",
+        "name",
+        "kind",
+        "description",
+        "asset",
+        "owner",
+        "is_live",
+    )
+    import_example: ClassVar[dict[str, str]] = {
+        "owner_shares": "wcc",
+        "name": "Housing system",
+        "kind": "application",
+        "description": "Rents, repairs and tenancies.",
+        "asset": "",
+        "owner": "",
+        "is_live": "yes",
+    }
 
     class Meta:
         ordering = ["name", "id"]
@@ -431,6 +461,17 @@ class CIRelationship(PartModel):
     area: ClassVar[str] = "assets"
     part_of: ClassVar[str] = "source"
     attachable: ClassVar[bool] = False
+    #: Both ends named by their names, among the items the importing person sees.
+    import_match_fields: ClassVar[tuple[str | tuple[str, ...], ...]] = (
+        ("source", "kind", "target"),
+    )
+    import_fields: ClassVar[tuple[str, ...]] = ("source", "kind", "target", "note")
+    import_example: ClassVar[dict[str, str]] = {
+        "source": "Housing system",
+        "kind": "runs_on",
+        "target": "WCC-SQL-01",
+        "note": "",
+    }
     constraint_fields: ClassVar[dict[str, str]] = {"cirel_not_itself": "target"}
     noun: ClassVar[str | None] = "relationship"
     noun_plural: ClassVar[str | None] = "relationships"
@@ -476,5 +517,9 @@ def months_ago(today: datetime.date, months: int) -> datetime.date:
 
     year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
     month += 1
+    if year < datetime.MINYEAR:
+        return datetime.date.min
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
     day = min(today.day, calendar.monthrange(year, month)[1])
     return datetime.date(year, month, day)

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from assets.choices import AssetKind, LifecycleState, RelationshipKind
@@ -42,6 +43,22 @@ MOVES: dict[str, tuple[str, ...]] = {
     S.RETIRED: (S.DISPOSED, S.IN_STOCK),
     S.DISPOSED: (),
 }
+
+
+def register_asset(shares: dict[Partner, Any], **fields: Any) -> Asset:
+    """A new asset record (in stock) owned by the councils of `shares` (partner: percentage,
+    adding up to 100), as the register makes one: checked, saved, its owners set. Used by
+    whatever brings hardware in from elsewhere (the contracts app's goods received)."""
+    from django.db import transaction
+
+    from core.services import set_owner_shares
+
+    asset = Asset(**fields)
+    asset.full_clean(exclude=["state"])
+    with transaction.atomic():
+        asset.save()
+        set_owner_shares(asset, shares)
+    return asset
 
 
 def allowed_moves(asset: Asset) -> list[str]:
@@ -302,9 +319,13 @@ def impact(start: ConfigurationItem, user: Any, depth: int = 3) -> Impact:
     for level in range(1, depth + 1):
         if not frontier:
             break
-        edges = visible.filter(
-            Q(target_id__in=frontier) | Q(kind=connected, source_id__in=frontier)
-        ).values_list("source_id", "kind", "target_id")
+        # Unordered: the model's ordering (by the items' names) would join both items' rows
+        # for nothing, on every level.
+        edges = (
+            visible.filter(Q(target_id__in=frontier) | Q(kind=connected, source_id__in=frontier))
+            .order_by()
+            .values_list("source_id", "kind", "target_id")
+        )
         result.queries += 1
         reached: list[int] = []
         in_frontier = set(frontier)
@@ -318,11 +339,17 @@ def impact(start: ConfigurationItem, user: Any, depth: int = 3) -> Impact:
             reached.append(other)
         frontier = reached
     ids = [pk for pk in seen if pk != start.pk]
+    # Only what the page and the API show of each item (its name, kind and link), and the
+    # person its asset is assigned to: a walk may reach hundreds, and whole records with their
+    # owner and asset cost more than the walk. The start is read again with them, for its
+    # people.
     items = {
         ci.pk: ci
         for ci in ConfigurationItem.objects.visible_to(user)
-        .filter(pk__in=ids)
-        .select_related("owner", "asset", "asset__assigned_to")
+        .filter(pk__in=[start.pk, *ids])
+        .order_by()  # sorted below, by level and name
+        .only("id", "name", "kind", "owner_id", "asset_id")
+        .annotate(assigned_person=F("asset__assigned_to_id"))
     }
     result.queries += 1
     labels = dict(RelationshipKind.choices)
@@ -333,13 +360,18 @@ def impact(start: ConfigurationItem, user: Any, depth: int = 3) -> Impact:
     affected = [start, *(n.item for n in result.nodes)]
     result.councils = _councils_of(affected, user)
     result.queries += 1
-    people: dict[int, Any] = {}
-    for item in affected:
-        assigned = item.asset.assigned_to if item.asset is not None else None
-        for person in (item.owner, assigned):
-            if person is not None:
-                people.setdefault(person.pk, person)
-    result.people = sorted(people.values(), key=lambda p: p.username)
+    # The people: each item's service owner and the person its asset is assigned to.
+    person_ids: set[int] = set()
+    for item in [items.get(start.pk, start), *(n.item for n in result.nodes)]:
+        person_ids.update(
+            pk for pk in (item.owner_id, getattr(item, "assigned_person", None)) if pk is not None
+        )
+    result.people = (
+        list(get_user_model().objects.filter(pk__in=person_ids).order_by("username"))
+        if person_ids
+        else []
+    )
+    result.queries += 1
     result.tickets = _open_tickets([i.pk for i in affected], user)
     result.queries += 1
     return result

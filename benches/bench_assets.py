@@ -46,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 os.environ.setdefault("CONCORD_ENV", "development")
+# As served: Django keeps no log of every query (it holds thousands of bulk statements).
+os.environ.setdefault("CONCORD_DEBUG", "0")
 
 import django  # noqa: E402
 

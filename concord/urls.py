@@ -11,9 +11,11 @@ from django.urls import include, path
 from core.apps import app_module, concord_apps
 
 urlpatterns = [
+    # The API first: its requests are matched on the one prefix "api/" instead of trying every
+    # page's patterns before it (no page lives under /api/).
+    path("api/", include("concord.api_urls")),
     path("", include("core.urls")),
     *(path("", include(f"{app.name}.urls")) for app in concord_apps() if app_module(app, "urls")),
-    path("api/", include("concord.api_urls")),
     path("sign-in/", auth_views.LoginView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("django-admin/", admin.site.urls),

@@ -25,6 +25,16 @@ class ContractsConfig(ConcordAppConfig):
 
     def home_needs(self, user: Any) -> list[Any]:
         """Contracts whose notice deadline or end falls due soon."""
+        # And the frameworks', call-offs' and purchasing's.
+        from contracts.procurement_views import procurement_home_needs
         from contracts.views import home_needs
 
-        return home_needs(user)
+        return home_needs(user) + procurement_home_needs(user)
+
+    def ready(self) -> None:
+        """OCDS release packages are imported as suppliers and contracts
+        (core.importing.formats)."""
+        super().ready()
+        from contracts.ocds_import import register_formats
+
+        register_formats()

@@ -441,3 +441,7 @@ def load_demo_data(run: DemoRun) -> None:
         if spec.kpis:
             _kpis(run, contract, spec, today)
     _outsourced(run, suppliers, people, today)
+    # Frameworks, call-offs and purchasing: contracts/procurement_demo.py
+    from contracts.procurement_demo import load_procurement_demo
+
+    load_procurement_demo(run)

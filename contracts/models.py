@@ -5,7 +5,7 @@ performance (KPIs, their monthly measures, service credits).
 
 The rules about them (the derived dates, status moves, supplier merges, reminders) are in
 `contracts.services`; the models hold what a record is and the checks on one record alone.
-The names here are fixed by docs/contracts.md for the helpers that build on them.
+The names here are the ones docs/contracts.md gives.
 """
 
 from __future__ import annotations
@@ -48,7 +48,10 @@ MONEY: dict[str, Any] = {
 }
 
 CPV_PATTERN = RegexValidator(
-    r"^\d{8}-\d$", "A CPV code is eight digits, a dash and a check digit, like 72253000-3"
+    r"^\d{8}-\d$",
+    "A CPV code is eight digits, a dash and a check digit, like 72253000-3",
+    # Not "invalid": a JSONField puts its own "Value must be valid JSON." over that code.
+    code="cpv_code",
 )
 
 
@@ -281,6 +284,9 @@ class Contract(SharedOwnershipModel):
         "review_date",
         "procurement_route",
         "status",
+        # An OCDS import sets both (contracts/ocds_import.py).
+        "cpv_codes",
+        "ocid",
     )
     import_example: ClassVar[dict[str, str]] = {
         "owner_shares": "wcc",
@@ -300,6 +306,8 @@ class Contract(SharedOwnershipModel):
         "review_date": "",
         "procurement_route": "framework_call_off",
         "status": "active",
+        "cpv_codes": '["72253000-3"]',
+        "ocid": "ocds-b5fd17-wcc-42",
     }
     constraint_fields: ClassVar[dict[str, str]] = {
         "contract_tacit_has_period": "renewal_period_months",
@@ -756,3 +764,7 @@ class ContractReminder(PartModel):
 
 def first_of_month(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
+
+
+# Frameworks, call-offs and purchasing ------------------------------------------------------------
+from contracts.procurement import *  # noqa: E402,F403

@@ -827,3 +827,23 @@ def scorecard(user: Any, supplier: Any, on: datetime.date | None = None) -> Scor
             )
         cards.append(ContractCard(contract, lines, credits.get(contract.pk) or Decimal("0")))
     return Scorecard(cards, since)
+
+
+# Frameworks, call-offs and purchasing ------------------------------------------------------------
+# The rules live in contracts.procurement_services (its own file keeps the merge clean); they
+# are re-exported here so that callers find every contracts rule in one module.
+from contracts.procurement_services import (  # noqa: E402,F401
+    approval_threshold,
+    call_off_problems,
+    committed_on,
+    cost_split,
+    decide_call_off,
+    decide_request,
+    framework_end_date,
+    raise_order,
+    receive,
+    spend,
+    split_by_quantity,
+    submit_request,
+    take_headroom,
+)

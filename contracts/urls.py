@@ -32,3 +32,13 @@ urlpatterns = [
     *KpiMeasureViews.urls(),
     *ServiceCreditViews.urls(),
 ]
+
+# Frameworks, call-offs and purchasing.
+from contracts.procurement_views import procurement_urls  # noqa: E402
+
+urlpatterns += procurement_urls()
+
+# The published register's page and downloads.
+from contracts.publishing_views import urlpatterns as publishing_urlpatterns  # noqa: E402
+
+urlpatterns += publishing_urlpatterns

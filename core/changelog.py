@@ -76,6 +76,59 @@ def _write_change(
     return record
 
 
+def new_change(
+    obj: ConcordModel,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    partner_ids: Iterable[int],
+) -> tuple[ChangeRecord, list[int]] | None:
+    """The change record `record_change` would write for `obj`, not yet saved, with the
+    councils whose change logs it goes in (None for an update that changed nothing): for work
+    that writes many records in bulk and their change records with `write_changes`
+    (core.importing.batch)."""
+    if action == ChangeAction.UPDATE and not _diff(before, after):
+        return None
+    actor = current_actor()
+    user = actor.user if actor.user is not None and actor.user.pk else None
+    record = ChangeRecord(
+        at=current_moment() or timezone.now(),
+        actor=user,
+        actor_label=(actor.label or (user.get_username() if user else ""))[:200],
+        request_id=actor.request_id[:64],
+        action=action,
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+        changed_fields=_diff(before, after),
+    )
+    return record, sorted(set(partner_ids))
+
+
+#: Change records written at once by `write_changes`.
+CHANGE_BATCH = 1000
+
+
+def write_changes(changes: Iterable[tuple[ChangeRecord, list[int]] | None]) -> None:
+    """Write change records made by `new_change`, in their order, and link each to its
+    councils: the same rows `record_change` writes, a few statements for many records."""
+    pending = [change for change in changes if change is not None]
+    for start in range(0, len(pending), CHANGE_BATCH):
+        chunk = pending[start : start + CHANGE_BATCH]
+        written = ChangeRecord.objects.unscoped("writing change records in bulk").bulk_create(
+            [record for record, _ in chunk]
+        )
+        ChangeRecordPartner.objects.bulk_create(
+            [
+                ChangeRecordPartner(change_id=record.pk, partner_id=pid)
+                for record, (_, partner_ids) in zip(written, chunk, strict=True)
+                for pid in partner_ids
+            ]
+        )
+
+
 def record_change(
     obj: ConcordModel,
     action: str,

@@ -162,9 +162,11 @@ class LicenceAgreement(SharedOwnershipModel):
         # each agreement's product.
         return self.reference
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def derive(self) -> None:
         if self.quantity is not None and self.unit_cost is not None:
             self.total_cost = Decimal(self.quantity) * Decimal(self.unit_cost)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"quantity", "unit_cost"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "total_cost"}
@@ -360,6 +362,11 @@ class Installation(PartnerOwnedModel):
     )
 
     area: ClassVar[str] = "licences"
+    #: A re-import of an inventory updates the installation of the same version of the
+    #: product on the same device (its detection date, its source) instead of refusing it.
+    import_match_fields: ClassVar[tuple[str | tuple[str, ...], ...]] = (
+        ("device", "product", "product_version"),
+    )
     import_fields: ClassVar[tuple[str, ...]] = (
         "partner",
         "device",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -137,6 +138,35 @@ def split_money(total: Decimal, percentages: dict[int, Decimal]) -> dict[int, De
     remainder, as the architecture asks of every split between partners)."""
     pence = int((Decimal(total) * 100).to_integral_value(rounding=ROUND_HALF_UP))
     return {pid: Decimal(p) / 100 for pid, p in split_whole(pence, percentages).items()}
+
+
+# What a council may derive ---------------------------------------------------------------------
+#
+# A partnership's total, beside a council's own line, gives away the rest: with two councils,
+# the total less one's own is the other's quantity and price. So a total is shown to a reader
+# only where what they cannot see of it is the sum of at least `MIN_OTHERS` councils' figures
+# (or they see every council's: the shared service). Co-owned records are no exception to hide:
+# a council sees those anyway.
+
+#: The fewest councils whose figures a total a reader is shown may hide within it.
+MIN_OTHERS = 2
+
+#: Said where a partnership total is withheld (the joint-licensing page, the compliance page).
+WITHHELD = (
+    "Withheld: it would reveal another council's figures (a total is shown where it adds up "
+    "at least two councils besides those you see)."
+)
+
+
+def totals_shown(user: Any, contributing: Iterable[int]) -> bool:
+    """Whether `user` may be shown a total of the figures of the councils `contributing`:
+    they may see every one of them, or the total hides at least `MIN_OTHERS` councils they
+    may not see, so that no one council's figures can be worked out from it."""
+    visible = access_for(user).partner_ids(VIEW, LicenceAgreement.area)
+    if visible is None:
+        return True
+    unseen = set(contributing) - set(visible)
+    return not unseen or len(unseen) >= MIN_OTHERS
 
 
 # The compliance position ----------------------------------------------------------------------
@@ -333,7 +363,15 @@ def compliance(
             # at what the partnership pays for a seat.
             row.unit_cost = totals[row.product.pk].unit_cost
     if partnership:
-        rows += list(totals.values())
+        # A partnership's line only where it reveals no one council's figures (totals_shown).
+        contributing: dict[int, set[int]] = defaultdict(set)
+        for partner_id, product_id in keys:
+            contributing[product_id].add(partner_id)
+        rows += [
+            total
+            for product_id, total in totals.items()
+            if totals_shown(user, contributing[product_id])
+        ]
     rows.sort(
         key=lambda r: (
             r.product.name,
@@ -433,6 +471,63 @@ def monthly_use(agreement_ids: list[int], today: datetime.date) -> dict[int, lis
     return result
 
 
+def uncovered_use(agreement_ids: list[int], today: datetime.date) -> dict[int, list[int]]:
+    """Installations no seat covers (`uncovered_installations`) that count against each of
+    `agreement_ids`, at the end of each of the last TREND_MONTHS months, by when each was
+    first recorded: a council's uncovered installations of a product count against its
+    agreement in force for the product that falls due first, the one whose renewal would
+    buy the seats. Three queries."""
+    from django.db.models.functions import Coalesce
+
+    if not agreement_ids:
+        return {}
+    products = set(
+        LicenceAgreement.objects.unscoped("the products of agreements falling due")
+        .filter(pk__in=agreement_ids)
+        .values_list("product_id", flat=True)
+    )
+    in_force = list(
+        agreements_in_force(today)
+        .filter(product_id__in=products)
+        .annotate(due=Coalesce("renewal_on", "ends_on"))
+        .values_list("pk", "product_id", "due")
+    )
+    shares = owner_percentages([pk for pk, _, _ in in_force])
+    target: dict[tuple[int, int], int] = {}
+    for pk, product_id, _ in sorted(in_force, key=lambda a: (a[2] or datetime.date.max, a[0])):
+        for council in sorted(shares.get(pk, {})):
+            target.setdefault((council, product_id), pk)
+    first = _month_start(today, TREND_MONTHS - 1)
+    rows = (
+        uncovered_installations()
+        .filter(product_id__in=products)
+        .annotate(month=TruncMonth("created_at"))
+        .values_list("partner_id", "product_id", "month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    before: dict[int, int] = defaultdict(int)
+    per_month: dict[int, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
+    for partner_id, product_id, month, n in rows:
+        agreement_id = target.get((partner_id, product_id))
+        if agreement_id is None:
+            continue
+        month = month.date() if isinstance(month, datetime.datetime) else month
+        if month < first:
+            before[agreement_id] += n
+        else:
+            per_month[agreement_id][min(month, _month_start(today))] += n
+    result: dict[int, list[int]] = {}
+    for agreement_id in agreement_ids:
+        running = before[agreement_id]
+        counts = []
+        for back in range(TREND_MONTHS - 1, -1, -1):
+            running += per_month[agreement_id].get(_month_start(today, back), 0)
+            counts.append(running)
+        result[agreement_id] = counts
+    return result
+
+
 def renewals_due(
     user: Any, within_days: int = 180, today: datetime.date | None = None
 ) -> list[Renewal]:
@@ -451,11 +546,19 @@ def renewals_due(
         .select_related("product")
         .order_by("due", "reference", "id")
     )
-    use = monthly_use([a.pk for a in agreements], today)
+    ids = [a.pk for a in agreements]
+    use = monthly_use(ids, today)
+    installed = uncovered_use(ids, today)
     found = []
     for agreement in agreements:
         due: datetime.date = agreement.due
-        counts = use.get(agreement.pk, [])
+        # Seats assigned, and installations no seat covers (use the agreement must pay for).
+        counts = [
+            a + b
+            for a, b in zip(
+                use.get(agreement.pk, []), installed.get(agreement.pk, []), strict=False
+            )
+        ] or use.get(agreement.pk, [])
         ahead = max(_months_between(today, due), 0.0)
         found.append(
             Renewal(
@@ -488,22 +591,30 @@ class JointProduct:
 
     product: SoftwareProduct
     councils: int
-    combined_quantity: int
-    combined_cost: Decimal
-    best_unit_cost: Decimal
+    combined_quantity: int | None
+    combined_cost: Decimal | None
+    best_unit_cost: Decimal | None
     first_due: datetime.date | None
     last_due: datetime.date | None
     lines: list[JointLine] = field(default_factory=list)
     hidden_lines: int = 0
+    #: The partnership's figures (quantity, cost, best price, saving, due dates) are withheld
+    #: from this reader: they would reveal another council's (`totals_shown`).
+    totals_withheld: bool = False
 
     @property
-    def consolidated_cost(self) -> Decimal:
+    def consolidated_cost(self) -> Decimal | None:
         """The combined quantity bought at the best unit price any council pays."""
+        if self.best_unit_cost is None or self.combined_quantity is None:
+            return None
         return money(self.best_unit_cost * self.combined_quantity)
 
     @property
-    def saving(self) -> Decimal:
-        return money(self.combined_cost - self.consolidated_cost)
+    def saving(self) -> Decimal | None:
+        consolidated = self.consolidated_cost
+        if consolidated is None or self.combined_cost is None:
+            return None
+        return money(self.combined_cost - consolidated)
 
 
 def joint_licensing(user: Any, today: datetime.date | None = None) -> list[JointProduct]:
@@ -511,7 +622,8 @@ def joint_licensing(user: Any, today: datetime.date | None = None) -> list[Joint
     owner each), with the combined quantity and cost, and the saving of consolidating them at
     the best unit price among them, co-termed to the first of their due dates. `user` sees
     the lines of the agreements they can see (their own council's, or one co-owned with it)
-    and the partnership's totals, never another council's quantity or price."""
+    and the partnership's totals where they reveal no one council's figures (`totals_shown`:
+    else `totals_withheld`), never another council's quantity or price."""
     today = today or timezone.localdate()
     in_force = agreements_in_force(today)
     shares = owner_percentages(in_force.values("pk"))
@@ -552,8 +664,12 @@ def joint_licensing(user: Any, today: datetime.date | None = None) -> list[Joint
                 item.lines.append(JointLine(agreement, partners[single[agreement.pk]]))
             else:
                 item.hidden_lines += 1
+        if not totals_shown(user, {single[a.pk] for a in agreements}):
+            item.totals_withheld = True
+            item.combined_quantity = item.combined_cost = item.best_unit_cost = None
+            item.first_due = item.last_due = None
         report.append(item)
-    report.sort(key=lambda item: (-item.saving, item.product.name))
+    report.sort(key=lambda item: (-(item.saving or 0), item.product.name))
     return report
 
 

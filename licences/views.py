@@ -111,6 +111,9 @@ class InstallationViews(ModelViews):
     form_class = InstallationForm
     nav_label = "Installations"
     nav_order = 25
+    #: A device's page lists the software found on it (the assets app knows nothing of
+    #: licences: decision 0021).
+    shown_on = (("assets.Asset", "device"),)
 
 
 # Compliance -----------------------------------------------------------------------------------
@@ -242,7 +245,11 @@ class JointLicensingView(LoginRequiredMixin, View):
         report = services.joint_licensing(request.user)
         context = {
             "report": report,
-            "total_saving": sum((item.saving for item in report), services.money(0)),
+            "total_saving": sum(
+                (item.saving for item in report if item.saving is not None), services.money(0)
+            ),
+            "withheld": services.WITHHELD,
+            "with_totals": sum(1 for item in report if not item.totals_withheld),
         }
         return TemplateResponse(request, "licences/joint_licensing.html", context)
 

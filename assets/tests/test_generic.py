@@ -365,6 +365,24 @@ class TestConfigurationItem(ModelFamily):
             ],
         }
 
+    def import_rows(self, cast: Cast, partner: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "owner_shares": partner.code,
+                "name": f"Imported service {n}",
+                "kind": "service",
+                "description": "",
+                "asset": "",
+                "owner": "",
+                "is_live": "yes",
+            }
+            for n in (1, 2)
+        ]
+
+    def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
+        row = {**self.import_rows(cast, partner)[0], "name": "Bad service"}
+        return {**row, "kind": "spaceship"}, "kind"
+
 
 class TestCIRelationship(ModelFamily):
     """Seen and changed by those who see its item; another council's is a 404."""
@@ -427,3 +445,14 @@ class TestCIRelationship(ModelFamily):
             "target": obj.target.name,
             "note": "Renamed link",
         }
+
+    def import_rows(self, cast: Cast, partner: Any) -> list[dict[str, Any]]:
+        source, target = self.ends(partner)
+        return [
+            {"source": source.name, "kind": kind, "target": target.name, "note": f"Imported {n}"}
+            for n, kind in ((1, "runs_on"), (2, "depends_on"))
+        ]
+
+    def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
+        source, _ = self.ends(partner)
+        return {"source": source.name, "kind": "runs_on", "target": "No such item"}, "target"

@@ -179,3 +179,31 @@ def test_command_imports_a_snipeit_file(cast: Cast) -> None:
         "import", "assets.Asset", str(FILES / "snipeit_assets.csv"), "--as", "agent", stdout=out
     )
     assert unscoped(Asset).count() == 2
+
+
+def test_snipeit_location_becomes_the_council_s_site(cast: Cast) -> None:
+    """A Snipe-IT location names a site of the asset's council (by name or code): the asset
+    is put there; one Concord cannot find stays in the notes."""
+    from django.apps import apps
+
+    from core.tenancy.scoping import system_scope
+
+    site_model = apps.get_model("estate", "Site")
+    with system_scope("test"):
+        hall = site_model.objects.create(partner=cast.wcc, code="CH", name="City Hall")
+        # Another council's site of the same name is not the one.
+        site_model.objects.create(partner=cast.rbkc, code="CH", name="City Hall")
+    run("snipeit_assets.csv", cast.agent)
+    laptop = held("WCC-000101")
+    assert laptop.site_id == hall.pk and "Location" not in laptop.notes
+    with system_scope("test"):
+        hall.name, hall.code = "Town Hall", "TH"
+        hall.save()
+    path = FILES / "snipeit_assets.csv"
+    text = path.read_text().replace("WCC-000101", "WCC-000901").replace("5CD3101XYZ", "NEW1")
+    result = import_records(
+        Asset, io.BytesIO(text.encode()), "snipeit.csv", cast.agent, dry_run=False
+    )
+    assert result.ok, result.errors
+    moved = held("WCC-000901")
+    assert moved.site_id is None and "Location: City Hall" in moved.notes

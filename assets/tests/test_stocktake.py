@@ -94,3 +94,30 @@ def test_page_and_api_record_a_sighting(cast: Cast, client_for: Any, api_client_
         == 404
     )
     assert client_for(cast.wcc_auditor).post(f"/assets/{laptop.pk}/seen/", {}).status_code == 403
+
+
+def test_an_interval_is_one_to_a_hundred_and_twenty_months(cast: Cast, api_client_for: Any) -> None:
+    """Schemathesis set an interval of thousands of months, and the overdue list then failed
+    working out a date thousands of years ago: the interval is bounded where it is written."""
+    api = api_client_for(cast.wcc_lead)
+    for months in (0, 121, 30000):
+        answer = api.post(
+            "/api/v1/stocktake-policies/",
+            {"partner": "wcc", "check_every_months": months},
+            format="json",
+        )
+        assert answer.status_code == 400, answer.content
+        assert "check_every_months" in {e["field"] for e in answer.json()["errors"]}
+    made = api.post(
+        "/api/v1/stocktake-policies/", {"partner": "wcc", "check_every_months": 120}, format="json"
+    )
+    assert made.status_code == 201, made.content
+    assert api.get("/api/v1/assets/stock-take-due/").status_code == 200
+
+
+def test_months_ago_stays_within_the_calendar() -> None:
+    from assets.models import months_ago
+
+    assert months_ago(datetime.date(2026, 3, 31), 1) == datetime.date(2026, 2, 28)
+    assert months_ago(datetime.date(2026, 3, 31), 30000 * 12) == datetime.date.min
+    assert months_ago(datetime.date(2026, 3, 31), -10000 * 12) == datetime.date.max

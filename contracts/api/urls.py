@@ -27,3 +27,13 @@ routes = [
     ("kpi-measures", KpiMeasureViewSet, "kpimeasure"),
     ("service-credits", ServiceCreditViewSet, "servicecredit"),
 ]
+
+# Frameworks, call-offs and purchasing.
+from contracts.api.procurement import procurement_routes  # noqa: E402
+
+routes += procurement_routes
+
+# The published register of a council, by its code: /api/v1/partners/<code>/...
+from contracts.api.publishing import urlpatterns as publishing_urlpatterns  # noqa: E402
+
+urlpatterns = [*publishing_urlpatterns]

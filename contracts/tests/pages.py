@@ -9,6 +9,7 @@ import datetime
 from typing import Any
 
 from contracts.tests.factories import contract, supplier
+from contracts.tests.publishing_pages import publishing_visits
 
 
 def page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
@@ -24,7 +25,11 @@ def page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
     other = supplier("Pages Other")
     lead = client_for(cast.wcc_lead)
     manager = client_for(cast.manager)
+    # Frameworks, call-offs and purchasing.
+    from contracts.tests.procurement_pages import procurement_page_visits
+
     return [
+        *procurement_page_visits(cast, client_for),
         ("contract page", lambda: lead.get(f"/contracts/{made.pk}/", {"on": "2026-06-01"})),
         (
             "contract page, refused notice",
@@ -36,4 +41,6 @@ def page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
         ("scorecard", lambda: lead.get(f"/suppliers/{bt.pk}/scorecard/")),
         ("merge", lambda: manager.get(f"/suppliers/{other.pk}/merge/")),
         ("merge, errors", lambda: manager.post(f"/suppliers/{other.pk}/merge/", {})),
+        # The published register's page.
+        *publishing_visits(cast, client_for),
     ]

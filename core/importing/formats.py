@@ -26,6 +26,15 @@ from core.importing.files import ImportFileError
 Converter = Callable[[IO[bytes], str, Any], Iterable[list[Any]]]
 
 
+class SourceRow(list[Any]):
+    """A converted row that says where in the tool's file it came from ("Release
+    ocds-b5fd17-wcc-42"): each problem found on it names that, as well as the row."""
+
+    def __init__(self, cells: Iterable[Any], source: str) -> None:
+        super().__init__(cells)
+        self.source = source
+
+
 @dataclass(frozen=True)
 class ForeignFormat:
     """A file format of another tool that becomes a model's records."""
@@ -113,6 +122,16 @@ def convert(
     fmt: ForeignFormat, fileobj: IO[bytes], filename: str, user: Any
 ) -> tuple[IO[bytes], str]:
     """The file as a CSV of the model's own columns (in memory), and its new name."""
+    converted, name, _sources = convert_with_sources(fmt, fileobj, filename, user)
+    return converted, name
+
+
+def convert_with_sources(
+    fmt: ForeignFormat, fileobj: IO[bytes], filename: str, user: Any
+) -> tuple[IO[bytes], str, dict[int, str]]:
+    """`convert`, and where each converted row came from in the tool's file (by the row's
+    number in the converted file, the header being row 1), for the rows that say
+    (`SourceRow`)."""
     from django.conf import settings
 
     from core.importing.files import file_size
@@ -123,10 +142,14 @@ def convert(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     rows = 0
+    sources: dict[int, str] = {}
     for row in fmt.convert(fileobj, filename, user):
         writer.writerow(["" if cell is None else cell for cell in row])
         rows += 1
+        source = getattr(row, "source", "")
+        if source:
+            sources[rows] = source
     if rows == 0:
         raise ImportFileError(f"The file has nothing to import as a {fmt.label}.")
     name = os.path.splitext(os.path.basename(filename or "upload"))[0]
-    return io.BytesIO(buffer.getvalue().encode("utf-8")), f"{name}.csv"
+    return io.BytesIO(buffer.getvalue().encode("utf-8")), f"{name}.csv", sources

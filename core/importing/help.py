@@ -49,9 +49,12 @@ def _intro(model: type[models.Model], user: Any, *, notes: bool) -> list[str]:
         "download of the list); leave it empty to add a new one.",
     ]
     matches = [
-        column_label(model, name)
-        for name in getattr(model, "import_match_fields", ())
-        if name in getattr(model, "import_fields", ())
+        " and ".join(column_label(model, name) for name in names)
+        for names in (
+            (entry,) if isinstance(entry, str) else tuple(entry)
+            for entry in getattr(model, "import_match_fields", ())
+        )
+        if all(name in getattr(model, "import_fields", ()) for name in names)
     ]
     if matches:
         lines.append(

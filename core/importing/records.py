@@ -25,11 +25,13 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import IO, Any, TypeGuard, cast
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
 
 from core.context import acting_as
 from core.importing import formats
+from core.importing.batch import Pending, bulk_writable, undo_in_memory, write_in_bulk
 from core.importing.columns import (
     column_label,
     default_owner,
@@ -53,13 +55,17 @@ from core.importing.result import MAX_ERRORS, ImportResult, RowError
 from core.importing.values import ImportColumn, ValueReader, plain_cell
 from core.services import set_owner_shares
 from core.tenancy.access import ADD, CHANGE, IMPORT, VIEW, access_for
-from core.tenancy.records import ConcordModel
+from core.tenancy.records import ConcordModel, OwnerShare
 
 #: Calls of a progress callback: (rows done, rows in the file).
 ProgressCallback = Callable[[int, int], None]
 
 #: Rows between two calls of the progress callback.
 PROGRESS_EVERY = 100
+
+#: Rows read, checked and written together: the records the rows name are read with one query
+#: a chunk, and the rows are written in bulk a chunk at a time (core.importing.batch).
+CHUNK = 1000
 
 
 class _Importer:
@@ -101,14 +107,27 @@ class _Importer:
         self.shares = SharesReader(user) if takes_shares(model) else None
         self.shares_position: int | None = None
         # Fields a row without an id is matched on, to update the record it names.
-        self.match_fields = [
-            name for name in getattr(model, "import_match_fields", ()) if name in self.import_fields
+        # An entry may be several fields together (a device, a product and its version).
+        self.match_fields: list[tuple[str, ...]] = [
+            names
+            for names in map(match_set, getattr(model, "import_match_fields", ()))
+            if all(name in self.import_fields for name in names)
         ]
         # Read once, not once a row (a row's lookups would make an import slow down as the
         # table grows): each match field's values among the records the person may change, and
         # each unique-for-reader field's among those they see, ignoring capitals.
-        self._changeable: dict[str, dict[str, list[int]]] = {}
+        self._changeable: dict[tuple[str, ...], dict[Any, list[int]]] = {}
         self._seen_values: dict[str, dict[str, set[int]]] = {}
+        # The records a chunk's rows name (by id or by a match field), read once a chunk
+        # (None: not one the person may change), each handed to one row; a co-owned record's
+        # shares as they are ({record id: {partner id: percentage}}).
+        self._loaded: dict[int, Any] = {}
+        self._handed: set[int] = set()
+        self._owners: dict[int, dict[int, Decimal]] = {}
+        self._shared = getattr(model, "ownership", "partner") == "shared"
+        # Rows checked and waiting to be written in bulk, when the model allows it.
+        self.bulk = not dry_run and bulk_writable(model)
+        self._writes: list[Pending] = []
 
     # errors --------------------------------------------------------------------------------
 
@@ -163,6 +182,67 @@ class _Importer:
             sets.append((name,))
         return sets
 
+    # the records a chunk names -------------------------------------------------------------
+
+    def _id_in(self, raw: Any) -> int | None:
+        """The record id an ``id`` cell holds, or None."""
+        if isinstance(raw, UnusableCell):
+            return None
+        value = plain_cell(raw)
+        if is_blank(value):
+            return None
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        return int(text) if text.isdigit() else None
+
+    def _read_chunk(self, chunk: list[tuple[int, list[Any]]]) -> None:
+        """Read the records a chunk's rows name, by id or by a match field, with one query
+        (and one for co-owned records' shares), instead of a query or two a row."""
+        self._loaded, self._handed, self._owners = {}, set(), {}
+        wanted: set[int] = set()
+        by_name = {c.name: c for c in self.columns}
+        for _, cells in chunk:
+            if self.id_position is not None and self.id_position < len(cells):
+                pk = self._id_in(cells[self.id_position])
+                if pk is not None:
+                    wanted.add(pk)
+            for names in self.match_fields:
+                key = self._match_key(names, cells, by_name)
+                if key is not None and key is not _UNREADABLE:
+                    wanted.update(self._match_ids(names, key)[:2])
+        if not wanted:
+            return
+        self._loaded = dict.fromkeys(wanted)
+        changeable = self.model.objects.visible_to(self.user, CHANGE)
+        for start in range(0, len(wanted), CHUNK):
+            ids = sorted(wanted)[start : start + CHUNK]
+            for instance in changeable.filter(pk__in=ids):
+                self._loaded[instance.pk] = instance
+        if self._shared:
+            found = [pk for pk, instance in self._loaded.items() if instance is not None]
+            self._owners = {pk: {} for pk in found}
+            content_type = ContentType.objects.get_for_model(self.model)
+            for start in range(0, len(found), CHUNK):
+                shares = OwnerShare.objects.filter(
+                    content_type=content_type, object_id__in=found[start : start + CHUNK]
+                ).values_list("object_id", "partner_id", "percentage")
+                for object_id, partner_id, percentage in shares:
+                    self._owners[object_id][partner_id] = percentage
+
+    def _load(self, pk: int) -> Any:
+        """The record `pk` among those the person may change (None if not one), from those
+        read with the chunk; a second row naming it gets a copy of its own, read again."""
+        if pk in self._loaded and pk not in self._handed:
+            self._handed.add(pk)
+            return self._loaded[pk]
+        self._owners.pop(pk, None)
+        return self.model.objects.visible_to(self.user, CHANGE).filter(pk=pk).first()
+
+    def _owner_ids(self, instance: Any) -> list[int]:
+        """The councils that own `instance` now (a co-owned record's from the chunk's read)."""
+        if self._shared and instance.pk in self._owners:
+            return sorted(self._owners[instance.pk])
+        return list(instance.owning_partner_ids())
+
     def _existing(self, row: int, raw: Any) -> tuple[bool, Any]:
         """The record an ``id`` cell names, among those the person may change."""
         if isinstance(raw, UnusableCell):
@@ -175,7 +255,7 @@ class _Importer:
         if not text.isdigit():
             self.error(row, "id", f"The id '{text}' is not a whole number. Leave it empty to add.")
             return False, None
-        instance = self.model.objects.visible_to(self.user, CHANGE).filter(pk=int(text)).first()
+        instance = self._load(int(text))
         if instance is None:
             self.error(
                 row,
@@ -188,7 +268,7 @@ class _Importer:
         # page asks. Shared-service staff see a former partner's records, but those are
         # read-only to everyone, and an import must not be a way round that by moving one
         # to a current council (the owners after the change are checked in _may_import).
-        owners = instance.owning_partner_ids() or None
+        owners = self._owner_ids(instance) or None
         area = self.model.area
         if self.access.can(CHANGE, area, owners) and self.access.can(IMPORT, area, owners):
             return True, instance
@@ -224,6 +304,10 @@ class _Importer:
         if instance is None:
             instance = model()
         bad_fields: set[str] = set()
+        # Related records the row names by their natural key, found among those the person
+        # sees (core.importing.values): they exist, so the field's own check need not ask the
+        # database again (one query a row and column).
+        found_related: set[str] = set()
         row_ok = True
         shares = None
         if self.shares is not None:
@@ -253,6 +337,9 @@ class _Importer:
                 row_ok = False
                 continue
             setattr(instance, column.model_field.attname, value)
+            field: Any = column.model_field
+            if value is not None and field.many_to_one and not field.get_limit_choices_to():
+                found_related.add(column.name)
         if not self._may_import(row, instance, creating, bad_fields):
             return
         repeated = self._repeats(row, instance, cells, bad_fields)
@@ -269,7 +356,9 @@ class _Importer:
             try:
                 if check == "fields":
                     instance.full_clean(
-                        exclude=exclude, validate_unique=False, validate_constraints=False
+                        exclude=exclude | found_related,
+                        validate_unique=False,
+                        validate_constraints=False,
                     )
                 elif check == "unique":
                     instance.validate_unique(exclude=exclude)
@@ -349,43 +438,71 @@ class _Importer:
                 )
         return clashes
 
-    def _matching(self, row: int, cells: list[Any]) -> tuple[bool, Any]:
-        """The record a row without an id updates: the one the person may change whose first
-        of the model's `import_match_fields` given in the row (a serial number, an asset
-        tag) has the row's value, whatever the capitals; (True, None) when none has."""
-        by_name = {c.name: c for c in self.columns}
-        for name in self.match_fields:
+    def _match_key(
+        self, names: tuple[str, ...], cells: list[Any], by_name: dict[str, ImportColumn]
+    ) -> Any:
+        """The row's values of the match fields `names`, as matched (text in lower case):
+        None when the row does not give them all (a lone field must not be empty; of several
+        together, a text field may be), `_UNREADABLE` when one cannot be read."""
+        key = []
+        for name in names:
             column = by_name.get(name)
             if column is None or column.position >= len(cells):
-                continue
+                return None
             try:
                 value = self.values.convert(column, cells[column.position])
             except ValidationError:
-                return True, None  # the column's own check reports it
-            if value in (None, ""):
-                continue
-            if name not in self._changeable:
-                self._changeable[name] = {
-                    key: sorted(ids) for key, ids in self._values_of(name, CHANGE).items()
+                return _UNREADABLE  # the column's own check reports it
+            if value is None or (value == "" and len(names) == 1):
+                return None
+            key.append(str(value).lower())
+        return key[0] if len(names) == 1 else tuple(key)
+
+    def _match_ids(self, names: tuple[str, ...], key: Any) -> list[int]:
+        """The records the person may change whose `names` hold `key` (read once)."""
+        if names not in self._changeable:
+            if len(names) == 1:
+                self._changeable[names] = {
+                    value: sorted(ids) for value, ids in self._values_of(names[0], CHANGE).items()
                 }
-            ids = self._changeable[name].get(str(value).lower(), [])
-            found = (
-                list(self.model.objects.visible_to(self.user, CHANGE).filter(pk__in=ids[:2]))
-                if ids
-                else []
-            )
+            else:
+                found: dict[Any, list[int]] = {}
+                rows = self.model.objects.visible_to(self.user, CHANGE).values_list("pk", *names)
+                for pk, *values in rows.iterator(chunk_size=5000):
+                    if any(v is None for v in values):
+                        continue
+                    found.setdefault(tuple(str(v).lower() for v in values), []).append(pk)
+                self._changeable[names] = {k: sorted(ids) for k, ids in found.items()}
+        return self._changeable[names].get(key, [])
+
+    def _matching(self, row: int, cells: list[Any]) -> tuple[bool, Any]:
+        """The record a row without an id updates: the one the person may change whose first
+        of the model's `import_match_fields` given in the row (a serial number, an asset
+        tag; or several fields together: a device, a product and its version) has the row's
+        values, whatever the capitals; (True, None) when none has."""
+        by_name = {c.name: c for c in self.columns}
+        for names in self.match_fields:
+            key = self._match_key(names, cells, by_name)
+            if key is _UNREADABLE:
+                return True, None
+            if key is None:
+                continue
+            name = names[-1]
+            ids = self._match_ids(names, key)
+            found = [found for found in map(self._load, ids[:2]) if found is not None]
             if len(found) > 1:
-                label = column_label(self.model, name)
+                label = " and ".join(column_label(self.model, n) for n in names)
+                shown = "', '".join(str(plain_cell(cells[by_name[n].position])) for n in names)
                 self.error(
                     row,
                     name,
                     f"More than one {thing_name(self.model)} you can change has {label} "
-                    f"'{value}': add an id column to say which to update.",
+                    f"'{shown}': add an id column to say which to update.",
                 )
                 return False, None
             if found:
                 instance = found[0]
-                owners = instance.owning_partner_ids() or None
+                owners = self._owner_ids(instance) or None
                 area = self.model.area
                 if not self.access.can(IMPORT, area, owners):
                     self.error(
@@ -453,7 +570,7 @@ class _Importer:
             return True  # already reported: the council could not be read
         shares = getattr(instance, "_import_shares", None)
         try:
-            owners = [p.pk for p in shares] if shares else instance.owning_partner_ids()
+            owners = [p.pk for p in shares] if shares else self._owner_ids(instance)
         except TypeError:
             owners = []
         area = self.model.area
@@ -507,6 +624,40 @@ class _Importer:
         return repeated
 
     def _save(self, row: int, instance: Any, creating: bool, cells: list[Any]) -> None:
+        if self.bulk:
+            shares = getattr(instance, "_import_shares", None)
+            self._writes.append(Pending(row, instance, creating, shares, cells))
+            return
+        self._save_one(row, instance, creating, cells)
+
+    def _flush(self) -> None:
+        """Write the rows checked since the last flush in bulk (core.importing.batch), in a
+        savepoint; if the database refuses the chunk, write it again a row at a time, so that
+        the row at fault is the one reported."""
+        writes, self._writes = self._writes, []
+        if not writes or self.failed:
+            return
+        try:
+            with transaction.atomic():
+                hidden = write_in_bulk(self.model, self.user, writes, self._owners)
+                if hidden:
+                    raise _Invisible(hidden)
+        except _Invisible as exc:
+            undo_in_memory(writes)
+            for row in exc.args[0]:
+                self.error(row, "", "You would not be able to see this record after the import.")
+            return
+        except DatabaseError:
+            undo_in_memory(writes)
+            for item in writes:
+                if item.shares is not None:
+                    item.instance._import_shares = item.shares
+                self._save_one(item.row, item.instance, item.creating, item.cells)
+            return
+        for item in writes:
+            self._count(item.creating)
+
+    def _save_one(self, row: int, instance: Any, creating: bool, cells: list[Any]) -> None:
         try:
             # A savepoint per row, so that a clash only the database sees (two people importing
             # at once) is reported against its row instead of breaking the transaction.
@@ -556,18 +707,44 @@ class _Importer:
         done = 0
         if self.progress:
             self.progress(0, total)
+        chunk: list[tuple[int, list[Any]]] = []
         for number, cells in rows:
-            self.process_row(number, list(cells))
-            done += 1
-            if self.progress and done % PROGRESS_EVERY == 0:
-                self.progress(done, total)
+            chunk.append((number, list(cells)))
+            if len(chunk) < CHUNK:
+                continue
+            done = self._run_chunk(chunk, done, total)
+            chunk = []
+        done = self._run_chunk(chunk, done, total)
         if self.progress:
             self.progress(done, total)
         return total
 
+    def _run_chunk(self, chunk: list[tuple[int, list[Any]]], done: int, total: int) -> int:
+        """Check (and write) one chunk of rows; the rows done after it."""
+        if not chunk:
+            return done
+        self._read_chunk(chunk)
+        for number, cells in chunk:
+            self.process_row(number, cells)
+            done += 1
+            if self.progress and done % PROGRESS_EVERY == 0:
+                self.progress(done, total)
+        self._flush()
+        self._loaded, self._handed, self._owners = {}, set(), {}
+        return done
+
 
 def _empty(raw: Any) -> bool:
     return not isinstance(raw, UnusableCell) and is_blank(plain_cell(raw))
+
+
+#: A match field's cell that cannot be read (its column's own check reports it).
+_UNREADABLE = object()
+
+
+def match_set(entry: str | tuple[str, ...]) -> tuple[str, ...]:
+    """An entry of a model's `import_match_fields` as the fields matched together."""
+    return (entry,) if isinstance(entry, str) else tuple(entry)
 
 
 class _Invisible(Exception):
@@ -616,11 +793,14 @@ def import_records(
     label = f"import:{os.path.basename(filename or 'upload')}"[:200]
     total = 0
     foreign = None
+    sources: dict[int, str] = {}
     try:
         # Another tool's export (core.importing.formats) is read as the model's own columns.
         foreign = formats.detect(model, fileobj, filename)
         if foreign is not None:
-            fileobj, filename = formats.convert(foreign, fileobj, filename, user)
+            fileobj, filename, sources = formats.convert_with_sources(
+                foreign, fileobj, filename, user
+            )
         if dry_run:
             total = importer.run(fileobj, filename)
         else:
@@ -637,9 +817,15 @@ def import_records(
         created = updated = 0
     errors = importer.errors
     if foreign is not None:
-        # Said in the tool's own words: the column of its file each problem is in.
+        # Said in the tool's own words: the column of its file each problem is in, and the
+        # part of the file its row came from (a release) where the format says.
         errors = [
-            RowError(e.row, foreign.columns.get(e.column, e.column), e.message) for e in errors
+            RowError(
+                e.row,
+                foreign.columns.get(e.column, e.column),
+                f"{sources[e.row]}: {e.message}" if e.row in sources else e.message,
+            )
+            for e in errors
         ]
     return ImportResult(
         total_rows=total,

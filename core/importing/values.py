@@ -59,6 +59,9 @@ class ImportColumn:
             assert isinstance(related, type)
             column.related = related
             column.related_key = natural_key_of(related)
+        elif isinstance(f, models.URLField):
+            # An address without a scheme is read as https://, as the pages' forms read it.
+            column.formfield = f.formfield(assume_scheme="https")
         elif not isinstance(f, models.BooleanField):
             column.formfield = f.formfield()
             if f.choices:

@@ -37,6 +37,7 @@ from django.utils.functional import lazy
 from django.utils.text import capfirst
 
 from core.tenancy.access import access_for
+from core.tenancy.conditions import check_in_python
 from core.tenancy.scoping import ScopedManager, system_scope
 from core.tenancy.validators import apply_text_rules, text_fields
 
@@ -99,9 +100,10 @@ class ConcordModel(models.Model):
     import_fields: ClassVar[tuple[str, ...]] = ()
     #: Fields a re-import matches a row without an id on, in order (a serial number, then an
     #: asset tag): the record the person may change holding the row's value (whatever the
-    #: capitals) is updated instead of a new one added (core.importing.records). Empty: only
-    #: an ``id`` column updates.
-    import_match_fields: ClassVar[tuple[str, ...]] = ()
+    #: capitals) is updated instead of a new one added (core.importing.records). An entry may
+    #: be a tuple of fields matched together (a device, a product and its version; a text
+    #: field among them may be empty). Empty: only an ``id`` column updates.
+    import_match_fields: ClassVar[tuple[str | tuple[str, ...], ...]] = ()
     #: An example value for each import column, by field name, for the import's templates and
     #: page (a column without one gets an example of its field's kind).
     import_example: ClassVar[dict[str, str]] = {}
@@ -236,7 +238,15 @@ class ConcordModel(models.Model):
             values[f.attname] = json_value(getattr(self, f.attname))
         return values
 
+    def derive(self) -> None:
+        """Work out the fields that follow from the others (an asset's end of support from its
+        operating system), before every write: `save` calls it, and so does an import that
+        writes records in bulk (core.importing.batch). A model whose save would do more than
+        this and the foundation's bookkeeping overrides `save` instead, and is then imported
+        a record at a time."""
+
     def save(self, *args: Any, **kwargs: Any) -> None:
+        self.derive()
         if not self._state.adding and self.tracked_values() != self._loaded_values:
             # The version (and so the ETag) moves only when the record itself changes.
             self.version = (self.version or 0) + 1
@@ -273,6 +283,17 @@ class ConcordModel(models.Model):
                 for constraint in constraints:
                     check: Any = constraint  # (django-stubs lacks BaseConstraint.validate)
                     try:
+                        if isinstance(constraint, models.CheckConstraint):
+                            # Answered in Python where that is exactly the database's answer
+                            # (core.tenancy.conditions): no query per record and constraint.
+                            held = check_in_python(model_class, self, constraint.condition, exclude)
+                            if held is True:
+                                continue
+                            if held is False:
+                                raise ValidationError(
+                                    constraint.get_violation_error_message(),
+                                    code=constraint.violation_error_code,
+                                )
                         check.validate(model_class, self, exclude=exclude, using=using)
                     except ValidationError as exc:
                         field = self.constraint_field(constraint, checkable) or NON_FIELD_ERRORS

@@ -599,7 +599,8 @@ def save_with_results(workbook, path, results):
         entries = {name: source.read(name) for name in source.namelist()}
     sheet = entries["xl/worksheets/sheet1.xml"].decode()
     for coordinate, (kind, value) in results.items():
-        pattern = re.compile(rf'(<c r="{coordinate}"[^>]*)>(<f>.*?</f>)<v\s*/>')
+        # An empty value is <v/>, or <v></v> when openpyxl writes through lxml.
+        pattern = re.compile(rf'(<c r="{coordinate}"[^>]*)>(<f>.*?</f>)(?:<v\s*/>|<v></v>)')
         kind_attribute = "" if kind == "n" else f' t="{kind}"'
         replacement = rf"\1{kind_attribute}>\2<v>{value}</v>"
         sheet, found = pattern.subn(replacement, sheet)

@@ -289,6 +289,7 @@ UNGUARDED = {
         "benches/bench_desk.py": "times the raw SQL floor beside the desk's lists and writes",
         "benches/desk_data.py": "fills the desk benchmarks' tables with raw SQL, by design",
         "benches/bench_assets.py": "times the bulk insert and recursive query floors",
+        "benches/bench_contracts.py": "times the raw SQL floor beside the contracts register",
         "core/tenancy/scoping.py": (
             "bulk_update by key: writes only the rows the scoped queryset was checked to hold"
         ),

@@ -129,6 +129,11 @@ class ModelViews:
     #: the navigation label: each app shows its records there without the partners app
     #: knowing the app.
     on_council_page: ClassVar[bool] = False
+    #: The pages of other records these records are listed on, as (model label, the field of
+    #: these records naming one): ``(("assets.Asset", "device"),)`` lists a device's
+    #: installations on the device's page. How an app shows its records on another app's
+    #: record pages without that app importing it (the dependency runs the other way).
+    shown_on: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: A council's page offers "Add <noun>" for these records, with that council chosen in
     #: the add page's council field, to those who may add one in that council
     #: (`council_next_steps`): each app offers its next step without the partners app
@@ -190,7 +195,24 @@ class ModelViews:
         found = list(cls.related)
         if cls.model is Partner:
             found += [views.council_section() for views in DECLARED if views.on_council_page]
+        label = cls.model._meta.label
+        for views in DECLARED:
+            for shown_label, field_name in views.shown_on:
+                if shown_label == label:
+                    found.append(views.section_on(field_name))
         return found
+
+    @classmethod
+    def section_on(cls, field_name: str) -> Related:
+        """The list of these records on the page of the record their `field_name` names."""
+        filters = getattr(cls.filterset_class, "base_filters", {})
+        return Related(
+            cls.nav_label or capfirst(cls.names()[1]),
+            cls.model,
+            field_name,
+            cls.table_class,
+            list_param=field_name if field_name in filters else None,
+        )
 
     @classmethod
     def council_section(cls) -> Related:
@@ -255,6 +277,13 @@ class ModelViews:
     @classmethod
     def extra_links(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
         """More (label, URL) links beside Edit, History and Delete on a detail page."""
+        return []
+
+    @classmethod
+    def list_links(cls, request: HttpRequest) -> list[tuple[str, str]]:
+        """More (label, URL) links beside Add and Import on the list page (pages of the
+        records as a whole: a register's published files). Offer only what the reader may
+        use."""
         return []
 
     @classmethod

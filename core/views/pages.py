@@ -198,6 +198,7 @@ class ModelListView(ModelPageMixin, View):
                 else None
             ),
             export_query=_query_without(request, ("cursor", "format")),
+            list_links=self.views.list_links(request),
         )
         context["htmx_partial"] = partial
         response = self.render(context, page="_results") if partial else self.render(context)

@@ -73,7 +73,8 @@ COMPLIANCE_PARAMETERS = [
 
 class ComplianceView(APIView):
     """``GET /api/v1/licence-compliance/``: each product's position for each council the
-    reader may see and, unless ``council`` is given, for the partnership (``council`` null):
+    reader may see and, unless ``council`` is given, for the partnership (``council`` null;
+    only where it reveals no one council's figures: licences.services.totals_shown):
     seats entitled, used (assigned, and installed with no seat covering them), short or
     spare, and what the shortfall would cost and the surplus wastes."""
 

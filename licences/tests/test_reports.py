@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from core.tenancy.choices import CouncilRole
+from core.tenancy.models import Membership, Partner
 from core.tenancy.scoping import system_scope
 from licences import services
 from licences.choices import LicenceKind
@@ -98,7 +100,8 @@ def test_a_shortfall_is_priced_and_a_council_sees_only_its_own_rows(cast, api_cl
     response = api_client_for(cast.wcc_lead).get("/api/v1/licence-compliance/")
     assert response.status_code == 200
     body = response.json()
-    assert {r["council"] for r in body} == {"wcc", None}
+    # Two councils license it: the partnership's line less wcc's own would be rbkc's figures.
+    assert {r["council"] for r in body} == {"wcc"}
     line = next(r for r in body if r["council"] == "wcc")
     assert (line["entitled"], line["used"], line["shortfall"]) == (1, 2, 1)
     assert line["shortfall_cost"] == "50.00"
@@ -130,8 +133,13 @@ def test_the_compliance_page_draws_and_filters(cast, client_for):
     seat(agreement("R-1", {cast.rbkc: 100}, quantity=1, of=writer), cast.rbkc, cast.rbkc_staff)
     page = client_for(cast.wcc_lead).get("/licence-compliance/")
     text = page.content.decode()
-    assert page.status_code == 200 and "Quillsoft Writer" in text and "The partnership" in text
-    assert "Royal Borough" not in text
+    assert page.status_code == 200 and "Quillsoft Writer" in text
+    # Its line less wcc's own would be rbkc's: withheld from wcc, shown to the service.
+    assert "<strong>The partnership</strong>" not in text and "Royal Borough" not in text
+    assert (
+        "<strong>The partnership</strong>"
+        in client_for(cast.manager).get("/licence-compliance/").content.decode()
+    )
     filtered = client_for(cast.manager).get("/licence-compliance/", {"partner": cast.rbkc.pk})
     assert "Royal Borough" in filtered.content.decode()
     wrong = client_for(cast.wcc_lead).get("/licence-compliance/", {"partner": cast.rbkc.pk})
@@ -161,23 +169,61 @@ def test_joint_licensing_shows_own_lines_and_partnership_totals_only(cast, clien
     agreement("EA-OFF", {cast.wcc: 50, cast.rbkc: 50}, quantity=10, unit_cost="1.00", of=office)
     # Only one council licenses this one: not in the report.
     agreement("W-GIS", {cast.wcc: 100}, quantity=5, of=product("Zephyr GIS"))
-    [item] = services.joint_licensing(cast.wcc_lead)
-    assert item.product == office and item.councils == 2
+    # The service sees every council's lines, and the partnership's figures.
+    [item] = services.joint_licensing(cast.manager)
+    assert item.product == office and item.councils == 2 and not item.totals_withheld
     assert item.combined_quantity == 150
     assert item.combined_cost == Decimal("3158.50")
     assert item.best_unit_cost == Decimal("20.00")
     assert item.consolidated_cost == Decimal("3000.00")
     assert item.saving == Decimal("158.50")
     assert item.first_due == datetime.date(2026, 12, 31)
+    assert len(item.lines) == 2
+    # A council sees its own line; the totals less it would be the other council's quantity,
+    # cost, price and due date, so with one other council they are withheld.
+    [item] = services.joint_licensing(cast.wcc_lead)
+    assert item.councils == 2 and item.totals_withheld
+    assert (item.combined_quantity, item.combined_cost, item.best_unit_cost) == (None, None, None)
+    assert (item.saving, item.first_due, item.last_due) == (None, None, None)
     assert [line.agreement.reference for line in item.lines] == ["W-OFF"]
     assert item.hidden_lines == 1
     [theirs] = services.joint_licensing(cast.rbkc_lead)
     assert [line.agreement.reference for line in theirs.lines] == ["R-OFF"]
-    assert len(services.joint_licensing(cast.manager)[0].lines) == 2
+    assert theirs.totals_withheld
     text = client_for(cast.wcc_lead).get("/joint-licensing/").content.decode()
-    assert "W-OFF" in text and "£158.50" in text and "£3158.50" in text
-    for secret in ("R-OFF", "23.17", "1158.50", "Royal Borough"):
+    assert "W-OFF" in text and services.WITHHELD.replace("'", "&#x27;") in text
+    for secret in ("R-OFF", "23.17", "1158.50", "3158.50", "158.50", "150 seats", "Royal Borough"):
         assert secret not in text, secret
+
+
+@time_machine.travel(datetime.datetime(2026, 6, 15, 12, tzinfo=datetime.UTC), tick=False)
+def test_partnership_totals_are_shown_where_they_hide_two_councils_or_more(cast, client_for):
+    """With three councils licensing a product, the totals less a council's own line are the
+    sum of two others': shown. A reader who sees two of the three councils would find the
+    third's: withheld from them. The compliance page's partnership line follows the same rule."""
+    with system_scope("test"):
+        brent = Partner.objects.create(
+            code="brent", name="London Borough of Brent", joined_on=datetime.date(2011, 4, 1)
+        )
+        Membership.objects.create(user=cast.wcc_lead, partner=cast.rbkc, role=CouncilRole.LEAD)
+    office = product("Orrery Office")
+    agreement("W-OFF", {cast.wcc: 100}, quantity=100, unit_cost="20.00", of=office)
+    agreement("R-OFF", {cast.rbkc: 100}, quantity=50, unit_cost="23.17", of=office)
+    agreement("B-OFF", {brent: 100}, quantity=10, unit_cost="30.00", of=office)
+    [item] = services.joint_licensing(cast.rbkc_lead)
+    assert item.councils == 3 and not item.totals_withheld
+    assert (item.combined_quantity, item.combined_cost) == (160, Decimal("3458.50"))
+    assert [line.agreement.reference for line in item.lines] == ["R-OFF"]
+    # wcc's lead is rbkc's lead too: the totals less their two lines would be Brent's.
+    [item] = services.joint_licensing(cast.wcc_lead)
+    assert item.totals_withheld and item.combined_quantity is None
+    assert sorted(line.agreement.reference for line in item.lines) == ["R-OFF", "W-OFF"]
+    rows = by_council(services.compliance(cast.wcc_lead))
+    assert ("Orrery Office", None) not in rows
+    total = by_council(services.compliance(cast.rbkc_lead))[("Orrery Office", None)]
+    assert total.entitled == 160
+    text = client_for(cast.rbkc_lead).get("/joint-licensing/").content.decode()
+    assert "£3458.50" in text and "B-OFF" not in text and "30.00" not in text
 
 
 def test_linear_forecast_reads_the_trend():
@@ -281,3 +327,35 @@ def test_an_installation_and_a_device_seat_are_on_the_council_s_own_devices(cast
             services.assign(held, cast.wcc, device=mine, person=cast.wcc_staff)
         assert refused.value.message_dict["device"][0].startswith("A seat is for a person or")
         assert services.assign(held, cast.wcc, device=mine).device == mine
+
+
+@time_machine.travel(datetime.datetime(2026, 6, 15, 12, tzinfo=datetime.UTC), tick=False)
+def test_the_true_up_forecast_counts_installations_no_seat_covers(cast):
+    """Software found on a council's devices with no seat assigned is use the renewal must
+    pay for: it counts against the council's agreement for the product falling due first."""
+    from licences.models import Installation
+    from licences.tests.factories import device
+
+    gis = product("Zephyr GIS")
+    first = agreement(
+        "W-GIS-1", {cast.wcc: 100}, quantity=1, unit_cost="10.00", of=gis,
+        renewal_on=datetime.date(2026, 9, 1),
+    )  # fmt: skip
+    later = agreement(
+        "W-GIS-2", {cast.wcc: 100}, quantity=1, of=gis, renewal_on=datetime.date(2026, 11, 1)
+    )
+    seat(first, cast.wcc, cast.wcc_staff, on=datetime.date(2026, 1, 10))
+    with system_scope("test"):
+        covered = device("LT-1", {cast.wcc: 100}, person=cast.wcc_staff)
+        Installation.objects.create(partner=cast.wcc, device=covered, product=gis)
+        for tag in ("LT-2", "LT-3"):
+            laptop = device(tag, {cast.wcc: 100})
+            Installation.objects.create(partner=cast.wcc, device=laptop, product=gis)
+        # Another council's uncovered installation is its own agreements' business.
+        theirs = device("R-1", {cast.rbkc: 100})
+        Installation.objects.create(partner=cast.rbkc, device=theirs, product=gis)
+    due = {r.agreement.reference: r for r in services.renewals_due(cast.wcc_lead, 200)}
+    # One seat assigned (its installation covered by it) and two installations uncovered.
+    assert due["W-GIS-1"].in_use == 3 and due["W-GIS-1"].true_up == 2
+    assert due["W-GIS-1"].true_up_cost == Decimal("20.00")
+    assert due["W-GIS-2"].in_use == 0 and later.pk == due["W-GIS-2"].agreement.pk

@@ -1,0 +1,201 @@
+"""Writing an import's checked rows in bulk, a chunk at a time, with everything a save writes.
+
+A record saved on its own costs a dozen queries: the row, its change record and the record's
+councils in it, its search entries, a co-owned record's shares and their change record, the
+check that its author can still see it. `write_in_bulk` writes a chunk of checked rows with a
+handful instead: the records (``bulk_create``, and ``bulk_update`` one ``UPDATE`` per row sent
+as a batch), their change records and the councils of each (``bulk_create``: the change log
+still holds every write, as each save would have written it, core.changelog), the shares of
+co-owned records and their change records, the search entries (core.search follows the stated
+unlogged writes, core.tenancy.scoping.unlogged_write), and one query for the rows their
+author could not see afterwards.
+
+Which models: those whose ``save`` is the foundation's own (`bulk_writable`), whose derived
+fields are worked out by `ConcordModel.derive`, and whose visibility follows from their owning
+councils (owned by a council, co-owned in shares, or in the catalogue). A model whose ``save``
+does more (a licence assignment takes a seat under a lock) or that checks rows against each
+other as they are written (``check_unsaved_import_row``) is imported a record at a time, as
+before. The caller (core.importing.records) runs it inside the import's transaction, in a
+savepoint, and on a database error writes the chunk again a row at a time, so that a clash only
+the database sees is reported on its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from core.changelog import new_change, write_changes
+from core.models import ChangeAction
+from core.tenancy.records import ConcordModel, OwnerShare, SharedOwnershipModel
+
+#: Why the import writes records with bulk writes that send no save signal: it writes their
+#: change records itself (core.tenancy.scoping.ChangeLoggedWrites.unlogged).
+WHY = "import in bulk: core.importing.batch writes each record's change records itself"
+
+
+@dataclass
+class Pending:
+    """One checked row waiting to be written."""
+
+    row: int
+    instance: Any
+    creating: bool
+    #: A co-owned record's owners after the row ({partner: percentage}); None keeps them.
+    shares: dict[Any, Decimal] | None
+    #: The row's cells, to explain a problem the database finds on it.
+    cells: list[Any]
+    #: The record's version as checked (a write that fails puts it back).
+    version: int = 0
+
+
+def bulk_writable(model: type[ConcordModel]) -> bool:
+    """Whether an import may write `model`'s records in bulk (see the module's note)."""
+    saves_plainly = model.save is ConcordModel.save
+    ownership = getattr(model, "ownership", "partner")
+    return (
+        saves_plainly
+        and ownership in ("partner", "shared", "catalogue")
+        and not hasattr(model, "check_unsaved_import_row")
+    )
+
+
+def _percent(value: Any) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def write_in_bulk(
+    model: type[ConcordModel],
+    user: Any,
+    pending: Sequence[Pending],
+    owners: dict[int, dict[int, Decimal]],
+) -> list[int]:
+    """Write `pending` (checked rows of `model`) with their change records, shares and search
+    entries; `owners` holds each updated co-owned record's shares as they are ({record id:
+    {partner id: percentage}}, read with the chunk). Returns the rows whose record `user`
+    could not see once written."""
+    if not pending:
+        return []
+    from core.tenancy.access import VIEW
+
+    now = timezone.now()
+    shared = issubclass(model, SharedOwnershipModel)
+    content_type = ContentType.objects.get_for_model(model)
+    creates = [p for p in pending if p.creating]
+    updates = [p for p in pending if not p.creating]
+    befores: dict[int, Any] = {}
+    for item in pending:
+        item.version = item.instance.version
+        item.instance.derive()
+    for item in updates:
+        instance = item.instance
+        befores[id(instance)] = instance._loaded_values
+        if instance.tracked_values() != instance._loaded_values:
+            instance.version = (instance.version or 0) + 1
+        instance.updated_at = now
+
+    manager = model.objects.unlogged(WHY)
+    if creates:
+        manager.bulk_create([p.instance for p in creates])
+    if updates:
+        meta = model._meta
+        fields = [
+            f.name for f in meta.concrete_fields if not f.primary_key and f.name != "created_at"
+        ]
+        model.objects.visible_to(user, "change").unlogged(WHY).bulk_update(
+            [p.instance for p in updates], fields
+        )
+
+    # The shares of co-owned records: new records' all, updated records' where they change.
+    share_changes: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
+    if shared:
+        replaced: list[int] = []
+        new_shares: list[OwnerShare] = []
+        for item in pending:
+            pk = item.instance.pk
+            old = {} if item.creating else owners.get(pk, {})
+            if item.shares is None:
+                continue
+            before = {str(pid): str(_percent(pct)) for pid, pct in old.items()}
+            after = {str(p.pk): str(_percent(pct)) for p, pct in item.shares.items()}
+            if before == after and not item.creating:
+                continue
+            if old:
+                replaced.append(pk)
+            new_shares += [
+                OwnerShare(
+                    content_type=content_type,
+                    object_id=pk,
+                    partner_id=partner.pk,
+                    percentage=_percent(pct),
+                )
+                for partner, pct in item.shares.items()
+            ]
+            share_changes[pk] = (before, after)
+        if replaced:
+            OwnerShare.objects.filter(content_type=content_type, object_id__in=replaced).delete()
+        if new_shares:
+            OwnerShare.objects.bulk_create(new_shares)
+
+    # The change records, in the order a save a record at a time writes them.
+    changes = []
+    afters = []
+    for item in pending:
+        instance = item.instance
+        pk = instance.pk
+        after = instance.tracked_values()
+        if shared:
+            then = [int(p) for p in (owners.get(pk, {}) if not item.creating else {})]
+            if item.creating and item.shares is not None:
+                then = [p.pk for p in item.shares]
+            councils = sorted(set(then))
+        else:
+            councils = instance.change_log_partner_ids(
+                None if item.creating else befores[id(instance)]
+            )
+        if item.creating:
+            changes.append(new_change(instance, ChangeAction.CREATE, None, after, councils))
+        else:
+            record = new_change(
+                instance, ChangeAction.UPDATE, befores[id(instance)], after, councils
+            )
+            if record is not None:
+                changes.append(record)
+        if pk in share_changes:
+            before_shares, after_shares = share_changes[pk]
+            moved = sorted({*(int(p) for p in before_shares), *(int(p) for p in after_shares)})
+            record = new_change(
+                instance,
+                ChangeAction.UPDATE,
+                {"owner_shares": before_shares},
+                {"owner_shares": after_shares},
+                moved,
+            )
+            if record is not None:
+                changes.append(record)
+        afters.append(after)
+    write_changes(changes)
+    for item, after in zip(pending, afters, strict=True):
+        item.instance._loaded_values = after
+
+    if getattr(model, "ownership", "partner") in ("partner", "catalogue"):
+        return []
+    # Who owns it is not a column of its own here: make sure its author can still see it.
+    pks = [p.instance.pk for p in pending]
+    seen = set(model.objects.visible_to(user, VIEW).filter(pk__in=pks).values_list("pk", flat=True))
+    return [p.row for p in pending if p.instance.pk not in seen]
+
+
+def undo_in_memory(pending: Sequence[Pending]) -> None:
+    """Put the records of a chunk whose bulk write failed (and was rolled back) back as they
+    were checked, to be written a row at a time."""
+    for item in pending:
+        item.instance.version = item.version
+        if item.creating:
+            item.instance.pk = None
+            item.instance._state.adding = True

@@ -1,0 +1,82 @@
+"""A check constraint answered in Python (core.tenancy.conditions) gives the database's own
+answer, SQL's three-valued logic included, and says "cannot say" for anything it cannot answer
+exactly, so that the database is asked instead."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+from core.tenancy.conditions import CANNOT_SAY, check_in_python
+from core.testing.sample.models import Pact
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+def database_says(instance, condition):
+    against = instance._get_field_expression_map(meta=Pact._meta)
+    return Q(condition).check(against, using=connection.alias)
+
+
+CONDITIONS = [
+    Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+    Q(ends_on__gt=F("starts_on")),
+    ~Q(title="") | ~Q(reference=""),
+    Q(title="A") & ~Q(reference="x"),
+    Q(ends_on__lt=D(2030, 1, 1)),
+    Q(reference__in=["x", "y"]),
+    ~Q(ends_on__in=[D(2026, 1, 1), None]),
+    Q(ends_on=None),
+]
+PACTS = [
+    {"title": "A", "reference": "x", "starts_on": D(2026, 1, 1), "ends_on": None},
+    {"title": "", "reference": "", "starts_on": D(2026, 1, 1), "ends_on": D(2025, 1, 1)},
+    {"title": "A", "reference": "y", "starts_on": D(2026, 1, 1), "ends_on": D(2026, 1, 1)},
+    {"title": "B", "reference": "z", "starts_on": D(2026, 1, 1), "ends_on": D(2031, 1, 1)},
+]
+
+
+@pytest.mark.parametrize("number", range(len(CONDITIONS)))
+def test_python_gives_the_database_s_answer(number):
+    condition = CONDITIONS[number]
+    for values in PACTS:
+        pact = Pact(**values)
+        answer = check_in_python(Pact, pact, condition)
+        assert answer is not CANNOT_SAY, condition
+        assert answer == database_says(pact, condition), (condition, values)
+
+
+def test_what_python_cannot_answer_exactly_goes_to_the_database():
+    pact = Pact(title="b", reference="A", starts_on=D(2026, 1, 1))
+    for condition in (
+        Q(title__gt=F("reference")),  # text by order: the collation's business
+        Q(title__icontains="b"),  # a lookup it does not know
+        Q(Lower("title")),  # an expression
+        Q(starts_on__gt=Decimal("1")),  # a date against a number
+    ):
+        assert check_in_python(Pact, pact, condition) is CANNOT_SAY, condition
+
+
+def test_a_condition_on_an_excluded_field_holds_as_django_skips_it():
+    pact = Pact(title="A", starts_on=D(2026, 1, 1), ends_on=D(2020, 1, 1))
+    condition = Q(ends_on__gte=F("starts_on"))
+    assert check_in_python(Pact, pact, condition) is False
+    assert check_in_python(Pact, pact, condition, exclude={"ends_on"}) is True
+
+
+def test_the_model_s_validation_reports_a_breach_found_in_python(django_assert_num_queries):
+    from django.core.exceptions import ValidationError
+
+    pact = Pact(title="A", reference="x", starts_on=D(2026, 1, 1), ends_on=D(2025, 1, 1))
+    with django_assert_num_queries(0), pytest.raises(ValidationError) as caught:
+        pact.validate_constraints()
+    assert caught.value.message_dict == {
+        "ends_on": ["The end date must be the same as or after the start date"]
+    }
