@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0002_contract_dates'),
+        ('contracts', '0003_procurement'),
     ]
 
     operations = [
