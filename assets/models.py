@@ -363,6 +363,9 @@ class StocktakePolicy(PartnerOwnedModel):
     note = models.CharField(max_length=200, blank=True, help_text="Why this interval.")
 
     area: ClassVar[str] = "assets"
+    constraint_fields: ClassVar[dict[str, str]] = {
+        "stocktake_months_in_range": "check_every_months"
+    }
     noun: ClassVar[str | None] = "stock-take interval"
     noun_plural: ClassVar[str | None] = "stock-take intervals"
     import_fields: ClassVar[tuple[str, ...]] = ("partner", "kind", "check_every_months", "note")

@@ -700,9 +700,11 @@ class ServiceCredit(PartModel):
     """Money a supplier owes (or credits) for missing its service levels in a month."""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="credits")
+    # PROTECT: a KPI whose misses earned credits is kept while they are (SET_NULL would clear
+    # the credits' link in bulk, past the change log).
     kpi = models.ForeignKey(
         Kpi,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

@@ -297,9 +297,13 @@ def _load_installations(
     from assets.models import Asset
     from licences.models import Installation
 
+    # Devices an inventory has reported (an operating system recorded): not the laptops the
+    # contracts demo's joint purchase received into stock, which a second run would otherwise
+    # find and install on.
     devices = list(
         Asset.objects.unscoped("the demo's devices")
         .exclude(state__in=["retired", "disposed"])
+        .exclude(os_name="")
         .order_by("asset_tag", "id")
     )
     owner_of = _main_owner([d.pk for d in devices])

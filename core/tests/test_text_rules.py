@@ -240,8 +240,10 @@ def test_a_workbook_holds_any_text_with_u_fffd_for_what_it_cannot():
     [row] = read.iter_rows(values_only=True)
     kept = {"\t", "\n", "\r"}
     expected = "".join(c if c in kept or ord(c) >= 0x20 else "\ufffd" for c in every)
-    # A workbook's XML reads a carriage return back as a line feed.
-    assert row[0] == expected.replace("\r", "\n")
+    # openpyxl writes through lxml where it is installed (libcoveocds brings it to the tests),
+    # which keeps a carriage return (&#13;); through the standard library's writer a
+    # workbook's XML reads it back as a line feed.
+    assert row[0] in (expected, expected.replace("\r", "\n"))
     assert row[1] == "\ufffd=1+2"  # starts with no formula prefix once made writable
 
 

@@ -55,9 +55,13 @@ def test_demo_records_what_is_installed_on_the_asset_register_s_devices():
     with system_scope("test"):
         wcc, rbkc = Partner.objects.get(code="wcc"), Partner.objects.get(code="rbkc")
         lead = User.objects.get(username="wcc.lead")
+    # Devices an inventory has reported (an operating system recorded); a laptop just received
+    # into stock, with none, has nothing installed.
+    windows = {"os_name": "Windows 11 Enterprise"}
     for n in range(3):
-        device(f"DEMO-W-{n}", {wcc: 100}, person=lead if n == 0 else None)
-    device("DEMO-R-0", {rbkc: 100})
+        device(f"DEMO-W-{n}", {wcc: 100}, person=lead if n == 0 else None, **windows)
+    device("DEMO-R-0", {rbkc: 100}, **windows)
+    device("DEMO-NEW-0", {wcc: 100})
     run("demo")
     with system_scope("test"):
         found = set(
@@ -70,6 +74,7 @@ def test_demo_records_what_is_installed_on_the_asset_register_s_devices():
     assert ("DEMO-W-0", "Microsoft 365 E3", "wcc") in found
     assert ("DEMO-W-1", "Sophos Intercept X", "wcc") in found
     assert ("DEMO-R-0", "Microsoft 365 E3", "rbkc") in found
+    assert not any(tag == "DEMO-NEW-0" for tag, _, _ in found)
     # A Sophos seat on every other PC of Westminster's register (the assets demo's PCs and
     # those made here), never on another council's.
     assert seats >= 1 and products == {"Sophos Intercept X"}
