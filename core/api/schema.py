@@ -67,6 +67,10 @@ def _errors_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     codes = ["401", "403"]
     if method == "get":
         codes += ["404"] if detail else ["400"]
+        if detail and any(p.get("in") == "query" for p in operation.get("parameters", ())):
+            # A record read with a query parameter (a contract's dates ``?on=``): a bad value,
+            # or a NUL in the query string, is a 400 naming it.
+            codes.append("400")
     elif method == "post":
         # An action on a record (``/tickets/{id}/resolve/``): the record may not be there.
         codes += ["400", "404", "415"] if detail else ["400", "415"]

@@ -53,6 +53,20 @@ def test_schema_documents_errors_etags_and_if_match(cast):
     assert "429" in token["responses"] and "401" not in token["responses"]
 
 
+def test_a_record_read_with_query_parameters_documents_its_400(cast):
+    """A GET of one record that takes a query parameter (a contract's dates ``?on=``) may be
+    answered 400 (a bad value, a NUL in the query): schemathesis found it undocumented."""
+    schema = api_client().get("/api/schema/?format=json").json()
+    for path, operations in schema["paths"].items():
+        read = operations.get("get")
+        if not (path.startswith("/api/v1/") and "{" in path and read):
+            continue
+        if any(p["in"] == "query" for p in read.get("parameters", [])):
+            assert "400" in read["responses"], path
+    plain = schema["paths"]["/api/v1/rooms/{id}/"]["get"]
+    assert "400" not in plain["responses"]  # no query parameter: nothing to be bad
+
+
 def test_schema_generates_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
