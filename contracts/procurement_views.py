@@ -8,6 +8,7 @@ The rules are in contracts.procurement_services; these views choose what to ask 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django import forms
@@ -77,7 +78,7 @@ from contracts.procurement_tables import (
     PurchaseRequestTable,
     PurchasingSettingsTable,
 )
-from core.forms import ScopedForm
+from core.forms import ScopedForm, add_validation_error
 from core.tenancy.access import ADD, CHANGE, access_for
 from core.views.generic import ModelViews, Related
 
@@ -327,7 +328,7 @@ class FrameworkSpendView(LoginRequiredMixin, View):
 # Actions ----------------------------------------------------------------------------------
 
 
-class ActionView(LoginRequiredMixin, View):
+class ActionView(LoginRequiredMixin, View, ABC):
     """A page that asks to confirm one action on a record (with a form where the action
     takes answers) and does it through the service on POST."""
 
@@ -346,8 +347,9 @@ class ActionView(LoginRequiredMixin, View):
     def allowed(self, request: HttpRequest, obj: Any) -> bool:
         return access_for(request.user).can(CHANGE, obj.area, obj.owning_partner_ids())
 
+    @abstractmethod
     def act(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> str:
-        raise NotImplementedError
+        """Do the action through the services; the message to show."""
 
     def draw(self, request: HttpRequest, obj: Any, form: Any, status: int = 200) -> HttpResponse:
         context = {
@@ -390,10 +392,7 @@ class ActionView(LoginRequiredMixin, View):
             if form is None:
                 form = forms.Form(data={})
                 form.full_clean()
-            for field, errors in exc.message_dict.items():
-                target = field if field in form.fields else None
-                for error in errors:
-                    form.add_error(target, error)
+            add_validation_error(form, exc)
             return self.draw(request, obj, form, status=400)
         messages.success(request, done)
         return HttpResponseRedirect(obj.get_absolute_url())
