@@ -52,6 +52,14 @@ const packages = [
     dirs: [],
     css: ["accessible-autocomplete.min.css"],
   },
+  {
+    // Charts drawn in the page from figures the server sends (the same figures as a table).
+    name: "chart.js",
+    from: "chart.js/dist",
+    files: ["chart.umd.min.js"],
+    dirs: [],
+    css: [],
+  },
 ];
 
 function fail(message) {
