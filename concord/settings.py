@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "assets",
     "licences",
     "contracts",
+    "finance",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Finance records: ledger (see finance/models/__init__.py)."""

@@ -1,0 +1,1 @@
+"""Finance records: recharges (see finance/models/__init__.py)."""

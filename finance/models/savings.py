@@ -1,0 +1,1 @@
+"""Finance records: savings (see finance/models/__init__.py)."""
