@@ -1,0 +1,7 @@
+"""The finance demo's ledger part (called by finance/demo.py); filled in by that part."""
+
+from core.demo import DemoRun
+
+
+def load_ledger_demo(run: DemoRun) -> None:
+    """Nothing yet: this part's demo records come with its models."""
