@@ -10,9 +10,10 @@ option (half of them exercised), one in four renewing tacitly, each with two CPV
 stored dates worked out as a save does (contracts.services.set_stored_dates). Then:
 
 - the decisions-due list as the first council's lead, p50 and p95 of `--repeat` runs, through
-  the whole stack: its page (``/contracts/decisions-due/?within=180``: the first 500) and
-  ``GET /api/v1/contracts/decisions-due/?within=180`` (up to 5,000), each beside the raw SQL
-  that reads the same rows (as many);
+  the whole stack: its page (``/contracts/decisions-due/?within=180``, 50 rows a page) and
+  ``GET /api/v1/contracts/decisions-due/?within=180`` (a page of the API's default size),
+  the first page and one deep in the list (keyset: the same cost), beside the raw SQL that
+  reads the same rows (as many);
 - the first council's OCDS release package (``GET /api/v1/partners/<code>/ocds/``) and its
   Transparency Code CSV, streamed through the whole stack and read to the end, each in a
   process of its own, whose resident memory is sampled as the file streams (at the first
@@ -62,6 +63,8 @@ from core.tenancy.records import OwnerShare  # noqa: E402
 from core.tenancy.scoping import system_scope  # noqa: E402
 
 BATCH = 5000
+#: The deep page timed: the list's page after this many.
+DEEP = 40
 WHY = "benchmark fill: generated data, not a change anyone made"
 PREFIX = "BENCHC-"
 
@@ -238,41 +241,55 @@ LIMIT %s
 """
 
 
-def time_due(user: User, repeat: int) -> tuple[float, float, int]:
-    """The decisions-due page (``/contracts/decisions-due/?within=180``) through the whole
-    stack: contracts.services.decisions_due, its first 500 rows, each decision's kind."""
-    client = Client()
-    client.force_login(user, backend="core.tenancy.auth.ConcordBackend")
-    samples = []
-    rows = 0
-    for i in range(repeat + 1):
-        start = time.perf_counter()
-        response = client.get("/contracts/decisions-due/", {"within": 180})
-        elapsed = ms(time.perf_counter() - start)
+def deep_cursor(client: Client, path: str, pages: int, api: bool) -> str:
+    """The cursor of the list's page number `pages` + 1, found by following "next"."""
+    params: dict[str, Any] = {"within": 180}
+    for _ in range(pages):
+        response = client.get(path, params)
         assert response.status_code == 200, response.status_code
-        rows = response.content.count(b'<tr class="govuk-table__row">') - 1
-        if i:
-            samples.append(elapsed)
-    p50, p95 = percentiles(samples)
-    return p50, p95, rows
+        if api:
+            link = response.json()["next"]
+            assert link, "the list has fewer pages than asked for"
+            params = {"within": 180, "cursor": link.split("cursor=")[1].split("&")[0]}
+        else:
+            page = response.context["page"]
+            assert page.has_next, "the list has fewer pages than asked for"
+            params = {"within": 180, "cursor": page.next_cursor}
+    return str(params["cursor"])
 
 
-def time_due_api(user: User, repeat: int) -> tuple[float, float, int]:
-    """``GET /api/v1/contracts/decisions-due/?within=180`` through the whole stack."""
+def time_list(
+    user: User, repeat: int, path: str, api: bool, deep: int = 0
+) -> tuple[float, float, int]:
+    """A page of the decisions-due list (`api`: of its API) through the whole stack:
+    contracts.services.decisions_due, a keyset page of it, each row's stored decision. With
+    `deep`, the page after `deep` others (found by following their "next" links first)."""
     client = Client()
     client.force_login(user, backend="core.tenancy.auth.ConcordBackend")
+    params: dict[str, Any] = {"within": 180}
+    if deep:
+        from urllib.parse import unquote
+
+        params["cursor"] = unquote(deep_cursor(client, path, deep, api))
     samples = []
     rows = 0
     for i in range(repeat + 1):
         start = time.perf_counter()
-        response = client.get("/api/v1/contracts/decisions-due/", {"within": 180})
+        response = client.get(path, params)
         elapsed = ms(time.perf_counter() - start)
         assert response.status_code == 200, response.content[:300]
-        rows = len(response.json())
+        if api:
+            rows = len(response.json()["results"])
+        else:
+            rows = response.content.count(b'<tr class="govuk-table__row">') - 1
         if i:
             samples.append(elapsed)
     p50, p95 = percentiles(samples)
     return p50, p95, rows
+
+
+PAGE = "/contracts/decisions-due/"
+API = "/api/v1/contracts/decisions-due/"
 
 
 def time_due_raw(partner: Partner, repeat: int, limit: int) -> tuple[float, float]:
@@ -394,10 +411,12 @@ def main() -> None:
     made, fill_seconds = fill(args.contracts, args.suppliers)
     lead = person(f"{made[0].code}.lead", partner=made[0], role=CouncilRole.LEAD)
     person("bench.contracts", ServiceRole.MANAGER)
-    due = time_due(lead, args.repeat)
-    due_api = time_due_api(lead, args.repeat)
-    due_raw = time_due_raw(made[0], args.repeat, 501)
-    due_api_raw = time_due_raw(made[0], args.repeat, 5000)
+    due = time_list(lead, args.repeat, PAGE, api=False)
+    due_deep = time_list(lead, args.repeat, PAGE, api=False, deep=DEEP)
+    due_api = time_list(lead, args.repeat, API, api=True)
+    due_api_deep = time_list(lead, args.repeat, API, api=True, deep=DEEP)
+    due_raw = time_due_raw(made[0], args.repeat, due[2] + 1)
+    due_api_raw = time_due_raw(made[0], args.repeat, due_api[2] + 1)
     print(f"decisions due: p95 {due[1]:.0f} ms ({due[2]} rows)", file=sys.stderr)
     print(f"decisions due API: p95 {due_api[1]:.0f} ms ({due_api[2]} rows)", file=sys.stderr)
     ocds = in_child("ocds")
@@ -418,12 +437,16 @@ def main() -> None:
         "| measurement | rows | Concord | raw SQL | target | RSS before / first chunk / "
         "peak (MB) |",
         "|---|---:|---:|---:|---|---|",
-        f"| decisions-due page (`?within=180`), council lead | {due[2]} | p50 "
+        f"| decisions-due page (`?within=180`), council lead, first page | {due[2]} | p50 "
         f"{due[0]:.0f} ms, p95 {due[1]:.0f} ms | p50 {due_raw[0]:.0f} ms, p95 "
         f"{due_raw[1]:.0f} ms | p95 under 100 ms | |",
-        f"| `GET /api/v1/contracts/decisions-due/?within=180`, council lead | {due_api[2]} | "
-        f"p50 {due_api[0]:.0f} ms, p95 {due_api[1]:.0f} ms | p50 {due_api_raw[0]:.0f} ms, "
-        f"p95 {due_api_raw[1]:.0f} ms | p95 under 100 ms | |",
+        f"| the same, page {DEEP + 1} | {due_deep[2]} | p50 {due_deep[0]:.0f} ms, p95 "
+        f"{due_deep[1]:.0f} ms | | p95 under 100 ms | |",
+        f"| `GET /api/v1/contracts/decisions-due/?within=180`, council lead, first page | "
+        f"{due_api[2]} | p50 {due_api[0]:.0f} ms, p95 {due_api[1]:.0f} ms | p50 "
+        f"{due_api_raw[0]:.0f} ms, p95 {due_api_raw[1]:.0f} ms | p95 under 100 ms | |",
+        f"| the same, page {DEEP + 1} | {due_api_deep[2]} | p50 {due_api_deep[0]:.0f} ms, p95 "
+        f"{due_api_deep[1]:.0f} ms | | p95 under 100 ms | |",
     ]
     for label, m in (("OCDS release package", ocds), ("Transparency Code CSV", transparency)):
         lines.append(
@@ -439,6 +462,8 @@ def main() -> None:
                 "database": database,
                 "contracts": args.contracts,
                 "decisions_due": {"p50_ms": due[0], "p95_ms": due[1], "rows": due[2]},
+                "decisions_due_deep": {"p50_ms": due_deep[0], "p95_ms": due_deep[1]},
+                "decisions_due_api_deep": {"p50_ms": due_api_deep[0], "p95_ms": due_api_deep[1]},
                 "decisions_due_api": {
                     "p50_ms": due_api[0],
                     "p95_ms": due_api[1],

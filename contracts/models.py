@@ -257,6 +257,9 @@ class Contract(SharedOwnershipModel):
     earliest_end = models.DateField("Earliest end", null=True, blank=True, editable=False)
     notice_by = models.DateField("Notice deadline", null=True, blank=True, editable=False)
     decision_by = models.DateField("Next decision", null=True, blank=True, editable=False)
+    decision = models.CharField(
+        "Decision", max_length=80, blank=True, editable=False, help_text="What is to be decided."
+    )
     dates_as_of = models.DateField("Dates as of", null=True, blank=True, editable=False)
 
     area: ClassVar[str] = "contracts"
@@ -264,7 +267,7 @@ class Contract(SharedOwnershipModel):
     unique_for_reader: ClassVar[tuple[str, ...]] = ("reference",)
     import_match_fields: ClassVar[tuple[str, ...]] = ("reference",)
     derived_fields: ClassVar[frozenset[str]] = frozenset(
-        {"end_date", "earliest_end", "notice_by", "decision_by", "dates_as_of"}
+        {"end_date", "earliest_end", "notice_by", "decision_by", "decision", "dates_as_of"}
     )
     import_fields: ClassVar[tuple[str, ...]] = (
         "owner_shares",

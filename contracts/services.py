@@ -310,16 +310,18 @@ def dates(contract: Contract, on: datetime.date | None = None) -> Dates:
 
 def set_stored_dates(contract: Contract, on: datetime.date | None = None) -> None:
     """Set the contract's stored dates (`end_date`, `earliest_end`, `notice_by`,
-    `decision_by`) as of `on` (today), without saving."""
+    `decision_by`) and what its next decision is (`decision`) as of `on` (today), without
+    saving. Lists read them as they are stored, so a page of them costs one query."""
     on = on or today()
     contract.end_date = current_end_date(contract, on)
     contract.earliest_end = earliest_end_date(contract, on)
     contract.notice_by = notice_deadline(contract, on)
     contract.decision_by = next_decision_date(contract, on)
+    contract.decision = decision_kind(contract, on)
     contract.dates_as_of = on
 
 
-STORED = ("end_date", "earliest_end", "notice_by", "decision_by", "dates_as_of")
+STORED = ("end_date", "earliest_end", "notice_by", "decision_by", "decision", "dates_as_of")
 
 
 def refresh_stored_dates(contract_id: int | None, on: datetime.date | None = None) -> None:
@@ -576,6 +578,14 @@ def decisions_due(user: Any, on: datetime.date | None = None, within_days: int =
         .select_related("supplier", "owner")
         .order_by("decision_by", "id")
     )
+
+
+def decision_of(contract: Contract, on: datetime.date | None = None) -> str:
+    """What the contract's next decision is: as stored with its dates, or worked out for a
+    contract whose stored dates predate the stored decision (until the daily job's next run)."""
+    if contract.decision or contract.decision_by is None:
+        return contract.decision
+    return decision_kind(contract, on)
 
 
 def decision_kind(contract: Contract, on: datetime.date | None = None) -> str:

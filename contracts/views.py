@@ -79,6 +79,7 @@ from contracts.tables import (
 from core import feeds
 from core.forms import add_validation_error
 from core.navigation import Need
+from core.pagination import InvalidCursor, keyset_page
 from core.tenancy.access import CHANGE, DELETE, VIEW, access_for
 from core.views.actions import RecordAction
 from core.views.generic import ModelViews, Related
@@ -87,6 +88,11 @@ from core.views.generic import ModelViews, Related
 REPORT_LIMIT = 500
 #: The decisions-due list's horizon when none is chosen, in days.
 DEFAULT_WITHIN = 180
+#: The decisions-due list: soonest first, a page of this many at a time (keyset on the
+#: stored date and the id, with the index `contract_decision_by`: a page costs the same
+#: however many contracts the register holds).
+DECISIONS_ORDER = ["decision_by", "id"]
+DECISIONS_PAGE_SIZE = 50
 #: The name of the contracts' feed among a person's feeds (core.feeds).
 FEED = "contracts"
 
@@ -367,31 +373,29 @@ class DecisionsDueView(LoginRequiredMixin, View):
         if not form.is_bound:
             form = DecisionsFilter(initial={"within": within}, user=request.user)
         today = timezone.localdate()
-        found = (
-            []
-            if form.errors
-            # Each row's kind of decision reads its extensions and breaks: prefetched, not a
-            # query a row (found by benches/bench_contracts.py).
-            else list(
-                services.decisions_due(request.user, today, within).prefetch_related(
-                    *services.contract_parts()
-                )[: REPORT_LIMIT + 1]
-            )
-        )
+        page = None
+        if not form.errors:
+            found = services.decisions_due(request.user, today, within)
+            cursor = request.GET.get("cursor") or None
+            try:
+                page = keyset_page(found, DECISIONS_ORDER, cursor, DECISIONS_PAGE_SIZE)
+            except InvalidCursor:
+                # A cursor that cannot be read starts the list again, as the generic lists do.
+                page = keyset_page(found, DECISIONS_ORDER, None, DECISIONS_PAGE_SIZE)
         rows = [
             {
                 "contract": contract,
-                "what": services.decision_kind(contract, today),
+                "what": services.decision_of(contract, today),
                 "days_left": (contract.decision_by - today).days if contract.decision_by else 0,
             }
-            for contract in found[:REPORT_LIMIT]
+            for contract in (page.rows if page else [])
         ]
         secret = request.session.pop("concord_contracts_feed_secret", None)
         context = {
             "form": form if form.errors else None,
             "filter_form": form,
             "rows": rows,
-            "more": len(found) > REPORT_LIMIT,
+            "page": page,
             "within": within,
             "has_feed": feeds.has_feed(request.user, FEED),
             "feed_url": (

@@ -63,11 +63,26 @@ from contracts.models import (
 )
 from contracts.services import contract_parts
 from contracts.views import may_merge
+from core.api.pagination import KeysetPagination
 from core.api.viewsets import ScopedModelViewSet
 from core.tenancy.access import CHANGE, access_for
 
-#: Rows a report answers at most.
-REPORT_LIMIT = 5000
+
+class DecisionsPagination(KeysetPagination):
+    """The decisions-due list's pages: always soonest decision first (the stored date, then
+    the id), so a page reads its rows along the index `contract_decision_by`."""
+
+    def allowed_ordering(self, view: Any, model: Any) -> list[str]:
+        return []
+
+    def default_ordering(self, view: Any, model: Any) -> list[str]:
+        return ["decision_by", "id"]
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        # No choice of order: only the cursor and the page size.
+        return [p for p in super().get_schema_operation_parameters(view) if p["name"] != "ordering"]
+
+
 AS_OF = OpenApiParameter(
     "on", OpenApiTypes.DATE, description="Work the dates out as of this day (default today)."
 )
@@ -165,24 +180,24 @@ class ContractViewSet(ScopedModelViewSet):
         parameters=[OpenApiParameter("within", int, description="Days ahead (1-3650).")],
         responses=ContractDecisionSerializer(many=True),
     )
-    # One answer in the list's own order (soonest decision first), not a page of contracts.
+    # Pages in the list's own order (soonest decision first), keyset on the stored date.
     @action(
         detail=False,
         methods=["get"],
         url_path="decisions-due",
         url_name="decisions-due",
-        pagination_class=None,
+        pagination_class=DecisionsPagination,
         filter_backends=[],
     )
     def decisions_due(self, request: Request) -> Response:
         """The contracts whose next decision falls within ``within`` days (default 180), or
-        is overdue, soonest first, among those the requester sees."""
+        is overdue, soonest first, among those the requester sees; a page at a time."""
         form = DecisionsWithinSerializer(data=request.query_params)
         form.is_valid(raise_exception=True)
         today = timezone.localdate()
-        rows = services.decisions_due(request.user, today, form.validated_data["within"])
-        rows = rows.prefetch_related(*contract_parts())[:REPORT_LIMIT]
-        return Response(
+        found = services.decisions_due(request.user, today, form.validated_data["within"])
+        page = self.paginate_queryset(found)
+        return self.get_paginated_response(
             ContractDecisionSerializer(
                 [
                     {
@@ -190,12 +205,12 @@ class ContractViewSet(ScopedModelViewSet):
                         "id": c.pk,
                         "title": c.title,
                         "supplier": c.supplier.name,
-                        "decision": services.decision_kind(c, today),
+                        "decision": services.decision_of(c, today),
                         "decision_by": c.decision_by,
                         "end_date": c.end_date,
                         "owner": c.owner.username if c.owner else None,
                     }
-                    for c in rows
+                    for c in page or []
                 ],
                 many=True,
             ).data

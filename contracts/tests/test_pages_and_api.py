@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -37,6 +39,7 @@ def due_soon(reference: str, partner: Any, **fields: Any) -> Contract:
     """A tacit contract whose notice deadline is about 60 days away."""
     today = timezone.localdate()
     start = services.add_months(today.replace(day=1), -33)
+    fields.setdefault("notice_months", 1)
     return contract(
         reference,
         {partner: 100},
@@ -44,7 +47,6 @@ def due_soon(reference: str, partner: Any, **fields: Any) -> Contract:
         months=36,
         renewal="tacit",
         renewal_period_months=12,
-        notice_months=1,
         **fields,
     )
 
@@ -126,8 +128,11 @@ def test_decisions_due_page_api_and_feed_show_each_council_its_own(
     bad = client_for(cast.wcc_lead).get(reverse("contracts:decisions_due"), {"within": "x"})
     assert bad.status_code == 400
 
-    rows = api_client_for(cast.wcc_lead).get(reverse("api:contract-decisions-due")).json()
+    answer = api_client_for(cast.wcc_lead).get(reverse("api:contract-decisions-due")).json()
+    assert answer["next"] is None and answer["previous"] is None
+    rows = answer["results"]
     assert [row["contract"] for row in rows] == ["DUE-WCC"]
+    assert rows[0]["decision"] == "Last day to give notice"
     assert rows[0]["decision_by"] == str(ours.notice_by)
     assert rows[0]["owner"] == cast.wcc_lead.username
     refused = api_client_for(cast.wcc_lead).get(
@@ -156,6 +161,70 @@ def test_decisions_due_page_api_and_feed_show_each_council_its_own(
     lead.post(reverse("contracts:feed_secret"))
     assert client.get(path).status_code == 404
     assert client.get(reverse("contracts:feed", args=["nope"])).status_code == 404
+
+
+def test_decisions_due_come_a_page_at_a_time_soonest_first(
+    cast: Any,
+    client_for: Any,
+    api_client_for: Any,
+    monkeypatch: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from contracts import views
+
+    made = [due_soon(f"PAGE-{n:02}", cast.wcc, notice_months=1 + n % 3) for n in range(7)]
+    expected = [c.reference for c in sorted(made, key=lambda c: (c.decision_by, c.pk))]
+    # A contract saved before the decision was stored: worked out as the row is read.
+    stale = made[0]
+    Contract.objects.unscoped("test").filter(pk=stale.pk).unlogged("test").update(decision="")
+
+    monkeypatch.setattr(views, "DECISIONS_PAGE_SIZE", 3)
+    lead = client_for(cast.wcc_lead)
+    seen: list[str] = []
+    url = reverse("contracts:decisions_due")
+    params: dict[str, str] = {"within": "3650"}
+    for _ in range(3):
+        page = lead.get(url, params)
+        assert page.status_code == 200
+        rows = page.context["rows"]
+        seen += [row["contract"].reference for row in rows]
+        assert all(row["what"] for row in rows)
+        if not page.context["page"].has_next:
+            break
+        params = {"within": "3650", "cursor": page.context["page"].next_cursor}
+    assert seen == expected
+    assert 'rel="next"' not in page.content.decode()
+    # A cursor that cannot be read starts again from the first page.
+    again = lead.get(url, {"within": "3650", "cursor": "nonsense"})
+    assert [row["contract"].reference for row in again.context["rows"]] == expected[:3]
+
+    api = api_client_for(cast.wcc_lead)
+    first = api.get(reverse("api:contract-decisions-due"), {"within": 3650, "page_size": 4})
+    body = first.json()
+    assert [row["contract"] for row in body["results"]] == expected[:4]
+    assert body["previous"] is None and body["next"]
+    second = api.get(body["next"]).json()
+    assert [row["contract"] for row in second["results"]] == expected[4:]
+    assert second["next"] is None
+    # The order is the list's own; a sort or a broken cursor is a 400 naming its parameter.
+    for bad in ({"ordering": "title"}, {"cursor": "nonsense"}, {"page_size": 0}):
+        refused = api.get(reverse("api:contract-decisions-due"), bad)
+        assert refused.status_code == 400
+        assert refused.json()["errors"][0]["field"] == next(iter(bad))
+    # A page costs the same number of queries however many rows it shows (the stale row
+    # moved out of the way: it is the one that would be worked out as it is read).
+    last = expected[3]
+    far = next(c for c in made if c.reference == last).decision_by
+    assert far is not None
+    Contract.objects.unscoped("test").filter(pk=stale.pk).unlogged("test").update(
+        decision_by=far + datetime.timedelta(days=400)
+    )
+    counts = []
+    for size in (1, 4):
+        with CaptureQueriesContext(connection) as queries:
+            api.get(reverse("api:contract-decisions-due"), {"within": 3650, "page_size": size})
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def test_a_supplier_a_contract_names_cannot_be_deleted(
