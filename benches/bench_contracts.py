@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import html
 import json
 import os
 import platform
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -39,6 +41,7 @@ from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -250,11 +253,12 @@ def deep_cursor(client: Client, path: str, pages: int, api: bool) -> str:
         if api:
             link = response.json()["next"]
             assert link, "the list has fewer pages than asked for"
-            params = {"within": 180, "cursor": link.split("cursor=")[1].split("&")[0]}
+            params = {"within": 180, "cursor": parse_qs(urlsplit(link).query)["cursor"][0]}
         else:
-            page = response.context["page"]
-            assert page.has_next, "the list has fewer pages than asked for"
-            params = {"within": 180, "cursor": page.next_cursor}
+            found = re.search(rb'href="([^"]*)" rel="next"', response.content)
+            assert found, "the list has fewer pages than asked for"
+            query = parse_qs(urlsplit(html.unescape(found.group(1).decode())).query)
+            params = {"within": 180, "cursor": query["cursor"][0]}
     return str(params["cursor"])
 
 
@@ -268,9 +272,7 @@ def time_list(
     client.force_login(user, backend="core.tenancy.auth.ConcordBackend")
     params: dict[str, Any] = {"within": 180}
     if deep:
-        from urllib.parse import unquote
-
-        params["cursor"] = unquote(deep_cursor(client, path, deep, api))
+        params["cursor"] = deep_cursor(client, path, deep, api)
     samples = []
     rows = 0
     for i in range(repeat + 1):

@@ -56,7 +56,7 @@ const packages = [
     // Charts drawn in the page from figures the server sends (the same figures as a table).
     name: "chart.js",
     from: "chart.js/dist",
-    files: ["chart.umd.min.js"],
+    files: ["chart.umd.min.js", "chart.umd.min.js.map"],
     dirs: [],
     css: [],
   },

@@ -33,7 +33,7 @@ from rest_framework.authtoken.models import Token
 
 from core.attachments import attach_file
 from core.tenancy.scoping import system_scope
-from core.testing.cast import make_cast
+from core.testing.cast import build_cast
 from core.testing.sample.factories import make_rooms
 
 pytestmark = [
@@ -85,8 +85,9 @@ ROLES = {
 
 @pytest.fixture
 def fuzz_cast(transactional_db: None, media_folder: Any) -> Any:
-    """The cast, with a few records and files (sequences reset: small ids find them)."""
-    cast = make_cast()
+    """The cast, with a few records and files (sequences reset: small ids find them, so the
+    cast is made through the models here, not written again with the ids it had before)."""
+    cast = build_cast()
     rooms = make_rooms(cast, 2)
     with system_scope("fuzz data"):
         for room in (rooms["wcc"][0], rooms["rbkc"][0]):
