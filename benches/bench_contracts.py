@@ -236,7 +236,7 @@ RAW_DUE = """
 SELECT c.*, p.name
 FROM contracts_contract c
 JOIN contracts_supplier p ON p.id = c.supplier_id
-WHERE c.status IN ('active', 'in_notice') AND c.decision_by <= %s
+WHERE c.status NOT IN ('draft', 'expired', 'terminated') AND c.decision_by <= %s
   AND EXISTS (SELECT 1 FROM {shares} s WHERE s.object_id = c.id AND s.content_type_id = %s
               AND s.partner_id = %s)
 ORDER BY c.decision_by, c.id

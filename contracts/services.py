@@ -572,9 +572,15 @@ def decisions_due(user: Any, on: datetime.date | None = None, within_days: int =
 
     on = on or today()
     horizon = on + datetime.timedelta(days=within_days)
+    # "Not one of the other statuses" rather than "one of the live ones": the same rows, but a
+    # planner offered `status IN (...)` walks the status index and sorts every live contract
+    # (SQLite: 670 ms at 50,000); with the exclusion it walks `contract_decision_by` in order
+    # and stops after a page (0.3 ms). benches/bench_contracts.py.
+    not_live = [status for status in ContractStatus.values if status not in LIVE]
     return (
         Contract.objects.visible_to(user)
-        .filter(status__in=LIVE, decision_by__isnull=False, decision_by__lte=horizon)
+        .exclude(status__in=not_live)
+        .filter(decision_by__isnull=False, decision_by__lte=horizon)
         .select_related("supplier", "owner")
         .order_by("decision_by", "id")
     )
