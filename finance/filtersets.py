@@ -115,6 +115,7 @@ class ApportionmentRuleFilterSet(ConcordFilterSet):
 
 
 class RuleComponentFilterSet(ConcordFilterSet):
+    search_fields = ("rule__name",)
     rule = ScopedModelChoiceFilter(
         queryset=scoped_choices(ApportionmentRule), label="Apportionment rule"
     )
@@ -122,10 +123,11 @@ class RuleComponentFilterSet(ConcordFilterSet):
 
     class Meta:
         model = RuleComponent
-        fields = ["rule", "driver"]
+        fields = ["q", "rule", "driver"]
 
 
 class RuleShareFilterSet(ConcordFilterSet):
+    search_fields = ("percent",)
     partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner))
     rule = ScopedModelChoiceFilter(
         queryset=scoped_choices(ApportionmentRule), label="Apportionment rule"
@@ -133,7 +135,7 @@ class RuleShareFilterSet(ConcordFilterSet):
 
     class Meta:
         model = RuleShare
-        fields = ["partner", "rule"]
+        fields = ["q", "partner", "rule"]
 
 
 class DriverFigureFilterSet(ConcordFilterSet):

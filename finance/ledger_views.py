@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -125,8 +124,6 @@ class BudgetViews(ModelViews):
     @classmethod
     def save_form(cls, form: Any, request: HttpRequest, creating: bool) -> Any:
         reason = form.cleaned_data.get("reason") or ("Original budget" if creating else "")
-        if not creating and form.has_changed() and "amount" in form.changed_data and not reason:
-            raise ValidationError({"reason": "Say why the budget changed"})
         return set_budget(form.save(commit=False), reason)
 
 

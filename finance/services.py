@@ -26,6 +26,8 @@ from finance.models.ledger import (
     RuleShare,
 )
 
+#: The reason a revision records when none was given.
+NO_REASON = "No reason given"
 LOCKED_MESSAGE = (
     "The recharge run for this period is approved, so its costs are locked: "
     "put a correction in a later period instead"
@@ -74,7 +76,7 @@ def set_budget(budget: Budget, reason: str = "Original budget") -> Budget:
         BudgetRevision(
             budget=budget,
             amount=budget.amount,
-            reason=reason if before is None else (reason or "Revised"),
+            reason=reason or NO_REASON,
             revised_on=timezone.localdate(),
         ).save()
     return budget

@@ -22,7 +22,7 @@ from finance.models.ledger import (
     RuleComponent,
     RuleShare,
 )
-from finance.services import audience_problem, revise_budget
+from finance.services import NO_REASON, audience_problem, revise_budget
 
 
 class FinancialYearSerializer(ScopedModelSerializer):
@@ -59,7 +59,7 @@ class LedgerCodeSerializer(ScopedModelSerializer):
 
 class BudgetSerializer(ScopedModelSerializer):
     """A budget; a new one, and each change of its amount, is kept as a revision with
-    ``reason`` (write-only; required when the amount changes)."""
+    ``reason`` (write-only; "No reason given" when left out)."""
 
     reason = serializers.CharField(
         write_only=True,
@@ -81,14 +81,6 @@ class BudgetSerializer(ScopedModelSerializer):
             *BOOKKEEPING,
         )
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        budget = self.instance
-        changed = budget is not None and "amount" in attrs and attrs["amount"] != budget.amount
-        if changed and not attrs.get("reason"):
-            raise serializers.ValidationError({"reason": "Say why the budget changed"})
-        return attrs
-
     def create(self, validated_data: dict[str, Any]) -> Any:
         reason = validated_data.pop("reason", "") or "Original budget"
         budget = super().create(validated_data)
@@ -98,7 +90,7 @@ class BudgetSerializer(ScopedModelSerializer):
         return budget
 
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
-        reason = validated_data.pop("reason", "")
+        reason = validated_data.pop("reason", "") or NO_REASON
         amount = validated_data.pop("amount", instance.amount)
         budget = super().update(instance, validated_data)
         if amount != budget.amount:

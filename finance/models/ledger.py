@@ -469,6 +469,9 @@ class RuleComponent(PartModel):
     )
 
     area: ClassVar[str] = "catalogue"
+    # Part of a catalogue record, so, like it, owned by no council (no partner export carries
+    # it; its change records are the shared service's).
+    ownership: ClassVar[str] = "catalogue"
     part_of: ClassVar[str] = "rule"
     attachable: ClassVar[bool] = False
     constraint_fields: ClassVar[dict[str, str]] = {"rulecomponent_weight_positive": "weight"}

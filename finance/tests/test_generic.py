@@ -231,6 +231,15 @@ class TestBudget(ModelFamily):
     def search_term(self, obj: Any) -> str:
         return str(obj.cost_centre.name)
 
+    def find(self, data: dict[str, Any]) -> Any:
+        # A budget is named by its cost centre, given by id (pages) or code (API, imports).
+        key = str(data["cost_centre"])
+        with system_scope("test"):
+            found = Budget.objects.filter(cost_centre__code=key)
+            if key.isdigit():
+                found = Budget.objects.filter(cost_centre_id=int(key))
+            return found.first()
+
     def history_text(self, data: dict[str, Any]) -> str:
         return "123456"
 
@@ -547,6 +556,16 @@ class TestRuleComponent(ModelFamily):
 
     def history_text(self, data: dict[str, Any]) -> str:
         return "55"
+
+    def search_term(self, obj: Any) -> str:
+        return str(obj.rule.name)
+
+    def find(self, data: dict[str, Any]) -> Any:
+        key = str(data["rule"])
+        with system_scope("test"):
+            if key.isdigit():
+                return RuleComponent.objects.filter(rule_id=int(key)).first()
+            return RuleComponent.objects.filter(rule__name=key).first()
 
 
 class TestRuleShare(ModelFamily):
