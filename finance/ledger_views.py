@@ -169,7 +169,12 @@ class CostLineViews(ModelViews):
     @classmethod
     def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, SafeString]]:
         rows = super().detail_rows(obj, request)
-        source = obj.source if obj.source_type_id else None
+        # The contract, call-off or agreement it came from, if the reader may see it (another
+        # council's own is neither named nor linked).
+        source = None
+        model = obj.source_type.model_class() if obj.source_type_id else None
+        if model is not None and hasattr(model.objects, "visible_to"):
+            source = model.objects.visible_to(request.user).filter(pk=obj.source_id).first()
         if source is not None:
             link = format_html(
                 '<a class="govuk-link" href="{}">{}</a>', source.get_absolute_url(), source

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
@@ -149,9 +150,42 @@ class CostLineSerializer(ScopedModelSerializer):
 
     def get_source(self, obj: CostLine) -> str | None:
         kind = obj.source_type
-        if kind is None:
+        if kind is None or obj.source_id is None:
             return None
-        return f"{kind.app_label}.{kind.model}:{obj.source_id}"
+        seen = getattr(obj, "_api_source_seen", None)
+        if seen is None:
+            seen = self._visible_sources([obj]).get((kind.pk, obj.source_id), False)
+        # Only a source the reader may see (another council's own contract is not named).
+        return f"{kind.app_label}.{kind.model}:{obj.source_id}" if seen else None
+
+    def _visible_sources(self, rows: list[Any]) -> dict[tuple[int, int], bool]:
+        """Which of `rows`' sources the reader sees: one query per kind of source."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        wanted: dict[int, set[int]] = {}
+        for row in rows:
+            if row.source_type_id and row.source_id is not None:
+                wanted.setdefault(row.source_type_id, set()).add(row.source_id)
+        seen: dict[tuple[int, int], bool] = {}
+        for type_id, ids in wanted.items():
+            model = ContentType.objects.get_for_id(type_id).model_class()
+            manager: Any = model._default_manager if model is not None else None
+            visible = (
+                set(manager.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+                if manager is not None and hasattr(manager, "visible_to")
+                else set()
+            )
+            for pk in ids:
+                seen[(type_id, pk)] = pk in visible
+        return seen
+
+    def prepare_rows(self, rows: list[Any]) -> None:
+        """Also which sources of a page of cost lines the reader sees, in a query a kind."""
+        super().prepare_rows(rows)
+        seen = self._visible_sources(rows)
+        for row in rows:
+            if row.source_type_id:
+                row._api_source_seen = seen.get((row.source_type_id, row.source_id), False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)

@@ -410,3 +410,44 @@ def test_cost_lines_come_from_contracts_and_call_offs_once(cast: Any) -> None:
     spread = lines["WCC-1-2024-05"]  # 36,600 over 365 days, 31 of them in May
     assert (spread.amount, spread.category) == (Decimal("3108.49"), CostCategory.CALL_OFF)
     assert [p.code for p in spread.audience()] == ["wcc"]
+
+
+def test_a_cost_links_its_source_only_for_those_who_see_it(cast: Any, client_for: Any) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from contracts.tests.factories import contract
+
+    theirs = contract("WCC-ONLY-1", {cast.wcc: 100}, title="Westminster secret network")
+    line = cost_line(
+        [],
+        shared=True,
+        for_all=True,
+        description="Network share",
+        source_type=ContentType.objects.get_for_model(theirs),
+        source_id=theirs.pk,
+    )
+    link = f'href="/contracts/{theirs.pk}/"'
+    page = content_of(client_for(cast.wcc_lead).get(f"/cost-lines/{line.pk}/"))
+    assert "WCC-ONLY-1" in page and link in page
+    page = content_of(client_for(cast.rbkc_lead).get(f"/cost-lines/{line.pk}/"))
+    assert "Network share" in page and "WCC-ONLY-1" not in page and link not in page
+
+
+def test_the_api_names_a_source_only_to_those_who_see_it(cast: Any, api_client_for: Any) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from contracts.tests.factories import contract
+
+    theirs = contract("WCC-ONLY-2", {cast.wcc: 100})
+    cost_line(
+        [],
+        shared=True,
+        for_all=True,
+        source_type=ContentType.objects.get_for_model(theirs),
+        source_id=theirs.pk,
+    )
+    url = "/api/v1/cost-lines/"
+    mine = api_client_for(cast.wcc_lead).get(url).json()["results"]
+    assert [row["source"] for row in mine] == [f"contracts.contract:{theirs.pk}"]
+    other = api_client_for(cast.rbkc_lead).get(url).json()["results"]
+    assert [row["source"] for row in other] == [None]
