@@ -124,8 +124,7 @@ class BudgetReport:
                 {
                     "label": "Forecast to year end",
                     "values": [
-                        float(c.forecast) if c.forecast is not None else None
-                        for c in self.councils
+                        float(c.forecast) if c.forecast is not None else None for c in self.councils
                     ],
                 },
             ],
@@ -142,7 +141,9 @@ def _spread(amount: Decimal, start: Any, end: Any, lo: datetime.date, hi: dateti
     return amount * inside / days
 
 
-def _recharged(user: Any, start: datetime.date, end: datetime.date, partner_ids: set[int]) -> dict[tuple[int, int | None], Decimal]:
+def _recharged(
+    user: Any, start: datetime.date, end: datetime.date, partner_ids: set[int]
+) -> dict[tuple[int, int | None], Decimal]:
     """Each council's recharged share from approved runs between `start` and `end`, by
     (council, cost centre id or None), booked through its ledger codes."""
     try:
@@ -227,10 +228,7 @@ def budget_report(
         return pennies(actual + rate * (months_in_year - months_counted))
 
     councils: dict[int, CouncilReport] = {}
-    partners = {
-        p.pk: p
-        for p in partner_model.objects.visible_to(user).filter(pk__in=partner_ids)
-    }
+    partners = {p.pk: p for p in partner_model.objects.visible_to(user).filter(pk__in=partner_ids)}
     for centre in sorted(centres_by_id.values(), key=lambda c: (c.partner.name, c.code)):
         report = councils.setdefault(centre.partner_id, CouncilReport(partner=centre.partner))
         row = CostCentreRow(

@@ -27,7 +27,7 @@ class BusinessCaseFilterSet(ConcordFilterSet):
 
 
 class SavingsTargetFilterSet(ConcordFilterSet):
-    search_fields = ("business_case__reference", "business_case__name")
+    search_fields = ("note", "business_case__reference", "business_case__name")
     business_case = ScopedModelChoiceFilter(
         queryset=scoped_choices(BusinessCase), label="Business case"
     )
@@ -50,7 +50,7 @@ class ImplementationCostFilterSet(ConcordFilterSet):
 
 
 class SavingsSplitFilterSet(ConcordFilterSet):
-    search_fields = ("business_case__reference", "business_case__name")
+    search_fields = ("note", "business_case__reference", "business_case__name")
     partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
     business_case = ScopedModelChoiceFilter(
         queryset=scoped_choices(BusinessCase), label="Business case"

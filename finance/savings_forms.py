@@ -37,7 +37,7 @@ class BusinessCaseForm(ScopedModelForm):
 class SavingsTargetForm(ScopedModelForm):
     class Meta:
         model = SavingsTarget
-        fields = ["business_case", "year", "cashable", "non_cashable"]
+        fields = ["business_case", "year", "cashable", "non_cashable", "note"]
         labels = {"year": "Financial year"}
 
 
@@ -51,7 +51,7 @@ class ImplementationCostForm(ScopedModelForm):
 class SavingsSplitForm(ScopedModelForm):
     class Meta:
         model = SavingsSplit
-        fields = ["partner", "business_case", "percent"]
+        fields = ["partner", "business_case", "percent", "note"]
         labels = {"partner": "Council"}
 
 
@@ -61,6 +61,14 @@ class RealisedSavingForm(ScopedModelForm):
 
     class Meta:
         model = RealisedSaving
-        fields = ["partner", "business_case", "year", "basis", "cashable", "non_cashable", "evidence"]
+        fields = [
+            "partner",
+            "business_case",
+            "year",
+            "basis",
+            "cashable",
+            "non_cashable",
+            "evidence",
+        ]
         labels = {"partner": "Council", "year": "Financial year"}
         widgets = {"evidence": forms.Textarea(attrs={"rows": 3})}

@@ -64,7 +64,9 @@ def set_splits(case: BusinessCase, percents: Mapping[Partner, Decimal]) -> list[
     left out loses its share). Each row is saved one by one, so the change log has each."""
     total = sum((Decimal(p) for p in percents.values()), Decimal("0"))
     if total != HUNDRED:
-        raise ValidationError({"percent": "The councils' shares of the savings must add up to 100%"})
+        raise ValidationError(
+            {"percent": "The councils' shares of the savings must add up to 100%"}
+        )
     with transaction.atomic():
         existing = {
             s.partner_id: s
@@ -114,12 +116,16 @@ class ActualCosts:
         return self.own + self.recharged
 
 
-def _overlap_days(start: datetime.date, end: datetime.date, lo: datetime.date, hi: datetime.date) -> int:
+def _overlap_days(
+    start: datetime.date, end: datetime.date, lo: datetime.date, hi: datetime.date
+) -> int:
     first, last = max(start, lo), min(end, hi)
     return max(0, (last - first).days + 1)
 
 
-def own_cost_lines(partner: Any, categories: Iterable[str], start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+def own_cost_lines(
+    partner: Any, categories: Iterable[str], start: datetime.date, end: datetime.date
+) -> QuerySet[Any]:
     """The cost lines `partner` bears alone (not shared) in `categories` that fall between
     `start` and `end`: dated in it, or for a period overlapping it."""
     cost_line = apps.get_model("finance", "CostLine")
@@ -134,7 +140,9 @@ def own_cost_lines(partner: Any, categories: Iterable[str], start: datetime.date
     )
 
 
-def own_costs(partner: Any, categories: Iterable[str], start: datetime.date, end: datetime.date) -> tuple[Decimal, int]:
+def own_costs(
+    partner: Any, categories: Iterable[str], start: datetime.date, end: datetime.date
+) -> tuple[Decimal, int]:
     """The sum of `own_cost_lines` (a cost for a period counted for its days between `start`
     and `end` only) and how many lines it counted."""
     total = Decimal("0")
@@ -162,7 +170,9 @@ def _recharge_models() -> tuple[Any, Any] | None:
         return None
 
 
-def recharged_costs(partner: Any, categories: Iterable[str], start: datetime.date, end: datetime.date) -> tuple[Decimal, list[int]]:
+def recharged_costs(
+    partner: Any, categories: Iterable[str], start: datetime.date, end: datetime.date
+) -> tuple[Decimal, list[int]]:
     """`partner`'s recharged share of the shared costs in `categories`, from the statements
     of approved recharge runs whose period lies between `start` and `end`, and those
     statements' ids."""
@@ -183,19 +193,25 @@ def recharged_costs(partner: Any, categories: Iterable[str], start: datetime.dat
     return pennies(total), ids
 
 
-def actual_costs(partner: Any, categories: Iterable[str], start: datetime.date, end: datetime.date) -> ActualCosts:
+def actual_costs(
+    partner: Any, categories: Iterable[str], start: datetime.date, end: datetime.date
+) -> ActualCosts:
     """What `partner` spent on `categories` between `start` and `end`: its own cost lines
     plus its recharged share from approved runs."""
     categories = list(categories)
     own, count = own_costs(partner, categories, start, end)
     recharged, statements = recharged_costs(partner, categories, start, end)
-    return ActualCosts(own=own, recharged=recharged, cost_line_count=count, statement_ids=statements)
+    return ActualCosts(
+        own=own, recharged=recharged, cost_line_count=count, statement_ids=statements
+    )
 
 
 # Measured savings -------------------------------------------------------------------------
 
 
-def measured_period(year: Any, as_of: datetime.date | None = None) -> tuple[datetime.date, datetime.date] | None:
+def measured_period(
+    year: Any, as_of: datetime.date | None = None
+) -> tuple[datetime.date, datetime.date] | None:
     """The part of `year` a measure covers on `as_of` (today by default): the whole year
     once it is over, else up to the end of the last whole month; None before one has passed."""
     as_of = as_of or datetime.date.today()
@@ -206,13 +222,19 @@ def measured_period(year: Any, as_of: datetime.date | None = None) -> tuple[date
         next_month = datetime.date(as_of.year + 1, 1, 1)
     else:
         next_month = datetime.date(as_of.year, as_of.month + 1, 1)
-    end = as_of if as_of == next_month - datetime.timedelta(days=1) else month_start - datetime.timedelta(days=1)
+    end = (
+        as_of
+        if as_of == next_month - datetime.timedelta(days=1)
+        else month_start - datetime.timedelta(days=1)
+    )
     if end < year.starts_on:
         return None
     return year.starts_on, end
 
 
-def measure_saving(case: BusinessCase, partner: Any, year: Any, as_of: datetime.date | None = None) -> RealisedSaving | None:
+def measure_saving(
+    case: BusinessCase, partner: Any, year: Any, as_of: datetime.date | None = None
+) -> RealisedSaving | None:
     """Measure `partner`'s cashable saving under `case` in `year` from its actual costs and
     record it (the measured row of that council and year, made or brought up to date).
     None when the council has no share of the case or no whole month of the year has passed.
@@ -235,13 +257,10 @@ def measure_saving(case: BusinessCase, partner: Any, year: Any, as_of: datetime.
         f"£{costs.recharged:,}."
     )
     with system_scope("measuring a council's saving from its costs"), transaction.atomic():
-        row = (
-            RealisedSaving.objects.filter(
-                business_case=case, partner_id=partner.pk, year=year, basis=SavingsBasis.MEASURED
-            ).first()
-            or RealisedSaving(
-                business_case=case, partner_id=partner.pk, year=year, basis=SavingsBasis.MEASURED
-            )
+        row = RealisedSaving.objects.filter(
+            business_case=case, partner_id=partner.pk, year=year, basis=SavingsBasis.MEASURED
+        ).first() or RealisedSaving(
+            business_case=case, partner_id=partner.pk, year=year, basis=SavingsBasis.MEASURED
         )
         row.cashable = saving
         row.non_cashable = Decimal("0")
@@ -255,7 +274,9 @@ def measure_saving(case: BusinessCase, partner: Any, year: Any, as_of: datetime.
     return row
 
 
-def measure_case(case: BusinessCase, year: Any, as_of: datetime.date | None = None) -> list[RealisedSaving]:
+def measure_case(
+    case: BusinessCase, year: Any, as_of: datetime.date | None = None
+) -> list[RealisedSaving]:
     """Measure every council's saving under `case` in `year` (those with a share)."""
     splits = SavingsSplit.objects.unscoped("every council's share, to measure each").filter(
         business_case=case
@@ -350,11 +371,15 @@ def target_against_realised(user: Any, case: BusinessCase) -> list[CaseYear]:
     them: a council's person sees its own council's share and savings only."""
     targets = {
         t.year_id: t
-        for t in SavingsTarget.objects.visible_to(user).filter(business_case=case).select_related("year")
+        for t in SavingsTarget.objects.visible_to(user)
+        .filter(business_case=case)
+        .select_related("year")
     }
     splits = {
         s.partner_id: s
-        for s in SavingsSplit.objects.visible_to(user).filter(business_case=case).select_related("partner")
+        for s in SavingsSplit.objects.visible_to(user)
+        .filter(business_case=case)
+        .select_related("partner")
     }
     realised: dict[tuple[int, int], dict[str, RealisedSaving]] = {}
     partners = {pid: s.partner for pid, s in splits.items()}

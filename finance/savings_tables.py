@@ -49,6 +49,7 @@ class SavingsSplitTable(Table):
     percent = Column("Share (%)", link=True, numeric=True)
     partner = Column("Council")
     business_case = Column("Business case")
+    note = Column("Agreed")
 
     class Meta:
         model = SavingsSplit

@@ -60,7 +60,7 @@ from finance.savings_tables import (
 def pounds(value: Any) -> str:
     """`value` as pounds and pence with thousands separators (a dash for none)."""
     if value is None:
-        return "–"
+        return "None"
     sign = "-" if value < 0 else ""
     return f"{sign}£{abs(value):,.2f}"
 
@@ -232,8 +232,12 @@ class BudgetView(LoginRequiredMixin, View):
             today = timezone.localdate()
             year = next((y for y in years if y.holds(today)), years[0] if years else None)
         councils = list(Partner.objects.visible_to(request.user).order_by("name"))
-        partner = _chosen(councils, request.GET.get("council"), errors, "council", "Choose a council")
-        report = budget_report(request.user, year, partner) if year is not None and not errors else None
+        partner = _chosen(
+            councils, request.GET.get("council"), errors, "council", "Choose a council"
+        )
+        report = (
+            budget_report(request.user, year, partner) if year is not None and not errors else None
+        )
         fmt = request.GET.get("format")
         if fmt in ("csv", "xlsx") and report is not None:
             if not access.can(EXPORT, "finance"):
@@ -246,6 +250,7 @@ class BudgetView(LoginRequiredMixin, View):
             "council": partner,
             "report": report,
             "errors": errors,
+            "error_list": [(f"#{name}", message) for name, message in errors.items()],
             "chart": report.chart_data() if report is not None else None,
             "query": request.GET.urlencode(),
         }
@@ -253,7 +258,9 @@ class BudgetView(LoginRequiredMixin, View):
         return TemplateResponse(request, "finance/savings/budget.html", context, status=status)
 
 
-def _chosen(options: list[Any], raw: str | None, errors: dict[str, str], name: str, message: str) -> Any:
+def _chosen(
+    options: list[Any], raw: str | None, errors: dict[str, str], name: str, message: str
+) -> Any:
     """The option whose id is `raw` (None for none); a value naming none is an error."""
     if not raw:
         return None
@@ -322,4 +329,3 @@ def home_needs(user: Any) -> list[Any]:
         return []
     url = reverse("finance:businesscase_list")
     return [Need("Business cases whose councils' split does not add up to 100%", len(short), url)]
-

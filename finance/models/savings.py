@@ -130,6 +130,11 @@ class SavingsTarget(PartModel):
     year = models.ForeignKey("finance.FinancialYear", on_delete=models.PROTECT, related_name="+")
     cashable = models.DecimalField("Cashable (£)", **MONEY)
     non_cashable = models.DecimalField("Non-cashable (£)", default=Decimal("0"), **MONEY)
+    note = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where the target comes from, like Business case section 4.",
+    )
 
     area: ClassVar[str] = "finance"
     part_of: ClassVar[str] = "business_case"
@@ -218,14 +223,20 @@ class SavingsSplit(PartnerOwnedModel):
         decimal_places=3,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
+    note = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where the share was agreed, like Joint committee 12 May 2011.",
+    )
 
     area: ClassVar[str] = "finance"
     constraint_fields: ClassVar[dict[str, str]] = {"savingssplit_percent_range": "percent"}
-    import_fields: ClassVar[tuple[str, ...]] = ("partner", "business_case", "percent")
+    import_fields: ClassVar[tuple[str, ...]] = ("partner", "business_case", "percent", "note")
     import_example: ClassVar[dict[str, str]] = {
         "partner": "wcc",
         "business_case": "TB-2011-01",
         "percent": "33.333",
+        "note": "Joint committee 12 May 2011",
     }
 
     class Meta:
