@@ -199,7 +199,7 @@ def test_a_cost_spread_over_consecutive_periods_adds_up(
     amount: Decimal, start: datetime.date, length: int, cuts: list[int]
 ) -> None:
     end = start + datetime.timedelta(days=length)
-    parts = []
+    parts: list[Decimal] = []
     day = start - datetime.timedelta(days=5)
     while day <= end + datetime.timedelta(days=5):
         last = day + datetime.timedelta(days=cuts[len(parts) % len(cuts)] - 1)
