@@ -83,6 +83,29 @@ def _q(model: Any) -> Any:
     return model.objects.unscoped(REASON)
 
 
+# Periods ------------------------------------------------------------------------------------
+
+
+def month_end(first: datetime.date) -> datetime.date:
+    """The last day of the month of `first`."""
+    return (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(
+        days=1
+    )
+
+
+def period_problem(start: datetime.date, end: datetime.date) -> str:
+    """Why `start`..`end` is not a month or a quarter (three months from the first of one),
+    or ""."""
+    if start.day != 1:
+        return "A run starts on the first day of a month"
+    month = start
+    for _ in range(3):
+        if end == month_end(month):
+            return ""
+        month = month_end(month) + datetime.timedelta(days=1)
+    return "A run is for a month or a quarter: end it on the last day of its first or third month"
+
+
 # Inputs -------------------------------------------------------------------------------------
 
 
@@ -341,12 +364,22 @@ def _carried(start: datetime.date, run: RechargeRun | None) -> dict[int, list[Re
     return dict(carried)
 
 
-def compute(start: datetime.date, end: datetime.date, run: RechargeRun | None = None) -> Computed:
-    """The recharge of `start`..`end` (see the module's docstring), writing nothing."""
+def compute(
+    start: datetime.date,
+    end: datetime.date,
+    run: RechargeRun | None = None,
+    book: RuleBook | None = None,
+) -> Computed:
+    """The recharge of `start`..`end` (see the module's docstring), writing nothing. `book`
+    replaces the councils' days and weights (the "what if" page's partnership); its costs
+    borne by a council outside it are then left out."""
     if end < start:
         raise ValidationError({"period_end": "The last day must be on or after the first day"})
-    members = member_days(start, end)
-    book = RuleBook(start, end, members)
+    if end.year > 9000 or start.year < 1900:
+        raise ValidationError({"period_start": "Choose a period between the years 1900 and 9000"})
+    supposed = book is not None
+    book = book or RuleBook(start, end, member_days(start, end))
+    members = book.members
     digest = hashlib.sha256()
     digest.update(f"period {start} {end}\n".encode())
     for pk, count in sorted(members.items()):
@@ -363,6 +396,8 @@ def compute(start: datetime.date, end: datetime.date, run: RechargeRun | None = 
         facts = (pk, part, category, spend, shared, for_all, rule_id, centre, named)
         digest.update(f"{facts}\n".encode())
         if not shared:
+            if supposed and named and named[0] not in members:
+                continue
             if len(named) != 1:
                 problems["A cost one council bears names no single council"] += 1
                 continue
@@ -627,3 +662,48 @@ def cost_shares(statement: RechargeStatement, after: int = 0, limit: int = 50) -
             )
         )
     return result
+
+
+@dataclass
+class Input:
+    """One of a statement's inputs: the council's figure and every council's added up."""
+
+    label: str
+    council: Decimal
+    total: Decimal
+    member_days: int | None = None
+
+
+def statement_inputs(statement: RechargeStatement) -> tuple[list[Input], list[Input]]:
+    """The council's weight under each rule of the run and its driver figures, each beside
+    the total of every council's (never another council's own figure)."""
+    weights: list[Input] = []
+    council = statement.partner_id
+    by_rule: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    for rule_id, pk, weight in (
+        _q(RechargeWeight).filter(run=statement.run).values_list("rule_id", "partner_id", "weight")
+    ):
+        by_rule[rule_id].append((pk, weight))
+    names = dict(_q(ApportionmentRule).filter(pk__in=list(by_rule)).values_list("pk", "name"))
+    for rule_id, rows in sorted(by_rule.items(), key=lambda item: names[item[0]]):
+        mine = sum((w for pk, w in rows if pk == council), Decimal(0))
+        weights.append(Input(names[rule_id], mine, sum((w for _, w in rows), Decimal(0))))
+    drivers: list[Input] = []
+    by_driver: dict[str, list[tuple[int, Decimal, int]]] = defaultdict(list)
+    for driver, pk, value, count in (
+        _q(RechargeDriver)
+        .filter(run=statement.run)
+        .values_list("driver", "partner_id", "value", "member_days")
+    ):
+        by_driver[driver].append((pk, value, count))
+    for driver, driver_rows in sorted(by_driver.items()):
+        mine_rows = [(value, count) for pk, value, count in driver_rows if pk == council]
+        drivers.append(
+            Input(
+                Driver(driver).label,
+                mine_rows[0][0] if mine_rows else Decimal(0),
+                sum((value for _, value, _ in driver_rows), Decimal(0)),
+                mine_rows[0][1] if mine_rows else 0,
+            )
+        )
+    return weights, drivers

@@ -216,6 +216,11 @@ class RechargeLine(PartModel):
     area: ClassVar[str] = "finance"
     part_of: ClassVar[str] = "statement"
     attachable: ClassVar[bool] = False
+    without_family: ClassVar[str] = (
+        "Part of a statement, written only by a run: read with its statement (its page, API "
+        "and files) and tested there (finance/tests/test_recharge_runs.py, "
+        "test_recharge_statements.py)"
+    )
 
     class Meta:
         verbose_name = "recharge line"
@@ -239,6 +244,10 @@ class RechargeWeight(PartnerOwnedModel):
 
     area: ClassVar[str] = "finance"
     attachable: ClassVar[bool] = False
+    without_family: ClassVar[str] = (
+        "A run's frozen input, written only by the run: shown on the council's statement and "
+        "tested with the runs (finance/tests/test_recharge_runs.py)"
+    )
 
     class Meta:
         verbose_name = "recharge weight"
@@ -270,6 +279,10 @@ class RechargeDriver(PartnerOwnedModel):
 
     area: ClassVar[str] = "finance"
     attachable: ClassVar[bool] = False
+    without_family: ClassVar[str] = (
+        "A run's frozen input, written only by the run: shown on the council's statement and "
+        "tested with the runs (finance/tests/test_recharge_runs.py)"
+    )
 
     class Meta:
         verbose_name = "recharge driver figure"
