@@ -1,0 +1,48 @@
+"""Filters of the recharge lists (runs, statements, adjustments), used by the pages and the API
+alike."""
+
+from __future__ import annotations
+
+import django_filters
+
+from core.filtersets import ConcordFilterSet, ScopedModelChoiceFilter, scoped_choices
+from core.tenancy.models import Partner
+from finance.models import RechargeAdjustment, RechargeRun, RechargeStatement, RunStatus
+
+
+class RechargeRunFilterSet(ConcordFilterSet):
+    """Runs by status."""
+
+    status = django_filters.ChoiceFilter(choices=RunStatus.choices)
+
+    class Meta:
+        model = RechargeRun
+        fields = ["status"]
+
+
+class RechargeStatementFilterSet(ConcordFilterSet):
+    """Statements by council and run."""
+
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+    run = ScopedModelChoiceFilter(queryset=scoped_choices(RechargeRun), label="Recharge run")
+
+    class Meta:
+        model = RechargeStatement
+        fields = ["partner", "run"]
+
+
+class RechargeAdjustmentFilterSet(ConcordFilterSet):
+    """Adjustments by council, the run they correct, and whether a run carries them yet."""
+
+    search_fields = ("reason",)
+    partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
+    corrects_run = ScopedModelChoiceFilter(
+        queryset=scoped_choices(RechargeRun), label="Corrects the run"
+    )
+    carried = django_filters.BooleanFilter(
+        field_name="applied_in", lookup_expr="isnull", exclude=True, label="Carried by a run"
+    )
+
+    class Meta:
+        model = RechargeAdjustment
+        fields = ["q", "partner", "corrects_run", "carried"]
