@@ -151,25 +151,36 @@ def _recharged(
     except LookupError:
         return {}
     ledger_code = apps.get_model("finance", "LedgerCode")
+    cost_centre = apps.get_model("finance", "CostCentre")
     codes = {
         (c.partner_id, c.category, c.spend_type): c.cost_centre_id
         for c in ledger_code.objects.visible_to(user).filter(partner_id__in=partner_ids)
     }
+    centres = {
+        (c.partner_id, c.code): c.pk
+        for c in cost_centre.objects.visible_to(user).filter(partner_id__in=partner_ids)
+    }
+    # Only shares of shared costs: a statement's other lines are the council's own costs,
+    # counted from its cost lines already.
     lines = (
         line_model.objects.visible_to(user)
         .filter(
+            shared=True,
             statement__partner_id__in=partner_ids,
             statement__run__status="approved",
             statement__run__period_start__gte=start,
             statement__run__period_end__lte=end,
         )
-        .values("statement__partner_id", "category", "spend_type")
+        .values("statement__partner_id", "category", "spend_type", "cost_centre")
         .annotate(total=Sum("amount"))
     )
     found: dict[tuple[int, int | None], Decimal] = defaultdict(Decimal)
     for row in lines:
         partner_id = row["statement__partner_id"]
-        centre = codes.get((partner_id, row["category"], row["spend_type"]))
+        # The cost centre the run booked the line to, else the council's ledger code now.
+        centre = centres.get((partner_id, row["cost_centre"])) or codes.get(
+            (partner_id, row["category"], row["spend_type"])
+        )
         found[(partner_id, centre)] += row["total"] or Decimal("0")
     return found
 

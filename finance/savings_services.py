@@ -187,6 +187,7 @@ def recharged_costs(
         statement__run__period_start__gte=start,
         statement__run__period_end__lte=end,
         category__in=list(categories),
+        shared=True,
     )
     total = lines.aggregate(total=Sum("amount"))["total"] or Decimal("0")
     ids = sorted(set(lines.values_list("statement_id", flat=True)))

@@ -12,7 +12,7 @@ import finance.models.savings
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('finance', '0001_initial'),
+        ('finance', '0002_recharges'),
         ('tenancy', '0003_audience'),
     ]
 
