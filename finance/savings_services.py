@@ -278,11 +278,16 @@ def measure_saving(
 def measure_case(
     case: BusinessCase, year: Any, as_of: datetime.date | None = None
 ) -> list[RealisedSaving]:
-    """Measure every council's saving under `case` in `year` (those with a share)."""
+    """Measure every council's saving under `case` in `year`: those with a share that were in
+    the partnership when the year began (a council that had left spends nothing through it)."""
     splits = SavingsSplit.objects.unscoped("every council's share, to measure each").filter(
         business_case=case
     )
-    partners = [s.partner for s in splits.select_related("partner")]
+    partners = [
+        s.partner
+        for s in splits.select_related("partner")
+        if s.partner.left_on is None or s.partner.left_on >= year.starts_on
+    ]
     made = [measure_saving(case, p, year, as_of) for p in partners]
     return [m for m in made if m is not None]
 
