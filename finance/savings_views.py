@@ -21,6 +21,7 @@ from django.views import View
 
 from core.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_cell, xlsx_cell, xlsx_text
 from core.navigation import NavEntry, Need
+from core.partner_filter import selected_partner
 from core.tenancy.access import CHANGE, EXPORT, VIEW, access_for
 from core.tenancy.models import Partner
 from core.views.generic import ModelViews, Related
@@ -235,9 +236,22 @@ class BudgetView(LoginRequiredMixin, View):
         partner = _chosen(
             councils, request.GET.get("council"), errors, "council", "Choose a council"
         )
-        report = (
-            budget_report(request.user, year, partner) if year is not None and not errors else None
-        )
+        # The header's "Councils shown" narrows the report on top of the council filter, never
+        # widens it: a council filter naming another council shows nothing, and says why.
+        shown = selected_partner(request)
+        clash = None
+        if shown is not None:
+            if partner is not None and partner != shown:
+                clash = (
+                    f"Showing {shown.name} only (chosen at the top of the page). The council "
+                    f"filter asks for {partner.name}, which is not shown: nothing matches."
+                )
+            partner = partner or shown
+        report = None
+        if year is not None and not errors:
+            report = budget_report(request.user, year, partner)
+            if clash:
+                report.councils = []
         fmt = request.GET.get("format")
         if fmt in ("csv", "xlsx") and report is not None:
             if not access.can(EXPORT, "finance"):
@@ -253,6 +267,7 @@ class BudgetView(LoginRequiredMixin, View):
             "error_list": [(f"#{name}", message) for name, message in errors.items()],
             "chart": report.chart_data() if report is not None else None,
             "query": request.GET.urlencode(),
+            "clash": clash,
         }
         status = 400 if errors else 200
         return TemplateResponse(request, "finance/savings/budget.html", context, status=status)

@@ -190,3 +190,16 @@ def test_the_api(cast: Cast, client_for: Any) -> None:
     )
     assert outsider.status_code == 400
     assert [e["field"] for e in outsider.json()["errors"]] == ["council"]
+
+
+@time_machine.travel(datetime.datetime(2026, 7, 15, 12, tzinfo=datetime.UTC))
+def test_the_headers_councils_shown_narrows_the_page(cast: Cast, client_for: Any) -> None:
+    fy = books(cast)
+    client = client_for(cast.finance)
+    client.post("/partner-filter/", {"partner": cast.rbkc.code, "next": "/finance/budget/"})
+    text = client.get("/finance/budget/", {"year": fy.pk}).content.decode()
+    main = text.split("<main")[1]
+    assert "<caption" in main and "7,777.00" in main and "144,000.00" not in main
+    clash = client.get("/finance/budget/", {"year": fy.pk, "council": cast.wcc.pk})
+    main = clash.content.decode().split("<main")[1]
+    assert "nothing matches" in main and "144,000.00" not in main

@@ -197,3 +197,17 @@ def test_the_savings_page_draws_and_hides_another_councils_figures(
     assert "654,321.00" in client_for(cast.finance).get(url).content.decode()
     other = case_of(cast.rbkc, reference="BC-RBKC-ONLY")
     assert client_for(cast.wcc_lead).get(f"/business-cases/{other.pk}/savings/").status_code == 404
+
+
+def test_home_need_a_case_whose_split_is_short(cast: Cast) -> None:
+    from finance.savings_views import home_needs
+
+    case = case_of(cast.wcc, cast.rbkc)
+    with system_scope("test data"):
+        SavingsSplit.objects.create(business_case=case, partner=cast.wcc, percent=Decimal("60"))
+    [need] = home_needs(cast.finance)
+    assert need.count == 1 and "100%" in need.label
+    assert home_needs(cast.wcc_lead) == []
+    with system_scope("test data"):
+        SavingsSplit.objects.create(business_case=case, partner=cast.rbkc, percent=Decimal("40"))
+    assert home_needs(cast.finance) == []
