@@ -158,7 +158,9 @@ def test_the_statement_pages_its_costs(cast, client_for, april):
     client = client_for(cast.finance)
     first = content_of(client.get(f"/recharge-statements/{statement.pk}/"))
     assert "Next page of costs" in first
-    after = re.search(r"\?after=(\d+)", first).group(1)
+    found = re.search(r"\?after=(\d+)", first)
+    assert found is not None
+    after = found.group(1)
     second = content_of(client.get(f"/recharge-statements/{statement.pk}/?after={after}"))
     assert "BULK-059" in second and "Next page of costs" not in second
     assert (
@@ -193,7 +195,7 @@ def test_the_csv_has_every_cost_and_adds_up(cast, client_for, april):
 def test_the_xlsx_has_every_cost(cast, client_for, april):
     statement = statement_of(april, cast.wcc)
     response = client_for(cast.finance).get(f"/recharge-statements/{statement.pk}/xlsx/")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Cost id" and len(rows) == 1 + 3 + 1
     assert Decimal(str(rows[-1][-1])) == statement.total
