@@ -11,24 +11,27 @@ from finance.models import RechargeAdjustment, RechargeRun, RechargeStatement, R
 
 
 class RechargeRunFilterSet(ConcordFilterSet):
-    """Runs by status."""
+    """Runs by status; ``q`` finds a run by its inputs digest."""
 
+    search_fields = ("inputs_digest",)
     status = django_filters.ChoiceFilter(choices=RunStatus.choices)
 
     class Meta:
         model = RechargeRun
-        fields = ["status"]
+        fields = ["q", "status"]
 
 
 class RechargeStatementFilterSet(ConcordFilterSet):
-    """Statements by council and run."""
+    """Statements by council and run; ``q`` finds a council's statements by the council's
+    code or name, or a run's by its inputs digest."""
 
+    search_fields = ("partner__code", "partner__name", "run__inputs_digest")
     partner = ScopedModelChoiceFilter(queryset=scoped_choices(Partner), label="Council")
     run = ScopedModelChoiceFilter(queryset=scoped_choices(RechargeRun), label="Recharge run")
 
     class Meta:
         model = RechargeStatement
-        fields = ["partner", "run"]
+        fields = ["q", "partner", "run"]
 
 
 class RechargeAdjustmentFilterSet(ConcordFilterSet):

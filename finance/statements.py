@@ -4,7 +4,7 @@
   reference, description, category, spend type, the part in the period, the rule, the
   council's weight and every council's, the council's share), then the adjustments carried
   and the total; streamed a page of costs at a time, never all held.
-- PDF (WeasyPrint, from templates/finance/recharges/statement_pdf.html): the statement's
+- PDF (WeasyPrint, from templates/finance/recharges/_statement_pdf.html): the statement's
   grouped lines, adjustments and total.
 - Journal (CSV a council's finance system imports): one line per cost centre and account, from
   the council's ledger codes, columns `council`, `period_start`, `period_end`, `cost_centre`,
@@ -199,7 +199,7 @@ def pdf_bytes(statement: RechargeStatement, request: Any = None) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string(
-        "finance/recharges/statement_pdf.html",
+        "finance/recharges/_statement_pdf.html",
         {
             "statement": statement,
             "run": statement.run,

@@ -126,19 +126,18 @@ class RechargeLineSerializer(serializers.ModelSerializer):
 
 
 class RechargeStatementSerializer(ScopedModelSerializer):
-    """One council's statement in a run, with its grouped lines (each cost's share is on the
-    statement's page and in its CSV)."""
+    """One council's statement in a run (its grouped lines are in the statement read alone,
+    ``/recharge-statements/{id}/``; each cost's share is on its page and in its CSV)."""
 
     run: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
         read_only=True, help_text="The run's id."
     )
     period_start = serializers.DateField(source="run.period_start", read_only=True)
     period_end = serializers.DateField(source="run.period_end", read_only=True)
-    lines = serializers.SerializerMethodField()
 
     class Meta:
         model = RechargeStatement
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "run",
             "period_start",
@@ -146,9 +145,18 @@ class RechargeStatementSerializer(ScopedModelSerializer):
             "partner",
             "total",
             "adjustments",
-            "lines",
             *BOOKKEEPING,
         )
+        read_only_fields: tuple[str, ...] = fields
+
+
+class RechargeStatementDetailSerializer(RechargeStatementSerializer):
+    """One council's statement with its grouped lines."""
+
+    lines = serializers.SerializerMethodField()
+
+    class Meta(RechargeStatementSerializer.Meta):
+        fields = (*RechargeStatementSerializer.Meta.fields, "lines")
         read_only_fields = fields
 
     @extend_schema_field(RechargeLineSerializer(many=True))

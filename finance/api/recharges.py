@@ -31,6 +31,7 @@ from finance.api.recharge_serializers import (
     ApportionSerializer,
     RechargeAdjustmentSerializer,
     RechargeRunSerializer,
+    RechargeStatementDetailSerializer,
     RechargeStatementSerializer,
     RunPeriodSerializer,
     SharesSerializer,
@@ -115,6 +116,11 @@ class RechargeStatementViewSet(ScopedReadOnlyModelViewSet):
     serializer_class = RechargeStatementSerializer
     filterset_class = RechargeStatementFilterSet
     ordering_fields = ("total",)
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "retrieve":
+            return RechargeStatementDetailSerializer
+        return RechargeStatementSerializer
 
 
 class RechargeAdjustmentViewSet(ScopedModelViewSet):
