@@ -244,7 +244,7 @@ def budget_report(
         report = councils.setdefault(centre.partner_id, CouncilReport(partner=centre.partner))
         row = CostCentreRow(
             cost_centre=centre,
-            budget=budgets[centre.pk],
+            budget=pennies(budgets[centre.pk]),
             own=pennies(own[centre.pk]),
             recharged=pennies(recharged.get((centre.partner_id, centre.pk), Decimal("0"))),
         )

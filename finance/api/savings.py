@@ -88,6 +88,15 @@ class RealisedSavingViewSet(ScopedModelViewSet):
     ordering_fields = ("cashable",)
 
 
+def _plain(value: str) -> str:
+    """A name or code as typed, or "" for one no record could have (control characters,
+    which PostgreSQL refuses in a query, or far too long)."""
+    value = value.strip()
+    if len(value) > 50 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return ""
+    return value
+
+
 def _money(value: Any) -> str | None:
     return None if value is None else f"{value:.2f}"
 
@@ -110,13 +119,13 @@ class BudgetReportView(APIView):
             raise PermissionDenied
         errors: dict[str, list[str]] = {}
         year_model = apps.get_model("finance", "FinancialYear")
-        name = request.query_params.get("year", "").strip()
+        name = _plain(request.query_params.get("year", ""))
         year = (
             year_model.objects.visible_to(request.user).filter(name=name).first() if name else None
         )
         if year is None:
             errors["year"] = ["Give a financial year by its name, like 2026/27"]
-        code = request.query_params.get("council", "").strip()
+        code = _plain(request.query_params.get("council", ""))
         partner = None
         if code:
             partner = Partner.objects.visible_to(request.user).filter(code__iexact=code).first()

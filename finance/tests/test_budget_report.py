@@ -158,7 +158,7 @@ def test_the_page_its_downloads_and_chart_data(cast: Cast, client_for: Any) -> N
     assert rows[0][0] == "Council" and rows[1][:3] == [
         "City of Westminster",
         "400 Centre 400",
-        "120000",
+        "120000.00",
     ]
     xlsx = client.get("/finance/budget/", {"year": fy.pk, "format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
@@ -182,6 +182,9 @@ def test_the_api(cast: Cast, client_for: Any) -> None:
     assert [c["council"] for c in only["councils"]] == [cast.rbkc.code]
     mine = client_for(cast.wcc_lead).get("/api/v1/budget-report/", {"year": fy.name}).json()
     assert [c["council"] for c in mine["councils"]] == [cast.wcc.code]
+    nul = api.get("/api/v1/budget-report/", {"year": "2026\x00", "council": "w\x00"})
+    assert nul.status_code == 400
+    assert "year" in nul.content.decode()
     bad = api.get("/api/v1/budget-report/", {"year": "1999/00"})
     assert bad.status_code == 400
     assert [e["field"] for e in bad.json()["errors"]] == ["year"]
