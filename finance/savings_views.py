@@ -10,9 +10,11 @@ import io
 from typing import Any
 
 from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -203,18 +205,71 @@ class RealisedSavingViews(ModelViews):
 
 class CaseSavingsView(LoginRequiredMixin, View):
     """A business case's target against what was realised, per year and council, with the
-    evidence behind each figure (a measured saving's page lists its cost lines)."""
+    evidence behind each figure (a measured saving's page lists its cost lines); and, for
+    those who may change a council's finance records, "Measure savings from costs" for a
+    year (POST), which measures each of those councils' savings again."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def case(self, request: HttpRequest, pk: int) -> Any:
         case = BusinessCase.objects.visible_to(request.user).filter(pk=pk).first()
         if case is None:
             raise Http404
+        return case
+
+    def measurable(self, request: HttpRequest, case: Any) -> list[Any]:
+        """The councils with a share of `case` whose savings the reader may measure."""
+        access = access_for(request.user)
+        splits = SavingsSplit.objects.visible_to(request.user).filter(business_case=case)
+        return [
+            s.partner
+            for s in splits.select_related("partner")
+            if not s.partner.is_former and access.can(CHANGE, "finance", [s.partner_id])
+        ]
+
+    def page(self, request: HttpRequest, case: Any, error: str = "") -> HttpResponse:
+        year_model = apps.get_model("finance", "FinancialYear")
         context = {
             "case": case,
             "years": services.target_against_realised(request.user, case),
             "is_service": bool(access_for(request.user).service_role),
+            "can_measure": bool(self.measurable(request, case)),
+            "measure_years": list(year_model.objects.visible_to(request.user)),
+            "error": error,
+            "error_list": [("#measure-year", error)] if error else [],
         }
-        return TemplateResponse(request, "finance/savings/case_savings.html", context)
+        status = 400 if error else 200
+        return TemplateResponse(
+            request, "finance/savings/case_savings.html", context, status=status
+        )
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.page(request, self.case(request, pk))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = self.case(request, pk)
+        partners = self.measurable(request, case)
+        if not partners:
+            raise PermissionDenied
+        year_model = apps.get_model("finance", "FinancialYear")
+        raw = request.POST.get("year", "")
+        year = (
+            year_model.objects.visible_to(request.user).filter(pk=raw).first()
+            if raw.isdigit()
+            else None
+        )
+        if year is None:
+            return self.page(request, case, "Choose the financial year to measure")
+        with transaction.atomic():
+            made = [services.measure_saving(case, p, year) for p in partners]
+        done = [m for m in made if m is not None]
+        if done:
+            messages.success(
+                request, f"Measured {len(done)} council's savings in {year.name} from costs"
+            )
+        else:
+            messages.info(
+                request, f"Nothing to measure in {year.name} yet: no whole month has passed"
+            )
+        return HttpResponseRedirect(reverse("finance:businesscase_savings", args=[case.pk]))
 
 
 class BudgetView(LoginRequiredMixin, View):

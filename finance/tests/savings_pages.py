@@ -29,6 +29,10 @@ def savings_page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
             "target against realised, all",
             lambda: finance.get(f"/business-cases/{case.pk}/savings/"),
         ),
+        (
+            "target against realised, errors",
+            lambda: lead.post(f"/business-cases/{case.pk}/savings/", {"year": ""}),
+        ),
         ("budget against actual", lambda: finance.get("/finance/budget/", {"year": fy.pk})),
         ("budget against actual, errors", lambda: finance.get("/finance/budget/", {"year": "x"})),
     ]

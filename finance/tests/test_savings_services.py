@@ -211,3 +211,27 @@ def test_home_need_a_case_whose_split_is_short(cast: Cast) -> None:
     with system_scope("test data"):
         SavingsSplit.objects.create(business_case=case, partner=cast.rbkc, percent=Decimal("40"))
     assert home_needs(cast.finance) == []
+
+
+def test_measuring_from_the_page(cast: Cast, client_for: Any) -> None:
+    case = case_of(cast.wcc, cast.rbkc)
+    fy = year(2026)
+    with system_scope("test data"):
+        services.set_splits(case, {cast.wcc: Decimal("40"), cast.rbkc: Decimal("60")})
+    cost(cast.wcc, "1000", datetime.date(2026, 5, 1))
+    url = f"/business-cases/{case.pk}/savings/"
+    lead = client_for(cast.wcc_lead)
+    assert "Measure savings" in lead.get(url).content.decode()
+    refused = lead.post(url, {"year": "nope"})
+    assert refused.status_code == 400 and "Error: " in refused.content.decode()
+    assert lead.post(url, {"year": fy.pk}).status_code == 302
+    with system_scope("test"):
+        measured = RealisedSaving.objects.filter(business_case=case, basis="measured")
+        # The council's lead measures their own council only.
+        assert [m.partner for m in measured] == [cast.wcc]
+        assert measured[0].own_costs == Decimal("1000.00")
+    client_for(cast.finance).post(url, {"year": fy.pk})
+    with system_scope("test"):
+        assert RealisedSaving.objects.filter(business_case=case, basis="measured").count() == 2
+    assert client_for(cast.wcc_auditor).post(url, {"year": fy.pk}).status_code == 403
+    assert "Measure savings" not in client_for(cast.wcc_auditor).get(url).content.decode()
