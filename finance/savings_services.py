@@ -251,10 +251,10 @@ def measure_saving(
     costs = actual_costs(partner, case.category_list(), start, end)
     saving = baseline_share - costs.total
     evidence = (
-        f"Baseline £{case.baseline_cost:,} a year x {percent}% share x {days}/{year_days} days "
+        f"Baseline £{case.baseline_cost:,} a year × {percent}% share × {days}/{year_days} days "
         f"= £{baseline_share:,}; own cost lines in {', '.join(case.category_list())} "
         f"from {start:%-d %B %Y} to {end:%-d %B %Y}: £{costs.own:,} ({costs.cost_line_count} "
-        f"lines); recharged share from {len(costs.statement_ids)} approved statements: "
+        f"lines); recharged share from approved statements ({len(costs.statement_ids)}): "
         f"£{costs.recharged:,}."
     )
     with system_scope("measuring a council's saving from its costs"), transaction.atomic():

@@ -166,7 +166,7 @@ class RealisedSavingViews(ModelViews):
         if lines:
             rows.append(
                 (
-                    "Cost lines counted",
+                    "Cost lines behind the figure",
                     format_html(
                         '<ul class="govuk-list">{}</ul>',
                         format_html_join(
@@ -189,7 +189,7 @@ class RealisedSavingViews(ModelViews):
         if statements:
             rows.append(
                 (
-                    "Recharge statements counted",
+                    "Recharge statements behind the figure",
                     format_html(
                         '<ul class="govuk-list">{}</ul>',
                         format_html_join(

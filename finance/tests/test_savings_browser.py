@@ -42,8 +42,15 @@ def test_the_budget_page_draws_its_chart_and_the_pages_pass_axe(cast, live_serve
         RealisedSaving.objects.create(
             business_case=case, partner=cast.wcc, year=fy, cashable=Decimal("1000"), evidence="x"
         )
+    measured = services.measure_saving(case, cast.wcc, fy)
+    assert measured is not None
     budget = f"{reverse('finance:budget')}?year={fy.pk}"
-    urls = [budget, reverse("finance:businesscase_savings", args=[case.pk])]
+    urls = [
+        budget,
+        reverse("finance:businesscase_savings", args=[case.pk]),
+        reverse("finance:businesscase_detail", args=[case.pk]),
+        reverse("finance:realisedsaving_detail", args=[measured.pk]),
+    ]
     problems: list[str] = []
     for role in ROLES:
         context = axe_context(browser, live_server.url)
@@ -63,7 +70,7 @@ def test_the_budget_page_draws_its_chart_and_the_pages_pass_axe(cast, live_serve
                     assert drawn, f"{role}: the chart was not drawn"
                 for violation in axe_violations(page):
                     problems.append(f"{role} {url}: {violation}")
-                name = "budget" if url == budget else "case-savings"
+                name = url.strip("/").split("?")[0].replace("/", "-")
                 screenshot(page, f"finance-{name}-{role}")
         finally:
             context.close()
