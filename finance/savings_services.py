@@ -251,7 +251,8 @@ def measure_saving(
     costs = actual_costs(partner, case.category_list(), start, end)
     saving = baseline_share - costs.total
     evidence = (
-        f"Baseline £{case.baseline_cost:,} a year, times the {percent}% share, for {days} of {year_days} days "
+        f"Baseline £{case.baseline_cost:,} a year, times the {percent}% share, "
+        f"for {days} of {year_days} days "
         f"= £{baseline_share:,}; own cost lines in {', '.join(case.category_list())} "
         f"from {start:%-d %B %Y} to {end:%-d %B %Y}: £{costs.own:,} ({costs.cost_line_count} "
         f"lines); recharged share from approved statements ({len(costs.statement_ids)}): "
