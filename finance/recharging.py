@@ -389,12 +389,13 @@ def compute(
     problems: dict[str, int] = defaultdict(int)
     count = total = 0
     for row, named in stream_costs(start, end):
-        pk, _, incurred, _, _, category, spend, shared, for_all, rule_id, centre = row
-        part = pennies(part_in(row, start, end))
+        pk, amount, incurred, first, _, category, spend, shared, for_all, rule_id, centre = row
+        # A stored amount has two decimal places: its pennies exactly.
+        part = int(amount.scaleb(2)) if first is None else pennies(part_in(row, start, end))
         if part == 0:
             continue
-        facts = (pk, part, category, spend, shared, for_all, rule_id, centre, named)
-        digest.update(f"{facts}\n".encode())
+        facts = f"{pk} {part} {category} {spend} {shared:d} {for_all:d} {rule_id} {centre}"
+        digest.update(f"{facts} {named}\n".encode())
         if not shared:
             if supposed and named and named[0] not in members:
                 continue
