@@ -566,7 +566,7 @@ def may_run(user: Any) -> bool:
 
 
 @transaction.atomic
-def approve(run: RechargeRun, by: Any) -> RechargeRun:
+def approve(run: RechargeRun, by: Any, at: datetime.datetime | None = None) -> RechargeRun:
     """Approve the draft `run`: it and the costs of its period are locked from now on. Refused
     to anyone but the shared service's finance officer or manager, for a run with costs it
     could not split, and when its inputs have changed since it was made (run it again)."""
@@ -589,7 +589,7 @@ def approve(run: RechargeRun, by: Any) -> RechargeRun:
         )
     run.status = RunStatus.APPROVED
     run.approved_by = by
-    run.approved_at = timezone.now()
+    run.approved_at = at or timezone.now()
     run.save()
     return run
 
