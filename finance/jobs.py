@@ -1,4 +1,5 @@
-"""The finance app's job on a timetable (core.periodic; `concord tick` queues it):
+"""The finance app's jobs on a timetable (core.periodic; `concord tick` queues them): the
+ledger's (finance/ledger_jobs.py: measuring last month's driver figures), then the recharges':
 
 - `last_month_recharge`: from the second working day of a month (England's working days: Monday
   to Friday, not a bank holiday), the draft recharge run of the month before is made, once: a
@@ -21,6 +22,7 @@ from core.tenancy.choices import Nation
 from core.tenancy.scoping import system_scope
 from core.workdays import next_working_day
 from finance import recharging
+from finance.ledger_jobs import PERIODIC as LEDGER_PERIODIC
 from finance.models import RechargeRun
 
 
@@ -52,6 +54,7 @@ def last_month_recharge() -> dict[str, Any]:
 
 
 PERIODIC = (
+    *LEDGER_PERIODIC,
     Periodic(
         last_month_recharge,
         "make last month's draft recharge run on the second working day of the month",

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -50,12 +50,12 @@ from finance.arithmetic import (
     pro_rata_weight,
     spread,
 )
-from finance.choices import ApportionmentMethod, Driver, FigureSource
+from finance.choices import ApportionmentMethod, Driver
+from finance.drivers import figures
 from finance.models import (
     ApportionmentRule,
     CostCentre,
     CostLine,
-    DriverFigure,
     LedgerCode,
     RechargeAdjustment,
     RechargeDriver,
@@ -126,22 +126,13 @@ def member_days(start: datetime.date, end: datetime.date) -> dict[int, int]:
     return result
 
 
-def driver_figures(driver: str, start: datetime.date, end: datetime.date) -> dict[int, Decimal]:
-    """Each council's figure for `driver` over `start`..`end`: the figures whose periods lie
-    within it, added up; for one council and period an entered figure wins over a measured
-    one."""
-    chosen: dict[tuple[int, datetime.date, datetime.date], tuple[str, Decimal]] = {}
-    rows = _q(DriverFigure).filter(driver=driver, period_start__gte=start, period_end__lte=end)
-    for partner_id, first, last, value, source in rows.values_list(
-        "partner_id", "period_start", "period_end", "value", "source"
-    ).order_by("partner_id", "period_start", "id"):
-        key = (partner_id, first, last)
-        if key not in chosen or source == FigureSource.ENTERED:
-            chosen[key] = (source, value)
-    totals: dict[int, Decimal] = defaultdict(Decimal)
-    for (partner_id, _, _), (_, value) in chosen.items():
-        totals[partner_id] += value
-    return dict(totals)
+def driver_figures(
+    driver: str, partners: Iterable[int], start: datetime.date, end: datetime.date
+) -> dict[int, Decimal]:
+    """Each council's figure for `driver` over `start`..`end` (`finance.drivers.figures`:
+    the figures whose periods lie within it, an entered figure winning over a measured one;
+    a flow added up, a level the latest)."""
+    return figures(driver, list(partners), start, end)
 
 
 def _exact(value: Fraction) -> Decimal:
@@ -240,7 +231,7 @@ class RuleBook:
             rule = self.rules[rule_id]
             drivers = set(_q(RuleComponent).filter(rule=rule).values_list("driver", flat=True))
             for driver in drivers - set(self.figures):
-                self.figures[driver] = driver_figures(driver, self.start, self.end)
+                self.figures[driver] = driver_figures(driver, self.members, self.start, self.end)
             self.weights[rule_id] = rule_weights(rule, self.members, self.period_days, self.figures)
         return self.weights[rule_id]
 

@@ -26,6 +26,8 @@ from finance.models.ledger import (
     RuleShare,
 )
 
+#: The reason a revision records when none was given.
+NO_REASON = "No reason given"
 LOCKED_MESSAGE = (
     "The recharge run for this period is approved, so its costs are locked: "
     "put a correction in a later period instead"
@@ -74,7 +76,7 @@ def set_budget(budget: Budget, reason: str = "Original budget") -> Budget:
         BudgetRevision(
             budget=budget,
             amount=budget.amount,
-            reason=reason if before is None else (reason or "Revised"),
+            reason=reason or NO_REASON,
             revised_on=timezone.localdate(),
         ).save()
     return budget
@@ -209,17 +211,16 @@ def cost_line_problems(cost_line: CostLine) -> dict[str, str]:
     return problems
 
 
-def audience_problem(cost_line: CostLine, councils: list[Any], for_all: bool) -> str:
-    """Why `councils` (with `for_all`) cannot bear `cost_line`, or "": a cost that is not
-    shared is one council's, and its cost centre that council's."""
-    if cost_line.is_shared:
-        if not for_all and len(councils) < 1:
+def audience_problem(is_shared: bool, cost_centre: Any, councils: list[Any], for_all: bool) -> str:
+    """Why `councils` (with `for_all`: every council) cannot bear a cost, or "": a cost that
+    is not shared is one council's, and its cost centre (if any) that council's."""
+    if is_shared:
+        if not for_all and not councils:
             return "Choose the councils that share the cost, or tick every council"
         return ""
     if for_all or len(councils) != 1:
-        return "Choose the one council that bears the cost (or tick shared cost)"
-    centre = cost_line.cost_centre
-    if centre is not None and centre.partner_id != councils[0].pk:
+        return "Choose the one council that bears the cost, or tick shared cost"
+    if cost_centre is not None and cost_centre.partner_id != councils[0].pk:
         return "The cost centre is another council's: choose that council's cost centre"
     return ""
 

@@ -30,6 +30,7 @@ from servicedesk.models import (
     SlaPolicy,
     Ticket,
 )
+from servicedesk.models.tickets import MAX_MINUTES_SPENT
 
 #: The service roles whose people work tickets.
 DESK_ROLES = (ServiceRole.AGENT, ServiceRole.RESOLVER, ServiceRole.MANAGER)
@@ -149,11 +150,24 @@ class ReplyForm(ScopedForm):
         initial="true",
     )
 
+    minutes_spent = forms.IntegerField(
+        label="Minutes spent (optional)",
+        required=False,
+        min_value=0,
+        max_value=MAX_MINUTES_SPENT,
+        help_text="Your time on the ticket for this reply or note, in minutes.",
+    )
+
     def __init__(self, *args: Any, user: Any, notes: bool, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         if not notes:
             del self.fields["public"]
+        if not access_for(user).is_service_staff:
+            # Time spent is the shared service's own record (finance's staff time driver).
+            del self.fields["minutes_spent"]
         govukify(self)
+        if "minutes_spent" in self.fields:
+            self.fields["minutes_spent"].widget.attrs["class"] += " govuk-input--width-5"
 
 
 class ResolveForm(ScopedForm):

@@ -43,6 +43,7 @@ from servicedesk.models import (
     TicketComment,
     TicketLink,
 )
+from servicedesk.models.tickets import MAX_MINUTES_SPENT
 
 #: Which statuses may follow which (besides resolving, closing and reopening, which have
 #: their own functions).
@@ -240,12 +241,14 @@ def comment(
     author_label: str = "",
     message_id: str = "",
     now: datetime.datetime | None = None,
+    minutes_spent: int = 0,
 ) -> TicketComment:
     """A reply (public) or an internal note on `ticket`.
 
     The desk's first public reply is its response (the response clock stops). A reply from
     the requester or the contact to a ticket awaiting them starts the clocks again; to a
-    resolved ticket it reopens it. A requester cannot write internal notes.
+    resolved ticket it reopens it. A requester cannot write internal notes. Only the shared
+    service records `minutes_spent` (its time on the ticket, summed by finance.drivers).
     """
     body = body.strip()
     if not body:
@@ -257,6 +260,10 @@ def comment(
     staff = author is not None and access_for(author).is_service_staff
     if not public and not notes_visible_to(author, ticket):
         raise ValidationError({"public": "Only the service desk writes internal notes"})
+    if minutes_spent and not staff:
+        raise ValidationError({"minutes_spent": "Only the shared service records time spent"})
+    if not 0 <= (minutes_spent or 0) <= MAX_MINUTES_SPENT:
+        raise ValidationError({"minutes_spent": f"Enter between 0 and {MAX_MINUTES_SPENT} minutes"})
     note = TicketComment(
         partner_id=ticket.partner_id,
         ticket=ticket,
@@ -266,6 +273,7 @@ def comment(
         public=public,
         source=source,
         email_message_id=message_id[:255],
+        minutes_spent=minutes_spent or 0,
     )
     note.save()
     if public:

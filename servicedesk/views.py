@@ -221,6 +221,8 @@ class TicketViews(ModelViews):
         notes = services.notes_visible_to(user, obj)
         return {
             "comments": list(replies.order_by("created_at", "id")),
+            # Time spent is the service's own record: shown to those who read its notes.
+            "show_minutes": notes,
             "reply_form": ReplyForm(user=user, notes=notes) if may["reply"] else None,
             "resolve_form": ResolveForm(user=user) if may["resolve"] else None,
             "rate_form": RateForm(user=user) if may["rate"] else None,
@@ -271,7 +273,13 @@ class TicketReply(TicketAction):
 
     def act(self, request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
         public = data.get("public", True)
-        services.comment(ticket, request.user, data["body"], public=public)
+        services.comment(
+            ticket,
+            request.user,
+            data["body"],
+            public=public,
+            minutes_spent=data.get("minutes_spent") or 0,
+        )
         return "Reply sent." if public else "Note added."
 
 

@@ -469,6 +469,9 @@ class RuleComponent(PartModel):
     )
 
     area: ClassVar[str] = "catalogue"
+    # Part of a catalogue record, so, like it, owned by no council (no partner export carries
+    # it; its change records are the shared service's).
+    ownership: ClassVar[str] = "catalogue"
     part_of: ClassVar[str] = "rule"
     attachable: ClassVar[bool] = False
     constraint_fields: ClassVar[dict[str, str]] = {"rulecomponent_weight_positive": "weight"}
@@ -700,36 +703,8 @@ class CostLine(AudienceModel):
     source = GenericForeignKey("source_type", "source_id")
 
     area: ClassVar[str] = "finance"
-    import_fields: ClassVar[tuple[str, ...]] = (
-        "reference",
-        "description",
-        "amount",
-        "incurred_on",
-        "period_start",
-        "period_end",
-        "category",
-        "spend_type",
-        "supplier",
-        "is_shared",
-        "for_all_councils",
-        "cost_centre",
-        "rule",
-    )
-    import_example: ClassVar[dict[str, str]] = {
-        "reference": "INV-20417",
-        "description": "Microsoft enterprise agreement, April",
-        "amount": "41250.00",
-        "incurred_on": "2026-04-30",
-        "period_start": "2026-04-01",
-        "period_end": "2026-04-30",
-        "category": "licence",
-        "spend_type": "revenue",
-        "supplier": "Microsoft Limited",
-        "is_shared": "yes",
-        "for_all_councils": "yes",
-        "cost_centre": "",
-        "rule": "",
-    }
+    # Imported by finance.ledger_import (councils by code, cost centre by code within the
+    # council): core's generic import has no column for the councils a record is for.
     constraint_fields: ClassVar[dict[str, str]] = {
         "costline_period_both": "period_end",
         "costline_period_order": "period_end",

@@ -42,6 +42,7 @@ from servicedesk.models import (
     Ticket,
     TicketComment,
 )
+from servicedesk.models.tickets import MAX_MINUTES_SPENT
 
 
 def people(field: serializers.Field, user: Any) -> QuerySet[Any]:
@@ -330,9 +331,16 @@ class TicketCommentSerializer(ScopedModelSerializer):
 
 
 class ReplySerializer(serializers.Serializer):
-    """A reply or a note: its text."""
+    """A reply or a note: its text, and (the shared service's) minutes spent on the ticket."""
 
     body = serializers.CharField(help_text="The message.")
+    minutes_spent = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=MAX_MINUTES_SPENT,
+        help_text="The shared service's time on the ticket for it, in minutes.",
+    )
 
 
 class AssignSerializer(serializers.Serializer):

@@ -133,7 +133,9 @@ class TicketViewSet(ScopedModelViewSet):
         """A public reply (the requester sees it). The desk's first is its response."""
         return self.do(
             request, pk, "reply", ReplySerializer,
-            lambda t, d: services.comment(t, request.user, d["body"], source="api"),
+            lambda t, d: services.comment(
+                t, request.user, d["body"], source="api", minutes_spent=d["minutes_spent"]
+            ),
         )  # fmt: skip
 
     @extend_schema(request=ReplySerializer, responses=TicketSerializer)
@@ -142,7 +144,10 @@ class TicketViewSet(ScopedModelViewSet):
         """An internal note: never shown to the requester."""
         return self.do(
             request, pk, "note", ReplySerializer,
-            lambda t, d: services.comment(t, request.user, d["body"], public=False, source="api"),
+            lambda t, d: services.comment(
+                t, request.user, d["body"], public=False, source="api",
+                minutes_spent=d["minutes_spent"],
+            ),
         )  # fmt: skip
 
     @extend_schema(request=AssignSerializer, responses=TicketSerializer)

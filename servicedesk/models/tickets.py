@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, ClassVar
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -34,6 +35,8 @@ from servicedesk.models.setup import Category, Queue, RoutingRule, Service, SlaP
 
 #: The condition of the open tickets' partial indexes.
 OPEN_TICKETS = Q(status__in=OPEN_STATUS_LIST)
+#: The most time one reply or note records: a working week, in minutes.
+MAX_MINUTES_SPENT = 5 * 24 * 60
 
 
 class Ticket(PartnerOwnedModel):
@@ -306,6 +309,13 @@ class TicketComment(PartnerOwnedModel):
     )
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.AGENT)
     email_message_id = models.CharField(max_length=255, blank=True, editable=False)
+    minutes_spent = models.PositiveIntegerField(
+        "Minutes spent",
+        default=0,
+        validators=[MaxValueValidator(MAX_MINUTES_SPENT)],
+        help_text="The shared service's time on the ticket for this reply or note, in minutes "
+        "(the finance app's staff time driver sums it per council).",
+    )
 
     area: ClassVar[str] = "servicedesk"
     own_fields: ClassVar[tuple[str, ...]] = ("ticket__requester", "ticket__contact")

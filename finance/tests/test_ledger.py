@@ -1,0 +1,378 @@
+"""The ledger's own rules (finance.services, finance.ledger_import, finance.drivers), through
+services, pages and the API: financial years, budget revisions, one rule per category in
+force, which rule splits a cost, who bears a cost, locked periods, the cost line import, the
+measured driver figures and the minutes spent on tickets they read."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from openpyxl import Workbook
+
+from core.tenancy.scoping import system_scope
+from core.testing.families import content_of
+from finance import drivers, services
+from finance.choices import ApportionmentMethod, CostCategory, Driver, FigureSource
+from finance.ledger_import import import_cost_lines
+from finance.ledger_jobs import measure_last_month
+from finance.models.ledger import (
+    ApportionmentRule,
+    BudgetRevision,
+    CostLine,
+    DriverFigure,
+    FinancialYear,
+)
+from finance.tests.factories import budget, cost_centre, cost_line, financial_year, rule
+from servicedesk import services as desk
+from servicedesk.models import TicketComment
+
+pytestmark = pytest.mark.django_db
+
+
+# Financial years -------------------------------------------------------------------------------
+
+
+def test_a_financial_year_runs_april_to_march() -> None:
+    year = financial_year(2026)
+    assert (year.name, year.starts_on, year.ends_on) == (
+        "2026/27",
+        datetime.date(2026, 4, 1),
+        datetime.date(2027, 3, 31),
+    )
+    with system_scope("test"):
+        assert FinancialYear.for_date(datetime.date(2027, 2, 1)) == year
+        assert FinancialYear.year_of(datetime.date(2026, 3, 31)).name == "2025/26"
+    assert len(year.months()) == 12 and year.months()[-1] == datetime.date(2027, 3, 1)
+
+
+def test_financial_years_never_overlap() -> None:
+    financial_year(2026)
+    with system_scope("test"), pytest.raises(ValidationError) as refused:
+        FinancialYear(
+            name="Odd", starts_on=datetime.date(2026, 10, 1), ends_on=datetime.date(2027, 9, 30)
+        ).full_clean()
+    assert "overlap the financial year 2026/27" in str(refused.value)
+
+
+# Budgets ----------------------------------------------------------------------------------------
+
+
+def test_revise_budget_keeps_every_figure(cast: Any) -> None:
+    made = budget(cast.wcc, "100000")
+    with system_scope("test"):
+        services.revise_budget(made, Decimal("110000"), "Growth", datetime.date(2026, 6, 1))
+        made.refresh_from_db()
+        assert made.amount == Decimal("110000")
+        assert [(r.amount, r.reason) for r in services.budget_revisions(made)] == [
+            (Decimal("100000"), "Original budget"),
+            (Decimal("110000"), "Growth"),
+        ]
+        with pytest.raises(ValidationError):
+            services.revise_budget(made, Decimal("-1"), "Cut")
+
+
+def test_a_budget_made_on_its_page_keeps_its_original_figure(cast: Any, client_for: Any) -> None:
+    year, centre = financial_year(2026), cost_centre(cast.wcc)
+    response = client_for(cast.wcc_lead).post(
+        "/budgets/new/",
+        {
+            "partner": cast.wcc.pk,
+            "year": year.pk,
+            "cost_centre": centre.pk,
+            "spend_type": "revenue",
+            "amount": "5000",
+            "reason": "",
+        },
+    )
+    assert response.status_code == 302
+    with system_scope("test"):
+        revision = BudgetRevision.objects.get(budget__cost_centre=centre)
+    assert (revision.amount, revision.reason) == (Decimal("5000"), "Original budget")
+
+
+def test_a_budget_in_another_councils_cost_centre_is_refused(cast: Any, client_for: Any) -> None:
+    response = client_for(cast.manager).post(
+        "/budgets/new/",
+        {
+            "partner": cast.wcc.pk,
+            "year": financial_year(2026).pk,
+            "cost_centre": cost_centre(cast.rbkc).pk,
+            "spend_type": "revenue",
+            "amount": "5000",
+        },
+    )
+    assert response.status_code == 200
+    assert "Choose a cost centre of the same council" in content_of(response)
+
+
+# Rules ------------------------------------------------------------------------------------------
+
+
+def test_one_rule_per_category_in_force() -> None:
+    rule("Staff 50/50", category=CostCategory.STAFF, valid_from=datetime.date(2025, 4, 1))
+    with system_scope("test"):
+        clash = ApportionmentRule(
+            name="Staff by tickets",
+            method=ApportionmentMethod.DRIVER,
+            category=CostCategory.STAFF,
+            valid_from=datetime.date(2026, 4, 1),
+        )
+        with pytest.raises(ValidationError) as refused:
+            clash.full_clean()
+        assert "Staff 50/50" in str(refused.value)
+        earlier = ApportionmentRule.objects.get(name="Staff 50/50")
+        earlier.valid_to = datetime.date(2026, 3, 31)
+        earlier.save()
+        clash.full_clean()  # once the first ends, the second may follow it
+
+
+def test_rule_for_prefers_the_cost_lines_own_rule(cast: Any) -> None:
+    old = rule(
+        "Licences old",
+        category=CostCategory.LICENCE,
+        valid_from=datetime.date(2024, 4, 1),
+        valid_to=datetime.date(2026, 3, 31),
+    )
+    new = rule("Licences new", category=CostCategory.LICENCE, valid_from=datetime.date(2026, 4, 1))
+    own = rule("Special")
+    line = cost_line([], shared=True, for_all=True, category=CostCategory.LICENCE)
+    with system_scope("test"):
+        assert services.rule_for(line) == new
+        assert services.rule_for(line, datetime.date(2025, 6, 1)) == old
+        line.rule = own
+        assert services.rule_for(line) == own
+        line.is_shared = False
+        assert services.rule_for(line) is None
+
+
+def test_rule_problems_say_what_is_missing(cast: Any) -> None:
+    fixed = rule("Half", shares={cast.wcc: "50", cast.rbkc: "40"})
+    mix = rule(
+        "Mix", method=ApportionmentMethod.MIX, drivers={"devices": "60", "licence_seats": "40"}
+    )
+    with system_scope("test"):
+        assert services.rule_problems(fixed) == [
+            "The councils' shares add up to 90.00%: they must make 100%."
+        ]
+        assert services.rule_problems(mix) == []
+
+
+def test_a_council_sees_only_its_own_share(cast: Any, api_client_for: Any) -> None:
+    made = rule("Staff split", shares={cast.wcc: "50", cast.rbkc: "50"})
+    rows = api_client_for(cast.rbkc_lead).get("/api/v1/rule-shares/").json()["results"]
+    assert [(r["partner"], r["rule"]) for r in rows] == [("rbkc", made.name)]
+
+
+# Cost lines: who bears them ----------------------------------------------------------------------
+
+
+def test_a_cost_one_council_bears_names_one_council(cast: Any, api_client_for: Any) -> None:
+    client = api_client_for(cast.manager)
+    data: dict[str, Any] = {
+        "description": "Laptops",
+        "amount": "900.00",
+        "incurred_on": "2026-05-01",
+        "category": "hardware",
+        "councils": ["wcc", "rbkc"],
+    }
+    answer = client.post("/api/v1/cost-lines/", data, format="json")
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["field"] == "councils"
+    data["councils"] = ["wcc"]
+    data["cost_centre"] = cost_centre(cast.rbkc).code
+    answer = client.post("/api/v1/cost-lines/", data, format="json")
+    assert answer.status_code == 400, answer.content
+    data["cost_centre"] = None
+    assert client.post("/api/v1/cost-lines/", data, format="json").status_code == 201
+
+
+def test_a_shared_cost_is_seen_by_each_council_it_is_for(cast: Any, client_for: Any) -> None:
+    shared = cost_line([], shared=True, for_all=True, description="Data centre, May")
+    own = cost_line([cast.wcc], description="Westminster printers")
+    text = content_of(client_for(cast.rbkc_lead).get("/cost-lines/"))
+    assert shared.description in text and own.description not in text
+
+
+def test_a_cost_in_a_locked_period_cannot_change(
+    cast: Any, client_for: Any, api_client_for: Any, monkeypatch: Any
+) -> None:
+    line = cost_line([cast.wcc], description="Locked laptops")
+    monkeypatch.setattr(services, "period_is_locked", lambda on: on is not None)
+    response = client_for(cast.wcc_lead).post(f"/cost-lines/{line.pk}/delete/")
+    assert response.status_code == 200
+    assert "cannot be deleted" in content_of(response)
+    answer = api_client_for(cast.wcc_lead).delete(f"/api/v1/cost-lines/{line.pk}/")
+    assert answer.status_code == 400
+    answer = api_client_for(cast.wcc_lead).patch(
+        f"/api/v1/cost-lines/{line.pk}/", {"description": "Changed"}, format="json"
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["field"] == "incurred_on"
+    with system_scope("test"):
+        assert CostLine.objects.filter(pk=line.pk, description="Locked laptops").exists()
+
+
+def test_no_period_is_locked_without_recharge_runs() -> None:
+    # On the ledger's branch alone there is no RechargeRun model; with one, an approved run
+    # locks its period (finance/tests/test_recharge*.py).
+    assert services.period_is_locked(datetime.date(2026, 5, 1)) in (False, True)
+    assert services.period_is_locked(None) is False
+
+
+# The cost line import ---------------------------------------------------------------------------
+
+HEADER = "reference,description,amount,date,category,supplier,is_shared,councils,cost_centre\n"
+
+
+def _csv(text: str) -> io.BytesIO:
+    return io.BytesIO(text.encode("utf-8"))
+
+
+def test_import_names_councils_and_cost_centres_by_code(cast: Any) -> None:
+    cost_centre(cast.wcc, "400")
+    cost_centre(cast.rbkc, "400")
+    text = HEADER + (
+        "INV-1,Westminster laptops,1200.00,2026-05-01,hardware,,no,wcc,400\n"
+        "INV-2,Kensington laptops,800.00,2026-05-02,hardware,,no,RBKC,400\n"
+        "INV-3,Data centre,5000.00,2026-05-03,other,,yes,all,\n"
+        "INV-4,Joint post,3000.00,2026-05-04,staff,,yes,wcc rbkc,\n"
+    )
+    result = import_cost_lines(_csv(text), "costs.csv", cast.manager, dry_run=False)
+    assert result.ok, result.problems
+    assert result.created == 4
+    with system_scope("test"):
+        wcc_line = CostLine.objects.get(reference="INV-1")
+        assert wcc_line.cost_centre.partner == cast.wcc
+        assert [p.code for p in wcc_line.audience()] == ["wcc"]
+        assert CostLine.objects.get(reference="INV-2").cost_centre.partner == cast.rbkc
+        assert CostLine.objects.get(reference="INV-3").for_all_councils
+        assert sorted(p.code for p in CostLine.objects.get(reference="INV-4").audience()) == [
+            "rbkc",
+            "wcc",
+        ]
+
+
+def test_a_bad_row_names_its_row_and_column_and_nothing_lands(cast: Any) -> None:
+    text = HEADER + (
+        "INV-1,Fine,1200.00,2026-05-01,hardware,,no,wcc,\n"
+        "INV-2,Bad date,800.00,not a date,hardware,,no,wcc,\n"
+        "INV-3,Nobody,5.00,2026-05-03,other,,no,xyz,\n"
+        "INV-4,No such supplier,5.00,2026-05-03,other,Acme Nowhere,no,wcc,\n"
+    )
+    result = import_cost_lines(_csv(text), "costs.csv", cast.manager, dry_run=False)
+    found = {(p.row, p.column) for p in result.problems}
+    assert {(3, "incurred_on"), (4, "councils"), (5, "supplier")} <= found
+    assert not any(p.row == 2 for p in result.problems)
+    with system_scope("test"):
+        assert not CostLine.objects.exists()
+
+
+def test_a_council_imports_only_its_own_costs(cast: Any) -> None:
+    text = HEADER + "INV-9,Theirs,10.00,2026-05-01,other,,no,rbkc,\n"
+    result = import_cost_lines(_csv(text), "costs.csv", cast.wcc_lead, dry_run=True)
+    # rbkc is not a council wcc's lead can name: the same words as a code that does not exist.
+    assert [(p.row, p.column) for p in result.problems] == [(2, "councils")]
+    assert "no council with code 'rbkc'" in result.problems[0].message
+
+
+def test_import_reads_xlsx_through_the_api(cast: Any, api_client_for: Any) -> None:
+    book = Workbook()
+    sheet: Any = book.active
+    sheet.append(["Description", "Amount (£)", "Date", "Category", "Councils", "Shared cost"])
+    sheet.append(["Microsoft EA", 41250.5, datetime.date(2026, 4, 30), "Licence", "all", "yes"])
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    out.name = "costs.xlsx"
+    client = api_client_for(cast.manager)
+    answer = client.post(
+        "/api/v1/cost-lines/import/", {"file": out, "dry_run": "false"}, format="multipart"
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["created"] == 1
+    with system_scope("test"):
+        line = CostLine.objects.get()
+    assert (line.amount, line.category, line.is_shared) == (Decimal("41250.50"), "licence", True)
+
+
+def test_the_import_page_lists_problems(cast: Any, client_for: Any) -> None:
+    upload = _csv(HEADER + "INV-1,Bad,x,2026-05-01,hardware,,no,wcc,\n")
+    upload.name = "costs.csv"
+    response = client_for(cast.wcc_lead).post("/cost-lines/import/", {"file": upload})
+    assert response.status_code == 400
+    text = content_of(response)
+    assert "There is a problem in this file" in text and "amount" in text
+    assert client_for(cast.wcc_staff).get("/cost-lines/import/").status_code == 403
+
+
+# Drivers ----------------------------------------------------------------------------------------
+
+
+def test_measure_period_counts_tickets_and_staff_time(cast: Any) -> None:
+    moment = datetime.datetime(2026, 5, 10, 10, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(moment), system_scope("test"):
+        one = desk.raise_ticket(partner=cast.wcc, requester=cast.wcc_staff, subject="VPN")
+        desk.raise_ticket(partner=cast.wcc, requester=cast.wcc_staff, subject="Printer")
+        desk.raise_ticket(partner=cast.rbkc, requester=cast.rbkc_staff, subject="Email")
+        desk.comment(one, cast.agent, "Looking", minutes_spent=90)
+        desk.comment(one, cast.agent, "Fixed the profile", public=False, minutes_spent=30)
+    entered = DriverFigure(
+        partner=cast.rbkc,
+        driver=Driver.TICKETS,
+        period_start=datetime.date(2026, 5, 1),
+        period_end=datetime.date(2026, 5, 31),
+        value=Decimal("7"),
+        source=FigureSource.ENTERED,
+    )
+    with system_scope("test"):
+        entered.save()
+        written = drivers.measure_period(datetime.date(2026, 5, 1), datetime.date(2026, 5, 31))
+        again = drivers.measure_period(datetime.date(2026, 5, 1), datetime.date(2026, 5, 31))
+        tickets = drivers.figures(
+            Driver.TICKETS,
+            [cast.wcc, cast.rbkc],
+            datetime.date(2026, 5, 1),
+            datetime.date(2026, 5, 31),
+        )
+        hours = drivers.figures(
+            Driver.STAFF_TIME, [cast.wcc], datetime.date(2026, 4, 1), datetime.date(2026, 6, 30)
+        )
+        lbhf = DriverFigure.objects.filter(partner=cast.lbhf).exists()
+    assert written and again == []  # nothing changed: nothing rewritten
+    assert tickets == {cast.wcc.pk: Decimal("2"), cast.rbkc.pk: Decimal("7")}  # entered wins
+    assert hours == {cast.wcc.pk: Decimal("2.00")}
+    assert not lbhf  # left in 2018: not a member in 2026
+
+
+def test_only_the_shared_service_records_minutes(cast: Any, client_for: Any) -> None:
+    with system_scope("test"):
+        t = desk.raise_ticket(partner=cast.wcc, requester=cast.wcc_staff, subject="VPN")
+        with pytest.raises(ValidationError):
+            desk.comment(t, cast.wcc_staff, "Still broken", minutes_spent=10)
+    agent = client_for(cast.agent)
+    assert 'name="minutes_spent"' in content_of(agent.get(f"/tickets/{t.pk}/"))
+    response = agent.post(
+        f"/tickets/{t.pk}/reply/", {"body": "Rebuilt it", "public": "false", "minutes_spent": "45"}
+    )
+    assert response.status_code == 302
+    with system_scope("test"):
+        assert TicketComment.objects.get(ticket=t).minutes_spent == 45
+    assert "time spent: 45 min" in content_of(agent.get(f"/tickets/{t.pk}/"))
+    requester_page = content_of(client_for(cast.wcc_staff).get(f"/tickets/{t.pk}/"))
+    assert 'name="minutes_spent"' not in requester_page
+    assert "time spent" not in requester_page and "Rebuilt it" not in requester_page
+
+
+def test_the_job_measures_last_month_once(cast: Any) -> None:
+    with system_scope("test"):
+        first = measure_last_month(datetime.date(2026, 6, 3))
+        second = measure_last_month(datetime.date(2026, 6, 20))
+    assert first["period"] == "2026-05-01..2026-05-31" and not first["skipped"]
+    assert first["written"] == 2 * len(drivers.MEASURED)  # wcc and rbkc, every measured driver
+    assert second["skipped"]
