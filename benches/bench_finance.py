@@ -15,8 +15,8 @@ council; one in five of them for a period (a month or a year, so part of it fall
 quarter and is spread by days). Then, in a process of its own whose resident memory is sampled
 every 50 ms:
 
-1. the ticket driver measured for the quarter (one GROUP BY over the tickets, as
-   `finance.drivers.measure_period` does), written as measured driver figures;
+1. the ticket driver measured for the quarter (`finance.drivers.tickets_logged`: one GROUP BY
+   over the tickets), written as measured driver figures;
 2. `finance.recharging.run_for` for the quarter: read every cost (streamed), split each to the
    penny, write the statements and their grouped lines;
 3. the check that the statements add up to the total.
@@ -191,23 +191,13 @@ def fill_costs(costs: int, partners: list[Any], start: datetime.date, end: datet
 
 
 def measure_tickets(partners: list[Any], start: datetime.date, end: datetime.date) -> int:
-    """The tickets driver for the quarter: tickets opened in it, per council (measured)."""
-    from django.db.models import Count
-
+    """The tickets driver for the quarter, measured as the ledger's monthly job does
+    (`finance.drivers.tickets_logged`: tickets opened in it, per council), stored as measured
+    figures."""
+    from finance.drivers import tickets_logged
     from finance.models import DriverFigure
-    from servicedesk.models import Ticket
 
-    begin = datetime.datetime.combine(start, datetime.time.min, tzinfo=UTC)
-    finish = datetime.datetime.combine(
-        end + datetime.timedelta(days=1), datetime.time.min, tzinfo=UTC
-    )
-    counts = dict(
-        Ticket.objects.unscoped(WHY)
-        .filter(opened_at__gte=begin, opened_at__lt=finish)
-        .values_list("partner_id")
-        .annotate(n=Count("id"))
-        .values_list("partner_id", "n")
-    )
+    counts = tickets_logged(start, end)
     for partner in partners:
         DriverFigure.objects.update_or_create(
             partner=partner,
@@ -216,7 +206,7 @@ def measure_tickets(partners: list[Any], start: datetime.date, end: datetime.dat
             period_end=end,
             defaults={"value": Decimal(counts.get(partner.pk, 0)), "source": "measured"},
         )
-    return sum(counts.values())
+    return int(sum(counts.values()))
 
 
 def child(start: datetime.date, end: datetime.date) -> None:
