@@ -37,6 +37,9 @@ T = TypeVar("T", bound=Hashable)
 Weight = Decimal | Fraction | int
 
 PENNY = Decimal("0.01")
+#: Splits a `Splitter` remembers (amounts that recur, a monthly fee): few enough that a run
+#: over a million different amounts holds a few megabytes, not a copy of every split.
+CACHED_SPLITS = 2048
 
 
 class SplitError(ValueError):
@@ -120,7 +123,7 @@ class Splitter(Generic[T]):
                 remainders = [product % total for product in products]
                 for index in sorted(self.indexes, key=remainders.__getitem__, reverse=True)[:left]:
                     shares[index] += 1
-        if len(self._cache) < 100_000:
+        if len(self._cache) < CACHED_SPLITS:
             self._cache[count] = shares
         return shares
 

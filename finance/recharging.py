@@ -433,7 +433,10 @@ def compute(
             if len(named) != 1:
                 problems["A cost one council bears names no single council"] += 1
                 continue
-            group = groups.setdefault((category, spend, None, centre), Group())
+            group_key: tuple[str, str, int | None, int | None] = (category, spend, None, centre)
+            group = groups.get(group_key)
+            if group is None:
+                group = groups[group_key] = Group()
             group.shares[named[0]] += part
         else:
             chosen = book.rule_of(rule_id, category, incurred)
@@ -457,10 +460,14 @@ def compute(
                 )
                 problems[problem] += 1
                 continue
-            group = groups.setdefault((category, spend, chosen, None), Group())
-            summed = sums.get((category, spend, chosen, key))
+            group_key = (category, spend, chosen, None)
+            group = groups.get(group_key)
+            if group is None:
+                group = groups[group_key] = Group()
+            sum_key = (category, spend, chosen, key)
+            summed = sums.get(sum_key)
             if summed is None:
-                summed = sums[(category, spend, chosen, key)] = [0] * len(splitter.keys)
+                summed = sums[sum_key] = [0] * len(splitter.keys)
             summed[:] = map(add, summed, splitter.split_pennies(part))
         group.cost_total += part
         group.cost_count += 1
