@@ -52,3 +52,18 @@ def test_it_is_a_periodic_job():
     from core.periodic import periodic_jobs
 
     assert last_month_recharge in [job.task for job in periodic_jobs()]
+
+
+def test_drafts_wait_on_the_home_page_of_the_service_finance_staff(cast):
+    from finance.recharge_views import home_needs, nav_entries
+
+    fixed_rule({cast.wcc: "50", cast.rbkc: "50"})
+    with system_scope("test"):
+        recharging.run_for(datetime.date(2026, 4, 1), datetime.date(2026, 4, 30))
+    (need,) = home_needs(cast.finance)
+    assert need.count == 1 and need.url == "/recharge-runs/"
+    assert home_needs(cast.wcc_lead) == [] and home_needs(cast.agent) == []
+    assert {entry.url_name for entry in nav_entries()} == {
+        "finance:rechargerun_list",
+        "finance:recharge_what_if",
+    }
