@@ -37,6 +37,9 @@ T = TypeVar("T", bound=Hashable)
 Weight = Decimal | Fraction | int
 
 PENNY = Decimal("0.01")
+#: Splits a `Splitter` remembers (amounts that recur, a monthly fee): few enough that a run
+#: over a million different amounts holds a few megabytes, not a copy of every split.
+CACHED_SPLITS = 2048
 
 
 class SplitError(ValueError):
@@ -99,6 +102,7 @@ class Splitter(Generic[T]):
         self.keys: list[T] = sorted(fractions, key=lambda key: (-fractions[key], _tie_order(key)))
         self.whole = [int(fractions[key] * denominator) for key in self.keys]
         self.total = sum(self.whole)
+        self.indexes = list(range(len(self.keys)))
         self._cache: dict[int, list[int]] = {}
 
     def split_pennies(self, count: int) -> list[int]:
@@ -110,19 +114,16 @@ class Splitter(Generic[T]):
             shares = [-share for share in self.split_pennies(-count)]
         else:
             total = self.total
-            floors = []
-            remainders = []
-            for index, weight in enumerate(self.whole):
-                floor, remainder = divmod(count * weight, total)
-                floors.append(floor)
-                remainders.append((-remainder, index))
-            left = count - sum(floors)
+            products = [count * weight for weight in self.whole]
+            shares = [product // total for product in products]
+            left = count - sum(shares)
             if left:
-                # Largest remainder first; equal remainders in the tie order (the index).
-                for _, index in sorted(remainders)[:left]:
-                    floors[index] += 1
-            shares = floors
-        if len(self._cache) < 100_000:
+                # Largest remainder first; a stable sort keeps equal remainders in the tie
+                # order (the order of self.keys).
+                remainders = [product % total for product in products]
+                for index in sorted(self.indexes, key=remainders.__getitem__, reverse=True)[:left]:
+                    shares[index] += 1
+        if len(self._cache) < CACHED_SPLITS:
             self._cache[count] = shares
         return shares
 

@@ -95,7 +95,7 @@ class SupposedBook(RuleBook):
                 .values_list("driver", flat=True)
             )
             for driver in drivers - set(self.figures):
-                figures = driver_figures(driver, self.start, self.end)
+                figures = driver_figures(driver, self.members, self.start, self.end)
                 figures[NEWCOMER] = self.joining.get(driver, Decimal(0))
                 self.figures[driver] = figures
         weighed = super().weights_of(rule_id)

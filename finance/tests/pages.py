@@ -1,13 +1,22 @@
 """The finance app's pages beyond its generic ones, for the page template checks
-(core.testing.visits): each part's own visits, gathered."""
+(core.testing.visits): each part of the money lists its own in ``finance/tests/<part>_pages.py``
+(a ``page_visits(cast, client_for)`` of its own), gathered here so that the parts never edit
+one file."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from pathlib import Path
 from typing import Any
-
-from finance.tests.recharge_pages import recharge_page_visits
-from finance.tests.savings_pages import savings_page_visits
 
 
 def page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
-    return [*recharge_page_visits(cast, client_for), *savings_page_visits(cast, client_for)]
+    """Every part's visits, in the order of their modules' names."""
+    visits: list[tuple[str, Any]] = []
+    here = str(Path(__file__).parent)
+    for module in sorted(m.name for m in pkgutil.iter_modules([here])):
+        if module.endswith("_pages"):
+            part = importlib.import_module(f"finance.tests.{module}")
+            visits += part.page_visits(cast, client_for)
+    return visits

@@ -1,7 +1,7 @@
 """The recharge pages beyond the generic ones, for the page template checks
-(core.testing.visits, gathered by finance/tests/pages.py): runs (and a refused period), a run
-(with a refused approval), its confirm pages, a statement, "what if" (empty, with
-errors, with an answer)."""
+(core.testing.visits; finance/tests/pages.py gathers every `*_pages` module): runs (and a
+refused period), a run (with a refused approval), its confirm pages, a statement, "what if"
+(empty, with errors, with an answer)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from finance.models import RechargeStatement
 from finance.tests.recharge_factories import APRIL, fixed_rule, shared_cost
 
 
-def recharge_page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
+def page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
     fixed_rule({cast.wcc: "50", cast.rbkc: "50"})
     shared_cost("100.00")
     shared_cost("5.00", CostCategory.CONTRACT)  # no rule: the run shows a problem

@@ -12,7 +12,7 @@ from finance.models.savings import RealisedSaving, SavingsSplit, SavingsTarget
 from finance.tests.savings_factories import case_of, year
 
 
-def savings_page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
+def page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
     """(name, visit) pairs: each visit draws one page and returns the response."""
     case = case_of(cast.wcc, cast.rbkc, reference="PV-BC-1")
     fy = year(2026)

@@ -174,7 +174,7 @@ def test_a_council_sees_only_its_own_share(cast: Any, api_client_for: Any) -> No
 
 def test_a_cost_one_council_bears_names_one_council(cast: Any, api_client_for: Any) -> None:
     client = api_client_for(cast.manager)
-    data = {
+    data: dict[str, Any] = {
         "description": "Laptops",
         "amount": "900.00",
         "incurred_on": "2026-05-01",
@@ -283,7 +283,7 @@ def test_a_council_imports_only_its_own_costs(cast: Any) -> None:
 
 def test_import_reads_xlsx_through_the_api(cast: Any, api_client_for: Any) -> None:
     book = Workbook()
-    sheet = book.active
+    sheet: Any = book.active
     sheet.append(["Description", "Amount (£)", "Date", "Category", "Councils", "Shared cost"])
     sheet.append(["Microsoft EA", 41250.5, datetime.date(2026, 4, 30), "Licence", "all", "yes"])
     out = io.BytesIO()
