@@ -302,6 +302,10 @@ SPECTACULAR_SETTINGS = {
         "ContractStatusEnum": "contracts.choices.ContractStatus",
         "RagEnum": "contracts.choices.Rag",
         "MilestoneKindEnum": "contracts.choices.MilestoneKind",
+        # A driver figure's source (measured, entered) beside a ticket's (portal, email...):
+        # the ticket's keeps the name it had.
+        "SourceEnum": "servicedesk.choices.Source",
+        "FigureSourceEnum": "finance.choices.FigureSource",
     },
     # No validator badge: it would fetch an image from validator.swagger.io (no network here).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None},

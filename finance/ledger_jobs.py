@@ -1,5 +1,8 @@
 """The finance ledger's job on a timetable (core.periodic; `concord tick` queues it):
 
+- `costs_from_sources`: once a month has ended, its cost lines of live contracts and
+  committed call-offs that have none for it yet (`finance.ledger_sources`: what it reads).
+  A second tick makes none.
 - `measure_drivers`: once a month, the driver figures of last month are measured from the
   service desk, assets and licences (`finance.drivers.measure_period`), so that the month's
   recharge run finds them. A tick finding last month measured already does nothing, so a
@@ -23,6 +26,7 @@ from core.periodic import Periodic
 from core.tenancy.scoping import system_scope
 from finance.choices import FigureSource
 from finance.drivers import measure_period
+from finance.ledger_sources import cost_lines_from_sources
 from finance.models.ledger import DriverFigure
 
 
@@ -53,4 +57,24 @@ def measure_drivers() -> dict[str, Any]:
         return measure_last_month()
 
 
-PERIODIC = (Periodic(measure_drivers, "measure last month's driver figures once it has ended"),)
+def costs_of_last_month(today: datetime.date | None = None) -> dict[str, Any]:
+    """Last month's cost lines of contracts and call-offs that have none for it yet."""
+    start, end = last_month(today or timezone.localdate())
+    made = cost_lines_from_sources(start, end)
+    return {"period": f"{start}..{end}", "made": len(made)}
+
+
+@task()
+def costs_from_sources() -> dict[str, Any]:
+    """Last month's cost lines from contracts and call-offs, as a job."""
+    with (
+        system_scope("cost lines from contracts and call-offs"),
+        acting_as(label="job:costs from sources"),
+    ):
+        return costs_of_last_month()
+
+
+PERIODIC = (
+    Periodic(costs_from_sources, "make last month's cost lines of contracts and call-offs"),
+    Periodic(measure_drivers, "measure last month's driver figures once it has ended"),
+)

@@ -84,6 +84,7 @@ class FinancialYearViews(ModelViews):
     table_class = FinancialYearTable
     form_class = FinancialYearForm
     nav_label = "Financial years"
+    nav_group = "money"
     nav_order = 90
 
 
@@ -217,6 +218,7 @@ class ApportionmentRuleViews(ModelViews):
     table_class = ApportionmentRuleTable
     form_class = ApportionmentRuleForm
     nav_label = "Apportionment rules"
+    nav_group = "money"
     nav_order = 40
     related = [
         Related("Drivers", RuleComponent, "rule", RuleComponentTable, "rule"),

@@ -151,7 +151,7 @@ class ReplyForm(ScopedForm):
     )
 
     minutes_spent = forms.IntegerField(
-        label="Minutes spent (optional)",
+        label="Minutes spent",
         required=False,
         min_value=0,
         max_value=MAX_MINUTES_SPENT,

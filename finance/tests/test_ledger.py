@@ -376,3 +376,37 @@ def test_the_job_measures_last_month_once(cast: Any) -> None:
     assert first["period"] == "2026-05-01..2026-05-31" and not first["skipped"]
     assert first["written"] == 2 * len(drivers.MEASURED)  # wcc and rbkc, every measured driver
     assert second["skipped"]
+
+
+# Cost lines from contracts and call-offs ---------------------------------------------------------
+
+
+def test_cost_lines_come_from_contracts_and_call_offs_once(cast: Any) -> None:
+    from contracts.tests.factories import contract
+    from contracts.tests.procurement_factories import call_off, framework
+    from finance.ledger_jobs import costs_of_last_month
+
+    joint = contract("J-1", {cast.wcc: 55, cast.rbkc: 45}, annual_value=Decimal("120000"))
+    contract("R-1", {cast.rbkc: 100}, annual_value=Decimal("6000"))
+    contract("OLD-1", {cast.wcc: 100}, annual_value=Decimal("999"), status="expired")
+    _fw, lots = framework("DPF", [cast.wcc], ceiling="100000")
+    call_off(lots[0], cast.wcc, "WCC-1", "36600", end_date=datetime.date(2025, 3, 31))
+    with system_scope("test"):
+        first = costs_of_last_month(datetime.date(2024, 6, 10))
+        again = costs_of_last_month(datetime.date(2024, 6, 28))
+        lines = {line.reference: line for line in CostLine.objects.all()}
+    assert first == {"period": "2024-05-01..2024-05-31", "made": 3}
+    assert again["made"] == 0
+    shared = lines["J-1-2024-05"]
+    assert (shared.amount, shared.is_shared, shared.category) == (
+        Decimal("10000.00"),
+        True,
+        CostCategory.CONTRACT,
+    )
+    assert shared.source == joint
+    assert sorted(p.code for p in shared.audience()) == ["rbkc", "wcc"]
+    own = lines["R-1-2024-05"]
+    assert (own.amount, own.is_shared) == (Decimal("500.00"), False)
+    spread = lines["WCC-1-2024-05"]  # 36,600 over 365 days, 31 of them in May
+    assert (spread.amount, spread.category) == (Decimal("3108.49"), CostCategory.CALL_OFF)
+    assert [p.code for p in spread.audience()] == ["wcc"]
