@@ -59,7 +59,7 @@ TICKET_COLUMNS = (
 )  # fmt: skip
 COMMENT_COLUMNS = (
     "created_at", "updated_at", "version", "partner_id", "ticket_id", "author_label", "body",
-    "public", "source", "email_message_id",
+    "public", "source", "email_message_id", "minutes_spent",
 )  # fmt: skip
 OPEN = ["new", "assigned", "in_progress", "awaiting_customer", "awaiting_supplier", "reopened"]
 OPEN_WEIGHTS = [15, 25, 35, 12, 8, 5]
@@ -240,10 +240,10 @@ def fill(tickets: int, partners: int) -> Desk:
                 draw = rng.random()
                 if draw < 0.25:
                     body = " ".join(rng.choices(WORDS, k=12))
-                    yield (now, now, 1, partner_id, pk, "", body, True, "agent", "")
+                    yield (now, now, 1, partner_id, pk, "", body, True, "agent", "", 0)
                 if draw < 0.125:
                     body = "internal " + " ".join(rng.choices(WORDS, k=12))
-                    yield (now, now, 1, partner_id, pk, "", body, False, "agent", "")
+                    yield (now, now, 1, partner_id, pk, "", body, False, "agent", "", 0)
 
         _insert("servicedesk_ticketcomment", COMMENT_COLUMNS, comment_rows())
     with connection.cursor() as cur:
