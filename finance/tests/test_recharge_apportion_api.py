@@ -82,3 +82,32 @@ def test_it_is_in_the_schema_with_its_bodies(cast, client_for):
     operation = schema["paths"]["/api/v1/apportion/"]["post"]
     assert "application/json" in operation["requestBody"]["content"]
     assert {"200", "400"} <= set(operation["responses"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"amount": True, "weights": {"a": "1"}},
+        {"amount": 1e308, "weights": {"a": "1"}},
+        {"amount": "1.00", "weights": {"a": {"b": "1"}}},
+        {"amount": "1.00", "weights": {"a": None}},
+        {"amount": "1.00", "weights": {"a": "1e-7"}},
+        {"amount": "1.00", "weights": {"x" * 41: "1"}},
+        {"amount": "1.00", "weights": {f"c{n}": "1" for n in range(201)}},
+        {"amount": [], "weights": "a"},
+    ],
+)
+def test_odd_bodies_are_400s_not_500s(cast, api_client_for, body):
+    response = api_client_for(cast.wcc_staff).post(URL, body, format="json")
+    assert response.status_code == 400, response.content
+
+
+def test_the_largest_amounts_and_weights_split(cast, api_client_for):
+    body = {
+        "amount": "-999999999999.99",
+        "weights": {f"c{n:03d}": "999999999999.999999" for n in range(200)},
+    }
+    response = api_client_for(cast.wcc_staff).post(URL, body, format="json")
+    assert response.status_code == 200
+    shares = response.json()["shares"]
+    assert sum(Decimal(v) for v in shares.values()) == Decimal("-999999999999.99")
