@@ -43,6 +43,7 @@ from core.api.conditional import (
     conditional_record_response,
     record_etag,
 )
+from core.api.errors import Conflict
 from core.api.filters import ConcordFilterBackend
 from core.api.importing import (
     ImportJobSerializer,
@@ -281,6 +282,9 @@ class ScopedModelViewSet(ScopedReadOnlyModelViewSet):
         serializer.save()
 
     def perform_destroy(self, instance: Any) -> None:
+        refused = instance.deletion_refused()
+        if refused:
+            raise Conflict(refused)
         instance.delete()
 
     # Import --------------------------------------------------------------------------------

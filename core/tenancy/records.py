@@ -408,6 +408,14 @@ class ConcordModel(models.Model):
         names += ["created_at", "updated_at", "version"]
         return names
 
+    def deletion_refused(self) -> str:
+        """Why this record may not be deleted, in words for the person asking, or "" when
+        it may. The generic delete page shows it and changes nothing; the API answers 409
+        with it. For records kept for good by a rule of their own (a budget's revisions, a
+        cost in a period already recharged); records others refer to are refused by their
+        foreign keys (PROTECT) without this."""
+        return ""
+
     # URLs follow the house naming: app:model_detail and friends.
 
     @classmethod

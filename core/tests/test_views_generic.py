@@ -593,3 +593,24 @@ def test_filter_forms_take_their_fields_without_copying_them_and_stay_apart(cast
     assert one.fields is type(one).base_fields  # taken as made, not copied again
     assert [p.code for p in one.fields["partner"].queryset] == ["wcc"]
     assert [p.code for p in two.fields["partner"].queryset] == ["rbkc"]
+
+
+def test_a_record_that_refuses_deletion_says_why_and_stays(
+    cast, rooms, client_for, api_client_for, monkeypatch
+):
+    """`deletion_refused` (a rule of the record's own) refuses the delete page and the API's
+    DELETE in the record's words, and nothing is deleted or logged."""
+    room = rooms["ch"]
+    monkeypatch.setattr(
+        Room, "deletion_refused", lambda self: "Rooms in use are kept for the year's audit."
+    )
+    logged = ChangeRecord.objects.unscoped("test").count()
+    page = client_for(cast.wcc_lead).post(reverse("sample:room_delete", args=[room.pk]))
+    assert page.status_code == 200
+    text = html.unescape(page.content.decode())
+    assert "cannot be deleted. Rooms in use are kept for the year's audit." in text
+    api = api_client_for(cast.wcc_lead).delete(reverse("api:room-detail", args=[room.pk]))
+    assert api.status_code == 409
+    assert api.json()["errors"][0]["message"] == "Rooms in use are kept for the year's audit."
+    assert Room.objects.unscoped("test").filter(pk=room.pk).exists()
+    assert ChangeRecord.objects.unscoped("test").count() == logged

@@ -387,6 +387,11 @@ class ModelDeleteView(ModelPageMixin, View):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_object_for(DELETE)
         label = str(obj)
+        refused = obj.deletion_refused()
+        if refused:
+            context = self.base_context(obj)
+            context["error"] = f"“{label}” cannot be deleted. {refused}"
+            return self.render(context)
         try:
             with transaction.atomic():
                 obj.delete()

@@ -377,6 +377,30 @@ class BudgetRevision(PartModel):
     def __str__(self) -> str:
         return f"£{self.amount:,} on {self.revised_on:%d %B %Y}: {self.reason}"
 
+    KEPT = "A budget's revisions are kept as they were: record a new revision on the budget"
+
+    def clean(self) -> None:
+        # Its figure, day and budget are what the budget was: kept as they were (the reason's
+        # words may be put right).
+        super().clean()
+        if self.pk is None:
+            return
+        before = (
+            BudgetRevision.objects.unscoped("a revision as it was")
+            .filter(pk=self.pk)
+            .values("budget_id", "amount", "revised_on")
+            .first()
+        )
+        if before is None:
+            return
+        for name, was in before.items():
+            if getattr(self, name) != was:
+                raise ValidationError({name.removesuffix("_id"): self.KEPT})
+
+    def deletion_refused(self) -> str:
+        # Gone only with its budget (deleting a budget takes its revisions with it).
+        return f"{self.KEPT} instead."
+
 
 class ApportionmentRule(CatalogueModel):
     """How a shared cost is split between the councils: fixed percentages agreed between

@@ -306,6 +306,8 @@ class TestBudgetRevision(ModelFamily):
     edited_field = "reason"
     identity_field = "reason"
     movable = False
+    # Kept for good, gone only with its budget (BudgetRevision.deletion_refused).
+    deletable = False
     list_queries = 6
     api_list_queries = 3
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from openpyxl import Workbook
 
 from core.tenancy.scoping import system_scope
@@ -451,3 +452,35 @@ def test_the_api_names_a_source_only_to_those_who_see_it(cast: Any, api_client_f
     assert [row["source"] for row in mine] == [f"contracts.contract:{theirs.pk}"]
     other = api_client_for(cast.rbkc_lead).get(url).json()["results"]
     assert [row["source"] for row in other] == [None]
+
+
+def test_a_budget_revision_is_kept_as_it_was(
+    cast: Any, client_for: Any, api_client_for: Any
+) -> None:
+    """Its figure and day cannot be changed and it cannot be deleted, on the pages or through
+    the API (its reason's words can be put right); it goes only with its budget."""
+    made = budget(cast.wcc, "1000", code="KR-1")
+    with system_scope("test data"):
+        first = BudgetRevision.objects.filter(budget=made).get()
+        first.amount = Decimal("5")
+        with pytest.raises(ValidationError) as refused:
+            first.full_clean()
+        assert "amount" in refused.value.message_dict
+        first.refresh_from_db()
+        first.reason = "Original budget, as agreed at Cabinet"
+        first.full_clean()
+        first.save()
+
+    page = client_for(cast.wcc_lead).post(reverse("finance:budgetrevision_delete", args=[first.pk]))
+    assert page.status_code == 200
+    assert "cannot be deleted" in page.content.decode()
+    api = api_client_for(cast.wcc_lead)
+    gone = api.delete(reverse("api:budgetrevision-detail", args=[first.pk]))
+    assert gone.status_code == 409
+    assert "kept as they were" in gone.json()["errors"][0]["message"]
+    changed = api.patch(
+        reverse("api:budgetrevision-detail", args=[first.pk]), {"amount": "7.00"}, format="json"
+    )
+    assert changed.status_code == 400
+    assert changed.json()["errors"][0]["field"] == "amount"
+    assert BudgetRevision.objects.unscoped("test").get(pk=first.pk).amount == Decimal("1000")
