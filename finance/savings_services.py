@@ -264,14 +264,22 @@ def measure_saving(
         ).first() or RealisedSaving(
             business_case=case, partner_id=partner.pk, year=year, basis=SavingsBasis.MEASURED
         )
-        row.cashable = saving
-        row.non_cashable = Decimal("0")
-        row.baseline_share = baseline_share
-        row.own_costs = costs.own
-        row.recharged_costs = costs.recharged
-        row.cost_line_count = costs.cost_line_count
-        row.measured_to = end
-        row.evidence = evidence
+        figures = {
+            "cashable": saving,
+            "non_cashable": Decimal("0"),
+            "baseline_share": baseline_share,
+            "own_costs": costs.own,
+            "recharged_costs": costs.recharged,
+            "cost_line_count": costs.cost_line_count,
+            "measured_to": end,
+            "evidence": evidence,
+        }
+        # Measured again with nothing changed (the monthly job, a second click): no change
+        # to log.
+        if row.pk is not None and all(getattr(row, k) == v for k, v in figures.items()):
+            return row
+        for name, value in figures.items():
+            setattr(row, name, value)
         row.save()
     return row
 

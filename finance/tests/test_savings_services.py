@@ -235,3 +235,41 @@ def test_measuring_from_the_page(cast: Cast, client_for: Any) -> None:
         assert RealisedSaving.objects.filter(business_case=case, basis="measured").count() == 2
     assert client_for(cast.wcc_auditor).post(url, {"year": fy.pk}).status_code == 403
     assert "Measure savings" not in client_for(cast.wcc_auditor).get(url).content.decode()
+
+
+def test_the_monthly_job_measures_approved_cases_and_logs_only_a_change(cast: Cast) -> None:
+    from core.models import ChangeRecord
+    from finance.jobs import measure_savings_now
+    from finance.models.savings import CaseStatus
+
+    case = case_of(cast.wcc, baseline="365000")
+    draft = case_of(cast.wcc, reference="BC-DRAFT", baseline="1000")
+    with system_scope("test data"):
+        SavingsSplit.objects.create(business_case=case, partner=cast.wcc, percent=Decimal("100"))
+        SavingsSplit.objects.create(business_case=draft, partner=cast.wcc, percent=Decimal("100"))
+        case.status = CaseStatus.APPROVED
+        case.save()
+        draft.status = CaseStatus.DRAFT
+        draft.save()
+    year(2025)
+    year(2026)
+    cost(cast.wcc, "1000", datetime.date(2026, 5, 31))
+    with system_scope("the job"):
+        done = measure_savings_now(datetime.date(2026, 6, 15))
+    assert done["measured"] == 2  # this year's and last year's, of the approved case only
+    measured = RealisedSaving.objects.unscoped("test").filter(basis="measured")
+    assert {m.business_case_id for m in measured} == {case.pk}
+    this_year = measured.get(year__name="2026/27")
+    assert this_year.own_costs == Decimal("1000.00")
+
+    logged = ChangeRecord.objects.unscoped("test").count()
+    with system_scope("the job"):
+        measure_savings_now(datetime.date(2026, 6, 15))
+    assert ChangeRecord.objects.unscoped("test").count() == logged  # nothing changed
+    cost(cast.wcc, "250", datetime.date(2026, 5, 1))
+    logged = ChangeRecord.objects.unscoped("test").count()
+    with system_scope("the job"):
+        measure_savings_now(datetime.date(2026, 6, 15))
+    this_year.refresh_from_db()
+    assert this_year.own_costs == Decimal("1250.00")
+    assert ChangeRecord.objects.unscoped("test").count() > logged
