@@ -12,6 +12,7 @@ from django.utils.module_loading import module_has_submodule
 
 if TYPE_CHECKING:
     from core.navigation import NavEntry, Need
+    from core.signin import SignInChoice
 
 
 class CoreConfig(AppConfig):
@@ -55,6 +56,11 @@ class ConcordAppConfig(AppConfig):
     def home_needs(self, user: Any) -> list[Need]:
         """What of this app needs `user` now, for the home page: counted links, each count
         made through ``visible_to(user)`` (core.navigation.Need). None by default."""
+        return []
+
+    def sign_in_choices(self, request: Any) -> list[SignInChoice]:
+        """The ways to sign in this app offers on the sign-in page besides a password (a
+        council's identity provider: core.signin.SignInChoice). None by default."""
         return []
 
     # Not an app's configuration itself: Django must not take it for the one in an app's

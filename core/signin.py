@@ -1,4 +1,9 @@
-"""Lifting a sign-in lock-out (core.tenancy.lockouts), and the words that say when one ends.
+"""The sign-in page's ways in (each app's `sign_in_choices`, besides a password), lifting a
+sign-in lock-out (core.tenancy.lockouts), and the words that say when one ends.
+
+Core names no app: an app that signs people in some other way (the identity app's councils'
+providers) says so through its configuration's ``sign_in_choices(request)``, and the page
+(core.views.signin.SignInView) lists what every app offers.
 
 A council's lead lifts the lock-outs of the council's people, the shared-service manager
 anyone's (the grant table's ``lockouts`` area, ``delete``). Lifting deletes django-axes'
@@ -10,6 +15,7 @@ the change log of the person's councils (and always the service's).
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +24,26 @@ from django.utils import timezone
 from core.changelog import record_event
 from core.models import ChangeAction
 from core.tenancy.lockouts import Lockout
+
+
+@dataclass(frozen=True)
+class SignInChoice:
+    """A way to sign in other than a password: a button on the sign-in page.
+
+    `label` is what the button says ("Sign in with City of Westminster"), `url` where it
+    leads (the app's page that starts the sign-in), `hint` a line under it in plain words.
+    """
+
+    label: str
+    url: str
+    hint: str = ""
+
+
+def sign_in_choices(request: Any) -> list[SignInChoice]:
+    """Every app's ways in, in the order of INSTALLED_APPS."""
+    from core.apps import concord_apps
+
+    return [choice for app in concord_apps() for choice in app.sign_in_choices(request)]
 
 
 def when_in_words(moment: datetime.datetime) -> str:
