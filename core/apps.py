@@ -63,6 +63,11 @@ class ConcordAppConfig(AppConfig):
         council's identity provider: core.signin.SignInChoice). None by default."""
         return []
 
+    def after_password(self, request: Any, user: Any) -> str | None:
+        """Where to send `user`, whose password was right, before they are signed in (a
+        second factor the app asks for: core.signin.pending_sign_in), or None to let them in."""
+        return None
+
     # Not an app's configuration itself: Django must not take it for the one in an app's
     # apps.py, where it is imported beside the app's own. Each subclass is the default again.
     default = False

@@ -46,6 +46,48 @@ def sign_in_choices(request: Any) -> list[SignInChoice]:
     return [choice for app in concord_apps() for choice in app.sign_in_choices(request)]
 
 
+#: Where the session keeps a sign-in whose password was right, awaiting a second step.
+PENDING_KEY = "core.pending_sign_in"
+#: How long (seconds) a pending sign-in waits for its second step.
+PENDING_SECONDS = 300
+
+
+def second_step(request: Any, user: Any) -> str | None:
+    """The address of the first second step any app asks of `user` after their password
+    (its configuration's ``after_password``), or None."""
+    from core.apps import concord_apps
+
+    for app in concord_apps():
+        url = app.after_password(request, user)
+        if url:
+            return url
+    return None
+
+
+def hold_sign_in(request: Any, user: Any, backend: str, next_url: str) -> None:
+    """Keep `user`'s sign-in pending in the session until their second step completes."""
+    import time
+
+    request.session[PENDING_KEY] = {
+        "user": user.pk,
+        "backend": backend,
+        "next": next_url,
+        "at": int(time.time()),
+        "tries": 0,
+    }
+
+
+def pending_sign_in(request: Any) -> dict[str, Any] | None:
+    """The pending sign-in of this session (see `hold_sign_in`), or None once it is too old."""
+    import time
+
+    pending = request.session.get(PENDING_KEY)
+    if not pending or time.time() - pending["at"] > PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        return None
+    return dict(pending)
+
+
 def when_in_words(moment: datetime.datetime) -> str:
     """A moment in UK time as people read it: "2:46pm on Thursday 3 December 2026"."""
     local = timezone.localtime(moment)

@@ -24,6 +24,13 @@ class IdentityConfig(ConcordAppConfig):
         if services.password_refused not in PASSWORD_RULES:
             PASSWORD_RULES.append(services.password_refused)
 
+    def after_password(self, request: Any, user: Any) -> str | None:
+        from django.urls import reverse
+
+        from identity.factors import required
+
+        return reverse("identity:second_factor") if required(user) else None
+
     def sign_in_choices(self, request: Any) -> list[SignInChoice]:
         from identity.services import sign_in_choices
 

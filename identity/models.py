@@ -218,3 +218,38 @@ def provider_named(slug: str) -> Any:
         .filter(slug=slug, enabled=True)
         .first()
     )
+
+
+class SecondFactor(models.Model):
+    """A person's authenticator app (TOTP, RFC 6238): asked of the shared service's own staff
+    after their password (settings.IDENTITY_STAFF_SECOND_FACTOR). ``last_step`` is the last
+    time step a code was accepted for, so that no code is accepted twice."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="second_factor"
+    )
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField()
+    last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["user"]
+
+    def __str__(self) -> str:
+        return f"second factor of {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """A one-use code that stands in for the authenticator app (kept hashed, as passwords are)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=200)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "pk"]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user}"

@@ -11,5 +11,11 @@ urlpatterns = [
     *views.IdentityProviderViews.urls(),
     path("sign-in/with/<slug:slug>/", views.start, name="start"),
     path("sign-in/with/<slug:slug>/callback/", views.callback, name="callback"),
+    path("sign-in/second-factor/", views.SecondFactorView.as_view(), name="second_factor"),
+    path(
+        "people/<int:pk>/authenticator/remove/",
+        views.RemoveFactorView.as_view(),
+        name="remove_factor",
+    ),
     path("people/<int:pk>/switch-off/", views.DeactivateView.as_view(), name="deactivate"),
 ]

@@ -1,5 +1,6 @@
 """Pages of the identity app: the identity providers (the shared-service manager's), signing in
-through one (its start and its callback), and switching a person off."""
+through one (its start and its callback), the second factor of staff who sign in with a
+password, and switching a person off (or removing their lost authenticator)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from core.signin import PENDING_KEY, pending_sign_in
 from core.tables import default_detail_fields
 from core.tenancy.access import CHANGE, access_for
 from core.tenancy.models import User
 from core.views.generic import ModelViews
-from identity import services
+from identity import factors, services
 from identity.filtersets import IdentityProviderFilterSet
 from identity.forms import IdentityProviderForm
 from identity.models import IdentityProvider, provider_named
@@ -98,7 +100,8 @@ class DeactivateView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         person = self._person(request, pk)
-        return render(request, "identity/deactivate.html", {"person": person})
+        context = {"person": person, "has_factor": factors.has_factor(person)}
+        return render(request, "identity/deactivate.html", context)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         person = self._person(request, pk)
@@ -112,3 +115,90 @@ class DeactivateView(LoginRequiredMixin, View):
 def may_deactivate(user: Any, person: Any) -> bool:
     """Whether `user` may switch `person` off (see DeactivateView)."""
     return access_for(user).can(CHANGE, "identity")
+
+
+#: Wrong codes a pending sign-in may take before the person must give their password again.
+MAX_CODE_TRIES = 5
+
+
+class SecondFactorView(View):
+    """After a right password, a code from the person's authenticator app (or a recovery
+    code); a person with no authenticator yet adds one here first, and is shown their recovery
+    codes once."""
+
+    def _pending(self, request: HttpRequest) -> tuple[Any, Any]:
+        pending = pending_sign_in(request)
+        user = User.objects.filter(pk=pending["user"]).first() if pending else None
+        return pending, user
+
+    def _again(self, request: HttpRequest, words: str) -> HttpResponse:
+        request.session.pop(PENDING_KEY, None)
+        messages.error(request, words)
+        return HttpResponseRedirect(reverse("login"))
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        _pending, user = self._pending(request)
+        if user is None:
+            return self._again(request, "Your sign-in took too long. Sign in again.")
+        return self._page(request, user, error="")
+
+    def _page(self, request: HttpRequest, user: Any, error: str, status: int = 200) -> Any:
+        context: dict[str, Any] = {"error": error, "person": user}
+        if not factors.has_factor(user):
+            secret = factors.enrolment_secret(request)
+            context.update(enrolling=True, secret=secret, qr=factors.qr_svg(user, secret))
+        return render(request, "identity/second_factor.html", context, status=status)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        pending, user = self._pending(request)
+        if user is None or pending is None:
+            return self._again(request, "Your sign-in took too long. Sign in again.")
+        code = request.POST.get("code", "")
+        codes: list[str] | None = None
+        if factors.has_factor(user):
+            ok = factors.verify(user, code)
+        else:
+            codes = factors.enrol(user, factors.enrolment_secret(request), code)
+            ok = codes is not None
+        if not ok:
+            pending["tries"] += 1
+            request.session[PENDING_KEY] = pending
+            if pending["tries"] >= MAX_CODE_TRIES:
+                return self._again(
+                    request, "That code was wrong too many times. Sign in again with your password."
+                )
+            error = (
+                "Enter the 6-digit code your authenticator app shows now, or one of your "
+                "recovery codes"
+                if not codes and factors.has_factor(user)
+                else "Enter the 6-digit code your authenticator app shows for Concord"
+            )
+            return self._page(request, user, error=error, status=400)
+        request.session.pop(PENDING_KEY, None)
+        request.session.pop("identity.enrolment_secret", None)
+        login(request, user, backend=pending["backend"])
+        next_url = pending.get("next") or reverse("core:home")
+        if codes:
+            context = {"codes": codes, "next_url": next_url}
+            return render(request, "identity/recovery_codes.html", context)
+        left = factors.codes_left(user)
+        if left <= 3:
+            messages.warning(
+                request,
+                f"You have {left} recovery codes left. Ask the service manager to reset your "
+                "authenticator to get new ones.",
+            )
+        return HttpResponseRedirect(next_url)
+
+
+class RemoveFactorView(LoginRequiredMixin, View):
+    """Remove a person's authenticator (a lost phone): the shared-service manager's. They add
+    a new one, and get new recovery codes, at their next sign-in."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        person = User.objects.filter(pk=pk).first()
+        if person is None or not may_deactivate(request.user, person):
+            raise Http404("No such person")
+        if factors.remove(person):
+            messages.success(request, f"{person.display_name} will add a new authenticator.")
+        return HttpResponseRedirect(reverse("identity:deactivate", kwargs={"pk": pk}))

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
-from core.signin import lift_lockout, sign_in_choices, when_in_words
+from core.signin import hold_sign_in, lift_lockout, second_step, sign_in_choices, when_in_words
 from core.tenancy.access import DELETE
 from core.tenancy.lockouts import (
     lockout_ends,
@@ -62,6 +62,16 @@ class SignInView(LoginView):
             ]
         context["sign_in_choices"] = choices
         return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        """Sign in, unless an app asks for a second step first (a second factor): then the
+        sign-in waits in the session, and the person goes to that step."""
+        user = form.get_user()
+        url = second_step(self.request, user)
+        if url is None:
+            return super().form_valid(form)
+        hold_sign_in(self.request, user, user.backend, self.get_redirect_url())
+        return HttpResponseRedirect(url)
 
 
 def locked_out(
