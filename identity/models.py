@@ -253,3 +253,67 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.user}"
+
+
+class ScimToken(models.Model):
+    """A council's SCIM bearer token (its SHA-256 only): it reaches that council's people and
+    groups, and nothing else. Made on the provider's page, shown once."""
+
+    provider = models.ForeignKey(
+        IdentityProvider, on_delete=models.CASCADE, related_name="scim_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["provider", "created_at"]
+
+    def __str__(self) -> str:
+        return f"SCIM token of {self.provider.slug}"
+
+
+class ScimResource(models.Model):
+    """A person (``User``) or group (``Group``) a council's directory provisioned by SCIM: the
+    resource as the directory last sent it (``data``), and, for a person, their account."""
+
+    USER = "User"
+    GROUP = "Group"
+
+    provider = models.ForeignKey(
+        IdentityProvider, on_delete=models.CASCADE, related_name="scim_resources"
+    )
+    kind = models.CharField(max_length=10, choices=[(USER, USER), (GROUP, GROUP)])
+    scim_id = models.UUIDField(unique=True)
+    #: A User's userName (as sent); a Group's displayName.
+    name = models.CharField(max_length=255)
+    #: The same, in lower case: userName is unique per council whatever its capitals.
+    name_key = models.CharField(max_length=255)
+    external_id = models.CharField(max_length=255, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="scim_resources",
+    )
+    data = models.JSONField(default=dict)
+    #: A Group's members: the ids (scim_id) of its Users, kept beside `data` for lookups.
+    members = models.ManyToManyField("self", symmetrical=False, related_name="member_of")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["provider", "kind", "name_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "name_key"],
+                condition=models.Q(kind="User"),
+                name="identity_scim_unique_username",
+            )
+        ]
+        indexes = [models.Index(fields=["provider", "kind", "name_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider.slug} {self.kind} {self.name}"

@@ -341,8 +341,10 @@ def roles_from(provider: IdentityProvider, claims: dict[str, Any]) -> list[str]:
     return sorted({mapping[g] for g in groups if isinstance(g, str) and g in mapping})
 
 
-def _username_for(provider: IdentityProvider, email: str) -> str:
-    local = email.split("@", 1)[0].lower()
+def unique_username(provider: IdentityProvider, email: str) -> str:
+    """A username no account has yet: the council's code, a dot, the address's local part."""
+    local = "".join(c for c in email.split("@", 1)[0].lower() if c.isalnum() or c in "._-+")
+    local = local or "person"
     prefix = provider.partner.code if provider.partner is not None else "service"
     base = f"{prefix}.{local}"[:140]
     candidate, n = base, 1
@@ -381,10 +383,12 @@ def provision(provider: IdentityProvider, claims: dict[str, Any]) -> Any:
             .first()
         )
         if link is None:
-            user = User(username=_username_for(provider, email), email=email)
-            user.set_unusable_password()
-            _set_names(user, claims)
-            user.save()
+            user = _scim_account(provider, claims, email)
+            if user is None:
+                user = User(username=unique_username(provider, email), email=email)
+                user.set_unusable_password()
+                _set_names(user, claims)
+                user.save()
             link = ExternalIdentity.objects.create(
                 provider=provider, subject=str(claims["sub"]), user=user
             )
@@ -405,7 +409,7 @@ def provision(provider: IdentityProvider, claims: dict[str, Any]) -> Any:
         if changed:
             user.save()
         if provider.partner is not None:
-            _set_memberships(user, provider.partner, roles)
+            set_memberships(user, provider.partner, roles)
         link.last_signed_in = timezone.now()
         link.save(update_fields=["last_signed_in"])
     if council_access_ended(user):
@@ -414,6 +418,28 @@ def provision(provider: IdentityProvider, claims: dict[str, Any]) -> Any:
             f"{provider.slug}: council left",
         )
     return user
+
+
+def _scim_account(provider: IdentityProvider, claims: dict[str, Any], email: str) -> Any:
+    """The account this provider's council provisioned by SCIM for the person signing in for
+    the first time: its directory's object ID (Entra ID's ``oid``, SCIM's externalId) or its
+    userName. Only among this provider's own SCIM people: never another council's."""
+    from django.db.models import Q
+
+    from identity.models import ScimResource
+
+    match = Q(name_key=email)
+    if claims.get("preferred_username"):
+        match |= Q(name_key=str(claims["preferred_username"]).lower())
+    if claims.get("oid"):
+        match |= Q(external_id=str(claims["oid"]))
+    found = (
+        ScimResource.objects.filter(provider=provider, kind=ScimResource.USER, user__isnull=False)
+        .filter(match)
+        .select_related("user")
+        .first()
+    )
+    return found.user if found is not None else None
 
 
 def _set_names(user: Any, claims: dict[str, Any]) -> bool:
@@ -426,7 +452,7 @@ def _set_names(user: Any, claims: dict[str, Any]) -> bool:
     return changed
 
 
-def _set_memberships(user: Any, partner: Any, roles: list[str]) -> None:
+def set_memberships(user: Any, partner: Any, roles: list[str]) -> None:
     """Exactly `roles` in `partner` for `user`: each added or removed one change-logged."""
     held = {m.role: m for m in Membership.objects.filter(user=user, partner=partner)}
     for role in roles:

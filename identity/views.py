@@ -202,3 +202,25 @@ class RemoveFactorView(LoginRequiredMixin, View):
         if factors.remove(person):
             messages.success(request, f"{person.display_name} will add a new authenticator.")
         return HttpResponseRedirect(reverse("identity:deactivate", kwargs={"pk": pk}))
+
+
+class ScimTokenView(LoginRequiredMixin, View):
+    """A new SCIM token for a council's provider (the manager's), shown once."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from identity.scim import new_token
+
+        if not access_for(request.user).can(CHANGE, "identity"):
+            raise Http404("No such provider")
+        provider = (
+            IdentityProvider.objects.visible_to(request.user)
+            .filter(pk=pk, partner__isnull=False)
+            .select_related("partner")
+            .first()
+        )
+        if provider is None:
+            raise Http404("No such provider")
+        key = new_token(provider)
+        scim_url = request.build_absolute_uri(reverse("identity:scim_root"))
+        context = {"provider": provider, "key": key, "scim_url": scim_url}
+        return render(request, "identity/scim_token.html", context)

@@ -240,3 +240,38 @@ def test_left_council_not_offered_and_refused(client: Any, cast: Cast, providers
     response = sign_in(client, "wcc", "ana")
     assert response.status_code == 403  # ...but a council that left lets nobody in
     assert "has left the partnership" in response.content.decode()
+
+
+def test_person_provisioned_then_removed_by_scim(client: Any, providers: Any) -> None:
+    """wcc's directory provisions Ana by SCIM; her first sign-in through wcc's provider is
+    that account; wcc's directory then switches her off, and her next request is refused."""
+    from identity.models import ScimResource
+    from identity.scim import new_token
+
+    with system_scope("test"):
+        key = new_token(providers["wcc"])
+    directory = type(client)(HTTP_AUTHORIZATION=f"Bearer {key}")
+    created = directory.post(
+        "/scim/v2/Users",
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ana.lopez@westminster.gov.uk",
+            "active": True,
+        },
+        content_type="application/scim+json",
+    ).json()
+    with system_scope("test"):
+        provisioned = ScimResource.objects.get(scim_id=created["id"]).user
+    sign_in(client, "wcc", "ana")
+    assert client.get("/").wsgi_request.user.pk == provisioned.pk
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"active": False}}],
+    }
+    response = directory.patch(
+        f"/scim/v2/Users/{created['id']}", patch, content_type="application/scim+json"
+    )
+    assert response.status_code == 200
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
+    assert sign_in(client, "wcc", "ana").status_code == 403
