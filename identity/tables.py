@@ -12,7 +12,6 @@ class IdentityProviderTable(Table):
     name = Column("Name", link=True, sortable=True)
     slug = Column("Short name", sortable=True)
     partner = Column("Council")
-    issuer = Column("Issuer")
     enabled = Column("In use")
     local_passwords = Column("Passwords allowed")
 

@@ -40,9 +40,19 @@ class IdentityProviderViews(ModelViews):
     filterset_class = IdentityProviderFilterSet
     table_class = IdentityProviderTable
     form_class = IdentityProviderForm
-    nav_label = "Sign-in providers"
+    nav_label = "Identity providers"
     nav_group = "administration"
     nav_order = 90
+
+    @classmethod
+    def detail_context(cls, obj: Any, request: HttpRequest) -> dict[str, Any]:
+        """The provider's SCIM address and tokens (identity/identityprovider_detail.html)."""
+        return {
+            "scim_url": request.build_absolute_uri(reverse("identity:scim_root")),
+            "scim_tokens": obj.scim_tokens.count(),
+            "may_make_token": access_for(request.user).can(CHANGE, "identity"),
+        }
+
     #: Every field but the client secret, which no page shows.
     detail_fields = [
         name for name in default_detail_fields(IdentityProvider) if name != "client_secret"

@@ -14,8 +14,8 @@ import requests
 
 from core.tenancy.scoping import system_scope
 from core.testing.cast import Cast
+from identity.loopback import LoopbackProvider, start_provider
 from identity.models import IdentityProvider
-from identity.tests.provider import LoopbackProvider, start_provider
 
 WCC_ACCOUNTS = {
     "ana": {

@@ -262,6 +262,7 @@ def test_person_provisioned_then_removed_by_scim(client: Any, providers: Any) ->
     ).json()
     with system_scope("test"):
         provisioned = ScimResource.objects.get(scim_id=created["id"]).user
+    assert provisioned is not None
     sign_in(client, "wcc", "ana")
     assert client.get("/").wsgi_request.user.pk == provisioned.pk
     patch = {

@@ -180,3 +180,19 @@ def test_switched_off_by_scim_refused_at_next_request(cast: Cast) -> None:
     # Deleted: switched off, no role left in the council, gone from SCIM.
     assert client.delete(f"/scim/v2/Users/{dee['id']}").status_code == 204
     assert client.get(f"/scim/v2/Users/{dee['id']}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_manager_makes_a_token_on_the_providers_page(cast: Cast) -> None:
+    provider = make_provider(cast.wcc, "wcc")
+    manager = Client()
+    manager.force_login(cast.manager)
+    page = manager.get(f"/identity-providers/{provider.pk}/").content.decode()
+    assert "Make a new SCIM token" in page and "It has no token yet" in page
+    response = manager.post(f"/identity-providers/{provider.pk}/scim-token/")
+    assert response.status_code == 200
+    key = response.content.decode().split('id="scim-token">')[1].split("<")[0]
+    assert scim(key).get("/scim/v2/Users").status_code == 200
+    lead = Client()
+    lead.force_login(cast.wcc_lead)
+    assert lead.post(f"/identity-providers/{provider.pk}/scim-token/").status_code == 404

@@ -1,7 +1,8 @@
-"""A real OpenID provider on loopback for the identity tests: the npm package oidc-provider,
-run by node from scripts/oidc_provider.mjs, one process per provider (one per council, as each
-council has its own directory), with keys made here so that tests can also sign tokens the
-provider would never issue (expired ones) with the provider's own key."""
+"""A real OpenID provider on loopback, for the identity tests and for trying single sign-on in
+the demo (`concord demo-sso`): the npm package oidc-provider, run by node from
+scripts/oidc_provider.mjs, one process per provider (one per council, as each council has its
+own directory), with keys made here, so that tests can also sign tokens the provider would never
+issue (expired ones) with the provider's own key."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from joserfc.jwk import RSAKey
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "oidc_provider.mjs"
 
 
@@ -55,9 +56,10 @@ def start_provider(
     redirect_uris: list[str],
     accounts: dict[str, dict[str, Any]],
     id_token_ttl: int = 3600,
+    port: int | None = None,
 ) -> LoopbackProvider:
-    """Start oidc-provider on a free loopback port and wait until it listens."""
-    port = free_port()
+    """Start oidc-provider on loopback (`port`, or a free one) and wait until it listens."""
+    port = port or free_port()
     issuer = f"http://127.0.0.1:{port}"
     key = RSAKey.generate_key(2048, parameters={"alg": "RS256", "use": "sig"}, auto_kid=True)
     secret = f"secret-of-{client_id}-{port}"
@@ -82,8 +84,8 @@ def start_provider(
     workdir = tempfile.TemporaryDirectory(prefix="concord-oidc-")
     path = Path(workdir.name) / "config.json"
     path.write_text(json.dumps(config))
-    process = subprocess.Popen(
-        ["node", str(SCRIPT), str(path)],
+    process = subprocess.Popen(  # noqa: S603 (our own script, arguments made here)
+        ["node", str(SCRIPT), str(path)],  # noqa: S607 (node on PATH, as docs/identity.md says)
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
