@@ -36,8 +36,8 @@ class SignInForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": (
-            "Enter a correct username and password. If your council signs you in with its own "
-            "account (for example your work Microsoft account), use its button instead."
+            "Please enter a correct username and password. If your council signs you in with its "
+            "own account (for example your work Microsoft account), use its button instead."
         ),
     }
 
