@@ -51,3 +51,15 @@ def test_nobody_else_may(cast: Cast) -> None:
 def test_not_oneself(cast: Cast) -> None:
     manager = signed_in("manager")
     assert manager.post(f"/people/{cast.manager.pk}/switch-off/").status_code == 403
+
+
+def test_ended_sessions_are_forgotten_at_the_next_sign_in(cast: Cast) -> None:
+    from identity.models import PersonSession
+
+    first = signed_in("wcc.staff")
+    first.post("/sign-out/")
+    signed_in("wcc.staff")
+    second = signed_in("wcc.staff")
+    second.session.flush()  # ended without signing out: its row stays until the next sign-in
+    signed_in("wcc.staff")
+    assert PersonSession.objects.filter(user=cast.wcc_staff).count() == 2
