@@ -8,11 +8,11 @@ BIN := $(VENV)/bin
 CONCORD := $(BIN)/concord
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test install static lint typecheck migrations-check pytest pin-queries bench serve clean
+.PHONY: demo demo-sso test install static lint typecheck migrations-check pytest pin-queries bench serve clean
 
 # With no CONCORD_ENV Concord runs as production and refuses to start without a secret key and
 # host names (concord/settings.py). These targets are the developer's: they ask for development.
-demo serve bench pytest pin-queries migrations-check typecheck: export CONCORD_ENV = development
+demo demo-sso serve bench pytest pin-queries migrations-check typecheck: export CONCORD_ENV = development
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,12 @@ demo: install static
 	mkdir -p var
 	$(CONCORD) migrate --no-input
 	$(CONCORD) demo
-	$(CONCORD) serve $(HOST)
+	$(if $(SSO),$(CONCORD) demo-sso --site http://$(HOST) & ,)$(CONCORD) serve $(HOST)
+
+# Single sign-on in the demo: loopback OpenID providers for the demo's councils (docs/identity.md).
+# Run beside `make demo` (or `make serve`) in another terminal, or start both: `make demo SSO=1`.
+demo-sso: install
+	$(CONCORD) demo-sso --site http://$(HOST)
 
 serve: install static
 	$(CONCORD) serve $(HOST)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "core.tenancy",
     "core",
     "partners",
+    "identity",
     "estate",
     "servicedesk",
     "assets",
@@ -174,6 +175,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Signing in through councils' identity providers (identity/, docs/identity.md): whether a
+# provider's client secret may be kept in the database (otherwise only an environment variable
+# it names holds it: the production default), and how long to wait for a provider's answer.
+IDENTITY_SECRETS_IN_DATABASE = env_bool(
+    "CONCORD_IDENTITY_SECRETS_IN_DATABASE", default=not PRODUCTION
+)
+IDENTITY_HTTP_TIMEOUT = env_int("CONCORD_IDENTITY_HTTP_TIMEOUT", 10)
+# The shared service's own staff who sign in with a password give a code from an authenticator
+# app too (TOTP, with recovery codes). On in production; off by default in development, so
+# that the demo's people sign in with their password alone (docs/identity.md).
+IDENTITY_STAFF_SECOND_FACTOR = env_bool("CONCORD_STAFF_SECOND_FACTOR", default=PRODUCTION)
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
 

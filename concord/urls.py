@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core.apps import app_module, concord_apps
+from core.views.signin import SignInView
 
 urlpatterns = [
     # The API first: its requests are matched on the one prefix "api/" instead of trying every
@@ -16,7 +17,7 @@ urlpatterns = [
     path("api/", include("concord.api_urls")),
     path("", include("core.urls")),
     *(path("", include(f"{app.name}.urls")) for app in concord_apps() if app_module(app, "urls")),
-    path("sign-in/", auth_views.LoginView.as_view(), name="login"),
+    path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("django-admin/", admin.site.urls),
 ]

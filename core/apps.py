@@ -12,6 +12,7 @@ from django.utils.module_loading import module_has_submodule
 
 if TYPE_CHECKING:
     from core.navigation import NavEntry, Need
+    from core.signin import SignInChoice
 
 
 class CoreConfig(AppConfig):
@@ -56,6 +57,16 @@ class ConcordAppConfig(AppConfig):
         """What of this app needs `user` now, for the home page: counted links, each count
         made through ``visible_to(user)`` (core.navigation.Need). None by default."""
         return []
+
+    def sign_in_choices(self, request: Any) -> list[SignInChoice]:
+        """The ways to sign in this app offers on the sign-in page besides a password (a
+        council's identity provider: core.signin.SignInChoice). None by default."""
+        return []
+
+    def after_password(self, request: Any, user: Any) -> str | None:
+        """Where to send `user`, whose password was right, before they are signed in (a
+        second factor the app asks for: core.signin.pending_sign_in), or None to let them in."""
+        return None
 
     # Not an app's configuration itself: Django must not take it for the one in an app's
     # apps.py, where it is imported beside the app's own. Each subclass is the default again.

@@ -73,6 +73,7 @@ AREA_GROUPS: dict[str, str] = {
     "estate": "councils",
     "catalogue": "administration",
     "configuration": "administration",
+    "identity": "administration",
     "changelog": "administration",
 }
 

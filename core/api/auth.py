@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from core.api.parsers import JSONParser
+from core.signin import second_step
 from core.tenancy.auth import client_address
 
 
@@ -76,7 +77,13 @@ class ObtainTokenView(ObtainAuthToken):
             if getattr(request, "axes_locked_out", False):
                 raise locked_out(request) from None
             raise
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        if second_step(request, user):
+            raise exceptions.PermissionDenied(
+                "This account signs in with a second factor, which the API cannot ask for: "
+                "use an API token made for it instead."
+            )
+        token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 

@@ -51,13 +51,17 @@ EVERYTHING = ACTIONS
 # messages email brought, kept as received): the shared service's own, since a mail's council
 # is what processing it decides; its desk staff read it and act on it (retry, discard, raise a
 # ticket for a held mail's sender), no council role sees it, nobody adds it by hand (it
-# arrives), and only the manager deletes one (erasure of personal data).
+# arrives), and only the manager deletes one (erasure of personal data). ``identity`` is how
+# people sign in: each council's identity provider and what its groups make a person, its
+# provisioning token, and the second factors of the shared service's own staff; the
+# shared-service manager's alone, since a wrong provider lets strangers into a council.
 AREAS = (
     "partners",
     "partnership",
     "changelog",
     "lockouts",
     "configuration",
+    "identity",
     "estate",
     "catalogue",
     "servicedesk",
@@ -94,6 +98,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "knowledge": frozenset({VIEW}),
     },
     CouncilRole.LEAD: {
+        "identity": NOTHING,
         "problems": NOTHING,
         "mail": NOTHING,
         "partners": READ_ACTIONS,
@@ -111,6 +116,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "*": EVERYTHING,
     },
     CouncilRole.FINANCE: {
+        "identity": NOTHING,
         "problems": NOTHING,
         "mail": NOTHING,
         "finance": EVERYTHING,
@@ -122,6 +128,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "*": frozenset({VIEW, EXPORT}),
     },
     CouncilRole.PROCUREMENT: {
+        "identity": NOTHING,
         "problems": NOTHING,
         "mail": NOTHING,
         "contracts": EVERYTHING,
@@ -134,6 +141,7 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "*": frozenset({VIEW, EXPORT}),
     },
     CouncilRole.AUDITOR: {
+        "identity": NOTHING,
         "problems": NOTHING,
         "mail": NOTHING,
         "partnership": NOTHING,
@@ -152,6 +160,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "*": EVERYTHING,
     },
     ServiceRole.AGENT: {
+        "identity": NOTHING,
         "problems": EVERYTHING,
         "mail": WORK_MAIL,
         "servicedesk": EVERYTHING,
@@ -165,6 +174,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "*": READ_ACTIONS,
     },
     ServiceRole.RESOLVER: {
+        "identity": NOTHING,
         "problems": EVERYTHING,
         "mail": WORK_MAIL,
         "servicedesk": EVERYTHING,
@@ -178,6 +188,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "*": READ_ACTIONS,
     },
     ServiceRole.FINANCE: {
+        "identity": NOTHING,
         "finance": EVERYTHING,
         "partnership": NOTHING,
         "changelog": frozenset({VIEW}),
@@ -186,6 +197,7 @@ SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "*": READ_ACTIONS,
     },
     ServiceRole.PROCUREMENT: {
+        "identity": NOTHING,
         "contracts": EVERYTHING,
         "licences": EVERYTHING,
         "partnership": NOTHING,

@@ -1,9 +1,12 @@
-"""Sign-in rules: a council person whose councils have all left can no longer sign in; the
-client's address that sign-in lock-outs and the token endpoint's rate limit count by."""
+"""Sign-in rules: a council person whose councils have all left can no longer sign in; a
+person whose councils sign them in through their own identity provider cannot use a password
+(the rules apps add to `PASSWORD_RULES` at start-up); the client's address that sign-in
+lock-outs and the token endpoint's rate limit count by."""
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -14,9 +17,33 @@ from rest_framework.authentication import TokenAuthentication
 
 from core.tenancy.access import council_access_ended, user_with_access
 
+#: Rules that may refuse a person a sign-in by password (the page's form and the API's token
+#: endpoint alike), filled at start-up by the apps that know why (the identity app: a council
+#: that signs its people in through its own provider). Each takes the person and returns True
+#: to refuse. The kernel names no app: it only asks.
+PASSWORD_RULES: list[Callable[[Any], bool]] = []
+
+
+def password_refused(user: Any) -> bool:
+    """Whether any rule of `PASSWORD_RULES` refuses `user` a sign-in by password."""
+    return any(rule(user) for rule in PASSWORD_RULES)
+
 
 class ConcordBackend(ModelBackend):
-    """Django's model backend, refusing people whose access ended with their council's."""
+    """Django's model backend, refusing people whose access ended with their council's, and a
+    password to people who must sign in through their council's identity provider.
+
+    A refused password is a failed sign-in like a wrong one (counted towards the lock-out, and
+    said in the same words), so that the answer never tells a stranger whose account it is.
+    """
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None and password_refused(user):
+            return None
+        return user
 
     def user_can_authenticate(self, user: Any) -> bool:
         if not super().user_can_authenticate(user):

@@ -1,4 +1,5 @@
-"""Sign-in lock-outs in pages: the answer to a locked-out sign-in (saying when to try again),
+"""The sign-in page (a password, and each app's other ways in: core.signin.sign_in_choices);
+sign-in lock-outs in pages: the answer to a locked-out sign-in (saying when to try again),
 and the list of lock-outs in force that a council's lead or the shared-service manager may see
 and lift (core.tenancy.lockouts, core.signin)."""
 
@@ -7,14 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
-from core.signin import lift_lockout, when_in_words
+from core.signin import hold_sign_in, lift_lockout, second_step, sign_in_choices, when_in_words
 from core.tenancy.access import DELETE
 from core.tenancy.lockouts import (
     lockout_ends,
@@ -23,6 +26,52 @@ from core.tenancy.lockouts import (
     may_see_lockouts,
     retry_from,
 )
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, whose refusal also names the other way in: a council that signs
+    its people in through its own provider refuses them a password (core.tenancy.auth), and is
+    refused in the same words as a wrong password, so that nobody learns whose account it is."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "Please enter a correct username and password. If your council signs you in with its "
+            "own account (for example your work Microsoft account), use its button instead."
+        ),
+    }
+
+
+class SignInView(LoginView):
+    """The sign-in page: each council's own sign-in first where apps offer one, then a
+    password (shown at once when nothing else is offered, or the password was wrong)."""
+
+    form_class = SignInForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        next_url = self.get_redirect_url()
+        choices = sign_in_choices(self.request)
+        if next_url:
+            from urllib.parse import urlencode
+
+            suffix = urlencode({"next": next_url})
+            choices = [
+                type(choice)(choice.label, f"{choice.url}?{suffix}", choice.hint)
+                for choice in choices
+            ]
+        context["sign_in_choices"] = choices
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        """Sign in, unless an app asks for a second step first (a second factor): then the
+        sign-in waits in the session, and the person goes to that step."""
+        user = form.get_user()
+        url = second_step(self.request, user)
+        if url is None:
+            return super().form_valid(form)
+        hold_sign_in(self.request, user, user.backend, self.get_redirect_url())
+        return HttpResponseRedirect(url)
 
 
 def locked_out(

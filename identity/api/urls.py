@@ -1,0 +1,5 @@
+"""API endpoint of identity providers (mounted by concord/api_urls.py)."""
+
+from identity.api.views import IdentityProviderViewSet
+
+routes = [("identity-providers", IdentityProviderViewSet, "identityprovider")]

@@ -1,0 +1,1 @@
+"""The identity app's commands: `concord demo-sso`."""
