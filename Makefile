@@ -61,7 +61,8 @@ migrations-check: install
 # The whole suite runs on SQLite, then again on PostgreSQL when DATABASE_URL names one. Two
 # kinds of test are about something other than the database and take minutes, so they run once:
 # on PostgreSQL when the suite runs there too, else on SQLite. They are the schema fuzz run
-# (marked fuzz: the API's answers against its schema) and the browser tests (marked browser:
+# (marked fuzz: the API's answers against its schema), scim2-tester's whole check of the SCIM
+# endpoint (marked scim: the protocol's answers) and the browser tests (marked browser:
 # chromium driving pages, axe's accessibility rules, htmx). What each page and endpoint reads
 # and writes runs on both databases in the families' tests without a browser.
 # Each run is spread over the machine's cores by pytest-xdist, each worker with a test database
@@ -73,7 +74,7 @@ PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=10
 pytest: install static
 	@case "$$DATABASE_URL" in \
 	  postgres://*|postgresql://*) \
-	    env -u DATABASE_URL $(PYTEST) -m "not fuzz and not browser" && \
+	    env -u DATABASE_URL $(PYTEST) -m "not fuzz and not browser and not scim" && \
 	    echo "== again on PostgreSQL, with the schema fuzz run and the browser tests" && $(PYTEST) ;; \
 	  "") $(PYTEST) ;; \
 	  *) echo "DATABASE_URL names no PostgreSQL database; the suite runs on SQLite only"; \
