@@ -72,6 +72,16 @@ def test_demo_loads_the_ledger_once() -> None:
             Driver.TICKETS, [figure.partner], figure.period_start, figure.period_end
         )
         assert found[figure.partner_id] == figure.value
+        # Every month the demo runs is recharged and approved: months before the demo desk's
+        # history have the previous desk's ticket counts entered, so the tickets rule splits.
+        from finance.models import RechargeRun
+        from finance.recharge_demo import demo_months
+
+        months = [m for m in demo_months(today) if m < today.replace(day=1)]
+        runs = RechargeRun.objects.filter(period_start__in=months)
+        assert runs.count() == len(months)
+        drafts = [str(r.period_start) for r in runs if not r.is_approved]
+        assert drafts in ([], [str(months[-1])])  # the last month waits for its working day
         before = counts()
     run("demo")
     with system_scope("test"):
