@@ -29,7 +29,6 @@ from finance.drivers import measure_period
 from finance.models.ledger import (
     ApportionmentRule,
     Budget,
-    BudgetRevision,
     CostCentre,
     CostLine,
     DriverFigure,
@@ -101,15 +100,12 @@ def _budget(
     """The budget, made with its original revision if missing (None when it existed)."""
     if Budget.objects.filter(cost_centre=centre, year=year, spend_type=spend_type).exists():
         return None
-    budget = Budget.objects.create(
+    budget = Budget(
         partner=centre.partner, year=year, cost_centre=centre, spend_type=spend_type, amount=amount
     )
-    BudgetRevision.objects.create(
-        budget=budget,
-        amount=amount,
-        reason="Original budget, agreed at budget council",
-        revised_on=year.starts_on - datetime.timedelta(days=30),
-    )
+    budget.revision_reason = "Original budget, agreed at budget council"
+    budget.revision_on = year.starts_on - datetime.timedelta(days=30)
+    budget.save()  # with its original revision
     run.created["budgets"] += 1
     return budget
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from finance.choices import ApportionmentMethod
 from finance.models.ledger import (
+    NO_REASON,
     ApportionmentRule,
     Budget,
     BudgetRevision,
@@ -26,8 +27,8 @@ from finance.models.ledger import (
     RuleShare,
 )
 
-#: The reason a revision records when none was given.
-NO_REASON = "No reason given"
+__all__ = ["NO_REASON"]  # the reason a revision records when none was given
+
 LOCKED_MESSAGE = (
     "The recharge run for this period is approved, so its costs are locked: "
     "put a correction in a later period instead"
@@ -55,6 +56,7 @@ def revise_budget(
     revision.save()
     if budget.amount != amount:
         budget.amount = amount
+        budget.revision_recorded = True  # the revision above is the one
         budget.save()
     return revision
 
@@ -63,22 +65,8 @@ def revise_budget(
 def set_budget(budget: Budget, reason: str = "Original budget") -> Budget:
     """Save a new or changed `budget` and record its figure as a revision when it is new or
     its amount changed (so a budget's revisions always end at its current figure)."""
-    before = None
-    if budget.pk:
-        before = (
-            Budget.objects.unscoped("the figure before a change")
-            .filter(pk=budget.pk)
-            .values_list("amount", flat=True)
-            .first()
-        )
-    budget.save()
-    if before is None or before != budget.amount:
-        BudgetRevision(
-            budget=budget,
-            amount=budget.amount,
-            reason=reason or NO_REASON,
-            revised_on=timezone.localdate(),
-        ).save()
+    budget.revision_reason = reason or NO_REASON
+    budget.save()  # Budget.save keeps the figure as a revision when it is new or changed
     return budget
 
 

@@ -84,10 +84,15 @@ class BudgetSerializer(ScopedModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> Any:
         reason = validated_data.pop("reason", "") or "Original budget"
-        budget = super().create(validated_data)
-        BudgetRevision(
-            budget=budget, amount=budget.amount, reason=reason, revised_on=budget.created_at
-        ).save()
+        budget = super().create(validated_data)  # Budget.save keeps its original revision
+        if reason != "Original budget":
+            original = (
+                BudgetRevision.objects.unscoped("a new budget's own revision")
+                .filter(budget=budget)
+                .get()
+            )
+            original.reason = reason  # its words, as the client gave them
+            original.save()
         return budget
 
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:

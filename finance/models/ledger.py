@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from core.tenancy.access import access_for
 from core.tenancy.records import AudienceModel, CatalogueModel, PartModel, PartnerOwnedModel
@@ -304,6 +305,11 @@ class Budget(PartnerOwnedModel):
         "spend_type",
         "amount",
     )
+    # A row for a cost centre, year and spend type that has a budget changes its figure (kept
+    # as a revision by `save`).
+    import_match_fields: ClassVar[tuple[str | tuple[str, ...], ...]] = (
+        ("cost_centre", "year", "spend_type"),
+    )
     import_example: ClassVar[dict[str, str]] = {
         "partner": "wcc",
         "year": "2026/27",
@@ -343,6 +349,45 @@ class Budget(PartnerOwnedModel):
         super().clean()
         if self.cost_centre_id and self.partner_id:
             same_council(self, "cost_centre")
+
+    #: Why the figure is what it is and since when, for the revision its next save records
+    #: (set by finance.services and the demo; an import or an edit without one says so).
+    revision_reason: str = ""
+    revision_on: datetime.date | None = None
+    #: Set by finance.services.revise_budget, which records the revision itself.
+    revision_recorded: bool = False
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, and keep the figure as a revision when the budget is new or its amount
+        changed, whichever way it was written (page, API, import, service): a budget's
+        revisions always end at its current figure. (Overriding save also makes an import
+        write budgets a record at a time, so each has its revision.)"""
+        adding = self._state.adding or self.pk is None
+        before = None
+        if not adding:
+            before = (
+                Budget.objects.unscoped("the figure before a change")
+                .filter(pk=self.pk)
+                .values_list("amount", flat=True)
+                .first()
+            )
+        super().save(*args, **kwargs)
+        if self.revision_recorded:
+            self.revision_recorded = False
+            return
+        if adding or before is None or before != self.amount:
+            reason = self.revision_reason or ("Original budget" if adding else NO_REASON)
+            BudgetRevision(
+                budget=self,
+                amount=self.amount,
+                reason=reason,
+                revised_on=self.revision_on or timezone.localdate(),
+            ).save()
+        self.revision_reason, self.revision_on = "", None
+
+
+#: A revision's reason when none was given (an import, an edit that said nothing).
+NO_REASON = "No reason given"
 
 
 class BudgetRevision(PartModel):

@@ -12,7 +12,6 @@ from finance.choices import ApportionmentMethod, CostCategory, Driver, SpendType
 from finance.models.ledger import (
     ApportionmentRule,
     Budget,
-    BudgetRevision,
     CostCentre,
     CostLine,
     FinancialYear,
@@ -38,19 +37,16 @@ def cost_centre(partner: Any, code: str = "400", name: str = "Information System
 def budget(partner: Any, amount: str = "100000", code: str = "400", year: int = 2026) -> Budget:
     """A revenue budget of `partner`'s cost centre `code`, with its original revision."""
     with system_scope("test data"):
-        made = Budget.objects.create(
+        made = Budget(
             partner=partner,
             year=financial_year(year),
             cost_centre=cost_centre(partner, code),
             spend_type=SpendType.REVENUE,
             amount=Decimal(amount),
         )
-        BudgetRevision.objects.create(
-            budget=made,
-            amount=made.amount,
-            reason="Original budget",
-            revised_on=datetime.date(year, 3, 1),
-        )
+        made.revision_reason = "Original budget"
+        made.revision_on = datetime.date(year, 3, 1)
+        made.save()  # with its original revision (Budget.save)
         return made
 
 

@@ -97,6 +97,35 @@ def test_a_budget_made_on_its_page_keeps_its_original_figure(cast: Any, client_f
     assert (revision.amount, revision.reason) == (Decimal("5000"), "Original budget")
 
 
+def test_budgets_imported_keep_their_figures_as_revisions(cast: Any, api_client_for: Any) -> None:
+    """An import writes budgets a record at a time (Budget.save), so a new one has its
+    original revision and a changed one a revision of the change, like every other way in."""
+    financial_year(2026)
+    cost_centre(cast.wcc, "400")
+    client = api_client_for(cast.wcc_lead)
+
+    def send(amount: str) -> Any:
+        text = f"partner,year,cost_centre,spend_type,amount\nwcc,2026/27,400,revenue,{amount}\n"
+        upload = io.BytesIO(text.encode())
+        upload.name = "budgets.csv"
+        return client.post(
+            "/api/v1/budgets/import/", {"file": upload, "dry_run": "false"}, format="multipart"
+        )
+
+    first = send("1000.00")
+    assert first.status_code == 200, first.content
+    again = send("1250.00")
+    assert again.status_code == 200, again.content
+    with system_scope("test"):
+        revisions = list(
+            BudgetRevision.objects.filter(budget__cost_centre__code="400").order_by("id")
+        )
+    assert [(r.amount, r.reason) for r in revisions] == [
+        (Decimal("1000.00"), "Original budget"),
+        (Decimal("1250.00"), "No reason given"),
+    ]
+
+
 def test_a_budget_in_another_councils_cost_centre_is_refused(cast: Any, client_for: Any) -> None:
     response = client_for(cast.manager).post(
         "/budgets/new/",
