@@ -182,6 +182,24 @@ def _recharged(
             (partner_id, row["category"], row["spend_type"])
         )
         found[(partner_id, centre)] += row["total"] or Decimal("0")
+    # Corrections of earlier periods a statement carried (finance.recharging): part of what the
+    # council was recharged, booked as its journal books them (the "other" revenue ledger code).
+    statement_model = apps.get_model("finance", "RechargeStatement")
+    carried = (
+        statement_model.objects.visible_to(user)
+        .filter(
+            partner_id__in=partner_ids,
+            run__status="approved",
+            run__period_start__gte=start,
+            run__period_end__lte=end,
+        )
+        .exclude(adjustments=0)
+        .values("partner_id")
+        .annotate(total=Sum("adjustments"))
+    )
+    for row in carried:
+        centre = codes.get((row["partner_id"], "other", "revenue"))
+        found[(row["partner_id"], centre)] += row["total"] or Decimal("0")
     return found
 
 

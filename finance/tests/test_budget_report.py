@@ -206,3 +206,21 @@ def test_the_headers_councils_shown_narrows_the_page(cast: Cast, client_for: Any
     clash = client.get("/finance/budget/", {"year": fy.pk, "council": cast.wcc.pk})
     main = clash.content.decode().split("<main")[1]
     assert "nothing matches" in main and "144,000.00" not in main
+
+
+def test_adjustments_an_approved_statement_carried_are_part_of_the_recharged_share(
+    cast: Cast,
+) -> None:
+    fy = books(cast)
+    with system_scope("test data"):
+        statement = RechargeStatement.objects.get(run__status="approved", partner=cast.wcc)
+        statement.adjustments = Decimal("-250.00")  # a correction of an earlier period
+        statement.save()
+    report = budget_report(cast.finance, fy, as_of=datetime.date(2026, 7, 15))
+    wcc = report.councils[0]
+    unbooked = wcc.rows[-1]
+    assert unbooked.label == UNBOOKED and unbooked.recharged == Decimal("750.00")
+    assert wcc.actual == Decimal("36750.00")
+    # A council reads its own statement's adjustments only.
+    rbkc = budget_report(cast.rbkc_lead, fy, as_of=datetime.date(2026, 7, 15))
+    assert all(row.recharged == 0 for c in rbkc.councils for row in c.rows)
