@@ -251,7 +251,7 @@ def measure_saving(
     costs = actual_costs(partner, case.category_list(), start, end)
     saving = baseline_share - costs.total
     evidence = (
-        f"Baseline £{case.baseline_cost:,} a year, times the {percent}% share, "
+        f"Baseline £{pennies(case.baseline_cost):,} a year, times the {percent}% share, "
         f"for {days} of {year_days} days "
         f"= £{baseline_share:,}; own cost lines in {', '.join(case.category_list())} "
         f"from {start:%-d %B %Y} to {end:%-d %B %Y}: £{costs.own:,} ({costs.cost_line_count} "
@@ -266,7 +266,7 @@ def measure_saving(
         )
         figures = {
             "cashable": saving,
-            "non_cashable": Decimal("0"),
+            "non_cashable": Decimal("0.00"),
             "baseline_share": baseline_share,
             "own_costs": costs.own,
             "recharged_costs": costs.recharged,
