@@ -93,6 +93,8 @@ class CostLineImport:
 
     created: int = 0
     dry_run: bool = True
+    #: The file's rows below the header.
+    total_rows: int = 0
     problems: list[RowProblem] = field(default_factory=list)
 
     @property
@@ -251,6 +253,7 @@ def import_cost_lines(
                     return result
                 reader = _Rows(user, positions)
                 continue
+            result.total_rows += 1
             made = reader.read(number, cells, result.problems)
             if made is not None:
                 found.append(made)

@@ -13,7 +13,13 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.importing import (
+    ImportResultSerializer,
+    import_form_error_response,
+    import_result_response,
+)
 from core.api.viewsets import ScopedModelViewSet
+from core.importing.result import ImportResult, RowError
 from core.tenancy.access import ADD, IMPORT, access_for
 from finance.api.serializers import (
     ApportionmentRuleSerializer,
@@ -124,6 +130,9 @@ class CostLineViewSet(ScopedModelViewSet):
 
     @extend_schema(
         request={"multipart/form-data": CostLineImportRequest},
+        # Answered in the shape of every import (core.api.importing): the same result, the
+        # same 400s naming row and column.
+        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
         description=(
             "Import a CSV or XLSX file of cost lines (councils by code, cost centre by code "
             "within the row's council, supplier and rule by name). `dry_run=true` (the "
@@ -137,18 +146,20 @@ class CostLineViewSet(ScopedModelViewSet):
         if not (access.can(IMPORT, CostLine.area) and access.can(ADD, CostLine.area)):
             raise PermissionDenied()
         body = CostLineImportRequest(data=request.data)
-        body.is_valid(raise_exception=True)
+        if not body.is_valid():
+            return import_form_error_response(body)
         upload = body.validated_data["file"]
         dry_run = body.validated_data["dry_run"]
-        result = import_cost_lines(upload, upload.name, request.user, dry_run=dry_run)
-        answer = {
-            "dry_run": dry_run,
-            "created": result.created,
-            "errors": [
-                {"row": p.row, "column": p.column, "message": p.message} for p in result.problems
-            ],
-        }
-        return Response(answer, status=200 if result.ok else 400)
+        found = import_cost_lines(upload, upload.name, request.user, dry_run=dry_run)
+        errors = [RowError(row=p.row, column=p.column, message=p.message) for p in found.problems]
+        result = ImportResult(
+            total_rows=found.total_rows,
+            created=0 if errors else found.created,
+            updated=0,
+            errors=errors,
+            dry_run=dry_run,
+        )
+        return import_result_response(result)
 
 
 class ApportionmentRuleViewSet(ScopedModelViewSet):

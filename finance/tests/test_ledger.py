@@ -513,3 +513,28 @@ def test_a_budget_revision_is_kept_as_it_was(
     assert changed.status_code == 400
     assert changed.json()["errors"][0]["field"] == "amount"
     assert BudgetRevision.objects.unscoped("test").get(pk=first.pk).amount == Decimal("1000")
+
+
+def test_the_import_api_answers_in_the_shape_of_every_import(
+    cast: Any, api_client_for: Any
+) -> None:
+    """A file that is no CSV or workbook, a bad row and no file at all: each a 400 in core's
+    import shape (status, errors naming field and row), as the schema says."""
+    client = api_client_for(cast.manager)
+    picture = io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    picture.name = "file.png"
+    answer = client.post("/api/v1/cost-lines/import/", {"file": picture}, format="multipart")
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["status"] == 400 and body["created"] == 0 and body["dry_run"] is True
+    assert body["errors"][0]["row"] == 0 and body["errors"][0]["message"]
+    assert set(body["errors"][0]) == {"field", "row", "code", "message"}
+    bad = io.BytesIO(b"Description,Amount,Date,Category,Councils\nLaptops,x,2026-05-01,,wcc\n")
+    bad.name = "costs.csv"
+    answer = client.post("/api/v1/cost-lines/import/", {"file": bad}, format="multipart")
+    assert answer.status_code == 400
+    assert answer.json()["total_rows"] == 1
+    assert any(e["row"] == 2 and e["field"] for e in answer.json()["errors"])
+    empty = client.post("/api/v1/cost-lines/import/", {}, format="multipart")
+    assert empty.status_code == 400
+    assert empty.json()["errors"][0]["field"] == "file"
