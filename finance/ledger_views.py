@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -16,7 +16,6 @@ from django.utils.safestring import SafeString
 from core.tables import display_value
 from core.tenancy.access import ADD, IMPORT, access_for
 from core.views.generic import ModelViews, Related
-from core.views.pages import ModelDeleteView
 from finance.choices import FigureSource
 from finance.filtersets import (
     ApportionmentRuleFilterSet,
@@ -55,8 +54,6 @@ from finance.models.ledger import (
     RuleShare,
 )
 from finance.services import (
-    LOCKED_MESSAGE,
-    cost_line_locked,
     revise_budget,
     rule_for,
     rule_problems,
@@ -144,18 +141,6 @@ class BudgetRevisionViews(ModelViews):
         return revise_budget(data["budget"], data["amount"], data["reason"], data["revised_on"])
 
 
-class CostLineDeleteView(ModelDeleteView):
-    """The generic delete page, refusing a cost in a locked period in plain words."""
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        obj = self.get_object_for("delete")
-        if cost_line_locked(obj):
-            context = self.base_context(obj)
-            context["error"] = f"“{obj}” cannot be deleted. {LOCKED_MESSAGE}."
-            return self.render(context)
-        return super().post(request, *args, **kwargs)
-
-
 class CostLineViews(ModelViews):
     """Costs: one council's, or the partnership's to apportion."""
 
@@ -197,13 +182,6 @@ class CostLineViews(ModelViews):
     @classmethod
     def urls(cls) -> list[URLPattern]:
         patterns = super().urls()
-        name = f"{cls.model._meta.model_name}_delete"
-        swapped = [
-            path(str(p.pattern), CostLineDeleteView.as_view(views=cls), name=name)
-            if p.name == name
-            else p
-            for p in patterns
-        ]
         from finance.ledger_import import CostLineImportView
 
         import_name = f"{cls.model._meta.model_name}_import"
@@ -211,7 +189,7 @@ class CostLineViews(ModelViews):
             path(f"{cls.prefix()}/import/", CostLineImportView.as_view(), name=import_name)
             if p.name == import_name
             else p
-            for p in swapped
+            for p in patterns
         ]
 
 

@@ -832,6 +832,13 @@ class CostLine(AudienceModel):
         if problems:
             raise ValidationError(problems)
 
+    def deletion_refused(self) -> str:
+        # A cost in a period an approved recharge run covers stays (the generic delete page
+        # says why; ConcordModel.deletion_refused).
+        from finance.services import LOCKED_MESSAGE, cost_line_locked
+
+        return f"{LOCKED_MESSAGE}." if cost_line_locked(self) else ""
+
     def spread_start(self) -> datetime.date:
         """The first day the cost is spread over (its period's, else its date)."""
         return self.period_start or self.incurred_on
