@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "licences",
     "contracts",
     "finance",
+    "portfolio",
+    "reporting",
 ]
 
 MIDDLEWARE = [

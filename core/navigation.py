@@ -48,6 +48,8 @@ GROUPS: tuple[NavGroup, ...] = (
     NavGroup("licences", "Licences"),
     NavGroup("contracts", "Contracts"),
     NavGroup("money", "Money"),
+    NavGroup("portfolio", "Projects"),
+    NavGroup("reporting", "Reports"),
     NavGroup("councils", "Councils and people"),
     NavGroup("administration", "Administration"),
 )
@@ -66,7 +68,8 @@ AREA_GROUPS: dict[str, str] = {
     "licences": "licences",
     "contracts": "contracts",
     "finance": "money",
-    "portfolio": "money",
+    "portfolio": "portfolio",
+    "reporting": "reporting",
     "partners": "councils",
     "partnership": "councils",
     "lockouts": "councils",

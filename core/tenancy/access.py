@@ -55,6 +55,10 @@ EVERYTHING = ACTIONS
 # people sign in: each council's identity provider and what its groups make a person, its
 # provisioning token, and the second factors of the shared service's own staff; the
 # shared-service manager's alone, since a wrong provider lets strangers into a council.
+# ``portfolio`` is programmes and projects, their reports, risks and issues (one council's or
+# co-owned). ``reporting`` is the figures made from every other area's records (KPI roll-ups,
+# dashboards, monthly packs): made by the service's jobs, read by each council's lead, finance,
+# procurement and auditor for their own council, and by the shared service for every council.
 AREAS = (
     "partners",
     "partnership",
@@ -76,6 +80,7 @@ AREAS = (
     "contracts",
     "finance",
     "portfolio",
+    "reporting",
 )
 
 CATALOGUE_EDIT = frozenset({VIEW, ADD, CHANGE, IMPORT, EXPORT, HISTORY})
@@ -113,6 +118,9 @@ COUNCIL_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         # and decides their council's approval (docs/servicedesk.md, "Changes").
         "changes": READ_ACTIONS,
         "approvals": frozenset({VIEW, CHANGE, EXPORT, HISTORY}),
+        # Figures are made from the records by the service's jobs: a lead reads their
+        # council's dashboards and packs, and nobody edits a figure.
+        "reporting": READ_ACTIONS,
         "*": EVERYTHING,
     },
     CouncilRole.FINANCE: {

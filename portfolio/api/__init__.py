@@ -1,0 +1,1 @@
+"""The portfolio app's API."""

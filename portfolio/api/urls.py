@@ -1,0 +1,5 @@
+"""API endpoints of the portfolio app (mounted by concord/api_urls.py)."""
+
+from typing import Any
+
+routes: list[Any] = []

@@ -1,0 +1,1 @@
+"""The KPI roll-ups (reporting.rollups keeps them from the records)."""

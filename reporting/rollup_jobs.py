@@ -1,0 +1,5 @@
+"""Reporting's jobs: keeping the KPI roll-ups from the records."""
+
+from core.periodic import Periodic
+
+PERIODIC: list[Periodic] = []
