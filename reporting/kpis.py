@@ -259,6 +259,21 @@ _CATALOGUE += (
     ),
 )
 
+_CATALOGUE += (
+    Kpi(
+        "contract_decisions_due",
+        "Contract decisions due",
+        COUNT,
+        "contracts",
+        None,
+        "Contracts",
+        STOCK,
+        "Live contracts whose next decision (give notice, extend, review or replace) falls "
+        "within 180 days, or is overdue.",
+        "contracts:decisions_due",
+    ),
+)
+
 #: Every KPI by key, in display order.
 KPIS: dict[str, Kpi] = {kpi.key: kpi for kpi in _CATALOGUE}
 

@@ -34,6 +34,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from assets.models import Asset
+from contracts import services as contract_services
+from contracts.models import Contract
 from core.models import ChangeRecord
 from core.tenancy.models import Partner
 from core.tenancy.records import OwnerShare
@@ -453,8 +455,53 @@ LICENCES = Source(
     licences_affected_days,
 )
 
+# Contracts ---------------------------------------------------------------------------------
+
+#: How far ahead a decision counts as due (contracts' decisions-due list's default horizon).
+DECISION_HORIZON = datetime.timedelta(days=180)
+
+
+def measure_contracts(days: Sequence[datetime.date]) -> Measured:
+    """Contract decisions due at the end of each day, per council owning (or co-owning) the
+    contract: live contracts (active or in notice) whose next decision (give notice, extend,
+    review, replace: `Contract.decision_by`, kept by the contracts app's daily job) falls
+    within 180 days of the day, or is overdue (contracts.services.decisions_due's rule)."""
+    days = sorted(set(days))
+    tally = Tally()
+    if not days:
+        return {}
+    horizon = days[-1] + DECISION_HORIZON
+    contracts = (
+        Contract.objects.unscoped(WHY)
+        .filter(status__in=contract_services.LIVE)
+        .filter(decision_by__isnull=False, decision_by__lte=horizon)
+        .values_list("pk", "decision_by")
+    )
+    found = dict(contracts)
+    kind = ContentType.objects.get_for_model(Contract)
+    owners: dict[int, list[int]] = defaultdict(list)
+    shares = OwnerShare.objects.filter(content_type=kind, object_id__in=list(found))
+    for object_id, partner in shares.values_list("object_id", "partner_id"):
+        owners[object_id].append(partner)
+    for pk, decision_by in found.items():
+        for day in days:
+            if decision_by <= day + DECISION_HORIZON:
+                for partner in owners.get(pk, ()):
+                    tally.add(partner, "contract_decisions_due", day, ONE)
+    return tally.result(days, (), ("contract_decisions_due",))
+
+
+CONTRACTS = Source(
+    "contracts",
+    ("contract_decisions_due",),
+    ("contracts.contract",),
+    measure_contracts,
+    # A contract's next decision is kept as it stands today: a change moves every day.
+    lambda record: {EVERY_DAY},
+)
+
 #: Every source, in the order of the catalogue's groups.
-SOURCES: list[Source] = [DESK, ASSETS, LICENCES]
+SOURCES: list[Source] = [DESK, ASSETS, LICENCES, CONTRACTS]
 
 
 def sources_for(kpis: Iterable[str] | None = None) -> list[Source]:

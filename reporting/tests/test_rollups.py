@@ -225,3 +225,19 @@ def test_licence_compliance_and_waste_follow_the_register(cast):
     rbkc = monthly(cast.rbkc_lead, cast.rbkc, [JAN])
     assert rbkc["licence_seats_unused"][0].value == 0
     assert rbkc["licence_products_short"][0].value == 0
+
+
+def test_contract_decisions_due_agree_with_the_contracts_list(cast):
+    from contracts import services as contract_services
+    from contracts.tests.factories import contract
+
+    with time_machine.travel(at(5), tick=False):
+        contract("SOON-1", {cast.wcc: 50, cast.rbkc: 50})  # ends March 2027
+        contract("LATER-1", {cast.wcc: 100}, start=datetime.date(2026, 4, 1), months=60)
+    night(12)
+    got = monthly(cast.wcc_lead, cast.wcc, [JAN], ["contract_decisions_due"])
+    with system_scope("test"):
+        listed = contract_services.decisions_due(cast.wcc_lead, on=datetime.date(2027, 1, 11))
+        assert got["contract_decisions_due"][0].value == listed.count() >= 1
+    rbkc = monthly(cast.rbkc_lead, cast.rbkc, [JAN], ["contract_decisions_due"])
+    assert rbkc["contract_decisions_due"][0].value == 1
