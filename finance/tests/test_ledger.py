@@ -30,6 +30,7 @@ from finance.models.ledger import (
     DriverFigure,
     FinancialYear,
 )
+from finance.models.savings import BusinessCase
 from finance.tests.factories import budget, cost_centre, cost_line, financial_year, rule
 from servicedesk import services as desk
 from servicedesk.models import TicketComment
@@ -403,6 +404,46 @@ def test_the_import_page_lists_problems(
     assert ">2</td>" in text and ">amount</td>" in text
     assert "Confirm import" not in text
     assert client_for(cast.wcc_staff).get("/cost-lines/import/").status_code == 403
+
+
+def test_another_audience_model_takes_the_same_councils_column(cast: Any) -> None:
+    """Business cases (an AudienceModel too) through the generic import's councils column:
+    all from the shared service only, a council's lead for their own council by default, an
+    update keeping the councils it does not name."""
+    year = financial_year(2026)
+    header = "reference,name,baseline_cost,first_year,status,councils\n"
+    text = header + (
+        f"TB-1,Tri-borough desk,11000000,{year.name},approved,all\n"
+        f'TB-2,Joint post,90000,{year.name},draft,"wcc, rbkc"\n'
+    )
+    result = import_records(BusinessCase, _csv(text), "cases.csv", cast.manager, dry_run=False)
+    assert result.ok, result.errors
+    with system_scope("test"):
+        every = BusinessCase.objects.get(reference="TB-1")
+        joint = BusinessCase.objects.get(reference="TB-2")
+        assert every.for_all_councils and every.audience() == []
+        assert sorted(p.code for p in joint.audience()) == ["rbkc", "wcc"]
+        assert [c.actor for c in change_records(BusinessCase, joint.pk, "update")] == [cast.manager]
+    refused = header + f"TB-3,Everyone,5,{year.name},draft,all\n"
+    result = import_records(BusinessCase, _csv(refused), "c.csv", cast.wcc_lead, dry_run=True)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "councils")]
+    own = "reference,name,baseline_cost,first_year\n" + f"WCC-1,Own desk,5,{year.name}\n"
+    result = import_records(BusinessCase, _csv(own), "c.csv", cast.wcc_lead, dry_run=False)
+    assert result.ok, result.errors
+    with system_scope("test"):
+        mine = BusinessCase.objects.get(reference="WCC-1")
+        assert [p.code for p in mine.audience()] == ["wcc"] and not mine.for_all_councils
+    # wcc's lead renames the joint case, naming wcc only: rbkc, which they may not write, stays.
+    update = (
+        "id,reference,name,baseline_cost,first_year,councils\n"
+        f"{joint.pk},TB-2,Renamed,90000,{year.name},wcc\n"
+    )
+    result = import_records(BusinessCase, _csv(update), "c.csv", cast.wcc_lead, dry_run=False)
+    assert result.ok, result.errors
+    with system_scope("test"):
+        joint.refresh_from_db()
+        assert joint.name == "Renamed"
+        assert sorted(p.code for p in joint.audience()) == ["rbkc", "wcc"]
 
 
 # Driver figures: an imported figure is entered ---------------------------------------------------
