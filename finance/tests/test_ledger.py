@@ -579,6 +579,53 @@ def test_cost_lines_come_from_contracts_and_call_offs_once(cast: Any) -> None:
     assert [p.code for p in spread.audience()] == ["wcc"]
 
 
+def test_cost_lines_come_from_licence_agreements_over_their_term(cast: Any) -> None:
+    from contracts.models import Supplier
+    from finance.ledger_jobs import costs_of_last_month
+    from licences.tests.factories import agreement
+
+    with system_scope("test"):
+        Supplier.objects.create(name="Quillsoft Ltd")
+    # 100 seats at £36.60 a year: £3,660 over the 365 days from April 2024, 31 of them in May.
+    joint = agreement(
+        "EA-1",
+        {cast.wcc: 60, cast.rbkc: 40},
+        quantity=100,
+        unit_cost="36.60",
+        ends_on=datetime.date(2025, 3, 31),
+        supplier="quillsoft ltd",
+    )
+    # Renewing each April with no end date: its term runs to the day before it renews.
+    agreement(
+        "R-SUB",
+        {cast.rbkc: 100},
+        quantity=1,
+        unit_cost="3650.00",
+        starts_on=datetime.date(2024, 4, 1),
+        renewal_on=datetime.date(2025, 4, 1),
+    )
+    agreement("NO-TERM", {cast.wcc: 100}, unit_cost="10.00")  # nothing to spread it over
+    agreement("LATER", {cast.wcc: 100}, starts_on=datetime.date(2024, 7, 1))
+    with system_scope("test"):
+        first = costs_of_last_month(datetime.date(2024, 6, 10))
+        again = costs_of_last_month(datetime.date(2024, 6, 28))
+        lines = {line.reference: line for line in CostLine.objects.all()}
+    assert (first["made"], again["made"]) == (2, 0)
+    assert sorted(lines) == ["EA-1-2024-05", "R-SUB-2024-05"]
+    shared = lines["EA-1-2024-05"]
+    assert (shared.amount, shared.is_shared, shared.category) == (
+        Decimal("310.85"),
+        True,
+        CostCategory.LICENCE,
+    )
+    assert shared.source == joint
+    assert shared.supplier is not None and shared.supplier.name == "Quillsoft Ltd"
+    assert sorted(p.code for p in shared.audience()) == ["rbkc", "wcc"]
+    own = lines["R-SUB-2024-05"]  # £3,650 over 365 days, 31 in May
+    assert (own.amount, own.is_shared, own.supplier) == (Decimal("310.00"), False, None)
+    assert [p.code for p in own.audience()] == ["rbkc"]
+
+
 def test_a_cost_links_its_source_only_for_those_who_see_it(cast: Any, client_for: Any) -> None:
     from django.contrib.contenttypes.models import ContentType
 
