@@ -37,9 +37,9 @@ from django.db.models import Q
 from contracts.models import Contract, Supplier
 from contracts.procurement import COMMITTED, CallOff
 from core.services import set_audience
-from licences.models import LicenceAgreement
 from finance.choices import CostCategory, SpendType
 from finance.models.ledger import CostLine
+from licences.models import LicenceAgreement
 
 PENNY = Decimal("0.01")
 WHY = "cost lines are made from every council's contracts, call-offs and licence agreements"
@@ -120,9 +120,7 @@ def licence_term_end(agreement: LicenceAgreement) -> datetime.date | None:
     return None
 
 
-def licence_month(
-    agreement: LicenceAgreement, start: datetime.date, end: datetime.date
-) -> Decimal:
+def licence_month(agreement: LicenceAgreement, start: datetime.date, end: datetime.date) -> Decimal:
     """The part of `agreement`'s total cost in `start`..`end`, spread over its term by days."""
     term_end = licence_term_end(agreement)
     if term_end is None or not agreement.total_cost:
