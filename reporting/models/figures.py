@@ -10,6 +10,7 @@ reporting setting.
   one by hand.
 - `ReportingSettings`: one row, the shared-service manager's: whether the partnership's totals
   are shown to the councils' people too (reporting.figures.scopes_for).
+- `RollupMark`: the roll-up jobs' own bookkeeping (how far the change log has been read).
 """
 
 from __future__ import annotations
@@ -127,3 +128,17 @@ class ReportingSettings(CatalogueModel):
         if found.pk is None:
             found.save()
         return found
+
+
+class RollupMark(models.Model):
+    """Bookkeeping of the roll-up jobs (never shown, never in the change log or an export):
+    the moment up to which the change log has been read for records that changed after their
+    day was rolled up (reporting.rollups). One row, ``name="nightly"``."""
+
+    name = models.CharField(max_length=50, unique=True)
+    changes_read_until = models.DateTimeField(
+        help_text="Changes logged before this moment have been rolled up."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.name}: changes read until {self.changes_read_until:%Y-%m-%d %H:%M}"
