@@ -61,12 +61,13 @@ class DashboardView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, scope: str) -> HttpResponse:
         _readable(request.user)
-        chosen = dashboards.scope_for(request.user, scope)
+        scopes = figures_module.scopes_for(request.user)
+        chosen = dashboards.scope_for(request.user, scope, scopes)
         months = dashboards.last_months(timezone.localdate())
         board = dashboards.build_dashboard(request.user, chosen, months)
         others = [
             {"name": dashboards.scope_name(s), "key": dashboards.scope_key(s)}
-            for s in figures_module.scopes_for(request.user)
+            for s in scopes
             if dashboards.scope_key(s) != board.key
         ]
         context = {

@@ -65,10 +65,11 @@ def scope_name(scope: Partner | None) -> str:
     return "The partnership (every council together)" if scope is None else scope.name
 
 
-def scope_for(user: Any, key: str) -> Partner | None:
-    """The scope `key` names among those `user` may read; 404 for any other (another council's,
-    one that does not exist, the partnership's where it is not shared with them)."""
-    for scope in figures_module.scopes_for(user):
+def scope_for(user: Any, key: str, scopes: list[Partner | None] | None = None) -> Partner | None:
+    """The scope `key` names among those `user` may read (`scopes`, when already read); 404
+    for any other (another council's, one that does not exist, the partnership's where it is
+    not shared with them)."""
+    for scope in figures_module.scopes_for(user) if scopes is None else scopes:
         if scope_key(scope) == key:
             return scope
     raise Http404("No such dashboard")

@@ -189,3 +189,18 @@ def test_home_shows_last_months_packs_to_their_readers(cast, figures):
     assert need.count == 1 and "February 2026" in need.label
     assert home_needs(cast.manager)[0].count == 2
     assert home_needs(cast.wcc_staff) == []
+
+
+def test_the_demo_makes_last_months_packs_once(cast, figures):
+    from core.demo import DemoRun
+    from reporting.pack_demo import load_pack_demo
+
+    run = DemoRun(partners={"wcc": cast.wcc, "rbkc": cast.rbkc, "lbhf": cast.lbhf})
+    load_pack_demo(run)
+    assert run.created["monthly packs"] == 3  # Westminster, Kensington, the board (LBHF left)
+    made = MonthlyPack.objects.unscoped("test").order_by("id")
+    assert {p.period for p in made} == {FEB}
+    assert all(p.emailed_at is None for p in made)
+    again = DemoRun(partners=run.partners)
+    load_pack_demo(again)
+    assert again.created["monthly packs"] == 0
