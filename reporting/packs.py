@@ -71,6 +71,11 @@ class PackContent:
     decisions_more: int = 0
 
     @property
+    def has_projects(self) -> bool:
+        """Whether the figures hold the projects' RAG (the "Projects" KPIs)."""
+        return any(group.name == "Projects" for group in self.board.groups)
+
+    @property
     def title(self) -> str:
         who = "Joint board" if self.scope is None else self.scope.name
         return f"{who}: monthly pack for {self.period:%B %Y}"

@@ -67,6 +67,8 @@ def test_a_pack_holds_the_figures_charts_and_decisions(cast, figures):
     assert "Monthly pack for February 2026" in text
     assert "1,234" in text and "75.0%" in text
     assert "7,777" not in text  # RBKC's figure is not in Westminster's pack
+    if not content.has_projects:  # no project RAG KPI in the catalogue yet: the pack says so
+        assert "No project RAG is rolled up yet" in text
 
 
 def test_decisions_due_are_the_councils_own_and_every_councils_for_the_board(cast):
