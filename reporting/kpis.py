@@ -193,6 +193,22 @@ _CATALOGUE = (
     ),
 )
 
+_CATALOGUE += (
+    Kpi(
+        "assets_out_of_support",
+        "Assets out of support",
+        COUNT,
+        "assets",
+        False,
+        "Assets",
+        STOCK,
+        "Assets in use or in stock whose operating system's support has ended (a co-owned "
+        "asset counts for each of its councils).",
+        "assets:asset_list",
+        filters=(("support", "ended"),),
+    ),
+)
+
 #: Every KPI by key, in display order.
 KPIS: dict[str, Kpi] = {kpi.key: kpi for kpi in _CATALOGUE}
 

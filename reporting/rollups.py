@@ -33,8 +33,10 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from assets.models import Asset
 from core.models import ChangeRecord
 from core.tenancy.models import Partner
+from core.tenancy.records import OwnerShare
 from reporting.models import KpiFigure, RollupMark
 from servicedesk.choices import Source as TicketSource
 from servicedesk.models import Ticket, TicketComment
@@ -323,8 +325,74 @@ DESK = Source(
     desk_affected_days,
 )
 
+# Assets ------------------------------------------------------------------------------------
+
+GONE_STATES = ("disposed", "retired")
+
+
+def measure_assets(days: Sequence[datetime.date]) -> Measured:
+    """Assets out of support at the end of each day, per council owning (or co-owning) them:
+    in the register by then, in use or in stock (not disposed or retired), with an operating
+    system whose support ended before the day (assets.services.end_of_support's rule). A
+    co-owned asset counts once for each of its owners."""
+    days = sorted(set(days))
+    tally = Tally()
+    if not days:
+        return {}
+    assets = (
+        Asset.objects.unscoped(WHY)
+        .filter(support_ends__isnull=False, support_ends__lt=days[-1])
+        .exclude(state__in=GONE_STATES)
+        .filter(created_at__lt=day_start(days[-1] + datetime.timedelta(days=1)))
+        .values_list("pk", "support_ends", "created_at")
+    )
+    found = {pk: (ends, local_day(made)) for pk, ends, made in assets.iterator(chunk_size=5000)}
+    owners: dict[int, list[int]] = defaultdict(list)
+    kind = ContentType.objects.get_for_model(Asset)
+    ids = list(found)
+    for at in range(0, len(ids), 2000):
+        shares = OwnerShare.objects.filter(content_type=kind, object_id__in=ids[at : at + 2000])
+        for object_id, partner in shares.values_list("object_id", "partner_id"):
+            owners[object_id].append(partner)
+    for pk, (ends, made) in found.items():
+        for day in days:
+            if ends < day and made <= day:
+                for partner in owners.get(pk, ()):
+                    tally.add(partner, "assets_out_of_support", day, ONE)
+    return tally.result(days, (), ("assets_out_of_support",))
+
+
+def assets_affected_days(record: ChangeRecord) -> set[datetime.date]:
+    """An asset made, deleted, disposed of, retired or given another operating system moves
+    every day from the earlier of its support's end (before and after) to the change's day
+    (the nightly job keeps to days already rolled up)."""
+    changed = set(record.changed_fields or ())
+    if record.action == "update" and not changed & {"state", "support_ends", "os_name"}:
+        return set()
+    ends = []
+    for values in (record.before or {}, record.after or {}):
+        value = values.get("support_ends")
+        if isinstance(value, str) and value:
+            try:
+                ends.append(datetime.date.fromisoformat(value))
+            except ValueError:
+                continue
+    change_day = local_day(record.at)
+    if not ends:
+        return set()
+    return set(days_between(min(min(ends), change_day), change_day))
+
+
+ASSETS = Source(
+    "assets",
+    ("assets_out_of_support",),
+    ("assets.asset",),
+    measure_assets,
+    assets_affected_days,
+)
+
 #: Every source, in the order of the catalogue's groups.
-SOURCES: list[Source] = [DESK]
+SOURCES: list[Source] = [DESK, ASSETS]
 
 
 def sources_for(kpis: Iterable[str] | None = None) -> list[Source]:
@@ -489,9 +557,13 @@ def nightly(today: datetime.date | None = None) -> dict[str, Any]:
         new_days = days_between(last.day + datetime.timedelta(days=1), yesterday)
     written = Written()
     again: dict[str, list[datetime.date]] = {}
-    if mark is not None:
+    oldest = KpiFigure.objects.unscoped(WHY).filter(dimension="").order_by("day").first()
+    if mark is not None and oldest is not None:
+        # Only days already rolled up: history before the first is made by a rebuild.
         for source_name, days in changed_days(mark.changes_read_until, now).items():
-            again[source_name] = sorted(d for d in days if d <= yesterday and d not in new_days)
+            again[source_name] = sorted(
+                d for d in days if oldest.day <= d <= yesterday and d not in new_days
+            )
     for source in SOURCES:
         days = sorted(set(new_days) | set(again.get(source.name, ())))
         for at in range(0, len(days), 31):

@@ -160,3 +160,37 @@ def test_the_rebuild_command(cast):
         assert KpiFigure.objects.filter(kpi="backlog", partner=cast.wcc, dimension="").count() == 10
     with pytest.raises(Exception, match="YYYY-MM-DD"):
         call_command("rollup", "--rebuild", "--from", "soon", stdout=out, stderr=err)
+
+
+def test_assets_out_of_support_follow_the_register(cast):
+    from assets.models import Asset
+    from assets.services import end_of_support
+    from core.services import set_owner_shares
+
+    def laptop(tag: str, version: str, shares: dict) -> Asset:
+        with system_scope("test"), time_machine.travel(at(5), tick=False):
+            asset = Asset.objects.create(
+                kind="laptop", asset_tag=tag, name=tag, os_name="Windows", os_version=version
+            )
+            set_owner_shares(asset, shares)
+            return asset
+
+    laptop("OLD-1", "7", {cast.wcc: Decimal("100")})  # support ended in 2020
+    shared = laptop("OLD-2", "7", {cast.wcc: Decimal("50"), cast.rbkc: Decimal("50")})
+    night(12)
+    assert (
+        monthly(cast.wcc_lead, cast.wcc, [JAN], ["assets_out_of_support"])["assets_out_of_support"][
+            0
+        ].value
+        == 2
+    )
+    # The shared laptop is disposed of on the 12th: the figure follows the register.
+    with system_scope("test"), time_machine.travel(at(12), tick=False):
+        shared.state = "disposed"
+        shared.save()
+    night(13)
+    got = monthly(cast.wcc_lead, cast.wcc, [JAN], ["assets_out_of_support"])
+    counted = end_of_support(cast.wcc_lead, months=0, today=datetime.date(2027, 1, 12))
+    assert got["assets_out_of_support"][0].value == counted.count() == 1
+    rbkc = monthly(cast.rbkc_lead, cast.rbkc, [JAN], ["assets_out_of_support"])
+    assert rbkc["assets_out_of_support"][0].value == 0
