@@ -185,6 +185,11 @@ class Dashboard:
     def panels(self) -> list[Panel]:
         return [panel for group in self.groups for panel in group.panels]
 
+    @property
+    def linked(self) -> bool:
+        """Whether its figures link to the records behind them."""
+        return any(cell.records_url for panel in self.panels() for cell in panel.cells)
+
     def panel(self, key: str) -> Panel | None:
         return next((p for p in self.panels() if p.kpi.key == key), None)
 

@@ -137,6 +137,7 @@ def test_the_partnership_only_where_shared_and_its_figures_are_every_councils(
     assert "Kensington" not in html  # totals, never another council's own figures or name
     # Their ticket list would show Westminster's alone beside every council's total: no link.
     assert "/tickets/?" not in html
+    assert "the figures here are not links" in html
     staff = client_for(cast.manager).get(url).content.decode()
     assert "/tickets/?" in staff
     index = lead.get(reverse("reporting:dashboards")).content.decode()
