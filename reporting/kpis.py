@@ -209,6 +209,56 @@ _CATALOGUE += (
     ),
 )
 
+LICENCES = "Licences"
+_CATALOGUE += (
+    Kpi(
+        "licence_compliance",
+        "Products licensed in full",
+        PERCENT,
+        "licences",
+        True,
+        LICENCES,
+        STOCK,
+        "Of the software products the council is entitled to or uses, the share with no "
+        "shortfall of seats.",
+        "licences:licenceagreement_list",
+    ),
+    Kpi(
+        "licence_products_short",
+        "Products short of seats",
+        COUNT,
+        "licences",
+        False,
+        LICENCES,
+        STOCK,
+        "Products using more seats (assigned, or installed with no seat) than the council "
+        "is entitled to.",
+        "licences:licenceagreement_list",
+    ),
+    Kpi(
+        "licence_seats_unused",
+        "Unused paid seats",
+        COUNT,
+        "licences",
+        False,
+        LICENCES,
+        STOCK,
+        "Seats of the agreements in force neither assigned nor covering an installation.",
+        "licences:licenceassignment_list",
+    ),
+    Kpi(
+        "licence_waste",
+        "Cost of unused seats",
+        GBP,
+        "licences",
+        False,
+        LICENCES,
+        STOCK,
+        "The unused seats at the product's price per seat.",
+        "licences:licenceagreement_list",
+    ),
+)
+
 #: Every KPI by key, in display order.
 KPIS: dict[str, Kpi] = {kpi.key: kpi for kpi in _CATALOGUE}
 

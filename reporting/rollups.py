@@ -37,6 +37,7 @@ from assets.models import Asset
 from core.models import ChangeRecord
 from core.tenancy.models import Partner
 from core.tenancy.records import OwnerShare
+from licences import services as licence_services
 from reporting.models import KpiFigure, RollupMark
 from servicedesk.choices import Source as TicketSource
 from servicedesk.models import Ticket, TicketComment
@@ -391,8 +392,69 @@ ASSETS = Source(
     assets_affected_days,
 )
 
+# Licences ----------------------------------------------------------------------------------
+
+#: A change that may move every day already rolled up (the nightly job reads it as such).
+EVERY_DAY = datetime.date.min
+LICENCE_COUNTS = ("licence_products_short", "licence_seats_unused", "licence_waste")
+LICENCE_RATIOS = ("licence_compliance",)
+
+
+def measure_licences(days: Sequence[datetime.date]) -> Measured:
+    """Each council's licence position at the end of each day, from licences.services' own
+    reckoning (docs/licences.md): the agreements in force that day, the seats assigned and the
+    installations no seat covers (as they stand: the register keeps no history of them).
+
+    - compliance: of the products the council is entitled to or uses, those not short;
+    - products short: products using more seats than the council is entitled to;
+    - unused seats: seats paid for and neither assigned nor covering an installation;
+    - waste: those seats at the product's price per seat (the council's own agreements', or
+      the partnership's where it has none), in pounds."""
+    days = sorted(set(days))
+    tally = Tally()
+    if not days:
+        return {}
+    assigned = licence_services._assigned(None)
+    installed = licence_services._installed_uncovered(None)
+    for day in days:
+        seats, costs = licence_services._entitlements(day, None)
+        keys = set(seats) | set(assigned) | set(installed)
+        per_product: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+        for (owner, product), n in seats.items():
+            per_product[product][0] += n
+            per_product[product][1] += costs.get((owner, product), ZERO)
+        for partner, product in keys:
+            entitled = seats.get((partner, product), 0)
+            used = assigned.get((partner, product), 0) + installed.get((partner, product), 0)
+            short, spare = max(used - entitled, 0), max(entitled - used, 0)
+            if entitled:
+                unit = costs.get((partner, product), ZERO) / entitled
+            else:
+                total_seats, total_cost = per_product[product]
+                unit = total_cost / total_seats if total_seats else ZERO
+            tally.add(partner, "licence_compliance", day, ZERO if short else ONE, ONE)
+            tally.add(partner, "licence_products_short", day, ONE if short else ZERO)
+            tally.add(partner, "licence_seats_unused", day, Decimal(spare))
+            tally.add(partner, "licence_waste", day, (unit * spare).quantize(Decimal("0.01")))
+    return tally.result(days, LICENCE_RATIOS, LICENCE_COUNTS)
+
+
+def licences_affected_days(record: ChangeRecord) -> set[datetime.date]:
+    """Seats and installations have no dates of their own: a change of one moves every day
+    already rolled up (an agreement's own dates too)."""
+    return {EVERY_DAY}
+
+
+LICENCES = Source(
+    "licences",
+    LICENCE_RATIOS + LICENCE_COUNTS,
+    ("licences.licenceagreement", "licences.licenceassignment", "licences.installation"),
+    measure_licences,
+    licences_affected_days,
+)
+
 #: Every source, in the order of the catalogue's groups.
-SOURCES: list[Source] = [DESK, ASSETS]
+SOURCES: list[Source] = [DESK, ASSETS, LICENCES]
 
 
 def sources_for(kpis: Iterable[str] | None = None) -> list[Source]:
@@ -561,6 +623,8 @@ def nightly(today: datetime.date | None = None) -> dict[str, Any]:
     if mark is not None and oldest is not None:
         # Only days already rolled up: history before the first is made by a rebuild.
         for source_name, days in changed_days(mark.changes_read_until, now).items():
+            if EVERY_DAY in days:
+                days = set(days_between(oldest.day, yesterday))
             again[source_name] = sorted(
                 d for d in days if oldest.day <= d <= yesterday and d not in new_days
             )

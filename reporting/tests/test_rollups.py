@@ -194,3 +194,34 @@ def test_assets_out_of_support_follow_the_register(cast):
     assert got["assets_out_of_support"][0].value == counted.count() == 1
     rbkc = monthly(cast.rbkc_lead, cast.rbkc, [JAN], ["assets_out_of_support"])
     assert rbkc["assets_out_of_support"][0].value == 0
+
+
+def test_licence_compliance_and_waste_follow_the_register(cast):
+    from licences import services as licence_services
+    from licences.tests.factories import agreement, product
+
+    writer = product()
+    agreement("WCC-W", {cast.wcc: 100}, quantity=5, unit_cost="100.00", of=writer)
+    agreement("RBKC-W", {cast.rbkc: 100}, quantity=1, unit_cost="100.00", of=writer)
+    night(12)
+    got = monthly(cast.wcc_lead, cast.wcc, [JAN])
+    assert got["licence_seats_unused"][0].value == 5
+    assert got["licence_waste"][0].value == Decimal("500.00")
+    assert got["licence_compliance"][0].value == Decimal("100.0")
+    # Three seats given out on the 12th, and rbkc's only seat.
+    with system_scope("test"), time_machine.travel(at(12), tick=False):
+        wcc_deal = licence_services.agreements_in_force(datetime.date(2027, 1, 12))
+        deal = wcc_deal.get(reference="WCC-W")
+        for person in (cast.wcc_staff, cast.wcc_colleague, cast.wcc_lead):
+            licence_services.assign(deal, cast.wcc, person=person)
+        rbkc_deal = wcc_deal.get(reference="RBKC-W")
+        licence_services.assign(rbkc_deal, cast.rbkc, person=cast.rbkc_staff)
+    night(13)
+    got = monthly(cast.wcc_lead, cast.wcc, [JAN])
+    positions = licence_services.compliance(cast.wcc_lead, datetime.date(2027, 1, 12))
+    mine = [p for p in positions if p.partner == cast.wcc]
+    assert got["licence_seats_unused"][0].value == sum(p.surplus for p in mine) == 2
+    assert got["licence_waste"][0].value == sum(p.surplus_cost for p in mine) == 200
+    rbkc = monthly(cast.rbkc_lead, cast.rbkc, [JAN])
+    assert rbkc["licence_seats_unused"][0].value == 0
+    assert rbkc["licence_products_short"][0].value == 0
