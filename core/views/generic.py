@@ -148,6 +148,9 @@ class ModelViews:
     nav_group: ClassVar[str | None] = None
     #: The place within its group (lower first).
     nav_order: ClassVar[int] = 100
+    #: False for records nobody adds by hand (made by a job, or one row made by its page):
+    #: no "Add" link and no add page, whatever the grant tables allow.
+    addable: ClassVar[bool] = True
     #: Rows per page (None: settings.CONCORD_PAGE_SIZE).
     page_size: ClassVar[int | None] = None
 

@@ -79,6 +79,11 @@ class ModelPageMixin(LoginRequiredMixin):
         own = own_counts and obj.is_own_record(self.request.user)
         return access.can(action, self.model.area, obj.owning_partner_ids(), own=own)
 
+    def may_add(self) -> bool:
+        """May the signed-in person add one here: granted, and the kind is added by hand
+        (`ModelViews.addable`)."""
+        return bool(self.views.addable) and self.can(ADD)
+
     def visible(self) -> Any:
         return self.model.objects.visible_to(self.request.user)
 
@@ -188,9 +193,10 @@ class ModelListView(ModelPageMixin, View):
                 if self.model.ownership != "catalogue"
                 else None
             ),
-            create_url=route_url(self.model.url_name("create")) if self.can(ADD) else None,
+            create_url=route_url(self.model.url_name("create")) if self.may_add() else None,
             # Told on the page they read, not only when refused (issue 8.8).
-            read_only=not any(self.can(action) for action in (ADD, CHANGE, DELETE, IMPORT)),
+            read_only=not self.may_add()
+            and not any(self.can(action) for action in (CHANGE, DELETE, IMPORT)),
             export_url=route_url(self.model.url_name("export")) if self.can(EXPORT) else None,
             import_url=(
                 route_url(self.model.url_name("import"))
@@ -298,7 +304,7 @@ class ModelFormView(ModelPageMixin, View):
 
     def get_instance(self) -> Any:
         if self.creating:
-            if not self.can(ADD):
+            if not self.may_add():
                 raise PermissionDenied
             return None
         return self.get_object_for(CHANGE)

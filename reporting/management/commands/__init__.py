@@ -1,0 +1,1 @@
+"""`concord rollup`: the KPI roll-ups rebuilt from the records."""
