@@ -320,6 +320,8 @@ SPECTACULAR_SETTINGS = {
         # the ticket's keeps the name it had.
         "SourceEnum": "servicedesk.choices.Source",
         "FigureSourceEnum": "finance.choices.FigureSource",
+        # A risk's or issue's status (open, closed) beside the other records' statuses.
+        "EntryStatusEnum": "portfolio.choices.EntryStatus",
     },
     # No validator badge: it would fetch an image from validator.swagger.io (no network here).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None},

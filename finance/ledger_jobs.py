@@ -1,7 +1,8 @@
 """The finance ledger's job on a timetable (core.periodic; `concord tick` queues it):
 
-- `costs_from_sources`: once a month has ended, its cost lines of live contracts and
-  committed call-offs that have none for it yet (`finance.ledger_sources`: what it reads).
+- `costs_from_sources`: once a month has ended, its cost lines of live contracts,
+  committed call-offs and licence agreements in force that have none for it yet
+  (`finance.ledger_sources`: what it reads).
   A second tick makes none.
 - `measure_drivers`: once a month, the driver figures of last month are measured from the
   service desk, assets and licences (`finance.drivers.measure_period`), so that the month's
@@ -75,6 +76,9 @@ def costs_from_sources() -> dict[str, Any]:
 
 
 PERIODIC = (
-    Periodic(costs_from_sources, "make last month's cost lines of contracts and call-offs"),
+    Periodic(
+        costs_from_sources,
+        "make last month's cost lines of contracts, call-offs and licence agreements",
+    ),
     Periodic(measure_drivers, "measure last month's driver figures once it has ended"),
 )

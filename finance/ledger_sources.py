@@ -1,6 +1,7 @@
 """Cost lines from their sources (docs/finance.md, "Budgets and costs"): a month's cost of
-each live contract and each committed call-off, made by `finance.ledger_jobs` once the month
-has ended, so that the councils need not type what Concord already knows.
+each live contract, each committed call-off and each licence agreement in force, made by
+`finance.ledger_jobs` once the month has ended, so that the councils need not type what
+Concord already knows.
 
 What it reads:
 
@@ -10,7 +11,13 @@ What it reads:
   cost; several, a shared cost for them (split by the contract category's rule);
 - **call-offs** (`contracts.procurement.CallOff`, active or completed, with an end date): the
   value spread over its term by days, the month's days' part, category "call-off", the
-  calling-off council's own cost.
+  calling-off council's own cost;
+- **licence agreements** (`licences.LicenceAgreement`, in force in the month, with a total
+  cost and a term: started, and an end date, else a renewal date, the term running to the day
+  before it): the total cost spread over the term by days, the month's days' part, category
+  "licence", borne by the councils that own the agreement (one, or a shared cost of its
+  co-owners), the supplier the catalogue's of that name if it has one. An agreement with
+  neither an end nor a renewal date has no term to spread its cost over and gets none.
 
 Each is made once per source and month: a source that has a cost line whose period overlaps
 the month (made by this job, entered by a person, imported) gets none, so nothing is counted
@@ -27,14 +34,15 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
-from contracts.models import Contract
+from contracts.models import Contract, Supplier
 from contracts.procurement import COMMITTED, CallOff
 from core.services import set_audience
 from finance.choices import CostCategory, SpendType
 from finance.models.ledger import CostLine
+from licences.models import LicenceAgreement
 
 PENNY = Decimal("0.01")
-WHY = "cost lines are made from every council's contracts and call-offs"
+WHY = "cost lines are made from every council's contracts, call-offs and licence agreements"
 LIVE_CONTRACTS = ("active", "in_notice")
 
 
@@ -66,6 +74,7 @@ def _make(
     end: datetime.date,
     **fields: Any,
 ) -> CostLine:
+    fields.setdefault("supplier", source.supplier)
     line = CostLine(
         reference=f"{source.reference}-{start:%Y-%m}"[:50],
         incurred_on=end,
@@ -74,7 +83,6 @@ def _make(
         amount=amount,
         spend_type=SpendType.REVENUE,
         is_shared=len(councils) > 1,
-        supplier=source.supplier,
         source_type=ContentType.objects.get_for_model(source),
         source_id=source.pk,
         **fields,
@@ -103,9 +111,45 @@ def call_off_month(call_off: CallOff, start: datetime.date, end: datetime.date) 
     return (call_off.value * days / term).quantize(PENNY, rounding=ROUND_HALF_UP)
 
 
+def licence_term_end(agreement: LicenceAgreement) -> datetime.date | None:
+    """The last day of `agreement`'s term: its end date, else the day before it renews."""
+    if agreement.ends_on is not None:
+        return agreement.ends_on
+    if agreement.renewal_on is not None and agreement.renewal_on > agreement.starts_on:
+        return agreement.renewal_on - datetime.timedelta(days=1)
+    return None
+
+
+def licence_month(agreement: LicenceAgreement, start: datetime.date, end: datetime.date) -> Decimal:
+    """The part of `agreement`'s total cost in `start`..`end`, spread over its term by days."""
+    term_end = licence_term_end(agreement)
+    if term_end is None or not agreement.total_cost:
+        return Decimal("0")
+    term = (term_end - agreement.starts_on).days + 1
+    first, last = max(start, agreement.starts_on), min(end, term_end)
+    days = (last - first).days + 1
+    if days <= 0 or term <= 0:
+        return Decimal("0")
+    return (agreement.total_cost * days / term).quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def _owners(record: Any, start: datetime.date) -> list[Any]:
+    """The councils owning `record` that had not left before `start`, by code."""
+    owners = sorted((s.partner for s in record.owner_shares()), key=lambda p: p.code)
+    return [p for p in owners if not (p.left_on and p.left_on < start)]
+
+
+def _supplier_named(name: str) -> Supplier | None:
+    """The catalogue's supplier of that name (a licence agreement names its supplier in words)."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    return Supplier.objects.unscoped(WHY).filter(name__iexact=name).order_by("pk").first()
+
+
 def cost_lines_from_sources(start: datetime.date, end: datetime.date) -> list[CostLine]:
-    """Make the month `start`..`end`'s cost lines of live contracts and committed call-offs
-    that have none yet; the lines made."""
+    """Make the month `start`..`end`'s cost lines of live contracts, committed call-offs and
+    licence agreements in force that have none yet; the lines made."""
     made = []
     contracts = (
         Contract.objects.unscoped(WHY)
@@ -118,8 +162,7 @@ def cost_lines_from_sources(start: datetime.date, end: datetime.date) -> list[Co
         amount = contract_month(contract)
         if amount <= 0 or _has_cost(contract, start, end):
             continue
-        owners = sorted((s.partner for s in contract.owner_shares()), key=lambda p: p.code)
-        owners = [p for p in owners if not (p.left_on and p.left_on < start)]
+        owners = _owners(contract, start)
         if not owners:
             continue
         made.append(
@@ -154,6 +197,34 @@ def cost_lines_from_sources(start: datetime.date, end: datetime.date) -> list[Co
                     f"{call_off.description or call_off.reference}, {start:%B %Y}"
                 ),
                 category=CostCategory.CALL_OFF,
+            )
+        )
+    agreements = (
+        LicenceAgreement.objects.unscoped(WHY)
+        .filter(starts_on__lte=end, total_cost__gt=0)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+        .select_related("product")
+        .order_by("reference", "pk")
+    )
+    for agreement in agreements:
+        amount = licence_month(agreement, start, end)
+        if amount <= 0 or _has_cost(agreement, start, end):
+            continue
+        owners = _owners(agreement, start)
+        if not owners:
+            continue
+        made.append(
+            _make(
+                agreement,
+                owners,
+                amount,
+                start,
+                end,
+                supplier=_supplier_named(agreement.supplier),
+                description=_one_line(
+                    f"{agreement.product.name} licences ({agreement.reference}), {start:%B %Y}"
+                ),
+                category=CostCategory.LICENCE,
             )
         )
     return made

@@ -9,12 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core.tables import display_value
-from core.tenancy.access import ADD, IMPORT, access_for
 from core.views.generic import ModelViews, Related
 from finance.choices import FigureSource
 from finance.filtersets import (
@@ -170,27 +168,6 @@ class CostLineViews(ModelViews):
             shown = display_value(rule) if rule else format_html("{}", "No rule applies yet")
             rows.append(("Split by", shown))
         return rows
-
-    @classmethod
-    def list_links(cls, request: HttpRequest) -> list[tuple[str, str]]:
-        links = super().list_links(request)
-        access = access_for(request.user)
-        if access.can(IMPORT, CostLine.area) and access.can(ADD, CostLine.area):
-            links.append(("Import cost lines", reverse("finance:costline_import")))
-        return links
-
-    @classmethod
-    def urls(cls) -> list[URLPattern]:
-        patterns = super().urls()
-        from finance.ledger_import import CostLineImportView
-
-        import_name = f"{cls.model._meta.model_name}_import"
-        return [
-            path(f"{cls.prefix()}/import/", CostLineImportView.as_view(), name=import_name)
-            if p.name == import_name
-            else p
-            for p in patterns
-        ]
 
 
 class ApportionmentRuleViews(ModelViews):

@@ -12,7 +12,10 @@ or leaves"):
   finance officer and manager, changing no data.
 
 A council's finance officer and lead see only their council's statements (another council's is
-a 404); the shared service's staff see every council's.
+a 404); the shared service's staff see every council's. The header's "Councils shown"
+(core.partner_filter) narrows the run pages as it narrows every list, never widening them: with
+one council chosen, the runs list shows that council's total of each run and a run's page only
+its statement, and each page says which council it shows.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from django.views import View
 
 from core.forms import add_validation_error
 from core.navigation import NavEntry, Need
+from core.partner_filter import councils_shown, narrowed_to_selected_partner, selected_partner
 from core.tenancy.access import VIEW, access_for
 from core.views.generic import ModelViews
 from finance import recharging, statements
@@ -97,9 +101,21 @@ class RunListView(LoginRequiredMixin, View):
     def draw(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
         if not _may_read_finance(request.user):
             raise PermissionDenied
-        runs = RechargeRun.objects.visible_to(request.user).select_related("approved_by")[:60]
+        runs = list(RechargeRun.objects.visible_to(request.user).select_related("approved_by")[:60])
+        # The header's "Councils shown": with one council chosen, its total of each run.
+        shown = selected_partner(request)
+        if shown is not None:
+            owed = dict(
+                RechargeStatement.objects.visible_to(request.user)
+                .filter(partner=shown, run__in=[run.pk for run in runs])
+                .values_list("run_id", "total")
+            )
+            for run in runs:
+                run.shown_total = owed.get(run.pk)
         context = {
             "runs": runs,
+            "shown": shown,
+            "councils_shown": councils_shown(request, None, bool(runs)),
             "form": form,
             "may_run": recharging.may_run(request.user),
             "errors": bool(form.errors),
@@ -128,8 +144,10 @@ class RunDetailView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         run = _visible_run(request, pk)
-        rows = (
-            RechargeStatement.objects.visible_to(request.user)
+        rows = list(
+            narrowed_to_selected_partner(
+                RechargeStatement.objects.visible_to(request.user), request
+            )
             .filter(run=run)
             .select_related("partner")
             .order_by("partner__name", "id")
@@ -138,6 +156,7 @@ class RunDetailView(LoginRequiredMixin, View):
         context = {
             "run": run,
             "statements": rows,
+            "councils_shown": councils_shown(request, None, bool(rows)),
             "may_act": may,
             "problems": [line for line in run.problems.splitlines() if line],
         }
@@ -223,6 +242,7 @@ class StatementDetailView(LoginRequiredMixin, View):
             "next_after": costs[-1].cost.pk if more and costs else None,
             "weights": weights,
             "drivers": drivers,
+            "shown": selected_partner(request),
         }
         return TemplateResponse(request, "finance/recharges/statement_detail.html", context)
 

@@ -211,9 +211,3 @@ def audience_problem(is_shared: bool, cost_centre: Any, councils: list[Any], for
     if cost_centre is not None and cost_centre.partner_id != councils[0].pk:
         return "The cost centre is another council's: choose that council's cost centre"
     return ""
-
-
-def check_can_delete(cost_line: CostLine) -> None:
-    """Refuse to delete a cost line in a locked period."""
-    if cost_line_locked(cost_line):
-        raise ValidationError(LOCKED_MESSAGE)

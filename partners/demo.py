@@ -88,23 +88,33 @@ SERVICE_PEOPLE = (
         "Shared-service desk agent",
         service_role=ServiceRole.AGENT,
     ),
+    PersonSpec(
+        "finance",
+        "Nadia",
+        "Rahman",
+        "Shared-service finance officer: every council's recharges and statements",
+        service_role=ServiceRole.FINANCE,
+    ),
 )
 
-# Each council has a requester (X.staff), its IT lead (X.lead) and a read-only auditor.
+# Each council has a requester (X.staff), its IT lead (X.lead), a read-only auditor and its
+# finance officer (X.finance: the council's budgets, costs and its own recharge statements).
 COUNCIL_ROLES = (
     ("staff", CouncilRole.REQUESTER, "requester"),
     ("lead", CouncilRole.LEAD, "IT lead"),
     ("auditor", CouncilRole.AUDITOR, "read-only auditor"),
+    ("finance", CouncilRole.FINANCE, "finance officer"),
 )
 COUNCIL_NAMES: dict[str, tuple[tuple[str, str], ...]] = {
-    "wcc": (("Sarah", "Hughes"), ("David", "Clarke"), ("Fiona", "Reid")),
-    "rbkc": (("James", "Patel"), ("Helen", "Wright"), ("Mark", "Evans")),
-    "lbhf": (("Emma", "Wilson"), ("Owen", "Davies"), ("Grace", "Thompson")),
+    "wcc": (("Sarah", "Hughes"), ("David", "Clarke"), ("Fiona", "Reid"), ("Ravi", "Menon")),
+    "rbkc": (("James", "Patel"), ("Helen", "Wright"), ("Mark", "Evans"), ("Laura", "Bennett")),
+    "lbhf": (("Emma", "Wilson"), ("Owen", "Davies"), ("Grace", "Thompson"), ("Ian", "Fraser")),
 }
 
 
 def council_people() -> list[PersonSpec]:
-    """The council accounts: X.staff, X.lead and X.auditor for each demo partner X."""
+    """The council accounts: X.staff, X.lead, X.auditor and X.finance for each demo partner
+    X."""
     people = []
     for spec in PARTNERS:
         for (suffix, role, title), (first, last) in zip(

@@ -2,6 +2,7 @@
 
 from servicedesk.catalogue_views import RequestItemViews, catalogue_urls
 from servicedesk.console import console_urls
+from servicedesk.freezes import ChangeFreezeViews
 from servicedesk.knowledge_views import KnowledgeArticleViews
 from servicedesk.portal import portal_urls
 from servicedesk.views import (
@@ -32,6 +33,7 @@ urlpatterns = [
     *mail_action_urls(),
     *change_action_urls(),
     *ChangeRequestViews.urls(),
+    *ChangeFreezeViews.urls(),
     *KnowledgeArticleViews.urls(),
     *RequestItemViews.urls(),
     *catalogue_urls(),

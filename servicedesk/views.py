@@ -10,6 +10,7 @@ close or rate it, each where the person may (`TicketAction`).
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, ClassVar
 
 from django import forms
@@ -86,10 +87,12 @@ from servicedesk.forms import (
     TicketForm,
     TicketUpdateForm,
 )
+from servicedesk.freezes import freezes_between, freezes_for, freezes_over
 from servicedesk.knowledge_views import ticket_knowledge_context
 from servicedesk.models import (
     Category,
     ChangeApproval,
+    ChangeFreeze,
     ChangeRequest,
     InboundMail,
     PriorityRule,
@@ -762,6 +765,7 @@ class ChangeRequestViews(ModelViews):
                 .order_by("partner__name")
             ),
             "overlaps": changes.overlapping(obj, user),
+            "freezes": freezes_over(user, obj),
             "decision_form": (
                 ChangeDecisionForm(user=user, councils=[a.partner for a in mine])
                 if decide
@@ -957,9 +961,19 @@ class ChangeScheduleView(LoginRequiredMixin, View):
             change.overlaps = overlaps.get(change.pk, [])
             days.setdefault(timezone.localtime(change.planned_start).date(), []).append(change)
         secret = request.session.pop("concord_feed_secret", None)
+        today = timezone.localdate()
+        freezes = freezes_between(request.user, today, today + datetime.timedelta(days=366))
+        if form.is_bound and form.is_valid() and form.cleaned_data.get("partner") is not None:
+            freezes = freezes.filter(
+                ChangeFreeze.ownership_filter([form.cleaned_data["partner"].pk])
+            )
+        in_freezes = freezes_for(request.user, shown)
+        for change in shown:
+            change.freezes = in_freezes.get(change.pk, [])
         context = {
             "form": form if form.errors else None,
             "filter_form": form,
+            "freezes": list(freezes[:SCHEDULE_LIMIT]),
             "days": sorted(days.items()),
             "count": len(shown),
             "more": len(found) > SCHEDULE_LIMIT,

@@ -23,7 +23,9 @@ routes = [
     ("contract-settings", ContractSettingsViewSet, "contractsettings"),
     ("exit-plans", ExitPlanViewSet, "exitplan"),
     ("exit-milestones", ExitMilestoneViewSet, "exitmilestone"),
-    ("kpis", KpiViewSet, "kpi"),
+    # /api/v1/kpis/ is the reporting app's KPI figures (issue 14 names it): a contract's KPIs
+    # are contract-kpis.
+    ("contract-kpis", KpiViewSet, "kpi"),
     ("kpi-measures", KpiMeasureViewSet, "kpimeasure"),
     ("service-credits", ServiceCreditViewSet, "servicecredit"),
 ]

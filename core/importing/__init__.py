@@ -12,7 +12,10 @@ The parts, each changing for its own reasons:
 - `core.importing.sizing`: how many rows a file holds, without reading a large one row by row,
   to decide whether to import it at once or in the background.
 - `core.importing.columns`: the columns a model takes, what people call them, matching a header.
-- `core.importing.values`: what a cell becomes (natural keys among the records one can see).
+- `core.importing.values`: what a cell becomes (natural keys among the records one can see;
+  a per-council catalogue's within the row's council).
+- `core.importing.owners` and `core.importing.audience`: the councils of a co-owned record
+  (``owner_shares``) and of a record for chosen councils (``councils``), read from one cell.
 - `core.importing.records`: rows to records: permissions, uniqueness, validation, and the
   all-or-nothing transaction (`import_records`).
 - `core.importing.result`: what an import found or did (`ImportResult`, `RowError`).

@@ -18,6 +18,12 @@ from typing import Any, cast
 
 from django.db import models
 
+from core.importing.audience import (
+    AUDIENCE_ALLOWED,
+    AUDIENCE_COLUMN,
+    AUDIENCE_LABEL,
+    takes_audience,
+)
 from core.importing.owners import SHARES_ALLOWED, SHARES_COLUMN, SHARES_LABEL, takes_shares
 from core.importing.reading import UnusableCell, is_blank
 
@@ -31,6 +37,8 @@ def column_required(model: type[models.Model], name: str) -> bool:
     """Must the file have this column? Yes, unless the field may be blank or has a default."""
     if name == SHARES_COLUMN and takes_shares(model):
         return True
+    if name == AUDIENCE_COLUMN and takes_audience(model):
+        return True
     f = model_field(model, name)
     return not (f.blank or f.has_default())
 
@@ -41,6 +49,8 @@ def column_label(model: type[models.Model], name: str) -> str:
         return "id"
     if name == SHARES_COLUMN and takes_shares(model):
         return SHARES_LABEL
+    if name == AUDIENCE_COLUMN and takes_audience(model):
+        return AUDIENCE_LABEL
     try:
         return str(model_field(model, name).verbose_name)
     except Exception:
@@ -58,10 +68,13 @@ def _normal(name: Any) -> str:
 
 def owner_column(model: type[models.Model]) -> str | None:
     """The import column naming the council that owns a record (a partner-owned model's
-    ``partner``, a co-owned one's ``owner_shares``: core.importing.owners), or None when the
-    model has none among its import fields."""
+    ``partner``, a co-owned one's ``owner_shares``: core.importing.owners; a record for
+    chosen councils' ``councils``: core.importing.audience), or None when the model has none
+    among its import fields."""
     if takes_shares(model):
         return SHARES_COLUMN
+    if takes_audience(model):
+        return AUDIENCE_COLUMN
     name = getattr(model, "ownership_field", None)
     if getattr(model, "ownership", "") != "partner" or not name:
         return None
@@ -176,6 +189,9 @@ def describe_columns(model: type[models.Model], user: Any = None) -> list[dict[s
         if name == SHARES_COLUMN and takes_shares(model):
             columns.append(_shares_column(model, default, declared.get(name)))
             continue
+        if name == AUDIENCE_COLUMN and takes_audience(model):
+            columns.append(_audience_column(default, declared.get(name)))
+            continue
         f = model_field(model, name)
         needs_value = not (f.blank or f.has_default())
         required_text = "Yes" if needs_value else "No"
@@ -214,6 +230,24 @@ def _shares_column(model: type[models.Model], default: Any, example: Any) -> dic
         ),
         "help": "The council that owns it, or the councils that own it together and their shares.",
         "allowed": SHARES_ALLOWED,
+        "example": str(example if example is not None else (default.code if default else "wcc")),
+    }
+
+
+def _audience_column(default: Any, example: Any) -> dict[str, Any]:
+    """The councils column of a record for chosen councils, for the import page and
+    templates."""
+    return {
+        "name": AUDIENCE_COLUMN,
+        "label": AUDIENCE_LABEL,
+        "required": default is None,
+        "required_text": (
+            f"No: leave it empty for {default.code}"
+            if default is not None
+            else "Yes: you may import for more than one council"
+        ),
+        "help": "The councils it is for, or every council.",
+        "allowed": AUDIENCE_ALLOWED,
         "example": str(example if example is not None else (default.code if default else "wcc")),
     }
 

@@ -6,6 +6,11 @@ found (dry run) or writes every row in one transaction: the import lands whole o
 What a person sees is plain: a list of `RowError(row, column, message)` with the row numbers of
 their spreadsheet (the header is row 1).
 
+A record for chosen councils (an `AudienceModel`) takes a ``councils`` column
+(core.importing.audience): the councils it is for, each one where the person may import, or
+``all`` from someone who may import for every council; its councils are saved through
+`core.services.set_audience`, so the change log records them under the importer.
+
 Visibility is never bypassed. Related records are looked up among those the importing person
 can see (`core.importing.values`). An ``id`` column updates records the person may change: the
 person must be allowed to change and import the record's owners as they are (a former
@@ -31,6 +36,7 @@ from django.db import DatabaseError, models, transaction
 
 from core.context import acting_as
 from core.importing import formats
+from core.importing.audience import AUDIENCE_COLUMN, AudienceReader, takes_audience
 from core.importing.batch import Pending, bulk_writable, undo_in_memory, write_in_bulk
 from core.importing.columns import (
     column_label,
@@ -53,7 +59,7 @@ from core.importing.reading import (
 )
 from core.importing.result import MAX_ERRORS, ImportResult, RowError
 from core.importing.values import ImportColumn, ValueReader, plain_cell
-from core.services import set_owner_shares
+from core.services import kept_audience, set_audience, set_owner_shares
 from core.tenancy.access import ADD, CHANGE, IMPORT, VIEW, access_for
 from core.tenancy.records import ConcordModel, OwnerShare
 
@@ -106,6 +112,16 @@ class _Importer:
         # A co-owned record's owners (core.importing.owners): a column of their own.
         self.shares = SharesReader(user) if takes_shares(model) else None
         self.shares_position: int | None = None
+        # The councils a record for chosen councils is for (core.importing.audience).
+        self.audience = AudienceReader(user) if takes_audience(model) else None
+        self.audience_position: int | None = None
+        # The field naming a partner-owned record's one council (a row's council, in which a
+        # per-council catalogue's natural key is looked up: core.importing.values).
+        self._council_attname = (
+            model_field(model, model.ownership_field).attname
+            if getattr(model, "ownership", "") == "partner" and model.ownership_field
+            else None
+        )
         # Fields a row without an id is matched on, to update the record it names.
         # An entry may be several fields together (a device, a product and its version).
         self.match_fields: list[tuple[str, ...]] = [
@@ -152,11 +168,18 @@ class _Importer:
         self.id_position = found.get("id")
         if self.shares is not None:
             self.shares_position = found.get(SHARES_COLUMN)
+        if self.audience is not None:
+            self.audience_position = found.get(AUDIENCE_COLUMN)
         for name in self.import_fields:
             if name == SHARES_COLUMN and self.shares is not None:
                 continue
+            if name == AUDIENCE_COLUMN and self.audience is not None:
+                continue
             if name in found:
                 self.columns.append(ImportColumn.of(self.model, name, found[name]))
+        # The owner column first: the row's council is known before the columns whose
+        # records are looked up within it.
+        self.columns.sort(key=lambda c: c.name != self.owner)
         return True
 
     # rows ----------------------------------------------------------------------------------
@@ -287,7 +310,8 @@ class _Importer:
     def process_row(self, row: int, cells: list[Any]) -> None:
         model = self.model
         width = max(
-            [c.position for c in self.columns] + [self.id_position or 0, self.shares_position or 0]
+            [c.position for c in self.columns]
+            + [self.id_position or 0, self.shares_position or 0, self.audience_position or 0]
         )  # the rightmost column
         if any(not is_blank(c) for c in cells[width + 1 :]):
             self.error(row, "", "This row has more cells than the header has columns.")
@@ -316,9 +340,33 @@ class _Importer:
                 bad_fields.add(SHARES_COLUMN)
                 row_ok = False
         instance._import_shares = shares  # type: ignore[union-attr]
-        if creating and self.owner and not self.owner_found and self.default_owner is not None:
+        audience = None
+        council: int | None = None
+        if self.audience is not None:
+            instance._import_was_all = bool(instance.for_all_councils)  # type: ignore[union-attr]
+            ok, audience = self._read_audience(row, cells, creating)
+            if not ok:
+                bad_fields.add(AUDIENCE_COLUMN)
+                row_ok = False
+            elif audience is not None:
+                instance.for_all_councils = audience[1]  # type: ignore[union-attr]
+            named = audience[0] if audience is not None else None
+            if named is None and not creating and not instance.for_all_councils:  # type: ignore[union-attr]
+                named = instance.owning_partner_ids()
+            if named and len(named) == 1 and not instance.for_all_councils:  # type: ignore[union-attr]
+                council = getattr(named[0], "pk", named[0])
+        instance._import_audience = audience  # type: ignore[union-attr]
+        if (
+            creating
+            and self.owner
+            and self.audience is None
+            and not self.owner_found
+            and self.default_owner is not None
+        ):
             setattr(instance, model_field(model, self.owner).attname, self.default_owner.pk)
         for column in self.columns:
+            if self._council_attname is not None and column.name != self.owner:
+                council = getattr(instance, self._council_attname, None)
             raw = cells[column.position] if column.position < len(cells) else None
             if column.name == self.owner and _empty(raw):
                 if self.default_owner is None:
@@ -329,7 +377,7 @@ class _Importer:
                     setattr(instance, column.model_field.attname, self.default_owner.pk)
                 continue  # an update keeps its council
             try:
-                value = self.values.convert(column, raw)
+                value = self.values.convert(column, raw, council)
             except ValidationError as exc:
                 for message in _unique_messages(exc.messages):
                     self.error(row, column.name, message)
@@ -340,6 +388,10 @@ class _Importer:
             field: Any = column.model_field
             if value is not None and field.many_to_one and not field.get_limit_choices_to():
                 found_related.add(column.name)
+        for name, value in model.import_values.items():
+            # Written whatever the row says or the record held (a driver figure imported is
+            # entered, as one typed on its page is).
+            setattr(instance, name, value)
         if not self._may_import(row, instance, creating, bad_fields):
             return
         repeated = self._repeats(row, instance, cells, bad_fields)
@@ -366,6 +418,11 @@ class _Importer:
                     instance.validate_constraints(exclude=exclude)
             except ValidationError as exc:
                 problems.extend(self._explain(instance, exc, cells))
+        if self.audience is not None and AUDIENCE_COLUMN not in bad_fields:
+            councils = audience[0] if audience is not None else instance.audience()  # type: ignore[union-attr]
+            wrong = instance.audience_problem(councils, bool(instance.for_all_councils))  # type: ignore[union-attr]
+            if wrong:
+                problems.append((AUDIENCE_COLUMN, wrong))
         for column_name, message in dict.fromkeys(problems):
             self.error(row, column_name, message)
             row_ok = False
@@ -402,6 +459,67 @@ class _Importer:
             for message in exc.messages:
                 self.error(row, SHARES_COLUMN, message)
             return False, None
+
+    def _read_audience(self, row: int, cells: list[Any], creating: bool) -> tuple[bool, Any]:
+        """The councils a record for chosen councils is for, from its row: (ok, (councils,
+        for every council) or None to keep an updated record's councils)."""
+        assert self.audience is not None
+        position = self.audience_position
+        raw = cells[position] if position is not None and position < len(cells) else None
+        if isinstance(raw, UnusableCell):
+            self.error(row, AUDIENCE_COLUMN, raw.message)
+            return False, None
+        if _empty(raw):
+            if not creating:
+                return True, None  # an update keeps its councils
+            if self.default_owner is None:
+                self.error(row, AUDIENCE_COLUMN, owner_needed(self.model))
+                return False, None
+            return True, ([self.default_owner], False)
+        try:
+            return True, self.audience.read(str(plain_cell(raw)))
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.error(row, AUDIENCE_COLUMN, message)
+            return False, None
+
+    def _may_import_audience(self, row: int, instance: Any, creating: bool) -> bool:
+        """For a record for chosen councils: each council a row names must be one where the
+        person may import (and add or change) it; ``all``, and taking a record away from
+        every council, only for someone who may do so in every council. The councils an
+        updated record is for that the person may not write are kept (as on its page)."""
+        councils, for_all = instance._import_audience
+        area = self.model.area
+        action = ADD if creating else CHANGE
+        plural = self.model._meta.verbose_name_plural
+        importing = self.access.partner_ids(IMPORT, area)
+        writing = self.access.partner_ids(action, area)
+        every = importing is None and writing is None
+        was_all = bool(getattr(instance, "_import_was_all", False)) and not creating
+        if (for_all or was_all) and not every:
+            self.error(
+                row,
+                AUDIENCE_COLUMN,
+                f"Only someone who may import {plural} for every council can say whether one is "
+                "for every council.",
+            )
+            return False
+        if for_all or every:
+            return True
+        may = (importing or set()) & (writing or set())
+        refused = [p.code for p in councils if p.pk not in may]
+        if refused:
+            self.error(
+                row, AUDIENCE_COLUMN, f"You may not import {plural} for {', '.join(refused)}."
+            )
+            return False
+        if not creating:
+            kept = kept_audience(instance, may)
+            instance._import_audience = (
+                councils + [p for p in kept if p not in councils],
+                False,
+            )
+        return True
 
     def _values_of(self, name: str, action: str) -> dict[str, set[int]]:
         """{value in lower case: ids} of field `name` among the records the person may
@@ -553,6 +671,8 @@ class _Importer:
                 for message in error.messages:
                     if key == NON_FIELD_ERRORS:
                         yield "", message
+                    elif self.audience is not None and key in ("for_all_councils", "councils"):
+                        yield AUDIENCE_COLUMN, message
                     elif key in self.import_fields:
                         yield key, message
                     else:
@@ -568,6 +688,11 @@ class _Importer:
         """The owning council must be one where the person may import (and add or change)."""
         if "partner" in bad or SHARES_COLUMN in bad:
             return True  # already reported: the council could not be read
+        if self.audience is not None:
+            if AUDIENCE_COLUMN in bad:
+                return True  # already reported: the councils could not be read
+            if getattr(instance, "_import_audience", None) is not None:
+                return self._may_import_audience(row, instance, creating)
         shares = getattr(instance, "_import_shares", None)
         try:
             owners = [p.pk for p in shares] if shares else self._owner_ids(instance)
@@ -666,6 +791,11 @@ class _Importer:
                 shares = getattr(instance, "_import_shares", None)
                 if shares:
                     set_owner_shares(instance, shares)
+                audience = getattr(instance, "_import_audience", None)
+                if audience is not None:
+                    # The flag was saved with the record; the councils named, as pages and
+                    # the API save them (the change log names the importer).
+                    set_audience(instance, audience[0])
                 if getattr(self.model, "ownership", "partner") not in ("partner", "catalogue"):
                     # Who owns it is not a column here: make sure its author can still see it.
                     visible = self.model.objects.visible_to(self.user).filter(pk=instance.pk)

@@ -9,7 +9,11 @@ the messages are the ones a form would give.
 A foreign key column is read as the related record's natural key (a council's code, a site
 type's name; capitals ignored when that still picks out one record) among the records the
 importing person can see, so a council that is not theirs reads as "no council with code 'x'
-that you can use", which reveals nothing.
+that you can use", which reveals nothing. A per-council catalogue whose natural key is
+unique only within a council (a cost centre's code: Westminster's 400 and Kensington's 400)
+declares ``natural_key_within_council = True``: when the row names one council (a partner-owned
+record's ``partner``, or the one council a record for chosen councils is for), the key is looked
+up among that council's records only.
 
 Not here: matching the header to the columns (`core.importing.columns`), what a whole row must
 satisfy to be imported (`core.importing.records`).
@@ -86,8 +90,10 @@ class ValueReader:
         self.user = user
         self._lookups: dict[tuple[str, str], Any] = {}
 
-    def convert(self, column: ImportColumn, raw: Any) -> Any:
-        """The cell as a Python value of the field; raises ValidationError in plain words."""
+    def convert(self, column: ImportColumn, raw: Any, council: int | None = None) -> Any:
+        """The cell as a Python value of the field; raises ValidationError in plain words.
+        `council` is the id of the one council the row names, if it names one: a related
+        record whose natural key is unique only within a council is looked up in it."""
         if isinstance(raw, UnusableCell):
             raise ValidationError(raw.message)
         f = column.model_field
@@ -96,7 +102,7 @@ class ValueReader:
         if column.related is not None:
             if empty and not f.blank:
                 raise ValidationError(f"Enter the {thing_name(column.related)}.")
-            return None if empty else self._related(column, value)
+            return None if empty else self._related(column, value, council)
         if isinstance(f, models.BooleanField):
             if empty:
                 if f.null:
@@ -151,22 +157,28 @@ class ValueReader:
             return str(value)
         return value
 
-    def _related(self, column: ImportColumn, value: Any) -> Any:
+    def _related(self, column: ImportColumn, value: Any, council: int | None = None) -> Any:
         related = column.related
         assert related is not None
         key = column.related_key or "pk"
         text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-        cache_key = (column.name, text)
+        within = council if key != "pk" and within_council(related) else None
+        cache_key = (column.name, text, within)
         if cache_key in self._lookups:
             found, spellings = self._lookups[cache_key]
         else:
-            found, spellings = self._find_related(related, key, text)
+            found, spellings = self._find_related(related, key, text, within)
             if len(self._lookups) >= _LOOKUP_CACHE_SIZE:
                 self._lookups.clear()
             self._lookups[cache_key] = (found, spellings)
         described = "id" if key == "pk" else column_label(related, key)
         thing = thing_name(related)
         if not found:
+            if within is not None:
+                raise ValidationError(
+                    f"The council of this row has no {thing} with {described} '{text}' that "
+                    "you can use."
+                )
             raise ValidationError(
                 f"There is no {thing} with {described} '{text}' that you can use."
             )
@@ -177,14 +189,20 @@ class ValueReader:
                 "same capitals as the one you mean."
             )
         if len(found) > 1:
+            if within_council(related):
+                raise ValidationError(
+                    f"More than one council has a {thing} with {described} '{text}': name the "
+                    "one council of the row, or use its id."
+                )
             raise ValidationError(f"More than one {thing} has {described} '{text}': use its id.")
         return found[0]
 
     def _find_related(
-        self, related: type[models.Model], key: str, text: str
+        self, related: type[models.Model], key: str, text: str, council: int | None = None
     ) -> tuple[list[Any], list[str]]:
-        """Ids of the records, among those the person can see, whose `key` is `text` (at most
-        two); and, when only capitals tell apart several that match, how each is spelled."""
+        """Ids of the records, among those the person can see (of `council` only, when given),
+        whose `key` is `text` (at most two); and, when only capitals tell apart several that
+        match, how each is spelled."""
         if key == "pk" and not text.isdigit():
             return [], []
         manager = related._default_manager
@@ -192,6 +210,9 @@ class ValueReader:
             queryset = manager.visible_to(self.user)  # type: ignore[attr-defined]
         else:
             queryset = manager.all()
+        owner = getattr(related, "ownership_field", None)
+        if council is not None and owner:
+            queryset = queryset.filter(**{f"{owner}_id": council})
         found = list(queryset.filter(**{key: text}).values_list("pk", flat=True)[:2])
         if found or key == "pk" or not _is_text_field(model_field(related, key)):
             return found, []
@@ -204,6 +225,14 @@ class ValueReader:
         if len(matches) > 1:
             return [pk for pk, _ in matches], sorted({str(v) for _, v in matches})
         return [pk for pk, _ in matches], []
+
+
+def within_council(related: Any) -> bool:
+    """Whether `related`'s natural key is unique only within a council (it declares
+    ``natural_key_within_council``, and is owned by one council)."""
+    return bool(getattr(related, "natural_key_within_council", False)) and (
+        getattr(related, "ownership", "") == "partner"
+    )
 
 
 def _is_text_field(f: models.Field[Any, Any]) -> bool:

@@ -96,8 +96,15 @@ class ConcordModel(models.Model):
     #: The field that names a record in files (imports, exports), e.g. a partner's ``code``.
     #: Foreign keys to this model are written and read as this value instead of an id.
     natural_key: ClassVar[str | None] = None
+    #: Whether the natural key is unique only within a council (a cost centre's code "400"
+    #: exists in several councils): an import row naming one council looks a foreign key to
+    #: this model up among that council's records only (core.importing.values).
+    natural_key_within_council: ClassVar[bool] = False
     #: The columns a CSV/XLSX import of this model takes; empty means it cannot be imported.
     import_fields: ClassVar[tuple[str, ...]] = ()
+    #: Values an import writes on every record it adds or updates, whatever was there before
+    #: (a driver figure imported is one a person entered, as one typed on its page is).
+    import_values: ClassVar[dict[str, Any]] = {}
     #: Fields a re-import matches a row without an id on, in order (a serial number, then an
     #: asset tag): the record the person may change holding the row's value (whatever the
     #: capitals) is updated instead of a new one added (core.importing.records). An entry may
@@ -566,6 +573,13 @@ class AudienceModel(ConcordModel):
             object_id=OuterRef("pk"), partner_id__in=list(partner_ids)
         )
         return Q(for_all_councils=True) | Q(Exists(named))
+
+    def audience_problem(self, councils: list[Any], for_all: bool) -> str:
+        """Why this record (as it would be saved) cannot be for `councils` (with `for_all`:
+        every council), in a person's words, or "": a model's own rule about its councils
+        (a cost that is not shared is one council's), which an import reports on its
+        ``councils`` column. None by default."""
+        return ""
 
     def audience(self) -> list[Any]:
         """The councils this record names (not every council, for one that is for all), by

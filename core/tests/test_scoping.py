@@ -292,6 +292,7 @@ UNGUARDED = {
         "benches/bench_contracts.py": "times the raw SQL floor beside the contracts register",
         "benches/bench_finance.py": "fills a million cost lines with raw SQL, by design",
         "benches/bench_reporting_rollup.py": "times the raw SQL floor beside the KPI roll-up",
+        "benches/bench_reporting_dashboards.py": "times the raw SQL floor beside the dashboards",
         "core/testing/cast.py": "writes the test cast's kept rows again, one insert a table",
         "core/tenancy/scoping.py": (
             "bulk_update by key: writes only the rows the scoped queryset was checked to hold"

@@ -2,25 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import MultiPartParser
-from rest_framework.request import Request
-from rest_framework.response import Response
-
-from core.api.importing import (
-    ImportResultSerializer,
-    import_form_error_response,
-    import_result_response,
-)
 from core.api.viewsets import ScopedModelViewSet
-from core.importing.result import ImportResult, RowError
-from core.tenancy.access import ADD, IMPORT, access_for
 from finance.api.serializers import (
     ApportionmentRuleSerializer,
     BudgetRevisionSerializer,
@@ -45,7 +27,6 @@ from finance.filtersets import (
     RuleComponentFilterSet,
     RuleShareFilterSet,
 )
-from finance.ledger_import import import_cost_lines
 from finance.models.ledger import (
     ApportionmentRule,
     Budget,
@@ -58,7 +39,6 @@ from finance.models.ledger import (
     RuleComponent,
     RuleShare,
 )
-from finance.services import check_can_delete
 
 
 class FinancialYearViewSet(ScopedModelViewSet):
@@ -106,13 +86,6 @@ class BudgetRevisionViewSet(ScopedModelViewSet):
     ordering_fields = ("revised_on", "amount")
 
 
-class CostLineImportRequest(serializers.Serializer):
-    """A file of cost lines (finance.ledger_import) and whether only to check it."""
-
-    file = serializers.FileField()
-    dry_run = serializers.BooleanField(default=True)
-
-
 class CostLineViewSet(ScopedModelViewSet):
     """Costs: one council's, or shared between the councils it names."""
 
@@ -120,46 +93,6 @@ class CostLineViewSet(ScopedModelViewSet):
     serializer_class = CostLineSerializer
     filterset_class = CostLineFilterSet
     ordering_fields = ("incurred_on", "amount", "description", "reference", "category")
-
-    def perform_destroy(self, instance: Any) -> None:
-        try:
-            check_can_delete(instance)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
-        super().perform_destroy(instance)
-
-    @extend_schema(
-        request={"multipart/form-data": CostLineImportRequest},
-        # Answered in the shape of every import (core.api.importing): the same result, the
-        # same 400s naming row and column.
-        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
-        description=(
-            "Import a CSV or XLSX file of cost lines (councils by code, cost centre by code "
-            "within the row's council, supplier and rule by name). `dry_run=true` (the "
-            "default) checks every row and changes nothing; `dry_run=false` writes every row, "
-            "or none when any row has a problem: a 400 listing each problem's row and column."
-        ),
-    )
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
-    def import_file(self, request: Request) -> Response:
-        access = access_for(request.user)
-        if not (access.can(IMPORT, CostLine.area) and access.can(ADD, CostLine.area)):
-            raise PermissionDenied()
-        body = CostLineImportRequest(data=request.data)
-        if not body.is_valid():
-            return import_form_error_response(body)
-        upload = body.validated_data["file"]
-        dry_run = body.validated_data["dry_run"]
-        found = import_cost_lines(upload, upload.name, request.user, dry_run=dry_run)
-        errors = [RowError(row=p.row, column=p.column, message=p.message) for p in found.problems]
-        result = ImportResult(
-            total_rows=found.total_rows,
-            created=0 if errors else found.created,
-            updated=0,
-            errors=errors,
-            dry_run=dry_run,
-        )
-        return import_result_response(result)
 
 
 class ApportionmentRuleViewSet(ScopedModelViewSet):

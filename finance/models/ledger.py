@@ -180,6 +180,8 @@ class CostCentre(PartnerOwnedModel):
 
     area: ClassVar[str] = "finance"
     natural_key: ClassVar[str | None] = "code"
+    # "400" is a code in several councils: an import row of one council looks it up there.
+    natural_key_within_council: ClassVar[bool] = True
     import_fields: ClassVar[tuple[str, ...]] = ("partner", "code", "name")
     import_example: ClassVar[dict[str, str]] = {
         "partner": "wcc",
@@ -669,6 +671,9 @@ class DriverFigure(PartnerOwnedModel):
     import_match_fields: ClassVar[tuple[str | tuple[str, ...], ...]] = (
         ("partner", "driver", "period_start", "period_end"),
     )
+    # An imported figure is entered, as a typed one is: it wins over a measured one, and a
+    # measured one it updates becomes entered (finance.choices.FigureSource).
+    import_values: ClassVar[dict[str, Any]] = {"source": FigureSource.ENTERED}
     constraint_fields: ClassVar[dict[str, str]] = {
         "driverfigure_period": "period_end",
         "driverfigure_not_negative": "value",
@@ -772,8 +777,38 @@ class CostLine(AudienceModel):
     source = GenericForeignKey("source_type", "source_id")
 
     area: ClassVar[str] = "finance"
-    # Imported by finance.ledger_import (councils by code, cost centre by code within the
-    # council): core's generic import has no column for the councils a record is for.
+    # Imported through the generic import (decision 0039): councils by code or ``all``
+    # (core.importing.audience), the cost centre by code within the row's one council.
+    import_fields: ClassVar[tuple[str, ...]] = (
+        "reference",
+        "description",
+        "amount",
+        "incurred_on",
+        "period_start",
+        "period_end",
+        "category",
+        "spend_type",
+        "supplier",
+        "is_shared",
+        "councils",
+        "cost_centre",
+        "rule",
+    )
+    import_example: ClassVar[dict[str, str]] = {
+        "reference": "INV-20417",
+        "description": "Microsoft enterprise agreement, April",
+        "amount": "41250.00",
+        "incurred_on": "2026-04-30",
+        "period_start": "2026-04-01",
+        "period_end": "2026-04-30",
+        "category": "licence",
+        "spend_type": "revenue",
+        "supplier": "Microsoft Limited",
+        "is_shared": "yes",
+        "councils": "all",
+        "cost_centre": "",
+        "rule": "",
+    }
     constraint_fields: ClassVar[dict[str, str]] = {
         "costline_period_both": "period_end",
         "costline_period_order": "period_end",
@@ -831,6 +866,13 @@ class CostLine(AudienceModel):
         problems = cost_line_problems(self)
         if problems:
             raise ValidationError(problems)
+
+    def audience_problem(self, councils: list[Any], for_all: bool) -> str:
+        # A cost that is not shared is one council's, its cost centre that council's (an
+        # import reports it on its councils column; the form and the API ask the same).
+        from finance.services import audience_problem
+
+        return audience_problem(self.is_shared, self.cost_centre, councils, for_all)
 
     def deletion_refused(self) -> str:
         # A cost in a period an approved recharge run covers stays (the generic delete page

@@ -108,6 +108,29 @@ class BusinessCase(AudienceModel):
     area: ClassVar[str] = "finance"
     natural_key: ClassVar[str | None] = "reference"
     unique_for_reader: ClassVar[tuple[str, ...]] = ("reference",)
+    # The generic import, with the councils it is for (core.importing.audience: codes or all).
+    import_fields: ClassVar[tuple[str, ...]] = (
+        "reference",
+        "name",
+        "description",
+        "approved_on",
+        "baseline_cost",
+        "categories",
+        "first_year",
+        "status",
+        "councils",
+    )
+    import_example: ClassVar[dict[str, str]] = {
+        "reference": "TB-2011-01",
+        "name": "Tri-borough shared ICT",
+        "description": "",
+        "approved_on": "2011-03-01",
+        "baseline_cost": "11000000",
+        "categories": "staff,contract,licence,hardware,call_off,other",
+        "first_year": "2026/27",
+        "status": "approved",
+        "councils": "wcc, rbkc",
+    }
 
     class Meta:
         verbose_name = "business case"

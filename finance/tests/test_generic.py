@@ -452,6 +452,27 @@ class TestCostLine(ModelFamily):
             "councils": [p.code for p in obj.audience() if not p.is_former],
         }
 
+    def import_rows(self, cast: Cast, partner: Any) -> list[dict[str, Any]]:
+        # The generic import, with the councils column (core.importing.audience) and the
+        # cost centre looked up within the row's council.
+        centre = cost_centre(partner)
+        return [
+            {
+                "reference": f"INV-IMP-{n}",
+                "description": f"Imported laptops {n}",
+                "amount": "450.00",
+                "incurred_on": "2026-06-01",
+                "category": "hardware",
+                "is_shared": "no",
+                "councils": partner.code,
+                "cost_centre": centre.code,
+            }
+            for n in (1, 2)
+        ]
+
+    def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
+        return {**self.import_rows(cast, partner)[0], "amount": "lots"}, "amount"
+
 
 # Apportionment rules: catalogue, with drivers -------------------------------------------------
 

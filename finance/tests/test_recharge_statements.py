@@ -149,6 +149,33 @@ def test_a_council_sees_only_its_own_statement(cast, client_for, april):
     assert "60" in page and "100" in page
 
 
+def test_the_run_pages_honour_the_councils_shown(cast, client_for, april):
+    """The header's "Councils shown" (core.partner_filter) narrows the run pages as it narrows
+    every list: one council chosen, the run's page lists its statement only and the runs list
+    its share of each run; "All councils" again shows every statement."""
+    wcc, rbkc = statement_of(april, cast.wcc), statement_of(april, cast.rbkc)
+    client = client_for(cast.finance)
+    every = content_of(client.get(f"/recharge-runs/{april.pk}/"))
+    assert cast.wcc.name in every and cast.rbkc.name in every
+    assert f"/recharge-statements/{rbkc.pk}/" in every
+    client.post("/partner-filter/", {"partner": "rbkc", "next": "/recharge-runs/"})
+    page = content_of(client.get(f"/recharge-runs/{april.pk}/"))
+    assert f"/recharge-statements/{rbkc.pk}/" in page
+    assert f"/recharge-statements/{wcc.pk}/" not in page
+    assert f"Showing {cast.rbkc.name} only" in page
+    runs = content_of(client.get("/recharge-runs/"))
+    assert f"{cast.rbkc.name}&#x27;s share" in runs or f"{cast.rbkc.name}'s share" in runs
+    assert f"{rbkc.total:,}" in runs and f"Showing {cast.rbkc.name} only" in runs
+    # Another council's statement stays readable by its link, and says whose it is.
+    other = content_of(client.get(f"/recharge-statements/{wcc.pk}/"))
+    assert f"This is {cast.wcc.name}" in other.replace("&#x27;", "'")
+    client.post("/partner-filter/", {"partner": "", "next": "/recharge-runs/"})
+    again = content_of(client.get(f"/recharge-runs/{april.pk}/"))
+    assert (
+        f"/recharge-statements/{wcc.pk}/" in again and f"/recharge-statements/{rbkc.pk}/" in again
+    )
+
+
 def test_the_statement_pages_its_costs(cast, client_for, april):
     with system_scope("test data"):
         for n in range(60):

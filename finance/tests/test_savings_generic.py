@@ -88,6 +88,24 @@ class TestBusinessCase(ModelFamily):
             "councils": [p.code for p in obj.audience() if not p.is_former],
         }
 
+    def import_rows(self, cast: Cast, partner: Any) -> list[dict[str, Any]]:
+        # The generic import's councils column (core.importing.audience).
+        return [
+            {
+                "reference": f"QBC-IMP-{n}",
+                "name": f"Imported case {n}",
+                "baseline_cost": "250000",
+                "categories": "staff,licence",
+                "first_year": year().name,
+                "status": "draft",
+                "councils": partner.code,
+            }
+            for n in (1, 2)
+        ]
+
+    def bad_import_row(self, cast: Cast, partner: Any) -> tuple[dict[str, Any], str]:
+        return {**self.import_rows(cast, partner)[0], "councils": "nowhere"}, "councils"
+
 
 class TestSavingsTarget(ModelFamily):
     """A part of its business case: seen and changed as the case is."""

@@ -65,14 +65,26 @@ def test_demo_loads_the_partnership_and_prints_the_accounts():
         assert (f"{code}.staff", code, CouncilRole.REQUESTER) in roles
         assert (f"{code}.lead", code, CouncilRole.LEAD) in roles
         assert (f"{code}.auditor", code, CouncilRole.AUDITOR) in roles
+        assert (f"{code}.finance", code, CouncilRole.FINANCE) in roles
 
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
     assert User.objects.get(username="manager").service_role == "manager"
     assert User.objects.get(username="agent").service_role == "agent"
+    assert User.objects.get(username="finance").service_role == "finance"
     assert not User.objects.get(username="wcc.lead").service_role
 
-    for username in ("admin", "manager", "agent", "wcc.staff", "rbkc.lead", "lbhf.auditor"):
+    for username in (
+        "admin",
+        "manager",
+        "agent",
+        "finance",
+        "wcc.staff",
+        "rbkc.lead",
+        "lbhf.auditor",
+        "wcc.finance",
+        "rbkc.finance",
+    ):
         assert username in out
     assert DEMO_PASSWORD in out
     assert "Who they are" in out
@@ -84,6 +96,8 @@ def test_demo_passwords_are_argon2_and_work_except_for_the_former_partner():
         assert user.password.startswith("argon2$"), user.username
     assert sign_in("wcc.lead", DEMO_PASSWORD) is not None
     assert sign_in("manager", DEMO_PASSWORD) is not None
+    assert sign_in("wcc.finance", DEMO_PASSWORD) is not None
+    assert sign_in("finance", DEMO_PASSWORD) is not None
     # Hammersmith and Fulham left in 2018: its people cannot sign in.
     assert sign_in("lbhf.lead", DEMO_PASSWORD) is None
 
@@ -124,7 +138,7 @@ def test_demo_keeps_a_changed_password_unless_asked_to_reset_it():
     run("demo")
     assert sign_in("wcc.lead", DEMO_PASSWORD) is None
     out = run("demo", "--reset-passwords")
-    assert "Reset the password of 12 demo account(s)" in out
+    assert "Reset the password of 16 demo account(s)" in out
     assert sign_in("wcc.lead", DEMO_PASSWORD) is not None
 
 

@@ -1,5 +1,23 @@
 """API endpoints of the portfolio app (mounted by concord/api_urls.py)."""
 
-from typing import Any
+from portfolio.api.views import (
+    MilestoneViewSet,
+    ProgrammeViewSet,
+    ProjectDependencyViewSet,
+    ProjectIssueViewSet,
+    ProjectLinkViewSet,
+    ProjectReportViewSet,
+    ProjectViewSet,
+    RiskViewSet,
+)
 
-routes: list[Any] = []
+routes = [
+    ("programmes", ProgrammeViewSet, "programme"),
+    ("projects", ProjectViewSet, "project"),
+    ("milestones", MilestoneViewSet, "milestone"),
+    ("project-dependencies", ProjectDependencyViewSet, "projectdependency"),
+    ("project-links", ProjectLinkViewSet, "projectlink"),
+    ("project-reports", ProjectReportViewSet, "projectreport"),
+    ("risks", RiskViewSet, "risk"),
+    ("issues", ProjectIssueViewSet, "projectissue"),
+]

@@ -21,6 +21,7 @@ from servicedesk.api.views import (
     TicketViewSet,
     WorkingTimeView,
 )
+from servicedesk.freezes import ChangeFreezeViewSet
 
 routes = [
     ("tickets", TicketViewSet, "ticket"),
@@ -28,6 +29,7 @@ routes = [
     ("inbound-mail", InboundMailViewSet, "inboundmail"),
     ("change-requests", ChangeRequestViewSet, "changerequest"),
     ("change-approvals", ChangeApprovalViewSet, "changeapproval"),
+    ("change-freezes", ChangeFreezeViewSet, "changefreeze"),
     ("knowledge-articles", KnowledgeArticleViewSet, "knowledgearticle"),
     ("request-items", RequestItemViewSet, "requestitem"),
     ("categories", CategoryViewSet, "category"),

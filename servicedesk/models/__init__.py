@@ -2,6 +2,7 @@
 
 from servicedesk.models.catalogue import FulfilmentTask, RequestApproval, RequestItem
 from servicedesk.models.changes import ChangeApproval, ChangeRequest
+from servicedesk.models.freezes import ChangeFreeze
 from servicedesk.models.knowledge import ArticleLink, KnowledgeArticle
 from servicedesk.models.mail import InboundMail
 from servicedesk.models.problems import Problem
@@ -25,6 +26,7 @@ __all__ = [
     "ArticleLink",
     "Category",
     "ChangeApproval",
+    "ChangeFreeze",
     "ChangeRequest",
     "FulfilmentTask",
     "InboundMail",
