@@ -500,8 +500,148 @@ CONTRACTS = Source(
     lambda record: {EVERY_DAY},
 )
 
+# Money ---------------------------------------------------------------------------------------
+
+MONEY_COUNTS = ("budget", "spend_to_date", "spend_forecast", "savings_target", "savings_realised")
+
+
+def _finance_reader() -> Any:
+    """The reader the money's figures are measured as: the shared service's finance officer,
+    who sees every council's budgets, costs, statements and savings (finance's own rules for
+    what each council's figure is stay finance's: finance.budget_report,
+    finance.savings_services)."""
+    from django.contrib.auth import get_user_model
+
+    from core.tenancy.choices import ServiceRole
+
+    return get_user_model()(username="job:KPI roll-ups", service_role=ServiceRole.FINANCE)
+
+
+def measure_money(days: Sequence[datetime.date]) -> Measured:
+    """Each council's money at the end of each day, in pounds, for the financial year holding
+    the day (finance.budget_report and finance.savings_services' reckoning):
+
+    - budget: the council's budgets for the year;
+    - spend to date: its own costs and recharged shares counted to the end of the last whole
+      month (budget against actual's rule), and the forecast to the year's end from the run
+      rate (nothing before a whole month has passed);
+    - savings target and realised: the cashable target of every business case for the year
+      (the council's split of it) and the cashable savings realised by the council that year.
+    """
+    from finance.budget_report import budget_report
+    from finance.models import BusinessCase, FinancialYear
+    from finance.savings_services import target_against_realised
+
+    days = sorted(set(days))
+    tally = Tally()
+    if not days:
+        return {}
+    reader = _finance_reader()
+    reports: dict[tuple[int, datetime.date], Any] = {}
+    savings: dict[int, dict[int, list[Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: [ZERO, ZERO])
+    )
+    for case in BusinessCase.objects.unscoped(WHY).order_by("pk"):
+        for case_year in target_against_realised(reader, case):
+            for council in case_year.councils:
+                entry = savings[case_year.year.pk][council.partner.pk]
+                entry[0] += council.target_cashable or ZERO
+                entry[1] += council.realised_cashable
+    for day in days:
+        year = FinancialYear.for_date(day)
+        if year is None:
+            continue
+        # The actuals are counted to the end of a whole month: one report per month.
+        key = (year.pk, day.replace(day=1))
+        if key not in reports:
+            reports[key] = budget_report(reader, year, as_of=day)
+        for council in reports[key].councils:
+            pid = council.partner.pk
+            tally.add(pid, "budget", day, council.budget)
+            tally.add(pid, "spend_to_date", day, council.actual)
+            if council.forecast is not None:
+                tally.add(pid, "spend_forecast", day, council.forecast)
+        for pid, (target, realised) in savings.get(year.pk, {}).items():
+            tally.add(pid, "savings_target", day, target)
+            tally.add(pid, "savings_realised", day, realised)
+    return tally.result(days, (), MONEY_COUNTS)
+
+
+MONEY = Source(
+    "money",
+    MONEY_COUNTS,
+    (
+        "finance.budget",
+        "finance.costline",
+        "finance.rechargerun",
+        "finance.rechargestatement",
+        "finance.rechargeadjustment",
+        "finance.savingstarget",
+        "finance.savingssplit",
+        "finance.realisedsaving",
+    ),
+    measure_money,
+    # A figure of the year to date: a change may move every day already rolled up.
+    lambda record: {EVERY_DAY},
+)
+
+# Projects ------------------------------------------------------------------------------------
+
+PROJECT_COUNTS = ("projects_red", "projects_amber", "projects_green")
+
+
+def measure_projects(days: Sequence[datetime.date]) -> Measured:
+    """Projects by their latest RAG at the end of each day, per council owning (or co-owning)
+    them: projects not closed, started by the day, counted by the overall RAG of their latest
+    monthly report for a month begun by then (a project with no report yet is not counted)."""
+    from portfolio.models import Project, ProjectReport
+
+    days = sorted(set(days))
+    tally = Tally()
+    if not days:
+        return {}
+    projects = dict(
+        Project.objects.unscoped(WHY)
+        .exclude(stage="closed")
+        .filter(start_date__lte=days[-1])
+        .values_list("pk", "start_date")
+    )
+    reports: dict[int, list[tuple[datetime.date, str]]] = defaultdict(list)
+    for project_id, period, overall in (
+        ProjectReport.objects.unscoped(WHY)
+        .filter(project_id__in=list(projects), period__lte=days[-1])
+        .order_by("project_id", "period")
+        .values_list("project_id", "period", "overall")
+    ):
+        reports[project_id].append((period, overall))
+    kind = ContentType.objects.get_for_model(Project)
+    owners: dict[int, list[int]] = defaultdict(list)
+    shares = OwnerShare.objects.filter(content_type=kind, object_id__in=list(projects))
+    for object_id, partner in shares.values_list("object_id", "partner_id"):
+        owners[object_id].append(partner)
+    for pk, started in projects.items():
+        for day in days:
+            if started > day:
+                continue
+            latest = [rag for period, rag in reports.get(pk, ()) if period <= day]
+            if not latest:
+                continue
+            for partner in owners.get(pk, ()):
+                tally.add(partner, f"projects_{latest[-1]}", day, ONE)
+    return tally.result(days, (), PROJECT_COUNTS)
+
+
+PROJECTS = Source(
+    "projects",
+    PROJECT_COUNTS,
+    ("portfolio.project", "portfolio.projectreport"),
+    measure_projects,
+    # Reports are kept as they stand: a change may move every day already rolled up.
+    lambda record: {EVERY_DAY},
+)
+
 #: Every source, in the order of the catalogue's groups.
-SOURCES: list[Source] = [DESK, ASSETS, LICENCES, CONTRACTS]
+SOURCES: list[Source] = [DESK, ASSETS, LICENCES, CONTRACTS, MONEY, PROJECTS]
 
 
 def sources_for(kpis: Iterable[str] | None = None) -> list[Source]:

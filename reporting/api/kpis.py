@@ -1,16 +1,15 @@
-"""API of reporting: the KPI figures (/api/v1/kpi-figures/), read-only.
+"""API of reporting: the KPI figures (/api/v1/kpis/), read-only.
 
-The issue asked for ``/api/v1/kpis/``, which contracts already serves (a contract's KPIs,
-contracts.api): the roll-ups take their page's name, ``kpi-figures``, rather than move it.
+The path is the one issue 14 names; a contract's own KPIs are ``/api/v1/contract-kpis/``.
 
-- ``GET /api/v1/kpi-figures/``: the daily roll-up rows the reader may see (their own council's;
+- ``GET /api/v1/kpis/``: the daily roll-up rows the reader may see (their own council's;
   every council's for the shared service), filtered by ``council`` (a council's code),
   ``period`` (``YYYY-MM``), ``from``/``to`` (``YYYY-MM`` or ``YYYY-MM-DD``), ``kpi`` and
-  ``dimension``; exported like any list (``/api/v1/kpi-figures/export/``).
-- ``GET /api/v1/kpi-figures/monthly/?council=<code>|partnership&from=YYYY-MM&to=YYYY-MM&kpi=...``:
+  ``dimension``; exported like any list (``/api/v1/kpis/export/``).
+- ``GET /api/v1/kpis/monthly/?council=<code>|partnership&from=YYYY-MM&to=YYYY-MM&kpi=...``:
   each KPI's monthly figures for one scope, as reporting.figures makes them (the partnership's
   totals only to whom reporting.figures.scopes_for shows them: others get a 404).
-- ``GET /api/v1/kpi-figures/catalogue/``: the KPIs (key, label, unit, group, kind...).
+- ``GET /api/v1/kpis/catalogue/``: the KPIs (key, label, unit, group, kind...).
 - ``/api/v1/reporting-settings/``: the partnership's setting (the shared-service manager
   changes it; no add or delete).
 """
@@ -270,7 +269,7 @@ class ReportingSettingsViewSet(ScopedModelViewSet):
 
 
 routes: list[Any] = [
-    ("kpi-figures", KpiFigureViewSet, "kpifigure"),
+    ("kpis", KpiFigureViewSet, "kpifigure"),
     ("reporting-settings", ReportingSettingsViewSet, "reportingsettings"),
 ]
 

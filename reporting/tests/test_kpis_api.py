@@ -1,4 +1,4 @@
-"""The KPI figures' API (/api/v1/kpi-figures/): the daily rows in the reader's scope with the
+"""The KPI figures' API (/api/v1/kpis/): the daily rows in the reader's scope with the
 issue's filters (council, period, KPI), each scope's monthly figures, and the partnership's
 totals only to whom reporting.figures.scopes_for shows them."""
 
@@ -13,8 +13,8 @@ from reporting.models import KpiFigure, ReportingSettings
 
 pytestmark = pytest.mark.django_db
 
-LIST = "/api/v1/kpi-figures/"
-MONTHLY = "/api/v1/kpi-figures/monthly/"
+LIST = "/api/v1/kpis/"
+MONTHLY = "/api/v1/kpis/monthly/"
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ def test_monthly_refuses_what_it_cannot_read(cast, api_client_for):
 
 
 def test_the_catalogue(cast, api_client_for):
-    got = api_client_for(cast.wcc_lead).get("/api/v1/kpi-figures/catalogue/")
+    got = api_client_for(cast.wcc_lead).get("/api/v1/kpis/catalogue/")
     assert got.status_code == 200
     keys = [k["key"] for k in got.json()]
     assert keys[:3] == ["tickets_opened", "tickets_resolved", "backlog"]

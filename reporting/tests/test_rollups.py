@@ -241,3 +241,67 @@ def test_contract_decisions_due_agree_with_the_contracts_list(cast):
         assert got["contract_decisions_due"][0].value == listed.count() >= 1
     rbkc = monthly(cast.rbkc_lead, cast.rbkc, [JAN], ["contract_decisions_due"])
     assert rbkc["contract_decisions_due"][0].value == 1
+
+
+def test_money_agrees_with_the_budget_report(cast):
+    from finance.budget_report import budget_report
+    from finance.tests.factories import budget, cost_centre, cost_line, financial_year
+
+    with time_machine.travel(at(5), tick=False):
+        budget(cast.wcc, "120000")
+        budget(cast.rbkc, "80000")
+        # A cost booked to Westminster's cost centre in December: counted by January.
+        cost_line(
+            [cast.wcc], "3000", on=datetime.date(2026, 12, 10), cost_centre=cost_centre(cast.wcc)
+        )
+    night(12)
+    got = monthly(cast.wcc_lead, cast.wcc, [JAN], ["budget", "spend_to_date", "spend_forecast"])
+    with system_scope("test"):
+        report = budget_report(
+            cast.wcc_lead, financial_year(2026), cast.wcc, datetime.date(2027, 1, 11)
+        )
+    [council] = report.councils
+    assert got["budget"][0].value == council.budget == Decimal("120000")
+    assert got["spend_to_date"][0].value == council.actual >= Decimal("3000")
+    assert got["spend_forecast"][0].value == council.forecast
+    # Another cost, and the next night's figures move with it (no drift from the records).
+    with time_machine.travel(at(12, 9), tick=False):
+        cost_line(
+            [cast.wcc], "500", on=datetime.date(2026, 12, 20), cost_centre=cost_centre(cast.wcc)
+        )
+    night(13)
+    again = monthly(cast.wcc_lead, cast.wcc, [JAN], ["spend_to_date"])
+    assert again["spend_to_date"][0].value == council.actual + Decimal("500")
+    rbkc = monthly(cast.rbkc_lead, cast.rbkc, [JAN], ["budget"])
+    assert rbkc["budget"][0].value == Decimal("80000")
+
+
+def test_project_rag_counts_the_latest_report(cast):
+    from portfolio.models import ProjectReport
+    from portfolio.tests.factories import project
+
+    with time_machine.travel(at(5), tick=False):
+        joint = project("RAG-J", {cast.wcc: 50, cast.rbkc: 50})
+        own = project("RAG-W", {cast.wcc: 100})
+        project("RAG-NONE", {cast.wcc: 100})  # no report yet: not counted
+        with system_scope("test"):
+            for proj, period, rag in (
+                (joint, datetime.date(2026, 11, 1), "green"),
+                (joint, datetime.date(2026, 12, 1), "red"),
+                (own, datetime.date(2026, 12, 1), "amber"),
+            ):
+                ProjectReport.objects.create(
+                    project=proj,
+                    period=period,
+                    rag_scope="green",
+                    rag_time=rag,
+                    rag_cost="green",
+                    rag_risk="green",
+                    narrative="Monthly report",
+                )
+    night(12)
+    keys = ["projects_red", "projects_amber", "projects_green"]
+    wcc = monthly(cast.wcc_lead, cast.wcc, [JAN], keys)
+    assert [wcc[k][0].value for k in keys] == [1, 1, 0]
+    rbkc = monthly(cast.rbkc_lead, cast.rbkc, [JAN], keys)
+    assert [rbkc[k][0].value for k in keys] == [1, 0, 0]
