@@ -24,7 +24,7 @@ from core.tenancy.records import PartModel, SharedOwnershipModel
 from portfolio.choices import RAG_ORDER, EntryStatus, LinkKind, Rag, Stage
 
 #: The GOV.UK tag colour of each RAG value (always shown with its word).
-RAG_TAGS = {
+RAG_TAGS: dict[str, str] = {
     Rag.RED: "govuk-tag--red",
     Rag.AMBER: "govuk-tag--orange",
     Rag.GREEN: "govuk-tag--green",

@@ -98,7 +98,7 @@ DESK = "Service desk"
 OPEN_FILTER = tuple(("status", str(status)) for status in OPEN_STATUS_LIST)
 TICKETS = "servicedesk:ticket_list"
 
-_CATALOGUE = (
+_CATALOGUE: tuple[Kpi, ...] = (
     Kpi(
         "tickets_opened",
         "Tickets opened",

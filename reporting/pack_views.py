@@ -89,7 +89,7 @@ class PackListView(LoginRequiredMixin, View):
 class PackDownloadView(LoginRequiredMixin, View):
     """The stored PDF of a pack the reader may read."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
         _readable(request.user)
         pack = (
             MonthlyPack.objects.visible_to(request.user)

@@ -809,11 +809,11 @@ def nightly(today: datetime.date | None = None) -> dict[str, Any]:
     oldest = KpiFigure.objects.unscoped(WHY).filter(dimension="").order_by("day").first()
     if mark is not None and oldest is not None:
         # Only days already rolled up: history before the first is made by a rebuild.
-        for source_name, days in changed_days(mark.changes_read_until, now).items():
-            if EVERY_DAY in days:
-                days = set(days_between(oldest.day, yesterday))
+        for source_name, changed in changed_days(mark.changes_read_until, now).items():
+            if EVERY_DAY in changed:
+                changed = set(days_between(oldest.day, yesterday))
             again[source_name] = sorted(
-                d for d in days if oldest.day <= d <= yesterday and d not in new_days
+                d for d in changed if oldest.day <= d <= yesterday and d not in new_days
             )
     for source in SOURCES:
         days = sorted(set(new_days) | set(again.get(source.name, ())))

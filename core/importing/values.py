@@ -88,7 +88,7 @@ class ValueReader:
 
     def __init__(self, user: Any) -> None:
         self.user = user
-        self._lookups: dict[tuple[str, str], Any] = {}
+        self._lookups: dict[tuple[str, str, int | None], Any] = {}
 
     def convert(self, column: ImportColumn, raw: Any, council: int | None = None) -> Any:
         """The cell as a Python value of the field; raises ValidationError in plain words.

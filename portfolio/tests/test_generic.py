@@ -15,6 +15,7 @@ import pytest
 
 from contracts.tests.factories import contract
 from core.services import set_owner_shares
+from core.tenancy.records import SharedOwnershipModel
 from core.tenancy.scoping import system_scope
 from core.testing.cast import Cast
 from core.testing.families import ModelFamily
@@ -118,6 +119,7 @@ class PlannedFamily(ModelFamily):
     def sample(self, cast: Cast) -> Any:
         # Co-owned with a former partner, whose name must not reach rbkc either.
         made = self.make(cast, cast.wcc)
+        assert isinstance(made, SharedOwnershipModel)
         with system_scope("test data"):
             set_owner_shares(made, {cast.wcc: Decimal("60"), cast.lbhf: Decimal("40")})
         return made

@@ -106,7 +106,7 @@ class KpiFigureSerializer(ScopedModelSerializer):
     """One council's daily figure of one KPI (``partner`` is the council's code); ``value`` is
     the figure shown (a count, a percentage out of 100, an average), null for 0 of 0."""
 
-    value = serializers.SerializerMethodField()
+    value = serializers.SerializerMethodField(method_name="figure_value")
     unit = serializers.SerializerMethodField()
 
     class Meta:
@@ -124,7 +124,7 @@ class KpiFigureSerializer(ScopedModelSerializer):
             *BOOKKEEPING,
         )
 
-    def get_value(self, obj: KpiFigure) -> str | None:
+    def figure_value(self, obj: KpiFigure) -> str | None:
         kpi = KPIS.get(obj.kpi)
         if kpi is None:
             return None
@@ -152,7 +152,7 @@ class KpiCatalogueSerializer(serializers.Serializer):
     """A KPI of the catalogue."""
 
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a KPI's, not the field's
     unit = serializers.CharField()
     area = serializers.CharField()
     group = serializers.CharField()

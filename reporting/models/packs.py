@@ -82,14 +82,14 @@ class MonthlyPack(ConcordModel):
     @property
     def scope_name(self) -> str:
         """Whose pack it is, in words."""
-        if self.partner_id is None:
+        if self.partner is None:
             return "Joint board"
         return self.partner.name
 
     @property
     def filename(self) -> str:
         """The name a download is saved under."""
-        who = self.partner.code if self.partner_id else "joint-board"
+        who = self.partner.code if self.partner is not None else "joint-board"
         return f"monthly-pack-{who}-{self.period:%Y-%m}.pdf"
 
     @classmethod
