@@ -6,7 +6,9 @@ A pack holds, for its month and the eleven before it:
 
 - every KPI, grouped as on the dashboards, its last twelve months as a table and as a chart
   drawn on the server as SVG (reporting.charts), which WeasyPrint renders in the PDF;
-- the projects' RAG (the "Projects" KPIs; portfolio's own reports once that app is there);
+- the projects' RAG: the counts at red, amber and green (the "Projects" KPIs) and each
+  project's latest monthly report (portfolio.ProjectReport) for the month or before, the
+  scope's projects (held alone or jointly; every council's for the joint board), not closed;
 - the contract decisions due within `DECISION_DAYS` of the day it is made: the council's
   contracts (held alone or jointly), every council's for the joint board.
 
@@ -59,6 +61,20 @@ class Decision:
 
 
 @dataclass
+class ProjectRag:
+    """A project's latest monthly report, as a pack lists it."""
+
+    reference: str
+    name: str
+    period: datetime.date
+    scope: str
+    time: str
+    cost: str
+    risk: str
+    overall: str
+
+
+@dataclass
 class PackContent:
     """What a pack shows: its dashboard, a chart per KPI, the decisions due."""
 
@@ -69,6 +85,7 @@ class PackContent:
     charts: dict[str, str] = field(default_factory=dict)
     decisions: list[Decision] = field(default_factory=list)
     decisions_more: int = 0
+    projects: list[ProjectRag] = field(default_factory=list)
 
     @property
     def has_projects(self) -> bool:
@@ -153,7 +170,44 @@ def pack_content(
         for panel in board.panels()
     }
     decisions, more = decisions_due(scope, made_on)
-    return PackContent(scope, period, made_on, board, charts, decisions, more)
+    projects = project_rags(scope, period)
+    return PackContent(scope, period, made_on, board, charts, decisions, more, projects)
+
+
+def project_rags(scope: Partner | None, period: datetime.date) -> list[ProjectRag]:
+    """The latest monthly report, for `period` or before, of each of `scope`'s projects not
+    closed (every council's for the joint board), by reference; a project with no report yet
+    is not listed."""
+    from portfolio.choices import Rag, Stage
+    from portfolio.models import Project, ProjectReport
+
+    if scope is None:
+        projects = Project.objects.unscoped("the joint board's pack lists every project")
+    else:
+        projects = Project.objects.owned_by(scope)
+    chosen = {p.pk: p for p in projects.exclude(stage=Stage.CLOSED)}
+    latest: dict[int, Any] = {}
+    reports = (
+        ProjectReport.objects.unscoped("a pack's projects: their latest reports")
+        .filter(project_id__in=list(chosen), period__lte=period)
+        .order_by("project_id", "period")
+    )
+    for report in reports:
+        latest[report.project_id] = report
+    words = dict(Rag.choices)
+    return [
+        ProjectRag(
+            reference=chosen[pk].reference,
+            name=chosen[pk].name,
+            period=report.period,
+            scope=str(words.get(report.rag_scope, report.rag_scope)),
+            time=str(words.get(report.rag_time, report.rag_time)),
+            cost=str(words.get(report.rag_cost, report.rag_cost)),
+            risk=str(words.get(report.rag_risk, report.rag_risk)),
+            overall=str(words.get(report.overall, report.overall)),
+        )
+        for pk, report in sorted(latest.items(), key=lambda item: chosen[item[0]].reference)
+    ]
 
 
 def render_pdf(content: PackContent) -> bytes:

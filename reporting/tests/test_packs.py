@@ -14,6 +14,7 @@ import time_machine
 from django.urls import reverse
 
 from contracts.tests.factories import contract as make_contract
+from core.tenancy.scoping import system_scope
 from finance.tests.test_recharge_statements import pdf_texts
 from reporting import pack_jobs, packs
 from reporting.models import MonthlyPack
@@ -68,8 +69,39 @@ def test_a_pack_holds_the_figures_charts_and_decisions(cast, figures):
     assert "Monthly pack for February 2026" in text
     assert "1,234" in text and "75.0%" in text
     assert "7,777" not in text  # RBKC's figure is not in Westminster's pack
-    if not content.has_projects:  # no project RAG KPI in the catalogue yet: the pack says so
-        assert "No project RAG is rolled up yet" in text
+    assert content.has_projects  # the "Projects" KPIs: the counts at red, amber and green
+    assert "No project has a monthly report yet" in text
+
+
+def test_a_pack_lists_its_councils_projects_by_their_latest_report(cast):
+    from portfolio.models import ProjectReport
+    from portfolio.tests.factories import project
+
+    joint = project("PK-J", {cast.wcc: 50, cast.rbkc: 50}, name="Data centre move")
+    theirs = project("PK-R", {cast.rbkc: 100}, name="Kensington only")
+    project("PK-C", {cast.wcc: 100}, name="Finished", stage="closed")
+    with system_scope("test"):
+        for proj, period, time in (
+            (joint, datetime.date(2026, 1, 1), "green"),
+            (joint, FEB, "red"),
+            (joint, datetime.date(2026, 3, 1), "amber"),  # after the pack's month
+            (theirs, FEB, "amber"),
+        ):
+            ProjectReport.objects.create(
+                project=proj,
+                period=period,
+                rag_scope="green",
+                rag_time=time,
+                rag_cost="green",
+                rag_risk="green",
+                narrative="Monthly report",
+            )
+    wcc = packs.project_rags(cast.wcc, FEB)
+    assert [(p.reference, p.time, p.overall) for p in wcc] == [("PK-J", "Red", "Red")]
+    board = packs.project_rags(None, FEB)
+    assert [p.reference for p in board] == ["PK-J", "PK-R"]
+    text = text_of(packs.render_pdf(packs.pack_content(cast.wcc, FEB, MADE.date())))
+    assert "PK-J Data centre move" in text and "Kensington only" not in text
 
 
 def test_decisions_due_are_the_councils_own_and_every_councils_for_the_board(cast):
