@@ -1,5 +1,5 @@
-"""Emails of the portfolio: a risk's review date has come (to its owner), and a project's
-report for last month is missing (to its manager).
+"""Emails of the portfolio: a risk's or an issue's review date has come (to its owner), and a
+project's report for last month is missing (to its manager).
 
 `portfolio.jobs.portfolio_reminders` marks each reminder on its record (so it goes once) and,
 once that is committed, queues the email here through the foundation's jobs. Each person is
@@ -21,15 +21,20 @@ from django_tasks import task
 
 from core.context import acting_as
 from core.tenancy.scoping import system_scope
-from portfolio.models import Project, Risk
+from portfolio.models import Project, ProjectIssue, Risk
 
 logger = logging.getLogger(__name__)
 
 
-def notify_risk(risk: Risk) -> None:
-    """Queue the review reminder of `risk`, once the change is committed."""
-    risk_id = risk.pk
-    transaction.on_commit(lambda: send_risk_review.enqueue(risk_id=risk_id))
+#: The registers whose entries are reminded of their review dates, by the word for an entry.
+REGISTERS: dict[str, Any] = {"risk": Risk, "issue": ProjectIssue}
+
+
+def notify_entry(entry: Risk | ProjectIssue) -> None:
+    """Queue the review reminder of a risk or an issue, once the change is committed."""
+    kind = "issue" if isinstance(entry, ProjectIssue) else "risk"
+    entry_id = entry.pk
+    transaction.on_commit(lambda: send_entry_review.enqueue(kind=kind, entry_id=entry_id))
 
 
 def notify_report(project: Project) -> None:
@@ -74,25 +79,29 @@ def _send(messages: list[EmailMultiAlternatives]) -> int:
 
 
 @task()
-def send_risk_review(risk_id: int) -> int:
-    """Email a risk's owner that its review date has come; how many were sent."""
-    with system_scope("reminding a risk's owner"), acting_as(label="job:risk review"):
-        risk = Risk.objects.select_related("project", "owner").filter(pk=risk_id).first()
-        if risk is None or not _may_read(Risk, risk, risk.owner):
+def send_entry_review(kind: str, entry_id: int) -> int:
+    """Email a risk's or an issue's owner that its review date has come; how many were sent."""
+    model = REGISTERS.get(kind)
+    if model is None:
+        return 0
+    with system_scope(f"reminding a {kind}'s owner"), acting_as(label=f"job:{kind} review"):
+        entry = model.objects.select_related("project", "owner").filter(pk=entry_id).first()
+        if entry is None or not _may_read(model, entry, entry.owner):
             return 0
         context = {
-            "risk": risk,
-            "person": risk.owner,
-            "url": f"{settings.CONCORD_BASE_URL}{risk.get_absolute_url()}",
+            "entry": entry,
+            "noun": kind,
+            "person": entry.owner,
+            "url": f"{settings.CONCORD_BASE_URL}{entry.get_absolute_url()}",
         }
         subject = (
-            f"[{risk.project.reference}] Review the risk: {risk.title} "
-            f"(due {risk.review_date:%d %B %Y})"
+            f"[{entry.project.reference}] Review the {kind}: {entry.title} "
+            f"(due {entry.review_date:%d %B %Y})"
         )
         sent = _send(
-            [_message(subject, "risk_review", context, risk.owner, risk.project.reference)]
+            [_message(subject, "entry_review", context, entry.owner, entry.project.reference)]
         )
-        logger.info("risk review: %s email(s) for risk %s", sent, risk.pk)
+        logger.info("%s review: %s email(s) for %s %s", kind, sent, kind, entry.pk)
         return sent
 
 

@@ -188,7 +188,7 @@ def missing_reports(queryset: Any, today: datetime.date) -> Any:
 
 
 def risks_due(queryset: Any, today: datetime.date) -> Any:
-    """The open risks of `queryset` whose review date has come."""
+    """The open risks (or issues) of `queryset` whose review date has come."""
     return queryset.filter(status=EntryStatus.OPEN, review_date__lte=today)
 
 

@@ -14,7 +14,7 @@ import time_machine
 from core.periodic import periodic_jobs
 from core.tenancy.scoping import system_scope
 from portfolio import jobs
-from portfolio.models import ProjectReport, Risk
+from portfolio.models import ProjectIssue, ProjectReport, Risk
 from portfolio.tests.factories import project
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +87,42 @@ def test_a_risk_s_owner_is_reminded_once_per_review_date(
         risk.save()
     assert run(django_capture_on_commit_callbacks)["risks"] == 1
     assert len(smtp_server.messages) == 2
+
+
+@time_machine.travel(datetime.datetime(2026, 6, 2, 9, tzinfo=datetime.UTC), tick=False)
+def test_an_issue_s_owner_is_reminded_too(
+    people: Any, smtp_server: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    cast = people
+    proj = project("RMD-I", {cast.wcc: 100}, start_date=D(2026, 5, 1))
+    with system_scope("test data"):
+        issue = ProjectIssue.objects.create(
+            project=proj,
+            title="Supplier missed the cut-over",
+            likelihood=5,
+            impact=3,
+            owner=cast.wcc_lead,
+            review_date=D(2026, 6, 1),
+        )
+        ProjectIssue.objects.create(  # closed: never reminded
+            project=proj,
+            title="Settled",
+            likelihood=1,
+            impact=1,
+            owner=cast.wcc_lead,
+            review_date=D(2026, 5, 1),
+            status="closed",
+        )
+    done = run(django_capture_on_commit_callbacks)
+    assert (done["issues"], done["risks"]) == (1, 0)
+    [message] = smtp_server.messages
+    assert message["Subject"] == (
+        "[RMD-I] Review the issue: Supplier missed the cut-over (due 01 June 2026)"
+    )
+    text = message.get_body(("plain",)).get_content()
+    assert 'The issue "Supplier missed the cut-over"' in text
+    assert issue.get_absolute_url() in text
+    assert run(django_capture_on_commit_callbacks)["issues"] == 0
 
 
 def test_a_missing_report_reminds_the_manager_after_the_fifth_working_day(
