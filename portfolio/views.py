@@ -187,6 +187,8 @@ class RoadmapFilter(ScopedForm):
         super().__init__(*args, user=user, **kwargs)
         field: Any = self.fields["council"]
         field.queryset = Partner.objects.visible_to(user).order_by("name")
+        # The generic form names an optional choice's blank "None": here it is every council.
+        field.empty_label = "All your councils together"
 
 
 #: How many quarters the roadmap shows.
