@@ -34,6 +34,8 @@
           y: {
             beginAtZero: true,
             suggestedMax: data.unit === "percent" ? 100 : undefined,
+            // A count has no fractions: its axis steps in whole numbers.
+            ticks: data.unit === "count" ? { precision: 0 } : {},
             title: { display: true, text: UNITS[data.unit] || "" }
           }
         }
