@@ -21,7 +21,7 @@ from core.tables import Column, Table
 from core.tenancy.access import CHANGE, access_for
 from core.tenancy.models import Partner
 from core.views.generic import ModelViews
-from reporting.kpis import kpi_choices
+from reporting.kpis import KPIS, kpi_choices
 from reporting.models import KpiFigure, ReportingSettings
 
 
@@ -43,12 +43,18 @@ class KpiFigureFilterSet(ConcordFilterSet):
         fields = ["q", "partner", "kpi", "day_from", "day_to", "dimension"]
 
 
+def kpi_label(key: str) -> str:
+    """A KPI's label (its key when the catalogue no longer has it)."""
+    kpi = KPIS.get(key)
+    return kpi.label if kpi is not None else key
+
+
 class KpiFigureTable(Table):
     """Daily KPI figures, newest first."""
 
     day = Column("Day", link=True, sortable=True)
     partner = Column("Council", sort_by="partner__name")
-    kpi = Column("KPI", sortable=True)
+    kpi = Column("KPI", accessor=lambda figure: kpi_label(figure.kpi), sort_by="kpi")
     dimension = Column("Dimension")
     numerator = Column("Numerator", numeric=True)
     denominator = Column("Denominator", numeric=True)
