@@ -1,5 +1,7 @@
 """The finance ledger's pages beyond its generic ones (finance/tests/pages.py): the cost line
-import, empty, with a file's problems, without a file, and after a check that found none."""
+import (the foundation's), empty, with a file's problems, without a file, and after a check
+that found none. A file sent is read by an import job and the page then shows the job: each
+post follows that redirect to the page it lands on."""
 
 from __future__ import annotations
 
@@ -21,10 +23,15 @@ def page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
         (
             "cost line import, problems",
             lambda: manager.post(
-                "/cost-lines/import/", {"file": _upload(header + "Laptops,x,2026-05-01,,wcc\n")}
+                "/cost-lines/import/",
+                {"file": _upload(header + "Laptops,x,2026-05-01,,wcc\n")},
+                follow=True,
             ),
         ),
-        ("cost line import, no file", lambda: manager.post("/cost-lines/import/", {})),
+        (
+            "cost line import, no file",
+            lambda: manager.post("/cost-lines/import/", {}, follow=True),
+        ),
         (
             "cost line import, checked",
             lambda: manager.post(
@@ -33,6 +40,7 @@ def page_visits(cast: Any, client_for: Any) -> list[tuple[str, Any]]:
                     "file": _upload(header + "Laptops,10,2026-05-01,hardware,wcc\n"),
                     "check_only": "on",
                 },
+                follow=True,
             ),
         ),
     ]
