@@ -22,7 +22,8 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -177,9 +178,16 @@ class KpiFigureViewSet(ScopedReadOnlyModelViewSet):
             OpenApiParameter("period", str, description="One month, YYYY-MM (for from and to)"),
             OpenApiParameter("kpi", str, many=True, description="KPI keys (default: every one)"),
         ],
-        responses={200: MonthlyFigureSerializer(many=True)},
+        responses={
+            200: MonthlyFigureSerializer(many=True),
+            404: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                "No council with this code whose figures you may read, or the partnership's "
+                "totals where they are not shown to you.",
+            ),
+        },
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def monthly(self, request: Request) -> Response:
         """Each KPI's monthly figures for one council (or the partnership's totals, where the
         reader is shown them), from the roll-ups."""
@@ -220,7 +228,7 @@ class KpiFigureViewSet(ScopedReadOnlyModelViewSet):
         return Response(MonthlyFigureSerializer(rows, many=True).data)
 
     @extend_schema(responses={200: KpiCatalogueSerializer(many=True)})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def catalogue(self, request: Request) -> Response:
         """The KPIs, in display order."""
         rows = [
