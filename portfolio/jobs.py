@@ -29,7 +29,7 @@ def reminders_now(today: datetime.date | None = None) -> dict[str, Any]:
     today = today or timezone.localdate()
     counts = {"risks": 0, "issues": 0}
     for model, counted in ((Risk, "risks"), (ProjectIssue, "issues")):
-        due = services.risks_due(model.objects.unscoped(f"every {counted} due for review"), today)
+        due = services.entries_due(model.objects.unscoped(f"every {counted} due for review"), today)
         due = due.filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("review_date")))
         for entry in due.order_by("review_date", "id"):
             entry.reminded_for = entry.review_date

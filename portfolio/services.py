@@ -187,7 +187,7 @@ def missing_reports(queryset: Any, today: datetime.date) -> Any:
     return reporting_projects(queryset, period).exclude(pk__in=reported.values("project_id"))
 
 
-def risks_due(queryset: Any, today: datetime.date) -> Any:
+def entries_due(queryset: Any, today: datetime.date) -> Any:
     """The open risks (or issues) of `queryset` whose review date has come."""
     return queryset.filter(status=EntryStatus.OPEN, review_date__lte=today)
 

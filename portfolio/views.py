@@ -297,7 +297,7 @@ def home_needs(user: Any) -> list[Any]:
     if not access_for(user).can(CHANGE, Project.area):
         return []
     today = timezone.localdate()
-    risks = services.risks_due(Risk.objects.visible_to(user), today).aggregate(n=Count("pk"))
+    risks = services.entries_due(Risk.objects.visible_to(user), today).aggregate(n=Count("pk"))
     missing = services.missing_reports(Project.objects.visible_to(user), today).aggregate(
         n=Count("pk", filter=Q(pk__isnull=False))
     )
