@@ -15,6 +15,7 @@ from django_tasks import task
 
 from core.demo import DEMO_PASSWORD
 from core.models import ChangeRecord
+from core.prompt_server import PromptWSGIServer
 from core.tenancy.choices import CouncilRole
 from core.tenancy.models import Membership, Partner, User
 from core.tenancy.scoping import system_scope
@@ -172,7 +173,7 @@ def test_app_demo_loaders_are_found_and_callable():
 def runserver_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     calls: list[tuple[Any, ...]] = []
 
-    def fake_call_command(name: str, *args: Any, **kwargs: Any) -> None:
+    def fake_call_command(name: Any, *args: Any, **kwargs: Any) -> None:
         calls.append((name, args, kwargs))
 
     monkeypatch.setattr("core.management.commands.serve.call_command", fake_call_command)
@@ -183,8 +184,10 @@ def runserver_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
 def test_serve_runs_the_development_server_on_localhost_by_default(runserver_calls):
     out = run("serve")
     assert "http://127.0.0.1:8000/" in out
-    ((name, args, kwargs),) = runserver_calls
-    assert name == "runserver"
+    ((command, args, kwargs),) = runserver_calls
+    # runserver as the installed apps define it, through the server without Nagle's wait.
+    assert command.__module__ == "whitenoise.runserver_nostatic.management.commands.runserver"
+    assert command.server_cls is PromptWSGIServer
     assert args == ("127.0.0.1:8000",)
     assert kwargs["use_reloader"] is True
 

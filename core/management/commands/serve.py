@@ -41,7 +41,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.management import call_command
+from django.core.management import call_command, get_commands, load_command_class
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import get_internal_wsgi_application
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -50,6 +50,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config
 
 from core import gunicorn_conf
+from core.prompt_server import PromptWSGIServer
 from core.workers import jobs_need_a_worker
 
 #: Seconds between two ticks of the periodic jobs beside the development server.
@@ -276,8 +277,12 @@ class Command(BaseCommand):
             self.runserver(addrport, options)
 
     def runserver(self, addrport: str, options: dict[str, Any]) -> None:
+        # runserver as the installed apps define it (WhiteNoise's, which leaves static files to
+        # the middleware), serving through the prompt server (no Nagle wait per request).
+        command: Any = load_command_class(get_commands()["runserver"], "runserver")
+        command.server_cls = PromptWSGIServer
         call_command(
-            "runserver",
+            command,
             addrport,
             use_ipv6=options["ipv6"],
             use_threading=not options["nothreading"],
