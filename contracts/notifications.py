@@ -10,14 +10,12 @@ checked against the one visibility rule at the moment of sending
 from __future__ import annotations
 
 import logging
-from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
@@ -25,6 +23,7 @@ from contracts import services
 from contracts.choices import ReminderKind
 from contracts.models import Contract, ContractReminder
 from core.context import acting_as
+from core.email import automated_email, may_read, send_all
 from core.tenancy.choices import CouncilRole
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
@@ -53,11 +52,8 @@ def recipients(contract: Contract) -> list[Any]:
     told = []
     for pk in dict.fromkeys(ids):
         person = people.get(pk)
-        if person is None or not person.is_active or not person.email:
-            continue
-        if not Contract.objects.visible_to(person).filter(pk=contract.pk).exists():
-            continue
-        told.append(person)
+        if may_read(Contract, contract.pk, person):
+            told.append(person)
     return told
 
 
@@ -78,24 +74,14 @@ def message_for(reminder: ContractReminder, person: Any) -> EmailMultiAlternativ
         "dates": services.dates(contract, today),
         "url": f"{settings.CONCORD_BASE_URL}{contract.get_absolute_url()}",
     }
-    domain = str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip(">") or "localhost"
-    subject = f"[{contract.reference}] {contract.title}: {what} is {reminder.due_on:%d %B %Y}"
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split())[:200],
-        body=render_to_string("contracts/email/reminder.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[person.email],
-        headers={
-            "Message-ID": make_msgid(idstring="contract", domain=domain),
-            "Auto-Submitted": "auto-generated",
-            "X-Auto-Response-Suppress": "All",
-            "X-Concord-Contract": contract.reference,
-        },
+    return automated_email(
+        subject=f"[{contract.reference}] {contract.title}: {what} is {reminder.due_on:%d %B %Y}",
+        template="contracts/email/reminder",
+        context=context,
+        to=person.email,
+        kind="contract",
+        headers={"X-Concord-Contract": contract.reference},
     )
-    message.attach_alternative(
-        render_to_string("contracts/email/reminder.html", context), "text/html"
-    )
-    return message
 
 
 @task()
@@ -116,7 +102,6 @@ def send_contract_reminder(reminder_id: int) -> int:
         messages = [message_for(reminder, person) for person in recipients(reminder.contract)]
         if not messages:
             return 0
-        with get_connection() as connection:
-            sent = connection.send_messages(messages) or 0
+        sent = send_all(messages)
         logger.info("contract reminder: %s email(s) for %s", sent, reminder.contract.reference)
         return int(sent)

@@ -10,17 +10,15 @@ the moment of sending, so nobody is written to about a record they cannot open.
 from __future__ import annotations
 
 import logging
-from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.template.loader import render_to_string
 from django_tasks import task
 
 from contracts.procurement import CallOff, PurchaseRequest
 from core.context import acting_as
+from core.email import automated_email, may_read, send_all
 from core.tenancy.choices import CouncilRole, ServiceRole
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
@@ -40,40 +38,17 @@ def notify_call_off_held(call_off_id: int) -> None:
 
 def _able(people: list[Any], model: Any, pk: int) -> list[Any]:
     """The active people with an address who may open the record now."""
-    return [
-        person
-        for person in people
-        if person.is_active
-        and person.email
-        and model.objects.visible_to(person).filter(pk=pk).exists()
-    ]
+    return [person for person in people if may_read(model, pk, person)]
 
 
 def _message(subject: str, template: str, context: dict[str, Any], person: Any) -> Any:
-    domain = str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip(">") or "localhost"
-    context = {**context, "person": person}
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split())[:200],
-        body=render_to_string(f"contracts/email/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[person.email],
-        headers={
-            "Message-ID": make_msgid(idstring="procurement", domain=domain),
-            "Auto-Submitted": "auto-generated",
-            "X-Auto-Response-Suppress": "All",
-        },
+    return automated_email(
+        subject=subject,
+        template=f"contracts/email/{template}",
+        context={**context, "person": person},
+        to=person.email,
+        kind="procurement",
     )
-    message.attach_alternative(
-        render_to_string(f"contracts/email/{template}.html", context), "text/html"
-    )
-    return message
-
-
-def _send(messages: list[Any]) -> int:
-    if not messages:
-        return 0
-    with get_connection() as connection:
-        return int(connection.send_messages(messages) or 0)
 
 
 @task()
@@ -100,7 +75,7 @@ def send_request_awaiting(request_id: int) -> int:
             "url": f"{settings.CONCORD_BASE_URL}{request.get_absolute_url()}",
         }
         subject = f"[{request.reference}] Purchase request awaiting your approval: {request.title}"
-        sent = _send(
+        sent = send_all(
             [
                 _message(subject, "request_awaiting", context, person)
                 for person in _able(people, PurchaseRequest, request.pk)
@@ -140,7 +115,7 @@ def send_call_off_held(call_off_id: int) -> int:
             f"[{call_off.reference}] Call-off held: it would take {framework.reference} past "
             "its ceiling"
         )
-        sent = _send(
+        sent = send_all(
             [
                 _message(subject, "call_off_held", context, person)
                 for person in _able(people, CallOff, call_off.pk)

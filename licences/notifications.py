@@ -11,18 +11,17 @@ another council's people are never written to, whatever their role.
 from __future__ import annotations
 
 import logging
-from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
 from core.context import acting_as
+from core.email import automated_email, may_read, send_all
 from core.tenancy.choices import CouncilRole, ServiceRole
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
@@ -61,9 +60,7 @@ def recipients(agreement: LicenceAgreement) -> list[Any]:
     told = []
     for pk in dict.fromkeys(ids):
         person = people.get(pk)
-        if person is None or not person.is_active or not person.email:
-            continue
-        if not LicenceAgreement.objects.visible_to(person).filter(pk=agreement.pk).exists():
+        if not may_read(LicenceAgreement, agreement.pk, person):
             continue
         told.append(person)
     return told
@@ -82,24 +79,14 @@ def message_for(agreement: LicenceAgreement, person: Any) -> EmailMultiAlternati
         "what": what,
         "url": f"{settings.CONCORD_BASE_URL}{agreement.get_absolute_url()}",
     }
-    domain = str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip(">") or "localhost"
-    subject = f"[{agreement.reference}] {agreement.product.name} {what} on {due:%d %B %Y}"
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split())[:200],
-        body=render_to_string("licences/email/renewal.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[person.email],
-        headers={
-            "Message-ID": make_msgid(idstring="licence", domain=domain),
-            "Auto-Submitted": "auto-generated",
-            "X-Auto-Response-Suppress": "All",
-            "X-Concord-Licence-Agreement": agreement.reference,
-        },
+    return automated_email(
+        subject=f"[{agreement.reference}] {agreement.product.name} {what} on {due:%d %B %Y}",
+        template="licences/email/renewal",
+        context=context,
+        to=person.email,
+        kind="licence",
+        headers={"X-Concord-Licence-Agreement": agreement.reference},
     )
-    message.attach_alternative(
-        render_to_string("licences/email/renewal.html", context), "text/html"
-    )
-    return message
 
 
 @task()
@@ -117,7 +104,6 @@ def send_renewal_reminder(agreement_id: int) -> int:
         messages = [message_for(agreement, person) for person in recipients(agreement)]
         if not messages:
             return 0
-        with get_connection() as connection:
-            sent = connection.send_messages(messages) or 0
+        sent = send_all(messages)
         logger.info("renewal reminder: %s email(s) for %s", sent, agreement.reference)
         return int(sent)

@@ -10,16 +10,15 @@ to about a project they cannot see.
 from __future__ import annotations
 
 import logging
-from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django_tasks import task
 
 from core.context import acting_as
+from core.email import automated_email, may_read, send_all
 from core.tenancy.scoping import system_scope
 from portfolio.models import Project, ProjectIssue, Risk
 
@@ -43,39 +42,17 @@ def notify_report(project: Project) -> None:
     transaction.on_commit(lambda: send_report_missing.enqueue(project_id=project_id))
 
 
-def _may_read(model: Any, obj: Any, person: Any) -> bool:
-    if person is None or not person.is_active or not person.email:
-        return False
-    return bool(model.objects.visible_to(person).filter(pk=obj.pk).exists())
-
-
 def _message(
     subject: str, template: str, context: dict[str, Any], person: Any, reference: str
 ) -> EmailMultiAlternatives:
-    domain = str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip(">") or "localhost"
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split())[:200],
-        body=render_to_string(f"portfolio/email/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[person.email],
-        headers={
-            "Message-ID": make_msgid(idstring="portfolio", domain=domain),
-            "Auto-Submitted": "auto-generated",
-            "X-Auto-Response-Suppress": "All",
-            "X-Concord-Project": reference,
-        },
+    return automated_email(
+        subject=subject,
+        template=f"portfolio/email/{template}",
+        context=context,
+        to=person.email,
+        kind="portfolio",
+        headers={"X-Concord-Project": reference},
     )
-    message.attach_alternative(
-        render_to_string(f"portfolio/email/{template}.html", context), "text/html"
-    )
-    return message
-
-
-def _send(messages: list[EmailMultiAlternatives]) -> int:
-    if not messages:
-        return 0
-    with get_connection() as connection:
-        return int(connection.send_messages(messages) or 0)
 
 
 @task()
@@ -86,7 +63,7 @@ def send_entry_review(kind: str, entry_id: int) -> int:
         return 0
     with system_scope(f"reminding a {kind}'s owner"), acting_as(label=f"job:{kind} review"):
         entry = model.objects.select_related("project", "owner").filter(pk=entry_id).first()
-        if entry is None or not _may_read(model, entry, entry.owner):
+        if entry is None or not may_read(model, entry.pk, entry.owner):
             return 0
         context = {
             "entry": entry,
@@ -98,7 +75,7 @@ def send_entry_review(kind: str, entry_id: int) -> int:
             f"[{entry.project.reference}] Review the {kind}: {entry.title} "
             f"(due {entry.review_date:%d %B %Y})"
         )
-        sent = _send(
+        sent = send_all(
             [_message(subject, "entry_review", context, entry.owner, entry.project.reference)]
         )
         logger.info("%s review: %s email(s) for %s %s", kind, sent, kind, entry.pk)
@@ -112,7 +89,7 @@ def send_report_missing(project_id: int) -> int:
         project = Project.objects.select_related("manager").filter(pk=project_id).first()
         if project is None or project.report_reminded_for is None:
             return 0
-        if not _may_read(Project, project, project.manager):
+        if not may_read(Project, project.pk, project.manager):
             return 0
         context = {
             "project": project,
@@ -123,7 +100,7 @@ def send_report_missing(project_id: int) -> int:
         subject = (
             f"[{project.reference}] The report for {project.report_reminded_for:%B %Y} is missing"
         )
-        sent = _send(
+        sent = send_all(
             [_message(subject, "report_missing", context, project.manager, project.reference)]
         )
         logger.info("report missing: %s email(s) for %s", sent, project.reference)

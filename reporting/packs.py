@@ -29,11 +29,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.email import automated_email, send_all
 from core.tenancy.choices import CouncilRole, ServiceRole
 from core.tenancy.models import Membership, Partner
 from reporting import dashboards, figures
@@ -301,15 +302,13 @@ def message_for(pack: MonthlyPack, person: Any, pdf: bytes) -> EmailMultiAlterna
         "url": f"{base}{reverse('reporting:pack_download', args=[pack.pk])}",
         "list_url": f"{base}{reverse('reporting:packs')}",
     }
-    subject = f"Monthly pack for {pack.period:%B %Y}: {pack.scope_name}"
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("reporting/email/pack.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[person.email],
-        headers={"Auto-Submitted": "auto-generated"},
+    message = automated_email(
+        subject=f"Monthly pack for {pack.period:%B %Y}: {pack.scope_name}",
+        template="reporting/email/pack",
+        context=context,
+        to=person.email,
+        kind="pack",
     )
-    message.attach_alternative(render_to_string("reporting/email/pack.html", context), "text/html")
     message.attach(pack.filename, pdf, "application/pdf")
     return message
 
@@ -322,10 +321,7 @@ def send_pack(pack: MonthlyPack, now: datetime.datetime | None = None) -> int:
     people = recipients(pack)
     pdf = pack_bytes(pack) if people else b""
     messages = [message_for(pack, person, pdf) for person in people]
-    sent = 0
-    if messages:
-        with get_connection() as connection:
-            sent = connection.send_messages(messages) or 0
+    sent = send_all(messages)
     pack.emailed_at = now or timezone.now()
     pack.recipients = sent
     pack.save(update_fields=["emailed_at", "recipients"])
