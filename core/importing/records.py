@@ -58,6 +58,7 @@ from core.importing.reading import (
     read_rows,
 )
 from core.importing.result import MAX_ERRORS, ImportResult, RowError
+from core.importing.states import StateColumn, state_columns
 from core.importing.values import ImportColumn, ValueReader, plain_cell
 from core.services import kept_audience, set_audience, set_owner_shares
 from core.tenancy.access import ADD, CHANGE, IMPORT, VIEW, access_for
@@ -115,6 +116,10 @@ class _Importer:
         # The councils a record for chosen councils is for (core.importing.audience).
         self.audience = AudienceReader(user) if takes_audience(model) else None
         self.audience_position: int | None = None
+        # Columns holding a state the record moves through by its app's rule
+        # (core.importing.states), and where each is in the file.
+        self.states = state_columns(model)
+        self.state_positions: dict[str, int] = {}
         # The field naming a partner-owned record's one council (a row's council, in which a
         # per-council catalogue's natural key is looked up: core.importing.values).
         self._council_attname = (
@@ -174,6 +179,10 @@ class _Importer:
             if name == SHARES_COLUMN and self.shares is not None:
                 continue
             if name == AUDIENCE_COLUMN and self.audience is not None:
+                continue
+            if name in self.states:
+                if name in found:
+                    self.state_positions[name] = found[name]
                 continue
             if name in found:
                 self.columns.append(ImportColumn.of(self.model, name, found[name]))
@@ -312,6 +321,7 @@ class _Importer:
         width = max(
             [c.position for c in self.columns]
             + [self.id_position or 0, self.shares_position or 0, self.audience_position or 0]
+            + list(self.state_positions.values())
         )  # the rightmost column
         if any(not is_blank(c) for c in cells[width + 1 :]):
             self.error(row, "", "This row has more cells than the header has columns.")
@@ -392,6 +402,10 @@ class _Importer:
             # Written whatever the row says or the record held (a driver figure imported is
             # entered, as one typed on its page is).
             setattr(instance, name, value)
+        moves = self._read_states(row, cells, instance, creating, bad_fields)
+        if moves is None:
+            row_ok = False
+        instance._import_moves = moves or []  # type: ignore[union-attr]
         if not self._may_import(row, instance, creating, bad_fields):
             return
         repeated = self._repeats(row, instance, cells, bad_fields)
@@ -436,6 +450,49 @@ class _Importer:
                 self._count(creating)
             return
         self._save(row, instance, creating, cells)
+
+    def _read_states(
+        self, row: int, cells: list[Any], instance: Any, creating: bool, bad: set[str]
+    ) -> list[tuple[StateColumn, str]] | None:
+        """The row's state columns (core.importing.states): a new record's starting state is
+        set; an updated record's moves are checked by the app's rule and returned, to be made
+        once the record is written. None when a cell names an unknown state or a move (or a
+        start) the rule refuses, each reported on its column."""
+        moves: list[tuple[StateColumn, str]] = []
+        ok = True
+        for name, position in self.state_positions.items():
+            column = self.states[name]
+            raw = cells[position] if position < len(cells) else None
+            if isinstance(raw, UnusableCell):
+                self.error(row, name, raw.message)
+                bad.add(name)
+                ok = False
+                continue
+            if _empty(raw):
+                continue  # the state stays as it is (a new record's default)
+            try:
+                state = column.read(str(plain_cell(raw)).strip())
+                if creating:
+                    column.start(instance, state)
+                elif state != column.current(instance):
+                    column.check(instance, state)
+                    moves.append((column, state))
+            except ValidationError as exc:
+                for message in _unique_messages(exc.messages):
+                    self.error(row, name, message)
+                bad.add(name)
+                ok = False
+        return moves if ok else None
+
+    def _make_moves(self, row: int, instance: Any) -> None:
+        """Make an updated record's moves through its app's rule, once it is written
+        (recorded as any move is, by the importing person); _MoveRefused if the rule refuses
+        one now (someone moved the record since the row was checked)."""
+        for column, state in getattr(instance, "_import_moves", ()):
+            try:
+                column.move(instance, state, self.user)
+            except ValidationError as exc:
+                raise _MoveRefused(row, column.name, _unique_messages(exc.messages)) from None
 
     def _read_shares(self, row: int, cells: list[Any], creating: bool) -> tuple[bool, Any]:
         """A co-owned record's owners from its row: (ok, {partner: percentage} or None to keep
@@ -767,6 +824,13 @@ class _Importer:
                 hidden = write_in_bulk(self.model, self.user, writes, self._owners)
                 if hidden:
                     raise _Invisible(hidden)
+                for item in writes:
+                    self._make_moves(item.row, item.instance)
+        except _MoveRefused as exc:
+            undo_in_memory(writes)
+            for message in exc.messages:
+                self.error(exc.row, exc.column, message)
+            return
         except _Invisible as exc:
             undo_in_memory(writes)
             for row in exc.args[0]:
@@ -796,6 +860,7 @@ class _Importer:
                     # The flag was saved with the record; the councils named, as pages and
                     # the API save them (the change log names the importer).
                     set_audience(instance, audience[0])
+                self._make_moves(row, instance)
                 if getattr(self.model, "ownership", "partner") not in ("partner", "catalogue"):
                     # Who owns it is not a column here: make sure its author can still see it.
                     visible = self.model.objects.visible_to(self.user).filter(pk=instance.pk)
@@ -803,6 +868,10 @@ class _Importer:
                         raise _Invisible
         except _Invisible:
             self.error(row, "", "You would not be able to see this record after the import.")
+            return
+        except _MoveRefused as exc:
+            for message in exc.messages:
+                self.error(row, exc.column, message)
             return
         except ValidationError as exc:
             # A rule the model checks again as it saves, under a lock (a licence agreement's
@@ -879,6 +948,14 @@ def match_set(entry: str | tuple[str, ...]) -> tuple[str, ...]:
 
 class _Invisible(Exception):
     """A saved record its author could no longer see."""
+
+
+class _MoveRefused(Exception):
+    """A state column's move refused by the app's rule as the record was written."""
+
+    def __init__(self, row: int, column: str, messages: list[str]) -> None:
+        super().__init__(row, column, messages)
+        self.row, self.column, self.messages = row, column, messages
 
 
 def _unique_messages(messages: list[str]) -> list[str]:
