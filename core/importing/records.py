@@ -11,6 +11,10 @@ A record for chosen councils (an `AudienceModel`) takes a ``councils`` column
 ``all`` from someone who may import for every council; its councils are saved through
 `core.services.set_audience`, so the change log records them under the importer.
 
+A state a record moves through by its app's rule (an asset's lifecycle state) is a state
+column (core.importing.states): a new record starts in it, an updated one's move is checked by
+the rule with the row and made by it once the record is written, as the importer.
+
 Visibility is never bypassed. Related records are looked up among those the importing person
 can see (`core.importing.values`). An ``id`` column updates records the person may change: the
 person must be allowed to change and import the record's owners as they are (a former
