@@ -30,9 +30,11 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from core.changelog import new_change, write_changes
-from core.models import ChangeAction
+from core.changelog import new_change
+from core.importing.inserts import insert, insert_values, insertable
+from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
 from core.tenancy.records import ConcordModel, OwnerShare, SharedOwnershipModel
+from core.tenancy.scoping import is_change_logged, unlogged_write
 
 #: Why the import writes records with bulk writes that send no save signal: it writes their
 #: change records itself (core.tenancy.scoping.ChangeLoggedWrites.unlogged).
@@ -99,9 +101,8 @@ def write_in_bulk(
             instance.version = (instance.version or 0) + 1
         instance.updated_at = now
 
-    manager = model.objects.unlogged(WHY)
     if creates:
-        manager.bulk_create([p.instance for p in creates])
+        _create(model, [p.instance for p in creates])
     if updates:
         meta = model._meta
         fields = [
@@ -115,7 +116,7 @@ def write_in_bulk(
     share_changes: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
     if shared:
         replaced: list[int] = []
-        new_shares: list[OwnerShare] = []
+        new_shares: list[tuple[int, int, int, Decimal]] = []
         for item in pending:
             pk = item.instance.pk
             old = {} if item.creating else owners.get(pk, {})
@@ -128,19 +129,16 @@ def write_in_bulk(
             if old:
                 replaced.append(pk)
             new_shares += [
-                OwnerShare(
-                    content_type=content_type,
-                    object_id=pk,
-                    partner_id=partner.pk,
-                    percentage=_percent(pct),
-                )
+                (content_type.pk, pk, partner.pk, _percent(pct))
                 for partner, pct in item.shares.items()
             ]
             share_changes[pk] = (before, after)
         if replaced:
             OwnerShare.objects.filter(content_type=content_type, object_id__in=replaced).delete()
         if new_shares:
-            OwnerShare.objects.bulk_create(new_shares)
+            insert_values(
+                OwnerShare, ("content_type", "object_id", "partner", "percentage"), new_shares
+            )
 
     # The change records, in the order a save a record at a time writes them.
     changes = []
@@ -179,7 +177,7 @@ def write_in_bulk(
             if record is not None:
                 changes.append(record)
         afters.append(after)
-    write_changes(changes)
+    _write_changes(changes)
     for item, after in zip(pending, afters, strict=True):
         item.instance._loaded_values = after
 
@@ -189,6 +187,36 @@ def write_in_bulk(
     pks = [p.instance.pk for p in pending]
     seen = set(model.objects.visible_to(user, VIEW).filter(pk__in=pks).values_list("pk", flat=True))
     return [p.row for p in pending if p.instance.pk not in seen]
+
+
+def _create(model: type[ConcordModel], objs: list[Any]) -> None:
+    """Insert new records (core.importing.inserts), telling `unlogged_write` as the stated
+    unlogged ``bulk_create`` does (the search index follows it: core.search)."""
+    if not insertable(model):
+        model.objects.unlogged(WHY).bulk_create(objs)
+        return
+    then: list[Any] = []
+    if is_change_logged(model):
+        answers = unlogged_write.send(
+            sender=model, queryset=model.objects.unlogged(WHY), objs=objs, fields=None
+        )
+        then = [answer for _, answer in answers if callable(answer)]
+    insert(model, objs, returning=True)
+    for call in then:
+        call(objs)
+
+
+def _write_changes(changes: list[tuple[ChangeRecord, list[int]] | None]) -> None:
+    """The change records `core.changelog.write_changes` writes (each record, then a link to
+    each of its councils), with the inserts of core.importing.inserts."""
+    pending = [change for change in changes if change is not None]
+    if not pending:
+        return
+    insert(ChangeRecord, [record for record, _ in pending], returning=True)
+    links = [
+        (record.pk, partner_id) for record, partner_ids in pending for partner_id in partner_ids
+    ]
+    insert_values(ChangeRecordPartner, ("change", "partner"), links)
 
 
 def undo_in_memory(pending: Sequence[Pending]) -> None:

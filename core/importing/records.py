@@ -148,6 +148,12 @@ class _Importer:
         # shares as they are ({record id: {partner id: percentage}}).
         self._loaded: dict[int, Any] = {}
         self._handed: set[int] = set()
+        # Each row's match keys, worked out once a chunk ({(row, fields): key}).
+        self._keys: dict[tuple[int, tuple[str, ...]], Any] = {}
+        # Field values the model's field checks passed, by field: a value met again (a kind,
+        # a date, a supplier) is not checked again (`_clean`).
+        self._clean_values: dict[str, set[Any]] = {}
+        self._memo_fields = _memo_fields(model)
         self._owners: dict[int, dict[int, Decimal]] = {}
         self._shared = getattr(model, "ownership", "partner") == "shared"
         # Rows checked and waiting to be written in bulk, when the model allows it.
@@ -233,16 +239,16 @@ class _Importer:
     def _read_chunk(self, chunk: list[tuple[int, list[Any]]]) -> None:
         """Read the records a chunk's rows name, by id or by a match field, with one query
         (and one for co-owned records' shares), instead of a query or two a row."""
-        self._loaded, self._handed, self._owners = {}, set(), {}
+        self._loaded, self._handed, self._owners, self._keys = {}, set(), {}, {}
         wanted: set[int] = set()
         by_name = {c.name: c for c in self.columns}
-        for _, cells in chunk:
+        for number, cells in chunk:
             if self.id_position is not None and self.id_position < len(cells):
                 pk = self._id_in(cells[self.id_position])
                 if pk is not None:
                     wanted.add(pk)
             for names in self.match_fields:
-                key = self._match_key(names, cells, by_name)
+                key = self._keys[(number, names)] = self._match_key(names, cells, by_name)
                 if key is not None and key is not _UNREADABLE:
                     wanted.update(self._match_ids(names, key)[:2])
         if not wanted:
@@ -425,11 +431,7 @@ class _Importer:
                 continue
             try:
                 if check == "fields":
-                    instance.full_clean(
-                        exclude=exclude | found_related,
-                        validate_unique=False,
-                        validate_constraints=False,
-                    )
+                    self._clean(instance, exclude | found_related)
                 elif check == "unique":
                     instance.validate_unique(exclude=exclude)
                 else:
@@ -497,6 +499,34 @@ class _Importer:
                 column.move(instance, state, self.user)
             except ValidationError as exc:
                 raise _MoveRefused(row, column.name, _unique_messages(exc.messages)) from None
+
+    def _clean(self, instance: Any, exclude: set[str]) -> None:
+        """The model's ``full_clean`` without its uniqueness and constraint checks (made
+        apart), skipping the field checks of values this import has already seen pass: a
+        field check of a value alone (`_memo_fields`) gives the same answer each time, and a
+        file's kinds, models, dates and suppliers repeat on thousands of rows."""
+        seen = self._clean_values
+        again: set[str] = set()
+        fresh: list[tuple[str, str, Any]] = []
+        for name, attname in self._memo_fields:
+            if name in exclude:
+                continue
+            value = getattr(instance, attname)
+            try:
+                if value in seen.get(name, ()):
+                    again.add(name)
+                else:
+                    fresh.append((name, attname, value))
+            except TypeError:  # not hashable: checked every time
+                continue
+        instance.full_clean(
+            exclude=exclude | again, validate_unique=False, validate_constraints=False
+        )
+        for name, attname, value in fresh:
+            values = seen.setdefault(name, set())
+            # Only a value the checks left as it was (one they trimmed is not the same).
+            if len(values) < _CLEAN_MEMO_SIZE and getattr(instance, attname) == value:
+                values.add(value)
 
     def _read_shares(self, row: int, cells: list[Any], creating: bool) -> tuple[bool, Any]:
         """A co-owned record's owners from its row: (ok, {partner: percentage} or None to keep
@@ -661,7 +691,9 @@ class _Importer:
         values, whatever the capitals; (True, None) when none has."""
         by_name = {c.name: c for c in self.columns}
         for names in self.match_fields:
-            key = self._match_key(names, cells, by_name)
+            key = self._keys.get((row, names), _NOT_READ)
+            if key is _NOT_READ:
+                key = self._match_key(names, cells, by_name)
             if key is _UNREADABLE:
                 return True, None
             if key is None:
@@ -933,7 +965,7 @@ class _Importer:
             if self.progress and done % PROGRESS_EVERY == 0:
                 self.progress(done, total)
         self._flush()
-        self._loaded, self._handed, self._owners = {}, set(), {}
+        self._loaded, self._handed, self._owners, self._keys = {}, set(), {}, {}
         return done
 
 
@@ -943,6 +975,24 @@ def _empty(raw: Any) -> bool:
 
 #: A match field's cell that cannot be read (its column's own check reports it).
 _UNREADABLE = object()
+#: A row whose match key was not worked out with its chunk.
+_NOT_READ = object()
+#: Values remembered as passing a field's checks, at most, a field (`_Importer._clean`).
+_CLEAN_MEMO_SIZE = 2_000
+
+
+def _memo_fields(model: type[models.Model]) -> list[tuple[str, str]]:
+    """(name, attname) of the fields whose checks depend on their value alone: Django's own
+    ``validate`` (choices, null, blank) and the field's validators, on a plain value (not a
+    related record, not JSON, whose checks may read more)."""
+    found = []
+    for f in model._meta.concrete_fields:
+        if f.is_relation or f.primary_key or not f.editable:
+            continue
+        if type(f).validate is not models.Field.validate or type(f).clean is not models.Field.clean:
+            continue
+        found.append((f.name, f.attname))
+    return found
 
 
 def match_set(entry: str | tuple[str, ...]) -> tuple[str, ...]:
