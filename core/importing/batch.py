@@ -30,7 +30,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from core.changelog import new_change
+from core.changelog import change_values
 from core.importing.inserts import insert, insert_values, insertable
 from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
 from core.tenancy.records import ConcordModel, OwnerShare, SharedOwnershipModel
@@ -141,8 +141,14 @@ def write_in_bulk(
             )
 
     # The change records, in the order a save a record at a time writes them.
-    changes = []
+    changes: list[tuple[dict[str, Any], list[int]]] = []
     afters = []
+
+    def log(action: str, before: Any, after: Any, councils: list[int]) -> None:
+        values = change_values(instance, action, before, after)
+        if values is not None:
+            changes.append((values, sorted(set(councils))))
+
     for item in pending:
         instance = item.instance
         pk = instance.pk
@@ -157,25 +163,18 @@ def write_in_bulk(
                 None if item.creating else befores[id(instance)]
             )
         if item.creating:
-            changes.append(new_change(instance, ChangeAction.CREATE, None, after, councils))
+            log(ChangeAction.CREATE, None, after, councils)
         else:
-            record = new_change(
-                instance, ChangeAction.UPDATE, befores[id(instance)], after, councils
-            )
-            if record is not None:
-                changes.append(record)
+            log(ChangeAction.UPDATE, befores[id(instance)], after, councils)
         if pk in share_changes:
             before_shares, after_shares = share_changes[pk]
             moved = sorted({*(int(p) for p in before_shares), *(int(p) for p in after_shares)})
-            record = new_change(
-                instance,
+            log(
                 ChangeAction.UPDATE,
                 {"owner_shares": before_shares},
                 {"owner_shares": after_shares},
                 moved,
             )
-            if record is not None:
-                changes.append(record)
         afters.append(after)
     _write_changes(changes)
     for item, after in zip(pending, afters, strict=True):
@@ -206,15 +205,38 @@ def _create(model: type[ConcordModel], objs: list[Any]) -> None:
         call(objs)
 
 
-def _write_changes(changes: list[tuple[ChangeRecord, list[int]] | None]) -> None:
-    """The change records `core.changelog.write_changes` writes (each record, then a link to
-    each of its councils), with the inserts of core.importing.inserts."""
-    pending = [change for change in changes if change is not None]
-    if not pending:
+#: A change record's columns, as `core.changelog.change_values` gives them.
+_CHANGE_FIELDS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "request_id",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+    "changed_fields",
+)
+
+
+def _write_changes(changes: list[tuple[dict[str, Any], list[int]]]) -> None:
+    """The rows `core.changelog.write_changes` writes (each change record, then a link to
+    each of its councils), from `core.changelog.change_values` and with the inserts of
+    core.importing.inserts: no model instance a change record."""
+    if not changes:
         return
-    insert(ChangeRecord, [record for record, _ in pending], returning=True)
+    ids = insert_values(
+        ChangeRecord,
+        _CHANGE_FIELDS,
+        [[values[name] for name in _CHANGE_FIELDS] for values, _ in changes],
+        returning=True,
+    )
     links = [
-        (record.pk, partner_id) for record, partner_ids in pending for partner_id in partner_ids
+        (change_id, partner_id)
+        for change_id, (_, partner_ids) in zip(ids, changes, strict=True)
+        for partner_id in partner_ids
     ]
     insert_values(ChangeRecordPartner, ("change", "partner"), links)
 

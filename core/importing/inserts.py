@@ -120,18 +120,23 @@ def insert(
 
 
 def insert_values(
-    model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: bool = False,
+) -> list[Any]:
     """INSERT `rows` of `model`, each the values of the fields `names` in that order (a
-    foreign key's id by its field's name or attname), with one ``executemany``, without making
-    a model instance a row: for rows nothing refers to and nothing works out as they are saved
-    (the change records' councils, owner shares)."""
+    foreign key's id by its field's name or attname), without making a model instance a row:
+    for rows nothing works out as they are saved (change records, their councils, owner
+    shares). With `returning`, the new ids in the rows' order (a few ``INSERT ... RETURNING``);
+    without, one ``executemany``."""
     if not rows:
-        return
+        return []
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
     assert all(isinstance(f, models.Field) and f.concrete for f in fields), names
-    _write(model, fields, rows, returning=False, using="default")  # type: ignore[arg-type]
+    return _write(model, fields, rows, returning=returning, using="default")  # type: ignore[arg-type]
 
 
 def _write(
