@@ -3,12 +3,13 @@
 A record saved on its own costs a dozen queries: the row, its change record and the record's
 councils in it, its search entries, a co-owned record's shares and their change record, the
 check that its author can still see it. `write_in_bulk` writes a chunk of checked rows with a
-handful instead: the records (``bulk_create``, and ``bulk_update`` one ``UPDATE`` per row sent
-as a batch), their change records and the councils of each (``bulk_create``: the change log
-still holds every write, as each save would have written it, core.changelog), the shares of
-co-owned records and their change records, the search entries (core.search follows the stated
-unlogged writes, core.tenancy.scoping.unlogged_write), and one query for the rows their
-author could not see afterwards.
+handful instead: the records (new ones with the inserts of core.importing.inserts, built once
+rather than compiled an object at a time; ``bulk_update`` one ``UPDATE`` per row sent as a
+batch), their change records and the councils of each (from `core.changelog.change_values`,
+with the same inserts: the change log still holds every write, as each save would have written
+it), the shares of co-owned records and their change records, the search entries (core.search
+follows the stated unlogged writes, core.tenancy.scoping.unlogged_write, which the inserts tell
+as ``bulk_create`` does), and one query for the rows their author could not see afterwards.
 
 Which models: those whose ``save`` is the foundation's own (`bulk_writable`), whose derived
 fields are worked out by `ConcordModel.derive`, and whose visibility follows from their owning
