@@ -2,6 +2,12 @@
 (core.importing.formats): a Snipe-IT asset export (CSV), an Intune "All devices" export (CSV)
 and GLPI inventory JSON (one inventory, or a list of them). Registered when the app is ready.
 
+An asset's lifecycle state is not a plain field: it moves only through the register's rule
+(assets.services.move). `LIFECYCLE_COLUMN` is the import column that carries it (a Snipe-IT
+export's "Status"; ``lifecycle_state`` in Concord's own files), through the foundation's state
+columns (core.importing.states): a new asset starts in it, an asset already held moves to it by
+the rule, recorded under the importing person, and an illegal move is the row's error.
+
 What each tool's columns become is in docs/assets.md. Matching a row to an asset already held
 (by serial number, then asset tag) is the import's own (`Asset.import_match_fields`): a
 re-import updates instead of duplicating.
@@ -18,11 +24,14 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 
-from assets.choices import AssetKind
+from assets.choices import AssetKind, LifecycleState
 from assets.models import Asset, HardwareModel
 from core.importing.files import ImportFileError
 from core.importing.formats import ForeignFormat, register
+from core.importing.states import StateColumn
+from core.importing.states import register as register_state
 from core.tenancy.models import Partner
 
 #: The columns every converted file has, in Concord's order.
@@ -42,6 +51,7 @@ COLUMNS = (
     "supplier",
     "warranty_ends",
     "notes",
+    "lifecycle_state",
 )
 
 _KIND_WORDS = (
@@ -185,6 +195,7 @@ SNIPEIT_COLUMNS = {
     "supplier": "Supplier",
     "warranty_ends": "Warranty Months",
     "notes": "Notes",
+    "lifecycle_state": "Status",
 }
 
 
@@ -234,9 +245,9 @@ def snipeit_rows(fileobj: IO[bytes], filename: str, user: Any) -> Iterator[list[
             _notes(
                 ("Notes", _first(v, "notes", "asset notes")),
                 ("Model as exported", "" if known else " ".join(p for p in (maker, model) if p)),
-                ("Status", v.get("status", "")),
                 ("Location", "" if site else location),
             ),
+            v.get("status", ""),
         ]
 
 
@@ -301,6 +312,7 @@ def intune_rows(fileobj: IO[bytes], filename: str, user: Any) -> Iterator[list[A
                 ("Ownership", v.get("ownership", "")),
                 ("Compliance", v.get("compliance", "")),
             ),
+            "",
         ]
 
 
@@ -378,6 +390,7 @@ def glpi_rows(fileobj: IO[bytes], filename: str, user: Any) -> Iterator[list[Any
                 ),
                 ("GLPI device id", str(inventory.get("deviceid", ""))),
             ),
+            "",
         ]
 
 
@@ -442,6 +455,114 @@ GLPI = ForeignFormat(
 
 
 def register_formats() -> None:
-    """Let asset imports take the three tools' files (core.importing.formats)."""
+    """Let asset imports take the three tools' files (core.importing.formats) and the
+    lifecycle state column (core.importing.states)."""
     for fmt in (INTUNE, SNIPEIT, GLPI):
         register(Asset, fmt)
+    register_state(Asset, LIFECYCLE_COLUMN)
+
+
+# The lifecycle state column ---------------------------------------------------------------
+
+S = LifecycleState
+
+#: Snipe-IT's status labels (its defaults, in lower case) and status types, as Concord's
+#: lifecycle states (docs/assets.md). A label of its own a council made is read by its type,
+#: written after it in brackets as Snipe-IT shows it ("Spare (deployable)"), or alone.
+SNIPEIT_STATUSES: dict[str, str] = {
+    "ready to deploy": S.IN_STOCK,
+    "deployed": S.DEPLOYED,
+    "pending": S.ORDERED,
+    "archived": S.RETIRED,
+    "broken": S.IN_REPAIR,
+    "out for repair": S.IN_REPAIR,
+    "out for diagnostics": S.IN_REPAIR,
+    "lost/stolen": S.RETIRED,
+    "lost": S.RETIRED,
+    "stolen": S.RETIRED,
+}
+SNIPEIT_TYPES: dict[str, str] = {
+    "deployable": S.IN_STOCK,
+    "pending": S.ORDERED,
+    "archived": S.RETIRED,
+    "undeployable": S.IN_REPAIR,
+}
+
+_STATES: dict[str, str] = {
+    **{value: value for value in S.values},
+    **{str(label).lower(): value for value, label in S.choices},
+    **{value.replace("_", " "): value for value in S.values},
+    **SNIPEIT_TYPES,
+    **SNIPEIT_STATUSES,
+}
+
+_UNKNOWN_STATE = (
+    "'{text}' is not a lifecycle state. Enter one of: ordered, in stock, deployed, in repair, "
+    "retired, disposed; or a Snipe-IT status (Ready to Deploy, Deployed, Pending, Archived, "
+    "Broken, Out for Repair, Lost/Stolen) or its type (deployable, pending, archived, "
+    "undeployable)."
+)
+
+
+def lifecycle_state(text: str) -> str:
+    """The lifecycle state a cell names: Concord's code or words, a Snipe-IT status label,
+    a label followed by its type in brackets, or a type alone, whatever the capitals.
+    ValidationError, in plain words, for anything else."""
+    words = re.sub(r"\s+", " ", (text or "").strip().lower())
+    found = _STATES.get(words)
+    if found is None:
+        bracketed = re.match(r"^(.*?)\s*\(([^()]*)\)$", words)
+        if bracketed:
+            label, kind = bracketed.group(1).strip(), bracketed.group(2).strip()
+            found = _STATES.get(label) or SNIPEIT_TYPES.get(kind) or _STATES.get(kind)
+    if found is None:
+        raise ValidationError(_UNKNOWN_STATE.format(text=(text or "").strip()))
+    return found
+
+
+def _start(asset: Any, state: str) -> None:
+    if state == S.DISPOSED:
+        raise ValidationError(
+            "An asset cannot be imported as disposed: import it as retired, then dispose of it "
+            "on its page with the disposal certificate's reference."
+        )
+    asset.state = state
+
+
+def _check(asset: Any, state: str) -> None:
+    from assets.services import check_move
+
+    check_move(asset, state)
+    if state == S.DISPOSED:
+        raise ValidationError(
+            "An import cannot dispose of an asset: dispose of it on its page, with the disposal "
+            "certificate's reference."
+        )
+
+
+def _move(asset: Any, state: str, user: Any) -> None:
+    from assets.services import move
+
+    move(asset, state, user, note="Imported")
+
+
+LIFECYCLE_COLUMN = StateColumn(
+    name="lifecycle_state",
+    label="Lifecycle state",
+    help=(
+        "Where the asset is in its life. A new asset starts there (in stock if empty); an "
+        "asset already held moves there by the lifecycle's rules, recorded under your name, "
+        "and a move the rules refuse stops the import. Empty: the state stays as it is."
+    ),
+    allowed=(
+        "One of: ordered, in stock, deployed, in repair, retired (the words or the code, such "
+        "as in_stock). Snipe-IT's status labels and types are read too (docs/assets.md). An "
+        "import cannot dispose of an asset."
+    ),
+    example="deployed",
+    read=lifecycle_state,
+    current=lambda asset: str(asset.state),
+    start=_start,
+    check=_check,
+    move=_move,
+)

@@ -208,6 +208,9 @@ class Asset(SharedOwnershipModel):
         "supplier",
         "warranty_ends",
         "notes",
+        # Not a field: the state an asset starts in or moves to by the lifecycle's rule
+        # (assets.importers.LIFECYCLE_COLUMN, core.importing.states).
+        "lifecycle_state",
     )
     import_example: ClassVar[dict[str, str]] = {
         "owner_shares": "wcc",
@@ -225,6 +228,7 @@ class Asset(SharedOwnershipModel):
         "supplier": "Softcat",
         "warranty_ends": "2027-03-31",
         "notes": "",
+        "lifecycle_state": "deployed",
     }
     constraint_fields: ClassVar[dict[str, str]] = {"asset_tag_or_serial": "asset_tag"}
 

@@ -66,20 +66,10 @@ def allowed_moves(asset: Asset) -> list[str]:
     return list(MOVES.get(asset.state, ()))
 
 
-def move(
-    asset: Asset,
-    to_state: str,
-    user: Any,
-    *,
-    note: str = "",
-    disposal_method: str = "",
-    certificate_reference: str = "",
-    disposed_on: datetime.date | None = None,
-    at: datetime.datetime | None = None,
-) -> AssetMove:
-    """Move `asset` to `to_state`, recording who and when (an AssetMove). An illegal move is
-    refused with a ValidationError on ``to_state`` saying which moves are allowed; a move to
-    disposed needs a disposal method and certificate reference, recorded as the Disposal."""
+def check_move(asset: Asset, to_state: str) -> None:
+    """Refuse a move of `asset` to `to_state` the lifecycle does not allow (MOVES), with a
+    ValidationError on ``to_state`` saying which moves are allowed. An import checks each
+    row's move with it before anything is written (assets.importers.LIFECYCLE_COLUMN)."""
     labels = dict(S.choices)
     if to_state not in labels:
         raise ValidationError(
@@ -96,6 +86,23 @@ def move(
                 )
             }
         )
+
+
+def move(
+    asset: Asset,
+    to_state: str,
+    user: Any,
+    *,
+    note: str = "",
+    disposal_method: str = "",
+    certificate_reference: str = "",
+    disposed_on: datetime.date | None = None,
+    at: datetime.datetime | None = None,
+) -> AssetMove:
+    """Move `asset` to `to_state`, recording who and when (an AssetMove). An illegal move is
+    refused with a ValidationError on ``to_state`` saying which moves are allowed; a move to
+    disposed needs a disposal method and certificate reference, recorded as the Disposal."""
+    check_move(asset, to_state)
     moment = at or timezone.now()
     if to_state == S.DISPOSED:
         problems = {}

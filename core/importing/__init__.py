@@ -14,6 +14,8 @@ The parts, each changing for its own reasons:
 - `core.importing.columns`: the columns a model takes, what people call them, matching a header.
 - `core.importing.values`: what a cell becomes (natural keys among the records one can see;
   a per-council catalogue's within the row's council).
+- `core.importing.states`: a column that is not a plain field but a state the record moves
+  through by its app's rule (an asset's lifecycle state), registered by the app.
 - `core.importing.owners` and `core.importing.audience`: the councils of a co-owned record
   (``owner_shares``) and of a record for chosen councils (``councils``), read from one cell.
 - `core.importing.records`: rows to records: permissions, uniqueness, validation, and the

@@ -3,12 +3,13 @@
 A record saved on its own costs a dozen queries: the row, its change record and the record's
 councils in it, its search entries, a co-owned record's shares and their change record, the
 check that its author can still see it. `write_in_bulk` writes a chunk of checked rows with a
-handful instead: the records (``bulk_create``, and ``bulk_update`` one ``UPDATE`` per row sent
-as a batch), their change records and the councils of each (``bulk_create``: the change log
-still holds every write, as each save would have written it, core.changelog), the shares of
-co-owned records and their change records, the search entries (core.search follows the stated
-unlogged writes, core.tenancy.scoping.unlogged_write), and one query for the rows their
-author could not see afterwards.
+handful instead: the records (new ones with the inserts of core.importing.inserts, built once
+rather than compiled an object at a time; ``bulk_update`` one ``UPDATE`` per row sent as a
+batch), their change records and the councils of each (from `core.changelog.change_values`,
+with the same inserts: the change log still holds every write, as each save would have written
+it), the shares of co-owned records and their change records, the search entries (core.search
+follows the stated unlogged writes, core.tenancy.scoping.unlogged_write, which the inserts tell
+as ``bulk_create`` does), and one query for the rows their author could not see afterwards.
 
 Which models: those whose ``save`` is the foundation's own (`bulk_writable`), whose derived
 fields are worked out by `ConcordModel.derive`, and whose visibility follows from their owning
@@ -30,9 +31,11 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from core.changelog import new_change, write_changes
-from core.models import ChangeAction
+from core.changelog import change_values
+from core.importing.inserts import insert, insert_values, insertable
+from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
 from core.tenancy.records import ConcordModel, OwnerShare, SharedOwnershipModel
+from core.tenancy.scoping import is_change_logged, unlogged_write
 
 #: Why the import writes records with bulk writes that send no save signal: it writes their
 #: change records itself (core.tenancy.scoping.ChangeLoggedWrites.unlogged).
@@ -99,9 +102,8 @@ def write_in_bulk(
             instance.version = (instance.version or 0) + 1
         instance.updated_at = now
 
-    manager = model.objects.unlogged(WHY)
     if creates:
-        manager.bulk_create([p.instance for p in creates])
+        _create(model, [p.instance for p in creates])
     if updates:
         meta = model._meta
         fields = [
@@ -115,7 +117,7 @@ def write_in_bulk(
     share_changes: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
     if shared:
         replaced: list[int] = []
-        new_shares: list[OwnerShare] = []
+        new_shares: list[tuple[int, int, int, Decimal]] = []
         for item in pending:
             pk = item.instance.pk
             old = {} if item.creating else owners.get(pk, {})
@@ -128,23 +130,26 @@ def write_in_bulk(
             if old:
                 replaced.append(pk)
             new_shares += [
-                OwnerShare(
-                    content_type=content_type,
-                    object_id=pk,
-                    partner_id=partner.pk,
-                    percentage=_percent(pct),
-                )
+                (content_type.pk, pk, partner.pk, _percent(pct))
                 for partner, pct in item.shares.items()
             ]
             share_changes[pk] = (before, after)
         if replaced:
             OwnerShare.objects.filter(content_type=content_type, object_id__in=replaced).delete()
         if new_shares:
-            OwnerShare.objects.bulk_create(new_shares)
+            insert_values(
+                OwnerShare, ("content_type", "object_id", "partner", "percentage"), new_shares
+            )
 
     # The change records, in the order a save a record at a time writes them.
-    changes = []
+    changes: list[tuple[dict[str, Any], list[int]]] = []
     afters = []
+
+    def log(action: str, before: Any, after: Any, councils: list[int]) -> None:
+        values = change_values(instance, action, before, after)
+        if values is not None:
+            changes.append((values, sorted(set(councils))))
+
     for item in pending:
         instance = item.instance
         pk = instance.pk
@@ -159,27 +164,20 @@ def write_in_bulk(
                 None if item.creating else befores[id(instance)]
             )
         if item.creating:
-            changes.append(new_change(instance, ChangeAction.CREATE, None, after, councils))
+            log(ChangeAction.CREATE, None, after, councils)
         else:
-            record = new_change(
-                instance, ChangeAction.UPDATE, befores[id(instance)], after, councils
-            )
-            if record is not None:
-                changes.append(record)
+            log(ChangeAction.UPDATE, befores[id(instance)], after, councils)
         if pk in share_changes:
             before_shares, after_shares = share_changes[pk]
             moved = sorted({*(int(p) for p in before_shares), *(int(p) for p in after_shares)})
-            record = new_change(
-                instance,
+            log(
                 ChangeAction.UPDATE,
                 {"owner_shares": before_shares},
                 {"owner_shares": after_shares},
                 moved,
             )
-            if record is not None:
-                changes.append(record)
         afters.append(after)
-    write_changes(changes)
+    _write_changes(changes)
     for item, after in zip(pending, afters, strict=True):
         item.instance._loaded_values = after
 
@@ -189,6 +187,59 @@ def write_in_bulk(
     pks = [p.instance.pk for p in pending]
     seen = set(model.objects.visible_to(user, VIEW).filter(pk__in=pks).values_list("pk", flat=True))
     return [p.row for p in pending if p.instance.pk not in seen]
+
+
+def _create(model: type[ConcordModel], objs: list[Any]) -> None:
+    """Insert new records (core.importing.inserts), telling `unlogged_write` as the stated
+    unlogged ``bulk_create`` does (the search index follows it: core.search)."""
+    if not insertable(model):
+        model.objects.unlogged(WHY).bulk_create(objs)
+        return
+    then: list[Any] = []
+    if is_change_logged(model):
+        answers = unlogged_write.send(
+            sender=model, queryset=model.objects.unlogged(WHY), objs=objs, fields=None
+        )
+        then = [answer for _, answer in answers if callable(answer)]
+    insert(model, objs, returning=True)
+    for call in then:
+        call(objs)
+
+
+#: A change record's columns, as `core.changelog.change_values` gives them.
+_CHANGE_FIELDS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "request_id",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+    "changed_fields",
+)
+
+
+def _write_changes(changes: list[tuple[dict[str, Any], list[int]]]) -> None:
+    """The rows `core.changelog.write_changes` writes (each change record, then a link to
+    each of its councils), from `core.changelog.change_values` and with the inserts of
+    core.importing.inserts: no model instance a change record."""
+    if not changes:
+        return
+    ids = insert_values(
+        ChangeRecord,
+        _CHANGE_FIELDS,
+        [[values[name] for name in _CHANGE_FIELDS] for values, _ in changes],
+        returning=True,
+    )
+    links = [
+        (change_id, partner_id)
+        for change_id, (_, partner_ids) in zip(ids, changes, strict=True)
+        for partner_id in partner_ids
+    ]
+    insert_values(ChangeRecordPartner, ("change", "partner"), links)
 
 
 def undo_in_memory(pending: Sequence[Pending]) -> None:

@@ -26,6 +26,7 @@ from core.importing.audience import (
 )
 from core.importing.owners import SHARES_ALLOWED, SHARES_COLUMN, SHARES_LABEL, takes_shares
 from core.importing.reading import UnusableCell, is_blank
+from core.importing.states import state_column
 
 
 def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -39,6 +40,8 @@ def column_required(model: type[models.Model], name: str) -> bool:
         return True
     if name == AUDIENCE_COLUMN and takes_audience(model):
         return True
+    if state_column(model, name) is not None:
+        return False  # an empty or missing state leaves the record's as it is
     f = model_field(model, name)
     return not (f.blank or f.has_default())
 
@@ -51,6 +54,9 @@ def column_label(model: type[models.Model], name: str) -> str:
         return SHARES_LABEL
     if name == AUDIENCE_COLUMN and takes_audience(model):
         return AUDIENCE_LABEL
+    state = state_column(model, name)
+    if state is not None:
+        return state.label
     try:
         return str(model_field(model, name).verbose_name)
     except Exception:
@@ -191,6 +197,20 @@ def describe_columns(model: type[models.Model], user: Any = None) -> list[dict[s
             continue
         if name == AUDIENCE_COLUMN and takes_audience(model):
             columns.append(_audience_column(default, declared.get(name)))
+            continue
+        state = state_column(model, name)
+        if state is not None:
+            columns.append(
+                {
+                    "name": name,
+                    "label": state.label,
+                    "required": False,
+                    "required_text": "No: an empty cell leaves the state as it is",
+                    "help": state.help,
+                    "allowed": state.allowed,
+                    "example": str(declared.get(name, state.example)),
+                }
+            )
             continue
         f = model_field(model, name)
         needs_value = not (f.blank or f.has_default())

@@ -11,6 +11,10 @@ A record for chosen councils (an `AudienceModel`) takes a ``councils`` column
 ``all`` from someone who may import for every council; its councils are saved through
 `core.services.set_audience`, so the change log records them under the importer.
 
+A state a record moves through by its app's rule (an asset's lifecycle state) is a state
+column (core.importing.states): a new record starts in it, an updated one's move is checked by
+the rule with the row and made by it once the record is written, as the importer.
+
 Visibility is never bypassed. Related records are looked up among those the importing person
 can see (`core.importing.values`). An ``id`` column updates records the person may change: the
 person must be allowed to change and import the record's owners as they are (a former
@@ -58,6 +62,7 @@ from core.importing.reading import (
     read_rows,
 )
 from core.importing.result import MAX_ERRORS, ImportResult, RowError
+from core.importing.states import StateColumn, state_columns
 from core.importing.values import ImportColumn, ValueReader, plain_cell
 from core.services import kept_audience, set_audience, set_owner_shares
 from core.tenancy.access import ADD, CHANGE, IMPORT, VIEW, access_for
@@ -115,6 +120,10 @@ class _Importer:
         # The councils a record for chosen councils is for (core.importing.audience).
         self.audience = AudienceReader(user) if takes_audience(model) else None
         self.audience_position: int | None = None
+        # Columns holding a state the record moves through by its app's rule
+        # (core.importing.states), and where each is in the file.
+        self.states = state_columns(model)
+        self.state_positions: dict[str, int] = {}
         # The field naming a partner-owned record's one council (a row's council, in which a
         # per-council catalogue's natural key is looked up: core.importing.values).
         self._council_attname = (
@@ -139,6 +148,12 @@ class _Importer:
         # shares as they are ({record id: {partner id: percentage}}).
         self._loaded: dict[int, Any] = {}
         self._handed: set[int] = set()
+        # Each row's match keys, worked out once a chunk ({(row, fields): key}).
+        self._keys: dict[tuple[int, tuple[str, ...]], Any] = {}
+        # Field values the model's field checks passed, by field: a value met again (a kind,
+        # a date, a supplier) is not checked again (`_clean`).
+        self._clean_values: dict[str, set[Any]] = {}
+        self._memo_fields = _memo_fields(model)
         self._owners: dict[int, dict[int, Decimal]] = {}
         self._shared = getattr(model, "ownership", "partner") == "shared"
         # Rows checked and waiting to be written in bulk, when the model allows it.
@@ -174,6 +189,10 @@ class _Importer:
             if name == SHARES_COLUMN and self.shares is not None:
                 continue
             if name == AUDIENCE_COLUMN and self.audience is not None:
+                continue
+            if name in self.states:
+                if name in found:
+                    self.state_positions[name] = found[name]
                 continue
             if name in found:
                 self.columns.append(ImportColumn.of(self.model, name, found[name]))
@@ -220,16 +239,16 @@ class _Importer:
     def _read_chunk(self, chunk: list[tuple[int, list[Any]]]) -> None:
         """Read the records a chunk's rows name, by id or by a match field, with one query
         (and one for co-owned records' shares), instead of a query or two a row."""
-        self._loaded, self._handed, self._owners = {}, set(), {}
+        self._loaded, self._handed, self._owners, self._keys = {}, set(), {}, {}
         wanted: set[int] = set()
         by_name = {c.name: c for c in self.columns}
-        for _, cells in chunk:
+        for number, cells in chunk:
             if self.id_position is not None and self.id_position < len(cells):
                 pk = self._id_in(cells[self.id_position])
                 if pk is not None:
                     wanted.add(pk)
             for names in self.match_fields:
-                key = self._match_key(names, cells, by_name)
+                key = self._keys[(number, names)] = self._match_key(names, cells, by_name)
                 if key is not None and key is not _UNREADABLE:
                     wanted.update(self._match_ids(names, key)[:2])
         if not wanted:
@@ -312,6 +331,7 @@ class _Importer:
         width = max(
             [c.position for c in self.columns]
             + [self.id_position or 0, self.shares_position or 0, self.audience_position or 0]
+            + list(self.state_positions.values())
         )  # the rightmost column
         if any(not is_blank(c) for c in cells[width + 1 :]):
             self.error(row, "", "This row has more cells than the header has columns.")
@@ -392,6 +412,10 @@ class _Importer:
             # Written whatever the row says or the record held (a driver figure imported is
             # entered, as one typed on its page is).
             setattr(instance, name, value)
+        moves = self._read_states(row, cells, instance, creating, bad_fields)
+        if moves is None:
+            row_ok = False
+        instance._import_moves = moves or []  # type: ignore[union-attr]
         if not self._may_import(row, instance, creating, bad_fields):
             return
         repeated = self._repeats(row, instance, cells, bad_fields)
@@ -407,11 +431,7 @@ class _Importer:
                 continue
             try:
                 if check == "fields":
-                    instance.full_clean(
-                        exclude=exclude | found_related,
-                        validate_unique=False,
-                        validate_constraints=False,
-                    )
+                    self._clean(instance, exclude | found_related)
                 elif check == "unique":
                     instance.validate_unique(exclude=exclude)
                 else:
@@ -436,6 +456,77 @@ class _Importer:
                 self._count(creating)
             return
         self._save(row, instance, creating, cells)
+
+    def _read_states(
+        self, row: int, cells: list[Any], instance: Any, creating: bool, bad: set[str]
+    ) -> list[tuple[StateColumn, str]] | None:
+        """The row's state columns (core.importing.states): a new record's starting state is
+        set; an updated record's moves are checked by the app's rule and returned, to be made
+        once the record is written. None when a cell names an unknown state or a move (or a
+        start) the rule refuses, each reported on its column."""
+        moves: list[tuple[StateColumn, str]] = []
+        ok = True
+        for name, position in self.state_positions.items():
+            column = self.states[name]
+            raw = cells[position] if position < len(cells) else None
+            if isinstance(raw, UnusableCell):
+                self.error(row, name, raw.message)
+                bad.add(name)
+                ok = False
+                continue
+            if _empty(raw):
+                continue  # the state stays as it is (a new record's default)
+            try:
+                state = column.read(str(plain_cell(raw)).strip())
+                if creating:
+                    column.start(instance, state)
+                elif state != column.current(instance):
+                    column.check(instance, state)
+                    moves.append((column, state))
+            except ValidationError as exc:
+                for message in _unique_messages(exc.messages):
+                    self.error(row, name, message)
+                bad.add(name)
+                ok = False
+        return moves if ok else None
+
+    def _make_moves(self, row: int, instance: Any) -> None:
+        """Make an updated record's moves through its app's rule, once it is written
+        (recorded as any move is, by the importing person); _MoveRefused if the rule refuses
+        one now (someone moved the record since the row was checked)."""
+        for column, state in getattr(instance, "_import_moves", ()):
+            try:
+                column.move(instance, state, self.user)
+            except ValidationError as exc:
+                raise _MoveRefused(row, column.name, _unique_messages(exc.messages)) from None
+
+    def _clean(self, instance: Any, exclude: set[str]) -> None:
+        """The model's ``full_clean`` without its uniqueness and constraint checks (made
+        apart), skipping the field checks of values this import has already seen pass: a
+        field check of a value alone (`_memo_fields`) gives the same answer each time, and a
+        file's kinds, models, dates and suppliers repeat on thousands of rows."""
+        seen = self._clean_values
+        again: set[str] = set()
+        fresh: list[tuple[str, str, Any]] = []
+        for name, attname in self._memo_fields:
+            if name in exclude:
+                continue
+            value = getattr(instance, attname)
+            try:
+                if value in seen.get(name, ()):
+                    again.add(name)
+                else:
+                    fresh.append((name, attname, value))
+            except TypeError:  # not hashable: checked every time
+                continue
+        instance.full_clean(
+            exclude=exclude | again, validate_unique=False, validate_constraints=False
+        )
+        for name, attname, value in fresh:
+            values = seen.setdefault(name, set())
+            # Only a value the checks left as it was (one they trimmed is not the same).
+            if len(values) < _CLEAN_MEMO_SIZE and getattr(instance, attname) == value:
+                values.add(value)
 
     def _read_shares(self, row: int, cells: list[Any], creating: bool) -> tuple[bool, Any]:
         """A co-owned record's owners from its row: (ok, {partner: percentage} or None to keep
@@ -600,7 +691,9 @@ class _Importer:
         values, whatever the capitals; (True, None) when none has."""
         by_name = {c.name: c for c in self.columns}
         for names in self.match_fields:
-            key = self._match_key(names, cells, by_name)
+            key = self._keys.get((row, names), _NOT_READ)
+            if key is _NOT_READ:
+                key = self._match_key(names, cells, by_name)
             if key is _UNREADABLE:
                 return True, None
             if key is None:
@@ -767,6 +860,13 @@ class _Importer:
                 hidden = write_in_bulk(self.model, self.user, writes, self._owners)
                 if hidden:
                     raise _Invisible(hidden)
+                for item in writes:
+                    self._make_moves(item.row, item.instance)
+        except _MoveRefused as exc:
+            undo_in_memory(writes)
+            for message in exc.messages:
+                self.error(exc.row, exc.column, message)
+            return
         except _Invisible as exc:
             undo_in_memory(writes)
             for row in exc.args[0]:
@@ -796,6 +896,7 @@ class _Importer:
                     # The flag was saved with the record; the councils named, as pages and
                     # the API save them (the change log names the importer).
                     set_audience(instance, audience[0])
+                self._make_moves(row, instance)
                 if getattr(self.model, "ownership", "partner") not in ("partner", "catalogue"):
                     # Who owns it is not a column here: make sure its author can still see it.
                     visible = self.model.objects.visible_to(self.user).filter(pk=instance.pk)
@@ -803,6 +904,10 @@ class _Importer:
                         raise _Invisible
         except _Invisible:
             self.error(row, "", "You would not be able to see this record after the import.")
+            return
+        except _MoveRefused as exc:
+            for message in exc.messages:
+                self.error(row, exc.column, message)
             return
         except ValidationError as exc:
             # A rule the model checks again as it saves, under a lock (a licence agreement's
@@ -860,7 +965,7 @@ class _Importer:
             if self.progress and done % PROGRESS_EVERY == 0:
                 self.progress(done, total)
         self._flush()
-        self._loaded, self._handed, self._owners = {}, set(), {}
+        self._loaded, self._handed, self._owners, self._keys = {}, set(), {}, {}
         return done
 
 
@@ -870,6 +975,24 @@ def _empty(raw: Any) -> bool:
 
 #: A match field's cell that cannot be read (its column's own check reports it).
 _UNREADABLE = object()
+#: A row whose match key was not worked out with its chunk.
+_NOT_READ = object()
+#: Values remembered as passing a field's checks, at most, a field (`_Importer._clean`).
+_CLEAN_MEMO_SIZE = 2_000
+
+
+def _memo_fields(model: type[models.Model]) -> list[tuple[str, str]]:
+    """(name, attname) of the fields whose checks depend on their value alone: Django's own
+    ``validate`` (choices, null, blank) and the field's validators, on a plain value (not a
+    related record, not JSON, whose checks may read more)."""
+    found = []
+    for f in model._meta.concrete_fields:
+        if f.is_relation or f.primary_key or not f.editable:
+            continue
+        if type(f).validate is not models.Field.validate or type(f).clean is not models.Field.clean:
+            continue
+        found.append((f.name, f.attname))
+    return found
 
 
 def match_set(entry: str | tuple[str, ...]) -> tuple[str, ...]:
@@ -879,6 +1002,14 @@ def match_set(entry: str | tuple[str, ...]) -> tuple[str, ...]:
 
 class _Invisible(Exception):
     """A saved record its author could no longer see."""
+
+
+class _MoveRefused(Exception):
+    """A state column's move refused by the app's rule as the record was written."""
+
+    def __init__(self, row: int, column: str, messages: list[str]) -> None:
+        super().__init__(row, column, messages)
+        self.row, self.column, self.messages = row, column, messages
 
 
 def _unique_messages(messages: list[str]) -> list[str]:

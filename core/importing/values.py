@@ -39,6 +39,22 @@ _TRUE = {"true", "yes", "y", "1", "t", "on", "in use"}
 _FALSE = {"false", "no", "n", "0", "f", "off", "not in use"}
 # Related records looked up by natural key are remembered, up to this many at a time.
 _LOOKUP_CACHE_SIZE = 10_000
+# A column's cells already converted are remembered, up to this many a column: a column whose
+# values repeat (a kind, a model, a date, a supplier) is converted once a value; one whose
+# values are all different (a serial number) stops being remembered once this many are.
+_VALUE_CACHE_SIZE = 2_000
+# The values a conversion gives that may be handed to several records (they cannot change).
+_IMMUTABLE = (
+    str,
+    int,
+    float,
+    bool,
+    decimal.Decimal,
+    datetime.date,
+    datetime.datetime,
+    datetime.time,
+    type(None),
+)
 
 
 @dataclass
@@ -89,13 +105,30 @@ class ValueReader:
     def __init__(self, user: Any) -> None:
         self.user = user
         self._lookups: dict[tuple[str, str, int | None], Any] = {}
+        self._converted: dict[str, dict[tuple[type, Any], Any]] = {}
 
     def convert(self, column: ImportColumn, raw: Any, council: int | None = None) -> Any:
         """The cell as a Python value of the field; raises ValidationError in plain words.
         `council` is the id of the one council the row names, if it names one: a related
-        record whose natural key is unique only within a council is looked up in it."""
+        record whose natural key is unique only within a council is looked up in it.
+
+        The conversion of a column that names no related record depends on the cell alone:
+        a cell converted before is answered from memory (a problem is found again each time)."""
         if isinstance(raw, UnusableCell):
             raise ValidationError(raw.message)
+        if column.related is not None or not isinstance(raw, _IMMUTABLE):
+            return self._convert(column, raw, council)
+        seen = self._converted.setdefault(column.name, {})
+        key = (type(raw), raw)
+        if key in seen:
+            return seen[key]
+        value = self._convert(column, raw, council)
+        if len(seen) < _VALUE_CACHE_SIZE and isinstance(value, _IMMUTABLE):
+            seen[key] = value
+        return value
+
+    def _convert(self, column: ImportColumn, raw: Any, council: int | None) -> Any:
+        """`convert`, every time."""
         f = column.model_field
         value = plain_cell(raw)
         empty = is_blank(value)

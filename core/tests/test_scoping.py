@@ -297,6 +297,9 @@ UNGUARDED = {
         "core/tenancy/scoping.py": (
             "bulk_update by key: writes only the rows the scoped queryset was checked to hold"
         ),
+        "core/importing/inserts.py": (
+            "an import's inserts of new rows it has checked (INSERT only, never a read)"
+        ),
     },
 }
 

@@ -1,0 +1,222 @@
+"""Inserting many rows of one model with statements built once, for an import's bulk writes.
+
+Django's ``bulk_create`` compiles every object of every statement: each value goes through the
+SQL compiler (a placeholder and a prepared value a field and a row), and on SQLite a statement
+holds at most 999 parameters, so a thousand change records are a dozen statements each compiled
+value by value. Profiling an import of 5,000 assets found three quarters of its writing time
+there, not in the database (docs/performance.md, "Assets").
+
+`insert` writes the same rows with the statement's text made once per batch size (on
+PostgreSQL, with ``COPY``, the ids taken from the key's sequence first) and each value prepared
+by its field (``get_db_prep_save``, skipped only for values a field would pass
+as they are: text in a text field, a whole number in an integer field or a foreign key to
+one): with ``RETURNING`` the new ids, set on the objects as ``bulk_create`` sets them, for
+records whose id is needed (the records, their change records); without, as one
+``executemany`` for rows nothing refers to (owner shares, the change records' councils).
+
+What it does not do that ``bulk_create`` does: send no signal (neither does ``bulk_create``),
+not check that related objects are saved (the import sets foreign keys by id), not handle
+conflicts, multi-table inheritance or fields the database works out (``db_default``,
+``GeneratedField``): `insertable` says whether a model is one it writes; callers fall back to
+``bulk_create`` for the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connections, models
+
+#: Rows in one INSERT ... RETURNING at most (and fewer where the parameters would be too many).
+MAX_ROWS = 500
+#: Parameters in one statement at most: SQLite's limit since 3.32 is 32,766 (Django assumes
+#: the older 999), PostgreSQL's 65,535.
+MAX_PARAMS = 30_000
+
+_PLAIN_TEXT = (models.CharField, models.TextField)
+
+
+def insertable(model: type[models.Model]) -> bool:
+    """Whether `insert` can write `model`'s rows (see the module's note)."""
+    meta = model._meta
+    if meta.parents or meta.proxy:
+        return False
+    for field in meta.concrete_fields:
+        if getattr(field, "generated", False) or field.db_default is not models.NOT_PROVIDED:
+            return False
+    return True
+
+
+def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """The fields an insert writes: every concrete field but an automatic primary key."""
+    meta = model._meta
+    return [
+        f
+        for f in meta.concrete_fields
+        if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
+    ]
+
+
+def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any]:
+    """A function giving the database value of `field` for a Python value, as a save does;
+    a value the field would pass as it is, passed without the call."""
+    prepare = field.get_db_prep_save
+    own = type(field)
+    plain: tuple[type, ...] = ()
+    if isinstance(field, _PLAIN_TEXT) and own.get_prep_value in (
+        models.CharField.get_prep_value,
+        models.TextField.get_prep_value,
+    ):
+        plain = (str,)
+    elif isinstance(field, models.ForeignKey):
+        if isinstance(field.target_field, models.IntegerField):
+            plain = (int,)
+    elif isinstance(field, models.IntegerField) and (
+        own.get_prep_value is models.IntegerField.get_prep_value
+    ):
+        plain = (int,)
+    nullable = not isinstance(field, models.JSONField)
+
+    def convert(value: Any) -> Any:
+        if value is None and nullable:
+            return None
+        if plain and type(value) in plain:
+            return value
+        return prepare(value, connection)
+
+    return convert
+
+
+def _pre_save(field: models.Field[Any, Any]) -> bool:
+    """Whether `field` works its value out as the row is saved (a time of creation)."""
+    return type(field).pre_save is not models.Field.pre_save
+
+
+def insert(
+    model: type[models.Model], objs: Sequence[models.Model], *, returning: bool, using: str = ""
+) -> None:
+    """INSERT `objs` (new records of `model`) in a few statements; with `returning`, their new
+    ids are set on them (and each is marked as saved), in their order."""
+    if not objs:
+        return
+    fields = _fields(model)
+    worked_out = [_pre_save(f) for f in fields]
+    rows = [
+        [
+            f.pre_save(obj, True) if computed else getattr(obj, f.attname)
+            for f, computed in zip(fields, worked_out, strict=True)
+        ]
+        for obj in objs
+    ]
+    ids = _write(model, fields, rows, returning=returning, using=using or "default")
+    if not returning:
+        return
+    pk = model._meta.pk
+    assert pk is not None
+    for obj, new_id in zip(objs, ids, strict=True):
+        setattr(obj, pk.attname, new_id)
+        obj._state.adding = False
+        obj._state.db = using or "default"
+
+
+def insert_values(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: bool = False,
+) -> list[Any]:
+    """INSERT `rows` of `model`, each the values of the fields `names` in that order (a
+    foreign key's id by its field's name or attname), without making a model instance a row:
+    for rows nothing works out as they are saved (change records, their councils, owner
+    shares). With `returning`, the new ids in the rows' order (a few ``INSERT ... RETURNING``);
+    without, one ``executemany``."""
+    if not rows:
+        return []
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    assert all(isinstance(f, models.Field) and f.concrete for f in fields), names
+    return _write(model, fields, rows, returning=returning, using="default")  # type: ignore[arg-type]
+
+
+def _write(
+    model: type[models.Model],
+    fields: Sequence[models.Field[Any, Any]],
+    values: Sequence[Sequence[Any]],
+    *,
+    returning: bool,
+    using: str,
+) -> list[Any]:
+    """The statements themselves: `values` (Python values of `fields`, a row each) prepared by
+    each field and inserted; the new ids with `returning`."""
+    connection = connections[using]
+    converters = [_converter(f, connection) for f in fields]
+    rows = [
+        [convert(value) for convert, value in zip(converters, row, strict=True)] for row in values
+    ]
+    if connection.vendor == "postgresql":
+        return _copy(connection, model, fields, rows, returning=returning)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    ids: list[Any] = []
+    with connection.cursor() as cursor:
+        if not returning:
+            # Names from the model's own metadata, quoted; every value a parameter.
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {one}", rows)  # noqa: S608
+            return ids
+        pk = model._meta.pk
+        assert pk is not None
+        per = max(1, min(MAX_ROWS, MAX_PARAMS // max(1, len(fields))))
+        statements: dict[int, str] = {}
+        for start in range(0, len(rows), per):
+            batch = rows[start : start + per]
+            sql = statements.get(len(batch))
+            if sql is None:
+                sql = statements[len(batch)] = (
+                    f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+                    + ", ".join([one] * len(batch))
+                    + f" RETURNING {quote(pk.column)}"
+                )
+            cursor.execute(sql, [value for row in batch for value in row])
+            ids += [found[0] for found in cursor.fetchall()]
+    return ids
+
+
+def _copy(
+    connection: Any,
+    model: type[models.Model],
+    fields: Sequence[models.Field[Any, Any]],
+    rows: list[list[Any]],
+    *,
+    returning: bool,
+) -> list[Any]:
+    """PostgreSQL: the rows sent with ``COPY ... FROM STDIN``, the fastest way in, which
+    parses no statement holding thousands of parameters (a multi-row INSERT spent most of its
+    time there, in the driver and the server). COPY returns nothing, so the new ids are taken
+    from the primary key's sequence first (``nextval``, as an insert would take them) and
+    written with the rows."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    names = [f.column for f in fields]
+    ids: list[Any] = []
+    with connection.cursor() as cursor:
+        if returning:
+            pk = meta.pk
+            assert pk is not None
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, pk.column, len(rows)],
+            )
+            ids = [found[0] for found in cursor.fetchall()]
+            names = [pk.column, *names]
+            rows = [[new_id, *row] for new_id, row in zip(ids, rows, strict=True)]
+        columns = ", ".join(quote(name) for name in names)
+        # Names from the model's own metadata, quoted; the values are sent as data.
+        statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    return ids
