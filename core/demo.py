@@ -70,19 +70,39 @@ def app_loaders() -> list[DemoLoader]:
     return loaders
 
 
-def load_demo(*, reset_passwords: bool = False) -> DemoRun:
+def loaders_through(app_label: str) -> list[DemoLoader]:
+    """The demo loaders up to and including app `app_label`'s: the demo as far as that app.
+
+    An app's story stands on the apps before it in INSTALLED_APPS (the councils and people
+    first, the desk before the assets it links to, every app before finance and reporting,
+    which read them), never on one after it, so the first loaders to an app load all it needs.
+    """
+    try:
+        config = apps.get_app_config(app_label)
+    except LookupError:
+        raise ValueError(f"No app is labelled {app_label!r}.") from None
+    loaders = app_loaders()
+    for position, loader in enumerate(loaders):
+        if loader.__module__ == f"{config.name}.demo":
+            return loaders[: position + 1]
+    raise ValueError(f"The app {app_label!r} has no demo story (no {config.name}.demo).")
+
+
+def load_demo(*, reset_passwords: bool = False, through: str | None = None) -> DemoRun:
     """Load (or top up) the demo partnership; return what was created and the accounts.
 
     With `reset_passwords`, every demo account gets the demo password back (whether or not
-    someone changed it).
+    someone changed it). With `through` (an app label), only the demo as far as that app
+    (`loaders_through`): what an app's own demo tests need, without the apps after it.
     """
     run = DemoRun(reset_passwords=reset_passwords)
+    loaders = app_loaders() if through is None else loaders_through(through)
     with (
         acting_as(None, label=CHANGE_LOG_LABEL),
         system_scope("loading the demo partnership"),
         transaction.atomic(),
     ):
-        for loader in app_loaders():
+        for loader in loaders:
             loader(run)
         # Records loaded by an earlier run, before full-text search (or before a kind became
         # searchable), have no index entries: the demo's few are indexed again.

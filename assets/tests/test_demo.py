@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
 
 def run() -> None:
-    call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("demo", "--through", "assets", stdout=io.StringIO(), stderr=io.StringIO())
 
 
 def test_demo_loads_an_estate_once() -> None:

@@ -28,7 +28,7 @@ def run(*args: str) -> str:
 def test_demo_loads_the_digital_partners_framework_and_the_joint_purchase_once():
     from assets.models import Asset
 
-    run("demo")
+    run("demo", "--through", "contracts")
     with system_scope("test"):
         dpf = Framework.objects.get(reference="DPF")
         assert dpf.name == "Digital Partners Framework"
@@ -57,7 +57,7 @@ def test_demo_loads_the_digital_partners_framework_and_the_joint_purchase_once()
         manager = User.objects.get(username="manager")
     spend = services.spend(dpf, manager)
     assert spend.committed == Decimal("1368000.00") and spend.sme_percent > 0
-    run("demo")
+    run("demo", "--through", "contracts")
     with system_scope("test"):
         assert (
             CallOff.objects.count(),

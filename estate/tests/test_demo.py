@@ -26,7 +26,7 @@ def run(*args: str) -> str:
 
 
 def test_demo_loads_the_estate():
-    run("demo")
+    run("demo", "--through", "estate")
 
     with system_scope("test"):
         partners = {p.code: p for p in Partner.objects.all()}
@@ -62,10 +62,10 @@ def test_demo_loads_the_estate():
 
 
 def test_demo_twice_duplicates_no_estate_record():
-    run("demo")
+    run("demo", "--through", "estate")
     with system_scope("test"):
         counts = (Site.objects.count(), SiteType.objects.count(), Agreement.objects.count())
-    run("demo")
+    run("demo", "--through", "estate")
     with system_scope("test"):
         assert (Site.objects.count(), SiteType.objects.count(), Agreement.objects.count()) == (
             counts
@@ -73,7 +73,7 @@ def test_demo_twice_duplicates_no_estate_record():
 
 
 def test_demo_records_the_estates_changes_under_its_label():
-    run("demo")
+    run("demo", "--through", "estate")
     records = ChangeRecord.objects.unscoped("test").filter(actor_label="command:demo")
     kinds = {r.content_type.model for r in records}
     assert {"site", "sitetype", "agreement"} <= kinds
@@ -89,12 +89,12 @@ def _delete_with_what_needs_it(record):
 
 
 def test_demo_tops_up_a_partly_loaded_estate():
-    run("demo")
+    run("demo", "--through", "estate")
     with system_scope("test"):
         # Other apps' demo records at the site (the asset register's devices, what is
         # installed on them) go with it.
         _delete_with_what_needs_it(Site.objects.get(code="WCH"))
-    out = run("demo")
+    out = run("demo", "--through", "estate")
     assert "created 1 sites" in out
     with system_scope("test"):
         assert Site.objects.filter(code="WCH").count() == 1
@@ -103,7 +103,7 @@ def test_demo_tops_up_a_partly_loaded_estate():
 def test_demo_attaches_a_few_files_once():
     from core.models import Attachment
 
-    out = run("demo")
+    out = run("demo", "--through", "estate")
     assert "2 attached files" in out
     with system_scope("test"):
         files = list(Attachment.objects.order_by("original_name"))
@@ -112,6 +112,6 @@ def test_demo_attaches_a_few_files_once():
             "Westminster City Hall - comms rooms.csv",
         ]
         assert files[1].record.code == "WCH" and files[1].size > 0
-    run("demo")
+    run("demo", "--through", "estate")
     with system_scope("test"):
         assert Attachment.objects.count() == 2

@@ -40,7 +40,7 @@ def counts() -> tuple[int, ...]:
 
 
 def test_demo_loads_the_ledger_once() -> None:
-    run("demo")
+    run("demo", "--through", "finance")
     today = timezone.localdate()
     with system_scope("test"):
         this = FinancialYear.for_date(today)
@@ -83,6 +83,6 @@ def test_demo_loads_the_ledger_once() -> None:
         drafts = [str(r.period_start) for r in runs if not r.is_approved]
         assert drafts in ([], [str(months[-1])])  # the last month waits for its working day
         before = counts()
-    run("demo")
+    run("demo", "--through", "finance")
     with system_scope("test"):
         assert counts() == before

@@ -25,7 +25,7 @@ def run(*args: str) -> str:
 
 
 def test_demo_loads_the_licences_once():
-    run("demo")
+    run("demo", "--through", "licences")
     with system_scope("test"):
         ea = LicenceAgreement.objects.get(reference="BI-MS-EA-2024")
         assert {(s.partner.code, s.percentage) for s in ea.owner_shares()} == {
@@ -41,7 +41,7 @@ def test_demo_loads_the_licences_once():
     }
     assert "Microsoft Visio Plan 2" in short
     assert services.renewals_due(manager, 90)
-    run("demo")
+    run("demo", "--through", "licences")
     with system_scope("test"):
         assert (LicenceAgreement.objects.count(), LicenceAssignment.objects.count()) == counts
 
@@ -51,7 +51,7 @@ def test_demo_records_what_is_installed_on_the_asset_register_s_devices():
     from licences.models import Installation
     from licences.tests.factories import device
 
-    run("demo")
+    run("demo", "--through", "licences")
     with system_scope("test"):
         wcc, rbkc = Partner.objects.get(code="wcc"), Partner.objects.get(code="rbkc")
         lead = User.objects.get(username="wcc.lead")
@@ -62,7 +62,7 @@ def test_demo_records_what_is_installed_on_the_asset_register_s_devices():
         device(f"DEMO-W-{n}", {wcc: 100}, person=lead if n == 0 else None, **windows)
     device("DEMO-R-0", {rbkc: 100}, **windows)
     device("DEMO-NEW-0", {wcc: 100})
-    run("demo")
+    run("demo", "--through", "licences")
     with system_scope("test"):
         found = set(
             Installation.objects.values_list("device__asset_tag", "product__name", "partner__code")
@@ -79,6 +79,6 @@ def test_demo_records_what_is_installed_on_the_asset_register_s_devices():
     # those made here), never on another council's.
     assert seats >= 1 and products == {"Sophos Intercept X"}
     assert "DEMO-R-0" not in tags
-    run("demo")
+    run("demo", "--through", "licences")
     with system_scope("test"):
         assert Installation.objects.count() == len(found)

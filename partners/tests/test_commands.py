@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory, override_settings
@@ -94,7 +95,10 @@ def test_demo_loads_the_partnership_and_prints_the_accounts():
 def test_demo_passwords_are_argon2_and_work_except_for_the_former_partner():
     run("demo")
     for user in User.objects.all():
-        assert user.password.startswith("argon2$"), user.username
+        # A password is Argon2's, or none at all (the desk's requesters and resolvers, who
+        # never sign in: Django's unusable password, which no password matches).
+        assert user.password.startswith("argon2$") or not user.has_usable_password(), user.username
+    assert User.objects.filter(password__startswith="argon2$").count() >= 10
     assert sign_in("wcc.lead", DEMO_PASSWORD) is not None
     assert sign_in("manager", DEMO_PASSWORD) is not None
     assert sign_in("wcc.finance", DEMO_PASSWORD) is not None
@@ -164,6 +168,31 @@ def test_app_demo_loaders_are_found_and_callable():
     from core.demo import app_loaders
 
     assert all(callable(loader) for loader in app_loaders())
+
+
+def test_demo_through_an_app_loads_the_apps_before_it_and_no_later_one():
+    from core.demo import app_loaders, loaders_through
+
+    every = [loader.__module__ for loader in app_loaders()]
+    assert [loader.__module__ for loader in loaders_through("estate")] == every[
+        : every.index("estate.demo") + 1
+    ]
+    assert loaders_through("reporting") == app_loaders()
+    out = run("demo", "--through", "estate")
+    assert "Demo partnership loaded" in out
+    with system_scope("test"):
+        assert Partner.objects.filter(code="wcc").exists()
+        assert apps.get_model("estate", "Site").objects.exists()
+        # The desk comes after the estate: none of its records.
+        assert not apps.get_model("servicedesk", "Ticket").objects.exists()
+
+
+def test_demo_through_refuses_an_unknown_app_or_one_without_a_demo():
+    with pytest.raises(CommandError, match="No app is labelled 'nowhere'"):
+        run("demo", "--through", "nowhere")
+    with pytest.raises(CommandError, match="'tenancy' has no demo story"):
+        run("demo", "--through", "tenancy")
+    assert not User.objects.filter(username="wcc.lead").exists()
 
 
 # concord serve -----------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def counts() -> tuple[int, ...]:
 
 
 def test_demo_loads_the_joint_programmes_once() -> None:
-    first = run("demo")
+    first = run("demo", "--through", "portfolio")
     assert "2 programmes, 3 projects" in first
     with system_scope("test"):
         dc = Project.objects.get(reference="BB-DC-01")
@@ -50,6 +50,6 @@ def test_demo_loads_the_joint_programmes_once() -> None:
         assert {"green", "amber", "red"} <= overall
         assert ProjectReport.objects.filter(project=dc).count() == 12
         before = counts()
-    assert "nothing to add" in run("demo")
+    assert "nothing to add" in run("demo", "--through", "portfolio")
     with system_scope("test"):
         assert counts() == before

@@ -5,16 +5,20 @@ demo runs. Loaded at a tenth of its size (CONCORD_DEMO_HISTORY_PERCENT)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
+from django.test import override_settings
 from django.utils import timezone
 
 from core.demo import load_demo
 from core.models import ChangeRecord
 from core.tenancy.models import Partner, User
 from core.tenancy.scoping import system_scope
+from core.testing.shared_data import kept_for_module
 from servicedesk.choices import ArticleStatus, MailState, TicketStatus
 from servicedesk.models import (
     InboundMail,
@@ -29,13 +33,19 @@ from servicedesk.models import (
     TicketComment,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
+pytestmark = [pytest.mark.django_db]
 
 
-@pytest.fixture
-def demo(settings):
-    settings.CONCORD_DEMO_HISTORY_PERCENT = 10
-    return load_demo()
+@pytest.fixture(scope="module")
+def demo(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[Any]:
+    """The demo as far as the desk, loaded once for this module's tests (each test runs in a
+    savepoint of it: core/testing/shared_data.py), its files in a folder of the module's."""
+    media = tmp_path_factory.mktemp("media")
+    with (
+        override_settings(CONCORD_DEMO_HISTORY_PERCENT=10, MEDIA_ROOT=str(media)),
+        kept_for_module(django_db_blocker, lambda: load_demo(through="servicedesk")) as run,
+    ):
+        yield run
 
 
 def test_the_desk_is_set_up_and_agent_works_every_queue(demo):
@@ -154,13 +164,13 @@ def test_the_inbound_mail_threads_holds_ignores_and_fails(demo):
         assert held.reason
         assert failed.reason == f"The mail has no words for {ticket.reference}."
     assert demo.created["inbound mail"] == 5
-    assert load_demo().created["inbound mail"] == 0
+    assert load_demo(through="servicedesk").created["inbound mail"] == 0
 
 
 def test_the_demo_runs_twice_and_makes_its_history_once(demo, settings):
     with system_scope("test"):
         count = Ticket.objects.unscoped("test").count()
-    again = load_demo()
+    again = load_demo(through="servicedesk")
     assert again.created["tickets"] == 0
     assert again.created["knowledge articles"] == 0
     with system_scope("test"):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from core.demo import DemoAccount, load_demo
+from core.demo import DemoAccount, load_demo, loaders_through
 from core.layout import refuse_stale_database
 
 
@@ -45,6 +45,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Give every demo account the demo password again, if someone changed it.",
         )
+        parser.add_argument(
+            "--through",
+            metavar="APP",
+            help="Load the demo only as far as this app (its label, such as estate or "
+            "servicedesk): the apps before it in INSTALLED_APPS and the app itself.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         connection = connections[DEFAULT_DB_ALIAS]
@@ -54,7 +60,12 @@ class Command(BaseCommand):
             raise CommandError(
                 "The database is not up to date: run `concord migrate` first, then `concord demo`."
             )
-        result = load_demo(reset_passwords=options["reset_passwords"])
+        if options["through"]:
+            try:
+                loaders_through(options["through"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+        result = load_demo(reset_passwords=options["reset_passwords"], through=options["through"])
         if sum(result.created.values()):
             made = ", ".join(f"{n} {kind}" for kind, n in result.created.items() if n)
             self.stdout.write(self.style.SUCCESS(f"Demo partnership loaded: created {made}."))
