@@ -47,6 +47,9 @@ PRODUCTION = CONCORD_ENV == "production"
 DEBUG = env_bool("CONCORD_DEBUG", default=not PRODUCTION)
 
 SECRET_KEY = env_str("CONCORD_SECRET_KEY")
+# Earlier secret keys, still accepted to read what they signed or sealed (sessions, reset links,
+# authenticators' seeds: identity/sealed.py) while the new key replaces them.
+SECRET_KEY_FALLBACKS = env_list("CONCORD_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("CONCORD_ALLOWED_HOSTS")
 if PRODUCTION:
     # The rule of Django's own deploy check (security.W009), enforced rather than warned.

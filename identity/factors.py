@@ -10,6 +10,7 @@ change log.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from typing import Any
@@ -23,7 +24,10 @@ from django.utils import timezone
 
 from core.changelog import record_event
 from core.models import ChangeAction
+from identity import sealed
 from identity.models import RecoveryCode, SecondFactor
+
+logger = logging.getLogger(__name__)
 
 ISSUER = "Concord"
 RECOVERY_CODES = 10
@@ -93,7 +97,7 @@ def enrol(user: Any, secret: str, code: str) -> list[str] | None:
         return None
     SecondFactor.objects.filter(user=user).delete()
     factor = SecondFactor.objects.create(
-        user=user, secret=secret, confirmed_at=timezone.now(), last_step=step
+        user=user, secret=sealed.seal(secret), confirmed_at=timezone.now(), last_step=step
     )
     RecoveryCode.objects.filter(user=user).delete()
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
@@ -110,10 +114,25 @@ def verify(user: Any, code: str) -> bool:
     factor = SecondFactor.objects.select_for_update().filter(user=user).first()
     if factor is None:
         return False
-    step = _step_accepted(factor.secret, code, factor.last_step)
+    try:
+        seed = sealed.unseal(factor.secret)
+    except sealed.Unreadable:
+        # The secret key changed and the old one is not among the fallbacks: the app's codes
+        # cannot be checked; a recovery code still signs the person in.
+        logger.error(
+            "The authenticator of %s cannot be read: the secret key changed without the old "
+            "one in CONCORD_SECRET_KEY_FALLBACKS. They can sign in with a recovery code.",
+            user.get_username(),
+        )
+        seed = ""
+    step = _step_accepted(seed, code, factor.last_step) if seed else None
     if step is not None:
         factor.last_step = step
-        factor.save(update_fields=["last_step"])
+        fields = ["last_step"]
+        if not sealed.sealed_under_current_key(factor.secret):
+            factor.secret = sealed.seal(seed)  # a fallback key's, sealed again under the new
+            fields.append("secret")
+        factor.save(update_fields=fields)
         return True
     typed = code.strip().lower()
     if len(typed) == 13:

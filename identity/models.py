@@ -228,7 +228,8 @@ class SecondFactor(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="second_factor"
     )
-    secret = models.CharField(max_length=64)
+    #: The app's seed, sealed under the installation's secret key (identity/sealed.py).
+    secret = models.CharField(max_length=255)
     confirmed_at = models.DateTimeField()
     last_step = models.BigIntegerField(default=0)
 

@@ -16,6 +16,7 @@ from django.test import Client
 from core.models import ChangeRecord
 from core.testing.cast import PASSWORD, Cast
 from core.testing.families import content_of
+from identity import sealed
 from identity.models import RecoveryCode, SecondFactor
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,9 @@ def test_staff_add_an_authenticator_then_are_asked_for_it(cast: Cast) -> None:
     assert not signed_in(client)  # the password alone signs nobody in
     secret, codes = enrol(client)
     assert len(codes) == 10 and signed_in(client)
-    assert SecondFactor.objects.get(user=cast.agent).secret == secret
+    stored = SecondFactor.objects.get(user=cast.agent).secret
+    assert stored.startswith("sealed$") and secret not in stored  # never kept in clear
+    assert sealed.unseal(stored) == secret
     assert ChangeRecord.objects.unscoped("test").filter(object_repr="second factor of agent")
     client.post("/sign-out/")
 
@@ -132,3 +135,58 @@ def test_manager_removes_a_lost_authenticator(cast: Cast) -> None:
     assert manager.post(f"/people/{cast.agent.pk}/authenticator/remove/").status_code == 302
     assert not SecondFactor.objects.filter(user=cast.agent).exists()
     assert not RecoveryCode.objects.filter(user=cast.agent).exists()
+
+
+def test_a_seed_sealed_under_an_old_key_opens_with_the_fallback_and_is_sealed_again(
+    cast: Cast, settings: Any
+) -> None:
+    client = Client()
+    password(client, "agent")
+    secret, _codes = enrol(client)
+    client.post("/sign-out/")
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "x" * 50, [old_key]
+    assert not sealed.sealed_under_current_key(SecondFactor.objects.get(user=cast.agent).secret)
+
+    password(client, "agent")
+    code = pyotp.TOTP(secret).at(time.time() + 30)
+    response = client.post(STEP, {"code": code})
+    assert response.status_code == 302 and signed_in(client)
+    # Sealed again under the new key: the old one can be dropped from the fallbacks.
+    stored = SecondFactor.objects.get(user=cast.agent).secret
+    assert sealed.sealed_under_current_key(stored) and sealed.unseal(stored) == secret
+
+
+def test_a_seed_no_key_opens_refuses_app_codes_but_a_recovery_code_signs_in(
+    cast: Cast, settings: Any, caplog: Any
+) -> None:
+    client = Client()
+    password(client, "agent")
+    secret, codes = enrol(client)
+    client.post("/sign-out/")
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "y" * 50, []
+
+    password(client, "agent")
+    response = client.post(STEP, {"code": pyotp.TOTP(secret).at(time.time() + 30)})
+    assert response.status_code == 400 and not signed_in(client)
+    assert "cannot be read" in caplog.text
+    response = client.post(STEP, {"code": codes[0]})
+    assert response.status_code == 302 and signed_in(client)
+
+
+def test_the_migration_seals_seeds_kept_in_clear(cast: Cast) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("identity.migrations.0002_sealed_second_factor")
+    SecondFactor.objects.create(
+        user=cast.agent, secret="JBSWY3DPEHPK3PXP", confirmed_at="2026-01-05T09:00Z"
+    )
+    migration.seal_existing(apps, None)
+    stored = SecondFactor.objects.get(user=cast.agent).secret
+    assert stored.startswith("sealed$") and sealed.unseal(stored) == "JBSWY3DPEHPK3PXP"
+    migration.seal_existing(apps, None)  # already sealed: left as it is
+    assert SecondFactor.objects.get(user=cast.agent).secret == stored
+    migration.unseal_existing(apps, None)
+    assert SecondFactor.objects.get(user=cast.agent).secret == "JBSWY3DPEHPK3PXP"
