@@ -559,6 +559,33 @@ class RegisterEntry(PartModel):
 
     class Meta:
         abstract = True
+        # Each register's names carry its class (risk_..., projectissue_...): one table each.
+        ordering = ["project", "-score", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(likelihood__gte=1, likelihood__lte=5),
+                name="%(class)s_likelihood_range",
+                violation_error_message="Enter a likelihood from 1 to 5",
+            ),
+            models.CheckConstraint(
+                condition=Q(impact__gte=1, impact__lte=5),
+                name="%(class)s_impact_range",
+                violation_error_message="Enter an impact from 1 to 5",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "-score", "id"], name="%(class)s_project_score"),
+            models.Index(fields=["status", "review_date"], name="%(class)s_status_review"),
+        ]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The field each check constraint speaks of, under the register's own names.
+        name = cls.__name__.lower()
+        cls.constraint_fields = {
+            f"{name}_likelihood_range": "likelihood",
+            f"{name}_impact_range": "impact",
+        }
 
     def __str__(self) -> str:
         return self.title
@@ -572,56 +599,9 @@ class RegisterEntry(PartModel):
 class Risk(RegisterEntry):
     """Something that may happen to a project, and what is done about it."""
 
-    class Meta:
-        ordering = ["project", "-score", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(likelihood__gte=1, likelihood__lte=5),
-                name="risk_likelihood_range",
-                violation_error_message="Enter a likelihood from 1 to 5",
-            ),
-            models.CheckConstraint(
-                condition=Q(impact__gte=1, impact__lte=5),
-                name="risk_impact_range",
-                violation_error_message="Enter an impact from 1 to 5",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["project", "-score", "id"], name="risk_project_score"),
-            models.Index(fields=["status", "review_date"], name="risk_status_review"),
-        ]
-
-    constraint_fields: ClassVar[dict[str, str]] = {
-        "risk_likelihood_range": "likelihood",
-        "risk_impact_range": "impact",
-    }
-
 
 class ProjectIssue(RegisterEntry):
     """Something that has happened to a project and must be dealt with."""
 
     noun: ClassVar[str | None] = "issue"
     noun_plural: ClassVar[str | None] = "issues"
-    constraint_fields: ClassVar[dict[str, str]] = {
-        "projectissue_likelihood_range": "likelihood",
-        "projectissue_impact_range": "impact",
-    }
-
-    class Meta:
-        ordering = ["project", "-score", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(likelihood__gte=1, likelihood__lte=5),
-                name="projectissue_likelihood_range",
-                violation_error_message="Enter a likelihood from 1 to 5",
-            ),
-            models.CheckConstraint(
-                condition=Q(impact__gte=1, impact__lte=5),
-                name="projectissue_impact_range",
-                violation_error_message="Enter an impact from 1 to 5",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["project", "-score", "id"], name="issue_project_score"),
-            models.Index(fields=["status", "review_date"], name="issue_status_review"),
-        ]
