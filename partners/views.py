@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -18,6 +19,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from core.tables import FORMER_TAG, display_value, partner_html
+from core.tenancy.access import CHANGE, access_for
 from core.tenancy.models import Membership, Partner
 from core.views.generic import ModelViews, Related
 from core.workdays import upcoming_bank_holidays
@@ -97,6 +99,20 @@ class MembershipViews(ModelViews):
     @classmethod
     def detail_queryset(cls, qs: Any) -> Any:
         return qs.select_related("user", "partner")
+
+    @classmethod
+    def extra_links(cls, obj: Any, request: HttpRequest) -> list[tuple[str, str]]:
+        """For whoever may switch people off (the identity area's change: the shared-service
+        manager), a link to switch this person off, unless they are off or it is oneself."""
+        person = obj.user
+        if (
+            not person.is_active
+            or person.pk == request.user.pk
+            or not apps.is_installed("identity")
+            or not access_for(request.user).can(CHANGE, "identity")
+        ):
+            return []
+        return [("Switch this person off", reverse("identity:deactivate", args=[person.pk]))]
 
     @classmethod
     def detail_rows(cls, obj: Any, request: HttpRequest) -> list[tuple[str, SafeString]]:

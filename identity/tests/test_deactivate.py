@@ -8,6 +8,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from core.models import ChangeRecord
+from core.tenancy.models import Membership
 from core.testing.cast import PASSWORD, Cast
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,21 @@ def test_manager_switches_off_a_person_at_once(cast: Cast) -> None:
     logged = ChangeRecord.objects.unscoped("test").filter(object_id=cast.wcc_staff.pk)
     assert logged.filter(action="update").exists()
     assert "is already switched off" in manager.get(url).content.decode()
+
+
+def test_the_persons_page_links_to_switching_them_off_for_the_manager_only(cast: Cast) -> None:
+    membership = Membership.objects.unscoped("test").filter(user=cast.wcc_staff).first()
+    assert membership is not None
+    page = f"/memberships/{membership.pk}/"
+    link = f'href="/people/{cast.wcc_staff.pk}/switch-off/"'
+    assert link in signed_in("manager").get(page).content.decode()
+    lead_page = signed_in("wcc.lead").get(page)
+    assert lead_page.status_code == 200 and link not in lead_page.content.decode()
+    own = Membership.objects.unscoped("test").filter(user=cast.manager).first()
+    if own is not None:  # the manager's own page: nobody switches themselves off
+        assert (
+            "switch-off" not in signed_in("manager").get(f"/memberships/{own.pk}/").content.decode()
+        )
 
 
 def test_nobody_else_may(cast: Cast) -> None:
