@@ -345,8 +345,8 @@ def matching_ids(user: Any, model: Any, text: str) -> Any:
 
 #: The most matches a search ranks: when the words match more records than this (a common
 #: word over a million tickets), the newest this many the person sees are ranked and the
-#: results say so (docs/decisions/0041-search-ranks-the-newest-matches.md). Ranking reads each
-#: match's words again, so its time grows with the matches; this bounds it.
+#: results say so (decision 0041). Ranking reads each match's words again, so its time grows
+#: with the matches; this bounds it.
 RANKED_AT_MOST = 2000
 
 
