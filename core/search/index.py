@@ -151,9 +151,10 @@ def _entries_of(content_type: Any, pk: int, doc: _Document) -> list[SearchEntry]
 
 
 def index_new_record(model: Any, record: Any) -> None:
-    """Index `record`, a record of `model` just inserted: its entries written from its own
-    values, without reading it, its parts or its entries back (it has none of them yet); read
-    back as `index_records` does when its values are not as the database keeps them."""
+    """Index `record`, a record of `model` just inserted with an id the database gave it: its
+    entries written from its own values, without reading it, its parts or its entries back (it
+    has none of them yet: nothing could name its id before); read back as `index_records` does
+    when its values are not as the database keeps them."""
     doc = new_record_document(model, record)
     if doc is None:
         index_records(model, [record.pk])
@@ -289,6 +290,8 @@ def _before_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -
     if before is None:
         record._search_dirty = True
         record._search_links_before = []
+        # A new record given no id of its own: nothing can point at it yet (`index_new_record`).
+        record._search_unseen = record._state.adding and record.pk is None
         return
     after = record.tracked_values()
     record._search_dirty = any(before.get(name) != after.get(name) for name in names)
@@ -301,7 +304,8 @@ def _after_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) ->
         return
     instance._search_dirty = False
     if spec_of(sender) is not None:
-        if kwargs.get("created"):
+        if kwargs.get("created") and getattr(instance, "_search_unseen", False):
+            instance._search_unseen = False
             index_new_record(sender, instance)
         else:
             index_records(sender, [instance.pk])

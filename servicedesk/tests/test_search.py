@@ -578,3 +578,28 @@ def test_a_search_matching_more_than_it_ranks_ranks_the_newest_and_says_so(
         "match more than"
         not in client_for(cast.wcc_lead).get("/search/", {"q": "lens"}).content.decode()
     )
+
+
+def test_a_new_record_is_indexed_from_itself_as_reading_it_back_would(cast):
+    def entries(record: Any) -> list[tuple[Any, ...]]:
+        return list(
+            SearchEntry.objects.unscoped("test")
+            .filter(object_id=record.pk, content_type__model=type(record)._meta.model_name)
+            .order_by("audience")
+            .values_list("audience", "title", "body", "has_restricted", "partner_id")
+        )
+
+    own = ticket(cast, subject="Badge reader <beeps>", description="At the annexe door")
+    shared = problem(title="Badge readers beep", description="Firmware 2.1")
+    written = entries(own), entries(shared)
+    assert written[0] and written[1]
+    index_records(Ticket, [own.pk])
+    index_records(Problem, [shared.pk])
+    assert (entries(own), entries(shared)) == written
+    # A record given its id before it is saved is read back (something may point at it).
+    with system_scope("test"):
+        given = Ticket.objects.get(pk=own.pk)
+        given.pk, given.number, given.reference = own.pk + 1000, 999, "INC0000999"
+        given._state.adding = True
+        given.save(force_insert=True)
+    assert entries(given)[0][1] == "INC0000999 Badge reader <beeps>"
