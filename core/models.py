@@ -544,6 +544,19 @@ class SearchEntry(models.Model):
     )
     title = models.TextField(blank=True)
     body = models.TextField(blank=True)
+    partner = models.ForeignKey(
+        "tenancy.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        help_text=(
+            "The council owning the record, for a record one council owns (kept with it): "
+            "narrows a search to a reader's councils before each match is checked against "
+            "the record's own visibility rule. Empty for other records."
+        ),
+    )
 
     objects = ScopedManager()
 
@@ -552,6 +565,9 @@ class SearchEntry(models.Model):
             models.UniqueConstraint(
                 fields=["content_type", "object_id", "audience"], name="searchentry_unique"
             )
+        ]
+        indexes = [
+            models.Index(fields=["partner", "content_type"], name="searchentry_partner"),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef
 
 from core.changelog import record_change
 from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
+from core.related import attach_related, unjoined
 from core.tenancy.records import AudienceCouncil, AudienceModel, OwnerShare, SharedOwnershipModel
 
 HUNDRED = Decimal("100")
@@ -71,11 +72,31 @@ def refetch_visible(obj: Any, user: Any, visible: Any = None) -> Any:
     record out of their own reach (docs/tenancy.md)."""
     if visible is None:
         visible = type(obj).objects.visible_to(user)
-    fresh = visible.filter(pk=obj.pk).first()
+    # The row is read from its own table; its related records are attached after, from those
+    # `obj` holds already (the save just read them) or by key: compiling a join of every
+    # relation took more time than the rest of reading the record back.
+    alone, paths, deferred = unjoined(visible)
+    fresh = alone.filter(pk=obj.pk).first()
     if fresh is None:
         field = getattr(obj, "ownership_field", None)
         raise OutOfReach({field: OUT_OF_REACH} if field else OUT_OF_REACH, code="out_of_reach")
+    if paths:
+        attach_related([fresh], paths, known=held_related(obj), deferred=deferred)
     return fresh
+
+
+def held_related(obj: Any) -> dict[Any, list[Any]]:
+    """The related records `obj` already holds (read or set on it in this request), by model:
+    `attach_related` gives a record read back the same ones rather than reading them again."""
+    held: dict[Any, list[Any]] = {}
+    for field in obj._meta.concrete_fields:
+        if field.is_relation and (field.many_to_one or field.one_to_one):
+            related = field.get_cached_value(obj, None) if field.is_cached(obj) else None
+            if related is not None and (
+                getattr(related, field.target_field.attname) == getattr(obj, field.attname)
+            ):
+                held.setdefault(field.related_model, []).append(related)
+    return held
 
 
 def kept_owner_shares(

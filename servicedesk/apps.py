@@ -12,6 +12,10 @@ class ServiceDeskConfig(ConcordAppConfig):
     name = "servicedesk"
     verbose_name = "Service desk"
 
+    def ready(self) -> None:
+        # The configuration each process keeps learns of every write through these signals.
+        from servicedesk import rules  # noqa: F401
+
     @property
     def nav_entries(self) -> list[Any]:  # type: ignore[override]
         """The desk's pages that are not a model's list: the self-service portal, for those

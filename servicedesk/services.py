@@ -21,7 +21,7 @@ from django.utils import timezone
 from core.numbering import next_number
 from core.tenancy.access import CHANGE, VIEW, access_for
 from core.tenancy.models import Membership
-from servicedesk import notifications, sla
+from servicedesk import notifications, rules, sla
 from servicedesk.choices import (
     KIND_PREFIX,
     OPEN_PROBLEM_STATUSES,
@@ -36,7 +36,6 @@ from servicedesk.choices import (
 from servicedesk.models import (
     DEFAULT_MATRIX,
     ChangeRequest,
-    PriorityRule,
     Problem,
     RoutingRule,
     Ticket,
@@ -73,21 +72,14 @@ MOVES: dict[str, frozenset[str]] = {
 
 def priority_for(impact: int, urgency: int) -> int:
     """The priority the shared service's matrix gives `impact` and `urgency`."""
-    cell = (
-        PriorityRule.objects.unscoped("the priority matrix is the shared service's own")
-        .filter(impact=impact, urgency=urgency)
-        .values_list("priority", flat=True)
-        .first()
-    )
-    return int(cell) if cell is not None else DEFAULT_MATRIX[(int(impact), int(urgency))]
+    key = (int(impact), int(urgency))
+    cell = rules.current().matrix.get(key)
+    return cell if cell is not None else DEFAULT_MATRIX[key]
 
 
 def route(ticket: Ticket) -> RoutingRule | None:
     """The first active routing rule that matches `ticket` (None: no rule does)."""
-    rules = RoutingRule.objects.unscoped("routing rules are the shared service's own").filter(
-        is_active=True
-    )
-    for rule in rules.order_by("order", "id"):
+    for rule in rules.current().routing:
         if rule.matches(ticket):
             return rule
     return None
@@ -130,12 +122,13 @@ def raise_ticket(
     if urgency is not None:
         ticket.urgency = urgency
     _check_people(ticket)
-    ticket.priority = priority_for(ticket.impact, ticket.urgency)
-    rule = route(ticket)
-    if rule is not None:
-        ticket.queue_id = rule.queue_id
-        ticket.routed_by = rule
-    sla.set_targets(ticket)
+    with rules.pinned():
+        ticket.priority = priority_for(ticket.impact, ticket.urgency)
+        rule = route(ticket)
+        if rule is not None:
+            ticket.queue_id = rule.queue_id
+            ticket.routed_by = rule
+        sla.set_targets(ticket)
     ticket.sla_state = sla.state_at(ticket, ticket.opened_at)
     ticket.number = next_number(f"servicedesk.ticket:{partner.pk}:{KIND_PREFIX[TicketKind(kind)]}")
     ticket.reference = Ticket.format_reference(kind, ticket.number)

@@ -27,6 +27,7 @@ from typing import Any
 from django.utils import timezone
 
 from core.workdays import WorkingCalendar
+from servicedesk import rules
 from servicedesk.choices import PAUSING_STATUSES, SlaState
 from servicedesk.models import DEFAULT_TARGETS, ServiceCalendar, SlaPolicy, Ticket
 
@@ -38,9 +39,7 @@ def calendar_for(partner: Any, calendar: ServiceCalendar | None = None) -> Worki
     """The working calendar of a council's SLA clocks: `calendar` (a policy's), else the
     council's default one, else office hours; with its nation's bank holidays."""
     if calendar is None and partner.pk is not None:
-        calendar = (
-            ServiceCalendar.objects.owned_by(partner).filter(is_default=True).order_by().first()
-        )
+        calendar = rules.current().calendars.get(partner.pk)
     if calendar is None:
         return WorkingCalendar(nation=partner.nation)
     return calendar.working_calendar(partner.nation)
@@ -64,15 +63,7 @@ def policy_for(
     """The council's policy for `priority` in force on `on` (today by default; None when it
     has none) and its response and resolution targets (the defaults without a policy)."""
     on = on or timezone.localdate()
-    policy = (
-        SlaPolicy.objects.owned_by(partner)
-        .filter(priority=priority, valid_from__lte=on)
-        .select_related("calendar")
-        .order_by("-valid_from", "-id")
-        .first()
-        if partner.pk is not None
-        else None
-    )
+    policy = rules.current().policy(partner.pk, priority, on) if partner.pk is not None else None
     if policy is None:
         response, resolution = DEFAULT_TARGETS[int(priority)]
         return None, hours(response), hours(resolution)

@@ -3,7 +3,9 @@
 The records the client's person sees that match the words (a web search's: words, "phrases",
 ``or``, ``-word``), best first, each as ``{kind, id, title, url, snippet, rank}``: ``snippet``
 is HTML, the record's text escaped with the matched words in ``<mark>``. Paged like every list
-(``{"next", "previous", "results"}``, ``cursor`` and ``page_size``); never a count. Words,
+(``{"next", "previous", "results"}``, ``cursor`` and ``page_size``); never a count.
+``newest_only`` says the words matched more records than a search ranks, so the results are
+the best of the newest of them (core.search.RANKED_AT_MOST). Words,
 kinds or a cursor that cannot be searched with are a 400 naming the parameter.
 """
 
@@ -19,7 +21,13 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from core.api.pagination import KeysetPagination
-from core.search import MAX_QUERY_LENGTH, SearchQueryError, all_kinds, search
+from core.search import (
+    MAX_QUERY_LENGTH,
+    RANKED_AT_MOST,
+    SearchQueryError,
+    all_kinds,
+    search,
+)
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -87,6 +95,11 @@ class SearchView(APIView):
                         allow_null=True, help_text="The previous page, or null on the first."
                     ),
                     "results": SearchResultSerializer(many=True),
+                    "newest_only": serializers.BooleanField(
+                        help_text="True when the words matched more records than a search "
+                        f"ranks ({RANKED_AT_MOST:,}): the results are the best of the newest "
+                        f"{RANKED_AT_MOST:,} matches; more words find the others."
+                    ),
                 },
             )
         },
@@ -119,6 +132,7 @@ class SearchView(APIView):
                 "next": self._link(request, page.next_cursor),
                 "previous": self._link(request, page.previous_cursor),
                 "results": SearchResultSerializer(results, many=True).data,
+                "newest_only": page.newest_only,
             }
         )
 

@@ -44,6 +44,7 @@ from core.search.index import index_records, reindex, remove_records
 from core.search.query import (
     BODY_WEIGHT,
     MAX_QUERY_LENGTH,
+    RANKED_AT_MOST,
     TITLE_WEIGHT,
     SearchPage,
     SearchQueryError,
@@ -62,6 +63,7 @@ from core.search.visibility import entry_visibility
 __all__ = [
     "BODY_WEIGHT",
     "MAX_QUERY_LENGTH",
+    "RANKED_AT_MOST",
     "TITLE_WEIGHT",
     "SearchPage",
     "SearchPart",

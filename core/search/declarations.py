@@ -62,6 +62,13 @@ class Searchable:
         return {model._meta.get_field(name).attname for name in (*self.title, *self.body)}
 
 
+def owner_attname(model: Any) -> str | None:
+    """The column naming the council that owns each of `model`'s records (``partner_id``),
+    for a model whose records one council owns; None for any other (shared, for chosen
+    councils, catalogue): its index entries carry no council."""
+    return "partner_id" if getattr(model, "ownership", None) == "partner" else None
+
+
 def spec_of(model: Any) -> Searchable | None:
     """The model's search declaration, or None."""
     spec = getattr(model, "search", None)

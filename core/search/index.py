@@ -10,12 +10,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, IntegerField, OuterRef, Value
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from core.models import SearchAudience, SearchEntry
-from core.search.declarations import SearchPart, parts_of, searchable_models, spec_of
+from core.search.declarations import (
+    Searchable,
+    SearchPart,
+    owner_attname,
+    parts_of,
+    searchable_models,
+    spec_of,
+)
 from core.tenancy.records import ConcordModel
 from core.tenancy.scoping import unlogged_write
 
@@ -24,6 +31,8 @@ MAX_INDEXED_TEXT = 200_000
 #: Marks around each matched word in the database's snippets, made into ``<mark>`` once the
 #: text is escaped (private-use characters, taken out of the indexed text first).
 MARK_START, MARK_END = "\ue000", "\ue001"
+#: What of an entry is written from its record (and so compared when it is indexed again).
+_KEPT = ["title", "body", "has_restricted", "partner_id"]
 #: Records indexed at a time (the reindex, bulk writes).
 BATCH = 500
 #: Why the index reads and writes whole tables: it is the index's own upkeep.
@@ -42,6 +51,7 @@ def _text(values: Iterable[Any]) -> str:
 @dataclass
 class _Document:
     title: str
+    partner_id: int | None = None
     body: list[str] = field(default_factory=list)
     public_parts: list[str] = field(default_factory=list)
     restricted_parts: list[str] = field(default_factory=list)
@@ -57,16 +67,51 @@ class _Document:
         return found
 
 
+def _document(spec: Searchable, values: Sequence[Any], partner_id: int | None) -> _Document:
+    """A record's document from the values of its title and body fields, in their order."""
+    title = " ".join(str(v) for v in values[: len(spec.title)] if v not in (None, ""))
+    return _Document(
+        title=_text([title]), partner_id=partner_id, body=list(values[len(spec.title) :])
+    )
+
+
+#: The Python types a field's value has when saved as it is read back (so that a new record's
+#: document can be written from the record itself): text and whole numbers.
+_PLAIN = (str, int, type(None))
+
+
+def new_record_document(model: Any, record: Any) -> _Document | None:
+    """The document of `record`, a record of `model` just inserted, from its own values: none
+    of its parts can exist yet, as they point at it. None when a value is not as the database
+    would give it back (an expression, a date given as text): the record is then read back."""
+    spec = spec_of(model)
+    assert spec is not None
+    values = [
+        getattr(record, model._meta.get_field(name).attname) for name in (*spec.title, *spec.body)
+    ]
+    if not all(type(value) in _PLAIN for value in values) or any(
+        isinstance(value, bool) for value in values
+    ):
+        return None
+    owner = owner_attname(model)
+    partner_id = getattr(record, owner) if owner else None
+    if partner_id is not None and type(partner_id) is not int:
+        return None
+    return _document(spec, values, partner_id)
+
+
 def documents(model: Any, pks: Sequence[int]) -> dict[int, _Document]:
     """The documents of `model`'s records `pks` that exist (two queries and one per part)."""
     spec = spec_of(model)
     assert spec is not None
+    owner = owner_attname(model)
     names = [*spec.title, *spec.body]
-    rows = model.objects.unscoped(UPKEEP).filter(pk__in=list(pks)).values_list("pk", *names)
+    rows = model.objects.unscoped(UPKEEP).filter(pk__in=list(pks))
     found: dict[int, _Document] = {}
-    for pk, *values in rows:
-        title = " ".join(str(v) for v in values[: len(spec.title)] if v not in (None, ""))
-        found[pk] = _Document(title=_text([title]), body=list(values[len(spec.title) :]))
+    for pk, partner_id, *values in rows.values_list(
+        "pk", owner or Value(None, output_field=IntegerField()), *names
+    ):
+        found[pk] = _document(spec, values, partner_id)
     for part in spec.parts:
         restricted = (
             ExpressionWrapper(part.restricted, output_field=BooleanField())
@@ -90,6 +135,34 @@ def documents(model: Any, pks: Sequence[int]) -> dict[int, _Document]:
     return found
 
 
+def _entries_of(content_type: Any, pk: int, doc: _Document) -> list[SearchEntry]:
+    return [
+        SearchEntry(
+            content_type=content_type,
+            object_id=pk,
+            audience=audience,
+            title=title,
+            body=body,
+            has_restricted=has_restricted,
+            partner_id=doc.partner_id,
+        )
+        for audience, (title, body, has_restricted) in doc.entries().items()
+    ]
+
+
+def index_new_record(model: Any, record: Any) -> None:
+    """Index `record`, a record of `model` just inserted with an id the database gave it: its
+    entries written from its own values, without reading it, its parts or its entries back (it
+    has none of them yet: nothing could name its id before); read back as `index_records` does
+    when its values are not as the database keeps them."""
+    doc = new_record_document(model, record)
+    if doc is None:
+        index_records(model, [record.pk])
+        return
+    content_type = ContentType.objects.get_for_model(model)
+    SearchEntry.objects.unscoped(UPKEEP).bulk_create(_entries_of(content_type, record.pk, doc))
+
+
 def index_records(model: Any, pks: Iterable[Any]) -> None:
     """Bring the index of `model`'s records `pks` up to date with the database: their entries
     written, changed or removed (a record that no longer exists loses its own)."""
@@ -109,30 +182,20 @@ def index_records(model: Any, pks: Iterable[Any]) -> None:
         changed: list[SearchEntry] = []
         for pk in chunk:
             doc = docs.get(pk)
-            for audience, (title, body, has_restricted) in (doc.entries() if doc else {}).items():
-                entry = existing.pop((pk, audience), None)
+            for wanted in _entries_of(content_type, pk, doc) if doc else []:
+                entry = existing.pop((pk, wanted.audience), None)
                 if entry is None:
-                    created.append(
-                        SearchEntry(
-                            content_type=content_type,
-                            object_id=pk,
-                            audience=audience,
-                            title=title,
-                            body=body,
-                            has_restricted=has_restricted,
-                        )
-                    )
-                elif (entry.title, entry.body, entry.has_restricted) != (
-                    title,
-                    body,
-                    has_restricted,
-                ):
-                    entry.title, entry.body, entry.has_restricted = title, body, has_restricted
+                    created.append(wanted)
+                elif [getattr(entry, name) for name in _KEPT] != [
+                    getattr(wanted, name) for name in _KEPT
+                ]:
+                    for name in _KEPT:
+                        setattr(entry, name, getattr(wanted, name))
                     changed.append(entry)
         if existing:
             entries.filter(pk__in=[entry.pk for entry in existing.values()]).delete()
         if changed:
-            entries.bulk_update(changed, ["title", "body", "has_restricted"])
+            entries.bulk_update(changed, _KEPT)
         if created:
             entries.bulk_create(created)
 
@@ -200,6 +263,9 @@ def _watched(model: Any) -> tuple[set[str], list[tuple[Any, SearchPart]]]:
     spec = spec_of(model)
     if spec is not None:
         names |= spec.own_attnames(model)
+        owner = owner_attname(model)
+        if owner:
+            names.add(owner)
     parts = parts_of().get(model, [])
     for _, part in parts:
         names |= {model._meta.get_field(name).attname for name in part.fields}
@@ -224,6 +290,8 @@ def _before_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -
     if before is None:
         record._search_dirty = True
         record._search_links_before = []
+        # A new record given no id of its own: nothing can point at it yet (`index_new_record`).
+        record._search_unseen = record._state.adding and record.pk is None
         return
     after = record.tracked_values()
     record._search_dirty = any(before.get(name) != after.get(name) for name in names)
@@ -236,7 +304,11 @@ def _after_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) ->
         return
     instance._search_dirty = False
     if spec_of(sender) is not None:
-        index_records(sender, [instance.pk])
+        if kwargs.get("created") and getattr(instance, "_search_unseen", False):
+            instance._search_unseen = False
+            index_new_record(sender, instance)
+        else:
+            index_records(sender, [instance.pk])
     before = getattr(instance, "_search_links_before", [])
     for number, (record_model, part) in enumerate(parts_of().get(sender, [])):
         linked = {getattr(instance, part.link_attname())}

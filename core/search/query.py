@@ -299,11 +299,14 @@ class SearchResult:
 
 @dataclass
 class SearchPage:
-    """One page of results, best first, with cursors for the pages either side."""
+    """One page of results, best first, with cursors for the pages either side. `newest_only`
+    when the words matched more records than are ranked (`RANKED_AT_MOST`): the results are
+    the best of the newest that many, which the page and the API answer say."""
 
     results: list[SearchResult]
     next_cursor: str | None = None
     previous_cursor: str | None = None
+    newest_only: bool = False
 
     @property
     def has_next(self) -> bool:
@@ -338,6 +341,20 @@ def matching_ids(user: Any, model: Any, text: str) -> Any:
     content_type = ContentType.objects.get_for_model(model)
     entries = SearchEntry.objects.visible_to(user).filter(content_type_id=content_type.pk)
     return _backend().matching(entries, text, ranked=False).values("object_id")
+
+
+#: The most matches a search ranks: when the words match more records than this (a common
+#: word over a million tickets), the newest this many the person sees are ranked and the
+#: results say so (decision 0041). Ranking reads each match's words again, so its time grows
+#: with the matches; this bounds it.
+RANKED_AT_MOST = 2000
+
+
+def newest_matches(found: Any) -> tuple[list[int], bool]:
+    """The ids of the newest `RANKED_AT_MOST` entries of `found` (visible, matching, not yet
+    ranked), and whether there were more."""
+    ids = list(found.order_by("-pk").values_list("pk", flat=True)[: RANKED_AT_MOST + 1])
+    return ids[:RANKED_AT_MOST], len(ids) > RANKED_AT_MOST
 
 
 #: The most words of a subject being typed that `any_words` searches for.
@@ -430,7 +447,10 @@ def search(
     backend = _backend()
     content_types = [ContentType.objects.get_for_model(model).pk for model in chosen]
     entries = SearchEntry.objects.visible_to(user).filter(content_type_id__in=content_types)
-    found = backend.matching(entries, text)
+    ids, newest_only = newest_matches(backend.matching(entries, text, ranked=False))
+    # The entries were found through visible_to just now: they are ranked by id.
+    chosen_entries = SearchEntry.objects.unscoped("ranking matches found through visible_to")
+    found = backend.matching(chosen_entries.filter(pk__in=ids), text)
     forwards = True
     if cursor:
         rank, pk, direction = _decode(key, cursor)
@@ -449,7 +469,7 @@ def search(
     rows = rows[:size]
     if not forwards:
         rows.reverse()
-    page = SearchPage(results=_results(rows, text, backend))
+    page = SearchPage(results=_results(rows, text, backend), newest_only=newest_only)
     if rows:
         first, last = rows[0], rows[-1]
         if forwards:

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.views import View
 
-from core.search import MAX_QUERY_LENGTH, SearchQueryError, kinds_for, search
+from core.search import MAX_QUERY_LENGTH, RANKED_AT_MOST, SearchQueryError, kinds_for, search
 
 
 class SearchView(LoginRequiredMixin, View):
@@ -33,6 +33,7 @@ class SearchView(LoginRequiredMixin, View):
             "kind": kind,
             "kinds": kinds,
             "max_length": MAX_QUERY_LENGTH,
+            "ranked_at_most": f"{RANKED_AT_MOST:,}",
             "page": None,
             "error": None,
             "error_field": "search-q",

@@ -498,3 +498,108 @@ def test_portal_suggestions_search_published_articles_the_reader_may_read(cast, 
     text = region.content.decode()
     assert "Connect a second screen" in text
     assert "Kensington" not in text and "Screens draft" not in text
+
+
+# The council on each entry, and ranking the newest matches -----------------------------------
+
+
+def entry_councils(record: Any) -> set[Any]:
+    return set(
+        SearchEntry.objects.unscoped("test")
+        .filter(object_id=record.pk, content_type__model=type(record)._meta.model_name)
+        .values_list("partner_id", flat=True)
+    )
+
+
+def test_each_entry_carries_its_record_s_council_kept_with_the_record(cast):
+    own = ticket(cast, subject="Projector bulb gone")
+    note(own, cast.agent, "Ordered a bulb")
+    assert entry_councils(own) == {cast.wcc.pk}  # both documents, everyone's and restricted
+    with system_scope("test"):
+        own.partner = cast.rbkc
+        own.requester = cast.rbkc_staff
+        own.save()
+    assert entry_councils(own) == {cast.rbkc.pk}
+    assert found(cast.rbkc_lead, "projector") == [("ticket", own.pk)]
+    assert found(cast.wcc_lead, "projector") == []
+    # A record no single council owns carries none.
+    shared = problem(title="Projector bulbs fail early")
+    assert entry_councils(shared) == {None}
+    # The reindex writes it too, and a bulk move of council reaches the index.
+    SearchEntry.objects.unscoped("test").update(partner=None)
+    call_command("search_reindex")
+    assert entry_councils(own) == {cast.rbkc.pk}
+    Ticket.objects.unscoped("test").unlogged("test: a bulk move").filter(pk=own.pk).update(
+        partner=cast.wcc
+    )
+    assert entry_councils(own) == {cast.wcc.pk}
+
+
+def test_the_council_only_narrows_the_record_s_own_rule_still_decides(cast):
+    own = ticket(cast, subject="Keyboard sticky keys")
+    # An entry claiming another council does not show the record to that council's lead...
+    SearchEntry.objects.unscoped("test").filter(object_id=own.pk).update(partner=cast.rbkc)
+    assert found(cast.rbkc_lead, "sticky") == []
+    # ...and hides it from its own council's lead (the narrowing comes first) until the index
+    # is put right, as every write of the record does.
+    assert found(cast.wcc_lead, "sticky") == []
+    assert found(cast.agent, "sticky") == [("ticket", own.pk)]
+    index_records(Ticket, [own.pk])
+    assert found(cast.wcc_lead, "sticky") == [("ticket", own.pk)]
+    assert found(cast.wcc_colleague, "sticky") == []
+
+
+def test_a_search_matching_more_than_it_ranks_ranks_the_newest_and_says_so(
+    cast, monkeypatch, client_for, api_client_for
+):
+    monkeypatch.setattr("core.search.query.RANKED_AT_MOST", 2)
+    monkeypatch.setattr("core.views.search.RANKED_AT_MOST", 2)
+    # The oldest is the best match (the word in its title twice), but outside the newest two.
+    oldest = ticket(cast, subject="Webcam webcam broken")
+    middle = ticket(cast, subject="Webcam lens", description="smudged")
+    newest = ticket(cast, subject="Webcam mount", description="loose")
+    ticket(cast, cast.rbkc, subject="Webcam in another council")  # unseen: not counted
+    page = search(cast.wcc_lead, "webcam")
+    assert page.newest_only
+    assert {result.id for result in page.results} == {middle.pk, newest.pk}
+    assert oldest.pk not in {result.id for result in page.results}
+    # Within the council's two, nothing is left out: not more than it ranks.
+    assert not search(cast.rbkc_lead, "webcam").newest_only
+    assert not search(cast.wcc_lead, "lens").newest_only
+    body = api_client_for(cast.wcc_lead).get("/api/v1/search/", {"q": "webcam"}).json()
+    assert body["newest_only"] is True and len(body["results"]) == 2
+    assert (
+        api_client_for(cast.wcc_lead).get("/api/v1/search/", {"q": "lens"}).json()["newest_only"]
+        is False
+    )
+    text = client_for(cast.wcc_lead).get("/search/", {"q": "webcam"}).content.decode()
+    assert "match more than 2 records: these are the best of the newest 2" in text
+    assert (
+        "match more than"
+        not in client_for(cast.wcc_lead).get("/search/", {"q": "lens"}).content.decode()
+    )
+
+
+def test_a_new_record_is_indexed_from_itself_as_reading_it_back_would(cast):
+    def entries(record: Any) -> list[tuple[Any, ...]]:
+        return list(
+            SearchEntry.objects.unscoped("test")
+            .filter(object_id=record.pk, content_type__model=type(record)._meta.model_name)
+            .order_by("audience")
+            .values_list("audience", "title", "body", "has_restricted", "partner_id")
+        )
+
+    own = ticket(cast, subject="Badge reader <beeps>", description="At the annexe door")
+    shared = problem(title="Badge readers beep", description="Firmware 2.1")
+    written = entries(own), entries(shared)
+    assert written[0] and written[1]
+    index_records(Ticket, [own.pk])
+    index_records(Problem, [shared.pk])
+    assert (entries(own), entries(shared)) == written
+    # A record given its id before it is saved is read back (something may point at it).
+    with system_scope("test"):
+        given = Ticket.objects.get(pk=own.pk)
+        given.pk, given.number, given.reference = own.pk + 1000, 999, "INC0000999"
+        given._state.adding = True
+        given.save(force_insert=True)
+    assert entries(given)[0][1] == "INC0000999 Badge reader <beeps>"
