@@ -30,17 +30,17 @@ import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django_tasks import task
 
 from core.context import acting_as
+from core.email import automated_email, mail_domain
+from core.email import send_all as send_messages
 from core.tenancy.choices import CouncilRole, ServiceRole
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
@@ -183,18 +183,14 @@ def recipients(event: str, ticket: Ticket, comment: TicketComment | None = None)
 
 
 def desk_domain() -> str:
-    """The domain of the desk's own Message-IDs (its sending address's): how mail coming in
-    tells the desk's own messages (servicedesk.mail_in)."""
-    return str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip(">") or "localhost"
+    """The domain of the desk's own Message-IDs (Concord's: core.email.mail_domain): how mail
+    coming in tells the desk's own messages (servicedesk.mail_in)."""
+    return mail_domain()
 
 
 def thread_id(ticket: Ticket) -> str:
     """The Message-ID every email about `ticket` refers to: one thread per ticket."""
     return f"<{ticket.reference.lower()}.{ticket.partner.code}.{ticket.pk}@{desk_domain()}>"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
 
 
 def message_for(
@@ -259,34 +255,25 @@ def desk_email(
     its record again, servicedesk.mail_in), said to be a machine's (``Auto-Submitted``,
     ``X-Auto-Response-Suppress``) so that out-of-office replies do not answer it, and the
     record's reference in `record_header` (how the desk knows its own mail come back)."""
-    sender = sender or settings.DEFAULT_FROM_EMAIL
-    message = EmailMultiAlternatives(
-        subject=_one_line(f"[{reference}] {title}: {about}")[:200],
-        body=render_to_string(f"{template}.txt", context),
-        from_email=sender,
-        to=[to],
-        reply_to=[reply_to] if reply_to else None,
-        headers={
-            "Message-ID": make_msgid(idstring=reference.lower(), domain=desk_domain()),
-            "In-Reply-To": thread,
-            "References": thread,
-            "Auto-Submitted": "auto-generated",
-            "X-Auto-Response-Suppress": "All",
-            record_header: reference,
-        },
+    return automated_email(
+        subject=f"[{reference}] {title}: {about}",
+        template=template,
+        context=context,
+        to=to,
+        kind=reference.lower(),
+        headers={"In-Reply-To": thread, "References": thread, record_header: reference},
+        sender=sender,
+        reply_to=reply_to,
     )
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    return message
 
 
 def send_all(messages: list[EmailMultiAlternatives], event: str, reference: str) -> int:
     """Send one event's messages over one connection; how many were sent."""
     if not messages:
         return 0
-    with get_connection() as connection:
-        sent = connection.send_messages(messages) or 0
+    sent = send_messages(messages)
     logger.info("%s: %s email(s) for %s", event, sent, reference)
-    return int(sent)
+    return sent
 
 
 @task()
