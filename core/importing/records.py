@@ -63,6 +63,7 @@ from core.importing.reading import (
 )
 from core.importing.result import MAX_ERRORS, ImportResult, RowError
 from core.importing.states import StateColumn, state_columns
+from core.importing.texts import TextColumns
 from core.importing.values import ImportColumn, ValueReader, plain_cell
 from core.services import kept_audience, set_audience, set_owner_shares
 from core.tenancy.access import ADD, CHANGE, IMPORT, VIEW, access_for
@@ -120,6 +121,9 @@ class _Importer:
         # The councils a record for chosen councils is for (core.importing.audience).
         self.audience = AudienceReader(user) if takes_audience(model) else None
         self.audience_position: int | None = None
+        # The text columns whose text rule is checked a chunk at a time (core.importing.texts),
+        # once the header is read.
+        self.texts = TextColumns([])
         # Columns holding a state the record moves through by its app's rule
         # (core.importing.states), and where each is in the file.
         self.states = state_columns(model)
@@ -199,6 +203,7 @@ class _Importer:
         # The owner column first: the row's council is known before the columns whose
         # records are looked up within it.
         self.columns.sort(key=lambda c: c.name != self.owner)
+        self.texts = TextColumns(self.columns)
         return True
 
     # rows ----------------------------------------------------------------------------------
@@ -519,8 +524,21 @@ class _Importer:
                     fresh.append((name, attname, value))
             except TypeError:  # not hashable: checked every time
                 continue
+        # Text whose column passed the text rule over the chunk (core.importing.texts): the
+        # field's other checks here; should one refuse it, full_clean checks it as ever.
+        texts = self.texts
+        checked: set[str] = set()
+        for name in texts.passed:
+            if name in exclude or name in again:
+                continue
+            try:
+                texts.check_field(instance, name)
+            except ValidationError:
+                checked.clear()
+                break
+            checked.add(name)
         instance.full_clean(
-            exclude=exclude | again, validate_unique=False, validate_constraints=False
+            exclude=exclude | again | checked, validate_unique=False, validate_constraints=False
         )
         for name, attname, value in fresh:
             values = seen.setdefault(name, set())
@@ -959,6 +977,7 @@ class _Importer:
         if not chunk:
             return done
         self._read_chunk(chunk)
+        self.texts.check_chunk(chunk)
         for number, cells in chunk:
             self.process_row(number, cells)
             done += 1
