@@ -62,9 +62,12 @@ def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     ]
 
 
-def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any]:
-    """A function giving the database value of `field` for a Python value, as a save does;
-    a value the field would pass as it is, passed without the call.
+def _converter(
+    field: models.Field[Any, Any], connection: Any
+) -> tuple[Callable[[Any], Any], frozenset[type]]:
+    """A function giving the database value of `field` for a Python value, as a save does,
+    and the types of the values it gives back as they are (a column holding only those is
+    sent without a call a value).
 
     Two shortcuts, each giving exactly what the field gives: a date, time or decimal is
     prepared once a value (an import's rows share one moment of writing, and their dates and
@@ -94,7 +97,7 @@ def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any]
                 return None  # SQL NULL, as JSONField.get_db_prep_save gives
             return json.dumps(value, cls=encoder)
 
-        return to_json
+        return to_json, frozenset({type(None)})
     nullable = not isinstance(field, models.JSONField)
     memo: dict[tuple[type, Any], Any] = {}
 
@@ -114,7 +117,8 @@ def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any]
             return found
         return prepare(value, connection)
 
-    return convert
+    passed = frozenset(plain) | ({type(None)} if nullable else set())
+    return convert, passed
 
 
 def _plain_json(field: models.Field[Any, Any], connection: Any) -> bool:
@@ -212,10 +216,7 @@ def _write(
     """The statements themselves: `values` (Python values of `fields`, a row each) prepared by
     each field and inserted; the new ids with `returning`."""
     connection = connections[using]
-    converters = [_converter(f, connection) for f in fields]
-    rows = [
-        [convert(value) for convert, value in zip(converters, row, strict=True)] for row in values
-    ]
+    rows = _prepared([_converter(f, connection) for f in fields], values)
     if connection.vendor == "postgresql":
         return _copy(connection, model, fields, rows, returning=returning)
     quote = connection.ops.quote_name
@@ -246,11 +247,29 @@ def _write(
     return ids
 
 
+def _prepared(
+    converters: Sequence[tuple[Callable[[Any], Any], frozenset[type]]],
+    values: Sequence[Sequence[Any]],
+) -> list[tuple[Any, ...]]:
+    """`values` prepared for the database, a column at a time: a column whose values are all
+    of types its field passes as they are (text, whole numbers, ids, no value) is taken as it
+    is, without a call a value; the others go through their field's converter."""
+    if not values:
+        return []
+    columns: list[Sequence[Any]] = []
+    for (convert, passed), column in zip(converters, zip(*values, strict=True), strict=True):
+        if set(map(type, column)) <= passed:
+            columns.append(column)
+        else:
+            columns.append(list(map(convert, column)))
+    return list(zip(*columns, strict=True))
+
+
 def _copy(
     connection: Any,
     model: type[models.Model],
     fields: Sequence[models.Field[Any, Any]],
-    rows: list[list[Any]],
+    rows: Sequence[Sequence[Any]],
     *,
     returning: bool,
 ) -> list[Any]:
@@ -273,7 +292,7 @@ def _copy(
             )
             ids = [found[0] for found in cursor.fetchall()]
             names = [pk.column, *names]
-            rows = [[new_id, *row] for new_id, row in zip(ids, rows, strict=True)]
+            rows = [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)]
         columns = ", ".join(quote(name) for name in names)
         # Names from the model's own metadata, quoted; the values are sent as data.
         statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"

@@ -154,6 +154,9 @@ class _Importer:
         self._handed: set[int] = set()
         # Each row's match keys, worked out once a chunk ({(row, fields): key}).
         self._keys: dict[tuple[int, tuple[str, ...]], Any] = {}
+        # The cells converted to work the match keys out ({(row, column): value}), for the
+        # row's own reading to take rather than convert again (a serial number, an asset tag).
+        self._cell_values: dict[tuple[int, str], Any] = {}
         # Field values the model's field checks passed, by field: a value met again (a kind,
         # a date, a supplier) is not checked again (`_clean`).
         self._clean_values: dict[str, set[Any]] = {}
@@ -245,6 +248,7 @@ class _Importer:
         """Read the records a chunk's rows name, by id or by a match field, with one query
         (and one for co-owned records' shares), instead of a query or two a row."""
         self._loaded, self._handed, self._owners, self._keys = {}, set(), {}, {}
+        self._cell_values = {}
         wanted: set[int] = set()
         by_name = {c.name: c for c in self.columns}
         for number, cells in chunk:
@@ -253,7 +257,8 @@ class _Importer:
                 if pk is not None:
                     wanted.add(pk)
             for names in self.match_fields:
-                key = self._keys[(number, names)] = self._match_key(names, cells, by_name)
+                key = self._match_key(names, cells, by_name, number)
+                self._keys[(number, names)] = key
                 if key is not None and key is not _UNREADABLE:
                     wanted.update(self._match_ids(names, key)[:2])
         if not wanted:
@@ -402,7 +407,10 @@ class _Importer:
                     setattr(instance, column.model_field.attname, self.default_owner.pk)
                 continue  # an update keeps its council
             try:
-                value = self.values.convert(column, raw, council)
+                if (row, column.name) in self._cell_values:
+                    value = self._cell_values.pop((row, column.name))
+                else:
+                    value = self.values.convert(column, raw, council)
             except ValidationError as exc:
                 for message in _unique_messages(exc.messages):
                     self.error(row, column.name, message)
@@ -666,7 +674,11 @@ class _Importer:
         return clashes
 
     def _match_key(
-        self, names: tuple[str, ...], cells: list[Any], by_name: dict[str, ImportColumn]
+        self,
+        names: tuple[str, ...],
+        cells: list[Any],
+        by_name: dict[str, ImportColumn],
+        row: int | None = None,
     ) -> Any:
         """The row's values of the match fields `names`, as matched (text in lower case):
         None when the row does not give them all (a lone field must not be empty; of several
@@ -680,6 +692,9 @@ class _Importer:
                 value = self.values.convert(column, cells[column.position])
             except ValidationError:
                 return _UNREADABLE  # the column's own check reports it
+            if row is not None and column.related is None:
+                # The same value the row's reading would make (no council changes it).
+                self._cell_values[(row, name)] = value
             if value is None or (value == "" and len(names) == 1):
                 return None
             key.append(str(value).lower())
@@ -985,6 +1000,7 @@ class _Importer:
                 self.progress(done, total)
         self._flush()
         self._loaded, self._handed, self._owners, self._keys = {}, set(), {}, {}
+        self._cell_values = {}
         return done
 
 
