@@ -42,6 +42,7 @@ from core.context import acting_as
 from core.importing import formats
 from core.importing.audience import AUDIENCE_COLUMN, AudienceReader, takes_audience
 from core.importing.batch import Pending, bulk_writable, undo_in_memory, write_in_bulk
+from core.importing.collecting import fewer_collections
 from core.importing.columns import (
     column_label,
     default_owner,
@@ -1086,6 +1087,20 @@ def import_records(
     importer = _Importer(
         cast("type[ConcordModel]", model), user, dry_run=dry_run, progress=progress
     )
+    with fewer_collections():
+        return _import_records(importer, model, fileobj, filename, user, dry_run=dry_run)
+
+
+def _import_records(
+    importer: _Importer,
+    model: type[models.Model],
+    fileobj: IO[bytes],
+    filename: str,
+    user: Any,
+    *,
+    dry_run: bool,
+) -> ImportResult:
+    """`import_records`, with the collector's passes made rare (core.importing.collecting)."""
     label = f"import:{os.path.basename(filename or 'upload')}"[:200]
     total = 0
     foreign = None
