@@ -162,6 +162,9 @@ class _Importer:
         # a date, a supplier) is not checked again (`_clean`).
         self._clean_values: dict[str, set[Any]] = {}
         self._memo_fields = _memo_fields(model)
+        # Whether the model's uniqueness check has anything to check, by the fields left out.
+        self._unique_work: dict[frozenset[str], bool] = {}
+        self._not_editable = frozenset(f.name for f in model._meta.fields if not f.editable)
         self._owners: dict[int, dict[int, Decimal]] = {}
         self._shared = getattr(model, "ownership", "partner") == "shared"
         # Rows checked and waiting to be written in bulk, when the model allows it.
@@ -438,7 +441,7 @@ class _Importer:
                 if name not in bad_fields:
                     self.error(row, name, message)
                     row_ok = False
-        exclude = bad_fields | {f.name for f in model._meta.fields if not f.editable}
+        exclude = bad_fields | self._not_editable
         problems: list[tuple[str, str]] = []
         for check in ("fields", "unique", "constraints"):
             if check != "fields" and repeated:
@@ -447,7 +450,8 @@ class _Importer:
                 if check == "fields":
                     self._clean(instance, exclude | found_related)
                 elif check == "unique":
-                    instance.validate_unique(exclude=exclude)
+                    if self._unique_checked(instance, exclude):
+                        instance.validate_unique(exclude=exclude)
                 else:
                     instance.validate_constraints(exclude=exclude)
             except ValidationError as exc:
@@ -554,6 +558,26 @@ class _Importer:
             # Only a value the checks left as it was (one they trimmed is not the same).
             if len(values) < _CLEAN_MEMO_SIZE and getattr(instance, attname) == value:
                 values.add(value)
+
+    def _unique_checked(self, instance: Any, exclude: set[str]) -> bool:
+        """Whether ``validate_unique`` could find anything: not when every check it would make
+        is of the primary key alone (which Django skips for a new record, whose key is not
+        set, and for an edited one), with no date checks; worked out once by the fields left
+        out, from Django's own list of checks. A model with its own ``validate_unique`` is
+        always asked."""
+        if type(instance).validate_unique is not ConcordModel.validate_unique:
+            return True
+        key = frozenset(exclude)
+        work = self._unique_work.get(key)
+        if work is None:
+            checks, dates = instance._get_unique_checks(exclude=exclude)
+            work = bool(dates) or any(
+                not model_class._meta.get_field(name).primary_key
+                for model_class, names in checks
+                for name in names
+            )
+            self._unique_work[key] = work
+        return work
 
     def _read_shares(self, row: int, cells: list[Any], creating: bool) -> tuple[bool, Any]:
         """A co-owned record's owners from its row: (ok, {partner: percentage} or None to keep
