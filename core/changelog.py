@@ -93,17 +93,11 @@ def new_change(
     return ChangeRecord(**values), sorted(set(partner_ids))
 
 
-def change_values(
-    obj: ConcordModel,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> dict[str, Any] | None:
-    """The field values (by attname) of the change record `new_change` makes, without making
-    the model instance: for an import writing thousands of them (core.importing.batch)."""
-    changed = _diff(before, after)
-    if action == ChangeAction.UPDATE and not changed:
-        return None
+def change_stamp(model: type[ConcordModel]) -> dict[str, Any]:
+    """What every change record of `model` written now has in common (when, by whom, under
+    which request, the record's type): `change_values` works it out for each change unless
+    given it, which work writing thousands of change records at once does (it is the same
+    for all of them)."""
     actor = current_actor()
     user = actor.user if actor.user is not None and actor.user.pk else None
     return {
@@ -111,8 +105,26 @@ def change_values(
         "actor_id": user.pk if user else None,
         "actor_label": (actor.label or (user.get_username() if user else ""))[:200],
         "request_id": actor.request_id[:64],
+        "content_type_id": ContentType.objects.get_for_model(model).pk,
+    }
+
+
+def change_values(
+    obj: ConcordModel,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    stamp: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The field values (by attname) of the change record `new_change` makes, without making
+    the model instance: for an import writing thousands of them (core.importing.batch), which
+    passes the `change_stamp` of the records' model once for all of them."""
+    changed = _diff(before, after)
+    if action == ChangeAction.UPDATE and not changed:
+        return None
+    return {
+        **(stamp if stamp is not None else change_stamp(type(obj))),
         "action": action,
-        "content_type_id": ContentType.objects.get_for_model(type(obj)).pk,
         "object_id": obj.pk,
         "object_repr": str(obj)[:200],
         "before": before,

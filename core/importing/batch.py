@@ -23,7 +23,7 @@ the database sees is reported on its row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -31,10 +31,16 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from core.changelog import change_values
+from core.changelog import change_stamp, change_values
 from core.importing.inserts import insert, insert_values, insertable
 from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
-from core.tenancy.records import ConcordModel, OwnerShare, SharedOwnershipModel
+from core.tenancy.records import (
+    UNTRACKED_FIELDS,
+    ConcordModel,
+    OwnerShare,
+    SharedOwnershipModel,
+    json_value,
+)
 from core.tenancy.scoping import is_change_logged, unlogged_write
 
 #: Why the import writes records with bulk writes that send no save signal: it writes their
@@ -92,18 +98,26 @@ def write_in_bulk(
     creates = [p for p in pending if p.creating]
     updates = [p for p in pending if not p.creating]
     befores: dict[int, Any] = {}
+    tracked = _tracker(model)
+    # Each record's values as the change log records them, worked out once: an updated
+    # record's before it is written (does its version move?), a new one's once inserted (its
+    # id); they are the change record's `after` and what the record holds once written.
+    afters: dict[int, dict[str, Any]] = {}
     for item in pending:
         item.version = item.instance.version
         item.instance.derive()
     for item in updates:
         instance = item.instance
         befores[id(instance)] = instance._loaded_values
-        if instance.tracked_values() != instance._loaded_values:
+        after = afters[id(instance)] = tracked(instance)
+        if after != instance._loaded_values:
             instance.version = (instance.version or 0) + 1
         instance.updated_at = now
 
     if creates:
         _create(model, [p.instance for p in creates])
+        for item in creates:
+            afters[id(item.instance)] = tracked(item.instance)
     if updates:
         meta = model._meta
         fields = [
@@ -143,17 +157,17 @@ def write_in_bulk(
 
     # The change records, in the order a save a record at a time writes them.
     changes: list[tuple[dict[str, Any], list[int]]] = []
-    afters = []
+    stamp = change_stamp(model)
 
     def log(action: str, before: Any, after: Any, councils: list[int]) -> None:
-        values = change_values(instance, action, before, after)
+        values = change_values(instance, action, before, after, stamp)
         if values is not None:
             changes.append((values, sorted(set(councils))))
 
     for item in pending:
         instance = item.instance
         pk = instance.pk
-        after = instance.tracked_values()
+        after = afters[id(instance)]
         if shared:
             then = [int(p) for p in (owners.get(pk, {}) if not item.creating else {})]
             if item.creating and item.shares is not None:
@@ -176,10 +190,9 @@ def write_in_bulk(
                 {"owner_shares": after_shares},
                 moved,
             )
-        afters.append(after)
     _write_changes(changes)
-    for item, after in zip(pending, afters, strict=True):
-        item.instance._loaded_values = after
+    for item in pending:
+        item.instance._loaded_values = afters[id(item.instance)]
 
     if getattr(model, "ownership", "partner") in ("partner", "catalogue"):
         return []
@@ -187,6 +200,41 @@ def write_in_bulk(
     pks = [p.instance.pk for p in pending]
     seen = set(model.objects.visible_to(user, VIEW).filter(pk__in=pks).values_list("pk", flat=True))
     return [p.row for p in pending if p.instance.pk not in seen]
+
+
+#: Values `json_value` gives back as they are.
+_JSON_READY = frozenset({str, int, bool, float, type(None)})
+
+
+def _tracker(model: type[ConcordModel]) -> Callable[[Any], dict[str, Any]]:
+    """A function giving a record's `tracked_values`: the foundation's own, with the fields it
+    takes worked out once for the model rather than once a record (a record with deferred
+    fields, or a model with its own `tracked_values`, is asked itself)."""
+    if model.tracked_values is not ConcordModel.tracked_values:
+        return lambda instance: instance.tracked_values()
+    meta = model._meta
+    omits = set(model.change_log_omits)
+    fields = [
+        f
+        for f in meta.concrete_fields
+        if f.name not in UNTRACKED_FIELDS
+        and f.name not in model.derived_fields
+        and f.name not in omits
+        and f.attname not in omits
+    ]
+    names = [f.attname for f in fields]
+
+    def tracked(instance: Any) -> dict[str, Any]:
+        state = instance.__dict__
+        if not all(name in state for name in names):
+            return instance.tracked_values()  # deferred fields: its own rule
+        values = {}
+        for name in names:
+            value = state[name]
+            values[name] = value if type(value) in _JSON_READY else json_value(value)
+        return values
+
+    return tracked
 
 
 def _create(model: type[ConcordModel], objs: list[Any]) -> None:

@@ -23,10 +23,14 @@ conflicts, multi-table inheritance or fields the database works out (``db_defaul
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connections, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 #: Rows in one INSERT ... RETURNING at most (and fewer where the parameters would be too many).
 MAX_ROWS = 500
@@ -58,9 +62,18 @@ def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     ]
 
 
-def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any]:
-    """A function giving the database value of `field` for a Python value, as a save does;
-    a value the field would pass as it is, passed without the call."""
+def _converter(
+    field: models.Field[Any, Any], connection: Any
+) -> tuple[Callable[[Any], Any], frozenset[type]]:
+    """A function giving the database value of `field` for a Python value, as a save does,
+    and the types of the values it gives back as they are (a column holding only those is
+    sent without a call a value).
+
+    Two shortcuts, each giving exactly what the field gives: a date, time or decimal is
+    prepared once a value (an import's rows share one moment of writing, and their dates and
+    prices repeat), and a JSON value with the field's plain encoder is the JSON text
+    ``json.dumps`` makes, which is what Django's SQLite and base backends send and what
+    PostgreSQL's ``COPY`` reads into a ``jsonb`` column."""
     prepare = field.get_db_prep_save
     own = type(field)
     plain: tuple[type, ...] = ()
@@ -76,16 +89,68 @@ def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any]
         own.get_prep_value is models.IntegerField.get_prep_value
     ):
         plain = (int,)
+    if _plain_json(field, connection):
+        encoder = field.encoder  # type: ignore[attr-defined]
+
+        def to_json(value: Any) -> Any:
+            if value is None:
+                return None  # SQL NULL, as JSONField.get_db_prep_save gives
+            return json.dumps(value, cls=encoder)
+
+        return to_json, frozenset({type(None)})
     nullable = not isinstance(field, models.JSONField)
+    memo: dict[tuple[type, Any], Any] = {}
 
     def convert(value: Any) -> Any:
         if value is None and nullable:
             return None
-        if plain and type(value) in plain:
+        kind = type(value)
+        if plain and kind in plain:
             return value
+        if kind in _REPEATING:
+            key = (kind, value)
+            found = memo.get(key, _MISSING)
+            if found is _MISSING:
+                found = prepare(value, connection)
+                if len(memo) < _MEMO_SIZE:
+                    memo[key] = found
+            return found
         return prepare(value, connection)
 
-    return convert
+    passed = frozenset(plain) | ({type(None)} if nullable else set())
+    return convert, passed
+
+
+def _plain_json(field: models.Field[Any, Any], connection: Any) -> bool:
+    """Whether `field` is a JSON field whose database value is ``json.dumps`` of the value:
+    Django's own ``JSONField`` (not a kind of it that prepares values itself), on SQLite
+    (whose backend sends that text) or PostgreSQL (where the inserts use ``COPY``, which reads
+    the text)."""
+    return (
+        type(field) is models.JSONField
+        and connection.vendor in ("sqlite", "postgresql")
+        and type(connection.ops).adapt_json_value
+        in (BaseDatabaseOperations.adapt_json_value, _pg_adapt_json_value(connection))
+    )
+
+
+def _pg_adapt_json_value(connection: Any) -> Any:
+    """PostgreSQL's ``adapt_json_value`` (a ``Jsonb`` wrapper for statements; ``COPY`` takes
+    the text instead), or None on another database."""
+    if connection.vendor != "postgresql":
+        return None
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    return DatabaseOperations.adapt_json_value
+
+
+#: Value types a field prepares the same way for equal values, worth preparing once a value.
+_REPEATING: frozenset[type] = frozenset(
+    {datetime.datetime, datetime.date, datetime.time, decimal.Decimal}
+)
+#: Prepared values remembered a column and statement run, at most.
+_MEMO_SIZE = 4096
+_MISSING = object()
 
 
 def _pre_save(field: models.Field[Any, Any]) -> bool:
@@ -151,10 +216,7 @@ def _write(
     """The statements themselves: `values` (Python values of `fields`, a row each) prepared by
     each field and inserted; the new ids with `returning`."""
     connection = connections[using]
-    converters = [_converter(f, connection) for f in fields]
-    rows = [
-        [convert(value) for convert, value in zip(converters, row, strict=True)] for row in values
-    ]
+    rows = _prepared([_converter(f, connection) for f in fields], values)
     if connection.vendor == "postgresql":
         return _copy(connection, model, fields, rows, returning=returning)
     quote = connection.ops.quote_name
@@ -185,11 +247,29 @@ def _write(
     return ids
 
 
+def _prepared(
+    converters: Sequence[tuple[Callable[[Any], Any], frozenset[type]]],
+    values: Sequence[Sequence[Any]],
+) -> list[tuple[Any, ...]]:
+    """`values` prepared for the database, a column at a time: a column whose values are all
+    of types its field passes as they are (text, whole numbers, ids, no value) is taken as it
+    is, without a call a value; the others go through their field's converter."""
+    if not values:
+        return []
+    columns: list[Sequence[Any]] = []
+    for (convert, passed), column in zip(converters, zip(*values, strict=True), strict=True):
+        if set(map(type, column)) <= passed:
+            columns.append(column)
+        else:
+            columns.append(list(map(convert, column)))
+    return list(zip(*columns, strict=True))
+
+
 def _copy(
     connection: Any,
     model: type[models.Model],
     fields: Sequence[models.Field[Any, Any]],
-    rows: list[list[Any]],
+    rows: Sequence[Sequence[Any]],
     *,
     returning: bool,
 ) -> list[Any]:
@@ -212,7 +292,7 @@ def _copy(
             )
             ids = [found[0] for found in cursor.fetchall()]
             names = [pk.column, *names]
-            rows = [[new_id, *row] for new_id, row in zip(ids, rows, strict=True)]
+            rows = [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)]
         columns = ", ".join(quote(name) for name in names)
         # Names from the model's own metadata, quoted; the values are sent as data.
         statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"

@@ -38,6 +38,10 @@ def takes_shares(model: Any) -> bool:
     )
 
 
+#: Distinct owner-share cells remembered by one import's reader, at most.
+_REMEMBERED = 2_000
+
+
 class SharesReader:
     """Reads owner-share cells for one import, remembering the councils it has looked up."""
 
@@ -47,9 +51,22 @@ class SharesReader:
         self.partners = {
             p.code.lower(): p for p in Partner.objects.visible_to(user).order_by("code")
         }
+        # Cells read before ({text: shares}): a file names the same owners on thousands of rows.
+        self._read: dict[str, dict[Any, Decimal]] = {}
 
     def read(self, text: str) -> dict[Any, Decimal]:
-        """The councils and percentages a cell names; ValidationError in plain words."""
+        """The councils and percentages a cell names; ValidationError in plain words. A cell
+        read before is answered from memory (a copy of its own each time); a bad one is read,
+        and refused, every time."""
+        found = self._read.get(text)
+        if found is None:
+            found = self._shares(text)
+            if len(self._read) < _REMEMBERED:
+                self._read[text] = found
+        return dict(found)
+
+    def _shares(self, text: str) -> dict[Any, Decimal]:
+        """`read`, every time."""
         parts = [p for p in re.split(r"[;,]", str(text)) if p.strip()]
         shares: dict[Any, Decimal] = {}
         bare = 0

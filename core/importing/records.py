@@ -42,6 +42,7 @@ from core.context import acting_as
 from core.importing import formats
 from core.importing.audience import AUDIENCE_COLUMN, AudienceReader, takes_audience
 from core.importing.batch import Pending, bulk_writable, undo_in_memory, write_in_bulk
+from core.importing.collecting import fewer_collections
 from core.importing.columns import (
     column_label,
     default_owner,
@@ -63,6 +64,7 @@ from core.importing.reading import (
 )
 from core.importing.result import MAX_ERRORS, ImportResult, RowError
 from core.importing.states import StateColumn, state_columns
+from core.importing.texts import TextColumns
 from core.importing.values import ImportColumn, ValueReader, plain_cell
 from core.services import kept_audience, set_audience, set_owner_shares
 from core.tenancy.access import ADD, CHANGE, IMPORT, VIEW, access_for
@@ -120,6 +122,9 @@ class _Importer:
         # The councils a record for chosen councils is for (core.importing.audience).
         self.audience = AudienceReader(user) if takes_audience(model) else None
         self.audience_position: int | None = None
+        # The text columns whose text rule is checked a chunk at a time (core.importing.texts),
+        # once the header is read.
+        self.texts = TextColumns([])
         # Columns holding a state the record moves through by its app's rule
         # (core.importing.states), and where each is in the file.
         self.states = state_columns(model)
@@ -150,10 +155,16 @@ class _Importer:
         self._handed: set[int] = set()
         # Each row's match keys, worked out once a chunk ({(row, fields): key}).
         self._keys: dict[tuple[int, tuple[str, ...]], Any] = {}
+        # The cells converted to work the match keys out ({(row, column): value}), for the
+        # row's own reading to take rather than convert again (a serial number, an asset tag).
+        self._cell_values: dict[tuple[int, str], Any] = {}
         # Field values the model's field checks passed, by field: a value met again (a kind,
         # a date, a supplier) is not checked again (`_clean`).
         self._clean_values: dict[str, set[Any]] = {}
         self._memo_fields = _memo_fields(model)
+        # Whether the model's uniqueness check has anything to check, by the fields left out.
+        self._unique_work: dict[frozenset[str], bool] = {}
+        self._not_editable = frozenset(f.name for f in model._meta.fields if not f.editable)
         self._owners: dict[int, dict[int, Decimal]] = {}
         self._shared = getattr(model, "ownership", "partner") == "shared"
         # Rows checked and waiting to be written in bulk, when the model allows it.
@@ -199,6 +210,7 @@ class _Importer:
         # The owner column first: the row's council is known before the columns whose
         # records are looked up within it.
         self.columns.sort(key=lambda c: c.name != self.owner)
+        self.texts = TextColumns(self.columns)
         return True
 
     # rows ----------------------------------------------------------------------------------
@@ -240,6 +252,7 @@ class _Importer:
         """Read the records a chunk's rows name, by id or by a match field, with one query
         (and one for co-owned records' shares), instead of a query or two a row."""
         self._loaded, self._handed, self._owners, self._keys = {}, set(), {}, {}
+        self._cell_values = {}
         wanted: set[int] = set()
         by_name = {c.name: c for c in self.columns}
         for number, cells in chunk:
@@ -248,7 +261,8 @@ class _Importer:
                 if pk is not None:
                     wanted.add(pk)
             for names in self.match_fields:
-                key = self._keys[(number, names)] = self._match_key(names, cells, by_name)
+                key = self._match_key(names, cells, by_name, number)
+                self._keys[(number, names)] = key
                 if key is not None and key is not _UNREADABLE:
                     wanted.update(self._match_ids(names, key)[:2])
         if not wanted:
@@ -397,7 +411,10 @@ class _Importer:
                     setattr(instance, column.model_field.attname, self.default_owner.pk)
                 continue  # an update keeps its council
             try:
-                value = self.values.convert(column, raw, council)
+                if (row, column.name) in self._cell_values:
+                    value = self._cell_values.pop((row, column.name))
+                else:
+                    value = self.values.convert(column, raw, council)
             except ValidationError as exc:
                 for message in _unique_messages(exc.messages):
                     self.error(row, column.name, message)
@@ -424,7 +441,7 @@ class _Importer:
                 if name not in bad_fields:
                     self.error(row, name, message)
                     row_ok = False
-        exclude = bad_fields | {f.name for f in model._meta.fields if not f.editable}
+        exclude = bad_fields | self._not_editable
         problems: list[tuple[str, str]] = []
         for check in ("fields", "unique", "constraints"):
             if check != "fields" and repeated:
@@ -433,7 +450,8 @@ class _Importer:
                 if check == "fields":
                     self._clean(instance, exclude | found_related)
                 elif check == "unique":
-                    instance.validate_unique(exclude=exclude)
+                    if self._unique_checked(instance, exclude):
+                        instance.validate_unique(exclude=exclude)
                 else:
                     instance.validate_constraints(exclude=exclude)
             except ValidationError as exc:
@@ -519,14 +537,47 @@ class _Importer:
                     fresh.append((name, attname, value))
             except TypeError:  # not hashable: checked every time
                 continue
+        # Text whose column passed the text rule over the chunk (core.importing.texts): the
+        # field's other checks here; should one refuse it, full_clean checks it as ever.
+        texts = self.texts
+        checked: set[str] = set()
+        for name in texts.passed:
+            if name in exclude or name in again:
+                continue
+            try:
+                texts.check_field(instance, name)
+            except ValidationError:
+                checked.clear()
+                break
+            checked.add(name)
         instance.full_clean(
-            exclude=exclude | again, validate_unique=False, validate_constraints=False
+            exclude=exclude | again | checked, validate_unique=False, validate_constraints=False
         )
         for name, attname, value in fresh:
             values = seen.setdefault(name, set())
             # Only a value the checks left as it was (one they trimmed is not the same).
             if len(values) < _CLEAN_MEMO_SIZE and getattr(instance, attname) == value:
                 values.add(value)
+
+    def _unique_checked(self, instance: Any, exclude: set[str]) -> bool:
+        """Whether ``validate_unique`` could find anything: not when every check it would make
+        is of the primary key alone (which Django skips for a new record, whose key is not
+        set, and for an edited one), with no date checks; worked out once by the fields left
+        out, from Django's own list of checks. A model with its own ``validate_unique`` is
+        always asked."""
+        if type(instance).validate_unique is not ConcordModel.validate_unique:
+            return True
+        key = frozenset(exclude)
+        work = self._unique_work.get(key)
+        if work is None:
+            checks, dates = instance._get_unique_checks(exclude=exclude)
+            work = bool(dates) or any(
+                not model_class._meta.get_field(name).primary_key
+                for model_class, names in checks
+                for name in names
+            )
+            self._unique_work[key] = work
+        return work
 
     def _read_shares(self, row: int, cells: list[Any], creating: bool) -> tuple[bool, Any]:
         """A co-owned record's owners from its row: (ok, {partner: percentage} or None to keep
@@ -648,7 +699,11 @@ class _Importer:
         return clashes
 
     def _match_key(
-        self, names: tuple[str, ...], cells: list[Any], by_name: dict[str, ImportColumn]
+        self,
+        names: tuple[str, ...],
+        cells: list[Any],
+        by_name: dict[str, ImportColumn],
+        row: int | None = None,
     ) -> Any:
         """The row's values of the match fields `names`, as matched (text in lower case):
         None when the row does not give them all (a lone field must not be empty; of several
@@ -662,6 +717,9 @@ class _Importer:
                 value = self.values.convert(column, cells[column.position])
             except ValidationError:
                 return _UNREADABLE  # the column's own check reports it
+            if row is not None and column.related is None:
+                # The same value the row's reading would make (no council changes it).
+                self._cell_values[(row, name)] = value
             if value is None or (value == "" and len(names) == 1):
                 return None
             key.append(str(value).lower())
@@ -959,6 +1017,7 @@ class _Importer:
         if not chunk:
             return done
         self._read_chunk(chunk)
+        self.texts.check_chunk(chunk)
         for number, cells in chunk:
             self.process_row(number, cells)
             done += 1
@@ -966,6 +1025,7 @@ class _Importer:
                 self.progress(done, total)
         self._flush()
         self._loaded, self._handed, self._owners, self._keys = {}, set(), {}, {}
+        self._cell_values = {}
         return done
 
 
@@ -1051,6 +1111,20 @@ def import_records(
     importer = _Importer(
         cast("type[ConcordModel]", model), user, dry_run=dry_run, progress=progress
     )
+    with fewer_collections():
+        return _import_records(importer, model, fileobj, filename, user, dry_run=dry_run)
+
+
+def _import_records(
+    importer: _Importer,
+    model: type[models.Model],
+    fileobj: IO[bytes],
+    filename: str,
+    user: Any,
+    *,
+    dry_run: bool,
+) -> ImportResult:
+    """`import_records`, with the collector's passes made rare (core.importing.collecting)."""
     label = f"import:{os.path.basename(filename or 'upload')}"[:200]
     total = 0
     foreign = None
