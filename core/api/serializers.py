@@ -25,9 +25,9 @@ import copy
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import CheckConstraint, F, Q
+from django.db.models import CheckConstraint
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.settings import api_settings
@@ -48,6 +48,7 @@ from core.api.rows import ScopedListSerializer
 from core.api.uniqueness import FieldNamingUniqueTogether, open_for_uniqueness
 from core.forms import author_of
 from core.services import set_audience, set_owner_shares
+from core.tenancy.conditions import CANNOT_SAY, check_in_python
 from core.tenancy.records import (
     AudienceCouncil,
     AudienceModel,
@@ -90,69 +91,6 @@ _HOLDING_FIELDS = (
     serializers.DictField,
     serializers.ManyRelatedField,
 )
-
-
-#: Values a check constraint's comparison is worked out on in Python: the database compares them
-#: the same way.
-_PLAIN_VALUES = (int, str)
-
-
-def condition_holds(condition: Any, record: Any) -> bool | None:
-    """Whether a check constraint's `condition` holds for `record`, worked out from its own
-    values without asking the database, or None where that cannot be told for sure (then the
-    database is asked, as Django does). Known: ``isnull`` of a column, and ``exact`` between a
-    column and a plain value or another column, both set (a comparison with NULL is left to the
-    database, whose three-valued logic decides it); AND and OR of those (one false part makes an
-    AND false, one true part makes an OR true, whatever the others), negated or not. A
-    constraint whose fields are empty (``contact__isnull=True | ...``) so costs no query."""
-    if isinstance(condition, Q):
-        parts = [condition_holds(child, record) for child in condition.children]
-        if condition.connector == Q.AND:
-            value = False if False in parts else (True if all(p is True for p in parts) else None)
-        elif condition.connector == Q.OR:
-            value = True if True in parts else (False if all(p is False for p in parts) else None)
-        else:
-            return None
-        return value if value is None or not condition.negated else not value
-    if not isinstance(condition, tuple) or len(condition) != 2:
-        return None
-    lookup, wanted = condition
-    name, _, kind = str(lookup).partition("__")
-    left = _column_value(record, name)
-    if left is _UNKNOWN:
-        return None
-    if kind == "isnull" and isinstance(wanted, bool):
-        return (left is None) == wanted
-    if kind not in ("", "exact"):
-        return None
-    right = _column_value(record, wanted.name) if isinstance(wanted, F) else wanted
-    if right is _UNKNOWN or left is None or right is None:
-        return None
-    if not (isinstance(left, _PLAIN_VALUES) and isinstance(right, _PLAIN_VALUES)):
-        return None
-    if isinstance(left, str) != isinstance(right, str) or isinstance(left, bool) != isinstance(
-        right, bool
-    ):
-        return None
-    return bool(left == right)
-
-
-_UNKNOWN = object()
-
-
-def _column_value(record: Any, name: str) -> Any:
-    """The value of `record`'s column for the field `name` (its key, for a relation), or
-    `_UNKNOWN` for a name that is no concrete field of its own."""
-    if "__" in name:
-        return _UNKNOWN
-    try:
-        field = record._meta.get_field(name)
-    except FieldDoesNotExist:
-        return _UNKNOWN
-    if not getattr(field, "concrete", False) or field.many_to_many:
-        return _UNKNOWN
-    value = getattr(record, field.attname)
-    return value if value is None or isinstance(value, _PLAIN_VALUES) else _UNKNOWN
 
 
 class ScopedModelSerializer(serializers.ModelSerializer):
@@ -334,7 +272,10 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             if not isinstance(constraint, CheckConstraint):
                 continue
             check: Any = constraint  # (django-stubs lacks BaseConstraint.validate)
-            holds = condition_holds(constraint.condition, candidate)
+            # Answered in Python where that is exactly the database's answer
+            # (core.tenancy.conditions, as a model's own full_clean does); else asked.
+            answer = check_in_python(model, candidate, constraint.condition)
+            holds = None if answer is CANNOT_SAY else bool(answer)
             if holds is None:
                 try:
                     check.validate(model, candidate)
