@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from assets.models import Asset, CIRelationship, ConfigurationItem, HardwareModel, Manufacturer
+from core.importing import import_records
 from core.services import set_owner_shares
 from core.tenancy.scoping import system_scope
 
@@ -41,3 +43,14 @@ def item(
 def relate(source: ConfigurationItem, kind: str, target: ConfigurationItem) -> CIRelationship:
     with system_scope("test data"):
         return CIRelationship.objects.create(source=source, kind=kind, target=target)
+
+
+#: The real export files the import tests read (Snipe-IT, Intune, GLPI, Concord's own).
+FILES = Path(__file__).parent / "files"
+
+
+def import_file(name: str, user: Any, dry_run: bool = False) -> Any:
+    """The result of importing assets from the file `name` in FILES, as `user`."""
+    path = FILES / name
+    with path.open("rb") as f:
+        return import_records(Asset, f, path.name, user, dry_run=dry_run)

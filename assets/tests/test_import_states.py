@@ -7,7 +7,6 @@ labels and types are read as Concord's states."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from django.core.exceptions import ValidationError
 
 from assets.importers import lifecycle_state
 from assets.models import Asset, AssetMove
-from assets.tests.factories import hardware_model
+from assets.tests.factories import FILES, hardware_model, import_file
 from core.importing import import_records
 from core.importing.columns import describe_columns
 from core.models import ChangeRecord
@@ -24,13 +23,7 @@ from core.testing.families import unscoped
 
 pytestmark = pytest.mark.django_db
 
-FILES = Path(__file__).parent / "files"
-
-
-def run(name: str, user: Any, dry_run: bool = False) -> Any:
-    path = FILES / name
-    with path.open("rb") as f:
-        return import_records(Asset, f, path.name, user, dry_run=dry_run)
+run = import_file
 
 
 def states() -> dict[str, str]:

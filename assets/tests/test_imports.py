@@ -6,27 +6,20 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 
 from assets.models import Asset
-from assets.tests.factories import asset, hardware_model
+from assets.tests.factories import FILES, asset, hardware_model, import_file
 from core.importing import import_records
 from core.testing.cast import Cast
 from core.testing.families import content_of, unscoped
 
 pytestmark = pytest.mark.django_db
 
-FILES = Path(__file__).parent / "files"
-
-
-def run(name: str, user: Any, dry_run: bool = False) -> Any:
-    path = FILES / name
-    with path.open("rb") as f:
-        return import_records(Asset, f, path.name, user, dry_run=dry_run)
+run = import_file
 
 
 def held(tag: str = "", serial: str = "") -> Asset:
