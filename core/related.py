@@ -63,7 +63,15 @@ def unjoined(queryset: QuerySet[Any]) -> tuple[QuerySet[Any], list[str], dict[st
         return queryset, [], {}
     firsts = sorted({path.split("__", 1)[0] for path in paths})
     deferred = {first: deferred_below(queryset, first) for first in firsts}
-    return queryset.select_related(None), paths, deferred
+    alone = queryset.select_related(None)
+    names, defer = queryset.query.deferred_loading
+    own = sorted(name for name in names if "__" not in name)
+    if defer and len(own) < len(names):
+        # What is deferred on the joined records goes with the joins (`deferred` carries it to
+        # `attach_related`): left on the query, Django would still walk each of those
+        # relations to work out the row's columns, a tenth of a created ticket's time.
+        alone = alone.defer(None).defer(*own) if own else alone.defer(None)
+    return alone, paths, deferred
 
 
 def attach_related(
