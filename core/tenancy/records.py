@@ -270,7 +270,29 @@ class ConcordModel(models.Model):
             value = getattr(self, field.attname)
             if field.name not in skipped and isinstance(value, str) and value != value.strip():
                 setattr(self, field.attname, value.strip())
-        super().clean_fields(exclude=exclude)
+        # A foreign key's check that its record exists is a query a key; where the record was
+        # read from the database and is held by this one, the query would only say so again
+        # (and the database's own constraint still stands at commit). Those keys get every
+        # other check of their field here, and skip the query.
+        held = [f for f in held_keys(self) if f.name not in skipped]
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean_fields(exclude={*skipped, *(f.name for f in held)})
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for field in held:
+            raw = getattr(self, field.attname)
+            if field.blank and raw in field.empty_values:
+                continue
+            try:
+                value = field.to_python(raw)
+                models.Field.validate(field, value, self)
+                field.run_validators(value)
+                setattr(self, field.attname, value)
+            except ValidationError as exc:
+                errors[field.name] = exc.error_list
+        if errors:
+            raise ValidationError(errors)
 
     # Uniqueness checks look across the table on purpose: a code must be unique even where the
     # person saving cannot see the clashing record (the message names no record).
@@ -732,3 +754,24 @@ class AudienceCouncil(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id}"
+
+
+def held_keys(obj: models.Model) -> list[Any]:
+    """The foreign keys of `obj` whose record it holds as read from the database (so known to
+    exist): the related object cached on it, saved, and the one the key names. A key with
+    `limit_choices_to` is not among them (its check asks more than existence)."""
+    held = []
+    for field in obj._meta.concrete_fields:
+        if not isinstance(field, models.ForeignKey):  # OneToOneField is one too
+            continue
+        if field.remote_field.parent_link or not field.is_cached(obj):
+            continue
+        related = field.get_cached_value(obj)
+        if related is None or related._state.adding or related._state.db is None:
+            continue
+        if field.get_limit_choices_to():
+            continue
+        if getattr(related, field.target_field.attname) != getattr(obj, field.attname):
+            continue
+        held.append(field)
+    return held
