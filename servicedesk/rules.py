@@ -34,6 +34,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from core.models import Counter
+from core.numbering import counter_value
 from core.tenancy.scoping import unlogged_write
 from servicedesk.models import PriorityRule, RoutingRule, ServiceCalendar, SlaPolicy
 
@@ -71,7 +72,7 @@ _held = threading.local()
 
 
 def _stamp() -> int | None:
-    return Counter.objects.filter(key=STAMP_KEY).values_list("value", flat=True).first()
+    return counter_value(STAMP_KEY)
 
 
 def _read(stamp: int) -> Configuration:
