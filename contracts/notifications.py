@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -24,6 +23,7 @@ from contracts.choices import ReminderKind
 from contracts.models import Contract, ContractReminder
 from core.context import acting_as
 from core.email import automated_email, may_read, send_all
+from core.queueing import queue_after_commit
 from core.tenancy.choices import CouncilRole
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 def notify(reminder: ContractReminder) -> None:
     """Queue the email of `reminder`, once the change is committed."""
     reminder_id = reminder.pk
-    transaction.on_commit(lambda: send_contract_reminder.enqueue(reminder_id=reminder_id))
+    queue_after_commit(send_contract_reminder, reminder_id=reminder_id)
 
 
 def recipients(contract: Contract) -> list[Any]:

@@ -16,12 +16,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from core.context import acting_as
 from core.email import automated_email, may_read, send_all
+from core.queueing import queue_after_commit
 from core.tenancy.choices import CouncilRole, ServiceRole
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
@@ -38,7 +38,7 @@ TOLD_SERVICE_ROLES = (ServiceRole.PROCUREMENT, ServiceRole.MANAGER)
 def notify_due(agreement: LicenceAgreement) -> None:
     """Queue the reminder that `agreement` falls due, once the change is committed."""
     agreement_id = agreement.pk
-    transaction.on_commit(lambda: send_renewal_reminder.enqueue(agreement_id=agreement_id))
+    queue_after_commit(send_renewal_reminder, agreement_id=agreement_id)
 
 
 def recipients(agreement: LicenceAgreement) -> list[Any]:

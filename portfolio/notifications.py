@@ -14,11 +14,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django_tasks import task
 
 from core.context import acting_as
 from core.email import automated_email, may_read, send_all
+from core.queueing import queue_after_commit
 from core.tenancy.scoping import system_scope
 from portfolio.models import Project, ProjectIssue, Risk
 
@@ -33,13 +33,13 @@ def notify_entry(entry: Risk | ProjectIssue) -> None:
     """Queue the review reminder of a risk or an issue, once the change is committed."""
     kind = "issue" if isinstance(entry, ProjectIssue) else "risk"
     entry_id = entry.pk
-    transaction.on_commit(lambda: send_entry_review.enqueue(kind=kind, entry_id=entry_id))
+    queue_after_commit(send_entry_review, kind=kind, entry_id=entry_id)
 
 
 def notify_report(project: Project) -> None:
     """Queue the missing-report reminder of `project`, once the change is committed."""
     project_id = project.pk
-    transaction.on_commit(lambda: send_report_missing.enqueue(project_id=project_id))
+    queue_after_commit(send_report_missing, project_id=project_id)
 
 
 def _message(

@@ -35,12 +35,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django_tasks import task
 
 from core.context import acting_as
 from core.email import automated_email, mail_domain
 from core.email import send_all as send_messages
+from core.queueing import queue_after_commit
 from core.tenancy.choices import CouncilRole, ServiceRole
 from core.tenancy.models import Membership
 from core.tenancy.scoping import system_scope
@@ -122,10 +122,8 @@ def notify(event: str, ticket: Ticket, comment: TicketComment | None = None) -> 
         raise ValueError(f"No such ticket event: {event}")
     if _paused.get():
         return
-    ticket_id, comment_id = ticket.pk, comment.pk if comment is not None else None
-    transaction.on_commit(
-        lambda: send_ticket_email.enqueue(event=event, ticket_id=ticket_id, comment_id=comment_id)
-    )
+    comment_id = comment.pk if comment is not None else None
+    queue_after_commit(send_ticket_email, event=event, ticket_id=ticket.pk, comment_id=comment_id)
 
 
 def candidates(event: str, ticket: Ticket) -> list[Any]:
@@ -324,10 +322,8 @@ def notify_change(event: str, change: Any, approval: Any = None) -> None:
         raise ValueError(f"No such change event: {event}")
     if _paused.get():
         return
-    change_id, approval_id = change.pk, approval.pk if approval is not None else None
-    transaction.on_commit(
-        lambda: send_change_email.enqueue(event=event, change_id=change_id, approval_id=approval_id)
-    )
+    approval_id = approval.pk if approval is not None else None
+    queue_after_commit(send_change_email, event=event, change_id=change.pk, approval_id=approval_id)
 
 
 def change_recipients(event: str, change: Any, approval: Any = None) -> list[Any]:
