@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 os.environ.setdefault("CONCORD_ENV", "development")
+# Measured as production runs: without the debug cursor logging every query.
+os.environ.setdefault("CONCORD_DEBUG", "0")
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402

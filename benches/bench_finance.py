@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benches"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 os.environ.setdefault("CONCORD_ENV", "development")
+os.environ.setdefault("CONCORD_DEBUG", "0")  # measured as production runs
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-finance.sqlite3'}")
 
 from django.db import connection, transaction  # noqa: E402

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 # A benchmark is a development tool: with no CONCORD_ENV Concord would start as production.
 os.environ.setdefault("CONCORD_ENV", "development")
+os.environ.setdefault("CONCORD_DEBUG", "0")  # measured as production runs
 
 # Loaded as the web server loads it (concord.wsgi: Django set up, then what was loaded frozen
 # out of the garbage collector's way), so the figures are a server process's.
