@@ -76,7 +76,8 @@ def refetch_visible(obj: Any, user: Any, visible: Any = None) -> Any:
     # `obj` holds already (the save just read them) or by key: compiling a join of every
     # relation took more time than the rest of reading the record back.
     alone, paths, deferred = unjoined(visible)
-    fresh = alone.filter(pk=obj.pk).first()
+    # One row by its key: no order to compile (`first()` would sort by the model's own).
+    fresh = next(iter(alone.filter(pk=obj.pk).order_by()[:1]), None)
     if fresh is None:
         field = getattr(obj, "ownership_field", None)
         raise OutOfReach({field: OUT_OF_REACH} if field else OUT_OF_REACH, code="out_of_reach")
