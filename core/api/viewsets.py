@@ -244,7 +244,10 @@ class ScopedModelViewSet(ScopedReadOnlyModelViewSet):
             serializer.is_valid(raise_exception=True)
             self.perform_create(serializer)
             fresh = self.refetch_visible(serializer.instance)
-        data = self.get_serializer(fresh).data
+        # The answer is the record read back, written out by the serializer that took it in:
+        # its fields are built once a request rather than twice.
+        serializer.instance = fresh
+        data = serializer.data
         headers = {"ETag": record_etag(fresh, data)}
         location = self._detail_location(fresh.pk)
         if location:
