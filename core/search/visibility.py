@@ -50,23 +50,55 @@ def entry_visibility(user: Any) -> Q | None:
     return condition
 
 
+def entry_councils(user: Any, models: Any) -> frozenset[int] | None:
+    """The councils of every entry of `models` that `entry_visibility` may let `user` match,
+    as the entries carry them (`SearchEntry.partner`; 0 for an entry carrying none): a
+    narrowing the database can take before the words' matches are read (SQLite's FTS5 query,
+    `core.search.query`). A superset: each entry left is still checked against
+    `entry_visibility`. None when no narrowing holds (someone seeing every council's records of
+    a kind, or a kind with a rule of its own)."""
+    found: set[int] = set()
+    for model in models:
+        visible = model.objects.visible_to(user)
+        if _sees_none(visible):
+            continue
+        if owner_attname(model) is None:
+            found.add(0)  # its entries carry no council
+            continue
+        if _sees_all(visible):
+            return None
+        ids = _council_ids(user, model)
+        if ids is None:
+            return None
+        found |= ids
+    return frozenset(found)
+
+
+def _council_ids(user: Any, model: Any) -> set[int] | None:
+    """The councils where `user` may view some of `model`'s records, for a model owning each
+    record by one council whose rule is the grant tables' own; None for any other model, or
+    a reader of every council (no narrowing)."""
+    owner = owner_attname(model)
+    rule = getattr(model.visibility_filter, "__func__", None)
+    if owner is None or rule is not ConcordModel.visibility_filter.__func__:  # type: ignore[attr-defined]
+        return None
+    access = access_for(user)
+    ids = access.partner_ids(VIEW, model.area)
+    if ids is None:
+        return None
+    if model.own_fields:
+        ids = ids | access.own_partner_ids(VIEW, model.area)
+    return set(ids)
+
+
 def _councils(user: Any, model: Any) -> Q:
     """The entries of the councils whose records of `model` `user` may see some of, by the
     council each entry carries (an indexed column): a narrowing ahead of the record's own
     visibility rule, which is still checked for every entry left. Only for a model owning each
     record by one council whose rule is the grant tables' own (`ConcordModel.visibility_filter`):
     a person sees none of its records outside those councils. Any other: no narrowing."""
-    owner = owner_attname(model)
-    rule = getattr(model.visibility_filter, "__func__", None)
-    if owner is None or rule is not ConcordModel.visibility_filter.__func__:  # type: ignore[attr-defined]
-        return Q()
-    access = access_for(user)
-    ids = access.partner_ids(VIEW, model.area)
-    if ids is None:
-        return Q()
-    if model.own_fields:
-        ids = ids | access.own_partner_ids(VIEW, model.area)
-    return Q(partner_id__in=sorted(ids))
+    ids = _council_ids(user, model)
+    return Q() if ids is None else Q(partner_id__in=sorted(ids))
 
 
 def _audiences(user: Any, spec: Searchable) -> list[Q]:
