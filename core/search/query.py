@@ -196,6 +196,12 @@ class _Postgres:
         entries' own column, already in `queryset`'s visibility)."""
         return self.matching(queryset, text, ranked=False).order_by("-pk")
 
+    def ranking(
+        self, queryset: Any, text: str, ids: list[int], councils: frozenset[int] | None
+    ) -> Any:
+        """The entries `ids` of `queryset` (the newest matches), ranked."""
+        return self.matching(queryset.filter(pk__in=ids), text)
+
     def snippets(self, queryset: Any, text: str) -> Any:
         return queryset.annotate(
             title_html=_Sql(
@@ -227,8 +233,14 @@ def _fts5_match(text: str, councils: frozenset[int] | None = None) -> str:
 
 
 class _Sqlite:
-    def matching(self, queryset: Any, text: str, ranked: bool = True) -> Any:
-        query = _fts5_match(text)
+    def matching(
+        self,
+        queryset: Any,
+        text: str,
+        ranked: bool = True,
+        councils: frozenset[int] | None = None,
+    ) -> Any:
+        query = _fts5_match(text, councils)
         if not query:
             return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
         if not ranked:
@@ -237,6 +249,7 @@ class _Sqlite:
             F("fts__document"),
             Value(TITLE_WEIGHT),
             Value(BODY_WEIGHT),
+            Value(0.0),  # the council column: a narrowing, never a word that ranks
             function="bm25",
             output_field=FloatField(),
         )
@@ -244,6 +257,18 @@ class _Sqlite:
         return queryset.filter(fts__document__fts=query).annotate(
             rank=bm25 * Value(-1.0) * _boost()
         )
+
+    def ranking(
+        self, queryset: Any, text: str, ids: list[int], councils: frozenset[int] | None
+    ) -> Any:
+        """The entries `ids` (the newest matches, found through the reader's visibility) of
+        `queryset`, ranked: FTS5 reads the words' matches between the lowest and highest of
+        them only, narrowed to `councils` as they were found (a phrase of the council column,
+        weighing nothing in bm25), rather than every match of a common word."""
+        if not ids:
+            return self.matching(queryset.none(), text)
+        found = queryset.filter(pk__in=ids, fts__entry__gte=min(ids), fts__entry__lte=max(ids))
+        return self.matching(found, text, councils=councils)
 
     def newest(self, queryset: Any, text: str, councils: frozenset[int] | None) -> Any:
         """The entries of `queryset` matching `text`, newest first: in the FTS5 table's own
@@ -486,7 +511,7 @@ def search(
     ids, newest_only = newest_matches(backend.newest(entries, text, councils))
     # The entries were found through visible_to just now: they are ranked by id.
     chosen_entries = SearchEntry.objects.unscoped("ranking matches found through visible_to")
-    found = backend.matching(chosen_entries.filter(pk__in=ids), text)
+    found = backend.ranking(chosen_entries, text, ids, councils)
     forwards = True
     if cursor:
         rank, pk, direction = _decode(key, cursor)

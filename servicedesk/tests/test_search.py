@@ -608,13 +608,22 @@ def test_a_new_record_is_indexed_from_itself_as_reading_it_back_would(cast):
 # Narrowing inside the words' index (decision 0042) --------------------------------------------
 
 
-def page_of(user: Any, words: str, **options: Any) -> tuple[Any, ...]:
+def page_of(user: Any, words: str, **options: Any) -> list[tuple[Any, ...]]:
+    """The first two pages of a search, as the reader gets them."""
+    pages = []
     page = search(user, words, **options)
-    return (
-        [(r.kind, r.id, r.rank, str(r.title_html), str(r.snippet)) for r in page.results],
-        page.newest_only,
-        page.next_cursor,
-    )
+    for _ in range(2):
+        pages.append(
+            (
+                [(r.kind, r.id, r.rank, str(r.title_html), str(r.snippet)) for r in page.results],
+                page.newest_only,
+                page.next_cursor,
+            )
+        )
+        if not page.next_cursor:
+            break
+        page = search(user, words, cursor=page.next_cursor, **options)
+    return pages
 
 
 def test_the_councils_a_reader_may_match_cover_every_entry_they_see(cast):
@@ -664,16 +673,22 @@ def test_the_newest_matches_read_in_the_index_s_order_and_narrowed_inside_it_are
     ]
     monkeypatch.setattr("core.search.query.RANKED_AT_MOST", 3)
     fast = {reader.pk: page_of(reader, words, size=2) for reader in readers}
+    backend = type(query._backend())
     monkeypatch.setattr(
-        type(query._backend()),
+        backend,
         "newest",
-        lambda self, queryset, text, councils: self.matching(queryset, text, ranked=False).order_by(
+        lambda self, entries, text, councils: self.matching(entries, text, ranked=False).order_by(
             "-pk"
         ),
     )
+    monkeypatch.setattr(
+        backend,
+        "ranking",
+        lambda self, entries, text, ids, councils: self.matching(entries.filter(pk__in=ids), text),
+    )
     slow = {reader.pk: page_of(reader, words, size=2) for reader in readers}
     assert fast == slow
-    assert any(page[0] for page in fast.values())
+    assert any(pages[0][0] for pages in fast.values())
 
 
 def test_another_council_s_matches_are_never_shown_nor_counted(cast, monkeypatch):
