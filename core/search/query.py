@@ -202,8 +202,11 @@ class _Postgres:
         """The entries `ids` of `queryset` (the newest matches), ranked."""
         return self.matching(queryset.filter(pk__in=ids), text)
 
-    def snippets(self, queryset: Any, text: str) -> Any:
-        return queryset.annotate(
+    def snippets(
+        self, queryset: Any, text: str, ids: list[int], councils: frozenset[int] | None
+    ) -> Any:
+        """The title and a snippet of the entries `ids` of `queryset`, marked up."""
+        return queryset.filter(pk__in=ids).annotate(
             title_html=_Sql(
                 "ts_headline('english'::regconfig, {table}.title, " + _TSQUERY + ", %s)",
                 [text, _PG_TITLE],
@@ -282,8 +285,22 @@ class _Sqlite:
             return queryset.none()
         return queryset.filter(fts__document__fts=query).order_by("-fts__entry")
 
-    def snippets(self, queryset: Any, text: str) -> Any:
-        query = _fts5_match(text)
+    def snippets(
+        self, queryset: Any, text: str, ids: list[int], councils: frozenset[int] | None
+    ) -> Any:
+        """The title and a snippet of the entries `ids` of `queryset`, marked up: FTS5 reads
+        the words' matches between the lowest and highest of them only, narrowed to `councils`
+        as they were found (a phrase of the council column, which marks nothing in a title or
+        body), rather than every match of a common word."""
+        query = _fts5_match(text, councils)
+        if not ids or not query:
+            return queryset.none()
+        return self.marked_up(
+            queryset.filter(pk__in=ids, fts__entry__gte=min(ids), fts__entry__lte=max(ids)), query
+        )
+
+    def marked_up(self, queryset: Any, query: str) -> Any:
+        """`queryset`'s entries matching the FTS5 `query`, with their title and a snippet."""
         return queryset.filter(fts__document__fts=query).annotate(
             title_html=Func(
                 F("fts__document"),
@@ -530,7 +547,7 @@ def search(
     rows = rows[:size]
     if not forwards:
         rows.reverse()
-    page = SearchPage(results=_results(rows, text, backend), newest_only=newest_only)
+    page = SearchPage(results=_results(rows, text, backend, councils), newest_only=newest_only)
     if rows:
         first, last = rows[0], rows[-1]
         if forwards:
@@ -543,7 +560,10 @@ def search(
 
 
 def _results(
-    rows: list[dict[str, Any]], text: str, backend: _Postgres | _Sqlite
+    rows: list[dict[str, Any]],
+    text: str,
+    backend: _Postgres | _Sqlite,
+    councils: frozenset[int] | None = None,
 ) -> list[SearchResult]:
     if not rows:
         return []
@@ -552,10 +572,10 @@ def _results(
     marked_up = {
         pk: (title_html, snippet_html)
         for pk, title_html, snippet_html in backend.snippets(
-            SearchEntry.objects.unscoped("snippets of results found through visible_to").filter(
-                pk__in=ids
-            ),
+            SearchEntry.objects.unscoped("snippets of results found through visible_to"),
             text,
+            ids,
+            councils,
         ).values_list("pk", "title_html", "snippet_html")
     }
     results = []

@@ -686,6 +686,14 @@ def test_the_newest_matches_read_in_the_index_s_order_and_narrowed_inside_it_are
         "ranking",
         lambda self, entries, text, ids, councils: self.matching(entries.filter(pk__in=ids), text),
     )
+    if backend is query._Sqlite:
+        monkeypatch.setattr(
+            backend,
+            "snippets",
+            lambda self, entries, text, ids, councils: self.marked_up(
+                entries.filter(pk__in=ids), query._fts5_match(text)
+            ),
+        )
     slow = {reader.pk: page_of(reader, words, size=2) for reader in readers}
     assert fast == slow
     assert any(pages[0][0] for pages in fast.values())
