@@ -557,6 +557,20 @@ class SearchEntry(models.Model):
             "the record's own visibility rule. Empty for other records."
         ),
     )
+    restricted_partner = models.ForeignKey(
+        "tenancy.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        help_text=(
+            "The one council owning every restricted part of the record (its internal notes), "
+            "written with the restricted text itself: a reader who sees every such part of "
+            "that council needs no check of each part. Empty when there are none, several "
+            "councils, or parts no council owns (each part is then checked)."
+        ),
+    )
 
     objects = ScopedManager()
 

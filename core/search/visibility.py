@@ -101,6 +101,18 @@ def _councils(user: Any, model: Any) -> Q:
     return Q() if ids is None else Q(partner_id__in=sorted(ids))
 
 
+def _whole_councils(user: Any, model: Any) -> set[int] | None:
+    """The councils where `user` sees every record of `model` (a part model), for a model
+    owning each record by one council whose rule is the grant tables' own: there its rule is
+    "the record's council is one of these" (`ConcordModel.visibility_filter`), whatever else
+    it adds for one's own records. None for any other model."""
+    rule = getattr(model.visibility_filter, "__func__", None)
+    if owner_attname(model) is None or rule is not ConcordModel.visibility_filter.__func__:  # type: ignore[attr-defined]
+        return None
+    ids = access_for(user).partner_ids(VIEW, model.area)
+    return None if ids is None else set(ids)
+
+
 def _audiences(user: Any, spec: Searchable) -> list[Q]:
     """The documents of a record `user` matches on, as alternatives: the restricted one where
     they see every restricted part, the one for everyone otherwise."""
@@ -110,6 +122,10 @@ def _audiences(user: Any, spec: Searchable) -> list[Q]:
         return [everyone]
     unseen: Q | None = None  # the record has a restricted part the user does not see
     sees_every_part = True
+    # The councils where the reader sees every restricted part of every model (None: no such
+    # shortcut), for the entries carrying the one council owning all their restricted parts.
+    covering: set[int] | None = None
+    covered_so_far = True
     for part in restricted:
         part_model = part.part_model()
         visible = part_model.objects.visible_to(user)
@@ -131,8 +147,16 @@ def _audiences(user: Any, spec: Searchable) -> list[Q]:
             .exclude(seen_part)
         )
         unseen = Q(hidden) if unseen is None else unseen | Q(hidden)
+        whole = _whole_councils(user, part_model) if covered_so_far else None
+        covered_so_far = whole is not None
+        covering = whole if covering is None or whole is None else covering & whole
     if sees_every_part or unseen is None:
         return [Q(audience=SearchAudience.RESTRICTED), everyone & Q(has_restricted=False)]
+    if covering:
+        # Every restricted part of such a record is of a council whose every part the reader
+        # sees: nothing of it is hidden, whatever its parts are; the parts are checked only
+        # for the others (several councils, none recorded).
+        unseen = ~Q(restricted_partner_id__in=sorted(covering)) & unseen
     return [
         everyone & (Q(has_restricted=False) | unseen),
         Q(audience=SearchAudience.RESTRICTED) & ~unseen,

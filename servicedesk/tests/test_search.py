@@ -758,3 +758,80 @@ def test_the_words_index_holds_each_entry_s_council_kept_with_it(cast):
         )
     assert found(cast.rbkc_lead, "docking") == [("ticket", own.pk)]
     assert found(cast.wcc_lead, "docking") == []
+
+
+def restricted_councils(record: Any) -> set[Any]:
+    return set(
+        SearchEntry.objects.unscoped("test")
+        .filter(object_id=record.pk, content_type__model=type(record)._meta.model_name)
+        .values_list("restricted_partner_id", flat=True)
+    )
+
+
+def test_each_entry_carries_the_one_council_of_its_restricted_parts_kept_with_them(cast):
+    own = ticket(cast, subject="Plotter smears")
+    assert restricted_councils(own) == {None}
+    secret = note(own, cast.agent, "Toner from the zebra batch")
+    note(own, cast.agent, "Called back", public=True)
+    assert restricted_councils(own) == {cast.wcc.pk}  # both documents
+    # A note of another council (only by a bulk write): that council's, so the ticket's own
+    # council's lead is checked note by note, and does not match on it.
+    TicketComment.objects.unscoped("test").unlogged("test: a note moved").filter(
+        pk=secret.pk
+    ).update(partner=cast.rbkc)
+    assert restricted_councils(own) == {cast.rbkc.pk}
+    assert found(cast.rbkc_lead, "zebra") == []  # nor does the other's: not their ticket
+    assert found(cast.wcc_lead, "zebra") == []
+    assert found(cast.wcc_lead, "plotter") == [("ticket", own.pk)]
+    assert found(cast.agent, "zebra") == [("ticket", own.pk)]
+    TicketComment.objects.unscoped("test").unlogged("test: moved back").filter(pk=secret.pk).update(
+        partner=cast.wcc
+    )
+    assert restricted_councils(own) == {cast.wcc.pk}
+    assert found(cast.wcc_lead, "zebra") == [("ticket", own.pk)]
+    # Notes of two councils: none.
+    other = note(own, cast.agent, "Second opinion")
+    TicketComment.objects.unscoped("test").unlogged("test: a note moved").filter(
+        pk=other.pk
+    ).update(partner=cast.rbkc)
+    assert restricted_councils(own) == {None}
+    assert found(cast.wcc_lead, "zebra") == []
+    with system_scope("test"):
+        other.delete()
+    assert restricted_councils(own) == {cast.wcc.pk}
+    # The reindex writes it too.
+    SearchEntry.objects.unscoped("test").update(restricted_partner=None)
+    call_command("search_reindex")
+    assert restricted_councils(own) == {cast.wcc.pk}
+
+
+@pytest.mark.parametrize("words", ["zebra", "plotter", "plotter zebra", "plotter or zebra"])
+def test_the_restricted_parts_council_shortcut_finds_what_checking_each_part_finds(
+    cast, monkeypatch, words
+):
+    """The shortcut (an entry whose restricted parts are all of a council whose every note
+    the reader sees is not checked part by part) against the slow path (every part checked):
+    the same pages for the desk, the councils' leads and auditors, requesters and contacts."""
+    a = ticket(cast, subject="Plotter smears")
+    note(a, cast.agent, "zebra toner")
+    b = ticket(cast, cast.rbkc, subject="Plotter jams")
+    note(b, cast.agent, "zebra rollers")
+    c = ticket(cast, subject="Plotter offline", description="zebra")
+    moved = note(c, cast.agent, "zebra cable")
+    note(c, cast.agent, "plotter fixed", public=True)
+    TicketComment.objects.unscoped("test").unlogged("test: a note moved").filter(
+        pk=moved.pk
+    ).update(partner=cast.rbkc)
+    readers = [
+        cast.agent,
+        cast.wcc_lead,
+        cast.rbkc_lead,
+        cast.wcc_auditor,
+        cast.wcc_staff,
+        cast.rbkc_staff,
+    ]
+    fast = {reader.pk: page_of(reader, words, size=2) for reader in readers}
+    monkeypatch.setattr("core.search.visibility._whole_councils", lambda user, model: None)
+    slow = {reader.pk: page_of(reader, words, size=2) for reader in readers}
+    assert fast == slow
+    assert any(pages[0][0] for pages in fast.values())
