@@ -183,13 +183,15 @@ class _Postgres:
         found = queryset.filter(_Sql("{document} @@ " + _TSQUERY, [text], BooleanField()))
         if not ranked:
             return found
+        return found.annotate(rank=self._score(text) * _boost())
+
+    def _score(self, text: str) -> Any:
         # As double precision: a real read into Python would not compare equal again.
-        score = _Sql(
+        return _Sql(
             "ts_rank(%s::float4[], {document}, " + _TSQUERY + ")::float8",
             [_PG_WEIGHTS, text],
             FloatField(),
         )
-        return found.annotate(rank=score * _boost())
 
     def newest(self, queryset: Any, text: str, councils: frozenset[int] | None) -> Any:
         """The entries of `queryset` matching `text`, newest first (the councils are the
@@ -199,8 +201,12 @@ class _Postgres:
     def ranking(
         self, queryset: Any, text: str, ids: list[int], councils: frozenset[int] | None
     ) -> Any:
-        """The entries `ids` of `queryset` (the newest matches), ranked."""
-        return self.matching(queryset.filter(pk__in=ids), text)
+        """The entries `ids` of `queryset` (the newest matches, found matching just now),
+        ranked: read by id alone, without testing the words again (which made PostgreSQL
+        intersect them with every match of a common word from the words' index)."""
+        if not fts5_query(text):
+            return self.matching(queryset.none(), text)
+        return queryset.filter(pk__in=ids).annotate(rank=self._score(text) * _boost())
 
     def snippets(
         self, queryset: Any, text: str, ids: list[int], councils: frozenset[int] | None
