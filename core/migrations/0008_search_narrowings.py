@@ -13,7 +13,9 @@
 # through a view giving that column (an external-content table reads its columns by name), and
 # the triggers write it; the table is rebuilt from the entries, as they are. PostgreSQL:
 # nothing (its narrowing is the entries' indexed council column). Reversible: the undo puts
-# back migration 0005's table and triggers, rebuilt from the entries.
+# back migration 0005's table and triggers, rebuilt from the entries. A later migration that
+# makes SQLite remake core_searchentry (most changes of a column) must drop the view, the
+# triggers and the FTS5 table first and make them again after, as this one's undo does.
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -61,6 +63,12 @@ FORWARDS = [
     END
     """,
     "INSERT INTO core_searchentry_fts(core_searchentry_fts) VALUES ('rebuild')",
+]
+
+UNDO_VIEW = [
+    *DROP_TRIGGERS,
+    "DROP TABLE IF EXISTS core_searchentry_fts",
+    "DROP VIEW IF EXISTS core_searchentry_fts_content",
 ]
 
 BACKWARDS = [
@@ -151,6 +159,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The words' index first: its new update trigger leaves it alone when only the
+        # restricted parts' council is written; and, undone last, it is made again after the
+        # column is removed (which on SQLite remakes the entries' table, and drops its triggers).
+        migrations.RunPython(_run(FORWARDS), _run(BACKWARDS), elidable=False),
         migrations.AddField(
             model_name="searchentry",
             name="restricted_partner",
@@ -164,8 +176,8 @@ class Migration(migrations.Migration):
                 to="tenancy.partner",
             ),
         ),
-        # The words' index first: its new update trigger leaves it alone when only the
-        # restricted parts' council is written.
-        migrations.RunPython(_run(FORWARDS), _run(BACKWARDS), elidable=False),
+        # Undone before the column is removed (so done after it is added): SQLite remakes the
+        # entries' table to remove a column, which it refuses while a view reads the table.
+        migrations.RunPython(migrations.RunPython.noop, _run(UNDO_VIEW), elidable=False),
         migrations.RunPython(restricted_owners, migrations.RunPython.noop, elidable=True),
     ]
