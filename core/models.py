@@ -609,8 +609,10 @@ class FtsColumn(models.TextField):
 
 
 class SearchText(models.Model):
-    """SQLite only: the FTS5 table over `SearchEntry`'s title and body (an external-content
-    table, kept in step by triggers: core/migrations/0005_search_index.py). Unmanaged: Django
+    """SQLite only: the FTS5 table over `SearchEntry`'s title and body, and its council (a
+    third column, ``council``: the entry's ``partner_id``, 0 for none, only ever a narrowing),
+    an external-content table read through a view and kept in step by triggers
+    (core/migrations/0005_search_index.py, 0008_search_narrowings.py). Unmanaged: Django
     neither creates nor writes it; core.search joins it to read matches, ranks and snippets."""
 
     entry = models.OneToOneField(

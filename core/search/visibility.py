@@ -135,9 +135,9 @@ def _audiences(user: Any, spec: Searchable) -> list[Q]:
         if _sees_none(visible):
             # They see no part of this model, so a record with restricted parts has one unseen.
             return [everyone]
-        # The part model's own rule, negated on the record's parts: probed per match through
-        # the parts' link (a handful of parts each), where a subquery of the visible parts
-        # made PostgreSQL hash every restricted part the reader does not see (121,000 notes).
+        # The part model's own rule, negated on the record's parts. PostgreSQL may still
+        # choose to hash every restricted part the reader does not see (121,000 notes) rather
+        # than probe each match's: `covering` below spares a council's lead the test.
         seen_part = part_model.visibility_filter(user, VIEW)
         assert seen_part is not None  # `_sees_none` above
         hidden = Exists(
