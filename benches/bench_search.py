@@ -96,8 +96,11 @@ def fill(tickets: int, partners: int) -> tuple[list[Partner], dict[int, User]]:
 
 def raw_sql(words: str, partner_id: int | None) -> tuple[str, list[Any]]:
     """The first page of a search in plain SQL, made as Concord makes it: the matches (a
-    council's by the entries' council column), the newest `RANKED_AT_MOST` of them ranked, the
-    best 21 kept; without the visibility rule's checks of each match, the snippets or HTTP."""
+    council's by the entries' council: on PostgreSQL the entries' column, on SQLite inside the
+    FTS5 query too, with the kinds no council owns, read newest first in the FTS5 table's
+    order), the newest `RANKED_AT_MOST` of them ranked (on SQLite reading the words' matches
+    of their rowid range only), the best 21 kept; without the visibility rule's checks of
+    each match, the snippets or HTTP."""
     narrowing = "AND e.partner_id = %s " if partner_id is not None else ""
     owner = [partner_id] if partner_id is not None else []
     if connection.vendor == "postgresql":
@@ -111,15 +114,23 @@ def raw_sql(words: str, partner_id: int | None) -> tuple[str, list[Any]]:
             "ORDER BY r DESC, e.id DESC LIMIT 21"
         )
         return sql, [words, words, *owner]
+    words_only = "{title body} : (" + fts5_query(words) + ")"
+    newest = words_only
+    if partner_id is not None:
+        newest += f' AND council : ("0" OR "{partner_id}")'
     sql = (
-        f"SELECT e.id, e.object_id, bm25(core_searchentry_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS r "
+        "WITH newest AS (SELECT m.id FROM core_searchentry m JOIN core_searchentry_fts f "
+        f"ON f.rowid = m.id WHERE f.core_searchentry_fts MATCH %s "
+        f"{narrowing.replace('e.', 'm.')}ORDER BY f.rowid DESC LIMIT {RANKED_AT_MOST}) "
+        "SELECT e.id, e.object_id, "
+        f"bm25(core_searchentry_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0) AS r "
         "FROM core_searchentry e JOIN core_searchentry_fts ON core_searchentry_fts.rowid = e.id "
-        "WHERE core_searchentry_fts MATCH %s AND e.id IN ("
-        "SELECT m.id FROM core_searchentry m JOIN core_searchentry_fts f ON f.rowid = m.id "
-        f"WHERE f.core_searchentry_fts MATCH %s {narrowing.replace('e.', 'm.')}"
-        f"ORDER BY m.id DESC LIMIT {RANKED_AT_MOST}) ORDER BY r, e.id DESC LIMIT 21"
+        "WHERE core_searchentry_fts MATCH %s AND e.id IN (SELECT id FROM newest) "
+        "AND core_searchentry_fts.rowid >= (SELECT min(id) FROM newest) "
+        "AND core_searchentry_fts.rowid <= (SELECT max(id) FROM newest) "
+        "ORDER BY r, e.id DESC LIMIT 21"
     )
-    return sql, [fts5_query(words), fts5_query(words), *owner]
+    return sql, [newest, *owner, newest]
 
 
 def time_raw(words: str, partner_id: int | None, repeat: int) -> float:

@@ -557,6 +557,20 @@ class SearchEntry(models.Model):
             "the record's own visibility rule. Empty for other records."
         ),
     )
+    restricted_partner = models.ForeignKey(
+        "tenancy.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        help_text=(
+            "The one council owning every restricted part of the record (its internal notes), "
+            "written with the restricted text itself: a reader who sees every such part of "
+            "that council needs no check of each part. Empty when there are none, several "
+            "councils, or parts no council owns (each part is then checked)."
+        ),
+    )
 
     objects = ScopedManager()
 
@@ -595,8 +609,10 @@ class FtsColumn(models.TextField):
 
 
 class SearchText(models.Model):
-    """SQLite only: the FTS5 table over `SearchEntry`'s title and body (an external-content
-    table, kept in step by triggers: core/migrations/0005_search_index.py). Unmanaged: Django
+    """SQLite only: the FTS5 table over `SearchEntry`'s title and body, and its council (a
+    third column, ``council``: the entry's ``partner_id``, 0 for none, only ever a narrowing),
+    an external-content table read through a view and kept in step by triggers
+    (core/migrations/0005_search_index.py, 0008_search_narrowings.py). Unmanaged: Django
     neither creates nor writes it; core.search joins it to read matches, ranks and snippets."""
 
     entry = models.OneToOneField(

@@ -32,7 +32,7 @@ MAX_INDEXED_TEXT = 200_000
 #: text is escaped (private-use characters, taken out of the indexed text first).
 MARK_START, MARK_END = "\ue000", "\ue001"
 #: What of an entry is written from its record (and so compared when it is indexed again).
-_KEPT = ["title", "body", "has_restricted", "partner_id"]
+_KEPT = ["title", "body", "has_restricted", "partner_id", "restricted_partner_id"]
 #: Records indexed at a time (the reindex, bulk writes).
 BATCH = 500
 #: Why the index reads and writes whole tables: it is the index's own upkeep.
@@ -55,6 +55,16 @@ class _Document:
     body: list[str] = field(default_factory=list)
     public_parts: list[str] = field(default_factory=list)
     restricted_parts: list[str] = field(default_factory=list)
+    #: The councils owning the restricted parts (None among them: a part no council owns).
+    restricted_councils: set[int | None] = field(default_factory=set)
+
+    @property
+    def restricted_partner_id(self) -> int | None:
+        """The one council owning every restricted part, when one does (`SearchEntry.
+        restricted_partner`); None when there are none, or several, or one no council owns."""
+        if len(self.restricted_councils) == 1:
+            return next(iter(self.restricted_councils))
+        return None
 
     def entries(self) -> dict[str, tuple[str, str, bool]]:
         """(title, body, has_restricted) by audience."""
@@ -119,19 +129,27 @@ def documents(model: Any, pks: Sequence[int]) -> dict[int, _Document]:
             else Value(False)
         )
         link = part.link_attname()
+        part_owner = owner_attname(part.part_model())
         part_rows = (
             part.part_model()
             .objects.unscoped(UPKEEP)
             .filter(**{f"{link}__in": list(found)})
             .annotate(search_restricted=restricted)
             .order_by(link, "pk")
-            .values_list(link, "search_restricted", *part.fields)
+            .values_list(
+                link,
+                "search_restricted",
+                part_owner or Value(None, output_field=IntegerField()),
+                *part.fields,
+            )
         )
-        for record_pk, is_restricted, *values in part_rows:
-            pieces = found[record_pk].restricted_parts if is_restricted else None
-            if pieces is None:
-                pieces = found[record_pk].public_parts
-            pieces.append(_text(values))
+        for record_pk, is_restricted, part_partner_id, *values in part_rows:
+            doc = found[record_pk]
+            if is_restricted:
+                doc.restricted_parts.append(_text(values))
+                doc.restricted_councils.add(part_partner_id)
+            else:
+                doc.public_parts.append(_text(values))
     return found
 
 
@@ -145,6 +163,7 @@ def _entries_of(content_type: Any, pk: int, doc: _Document) -> list[SearchEntry]
             body=body,
             has_restricted=has_restricted,
             partner_id=doc.partner_id,
+            restricted_partner_id=doc.restricted_partner_id,
         )
         for audience, (title, body, has_restricted) in doc.entries().items()
     ]
@@ -270,6 +289,9 @@ def _watched(model: Any) -> tuple[set[str], list[tuple[Any, SearchPart]]]:
     for _, part in parts:
         names |= {model._meta.get_field(name).attname for name in part.fields}
         names.add(part.link_attname())
+        part_owner = owner_attname(model)
+        if part_owner:
+            names.add(part_owner)  # the council of a restricted part (`restricted_partner`)
         if part.restricted is not None:
             names |= {
                 model._meta.get_field(name).attname

@@ -34,6 +34,7 @@ from core.search.declarations import (
     spec_of,
 )
 from core.search.index import MARK_END, MARK_START
+from core.search.visibility import entry_councils
 from core.tenancy.validators import TextRule
 
 #: The longest search a person may type, in characters.
@@ -182,16 +183,36 @@ class _Postgres:
         found = queryset.filter(_Sql("{document} @@ " + _TSQUERY, [text], BooleanField()))
         if not ranked:
             return found
+        return found.annotate(rank=self._score(text) * _boost())
+
+    def _score(self, text: str) -> Any:
         # As double precision: a real read into Python would not compare equal again.
-        score = _Sql(
+        return _Sql(
             "ts_rank(%s::float4[], {document}, " + _TSQUERY + ")::float8",
             [_PG_WEIGHTS, text],
             FloatField(),
         )
-        return found.annotate(rank=score * _boost())
 
-    def snippets(self, queryset: Any, text: str) -> Any:
-        return queryset.annotate(
+    def newest(self, queryset: Any, text: str, councils: frozenset[int] | None) -> Any:
+        """The entries of `queryset` matching `text`, newest first (the councils are the
+        entries' own column, already in `queryset`'s visibility)."""
+        return self.matching(queryset, text, ranked=False).order_by("-pk")
+
+    def ranking(
+        self, queryset: Any, text: str, ids: list[int], councils: frozenset[int] | None
+    ) -> Any:
+        """The entries `ids` of `queryset` (the newest matches, found matching just now),
+        ranked: read by id alone, without testing the words again (which made PostgreSQL
+        intersect them with every match of a common word from the words' index)."""
+        if not fts5_query(text):
+            return self.matching(queryset.none(), text)
+        return queryset.filter(pk__in=ids).annotate(rank=self._score(text) * _boost())
+
+    def snippets(
+        self, queryset: Any, text: str, ids: list[int], councils: frozenset[int] | None
+    ) -> Any:
+        """The title and a snippet of the entries `ids` of `queryset`, marked up."""
+        return queryset.filter(pk__in=ids).annotate(
             title_html=_Sql(
                 "ts_headline('english'::regconfig, {table}.title, " + _TSQUERY + ", %s)",
                 [text, _PG_TITLE],
@@ -205,9 +226,30 @@ class _Postgres:
         )
 
 
+def _fts5_match(text: str, councils: frozenset[int] | None = None) -> str:
+    """`text` as the FTS5 query over the entries' words (their title and body columns only:
+    never the council column), and, given `councils`, only in entries carrying one of them
+    (the FTS5 table's ``council`` column: the entry's council, 0 for none), so that FTS5
+    intersects the words' matches with the councils' entries itself. Empty when `text` holds
+    nothing to search for."""
+    query = fts5_query(text)
+    if not query:
+        return ""
+    query = "{title body} : (" + query + ")"
+    if councils is not None:
+        query += " AND council : (" + " OR ".join(f'"{int(c)}"' for c in sorted(councils)) + ")"
+    return query
+
+
 class _Sqlite:
-    def matching(self, queryset: Any, text: str, ranked: bool = True) -> Any:
-        query = fts5_query(text)
+    def matching(
+        self,
+        queryset: Any,
+        text: str,
+        ranked: bool = True,
+        councils: frozenset[int] | None = None,
+    ) -> Any:
+        query = _fts5_match(text, councils)
         if not query:
             return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
         if not ranked:
@@ -216,6 +258,7 @@ class _Sqlite:
             F("fts__document"),
             Value(TITLE_WEIGHT),
             Value(BODY_WEIGHT),
+            Value(0.0),  # the council column: a narrowing, never a word that ranks
             function="bm25",
             output_field=FloatField(),
         )
@@ -224,8 +267,46 @@ class _Sqlite:
             rank=bm25 * Value(-1.0) * _boost()
         )
 
-    def snippets(self, queryset: Any, text: str) -> Any:
-        query = fts5_query(text)
+    def ranking(
+        self, queryset: Any, text: str, ids: list[int], councils: frozenset[int] | None
+    ) -> Any:
+        """The entries `ids` (the newest matches, found through the reader's visibility) of
+        `queryset`, ranked: FTS5 reads the words' matches between the lowest and highest of
+        them only, narrowed to `councils` as they were found (a phrase of the council column,
+        weighing nothing in bm25), rather than every match of a common word."""
+        if not ids:
+            return self.matching(queryset.none(), text)
+        found = queryset.filter(pk__in=ids, fts__entry__gte=min(ids), fts__entry__lte=max(ids))
+        return self.matching(found, text, councils=councils)
+
+    def newest(self, queryset: Any, text: str, councils: frozenset[int] | None) -> Any:
+        """The entries of `queryset` matching `text`, newest first: in the FTS5 table's own
+        order (its rowid, the entry's id, descending), which FTS5 gives as it reads the words'
+        matches, so that reading the newest stops once it has them rather than sorting every
+        match; narrowed to `councils` inside the FTS5 query (`_fts5_match`)."""
+        if councils is not None and not councils:
+            return queryset.none()
+        query = _fts5_match(text, councils)
+        if not query:
+            return queryset.none()
+        return queryset.filter(fts__document__fts=query).order_by("-fts__entry")
+
+    def snippets(
+        self, queryset: Any, text: str, ids: list[int], councils: frozenset[int] | None
+    ) -> Any:
+        """The title and a snippet of the entries `ids` of `queryset`, marked up: FTS5 reads
+        the words' matches between the lowest and highest of them only, narrowed to `councils`
+        as they were found (a phrase of the council column, which marks nothing in a title or
+        body), rather than every match of a common word."""
+        query = _fts5_match(text, councils)
+        if not ids or not query:
+            return queryset.none()
+        return self.marked_up(
+            queryset.filter(pk__in=ids, fts__entry__gte=min(ids), fts__entry__lte=max(ids)), query
+        )
+
+    def marked_up(self, queryset: Any, query: str) -> Any:
+        """`queryset`'s entries matching the FTS5 `query`, with their title and a snippet."""
         return queryset.filter(fts__document__fts=query).annotate(
             title_html=Func(
                 F("fts__document"),
@@ -352,8 +433,8 @@ RANKED_AT_MOST = 2000
 
 def newest_matches(found: Any) -> tuple[list[int], bool]:
     """The ids of the newest `RANKED_AT_MOST` entries of `found` (visible, matching, not yet
-    ranked), and whether there were more."""
-    ids = list(found.order_by("-pk").values_list("pk", flat=True)[: RANKED_AT_MOST + 1])
+    ranked, newest first: the backend's `newest`), and whether there were more."""
+    ids = list(found.values_list("pk", flat=True)[: RANKED_AT_MOST + 1])
     return ids[:RANKED_AT_MOST], len(ids) > RANKED_AT_MOST
 
 
@@ -447,10 +528,13 @@ def search(
     backend = _backend()
     content_types = [ContentType.objects.get_for_model(model).pk for model in chosen]
     entries = SearchEntry.objects.visible_to(user).filter(content_type_id__in=content_types)
-    ids, newest_only = newest_matches(backend.matching(entries, text, ranked=False))
+    # The councils whose entries the reader may match, as a narrowing the words' index takes
+    # itself (SQLite); `entries` is still each entry's whole visibility rule.
+    councils = entry_councils(user, chosen)
+    ids, newest_only = newest_matches(backend.newest(entries, text, councils))
     # The entries were found through visible_to just now: they are ranked by id.
     chosen_entries = SearchEntry.objects.unscoped("ranking matches found through visible_to")
-    found = backend.matching(chosen_entries.filter(pk__in=ids), text)
+    found = backend.ranking(chosen_entries, text, ids, councils)
     forwards = True
     if cursor:
         rank, pk, direction = _decode(key, cursor)
@@ -469,7 +553,7 @@ def search(
     rows = rows[:size]
     if not forwards:
         rows.reverse()
-    page = SearchPage(results=_results(rows, text, backend), newest_only=newest_only)
+    page = SearchPage(results=_results(rows, text, backend, councils), newest_only=newest_only)
     if rows:
         first, last = rows[0], rows[-1]
         if forwards:
@@ -482,7 +566,10 @@ def search(
 
 
 def _results(
-    rows: list[dict[str, Any]], text: str, backend: _Postgres | _Sqlite
+    rows: list[dict[str, Any]],
+    text: str,
+    backend: _Postgres | _Sqlite,
+    councils: frozenset[int] | None = None,
 ) -> list[SearchResult]:
     if not rows:
         return []
@@ -491,10 +578,10 @@ def _results(
     marked_up = {
         pk: (title_html, snippet_html)
         for pk, title_html, snippet_html in backend.snippets(
-            SearchEntry.objects.unscoped("snippets of results found through visible_to").filter(
-                pk__in=ids
-            ),
+            SearchEntry.objects.unscoped("snippets of results found through visible_to"),
             text,
+            ids,
+            councils,
         ).values_list("pk", "title_html", "snippet_html")
     }
     results = []

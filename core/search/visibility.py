@@ -50,23 +50,67 @@ def entry_visibility(user: Any) -> Q | None:
     return condition
 
 
+def entry_councils(user: Any, models: Any) -> frozenset[int] | None:
+    """The councils of every entry of `models` that `entry_visibility` may let `user` match,
+    as the entries carry them (`SearchEntry.partner`; 0 for an entry carrying none): a
+    narrowing the database can take before the words' matches are read (SQLite's FTS5 query,
+    `core.search.query`). A superset: each entry left is still checked against
+    `entry_visibility`. None when no narrowing holds (someone seeing every council's records of
+    a kind, or a kind with a rule of its own)."""
+    found: set[int] = set()
+    for model in models:
+        visible = model.objects.visible_to(user)
+        if _sees_none(visible):
+            continue
+        if owner_attname(model) is None:
+            found.add(0)  # its entries carry no council
+            continue
+        if _sees_all(visible):
+            return None
+        ids = _council_ids(user, model)
+        if ids is None:
+            return None
+        found |= ids
+    return frozenset(found)
+
+
+def _council_ids(user: Any, model: Any) -> set[int] | None:
+    """The councils where `user` may view some of `model`'s records, for a model owning each
+    record by one council whose rule is the grant tables' own; None for any other model, or
+    a reader of every council (no narrowing)."""
+    owner = owner_attname(model)
+    rule = getattr(model.visibility_filter, "__func__", None)
+    if owner is None or rule is not ConcordModel.visibility_filter.__func__:  # type: ignore[attr-defined]
+        return None
+    access = access_for(user)
+    ids = access.partner_ids(VIEW, model.area)
+    if ids is None:
+        return None
+    if model.own_fields:
+        ids = ids | access.own_partner_ids(VIEW, model.area)
+    return set(ids)
+
+
 def _councils(user: Any, model: Any) -> Q:
     """The entries of the councils whose records of `model` `user` may see some of, by the
     council each entry carries (an indexed column): a narrowing ahead of the record's own
     visibility rule, which is still checked for every entry left. Only for a model owning each
     record by one council whose rule is the grant tables' own (`ConcordModel.visibility_filter`):
     a person sees none of its records outside those councils. Any other: no narrowing."""
-    owner = owner_attname(model)
+    ids = _council_ids(user, model)
+    return Q() if ids is None else Q(partner_id__in=sorted(ids))
+
+
+def _whole_councils(user: Any, model: Any) -> set[int] | None:
+    """The councils where `user` sees every record of `model` (a part model), for a model
+    owning each record by one council whose rule is the grant tables' own: there its rule is
+    "the record's council is one of these" (`ConcordModel.visibility_filter`), whatever else
+    it adds for one's own records. None for any other model."""
     rule = getattr(model.visibility_filter, "__func__", None)
-    if owner is None or rule is not ConcordModel.visibility_filter.__func__:  # type: ignore[attr-defined]
-        return Q()
-    access = access_for(user)
-    ids = access.partner_ids(VIEW, model.area)
-    if ids is None:
-        return Q()
-    if model.own_fields:
-        ids = ids | access.own_partner_ids(VIEW, model.area)
-    return Q(partner_id__in=sorted(ids))
+    if owner_attname(model) is None or rule is not ConcordModel.visibility_filter.__func__:  # type: ignore[attr-defined]
+        return None
+    ids = access_for(user).partner_ids(VIEW, model.area)
+    return None if ids is None else set(ids)
 
 
 def _audiences(user: Any, spec: Searchable) -> list[Q]:
@@ -78,6 +122,10 @@ def _audiences(user: Any, spec: Searchable) -> list[Q]:
         return [everyone]
     unseen: Q | None = None  # the record has a restricted part the user does not see
     sees_every_part = True
+    # The councils where the reader sees every restricted part of every model (None: no such
+    # shortcut), for the entries carrying the one council owning all their restricted parts.
+    covering: set[int] | None = None
+    covered_so_far = True
     for part in restricted:
         part_model = part.part_model()
         visible = part_model.objects.visible_to(user)
@@ -87,9 +135,9 @@ def _audiences(user: Any, spec: Searchable) -> list[Q]:
         if _sees_none(visible):
             # They see no part of this model, so a record with restricted parts has one unseen.
             return [everyone]
-        # The part model's own rule, negated on the record's parts: probed per match through
-        # the parts' link (a handful of parts each), where a subquery of the visible parts
-        # made PostgreSQL hash every restricted part the reader does not see (121,000 notes).
+        # The part model's own rule, negated on the record's parts. PostgreSQL may still
+        # choose to hash every restricted part the reader does not see (121,000 notes) rather
+        # than probe each match's: `covering` below spares a council's lead the test.
         seen_part = part_model.visibility_filter(user, VIEW)
         assert seen_part is not None  # `_sees_none` above
         hidden = Exists(
@@ -99,8 +147,16 @@ def _audiences(user: Any, spec: Searchable) -> list[Q]:
             .exclude(seen_part)
         )
         unseen = Q(hidden) if unseen is None else unseen | Q(hidden)
+        whole = _whole_councils(user, part_model) if covered_so_far else None
+        covered_so_far = whole is not None
+        covering = whole if covering is None or whole is None else covering & whole
     if sees_every_part or unseen is None:
         return [Q(audience=SearchAudience.RESTRICTED), everyone & Q(has_restricted=False)]
+    if covering:
+        # Every restricted part of such a record is of a council whose every part the reader
+        # sees: nothing of it is hidden, whatever its parts are; the parts are checked only
+        # for the others (several councils, none recorded).
+        unseen = ~Q(restricted_partner_id__in=sorted(covering)) & unseen
     return [
         everyone & (Q(has_restricted=False) | unseen),
         Q(audience=SearchAudience.RESTRICTED) & ~unseen,

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from core.models import SearchEntry
-from core.search import SearchQueryError, index_records, search
+from core.search import SearchQueryError, index_records, search, searchable_models
 from core.tenancy.scoping import system_scope
 from servicedesk import services
 from servicedesk.models import Problem, Ticket, TicketComment
@@ -603,3 +603,235 @@ def test_a_new_record_is_indexed_from_itself_as_reading_it_back_would(cast):
         given._state.adding = True
         given.save(force_insert=True)
     assert entries(given)[0][1] == "INC0000999 Badge reader <beeps>"
+
+
+# Narrowing inside the words' index (decision 0042) --------------------------------------------
+
+
+def page_of(user: Any, words: str, **options: Any) -> list[tuple[Any, ...]]:
+    """The first two pages of a search, as the reader gets them."""
+    pages = []
+    page = search(user, words, **options)
+    for _ in range(2):
+        pages.append(
+            (
+                [(r.kind, r.id, r.rank, str(r.title_html), str(r.snippet)) for r in page.results],
+                page.newest_only,
+                page.next_cursor,
+            )
+        )
+        if not page.next_cursor:
+            break
+        page = search(user, words, cursor=page.next_cursor, **options)
+    return pages
+
+
+def test_the_councils_a_reader_may_match_cover_every_entry_they_see(cast):
+    from core.search.visibility import entry_councils
+
+    kinds = searchable_models()
+    assert entry_councils(cast.agent, kinds) is None  # every council: nothing to narrow
+    # A council's people: their council, and 0 for the kinds no council owns (help articles).
+    for reader in (cast.wcc_lead, cast.wcc_auditor, cast.wcc_staff, cast.wcc_colleague):
+        councils = entry_councils(reader, kinds)
+        assert councils is not None and cast.wcc.pk in councils, reader
+        assert cast.rbkc.pk not in councils, reader
+    assert entry_councils(cast.wcc_lead, [Ticket]) == {cast.wcc.pk}
+    # Every entry a reader may match carries one of those councils.
+    ticket(cast, subject="Router lost its connection")
+    ticket(cast, cast.rbkc, subject="Router lost its connection")
+    problem(title="Router firmware")
+    for reader in (cast.wcc_lead, cast.rbkc_lead, cast.wcc_staff):
+        councils = entry_councils(reader, kinds)
+        seen = SearchEntry.objects.visible_to(reader).values_list("partner_id", flat=True)
+        assert councils is not None and {council or 0 for council in seen} <= councils, reader
+
+
+@pytest.mark.parametrize(
+    "words", ["printer", "printer jammed", '"will not start"', "printer -wifi"]
+)
+def test_the_newest_matches_read_in_the_index_s_order_and_narrowed_inside_it_are_the_same(
+    cast, monkeypatch, words
+):
+    """The shortcut (the words' index giving its matches newest first, narrowed to the reader's
+    councils inside the words' query) against the slow path (every match, sorted by id, the
+    visibility rule alone): the same pages, ranks, snippets and `newest_only`."""
+    from core.search import query
+
+    for n in range(6):
+        ticket(cast, subject=f"Printer {n} will not start", description="jammed, wifi" * (n % 2))
+        ticket(cast, cast.rbkc, subject=f"Printer {n} jammed", description="will not start")
+    own = ticket(cast, subject="Printer will not start at home")
+    note(own, cast.agent, "printer jammed, the wifi card again")
+    readers = [
+        cast.agent,
+        cast.wcc_lead,
+        cast.rbkc_lead,
+        cast.wcc_auditor,
+        cast.wcc_staff,
+        cast.wcc_colleague,
+    ]
+    monkeypatch.setattr("core.search.query.RANKED_AT_MOST", 3)
+    fast = {reader.pk: page_of(reader, words, size=2) for reader in readers}
+    backend = type(query._backend())
+    monkeypatch.setattr(
+        backend,
+        "newest",
+        lambda self, entries, text, councils: self.matching(entries, text, ranked=False).order_by(
+            "-pk"
+        ),
+    )
+    monkeypatch.setattr(
+        backend,
+        "ranking",
+        lambda self, entries, text, ids, councils: self.matching(entries.filter(pk__in=ids), text),
+    )
+    if backend is query._Sqlite:
+        monkeypatch.setattr(
+            backend,
+            "snippets",
+            lambda self, entries, text, ids, councils: self.marked_up(
+                entries.filter(pk__in=ids), query._fts5_match(text)
+            ),
+        )
+    slow = {reader.pk: page_of(reader, words, size=2) for reader in readers}
+    assert fast == slow
+    assert any(pages[0][0] for pages in fast.values())
+
+
+def test_another_council_s_matches_are_never_shown_nor_counted(cast, monkeypatch):
+    monkeypatch.setattr("core.search.query.RANKED_AT_MOST", 2)
+    mine = ticket(cast, subject="Headset crackles")
+    for n in range(4):
+        ticket(cast, cast.rbkc, subject=f"Headset crackles {n}")
+    page = search(cast.wcc_lead, "headset")
+    assert [r.id for r in page.results] == [mine.pk] and not page.newest_only
+    assert search(cast.rbkc_lead, "headset").newest_only
+    assert not search(cast.wcc_staff, "headset").newest_only
+    assert found(cast.wcc_colleague, "headset") == []
+
+
+def test_a_search_for_a_council_s_number_never_matches_on_the_council(cast):
+    own = ticket(cast, subject="Scanner offline")
+    number = str(cast.wcc.pk)
+    assert ("ticket", own.pk) not in found(cast.agent, number)
+    assert ("ticket", own.pk) not in found(cast.wcc_lead, number)
+    tagged = ticket(cast, subject=f"Scanner {number} offline")
+    assert ("ticket", tagged.pk) in found(cast.wcc_lead, number)
+
+
+def test_the_words_index_holds_each_entry_s_council_kept_with_it(cast):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the council column of SQLite's FTS5 table")
+
+    def in_council(record: Any, council: int) -> int:
+        """How many of `record`'s entries the words' index holds under `council`."""
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM core_searchentry e JOIN core_searchentry_fts f "
+                "ON f.rowid = e.id WHERE core_searchentry_fts MATCH %s AND e.object_id = %s "
+                "AND e.content_type_id = %s",
+                [f'council : "{council}"', record.pk, content_type_of(record)],
+            )
+            return cur.fetchone()[0]
+
+    def content_type_of(record: Any) -> int:
+        from django.contrib.contenttypes.models import ContentType
+
+        return ContentType.objects.get_for_model(type(record)).pk
+
+    own = ticket(cast, subject="Docking station dead")
+    note(own, cast.agent, "Dock firmware")
+    assert in_council(own, cast.wcc.pk) == 2  # everyone's document and the restricted one
+    with system_scope("test"):
+        own.partner = cast.rbkc
+        own.requester = cast.rbkc_staff
+        own.save()
+    assert (in_council(own, cast.wcc.pk), in_council(own, cast.rbkc.pk)) == (0, 2)
+    shared = problem(title="Docking stations fail")
+    assert in_council(shared, 0) == 1  # no council: 0
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO core_searchentry_fts(core_searchentry_fts) VALUES ('integrity-check')"
+        )
+    assert found(cast.rbkc_lead, "docking") == [("ticket", own.pk)]
+    assert found(cast.wcc_lead, "docking") == []
+
+
+def restricted_councils(record: Any) -> set[Any]:
+    return set(
+        SearchEntry.objects.unscoped("test")
+        .filter(object_id=record.pk, content_type__model=type(record)._meta.model_name)
+        .values_list("restricted_partner_id", flat=True)
+    )
+
+
+def test_each_entry_carries_the_one_council_of_its_restricted_parts_kept_with_them(cast):
+    own = ticket(cast, subject="Plotter smears")
+    assert restricted_councils(own) == {None}
+    secret = note(own, cast.agent, "Toner from the zebra batch")
+    note(own, cast.agent, "Called back", public=True)
+    assert restricted_councils(own) == {cast.wcc.pk}  # both documents
+    # A note of another council (only by a bulk write): that council's, so the ticket's own
+    # council's lead is checked note by note, and does not match on it.
+    TicketComment.objects.unscoped("test").unlogged("test: a note moved").filter(
+        pk=secret.pk
+    ).update(partner=cast.rbkc)
+    assert restricted_councils(own) == {cast.rbkc.pk}
+    assert found(cast.rbkc_lead, "zebra") == []  # nor does the other's: not their ticket
+    assert found(cast.wcc_lead, "zebra") == []
+    assert found(cast.wcc_lead, "plotter") == [("ticket", own.pk)]
+    assert found(cast.agent, "zebra") == [("ticket", own.pk)]
+    TicketComment.objects.unscoped("test").unlogged("test: moved back").filter(pk=secret.pk).update(
+        partner=cast.wcc
+    )
+    assert restricted_councils(own) == {cast.wcc.pk}
+    assert found(cast.wcc_lead, "zebra") == [("ticket", own.pk)]
+    # Notes of two councils: none.
+    other = note(own, cast.agent, "Second opinion")
+    TicketComment.objects.unscoped("test").unlogged("test: a note moved").filter(
+        pk=other.pk
+    ).update(partner=cast.rbkc)
+    assert restricted_councils(own) == {None}
+    assert found(cast.wcc_lead, "zebra") == []
+    with system_scope("test"):
+        other.delete()
+    assert restricted_councils(own) == {cast.wcc.pk}
+    # The reindex writes it too.
+    SearchEntry.objects.unscoped("test").update(restricted_partner=None)
+    call_command("search_reindex")
+    assert restricted_councils(own) == {cast.wcc.pk}
+
+
+@pytest.mark.parametrize("words", ["zebra", "plotter", "plotter zebra", "plotter or zebra"])
+def test_the_restricted_parts_council_shortcut_finds_what_checking_each_part_finds(
+    cast, monkeypatch, words
+):
+    """The shortcut (an entry whose restricted parts are all of a council whose every note
+    the reader sees is not checked part by part) against the slow path (every part checked):
+    the same pages for the desk, the councils' leads and auditors, requesters and contacts."""
+    a = ticket(cast, subject="Plotter smears")
+    note(a, cast.agent, "zebra toner")
+    b = ticket(cast, cast.rbkc, subject="Plotter jams")
+    note(b, cast.agent, "zebra rollers")
+    c = ticket(cast, subject="Plotter offline", description="zebra")
+    moved = note(c, cast.agent, "zebra cable")
+    note(c, cast.agent, "plotter fixed", public=True)
+    TicketComment.objects.unscoped("test").unlogged("test: a note moved").filter(
+        pk=moved.pk
+    ).update(partner=cast.rbkc)
+    readers = [
+        cast.agent,
+        cast.wcc_lead,
+        cast.rbkc_lead,
+        cast.wcc_auditor,
+        cast.wcc_staff,
+        cast.rbkc_staff,
+    ]
+    fast = {reader.pk: page_of(reader, words, size=2) for reader in readers}
+    monkeypatch.setattr("core.search.visibility._whole_councils", lambda user, model: None)
+    slow = {reader.pk: page_of(reader, words, size=2) for reader in readers}
+    assert fast == slow
+    assert any(pages[0][0] for pages in fast.values())
