@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
 os.environ.setdefault("CONCORD_ENV", "development")
+os.environ.setdefault("CONCORD_DEBUG", "0")  # measured as production runs
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
