@@ -95,6 +95,10 @@ def attach_related(
         if rest:
             rests.append(rest)
     model = type(rows[0])
+    # Relations to the same model read the same way (a ticket's requester, contact and
+    # assignee are all people) are read together: one query for their keys, not one each.
+    plans: list[tuple[Any, tuple[Any, ...], dict[Any, Any]]] = []
+    wanted: dict[tuple[Any, ...], set[Any]] = {}
     for first, rests in by_first.items():
         field = model._meta.get_field(first)
         if not (field.is_relation and (field.many_to_one or field.one_to_one)):
@@ -105,12 +109,24 @@ def attach_related(
         found: dict[Any, Any] = {}
         if known and related_model in known and not rests:
             found = {getattr(obj, target): obj for obj in known[related_model]}
+        how = (
+            related_model,
+            target,
+            tuple(sorted(rests)),
+            tuple(sorted((deferred or {}).get(first) or ())),
+        )
         missing = ids - found.keys()
         if missing:
-            found.update(_read(related_model, target, missing, rests, (deferred or {}).get(first)))
+            wanted.setdefault(how, set()).update(missing)
+        plans.append((field, how, found))
+    read = {
+        how: _read(how[0], how[1], keys, list(how[2]), list(how[3])) for how, keys in wanted.items()
+    }
+    for field, how, found in plans:
+        also = read.get(how, {})
         for row in rows:
             value = getattr(row, field.attname)
-            obj = found.get(value) if value is not None else None
+            obj = (found.get(value) or also.get(value)) if value is not None else None
             if value is not None and obj is None:
                 continue  # not readable: the descriptor will fetch it (or say it is gone)
             field.set_cached_value(row, obj)

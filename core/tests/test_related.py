@@ -11,7 +11,7 @@ from core.related import attach_related, joined_paths, unjoined
 from core.tenancy.choices import CouncilRole
 from core.tenancy.models import Membership, Partner
 from core.tenancy.scoping import system_scope
-from core.testing.sample.models import Room, RoomType
+from core.testing.sample.models import Errand, Room, RoomType
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +80,25 @@ def test_a_keyset_page_reads_its_rows_without_a_join(cast, rows):
     with CaptureQueriesContext(connection) as none:
         assert [r.partner.code for r in page.rows] == ["wcc", "rbkc"]
     assert len(none) == 0
+
+
+def test_relations_to_the_same_model_are_read_in_one_query(cast):
+    """An errand's requester and contact are both people: their keys are read together."""
+    with system_scope("test data"):
+        Errand.objects.create(
+            partner=cast.wcc, title="A", requester=cast.wcc_lead, contact=cast.wcc_staff
+        )
+        Errand.objects.create(partner=cast.wcc, title="B", requester=cast.wcc_staff)
+        errands = Errand.objects.visible_to(cast.manager).order_by("title")
+        joined = list(errands.select_related("requester", "contact"))
+        plain = list(errands)
+    with CaptureQueriesContext(connection) as captured:
+        attach_related(plain, ["requester", "contact"])
+    assert len(captured) == 1
+    with CaptureQueriesContext(connection) as none:
+        seen = [(e.requester.username, e.contact and e.contact.username) for e in plain]
+    assert len(none) == 0
+    assert seen == [(e.requester.username, e.contact and e.contact.username) for e in joined]
+    assert plain[1].contact is None
+    # The same person, reached through either relation, is one record.
+    assert plain[0].contact is plain[1].requester
