@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
@@ -49,19 +50,42 @@ class ConcordFilterBackend(DjangoFilterBackend):
             # No filter named in the request: the filter set would change nothing, and building
             # its form (a field per filter, with scoped choices) is a visible share of a list.
             return queryset
-        return super().filter_queryset(request, queryset, view)
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if _filters_by_its_filters(type(filterset)):
+            # Only the filters the request names are built: one not named is given no value,
+            # and a filter with no value leaves the rows alone, but its form field (a dropdown
+            # of the scoped choices, worked out per request) was built all the same.
+            params = request.query_params
+            filterset.filters = type(filterset.filters)(
+                (name, declared)
+                for name, declared in filterset.filters.items()
+                if _names(params, name)
+            )
+        if not filterset.is_valid() and self.raise_exception:
+            raise filter_utils.translate_validation(filterset.errors)
+        return filterset.qs
+
+
+def _filters_by_its_filters(filterset_class: Any) -> bool:
+    """Whether the filter set filters only through its filters' values (not a
+    `filter_queryset` of its own, which may filter with no parameter at all)."""
+    return filterset_class.filter_queryset is django_filters.FilterSet.filter_queryset
+
+
+def _names(params: Any, name: str) -> bool:
+    """Whether the query `params` give filter `name` a value (a range filter takes suffixed
+    parameters: ``starts_on_after``...)."""
+    return any(key == name or key.startswith(f"{name}_") for key in params)
 
 
 def _asks_to_filter(request: Any, filterset_class: Any) -> bool:
     """Whether the request names any filter of `filterset_class` (or the class may filter
     with no parameter at all, which only a filter set of its own `filter_queryset` can)."""
-    if filterset_class.filter_queryset is not django_filters.FilterSet.filter_queryset:
+    if not _filters_by_its_filters(filterset_class):
         return True
     params = request.query_params
     if not params:
         return False
-    for name in filterset_class.base_filters:
-        # A range filter takes suffixed parameters (``starts_on_after``...).
-        if any(key == name or key.startswith(f"{name}_") for key in params):
-            return True
-    return False
+    return any(_names(params, name) for name in filterset_class.base_filters)
