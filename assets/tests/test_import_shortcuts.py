@@ -1,8 +1,9 @@
 """The import's shortcuts give what the slow path gives: with them (new records made without
 ``Model.__init__``, core.importing.making; the check constraints answered by their compiled
 conditions without ``validate_constraints``, core.tenancy.conditions; a change record's JSON
-written by one encoder, core.importing.inserts) and without them, the same file of assets gives
-the same rows, the same change records and the same errors, each on its row and column."""
+written by one encoder, core.importing.inserts; a row whose every field is checked or left out
+given only the model's ``clean``, not ``full_clean``) and without them, the same file of assets
+gives the same rows, the same change records and the same errors, each on its row and column."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ def slow_path(monkeypatch: pytest.MonkeyPatch) -> None:
     ``validate_constraints``, each JSON value by ``json.dumps``."""
     monkeypatch.setattr(records, "record_maker", lambda model: model)
     monkeypatch.setattr(records._Importer, "_constraints_hold", lambda self, i, e: False)
+    monkeypatch.setattr(records._Importer, "whole_clean_shortcut", False)
     from core.importing import inserts
 
     monkeypatch.setattr(inserts, "_json_writer", inserts._json_dumps)

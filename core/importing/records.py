@@ -86,6 +86,10 @@ CHUNK = 1000
 class _Importer:
     """One run over one file for one person. Not reused."""
 
+    #: Whether a row whose every field is checked or left out skips ``full_clean`` for the
+    #: model's ``clean`` (off: the slow path, for the tests comparing the two).
+    whole_clean_shortcut = True
+
     def __init__(
         self,
         model: type[ConcordModel],
@@ -167,6 +171,17 @@ class _Importer:
         # a date, a supplier) is not checked again (`_clean`).
         self._clean_values: dict[str, set[Any]] = {}
         self._memo_fields = _memo_fields(model)
+        memo_names = {name for name, _ in self._memo_fields}
+        self._blank_fields = [
+            (f.name, f.attname, f.empty_values)
+            for f in model._meta.fields
+            if f.blank and f.name not in memo_names
+        ]
+        self._all_fields = frozenset(f.name for f in model._meta.fields if not f.generated)
+        self._cleans_plainly = (
+            model.full_clean is models.Model.full_clean
+            and model.clean_fields is ConcordModel.clean_fields
+        )
         # Whether the model's uniqueness check has anything to check, by the fields left out.
         self._unique_work: dict[frozenset[str], bool] = {}
         self._not_editable = frozenset(f.name for f in model._meta.fields if not f.editable)
@@ -567,9 +582,22 @@ class _Importer:
                 checked.clear()
                 break
             checked.add(name)
-        instance.full_clean(
-            exclude=exclude | again | checked, validate_unique=False, validate_constraints=False
-        )
+        left_out = exclude | again | checked
+        # Fields Django's own check skips (blank, and holding no value: a site, a person not
+        # named), left out here as there.
+        shortcut = self.whole_clean_shortcut
+        for name, attname, empty in self._blank_fields if shortcut else ():
+            if name not in left_out and getattr(instance, attname) in empty:
+                left_out.add(name)
+        if shortcut and self._cleans_plainly and self._all_fields <= left_out:
+            # Every field checked above or left out: ``full_clean`` would check no field, and
+            # is the model's own ``clean``, its error put as ``full_clean`` puts it.
+            try:
+                instance.clean()
+            except ValidationError as exc:
+                raise ValidationError(exc.update_error_dict({})) from None
+        else:
+            instance.full_clean(exclude=left_out, validate_unique=False, validate_constraints=False)
         for name, attname, value in fresh:
             values = seen.setdefault(name, set())
             # Only a value the checks left as it was (one they trimmed is not the same).
