@@ -84,8 +84,8 @@ def outcome(lines: list[str], user: Any, dry_run: bool) -> dict[str, Any]:
                 c.object_repr,
                 c.actor_id,
                 c.actor_label,
-                repr(c.before),
-                repr(c.after),
+                repr(without_id(c.before)),
+                repr(without_id(c.after)),
                 tuple(c.changed_fields),
                 tuple(links.filter(change=c).values_list("partner_id", flat=True)),
             )
@@ -99,6 +99,14 @@ def outcome(lines: list[str], user: Any, dry_run: bool) -> dict[str, Any]:
         "shares": shares,
         "changes": changes,
     }
+
+
+def without_id(values: Any) -> Any:
+    """A change record's values but the record's id (PostgreSQL's sequence is not undone with
+    the transaction, so a second run's ids are new ones; the row is named by its serial)."""
+    if isinstance(values, dict):
+        return {k: v for k, v in values.items() if k != "id"}
+    return values
 
 
 def _shares(kind: ContentType) -> Any:
