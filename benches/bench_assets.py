@@ -212,10 +212,13 @@ def run_import(args: argparse.Namespace) -> dict[str, Any]:
         path = Path(tmp) / "assets.csv"
         write_csv(path, args.rows)
         before = peak_mb()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with path.open("rb") as f:
             result = import_records(Asset, f, path.name, agent, dry_run=False)
         took = time.perf_counter() - start
+        # This process's own CPU time (not the database server's): on the shared machine,
+        # less moved by the other work beside it than the time on the clock.
+        took_cpu = time.process_time() - cpu
         assert result.ok, result.errors[:5]
         memory = peak_mb()
         start = time.perf_counter()
@@ -229,6 +232,7 @@ def run_import(args: argparse.Namespace) -> dict[str, Any]:
         "rows": args.rows,
         "import_s": round(took, 1),
         "import_rows_per_s": round(args.rows / took),
+        "import_cpu_s": round(took_cpu, 1),
         "reimport_dry_run_s": round(recheck, 1),
         "reimport_rows_per_s": round(args.rows / recheck),
         "peak_rss_mb": round(memory),
@@ -396,6 +400,8 @@ def main() -> None:
             "|---|---:|---:|---:|---:|\n"
             f"| import (Concord CSV, all checks, change log) | {r['rows']:,} | {r['import_s']} | "
             f"{r['import_rows_per_s']:,} | {r['peak_rss_mb']} MB |\n"
+            f"| import, this process's CPU time only | {r['rows']:,} | {r['import_cpu_s']} | "
+            f"{round(r['rows'] / max(r['import_cpu_s'], 0.1)):,} | |\n"
             f"| re-import, dry run (every row an update by serial) | {r['rows']:,} | "
             f"{r['reimport_dry_run_s']} | {r['reimport_rows_per_s']:,} | |\n"
             f"| bulk insert ({r['floor']}, the floor) | {r['rows']:,} | {r['bulk_insert_s']} | "

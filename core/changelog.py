@@ -39,6 +39,10 @@ from core.tenancy.records import (
 
 
 def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
+    if not before:
+        # A creation (nothing before): every field given a value (its JSON-ready values are
+        # never equal to None but for None itself).
+        return sorted(k for k, v in (after or {}).items() if v is not None)
     before = before or {}
     after = after or {}
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))

@@ -21,9 +21,10 @@ The parts, each changing for its own reasons:
 - `core.importing.records`: rows to records: permissions, uniqueness, validation, and the
   all-or-nothing transaction (`import_records`).
 - `core.importing.result`: what an import found or did (`ImportResult`, `RowError`).
-- `core.importing.batch`, `core.importing.inserts`, `core.importing.texts` and
-  `core.importing.collecting`: how it goes fast (rows written in bulk with statements built
-  once, the text rule checked a column at a time, the garbage collector's passes made rare).
+- `core.importing.batch`, `core.importing.inserts`, `core.importing.texts`,
+  `core.importing.making` and `core.importing.collecting`: how it goes fast (rows written in
+  bulk with statements built once, the text rule checked a column at a time, new records made
+  without ``Model.__init__``, the garbage collector's passes made rare).
 
 The names other modules use are importable from here.
 """

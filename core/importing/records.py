@@ -53,6 +53,7 @@ from core.importing.columns import (
     thing_name,
 )
 from core.importing.files import ImportFileError, check_file
+from core.importing.making import record_maker
 from core.importing.owners import SHARES_COLUMN, SharesReader, takes_shares
 from core.importing.reading import (
     TextEncoding,
@@ -68,6 +69,7 @@ from core.importing.texts import TextColumns
 from core.importing.values import ImportColumn, ValueReader, plain_cell
 from core.services import kept_audience, set_audience, set_owner_shares
 from core.tenancy.access import ADD, CHANGE, IMPORT, VIEW, access_for
+from core.tenancy.conditions import Compiled, compiled
 from core.tenancy.records import ConcordModel, OwnerShare
 
 #: Calls of a progress callback: (rows done, rows in the file).
@@ -83,6 +85,10 @@ CHUNK = 1000
 
 class _Importer:
     """One run over one file for one person. Not reused."""
+
+    #: Whether a row whose every field is checked or left out skips ``full_clean`` for the
+    #: model's ``clean`` (off: the slow path, for the tests comparing the two).
+    whole_clean_shortcut = True
 
     def __init__(
         self,
@@ -112,6 +118,9 @@ class _Importer:
         # across rows (_check_unsaved).
         self._pending: dict[Any, Any] = {}
         self._unique_sets = self._unique_field_sets()
+        self._unique_attnames = [
+            tuple(model_field(model, name).attname for name in names) for names in self._unique_sets
+        ]
         # A council's own person need not name their council: it is the one they may use.
         self.owner = owner_column(model)
         self.default_owner = default_owner(model, user)
@@ -162,6 +171,17 @@ class _Importer:
         # a date, a supplier) is not checked again (`_clean`).
         self._clean_values: dict[str, set[Any]] = {}
         self._memo_fields = _memo_fields(model)
+        memo_names = {name for name, _ in self._memo_fields}
+        self._blank_fields = [
+            (f.name, f.attname, f.empty_values)
+            for f in model._meta.fields
+            if f.blank and f.name not in memo_names
+        ]
+        self._all_fields = frozenset(f.name for f in model._meta.fields if not f.generated)
+        self._cleans_plainly = (
+            model.full_clean is models.Model.full_clean
+            and model.clean_fields is ConcordModel.clean_fields
+        )
         # Whether the model's uniqueness check has anything to check, by the fields left out.
         self._unique_work: dict[frozenset[str], bool] = {}
         self._not_editable = frozenset(f.name for f in model._meta.fields if not f.editable)
@@ -170,6 +190,17 @@ class _Importer:
         # Rows checked and waiting to be written in bulk, when the model allows it.
         self.bulk = not dry_run and bulk_writable(model)
         self._writes: list[Pending] = []
+        # A new record for a row that adds one, made as `model()` makes it
+        # (core.importing.making).
+        self._new_record: Callable[[], ConcordModel] = record_maker(model)
+        # The model's check constraints compiled (core.tenancy.conditions), when they are all it
+        # has and its validation is the foundation's: worked out with the first row.
+        self._checks: list[Compiled] | None = None
+        self._checks_known = False
+        # The rightmost column the rows are read from, and the columns by name, once the
+        # header is read.
+        self._width = 0
+        self._by_name: dict[str, ImportColumn] = {}
 
     # errors --------------------------------------------------------------------------------
 
@@ -211,6 +242,12 @@ class _Importer:
         # records are looked up within it.
         self.columns.sort(key=lambda c: c.name != self.owner)
         self.texts = TextColumns(self.columns)
+        self._width = max(
+            [c.position for c in self.columns]
+            + [self.id_position or 0, self.shares_position or 0, self.audience_position or 0]
+            + list(self.state_positions.values())
+        )
+        self._by_name = {c.name: c for c in self.columns}
         return True
 
     # rows ----------------------------------------------------------------------------------
@@ -254,7 +291,7 @@ class _Importer:
         self._loaded, self._handed, self._owners, self._keys = {}, set(), {}, {}
         self._cell_values = {}
         wanted: set[int] = set()
-        by_name = {c.name: c for c in self.columns}
+        by_name = self._by_name
         for number, cells in chunk:
             if self.id_position is not None and self.id_position < len(cells):
                 pk = self._id_in(cells[self.id_position])
@@ -342,12 +379,7 @@ class _Importer:
 
     def process_row(self, row: int, cells: list[Any]) -> None:
         model = self.model
-        width = max(
-            [c.position for c in self.columns]
-            + [self.id_position or 0, self.shares_position or 0, self.audience_position or 0]
-            + list(self.state_positions.values())
-        )  # the rightmost column
-        if any(not is_blank(c) for c in cells[width + 1 :]):
+        if any(not is_blank(c) for c in cells[self._width + 1 :]):
             self.error(row, "", "This row has more cells than the header has columns.")
         instance = None
         if self.id_position is not None and self.id_position < len(cells):
@@ -360,7 +392,7 @@ class _Importer:
                 return
         creating = instance is None
         if instance is None:
-            instance = model()
+            instance = self._new_record()
         bad_fields: set[str] = set()
         # Related records the row names by their natural key, found among those the person
         # sees (core.importing.values): they exist, so the field's own check need not ask the
@@ -452,7 +484,7 @@ class _Importer:
                 elif check == "unique":
                     if self._unique_checked(instance, exclude):
                         instance.validate_unique(exclude=exclude)
-                else:
+                elif not self._constraints_hold(instance, exclude):
                     instance.validate_constraints(exclude=exclude)
             except ValidationError as exc:
                 problems.extend(self._explain(instance, exc, cells))
@@ -550,14 +582,55 @@ class _Importer:
                 checked.clear()
                 break
             checked.add(name)
-        instance.full_clean(
-            exclude=exclude | again | checked, validate_unique=False, validate_constraints=False
-        )
+        left_out = exclude | again | checked
+        # Fields Django's own check skips (blank, and holding no value: a site, a person not
+        # named), left out here as there.
+        shortcut = self.whole_clean_shortcut
+        for name, attname, empty in self._blank_fields if shortcut else ():
+            if name not in left_out and getattr(instance, attname) in empty:
+                left_out.add(name)
+        if shortcut and self._cleans_plainly and self._all_fields <= left_out:
+            # Every field checked above or left out: ``full_clean`` would check no field, and
+            # is the model's own ``clean``, its error put as ``full_clean`` puts it.
+            try:
+                instance.clean()
+            except ValidationError as exc:
+                raise ValidationError(exc.update_error_dict({})) from None
+        else:
+            instance.full_clean(exclude=left_out, validate_unique=False, validate_constraints=False)
         for name, attname, value in fresh:
             values = seen.setdefault(name, set())
             # Only a value the checks left as it was (one they trimmed is not the same).
             if len(values) < _CLEAN_MEMO_SIZE and getattr(instance, attname) == value:
                 values.add(value)
+
+    def _constraints_hold(self, instance: Any, exclude: set[str]) -> bool:
+        """Whether the record keeps to every constraint of its model, answered by the check
+        constraints' compiled conditions (core.tenancy.conditions, the answer
+        ``validate_constraints`` itself takes from them) without the rest of that method's
+        work a row; False when one does not hold or cannot be answered so, or the model has
+        other constraints or its own validation: ``validate_constraints`` is then asked, and
+        gives its own error."""
+        if not self._checks_known:
+            self._checks = self._compiled_checks(instance)
+            self._checks_known = True
+        if self._checks is None:
+            return False
+        return all(check(instance, exclude) is True for check in self._checks)
+
+    def _compiled_checks(self, instance: Any) -> list[Compiled] | None:
+        """The model's constraints compiled, if all are check constraints and its
+        ``validate_constraints`` the foundation's (an empty list for a model with none); else
+        None: ``validate_constraints`` is asked every time."""
+        if type(instance).validate_constraints is not ConcordModel.validate_constraints:
+            return None
+        found = []
+        for model_class, constraints in instance.get_constraints():
+            for constraint in constraints:
+                if not isinstance(constraint, models.CheckConstraint):
+                    return None
+                found.append(compiled(model_class, constraint.condition))
+        return found
 
     def _unique_checked(self, instance: Any, exclude: set[str]) -> bool:
         """Whether ``validate_unique`` could find anything: not when every check it would make
@@ -747,7 +820,7 @@ class _Importer:
         of the model's `import_match_fields` given in the row (a serial number, an asset
         tag; or several fields together: a device, a product and its version) has the row's
         values, whatever the capitals; (True, None) when none has."""
-        by_name = {c.name: c for c in self.columns}
+        by_name = self._by_name
         for names in self.match_fields:
             key = self._keys.get((row, names), _NOT_READ)
             if key is _NOT_READ:
@@ -802,7 +875,7 @@ class _Importer:
         self, instance: Any, exc: ValidationError, cells: list[Any]
     ) -> Iterator[tuple[str, str]]:
         """(column, message) for each problem the model found, in a person's words."""
-        by_name = {c.name: c for c in self.columns}
+        by_name = self._by_name
         for key, errors in exc.error_dict.items():
             for error in errors:
                 params = error.params or {}
@@ -876,11 +949,11 @@ class _Importer:
                 repeated = True
             else:
                 self._seen[key] = row
-        by_name = {c.name: c for c in self.columns}
+        by_name = self._by_name
         for index, names in enumerate(self._unique_sets):
-            if any(name in bad for name in names):
+            if bad and any(name in bad for name in names):
                 continue
-            values = tuple(getattr(instance, model_field(self.model, n).attname) for n in names)
+            values = tuple(getattr(instance, attname) for attname in self._unique_attnames[index])
             if any(v is None or v == "" for v in values):
                 continue
             key = (index, values)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from core.tenancy.conditions import CANNOT_SAY, check_in_python
+from core.tenancy.conditions import CANNOT_SAY, check_in_python, compiled, walk
 from core.testing.sample.models import Pact
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +81,54 @@ def test_the_model_s_validation_reports_a_breach_found_in_python(django_assert_n
     assert caught.value.message_dict == {
         "ends_on": ["The end date must be the same as or after the start date"]
     }
+
+
+#: Conditions the compiled form must answer as the walk does: those above, the ones Python
+#: cannot answer, NOT and XOR, nested, empty, and fields named by attname or through a join.
+EVERY_CONDITION = [
+    *CONDITIONS,
+    Q(title__gt=F("reference")),
+    Q(title__icontains="b"),
+    Q(Lower("title")),
+    Q(starts_on__gt=Decimal("1")),
+    ~(Q(title="A") | Q(ends_on__isnull=False)),
+    Q(title="A") ^ Q(reference="x"),
+    Q(),
+    ~Q(),
+    Q(Q(title="A") | Q(reference=""), ends_on__lte=F("starts_on")),
+    Q(ends_on__isnull="yes"),
+    Q(ends_on__gt=None),
+    Q(reference__in=["x", None]),
+    Q(reference__in=F("title")),
+    Q(reference__in=[1, 2]),
+    Q(starts_on__exact=F("ends_on")),
+    Q(no_such_field=1),
+    Q(title__lower="a"),
+    Q(summary__exact=""),
+    Q(id__gte=1),
+    "not a Q",
+]
+#: Records with text, dates, NULLs and values of the wrong type (a number for a date).
+EVERY_PACT: list[dict[str, Any]] = [
+    *PACTS,
+    {"title": "b", "reference": "A", "starts_on": D(2026, 1, 1), "ends_on": 5},
+    {"title": "A", "reference": None, "starts_on": None, "ends_on": None},
+    {"title": "", "reference": "x", "starts_on": D(2030, 1, 1), "ends_on": D(2030, 1, 1)},
+]
+EXCLUDES = [None, set(), {"ends_on"}, {"title"}, ["reference", "starts_on"], {"summary"}]
+
+
+def test_the_compiled_condition_answers_as_walking_the_tree_does():
+    for condition in EVERY_CONDITION:
+        for values in EVERY_PACT:
+            pact = Pact(**values)
+            for exclude in EXCLUDES:
+                slow = walk(Pact, pact, condition, exclude)
+                fast = check_in_python(Pact, pact, condition, exclude)
+                assert fast is slow or fast == slow, (condition, values, exclude)
+                assert type(fast) is type(slow), (condition, values, exclude)
+
+
+def test_a_condition_is_compiled_once():
+    condition = CONDITIONS[0]
+    assert compiled(Pact, condition) is compiled(Pact, condition)

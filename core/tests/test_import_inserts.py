@@ -78,3 +78,70 @@ def test_rows_without_ids(cast):
     shares = OwnerShare.objects.filter(content_type=kind, object_id=9001).order_by("partner_id")
     assert sorted(s.percentage for s in shares) == [Decimal("40.00"), Decimal("60.00")]
     assert insert_values(OwnerShare, ("object_id",), []) == []
+
+
+def test_a_moment_is_prepared_as_its_field_prepares_it():
+    """The moments' shortcut (`_moment`) gives what ``get_db_prep_save`` gives, for moments in
+    any time zone (a naive one goes the field's own way)."""
+    import zoneinfo
+
+    from django.db import connection
+
+    from core.importing.inserts import _converter, _moment
+
+    field = ChangeRecord._meta.get_field("at")
+    assert _moment(field, connection) is not None
+    convert, _ = _converter(field, connection)
+    london = zoneinfo.ZoneInfo("Europe/London")
+    moments = [
+        timezone.now(),
+        datetime.datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 3, 29, 2, 30, tzinfo=london),
+        datetime.datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=london),
+        datetime.datetime(2026, 7, 1, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=5.5))),
+        datetime.datetime(1, 1, 1, 23, tzinfo=datetime.timezone(datetime.timedelta(hours=-1))),
+    ]
+    for moment in moments:
+        expected = field.get_db_prep_save(moment, connection)
+        assert convert(moment) == expected and type(convert(moment)) is type(expected), moment
+
+
+def test_json_is_the_text_json_dumps_makes():
+    """One encoder made once (`_json_writer`) writes the text ``json.dumps`` writes."""
+    import json
+    import uuid
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from core.importing.inserts import _json_dumps, _json_writer
+
+    values = [
+        {"name": "Café ☕", "n": 1, "x": 1.5, "ok": True, "none": None, "list": [1, "a", {}]},
+        ["b", "a"],
+        {"when": datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)},
+        {"price": Decimal("899.00"), "id": uuid.UUID(int=7), "day": datetime.date(2026, 1, 2)},
+        "plain",
+        float("nan"),
+        {2: "key not text", "nested": {"deep": [[["x"]]]}},
+    ]
+    for encoder in (None, json.JSONEncoder, DjangoJSONEncoder):
+        fast, slow = _json_writer(encoder), _json_dumps(encoder)
+        for value in values:
+            try:
+                expected = slow(value)
+            except TypeError:
+                with pytest.raises(TypeError):
+                    fast(value)
+                continue
+            assert fast(value) == expected, (encoder, value)
+
+
+def test_a_creation_s_changed_fields_are_those_the_comparison_gives():
+    """`_diff` of a creation (nothing before) is every field the record's values compared
+    with nothing find changed."""
+    from core.changelog import _diff
+
+    after = {"b": 1, "a": "", "c": None, "d": [], "e": {}, "f": False, "g": 0, "h": "x"}
+    slow = sorted(k for k in set(after) if after.get(k) != None)  # noqa: E711
+    assert _diff(None, after) == _diff({}, after) == slow == ["a", "b", "d", "e", "f", "g", "h"]
+    assert _diff(None, None) == []
