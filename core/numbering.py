@@ -48,7 +48,7 @@ def next_number(key: str) -> int:
 
 def counter_value(key: str) -> int | None:
     """The value counter `key` holds now (None when there is none): a stamp read with every
-    ticket raised (servicedesk.rules), in one statement compiled once."""
+    ticket raised (servicedesk.rules), as one plain statement with no query to compile."""
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
