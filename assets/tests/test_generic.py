@@ -394,7 +394,7 @@ class TestCIRelationship(ModelFamily):
     edited_field = "note"
     identity_field = "note"
     list_queries = 4
-    api_list_queries = 4
+    api_list_queries = 3
 
     def item(self, partner: Any, name: str) -> ConfigurationItem:
         found = ConfigurationItem.objects.unscoped("test data").filter(name=name).first()

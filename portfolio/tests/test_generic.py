@@ -239,7 +239,7 @@ class TestProjectDependency(PartOfProject):
     edited_field = "note"
     identity_field = "note"
     list_queries = 4
-    api_list_queries = 4
+    api_list_queries = 3
 
     def other(self, partner: Any, n: int) -> Project:
         return project(f"PD-{partner.code}-{n:03d}", {partner: 100})
