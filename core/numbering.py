@@ -9,6 +9,8 @@ a council keeps one council's numbers from telling another how much work it has.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
 from core.models import Counter
@@ -22,17 +24,13 @@ def next_number(key: str) -> int:
         raise RuntimeError("next_number() must run inside the transaction that uses it")
     # One statement takes the row's lock, counts on and answers the number (SQLite 3.35+
     # and PostgreSQL both know RETURNING): a number is asked for with every ticket raised.
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Names are the model's own; the key is a parameter.
-            f"UPDATE {quote(Counter._meta.db_table)} SET {quote('value')} = {quote('value')} + 1 "  # noqa: S608
-            f"WHERE {quote('key')} = %s RETURNING {quote('value')}",
-            [key],
-        )
-        row = cursor.fetchone()
-    if row is not None:
-        return int(row[0])
+    counted = _one_value(
+        connection,
+        "UPDATE {table} SET {value} = {value} + 1 WHERE {key} = %s RETURNING {value}",
+        key,
+    )
+    if counted is not None:
+        return counted
     counter = Counter.objects.select_for_update().filter(key=key).first()
     if counter is None:
         try:
@@ -49,14 +47,20 @@ def next_number(key: str) -> int:
 def counter_value(key: str) -> int | None:
     """The value counter `key` holds now (None when there is none): a stamp read with every
     ticket raised (servicedesk.rules), as one plain statement with no query to compile."""
-    connection = transaction.get_connection()
+    return _one_value(
+        transaction.get_connection(), "SELECT {value} FROM {table} WHERE {key} = %s", key
+    )
+
+
+def _one_value(connection: Any, statement: str, key: str) -> int | None:
+    """The counter value `statement` answers for `key` (None for no row): one plain statement,
+    the counter table's names quoted into it, the key a parameter."""
     quote = connection.ops.quote_name
+    sql = statement.format(
+        table=quote(Counter._meta.db_table), value=quote("value"), key=quote("key")
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote('value')} FROM {quote(Counter._meta.db_table)} "  # noqa: S608
-            f"WHERE {quote('key')} = %s",
-            [key],
-        )
+        cursor.execute(sql, [key])
         row = cursor.fetchone()
     return None if row is None else int(row[0])
 

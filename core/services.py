@@ -16,7 +16,13 @@ from django.db.models import Exists, OuterRef
 from core.changelog import record_change
 from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
 from core.related import attach_related, unjoined
-from core.tenancy.records import AudienceCouncil, AudienceModel, OwnerShare, SharedOwnershipModel
+from core.tenancy.records import (
+    AudienceCouncil,
+    AudienceModel,
+    OwnerShare,
+    SharedOwnershipModel,
+    cached_related,
+)
 
 HUNDRED = Decimal("100")
 
@@ -90,13 +96,8 @@ def held_related(obj: Any) -> dict[Any, list[Any]]:
     """The related records `obj` already holds (read or set on it in this request), by model:
     `attach_related` gives a record read back the same ones rather than reading them again."""
     held: dict[Any, list[Any]] = {}
-    for field in obj._meta.concrete_fields:
-        if field.is_relation and (field.many_to_one or field.one_to_one):
-            related = field.get_cached_value(obj, None) if field.is_cached(obj) else None
-            if related is not None and (
-                getattr(related, field.target_field.attname) == getattr(obj, field.attname)
-            ):
-                held.setdefault(field.related_model, []).append(related)
+    for field, related in cached_related(obj):
+        held.setdefault(field.related_model, []).append(related)
     return held
 
 

@@ -78,10 +78,16 @@ def _lookup(model: Any, instance: Any, key: str, operand: Any, exclude: set[str]
         return CANNOT_SAY
     else:
         right = operand
-    if lookup == "exact" and right is None and not isinstance(operand, F):
+    return _compare(left, lookup, right, isinstance(operand, F))
+
+
+def _compare(left: Any, lookup: str, right: Any, is_f: bool) -> Any:
+    """One lookup's answer for a record's `left` value and the `right` it is compared with
+    (`is_f`: another field's value): what `_lookup` and its compiled form both answer."""
+    if lookup == "exact" and right is None and not is_f:
         return left is None  # Django writes field=None as IS NULL
     if lookup == "in":
-        if isinstance(operand, F) or not isinstance(right, (list, tuple, set, frozenset)):
+        if is_f or not isinstance(right, (list, tuple, set, frozenset)):
             return CANNOT_SAY
         if left is None:
             return None
@@ -222,36 +228,7 @@ def _compile_lookup(model: Any, key: str, operand: Any) -> Compiled:
         right = right_of(instance, exclude)
         if right is CANNOT_SAY:
             return CANNOT_SAY
-        if lookup == "exact" and right is None and not is_f:
-            return left is None
-        if lookup == "in":
-            if is_f or not isinstance(right, (list, tuple, set, frozenset)):
-                return CANNOT_SAY
-            if left is None:
-                return None
-            values = [v for v in right if v is not None]
-            if any(not _comparable(left, v) for v in values):
-                return CANNOT_SAY
-            if left in values:
-                return True
-            return None if any(v is None for v in right) else False
-        if left is None or right is None:
-            return None
-        if not _comparable(left, right):
-            return CANNOT_SAY
-        if lookup == "exact":
-            return left == right
-        if lookup in _ORDERED:
-            if isinstance(left, str):
-                return CANNOT_SAY
-            if lookup == "gt":
-                return left > right
-            if lookup == "gte":
-                return left >= right
-            if lookup == "lt":
-                return left < right
-            return left <= right
-        return CANNOT_SAY
+        return _compare(left, lookup, right, is_f)
 
     return compare
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -756,22 +757,31 @@ class AudienceCouncil(models.Model):
         return f"{self.partner_id}"
 
 
+def cached_related(obj: models.Model) -> Iterator[tuple[Any, Any]]:
+    """(foreign key, record) for each record `obj` holds (read or set on it) that is still the
+    one its key names."""
+    for field in obj._meta.concrete_fields:
+        if not isinstance(field, models.ForeignKey):  # OneToOneField is one too
+            continue
+        if not field.is_cached(obj):
+            continue
+        related = field.get_cached_value(obj)
+        if related is None:
+            continue
+        if getattr(related, field.target_field.attname) != getattr(obj, field.attname):
+            continue
+        yield field, related
+
+
 def held_keys(obj: models.Model) -> list[Any]:
     """The foreign keys of `obj` whose record it holds as read from the database (so known to
     exist): the related object cached on it, saved, and the one the key names. A key with
     `limit_choices_to` is not among them (its check asks more than existence)."""
-    held = []
-    for field in obj._meta.concrete_fields:
-        if not isinstance(field, models.ForeignKey):  # OneToOneField is one too
-            continue
-        if field.remote_field.parent_link or not field.is_cached(obj):
-            continue
-        related = field.get_cached_value(obj)
-        if related is None or related._state.adding or related._state.db is None:
-            continue
-        if field.get_limit_choices_to():
-            continue
-        if getattr(related, field.target_field.attname) != getattr(obj, field.attname):
-            continue
-        held.append(field)
-    return held
+    return [
+        field
+        for field, related in cached_related(obj)
+        if not field.remote_field.parent_link
+        and not related._state.adding
+        and related._state.db is not None
+        and not field.get_limit_choices_to()
+    ]
