@@ -8,11 +8,20 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig, apps
+from django.db.models.signals import class_prepared
 from django.utils.module_loading import module_has_submodule
+
+from core.indexes import drop_covered_field_indexes
 
 if TYPE_CHECKING:
     from core.navigation import NavEntry, Need
     from core.signin import SignInChoice
+
+
+# Connected as the app configurations load, before any model class is made (core.indexes).
+class_prepared.connect(
+    drop_covered_field_indexes, dispatch_uid="concord.drop_covered_field_indexes"
+)
 
 
 class CoreConfig(AppConfig):

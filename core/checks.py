@@ -9,6 +9,8 @@ permission check that quietly grants nothing:
 - a Concord app's configuration subclasses core.apps.ConcordAppConfig, so that its pages and
   API are mounted and its tests are required (conftest.py);
 - every page in the navigation names one of its groups (core.navigation.GROUPS);
+- no model declares an index that another of its indexes or unique constraints starts with
+  (core.indexes, which leaves out such an index of a single field itself);
 - in production, a protection of HTTPS that has been switched off (HSTS, the redirect to
   HTTPS) is reported, as a warning, every time Concord starts: not only by ``check --deploy``,
   which nobody runs again once the server is up.
@@ -24,6 +26,7 @@ from django.core.checks import Error, Tags, register
 from django.core.checks import Warning as SystemWarning
 
 from core.apps import ConcordAppConfig
+from core.indexes import covered_indexes
 from core.tenancy.access import AREAS
 from core.tenancy.records import ConcordModel
 
@@ -177,3 +180,32 @@ def check_https_protections(app_configs: Any = None, **kwargs: Any) -> list[Syst
             )
         )
     return warnings
+
+
+@register(Tags.models)
+def check_indexes(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """No Concord model declares an index that another of its indexes or unique constraints
+    starts with (core.indexes: a field's own such index is not made at all)."""
+    from core.indexes import concord_model
+
+    errors = []
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.proxy or not meta.managed or not concord_model(model):
+            continue
+        if app_configs is not None and meta.app_config not in app_configs:
+            continue
+        for declared, covered_by in covered_indexes(model):
+            errors.append(
+                Error(
+                    f"{meta.label}: the {declared} is redundant: the {covered_by} starts with "
+                    "the same columns, so it serves every query this one serves.",
+                    hint=(
+                        "Take it out of the model's Meta.indexes: every write of the table "
+                        "pays for each index the table keeps (core/indexes.py)."
+                    ),
+                    obj=model,
+                    id="concord.E005",
+                )
+            )
+    return errors

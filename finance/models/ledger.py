@@ -704,9 +704,6 @@ class DriverFigure(PartnerOwnedModel):
         ]
         indexes = [
             models.Index(fields=["-period_start", "driver", "id"], name="driverfig_period"),
-            models.Index(
-                fields=["partner", "driver", "period_start"], name="driverfig_partner_driver"
-            ),
         ]
 
     def __str__(self) -> str:

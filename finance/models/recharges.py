@@ -178,7 +178,6 @@ class RechargeStatement(PartnerOwnedModel):
             )
         ]
         indexes = [
-            models.Index(fields=["run", "partner"], name="rechargestmt_run_partner"),
             models.Index(fields=["partner", "run"], name="rechargestmt_partner_run"),
         ]
 

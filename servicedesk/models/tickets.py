@@ -251,7 +251,6 @@ class Ticket(PartnerOwnedModel):
             models.Index(fields=["requester", "-opened_at", "-id"], name="ticket_requester"),
             models.Index(fields=["status", "resolution_due", "id"], name="ticket_status_due"),
             models.Index(fields=["sla_state", "at_risk_at"], name="ticket_sla_watch"),
-            models.Index(fields=["partner", "reference"], name="ticket_reference"),
             models.Index(fields=["problem", "-opened_at", "-id"], name="ticket_problem"),
             models.Index(fields=["change", "-opened_at", "-id"], name="ticket_change"),
             # The work in hand, most urgent first: the open tickets are a few in a hundred
