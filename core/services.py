@@ -11,11 +11,12 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, JSONField, OuterRef
 
 from core.changelog import record_change
 from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
 from core.related import attach_related, unjoined
+from core.tenancy.conditions import matches
 from core.tenancy.records import (
     AudienceCouncil,
     AudienceModel,
@@ -70,14 +71,47 @@ def owner_shares_problem(
     return f"{message}."
 
 
-def refetch_visible(obj: Any, user: Any, visible: Any = None) -> Any:
+def refetch_visible(
+    obj: Any,
+    user: Any,
+    visible: Any = None,
+    *,
+    condition: Any = None,
+    related: tuple[list[str], dict[str, list[str]]] | None = None,
+) -> Any:
     """The record `obj` just saved, as `user` now sees it (from `visible`, their scoped
-    queryset of its model, when the caller has one with its related records); raises
+    queryset of its model, when the caller has one with its related records, or a function
+    making it, called only if the database is asked); raises
     `OutOfReach` (a ValidationError on the record's ownership field) when they no longer can.
     Call it inside the save's transaction, so that raising rolls the save back: nobody moves a
-    record out of their own reach (docs/tenancy.md)."""
+    record out of their own reach (docs/tenancy.md).
+
+    `condition` is what `visible` is filtered by, when the caller knows it is that alone: the
+    model's visibility condition for `user` (`visibility_condition`; without `visible`, it is
+    worked out here). Where it is plain enough to answer in Python for the record
+    (core.tenancy.conditions.matches: a council's id among the reader's, the record their
+    own), and the record holds its values as the database would give them back
+    (`holds_its_values`), the record is the answer, its related records attached (`related`:
+    the paths and what each defers, as `unjoined` gives them for `visible`): the row is not
+    read back. Otherwise, the database is asked."""
+    model = type(obj)
     if visible is None:
-        visible = type(obj).objects.visible_to(user)
+        visible = model.objects.visible_to(user)
+        condition = visibility_condition(model, user)
+    if condition is not None and holds_its_values(obj):
+        seen = matches(model, obj, condition)
+        if seen is False:
+            raise _out_of_reach(obj)
+        if seen is True:
+            if related is None:
+                _alone, paths, deferred = unjoined(visible() if callable(visible) else visible)
+            else:
+                paths, deferred = related
+            if paths:
+                attach_related([obj], paths, known=held_related(obj), deferred=deferred)
+            return obj
+    if callable(visible):
+        visible = visible()
     # The row is read from its own table; its related records are attached after, from those
     # `obj` holds already (the save just read them) or by key: compiling a join of every
     # relation took more time than the rest of reading the record back.
@@ -85,11 +119,48 @@ def refetch_visible(obj: Any, user: Any, visible: Any = None) -> Any:
     # One row by its key: no order to compile (`first()` would sort by the model's own).
     fresh = next(iter(alone.filter(pk=obj.pk).order_by()[:1]), None)
     if fresh is None:
-        field = getattr(obj, "ownership_field", None)
-        raise OutOfReach({field: OUT_OF_REACH} if field else OUT_OF_REACH, code="out_of_reach")
+        raise _out_of_reach(obj)
     if paths:
         attach_related([fresh], paths, known=held_related(obj), deferred=deferred)
     return fresh
+
+
+def _out_of_reach(obj: Any) -> OutOfReach:
+    field = getattr(obj, "ownership_field", None)
+    return OutOfReach({field: OUT_OF_REACH} if field else OUT_OF_REACH, code="out_of_reach")
+
+
+def visibility_condition(model: Any, user: Any) -> Any:
+    """The condition ``visible_to(user)`` filters `model` by, or None where it gives no rows
+    (no one signed in, an inactive person, no access to the model)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return model.visibility_filter(user, "view")
+
+
+def holds_its_values(obj: Any) -> bool:
+    """Whether saved `obj` holds what reading its row back would give: every field loaded, none
+    an expression the database works out (``F("n") + 1``), every JSON value one that JSON
+    gives back as it is (no tuples, no decimals)."""
+    if obj._state.adding or obj.pk is None or obj.get_deferred_fields():
+        return False
+    for field in obj._meta.concrete_fields:
+        value = getattr(obj, field.attname)
+        if hasattr(value, "resolve_expression"):
+            return False
+        if isinstance(field, JSONField) and not _plain_json(value):
+            return False
+    return True
+
+
+def _plain_json(value: Any) -> bool:
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, list):
+        return all(_plain_json(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain_json(v) for k, v in value.items())
+    return False
 
 
 def held_related(obj: Any) -> dict[Any, list[Any]]:

@@ -57,8 +57,8 @@ from core.api.importing import (
 from core.api.pagination import KeysetPagination
 from core.api.permissions import ScopedActionPermission, action_for
 from core.importing import ImportFileError, import_records, importable, rows_to_import
-from core.related import without_bookkeeping
-from core.services import OUT_OF_REACH, OutOfReach, refetch_visible
+from core.related import unjoined, without_bookkeeping
+from core.services import OUT_OF_REACH, OutOfReach, refetch_visible, visibility_condition
 from core.tenancy.access import VIEW
 
 
@@ -202,8 +202,27 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
     def refetch_visible(self, instance: Any) -> Any:
         """The saved record as its author now sees it; a 400 on the record's ownership field
         (rolling the save back) if they cannot (core.services.refetch_visible)."""
+        user = self.request.user
+        # The foundation's scoped rows are those `visible_to` gives alone: the record can be
+        # seen to be among them without reading it back (core.services.refetch_visible).
+        plain = type(self).scoped_queryset is ScopedReadOnlyModelViewSet.scoped_queryset
+        condition = related = None
+        if plain:
+            condition = visibility_condition(self.get_model(), user)
+            # The relations the rows are read with, from a queryset that is never run: the
+            # visible one is built (its condition made into a query) only if it is asked.
+            joined = self.related_to_select()
+            shape = self.get_model().objects.none().select_related(*joined)
+            _alone, paths, deferred = unjoined(without_bookkeeping(shape, joined))
+            related = (paths, deferred)
         try:
-            return refetch_visible(instance, self.request.user, self.scoped_queryset(VIEW))
+            return refetch_visible(
+                instance,
+                user,
+                lambda: self.scoped_queryset(VIEW),
+                condition=condition,
+                related=related,
+            )
         except OutOfReach:
             field = getattr(instance, "ownership_field", None) or api_settings.NON_FIELD_ERRORS_KEY
             raise ValidationError(

@@ -16,6 +16,11 @@ each field named in it looked up once, so that checking a record (100,000 of the
 no longer walks the tree and looks each field up. `walk` is the same answer worked out by
 walking the tree each time, kept as the reference the compiled form is tested against
 (core/tests/test_conditions.py).
+
+`matches` answers the other question a condition is asked: whether a query filtered by it finds
+the record (a row whose condition is unknown is not found). The API answers a record it has
+just saved with it, where the reader's visibility condition is plain enough, rather than
+reading the row back (core.services.refetch_visible).
 """
 
 from __future__ import annotations
@@ -35,12 +40,21 @@ _NUMBERS = (int, float, Decimal)
 _ORDERED = {"gt", "gte", "lt", "lte"}
 
 
-def _value(model: Any, instance: Any, name: str, exclude: set[str]) -> Any:
+def _field(model: Any, name: str) -> Any:
+    """The concrete field `name` names (``pk`` the primary key, as in a query), or None."""
     if "__" in name:
-        return CANNOT_SAY
+        return None
+    if name == "pk":
+        return model._meta.pk
     try:
-        field = model._meta.get_field(name)
+        return model._meta.get_field(name)
     except FieldDoesNotExist:
+        return None
+
+
+def _value(model: Any, instance: Any, name: str, exclude: set[str]) -> Any:
+    field = _field(model, name)
+    if field is None:
         return CANNOT_SAY
     if field.name in exclude or not field.concrete or field.many_to_many:
         return CANNOT_SAY
@@ -161,6 +175,39 @@ def walk(model: Any, instance: Any, condition: Any, exclude: Any = None) -> Any:
     return answer is not False
 
 
+def matches(model: Any, instance: Any, condition: Any) -> Any:
+    """Whether `instance` is among the rows a query filtered by `condition` finds (True or
+    False, as the database would say: a row whose condition is unknown is not found), or
+    `CANNOT_SAY`. For a condition made per request (what a person may see: the tree is walked,
+    not compiled and kept).
+
+    A filter is not a check: Django writes a negated comparison on a column that may be NULL
+    with ``IS NOT NULL`` beside it (so the NULL row is found by ``~Q(...)``), and takes None
+    out of an ``in`` list. A condition with either is "cannot say" here, and the database is
+    asked."""
+    if not isinstance(condition, Q) or not _filters_as_written(condition):
+        return CANNOT_SAY
+    answer = _evaluate(model, instance, condition, set())
+    if answer is CANNOT_SAY:
+        return CANNOT_SAY
+    return answer is True
+
+
+def _filters_as_written(node: Any) -> bool:
+    """Whether Django's filter of `node` is its condition as written: no negation, no None in
+    an ``in`` list."""
+    if isinstance(node, Q):
+        return not node.negated and all(_filters_as_written(child) for child in node.children)
+    if isinstance(node, tuple) and len(node) == 2 and isinstance(node[0], str):
+        operand = node[1]
+        return not (
+            node[0].endswith("__in")
+            and isinstance(operand, list | tuple | set | frozenset)
+            and None in operand
+        )
+    return False
+
+
 # The compiled form -------------------------------------------------------------------------
 
 #: A compiled condition: (instance, fields left out) -> True, False, None or CANNOT_SAY.
@@ -176,13 +223,8 @@ def _cannot_say(instance: Any, exclude: Any) -> Any:
 
 def _compile_value(model: Any, name: str) -> Callable[[Any, Any], Any]:
     """`_value` for the field `name`, its field looked up once."""
-    if "__" in name:
-        return _cannot_say
-    try:
-        field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return _cannot_say
-    if not field.concrete or field.many_to_many:
+    field = _field(model, name)
+    if field is None or not field.concrete or field.many_to_many:
         return _cannot_say
     field_name, attname = field.name, field.attname
 

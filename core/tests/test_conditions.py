@@ -132,3 +132,33 @@ def test_the_compiled_condition_answers_as_walking_the_tree_does():
 def test_a_condition_is_compiled_once():
     condition = CONDITIONS[0]
     assert compiled(Pact, condition) is compiled(Pact, condition)
+
+
+def test_matches_finds_what_a_query_filtered_by_the_condition_finds():
+    """A row whose condition is unknown (NULL) is not found: WHERE's rule, not a constraint's."""
+    from core.tenancy.conditions import matches
+    from core.tenancy.scoping import system_scope
+
+    with system_scope("test data"):
+        # Every pact but the one its own check constraint refuses.
+        saved = [Pact.objects.create(**values) for values in PACTS if values["title"]]
+        conditions = [
+            condition
+            for condition in CONDITIONS
+            if "NOT" not in str(condition) and "None]" not in str(condition)
+        ]
+        conditions += [Q(pk__in=[saved[0].pk]), Q(pk__in=[]) | Q(title="B"), Q()]
+        for condition in conditions:
+            found = set(
+                Pact.objects.unscoped("test").filter(condition).values_list("pk", flat=True)
+            )
+            for pact in saved:
+                answer = matches(Pact, pact, condition)
+                assert answer is not CANNOT_SAY, condition
+                assert answer == (pact.pk in found), (condition, pact.title)
+    assert matches(Pact, saved[0], Q(title__icontains="a")) is CANNOT_SAY
+    assert matches(Pact, saved[0], Q(partner__code="wcc")) is CANNOT_SAY  # a join
+    # A filter's negation finds the NULL rows (IS NOT NULL is written beside it), and None is
+    # taken out of an in list: the database is asked.
+    for condition in (~Q(ends_on__in=[D(2026, 1, 1)]), Q(ends_on__in=[D(2026, 1, 1), None])):
+        assert matches(Pact, saved[0], condition) is CANNOT_SAY, condition

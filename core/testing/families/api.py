@@ -189,6 +189,11 @@ class ApiTests(FamilyBase):
         created = self.find(data)
         assert created is not None and response.json()["id"] == created.pk
         self.assert_changed_by(created.pk, "create", user)
+        # The answer is the record as reading it gives it (core.services.refetch_visible may
+        # answer without reading the row back).
+        read = api_client_for(user).get(self.api_url("detail", created))
+        assert response.json() == read.json()
+        assert response["ETag"] == read["ETag"]
 
     @applies(has_api("create"))
     def test_api_create_invalid_400(self, cast: Cast, api_client_for: Any) -> None:
@@ -234,6 +239,9 @@ class ApiTests(FamilyBase):
         assert response.status_code == 200, response.content
         assert response["ETag"] != etag
         self.assert_updated(obj, data, user)
+        read = client.get(url)
+        assert response.json() == read.json()
+        assert response["ETag"] == read["ETag"]
 
     @applies(has_api("update"))
     def test_api_update_refuses_hidden_characters(self, cast: Cast, api_client_for: Any) -> None:
