@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 
 from core.tenancy.choices import CouncilRole, ServiceRole
@@ -422,9 +423,12 @@ def user_with_access(also: Iterable[str] = (), **lookup: Any) -> tuple[Any, tupl
     names = [f.attname for f in User._meta.concrete_fields]
     extra = list(also)
     grant_paths = [f"memberships__{column}" for column in GRANT_COLUMNS]
-    rows = list(
-        User._default_manager.filter(**lookup).order_by().values_list(*names, *extra, *grant_paths)
-    )
+
+    def rows_of(**values: Any) -> Any:
+        manager = User._default_manager
+        return manager.filter(**values).order_by().values_list(*names, *extra, *grant_paths)
+
+    rows = _rows_compiled_once(("user_with_access", *extra), rows_of, lookup, User)
     if not rows or len({row[0] for row in rows}) != 1:
         return None, ()
     first = rows[0]
@@ -435,6 +439,95 @@ def user_with_access(also: Iterable[str] = (), **lookup: Any) -> tuple[Any, tupl
         grants = [row[-width:] for row in rows if row[-width] is not None]
         user._concord_access = _access_from(user, grants)
     return user, more
+
+
+class _Compiled:
+    """A ``values_list`` query's statement, compiled once, with where its values go."""
+
+    def __init__(self, sql: str, slots: list[tuple[int, Any]], compiler: Any) -> None:
+        self.sql = sql
+        self.slots = slots  # (position among the parameters, the field preparing the value)
+        self.compiler = compiler
+        self.converters = compiler.get_converters([col for col, _, _ in compiler.select])
+
+    def rows(self, params: list[Any], values: list[Any]) -> list[tuple[Any, ...]]:
+        connection = self.compiler.connection
+        params = list(params)
+        for (position, target), value in zip(self.slots, values, strict=True):
+            params[position] = target.get_db_prep_value(value, connection, prepared=False)
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            found = cursor.fetchall()
+        if self.converters:
+            return [tuple(row) for row in self.compiler.apply_converters(found, self.converters)]
+        return [tuple(row) for row in found]
+
+
+def _lookup_field(model: Any, path: str) -> Any:
+    """The field an exact look-up `path` (``pk``, ``auth_token__key``) compares, or None."""
+    field = None
+    for part in path.split("__"):
+        if field is not None:
+            model = field.related_model
+            if model is None:
+                return None
+        try:
+            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+    return field if field is not None and field.concrete else None
+
+
+def _rows_compiled_once(
+    key: tuple[str, ...], rows_of: Any, lookup: dict[str, Any], model: Any
+) -> list[tuple[Any, ...]]:
+    """The rows of ``rows_of(**lookup)`` (a ``values_list`` queryset of exact look-ups), its
+    statement compiled once per connection and shape of `lookup`: every signed-in request runs
+    the same query for its person, and building and compiling it through the ORM took most of
+    its time. The values are prepared by their fields as the ORM would (a session's user id
+    given as text is a number); a shape whose values cannot be placed so is run through the
+    ORM as ever."""
+    from django.db import connections, router
+
+    connection = connections[router.db_for_read(model)]
+    cache = connection.__dict__.setdefault("_concord_compiled", {})
+    names = tuple(sorted(lookup))
+    entry = cache.get((key, names))
+    if entry is None:
+        entry = cache[(key, names)] = _compile_with_slots(rows_of, names, model, connection)
+    if entry is False:
+        return list(rows_of(**lookup))
+    compiled, params = entry
+    return compiled.rows(params, [lookup[name] for name in names])
+
+
+def _compile_with_slots(rows_of: Any, names: tuple[str, ...], model: Any, connection: Any) -> Any:
+    """The statement of `rows_of` compiled with a marker for each look-up's value, and where
+    each marker landed among the parameters; False when a marker cannot be found once."""
+    fields = [_lookup_field(model, name) for name in names]
+    if any(field is None for field in fields):
+        return False
+    markers: dict[str, Any] = {}
+    for number, (name, target) in enumerate(zip(names, fields, strict=True)):
+        internal = target.get_internal_type()
+        if internal in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField"):
+            markers[name] = -(2**62) - number
+        elif internal == "CharField":
+            markers[name] = f"\x01concord-marker-{number}"
+        else:
+            return False
+    queryset = rows_of(**markers)
+    compiler = queryset.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    params = list(params)
+    slots = []
+    for name, target in zip(names, fields, strict=True):
+        prepared = target.get_db_prep_value(markers[name], connection, prepared=False)
+        positions = [n for n, value in enumerate(params) if value == prepared]
+        if len(positions) != 1:
+            return False
+        slots.append((positions[0], target))
+    return _Compiled(sql, slots, compiler), params
 
 
 def council_access_ended(user: Any, on: datetime.date | None = None) -> bool:

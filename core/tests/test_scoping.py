@@ -301,6 +301,10 @@ UNGUARDED = {
         "core/importing/inserts.py": (
             "an import's inserts of new rows it has checked (INSERT only, never a read)"
         ),
+        "core/tenancy/access.py": (
+            "runs the signed-in person's own row and memberships (people: not a scoped model) "
+            "with the statement the ORM compiled once"
+        ),
     },
 }
 

@@ -1,0 +1,95 @@
+"""The signed-in person and their access, read with a statement compiled once
+(core.tenancy.access.user_with_access): the same answer as the ORM's, every time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
+from rest_framework.authtoken.models import Token
+
+from core.tenancy.access import GRANT_COLUMNS, user_with_access
+from core.tenancy.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def orm_answer(**lookup: Any) -> list[tuple[Any, ...]]:
+    names = [f.attname for f in User._meta.concrete_fields]
+    grants = [f"memberships__{column}" for column in GRANT_COLUMNS]
+    return list(User._default_manager.filter(**lookup).order_by().values_list(*names, *grants))
+
+
+def compiles(monkeypatch: Any) -> list[int]:
+    calls: list[int] = []
+    original = SQLCompiler.as_sql
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    return calls
+
+
+def test_the_person_and_their_access_are_the_orm_s_with_no_statement_compiled_again(
+    cast, monkeypatch
+):
+    people = [cast.wcc_lead, cast.agent, cast.wcc_staff, cast.manager]
+    expected = {person.pk: orm_answer(pk=person.pk) for person in people}
+    names = [f.attname for f in User._meta.concrete_fields]
+    user_with_access(pk=cast.wcc_lead.pk)  # compiled here, once for this connection
+    calls = compiles(monkeypatch)
+    for person in people:
+        for key in (person.pk, str(person.pk)):  # a session holds the id as text
+            user, more = user_with_access(pk=key)
+            assert user is not None and more == ()
+            rows = expected[person.pk]
+            assert [getattr(user, name) for name in names] == list(rows[0][: len(names)])
+            assert user._concord_access.roles_by_partner == _roles(rows)
+    assert calls == []
+    assert user_with_access(pk=10**9) == (None, ())
+    with pytest.raises(ValueError):
+        user_with_access(pk="not a number")
+
+
+def test_a_token_finds_its_person_and_when_it_was_made(cast, monkeypatch):
+    token = Token.objects.create(user=cast.wcc_lead)
+    lookup = {"auth_token__key": token.key}
+    user, (created,) = user_with_access(also=("auth_token__created",), **lookup)
+    assert user.pk == cast.wcc_lead.pk and created == token.created
+    calls = compiles(monkeypatch)
+    again, (created_again,) = user_with_access(also=("auth_token__created",), **lookup)
+    assert again.pk == user.pk and created_again == token.created
+    assert user_with_access(also=("auth_token__created",), auth_token__key="x" * 40) == (
+        None,
+        (),
+    )
+    assert calls == []
+    assert connection.vendor in ("sqlite", "postgresql")
+
+
+def _roles(rows: list[tuple[Any, ...]]) -> dict[int, set[str]]:
+    roles: dict[int, set[str]] = {}
+    width = len(GRANT_COLUMNS)
+    for row in rows:
+        partner, role = row[-width], row[-width + 1]
+        if partner is not None:
+            roles.setdefault(partner, set()).add(role)
+    return roles
+
+
+def test_a_council_s_leaving_date_is_read_as_a_date(cast):
+    """On SQLite the row holds text: the ORM's converters run on the compiled statement's rows."""
+    import datetime
+
+    from core.tenancy.scoping import system_scope
+
+    user_with_access(pk=cast.rbkc_lead.pk)
+    with system_scope("test data"):
+        cast.rbkc.left_on = datetime.date(2020, 1, 1)
+        cast.rbkc.save()
+    user, _ = user_with_access(pk=cast.rbkc_lead.pk)
+    assert user._concord_access.access_ended
