@@ -215,10 +215,19 @@ class ConcordFilterSet(django_filters.FilterSet):
 
     FILTER_DEFAULTS = FILTER_DEFAULTS
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, only: Any = None, **kwargs: Any) -> None:
+        if only is not None:
+            # django-filter deep-copies every declared filter for each filter set it makes;
+            # given `only` (the names a request gives a value: core.api.filters), the others,
+            # which would filter nothing, are neither copied nor built.
+            declared = type(self).base_filters
+            self.base_filters = type(declared)(
+                (name, flt) for name, flt in declared.items() if name in only
+            )
         super().__init__(*args, **kwargs)
         for name in _needless_distinct(type(self)):
-            self.filters[name].distinct = False
+            if name in self.filters:
+                self.filters[name].distinct = False
 
     @property
     def form(self) -> Any:

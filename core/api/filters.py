@@ -15,6 +15,8 @@ from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from core.filtersets import ConcordFilterSet
+
 TRUE = {"true", "1", "yes"}
 FALSE = {"false", "0", "no"}
 
@@ -50,18 +52,21 @@ class ConcordFilterBackend(DjangoFilterBackend):
             # No filter named in the request: the filter set would change nothing, and building
             # its form (a field per filter, with scoped choices) is a visible share of a list.
             return queryset
-        filterset = self.get_filterset(request, queryset, view)
-        if filterset is None:
+        if filterset_class is None:
             return queryset
-        if _filters_by_its_filters(type(filterset)):
-            # Only the filters the request names are built: one not named is given no value,
-            # and a filter with no value leaves the rows alone, but its form field (a dropdown
-            # of the scoped choices, worked out per request) was built all the same.
+        kwargs = self.get_filterset_kwargs(request, queryset, view)
+        if _filters_by_its_filters(filterset_class):
+            # Only the filters the request names are copied and built: one not named is given
+            # no value, and a filter with no value leaves the rows alone, but its form field (a
+            # dropdown of the scoped choices, worked out per request) was built all the same.
             params = request.query_params
+            names = {name for name in filterset_class.base_filters if _names(params, name)}
+            if issubclass(filterset_class, ConcordFilterSet):
+                kwargs["only"] = names
+        filterset = filterset_class(**kwargs)
+        if _filters_by_its_filters(filterset_class):
             filterset.filters = type(filterset.filters)(
-                (name, declared)
-                for name, declared in filterset.filters.items()
-                if _names(params, name)
+                (name, declared) for name, declared in filterset.filters.items() if name in names
             )
         if not filterset.is_valid() and self.raise_exception:
             raise filter_utils.translate_validation(filterset.errors)

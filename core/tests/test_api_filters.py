@@ -63,3 +63,23 @@ def test_a_bad_value_of_a_named_filter_is_still_refused(cast):
     with pytest.raises(ValidationError) as raised:
         list(_filter(cast.wcc_lead, f"partner={cast.rbkc.pk}"))
     assert "partner" in raised.value.detail
+
+
+def test_the_filters_not_named_are_not_even_copied(cast, monkeypatch):
+    """django-filter deep-copies every declared filter for each filter set; given the names a
+    request gives a value, the others are left uncopied (ConcordFilterSet's `only`)."""
+    import copy
+
+    copied: list[str] = []
+    original = copy.deepcopy
+
+    def recording(value: Any, memo: Any = None) -> Any:
+        if isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
+            copied.append(",".join(sorted(value)))
+        return original(value, memo)
+
+    monkeypatch.setattr("django_filters.filterset.copy.deepcopy", recording)
+    list(_filter(cast.manager, "is_active=false"))
+    assert copied == ["is_active"]
+    filterset = RoomFilterSet(QueryDict(""), queryset=Room.objects.visible_to(cast.manager))
+    assert set(filterset.filters) == set(RoomFilterSet.base_filters)  # no `only`: every filter
