@@ -220,7 +220,7 @@ class ConcordFilterSet(django_filters.FilterSet):
             # django-filter deep-copies every declared filter for each filter set it makes;
             # given `only` (the names a request gives a value: core.api.filters), the others,
             # which would filter nothing, are neither copied nor built.
-            declared = type(self).base_filters
+            declared: Any = type(self).base_filters
             self.base_filters = type(declared)(
                 (name, flt) for name, flt in declared.items() if name in only
             )
