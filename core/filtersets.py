@@ -220,7 +220,8 @@ class ConcordFilterSet(django_filters.FilterSet):
             # django-filter deep-copies every declared filter for each filter set it makes;
             # given `only` (the names a request gives a value: core.api.filters), the others,
             # which would filter nothing, are neither copied nor built.
-            declared: Any = type(self).base_filters
+            filterset_class: Any = type(self)
+            declared = filterset_class.base_filters
             self.base_filters = type(declared)(
                 (name, flt) for name, flt in declared.items() if name in only
             )
