@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters
 import django_filters.fields
@@ -212,6 +212,9 @@ class ConcordFilterSet(django_filters.FilterSet):
     """Base filter set: a free-text `q` over the model's `search_fields`."""
 
     search_fields: tuple[str, ...] = ()
+    #: Filters read under another name than they are declared with, declared name to query
+    #: parameter (``{"from_": "from"}``: ``from`` is a Python word).
+    parameter_names: ClassVar[dict[str, str]] = {}
 
     FILTER_DEFAULTS = FILTER_DEFAULTS
 
@@ -226,6 +229,9 @@ class ConcordFilterSet(django_filters.FilterSet):
                 (name, flt) for name, flt in declared.items() if name in only
             )
         super().__init__(*args, **kwargs)
+        for declared_name, parameter in self.parameter_names.items():
+            if declared_name in self.filters:
+                self.filters[parameter] = self.filters.pop(declared_name)
         for name in _needless_distinct(type(self)):
             if name in self.filters:
                 self.filters[name].distinct = False

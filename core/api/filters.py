@@ -55,18 +55,25 @@ class ConcordFilterBackend(DjangoFilterBackend):
         if filterset_class is None:
             return queryset
         kwargs = self.get_filterset_kwargs(request, queryset, view)
+        renamed = getattr(filterset_class, "parameter_names", {})
+        names: set[str] = set()
         if _filters_by_its_filters(filterset_class):
             # Only the filters the request names are copied and built: one not named is given
             # no value, and a filter with no value leaves the rows alone, but its form field (a
             # dropdown of the scoped choices, worked out per request) was built all the same.
             params = request.query_params
-            names = {name for name in filterset_class.base_filters if _names(params, name)}
+            names = {
+                name
+                for name in filterset_class.base_filters
+                if _names(params, renamed.get(name, name))
+            }
             if issubclass(filterset_class, ConcordFilterSet):
                 kwargs["only"] = names
         filterset = filterset_class(**kwargs)
         if _filters_by_its_filters(filterset_class):
+            kept = {renamed.get(name, name) for name in names}
             filterset.filters = type(filterset.filters)(
-                (name, declared) for name, declared in filterset.filters.items() if name in names
+                (name, declared) for name, declared in filterset.filters.items() if name in kept
             )
         if not filterset.is_valid() and self.raise_exception:
             raise filter_utils.translate_validation(filterset.errors)
@@ -93,4 +100,5 @@ def _asks_to_filter(request: Any, filterset_class: Any) -> bool:
     params = request.query_params
     if not params:
         return False
-    return any(_names(params, name) for name in filterset_class.base_filters)
+    renamed = getattr(filterset_class, "parameter_names", {})
+    return any(_names(params, renamed.get(name, name)) for name in filterset_class.base_filters)

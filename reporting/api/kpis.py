@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -82,10 +82,8 @@ class KpiApiFilterSet(KpiFigureFilterSet):
             "dimension",
         ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # "from" is a Python word: the filter is declared as from_ and read as from.
-        self.filters["from"] = self.filters.pop("from_")
+    # "from" is a Python word: the filter is declared as from_ and read as from.
+    parameter_names: ClassVar[dict[str, str]] = {"from_": "from"}
 
     def filter_council(self, queryset: Any, name: str, value: str) -> Any:
         return queryset.filter(partner__code=value.strip().lower())

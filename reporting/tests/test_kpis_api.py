@@ -44,6 +44,8 @@ def test_the_list_filters_by_council_period_and_kpi(cast, api_client_for, figure
         ("wcc", "2026-02-05", "tickets_resolved"),
     ]
     assert len(days(agent.get(LIST, {"from": "2026-02", "to": "2026-02"}))) == 3
+    # "from" alone filters too: it is the parameter of the filter declared as from_.
+    assert len(days(agent.get(LIST, {"from": "2026-02"}))) == 3
     bad = agent.get(LIST, {"period": "February"})
     assert bad.status_code == 400 and "period" in bad.content.decode()
     assert agent.get(LIST, {"kpi": "nonsense"}).status_code == 400
