@@ -5,13 +5,21 @@ visible to the person who saved it."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, JSONField, OuterRef
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    DecimalField,
+    Exists,
+    JSONField,
+    OuterRef,
+)
 
 from core.changelog import record_change
 from core.models import ChangeAction, ChangeRecord, ChangeRecordPartner
@@ -141,16 +149,33 @@ def visibility_condition(model: Any, user: Any) -> Any:
 def holds_its_values(obj: Any) -> bool:
     """Whether saved `obj` holds what reading its row back would give: every field loaded, none
     an expression the database works out (``F("n") + 1``), every JSON value one that JSON
-    gives back as it is (no tuples, no decimals)."""
+    gives back as it is (no tuples, no decimals), every decimal within its field's places (the
+    database would round it), every time with its zone and every date a date."""
     if obj._state.adding or obj.pk is None or obj.get_deferred_fields():
         return False
     for field in obj._meta.concrete_fields:
         value = getattr(obj, field.attname)
+        if value is None:
+            continue
         if hasattr(value, "resolve_expression"):
             return False
         if isinstance(field, JSONField) and not _plain_json(value):
             return False
+        if isinstance(field, DecimalField) and not _within_places(value, field.decimal_places):
+            return False
+        if isinstance(field, DateTimeField):
+            if not isinstance(value, datetime.datetime) or value.tzinfo is None:
+                return False
+        elif isinstance(field, DateField) and type(value) is not datetime.date:
+            return False
     return True
+
+
+def _within_places(value: Any, places: int | None) -> bool:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    exponent = value.as_tuple().exponent
+    return places is None or (isinstance(exponent, int) and exponent >= -places)
 
 
 def _plain_json(value: Any) -> bool:

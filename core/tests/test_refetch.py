@@ -4,6 +4,7 @@ back; out of reach either way is refused."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -68,6 +69,24 @@ def test_only_a_record_holding_what_its_row_holds_answers_for_itself(cast):
         assert not holds_its_values(room)
         errand = Errand.objects.create(partner=cast.wcc, title="x", requester=cast.wcc_staff)
         assert holds_its_values(errand)
+        # A time without its zone, a date that is a time, a decimal past its field's places:
+        # the row would give each back otherwise.
+        room.version = 1
+        assert holds_its_values(room)
+        room.created_at = datetime.datetime(2026, 1, 1, 9, 0)
+        assert not holds_its_values(room)
+        pact = Pact.objects.create(reference="P2", title="Dated", starts_on="2026-01-01")
+        pact.refresh_from_db()
+        assert holds_its_values(pact)
+        pact.starts_on = datetime.datetime(2026, 1, 1, 9, 0, tzinfo=datetime.UTC)
+        assert not holds_its_values(pact)
+    share = set_owner_shares(pact, {cast.wcc: Decimal("100")})[0]
+    with system_scope("test data"):
+        share.refresh_from_db()
+        assert holds_its_values(share)
+        share.percentage = Decimal("33.333")
+        assert not holds_its_values(share)
+    with system_scope("test data"):
         # A JSON value its row would not give back as it is (a tuple comes back a list).
         change = ChangeRecord.objects.unscoped("test").latest("pk")
         assert holds_its_values(change)
