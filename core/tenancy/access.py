@@ -465,17 +465,17 @@ class _Compiled:
 
 def _lookup_field(model: Any, path: str) -> Any:
     """The field an exact look-up `path` (``pk``, ``auth_token__key``) compares, or None."""
-    field = None
+    found = None
     for part in path.split("__"):
-        if field is not None:
-            model = field.related_model
+        if found is not None:
+            model = found.related_model
             if model is None:
                 return None
         try:
-            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+            found = model._meta.pk if part == "pk" else model._meta.get_field(part)
         except FieldDoesNotExist:
             return None
-    return field if field is not None and field.concrete else None
+    return found if found is not None and found.concrete else None
 
 
 def _rows_compiled_once(
