@@ -32,6 +32,7 @@ from core.tenancy.records import (
     SharedOwnershipModel,
     cached_related,
 )
+from core.tenancy.scoping import visibility_condition
 
 HUNDRED = Decimal("100")
 
@@ -95,10 +96,10 @@ def refetch_visible(
     record out of their own reach (docs/tenancy.md).
 
     `condition` is what `visible` is filtered by, when the caller knows it is that alone: the
-    model's visibility condition for `user` (`visibility_condition`; without `visible`, it is
-    worked out here). Where it is plain enough to answer in Python for the record
-    (core.tenancy.conditions.matches: a council's id among the reader's, the record their
-    own), and the record holds its values as the database would give them back
+    model's visibility condition for `user` (`core.tenancy.scoping.visibility_condition`;
+    without `visible`, it is worked out here). Where it is plain enough to answer in Python
+    for the record (core.tenancy.conditions.matches: a council's id among the reader's, the
+    record their own), and the record holds its values as the database would give them back
     (`holds_its_values`), the record is the answer, its related records attached (`related`:
     the paths and what each defers, as `unjoined` gives them for `visible`): the row is not
     read back. Otherwise, the database is asked."""
@@ -136,14 +137,6 @@ def refetch_visible(
 def _out_of_reach(obj: Any) -> OutOfReach:
     field = getattr(obj, "ownership_field", None)
     return OutOfReach({field: OUT_OF_REACH} if field else OUT_OF_REACH, code="out_of_reach")
-
-
-def visibility_condition(model: Any, user: Any) -> Any:
-    """The condition ``visible_to(user)`` filters `model` by, or None where it gives no rows
-    (no one signed in, an inactive person, no access to the model)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    return model.visibility_filter(user, "view")
 
 
 def holds_its_values(obj: Any) -> bool:

@@ -57,7 +57,8 @@ class ConcordFilterBackend(DjangoFilterBackend):
         kwargs = self.get_filterset_kwargs(request, queryset, view)
         renamed = getattr(filterset_class, "parameter_names", {})
         names: set[str] = set()
-        if _filters_by_its_filters(filterset_class):
+        by_its_filters = _filters_by_its_filters(filterset_class)
+        if by_its_filters:
             # Only the filters the request names are copied and built: one not named is given
             # no value, and a filter with no value leaves the rows alone, but its form field (a
             # dropdown of the scoped choices, worked out per request) was built all the same.
@@ -70,7 +71,7 @@ class ConcordFilterBackend(DjangoFilterBackend):
             if issubclass(filterset_class, ConcordFilterSet):
                 kwargs["only"] = names
         filterset = filterset_class(**kwargs)
-        if _filters_by_its_filters(filterset_class):
+        if by_its_filters:
             kept = {renamed.get(name, name) for name in names}
             filterset.filters = type(filterset.filters)(
                 (name, declared) for name, declared in filterset.filters.items() if name in kept

@@ -58,8 +58,9 @@ from core.api.pagination import KeysetPagination
 from core.api.permissions import ScopedActionPermission, action_for
 from core.importing import ImportFileError, import_records, importable, rows_to_import
 from core.related import unjoined, without_bookkeeping
-from core.services import OUT_OF_REACH, OutOfReach, refetch_visible, visibility_condition
+from core.services import OUT_OF_REACH, OutOfReach, refetch_visible
 from core.tenancy.access import VIEW
+from core.tenancy.scoping import visibility_condition
 
 
 class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
@@ -125,7 +126,10 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
 
     def scoped_queryset(self, action: str = VIEW) -> QuerySet[Any]:
         """The rows the requester may `action`: the only way this viewset reaches the table."""
-        queryset = self.get_model().objects.visible_to(self.request.user, action)
+        return self.with_related(self.get_model().objects.visible_to(self.request.user, action))
+
+    def with_related(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """`queryset` reading the related records the serializer shows, joined."""
         related = self.related_to_select()
         if not related:
             return queryset
@@ -211,9 +215,7 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
             condition = visibility_condition(self.get_model(), user)
             # The relations the rows are read with, from a queryset that is never run: the
             # visible one is built (its condition made into a query) only if it is asked.
-            joined = self.related_to_select()
-            shape = self.get_model().objects.none().select_related(*joined)
-            _alone, paths, deferred = unjoined(without_bookkeeping(shape, joined))
+            _alone, paths, deferred = unjoined(self.with_related(self.get_model().objects.none()))
             related = (paths, deferred)
         try:
             return refetch_visible(

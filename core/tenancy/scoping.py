@@ -273,6 +273,15 @@ class ChangeLoggedWrites(models.QuerySet):
         return done
 
 
+def visibility_condition(model: Any, user: Any, action: str = "view") -> Any:
+    """The condition ``visible_to(user, action)`` filters `model` by, or None where it gives no
+    rows (no one signed in, an inactive person, no access to the model): the one place that
+    says so, for the queryset and for a record checked in Python (core.services)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return model.visibility_filter(user, action)
+
+
 class ScopedQuerySet(ChangeLoggedWrites):
     """A queryset that must be told whose view it is before it runs."""
 
@@ -307,9 +316,7 @@ class ScopedQuerySet(ChangeLoggedWrites):
     def visible_to(self, user: Any, action: str = "view") -> Self:
         """The records `user` may see (or, with `action`, may act on)."""
         qs = self._declared(f"visible_to:{getattr(user, 'pk', None)}")
-        if user is None or not user.is_authenticated or not user.is_active:
-            return qs.none()
-        condition = self.model.visibility_filter(user, action)
+        condition = visibility_condition(self.model, user, action)
         if condition is None:
             return qs.none()
         return qs.filter(condition)
