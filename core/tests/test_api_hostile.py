@@ -4,10 +4,12 @@ Not a list of the values that once broke something: the test walks whatever the 
 endpoints come from the router (concord/api_urls.py, where every app's routes are registered)
 and the URL patterns beside it; each list's filters come from its own filter set and its
 pagination; so a new app's endpoints and filters are walked without anyone listing them here.
-Each filter, paging and export parameter gets every hostile value (times at and past the ends
-of the calendar with offsets of +14:00 and -14:00, huge and negative numbers, NUL, very long
-strings, repeated parameters) and each address every hostile id, on every method the address
-takes, as a shared-service agent and as a council lead.
+Each parameter an address reads (a list's filters and paging; an export's filters, order and
+format) gets every hostile value (times at and past the ends of the calendar with offsets of
++14:00 and -14:00, huge and negative numbers, NUL, very long strings, repeated parameters), and
+each address every hostile id, on every method the address takes, as a shared-service agent and
+as a council lead. A list's filters are given each value together first, and those the 400
+does not name are then given it alone (`sweep_filters`).
 
 Every answer must be below 500 and JSON (``application/json`` or ``application/problem+json``),
 but an export's file.
@@ -25,7 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.routers import SimpleRouter
 
 from concord import api_urls
-from core.api.exporting import exportable
+from core.api.exporting import FORMAT_PARAM, exportable
 from core.api.pagination import KeysetPagination
 from core.api.testing import api_client
 from core.attachments import attach_file
@@ -131,24 +133,32 @@ def routes() -> list[tuple[str, Any]]:
     return [(prefix, viewset) for prefix, viewset, _basename in router.registry]
 
 
+def filter_parameters(viewset: Any) -> dict[str, str]:
+    """Every parameter a list's filter set takes, with its range suffixes: parameter -> the
+    filter's name, which is what a 400 names."""
+    names: dict[str, str] = {}
+    filterset = getattr(viewset, "filterset_class", None)
+    if filterset is not None:
+        renamed = getattr(filterset, "parameter_names", {})
+        for name, declared in filterset.base_filters.items():
+            shown = renamed.get(name, name)
+            names[shown] = shown
+            widget = getattr(declared.field_class, "widget", None)
+            for suffix in getattr(widget, "suffixes", ()):
+                names[f"{shown}_{suffix}"] = shown
+    return names
+
+
 def query_parameters(viewset: Any) -> list[str]:
     """Every parameter a list takes: its filter set's filters, with their range suffixes, and
     its pagination's."""
-    names: list[str] = []
-    filterset = getattr(viewset, "filterset_class", None)
-    if filterset is not None:
-        for name, declared in filterset.base_filters.items():
-            names.append(name)
-            widget = getattr(declared.field_class, "widget", None)
-            for suffix in getattr(widget, "suffixes", ()):
-                names.append(f"{name}_{suffix}")
     pagination = KeysetPagination
-    names += [
+    return [
+        *filter_parameters(viewset),
         pagination.cursor_query_param,
         pagination.page_size_query_param,
         pagination.ordering_query_param,
     ]
-    return names
 
 
 def other_addresses() -> Iterator[str]:
@@ -203,6 +213,67 @@ def test_the_walk_finds_every_route_and_filter() -> None:
     assert any("import-jobs" in address for address in other_addresses())
 
 
+def rejected(response: Any, sent: dict[str, str]) -> set[str] | None:
+    """The parameters among `sent` (parameter -> filter name) that a 400 names, or None when
+    it names something else (a field of no parameter sent, or none at all)."""
+    try:
+        fields = {error.get("field") for error in response.json()["errors"]}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    named = {parameter for parameter, name in sent.items() if name in fields}
+    if not named or fields - set(sent.values()):
+        return None
+    return named
+
+
+def sweep_filters(
+    client: Any,
+    address: str,
+    filters: dict[str, str],
+    value: str,
+    failures: list[str],
+    *,
+    file_ok: bool,
+) -> int:
+    """Give every filter of `address` the hostile `value`; the requests made.
+
+    The filters are first sent together: a filter that refuses the value is named in the
+    400 (each filter's field cleans the value whatever the others do), and is then left out
+    and the rest sent again. Every filter that took the value is then sent alone, so that one
+    filter's empty answer (Django skips a query it knows matches nothing) cannot hide
+    another's statement. Any answer is checked, the filters' together too; one the sweep cannot
+    read that way (a 500, or a 400 naming no filter that was sent) sends each remaining filter
+    alone, which names the culprit.
+    """
+    made = 0
+    pending = dict(filters)
+
+    def alone(names: Any) -> None:
+        nonlocal made
+        for name in names:
+            made += 1
+            response = client.get(address, {name: value})
+            check(response, f"GET {address}?{name}={value[:40]!r}", failures, file_ok=file_ok)
+
+    while len(pending) > 1:
+        made += 1
+        response = client.get(address, dict.fromkeys(pending, value))
+        check(
+            response,
+            f"GET {address} with {sorted(pending)} = {value[:40]!r}",
+            failures,
+            file_ok=file_ok,
+        )
+        if response.status_code != 400:
+            break
+        named = rejected(response, pending)
+        if named is None:
+            break
+        pending = {name: shown for name, shown in pending.items() if name not in named}
+    alone(pending)
+    return made
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("prefix", [prefix for prefix, _viewset in routes()])
 def test_no_filter_value_breaks_a_list_or_its_export(data: Any, role: str, prefix: str) -> None:
@@ -212,13 +283,17 @@ def test_no_filter_value_breaks_a_list_or_its_export(data: Any, role: str, prefi
     addresses = [(f"{API}{prefix}/", False)]
     if exportable(viewset):
         addresses.append((f"{API}{prefix}/export/", True))
-    parameters = query_parameters(viewset)
+    filters = filter_parameters(viewset)
+    paging = [name for name in query_parameters(viewset) if name not in filters]
     for address, is_export in addresses:
-        names = [*parameters, "format"] if is_export else parameters
-        for name in names:
-            for value in HOSTILE_VALUES:
+        # An export reads the list's filters and order, and its format: it is never paged.
+        others = [KeysetPagination.ordering_query_param, FORMAT_PARAM] if is_export else paging
+        for value in HOSTILE_VALUES:
+            sweep_filters(client, address, filters, value, failures, file_ok=is_export)
+            for name in others:
                 response = client.get(address, {name: value})
                 check(response, f"GET {address}?{name}={value[:40]!r}", failures, file_ok=is_export)
+        for name in [*filters, *others]:
             # The same parameter twice, and as PHP-style lists.
             for query in ({name: ["1", "2"]}, {f"{name}[]": "1"}, {name: HOSTILE_TIMES[:2]}):
                 response = client.get(address, query)
