@@ -8,7 +8,8 @@ import's time was the collector's (1.0 s of 5.1 s, 1,229 runs; docs/performance.
 
 `fewer_collections` is the import's time without most of them: the objects that exist when it
 starts are frozen (``gc.freeze``: left out of every pass; they are the process's own, which
-would survive the passes anyway) and the first generation's threshold is raised to 50,000.
+would survive the passes anyway), unless the process froze what it loaded as it started
+(core.heap), and the first generation's threshold is raised to 50,000.
 Garbage in cycles is still collected, less often (a pass after 50,000 new objects rather than
 700); objects freed by their reference count are freed as ever. Both are put back when the
 outermost import running in the process ends (imports in several threads at once share one
@@ -28,16 +29,23 @@ THRESHOLD = 50_000
 _lock = threading.Lock()
 _running = 0
 _saved: tuple[int, ...] = ()
+_froze = False
 
 
 @contextmanager
 def fewer_collections() -> Iterator[None]:
     """Run the body with the collector's passes made rare (see the module's note)."""
-    global _running, _saved
+    global _running, _saved, _froze
     with _lock:
         if _running == 0:
             _saved = gc.get_threshold()
-            gc.freeze()
+            # A process that froze what it loaded as it started (the web server's, the test
+            # suite's: core.heap) keeps that freeze: undoing it at the end would put every
+            # object it loaded back in the collector's walks. Only a process with nothing
+            # frozen freezes here, and thaws at the end.
+            _froze = gc.get_freeze_count() == 0
+            if _froze:
+                gc.freeze()
             gc.set_threshold(max(THRESHOLD, _saved[0]), *_saved[1:])
         _running += 1
     try:
@@ -47,4 +55,5 @@ def fewer_collections() -> Iterator[None]:
             _running -= 1
             if _running == 0:
                 gc.set_threshold(*_saved)
-                gc.unfreeze()
+                if _froze:
+                    gc.unfreeze()
