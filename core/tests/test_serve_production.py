@@ -156,7 +156,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def test_the_production_server_serves_pages_static_files_and_health_checks(tmp_path):
+def test_the_production_server_serves_pages_static_files_and_health_checks(
+    tmp_path, migrated_sqlite
+):
     env = {
         k: v
         for k, v in os.environ.items()
@@ -170,11 +172,7 @@ def test_the_production_server_serves_pages_static_files_and_health_checks(tmp_p
         DATABASE_URL=f"sqlite:///{tmp_path / 'concord.sqlite3'}",
     )  # no CONCORD_ENV: production
     concord = [sys.executable, str(BASE_DIR / "manage.py")]
-    migrate = subprocess.run(
-        [*concord, "migrate", "--no-input", "-v0"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert migrate.returncode == 0, migrate.stderr
+    migrated_sqlite(tmp_path / "concord.sqlite3")
     port = free_port()
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(
