@@ -25,7 +25,9 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
-def _migrate(database: Path, var_dir: Path) -> None:
+def development_env(folder: Path) -> dict[str, str]:
+    """The environment of a Concord subprocess in development mode, on the SQLite file
+    ``concord.sqlite3`` in `folder` (its var folder), none of this process's settings kept."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -33,9 +35,14 @@ def _migrate(database: Path, var_dir: Path) -> None:
     }
     env.update(
         CONCORD_ENV="development",
-        CONCORD_VAR_DIR=str(var_dir),
-        DATABASE_URL=f"sqlite:///{database}",
+        CONCORD_VAR_DIR=str(folder),
+        DATABASE_URL=f"sqlite:///{folder / 'concord.sqlite3'}",
     )
+    return env
+
+
+def _migrate(folder: Path) -> None:
+    env = development_env(folder)
     done = subprocess.run(  # noqa: S603 - this checkout's manage.py
         [sys.executable, str(BASE_DIR / "manage.py"), "migrate", "--no-input", "-v0"],
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=900, check=False,
@@ -67,7 +74,7 @@ def migrated_sqlite(tmp_path_factory: Any) -> Callable[[Path], Path]:
             if not original.exists():
                 work = root / "migrated-concord-work"
                 work.mkdir(exist_ok=True)
-                _migrate(work / "concord.sqlite3", work)
+                _migrate(work)
                 _copy(work / "concord.sqlite3", original)
         _copy(original, path)
         return path

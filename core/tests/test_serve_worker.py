@@ -17,6 +17,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from core.periodic import periodic_jobs
+from core.testing.migrated import development_env
 from core.tests.test_serve_production import BASE_DIR, fetch, free_port
 
 SETUP = """
@@ -31,20 +32,6 @@ partner = Partner.objects.unscoped("test set-up").get(code="wcc")
 export = PartnerExport.objects.create(partner=partner)
 run_partner_export.enqueue(export.pk)
 """
-
-
-def development_env(tmp_path: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CONCORD_", "DJANGO_", "PYTEST")) and k != "DATABASE_URL"
-    }
-    env.update(
-        CONCORD_ENV="development",
-        CONCORD_VAR_DIR=str(tmp_path),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'concord.sqlite3'}",
-    )
-    return env
 
 
 def query(database: Path, sql: str) -> list[tuple]:
