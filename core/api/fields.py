@@ -16,10 +16,13 @@ from django.core.exceptions import ImproperlyConfigured, MultipleObjectsReturned
 from django.db.models import Q, QuerySet
 from rest_framework import serializers
 
-from core.tenancy.access import ADD, CHANGE, writable_partners
+from core.tenancy.access import ADD, CHANGE, writable_partner, writable_partners
+from core.tenancy.conditions import CANNOT_SAY
 from core.tenancy.models import Partner
 
 ChoicesFor = Callable[[Any, Any], QuerySet[Any]]
+#: (field, person, natural key) -> the chosen record, None (no such choice) or CANNOT_SAY.
+PickFor = Callable[[Any, Any, str], Any]
 
 
 def request_user(field: serializers.Field) -> Any:
@@ -39,6 +42,12 @@ def _root_model(field: serializers.Field) -> Any:
 def owner_partner_choices(field: serializers.Field, user: Any) -> QuerySet[Any]:
     """Choices for a record's owning ``partner``: where the person may add/change that area."""
     return writable_partners(user, _write_action(field), _root_model(field).area)
+
+
+def owner_partner_pick(field: serializers.Field, user: Any, code: str) -> Any:
+    """The owning ``partner`` named by `code`, if it is among `owner_partner_choices`: the
+    same rule decided on the council's row (core.tenancy.access.writable_partner)."""
+    return writable_partner(user, _write_action(field), _root_model(field).area, code)
 
 
 def share_partner_choices(field: serializers.Field, user: Any) -> QuerySet[Any]:
@@ -61,10 +70,18 @@ class ScopedRelatedMixin:
     """A related field whose choices are worked out per request from the visibility rule."""
 
     def __init__(
-        self, *, related_model: Any, choices_for: ChoicesFor | None = None, **kwargs: Any
+        self,
+        *,
+        related_model: Any,
+        choices_for: ChoicesFor | None = None,
+        pick_for: PickFor | None = None,
+        **kwargs: Any,
     ) -> None:
         self.related_model = related_model
         self.choices_for = choices_for
+        #: Decides one choice on its row, without building the choices' query (or says it
+        #: cannot, and the query is asked): it must give what `choices_for` would.
+        self.pick_for = pick_for
         if not kwargs.get("read_only"):
             # Only read by the schema generator (it wants the model); never queried.
             kwargs["queryset"] = related_model.objects.none()
@@ -110,6 +127,12 @@ class ScopedSlugRelatedField(ScopedRelatedMixin, serializers.SlugRelatedField):
         if "\x00" in str(data):
             # Refused here: PostgreSQL cannot even look such a value up (a server error).
             self.fail("null_character")
+        if self.pick_for is not None:
+            picked = self.pick_for(self, request_user(self), str(data))
+            if picked is None:
+                self.fail("does_not_exist", value=str(data))
+            if picked is not CANNOT_SAY:
+                return picked
         try:
             return super().to_internal_value(str(data))
         except MultipleObjectsReturned:

@@ -41,6 +41,7 @@ from core.api.fields import (
     ScopedSlugRelatedField,
     ShapedTextField,
     owner_partner_choices,
+    owner_partner_pick,
     request_user,
 )
 from core.api.owner_shares import OwnerSharesField
@@ -147,6 +148,7 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         model = self.Meta.model
         if field_name == "partner" and issubclass(model, PartnerOwnedModel):
             kwargs["choices_for"] = owner_partner_choices
+            kwargs["pick_for"] = owner_partner_pick
         natural_key = getattr(related, "natural_key", None)
         if isinstance(natural_key, str):
             kwargs["slug_field"] = natural_key

@@ -560,6 +560,47 @@ def writable_partners(user: Any, action: str, area: str) -> Any:
     return partners
 
 
+def writable_partner(user: Any, action: str, area: str, code: str) -> Any:
+    """The council whose code is `code` if it is among ``writable_partners(user, action,
+    area)``, else None; `CANNOT_SAY` (core.tenancy.conditions) where only the database can tell.
+
+    The same rule as `writable_partners`, decided on the council's row: every record written
+    through the API or a form names its council, and building and compiling the choices' query
+    for that one row was a tenth of raising a ticket. The row is read by its code through a
+    statement compiled once per connection; whether the person sees it is the visibility
+    condition checked in Python (`conditions.matches`), as the database would check it.
+    """
+    from core.tenancy.conditions import CANNOT_SAY, matches
+    from core.tenancy.models import Partner
+    from core.tenancy.scoping import visibility_condition
+
+    if not isinstance(code, str) or not code or "\x00" in code:
+        return CANNOT_SAY
+    condition = visibility_condition(Partner, user)
+    if condition is None:
+        return None
+    names = [f.attname for f in Partner._meta.concrete_fields]
+
+    def rows_of(**values: Any) -> Any:
+        found = Partner.objects.unscoped("a council looked up by its code, then checked here")
+        return found.filter(**values).order_by().values_list(*names)
+
+    rows = _rows_compiled_once(("writable_partner",), rows_of, {"code": code}, Partner)
+    if len(rows) != 1:
+        return None if not rows else CANNOT_SAY
+    partner = Partner.from_db(Partner._default_manager.db, names, rows[0])
+    access = access_for(user)
+    ids = access.partner_ids(action, area)
+    if ids is not None and partner.pk not in ids:
+        return None
+    if partner.pk in access.left_partner_ids:
+        return None
+    seen = matches(Partner, partner, condition)
+    if seen is CANNOT_SAY:
+        return CANNOT_SAY
+    return partner if seen else None
+
+
 def people_visible_to(viewer: Any) -> Any:
     """The accounts `viewer` may see: everyone for service staff, else their councils' people.
 

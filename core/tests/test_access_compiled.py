@@ -10,8 +10,17 @@ from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
 from rest_framework.authtoken.models import Token
 
-from core.tenancy.access import GRANT_COLUMNS, user_with_access
-from core.tenancy.models import User
+from core.tenancy.access import (
+    ADD,
+    AREAS,
+    CHANGE,
+    GRANT_COLUMNS,
+    user_with_access,
+    writable_partner,
+    writable_partners,
+)
+from core.tenancy.conditions import CANNOT_SAY
+from core.tenancy.models import Partner, User
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +102,44 @@ def test_a_council_s_leaving_date_is_read_as_a_date(cast):
         cast.rbkc.save()
     user, _ = user_with_access(pk=cast.rbkc_lead.pk)
     assert user._concord_access.access_ended
+
+
+def test_one_writable_council_is_decided_as_the_choices_query_decides_it(cast, monkeypatch):
+    """`writable_partner` (an owning council named by its code, checked in Python) gives what
+    `writable_partners`' query gives, for every person, action, area and code, a council
+    that has left and an inactive person included; its statement is compiled once."""
+    inactive = User.objects.get(pk=cast.rbkc_staff.pk)
+    inactive.is_active = False
+    people = [
+        cast.wcc_staff,
+        cast.wcc_lead,
+        cast.wcc_auditor,
+        cast.rbkc_lead,
+        cast.lbhf_lead,
+        cast.agent,
+        cast.finance,
+        cast.manager,
+        inactive,
+    ]
+    codes = [cast.wcc.code, cast.rbkc.code, cast.lbhf.code, "nowhere", cast.wcc.code.upper()]
+    cases = [
+        (person, action, area) for person in people for action in (ADD, CHANGE) for area in AREAS
+    ]
+    expected = {
+        (person.pk, action, area): {p.code: p.pk for p in writable_partners(person, action, area)}
+        for person, action, area in cases
+    }
+    writable_partner(cast.wcc_lead, ADD, "servicedesk", cast.wcc.code)  # compiled here
+    calls = compiles(monkeypatch)
+    chosen = 0
+    for person, action, area in cases:
+        choices = expected[(person.pk, action, area)]
+        for code in codes:
+            picked = writable_partner(person, action, area, code)
+            assert picked is not CANNOT_SAY, (person, action, area, code)
+            assert (picked.pk if picked else None) == choices.get(code), (person, action, area)
+            if picked is not None:
+                assert isinstance(picked, Partner) and picked.code == code
+                chosen += 1
+    assert chosen > 0
+    assert calls == []
