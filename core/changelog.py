@@ -73,7 +73,9 @@ def _write_change(
         after=after,
         changed_fields=_diff(before, after),
     )
-    record.save()
+    # Written as a bulk write of one row: in a statement compiled once (core.tenancy.inserts),
+    # without `save()`'s signals, which no one hears for a change record.
+    ChangeRecord.objects.unscoped("a change record written").bulk_create([record])
     ChangeRecordPartner.objects.bulk_create(
         [ChangeRecordPartner(change=record, partner_id=pid) for pid in sorted(set(partner_ids))]
     )

@@ -36,6 +36,8 @@ from django.db import connections, models, transaction
 from django.db.models import sql
 from django.dispatch import Signal
 
+from core.tenancy.inserts import insert_new
+
 if TYPE_CHECKING:
     from core.tenancy.models import Partner
 
@@ -194,7 +196,11 @@ class ChangeLoggedWrites(models.QuerySet):
         then = self._before_unlogged_write(objs, None)
         token = _telling.set(True)
         try:
-            created = super().bulk_create(objs, *args, **kwargs)
+            self._for_write = True
+            if not args and not kwargs and insert_new(self.model, objs, self.db):
+                created = objs  # in one statement compiled once (core.tenancy.inserts)
+            else:
+                created = super().bulk_create(objs, *args, **kwargs)
         finally:
             _telling.reset(token)
         for call in then:

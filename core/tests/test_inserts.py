@@ -1,0 +1,108 @@
+"""New rows inserted with a statement compiled once (core.tenancy.inserts): the rows Django's
+``bulk_create`` would write, read back the same, with no statement built again; any call of
+another shape is left to Django."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Upper
+from django.db.models.sql.compiler import SQLInsertCompiler
+from django.test.utils import CaptureQueriesContext
+
+from core.models import ChangeRecord, ChangeRecordPartner
+from core.tenancy import inserts
+from core.tenancy.models import Partner
+
+pytestmark = pytest.mark.django_db
+
+WRITTEN = "rows written for the test"
+
+
+def record(cast: Any, n: int) -> ChangeRecord:
+    return ChangeRecord(
+        at=datetime(2026, 12, 6, 9, n, tzinfo=UTC),
+        actor=cast.wcc_lead,
+        actor_label=f"test {n}",
+        request_id=f"r{n}",
+        action="update",
+        content_type=ContentType.objects.get_for_model(Partner),
+        object_id=cast.wcc.pk,
+        object_repr=f"“Westminster” {n}",
+        before={"name": "Old", "n": n, "nested": [1, {"a": None}]},
+        after={"name": "New", "n": n + 1},
+        changed_fields=["n", "name"],
+    )
+
+
+def stored(pks: list[int]) -> list[tuple[Any, ...]]:
+    names = [f.attname for f in ChangeRecord._meta.concrete_fields if not f.primary_key]
+    rows = ChangeRecord.objects.unscoped(WRITTEN).filter(pk__in=pks).order_by("pk")
+    return list(rows.values_list(*names))
+
+
+def counted_compiles(monkeypatch: Any) -> list[int]:
+    calls: list[int] = []
+    original = SQLInsertCompiler.as_sql
+
+    def counted(self: Any) -> Any:
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(SQLInsertCompiler, "as_sql", counted)
+    return calls
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_rows_are_those_django_writes_and_the_statement_is_built_once(cast, monkeypatch, count):
+    changes = ChangeRecord.objects.unscoped(WRITTEN)
+    ours = [record(cast, n) for n in range(count)]
+    assert inserts.insert_new(ChangeRecord, ours, connection.alias)
+    djangos = [record(cast, n) for n in range(count)]
+    QuerySet.bulk_create(changes, djangos)  # Django's own
+    assert all(r.pk is not None and not r._state.adding for r in ours)
+    assert [r._state.db for r in ours] == [connection.alias] * count
+    assert sorted(r.pk for r in ours) == [r.pk for r in ours]  # in the order given
+    assert stored([r.pk for r in ours]) == stored([r.pk for r in djangos])
+
+    calls = counted_compiles(monkeypatch)
+    again = [record(cast, n) for n in range(count)]
+    with CaptureQueriesContext(connection) as queries:
+        changes.bulk_create(again)  # through the scoped queryset, as the change log writes
+    assert calls == [] and len(queries) == 1
+    assert stored([r.pk for r in again]) == stored([r.pk for r in ours])
+
+
+def test_a_related_record_saved_after_it_was_named_gives_its_id(cast):
+    change = record(cast, 1)
+    link = ChangeRecordPartner(change=change, partner=cast.wcc)  # the change has no id yet
+    ChangeRecord.objects.unscoped(WRITTEN).bulk_create([change])
+    ChangeRecordPartner.objects.bulk_create([link])
+    assert ChangeRecordPartner.objects.get(pk=link.pk).change_id == change.pk
+
+
+def test_calls_of_another_shape_are_left_to_django(cast, monkeypatch):
+    changes = ChangeRecord.objects.unscoped(WRITTEN)
+    many = [record(cast, n % 60) for n in range(inserts.MOST_ROWS + 1)]
+    given = record(cast, 2)
+    given.pk = 10**9
+    expression = record(cast, 3)
+    expression.actor_label = Upper(Value("an expression"))
+    assert not inserts.insert_new(ChangeRecord, many, connection.alias)
+    assert not inserts.insert_new(ChangeRecord, [given], connection.alias)
+    assert not inserts.insert_new(ChangeRecord, [expression], connection.alias)
+    assert not inserts.insert_new(ChangeRecord, [], connection.alias)
+    assert not changes.filter(actor_label="AN EXPRESSION").exists()
+
+    calls = counted_compiles(monkeypatch)
+    changes.bulk_create(many)
+    changes.bulk_create([expression])
+    changes.bulk_create([record(cast, 4)], batch_size=1)  # Django's arguments: Django's way
+    assert len(calls) >= 3
+    assert changes.filter(actor_label="AN EXPRESSION").count() == 1
+    assert changes.filter(actor_label__startswith="test ").count() == inserts.MOST_ROWS + 2
