@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.tenancy.access import ADD, CHANGE, DELETE, EXPORT, IMPORT, VIEW, access_for
+from core.tenancy.inserts import insert_new
 from core.tenancy.records import ConcordModel
-from core.tenancy.scoping import ScopedManager, ScopedQuerySet
+from core.tenancy.scoping import ChangeLoggedWrites, ScopedManager, ScopedQuerySet
 
 
 def attachable_models() -> list[type[ConcordModel]]:
@@ -226,6 +227,17 @@ class ImmutableRowsQuerySet(models.QuerySet):
 
     def _raw_delete(self, using: Any) -> int:
         raise PermissionError(IMMUTABLE)
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        # Added as every other bulk write is: a few plain new rows in a statement compiled
+        # once (core.tenancy.inserts; for the change log, through its scoped queryset).
+        objs = list(objs)
+        if isinstance(self, ChangeLoggedWrites) or args or kwargs:
+            return super().bulk_create(objs, *args, **kwargs)
+        self._for_write = True
+        if insert_new(self.model, objs, self.db):
+            return objs
+        return super().bulk_create(objs)
 
 
 class ImmutableRowsManager(models.Manager.from_queryset(ImmutableRowsQuerySet)):  # type: ignore[misc]

@@ -32,42 +32,69 @@ def insert_new(model: Any, objs: list[Any], using: str) -> bool:
     """Insert `objs`, new instances of `model`, in one statement, each given the id (and any
     other value) the database gives it, as ``bulk_create`` does: no ``save()``, no signals.
     False, having written nothing, for a call this does not cover."""
-    if not objs or len(objs) > MOST_ROWS:
+    if not objs or len(objs) > MOST_ROWS or any(obj.pk is not None for obj in objs):
         return False
-    opts = model._meta
-    if opts.parents or any(obj.pk is not None for obj in objs):
-        return False
-    connection = connections[using]
-    cache = connection.__dict__.setdefault("_concord_inserts", {})
-    key = (model, len(objs))
-    entry = cache.get(key)
-    if entry is None:
-        entry = cache[key] = _compile(model, len(objs), connection)
+    entry = _statement(model, len(objs), using)
     if entry is _UNSUITED:
         return False
-    sql, fields, returning, converters, compiler = entry
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    rows = _run(entry, objs, using)
+    if rows is None:
+        return False
+    for obj, row in zip(objs, rows, strict=True):
+        for field, value in zip(entry[2], row, strict=True):
+            setattr(obj, field.attname, value)
+        obj._state.adding = False
+        obj._state.db = using
+    return True
+
+
+def insert_saved(obj: Any, using: str, fields: list[Any], returning: list[Any]) -> Any:
+    """The returned values of inserting `obj` as ``Model.save()`` inserts it (`fields` given
+    values, `returning` read back: what Django's ``_save_table`` asks ``_do_insert`` for), or
+    None, having written nothing, where the compiled statement is not that one."""
+    if obj.pk is not None:
+        return None
+    entry = _statement(type(obj), 1, using)
+    if entry is _UNSUITED or entry[1] != fields or entry[2] != returning:
+        return None
+    return _run(entry, [obj], using)
+
+
+def _statement(model: Any, count: int, using: str) -> Any:
+    """The compiled insert of `count` new rows of `model` on `using`, kept on the connection."""
+    if model._meta.parents:
+        return _UNSUITED
+    connection = connections[using]
+    cache = connection.__dict__.setdefault("_concord_inserts", {})
+    key = (model, count)
+    entry = cache.get(key)
+    if entry is None:
+        entry = cache[key] = _compile(model, count, connection)
+    return entry
+
+
+def _run(entry: Any, objs: list[Any], using: str) -> list[Any] | None:
+    """The rows `entry`'s statement returns for `objs`, their values prepared as the ORM
+    prepares them; None, having sent nothing, when a value is an expression."""
+    sql, fields, _returning, converters, compiler = entry
+    connection = connections[using]
     params: list[Any] = []
     for obj in objs:
         for field in fields:
             value = field.pre_save(obj, True)
             if hasattr(value, "resolve_expression"):
-                return False
+                return None
             params.append(field.get_db_prep_save(value, connection=connection))
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if len(rows) != len(objs):  # pragma: no cover - the database returned what it inserted
-        raise RuntimeError(f"{len(objs)} rows of {opts.label} inserted, {len(rows)} returned")
+        raise RuntimeError(f"{len(objs)} rows inserted, {len(rows)} returned")
     if converters:
-        rows = list(compiler.apply_converters(rows, converters))
-    for obj, row in zip(objs, rows, strict=True):
-        for field, value in zip(returning, row, strict=True):
-            setattr(obj, field.attname, value)
-        obj._state.adding = False
-        obj._state.db = using
-    return True
+        return list(compiler.apply_converters(rows, converters))
+    return [tuple(row) for row in rows]
 
 
 def _compile(model: Any, count: int, connection: Any) -> Any:
@@ -77,12 +104,17 @@ def _compile(model: Any, count: int, connection: Any) -> Any:
     cannot return the rows it inserts."""
     opts = model._meta
     features = connection.features
+    if opts.order_with_respect_to is not None:
+        return _UNSUITED
     if not (features.can_return_rows_from_bulk_insert and features.can_return_columns_from_insert):
         return _UNSUITED
     returning = list(opts.db_returning_fields)
     if opts.pk not in returning or not getattr(opts.pk, "db_returning", False):
         return _UNSUITED
-    fields = [f for f in opts.concrete_fields if not f.generated and f not in returning]
+    # What Model.save() gives values to for a new row with no id (Model._save_table).
+    fields = [f for f in opts.local_concrete_fields if not f.generated and f is not opts.auto_field]
+    if any(field in returning for field in fields):
+        return _UNSUITED
     if any(getattr(field, "get_placeholder", None) is not None for field in fields):
         return _UNSUITED
     query = InsertQuery(model)

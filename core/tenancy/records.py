@@ -39,6 +39,7 @@ from django.utils.text import capfirst
 
 from core.tenancy.access import access_for
 from core.tenancy.conditions import check_in_python
+from core.tenancy.inserts import insert_saved
 from core.tenancy.scoping import ScopedManager, system_scope
 from core.tenancy.validators import apply_text_rules, text_fields
 
@@ -262,6 +263,17 @@ class ConcordModel(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
         super().save(*args, **kwargs)
+
+    def _do_insert(
+        self, manager: Any, using: Any, fields: Any, returning_fields: Any, raw: bool
+    ) -> Any:
+        # A new record's INSERT, built once per connection rather than for every save
+        # (core.tenancy.inserts); Django's own where the statement would not be that one.
+        if not raw:
+            rows = insert_saved(self, using, list(fields), list(returning_fields))
+            if rows is not None:
+                return rows
+        return super()._do_insert(manager, using, fields, returning_fields, raw)  # type: ignore[misc]
 
     def clean_fields(self, exclude: Any = None) -> None:
         # Surrounding whitespace is never part of a value, whichever way it came in (forms and

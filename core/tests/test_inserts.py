@@ -4,7 +4,7 @@ another shape is left to Django."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -106,3 +106,31 @@ def test_calls_of_another_shape_are_left_to_django(cast, monkeypatch):
     assert len(calls) >= 3
     assert changes.filter(actor_label="AN EXPRESSION").count() == 1
     assert changes.filter(actor_label__startswith="test ").count() == inserts.MOST_ROWS + 2
+
+
+def test_a_record_saved_is_inserted_as_django_would_with_a_statement_built_once(cast, monkeypatch):
+    from core.tenancy import records
+    from core.tenancy.scoping import system_scope
+
+    differ = {"id", "code", "name", "created_at", "updated_at"}
+    names = [f.attname for f in Partner._meta.concrete_fields if f.attname not in differ]
+
+    def made(n: int) -> list[Any]:
+        partner = Partner(code=f"cam{n}", name=f"Camden {n}", joined_on=date(2020, 4, 1))
+        partner.save()
+        assert partner.pk is not None and not partner._state.adding
+        changes = ChangeRecord.objects.unscoped(WRITTEN).filter(object_id=partner.pk)
+        assert changes.filter(action="create").exists()
+        found = Partner.objects.unscoped(WRITTEN).filter(pk=partner.pk)
+        assert found.values_list("code", "name").get() == (f"cam{n}", f"Camden {n}")
+        return list(found.values_list(*names).get())
+
+    with system_scope("test"):
+        ours = made(1)  # the statement is built here, once for this connection
+        calls = counted_compiles(monkeypatch)
+        again = made(2)
+        assert calls == []
+        monkeypatch.setattr(records, "insert_saved", lambda *args: None)  # Django's own
+        djangos = made(3)
+        assert calls  # Django built its statement
+    assert ours == again == djangos
