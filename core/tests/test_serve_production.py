@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -214,6 +215,19 @@ def test_the_production_server_serves_pages_static_files_and_health_checks(
         assert stylesheet.count(".") >= 2, f"not a hashed name: {stylesheet}"
         status, headers, _ = fetch(f"{base}{stylesheet}", **{"X-Forwarded-Proto": "https"})
         assert status == 200 and "immutable" in headers["Cache-Control"]
+        # The page's script imports its modules by their plain names: those are served too.
+        script = next(
+            part.split('"', 1)[0]
+            for part in page.decode().split('src="')[1:]
+            if part.startswith("/static/concord/app.")
+        )
+        status, _, code = fetch(f"{base}{script}", **{"X-Forwarded-Proto": "https"})
+        assert status == 200
+        imported = [part.split('"', 1)[0] for part in code.decode().split('from "')[1:]]
+        assert imported, "app.js imports GOV.UK Frontend and MOJ Frontend"
+        for module in imported:
+            url = urllib.parse.urljoin(f"{base}{script}", module)
+            assert fetch(url, **{"X-Forwarded-Proto": "https"})[0] == 200, url
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -224,5 +238,9 @@ def test_the_production_server_serves_pages_static_files_and_health_checks(
             log.close()
     output = (tmp_path / "server.log").read_text()
     assert code == 0, output
+    # Compressed copies for browsers, but none of source maps (developer tools only).
+    collected = tmp_path / "staticfiles"
+    assert any(collected.rglob("*.css.br")) and any(collected.rglob("*.js.gz"))
+    assert any(collected.rglob("*.map")) and not any(collected.rglob("*.map.br"))
     assert "Booting worker" in output and "Shutting down" in output
     assert '"GET /healthz HTTP/1.1" 200' in output, "the access log is on standard output"
