@@ -221,9 +221,9 @@ def test_the_production_server_serves_pages_static_files_and_health_checks(
             for part in page.decode().split('src="')[1:]
             if part.startswith("/static/concord/app.")
         )
-        status, _, code = fetch(f"{base}{script}", **{"X-Forwarded-Proto": "https"})
+        status, _, source = fetch(f"{base}{script}", **{"X-Forwarded-Proto": "https"})
         assert status == 200
-        imported = [part.split('"', 1)[0] for part in code.decode().split('from "')[1:]]
+        imported = [part.split('"', 1)[0] for part in source.decode().split('from "')[1:]]
         assert imported, "app.js imports GOV.UK Frontend and MOJ Frontend"
         for module in imported:
             url = urllib.parse.urljoin(f"{base}{script}", module)
