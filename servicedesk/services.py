@@ -85,7 +85,6 @@ def route(ticket: Ticket) -> RoutingRule | None:
     return None
 
 
-@transaction.atomic
 def raise_ticket(
     *,
     partner: Any,
@@ -130,12 +129,18 @@ def raise_ticket(
             ticket.routed_by = rule
         sla.set_targets(ticket)
     ticket.sla_state = sla.state_at(ticket, ticket.opened_at)
-    ticket.number = next_number(f"servicedesk.ticket:{partner.pk}:{KIND_PREFIX[TicketKind(kind)]}")
-    ticket.reference = Ticket.format_reference(kind, ticket.number)
     ticket.full_clean(exclude=["number", "reference"])
-    ticket.save()
-    if source != Source.IMPORT:
-        notifications.notify("logged", ticket)
+    # Checked; now written, all or nothing. Inside a caller's transaction (every API request's)
+    # the writes join it, with no savepoint of their own (two round trips of every ticket on
+    # PostgreSQL): a refusal above has written nothing, and a database error here fails the
+    # caller's transaction too, as it would have without the savepoint's rollback to rescue it.
+    with transaction.atomic(savepoint=False):
+        key = f"servicedesk.ticket:{partner.pk}:{KIND_PREFIX[TicketKind(kind)]}"
+        ticket.number = next_number(key)
+        ticket.reference = Ticket.format_reference(kind, ticket.number)
+        ticket.save()
+        if source != Source.IMPORT:
+            notifications.notify("logged", ticket)
     return ticket
 
 

@@ -333,3 +333,38 @@ def test_a_nul_character_in_a_named_record_is_a_400_naming_the_field(cast, clien
     assert answer.status_code == 400, answer.content
     [error] = answer.json()["errors"]
     assert error["field"] == "service" and "NUL" in error["message"]
+
+
+def test_a_ticket_raised_in_the_api_joins_its_transaction_and_a_refusal_leaves_no_trace(
+    cast, api_client_for
+):
+    """`raise_ticket` writes in the request's transaction, with no savepoint of its own; a
+    ticket refused after its number was taken (a contact from another council) rolls the
+    whole request back: the number is not used up, no row or change record is left."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.models import ChangeRecord
+
+    client = api_client_for(cast.wcc_lead)
+    body = {"partner": cast.wcc.code, "subject": "Printer jammed"}
+    client.post("/api/v1/tickets/", body, format="json")  # the council's numbering begins
+    with CaptureQueriesContext(connection) as queries:
+        first = client.post("/api/v1/tickets/", body, format="json")
+    assert first.status_code == 201, first.content
+    statements = [q["sql"].upper() for q in queries.captured_queries]
+    assert any(s.startswith('INSERT INTO "SERVICEDESK_TICKET"') for s in statements)
+    # One savepoint: the request's transaction, made one only because the test runs in one.
+    assert len([s for s in statements if s.startswith("SAVEPOINT")]) == 1
+    with system_scope("test"):
+        changes = ChangeRecord.objects.unscoped("test").count()
+        tickets = Ticket.objects.count()
+    refused = client.post(
+        "/api/v1/tickets/", {**body, "contact": cast.rbkc_staff.username}, format="json"
+    )
+    assert refused.status_code == 400, refused.content
+    with system_scope("test"):
+        assert Ticket.objects.count() == tickets
+        assert ChangeRecord.objects.unscoped("test").count() == changes
+    second = client.post("/api/v1/tickets/", body, format="json").json()
+    assert int(second["reference"][3:]) == int(first.json()["reference"][3:]) + 1
