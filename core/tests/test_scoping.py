@@ -301,6 +301,10 @@ UNGUARDED = {
         "core/importing/inserts.py": (
             "an import's inserts of new rows it has checked (INSERT only, never a read)"
         ),
+        "core/tenancy/inserts.py": (
+            "inserts the new rows of a save or bulk_create with the statement Django compiled "
+            "once (INSERT only, never a read)"
+        ),
         "core/tenancy/access.py": (
             "runs the signed-in person's own row and memberships (people: not a scoped model) "
             "with the statement the ORM compiled once"
