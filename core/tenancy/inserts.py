@@ -78,7 +78,7 @@ def _statement(model: Any, count: int, using: str) -> Any:
 def _run(entry: Any, objs: list[Any], using: str) -> list[Any] | None:
     """The rows `entry`'s statement returns for `objs`, their values prepared as the ORM
     prepares them; None, having sent nothing, when a value is an expression."""
-    sql, fields, _returning, converters, compiler = entry
+    sql, fields, _returning, converters, compiler, by_column = entry
     connection = connections[using]
     params: list[Any] = []
     for obj in objs:
@@ -87,6 +87,10 @@ def _run(entry: Any, objs: list[Any], using: str) -> list[Any] | None:
             if hasattr(value, "resolve_expression"):
                 return None
             params.append(field.get_db_prep_save(value, connection=connection))
+    if by_column:
+        # PostgreSQL's several rows: one array of values a column (``UNNEST``), as Django's.
+        width = len(fields)
+        params = [params[column::width] for column in range(width)]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -98,10 +102,10 @@ def _run(entry: Any, objs: list[Any], using: str) -> list[Any] | None:
 
 
 def _compile(model: Any, count: int, connection: Any) -> Any:
-    """(statement, fields given values, fields returned, converters, compiler) of inserting
-    `count` new rows of `model`, from Django's compiler; `_UNSUITED` where the statement would
-    not be the same for every call (a field that writes its own placeholder) or the database
-    cannot return the rows it inserts."""
+    """(statement, fields given values, fields returned, converters, compiler, whether the
+    values go a column at a time) of inserting `count` new rows of `model`, from Django's
+    compiler; `_UNSUITED` where the statement would not be the same for every call (a field
+    that writes its own placeholder) or the database cannot return the rows it inserts."""
     opts = model._meta
     features = connection.features
     if opts.order_with_respect_to is not None:
@@ -125,7 +129,11 @@ def _compile(model: Any, count: int, connection: Any) -> Any:
     if len(statements) != 1 or compiler.returning_params:
         return _UNSUITED
     sql, params = statements[0]
-    if len(params) != len(fields) * count:
+    # One value a field and row, or (Django's several rows on PostgreSQL, ``UNNEST``) one list
+    # of the rows' values a field.
+    by_column = count > 1 and len(params) == len(fields)
+    by_column = by_column and all(isinstance(p, list) and len(p) == count for p in params)
+    if not by_column and len(params) != len(fields) * count:
         return _UNSUITED
     cols = [field.get_col(opts.db_table) for field in returning]
-    return sql, fields, returning, compiler.get_converters(cols), compiler
+    return sql, fields, returning, compiler.get_converters(cols), compiler, by_column
