@@ -131,9 +131,9 @@ def raise_ticket(
     ticket.sla_state = sla.state_at(ticket, ticket.opened_at)
     ticket.full_clean(exclude=["number", "reference"])
     # Checked; now written, all or nothing. Inside a caller's transaction (every API request's)
-    # the writes join it, with no savepoint of their own (two round trips of every ticket on
-    # PostgreSQL): a refusal above has written nothing, and a database error here fails the
-    # caller's transaction too, as it would have without the savepoint's rollback to rescue it.
+    # the writes join it with no savepoint of their own, which saves two round trips a ticket
+    # on PostgreSQL. A refusal above has written nothing. A database error here fails the
+    # caller's whole transaction, and every caller rolls that back.
     with transaction.atomic(savepoint=False):
         key = f"servicedesk.ticket:{partner.pk}:{KIND_PREFIX[TicketKind(kind)]}"
         ticket.number = next_number(key)

@@ -131,7 +131,7 @@ def _compile(model: Any, count: int, connection: Any) -> Any:
     sql, params = statements[0]
     # One value a field and row, or (Django's several rows on PostgreSQL, ``UNNEST``) one list
     # of the rows' values a field.
-    by_column = count > 1 and len(params) == len(fields)
+    by_column = count > 1 and "UNNEST(" in sql and len(params) == len(fields)
     by_column = by_column and all(isinstance(p, list) and len(p) == count for p in params)
     if not by_column and len(params) != len(fields) * count:
         return _UNSUITED
