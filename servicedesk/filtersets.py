@@ -130,6 +130,24 @@ def assignee_choices() -> list[tuple[str, str]]:
     return [("me", "Me"), ("nobody", "Nobody"), *staff]
 
 
+class AssigneeField(django_filters.fields.ChoiceField):
+    """The assignee filter's field: "me" and "nobody" are choices as they are, and a person's
+    username is looked up alone. Listing the desk's people to check one value took a tenth of
+    an agent's queue request; the list is still what the filter's dropdown offers."""
+
+    def valid_value(self, value: Any) -> bool:
+        from servicedesk.forms import desk_staff
+
+        text = str(value)
+        if text in ("me", "nobody"):
+            return True
+        return "\x00" not in text and desk_staff().filter(username=text).exists()
+
+
+class AssigneeFilter(django_filters.ChoiceFilter):
+    field_class = AssigneeField
+
+
 class TicketFilterSet(ConcordFilterSet):
     """The filters of ticket lists: the agent console's (council, status, priority, SLA state,
     queue, assignee) and the API's (``kind``: incident or request)."""
@@ -150,7 +168,7 @@ class TicketFilterSet(ConcordFilterSet):
     source = django_filters.ChoiceFilter(choices=Source.choices)
     problem = ScopedModelChoiceFilter(queryset=scoped_choices(Problem))
     change = ScopedModelChoiceFilter(queryset=scoped_choices(ChangeRequest), label="Change request")
-    assignee = django_filters.ChoiceFilter(
+    assignee = AssigneeFilter(
         choices=assignee_choices, method="filter_assignee", label="Assigned to"
     )
     my_queues = django_filters.BooleanFilter(

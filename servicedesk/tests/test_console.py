@@ -140,6 +140,30 @@ def test_the_api_lists_my_work(desk, api_client_for):
     assert {r["reference"] for r in rows["results"]} == {desk.vpn.reference, desk.printer.reference}
 
 
+def test_the_assignee_filter_takes_me_nobody_and_the_desk_s_people_only(desk, api_client_for):
+    """Me, nobody and a desk person's username are checked without listing the desk's people;
+    anyone else (a council's person, no one at all) is refused, naming the filter."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client_for(desk.agent)
+
+    def references(value: str) -> set[str]:
+        answer = client.get("/api/v1/tickets/", {"assignee": value, "status": "new"})
+        assert answer.status_code == 200, answer.content
+        return {row["reference"] for row in answer.json()["results"]}
+
+    with CaptureQueriesContext(connection) as queries:
+        assert references("nobody") == {desk.printer.reference, desk.theirs.reference}
+    assert not [q for q in queries.captured_queries if '"service_role" IN' in q["sql"]]
+    assert references("me") == set()
+    assert references(desk.agent.username) == set()
+    for stranger in (desk.wcc_staff.username, "no-such-person"):
+        refused = client.get("/api/v1/tickets/", {"assignee": stranger})
+        assert refused.status_code == 400, stranger
+        assert [error["field"] for error in refused.json()["errors"]] == ["assignee"]
+
+
 def test_the_timeline_tells_the_desk_everything_and_the_requester_nothing_new(desk, client_for):
     with system_scope("test"):
         services.comment(desk.vpn, desk.agent, "Looking at it now.")
