@@ -8,15 +8,17 @@ depends only on the model, the number of rows and the database, so it is built o
 Django's own compiler, and kept on the connection; each call prepares its values as the ORM
 would (each field's ``pre_save`` and ``get_db_prep_save``) and sends them.
 
-`insert_new` is what ``bulk_create`` runs (core.tenancy.scoping.ChangeLoggedWrites) when a
-call is of the shape it covers: new rows (no id of their own) of a model whose id the database
-gives, plain values (no expressions), a database that returns the ids of the rows it inserts
-(SQLite 3.35 and PostgreSQL). Any other call is left to Django's ``bulk_create``, as before.
+`insert_new` is what ``bulk_create`` runs (core.tenancy.scoping.ChangeLoggedWrites and
+core.models.ImmutableRowsQuerySet), and `insert_saved` what a new record's ``save()`` runs
+(core.tenancy.records.ConcordModel._do_insert), when a call is of the shape they cover: new
+rows (no id of their own) of a model whose id the database gives, plain values (no
+expressions), a database that returns the ids of the rows it inserts (SQLite 3.35 and
+PostgreSQL). Any other call is left to Django, as before (decision 0045).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections, transaction
 from django.db.models.sql import InsertQuery
@@ -26,6 +28,20 @@ MOST_ROWS = 20
 
 #: Kept for a model and number of rows whose statement this does not build (Django's is used).
 _UNSUITED = False
+
+
+class _Statement(NamedTuple):
+    """The insert of a number of new rows of one model, as Django's compiler wrote it."""
+
+    sql: str
+    #: The fields given a value, in the statement's order.
+    fields: list[Any]
+    #: The fields the database gives back (the id).
+    returning: list[Any]
+    converters: Any
+    compiler: Any
+    #: The values go a column at a time (Django's several rows on PostgreSQL: ``UNNEST``).
+    by_column: bool
 
 
 def insert_new(model: Any, objs: list[Any], using: str) -> bool:
@@ -43,7 +59,7 @@ def insert_new(model: Any, objs: list[Any], using: str) -> bool:
     if rows is None:
         return False
     for obj, row in zip(objs, rows, strict=True):
-        for field, value in zip(entry[2], row, strict=True):
+        for field, value in zip(entry.returning, row, strict=True):
             setattr(obj, field.attname, value)
         obj._state.adding = False
         obj._state.db = using
@@ -57,7 +73,7 @@ def insert_saved(obj: Any, using: str, fields: list[Any], returning: list[Any]) 
     if obj.pk is not None:
         return None
     entry = _statement(type(obj), 1, using)
-    if entry is _UNSUITED or entry[1] != fields or entry[2] != returning:
+    if entry is _UNSUITED or entry.fields != fields or entry.returning != returning:
         return None
     return _run(entry, [obj], using)
 
@@ -75,7 +91,7 @@ def _statement(model: Any, count: int, using: str) -> Any:
     return entry
 
 
-def _run(entry: Any, objs: list[Any], using: str) -> list[Any] | None:
+def _run(entry: _Statement, objs: list[Any], using: str) -> list[Any] | None:
     """The rows `entry`'s statement returns for `objs`, their values prepared as the ORM
     prepares them; None, having sent nothing, when a value is an expression."""
     sql, fields, _returning, converters, compiler, by_column = entry
@@ -102,10 +118,9 @@ def _run(entry: Any, objs: list[Any], using: str) -> list[Any] | None:
 
 
 def _compile(model: Any, count: int, connection: Any) -> Any:
-    """(statement, fields given values, fields returned, converters, compiler, whether the
-    values go a column at a time) of inserting `count` new rows of `model`, from Django's
-    compiler; `_UNSUITED` where the statement would not be the same for every call (a field
-    that writes its own placeholder) or the database cannot return the rows it inserts."""
+    """The `_Statement` inserting `count` new rows of `model`, from Django's compiler;
+    `_UNSUITED` where the statement would not be the same for every call (a field that writes
+    its own placeholder) or the database cannot return the rows it inserts."""
     opts = model._meta
     features = connection.features
     if opts.order_with_respect_to is not None:
@@ -136,4 +151,4 @@ def _compile(model: Any, count: int, connection: Any) -> Any:
     if not by_column and len(params) != len(fields) * count:
         return _UNSUITED
     cols = [field.get_col(opts.db_table) for field in returning]
-    return sql, fields, returning, compiler.get_converters(cols), compiler, by_column
+    return _Statement(sql, fields, returning, compiler.get_converters(cols), compiler, by_column)
