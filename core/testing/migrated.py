@@ -25,14 +25,20 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
-def development_env(folder: Path) -> dict[str, str]:
-    """The environment of a Concord subprocess in development mode, on the SQLite file
-    ``concord.sqlite3`` in `folder` (its var folder), none of this process's settings kept."""
-    env = {
+def fresh_env() -> dict[str, str]:
+    """This process's environment without its Concord, Django, pytest and database settings:
+    what every Concord subprocess of the tests starts from, before it says its own."""
+    return {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("CONCORD_", "DJANGO_", "PYTEST")) and k != "DATABASE_URL"
     }
+
+
+def development_env(folder: Path) -> dict[str, str]:
+    """The environment of a Concord subprocess in development mode, on the SQLite file
+    ``concord.sqlite3`` in `folder` (its var folder), none of this process's settings kept."""
+    env = fresh_env()
     env.update(
         CONCORD_ENV="development",
         CONCORD_VAR_DIR=str(folder),

@@ -34,6 +34,7 @@ from core.models import ChangeRecord, ChangeRecordPartner
 from core.tenancy.choices import CouncilRole
 from core.tenancy.models import Membership, Partner, User
 from core.tenancy.scoping import system_scope
+from core.testing.migrated import fresh_env
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_folder")]
 
@@ -136,9 +137,7 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
 
 def concord(database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """A `concord` command (or, given "-c", Python) in a fresh process on another database."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("CONCORD_", "DJANGO_", "PYTEST"))
-    }
+    env = fresh_env()  # DATABASE_URL is set below
     env.update(
         CONCORD_ENV="development",
         DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "concord.test_settings"),

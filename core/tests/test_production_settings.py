@@ -8,7 +8,6 @@ Python process with the environment it needs.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from core.checks import check_https_protections
+from core.testing.migrated import fresh_env
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SECRET = "x7#Qm2!vR9pL4zT8wK1nB6yH3sD5fG0jC2eA7uI9oP4lM8qW1rE6tY3"
@@ -26,11 +26,7 @@ HOSTS = "concord.example.gov.uk"
 
 def clean_env(**variables: str) -> dict[str, str]:
     """The environment of a fresh process with no Concord or Django setting but `variables`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CONCORD_", "DJANGO_", "PYTEST")) and k not in ("DATABASE_URL",)
-    }
+    env = fresh_env()
     env.update(DJANGO_SETTINGS_MODULE="concord.settings", CONCORD_VAR_DIR=str(BASE_DIR / "var"))
     env.update(variables)
     return env

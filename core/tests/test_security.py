@@ -4,7 +4,6 @@ and the end of access for the people of a council that has left the partnership.
 from __future__ import annotations
 
 import datetime
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from core.tenancy.auth import ConcordTokenAuthentication
 from core.tenancy.models import Membership, User
 from core.tenancy.scoping import system_scope
 from core.testing.cast import PASSWORD
+from core.testing.migrated import fresh_env
 from core.testing.sample.models import Pact, Room
 
 pytestmark = pytest.mark.django_db
@@ -177,11 +177,7 @@ def test_throttling_works_with_the_concord_backend(cast):
 
 def production_env(**extra: str) -> dict[str, str]:
     """An environment for a fresh Python process in production mode."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CONCORD_", "DJANGO_", "PYTEST")) and k != "DATABASE_URL"
-    }
+    env = fresh_env()
     env.update(
         DJANGO_SETTINGS_MODULE="concord.settings",
         CONCORD_ENV="production",

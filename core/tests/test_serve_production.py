@@ -23,6 +23,7 @@ from django.core.management import CommandError, call_command
 
 from core import gunicorn_conf
 from core.management.commands import serve
+from core.testing.migrated import fresh_env
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SECRET = "x7#Qm2!vR9pL4zT8wK1nB6yH3sD5fG0jC2eA7uI9oP4lM8qW1rE6tY3"
@@ -160,11 +161,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def test_the_production_server_serves_pages_static_files_and_health_checks(
     tmp_path, migrated_sqlite
 ):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CONCORD_", "DJANGO_", "PYTEST")) and k != "DATABASE_URL"
-    }
+    env = fresh_env()
     env.update(
         CONCORD_SECRET_KEY=SECRET,
         CONCORD_ALLOWED_HOSTS="127.0.0.1",

@@ -6,7 +6,6 @@ test database cannot be opened by another process)."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from core.jobs import WORKER_LOST, import_folder, keep_upload, run_import_job
 from core.models import ImportJob, JobStatus, WorkerHeartbeat
 from core.tenancy.scoping import system_scope
 from core.testing.cast import make_cast
+from core.testing.migrated import fresh_env
 from core.testing.sample.models import Room
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -38,9 +38,7 @@ def worker_env(media: Path) -> dict[str, str]:
     at = f"{user}{password}@" if user else ""
     host = settings["HOST"] or "127.0.0.1"
     port = f":{settings['PORT']}" if settings["PORT"] else ""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("CONCORD_", "DJANGO_", "PYTEST"))
-    }
+    env = fresh_env()  # DATABASE_URL is set below
     env.update(
         CONCORD_ENV="development",
         DJANGO_SETTINGS_MODULE="concord.test_settings",  # the sample app's rooms
