@@ -49,6 +49,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
 import concord.wsgi  # noqa: E402, F401
+from core.heap import freeze_what_is_loaded  # noqa: E402
 
 # isort: split
 import desk_data  # noqa: E402
@@ -464,6 +465,9 @@ def main() -> None:
         return
     call_command("migrate", verbosity=0)
     desk = desk_data.fill(args.tickets, args.partners)
+    # The server's process starts with what it loaded frozen out of the collector's walks
+    # (concord.wsgi); so does this one, its migrations and its filling included.
+    freeze_what_is_loaded()
     out: dict[str, Any] = {"lists": [], "creation": None, "retiming": []}
     if args.only in ("", "lists"):
         out["lists"] = reading(desk, args.repeat)

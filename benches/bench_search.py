@@ -37,6 +37,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 import concord.wsgi  # noqa: E402, F401
+from core.heap import freeze_what_is_loaded  # noqa: E402
 
 # isort: split
 import desk_data  # noqa: E402
@@ -173,6 +174,9 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     made, requesters = fill(args.tickets, args.partners)
+    # The server's process starts with what it loaded frozen out of the collector's walks
+    # (concord.wsgi); so does this one, its migrations and its filling included.
+    freeze_what_is_loaded()
     first = made[0]
     readers = [
         ("agent (every council)", person("bench.searcher", ServiceRole.AGENT), None),
