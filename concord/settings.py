@@ -273,7 +273,7 @@ else:
             "BACKEND": (
                 "django_tasks.backends.immediate.ImmediateBackend"
                 if TESTING or env_bool("CONCORD_TASKS_IMMEDIATE")
-                else "django_tasks_db.DatabaseBackend"
+                else "core.queueing.DatabaseQueue"
             )
         }
     }

@@ -13,7 +13,9 @@ core.models.ImmutableRowsQuerySet), and `insert_saved` what a new record's ``sav
 (core.tenancy.records.ConcordModel._do_insert), when a call is of the shape they cover: new
 rows (no id of their own) of a model whose id the database gives, plain values (no
 expressions), a database that returns the ids of the rows it inserts (SQLite 3.35 and
-PostgreSQL). Any other call is left to Django, as before (decision 0045).
+PostgreSQL). `insert_given` is the same for rows that bring their own ids (a UUID the
+model's default gives, as a job's row: core.queueing.DatabaseQueue). Any other call is left to
+Django, as before (decision 0045).
 """
 
 from __future__ import annotations
@@ -66,6 +68,25 @@ def insert_new(model: Any, objs: list[Any], using: str) -> bool:
     return True
 
 
+def insert_given(model: Any, objs: list[Any], using: str) -> bool:
+    """Insert `objs`, new instances of `model` that hold their own ids (a model whose id is
+    not the database's to give: a UUID), in one statement: no ``save()``, no signals. False,
+    having written nothing, for a call this does not cover."""
+    if not objs or len(objs) > MOST_ROWS or any(obj.pk is None for obj in objs):
+        return False
+    entry = _statement(model, len(objs), using, given=True)
+    if entry is _UNSUITED:
+        return False
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    if _run(entry, objs, using) is None:
+        return False
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = using
+    return True
+
+
 def insert_saved(obj: Any, using: str, fields: list[Any], returning: list[Any]) -> Any:
     """The returned values of inserting `obj` as ``Model.save()`` inserts it (`fields` given
     values, `returning` read back: what Django's ``_save_table`` asks ``_do_insert`` for), or
@@ -78,23 +99,25 @@ def insert_saved(obj: Any, using: str, fields: list[Any], returning: list[Any]) 
     return _run(entry, [obj], using)
 
 
-def _statement(model: Any, count: int, using: str) -> Any:
-    """The compiled insert of `count` new rows of `model` on `using`, kept on the connection."""
+def _statement(model: Any, count: int, using: str, *, given: bool = False) -> Any:
+    """The compiled insert of `count` new rows of `model` on `using`, kept on the connection;
+    `given`: rows that hold their own ids."""
     if model._meta.parents:
         return _UNSUITED
     connection = connections[using]
     cache = connection.__dict__.setdefault("_concord_inserts", {})
-    key = (model, count)
+    key = (model, count, given)
     entry = cache.get(key)
     if entry is None:
-        entry = cache[key] = _compile(model, count, connection)
+        compile_ = _compile_given if given else _compile
+        entry = cache[key] = compile_(model, count, connection)
     return entry
 
 
 def _run(entry: _Statement, objs: list[Any], using: str) -> list[Any] | None:
     """The rows `entry`'s statement returns for `objs`, their values prepared as the ORM
     prepares them; None, having sent nothing, when a value is an expression."""
-    sql, fields, _returning, converters, compiler, by_column = entry
+    sql, fields, returning, converters, compiler, by_column = entry
     connection = connections[using]
     params: list[Any] = []
     for obj in objs:
@@ -109,6 +132,8 @@ def _run(entry: _Statement, objs: list[Any], using: str) -> list[Any] | None:
         params = [params[column::width] for column in range(width)]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(sql, params)
+        if not returning:  # rows that brought their own ids: nothing comes back
+            return [() for _obj in objs]
         rows = cursor.fetchall()
     if len(rows) != len(objs):  # pragma: no cover - the database returned what it inserted
         raise RuntimeError(f"{len(objs)} rows inserted, {len(rows)} returned")
@@ -152,3 +177,29 @@ def _compile(model: Any, count: int, connection: Any) -> Any:
         return _UNSUITED
     cols = [field.get_col(opts.db_table) for field in returning]
     return _Statement(sql, fields, returning, compiler.get_converters(cols), compiler, by_column)
+
+
+def _compile_given(model: Any, count: int, connection: Any) -> Any:
+    """The `_Statement` inserting `count` new rows of `model` that hold their own ids, every
+    column given and nothing read back; `_UNSUITED` where the database would give a value
+    (an id of its own, a returned column) or a field writes its own placeholder."""
+    opts = model._meta
+    if opts.order_with_respect_to is not None or opts.db_returning_fields:
+        return _UNSUITED
+    if opts.auto_field is not None or getattr(opts.pk, "db_returning", False):
+        return _UNSUITED
+    fields = [f for f in opts.local_concrete_fields if not f.generated]
+    if any(getattr(field, "get_placeholder", None) is not None for field in fields):
+        return _UNSUITED
+    query = InsertQuery(model)
+    query.insert_values(fields, [model() for _ in range(count)], raw=True)
+    compiler = query.get_compiler(connection=connection)
+    statements = compiler.as_sql()
+    if len(statements) != 1:
+        return _UNSUITED
+    sql, params = statements[0]
+    by_column = count > 1 and "UNNEST(" in sql and len(params) == len(fields)
+    by_column = by_column and all(isinstance(p, list) and len(p) == count for p in params)
+    if not by_column and len(params) != len(fields) * count:
+        return _UNSUITED
+    return _Statement(sql, fields, [], None, compiler, by_column)

@@ -4,6 +4,7 @@ another shape is left to Django."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Upper
 from django.db.models.sql.compiler import SQLInsertCompiler
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
 from core.models import ChangeRecord, ChangeRecordPartner
 from core.tenancy import inserts
@@ -134,3 +136,53 @@ def test_a_record_saved_is_inserted_as_django_would_with_a_statement_built_once(
         djangos = made(3)
         assert calls  # Django built its statement
     assert ours == again == djangos
+
+
+def job(n: int) -> DBTaskResult:
+    """A job's row, which brings its own id (a UUID) as django_tasks_db writes it."""
+    return DBTaskResult(
+        id=uuid.uuid4(),
+        args_kwargs={"args": [n], "kwargs": {"reference": f"INC{n:07d}", "none": None}},
+        priority=n,
+        task_path="servicedesk.jobs.send",
+        queue_name="default",
+        run_after=datetime(2026, 12, 6, 9, n, tzinfo=UTC),
+        backend_name="default",
+    )
+
+
+def jobs_stored(ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
+    names = [f.attname for f in DBTaskResult._meta.concrete_fields]
+    names = [n for n in names if n not in ("id", "enqueued_at")]
+    rows = DBTaskResult.objects.filter(id__in=ids).order_by("priority")
+    return list(rows.values_list(*names))
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_rows_bringing_their_own_ids_are_those_django_writes_built_once(monkeypatch, count):
+    ours = [job(n) for n in range(count)]
+    assert inserts.insert_given(DBTaskResult, ours, connection.alias)
+    assert all(not row._state.adding and row._state.db == connection.alias for row in ours)
+    djangos = [job(n) for n in range(count)]
+    DBTaskResult.objects.bulk_create(djangos)
+    assert jobs_stored([r.id for r in ours]) == jobs_stored([r.id for r in djangos])
+    assert DBTaskResult.objects.filter(id__in=[r.id for r in ours], enqueued_at__isnull=False)
+
+    calls = counted_compiles(monkeypatch)
+    again = [job(n) for n in range(count)]
+    with CaptureQueriesContext(connection) as queries:
+        assert inserts.insert_given(DBTaskResult, again, connection.alias)
+    assert calls == [] and len(queries) == 1
+    assert jobs_stored([r.id for r in again]) == jobs_stored([r.id for r in ours])
+
+
+def test_rows_without_ids_or_ids_the_database_gives_are_not_given(cast):
+    idless = job(1)
+    idless.id = None
+    assert not inserts.insert_given(DBTaskResult, [idless], connection.alias)
+    numbered = record(cast, 5)
+    numbered.pk = 10**9
+    assert not inserts.insert_given(ChangeRecord, [numbered], connection.alias)
+    assert not inserts.insert_given(DBTaskResult, [], connection.alias)
+    assert not DBTaskResult.objects.exists()
+    assert not ChangeRecord.objects.unscoped(WRITTEN).filter(pk=10**9).exists()
