@@ -134,19 +134,122 @@ def attach_related(
                 field.remote_field.set_cached_value(obj, row)
 
 
+#: Numbers of keys the related reads are compiled for: a read's keys are made up to the next
+#: (the last key repeated), so that a page's reads use a few statements, each built once.
+#: More keys than the last are read through the ORM.
+KEY_COUNTS = (1, 2, 4, 8, 16, 32, 64)
+
+
 def _read(
     model: Any, target: str, keys: set[Any], rests: list[str], defer: list[str] | None
 ) -> dict[Any, Any]:
-    manager = model._default_manager
-    queryset = manager.all()
+    """The records of `model` whose `target` is among `keys`, with `rests` joined and `defer`
+    deferred, by their `target`: through a statement compiled once where `_reader` can build
+    one, else through the ORM."""
+    if 0 < len(keys) <= KEY_COUNTS[-1]:
+        size = next(count for count in KEY_COUNTS if count >= len(keys))
+        reader = _reader(model, target, tuple(rests), tuple(defer or ()), size)
+        if reader is not None:
+            ordered = sorted(keys)
+            found = reader.read([*ordered, *[ordered[-1]] * (size - len(ordered))])
+            return {getattr(obj, target): obj for obj in found}
+    rows = _related_rows(model, target, keys, rests, defer)
+    return {getattr(obj, target): obj for obj in rows}
+
+
+def _related_rows(
+    model: Any, target: str, keys: Iterable[Any], rests: Iterable[str], defer: Iterable[str] | None
+) -> QuerySet[Any]:
+    queryset = model._default_manager.all()
     if hasattr(queryset, "unscoped"):
         queryset = queryset.unscoped(REASON)
     if rests:
         queryset = queryset.select_related(*rests)
     if defer:
         queryset = queryset.defer(*defer)
-    rows = queryset.filter(**{f"{target}__in": keys}).order_by()
-    return {getattr(obj, target): obj for obj in rows}
+    return queryset.filter(**{f"{target}__in": list(keys)}).order_by()
+
+
+class _Reader:
+    """The ORM's statement reading related records by `size` keys, compiled once, and what
+    Django's model iterable needs to make records of its rows (with their joined records)."""
+
+    def __init__(
+        self, compiler: Any, sql: str, params: list[Any], slots: list[int], field: Any
+    ) -> None:
+        from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+
+        self.compiler, self.sql, self.params, self.slots = compiler, sql, params, slots
+        self.field = field  # the keys' field, which prepares each key as the ORM would
+        select, klass_info = compiler.select, compiler.klass_info
+        self.model = klass_info["model"]
+        first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.own = slice(first, last)
+        self.names = [column[0].target.attname for column in select[first:last]]
+        self.populators = get_related_populators(klass_info, select, compiler.using)
+        self.converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+
+    def read(self, keys: list[Any]) -> list[Any]:
+        connection = self.compiler.connection
+        params = list(self.params)
+        for position, key in zip(self.slots, keys, strict=True):
+            params[position] = self.field.get_db_prep_value(key, connection, prepared=False)
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows: Any = cursor.fetchall()
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        using, found = self.compiler.using, []
+        for row in rows:
+            obj = self.model.from_db(using, self.names, row[self.own])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found
+
+
+def _reader(
+    model: Any, target: str, rests: tuple[str, ...], defer: tuple[str, ...], size: int
+) -> _Reader | None:
+    """The compiled read of `size` keys, kept on the connection; None where the keys' field is
+    not a number (the markers that find the keys among the parameters are numbers)."""
+    from django.db import connections, router
+
+    connection = connections[router.db_for_read(model)]
+    cache = connection.__dict__.setdefault("_concord_related", {})
+    key = (model, target, rests, defer, size)
+    if key not in cache:
+        cache[key] = _compile_reader(model, target, rests, defer, size, connection)
+    return cache[key]
+
+
+def _compile_reader(
+    model: Any,
+    target: str,
+    rests: tuple[str, ...],
+    defer: tuple[str, ...],
+    size: int,
+    connection: Any,
+) -> _Reader | None:
+    field = model._meta.get_field(target)
+    if field.get_internal_type() not in ("AutoField", "BigAutoField", "IntegerField"):
+        return None
+    markers = [-(2**62) - number for number in range(size)]
+    queryset = _related_rows(model, target, markers, rests, defer)
+    check = getattr(queryset, "_check_scope", None)
+    if check is not None:
+        check()  # the reason it reads unscoped, stated once as the ORM's read states it each time
+    compiler = queryset.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    params = list(params)
+    slots = []
+    for marker in markers:
+        prepared = field.get_db_prep_value(marker, connection, prepared=False)
+        positions = [n for n, value in enumerate(params) if value == prepared]
+        if len(positions) != 1:
+            return None
+        slots.append(positions[0])
+    return _Reader(compiler, sql, params, slots, field)
 
 
 def without_bookkeeping(queryset: Any, related: Any = (), own: bool = False) -> Any:

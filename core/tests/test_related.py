@@ -102,3 +102,60 @@ def test_relations_to_the_same_model_are_read_in_one_query(cast):
     assert plain[1].contact is None
     # The same person, reached through either relation, is one record.
     assert plain[0].contact is plain[1].requester
+
+
+def _fields(obj):
+    """A record's loaded values and those of the records joined to it."""
+    loaded = {name: value for name, value in obj.__dict__.items() if not name.startswith("_")}
+    joined = {
+        name: _fields(value)
+        for name, value in obj._state.fields_cache.items()
+        if value is not None
+    }
+    return loaded, joined, sorted(obj.get_deferred_fields())
+
+
+@pytest.mark.parametrize("count", [1, 3, 5, 64, 65])
+def test_related_reads_give_the_orms_records_with_statements_built_once(cast, monkeypatch, count):
+    """The compiled read (core.related._read) against the ORM's own, for key counts on and
+    between its sizes and beyond the last, with a join below and a deferred column."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from core import related
+
+    with system_scope("test data"):
+        office = RoomType.objects.create(name="Office")
+        rooms = [
+            Room.objects.create(partner=cast.wcc, code=f"R{n}", name=f"R{n}", room_type=office)
+            for n in range(count)
+        ]
+    keys = {room.pk for room in rooms}
+    rests, defer = ["partner"], ["created_at", "partner__updated_at"]
+    with system_scope("the ORM's own read"):
+        orms = {r.pk: r for r in related._related_rows(Room, "id", keys, rests, defer)}
+    ours = related._read(Room, "id", keys, rests, defer)
+    assert sorted(ours) == sorted(keys)
+    assert {pk: _fields(r) for pk, r in ours.items()} == {pk: _fields(r) for pk, r in orms.items()}
+    assert ours[rooms[0].pk].partner.code == "wcc"
+
+    compiled: list[int] = []
+    original = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        compiled.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    with CaptureQueriesContext(connection) as captured:
+        again = related._read(Room, "id", keys, rests, defer)
+    assert sorted(again) == sorted(keys) and len(captured) == 1
+    # Built once a connection and size; more keys than the last size go through the ORM.
+    assert compiled == ([] if count <= related.KEY_COUNTS[-1] else [1])
+
+
+def test_a_key_that_is_not_a_number_is_read_through_the_orm(cast):
+    from core import related
+
+    assert related._reader(Partner, "code", (), (), 2) is None
+    found = related._read(Partner, "code", {"wcc", "rbkc"}, [], [])
+    assert sorted(found) == ["rbkc", "wcc"]

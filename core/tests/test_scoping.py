@@ -305,6 +305,10 @@ UNGUARDED = {
             "inserts the new rows of a save or bulk_create with the statement Django compiled "
             "once (INSERT only, never a read)"
         ),
+        "core/related.py": (
+            "reads the related records of a page of visible rows by key, unscoped as its ORM "
+            "read says, with the statement the ORM compiled once"
+        ),
         "core/tenancy/access.py": (
             "runs the signed-in person's own row and memberships (people: not a scoped model) "
             "with the statement the ORM compiled once"
