@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import is_password_usable
 from django.contrib.contenttypes.models import ContentType
+from django.db import router
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
@@ -27,6 +28,7 @@ from django.utils.text import capfirst
 
 from core.context import current_actor, current_moment
 from core.models import Attachment, ChangeAction, ChangeRecord, ChangeRecordPartner
+from core.tenancy.inserts import insert_with_links
 from core.tenancy.models import Membership
 from core.tenancy.records import (
     AudienceCouncil,
@@ -74,10 +76,15 @@ def _write_change(
         changed_fields=_diff(before, after),
     )
     # Written as a bulk write of one row: in a statement compiled once (core.tenancy.inserts),
-    # without `save()`'s signals, which no one hears for a change record.
+    # without `save()`'s signals, which no one hears for a change record. On PostgreSQL the
+    # record and its councils go in one statement.
+    ids = sorted(set(partner_ids))
+    using = router.db_for_write(ChangeRecord)
+    if insert_with_links(record, ChangeRecordPartner, "change", "partner", ids, using):
+        return record
     ChangeRecord.objects.unscoped("a change record written").bulk_create([record])
     ChangeRecordPartner.objects.bulk_create(
-        [ChangeRecordPartner(change=record, partner_id=pid) for pid in sorted(set(partner_ids))]
+        [ChangeRecordPartner(change=record, partner_id=pid) for pid in ids]
     )
     return record
 

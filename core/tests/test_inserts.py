@@ -186,3 +186,32 @@ def test_rows_without_ids_or_ids_the_database_gives_are_not_given(cast):
     assert not inserts.insert_given(DBTaskResult, [], connection.alias)
     assert not DBTaskResult.objects.exists()
     assert not ChangeRecord.objects.unscoped(WRITTEN).filter(pk=10**9).exists()
+
+
+def test_a_record_and_its_links_go_in_one_statement_on_postgresql(cast):
+    changes = ChangeRecord.objects.unscoped(WRITTEN)
+    ours = record(cast, 6)
+    councils = sorted([cast.wcc.pk, cast.rbkc.pk])
+    with CaptureQueriesContext(connection) as queries:
+        done = inserts.insert_with_links(
+            ours, ChangeRecordPartner, "change", "partner", councils, connection.alias
+        )
+    if connection.vendor != "postgresql":
+        # Elsewhere the caller writes the two itself (core.changelog): nothing was written.
+        assert not done and queries.captured_queries == [] and ours.pk is None
+        return
+    assert done and len(queries) == 1 and "WITH" in queries[0]["sql"]
+    assert ours.pk is not None and not ours._state.adding
+    djangos = record(cast, 6)
+    QuerySet.bulk_create(changes, [djangos])
+    assert stored([ours.pk]) == stored([djangos.pk])
+    links = ChangeRecordPartner.objects.filter(change_id=ours.pk).order_by("partner_id")
+    assert list(links.values_list("partner_id", flat=True)) == councils
+    # No councils, or a record with an id of its own: left to the caller.
+    assert not inserts.insert_with_links(
+        record(cast, 7), ChangeRecordPartner, "change", "partner", [], connection.alias
+    )
+    assert not inserts.insert_with_links(
+        ours, ChangeRecordPartner, "change", "partner", councils, connection.alias
+    )
+    assert ChangeRecordPartner.objects.filter(change_id=ours.pk).count() == 2
