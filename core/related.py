@@ -137,7 +137,7 @@ def attach_related(
 #: Numbers of keys the related reads are compiled for: a read's keys are made up to the next
 #: (the last key repeated), so that a page's reads use a few statements, each built once.
 #: More keys than the last are read through the ORM.
-KEY_COUNTS = (1, 2, 4, 8, 16, 32, 64)
+KEY_COUNTS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
 
 def _read(

@@ -108,14 +108,12 @@ def _fields(obj):
     """A record's loaded values and those of the records joined to it."""
     loaded = {name: value for name, value in obj.__dict__.items() if not name.startswith("_")}
     joined = {
-        name: _fields(value)
-        for name, value in obj._state.fields_cache.items()
-        if value is not None
+        name: _fields(value) for name, value in obj._state.fields_cache.items() if value is not None
     }
     return loaded, joined, sorted(obj.get_deferred_fields())
 
 
-@pytest.mark.parametrize("count", [1, 3, 5, 64, 65])
+@pytest.mark.parametrize("count", [1, 3, 5, 65, 257])
 def test_related_reads_give_the_orms_records_with_statements_built_once(cast, monkeypatch, count):
     """The compiled read (core.related._read) against the ORM's own, for key counts on and
     between its sizes and beyond the last, with a join below and a deferred column."""
