@@ -116,9 +116,9 @@ def insert_with_links(
         rows = cursor.fetchall()
     if len(rows) != len(others):  # pragma: no cover - the database returned what it inserted
         raise RuntimeError(f"{len(others)} links inserted, {len(rows)} returned")
-    (value,) = entry.returning
+    (id_field,) = entry.returning
     converted = _run_converters(entry, [(rows[0][0],)])
-    setattr(obj, value.attname, converted[0][0])
+    setattr(obj, id_field.attname, converted[0][0])
     obj._state.adding = False
     obj._state.db = using
     return True
@@ -139,6 +139,8 @@ def _links_statement(
 def _compile_links(
     entry: _Statement, link_model: Any, to_obj: str, to_other: str, connection: Any
 ) -> str | None:
+    """`entry`'s insert as a common table expression, and the links' insert reading its id;
+    None when `link_model` holds more than its id and the two fields."""
     opts = link_model._meta
     ours, theirs = opts.get_field(to_obj), opts.get_field(to_other)
     written = [f for f in opts.local_concrete_fields if f is not opts.auto_field]
