@@ -236,9 +236,7 @@ def _compile_reader(
         return None
     markers = [-(2**62) - number for number in range(size)]
     queryset = _related_rows(model, target, markers, rests, defer)
-    check = getattr(queryset, "_check_scope", None)
-    if check is not None:
-        check()  # the reason it reads unscoped, stated once as the ORM's read states it each time
+    # A scoped model's query checks its scope (the unscoped reason) as it is compiled, here once.
     compiler = queryset.query.get_compiler(connection=connection)
     sql, params = compiler.as_sql()
     params = list(params)

@@ -246,20 +246,10 @@ def _compile(model: Any, count: int, connection: Any) -> Any:
         return _UNSUITED
     if any(getattr(field, "get_placeholder", None) is not None for field in fields):
         return _UNSUITED
-    query = InsertQuery(model)
-    query.insert_values(fields, [model() for _ in range(count)], raw=True)
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = returning
-    statements = compiler.as_sql()
-    if len(statements) != 1 or compiler.returning_params:
+    built = _built(model, fields, count, returning, connection)
+    if built is None:
         return _UNSUITED
-    sql, params = statements[0]
-    # One value a field and row, or (Django's several rows on PostgreSQL, ``UNNEST``) one list
-    # of the rows' values a field.
-    by_column = count > 1 and "UNNEST(" in sql and len(params) == len(fields)
-    by_column = by_column and all(isinstance(p, list) and len(p) == count for p in params)
-    if not by_column and len(params) != len(fields) * count:
-        return _UNSUITED
+    sql, compiler, by_column = built
     cols = [field.get_col(opts.db_table) for field in returning]
     return _Statement(sql, fields, returning, compiler.get_converters(cols), compiler, by_column)
 
@@ -276,15 +266,32 @@ def _compile_given(model: Any, count: int, connection: Any) -> Any:
     fields = [f for f in opts.local_concrete_fields if not f.generated]
     if any(getattr(field, "get_placeholder", None) is not None for field in fields):
         return _UNSUITED
+    built = _built(model, fields, count, [], connection)
+    if built is None:
+        return _UNSUITED
+    sql, compiler, by_column = built
+    return _Statement(sql, fields, [], None, compiler, by_column)
+
+
+def _built(
+    model: Any, fields: list[Any], count: int, returning: list[Any], connection: Any
+) -> tuple[str, Any, bool] | None:
+    """Django's statement inserting `count` rows of `model` with values for `fields`, reading
+    back `returning`: its SQL, its compiler, and whether the values go a column at a time;
+    None where the statement would not take one value a field and row."""
     query = InsertQuery(model)
     query.insert_values(fields, [model() for _ in range(count)], raw=True)
     compiler = query.get_compiler(connection=connection)
+    if returning:
+        compiler.returning_fields = returning
     statements = compiler.as_sql()
-    if len(statements) != 1:
-        return _UNSUITED
+    if len(statements) != 1 or compiler.returning_params:
+        return None
     sql, params = statements[0]
+    # One value a field and row, or (Django's several rows on PostgreSQL, ``UNNEST``) one list
+    # of the rows' values a field.
     by_column = count > 1 and "UNNEST(" in sql and len(params) == len(fields)
     by_column = by_column and all(isinstance(p, list) and len(p) == count for p in params)
     if not by_column and len(params) != len(fields) * count:
-        return _UNSUITED
-    return _Statement(sql, fields, [], None, compiler, by_column)
+        return None
+    return sql, compiler, by_column

@@ -47,6 +47,21 @@ def development_env(folder: Path) -> dict[str, str]:
     return env
 
 
+def run_python(
+    args: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """This interpreter run with `args` in the checkout, in `env`, its output captured."""
+    return subprocess.run(  # noqa: S603 - this interpreter, in this checkout
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def _migrate(folder: Path) -> None:
     env = development_env(folder)
     done = subprocess.run(  # noqa: S603 - this checkout's manage.py

@@ -7,11 +7,9 @@ Run in a fresh interpreter, since the test process has frozen and tuned its own 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from core.testing.migrated import fresh_env
+from core.testing.migrated import development_env, run_python
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -55,21 +53,7 @@ print(json.dumps({
 
 
 def test_the_server_process_starts_frozen_with_its_url_tables_and_rare_young_passes(tmp_path):
-    env = fresh_env()
-    env.update(
-        CONCORD_ENV="development",
-        CONCORD_VAR_DIR=str(tmp_path),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'concord.sqlite3'}",
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_python(["-c", SCRIPT], development_env(tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["frozen"] > 100_000

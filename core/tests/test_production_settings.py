@@ -8,8 +8,6 @@ Python process with the environment it needs.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from core.checks import check_https_protections
-from core.testing.migrated import fresh_env
+from core.testing.migrated import fresh_env, run_python
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SECRET = "x7#Qm2!vR9pL4zT8wK1nB6yH3sD5fG0jC2eA7uI9oP4lM8qW1rE6tY3"
@@ -32,25 +30,13 @@ def clean_env(**variables: str) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def read_settings(env: dict[str, str], *names: str, before: str = "pass") -> list[str]:
     """The values of settings `names`, printed by a fresh process (after running `before`)."""
     script = (
         f"{before}; import django; django.setup(); from django.conf import settings as s; "
         f"print(*[repr(getattr(s, n, None)) for n in {list(names)!r}], sep='|')"
     )
-    result = run(["-c", script], env)
+    result = run_python(["-c", script], env)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().split("|")
 
@@ -66,7 +52,7 @@ def test_with_no_environment_named_concord_runs_as_production():
 
 @pytest.mark.parametrize("command", ["check", "migrate", "makemigrations"])
 def test_with_no_environment_named_a_command_refuses_to_start_without_its_secrets(command):
-    result = run(["manage.py", command], clean_env())
+    result = run_python(["manage.py", command], clean_env())
     assert result.returncode != 0
     # Said plainly, with the way to development mode, not as a traceback.
     assert result.stderr.startswith("concord: CONCORD_SECRET_KEY must be set"), result.stderr
@@ -123,12 +109,12 @@ def test_a_protection_switched_off_in_production_is_reported_at_start_up(
 ):
     env = production(**{variable: value})
     # Every command and server start runs the ordinary checks: the warning is among them.
-    result = run(["manage.py", "check"], env)
+    result = run_python(["manage.py", "check"], env)
     assert result.returncode == 0, result.stderr
     output = result.stdout + result.stderr
     assert check_id in output and variable in output
     # The deployment check says it once, in Concord's words, not again in Django's.
-    result = run(["manage.py", "check", "--deploy"], env)
+    result = run_python(["manage.py", "check", "--deploy"], env)
     output = result.stdout + result.stderr
     assert output.count(check_id) == 1 and django_id not in output
     assert "WARNINGS" in output
@@ -154,20 +140,20 @@ IS_SECURE = (
 def test_the_proxys_https_header_is_not_believed_by_default():
     env = production()
     assert read_settings(env, "SECURE_PROXY_SSL_HEADER") == ["None"]
-    result = run(["-c", f"import django; django.setup(); {IS_SECURE}"], env)
+    result = run_python(["-c", f"import django; django.setup(); {IS_SECURE}"], env)
     assert result.stdout.strip() == "False", result.stderr
 
 
 def test_the_proxys_https_header_is_believed_once_named():
     env = production(CONCORD_PROXY_HTTPS_HEADER="X-Forwarded-Proto")
     assert read_settings(env, "SECURE_PROXY_SSL_HEADER") == ["('HTTP_X_FORWARDED_PROTO', 'https')"]
-    result = run(["-c", f"import django; django.setup(); {IS_SECURE}"], env)
+    result = run_python(["-c", f"import django; django.setup(); {IS_SECURE}"], env)
     assert result.stdout.strip() == "True", result.stderr
 
 
 def test_a_proxy_header_that_is_not_a_header_name_is_refused():
     variable = "CONCORD_PROXY_HTTPS_HEADER"
-    result = run(["manage.py", "check"], production(**{variable: "true; X-Other"}))
+    result = run_python(["manage.py", "check"], production(**{variable: "true; X-Other"}))
     assert result.returncode != 0
     assert f"{variable} must be the name of one header" in result.stderr
 
@@ -182,13 +168,17 @@ def test_no_proxy_is_trusted_unless_named():
 
 
 def test_a_trusted_proxy_that_is_not_an_address_is_refused():
-    result = run(["manage.py", "check"], production(CONCORD_TRUSTED_PROXIES="10.0.0.5,proxy.local"))
+    result = run_python(
+        ["manage.py", "check"], production(CONCORD_TRUSTED_PROXIES="10.0.0.5,proxy.local")
+    )
     assert result.returncode != 0
     assert "CONCORD_TRUSTED_PROXIES must list IP addresses or networks" in result.stderr
     assert "'proxy.local'" in result.stderr
 
 
 def test_the_old_client_address_header_setting_is_refused_not_ignored():
-    result = run(["manage.py", "check"], production(CONCORD_PROXY_CLIENT_IP_HEADER="X-Real-IP"))
+    result = run_python(
+        ["manage.py", "check"], production(CONCORD_PROXY_CLIENT_IP_HEADER="X-Real-IP")
+    )
     assert result.returncode != 0
     assert "CONCORD_TRUSTED_PROXIES" in result.stderr

@@ -4,8 +4,6 @@ and the end of access for the people of a council that has left the partnership.
 from __future__ import annotations
 
 import datetime
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ from core.tenancy.auth import ConcordTokenAuthentication
 from core.tenancy.models import Membership, User
 from core.tenancy.scoping import system_scope
 from core.testing.cast import PASSWORD
-from core.testing.migrated import fresh_env
+from core.testing.migrated import fresh_env, run_python
 from core.testing.sample.models import Pact, Room
 
 pytestmark = pytest.mark.django_db
@@ -185,18 +183,6 @@ def production_env(**extra: str) -> dict[str, str]:
         **extra,
     )
     return env
-
-
-def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 SETUP = ["-c", "import django; django.setup(); print('started')"]
