@@ -12,7 +12,7 @@ from core.testing.cast import Cast, make_cast
 # The generic families' pinned query counts: --repin-queries (make pin-queries) rewrites them;
 # a real SMTP server on loopback for email tests (smtp_server), a real IMAP server (imap_server),
 # headless chromium (browser), a migrated database file (migrated_sqlite), and a test server
-# that answers without Nagle's delay.
+# that answers without Nagle's delay; a count of queries that starts with nothing waiting.
 pytest_plugins = [
     "core.testing.live_server",
     "core.testing.families.pins",
@@ -20,6 +20,7 @@ pytest_plugins = [
     "core.testing.imap",
     "core.testing.browser",
     "core.testing.migrated",
+    "core.testing.waiting",
 ]
 
 

@@ -159,6 +159,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with the inserts no one reads back sent with the transaction's next
+    # statement (core/postgresql/base.py, decision 0047).
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
     # No just-in-time compilation: it pays off for long analytical queries, while Concord's are
     # short, and a plan estimated dear (full-text search ranking its matches) spent more time
     # compiling than running (58 of 307 ms; docs/decisions/0018-full-text-search.md).

@@ -24,5 +24,5 @@ WHITENOISE_AUTOREFRESH = True
 # A test database is thrown away: on PostgreSQL its commits (the migrations that build it, the
 # transactional tests and the flush after each) need not wait for the write-ahead log to reach
 # the disk. Nothing a test checks depends on that wait.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "core.postgresql":  # noqa: F405
     DATABASES["default"]["OPTIONS"]["options"] += " -c synchronous_commit=off"  # noqa: F405

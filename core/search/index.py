@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import router
 from django.db.models import BooleanField, Exists, ExpressionWrapper, IntegerField, OuterRef, Value
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
@@ -23,6 +24,7 @@ from core.search.declarations import (
     searchable_models,
     spec_of,
 )
+from core.tenancy.inserts import insert_later
 from core.tenancy.records import ConcordModel
 from core.tenancy.scoping import unlogged_write
 
@@ -179,7 +181,11 @@ def index_new_record(model: Any, record: Any) -> None:
         index_records(model, [record.pk])
         return
     content_type = ContentType.objects.get_for_model(model)
-    SearchEntry.objects.unscoped(UPKEEP).bulk_create(_entries_of(content_type, record.pk, doc))
+    entries = _entries_of(content_type, record.pk, doc)
+    # No one reads the new entries back in this transaction: on PostgreSQL they go with its
+    # next statement (core.tenancy.inserts.insert_later).
+    if not insert_later(SearchEntry, entries, router.db_for_write(SearchEntry)):
+        SearchEntry.objects.unscoped(UPKEEP).bulk_create(entries)
 
 
 def index_records(model: Any, pks: Iterable[Any]) -> None:

@@ -70,6 +70,29 @@ def insert_new(model: Any, objs: list[Any], using: str) -> bool:
     return True
 
 
+def insert_later(model: Any, objs: list[Any], using: str) -> bool:
+    """Insert `objs`, new instances of `model` whose ids no one reads back (a record's search
+    entries), as `insert_new` does; where the connection can keep writes for the transaction's
+    next statement (core.postgresql: one round trip for them all), they are kept, and their
+    ids stay None. False, having written nothing, for a call this does not cover."""
+    if not objs or len(objs) > MOST_ROWS or any(obj.pk is not None for obj in objs):
+        return False
+    connection = connections[using]
+    if getattr(connection, "write_later", None) is None or not connection.in_atomic_block:
+        return insert_new(model, objs, using)
+    entry = _statement(model, len(objs), using, later=True)
+    if entry is _UNSUITED:
+        return False
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    if _run(entry, objs, using) is None:
+        return False
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = using
+    return True
+
+
 def insert_given(model: Any, objs: list[Any], using: str) -> bool:
     """Insert `objs`, new instances of `model` that hold their own ids (a model whose id is
     not the database's to give: a UUID), in one statement: no ``save()``, no signals. False,
@@ -104,13 +127,24 @@ def insert_with_links(
     entry = _statement(type(obj), 1, using)
     if entry is _UNSUITED or entry.returning != [type(obj)._meta.pk]:
         return False
-    links = _links_statement(entry, link_model, to_obj, to_other, connection)
+    write_later = getattr(connection, "write_later", None)
+    later = write_later is not None and connection.in_atomic_block
+    links = _links_statement(entry, link_model, to_obj, to_other, connection, later=later)
     if links is None:
         return False
     obj._prepare_related_fields_for_save(operation_name="save")
     params = _prepared(entry.fields, [obj], connection)
     if params is None:
         return False
+    if later and write_later(links, [*params, list(others)]):  # type: ignore[misc]
+        # Sent with the transaction's next statement (core.postgresql); its id stays None.
+        obj._state.adding = False
+        obj._state.db = using
+        return True
+    if later:  # the connection could not keep it after all: sent now, reading the id back
+        links = _links_statement(entry, link_model, to_obj, to_other, connection)
+        if links is None:  # pragma: no cover - built as the one above
+            return False
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(links, [*params, list(others)])
         rows = cursor.fetchall()
@@ -125,22 +159,34 @@ def insert_with_links(
 
 
 def _links_statement(
-    entry: _Statement, link_model: Any, to_obj: str, to_other: str, connection: Any
+    entry: _Statement,
+    link_model: Any,
+    to_obj: str,
+    to_other: str,
+    connection: Any,
+    *,
+    later: bool = False,
 ) -> str | None:
     """The statement inserting `entry`'s row and its links, kept on the connection; None when
-    `link_model` is not a plain link."""
+    `link_model` is not a plain link. `later`: the statement reads nothing back."""
     cache = connection.__dict__.setdefault("_concord_inserts", {})
-    key = ("links", entry.sql, link_model, to_obj, to_other)
+    key = ("links", entry.sql, link_model, to_obj, to_other, later)
     if key not in cache:
-        cache[key] = _compile_links(entry, link_model, to_obj, to_other, connection)
+        cache[key] = _compile_links(entry, link_model, to_obj, to_other, connection, later)
     return cache[key]
 
 
 def _compile_links(
-    entry: _Statement, link_model: Any, to_obj: str, to_other: str, connection: Any
+    entry: _Statement,
+    link_model: Any,
+    to_obj: str,
+    to_other: str,
+    connection: Any,
+    later: bool = False,
 ) -> str | None:
-    """`entry`'s insert as a common table expression, and the links' insert reading its id;
-    None when `link_model` holds more than its id and the two fields."""
+    """`entry`'s insert as a common table expression, and the links' insert reading its id
+    (and returning the links' ids unless `later`); None when `link_model` holds more than its
+    id and the two fields."""
     opts = link_model._meta
     ours, theirs = opts.get_field(to_obj), opts.get_field(to_other)
     written = [f for f in opts.local_concrete_fields if f is not opts.auto_field]
@@ -153,8 +199,8 @@ def _compile_links(
         f"WITH new AS ({entry.sql}) "  # noqa: S608
         f"INSERT INTO {quote(opts.db_table)} ({quote(ours.column)}, {quote(theirs.column)}) "
         f"SELECT new.{quote(returned.column)}, other "
-        f"FROM new, UNNEST(%s::{theirs.db_type(connection)}[]) AS other "
-        f"RETURNING {quote(ours.column)}"
+        f"FROM new, UNNEST(%s::{theirs.db_type(connection)}[]) AS other"
+        + ("" if later else f" RETURNING {quote(ours.column)}")
     )
 
 
@@ -170,18 +216,23 @@ def insert_saved(obj: Any, using: str, fields: list[Any], returning: list[Any]) 
     return _run(entry, [obj], using)
 
 
-def _statement(model: Any, count: int, using: str, *, given: bool = False) -> Any:
+def _statement(
+    model: Any, count: int, using: str, *, given: bool = False, later: bool = False
+) -> Any:
     """The compiled insert of `count` new rows of `model` on `using`, kept on the connection;
-    `given`: rows that hold their own ids."""
+    `given`: rows that hold their own ids; `later`: new rows whose ids are not read back."""
     if model._meta.parents:
         return _UNSUITED
     connection = connections[using]
     cache = connection.__dict__.setdefault("_concord_inserts", {})
-    key = (model, count, given)
+    key = (model, count, given, later)
     entry = cache.get(key)
     if entry is None:
-        compile_ = _compile_given if given else _compile
-        entry = cache[key] = compile_(model, count, connection)
+        if given:
+            entry = _compile_given(model, count, connection)
+        else:
+            entry = _compile(model, count, connection, later=later)
+        cache[key] = entry
     return entry
 
 
@@ -197,9 +248,14 @@ def _run(entry: _Statement, objs: list[Any], using: str) -> list[Any] | None:
         # PostgreSQL's several rows: one array of values a column (``UNNEST``), as Django's.
         width = len(fields)
         params = [params[column::width] for column in range(width)]
+    if not returning:
+        write_later = getattr(connection, "write_later", None)
+        if write_later is not None and write_later(sql, params):
+            # Nothing comes back: sent with the transaction's next statement (core.postgresql).
+            return [() for _obj in objs]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if not returning:  # rows that brought their own ids: nothing comes back
+        if not returning:  # nothing comes back: rows with their own ids, or kept for later
             return [() for _obj in objs]
         rows = cursor.fetchall()
     if len(rows) != len(objs):  # pragma: no cover - the database returned what it inserted
@@ -227,10 +283,11 @@ def _run_converters(entry: _Statement, rows: list[Any]) -> list[Any]:
     return [tuple(row) for row in rows]
 
 
-def _compile(model: Any, count: int, connection: Any) -> Any:
-    """The `_Statement` inserting `count` new rows of `model`, from Django's compiler;
-    `_UNSUITED` where the statement would not be the same for every call (a field that writes
-    its own placeholder) or the database cannot return the rows it inserts."""
+def _compile(model: Any, count: int, connection: Any, *, later: bool = False) -> Any:
+    """The `_Statement` inserting `count` new rows of `model`, from Django's compiler (reading
+    nothing back if `later`); `_UNSUITED` where the statement would not be the same for every
+    call (a field that writes its own placeholder) or the database cannot return the rows it
+    inserts."""
     opts = model._meta
     features = connection.features
     if opts.order_with_respect_to is not None:
@@ -246,6 +303,8 @@ def _compile(model: Any, count: int, connection: Any) -> Any:
         return _UNSUITED
     if any(getattr(field, "get_placeholder", None) is not None for field in fields):
         return _UNSUITED
+    if later:
+        returning = []
     built = _built(model, fields, count, returning, connection)
     if built is None:
         return _UNSUITED

@@ -74,7 +74,11 @@ def old_style_change(cast: Any, room: Room) -> tuple[ChangeRecord, str]:
             room, SimpleUploadedFile("Floor plan.txt", b"Plan"), cast.wcc_lead, title=""
         )
         values = {**attachment.tracked_values(), "file": attachment.file.name}
-        record = _write_change(attachment, "create", None, values, [cast.wcc.pk])
+        _write_change(attachment, "create", None, values, [cast.wcc.pk])
+        # Read back: on PostgreSQL the record waited for the next statement, its id unknown.
+        record = ChangeRecord.objects.filter(
+            content_type__model="attachment", object_id=attachment.pk, after__file__isnull=False
+        ).get()
     return record, attachment.file.name
 
 

@@ -172,7 +172,8 @@ def test_rows_bringing_their_own_ids_are_those_django_writes_built_once(monkeypa
     again = [job(n) for n in range(count)]
     with CaptureQueriesContext(connection) as queries:
         assert inserts.insert_given(DBTaskResult, again, connection.alias)
-    assert calls == [] and len(queries) == 1
+    # On PostgreSQL the row waits for the transaction's next statement (core.postgresql).
+    assert calls == [] and len(queries) == (0 if keeps_writes() else 1)
     assert jobs_stored([r.id for r in again]) == jobs_stored([r.id for r in ours])
 
 
@@ -188,7 +189,12 @@ def test_rows_without_ids_or_ids_the_database_gives_are_not_given(cast):
     assert not ChangeRecord.objects.unscoped(WRITTEN).filter(pk=10**9).exists()
 
 
-def test_a_record_and_its_links_go_in_one_statement_on_postgresql(cast):
+def keeps_writes() -> bool:
+    """Whether the connection keeps inserts for the transaction's next statement."""
+    return getattr(connection, "write_later", None) is not None
+
+
+def test_a_record_and_its_links_go_in_one_statement_on_postgresql(cast, monkeypatch):
     changes = ChangeRecord.objects.unscoped(WRITTEN)
     ours = record(cast, 6)
     councils = sorted([cast.wcc.pk, cast.rbkc.pk])
@@ -200,11 +206,28 @@ def test_a_record_and_its_links_go_in_one_statement_on_postgresql(cast):
         # Elsewhere the caller writes the two itself (core.changelog): nothing was written.
         assert not done and queries.captured_queries == [] and ours.pk is None
         return
-    assert done and len(queries) == 1 and "WITH" in queries[0]["sql"]
-    assert ours.pk is not None and not ours._state.adding
+    # Kept for the transaction's next statement (core.postgresql), reading nothing back.
+    assert done and queries.captured_queries == [] and ours.pk is None
+    assert not ours._state.adding
+    (waiting,) = connection.waiting
+    assert waiting.startswith("WITH new AS (INSERT") and waiting.endswith(" AS other")
+    written = changes.get(actor_label="test 6")  # sent before the read, which finds it
+    assert connection.waiting == []
     djangos = record(cast, 6)
     QuerySet.bulk_create(changes, [djangos])
-    assert stored([ours.pk]) == stored([djangos.pk])
+    assert stored([written.pk]) == stored([djangos.pk])
+    links = ChangeRecordPartner.objects.filter(change_id=written.pk).order_by("partner_id")
+    assert list(links.values_list("partner_id", flat=True)) == councils
+
+    # Where nothing can wait (outside a transaction), one statement reads the id back.
+    monkeypatch.setattr(connection, "write_later", lambda sql, params: False)
+    ours = record(cast, 8)
+    with CaptureQueriesContext(connection) as queries:
+        assert inserts.insert_with_links(
+            ours, ChangeRecordPartner, "change", "partner", councils, connection.alias
+        )
+    assert len(queries) == 1 and "RETURNING" in queries[0]["sql"]
+    assert ours.pk is not None and not ours._state.adding
     links = ChangeRecordPartner.objects.filter(change_id=ours.pk).order_by("partner_id")
     assert list(links.values_list("partner_id", flat=True)) == councils
     # No councils, or a record with an id of its own: left to the caller.

@@ -305,6 +305,10 @@ UNGUARDED = {
             "inserts the new rows of a save or bulk_create with the statement Django compiled "
             "once (INSERT only, never a read)"
         ),
+        "core/postgresql/base.py": (
+            "sends the inserts kept for the transaction's next statement (written by the "
+            "callers of core.tenancy.inserts), in one round trip"
+        ),
         "core/related.py": (
             "reads the related records of a page of visible rows by key, unscoped as its ORM "
             "read says, with the statement the ORM compiled once"
