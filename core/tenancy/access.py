@@ -11,6 +11,7 @@ Every permission in Concord is a row of these tables: there is no second rule be
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -246,6 +247,9 @@ class Access:
     access_ended: bool = False
     #: The name of each council the person holds a role in (the header shows their roles).
     partner_names: dict[int, str] = field(default_factory=dict)
+    #: The row of each council the person holds a role in, as read with their access (the
+    #: values of the council's concrete fields, in order), for `writable_partner`.
+    council_rows: dict[int, tuple[Any, ...]] = field(default_factory=dict, repr=False)
 
     def council_roles(self) -> list[tuple[str, list[str]]]:
         """(council name, [role, ...]) of each council the person holds a role in, by name:
@@ -356,9 +360,19 @@ class Access:
         )
 
 
-#: Each membership as the access needs it: (partner id, role, the partner's leaving date, the
-#: partner's name: the header says in which council the person holds which role).
-GRANT_COLUMNS = ("partner_id", "role", "partner__left_on", "partner__name")
+def grant_columns() -> tuple[str, ...]:
+    """Each membership as the access needs it: the role, then the council's whole row (its
+    id, leaving date and name for the access and the header, which says in which council the
+    person holds which role; the rest because a record a council's person writes names their
+    council, which is then at hand without reading it again: `writable_partner`)."""
+    return ("role", *(f"partner__{name}" for name in _council_columns()))
+
+
+@functools.cache
+def _council_columns() -> tuple[str, ...]:
+    from core.tenancy.models import Partner
+
+    return tuple(f.attname for f in Partner._meta.concrete_fields)
 
 
 def access_for(user: Any) -> Access:
@@ -378,21 +392,26 @@ def access_for(user: Any) -> Access:
         memberships = Membership.objects.unscoped("working out a person's own access").filter(
             user_id=user.pk
         )
-        access = _access_from(user, memberships.values_list(*GRANT_COLUMNS))
+        access = _access_from(user, memberships.values_list(*grant_columns()))
     if user is not None:
         user._concord_access = access
     return access
 
 
-def _access_from(user: Any, grants: Iterable[tuple[int, str, datetime.date | None, str]]) -> Access:
-    """The access of an active, signed-in `user` holding `grants` (see GRANT_COLUMNS)."""
+def _access_from(user: Any, grants: Iterable[tuple[Any, ...]]) -> Access:
+    """The access of an active, signed-in `user` holding `grants` (see `grant_columns`)."""
     today = timezone.localdate()
     roles: dict[int, set[str]] = {}
     names: dict[int, str] = {}
+    rows: dict[int, tuple[Any, ...]] = {}
     left: set[int] = set()
-    for partner_id, role, left_on, name in grants:
+    columns = _council_columns()
+    at_id, at_left, at_name = (columns.index(n) + 1 for n in ("id", "left_on", "name"))
+    for grant in grants:
+        partner_id, role, left_on = grant[at_id], grant[0], grant[at_left]
         roles.setdefault(partner_id, set()).add(role)
-        names[partner_id] = name
+        names[partner_id] = grant[at_name]
+        rows[partner_id] = tuple(grant[1:])
         if left_on is not None and left_on <= today:
             left.add(partner_id)
     staff = bool(user.is_superuser or user.service_role)
@@ -403,6 +422,7 @@ def _access_from(user: Any, grants: Iterable[tuple[int, str, datetime.date | Non
         # A council person of a partner that has left keeps no access through it.
         roles_by_partner=roles if staff else {p: r for p, r in roles.items() if p not in left},
         partner_names=names,
+        council_rows=rows,
         # Staff see every partner, so which have left is looked up when first needed.
         _left=None if staff else left,
         access_ended=bool(roles) and not staff and set(roles) <= left,
@@ -422,7 +442,7 @@ def user_with_access(also: Iterable[str] = (), **lookup: Any) -> tuple[Any, tupl
 
     names = [f.attname for f in User._meta.concrete_fields]
     extra = list(also)
-    grant_paths = [f"memberships__{column}" for column in GRANT_COLUMNS]
+    grant_paths = [f"memberships__{column}" for column in grant_columns()]
 
     def rows_of(**values: Any) -> Any:
         manager = User._default_manager
@@ -435,7 +455,7 @@ def user_with_access(also: Iterable[str] = (), **lookup: Any) -> tuple[Any, tupl
     user: Any = User.from_db(User._default_manager.db, names, first[: len(names)])
     more = tuple(first[len(names) : len(names) + len(extra)])
     if user.is_active:
-        width = len(GRANT_COLUMNS)
+        width = len(grant_paths)
         grants = [row[-width:] for row in rows if row[-width] is not None]
         user._concord_access = _access_from(user, grants)
     return user, more
@@ -579,17 +599,21 @@ def writable_partner(user: Any, action: str, area: str, code: str) -> Any:
     condition = visibility_condition(Partner, user)
     if condition is None:
         return None
-    names = [f.attname for f in Partner._meta.concrete_fields]
+    names = list(_council_columns())
+    access = access_for(user)
+    # One of the person's own councils was read with their access: no need to read it again.
+    at_code = names.index("code")
+    rows = [row for row in access.council_rows.values() if row[at_code] == code]
+    if not rows:
 
-    def rows_of(**values: Any) -> Any:
-        found = Partner.objects.unscoped("a council looked up by its code, then checked here")
-        return found.filter(**values).order_by().values_list(*names)
+        def rows_of(**values: Any) -> Any:
+            found = Partner.objects.unscoped("a council looked up by its code, then checked here")
+            return found.filter(**values).order_by().values_list(*names)
 
-    rows = _rows_compiled_once(("writable_partner",), rows_of, {"code": code}, Partner)
+        rows = _rows_compiled_once(("writable_partner",), rows_of, {"code": code}, Partner)
     if len(rows) != 1:
         return None if not rows else CANNOT_SAY
     partner = Partner.from_db(Partner._default_manager.db, names, rows[0])
-    access = access_for(user)
     ids = access.partner_ids(action, area)
     if ids is not None and partner.pk not in ids:
         return None
