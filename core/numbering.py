@@ -44,6 +44,27 @@ def next_number(key: str) -> int:
     return counter.value
 
 
+def next_number_reading(key: str, other: str) -> tuple[int, int | None]:
+    """The next number of `key` (as `next_number`) and, read in the same statement, the value
+    counter `other` holds (None when there is none): raising a ticket takes its number and
+    checks the desk's configuration stamp (servicedesk.rules) in one round trip."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("next_number_reading() must run inside the transaction that uses it")
+    quote = connection.ops.quote_name
+    table, value, name = quote(Counter._meta.db_table), quote("value"), quote("key")
+    sql = (
+        f"UPDATE {table} SET {value} = {value} + 1 WHERE {name} = %s "  # noqa: S608 - names quoted
+        f"RETURNING {value}, (SELECT other.{value} FROM {table} other WHERE other.{name} = %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, other])
+        row = cursor.fetchone()
+    if row is None:  # a new key: made as `next_number` makes it
+        return next_number(key), counter_value(other)
+    return int(row[0]), None if row[1] is None else int(row[1])
+
+
 def counter_value(key: str) -> int | None:
     """The value counter `key` holds now (None when there is none): a stamp read with every
     ticket raised (servicedesk.rules), as one plain statement with no query to compile."""

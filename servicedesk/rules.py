@@ -81,8 +81,13 @@ def _read(stamp: int) -> Configuration:
         "impact", "urgency", "priority"
     ):
         found.matrix[(int(impact), int(urgency))] = int(priority)
+    # With each rule's queue: a ticket routed is given the queue itself, which it then holds
+    # as read (no query to check that it exists: core.tenancy.records.held_keys).
     found.routing = list(
-        RoutingRule.objects.unscoped(READING).filter(is_active=True).order_by("order", "id")
+        RoutingRule.objects.unscoped(READING)
+        .filter(is_active=True)
+        .select_related("queue")
+        .order_by("order", "id")
     )
     for policy in (
         SlaPolicy.objects.unscoped(READING)
@@ -102,10 +107,17 @@ _pinned: ContextVar[Configuration | None] = ContextVar("desk_configuration", def
 
 
 @contextmanager
-def pinned() -> Iterator[Configuration]:
+def pinned(*, as_held: bool = False) -> Iterator[Configuration]:
     """The configuration read once for a piece of work (raising a ticket asks it for the
-    priority, the route, the policy and the calendar): `current` answers it meanwhile."""
-    configuration = current()
+    priority, the route, the policy and the calendar): `current` answers it meanwhile.
+
+    `as_held`: the configuration this thread last read, without asking the tables whether it
+    is still current (read as `current` reads it when none is held); the caller compares its
+    stamp with the tables' later in its transaction and works again what it worked out if they
+    differ (`servicedesk.services.raise_ticket` reads the stamp with the ticket's number)."""
+    configuration = getattr(_held, "configuration", None) if as_held else None
+    if configuration is None or _pinned.get() is not None:
+        configuration = current()
     token = _pinned.set(configuration)
     try:
         yield configuration

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.numbering import next_number
+from core.numbering import next_number, next_number_reading
 from core.tenancy.access import CHANGE, VIEW, access_for
 from core.tenancy.models import Membership
 from servicedesk import notifications, rules, sla
@@ -121,14 +121,10 @@ def raise_ticket(
     if urgency is not None:
         ticket.urgency = urgency
     _check_people(ticket)
-    with rules.pinned():
-        ticket.priority = priority_for(ticket.impact, ticket.urgency)
-        rule = route(ticket)
-        if rule is not None:
-            ticket.queue_id = rule.queue_id
-            ticket.routed_by = rule
-        sla.set_targets(ticket)
-    ticket.sla_state = sla.state_at(ticket, ticket.opened_at)
+    # Worked out on the configuration this process holds, whose stamp is checked against the
+    # tables' with the ticket's number below (one round trip for both).
+    with rules.pinned(as_held=True) as configuration:
+        _work_out(ticket)
     ticket.full_clean(exclude=["number", "reference"])
     # Checked; now written, all or nothing. Inside a caller's transaction (every API request's)
     # the writes join it with no savepoint of their own, which saves two round trips a ticket
@@ -136,12 +132,27 @@ def raise_ticket(
     # caller's whole transaction, and every caller rolls that back.
     with transaction.atomic(savepoint=False):
         key = f"servicedesk.ticket:{partner.pk}:{KIND_PREFIX[TicketKind(kind)]}"
-        ticket.number = next_number(key)
+        ticket.number, stamp = next_number_reading(key, rules.STAMP_KEY)
+        if stamp is None or stamp != configuration.stamp:
+            # The configuration changed since this process read it (another process wrote
+            # it): worked out again on what the tables now hold.
+            with rules.pinned():
+                _work_out(ticket)
         ticket.reference = Ticket.format_reference(kind, ticket.number)
         ticket.save()
         if source != Source.IMPORT:
             notifications.notify("logged", ticket)
     return ticket
+
+
+def _work_out(ticket: Ticket) -> None:
+    """A new ticket's priority, queue and SLA clocks, from the configuration pinned."""
+    ticket.priority = priority_for(ticket.impact, ticket.urgency)
+    rule = route(ticket)
+    ticket.queue = None if rule is None else rule.queue
+    ticket.routed_by = rule
+    sla.set_targets(ticket)
+    ticket.sla_state = sla.state_at(ticket, ticket.opened_at)
 
 
 def _check_people(ticket: Ticket) -> None:
