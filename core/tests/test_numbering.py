@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from core.models import Counter
-from core.numbering import counter_value, next_number, set_at_least
+from core.numbering import counter_value, next_number, next_number_reading, set_at_least
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +50,17 @@ def test_a_counter_is_read_as_it_is():
         next_number("test.thing:a")
         next_number("test.thing:a")
     assert counter_value("test.thing:a") == 2
+
+
+def test_a_number_is_taken_with_another_counter_read_in_the_same_statement():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic():
+        # A new key is made as next_number makes it; a counter that does not exist reads None.
+        assert next_number_reading("test.thing:a", "test.stamp") == (1, None)
+        next_number("test.stamp")
+        with CaptureQueriesContext(connection) as queries:
+            assert next_number_reading("test.thing:a", "test.stamp") == (2, 1)
+        assert len(queries) == 1
+    assert counter_value("test.thing:a") == 2 and counter_value("test.stamp") == 1
