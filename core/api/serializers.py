@@ -66,6 +66,8 @@ BOOKKEEPING = ("version", "created_at", "updated_at")
 
 #: Each serializer class's fields as DRF first built them (see ScopedModelSerializer.get_fields).
 _FIELD_PROTOTYPES: dict[type, dict[str, serializers.Field]] = {}
+#: Each serializer class's own validators, by its fields (ScopedModelSerializer.get_validators).
+_VALIDATORS: dict[tuple[type, tuple[str, ...]], list[Any]] = {}
 
 
 def _fresh(field: serializers.Field) -> serializers.Field:
@@ -79,10 +81,16 @@ def _fresh(field: serializers.Field) -> serializers.Field:
         or hasattr(field, "child")
         or hasattr(field, "child_relation")
     ):
-        return copy.deepcopy(field)
-    clone = copy.copy(field)
-    if "_validators" in field.__dict__:
-        clone.__dict__["_validators"] = list(field.__dict__["_validators"])
+        built = copy.deepcopy(field)  # built again from its arguments: its validators too
+        open_for_uniqueness(built.validators)
+        return built
+    # What copy.copy does for a field (a new object of its class holding the same attributes),
+    # without its generic machinery: 40 fields a request.
+    clone = object.__new__(type(field))
+    state = clone.__dict__
+    state.update(field.__dict__)
+    if "_validators" in state:
+        state["_validators"] = list(state["_validators"])
     return clone
 
 
@@ -174,20 +182,26 @@ class ScopedModelSerializer(serializers.ModelSerializer):
                 prototype.get("councils"), AudienceField
             ):
                 prototype["councils"] = AudienceField()
+            for field in prototype.values():
+                open_for_uniqueness(field.validators)  # once: each copy holds them opened
             _FIELD_PROTOTYPES[cls] = prototype
-        fields = {name: _fresh(field) for name, field in prototype.items()}
-        for field in fields.values():
-            open_for_uniqueness(field.validators)
-        return fields
+        return {name: _fresh(field) for name, field in prototype.items()}
 
     def get_validators(self) -> list[Any]:
-        validators = list(super().get_validators())
-        open_for_uniqueness(validators)
-        model = self.Meta.model
-        return [
-            FieldNamingUniqueTogether(v, model) if isinstance(v, UniqueTogetherValidator) else v
-            for v in validators
-        ]
+        """DRF's unique-together and unique-for-date checks, worked out once per class and set
+        of fields (what they depend on) rather than for every serializer made: they take the
+        serializer they check when called, and hold nothing of one request."""
+        key = (type(self), tuple(self.fields))
+        validators = _VALIDATORS.get(key)
+        if validators is None:
+            validators = list(super().get_validators())
+            open_for_uniqueness(validators)
+            model = self.Meta.model
+            validators = _VALIDATORS[key] = [
+                FieldNamingUniqueTogether(v, model) if isinstance(v, UniqueTogetherValidator) else v
+                for v in validators
+            ]
+        return list(validators)
 
     def prepare_rows(self, rows: list[Any]) -> None:
         """Load the owner shares of a page of co-owned records (or the councils of a page of

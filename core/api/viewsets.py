@@ -62,6 +62,15 @@ from core.services import OUT_OF_REACH, OutOfReach, refetch_visible
 from core.tenancy.access import VIEW
 from core.tenancy.scoping import visibility_condition
 
+#: The related records each viewset's rows are read with, by viewset and serializer class:
+#: (paths, what each defers), as `core.related.unjoined` gives them (see `refetch_visible`).
+_RELATED: dict[tuple[type, type], tuple[list[str], dict[str, list[str]]]] = {}
+#: Each viewset's record URL by the namespace it is served under: the path before and after
+#: the record's id (see `_detail_location`); None where there is none.
+_LOCATIONS: dict[tuple[type, str | None], tuple[str, str] | None] = {}
+#: An id no record has, standing in for one while a record's URL is reversed.
+_STAND_IN = 918_273_645_546_372_819
+
 
 class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
     """List and retrieve one scoped model, through the one visibility rule.
@@ -215,8 +224,13 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
             condition = visibility_condition(self.get_model(), user)
             # The relations the rows are read with, from a queryset that is never run: the
             # visible one is built (its condition made into a query) only if it is asked.
-            _alone, paths, deferred = unjoined(self.with_related(self.get_model().objects.none()))
-            related = (paths, deferred)
+            # They depend on the viewset and its serializer only: worked out once for both.
+            key = (type(self), self.get_serializer_class())
+            related = _RELATED.get(key)
+            if related is None:
+                none = self.with_related(self.get_model().objects.none())
+                _alone, paths, deferred = unjoined(none)
+                related = _RELATED[key] = (paths, deferred)
         try:
             return refetch_visible(
                 instance,
@@ -238,10 +252,27 @@ class ScopedReadOnlyModelViewSet(viewsets.GenericViewSet):
             check_if_match(self.request, current)
 
     def _detail_location(self, pk: Any) -> str | None:
-        try:
-            return self.reverse_action("detail", args=[pk])
-        except NoReverseMatch:
+        """The record's URL (a created record's ``Location``). Its path is reversed once per
+        viewset and namespace with a stand-in id, then filled in: reversing it for every
+        record was a fiftieth of creating one."""
+        if not isinstance(pk, int) or isinstance(pk, bool):
+            try:
+                return self.reverse_action("detail", args=[pk])
+            except NoReverseMatch:
+                return None
+        match = getattr(self.request, "resolver_match", None)
+        key = (type(self), getattr(match, "namespace", None))
+        if key not in _LOCATIONS:
+            try:
+                path = self.reverse_action("detail", args=[_STAND_IN], request=None)
+            except NoReverseMatch:
+                path = None
+            _LOCATIONS[key] = None if path is None else path.partition(str(_STAND_IN))[::2]
+        template = _LOCATIONS[key]
+        if template is None:
             return None
+        head, tail = template
+        return self.request.build_absolute_uri(f"{head}{pk}{tail}")
 
     # Actions -------------------------------------------------------------------------------
 

@@ -190,8 +190,10 @@ class ApiTests(FamilyBase):
         assert created is not None and response.json()["id"] == created.pk
         self.assert_changed_by(created.pk, "create", user)
         # The answer is the record as reading it gives it (core.services.refetch_visible may
-        # answer without reading the row back).
-        read = api_client_for(user).get(self.api_url("detail", created))
+        # answer without reading the row back), from the address it gives.
+        location = response["Location"]
+        assert location == f"http://testserver{self.api_url('detail', created)}"
+        read = api_client_for(user).get(location)
         assert response.json() == read.json()
         assert response["ETag"] == read["ETag"]
 
