@@ -35,13 +35,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
 from django.db.backends.base.operations import BaseDatabaseOperations
 
+from core.tenancy.inserts import passed_as_is
+
 #: Rows in one INSERT ... RETURNING at most (and fewer where the parameters would be too many).
 MAX_ROWS = 500
 #: Parameters in one statement at most: SQLite's limit since 3.32 is 32,766 (Django assumes
 #: the older 999), PostgreSQL's 65,535.
 MAX_PARAMS = 30_000
-
-_PLAIN_TEXT = (models.CharField, models.TextField)
 
 
 def insertable(model: type[models.Model]) -> bool:
@@ -81,20 +81,8 @@ def _converter(
     Django's SQLite and base backends send and what PostgreSQL's ``COPY`` reads into a
     ``jsonb`` column."""
     prepare = field.get_db_prep_save
-    own = type(field)
-    plain: tuple[type, ...] = ()
-    if isinstance(field, _PLAIN_TEXT) and own.get_prep_value in (
-        models.CharField.get_prep_value,
-        models.TextField.get_prep_value,
-    ):
-        plain = (str,)
-    elif isinstance(field, models.ForeignKey):
-        if isinstance(field.target_field, models.IntegerField):
-            plain = (int,)
-    elif isinstance(field, models.IntegerField) and (
-        own.get_prep_value is models.IntegerField.get_prep_value
-    ):
-        plain = (int,)
+    # Text in a text field, a whole number in an integer field or a key to one: as they are.
+    plain = tuple(kind for kind in passed_as_is(field, connection) if kind is not type(None))
     if _plain_json(field, connection):
         dumps = _json_writer(field.encoder)  # type: ignore[attr-defined]
 

@@ -265,15 +265,80 @@ def _run(entry: _Statement, objs: list[Any], using: str) -> list[Any] | None:
 
 def _prepared(fields: list[Any], objs: list[Any], connection: Any) -> list[Any] | None:
     """The values of `fields` of each of `objs`, prepared as the ORM prepares them for an
-    insert; None when one is an expression."""
+    insert (a value of a type its field sends as it is, `passed_as_is`, taken as it is);
+    None when one is an expression."""
+    cache = connection.__dict__.setdefault("_concord_passed", {})
     params: list[Any] = []
     for obj in objs:
         for field in fields:
             value = field.pre_save(obj, True)
+            passed = cache.get(field)
+            if passed is None:
+                passed = cache[field] = passed_as_is(field, connection)
+            if type(value) in passed:
+                params.append(value)
+                continue
             if hasattr(value, "resolve_expression"):
                 return None
             params.append(field.get_db_prep_save(value, connection=connection))
     return params
+
+
+def passed_as_is(field: Any, connection: Any) -> frozenset[type]:
+    """The types of value `field` gives `connection`'s database as they are (its
+    ``get_db_prep_save`` gives the value itself): text in Django's own text fields, a whole
+    number in its integer fields and in a foreign key to one, and no value (None) in any field
+    but a JSON one (which sends JSON's ``null``)."""
+    from django.db import models
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    def own(field: Any, method: str, *django_s: Any) -> bool:
+        return getattr(type(field), method) in django_s
+
+    integers_as_they_are = own(
+        connection.ops, "adapt_integerfield_value", BaseDatabaseOperations.adapt_integerfield_value
+    )
+
+    def whole_numbers(field: Any) -> bool:
+        return (
+            isinstance(field, models.IntegerField)
+            and integers_as_they_are
+            and own(field, "get_prep_value", models.IntegerField.get_prep_value)
+            and own(field, "get_db_prep_value", models.IntegerField.get_db_prep_value)
+            and own(field, "get_db_prep_save", models.Field.get_db_prep_save)
+        )
+
+    plain: set[type] = set()
+    if isinstance(field, models.ForeignKey):
+        if own(field, "get_db_prep_save", models.ForeignKey.get_db_prep_save):
+            target = field.target_field
+            if whole_numbers(target) or (
+                isinstance(target, models.AutoField | models.BigAutoField)
+                and own(target, "get_prep_value", models.AutoField.get_prep_value)
+                and own(
+                    connection.ops,
+                    "validate_autopk_value",
+                    BaseDatabaseOperations.validate_autopk_value,
+                )
+            ):
+                plain.add(int)
+    elif whole_numbers(field):
+        plain.add(int)
+    elif (
+        isinstance(field, models.CharField | models.TextField)
+        and own(
+            field,
+            "get_prep_value",
+            models.CharField.get_prep_value,
+            models.TextField.get_prep_value,
+        )
+        and own(field, "get_db_prep_value", models.Field.get_db_prep_value)
+        and own(field, "get_db_prep_save", models.Field.get_db_prep_save)
+    ):
+        plain.add(str)
+    if not isinstance(field, models.JSONField):
+        plain.add(type(None))
+    return frozenset(plain)
 
 
 def _run_converters(entry: _Statement, rows: list[Any]) -> list[Any]:

@@ -238,3 +238,25 @@ def test_a_record_and_its_links_go_in_one_statement_on_postgresql(cast, monkeypa
         ours, ChangeRecordPartner, "change", "partner", councils, connection.alias
     )
     assert ChangeRecordPartner.objects.filter(change_id=ours.pk).count() == 2
+
+
+def test_only_values_a_field_would_send_unchanged_are_taken_as_they_are():
+    from django.db import models
+
+    class Shouting(models.CharField):
+        def get_prep_value(self, value: Any) -> Any:
+            return None if value is None else str(value).upper()
+
+    fields = {f.name: f for f in ChangeRecord._meta.concrete_fields}
+    nothing = type(None)
+    assert inserts.passed_as_is(fields["actor_label"], connection) == {str, nothing}
+    assert inserts.passed_as_is(fields["actor"], connection) == {int, nothing}  # a key
+    # PostgreSQL's backend gives each whole number of an integer field its type (psycopg's
+    # Int8): prepared as Django prepares it there. Keys to ids go as they are on both.
+    numbers = {nothing} if connection.vendor == "postgresql" else {int, nothing}
+    assert inserts.passed_as_is(fields["object_id"], connection) == numbers
+    assert inserts.passed_as_is(fields["at"], connection) == {nothing}  # a moment is adapted
+    assert inserts.passed_as_is(fields["after"], connection) == set()  # None is JSON's null
+    shouting = Shouting(max_length=10)
+    assert inserts.passed_as_is(shouting, connection) == {nothing}
+    assert shouting.get_db_prep_save("quiet", connection) == "QUIET"
