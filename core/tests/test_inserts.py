@@ -253,7 +253,7 @@ def test_only_values_a_field_would_send_unchanged_are_taken_as_they_are():
     assert inserts.passed_as_is(fields["actor"], connection) == {int, nothing}  # a key
     # PostgreSQL's backend gives each whole number of an integer field its type (psycopg's
     # Int8): prepared as Django prepares it there. Keys to ids go as they are on both.
-    numbers = {nothing} if connection.vendor == "postgresql" else {int, nothing}
+    numbers: set[type] = {nothing} if connection.vendor == "postgresql" else {int, nothing}
     assert inserts.passed_as_is(fields["object_id"], connection) == numbers
     assert inserts.passed_as_is(fields["at"], connection) == {nothing}  # a moment is adapted
     assert inserts.passed_as_is(fields["after"], connection) == set()  # None is JSON's null
