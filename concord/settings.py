@@ -166,6 +166,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # short, and a plan estimated dear (full-text search ranking its matches) spent more time
     # compiling than running (58 of 307 ms; docs/decisions/0018-full-text-search.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Values bound on the server, and each statement prepared on its second use on a
+    # connection: planning Concord's joined queries took longer than running them (decision
+    # 0048). A pooler in transaction mode without prepared statements: CONCORD_DB_PREPARED=0.
+    if env_bool("CONCORD_DB_PREPARED", True):
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenancy.User"
