@@ -6,7 +6,8 @@ builds each INSERT again from the model for every call (the placeholder for each
 column list, the returning clause): a tenth of raising a ticket went there. The statement
 depends only on the model, the number of rows and the database, so it is built once, by
 Django's own compiler, and kept on the connection; each call prepares its values as the ORM
-would (each field's ``pre_save`` and ``get_db_prep_save``) and sends them.
+would (each field's ``pre_save`` and ``get_db_prep_save``, skipped for a value the field would
+send unchanged: `passed_as_is`) and sends them.
 
 `insert_new` is what ``bulk_create`` runs (core.tenancy.scoping.ChangeLoggedWrites and
 core.models.ImmutableRowsQuerySet), and `insert_saved` what a new record's ``save()`` runs
@@ -17,7 +18,10 @@ PostgreSQL). `insert_given` is the same for rows that bring their own ids (a UUI
 model's default gives, as a job's row: core.queueing.DatabaseQueue). Any other call is left to
 Django, as before (decision 0045). On PostgreSQL, `insert_with_links` inserts a new row and
 its links to other rows in one statement (a change record and the councils whose change logs
-hold it: one round trip fewer for every change-logged write).
+hold it: one round trip fewer for every change-logged write). Where the connection can keep
+an insert for the transaction's next statement (core.postgresql, decision 0047), the inserts
+whose results no one reads are kept: `insert_later` (rows whose ids stay unread), a job's row,
+and a change record with its links.
 """
 
 from __future__ import annotations
