@@ -360,6 +360,7 @@ class Access:
         )
 
 
+@functools.cache
 def grant_columns() -> tuple[str, ...]:
     """Each membership as the access needs it: the role, then the council's whole row (its
     id, leaving date and name for the access and the header, which says in which council the
@@ -373,6 +374,14 @@ def _council_columns() -> tuple[str, ...]:
     from core.tenancy.models import Partner
 
     return tuple(f.attname for f in Partner._meta.concrete_fields)
+
+
+@functools.cache
+def _grant_positions() -> tuple[int, int, int]:
+    """Where a grant (`grant_columns`) holds its council's id, leaving date and name."""
+    columns = _council_columns()
+    at_id, at_left, at_name = (columns.index(n) + 1 for n in ("id", "left_on", "name"))
+    return at_id, at_left, at_name
 
 
 def access_for(user: Any) -> Access:
@@ -405,8 +414,7 @@ def _access_from(user: Any, grants: Iterable[tuple[Any, ...]]) -> Access:
     names: dict[int, str] = {}
     rows: dict[int, tuple[Any, ...]] = {}
     left: set[int] = set()
-    columns = _council_columns()
-    at_id, at_left, at_name = (columns.index(n) + 1 for n in ("id", "left_on", "name"))
+    at_id, at_left, at_name = _grant_positions()
     for grant in grants:
         partner_id, role, left_on = grant[at_id], grant[0], grant[at_left]
         roles.setdefault(partner_id, set()).add(role)

@@ -84,17 +84,7 @@ def insert_later(model: Any, objs: list[Any], using: str) -> bool:
     connection = connections[using]
     if getattr(connection, "write_later", None) is None or not connection.in_atomic_block:
         return insert_new(model, objs, using)
-    entry = _statement(model, len(objs), using, later=True)
-    if entry is _UNSUITED:
-        return False
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
-    if _run(entry, objs, using) is None:
-        return False
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = using
-    return True
+    return _insert_reading_nothing(_statement(model, len(objs), using, later=True), objs, using)
 
 
 def insert_given(model: Any, objs: list[Any], using: str) -> bool:
@@ -103,7 +93,12 @@ def insert_given(model: Any, objs: list[Any], using: str) -> bool:
     having written nothing, for a call this does not cover."""
     if not objs or len(objs) > MOST_ROWS or any(obj.pk is None for obj in objs):
         return False
-    entry = _statement(model, len(objs), using, given=True)
+    return _insert_reading_nothing(_statement(model, len(objs), using, given=True), objs, using)
+
+
+def _insert_reading_nothing(entry: Any, objs: list[Any], using: str) -> bool:
+    """Insert `objs` with `entry`, a statement that reads nothing back (rows with their own
+    ids, or kept for the next statement): `insert_given`'s and `insert_later`'s work."""
     if entry is _UNSUITED:
         return False
     for obj in objs:
