@@ -239,3 +239,23 @@ def test_the_parts_of_the_manager_crawl_visit_every_page_once(cast):
     ]
     assert sorted(parts) == sorted(whole)
     assert len(whole) > MANAGER_PARTS * 4, "each part has pages to visit"
+
+
+def test_axe_comes_with_every_page_and_finds_what_breaks_a_rule(live_server, browser):
+    """The crawl's context loads axe-core into each document it opens (``axe_context``), and
+    axe run there reports a violation: a page that passes does so because nothing breaks a rule,
+    not because axe was missing or quiet."""
+    context = axe_context(browser, live_server.url)
+    page = context.new_page()
+    try:
+        page.goto("/sign-in/")
+        assert page.evaluate("typeof window.axe") == "object", "axe should come with the page"
+        assert axe_violations(page) == []
+        page.set_content(
+            '<html lang="en"><head><title>Broken</title></head><body><main><h1>Broken</h1>'
+            '<img src="/static/none.png"></main></body></html>'
+        )
+        found = axe_violations(page)
+        assert any(line.startswith("image-alt ") for line in found), found
+    finally:
+        context.close()
