@@ -42,7 +42,7 @@ def axe_script() -> Path:
 
 
 def axe_context(browser: Any, base_url: str) -> Any:
-    """A browser context that lets the tests inject axe-core past the pages' CSP."""
+    """A browser context past the pages' CSP, whose every document loads axe-core as it opens."""
     context = browser.new_context(base_url=base_url, bypass_csp=True)
     context.set_default_timeout(15_000)
     context.add_init_script(path=str(axe_script()))
