@@ -268,9 +268,11 @@ class Ticket(PartnerOwnedModel):
                 for field in ("partner", "queue", "assignee")
             ),
             # The console's and home page's counts of the work in hand (open, mine, new, at
-            # risk, breached) read this index alone, not the rows.
+            # risk, breached) read this index alone, not the rows. A council's open tickets of
+            # some priorities in some SLA states (its P1 and P2 at risk or breached) are
+            # chosen here too, the priority read from the index: only the rows kept are read.
             models.Index(
-                fields=["partner", "sla_state", "assignee", "status"],
+                fields=["partner", "sla_state", "assignee", "status", "priority"],
                 condition=OPEN_TICKETS,
                 name="ticket_open_counts",
             ),
