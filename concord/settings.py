@@ -151,6 +151,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, keeping the query planner's statistics (core/sqlite3/base.py, decision
+    # 0049).
+    DATABASES["default"]["ENGINE"] = "core.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "init_command": (

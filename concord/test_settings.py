@@ -26,3 +26,8 @@ WHITENOISE_AUTOREFRESH = True
 # the disk. Nothing a test checks depends on that wait.
 if DATABASES["default"]["ENGINE"] == "core.postgresql":  # noqa: F405
     DATABASES["default"]["OPTIONS"]["options"] += " -c synchronous_commit=off"  # noqa: F405
+
+# A SQLite test database lives in memory, as for Django's own backend: pytest-django tells that
+# one by its engine's name and would otherwise give each worker a file named after the real one.
+if DATABASES["default"]["ENGINE"] == "core.sqlite3":  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"  # noqa: F405
