@@ -2,14 +2,16 @@
 
 SQLite chooses among a table's indexes by the statistics `ANALYZE` leaves in `sqlite_stat1`.
 Without them it guesses, and on the service desk's million tickets it guessed badly: the agent
-console's pages took 65 to 85 ms instead of 22 (docs/performance.md, 2026-12-07), and an index
-added by a migration to a table that had statistics was chosen where it should not have been.
-Nothing ran `ANALYZE` on a SQLite installation. SQLite's advice for connections that live for a
-request, as Django's do here (`CONN_MAX_AGE` 0), is `PRAGMA optimize` as each one closes: it
-analyses the tables the connection's queries used whose indexes have no statistics yet or that
-have grown 25 times since they were last analysed, and otherwise does nothing (about 4 µs).
-A full analysis (no `analysis_limit`: the sampled one chose the same bad plans) of a million
-tickets takes about a second, once, after the response has gone.
+console's pages took 65 to 85 ms instead of 22 (docs/performance.md, 2026-12-07). One index
+without them, on a table whose others had them (a migration had replaced it), did as much
+harm. Nothing ran `ANALYZE` on a SQLite installation.
+
+SQLite's advice for connections that live for a request, as Django's do here (`CONN_MAX_AGE`
+0), is `PRAGMA optimize` as each one closes: it analyses the tables the connection's queries
+used whose indexes have no statistics yet or that have grown 25 times since they were last
+analysed, and otherwise does nothing (about 4 µs). A full analysis (no `analysis_limit`: the
+sampled one chose the same bad plans) of a million tickets takes about a second, once, after
+the response has gone.
 
 The analysis writes, so it waits for no other writer: when another connection holds the write
 lock (an import, say) it gives up at once, and a later connection does it. Decision 0049.
