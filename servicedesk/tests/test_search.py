@@ -9,9 +9,13 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.models import SearchEntry
 from core.search import SearchQueryError, index_records, search, searchable_models
+from core.search import index as search_index
+from core.search.index import reindex
 from core.tenancy.scoping import system_scope
 from servicedesk import services
 from servicedesk.models import Problem, Ticket, TicketComment
@@ -291,6 +295,22 @@ def test_the_reindex_command_rebuilds_the_index(cast, capsys):
     assert found(cast.agent, "wrong") == []
     index_records(Ticket, [own.pk])
     assert found(cast.agent, "loose") == [("ticket", own.pk)]
+
+
+def test_a_rebuild_gathers_the_entries_statistics_again_as_it_grows(cast, monkeypatch):
+    """On PostgreSQL, after 1, 4, 16, ... batches' records (core.search.index.
+    refresh_statistics), so that reading a batch's entries keeps to their unique index."""
+    for n in range(5):
+        ticket(cast, subject=f"Monitor flickers ({n})")
+    monkeypatch.setattr(search_index, "BATCH", 1)
+    with CaptureQueriesContext(connection) as queries:
+        reindex([Ticket])
+    analyses = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        assert analyses == ['ANALYZE "core_searchentry"'] * 2  # after the 1st and 4th of 5
+    else:
+        assert analyses == []  # SQLite's come as connections close (core.sqlite3)
+    assert {kind for kind, _ in found(cast.agent, "flickers")} == {"ticket"}
 
 
 # The page and the API ------------------------------------------------------------------------
