@@ -7,6 +7,9 @@ dropped and the new renamed): minutes for a million tickets, and refused outrigh
 view reads (the search index's full-text view reads ``core_searchentry``). This operation drops
 or makes the index itself on every database; the migration state changes as ``AlterField``'s.
 The indexes core.indexes leaves out are dropped with it (docs/decisions/0044).
+
+`PostgreSQLOnly` runs its SQL on PostgreSQL and does nothing on SQLite: for settings that only
+PostgreSQL has, such as a table's autovacuum thresholds.
 """
 
 from __future__ import annotations
@@ -63,3 +66,19 @@ class AlterFieldIndex(migrations.AlterField):
         elif has and not had:
             for statement in editor._field_indexes_sql(model, after):
                 editor.execute(statement)
+
+
+class PostgreSQLOnly(migrations.RunSQL):
+    """``RunSQL`` that runs on PostgreSQL only: elsewhere the migration passes it by."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)

@@ -181,3 +181,30 @@ def test_the_migration_operation_drops_and_makes_the_index_alone():
             AlterFieldIndex("room", "partner", field=changed).database_forwards(
                 "sample", editor, state, other
             )
+
+
+def _room_reloptions() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'sample_room'")
+        return list(cursor.fetchone()[0] or [])
+
+
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor needs no transaction open
+def test_postgresql_only_sql_runs_there_and_is_passed_by_elsewhere():
+    from django.db.migrations.state import ProjectState
+
+    from core.migration_operations import PostgreSQLOnly
+
+    operation = PostgreSQLOnly(
+        sql="ALTER TABLE sample_room SET (autovacuum_vacuum_scale_factor = 0.05)",
+        reverse_sql="ALTER TABLE sample_room RESET (autovacuum_vacuum_scale_factor)",
+    )
+    state = ProjectState()
+    with connection.schema_editor(atomic=False) as editor:
+        operation.database_forwards("sample", editor, state, state)  # SQLite: no such syntax
+    if connection.vendor == "postgresql":
+        assert _room_reloptions() == ["autovacuum_vacuum_scale_factor=0.05"]
+    with connection.schema_editor(atomic=False) as editor:
+        operation.database_backwards("sample", editor, state, state)
+    if connection.vendor == "postgresql":
+        assert _room_reloptions() == []
