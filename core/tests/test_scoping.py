@@ -313,6 +313,10 @@ UNGUARDED = {
             "reads the related records of a page of visible rows by key, unscoped as its ORM "
             "read says, with the statement the ORM compiled once"
         ),
+        "core/search/index.py": (
+            "gathers the search entries' planner statistics on PostgreSQL (ANALYZE), which "
+            "returns no rows"
+        ),
         "core/tenancy/access.py": (
             "runs the signed-in person's own row and memberships (people: not a scoped model) "
             "with the statement the ORM compiled once"
