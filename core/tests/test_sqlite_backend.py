@@ -57,6 +57,14 @@ def read_a_queue(connection: Any) -> list[Any]:
         return cursor.fetchall()
 
 
+def a_request(path: Path) -> list[Any]:
+    """What a request does: a connection opened, a queue read, the connection closed."""
+    connection = open_connection(path)
+    rows = read_a_queue(connection)
+    connection.close()
+    return rows
+
+
 def test_closing_a_connection_analyses_the_tables_it_read_that_had_no_statistics(
     ticket_file: Path,
 ) -> None:
@@ -65,9 +73,7 @@ def test_closing_a_connection_analyses_the_tables_it_read_that_had_no_statistics
     connection.close()
     assert statistics(ticket_file) == {}, "a connection that read nothing analyses nothing"
 
-    connection = open_connection(ticket_file)
-    assert len(read_a_queue(connection)) == 40
-    connection.close()
+    assert len(a_request(ticket_file)) == 40
     # 200 rows; 50 a queue; six pairs of queue and status (queues 1 and 3 have no closed
     # ticket), so 34 rows a pair, rounded up.
     assert statistics(ticket_file) == {"ticket_queue": "200 50 34"}
@@ -75,25 +81,19 @@ def test_closing_a_connection_analyses_the_tables_it_read_that_had_no_statistics
     # Analysed, and not grown: the next connection leaves the figures as they are.
     with sqlite3.connect(ticket_file) as raw:
         raw.execute("UPDATE sqlite_stat1 SET stat = '200 50 20' WHERE idx = 'ticket_queue'")
-    connection = open_connection(ticket_file)
-    read_a_queue(connection)
-    connection.close()
+    a_request(ticket_file)
     assert statistics(ticket_file) == {"ticket_queue": "200 50 20"}
 
 
 def test_an_index_added_later_is_analysed_by_the_next_connection_that_reads_its_table(
     ticket_file: Path,
 ) -> None:
-    connection = open_connection(ticket_file)
-    read_a_queue(connection)
-    connection.close()
+    a_request(ticket_file)
     with sqlite3.connect(ticket_file) as raw:  # a migration adds an index
         raw.execute("CREATE INDEX ticket_status ON ticket (status)")
     assert "ticket_status" not in statistics(ticket_file)
 
-    connection = open_connection(ticket_file)
-    read_a_queue(connection)
-    connection.close()
+    a_request(ticket_file)
     assert statistics(ticket_file)["ticket_status"] == "200 100"
 
 
@@ -112,9 +112,7 @@ def test_another_writers_lock_leaves_the_analysis_to_a_later_connection(
         writer.close()
     assert statistics(ticket_file) == {}
 
-    connection = open_connection(ticket_file)
-    read_a_queue(connection)
-    connection.close()
+    a_request(ticket_file)
     assert statistics(ticket_file) == {"ticket_queue": "200 50 34"}
 
 
